@@ -1,0 +1,91 @@
+# GridGov: the two commands a newcomer needs are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DEMO_PASSWORD_FILE := gridgov/demo/password.txt
+PORT ?= 8000
+# `make test` runs pytest on this many processes; CI machines have 2 cores.
+PYTEST_WORKERS ?= 2
+
+export DJANGO_SETTINGS_MODULE ?= config.settings
+
+.PHONY: run test install install-test check lint typecheck pytest test-pg test-redis messages migrate demo clean help
+
+help:
+	@echo "make run   - install, migrate, load the Taiping demo and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test  - install test tools and run the whole suite (lint, types, tests)"
+
+# --- installation ---------------------------------------------------------------------
+
+$(VENV)/.base-installed: requirements/base.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.base-installed requirements/test.txt
+	$(PY) -m pip install --quiet -r requirements/test.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(VENV)/.base-installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+messages: $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+install: $(VENV)/.base-installed node_modules/.installed messages
+
+install-test: install $(VENV)/.test-installed
+	@scripts/ensure-system-packages.sh
+
+# --- running ---------------------------------------------------------------------------
+
+migrate: install
+	DEBUG=1 $(PY) manage.py migrate --no-input
+
+demo: migrate
+	DEBUG=1 $(PY) manage.py load_demo
+
+run: demo
+	@echo ""
+	@echo "GridGov is starting on http://127.0.0.1:$(PORT)  (Ctrl-C stops the server and the worker)"
+	@echo "Demo accounts: admin center01 leader01 dept01 dept02 gridlead01 grid01 grid02 super01 upstream01"
+	@echo "Demo password: $$(cat $(DEMO_PASSWORD_FILE))"
+	@echo ""
+	DEBUG=1 PORT=$(PORT) $(BIN)/honcho -f Procfile start
+
+# --- checks ----------------------------------------------------------------------------
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-test
+	$(BIN)/mypy gridgov config bench
+
+pytest: install-test
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+check: install-test
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(PY) manage.py check
+
+test: lint typecheck check pytest
+
+# The suite again on PostgreSQL (DATABASE_URL must point at it), as CI runs it.
+test-pg: install-test
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not browser"
+
+# Celery through a real Redis broker: a worker and beat started for the test.
+test-redis: install-test
+	GRIDGOV_REQUIRE_REDIS=1 \
+	$(BIN)/pytest -p no:cacheprovider -m redis
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,12 @@
+"""Settings for the test suite: the normal settings with test switches turned on."""
+
+import os
+
+os.environ.setdefault("GRIDGOV_TESTING", "1")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405

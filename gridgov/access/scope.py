@@ -1,0 +1,150 @@
+"""What a user may see: the one place that turns role assignments into a scope.
+
+Every selector filters through :func:`scope_for`. A user's scope is a set of area subtrees
+(by materialized path) plus a set of departments, or "everything" for administrators and
+supervisors without an area. Objects outside the scope are answered as "not found" by the
+callers (see ``docs/permissions.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+
+from gridgov.areas.models import Area
+from gridgov.people.models import Department, Role, RoleAssignment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+SCOPE_CACHE_ATTR = "_gridgov_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The areas and departments one user may see, computed once per request."""
+
+    user_id: int | None
+    roles: frozenset[str] = frozenset()
+    everything: bool = False
+    # Root areas of the user's subtrees (their paths); a subtree includes its root.
+    area_paths: tuple[str, ...] = ()
+    # Ids of every area above the roots (to see departments that serve a wider area).
+    ancestor_area_ids: frozenset[int] = frozenset()
+    department_ids: frozenset[int] = frozenset()
+    assignments: tuple[tuple[str, int | None, int | None], ...] = field(default=())
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.everything and not self.area_paths and not self.department_ids
+
+    def area_q(self, prefix: str = "") -> Q:
+        """A filter on any model with an area: ``prefix`` is the lookup to the Area, e.g.
+        ``"grid__"``. Matches nothing for an empty scope."""
+        if self.everything:
+            return Q()
+        query = Q(pk__in=[])
+        for path in self.area_paths:
+            query |= Q(**{f"{prefix}path__startswith": path})
+        return query
+
+    def roles_for_area(self, area: Area) -> set[str]:
+        """The roles the user holds over ``area`` or one of its ancestors."""
+        held: set[str] = set()
+        ids = set(area.ancestor_ids())
+        for role, area_id, _department_id in self.assignments:
+            if area_id is not None and area_id in ids:
+                held.add(role)
+            elif area_id is None and role in (Role.ADMIN, Role.SUPERVISOR, Role.UPSTREAM):
+                held.add(role)
+        return held
+
+
+def _compute(user: AbstractBaseUser | AnonymousUser) -> Scope:
+    if not user.is_authenticated:
+        return Scope(user_id=None)
+    rows = list(
+        RoleAssignment.objects.filter(user_id=user.pk)
+        .select_related("area")
+        .values_list("role", "area_id", "area__path", "department_id")
+    )
+    roles = frozenset(role for role, *_rest in rows)
+    everything = bool(getattr(user, "is_superuser", False))
+    paths: set[str] = set()
+    department_ids: set[int] = set()
+    for role, area_id, area_path, department_id in rows:
+        if role in (Role.ADMIN, Role.SUPERVISOR, Role.UPSTREAM) and area_id is None:
+            everything = True
+        elif area_id is not None:
+            paths.add(area_path)
+        if department_id is not None:
+            department_ids.add(department_id)
+    if department_ids:
+        # A department handler sees the areas their departments serve.
+        served = Area.objects.filter(departments__id__in=department_ids).values_list("path", flat=True)
+        paths.update(served)
+    roots = _outermost(paths)
+    ancestor_ids: set[int] = set()
+    for path in roots:
+        ancestor_ids.update(int(part) for part in path.strip("/").split("/")[:-1] if part)
+    return Scope(
+        user_id=int(user.pk) if user.pk is not None else None,
+        roles=roles | ({Role.ADMIN} if getattr(user, "is_superuser", False) else set()),
+        everything=everything,
+        area_paths=tuple(sorted(roots)),
+        ancestor_area_ids=frozenset(ancestor_ids),
+        department_ids=frozenset(department_ids),
+        assignments=tuple((role, area_id, department_id) for role, area_id, _path, department_id in rows),
+    )
+
+
+def _outermost(paths: set[str]) -> list[str]:
+    """Drop paths inside another path of the set: ``/1/5/`` covers ``/1/5/23/``."""
+    kept: list[str] = []
+    for path in sorted(paths, key=len):
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def scope_for(user: Any) -> Scope:
+    """The user's scope, cached on the user object for the rest of the request."""
+    cached = getattr(user, SCOPE_CACHE_ATTR, None)
+    if cached is None:
+        cached = _compute(user)
+        try:
+            setattr(user, SCOPE_CACHE_ATTR, cached)
+        except AttributeError:  # AnonymousUser may refuse attributes on some versions
+            pass
+    return cached
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope (after the user's role assignments changed)."""
+    if hasattr(user, SCOPE_CACHE_ATTR):
+        delattr(user, SCOPE_CACHE_ATTR)
+
+
+def visible_areas(user: Any) -> QuerySet[Area]:
+    """Current areas the user may see."""
+    scope = scope_for(user)
+    return Area.objects.current().filter(scope.area_q())
+
+
+def visible_departments(user: Any) -> QuerySet[Department]:
+    """Departments the user may see: their own, and those serving any area that overlaps
+    the user's subtrees (inside them, or above them such as a district-wide body)."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Department.objects.all()
+    query = Q(pk__in=scope.department_ids)
+    for path in scope.area_paths:
+        query |= Q(areas__path__startswith=path)
+    if scope.ancestor_area_ids:
+        query |= Q(areas__id__in=scope.ancestor_area_ids)
+    return Department.objects.filter(query).distinct()

@@ -1,0 +1,156 @@
+"""Departments, staff profiles, role assignments and API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DepartmentKind(models.TextChoices):
+    TOWN_OFFICE = "town_office", _("Town office")
+    OUTSIDE_BODY = "outside_body", _("Outside body")
+    VILLAGE = "village", _("Village committee")
+
+
+class Department(models.Model):
+    """Who handles dispatched work: a town office or an outside body (e.g. traffic police)."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
+    areas = models.ManyToManyField(
+        "areas.Area", verbose_name=_("areas served"), related_name="departments", blank=True
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffProfile(models.Model):
+    """The public face of a member of staff (used by the staff notice and contact lists)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="profile"
+    )
+    full_name = models.CharField(_("full name"), max_length=50)
+    photo = models.ImageField(_("photo"), upload_to="staff/", blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    title = models.CharField(_("title"), max_length=50, blank=True)
+    duties = models.TextField(_("duties"), blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    GRID_LEADER = "grid_leader", _("Grid leader")
+    VILLAGE_STAFF = "village_staff", _("Village staff")
+    CENTER_OPERATOR = "center_operator", _("Center operator")
+    TOWN_LEADER = "town_leader", _("Town leader")
+    DEPARTMENT_HANDLER = "department_handler", _("Department handler")
+    SUPERVISOR = "supervisor", _("Discipline supervisor")
+    ADMIN = "admin", _("Administrator")
+    UPSTREAM = "upstream", _("Upstream system")
+
+
+# Roles held over an area, and the area level each expects.
+AREA_ROLES = {
+    Role.GRID_WORKER: "grid",
+    Role.GRID_LEADER: "village",
+    Role.VILLAGE_STAFF: "village",
+    Role.CENTER_OPERATOR: "town",
+    Role.TOWN_LEADER: "town",
+}
+# Roles whose area is optional: without one they span the whole installation.
+OPTIONAL_AREA_ROLES = {Role.SUPERVISOR, Role.UPSTREAM, Role.ADMIN}
+DEPARTMENT_ROLES = {Role.DEPARTMENT_HANDLER}
+
+
+class RoleAssignment(models.Model):
+    """A role a user holds over an area or a department. A user can hold several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, db_index=True)
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["user_id", "role"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="department_handler") | Q(department__isnull=False, area__isnull=True),
+                name="role_department_handler_has_department",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=["grid_worker", "grid_leader", "village_staff", "center_operator", "town_leader"])
+                | Q(area__isnull=False, department__isnull=True),
+                name="role_area_role_has_area",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "area", "department"], name="role_assignment_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.area or self.department or "*"
+        return f"{self.user} {self.role} {target}"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A bearer token for devices and upstream systems. Only its SHA-256 hash is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
