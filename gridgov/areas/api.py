@@ -1,0 +1,5 @@
+"""API routes of the areas app."""
+
+from ninja import Router
+
+router = Router(tags=["areas"])

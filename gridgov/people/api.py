@@ -1,0 +1,5 @@
+"""API routes of the people app."""
+
+from ninja import Router
+
+router = Router(tags=["people"])
