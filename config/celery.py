@@ -20,9 +20,14 @@ app.autodiscover_tasks()
 
 @before_task_publish.connect
 def _stamp_heartbeat(sender: str | None = None, body: object = None, **_kwargs: object) -> None:
-    """Stamp the heartbeat with the time beat published it, so /healthz can tell a
-    silent beat from a silent worker (the task records both times)."""
-    if sender == "gridgov.core.tasks.heartbeat" and isinstance(body, tuple) and len(body) >= 2:
-        kwargs = body[1]
-        if isinstance(kwargs, dict) and not kwargs.get("sent_at"):
-            kwargs["sent_at"] = datetime.now(UTC).isoformat()
+    """When beat publishes the heartbeat task, record beat's own heartbeat and stamp the
+    task with the time, so /healthz can tell a silent beat from a silent worker."""
+    if sender != "gridgov.core.tasks.heartbeat" or not isinstance(body, tuple) or len(body) < 2:
+        return
+    now = datetime.now(UTC)
+    kwargs = body[1]
+    if isinstance(kwargs, dict) and not kwargs.get("sent_at"):
+        kwargs["sent_at"] = now.isoformat()
+    from gridgov.core import services
+
+    services.heartbeat_record(component="beat", seen_at=now, sent_at=now)

@@ -13,7 +13,6 @@ from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("GRIDGOV_VAR_DIR", BASE_DIR / "var"))
@@ -42,7 +41,7 @@ def env_int(name: str, default: int) -> int:
 # --- Core -------------------------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", False)
-DEV_SECRET_KEY = "gridgov-development-key-do-not-use-in-production"
+DEV_SECRET_KEY = "gridgov-development-key-do-not-use-in-production"  # noqa: S105  (refused when DEBUG is off)
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -133,7 +132,14 @@ _cache_url = env_str("CACHE_URL")
 if _cache_url.startswith("redis"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A file cache is shared by the web and worker processes of one machine (version
+    # counters that invalidate in-process indexes live there); production sets CACHE_URL.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- Authentication and sessions (MLPS level 3 / OWASP ASVS level 2 baseline) -----------
 

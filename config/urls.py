@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from gridgov.api.api import api
+from gridgov.core.views import admin_status
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/status/", admin.site.admin_view(admin_status), name="admin-status"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("gridgov.core.urls")),

@@ -33,7 +33,7 @@ def record(
         object_id = object_id or str(obj.pk)
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
-        actor=user,
+        actor=user,  # type: ignore[misc]  # any authenticated user is the project's User
         action=action,
         object_type=object_type,
         object_id=str(object_id),

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from . import services
 
+HEARTBEAT_TASK = "gridgov.core.tasks.heartbeat"
 
-@shared_task(name="gridgov.core.tasks.heartbeat", ignore_result=True)
+
+@shared_task(name=HEARTBEAT_TASK, ignore_result=True)
 def heartbeat(sent_at: str | None = None) -> None:
     """Record that the worker ran a task that beat scheduled (``sent_at`` is when)."""
     sent = datetime.fromisoformat(sent_at) if sent_at else None
@@ -19,4 +21,5 @@ def heartbeat(sent_at: str | None = None) -> None:
 
 @shared_task(name="gridgov.core.tasks.ping")
 def ping() -> str:
+    """A round trip through the broker (and the result backend when one is set)."""
     return "pong"

@@ -16,7 +16,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+    password = factory.django.Password(TEST_PASSWORD)
 
 
 class StaffProfileFactory(factory.django.DjangoModelFactory):
