@@ -8,6 +8,7 @@ callers (see ``docs/permissions.md``).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,9 +59,9 @@ class Scope:
         held: set[str] = set()
         ids = set(area.ancestor_ids())
         for role, area_id, _department_id in self.assignments:
-            if area_id is not None and area_id in ids:
-                held.add(role)
-            elif area_id is None and role in (Role.ADMIN, Role.SUPERVISOR, Role.UPSTREAM):
+            if (area_id is not None and area_id in ids) or (
+                area_id is None and role in (Role.ADMIN, Role.SUPERVISOR, Role.UPSTREAM)
+            ):
                 held.add(role)
         return held
 
@@ -117,10 +118,8 @@ def scope_for(user: Any) -> Scope:
     cached = getattr(user, SCOPE_CACHE_ATTR, None)
     if cached is None:
         cached = _compute(user)
-        try:
+        with contextlib.suppress(AttributeError):  # AnonymousUser may refuse attributes on some versions
             setattr(user, SCOPE_CACHE_ATTR, cached)
-        except AttributeError:  # AnonymousUser may refuse attributes on some versions
-            pass
     return cached
 
 

@@ -1,8 +1,24 @@
-"""The API under /api/v1/ (django-ninja). Each app contributes a router."""
+"""The API under /api/v1/ (django-ninja). Each app contributes a router.
+
+Every endpoint needs a bearer token or a web session unless it opts out (``auth=None``).
+The OpenAPI document (``/api/v1/openapi.json``) and the interactive docs (``/api/v1/docs``)
+are public so that clients can fetch the schema. Errors have one shape, see
+``gridgov.api.errors`` and ``docs/api.md``.
+"""
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="GridGov API", version="1", urls_namespace="api")
+from gridgov.api.auth import DEFAULT_AUTH
+from gridgov.api.errors import install_handlers
+
+api = NinjaAPI(
+    title="GridGov API",
+    version="1",
+    urls_namespace="api",
+    auth=DEFAULT_AUTH,
+    description="Grid-based service management. See docs/api.md for authentication and errors.",
+)
+install_handlers(api)
 
 api.add_router("/", "gridgov.people.api.router")
 api.add_router("/areas", "gridgov.areas.api.router")

@@ -6,7 +6,19 @@ Endpoints raise :class:`ApiError` (or Django's ``Http404``); the handlers regist
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import math
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
 
 
 class ApiError(Exception):
@@ -28,3 +40,114 @@ class ApiError(Exception):
 
 def not_found(message: str = "Not found.") -> ApiError:
     return ApiError(404, "not_found", message)
+
+
+# --- Handlers registered on the NinjaAPI --------------------------------------------------
+
+logger = logging.getLogger("gridgov.api")
+
+# Parts of a ninja validation location that name the request part, not the field.
+_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+# Codes for ninja ``HttpError``s raised with a bare status.
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    422: "invalid",
+    429: "throttled",
+}
+
+
+def error_response(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, *, details: Any = None
+) -> HttpResponse:
+    return api.create_response(request, ApiError(status, code, message, details=details).payload(), status=status)
+
+
+def field_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """ninja's error list as ``{"field": ["message", ...]}``; ``"__all__"`` when the error
+    is about the whole body."""
+    details: dict[str, list[str]] = {}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in _SOURCES:
+            source, loc = loc[0], loc[1:]
+            # ("body", "payload", "username"): drop the parameter name of a schema body.
+            if source == "body" and len(loc) > 1:
+                loc = loc[1:]
+        field = ".".join(loc) or "__all__"
+        details.setdefault(field, []).append(str(error.get("msg", "")))
+    return details
+
+
+def _api_error(request: HttpRequest, exc: ApiError, api: NinjaAPI) -> HttpResponse:
+    return api.create_response(request, exc.payload(), status=exc.status)
+
+
+def _not_found(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    return error_response(api, request, 404, "not_found", str(_("Not found.")))
+
+
+def _validation(request: HttpRequest, exc: ValidationError, api: NinjaAPI) -> HttpResponse:
+    return error_response(
+        api, request, 422, "invalid", str(_("The request is not valid.")), details=field_errors(exc.errors)
+    )
+
+
+def _django_validation(request: HttpRequest, exc: DjangoValidationError, api: NinjaAPI) -> HttpResponse:
+    """A service refused the input."""
+    if hasattr(exc, "error_dict"):
+        details = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+    else:
+        details = {"__all__": [str(m) for m in exc.messages]}
+    return error_response(api, request, 422, "invalid", str(_("The request is not valid.")), details=details)
+
+
+def _unauthenticated(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    response = error_response(api, request, 401, "unauthenticated", str(_("Authentication required.")))
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _forbidden(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    message = str(exc) if isinstance(exc, HttpError) and str(exc) != "Forbidden" else str(_("Permission denied."))
+    return error_response(api, request, 403, "forbidden", message)
+
+
+def _throttled(request: HttpRequest, exc: Throttled, api: NinjaAPI) -> HttpResponse:
+    response = error_response(api, request, 429, "throttled", str(_("Too many requests. Try again later.")))
+    if exc.wait is not None:
+        response["Retry-After"] = str(math.ceil(exc.wait))
+    return response
+
+
+def _http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResponse:
+    code = _STATUS_CODES.get(exc.status_code, "error")
+    return error_response(api, request, exc.status_code, code, exc.message)
+
+
+def _server_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    return error_response(api, request, 500, "server_error", str(_("Internal server error.")))
+
+
+def install_handlers(api: NinjaAPI) -> None:
+    """Answer every error with ``{"error": {"code", "message"[, "details"]}}``."""
+    handlers: list[tuple[type[Exception], Any]] = [
+        (Exception, _server_error),
+        (HttpError, _http_error),
+        (ApiError, _api_error),
+        (Http404, _not_found),
+        (ObjectDoesNotExist, _not_found),
+        (ValidationError, _validation),
+        (DjangoValidationError, _django_validation),
+        (AuthenticationError, _unauthenticated),
+        (AuthorizationError, _forbidden),
+        (PermissionDenied, _forbidden),
+        (Throttled, _throttled),
+    ]
+    for exc_class, handler in handlers:
+        api.add_exception_handler(exc_class, partial(handler, api=api))

@@ -1,5 +1,129 @@
-"""API routes of the people app."""
+"""API routes of the people app: tokens, the current user, departments."""
 
-from ninja import Router
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.throttling import AnonRateThrottle
+
+from gridgov.api.auth import bearer_token
+from gridgov.api.errors import ApiError
+from gridgov.people import selectors, services
+from gridgov.people.models import Department, Role
 
 router = Router(tags=["people"])
+
+
+class TokenRequest(Schema):
+    username: str
+    password: str
+    name: str = ""
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    roles: list[str]
+    areas: list[str]
+    departments: list[str]
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
+    kind: str
+    phone: str
+    areas: list[str]
+
+
+def _department_out(department: Department) -> DepartmentOut:
+    return DepartmentOut(
+        code=department.code,
+        name=department.name,
+        kind=department.kind,
+        phone=department.phone,
+        areas=sorted(area.code for area in department.areas.all()),
+    )
+
+
+@router.post(
+    "/auth/token",
+    auth=None,
+    response={201: TokenOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    throttle=[AnonRateThrottle("30/m")],
+    summary="Exchange a username and password for a bearer token",
+)
+def token_create(request: HttpRequest, payload: TokenRequest) -> tuple[int, TokenOut]:
+    try:
+        user = services.login_attempt(
+            username=payload.username, password=payload.password, request=request, channel="api"
+        )
+    except services.LoginLocked as locked:
+        raise ApiError(
+            429,
+            "locked",
+            _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": locked.minutes},
+            details={"retry_after_seconds": locked.seconds},
+        ) from locked
+    except services.LoginInactive as inactive:
+        raise ApiError(403, "inactive", _("This account is disabled.")) from inactive
+    if user is None:
+        raise ApiError(401, "invalid_credentials", _("Wrong username or password."))
+    token, raw = services.token_issue(actor=user, user=user, name=payload.name or "api")
+    return 201, TokenOut(token=raw, expires_at=token.expires_at)
+
+
+@router.delete("/auth/token", response={204: None}, summary="Revoke the token used for this request")
+def token_delete(request: HttpRequest) -> HttpResponse:
+    token = bearer_token(request)
+    if token is None:
+        raise ApiError(400, "no_token", _("This request did not use a bearer token."))
+    services.token_revoke(actor=request.user, token=token)
+    return HttpResponse(status=204)
+
+
+@router.get("/me", response=MeOut, summary="The current user, their roles and scope")
+def me(request: HttpRequest) -> MeOut:
+    user = request.user
+    profile = getattr(user, "profile", None)
+    roles = sorted(set(user.role_assignments.values_list("role", flat=True)))  # type: ignore[union-attr]
+    if user.is_superuser and Role.ADMIN not in roles:
+        roles.append(Role.ADMIN.value)
+    return MeOut(
+        username=user.get_username(),
+        full_name=profile.full_name if profile is not None else "",
+        roles=roles,
+        areas=list(selectors.scope_root_areas(user).order_by("code").values_list("code", flat=True)),
+        departments=list(selectors.user_departments(user).values_list("code", flat=True)),
+    )
+
+
+@router.get("/departments", response=list[DepartmentOut], summary="Departments the user may see")
+def department_list(request: HttpRequest) -> list[DepartmentOut]:
+    return [_department_out(department) for department in selectors.departments_visible(request.user)]
+
+
+@router.get(
+    "/departments/{code}",
+    response={200: DepartmentOut, 404: ErrorOut},
+    summary="One department (404 when outside the user's scope)",
+)
+def department_detail(request: HttpRequest, code: str) -> DepartmentOut:
+    return _department_out(selectors.department_get(request.user, code))
