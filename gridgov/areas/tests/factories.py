@@ -30,7 +30,7 @@ class AreaFactory(factory.django.DjangoModelFactory):
     households = 300
 
     @factory.post_generation
-    def _path(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+    def _path(self: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
         parent_path = self.parent.path if self.parent else "/"
         self.path = f"{parent_path}{self.pk}/"
         if create:
