@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "gridgov.web.middleware.DefaultLanguageMiddleware",  # Chinese unless the user switches
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -214,6 +215,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Empty: grid polygons are drawn on a plain background (no outside tiles on an intranet).
 MAP_TILE_URL = env_str("MAP_TILE_URL")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
+AREAS_INDEX_CHECK_SECONDS = env_int("AREAS_INDEX_CHECK_SECONDS", 10)  # locate index: DB signature check
 
 # --- Background work (Celery) ------------------------------------------------------------
 

@@ -1,7 +1,46 @@
+"""What every page of the shell needs: navigation, the user's name and roles, map settings."""
+
+from __future__ import annotations
+
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from gridgov.access.scope import scope_for
+from gridgov.people.models import Role
+
+from .nav import NAV, entries_for
+
+
+def display_name(user: Any) -> str:
+    """The staff profile's full name, else Django's full name, else the username."""
+    try:
+        full_name = user.profile.full_name
+    except ObjectDoesNotExist:  # a user without a staff profile
+        full_name = ""
+    return str(full_name or user.get_full_name() or user.get_username())
+
+
+def role_labels(user: Any) -> list[str]:
+    """Labels of the roles the user holds, in the order of ``Role``."""
+    held = scope_for(user).roles
+    return [str(label) for value, label in Role.choices if value in held]
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
-    return {}
+    user = getattr(request, "user", None)
+    context: dict[str, Any] = {
+        "map_tile_url": settings.MAP_TILE_URL,
+        "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+    if user is None or not user.is_authenticated:
+        context.update({"nav": [], "user_display_name": "", "user_role_labels": []})
+        return context
+    # Lazy: pages that never render the shell (the admin, the API) pay nothing.
+    context["nav"] = SimpleLazyObject(lambda: entries_for(user, NAV, request.path))
+    context["user_display_name"] = SimpleLazyObject(lambda: display_name(user))
+    context["user_role_labels"] = SimpleLazyObject(lambda: role_labels(user))
+    return context

@@ -1,0 +1,124 @@
+"""The navigation of the web shell, as data.
+
+Each entry names the roles that see it; later features add their pages by appending to
+:data:`NAV` (main navigation) or :data:`QUICK_LINKS` (the home page's shortcuts). Nothing
+else needs to change: the context processor and the home page render what
+:func:`entries_for` returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.access.scope import Scope, scope_for
+from gridgov.people.models import Role
+
+HOME = _("Home")
+MAP = _("Map")
+ADMINISTRATION = _("Administration")
+SYSTEM_STATUS = _("System status")
+
+# Every role a person can hold (the upstream system account never browses the site).
+STAFF_ROLES: frozenset[str] = frozenset(role for role in Role.values if role != Role.UPSTREAM)
+ADMIN_ROLES: frozenset[str] = frozenset({Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One link. ``roles`` is the set of roles that see it (any one is enough); ``None``
+    means every signed-in user, even one without a role. ``staff_only`` entries also need
+    Django's ``is_staff`` flag (the admin site refuses everyone else)."""
+
+    key: str
+    label: str | Promise
+    url_name: str
+    roles: frozenset[str] | None = None
+    staff_only: bool = False
+    description: str | Promise = ""
+    # A plain path used when ``url_name`` does not resolve (a page not written yet).
+    fallback_path: str = ""
+
+    def allowed(self, user: Any, scope: Scope) -> bool:
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if self.staff_only and not getattr(user, "is_staff", False):
+            return False
+        return self.roles is None or scope.has_role(*self.roles)
+
+    def url(self) -> str:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return self.fallback_path
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """An entry resolved for one request."""
+
+    key: str
+    label: str | Promise
+    url: str
+    active: bool
+    description: str | Promise = ""
+
+
+# The main navigation, in display order.
+NAV: list[NavEntry] = [
+    NavEntry("home", HOME, "home"),
+    NavEntry("map", MAP, "map", roles=STAFF_ROLES),
+    NavEntry("admin", ADMINISTRATION, "admin:index", roles=ADMIN_ROLES, staff_only=True),
+    NavEntry(
+        "status", SYSTEM_STATUS, "admin-status", roles=ADMIN_ROLES, staff_only=True, fallback_path="/admin/status/"
+    ),
+]
+
+# Shortcuts on the home page, in display order.
+QUICK_LINKS: list[NavEntry] = [
+    NavEntry("map", MAP, "map", roles=STAFF_ROLES, description=_("Villages and grids in your area")),
+    NavEntry("areas", _("Areas"), "admin:areas_area_changelist", roles=ADMIN_ROLES, staff_only=True),
+    NavEntry("departments", _("Departments"), "admin:people_department_changelist", roles=ADMIN_ROLES, staff_only=True),
+    NavEntry("users", _("Users"), "admin:auth_user_changelist", roles=ADMIN_ROLES, staff_only=True),
+    NavEntry(
+        "roles", _("Role assignments"), "admin:people_roleassignment_changelist", roles=ADMIN_ROLES, staff_only=True
+    ),
+    NavEntry(
+        "calendar",
+        _("Working calendar"),
+        "admin:workcalendar_calendaryear_changelist",
+        roles=ADMIN_ROLES,
+        staff_only=True,
+    ),
+    NavEntry("api", _("API documentation"), "api:openapi-view", roles=ADMIN_ROLES, fallback_path="/api/v1/docs"),
+    NavEntry(
+        "status", SYSTEM_STATUS, "admin-status", roles=ADMIN_ROLES, staff_only=True, fallback_path="/admin/status/"
+    ),
+]
+
+
+def entries_for(user: Any, entries: list[NavEntry], current_path: str = "") -> list[NavLink]:
+    """The entries ``user`` may see, resolved to links; ``active`` marks the current page
+    (the longest matching URL prefix, so that Home ``/`` is not active everywhere)."""
+    scope = scope_for(user)
+    links: list[NavLink] = []
+    for entry in entries:
+        if not entry.allowed(user, scope):
+            continue
+        url = entry.url()
+        if not url:
+            continue
+        links.append(NavLink(key=entry.key, label=entry.label, url=url, active=False, description=entry.description))
+    best = max(
+        (link for link in links if current_path == link.url or (link.url != "/" and current_path.startswith(link.url))),
+        key=lambda link: len(link.url),
+        default=None,
+    )
+    return [
+        NavLink(key=link.key, label=link.label, url=link.url, active=link is best, description=link.description)
+        for link in links
+    ]

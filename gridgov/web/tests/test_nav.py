@@ -1,0 +1,75 @@
+"""The navigation and home panels as data: later features add entries without other changes."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+
+from gridgov.people.models import Role
+from gridgov.web import nav, panels
+from gridgov.web.context_processors import display_name, shell
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_added_entry_appears_for_its_roles_only(world, monkeypatch):
+    entry = nav.NavEntry("cases", "Cases", "map", roles=frozenset({Role.CENTER_OPERATOR}))
+    monkeypatch.setattr(nav, "NAV", [*nav.NAV, entry])
+    keys = [link.key for link in nav.entries_for(world.users["center01"], nav.NAV)]
+    assert keys == ["home", "map", "cases"]
+    assert "cases" not in [link.key for link in nav.entries_for(world.users["grid01"], nav.NAV)]
+
+
+def test_an_entry_whose_page_does_not_exist_yet_uses_its_plain_path_or_is_left_out(world):
+    later = nav.NavEntry("later", "Later", "no-such-url", fallback_path="/later/")
+    missing = nav.NavEntry("missing", "Missing", "no-such-url")
+    links = nav.entries_for(world.users["center01"], [later, missing])
+    assert [(link.key, link.url) for link in links] == [("later", "/later/")]
+
+
+def test_home_is_active_only_on_the_home_page(world):
+    user = world.users["center01"]
+    assert [link.key for link in nav.entries_for(user, nav.NAV, "/") if link.active] == ["home"]
+    assert [link.key for link in nav.entries_for(user, nav.NAV, "/map/") if link.active] == ["map"]
+    assert [link.key for link in nav.entries_for(user, nav.NAV, "/elsewhere/") if link.active] == []
+
+
+def test_nobody_signed_out_gets_any_entry():
+    from django.contrib.auth.models import AnonymousUser
+
+    assert nav.entries_for(AnonymousUser(), nav.NAV) == []
+
+
+def test_a_home_panel_is_rendered_for_its_roles(client, world, monkeypatch, tmp_path, settings):
+    template_dir = tmp_path / "templates"
+    (template_dir / "test").mkdir(parents=True)
+    (template_dir / "test" / "panel.html").write_text("<h2>Panel {{ panel.count }}</h2>")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], template_dir]},
+    ]
+    panel = panels.HomePanel(
+        "test", "test/panel.html", roles=frozenset({Role.CENTER_OPERATOR}), context=lambda user: {"count": 7}
+    )
+    monkeypatch.setattr(panels, "HOME_PANELS", [panel])
+    client.force_login(world.users["center01"])
+    assert "<h2>Panel 7</h2>" in client.get("/").content.decode()
+    client.force_login(world.users["grid01"])
+    assert "Panel" not in client.get("/").content.decode()
+
+
+def test_the_display_name_is_the_staff_profile_name_else_the_username(world):
+    from gridgov.people.tests.factories import UserFactory
+
+    assert display_name(world.users["center01"]) == "任宇"
+    assert display_name(UserFactory(username="plain")) == "plain"
+
+
+def test_the_context_processor_gives_names_roles_and_map_settings(world, settings):
+    settings.MAP_TILE_URL = ""
+    request = RequestFactory().get("/")
+    request.user = world.users["center01"]
+    context = shell(request)
+    assert str(context["user_display_name"]) == "任宇"
+    assert [str(label) for label in context["user_role_labels"]] == ["综治中心受理员"]
+    assert [link.key for link in context["nav"]] == ["home", "map"]
+    assert context["map_tile_url"] == ""
