@@ -21,6 +21,7 @@ from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area
 from gridgov.categories.models import Category
 from gridgov.people.models import Department, Role
+from gridgov.workcalendar.calendar import next_year_missing
 
 from . import health
 from .models import AuditEvent
@@ -61,8 +62,6 @@ def admin_status(request: HttpRequest) -> HttpResponse:
     """System status for administrators (wrapped by ``admin.site.admin_view``)."""
     if not scope_for(request.user).has_role(Role.ADMIN):
         raise Http404
-    from gridgov.workcalendar.calendar import next_year_missing
-
     result = health.check()
     levels = dict(Area.objects.current().values_list("level").annotate(n=Count("id")).values_list("level", "n"))
     context: dict[str, Any] = {

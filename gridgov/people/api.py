@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 
 from gridgov.api.auth import bearer_token
@@ -70,7 +70,7 @@ def _department_out(department: Department) -> DepartmentOut:
     throttle=[AnonRateThrottle("30/m")],
     summary="Exchange a username and password for a bearer token",
 )
-def token_create(request: HttpRequest, payload: TokenRequest) -> tuple[int, TokenOut]:
+def token_create(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut]:
     try:
         user = services.login_attempt(
             username=payload.username, password=payload.password, request=request, channel="api"
@@ -87,7 +87,7 @@ def token_create(request: HttpRequest, payload: TokenRequest) -> tuple[int, Toke
     if user is None:
         raise ApiError(401, "invalid_credentials", _("Wrong username or password."))
     token, raw = services.token_issue(actor=user, user=user, name=payload.name or "api")
-    return 201, TokenOut(token=raw, expires_at=token.expires_at)
+    return Status(201, TokenOut(token=raw, expires_at=token.expires_at))
 
 
 @router.delete("/auth/token", response={204: None}, summary="Revoke the token used for this request")

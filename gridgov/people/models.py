@@ -21,9 +21,7 @@ class Department(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
-    areas = models.ManyToManyField(
-        "areas.Area", verbose_name=_("areas served"), related_name="departments", blank=True
-    )
+    areas = models.ManyToManyField("areas.Area", verbose_name=_("areas served"), related_name="departments", blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
@@ -116,8 +114,22 @@ class RoleAssignment(models.Model):
                 | Q(area__isnull=False, department__isnull=True),
                 name="role_area_role_has_area",
             ),
+            # One row per user, role and target. Three partial constraints instead of one with
+            # nulls_distinct=False, which SQLite does not enforce.
             models.UniqueConstraint(
-                fields=["user", "role", "area", "department"], name="role_assignment_unique", nulls_distinct=False
+                fields=["user", "role", "area"],
+                condition=Q(area__isnull=False, department__isnull=True),
+                name="role_assignment_unique_area",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=Q(department__isnull=False, area__isnull=True),
+                name="role_assignment_unique_department",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(area__isnull=True, department__isnull=True),
+                name="role_assignment_unique_global",
             ),
         ]
 

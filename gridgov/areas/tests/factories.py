@@ -22,6 +22,7 @@ class AreaFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Area
+        skip_postgeneration_save = True
 
     level = AreaLevel.DISTRICT
     code = factory.Sequence(lambda n: f"12{n:04d}000000")

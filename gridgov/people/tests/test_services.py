@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.tests.factories import make_tree
@@ -268,3 +269,11 @@ def test_last_used_at_is_written_at_most_once_a_minute(clock):
     clock.advance(seconds=31)
     services.token_authenticate(raw)
     assert ApiToken.objects.get(pk=token.pk).last_used_at == clock.now
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_duplicate_role_without_a_target_on_every_backend():
+    user = UserFactory(username="dup-check")
+    RoleAssignment.objects.create(user=user, role="supervisor")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RoleAssignment.objects.create(user=user, role="supervisor")
