@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import chinese_calendar
+from django.utils import translation
 
 from gridgov.workcalendar.schedule import parse_csv, parse_notice
 
@@ -111,10 +112,14 @@ def test_date_lines_with_comments_header_and_chinese_words():
 
 
 def test_bad_date_lines_are_reported_by_line_number():
-    parsed = parse_csv("2027-02-30,holiday,x\nhello\n2027-03-01,maybe,x\n2028-01-01,holiday,x", 2027)
+    text = "2027-02-30,holiday,x\nhello\n2027-03-01,maybe,x\n2028-01-01,holiday,x"
+    with translation.override("en"):
+        parsed = parse_csv(text, 2027)
     assert not parsed.ok
     assert len(parsed.errors) == 4
     assert "Line 2" in " ".join(parsed.errors) and "Line 3" in " ".join(parsed.errors)
+    with translation.override("zh-hans"):
+        assert "第 2 行" in " ".join(str(error) for error in parse_csv(text, 2027).errors)
 
 
 def test_a_swapped_workday_on_a_weekday_is_only_a_warning():
