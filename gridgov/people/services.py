@@ -59,6 +59,19 @@ TOKEN_TOUCH_SECONDS = 60
 # --- Users -------------------------------------------------------------------------------
 
 
+def _apply_password(user: Any, password: str | None) -> None:
+    """Check ``password`` against the validators and set it (unsaved); ``None`` makes
+    the password unusable (token-only machine accounts)."""
+    if password is None:
+        user.set_unusable_password()
+        return
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -81,14 +94,7 @@ def user_create(
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("A user with that username already exists.")})
     user = User(username=username, email=email, is_staff=is_staff, is_superuser=is_superuser)
-    if password is None:
-        user.set_unusable_password()
-    else:
-        try:
-            validate_password(password, user=user)
-        except ValidationError as error:
-            raise ValidationError({"password": error.messages}) from error
-        user.set_password(password)
+    _apply_password(user, password)
     user.save()
     StaffProfile.objects.create(user=user, full_name=full_name, phone=phone, title=title, duties=duties)
     record(
@@ -152,14 +158,7 @@ def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
 def user_set_password(*, actor: Any, user: Any, password: str | None) -> None:
     """Set a new password after checking it against the password validators;
     ``None`` makes the password unusable (token-only machine accounts)."""
-    if password is None:
-        user.set_unusable_password()
-    else:
-        try:
-            validate_password(password, user=user)
-        except ValidationError as error:
-            raise ValidationError({"password": error.messages}) from error
-        user.set_password(password)
+    _apply_password(user, password)
     user.save(update_fields=["password"])
     record(action="people.password_set", actor=actor, obj=user, data={"usable": password is not None})
 
