@@ -9,7 +9,6 @@ PORT ?= 8000
 # `make test` runs pytest on this many processes; CI machines have 2 cores.
 PYTEST_WORKERS ?= 2
 
-export DJANGO_SETTINGS_MODULE ?= config.settings
 
 .PHONY: run test install install-test check lint typecheck pytest test-pg test-redis messages migrate demo clean help
 
@@ -70,7 +69,7 @@ typecheck: install-test
 	$(BIN)/mypy gridgov config bench
 
 pytest: install-test
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 
 check: install-test
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
@@ -80,12 +79,12 @@ test: lint typecheck check pytest
 
 # The suite again on PostgreSQL (DATABASE_URL must point at it), as CI runs it.
 test-pg: install-test
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not browser"
+	DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not browser"
 
 # Celery through a real Redis broker: a worker and beat started for the test.
 test-redis: install-test
 	GRIDGOV_REQUIRE_REDIS=1 \
-	$(BIN)/pytest -p no:cacheprovider -m redis
+	DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cacheprovider -m redis
 
 clean:
 	rm -rf $(VENV) node_modules var
