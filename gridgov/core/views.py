@@ -8,6 +8,7 @@ from typing import Any
 import celery
 import django
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
@@ -65,6 +66,7 @@ def admin_status(request: HttpRequest) -> HttpResponse:
     result = health.check()
     levels = dict(Area.objects.current().values_list("level").annotate(n=Count("id")).values_list("level", "n"))
     context: dict[str, Any] = {
+        **admin.site.each_context(request),
         "title": _("System status"),
         "health": result,
         "stale_after": health.stale_after_seconds(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib import admin
 from django.utils import timezone
 
 from config.celery import _stamp_heartbeat
@@ -72,12 +73,14 @@ def test_publishing_other_tasks_leaves_heartbeats_alone():
 
 
 def test_the_status_page_shows_health_to_administrators(client):
-    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
     beat_and_worker_seen(1)
-    client.force_login(admin)
+    client.force_login(root)
     response = client.get("/admin/status/")
     assert response.status_code == 200
-    assert "filesystem://" in response.content.decode() or "memory://" in response.content.decode()
+    page = response.content.decode()
+    assert "filesystem://" in page or "memory://" in page
+    assert str(admin.site.site_header) in page  # the admin's own header and navigation
 
 
 def test_the_status_page_is_hidden_from_staff_without_the_admin_role(client):
