@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -52,7 +53,10 @@ class AreaAdminForm(forms.ModelForm):
             for field_name, errors in exc.message_dict.items():
                 self.add_error(field_name if field_name in self.fields else None, errors)
 
+    @transaction.atomic
     def _write(self) -> Area:
+        """Create, or update and perhaps retire, in one transaction: a refused retire
+        undoes the update (the admin view does not roll back a form that fails)."""
         data = self.cleaned_data
         if self.instance.pk is None:
             return area_create(

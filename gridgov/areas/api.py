@@ -15,7 +15,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from gridgov.api.errors import ApiError, not_found
+from gridgov.api.errors import not_found
 
 from . import locate as locate_index
 from .geojson import area_feature, feature_collection
@@ -75,20 +75,11 @@ class LocateQuery(Schema):
     lng: float = Field(..., ge=-180, le=180, description="Longitude (WGS84)")
 
 
-def _user(request: HttpRequest) -> Any:
-    """The authenticated user: from the API auth (bearer token) or the session."""
-    auth = getattr(request, "auth", None)
-    for candidate in (auth, getattr(auth, "user", None), getattr(request, "user", None)):
-        if candidate is not None and getattr(candidate, "is_authenticated", False) is True:
-            return candidate
-    raise ApiError(401, "unauthenticated", "Authentication required.")
-
-
 @router.get("", response={200: AreaCollection, 401: ErrorOut}, summary="Areas as GeoJSON")
 def list_areas(request: HttpRequest, filters: Query[AreaListQuery]) -> dict[str, Any]:
     """The current areas the user may see, parents first. ``geometry`` is null for an area
     without a boundary."""
-    user = _user(request)
+    user = request.user
     level = filters.level.value if filters.level else None
     return feature_collection(areas_visible(user, level=level, parent_code=filters.parent))
 
@@ -97,7 +88,6 @@ def list_areas(request: HttpRequest, filters: Query[AreaListQuery]) -> dict[str,
 def locate_point(request: HttpRequest, point: Query[LocateQuery]) -> dict[str, Any]:
     """The current grid containing the point. Not limited to the user's scope. A point on a
     shared edge belongs to the grid with the lowest code."""
-    _user(request)
     grid = locate_index.locate(point.lat, point.lng)
     if grid is None:
         raise not_found("No grid contains this point.")
@@ -107,7 +97,7 @@ def locate_point(request: HttpRequest, point: Query[LocateQuery]) -> dict[str, A
 
 @router.get("/{code}", response={200: AreaFeature, 401: ErrorOut, 404: ErrorOut}, summary="One area")
 def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
-    user = _user(request)
+    user = request.user
     try:
         area = area_get(user, code)
     except Area.DoesNotExist:

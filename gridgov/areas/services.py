@@ -282,11 +282,12 @@ def area_update(
                     raise ValidationError({"boundary": spatial})
             area.boundary = normalized
             _apply_bounds(area, geom)
-            changed += ["boundary", "min_lng", "min_lat", "max_lng", "max_lat", "center_lng", "center_lat"]
+            changed.append("boundary")
     if not changed:
         return area
-    area.save(update_fields=[*changed, "updated_at"])
-    record(action="area.update", actor=actor, obj=area, data={"code": area.code, "fields": changed[:4]})
+    derived = ["min_lng", "min_lat", "max_lng", "max_lat", "center_lng", "center_lat"] if "boundary" in changed else []
+    area.save(update_fields=[*changed, *derived, "updated_at"])
+    record(action="area.update", actor=actor, obj=area, data={"code": area.code, "fields": changed})
     _invalidate_on_commit()
     return area
 

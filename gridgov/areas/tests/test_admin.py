@@ -145,3 +145,23 @@ def test_the_add_and_change_pages_render_with_derived_fields_read_only(superuser
     assert response.status_code == 200
     assert "code" not in response.context["adminform"].form.fields
     assert "path" not in response.context["adminform"].form.fields
+
+
+def test_a_refused_retirement_leaves_the_other_edits_of_the_same_save_unwritten(superuser_client):
+    areas_import(actor=None, collection=tree_collection())
+    village = Area.objects.get(code="120116104201")  # still has two current grids
+    response = superuser_client.post(
+        f"/admin/areas/area/{village.pk}/change/",
+        {
+            "name": "Renamed Village",
+            "households": str(village.households),
+            "boundary": json.dumps(village.boundary),
+            "valid_from": "",
+            "valid_to": "2026-12-31",
+        },
+    )
+    assert response.status_code == 200  # the form is shown again with the error
+    village.refresh_from_db()
+    assert village.name == "Xinhe Village"
+    assert village.valid_to is None
+    assert not AuditEvent.objects.filter(action="area.update", object_id=str(village.pk)).exists()
