@@ -1,0 +1,68 @@
+"""The notification page in the system Chromium: mark one read with htmx, the bell follows,
+and the page fits a phone. Run alone with ``pytest -m browser gridgov/notify``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from gridgov.notify.services import notify
+from gridgov.people.tests.factories import TEST_PASSWORD
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="the system Chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_sync.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.mark.parametrize(("name", "size"), [("desktop", (1280, 800)), ("phone", (360, 740))])
+def test_marking_one_read_updates_the_item_and_the_bell(browser, live_server, transactional_db, people, name, size):
+    alice = people["alice"]
+    notify(recipients=[alice], kind="case.assigned", title="新案件已派遣至本部门：道路破损", url="/")
+    notify(
+        recipients=[alice],
+        kind="case.overdue",
+        title="案件已超期，请尽快处理并反馈办理结果",
+        body="案件编号 TP-2026-000123，处置时限已过。",
+        url="/",
+    )
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("form button[type=submit].btn-primary")
+    page.click("[data-testid=notify-bell]")
+    page.wait_for_url("**/notifications/")
+    assert page.inner_text("[data-testid=notify-count]") == "2"
+    assert page.locator(".notify-item.unread").count() == 2
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"notifications-{name}.png"), full_page=True)
+    page.locator("[data-testid=mark-read]").first.click()
+    page.wait_for_function("document.querySelectorAll('.notify-item.unread').length === 1")
+    assert page.inner_text("[data-testid=notify-count]") == "1"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.click("[data-testid=read-all]")
+    page.wait_for_url("**/notifications/")
+    assert page.locator("[data-testid=notify-count]").count() == 0
+    page.close()
