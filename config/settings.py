@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "gridgov.areas",
     "gridgov.people",
     "gridgov.categories",
+    "gridgov.cases",
+    "gridgov.notify",
     "gridgov.web",
     "gridgov.demo",
 ]
@@ -101,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "gridgov.web.context_processors.shell",
+                "gridgov.notify.context_processors.unread",
             ],
         },
     },
@@ -241,7 +244,27 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "gridgov.core.tasks.heartbeat", "schedule": float(HEARTBEAT_SECONDS)},
+    "notify-deliver-due": {"task": "gridgov.notify.tasks.deliver_due", "schedule": 60.0},
+    "cases-sweep-deadlines": {"task": "gridgov.cases.tasks.sweep_deadlines", "schedule": 60.0},
 }
+
+# --- Case loop (see docs/cases.md) --------------------------------------------------------
+
+# Largest photo accepted, in bytes.
+GRIDGOV_MAX_PHOTO_BYTES = env_int("GRIDGOV_MAX_PHOTO_BYTES", 15 * 1024 * 1024)
+# Duplicate hint at report time: open cases of the same category this close, this recent.
+GRIDGOV_DUPLICATE_RADIUS_M = env_int("GRIDGOV_DUPLICATE_RADIUS_M", 150)
+GRIDGOV_DUPLICATE_WINDOW_DAYS = env_int("GRIDGOV_DUPLICATE_WINDOW_DAYS", 14)
+
+# --- Notifications (see docs/notifications.md) -------------------------------------------
+
+# External channels besides the in-app list, e.g. "sms,webhook"; empty = in-app only.
+GRIDGOV_NOTIFY_CHANNELS = env_list("GRIDGOV_NOTIFY_CHANNELS")
+GRIDGOV_NOTIFY_MAX_ATTEMPTS = env_int("GRIDGOV_NOTIFY_MAX_ATTEMPTS", 8)
+GRIDGOV_SMS_URL = env_str("GRIDGOV_SMS_URL")
+GRIDGOV_SMS_TOKEN = env_str("GRIDGOV_SMS_TOKEN")
+GRIDGOV_WEBHOOK_URL = env_str("GRIDGOV_WEBHOOK_URL")
+GRIDGOV_WEBHOOK_SECRET = env_str("GRIDGOV_WEBHOOK_SECRET")
 
 # --- Logging ----------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("gridgov.core.urls")),
     path("", include("gridgov.workcalendar.urls")),
     path("", include("gridgov.areas.urls")),
+    path("", include("gridgov.notify.urls")),
+    path("", include("gridgov.cases.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:

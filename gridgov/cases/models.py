@@ -1,0 +1,288 @@
+"""Cases of the case loop (report → register → dispatch → handle → verify → close).
+
+A case's ``status`` is only ever set by :func:`gridgov.cases.services.case_act` (and
+``case_create``) following the table in :mod:`gridgov.cases.transitions`. Every change writes a
+:class:`CaseEvent`; every timed stage a :class:`CaseStage` whose ``on_time`` is frozen when the
+stage ends.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.categories.models import Stage, Urgency
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    REGISTERED = "registered", _("Registered")
+    DISPATCHED = "dispatched", _("Dispatched")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting verification")
+    CLOSED = "closed", _("Closed")
+    VOIDED = "voided", _("Voided")
+    PARKED = "parked", _("Parked")
+    RETURNED = "returned", _("Returned")
+
+
+OPEN_STATUSES: frozenset[str] = frozenset(
+    {
+        Status.REPORTED,
+        Status.REGISTERED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.AWAITING_VERIFICATION,
+        Status.PARKED,
+        Status.RETURNED,
+    }
+)
+FINAL_STATUSES: frozenset[str] = frozenset({Status.CLOSED, Status.VOIDED})
+
+# The timed stage a case is in while it has each status (parked: the clock stops).
+STATUS_STAGE: dict[str, str] = {
+    Status.REPORTED: Stage.REGISTER,
+    Status.REGISTERED: Stage.DISPATCH,
+    Status.RETURNED: Stage.DISPATCH,
+    Status.DISPATCHED: Stage.ACKNOWLEDGE,
+    Status.IN_PROGRESS: Stage.HANDLE,
+    Status.AWAITING_VERIFICATION: Stage.VERIFY,
+}
+
+
+class Source(models.TextChoices):
+    GRID_REPORT = "grid_report", _("Grid worker report")
+    CENTER = "center", _("Center")
+    HOTLINE = "hotline", _("12345 hotline")
+    PATROL = "patrol", _("Patrol")
+    MEETING = "meeting", _("Meeting")
+    PUBLIC = "public", _("Public")
+    LEADER = "leader", _("Leader's instruction")
+
+
+class PartyKind(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    UNIT = "unit", _("Unit")
+
+
+class Light(models.TextChoices):
+    GREEN = "green", _("On time")
+    YELLOW = "yellow", _("Warning")
+    RED = "red", _("Overdue")
+    NONE = "none", _("No time limit")
+
+
+class CaseNumberSequence(models.Model):
+    """The last number given per town and year (case numbers are ``YYYY-TTT-NNNNNN``)."""
+
+    town = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["town", "year"], name="case_number_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.town_id}/{self.year}: {self.last}"
+
+
+class Case(models.Model):
+    number = models.CharField(_("number"), max_length=30, unique=True)
+    town = models.ForeignKey("areas.Area", verbose_name=_("town"), on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        "areas.Area", verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The area path of the grid (or the town) copied for scoped list filters without a join.
+    area_path = models.CharField(max_length=255, db_index=True, editable=False)
+    category = models.ForeignKey(
+        "categories.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.GRID_REPORT)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.REPORTED)
+    description = models.TextField(_("description"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lng = models.FloatField(_("longitude"), null=True, blank=True)
+    # The resident or unit concerned (optional); masked for viewers without the reveal right.
+    party_kind = models.CharField(_("party kind"), max_length=10, choices=PartyKind.choices, blank=True)
+    party_name = models.CharField(_("party name"), max_length=100, blank=True)
+    party_phone = models.CharField(_("party phone"), max_length=30, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lead_department = models.ForeignKey(
+        "people.Department",
+        verbose_name=_("lead department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    cooperating_departments = models.ManyToManyField(
+        "people.Department", verbose_name=_("cooperating departments"), blank=True, related_name="+"
+    )
+    handled_by_village = models.BooleanField(_("handled by the village"), default=False)
+    self_handled = models.BooleanField(_("self-handled"), default=False)
+    escalated = models.BooleanField(_("escalated by the village"), default=False)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    parked_from = models.CharField(max_length=24, blank=True, editable=False)
+    parked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A pending extension request: {"amount": n, "unit": "...", "reason": "...", "by": user_id, "stage": "..."}
+    pending_extension = models.JSONField(null=True, blank=True, editable=False)
+    supervision_pending = models.BooleanField(_("supervision awaiting reply"), default=False)
+    rework_count = models.PositiveIntegerField(_("reworks"), default=0)
+    return_count = models.PositiveIntegerField(_("returns"), default=0)
+    extension_count = models.PositiveIntegerField(_("extensions"), default=0)
+    reminder_count = models.PositiveIntegerField(_("reminders"), default=0)
+    supervision_count = models.PositiveIntegerField(_("supervision notices"), default=0)
+    reopen_count = models.PositiveIntegerField(_("reopenings"), default=0)
+    # The current timed stage, mirrored from its CaseStage row for lists and the sweep.
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    stage_warn_at = models.DateTimeField(null=True, blank=True)
+    stage_deadline = models.DateTimeField(_("stage deadline"), null=True, blank=True)
+    # When the sweep must look at the case next (80 % point, then the deadline); null when
+    # nothing is due. The sweep reads only rows with next_alert_at <= now.
+    next_alert_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-reported_at", "-id"], name="case_status_reported"),
+            models.Index(fields=["town", "-reported_at", "-id"], name="case_town_reported"),
+            models.Index(fields=["-reported_at", "-id"], name="case_reported"),
+            models.Index(fields=["lead_department", "status"], name="case_department_status"),
+            models.Index(fields=["grid", "status"], name="case_grid_status"),
+            models.Index(fields=["category", "status", "reported_at"], name="case_category_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseStage(models.Model):
+    """One timed stage of a case: its deadline and, once ended, whether it was on time."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stages")
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    started_at = models.DateTimeField()
+    warn_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    limit_amount = models.PositiveIntegerField(null=True, blank=True)
+    limit_unit = models.CharField(max_length=20, blank=True)
+    extended = models.BooleanField(default=False)
+    paused_minutes = models.PositiveIntegerField(default=0)
+    warning_sent = models.BooleanField(default=False)
+    overdue_sent = models.BooleanField(default=False)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    on_time = models.BooleanField(null=True)
+    # The department (or village) responsible for the stage, for statistics.
+    department = models.ForeignKey(
+        "people.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["case_id", "started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(ended_at__isnull=True), name="case_one_open_stage"),
+        ]
+        indexes = [models.Index(fields=["stage", "ended_at"], name="case_stage_ended")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage}"
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline: every action, with who, when, from/to status."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("time"))
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case_id", "at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AttachmentKind(models.TextChoices):
+    REPORT = "report", _("Report photo")
+    BEFORE = "before", _("Before")
+    AFTER = "after", _("After")
+    RESULT = "result", _("Result")
+    VERIFY = "verify", _("Verification")
+    OTHER = "other", _("Other")
+
+
+class CaseAttachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=10, choices=AttachmentKind.choices, default=AttachmentKind.REPORT)
+    file = models.FileField(_("file"), upload_to="cases/%Y/%m/")
+    display = models.FileField(null=True, blank=True, upload_to="cases/display/%Y/%m/")
+    thumbnail = models.FileField(null=True, blank=True, upload_to="cases/thumbs/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    exif_lat = models.FloatField(null=True, blank=True)
+    exif_lng = models.FloatField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "sha256", "kind"], name="case_attachment_unique_content"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.sha256[:8]}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's key for one case creation: the same key from the same user is the same case."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

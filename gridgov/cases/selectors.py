@@ -1,0 +1,254 @@
+"""Reads of the case loop, always scoped to what the user may see (see ``access``)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from .access import parties_of, visible_q
+from .deadlines import light_expression, light_q
+from .models import OPEN_STATUSES, Case, CaseEvent, Light, Status
+from .transitions import Party
+
+PAGE_SIZE: Final = 50
+PAGE_MAX: Final = 200
+
+
+class Queue:
+    """Named work queues of the workbenches and inboxes."""
+
+    TO_REGISTER = "to_register"
+    TO_DISPATCH = "to_dispatch"
+    RETURNED = "returned"
+    TO_VERIFY = "to_verify"
+    WARNING = "warning"
+    OVERDUE = "overdue"
+    PARKED = "parked"
+    EXTENSIONS = "extensions"
+    SUPERVISION = "supervision"
+    DEPARTMENT = "department"  # dispatched to or handled by the user's departments
+    VILLAGE = "village"  # reports of the user's villages awaiting the grid leader
+    MINE = "mine"  # reported by the user
+    OPEN = "open"
+
+
+def cases_visible(user: Any) -> QuerySet[Case]:
+    return Case.objects.filter(visible_q(user))
+
+
+def case_get(user: Any, case_id: int) -> Case:
+    """A case the user may see; ``Case.DoesNotExist`` otherwise (the same as a missing one)."""
+    return (
+        cases_visible(user)
+        .select_related("category", "category__parent", "grid", "town", "lead_department", "reporter", "merged_into")
+        .prefetch_related("cooperating_departments")
+        .get(pk=case_id)
+    )
+
+
+def case_history(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor", "actor__profile").prefetch_related("attachments").order_by("at", "id")
+
+
+@dataclass
+class CaseFilters:
+    status: list[str] = field(default_factory=list)
+    category: str = ""  # a minor code, or a major code for all its minors
+    grid: str = ""  # an area code: a grid, or a village/town for everything under it
+    department: str = ""
+    source: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    text: str = ""
+    light: str = ""
+    queue: str = ""
+    urgency: str = ""
+
+
+def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
+    from gridgov.access.scope import scope_for
+
+    if queue == Queue.TO_REGISTER:
+        return Q(status=Status.REPORTED)
+    if queue == Queue.TO_DISPATCH:
+        return Q(status=Status.REGISTERED)
+    if queue == Queue.RETURNED:
+        return Q(status=Status.RETURNED)
+    if queue == Queue.TO_VERIFY:
+        return Q(status=Status.AWAITING_VERIFICATION)
+    if queue == Queue.WARNING:
+        return Q(status__in=OPEN_STATUSES) & light_q(Light.YELLOW, now)
+    if queue == Queue.OVERDUE:
+        return Q(status__in=OPEN_STATUSES) & light_q(Light.RED, now)
+    if queue == Queue.PARKED:
+        return Q(status=Status.PARKED)
+    if queue == Queue.EXTENSIONS:
+        return Q(pending_extension__isnull=False, status__in=OPEN_STATUSES)
+    if queue == Queue.SUPERVISION:
+        return Q(supervision_pending=True, status__in=OPEN_STATUSES)
+    if queue == Queue.DEPARTMENT:
+        departments = sorted(scope_for(user).department_ids)
+        return Q(lead_department_id__in=departments, status__in=[Status.DISPATCHED, Status.IN_PROGRESS])
+    if queue == Queue.VILLAGE:
+        return Q(status=Status.REPORTED, escalated=False) | Q(handled_by_village=True, status__in=[Status.IN_PROGRESS])
+    if queue == Queue.MINE:
+        return Q(reporter_id=user.pk)
+    if queue == Queue.OPEN:
+        return Q(status__in=OPEN_STATUSES)
+    raise ValidationError({"queue": [_("Unknown queue.")]})
+
+
+def apply_filters(
+    user: Any, query: QuerySet[Case], filters: CaseFilters, now: dt.datetime | None = None
+) -> QuerySet[Case]:
+    now = now or timezone.now()
+    if filters.status:
+        unknown = [s for s in filters.status if s not in Status.values]
+        if unknown:
+            raise ValidationError({"status": [_("Unknown status.")]})
+        query = query.filter(status__in=filters.status)
+    if filters.category:
+        query = query.filter(Q(category__code=filters.category) | Q(category__parent__code=filters.category))
+    if filters.grid:
+        from gridgov.areas.models import Area
+
+        area = Area.objects.filter(code=filters.grid).order_by("-id").first()
+        query = query.filter(area_path__startswith=area.path) if area else query.none()
+    if filters.department:
+        query = query.filter(
+            Q(lead_department__code=filters.department)
+            | Q(
+                pk__in=Case.cooperating_departments.through.objects.filter(department__code=filters.department).values(
+                    "case_id"
+                )
+            )
+        )
+    if filters.source:
+        query = query.filter(source=filters.source)
+    if filters.urgency:
+        query = query.filter(urgency=filters.urgency)
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        query = query.filter(reported_at__gte=dt.datetime.combine(filters.date_from, dt.time.min, tz))
+    if filters.date_to:
+        query = query.filter(
+            reported_at__lt=dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, tz)
+        )
+    if filters.text:
+        text = filters.text.strip()[:100]
+        query = query.filter(Q(number__icontains=text) | Q(description__icontains=text) | Q(address__icontains=text))
+    if filters.light:
+        if filters.light not in Light.values:
+            raise ValidationError({"light": [_("Unknown light.")]})
+        query = query.filter(Q(status__in=OPEN_STATUSES) & light_q(filters.light, now))
+    if filters.queue:
+        query = query.filter(_queue_q(user, filters.queue, now))
+    return query
+
+
+# --- keyset pagination --------------------------------------------------------------------
+
+
+def encode_cursor(case: Case) -> str:
+    raw = f"{case.reported_at.isoformat()}|{case.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, _sep, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition("|")
+        moment = parse_datetime(stamp)
+        if moment is None:
+            raise ValueError(stamp)
+        return moment, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationError({"cursor": [_("The cursor is not valid.")]}) from None
+
+
+@dataclass
+class Page:
+    items: list[Case]
+    next_cursor: str | None
+
+
+def page(
+    query: QuerySet[Case], *, cursor: str | None = None, limit: int = PAGE_SIZE, now: dt.datetime | None = None
+) -> Page:
+    """One page, newest report first, continuing after ``cursor`` (keyset, so a page deep in
+    the list costs the same as the first)."""
+    limit = max(1, min(int(limit), PAGE_MAX))
+    now = now or timezone.now()
+    query = query.order_by("-reported_at", "-id")
+    if cursor:
+        moment, pk = decode_cursor(cursor)
+        query = query.filter(Q(reported_at__lt=moment) | Q(reported_at=moment, id__lt=pk))
+    rows: list[Case] = list(
+        query.select_related("category", "grid", "lead_department").annotate(light=light_expression(now))[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
+
+
+def queue_counts(user: Any, queues: list[str], now: dt.datetime | None = None) -> dict[str, int]:
+    """How many visible cases wait in each queue (one aggregate query)."""
+    now = now or timezone.now()
+    aggregates = {name: Count("pk", filter=_queue_q(user, name, now)) for name in queues}
+    return dict(cases_visible(user).aggregate(**aggregates))
+
+
+# --- duplicates -------------------------------------------------------------------------
+
+
+def _metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    rlat1, rlat2 = math.radians(lat1), math.radians(lat2)
+    dlat, dlng = rlat2 - rlat1, math.radians(lng2 - lng1)
+    a = math.sin(dlat / 2) ** 2 + math.cos(rlat1) * math.cos(rlat2) * math.sin(dlng / 2) ** 2
+    return 6_371_000 * 2 * math.asin(math.sqrt(a))
+
+
+def possible_duplicates(
+    user: Any, *, category: str, lat: float, lng: float, now: dt.datetime | None = None, limit: int = 5
+) -> list[tuple[Case, int]]:
+    """Open visible cases of the same category near the point, reported recently, nearest
+    first, each with its distance in metres."""
+    now = now or timezone.now()
+    radius = settings.GRIDGOV_DUPLICATE_RADIUS_M
+    days = settings.GRIDGOV_DUPLICATE_WINDOW_DAYS
+    dlat = radius / 111_000
+    dlng = radius / (111_000 * max(math.cos(math.radians(lat)), 0.01))
+    candidates = (
+        cases_visible(user)
+        .filter(
+            category__code=category,
+            status__in=OPEN_STATUSES,
+            reported_at__gte=now - dt.timedelta(days=days),
+            lat__range=(lat - dlat, lat + dlat),
+            lng__range=(lng - dlng, lng + dlng),
+        )
+        .select_related("category", "grid")[:200]
+    )
+    found = []
+    for case in candidates:
+        assert case.lat is not None and case.lng is not None
+        distance = _metres(lat, lng, case.lat, case.lng)
+        if distance <= radius:
+            found.append((case, round(distance)))
+    found.sort(key=lambda pair: pair[1])
+    return found[:limit]
+
+
+def case_parties(user: Any, case: Case) -> set[Party]:
+    return parties_of(user, case)

@@ -1,0 +1,356 @@
+"""The case services' rules beyond the table: creation checks, idempotency, numbering, merge,
+dispatch, versions, required inputs, photos and the reveal of personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from gridgov.areas.models import Area
+from gridgov.cases import services
+from gridgov.cases.models import Case, CaseAttachment, CaseEvent, IdempotencyKey
+from gridgov.cases.services import CaseConflict, CaseForbidden, Photo
+from gridgov.categories.models import Category
+from gridgov.core.models import AuditEvent
+from gridgov.notify.models import Notification
+
+from .loop_helpers import VERIFIED, act, build, grid_point, home_grid, jpeg, report
+
+
+def create(people: dict[str, Any], by: str = "grid01", **fields: Any) -> tuple[Case, bool]:
+    if "lat" not in fields and "grid" not in fields:
+        fields["lat"], fields["lng"] = grid_point(people["grid01"])
+    fields.setdefault("category", VERIFIED)
+    fields.setdefault("description", "占道停车")
+    return services.case_create(actor=people[by], **fields)
+
+
+def department_code(case: Case) -> str | None:
+    return case.lead_department.code if case.lead_department else None
+
+
+def errors_of(caught: pytest.ExceptionInfo[ValidationError]) -> set[str]:
+    return set(caught.value.message_dict)
+
+
+# --- creation -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"category": "parking.nonexistent"}, "category"),
+        ({"category": "parking"}, "category"),  # a major class
+        ({"description": "   "}, "description"),
+        ({"description": "长" * 2001}, "description"),
+        ({"lat": 0.0, "lng": 0.0}, "lat"),  # outside every grid
+        ({"lat": None, "lng": None}, "lat"),  # no location at all
+        ({"lat": 39.0, "lng": None}, "lat"),
+        ({"lat": float("nan"), "lng": 117.0}, "lat"),
+        ({"source": "rumour"}, "source"),
+        ({"urgency": "whenever"}, "urgency"),
+        ({"party_kind": "alien"}, "party_kind"),
+        ({"idempotency_key": "k" * 65}, "idempotency_key"),
+    ],
+)
+def test_creation_refuses_bad_input(people: dict[str, Any], fields: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        create(people, **fields)
+    assert field in errors_of(caught)
+    assert not Case.objects.exists()
+
+
+def test_an_inactive_category_cannot_be_reported(people: dict[str, Any]) -> None:
+    Category.objects.filter(code=VERIFIED).update(is_active=False)
+    with pytest.raises(ValidationError) as caught:
+        create(people)
+    assert errors_of(caught) == {"category"}
+
+
+@pytest.mark.parametrize("user", ["dept01", "super01", "admin"])
+def test_roles_that_do_not_report_cannot_create(people: dict[str, Any], user: str) -> None:
+    with pytest.raises(CaseForbidden):
+        create(people, by=user)
+
+
+def test_the_grid_comes_from_the_location(people: dict[str, Any]) -> None:
+    case, created = create(people, lat=grid_point(people["grid02"])[0], lng=grid_point(people["grid02"])[1])
+    assert created and case.grid == home_grid(people["grid02"])
+    assert case.area_path == case.grid.path and case.town.level == "town"
+    assert case.reporter == people["grid01"] and case.status == "reported"
+    assert list(case.events.values_list("action", "from_status", "to_status")) == [("report", "", "reported")]
+    # The village's grid leader hears of it at once.
+    assert Notification.objects.filter(kind="case.reported", object_id=str(case.pk)).exists()
+
+
+def test_only_the_center_chooses_the_grid(people: dict[str, Any]) -> None:
+    other = home_grid(people["grid02"])
+    with pytest.raises(CaseForbidden):
+        create(people, grid=other.code)
+    case, _created = create(people, by="center01", grid=other.code, lat=None, lng=None, source="hotline")
+    assert case.grid == other and case.source == "hotline"
+    # The center's choice wins over the location.
+    lat, lng = grid_point(people["grid01"])
+    case, _created = create(people, by="center01", grid=other.code, lat=lat, lng=lng)
+    assert case.grid == other
+    with pytest.raises(ValidationError) as caught:
+        create(people, by="center01", grid="99999999999999")
+    assert errors_of(caught) == {"grid"}
+    village = other.parent
+    assert village is not None
+    with pytest.raises(ValidationError):
+        create(people, by="center01", grid=village.code)  # a village is not a grid
+
+
+def test_self_handling_closes_the_case_at_once(people: dict[str, Any]) -> None:
+    case, _created = create(people, category="parking.minor", self_handle=True)
+    assert case.status == "closed" and case.self_handled and case.closed_at is not None
+    assert list(case.events.values_list("action", "from_status", "to_status")) == [
+        ("report", "", "reported"),
+        ("self_handle", "reported", "closed"),
+    ]
+
+
+def test_self_handling_needs_a_category_that_allows_it(people: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        create(people, category=VERIFIED, self_handle=True)
+    assert errors_of(caught) == {"self_handle"}
+
+
+def test_only_grid_workers_self_handle(people: dict[str, Any]) -> None:
+    with pytest.raises(CaseForbidden):
+        create(people, by="center01", category="parking.minor", self_handle=True)
+    with pytest.raises(CaseForbidden):
+        create(people, by="gridlead01", category="parking.minor", self_handle=True)
+
+
+# --- idempotency and numbers ------------------------------------------------------------
+
+
+def test_the_same_key_from_the_same_user_is_the_same_case(people: dict[str, Any]) -> None:
+    first, created = create(people, idempotency_key="d3b07384-d9a0")
+    again, created_again = create(people, idempotency_key=" d3b07384-d9a0 ", description="重发")
+    assert created and not created_again and again.pk == first.pk
+    other, created_other = create(people, by="center01", idempotency_key="d3b07384-d9a0")
+    assert created_other and other.pk != first.pk
+    assert Case.objects.count() == 2 and IdempotencyKey.objects.count() == 2
+
+
+def test_a_concurrent_retry_losing_the_race_returns_the_winners_case(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retry passes the first look-up before the winner's key exists, then hits the unique
+    constraint: inside an outer transaction it answers with the winner's case, and the outer
+    transaction stays usable (no number is used up)."""
+    winner, _created = create(people, idempotency_key="race")
+    manager = IdempotencyKey.objects
+    real_filter = manager.filter
+    looked = []
+
+    def racing_filter(*args: Any, **kwargs: Any) -> Any:
+        looked.append(kwargs)
+        query = real_filter(*args, **kwargs)
+        return query.none() if len(looked) == 1 else query
+
+    monkeypatch.setattr(manager, "filter", racing_filter)
+    with transaction.atomic():
+        case, created = create(people, idempotency_key="race")
+        assert (case.pk, created) == (winner.pk, False)
+        assert Case.objects.count() == 1
+    monkeypatch.undo()
+    later, _created = create(people)
+    assert int(later.number[-6:]) == int(winner.number[-6:]) + 1
+
+
+def test_case_numbers_count_per_town_and_year(people: dict[str, Any]) -> None:
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    first = report(people, at=dt.datetime(2024, 12, 31, 23, 0, tzinfo=shanghai))
+    second = report(people, at=dt.datetime(2024, 12, 31, 23, 30, tzinfo=shanghai))
+    # 2025 starts at midnight in the town's time zone (16:00 UTC the day before).
+    third = report(people, at=dt.datetime(2024, 12, 31, 16, 5, tzinfo=dt.UTC))
+    town = first.town
+    assert first.number == f"2024-{town.code[6:9]}-000001"
+    assert second.number == f"2024-{town.code[6:9]}-000002"
+    assert third.number == f"2025-{town.code[6:9]}-000001"
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+def test_a_stale_version_is_a_conflict_and_changes_nothing(people: dict[str, Any]) -> None:
+    case = report(people)
+    services.case_act(case.pk, "register", actor=people["center01"], version=case.version)
+    with pytest.raises(CaseConflict) as caught:
+        services.case_act(case.pk, "void", actor=people["center01"], comment="重复", version=case.version)
+    assert caught.value.code == "version_conflict" and caught.value.status == 409
+    fresh = Case.objects.get(pk=case.pk)
+    assert fresh.status == "registered" and fresh.version == case.version + 1
+
+
+def test_an_unknown_action_is_not_found(people: dict[str, Any]) -> None:
+    case = report(people)
+    with pytest.raises(services.CaseNotFound) as caught:
+        services.case_act(case.pk, "teleport", actor=people["center01"])
+    assert caught.value.code == "unknown_action"
+
+
+def test_dispatch_defaults_to_the_categorys_department(people: dict[str, Any]) -> None:
+    case = act(people, report(people), "register", "center01")
+    case = services.case_act(case.pk, "dispatch", actor=people["center01"])
+    assert department_code(case) == "traffic_police"
+    assert not case.cooperating_departments.exists()
+    assert Notification.objects.filter(kind="case.dispatch", recipient=people["dept01"]).exists()
+    assert CaseEvent.objects.get(case=case, action="dispatch").data == {"departments": ["traffic_police"]}
+
+
+def test_dispatch_sets_lead_and_cooperating_departments(people: dict[str, Any]) -> None:
+    case = act(people, report(people), "register", "center01")
+    codes = ["urban_mgmt", "traffic_police", "urban_mgmt", "sanitation"]
+    case = services.case_act(case.pk, "dispatch", actor=people["center01"], departments=codes)
+    assert department_code(case) == "urban_mgmt"
+    assert set(case.cooperating_departments.values_list("code", flat=True)) == {"traffic_police", "sanitation"}
+    # Returned and dispatched again to the default: the earlier helpers are dropped.
+    act(people, case, "return", "dept02")
+    case = services.case_act(case.pk, "dispatch", actor=people["center01"])
+    assert department_code(case) == "traffic_police" and not case.cooperating_departments.exists()
+
+
+def test_dispatch_to_an_unknown_department_changes_nothing(people: dict[str, Any]) -> None:
+    case = act(people, report(people), "register", "center01")
+    with pytest.raises(ValidationError) as caught:
+        services.case_act(case.pk, "dispatch", actor=people["center01"], departments=["traffic_police", "nasa"])
+    assert errors_of(caught) == {"departments"}
+    fresh = Case.objects.get(pk=case.pk)
+    assert fresh.status == "registered" and fresh.lead_department is None
+    assert not fresh.cooperating_departments.exists()
+
+
+def test_merge_needs_another_existing_case(people: dict[str, Any]) -> None:
+    case = report(people)
+    original = report(people)
+    for into in [None, "", "2024-000-999999", case.number, str(case.pk)]:
+        with pytest.raises(ValidationError) as caught:
+            services.case_act(case.pk, "merge", actor=people["center01"], into=into)
+        assert errors_of(caught) == {"into"}
+    voided = act(people, report(people), "void", "center01")
+    with pytest.raises(ValidationError):
+        services.case_act(case.pk, "merge", actor=people["center01"], into=voided.number)
+    merged = services.case_act(case.pk, "merge", actor=people["center01"], into=original.number)
+    assert merged.status == "voided" and merged.merged_into == original
+    assert CaseEvent.objects.get(case=case, action="merge").data == {"into": original.number}
+    # By id as well.
+    other = report(people)
+    assert services.case_act(other.pk, "merge", actor=people["center01"], into=str(original.pk)).merged_into == original
+
+
+def test_report_back_needs_a_result(people: dict[str, Any]) -> None:
+    case = build(people, "in_progress")
+    with pytest.raises(ValidationError) as caught:
+        services.case_act(case.pk, "report_back", actor=people["dept01"])
+    assert errors_of(caught) == {"result"}
+    done = services.case_act(case.pk, "report_back", actor=people["dept01"], result="已拖离")
+    assert CaseEvent.objects.get(case=done, action="report_back").data == {"result": "已拖离"}
+
+
+@pytest.mark.parametrize("days", [None, 0, 31, "abc", -2])
+def test_an_extension_asks_for_1_to_30_working_days(people: dict[str, Any], days: Any) -> None:
+    case = build(people, "in_progress")
+    with pytest.raises(ValidationError) as caught:
+        services.case_act(case.pk, "request_extension", actor=people["dept01"], comment="配件未到", days=days)
+    assert errors_of(caught) == {"days"}
+    assert Case.objects.get(pk=case.pk).pending_extension is None
+
+
+def test_verification_failure_sends_the_case_back_to_the_same_department(people: dict[str, Any]) -> None:
+    case = build(people, "awaiting_verification")
+    case = act(people, case, "verify_fail", "grid01")
+    assert case.status == "in_progress" and case.rework_count == 1
+    assert department_code(case) == "traffic_police"
+    assert Notification.objects.filter(kind="case.verify_fail", recipient=people["dept01"]).exists()
+
+
+def test_reopening_a_closed_case_counts_and_clears_the_closing_time(people: dict[str, Any]) -> None:
+    case = build(people, "closed")
+    assert case.closed_at is not None
+    case = act(people, case, "reopen", "center01")
+    assert case.status == "registered" and case.closed_at is None and case.reopen_count == 1
+    assert case.stage == "dispatch" and case.stage_deadline is not None
+
+
+# --- photos -------------------------------------------------------------------------------
+
+
+def test_the_same_photo_is_stored_once_per_kind(people: dict[str, Any]) -> None:
+    photo = jpeg((10, 20, 30)).getvalue()
+    case, _created = create(
+        people, photos_in=[Photo(io.BytesIO(photo)), Photo(io.BytesIO(photo)), Photo(jpeg((90, 20, 30)))]
+    )
+    assert CaseAttachment.objects.filter(case=case).count() == 2
+    again = services.attachments_add(case.pk, actor=people["grid01"], photos_in=[Photo(io.BytesIO(photo))])
+    assert again == []
+    other_kind = services.attachments_add(
+        case.pk, actor=people["grid01"], photos_in=[Photo(io.BytesIO(photo), kind="before")]
+    )
+    assert len(other_kind) == 1
+    assert CaseAttachment.objects.filter(case=case).count() == 3
+    stored = CaseAttachment.objects.filter(case=case).first()
+    assert stored is not None and stored.content_type == "image/jpeg" and stored.event is not None
+
+
+def test_a_file_that_is_not_a_photo_is_refused(people: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        create(people, photos_in=[Photo(io.BytesIO(b"%PDF-1.4 not a photo"), name="photo.jpg")])
+    assert errors_of(caught) == {"photos"}
+    with pytest.raises(ValidationError):
+        create(people, photos_in=[Photo(jpeg(), kind="selfie")])
+
+
+def test_only_people_on_the_case_add_photos(people: dict[str, Any]) -> None:
+    case = build(people, "dispatched")
+    with pytest.raises(services.CaseNotFound):
+        services.attachments_add(case.pk, actor=people["grid02"], photos_in=[Photo(jpeg())])
+    with pytest.raises(CaseForbidden):  # cooperating: sees the case, but takes no part in its moves
+        services.attachments_add(case.pk, actor=people["dept02"], photos_in=[Photo(jpeg())])
+    assert len(services.attachments_add(case.pk, actor=people["dept01"], photos_in=[Photo(jpeg())])) == 1
+    closed = build(people, "closed")
+    with pytest.raises(CaseConflict):
+        services.attachments_add(closed.pk, actor=people["center01"], photos_in=[Photo(jpeg())])
+
+
+# --- personal data ------------------------------------------------------------------------
+
+
+def test_revealing_the_party_is_allowed_to_the_center_and_recorded(people: dict[str, Any]) -> None:
+    case, _created = create(people, party_kind="resident", party_name="张三丰", party_phone="13812348888")
+    shown = services.reveal_party(case, actor=people["center01"])
+    assert shown == {"party_name": "张三丰", "party_phone": "13812348888"}
+    assert AuditEvent.objects.filter(action="case.reveal_party", object_id=str(case.pk)).count() == 1
+    assert services.reveal_party(case, actor=people["grid01"])["party_phone"] == "13812348888"  # the reporter
+    act(people, act(people, case, "register", "center01"), "dispatch", "center01")
+    with pytest.raises(CaseForbidden):
+        services.reveal_party(case, actor=people["dept01"])
+
+
+def test_a_case_outside_the_reporters_town_is_refused(people: dict[str, Any]) -> None:
+    """A grid worker reports anywhere in its town, but not elsewhere (a town without grids
+    here has none, so the check is on the area tree)."""
+    grid01 = home_grid(people["grid01"])
+    town = Area.objects.get(pk=grid01.ancestor_ids()[1])
+    assert services._covers_town(people["grid01"], town)
+    assert services._covers_town(people["center01"], town)
+    assert not services._covers_town(people["dept01"], town)
+
+
+def test_a_supervision_notice_can_be_answered_after_the_case_closed(people):
+    case = build(people, "in_progress")
+    case = act(people, case, "supervise", "leader01", comment="请加快处置")
+    case = act(people, case, "report_back", "dept01", result="已处理")
+    case = act(people, case, "verify_pass", "grid01")
+    assert case.status == "closed" and case.supervision_pending
+    case = act(people, case, "reply_supervision", "dept01", comment="已按要求处置完毕")
+    assert case.status == "closed" and not case.supervision_pending

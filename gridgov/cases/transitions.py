@@ -1,0 +1,226 @@
+"""The transition table of the case loop: status × action → next status, who may act.
+
+This module is the only description of the workflow. :func:`gridgov.cases.services.case_act`
+applies it; nothing else sets a case's status. Each row names:
+
+- ``sources``: the statuses the action is allowed in (anything else answers 409);
+- ``target``: the next status, ``SAME`` to keep it, or ``PARKED_FROM`` to go back to the
+  status the case had when it was parked;
+- ``parties``: who may act, as relations of the actor to the case (see :class:`Party`);
+  anyone else who can see the case gets 403;
+- ``guard``: a further condition on the case (409 with its own code when it fails);
+- ``comment_required``: the action needs a written reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .models import OPEN_STATUSES, Status
+
+if TYPE_CHECKING:
+    from .models import Case
+
+SAME: Final = "="
+PARKED_FROM: Final = "<parked_from>"
+
+
+class Party(StrEnum):
+    """How an actor relates to a case."""
+
+    CENTER = "center"  # center operator of the case's town
+    LEADER = "leader"  # town leader of the case's town, or a discipline supervisor over it
+    VILLAGE_LEADER = "village_leader"  # grid leader of the case's village
+    VILLAGE = "village"  # grid leader or village staff of the case's village
+    GRID_WORKER = "grid_worker"  # grid worker of the case's grid
+    LEAD_DEPARTMENT = "lead_department"  # handler of the case's lead department
+    # Whoever handles the case now: the village when it handles, else the lead department.
+    HANDLER = "handler"
+
+
+class Action(StrEnum):
+    ACCEPT = "accept"
+    ESCALATE = "escalate"
+    REGISTER = "register"
+    VOID = "void"
+    MERGE = "merge"
+    DISPATCH = "dispatch"
+    ACKNOWLEDGE = "acknowledge"
+    REPORT_BACK = "report_back"
+    RETURN = "return"
+    VERIFY_PASS = "verify_pass"  # noqa: S105 - an action code
+    VERIFY_FAIL = "verify_fail"
+    CLOSE = "close"
+    REQUEST_EXTENSION = "request_extension"
+    APPROVE_EXTENSION = "approve_extension"
+    REJECT_EXTENSION = "reject_extension"
+    PARK = "park"
+    RESUME = "resume"
+    REMIND = "remind"
+    SUPERVISE = "supervise"
+    REPLY_SUPERVISION = "reply_supervision"
+    REOPEN = "reopen"
+
+
+# Timeline entries that are not actions anyone takes through the table.
+REPORT: Final = "report"
+SELF_HANDLE: Final = "self_handle"
+DEADLINE_WARNING: Final = "deadline_warning"
+OVERDUE: Final = "overdue"
+ATTACH: Final = "attach"
+
+ACTION_LABELS: Final[dict[str, Promise]] = {
+    REPORT: _("Report"),
+    SELF_HANDLE: _("Self-handle"),
+    DEADLINE_WARNING: _("Deadline warning"),
+    OVERDUE: _("Overdue"),
+    ATTACH: _("Add photos"),
+    Action.ACCEPT: _("Accept for village handling"),
+    Action.ESCALATE: _("Escalate to the center"),
+    Action.REGISTER: _("Register"),
+    Action.VOID: _("Void"),
+    Action.MERGE: _("Merge as duplicate"),
+    Action.DISPATCH: _("Dispatch"),
+    Action.ACKNOWLEDGE: _("Acknowledge"),
+    Action.REPORT_BACK: _("Report back"),
+    Action.RETURN: _("Return"),
+    Action.VERIFY_PASS: _("Verification passed"),
+    Action.VERIFY_FAIL: _("Verification failed (rework)"),
+    Action.CLOSE: _("Close"),
+    Action.REQUEST_EXTENSION: _("Request extension"),
+    Action.APPROVE_EXTENSION: _("Approve extension"),
+    Action.REJECT_EXTENSION: _("Reject extension"),
+    Action.PARK: _("Park"),
+    Action.RESUME: _("Resume"),
+    Action.REMIND: _("Remind"),
+    Action.SUPERVISE: _("Supervision notice"),
+    Action.REPLY_SUPERVISION: _("Reply to supervision"),
+    Action.REOPEN: _("Reopen"),
+}
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition on the case beyond its status. ``check`` returns True when allowed."""
+
+    code: str
+    message: Promise
+    check: Callable[[Case, dt.datetime], bool]
+
+
+NOT_ESCALATED = Guard(
+    "already_escalated", _("The village has already escalated this case."), lambda c, _now: not c.escalated
+)
+NO_VERIFICATION_NEEDED = Guard(
+    "verification_required",
+    _("This category needs on-site verification by the grid worker."),
+    lambda c, _now: not c.category.verification_required,
+)
+NO_PENDING_EXTENSION = Guard(
+    "extension_pending",
+    _("An extension request is already waiting for a decision."),
+    lambda c, _now: c.pending_extension is None,
+)
+EXTENSION_PENDING = Guard(
+    "no_extension_pending",
+    _("There is no extension request to decide."),
+    lambda c, _now: c.pending_extension is not None,
+)
+SUPERVISION_PENDING = Guard(
+    "no_supervision_pending",
+    _("There is no supervision notice awaiting a reply."),
+    lambda c, _now: c.supervision_pending,
+)
+
+
+def _before_deadline(case: Case, now: dt.datetime) -> bool:
+    return case.stage_deadline is not None and now < case.stage_deadline and case.pending_extension is None
+
+
+BEFORE_DEADLINE = Guard(
+    "extension_not_allowed",
+    _("An extension can only be requested before the stage deadline, once at a time."),
+    _before_deadline,
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[str]
+    target: str
+    parties: frozenset[Party]
+    guard: Guard | None = None
+    comment_required: bool = False
+
+    def next_status(self, case: Case) -> str:
+        if self.target == SAME:
+            return case.status
+        if self.target == PARKED_FROM:
+            return case.parked_from or Status.REGISTERED
+        return self.target
+
+
+def _t(
+    action: Action,
+    sources: Iterable[str],
+    target: str,
+    parties: set[Party],
+    guard: Guard | None = None,
+    comment_required: bool = False,
+) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(parties), guard, comment_required)
+
+
+S = Status
+P = Party
+HANDLING = {S.DISPATCHED, S.IN_PROGRESS}
+OPEN = set(OPEN_STATUSES)
+
+TABLE: Final[dict[Action, Transition]] = {
+    t.action: t
+    for t in [
+        _t(Action.ACCEPT, {S.REPORTED}, S.IN_PROGRESS, {P.VILLAGE_LEADER}, NOT_ESCALATED),
+        _t(Action.ESCALATE, {S.REPORTED}, SAME, {P.VILLAGE_LEADER}, NOT_ESCALATED),
+        _t(Action.REGISTER, {S.REPORTED}, S.REGISTERED, {P.CENTER}),
+        _t(Action.VOID, {S.REPORTED, S.REGISTERED, S.RETURNED}, S.VOIDED, {P.CENTER}, comment_required=True),
+        _t(Action.MERGE, {S.REPORTED, S.REGISTERED, S.RETURNED}, S.VOIDED, {P.CENTER}),
+        _t(Action.DISPATCH, {S.REGISTERED, S.RETURNED}, S.DISPATCHED, {P.CENTER}),
+        _t(Action.ACKNOWLEDGE, {S.DISPATCHED}, S.IN_PROGRESS, {P.LEAD_DEPARTMENT}),
+        _t(Action.REPORT_BACK, {S.IN_PROGRESS}, S.AWAITING_VERIFICATION, {P.HANDLER}),
+        _t(Action.RETURN, HANDLING, S.RETURNED, {P.HANDLER}, comment_required=True),
+        _t(Action.VERIFY_PASS, {S.AWAITING_VERIFICATION}, S.CLOSED, {P.GRID_WORKER}),
+        _t(Action.VERIFY_FAIL, {S.AWAITING_VERIFICATION}, S.IN_PROGRESS, {P.GRID_WORKER}, comment_required=True),
+        _t(Action.CLOSE, {S.AWAITING_VERIFICATION}, S.CLOSED, {P.CENTER}, NO_VERIFICATION_NEEDED),
+        _t(Action.REQUEST_EXTENSION, HANDLING, SAME, {P.HANDLER}, BEFORE_DEADLINE, comment_required=True),
+        _t(Action.APPROVE_EXTENSION, HANDLING, SAME, {P.CENTER}, EXTENSION_PENDING),
+        _t(Action.REJECT_EXTENSION, HANDLING, SAME, {P.CENTER}, EXTENSION_PENDING, comment_required=True),
+        _t(
+            Action.PARK,
+            {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED},
+            S.PARKED,
+            {P.CENTER},
+            comment_required=True,
+        ),
+        _t(Action.RESUME, {S.PARKED}, PARKED_FROM, {P.CENTER}),
+        _t(Action.REMIND, OPEN - {S.PARKED}, SAME, {P.CENTER, P.LEADER}),
+        _t(Action.SUPERVISE, OPEN, SAME, {P.LEADER}, comment_required=True),
+        # A supervision notice needs its reply even when the case finished meanwhile.
+        _t(
+            Action.REPLY_SUPERVISION,
+            OPEN | {S.CLOSED, S.VOIDED},
+            SAME,
+            {P.HANDLER, P.CENTER},
+            SUPERVISION_PENDING,
+            comment_required=True,
+        ),
+        _t(Action.REOPEN, {S.CLOSED}, S.REGISTERED, {P.CENTER}, comment_required=True),
+    ]
+}
