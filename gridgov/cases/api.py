@@ -1,0 +1,523 @@
+"""API of the case loop under ``/api/v1/cases``: report, list, map, detail, act, add photos.
+
+Every endpoint goes through the same services and selectors as the web pages, so the same
+rules apply: what the caller may not see answers 404, what is not their move 403, what the
+case's status does not allow 409, bad input 422 (see ``docs/api.md``).
+
+Create and act take a JSON body, or ``multipart/form-data`` with the JSON in a ``payload``
+field and the photos as ``photos`` files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from copy import deepcopy
+from typing import Any, Final, TypeVar
+
+import pydantic
+from django.core.files.uploadedfile import UploadedFile as DjangoUpload
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Status
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.files import UploadedFile
+
+from gridgov.access.scope import scope_for
+from gridgov.api.errors import ApiError
+from gridgov.categories.models import Urgency
+from gridgov.people.models import Role
+
+from . import deadlines, selectors, services
+from .access import can_reveal, mask_name, mask_phone
+from .models import AttachmentKind, Case, CaseAttachment, CaseEvent, CaseStage, Source
+from .models import Status as CaseStatus
+from .schemas import (
+    ActionIn,
+    ActionOut,
+    AttachmentOut,
+    CaseCreatedOut,
+    CaseCreateIn,
+    CaseDetailOut,
+    CaseFilterQuery,
+    CaseListQuery,
+    CasePageOut,
+    CaseRef,
+    CaseSummaryOut,
+    CodeName,
+    CountersOut,
+    DeadlineOut,
+    DetailQuery,
+    DuplicateOut,
+    DuplicateQuery,
+    HistoryOut,
+    MapFeature,
+    MapOut,
+    MapProperties,
+    PartyOut,
+    PersonOut,
+    PointGeometry,
+    StageOut,
+)
+from .transitions import ACTION_LABELS, TABLE, Action
+
+router = Router(tags=["cases"])
+
+MAP_MAX: Final = 5000
+# The kind of a photo sent with an action when the client names none.
+ACTION_PHOTO_KIND: Final[dict[str, str]] = {
+    Action.REPORT_BACK: AttachmentKind.RESULT,
+    Action.VERIFY_PASS: AttachmentKind.VERIFY,
+    Action.VERIFY_FAIL: AttachmentKind.VERIFY,
+}
+
+BodyT = TypeVar("BodyT", bound=pydantic.BaseModel)
+
+
+# --- errors and request bodies ----------------------------------------------------------
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """A refusal of the services as the API's error body (Django's ValidationError is
+    answered by the API's own handler)."""
+    try:
+        yield
+    except services.CaseError as error:
+        raise ApiError(error.status, error.code, error.message) from error
+
+
+def _split(values: list[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _body(request: HttpRequest, schema: type[BodyT]) -> tuple[BodyT, list[DjangoUpload]]:
+    """The JSON body (or the ``payload`` field of a multipart body) checked against ``schema``,
+    and the uploaded ``photos``."""
+    files: list[DjangoUpload] = []
+    if request.content_type == "multipart/form-data":
+        raw: str | bytes = request.POST.get("payload") or "{}"
+        files = request.FILES.getlist("photos")
+    else:
+        raw = request.body or b"{}"
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "bad_request", _("The body is not valid JSON.")) from None
+    if request.content_type == "multipart/form-data" and isinstance(data, dict):
+        kinds = _split(request.POST.getlist("photo_kinds"))
+        if kinds and not data.get("photo_kinds"):
+            data["photo_kinds"] = kinds
+    try:
+        return schema.model_validate(data), files
+    except pydantic.ValidationError as error:
+        errors = [
+            {**item, "loc": ("body", "payload", *item["loc"]) if item["loc"] else ("body",)}
+            for item in error.errors(include_url=False, include_context=False)
+        ]
+        raise NinjaValidationError(errors) from None
+
+
+def _photos(files: Sequence[DjangoUpload], kinds: Sequence[str], default: Sequence[str]) -> list[services.Photo]:
+    """``Photo`` objects: the kind of each file from ``kinds`` (same order), else from
+    ``default`` (its last entry for the rest)."""
+    photos = []
+    for index, upload in enumerate(files):
+        kind = kinds[index] if index < len(kinds) else default[min(index, len(default) - 1)]
+        photos.append(services.Photo(file=upload, kind=kind, name=upload.name or "photo"))
+    return photos
+
+
+def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic JSON schema with its ``$defs`` written in place (for ``openapi_extra``)."""
+    definitions = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(deepcopy(definitions[ref.removeprefix("#/$defs/")]))
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(schema)  # type: ignore[no-any-return]
+
+
+def _body_doc(schema: type[pydantic.BaseModel], extra_parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _inline_refs(schema.model_json_schema())},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "payload": {"type": "string", "description": "The JSON body as text."},
+                            "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                            "photo_kinds": {"type": "array", "items": {"type": "string"}},
+                        },
+                    }
+                },
+            },
+        }
+    }
+    if extra_parameters:
+        doc["parameters"] = extra_parameters
+    return doc
+
+
+# --- output builders --------------------------------------------------------------------
+
+
+def _code_name(obj: Any) -> CodeName | None:
+    return CodeName(code=obj.code, name=obj.name) if obj is not None else None
+
+
+def _person(user: Any) -> PersonOut | None:
+    if user is None:
+        return None
+    profile = getattr(user, "profile", None)
+    return PersonOut(username=user.get_username(), name=profile.full_name if profile is not None else "")
+
+
+def _deadline(case: Case, now: Any = None) -> DeadlineOut:
+    now = now or timezone.now()
+    return DeadlineOut(
+        stage=case.stage,
+        deadline=case.stage_deadline,
+        warn_at=case.stage_warn_at,
+        light=deadlines.light(case.stage_deadline, case.stage_warn_at, now),
+    )
+
+
+def _created(case: Case) -> CaseCreatedOut:
+    return CaseCreatedOut(
+        id=case.pk,
+        number=case.number,
+        status=case.status,
+        grid=_code_name(case.grid),
+        deadlines=_deadline(case),
+        version=case.version,
+        url=services.case_url(case),
+    )
+
+
+def _summary(case: Case) -> CaseSummaryOut:
+    return CaseSummaryOut(
+        id=case.pk,
+        number=case.number,
+        status=case.status,
+        status_label=str(CaseStatus(case.status).label),
+        category=CodeName(code=case.category.code, name=case.category.name),
+        urgency=case.urgency,
+        source=case.source,
+        grid=_code_name(case.grid),
+        lat=case.lat,
+        lng=case.lng,
+        address=case.address,
+        description=case.description[:80],
+        reported_at=case.reported_at,
+        lead_department=_code_name(case.lead_department),
+        stage=case.stage,
+        stage_deadline=case.stage_deadline,
+        light=getattr(case, "light", None) or deadlines.light(case.stage_deadline, case.stage_warn_at, timezone.now()),
+        url=services.case_url(case),
+    )
+
+
+def attachment_out(attachment: CaseAttachment) -> AttachmentOut:
+    shown = attachment.display or attachment.file
+    return AttachmentOut(
+        id=attachment.pk,
+        kind=attachment.kind,
+        url=shown.url,
+        thumbnail_url=attachment.thumbnail.url if attachment.thumbnail else None,
+        width=attachment.width,
+        height=attachment.height,
+    )
+
+
+def _history(event: CaseEvent) -> HistoryOut:
+    label = ACTION_LABELS.get(event.action)
+    return HistoryOut(
+        action=event.action,
+        action_label=str(label) if label is not None else event.action,
+        actor=_person(event.actor),
+        at=event.at,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        comment=event.comment,
+        data=event.data or {},
+        photos=[attachment_out(a) for a in event.attachments.all()],
+    )
+
+
+def _stage(stage: CaseStage) -> StageOut:
+    return StageOut(
+        stage=stage.stage,
+        started_at=stage.started_at,
+        warn_at=stage.warn_at,
+        deadline=stage.deadline,
+        ended_at=stage.ended_at,
+        on_time=stage.on_time,
+        extended=stage.extended,
+    )
+
+
+def _party(request: HttpRequest, case: Case, *, reveal: bool) -> tuple[PartyOut, bool]:
+    allowed = can_reveal(request.user, case)
+    if reveal and allowed and (case.party_name or case.party_phone):
+        full = services.reveal_party(case, actor=request.user, request=request)
+        return PartyOut(kind=case.party_kind, name=full["party_name"], phone=full["party_phone"], masked=False), allowed
+    return (
+        PartyOut(
+            kind=case.party_kind,
+            name=mask_name(case.party_name),
+            phone=mask_phone(case.party_phone),
+            masked=bool(case.party_name or case.party_phone),
+        ),
+        allowed,
+    )
+
+
+def case_detail_out(request: HttpRequest, case_id: int, *, reveal: bool = False) -> CaseDetailOut:
+    """Everything about a case the caller may see (``Case.DoesNotExist`` when they may not)."""
+    user = request.user
+    case = selectors.case_get(user, case_id)
+    now = timezone.now()
+    party, allowed = _party(request, case, reveal=reveal)
+    actions = services.allowed_actions(user, case, now)
+    return CaseDetailOut(
+        id=case.pk,
+        number=case.number,
+        status=case.status,
+        status_label=str(CaseStatus(case.status).label),
+        town=CodeName(code=case.town.code, name=case.town.name),
+        grid=_code_name(case.grid),
+        category=CodeName(code=case.category.code, name=case.category.name),
+        urgency=case.urgency,
+        source=case.source,
+        description=case.description,
+        address=case.address,
+        lat=case.lat,
+        lng=case.lng,
+        party=party,
+        can_reveal=allowed,
+        reporter=_person(case.reporter),
+        lead_department=_code_name(case.lead_department),
+        cooperating_departments=[
+            CodeName(code=d.code, name=d.name) for d in sorted(case.cooperating_departments.all(), key=lambda d: d.code)
+        ],
+        handled_by_village=case.handled_by_village,
+        self_handled=case.self_handled,
+        escalated=case.escalated,
+        merged_into=CaseRef(id=case.merged_into.pk, number=case.merged_into.number) if case.merged_into else None,
+        parked_from=case.parked_from,
+        pending_extension=case.pending_extension,
+        supervision_pending=case.supervision_pending,
+        counters=CountersOut(
+            rework=case.rework_count,
+            returns=case.return_count,
+            extensions=case.extension_count,
+            reminders=case.reminder_count,
+            supervision=case.supervision_count,
+            reopenings=case.reopen_count,
+        ),
+        deadlines=_deadline(case, now),
+        reported_at=case.reported_at,
+        closed_at=case.closed_at,
+        updated_at=case.updated_at,
+        version=case.version,
+        url=services.case_url(case),
+        history=[_history(event) for event in selectors.case_history(case)],
+        stages=[_stage(stage) for stage in case.stages.order_by("started_at", "id")],
+        attachments=[attachment_out(a) for a in case.attachments.order_by("id")],
+        actions=[
+            ActionOut(
+                code=action.value, label=str(ACTION_LABELS[action]), comment_required=TABLE[action].comment_required
+            )
+            for action in actions
+        ],
+    )
+
+
+def _filters(query: CaseFilterQuery) -> selectors.CaseFilters:
+    return selectors.CaseFilters(
+        status=query.status,
+        category=query.category.strip(),
+        grid=query.grid.strip(),
+        department=query.department.strip(),
+        source=query.source.strip(),
+        date_from=query.date_from,
+        date_to=query.date_to,
+        text=query.q.strip(),
+        light=query.light.strip(),
+        queue=query.queue.strip(),
+        urgency=query.urgency.strip(),
+    )
+
+
+def _default_source(user: Any) -> str:
+    return Source.CENTER if scope_for(user).has_role(Role.CENTER_OPERATOR) else Source.GRID_REPORT
+
+
+# --- endpoints --------------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER_DOC: Final = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 64},
+    "description": "A client UUID: the same key from the same user returns the case already created (200).",
+}
+
+
+@router.post(
+    "",
+    response={200: CaseCreatedOut, 201: CaseCreatedOut},
+    summary="Report a case (JSON, or multipart with `payload` and `photos`)",
+    openapi_extra=_body_doc(CaseCreateIn, [IDEMPOTENCY_HEADER_DOC]),
+)
+def case_create(request: HttpRequest) -> Status[CaseCreatedOut]:
+    payload, files = _body(request, CaseCreateIn)
+    default_kinds = (
+        [AttachmentKind.BEFORE, AttachmentKind.AFTER]
+        if payload.self_handle and len(files) > 1
+        else [AttachmentKind.REPORT]
+    )
+    party = payload.party
+    with service_errors():
+        case, created = services.case_create(
+            actor=request.user,
+            category=payload.category.strip(),
+            description=payload.description,
+            lat=payload.lat,
+            lng=payload.lng,
+            address=payload.address,
+            source=payload.source or _default_source(request.user),
+            urgency=payload.urgency or Urgency.NORMAL,
+            grid=payload.grid or None,
+            party_kind=party.kind if party else "",
+            party_name=party.name if party else "",
+            party_phone=party.phone if party else "",
+            self_handle=payload.self_handle,
+            comment=payload.comment,
+            photos_in=_photos(files, payload.photo_kinds, default_kinds),
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+        )
+    return Status(201 if created else 200, _created(case))
+
+
+@router.get("", response=CasePageOut, summary="Cases the caller may see, filtered, newest first (keyset pages)")
+def case_list(request: HttpRequest, query: Query[CaseListQuery]) -> CasePageOut:
+    cases = selectors.apply_filters(request.user, selectors.cases_visible(request.user), _filters(query))
+    page = selectors.page(cases, cursor=query.cursor or None, limit=query.limit)
+    return CasePageOut(items=[_summary(case) for case in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/map", response=MapOut, summary="The filtered cases as GeoJSON points (at most 5,000)")
+def case_map(request: HttpRequest, query: Query[CaseFilterQuery]) -> MapOut:
+    now = timezone.now()
+    cases = selectors.apply_filters(request.user, selectors.cases_visible(request.user), _filters(query), now)
+    rows = list(
+        cases.filter(lat__isnull=False, lng__isnull=False)
+        .order_by("-reported_at", "-id")
+        .annotate(light=deadlines.light_expression(now))
+        .values("id", "number", "status", "lat", "lng", "light", "category__code")[: MAP_MAX + 1]
+    )
+    features = [
+        MapFeature(
+            id=row["id"],
+            geometry=PointGeometry(coordinates=[row["lng"], row["lat"]]),
+            properties=MapProperties(
+                id=row["id"],
+                number=row["number"],
+                status=row["status"],
+                category=row["category__code"],
+                light=row["light"],
+                url=f"/cases/{row['id']}/",
+            ),
+        )
+        for row in rows[:MAP_MAX]
+    ]
+    return MapOut(features=features, truncated=len(rows) > MAP_MAX)
+
+
+@router.get(
+    "/duplicates", response=list[DuplicateOut], summary="Open cases of the same category near a point (duplicate hint)"
+)
+def case_duplicates(request: HttpRequest, query: Query[DuplicateQuery]) -> list[DuplicateOut]:
+    found = selectors.possible_duplicates(request.user, category=query.category.strip(), lat=query.lat, lng=query.lng)
+    return [
+        DuplicateOut(
+            id=case.pk,
+            number=case.number,
+            distance_m=metres,
+            status=case.status,
+            description=case.description[:80],
+            reported_at=case.reported_at,
+        )
+        for case, metres in found
+    ]
+
+
+@router.get("/{int:case_id}", response=CaseDetailOut, summary="One case with its history, stages, photos and actions")
+def case_detail(request: HttpRequest, case_id: int, query: Query[DetailQuery]) -> CaseDetailOut:
+    with service_errors():
+        return case_detail_out(request, case_id, reveal=query.reveal)
+
+
+@router.post(
+    "/{int:case_id}/actions/{action}",
+    response=CaseDetailOut,
+    summary="Take an action on a case (JSON, or multipart with `payload` and `photos`)",
+    openapi_extra=_body_doc(ActionIn),
+)
+def case_action(request: HttpRequest, case_id: int, action: str) -> CaseDetailOut:
+    payload, files = _body(request, ActionIn)
+    if action not in {member.value for member in Action}:
+        # After parsing, so a bad body still reads as 422; before the case, which the
+        # service would look up first (404 either way).
+        raise ApiError(404, "unknown_action", _("Unknown action."))
+    default_kind = ACTION_PHOTO_KIND.get(action, AttachmentKind.OTHER)
+    with service_errors():
+        services.case_act(
+            case_id,
+            action,
+            actor=request.user,
+            comment=payload.comment,
+            version=payload.version,
+            departments=payload.departments,
+            result=payload.result,
+            into=payload.into,
+            days=payload.days,
+            photos_in=_photos(files, payload.photo_kinds, [default_kind]),
+        )
+    return case_detail_out(request, case_id)
+
+
+@router.post(
+    "/{int:case_id}/attachments",
+    response={201: list[AttachmentOut]},
+    summary="Add photos to a case (multipart: `photos`, optional `kind` and `comment`)",
+)
+def case_attachments_add(
+    request: HttpRequest,
+    case_id: int,
+    photos: File[list[UploadedFile]],
+    kind: Form[str] = AttachmentKind.OTHER,
+    comment: Form[str] = "",
+) -> Status[list[AttachmentOut]]:
+    with service_errors():
+        stored = services.attachments_add(
+            case_id,
+            actor=request.user,
+            photos_in=[services.Photo(file=upload, kind=kind, name=upload.name or "photo") for upload in photos],
+            comment=comment,
+        )
+    return Status(201, [attachment_out(a) for a in stored])

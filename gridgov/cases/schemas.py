@@ -1,0 +1,287 @@
+"""Request and response shapes of the case API (``gridgov.cases.api``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from django.utils import timezone
+from ninja import Field, Schema
+from pydantic import AfterValidator, field_validator
+
+from .selectors import PAGE_MAX, PAGE_SIZE
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
+# Times are answered in the site's time zone (``+08:00``), whether just computed or read back.
+LocalTime = Annotated[dt.datetime, AfterValidator(_local)]
+
+# --- requests ---------------------------------------------------------------------------
+
+
+class PartyIn(Schema):
+    kind: str = ""
+    name: str = ""
+    phone: str = ""
+
+
+class CaseCreateIn(Schema):
+    """A new case. ``grid`` is for the center only; ``source`` defaults to ``grid_report``
+    for grid workers and ``center`` for the center."""
+
+    category: str
+    description: str
+    lat: float | None = None
+    lng: float | None = None
+    address: str = ""
+    urgency: str | None = None
+    source: str | None = None
+    grid: str | None = None
+    party: PartyIn | None = None
+    self_handle: bool = False
+    comment: str = ""
+    # Kinds of the multipart ``photos``, in the same order (also accepted as form fields).
+    photo_kinds: list[str] = Field(default_factory=list)
+
+
+class ActionIn(Schema):
+    """The body of an action; each action reads the fields it needs."""
+
+    comment: str = ""
+    version: int | None = None
+    departments: list[str] = Field(default_factory=list)
+    result: str = ""
+    into: str | None = None
+    days: int | None = None
+    photo_kinds: list[str] = Field(default_factory=list)
+
+
+class CaseFilterQuery(Schema):
+    """Filters of the list and the map. ``status`` may repeat or be a comma list."""
+
+    status: list[str] = Field(default_factory=list)
+    category: str = ""
+    grid: str = ""
+    department: str = ""
+    source: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    q: str = ""
+    light: str = ""
+    queue: str = ""
+    urgency: str = ""
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _split_status(cls, value: Any) -> Any:
+        values = [value] if isinstance(value, str) else (value or [])
+        return [part.strip() for item in values for part in str(item).split(",") if part.strip()]
+
+
+class CaseListQuery(CaseFilterQuery):
+    cursor: str | None = None
+    limit: int = Field(PAGE_SIZE, ge=1, le=PAGE_MAX)
+
+
+class DuplicateQuery(Schema):
+    category: str
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+
+class DetailQuery(Schema):
+    reveal: bool = False
+
+
+# --- responses --------------------------------------------------------------------------
+
+
+class CodeName(Schema):
+    code: str
+    name: str
+
+
+class CaseRef(Schema):
+    id: int
+    number: str
+
+
+class PersonOut(Schema):
+    username: str
+    name: str
+
+
+class DeadlineOut(Schema):
+    """The current timed stage of a case (``stage`` empty and ``light`` ``none`` when none)."""
+
+    stage: str
+    deadline: LocalTime | None
+    warn_at: LocalTime | None
+    light: str
+
+
+class CaseCreatedOut(Schema):
+    id: int
+    number: str
+    status: str
+    grid: CodeName | None
+    deadlines: DeadlineOut
+    version: int
+    url: str
+
+
+class CaseSummaryOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    category: CodeName
+    urgency: str
+    source: str
+    grid: CodeName | None
+    lat: float | None
+    lng: float | None
+    address: str
+    description: str
+    reported_at: LocalTime
+    lead_department: CodeName | None
+    stage: str
+    stage_deadline: LocalTime | None
+    light: str
+    url: str
+
+
+class CasePageOut(Schema):
+    items: list[CaseSummaryOut]
+    next_cursor: str | None
+
+
+class PointGeometry(Schema):
+    type: Literal["Point"] = "Point"
+    coordinates: list[float]
+
+
+class MapProperties(Schema):
+    id: int
+    number: str
+    status: str
+    category: str
+    light: str
+    url: str
+
+
+class MapFeature(Schema):
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: PointGeometry
+    properties: MapProperties
+
+
+class MapOut(Schema):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[MapFeature]
+    truncated: bool
+
+
+class DuplicateOut(Schema):
+    id: int
+    number: str
+    distance_m: int
+    status: str
+    description: str
+    reported_at: LocalTime
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    url: str
+    thumbnail_url: str | None
+    width: int
+    height: int
+
+
+class HistoryOut(Schema):
+    action: str
+    action_label: str
+    actor: PersonOut | None
+    at: LocalTime
+    from_status: str
+    to_status: str
+    comment: str
+    data: dict[str, Any]
+    photos: list[AttachmentOut]
+
+
+class StageOut(Schema):
+    stage: str
+    started_at: LocalTime
+    warn_at: LocalTime | None
+    deadline: LocalTime | None
+    ended_at: LocalTime | None
+    on_time: bool | None
+    extended: bool
+
+
+class PartyOut(Schema):
+    kind: str
+    name: str
+    phone: str
+    masked: bool
+
+
+class ActionOut(Schema):
+    code: str
+    label: str
+    comment_required: bool
+
+
+class CountersOut(Schema):
+    rework: int
+    returns: int
+    extensions: int
+    reminders: int
+    supervision: int
+    reopenings: int
+
+
+class CaseDetailOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    town: CodeName
+    grid: CodeName | None
+    category: CodeName
+    urgency: str
+    source: str
+    description: str
+    address: str
+    lat: float | None
+    lng: float | None
+    party: PartyOut
+    can_reveal: bool
+    reporter: PersonOut | None
+    lead_department: CodeName | None
+    cooperating_departments: list[CodeName]
+    handled_by_village: bool
+    self_handled: bool
+    escalated: bool
+    merged_into: CaseRef | None
+    parked_from: str
+    pending_extension: dict[str, Any] | None
+    supervision_pending: bool
+    counters: CountersOut
+    deadlines: DeadlineOut
+    reported_at: LocalTime
+    closed_at: LocalTime | None
+    updated_at: LocalTime
+    version: int
+    url: str
+    history: list[HistoryOut]
+    stages: list[StageOut]
+    attachments: list[AttachmentOut]
+    actions: list[ActionOut]

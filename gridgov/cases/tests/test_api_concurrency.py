@@ -1,0 +1,74 @@
+"""20 concurrent identical submissions with one Idempotency-Key make exactly one case.
+
+Real concurrency needs real transactions and row locks, so this runs on PostgreSQL only,
+with committed demo data and one database connection per thread.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
+from django.test import Client
+
+from gridgov.access.scope import scope_for
+from gridgov.areas import locate
+from gridgov.areas.models import Area
+from gridgov.cases.models import Case, IdempotencyKey
+from gridgov.people.services import token_issue
+from gridgov.workcalendar import calendar
+
+THREADS = 20
+
+
+@pytest.fixture
+def demo(transactional_db: Any) -> Any:
+    from gridgov.demo.loader import load_demo
+
+    locate.reset()
+    calendar.reset()
+    load_demo(allow_production_db=True)
+    yield
+    locate.reset()
+    calendar.reset()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_identical_submissions_make_one_case(demo: None) -> None:
+    user = get_user_model().objects.get(username="grid01")
+    _token, raw = token_issue(actor=user, user=user, name="phone")
+    area_id = next(a for _r, a, _d in scope_for(user).assignments if a)
+    grid = Area.objects.get(pk=area_id)
+    body = json.dumps(
+        {"category": "parking.long_term", "description": "占道经营", "lat": grid.center_lat, "lng": grid.center_lng}
+    )
+    barrier = threading.Barrier(THREADS)
+    results: list[tuple[int, Any]] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        try:
+            client = Client(headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "c0ffee00-0000-4000-8000-1"})
+            barrier.wait(timeout=30)
+            response = client.post("/api/v1/cases", data=body, content_type="application/json")
+            with lock:
+                results.append((response.status_code, response.json()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    statuses = sorted(status for status, _body in results)
+    assert statuses == [200] * (THREADS - 1) + [201], results
+    assert len({body["id"] for _status, body in results}) == 1
+    assert Case.objects.count() == 1
+    assert IdempotencyKey.objects.count() == 1
