@@ -1,0 +1,261 @@
+"""Forms of the case pages: the workbench filters, the center's report form, the action forms.
+
+The forms only read and check input; every write goes through :mod:`gridgov.cases.services`.
+Choices (categories, grids, departments) are limited to what the user may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.access.scope import visible_departments
+from gridgov.areas.models import AreaLevel
+from gridgov.areas.selectors import areas_visible
+from gridgov.categories.models import Category, Urgency
+
+from .models import AttachmentKind, Light, PartyKind, Source, Status
+from .selectors import CaseFilters
+from .services import COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_DAYS_MAX, Photo
+from .transitions import Action
+
+PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
+ANY: tuple[str, Any] = ("", _("All"))
+
+Choices = list[tuple[str, Any]]
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Several photos in one input; cleans to a list (empty when none were chosen)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": PHOTO_ACCEPT}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultiplePhotoField, self).clean(item, initial) for item in files if item]
+
+
+def photos_of(files: Sequence[Any], kind: str) -> list[Photo]:
+    return [Photo(file=item, kind=kind, name=getattr(item, "name", "photo") or "photo") for item in files]
+
+
+def category_choices(*, majors: bool) -> list[tuple[Any, Any]]:
+    """Minor classes grouped under their major class; with ``majors`` each group starts with
+    the whole major class (for filters)."""
+    minors = Category.objects.active().minors().select_related("parent").order_by("parent__sort_order", "sort_order")
+    groups: dict[int, tuple[Category, Choices]] = {}
+    for minor in minors:
+        assert minor.parent is not None
+        parent = minor.parent
+        if parent.pk not in groups:
+            first: Choices = [(parent.code, _("%(name)s (all)") % {"name": parent.name})] if majors else []
+            groups[parent.pk] = (parent, first)
+        groups[parent.pk][1].append((minor.code, minor.name))
+    return [(parent.name, options) for parent, options in groups.values()]
+
+
+def area_choices(user: Any, *, villages: bool) -> list[tuple[Any, Any]]:
+    """The user's grids grouped by village; with ``villages`` each group starts with the whole
+    village (for filters)."""
+    grids = areas_visible(user, level=AreaLevel.GRID).order_by("code")
+    groups: dict[str, tuple[str, Choices]] = {}
+    for grid in grids:
+        parent = grid.parent
+        key = parent.code if parent else ""
+        if key not in groups:
+            name = parent.name if parent else ""
+            first: Choices = [(key, _("%(name)s (whole village)") % {"name": name})] if villages and parent else []
+            groups[key] = (name, first)
+        groups[key][1].append((grid.code, grid.name))
+    return [(name, options) for name, options in groups.values()]
+
+
+def department_choices(user: Any) -> Choices:
+    departments = visible_departments(user).filter(is_active=True).order_by("sort_order", "name")
+    return [(d.code, d.name) for d in departments]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CaseFilterForm(forms.Form):
+    """The workbench filters (all optional; invalid values are ignored with an error shown)."""
+
+    queue = forms.CharField(required=False, widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    grid = forms.ChoiceField(label=_("Grid / village"), required=False)
+    department = forms.ChoiceField(label=_("Department"), required=False)
+    source = forms.ChoiceField(label=_("Source"), required=False)
+    light = forms.ChoiceField(label=_("Light"), required=False)
+    date_from = forms.DateField(label=_("Reported from"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("Reported to"), required=False, widget=DateInput)
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, description or address")}),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["status"].choices = [ANY, *Status.choices]
+        fields["category"].choices = [ANY, *category_choices(majors=True)]
+        fields["grid"].choices = [ANY, *area_choices(user, villages=True)]
+        fields["department"].choices = [ANY, *department_choices(user)]
+        fields["source"].choices = [ANY, *Source.choices]
+        fields["light"].choices = [ANY, *[(c, label) for c, label in Light.choices if c != Light.NONE]]
+
+    def filters(self) -> CaseFilters:
+        """The valid part of the input as selector filters."""
+        data = self.cleaned_data if self.is_bound else {}
+        if self.is_bound and not hasattr(self, "cleaned_data"):
+            self.is_valid()
+            data = self.cleaned_data
+        status = data.get("status") or ""
+        return CaseFilters(
+            status=[status] if status else [],
+            category=data.get("category") or "",
+            grid=data.get("grid") or "",
+            department=data.get("department") or "",
+            source=data.get("source") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            text=(data.get("text") or "").strip(),
+            light=data.get("light") or "",
+            queue=data.get("queue") or "",
+        )
+
+
+class CaseCreateForm(forms.Form):
+    """A case reported by the center on behalf of a resident or unit."""
+
+    category = forms.ChoiceField(label=_("Category"))
+    description = forms.CharField(
+        label=_("Description"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    grid = forms.ChoiceField(label=_("Grid"), required=False, help_text=_("Choose the grid, or give the location."))
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lng = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    source = forms.ChoiceField(label=_("Source"), initial=Source.CENTER)
+    party_kind = forms.ChoiceField(label=_("Party kind"), required=False)
+    party_name = forms.CharField(label=_("Party name"), max_length=100, required=False)
+    party_phone = forms.CharField(label=_("Party phone"), max_length=30, required=False)
+    photos = MultiplePhotoField(label=_("Photos"))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["category"].choices = [("", "—"), *category_choices(majors=False)]
+        fields["grid"].choices = [("", "—"), *area_choices(user, villages=False)]
+        fields["source"].choices = [(c, label) for c, label in Source.choices if c != Source.GRID_REPORT]
+        fields["party_kind"].choices = [("", "—"), *PartyKind.choices]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        located = data.get("grid") or (data.get("lat") is not None and data.get("lng") is not None)
+        if not located and "grid" not in self.errors and "lat" not in self.errors:
+            self.add_error("grid", _("Choose the grid, or give both latitude and longitude."))
+        return data
+
+
+# Which inputs each action's form has (besides the comment and the hidden version).
+ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    Action.DISPATCH: ("lead", "cooperating"),
+    Action.REPORT_BACK: ("result", "photos"),
+    Action.MERGE: ("into",),
+    Action.REQUEST_EXTENSION: ("days",),
+    Action.VERIFY_PASS: ("photos",),
+    Action.VERIFY_FAIL: ("photos",),
+}
+# The kind of the photos sent with an action.
+ACTION_PHOTO_KIND: dict[str, str] = {
+    Action.REPORT_BACK: AttachmentKind.RESULT,
+    Action.VERIFY_PASS: AttachmentKind.VERIFY,
+    Action.VERIFY_FAIL: AttachmentKind.VERIFY,
+}
+# Service error fields → the form field that shows them.
+ERROR_FIELDS: dict[str, str] = {"departments": "lead", "photos": "photos"}
+
+
+class ActionForm(forms.Form):
+    """One action on one case. Only the inputs of :data:`ACTION_FIELDS` are kept."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    lead = forms.ChoiceField(label=_("Lead department"), required=False)
+    cooperating = forms.MultipleChoiceField(
+        label=_("Cooperating departments"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    result = forms.CharField(
+        label=_("Result"), max_length=COMMENT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    into = forms.CharField(label=_("Number of the case it duplicates"), max_length=30, required=False)
+    days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=EXTENSION_DAYS_MAX, required=False)
+    photos = MultiplePhotoField(label=_("Photos"))
+    comment = forms.CharField(
+        label=_("Comment"), max_length=COMMENT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(
+        self, *args: Any, action: str, comment_required: bool, departments: Choices | None = None, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("auto_id", f"id_{action}_%s")
+        super().__init__(*args, **kwargs)
+        departments = departments or []
+        self.action = action
+        keep = {"version", "comment", *ACTION_FIELDS.get(action, ())}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        fields: Any = self.fields
+        if "lead" in fields:
+            fields["lead"].choices = [("", _("The category's department")), *departments]
+            fields["cooperating"].choices = list(departments)
+        if comment_required:
+            fields["comment"].required = True
+            fields["comment"].label = _("Reason / comment")
+        if action == Action.REPORT_BACK:
+            fields["result"].required = True
+        if action == Action.REQUEST_EXTENSION:
+            fields["days"].required = True
+        if action == Action.MERGE:
+            fields["into"].required = True
+
+    def departments(self) -> list[str]:
+        lead = self.cleaned_data.get("lead") or ""
+        cooperating = [code for code in self.cleaned_data.get("cooperating") or [] if code != lead]
+        return [lead, *cooperating] if lead else cooperating
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        kwargs: dict[str, Any] = {"comment": data.get("comment") or "", "version": data.get("version")}
+        if "lead" in self.fields:
+            kwargs["departments"] = self.departments()
+        if "result" in self.fields:
+            kwargs["result"] = data.get("result") or ""
+        if "into" in self.fields:
+            kwargs["into"] = data.get("into") or ""
+        if "days" in self.fields:
+            kwargs["days"] = data.get("days")
+        if "photos" in self.fields:
+            kwargs["photos_in"] = photos_of(data.get("photos") or [], ACTION_PHOTO_KIND.get(self.action, "other"))
+        return kwargs
+
+
+class PhotoAddForm(forms.Form):
+    photos = MultiplePhotoField(label=_("Photos"), required=True)
+    comment = forms.CharField(label=_("Comment"), max_length=COMMENT_MAX, required=False)

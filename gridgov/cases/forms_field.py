@@ -1,0 +1,163 @@
+"""Forms of the field pages: the report form and the small action forms of the inboxes.
+
+The forms only shape and check what the browser sends; the rules live in
+:mod:`gridgov.cases.services`, whose ``ValidationError`` messages are put back next to the
+fields by :func:`add_service_errors`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.categories.models import Category, Urgency
+
+from .models import PartyKind
+from .transitions import Action
+
+MAX_FILES_PER_FIELD = 9
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Several files in one input; cleans to a list (the content is checked by the service)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            files = [single(item, initial) for item in data if item]
+        else:
+            files = [single(data, initial)] if data else []
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if len(files) > MAX_FILES_PER_FIELD:
+            raise ValidationError(_("At most %(n)s photos at a time.") % {"n": MAX_FILES_PER_FIELD})
+        return files
+
+
+@dataclass(frozen=True)
+class CategoryOption:
+    code: str
+    name: str
+    self_handle: bool
+
+
+@dataclass(frozen=True)
+class CategoryGroup:
+    name: str
+    options: list[CategoryOption]
+
+
+def category_groups() -> list[CategoryGroup]:
+    """Active minor classes grouped under their active major class, in the configured order."""
+    minors = (
+        Category.objects.active()
+        .minors()
+        .filter(parent__is_active=True)
+        .select_related("parent")
+        .order_by("parent__sort_order", "parent__code", "sort_order", "code")
+    )
+    groups: dict[int, CategoryGroup] = {}
+    for minor in minors:
+        assert minor.parent is not None
+        group = groups.setdefault(minor.parent_id or 0, CategoryGroup(minor.parent.name, []))
+        group.options.append(CategoryOption(minor.code, minor.name, minor.self_handle_allowed))
+    return list(groups.values())
+
+
+class ReportForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), error_messages={"required": _("Choose a category.")})
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Describe what you found.")},
+    )
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lng = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    photos = MultiplePhotoField(label=_("Photos"))
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+    )
+    party_kind = forms.ChoiceField(label=_("Party kind"), choices=[("", "—"), *PartyKind.choices], required=False)
+    party_name = forms.CharField(label=_("Party name"), max_length=100, required=False)
+    party_phone = forms.CharField(label=_("Party phone"), max_length=30, required=False)
+    self_handle = forms.BooleanField(label=_("Self-handle on the spot"), required=False)
+    before_photos = MultiplePhotoField(label=_("Photos before handling"))
+    after_photos = MultiplePhotoField(label=_("Photos after handling"))
+    comment = forms.CharField(
+        label=_("How it was handled"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, groups: Sequence[CategoryGroup] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = list(groups)
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        category.choices = [("", "—")] + [
+            (option.code, option.name) for group in self.groups for option in group.options
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            self.add_error("lat", _("Give both latitude and longitude."))
+        if data.get("self_handle"):
+            if not data.get("before_photos"):
+                self.add_error("before_photos", _("Add a photo taken before handling."))
+            if not data.get("after_photos"):
+                self.add_error("after_photos", _("Add a photo taken after handling."))
+        return data
+
+
+# The actions the inbox pages offer inline; everything else is on the case page.
+INBOX_ACTIONS = (
+    Action.ACCEPT,
+    Action.ESCALATE,
+    Action.ACKNOWLEDGE,
+    Action.REPORT_BACK,
+    Action.VERIFY_PASS,
+    Action.VERIFY_FAIL,
+)
+
+
+class InboxActForm(forms.Form):
+    """One action on one case from an inbox card."""
+
+    case = forms.IntegerField(widget=forms.HiddenInput)
+    action = forms.ChoiceField(choices=[(a.value, a.value) for a in INBOX_ACTIONS])
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    comment = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    result = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    photos = MultiplePhotoField(label=_("Photos"))
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's ``ValidationError`` on the form: each field's messages next to the
+    field (through ``aliases`` when the names differ), the rest at the top."""
+    aliases = aliases or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.error_dict.items():
+        name = aliases.get(field, field)
+        messages = [message for item in errors for message in item.messages]
+        form.add_error(name if name in form.fields else None, messages)

@@ -1,0 +1,344 @@
+"""The center's pages: the workbench, the case page and its action forms, photos, the home panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from gridgov.areas.models import Area
+from gridgov.cases import services, views
+from gridgov.cases.models import Case, CaseAttachment, Status
+from gridgov.cases.services import Photo
+from gridgov.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def grid_of(user):
+    from gridgov.access.scope import scope_for
+
+    area_id = next(a for _r, a, _d in scope_for(user).assignments if a)
+    return Area.objects.get(pk=area_id)
+
+
+def report(people, description="车辆长期占道", *, at=None, photos=(), **kwargs):
+    grid = grid_of(people["grid01"])
+    case, _created = services.case_create(
+        actor=people["grid01"],
+        category=kwargs.pop("category", "parking.long_term"),
+        description=description,
+        lat=grid.center_lat,
+        lng=grid.center_lng,
+        at=at,
+        photos_in=photos,
+        **kwargs,
+    )
+    return case
+
+
+def jpeg_bytes(colour=(200, 30, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def detail_url(case):
+    return reverse("cases:detail", args=[case.pk])
+
+
+def act_url(case, action):
+    return reverse("cases:act", args=[case.pk, action])
+
+
+# --- the workbench -----------------------------------------------------------------------
+
+
+def test_the_workbench_lists_the_towns_cases_with_queue_counts(client, people):
+    case = report(people)
+    response = login(client, people["center01"]).get(reverse("cases:workbench"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert case.number in html
+    assert 'data-queue="to_register"' in html
+    tab = re.search(r'data-queue="to_register".*?queue-count">(\d+)<', html, re.S)
+    assert tab is not None and tab.group(1) == "1"
+
+
+def test_the_workbench_filters_by_status_and_text_and_answers_htmx_with_the_table_only(client, people):
+    first = report(people, "第一起占道")
+    second = report(people, "第二起占道")
+    services.case_act(second.pk, "register", actor=people["center01"])
+    login(client, people["center01"])
+
+    response = client.get(reverse("cases:workbench"), {"status": Status.REGISTERED})
+    html = response.content.decode()
+    assert second.number in html and first.number not in html
+
+    response = client.get(reverse("cases:workbench"), {"text": "第一起"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html and 'id="case-results"' in html
+    assert first.number in html and second.number not in html
+
+    response = client.get(reverse("cases:workbench"), {"queue": "to_dispatch"})
+    html = response.content.decode()
+    assert second.number in html and first.number not in html
+
+
+def test_the_workbench_pages_with_a_cursor_and_links_back_to_the_first_page(client, people, monkeypatch):
+    monkeypatch.setattr(views, "WORKBENCH_PAGE_SIZE", 2)
+    start = timezone.now() - dt.timedelta(hours=3)
+    cases = [report(people, f"占道 {i}", at=start + dt.timedelta(minutes=i)) for i in range(3)]
+    login(client, people["center01"])
+
+    response = client.get(reverse("cases:workbench"))
+    first_page = response.context["rows"]
+    assert [row["case"].pk for row in first_page] == [cases[2].pk, cases[1].pk]
+    assert 'data-testid="next-page"' in response.content.decode()
+    cursor = response.context["page"].next_cursor
+
+    response = client.get(reverse("cases:workbench"), {"cursor": cursor})
+    assert [row["case"].pk for row in response.context["rows"]] == [cases[0].pk]
+    html = response.content.decode()
+    assert 'data-testid="first-page"' in html and 'data-testid="next-page"' not in html
+
+
+def test_a_bad_cursor_shows_the_first_page(client, people):
+    case = report(people)
+    response = login(client, people["center01"]).get(reverse("cases:workbench"), {"cursor": "garbage!"})
+    assert response.status_code == 200 and case.number in response.content.decode()
+
+
+def test_a_grid_worker_may_not_open_the_workbench_or_its_map_data(client, people):
+    login(client, people["grid01"])
+    assert client.get(reverse("cases:workbench")).status_code == 403
+    assert client.get(reverse("cases:map_data")).status_code == 403
+
+
+def test_the_map_data_holds_the_filtered_cases_with_their_light(client, people):
+    case = report(people)
+    other = report(people, category="parking.minor")
+    response = login(client, people["center01"]).get(reverse("cases:map_data"), {"category": "parking.long_term"})
+    body = response.json()
+    assert [item["number"] for item in body["cases"]] == [case.number]
+    assert body["cases"][0]["light"] == "green" and not body["truncated"]
+    assert other.number not in response.content.decode()
+
+
+def test_the_center_creates_a_case_from_the_new_case_form(client, people):
+    grid = grid_of(people["grid01"])
+    login(client, people["center01"])
+    assert client.get(reverse("cases:new")).status_code == 200
+    response = client.post(
+        reverse("cases:new"),
+        {
+            "category": "parking.long_term",
+            "description": "市民来电：小区门口车辆占道",
+            "grid": grid.code,
+            "urgency": "normal",
+            "source": "center",
+            "party_kind": "resident",
+            "party_name": "张三丰",
+            "party_phone": "13812348888",
+        },
+    )
+    case = Case.objects.get(description="市民来电：小区门口车辆占道")
+    assert response.status_code == 302 and response["Location"] == detail_url(case)
+    assert case.grid_id == grid.pk and case.source == "center" and case.reporter == people["center01"]
+
+
+def test_the_new_case_form_needs_a_grid_or_a_location_and_is_only_for_the_center(client, people):
+    login(client, people["center01"])
+    data = {"category": "parking.long_term", "description": "x", "urgency": "normal", "source": "center"}
+    response = client.post(reverse("cases:new"), data)
+    assert response.status_code == 422 and not Case.objects.exists()
+    login(client, people["grid01"])
+    assert client.get(reverse("cases:new")).status_code == 403
+
+
+# --- the case page -----------------------------------------------------------------------
+
+
+def action_forms(response):
+    return [item["action"] for item in response.context["action_forms"]]
+
+
+def test_the_case_page_shows_only_the_forms_the_viewer_may_use(client, people):
+    case = report(people)
+    response = login(client, people["center01"]).get(detail_url(case))
+    assert response.status_code == 200
+    forms = action_forms(response)
+    assert "register" in forms and "void" in forms and "dispatch" not in forms
+    assert 'data-testid="action-register"' in response.content.decode()
+
+    services.case_act(case.pk, "register", actor=people["center01"])
+    response = login(client, people["grid01"]).get(detail_url(case))
+    html = response.content.decode()
+    assert "dispatch" not in action_forms(response) and "register" not in action_forms(response)
+    assert 'data-testid="action-dispatch"' not in html
+
+    response = login(client, people["center01"]).get(detail_url(case))
+    assert "dispatch" in action_forms(response)
+    # The category's department is preselected as the lead.
+    assert 'value="traffic_police" selected' in response.content.decode()
+
+
+def test_a_case_the_viewer_may_not_see_is_not_found(client, people):
+    case = report(people)
+    response = login(client, people["grid02"]).get(detail_url(case))
+    assert response.status_code == 404
+    assert login(client, people["grid02"]).post(act_url(case, "register"), {"version": case.version}).status_code == 404
+
+
+def test_actions_posted_from_the_page_move_the_case_and_show_in_the_timeline(client, people):
+    case = report(people)
+    login(client, people["center01"])
+    response = client.post(act_url(case, "register"), {"version": case.version, "comment": "符合立案条件"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.REGISTERED
+
+    response = client.post(
+        act_url(case, "dispatch"),
+        {"version": case.version, "lead": "traffic_police", "cooperating": ["urban_mgmt"], "comment": "请尽快处理"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.DISPATCHED and case.lead_department.code == "traffic_police"
+    assert [d.code for d in case.cooperating_departments.all()] == ["urban_mgmt"]
+
+    html = client.get(detail_url(case)).content.decode()
+    assert "符合立案条件" in html and "请尽快处理" in html
+    assert 'data-event="dispatch"' in html
+
+
+def test_a_stale_version_shows_the_conflict_message_and_keeps_the_typed_text(client, people):
+    case = report(people)
+    stale = case.version
+    services.case_act(case.pk, "register", actor=people["center01"])  # someone else, meanwhile
+    response = login(client, people["center01"]).post(
+        act_url(case, "void"), {"version": stale, "comment": "重复上报，我写的理由"}
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert 'data-testid="conflict"' in html
+    assert "重复上报，我写的理由" in html
+    case.refresh_from_db()
+    assert case.status == Status.REGISTERED
+    # The form now carries the current version, so sending it again works.
+    form = next(item["form"] for item in response.context["action_forms"] if item["action"] == "void")
+    assert int(form["version"].value()) == case.version
+
+
+def test_a_missing_reason_shows_the_field_error(client, people):
+    case = report(people)
+    response = login(client, people["center01"]).post(act_url(case, "void"), {"version": case.version, "comment": ""})
+    assert response.status_code == 422
+    form = next(item["form"] for item in response.context["action_forms"] if item["action"] == "void")
+    assert form.errors["comment"]
+    case.refresh_from_db()
+    assert case.status == Status.REPORTED
+
+
+def test_an_action_that_is_not_the_viewers_is_forbidden(client, people):
+    case = report(people)
+    response = login(client, people["grid01"]).post(act_url(case, "register"), {"version": case.version})
+    assert response.status_code == 403
+    assert 'data-testid="error-page"' in response.content.decode()
+
+
+def test_the_party_is_masked_and_revealed_only_on_request_with_an_audit_row(client, people):
+    case = report(people, party_kind="resident", party_name="张三丰", party_phone="13812348888")
+    services.case_act(case.pk, "register", actor=people["center01"])
+    services.case_act(case.pk, "dispatch", actor=people["center01"], departments=["traffic_police"])
+
+    html = login(client, people["dept01"]).get(detail_url(case)).content.decode()
+    assert "张**" in html and "138****8888" in html and "13812348888" not in html
+    assert 'data-testid="reveal"' not in html
+    assert client.post(reverse("cases:reveal", args=[case.pk])).status_code == 403
+
+    login(client, people["center01"])
+    html = client.get(detail_url(case)).content.decode()
+    assert "13812348888" not in html and 'data-testid="reveal"' in html
+    response = client.post(reverse("cases:reveal", args=[case.pk]), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "张三丰" in html and "13812348888" in html and "<html" not in html
+    audits = AuditEvent.objects.filter(action="case.reveal_party", actor=people["center01"], object_id=str(case.pk))
+    assert audits.count() == 1
+
+
+# --- photos ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def test_photos_are_streamed_to_viewers_of_the_case_only(client, people, media):
+    case = report(people, photos=[Photo(file=io.BytesIO(jpeg_bytes()), kind="report")])
+    photo = CaseAttachment.objects.get(case=case)
+    login(client, people["center01"])
+    html = client.get(detail_url(case)).content.decode()
+    assert reverse("cases:attachment", args=[photo.pk, "thumbnail"]) in html
+    for variant in ("original", "thumbnail", "display"):  # no thumbnail yet: the original
+        response = client.get(reverse("cases:attachment", args=[photo.pk, variant]))
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+        assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    assert client.get(reverse("cases:attachment", args=[photo.pk, "exif"])).status_code == 404
+
+    login(client, people["grid02"])
+    assert client.get(reverse("cases:attachment", args=[photo.pk, "original"])).status_code == 404
+
+
+def test_related_people_add_photos_from_the_case_page(client, people, media):
+    case = report(people)
+    login(client, people["grid01"])
+    upload = io.BytesIO(jpeg_bytes((10, 120, 30)))
+    upload.name = "scene.jpg"
+    response = client.post(reverse("cases:photos", args=[case.pk]), {"photos": [upload], "comment": "补充现场照片"})
+    assert response.status_code == 302
+    assert CaseAttachment.objects.filter(case=case, kind="other").count() == 1
+    assert case.events.filter(action="attach", comment="补充现场照片").exists()
+
+
+def test_report_back_with_a_photo_from_the_action_form(client, people, media):
+    case = report(people)
+    services.case_act(case.pk, "register", actor=people["center01"])
+    services.case_act(case.pk, "dispatch", actor=people["center01"], departments=["traffic_police"])
+    case = services.case_act(case.pk, "acknowledge", actor=people["dept01"])
+    upload = io.BytesIO(jpeg_bytes((0, 0, 200)))
+    upload.name = "done.jpg"
+    response = login(client, people["dept01"]).post(
+        act_url(case, "report_back"), {"version": case.version, "result": "车辆已拖离", "photos": [upload]}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.AWAITING_VERIFICATION
+    event = case.events.get(action="report_back")
+    assert event.data["result"] == "车辆已拖离" and event.attachments.get().kind == "result"
+
+
+# --- home and navigation -----------------------------------------------------------------
+
+
+def test_the_home_page_shows_the_centers_queues_and_the_workbench_link(client, people):
+    report(people)
+    html = login(client, people["center01"]).get(reverse("home")).content.decode()
+    assert 'data-panel="cases-center"' in html
+    assert f'href="{reverse("cases:workbench")}?queue=to_register"' in html
+    assert 'data-nav="case-workbench"' in html
+
+    html = login(client, people["grid01"]).get(reverse("home")).content.decode()
+    assert 'data-panel="cases-center"' not in html and 'data-nav="case-workbench"' not in html

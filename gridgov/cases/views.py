@@ -1,0 +1,621 @@
+"""Pages of the case loop for the center: the workbench, the case page, the center's report form.
+
+Reads go through :mod:`gridgov.cases.selectors` (scoped to the viewer), writes through
+:mod:`gridgov.cases.services`. A case the viewer may not see answers 404, the same as a missing
+one; an action that is not the viewer's answers 403. Photos are streamed by
+:func:`attachment` after the same visibility check, never from the media URL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gridgov.access.scope import scope_for
+from gridgov.people.models import Department, Role
+
+from . import selectors, services
+from .access import can_reveal, mask_name, mask_phone, parties_of
+from .deadlines import light, light_expression
+from .forms import (
+    ERROR_FIELDS,
+    ActionForm,
+    CaseCreateForm,
+    CaseFilterForm,
+    PhotoAddForm,
+    department_choices,
+    photos_of,
+)
+from .models import AttachmentKind, Case, CaseAttachment, Light, Status
+from .selectors import Queue
+from .services import CaseConflict, CaseForbidden, CaseNotFound
+from .transitions import ACTION_LABELS, TABLE, Action
+
+WORKBENCH_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
+CREATE_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
+MAP_LIMIT: Final = 5000
+WORKBENCH_PAGE_SIZE = 50
+ALL: Final = "all"
+
+# The workbench tabs, in display order ("all": no queue).
+QUEUES: Final = (
+    Queue.TO_REGISTER,
+    Queue.TO_DISPATCH,
+    Queue.RETURNED,
+    Queue.TO_VERIFY,
+    Queue.EXTENSIONS,
+    Queue.SUPERVISION,
+    Queue.WARNING,
+    Queue.OVERDUE,
+    Queue.PARKED,
+    ALL,
+)
+# The queues shown on the home panel.
+HOME_QUEUES: Final = (
+    Queue.TO_REGISTER,
+    Queue.TO_DISPATCH,
+    Queue.RETURNED,
+    Queue.TO_VERIFY,
+    Queue.EXTENSIONS,
+    Queue.WARNING,
+    Queue.OVERDUE,
+)
+# Actions that undo or refuse something: drawn as a warning button.
+DANGER_ACTIONS: Final = frozenset(
+    {Action.VOID, Action.RETURN, Action.VERIFY_FAIL, Action.REJECT_EXTENSION, Action.PARK, Action.MERGE}
+)
+NUDGE_ACTIONS: Final = frozenset({Action.REMIND, Action.SUPERVISE})
+VARIANTS: Final = ("original", "display", "thumbnail")
+
+
+def queue_label(code: str) -> str:
+    labels = {
+        Queue.TO_REGISTER: _("To register"),
+        Queue.TO_DISPATCH: _("To dispatch"),
+        Queue.RETURNED: _("Returned"),
+        Queue.TO_VERIFY: _("Awaiting verification"),
+        Queue.EXTENSIONS: _("Extension requests"),
+        Queue.SUPERVISION: _("Supervision"),
+        Queue.WARNING: _("Warning"),
+        Queue.OVERDUE: _("Overdue"),
+        Queue.PARKED: _("Parked"),
+        ALL: _("All"),
+    }
+    return labels.get(code, code)
+
+
+def _render_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "cases/error.html", {"message": message, "status": status}, status=status)
+
+
+def _forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
+    return _render_error(request, message or _("You may not open this page."), 403)
+
+
+def _visible(user: Any, pk: int) -> Case:
+    try:
+        return selectors.case_get(user, pk)
+    except Case.DoesNotExist:
+        raise Http404(_("No such case.")) from None
+
+
+def may_use_workbench(user: Any) -> bool:
+    return scope_for(user).has_role(*WORKBENCH_ROLES) or bool(getattr(user, "is_superuser", False))
+
+
+def may_create(user: Any) -> bool:
+    return scope_for(user).has_role(*CREATE_ROLES)
+
+
+# --- the workbench ---------------------------------------------------------------------
+
+
+def _filtered(request: HttpRequest, form: CaseFilterForm, now: dt.datetime) -> Any:
+    filters = form.filters()
+    if filters.queue == ALL:
+        filters.queue = ""
+    try:
+        return selectors.apply_filters(request.user, selectors.cases_visible(request.user), filters, now)
+    except ValidationError as error:
+        form.add_error(None, error.messages)
+        filters.queue = ""
+        filters.status = []
+        filters.light = ""
+        return selectors.apply_filters(request.user, selectors.cases_visible(request.user), filters, now)
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+@require_GET
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    if not may_use_workbench(request.user):
+        return _forbidden(request)
+    now = timezone.now()
+    form = CaseFilterForm(request.GET or None, user=request.user)
+    if form.is_bound:
+        form.is_valid()
+    query = _filtered(request, form, now)
+    cursor = request.GET.get("cursor") or None
+    try:
+        result = selectors.page(query, cursor=cursor, limit=WORKBENCH_PAGE_SIZE, now=now)
+    except ValidationError:
+        cursor = None
+        result = selectors.page(query, limit=WORKBENCH_PAGE_SIZE, now=now)
+    current = (form.cleaned_data.get("queue") if form.is_bound else "") or ALL
+    base_query = _query_without(request, "cursor")
+    context: dict[str, Any] = {
+        "form": form,
+        "page": result,
+        "rows": [_row(case) for case in result.items],
+        "cursor": cursor,
+        "base_query": base_query,
+        "next_query": _next_query(request, result.next_cursor),
+        "current_queue": current,
+        "map_config": _map_config(request),
+        "may_create": may_create(request.user),
+    }
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        return render(request, "cases/_results.html", context)
+    counts = selectors.queue_counts(request.user, [code for code in QUEUES if code != ALL], now)
+    context["tabs"] = [
+        {"code": code, "label": queue_label(code), "count": counts.get(code), "active": code == current}
+        for code in QUEUES
+    ]
+    return render(request, "cases/workbench.html", context)
+
+
+def _next_query(request: HttpRequest, next_cursor: str | None) -> str:
+    if not next_cursor:
+        return ""
+    query = request.GET.copy()
+    query["cursor"] = next_cursor
+    return query.urlencode()
+
+
+def _row(case: Case) -> dict[str, Any]:
+    counters = [
+        (_("Reworks"), case.rework_count),
+        (_("Returns"), case.return_count),
+        (_("Extensions"), case.extension_count),
+        (_("Reminders"), case.reminder_count),
+        (_("Supervision notices"), case.supervision_count),
+    ]
+    code = getattr(case, "light", Light.NONE)
+    return {
+        "case": case,
+        "light": code,
+        "light_label": Light(code).label if code in Light.values else "",
+        "counters": [(title, value) for title, value in counters if value],
+    }
+
+
+def _map_config(request: HttpRequest) -> dict[str, Any]:
+    from django.conf import settings
+
+    return {
+        "areasUrl": reverse("api:list_areas"),
+        "dataUrl": reverse("cases:map_data"),
+        "tileUrl": settings.MAP_TILE_URL,
+        "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+        "text": {
+            "loadFailed": _("The map could not be loaded. Please reload the page."),
+            "truncated": _("Only the newest %(n)s cases are on the map.") % {"n": MAP_LIMIT},
+            "count": _("Cases on the map"),
+            "none": _("No case with a location matches."),
+            "open": _("Open"),
+        },
+        "lights": {code: str(label) for code, label in Light.choices},
+    }
+
+
+@require_GET
+@login_required
+def map_data(request: HttpRequest) -> JsonResponse:
+    """The filtered cases with a location, for the workbench map (newest first, capped)."""
+    if not may_use_workbench(request.user):
+        return JsonResponse({"error": {"code": "forbidden", "message": _("You may not open this page.")}}, status=403)
+    now = timezone.now()
+    form = CaseFilterForm(request.GET or None, user=request.user)
+    if form.is_bound:
+        form.is_valid()
+    query = (
+        _filtered(request, form, now)
+        .filter(lat__isnull=False, lng__isnull=False)
+        .order_by("-reported_at", "-id")
+        .annotate(light=light_expression(now))
+        .values("id", "number", "lat", "lng", "status", "light", "category__name")[: MAP_LIMIT + 1]
+    )
+    rows = list(query)
+    statuses = dict(Status.choices)
+    cases = [
+        {
+            "id": row["id"],
+            "number": row["number"],
+            "lat": row["lat"],
+            "lng": row["lng"],
+            "light": row["light"],
+            "status": str(statuses.get(row["status"], row["status"])),
+            "category": row["category__name"],
+            "url": reverse("cases:detail", args=[row["id"]]),
+        }
+        for row in rows[:MAP_LIMIT]
+    ]
+    return JsonResponse({"cases": cases, "count": len(cases), "truncated": len(rows) > MAP_LIMIT})
+
+
+# --- the center's report form ----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    if not may_create(request.user):
+        return _forbidden(request, _("Only the center reports cases here."))
+    form = CaseCreateForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case, _created = services.case_create(
+                actor=request.user,
+                category=data["category"],
+                description=data["description"],
+                address=data.get("address") or "",
+                grid=data.get("grid") or None,
+                lat=data.get("lat"),
+                lng=data.get("lng"),
+                urgency=data["urgency"],
+                source=data["source"],
+                party_kind=data.get("party_kind") or "",
+                party_name=data.get("party_name") or "",
+                party_phone=data.get("party_phone") or "",
+                photos_in=photos_of(data.get("photos") or [], AttachmentKind.REPORT),
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        except CaseForbidden as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Case %(number)s has been created.") % {"number": case.number})
+            return redirect("cases:detail", case.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "cases/new.html", {"form": form}, status=status)
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, messages_ in error.message_dict.items():
+        target = ERROR_FIELDS.get(name, name)
+        form.add_error(target if target in form.fields else None, messages_)
+
+
+# --- the case page ---------------------------------------------------------------------
+
+
+def _action_forms(
+    request: HttpRequest, case: Case, actions: list[Action], failed: ActionForm | None
+) -> list[dict[str, Any]]:
+    departments = department_choices(request.user) if Action.DISPATCH in actions else []
+    default = case.category.default_department
+    if default is not None and default.code not in {code for code, _n in departments}:
+        departments = [(default.code, default.name), *departments]
+    shown: list[dict[str, Any]] = []
+    # Moves that carry the case forward first, then reminders, then refusals.
+    for action in sorted(actions, key=lambda a: (a in DANGER_ACTIONS, a in NUDGE_ACTIONS)):
+        transition = TABLE[action]
+        if failed is not None and failed.action == action:
+            form = failed
+        else:
+            initial: dict[str, Any] = {"version": case.version}
+            if action == Action.DISPATCH:
+                initial["lead"] = (
+                    case.lead_department.code if case.lead_department else (default.code if default else "")
+                )
+                initial["cooperating"] = [d.code for d in case.cooperating_departments.all()]
+            form = ActionForm(
+                initial=initial,
+                action=action,
+                comment_required=transition.comment_required,
+                departments=departments,
+            )
+        shown.append(
+            {
+                "action": str(action),
+                "label": ACTION_LABELS[action],
+                "form": form,
+                "danger": action in DANGER_ACTIONS,
+                "open": failed is not None and failed.action == action,
+                "multipart": "photos" in form.fields,
+            }
+        )
+    return shown
+
+
+def _event_rows(case: Case) -> list[dict[str, Any]]:
+    events = list(selectors.case_history(case))
+    codes = {code for e in events for code in (e.data or {}).get("departments", [])}
+    names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    statuses = dict(Status.choices)
+    rows = []
+    for event in events:
+        data = event.data or {}
+        details: list[tuple[str, str]] = []
+        if data.get("departments"):
+            departments = [names.get(code, code) for code in data["departments"]]
+            details.append((_("Lead department"), departments[0]))
+            if len(departments) > 1:
+                details.append((_("Cooperating departments"), "、".join(departments[1:])))
+        if data.get("result"):
+            details.append((_("Result"), data["result"]))
+        if data.get("days"):
+            details.append((_("Working days"), str(data["days"])))
+        if data.get("into"):
+            details.append((_("Merged into"), data["into"]))
+        if data.get("stage"):
+            from gridgov.categories.models import Stage
+
+            details.append((_("Stage"), str(dict(Stage.choices).get(data["stage"], data["stage"]))))
+        actor = event.actor
+        name = ""
+        if actor is not None:
+            profile = getattr(actor, "profile", None)
+            name = (profile.full_name if profile else "") or actor.get_username()
+        rows.append(
+            {
+                "event": event,
+                "label": ACTION_LABELS.get(event.action, event.action),
+                "actor": name,
+                "from_status": statuses.get(event.from_status, event.from_status),
+                "to_status": statuses.get(event.to_status, event.to_status),
+                "changed": bool(event.from_status) and event.from_status != event.to_status,
+                "details": details,
+                "photos": list(event.attachments.all()),
+                "system": actor is None,
+            }
+        )
+    return rows
+
+
+def _stage_rows(case: Case, now: dt.datetime) -> list[dict[str, Any]]:
+    rows = []
+    for stage in case.stages.select_related("department").order_by("started_at", "id"):
+        is_open = stage.ended_at is None
+        current = light(stage.deadline, stage.warn_at, now) if is_open and case.status != Status.PARKED else ""
+        rows.append({"stage": stage, "open": is_open, "light": current, "light_label": _light_label(current)})
+    return rows
+
+
+def _light_label(code: str) -> str:
+    return str(Light(code).label) if code in Light.values else ""
+
+
+def _detail_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    failed: ActionForm | None = None,
+    error: str = "",
+    kept_text: str = "",
+    revealed: dict[str, str] | None = None,
+    photo_form: PhotoAddForm | None = None,
+) -> dict[str, Any]:
+    user = request.user
+    now = timezone.now()
+    actions = services.allowed_actions(user, case, now)
+    forms = _action_forms(request, case, actions, failed)
+    if failed is not None and failed.action not in actions:
+        # The action is no longer possible: keep the typed text visible anyway.
+        kept_text = kept_text or str(failed.data.get("comment") or failed.data.get("result") or "")
+    parties = parties_of(user, case)
+    is_reporter = case.reporter_id is not None and case.reporter_id == user.pk
+    may_add_photos = bool(parties or is_reporter) and (case.is_open or (case.self_handled and is_reporter))
+    current_light = light(case.stage_deadline, case.stage_warn_at, now) if case.is_open else ""
+    attachments = list(case.attachments.all())
+    return {
+        "case": case,
+        "status_label": Status(case.status).label,
+        "light": current_light,
+        "light_label": _light_label(current_light),
+        "party": {
+            "kind": case.get_party_kind_display() if case.party_kind else "",
+            "name": revealed["party_name"] if revealed else mask_name(case.party_name),
+            "phone": revealed["party_phone"] if revealed else mask_phone(case.party_phone),
+            "revealed": revealed is not None,
+            "any": bool(case.party_name or case.party_phone),
+        },
+        "may_reveal": can_reveal(user, case),
+        "photos": attachments,
+        "timeline": _event_rows(case),
+        "stages": _stage_rows(case, now),
+        "action_forms": forms,
+        "error": error,
+        "kept_text": kept_text,
+        "photo_form": photo_form or (PhotoAddForm() if may_add_photos else None),
+        "may_add_photos": may_add_photos,
+        "cooperating": list(case.cooperating_departments.all()),
+        "pending_extension": case.pending_extension,
+        "map_config": {
+            "areaUrl": reverse("api:area_detail", args=[case.grid.code]) if case.grid else "",
+            "lat": case.lat,
+            "lng": case.lng,
+            "tileUrl": _settings("MAP_TILE_URL"),
+            "tileAttribution": _settings("MAP_TILE_ATTRIBUTION"),
+        },
+        "may_use_workbench": may_use_workbench(user),
+    }
+
+
+def _settings(name: str) -> Any:
+    from django.conf import settings
+
+    return getattr(settings, name, "")
+
+
+@require_GET
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _visible(request.user, pk)
+    return render(request, "cases/detail.html", _detail_context(request, case))
+
+
+@require_POST
+@login_required
+def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = _visible(request.user, pk)
+    if action not in {a.value for a in Action}:
+        raise Http404(_("Unknown action."))
+    act = Action(action)
+    departments = department_choices(request.user) if act == Action.DISPATCH else []
+    default = case.category.default_department
+    if default is not None and default.code not in {code for code, _n in departments} and act == Action.DISPATCH:
+        departments = [(default.code, default.name), *departments]
+    form = ActionForm(
+        request.POST,
+        request.FILES,
+        action=act,
+        comment_required=TABLE[act].comment_required,
+        departments=departments,
+    )
+    if not form.is_valid():
+        context = _detail_context(request, case, failed=form)
+        return render(request, "cases/detail.html", context, status=422)
+    try:
+        services.case_act(case.pk, act, actor=request.user, **form.service_kwargs())
+    except CaseNotFound:
+        raise Http404(_("No such case.")) from None
+    except CaseForbidden as refused:
+        return _forbidden(request, refused.message)
+    except CaseConflict as conflict:
+        case = _visible(request.user, pk)
+        if conflict.code == "version_conflict":
+            message = _(
+                "Someone else changed this case while you were writing. The page now shows the case as it is; "
+                "your text is still in the form. Check it and submit again."
+            )
+        else:
+            message = conflict.message
+        data = request.POST.copy()
+        data["version"] = str(case.version)
+        again = ActionForm(data, action=act, comment_required=TABLE[act].comment_required, departments=departments)
+        again.is_valid()
+        context = _detail_context(request, case, failed=again, error=message)
+        return render(request, "cases/detail.html", context, status=409)
+    except ValidationError as invalid:
+        _add_errors(form, invalid)
+        return render(request, "cases/detail.html", _detail_context(request, case, failed=form), status=422)
+    messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[act]})
+    return redirect("cases:detail", pk)
+
+
+@require_POST
+@login_required
+def case_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The involved party's name and phone in full (audited), for viewers allowed to see them."""
+    case = _visible(request.user, pk)
+    try:
+        revealed = services.reveal_party(case, actor=request.user, request=request)
+    except CaseForbidden as refused:
+        return _forbidden(request, refused.message)
+    context = _detail_context(request, case, revealed=revealed)
+    if request.headers.get("HX-Request"):
+        return render(request, "cases/_party.html", context)
+    return render(request, "cases/detail.html", context)
+
+
+@require_POST
+@login_required
+def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _visible(request.user, pk)
+    form = PhotoAddForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            stored = services.attachments_add(
+                case.pk,
+                actor=request.user,
+                photos_in=photos_of(form.cleaned_data["photos"], AttachmentKind.OTHER),
+                comment=form.cleaned_data.get("comment") or "",
+            )
+        except CaseForbidden as refused:
+            return _forbidden(request, refused.message)
+        except CaseConflict as conflict:
+            form.add_error(None, conflict.message)
+        except ValidationError as invalid:
+            _add_errors(form, invalid)
+        else:
+            messages.success(request, _("%(n)s photo(s) added.") % {"n": len(stored)})
+            return redirect("cases:detail", pk)
+    return render(request, "cases/detail.html", _detail_context(request, case, photo_form=form), status=422)
+
+
+# --- photos ----------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def attachment(request: HttpRequest, pk: int, variant: str) -> FileResponse:
+    """One photo of a case the viewer may see. ``display`` and ``thumbnail`` fall back to the
+    original while the worker has not made them yet."""
+    if variant not in VARIANTS:
+        raise Http404
+    item = CaseAttachment.objects.filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    _visible(request.user, item.case_id)
+    chosen = item.file
+    content_type = item.content_type
+    if variant == "thumbnail" and item.thumbnail:
+        chosen, content_type = item.thumbnail, "image/jpeg"
+    elif variant in ("display", "thumbnail") and item.display:
+        chosen, content_type = item.display, "image/jpeg"
+    try:
+        handle = chosen.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+# --- home panel ------------------------------------------------------------------------
+
+
+def home_panel_context(user: Any) -> dict[str, Any]:
+    """The queue counts for the home page of the center and the leaders."""
+    counts = selectors.queue_counts(user, list(HOME_QUEUES))
+    url = reverse("cases:workbench")
+    return {
+        "queues": [
+            {"code": code, "label": queue_label(code), "count": counts.get(code, 0), "url": f"{url}?queue={code}"}
+            for code in HOME_QUEUES
+        ],
+        "workbench_url": url,
+    }
+
+
+urlpatterns: list[URLPattern] = [
+    path("cases/", workbench, name="workbench"),
+    path("cases/map.json", map_data, name="map_data"),
+    path("cases/new/", case_new, name="new"),
+    path("cases/<int:pk>/", case_detail, name="detail"),
+    path("cases/<int:pk>/act/<str:action>/", case_act, name="act"),
+    path("cases/<int:pk>/reveal/", case_reveal, name="reveal"),
+    path("cases/<int:pk>/photos/", case_photos, name="photos"),
+    path("cases/attachments/<int:pk>/<str:variant>/", attachment, name="attachment"),
+]
