@@ -1,17 +1,21 @@
-"""``load_demo [--allow-production-db]``: load the Taiping demo data (safe to run again)."""
+"""``load_demo [--allow-production-db] [--no-cases] [--cases N]``: load the Taiping demo data
+and its case history (safe to run again)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
 
 
 class Command(BaseCommand):
     help = (
-        "Load the fictional Taiping Town demo: areas, departments, categories, staff and the demo accounts. "
+        "Load the fictional Taiping Town demo: areas, departments, categories, staff, the demo accounts "
+        "and a few hundred historical cases. "
         "A second run changes nothing. Refuses to run with DEBUG off."
     )
 
@@ -23,6 +27,13 @@ class Command(BaseCommand):
                 "Load even with DEBUG off, e.g. into a training or staging database. Never on a real "
                 "production database: the demo accounts share a password published in the README."
             ),
+        )
+        parser.add_argument("--no-cases", action="store_true", help="Do not create the historical demo cases.")
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=DEFAULT_COUNT,
+            help=f"How many historical cases to create when there are none yet (default {DEFAULT_COUNT}).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -38,4 +49,16 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo data already in place: nothing changed.")
+        if not options["no_cases"]:
+            self._load_cases(options["cases"], options["allow_production_db"])
         self.stdout.write(accounts_block())
+
+    def _load_cases(self, count: int, allow_production_db: bool) -> None:
+        started = time.perf_counter()
+        made = load_demo_cases(count=count, allow_production_db=allow_production_db)
+        if made:
+            self.stdout.write(
+                f"Demo cases created: {made} cases over the last six months in {time.perf_counter() - started:.1f} s."
+            )
+        else:
+            self.stdout.write("Cases already exist: no demo cases added.")
