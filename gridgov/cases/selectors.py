@@ -193,7 +193,11 @@ def page(
     query = query.order_by("-reported_at", "-id")
     if cursor:
         moment, pk = decode_cursor(cursor)
-        query = query.filter(Q(reported_at__lt=moment) | Q(reported_at=moment, id__lt=pk))
+        # The leading ``reported_at <= moment`` lets SQLite use the index as a range; the OR
+        # alone makes it scan from the top.
+        query = query.filter(
+            Q(reported_at__lte=moment) & (Q(reported_at__lt=moment) | Q(reported_at=moment, id__lt=pk))
+        )
     rows: list[Case] = list(
         query.select_related("category", "grid", "lead_department").annotate(light=light_expression(now))[: limit + 1]
     )

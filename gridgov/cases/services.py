@@ -483,6 +483,9 @@ def _create(
             raise ValidationError({"self_handle": [_("This category cannot be handled on the spot.")]})
         if not scope.has_role(Role.GRID_WORKER):
             raise CaseForbidden(_("Only grid workers self-handle cases."))
+        kinds = {item.kind for item, _info in checked}
+        if not {AttachmentKind.BEFORE, AttachmentKind.AFTER} <= kinds:
+            raise ValidationError({"photos": [_("Self-handling needs a photo before and a photo after handling.")]})
 
     case = Case(
         number=_next_number(town, timezone.localtime(now).year),

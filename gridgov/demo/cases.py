@@ -20,6 +20,7 @@ departments), so it works on any town with grids, grid workers, a center and dep
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from django.utils import timezone
 from gridgov.areas.locate import locate
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases import services
-from gridgov.cases.models import Case, PartyKind, Source, Status
+from gridgov.cases.models import AttachmentKind, Case, PartyKind, Source, Status
 from gridgov.categories.models import Category, Urgency
 from gridgov.people.models import Department, Role, RoleAssignment
 from gridgov.workcalendar import calendar
@@ -440,6 +441,7 @@ class CaseGenerator:
             source=source,
             urgency=Urgency.URGENT if rng.random() < 0.1 else Urgency.NORMAL,
             self_handle=scenario.self_handle,
+            photos_in=_self_handle_photos(rng) if scenario.self_handle else (),
             comment="现场已处置完毕，有处置前后照片。" if scenario.self_handle else "",
             party_kind=party_kind,
             party_name=party_name,
@@ -654,3 +656,18 @@ def load_demo_cases(
         for user in get_user_model().objects.filter(is_active=True, role_assignments__isnull=False).distinct():
             mark_read(actor=user)
     return stats.created
+
+
+def _photo(rng: random.Random, kind: str) -> services.Photo:
+    """A small plain picture standing in for a phone photo (a shade of grey-green per case)."""
+    from PIL import Image
+
+    shade = (rng.randint(90, 160), rng.randint(110, 170), rng.randint(90, 150))
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), shade).save(buffer, "JPEG", quality=70)
+    buffer.seek(0)
+    return services.Photo(file=buffer, kind=kind, name=f"{kind}.jpg")
+
+
+def _self_handle_photos(rng: random.Random) -> list[services.Photo]:
+    return [_photo(rng, AttachmentKind.BEFORE), _photo(rng, AttachmentKind.AFTER)]

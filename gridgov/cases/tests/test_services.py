@@ -107,13 +107,26 @@ def test_only_the_center_chooses_the_grid(people: dict[str, Any]) -> None:
         create(people, by="center01", grid=village.code)  # a village is not a grid
 
 
+def before_and_after() -> list[Photo]:
+    return [Photo(file=jpeg((200, 30, 30)), kind="before"), Photo(file=jpeg((30, 200, 30)), kind="after")]
+
+
 def test_self_handling_closes_the_case_at_once(people: dict[str, Any]) -> None:
-    case, _created = create(people, category="parking.minor", self_handle=True)
+    case, _created = create(people, category="parking.minor", self_handle=True, photos_in=before_and_after())
     assert case.status == "closed" and case.self_handled and case.closed_at is not None
     assert list(case.events.values_list("action", "from_status", "to_status")) == [
         ("report", "", "reported"),
         ("self_handle", "reported", "closed"),
     ]
+    assert sorted(case.attachments.values_list("kind", flat=True)) == ["after", "before"]
+
+
+def test_self_handling_needs_photos_before_and_after(people: dict[str, Any]) -> None:
+    for photos_in in ([], [Photo(file=jpeg(), kind="before")], [Photo(file=jpeg(), kind="after")]):
+        with pytest.raises(ValidationError) as caught:
+            create(people, category="parking.minor", self_handle=True, photos_in=photos_in)
+        assert errors_of(caught) == {"photos"}
+    assert not Case.objects.exists()
 
 
 def test_self_handling_needs_a_category_that_allows_it(people: dict[str, Any]) -> None:
@@ -124,9 +137,9 @@ def test_self_handling_needs_a_category_that_allows_it(people: dict[str, Any]) -
 
 def test_only_grid_workers_self_handle(people: dict[str, Any]) -> None:
     with pytest.raises(CaseForbidden):
-        create(people, by="center01", category="parking.minor", self_handle=True)
+        create(people, by="center01", category="parking.minor", self_handle=True, photos_in=before_and_after())
     with pytest.raises(CaseForbidden):
-        create(people, by="gridlead01", category="parking.minor", self_handle=True)
+        create(people, by="gridlead01", category="parking.minor", self_handle=True, photos_in=before_and_after())
 
 
 # --- idempotency and numbers ------------------------------------------------------------
