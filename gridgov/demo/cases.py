@@ -367,10 +367,18 @@ class CaseGenerator:
     def _reported_at(self, scenario: Scenario) -> dt.datetime:
         if scenario.open:
             # Open cases: mostly from the last few weeks, a few from today (fresh).
-            if self.rng.random() < 0.3:
+            # (a center that keeps up: most open work is days old, a few cases linger).
+            share = self.rng.random()
+            if len(scenario.steps) <= 2:
+                # Waiting for the center or the department to move: short stage limits, so
+                # mostly from today, some left over from the last days (overdue).
+                share = share * 0.6
+            if share < 0.45:
                 back = dt.timedelta(hours=self.rng.uniform(0.2, 30))
+            elif share < 0.85:
+                back = dt.timedelta(days=self.rng.uniform(1, 7))
             else:
-                back = dt.timedelta(days=self.rng.uniform(1, 45))
+                back = dt.timedelta(days=self.rng.uniform(7, 45))
             moment = self.now - back
         else:
             moment = self.start + (self.now - self.start) * self.rng.random()
@@ -413,6 +421,10 @@ class CaseGenerator:
                 weights=[60, 10, 10, 8, 6, 6],
             )[0]
         grid = rng.choices(cast.grids, weights=cast.grid_weights)[0]
+        named_grids = [g for g, weight in zip(cast.grids, cast.grid_weights, strict=True) if weight > 1]
+        if scenario.open and named_grids and rng.random() < 0.3:
+            # The named accounts' inboxes should hold open work of every kind when one logs in.
+            grid = rng.choice(named_grids)
         if source in (Source.GRID_REPORT, Source.PATROL):
             reporter = rng.choice(cast.grid_workers[grid.pk])
         elif source == Source.LEADER and cast.town_leaders:
