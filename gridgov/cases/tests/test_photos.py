@@ -13,11 +13,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
+from django.utils import translation
 from PIL import Image, ImageCms
 from PIL.ExifTags import GPS, IFD, Base
 from PIL.TiffImagePlugin import IFDRational
 
 from gridgov.cases.photos import ImageInfo, build_thumbnail, display_copy, inspect_image
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The messages are compared with their English msgids (the site itself is Chinese)."""
+    with translation.override("en"):
+        yield
+
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
