@@ -36,6 +36,9 @@ class Scope:
     ancestor_area_ids: frozenset[int] = frozenset()
     department_ids: frozenset[int] = frozenset()
     assignments: tuple[tuple[str, int | None, int | None], ...] = field(default=())
+    # Paths of the areas the user holds an area role over (not those served by departments),
+    # sorted; read from the same query as ``assignments``.
+    role_area_paths: tuple[str, ...] = ()
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -101,6 +104,7 @@ def _compute(user: AbstractBaseUser | AnonymousUser) -> Scope:
         ancestor_area_ids=frozenset(ancestor_ids),
         department_ids=frozenset(department_ids),
         assignments=tuple((role, area_id, department_id) for role, area_id, _path, department_id in rows),
+        role_area_paths=tuple(sorted({path for _role, area_id, path, _d in rows if area_id is not None and path})),
     )
 
 

@@ -44,6 +44,11 @@ class LocatedGrid:
     name: str
     village_code: str | None = None
     village_name: str | None = None
+    # The grid's materialized path and its town (from the same snapshot as the boundary),
+    # so that callers need not read the rows again.
+    path: str = ""
+    town_id: int | None = None
+    town_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,16 +110,18 @@ def _build() -> _Index:
         _grid_rows()
         .select_related("parent")
         .order_by("code")
-        .values_list("id", "code", "name", "boundary", "parent__code", "parent__name", "parent__level")
+        .values_list("id", "code", "name", "boundary", "parent__code", "parent__name", "parent__level", "path")
     )
+    towns = dict(Area.objects.filter(level=AreaLevel.TOWN).values_list("id", "code"))
     grids: list[LocatedGrid] = []
     shapes: list[Any] = []
-    for pk, code, name, boundary, parent_code, parent_name, parent_level in rows:
+    for pk, code, name, boundary, parent_code, parent_name, parent_level, path in rows:
         try:
             geom = shape(boundary)
         except (ValueError, TypeError, KeyError, AttributeError):
             continue  # services validate boundaries; skip anything written around them
         village = parent_level == AreaLevel.VILLAGE
+        town_id = next((int(part) for part in path.strip("/").split("/") if part and int(part) in towns), None)
         grids.append(
             LocatedGrid(
                 id=pk,
@@ -122,6 +129,9 @@ def _build() -> _Index:
                 name=name,
                 village_code=parent_code if village else None,
                 village_name=parent_name if village else None,
+                path=path,
+                town_id=town_id,
+                town_code=towns[town_id] if town_id is not None else "",
             )
         )
         shapes.append(geom)

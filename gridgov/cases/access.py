@@ -32,7 +32,9 @@ def area_paths(user: Any) -> tuple[str, ...]:
         return tuple(cached)
     scope = scope_for(user)
     ids = {area_id for _role, area_id, _dept in scope.assignments if area_id is not None}
-    paths = tuple(sorted(Area.objects.filter(id__in=ids).values_list("path", flat=True))) if ids else ()
+    paths = scope.role_area_paths
+    if ids and not paths:  # a scope built without the paths
+        paths = tuple(sorted(Area.objects.filter(id__in=ids).values_list("path", flat=True)))
     with contextlib.suppress(AttributeError):  # AnonymousUser
         setattr(user, _PATHS_ATTR, paths)
     return paths

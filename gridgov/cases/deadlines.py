@@ -43,11 +43,18 @@ def limit_for(category_id: int, urgency: str, stage: str) -> CategoryTimeLimit |
 
 
 def timing(start: dt.datetime, category_id: int, urgency: str, stage: str) -> StageTiming:
-    limit = limit_for(category_id, urgency, stage)
+    # Two columns of the unique (category, urgency, stage) row: no model, no ordering.
+    found = (
+        CategoryTimeLimit.objects.filter(category_id=category_id, urgency=urgency, stage=stage)
+        .order_by()
+        .values_list("amount", "unit")[:1]
+    )
+    limit = next(iter(found), None)
     if limit is None:
         return StageTiming(None, None, None, "")
-    deadline = calendar.deadline(start, limit.amount, limit.unit)
-    return StageTiming(deadline, warn_point(start, deadline, limit.unit), limit.amount, limit.unit)
+    amount, unit = limit
+    deadline = calendar.deadline(start, amount, unit)
+    return StageTiming(deadline, warn_point(start, deadline, unit), amount, unit)
 
 
 def extend(deadline: dt.datetime, days: int) -> dt.datetime:

@@ -17,7 +17,7 @@ from typing import IO, Any, Final
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -132,18 +132,24 @@ def _town_of(area: Area) -> Area:
 
 
 def _next_number(town: Area, year: int) -> str:
-    """The next case number of a town and year, ``YYYY-TTT-NNNNNN`` (TTT: the township digits)."""
-    sequence = CaseNumberSequence.objects.select_for_update().filter(town=town, year=year).first()
-    if sequence is None:
-        try:
-            with transaction.atomic():
-                sequence = CaseNumberSequence.objects.create(town=town, year=year, last=0)
-        except IntegrityError:
-            sequence = CaseNumberSequence.objects.select_for_update().get(town=town, year=year)
-        sequence = CaseNumberSequence.objects.select_for_update().get(pk=sequence.pk)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{year}-{town.code[6:9]}-{sequence.last:06d}"
+    """The next case number of a town and year, ``YYYY-TTT-NNNNNN`` (TTT: the township digits).
+
+    One ``UPDATE … RETURNING`` takes the number: it locks the town's sequence row until the
+    commit, so callers take the number as late in their transaction as they can."""
+    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    increment = f"UPDATE {table} SET last = last + 1 WHERE town_id = %s AND year = %s RETURNING last"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(increment, [town.pk, year])
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    CaseNumberSequence.objects.create(town=town, year=year, last=0)
+            except IntegrityError:
+                pass  # another transaction created it meanwhile
+            cursor.execute(increment, [town.pk, year])
+            row = cursor.fetchone()
+    return f"{year}-{town.code[6:9]}-{int(row[0]):06d}"
 
 
 def _event(
@@ -248,6 +254,15 @@ def recipients(case: Case, party: Party) -> list[Any]:
     return list(User.objects.filter(pk__in=assignments.values("user_id")))
 
 
+def _village_leader_ids(case: Case) -> list[int]:
+    """Ids of the active users in ``Party.VILLAGE_LEADER`` for the case: what
+    ``recipients(case, Party.VILLAGE_LEADER)`` returns, as ids in one light query."""
+    assignments = RoleAssignment.objects.filter(
+        user__is_active=True, role=Role.GRID_LEADER, area_id__in=ancestor_ids(case)
+    )
+    return sorted(set(assignments.order_by().values_list("user_id", flat=True)))
+
+
 def responsible(case: Case) -> list[Party]:
     """Who must act next on the case in its current status."""
     if case.status == Status.REPORTED:
@@ -339,7 +354,11 @@ def _store_photos(
 
 def _covers_town(actor: Any, town: Area) -> bool:
     """Does one of the actor's area roles lie inside the town, or cover it?"""
-    return any(path.startswith(town.path) or town.path.startswith(path) for path in area_paths(actor))
+    return _covers_path(actor, town.path)
+
+
+def _covers_path(actor: Any, town_path: str) -> bool:
+    return any(path.startswith(town_path) or town_path.startswith(path) for path in area_paths(actor))
 
 
 def case_create(
@@ -371,9 +390,10 @@ def case_create(
         key = idempotency_key.strip()
         if not key or len(key) > 64:
             raise ValidationError({"idempotency_key": [_("The idempotency key must be 1 to 64 characters.")]})
-        existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
-        if existing is not None:
-            return existing.case, False
+        # Only the id: the (rare) hit loads the case; the miss stays a one-column index read.
+        existing_id = IdempotencyKey.objects.filter(user=actor, key=key).values_list("case_id", flat=True).first()
+        if existing_id is not None:
+            return Case.objects.get(pk=existing_id), False
     try:
         case = _create(
             actor=actor,
@@ -403,7 +423,6 @@ def case_create(
     return case, True
 
 
-@transaction.atomic
 def _create(
     *,
     actor: Any,
@@ -432,10 +451,10 @@ def _create(
         raise CaseForbidden(_("Your role cannot report cases."))
     errors: dict[str, list[Any]] = {}
     if isinstance(category, str):
-        found = Category.objects.filter(code=category).select_related("parent").first()
-        if found is None:
-            raise ValidationError({"category": [_("Unknown category.")]})
-        category = found
+        try:
+            category = Category.objects.get(code=category)
+        except Category.DoesNotExist:
+            raise ValidationError({"category": [_("Unknown category.")]}) from None
     if category.is_major:
         errors.setdefault("category", []).append(_("Choose a minor class, not a major class."))
     elif not category.is_active:
@@ -460,22 +479,33 @@ def _create(
         raise ValidationError(errors)
 
     is_center = scope.has_role(*CENTER_ROLES)
-    area: Area | None = None
+    grid_id: int
     if grid is not None:
         if not is_center:
             raise CaseForbidden(_("Only the center may choose the grid of a case."))
         area = Area.objects.current().filter(code=grid).first() if isinstance(grid, str) else grid
         if area is None or area.level != AreaLevel.GRID:
             raise ValidationError({"grid": [_("Unknown grid.")]})
+        town = _town_of(area)
+        grid_id, grid_code, grid_name, area_path = area.pk, area.code, area.name, area.path
+        town_id, town_code, town_path = town.pk, town.code, town.path
     elif lat is not None and lng is not None:
         located = locate(lat, lng)
         if located is None:
             raise ValidationError({"lat": [_("The location is outside every grid. Check the position on the map.")]})
-        area = Area.objects.get(pk=located.id)
+        grid_id, grid_code, grid_name, area_path = located.id, located.code, located.name, located.path
+        if located.town_id is not None and area_path:
+            # The index carries the grid's path and town: no rows to read. The town's path is
+            # the grid's path cut after the town's id.
+            town_id, town_code = located.town_id, located.town_code
+            town_path = area_path[: area_path.index(f"/{town_id}/") + len(f"/{town_id}/")]
+        else:  # a grid outside any town
+            area = Area.objects.get(pk=located.id)
+            town = _town_of(area)
+            area_path, town_id, town_code, town_path = area.path, town.pk, town.code, town.path
     else:
         raise ValidationError({"lat": [_("Give the location (or, at the center, the grid).")]})
-    town = _town_of(area)
-    if not scope.everything and not _covers_town(actor, town):
+    if not scope.everything and not _covers_path(actor, town_path):
         raise CaseForbidden(_("The location is outside your town."))
     checked = _check_photos(photos_in)
     if self_handle:
@@ -487,15 +517,22 @@ def _create(
         if not {AttachmentKind.BEFORE, AttachmentKind.AFTER} <= kinds:
             raise ValidationError({"photos": [_("Self-handling needs a photo before and a photo after handling.")]})
 
+    # Everything is read and computed before the write transaction (the first stage's
+    # deadlines, the recipients of the notification), so that the transaction is only
+    # inserts and holds the write lock (SQLite) or the number row (PostgreSQL) briefly.
+    town_ref = Area(pk=town_id, code=town_code, path=town_path, level=AreaLevel.TOWN)
+    grid_ref = Area(pk=grid_id, code=grid_code, name=grid_name, path=area_path, level=AreaLevel.GRID)
     case = Case(
-        number=_next_number(town, timezone.localtime(now).year),
-        town=town,
-        grid=area,
-        area_path=area.path,
+        number="",
+        town=town_ref,
+        grid=grid_ref,
+        area_path=area_path,
         category=category,
         urgency=urgency,
         source=source,
-        status=Status.REPORTED,
+        status=Status.CLOSED if self_handle else Status.REPORTED,
+        self_handled=self_handle,
+        closed_at=now if self_handle else None,
         description=description,
         address=address,
         lat=lat,
@@ -506,27 +543,74 @@ def _create(
         reporter=actor,
         reported_at=now,
     )
-    case.save()
-    if idempotency_key:
-        IdempotencyKey.objects.create(user=actor, key=idempotency_key, case=case)
-    event = _event(case, REPORT, actor=actor, at=now, from_status="", comment=comment.strip()[:COMMENT_MAX])
-    _store_photos(case, checked, actor=actor, event=event)
-    if self_handle:
-        case.status = Status.CLOSED
-        case.self_handled = True
-        case.closed_at = now
-        case.save(update_fields=["status", "self_handled", "closed_at"])
-        _event(case, SELF_HANDLE, actor=actor, at=now, from_status=Status.REPORTED)
-        return case
-    _enter_stage(case, now)
-    case.save(update_fields=["stage", "stage_started_at", "stage_warn_at", "stage_deadline", "next_alert_at"])
-    _notify(
-        case,
-        [Party.VILLAGE_LEADER],
-        "case.reported",
-        gettext("New report %(number)s: %(category)s") % {"number": case.number, "category": category.name},
-        actor=actor,
-    )
+    stage: CaseStage | None = None
+    users: list[Any] = []
+    if not self_handle:
+        wanted = STATUS_STAGE[Status.REPORTED]
+        timing = deadlines.timing(now, category.pk, urgency, wanted)
+        case.stage = wanted
+        case.stage_started_at = now
+        case.stage_warn_at = case.next_alert_at = timing.warn_at
+        case.stage_deadline = timing.deadline
+        stage = CaseStage(
+            stage=wanted,
+            started_at=now,
+            warn_at=timing.warn_at,
+            deadline=timing.deadline,
+            limit_amount=timing.amount,
+            limit_unit=timing.unit,
+            department=None,
+        )
+        # recipients() only returns active users: no second check is needed.
+        users = [User(pk=pk) for pk in _village_leader_ids(case) if pk != getattr(actor, "pk", None)]
+    reporter_id = actor.pk if getattr(actor, "is_authenticated", False) else None
+    year = timezone.localtime(now).year
+
+    with transaction.atomic():
+        # The number last before the case's insert: on PostgreSQL its row stays locked to
+        # the commit, so what follows is a handful of inserts.
+        case.number = _next_number(town_ref, year)
+        case.save(force_insert=True)
+        if idempotency_key:
+            IdempotencyKey.objects.create(user=actor, key=idempotency_key, case=case)
+        event = CaseEvent.objects.create(
+            case=case,
+            action=REPORT,
+            actor_id=reporter_id,
+            at=now,
+            from_status="",
+            to_status=Status.REPORTED,
+            comment=comment.strip()[:COMMENT_MAX],
+            data={},
+        )
+        _store_photos(case, checked, actor=actor, event=event)
+        if self_handle:
+            CaseEvent.objects.create(
+                case=case,
+                action=SELF_HANDLE,
+                actor_id=reporter_id,
+                at=now,
+                from_status=Status.REPORTED,
+                to_status=Status.CLOSED,
+                data={},
+            )
+            return case
+        assert stage is not None
+        stage.case = case
+        stage.save(force_insert=True)
+        if users:
+            from gridgov.notify.services import notify_queue
+
+            notify_queue(
+                users=users,
+                kind="case.reported",
+                title=gettext("New report %(number)s: %(category)s")
+                % {"number": case.number, "category": category.name},
+                body=case.description[:120],
+                url=case_url(case),
+                obj=case,
+                actor=actor if getattr(actor, "is_authenticated", False) else None,
+            )
     return case
 
 

@@ -74,6 +74,16 @@ def notify(
 ) -> list[Notification]:
     """Queue one in-app notification per distinct active recipient (never the actor
     itself), plus one delivery per enabled external channel, sent after commit."""
+    users = notify_recipients(recipients=recipients, kind=kind, title=title, url=url, actor=actor)
+    return notify_queue(users=users, kind=kind, title=title, body=body, url=url, obj=obj, actor=actor)
+
+
+def notify_recipients(
+    *, recipients: Iterable[User], kind: str, title: str, url: str = "", actor: User | None = None
+) -> list[User]:
+    """The reading half of :func:`notify`: checks the arguments and returns the distinct
+    active recipients other than the actor. Callers that keep their write transaction short
+    run this before it and hand the result to :func:`notify_queue` inside it."""
     if not kind or not title:
         raise ValueError("a notification needs a kind and a title")
     _check_url(url)
@@ -85,6 +95,26 @@ def notify(
     if not wanted:
         return []
     active = set(User.objects.filter(pk__in=list(wanted), is_active=True).values_list("pk", flat=True))
+    return [user for pk, user in wanted.items() if pk in active]
+
+
+def notify_queue(
+    *,
+    users: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    obj: models.Model | None = None,
+    actor: User | None = None,
+) -> list[Notification]:
+    """The writing half of :func:`notify`, in the caller's transaction: one notification per
+    user in ``users`` (distinct active users, not the actor, as :func:`notify_recipients`
+    returns them), the deliveries, one ``notify.queued`` audit row, and the hand-over to
+    Celery after commit. Plain inserts, no reads."""
+    if not kind or not title:
+        raise ValueError("a notification needs a kind and a title")
+    _check_url(url)
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None else ""
     now = timezone.now()
@@ -100,20 +130,25 @@ def notify(
                 object_id=object_id,
                 created_at=now,
             )
-            for pk, user in wanted.items()
-            if pk in active
+            for user in users
         ]
     )
     if not created:
         return []
     codes = channels.enabled_codes()
-    deliveries = Delivery.objects.bulk_create(
-        [
-            Delivery(notification=notification, channel=code, next_attempt_at=now, created_at=now)
-            for notification in created
-            for code in codes
-        ]
+    deliveries = (
+        Delivery.objects.bulk_create(
+            [
+                Delivery(notification=notification, channel=code, next_attempt_at=now, created_at=now)
+                for notification in created
+                for code in codes
+            ]
+        )
+        if codes
+        else []
     )
+    # The audit trail keeps who caused which notifications to whom over which channels in
+    # one row per call (the notification rows carry no actor).
     record(
         action=QUEUED,
         actor=actor,
