@@ -18,7 +18,8 @@ from typing import Any, Final, TypeVar
 
 import pydantic
 from django.core.files.uploadedfile import UploadedFile as DjangoUpload
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
@@ -231,12 +232,14 @@ def _summary(case: Case) -> CaseSummaryOut:
 
 
 def attachment_out(attachment: CaseAttachment) -> AttachmentOut:
-    shown = attachment.display or attachment.file
+    """Links to the API's photo endpoint, which checks the caller may see the case (never the
+    media URL; tokens work there). ``display`` is the upright copy without EXIF; both fall back
+    to the original while the worker makes them."""
     return AttachmentOut(
         id=attachment.pk,
         kind=attachment.kind,
-        url=shown.url,
-        thumbnail_url=attachment.thumbnail.url if attachment.thumbnail else None,
+        url=reverse("api:case_attachment_file", args=[attachment.pk, "display"]),
+        thumbnail_url=reverse("api:case_attachment_file", args=[attachment.pk, "thumbnail"]),
         width=attachment.width,
         height=attachment.height,
     )
@@ -440,7 +443,7 @@ def case_map(request: HttpRequest, query: Query[CaseFilterQuery]) -> MapOut:
                 status=row["status"],
                 category=row["category__code"],
                 light=row["light"],
-                url=f"/cases/{row['id']}/",
+                url=reverse("cases:detail", args=[row["id"]]),
             ),
         )
         for row in rows[:MAP_MAX]
@@ -521,3 +524,19 @@ def case_attachments_add(
             comment=comment,
         )
     return Status(201, [attachment_out(a) for a in stored])
+
+
+@router.get(
+    "/attachments/{int:attachment_id}/{variant}",
+    url_name="case_attachment_file",
+    summary="One photo of a visible case: `original`, `display` (upright, without EXIF) or `thumbnail`",
+)
+def case_attachment_file(request: HttpRequest, attachment_id: int, variant: str) -> FileResponse:
+    try:
+        chosen, content_type = selectors.attachment_file(request.user, attachment_id, variant)
+        handle = chosen.open("rb")
+    except (CaseAttachment.DoesNotExist, FileNotFoundError, ValueError):
+        raise ApiError(404, "not_found", str(_("No such photo."))) from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

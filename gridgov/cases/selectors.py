@@ -12,13 +12,14 @@ from typing import Any, Final
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from .access import parties_of, visible_q
 from .deadlines import light_expression, light_q
-from .models import OPEN_STATUSES, Case, CaseEvent, Light, Status
+from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, Light, Status
 from .transitions import Party
 
 PAGE_SIZE: Final = 50
@@ -55,6 +56,25 @@ def case_get(user: Any, case_id: int) -> Case:
         .prefetch_related("cooperating_departments")
         .get(pk=case_id)
     )
+
+
+PHOTO_VARIANTS: Final = ("original", "display", "thumbnail")
+
+
+def attachment_file(user: Any, pk: int, variant: str) -> tuple[FieldFile, str]:
+    """The stored file of one photo of a case the user may see, and its content type.
+    ``display`` and ``thumbnail`` fall back to the display copy, then the original, while the
+    worker has not made them yet. Raises ``CaseAttachment.DoesNotExist`` otherwise."""
+    if variant not in PHOTO_VARIANTS:
+        raise CaseAttachment.DoesNotExist
+    item = CaseAttachment.objects.filter(pk=pk, case__in=cases_visible(user)).first()
+    if item is None:
+        raise CaseAttachment.DoesNotExist
+    if variant == "thumbnail" and item.thumbnail:
+        return item.thumbnail, "image/jpeg"
+    if variant in ("display", "thumbnail") and item.display:
+        return item.display, "image/jpeg"
+    return item.file, item.content_type
 
 
 def case_history(case: Case) -> QuerySet[CaseEvent]:

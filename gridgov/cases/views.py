@@ -75,7 +75,6 @@ DANGER_ACTIONS: Final = frozenset(
     {Action.VOID, Action.RETURN, Action.VERIFY_FAIL, Action.REJECT_EXTENSION, Action.PARK, Action.MERGE}
 )
 NUDGE_ACTIONS: Final = frozenset({Action.REMIND, Action.SUPERVISE})
-VARIANTS: Final = ("original", "display", "thumbnail")
 
 
 def queue_label(code: str) -> str:
@@ -570,23 +569,11 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def attachment(request: HttpRequest, pk: int, variant: str) -> FileResponse:
-    """One photo of a case the viewer may see. ``display`` and ``thumbnail`` fall back to the
-    original while the worker has not made them yet."""
-    if variant not in VARIANTS:
-        raise Http404
-    item = CaseAttachment.objects.filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    _visible(request.user, item.case_id)
-    chosen = item.file
-    content_type = item.content_type
-    if variant == "thumbnail" and item.thumbnail:
-        chosen, content_type = item.thumbnail, "image/jpeg"
-    elif variant in ("display", "thumbnail") and item.display:
-        chosen, content_type = item.display, "image/jpeg"
+    """One photo of a case the viewer may see (see ``selectors.attachment_file``)."""
     try:
+        chosen, content_type = selectors.attachment_file(request.user, pk, variant)
         handle = chosen.open("rb")
-    except (FileNotFoundError, ValueError):
+    except (CaseAttachment.DoesNotExist, FileNotFoundError, ValueError):
         raise Http404 from None
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=86400"

@@ -324,6 +324,15 @@ def test_multipart_create_with_photos_and_thumbnails(people, django_capture_on_c
     assert detail["attachments"][0]["width"] == 64 and detail["attachments"][0]["height"] == 48
     assert len(detail["history"][0]["photos"]) == 2
 
+    # The photo links work with the token, and only for callers who may see the case.
+    thumbnail = client.get(detail["attachments"][0]["thumbnail_url"])
+    assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/jpeg"
+    assert b"".join(thumbnail.streaming_content)[:2] == b"\xff\xd8"
+    assert client.get(detail["attachments"][0]["url"]).status_code == 200
+    stranger = api(people["grid02"]).get(detail["attachments"][0]["url"])
+    assert stranger.status_code == 404 and error(stranger)["code"] == "not_found"
+    assert client.get(f"{URL}/attachments/{attachments[0].pk}/exif").status_code == 404
+
 
 def test_multipart_create_with_photo_kinds_and_a_non_photo(people):
     client = api(people["grid01"])
