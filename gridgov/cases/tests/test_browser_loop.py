@@ -9,42 +9,18 @@ Run alone with ``pytest -m browser gridgov/cases``. Screenshots go to ``var/scre
 from __future__ import annotations
 
 import io
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import translation
 from PIL import Image
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to be
-# called from such a thread unless told that it is safe (the test drives one request at a time).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from gridgov.browser_testing import BROWSER_MARKS, shot
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="the system Chromium is not installed"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_sync.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        yield instance
-        instance.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -60,11 +36,6 @@ def demo(transactional_db: Any, settings: Any) -> str:
     # rewrite the session. Real databases wait for the lock instead.
     settings.SESSION_SAVE_EVERY_REQUEST = False
     return DEMO_PASSWORD
-
-
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def jpeg(colour: tuple[int, int, int]) -> dict[str, Any]:

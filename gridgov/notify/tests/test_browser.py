@@ -3,37 +3,13 @@ and the page fits a phone. Run alone with ``pytest -m browser gridgov/notify``."
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from django.conf import settings as django_settings
 
+from gridgov.browser_testing import BROWSER_MARKS, shot
 from gridgov.notify.services import notify
 from gridgov.people.tests.factories import TEST_PASSWORD
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="the system Chromium is not installed"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
-        )
-        yield instance
-        instance.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.mark.parametrize(("name", "size"), [("desktop", (1280, 800)), ("phone", (360, 740))])
@@ -56,8 +32,7 @@ def test_marking_one_read_updates_the_item_and_the_bell(browser, live_server, tr
     page.wait_for_url("**/notifications/")
     assert page.inner_text("[data-testid=notify-count]") == "2"
     assert page.locator(".notify-item.unread").count() == 2
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"notifications-{name}.png"), full_page=True)
+    shot(page, f"notifications-{name}")
     page.locator("[data-testid=mark-read]").first.click()
     page.wait_for_function("document.querySelectorAll('.notify-item.unread').length === 1")
     assert page.inner_text("[data-testid=notify-count]") == "1"

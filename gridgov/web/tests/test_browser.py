@@ -5,38 +5,13 @@ Run alone with ``pytest -m browser gridgov/web``. Screenshots go to ``var/screen
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from django.conf import settings as django_settings
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to be
-# called from such a thread unless told that it is safe (the test drives one request at a time).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from gridgov.browser_testing import BROWSER_MARKS, shot
 
-playwright_sync = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
 VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 740)}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="the system Chromium is not installed"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        yield instance
-        instance.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -48,11 +23,6 @@ def demo(transactional_db, settings):
     load_demo()
     settings.DEBUG = False
     return DEMO_PASSWORD
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def log_in(page, base_url: str, username: str, password: str) -> None:
