@@ -172,7 +172,15 @@ def main() -> None:
 
             load_demo_people()
             began = time.perf_counter()
-            call_command("generate_cases", str(args.services), "--seed", str(args.seed), verbosity=0, stdout=sys.stderr)
+            call_command(
+                "generate_cases",
+                str(args.services),
+                "--seed",
+                str(args.seed),
+                "--allow-production-db",
+                verbosity=0,
+                stdout=sys.stderr,
+            )
             services_seconds = time.perf_counter() - began
             bulk_seconds = bulk_cases(rows, args.seed)
             with connection.cursor() as cursor:

@@ -7,7 +7,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -165,10 +165,20 @@ def test_the_load_demo_command_leaves_existing_cases_alone(made, settings):
     assert Case.objects.count() == COUNT
 
 
-def test_generate_cases_makes_cases_through_the_services(made):
+def test_generate_cases_makes_cases_through_the_services(made, settings):
+    settings.DEBUG = True
     out = StringIO()
     call_command("generate_cases", "20", "--batch", "7", "--seed", "3", stdout=out)
     assert "Created 20 cases" in out.getvalue()
     assert Case.objects.count() == COUNT + 20
     newest = Case.objects.order_by("-id")[:20]
     assert all(case.events.filter(action="report").exists() for case in newest)
+
+
+def test_generate_cases_refuses_a_production_database(made, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="development or bench database"):
+        call_command("generate_cases", "5", stdout=StringIO())
+    assert Case.objects.count() == COUNT
+    call_command("generate_cases", "2", "--allow-production-db", stdout=StringIO())
+    assert Case.objects.count() == COUNT + 2

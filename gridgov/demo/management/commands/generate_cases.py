@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gridgov.demo.cases import DEMO_CASES_SEED, CaseGenerator, Cast
+from gridgov.demo.loader import DemoRefused, check_allowed
 
 
 class Command(BaseCommand):
@@ -28,8 +29,17 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=DEMO_CASES_SEED, help="Random seed (same seed, same cases).")
         parser.add_argument("--batch", type=int, default=1000, help="Cases per transaction (default 1000).")
         parser.add_argument("--days", type=int, default=182, help="Spread the reports over this many days.")
+        parser.add_argument(
+            "--allow-production-db",
+            action="store_true",
+            help="Run with DEBUG off (a throwaway bench or training database only).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            check_allowed(allow_production_db=options["allow_production_db"])
+        except DemoRefused as refused:
+            raise CommandError("Invented cases go only into a development or bench database: " + str(refused)) from None
         count: int = options["count"]
         if count < 0:
             raise CommandError("The count must not be negative.")
