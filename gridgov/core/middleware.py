@@ -1,13 +1,19 @@
-"""Session hardening: an absolute session lifetime on top of the idle timeout."""
+"""Session hardening: an absolute session lifetime on top of the idle timeout, background
+refreshes that do not count as activity, and a clean way out of an htmx page when the
+session has ended."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 
 SESSION_STARTED_KEY = "gridgov_session_started"
 
@@ -30,3 +36,41 @@ class SessionAbsoluteTimeoutMiddleware:
             elif now - float(started) > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
         return self.get_response(request)
+
+
+# A page's own timed refreshes send this header: they are not the user's activity.
+BACKGROUND_HEADER = "HTTP_X_GRIDGOV_BACKGROUND"
+
+
+class IdleSessionMiddleware(SessionMiddleware):
+    """Django's session middleware, except that background refreshes (requests a page makes by
+    itself, marked ``X-GridGov-Background: 1``) neither save the session nor renew its idle
+    timeout: a workbench left open on a screen still logs out after ``SESSION_IDLE_SECONDS``."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.META.get(BACKGROUND_HEADER) == "1":
+            return response
+        return super().process_response(request, response)
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request whose session has ended gets ``HX-Redirect`` to the login page, so the
+    browser leaves the page instead of swapping the login form into a fragment."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.headers.get("HX-Request") or response.status_code not in (301, 302):
+            return response
+        location = response.get("Location", "")
+        login = resolve_url(settings.LOGIN_URL)
+        if not location.startswith(login):
+            return response
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = (current.path or "/") + (f"?{current.query}" if current.query else "")
+        target = redirect_to_login(back, login)["Location"]
+        refreshed = HttpResponse(status=204)
+        refreshed["HX-Redirect"] = target
+        return refreshed
