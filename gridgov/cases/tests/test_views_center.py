@@ -138,7 +138,10 @@ def test_the_map_data_holds_the_filtered_cases_with_their_light(client, people):
 def test_the_center_creates_a_case_from_the_new_case_form(client, people):
     grid = grid_of(people["grid01"])
     login(client, people["center01"])
-    assert client.get(reverse("cases:new")).status_code == 200
+    page = client.get(reverse("cases:new"))
+    assert page.status_code == 200
+    # The duplicate hint follows the category and the coordinates.
+    assert 'id="duplicates"' in page.content.decode() and reverse("cases:duplicates") in page.content.decode()
     response = client.post(
         reverse("cases:new"),
         {
