@@ -68,28 +68,11 @@ class NavLink:
     description: str | Promise = ""
 
 
-# The main navigation, in display order.
+# The main navigation, in display order. Features insert their entries before the
+# administration links when their app is ready (e.g. gridgov/cases/navigation.py).
 NAV: list[NavEntry] = [
     NavEntry("home", HOME, "home"),
     NavEntry("map", MAP, "map", roles=STAFF_ROLES),
-    NavEntry(
-        "case-workbench",
-        _("Case workbench"),
-        "cases:workbench",
-        roles=frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN}),
-    ),
-    NavEntry(
-        "case-report",
-        _("Report a case"),
-        "cases:report",
-        roles=frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_STAFF}),
-    ),
-    NavEntry("case-verify", _("To verify"), "cases:verify", roles=frozenset({Role.GRID_WORKER})),
-    NavEntry("case-mine", _("My cases"), "cases:mine", roles=frozenset({Role.GRID_WORKER, Role.GRID_LEADER})),
-    NavEntry(
-        "case-village", _("Village inbox"), "cases:village", roles=frozenset({Role.GRID_LEADER, Role.VILLAGE_STAFF})
-    ),
-    NavEntry("case-department", _("Department inbox"), "cases:department", roles=frozenset({Role.DEPARTMENT_HANDLER})),
     NavEntry("admin", ADMINISTRATION, "admin:index", roles=ADMIN_ROLES, staff_only=True),
     NavEntry(
         "status", SYSTEM_STATUS, "admin-status", roles=ADMIN_ROLES, staff_only=True, fallback_path="/admin/status/"

@@ -23,50 +23,8 @@ class HomePanel:
     context: Callable[[Any], dict[str, Any]] | None = None
 
 
-def _case_panel(name: str) -> Callable[[Any], dict[str, Any]]:
-    """The context function ``name`` of the case field pages, imported when first used."""
-
-    def context(user: Any) -> dict[str, Any]:
-        from gridgov.cases import views_field
-
-        result: dict[str, Any] = getattr(views_field, name)(user)
-        return result
-
-    return context
-
-
-def _center_queues(user: Any) -> dict[str, Any]:
-    from gridgov.cases.views import home_panel_context
-
-    return home_panel_context(user)
-
-
-HOME_PANELS: list[HomePanel] = [
-    HomePanel(
-        "cases-center",
-        "cases/_home_panel.html",
-        roles=frozenset({"center_operator", "town_leader", "supervisor"}),
-        context=_center_queues,
-    ),
-    HomePanel(
-        "cases-grid-worker",
-        "cases/field/panel_grid_worker.html",
-        roles=frozenset({"grid_worker"}),
-        context=_case_panel("grid_worker_panel"),
-    ),
-    HomePanel(
-        "cases-village",
-        "cases/field/panel_village.html",
-        roles=frozenset({"grid_leader", "village_staff"}),
-        context=_case_panel("village_panel"),
-    ),
-    HomePanel(
-        "cases-department",
-        "cases/field/panel_department.html",
-        roles=frozenset({"department_handler"}),
-        context=_case_panel("department_panel"),
-    ),
-]
+# Features add their panels here when their app is ready (e.g. gridgov/cases/navigation.py).
+HOME_PANELS: list[HomePanel] = []
 
 
 @dataclass(frozen=True)
