@@ -129,5 +129,7 @@ def mask_name(name: str) -> str:
     name = name.strip()
     if not name:
         return ""
+    if len(name) == 1:
+        return "*"
     keep = 1 if len(name) <= 4 else 2
     return name[:keep] + "*" * (len(name) - keep)

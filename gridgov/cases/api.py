@@ -50,7 +50,6 @@ from .schemas import (
     CodeName,
     CountersOut,
     DeadlineOut,
-    DetailQuery,
     DuplicateOut,
     DuplicateQuery,
     HistoryOut,
@@ -272,11 +271,9 @@ def _stage(stage: CaseStage) -> StageOut:
     )
 
 
-def _party(request: HttpRequest, case: Case, *, reveal: bool) -> tuple[PartyOut, bool]:
+def _party(request: HttpRequest, case: Case) -> tuple[PartyOut, bool]:
+    """The involved party, always masked here; ``POST /cases/{id}/reveal`` shows it in full."""
     allowed = can_reveal(request.user, case)
-    if reveal and allowed and (case.party_name or case.party_phone):
-        full = services.reveal_party(case, actor=request.user, request=request)
-        return PartyOut(kind=case.party_kind, name=full["party_name"], phone=full["party_phone"], masked=False), allowed
     return (
         PartyOut(
             kind=case.party_kind,
@@ -288,12 +285,12 @@ def _party(request: HttpRequest, case: Case, *, reveal: bool) -> tuple[PartyOut,
     )
 
 
-def case_detail_out(request: HttpRequest, case_id: int, *, reveal: bool = False) -> CaseDetailOut:
+def case_detail_out(request: HttpRequest, case_id: int) -> CaseDetailOut:
     """Everything about a case the caller may see (``Case.DoesNotExist`` when they may not)."""
     user = request.user
     case = selectors.case_get(user, case_id)
     now = timezone.now()
-    party, allowed = _party(request, case, reveal=reveal)
+    party, allowed = _party(request, case)
     actions = services.allowed_actions(user, case, now)
     return CaseDetailOut(
         id=case.pk,
@@ -470,9 +467,21 @@ def case_duplicates(request: HttpRequest, query: Query[DuplicateQuery]) -> list[
 
 
 @router.get("/{int:case_id}", response=CaseDetailOut, summary="One case with its history, stages, photos and actions")
-def case_detail(request: HttpRequest, case_id: int, query: Query[DetailQuery]) -> CaseDetailOut:
+def case_detail(request: HttpRequest, case_id: int) -> CaseDetailOut:
     with service_errors():
-        return case_detail_out(request, case_id, reveal=query.reveal)
+        return case_detail_out(request, case_id)
+
+
+@router.post(
+    "/{int:case_id}/reveal",
+    response=PartyOut,
+    summary="The involved resident's or unit's name and phone in full (allowed roles only; audited)",
+)
+def case_reveal(request: HttpRequest, case_id: int) -> PartyOut:
+    with service_errors():
+        case = selectors.case_get(request.user, case_id)
+        full = services.reveal_party(case, actor=request.user, request=request)
+    return PartyOut(kind=case.party_kind, name=full["party_name"], phone=full["party_phone"], masked=False)
 
 
 @router.post(

@@ -153,7 +153,7 @@ class Case(models.Model):
     stage_deadline = models.DateTimeField(_("stage deadline"), null=True, blank=True)
     # When the sweep must look at the case next (80 % point, then the deadline); null when
     # nothing is due. The sweep reads only rows with next_alert_at <= now.
-    next_alert_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_alert_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -170,6 +170,7 @@ class Case(models.Model):
             models.Index(fields=["lead_department", "status"], name="case_department_status"),
             models.Index(fields=["grid", "status"], name="case_grid_status"),
             models.Index(fields=["category", "status", "reported_at"], name="case_category_status"),
+            models.Index(fields=["next_alert_at", "id"], name="case_next_alert"),
         ]
 
     def __str__(self) -> str:

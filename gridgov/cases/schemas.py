@@ -92,10 +92,6 @@ class DuplicateQuery(Schema):
     lng: float = Field(ge=-180, le=180)
 
 
-class DetailQuery(Schema):
-    reveal: bool = False
-
-
 # --- responses --------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -901,6 +902,13 @@ def _resume_stage(case: Case, now: dt.datetime) -> None:
         case.next_alert_at = None
 
 
+# Photo kinds only some parties may add (others: anyone working on the case).
+PHOTO_KIND_PARTIES: Final[dict[str, frozenset[Party]]] = {
+    AttachmentKind.RESULT: frozenset({Party.HANDLER}),
+    AttachmentKind.VERIFY: frozenset({Party.GRID_WORKER}),
+}
+
+
 @transaction.atomic
 def attachments_add(case_id: int, *, actor: Any, photos_in: Sequence[Photo], comment: str = "") -> list[CaseAttachment]:
     """Add photos to a case the actor is related to (reporter, grid worker, handler, center)."""
@@ -910,6 +918,11 @@ def attachments_add(case_id: int, *, actor: Any, photos_in: Sequence[Photo], com
     parties = parties_of(actor, case)
     if not parties and case.reporter_id != getattr(actor, "pk", None):
         raise CaseForbidden(_("Only people working on this case may add photos."))
+    for item in photos_in:
+        needed = PHOTO_KIND_PARTIES.get(item.kind)
+        if needed and not parties & needed:
+            # A result photo speaks for the handler, a verification photo for the grid worker.
+            raise CaseForbidden(_("You may not add photos of this kind to this case."))
     if not case.is_open and not (case.self_handled and case.reporter_id == actor.pk):
         raise CaseConflict(_("Photos cannot be added to a finished case."), code="case_finished")
     checked = _check_photos(photos_in)
@@ -933,20 +946,21 @@ def sweep_due(now: dt.datetime | None = None, batch: int = 500) -> dict[str, int
     """
     now = _now(now)
     counts = {"warnings": 0, "overdue": 0}
-    last_id = 0
+    # Keyset on (next_alert_at, id), the order of the index: the read stays a range of the
+    # index even when nothing is due (ordering by id alone makes SQLite scan the table).
+    after: tuple[dt.datetime | None, int] | None = None
     while True:
-        ids = list(
-            Case.objects.filter(next_alert_at__lte=now, id__gt=last_id)
-            .order_by("id")
-            .values_list("id", flat=True)[:batch]
-        )
-        if not ids:
+        due = Case.objects.filter(next_alert_at__lte=now)
+        if after is not None:
+            due = due.filter(Q(next_alert_at__gt=after[0]) | Q(next_alert_at=after[0], id__gt=after[1]))
+        rows = list(due.order_by("next_alert_at", "id").values_list("next_alert_at", "id")[:batch])
+        if not rows:
             break
-        for case_id in ids:
+        for _at, case_id in rows:
             outcome = _sweep_one(case_id, now)
             if outcome:
                 counts[outcome] += 1
-        last_id = ids[-1]
+        after = rows[-1]
     return counts
 
 

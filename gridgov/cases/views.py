@@ -427,8 +427,11 @@ def _detail_context(
     may_add_photos = bool(parties or is_reporter) and (case.is_open or (case.self_handled and is_reporter))
     current_light = light(case.stage_deadline, case.stage_warn_at, now) if case.is_open else ""
     attachments = list(case.attachments.all())
+    # The case this one was merged into, linked only if the viewer may see it.
+    merged_visible = bool(case.merged_into_id) and selectors.cases_visible(user).filter(pk=case.merged_into_id).exists()
     return {
         "case": case,
+        "merged_visible": merged_visible,
         "status_label": Status(case.status).label,
         "light": current_light,
         "light_label": _light_label(current_light),
@@ -543,6 +546,7 @@ def case_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible(request.user, pk)
     form = PhotoAddForm(request.POST, request.FILES)
+    status = 422
     if form.is_valid():
         try:
             stored = services.attachments_add(
@@ -555,12 +559,13 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
             return _forbidden(request, refused.message)
         except CaseConflict as conflict:
             form.add_error(None, conflict.message)
+            status = 409
         except ValidationError as invalid:
             _add_errors(form, invalid)
         else:
             messages.success(request, _("%(n)s photo(s) added.") % {"n": len(stored)})
             return redirect("cases:detail", pk)
-    return render(request, "cases/detail.html", _detail_context(request, case, photo_form=form), status=422)
+    return render(request, "cases/detail.html", _detail_context(request, case, photo_form=form), status=status)
 
 
 # --- photos ----------------------------------------------------------------------------

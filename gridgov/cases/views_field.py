@@ -105,7 +105,9 @@ def report(request: HttpRequest) -> HttpResponse:
     groups = category_groups()
     scope = scope_for(request.user)
     had_files = False
+    status = 200
     if request.method == "POST":
+        status = 422  # unless it succeeds and redirects below
         form = ReportForm(request.POST, request.FILES, groups=groups)
         had_files = bool(request.FILES)
         if form.is_valid():
@@ -131,6 +133,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 add_service_errors(form, error, {"grid": "lat", "source": "category"})
             except CaseError as error:
                 form.add_error(None, error.message)
+                status = error.status
             else:
                 if not created:
                     messages.info(request, _("This report was already sent: %(number)s.") % {"number": case.number})
@@ -153,6 +156,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "photos_lost": had_files,
             "map_config": _map_config(request),
         },
+        status=status,
     )
 
 
@@ -254,16 +258,18 @@ def _add_result(card: Card) -> None:
     card.photos = [{"url": attachment_url(a), "thumb": attachment_url(a, "thumbnail")} for a in photos]
 
 
-def _act(request: HttpRequest, allowed: Iterable[Action]) -> tuple[bool, InboxActForm]:
-    """Apply one posted inbox action; ``(True, form)`` when done, else the form with errors."""
+def _act(request: HttpRequest, allowed: Iterable[Action]) -> tuple[int, InboxActForm]:
+    """Apply one posted inbox action. Returns the HTTP status to answer with (0 when done:
+    the caller redirects) and the form, with its errors when refused: 404 not visible, 403 not
+    the user's move, 409 a conflict, 422 bad input."""
     form = InboxActForm(request.POST, request.FILES)
     if not form.is_valid():
-        return False, form
+        return 422, form
     data = form.cleaned_data
     action = Action(data["action"])
     if action not in set(allowed):
         form.add_error(None, _("This action is not offered on this page."))
-        return False, form
+        return 422, form
     kind = AttachmentKind.VERIFY if action in (Action.VERIFY_PASS, Action.VERIFY_FAIL) else AttachmentKind.RESULT
     photos_in = [Photo(file=f, kind=kind, name=f.name) for f in data["photos"]]
     try:
@@ -278,15 +284,15 @@ def _act(request: HttpRequest, allowed: Iterable[Action]) -> tuple[bool, InboxAc
         )
     except ValidationError as error:
         add_service_errors(form, error, {"departments": "comment", "into": "comment", "days": "comment"})
-        return False, form
+        return 422, form
     except CaseError as error:
         form.add_error(None, error.message)
-        return False, form
+        return error.status, form
     messages.success(
         request,
         _("%(number)s: %(action)s done.") % {"number": case.number, "action": ACTION_LABELS[action]},
     )
-    return True, form
+    return 0, form
 
 
 def _inbox(
@@ -301,11 +307,10 @@ def _inbox(
     failed: InboxActForm | None = None
     status = 200
     if request.method == "POST":
-        done, form = _act(request, offered)
-        if done:
+        status, form = _act(request, offered)
+        if not status:
             return redirect(request.path)
         failed = form
-        status = 409 if form.non_field_errors() else 422
     context = build(request, failed)
     context["failed"] = failed
     return render(request, template, context, status=status)

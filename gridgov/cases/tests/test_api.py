@@ -287,14 +287,20 @@ def test_reveal_unmasks_for_the_allowed_and_writes_an_audit_row(people):
     assert masked["can_reveal"] is True
     assert not AuditEvent.objects.filter(action="case.reveal_party").exists()
 
-    shown = center.get(f"{URL}/{case.pk}", {"reveal": 1}).json()
-    assert shown["party"] == {"kind": "resident", "name": "张三丰", "phone": "13812348888", "masked": False}
+    # Revealing is a POST (it writes the audit row), never a side effect of a GET.
+    assert center.get(f"{URL}/{case.pk}", {"reveal": 1}).json()["party"]["masked"] is True
+    shown = center.post(f"{URL}/{case.pk}/reveal")
+    assert shown.status_code == 200
+    assert shown.json() == {"kind": "resident", "name": "张三丰", "phone": "13812348888", "masked": False}
     audit = AuditEvent.objects.get(action="case.reveal_party")
     assert audit.actor == people["center01"] and audit.object_id == str(case.pk)
 
-    leader = api(people["gridlead01"]).get(f"{URL}/{case.pk}", {"reveal": 1}).json()
-    assert leader["can_reveal"] is False and leader["party"]["masked"] is True
-    assert leader["party"]["phone"] == "138****8888"
+    leader = api(people["gridlead01"])
+    detail = leader.get(f"{URL}/{case.pk}").json()
+    assert detail["can_reveal"] is False and detail["party"]["phone"] == "138****8888"
+    refused = leader.post(f"{URL}/{case.pk}/reveal")
+    assert refused.status_code == 403 and error(refused)["code"] == "forbidden"
+    assert api(people["grid02"]).post(f"{URL}/{case.pk}/reveal").status_code == 404
     assert AuditEvent.objects.filter(action="case.reveal_party").count() == 1
 
 

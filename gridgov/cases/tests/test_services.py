@@ -367,3 +367,21 @@ def test_a_supervision_notice_can_be_answered_after_the_case_closed(people):
     assert case.status == "closed" and case.supervision_pending
     case = act(people, case, "reply_supervision", "dept01", comment="已按要求处置完毕")
     assert case.status == "closed" and not case.supervision_pending
+
+
+def test_result_and_verification_photos_come_only_from_the_handler_and_the_grid_worker(people):
+    case = build(people, "in_progress")  # dispatched to traffic_police, acknowledged by dept01
+    with pytest.raises(CaseForbidden):
+        services.attachments_add(case.pk, actor=people["grid01"], photos_in=[Photo(file=jpeg(), kind="result")])
+    with pytest.raises(CaseForbidden):
+        services.attachments_add(case.pk, actor=people["dept01"], photos_in=[Photo(file=jpeg(), kind="verify")])
+    assert services.attachments_add(case.pk, actor=people["dept01"], photos_in=[Photo(file=jpeg(), kind="result")])
+    assert services.attachments_add(case.pk, actor=people["grid01"], photos_in=[Photo(file=jpeg(), kind="other")])
+
+
+def test_masks_hide_names_and_phones():
+    from gridgov.cases.access import mask_name, mask_phone
+
+    names = ("", "张", "张三", "张三丰", "太平镇某某有限公司")
+    assert [mask_name(n) for n in names] == ["", "*", "张*", "张**", "太平*******"]
+    assert [mask_phone(p) for p in ("", "13812348888", "12345")] == ["", "138****8888", "***45"]

@@ -117,7 +117,7 @@ def test_errors_come_back_next_to_the_fields_with_the_text_kept(people):
     grid01 = people["grid01"]
     data = report_data(grid01, description="", category="")
     response = client_for(grid01).post(reverse("cases:report"), data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     form = response.context["form"]
     assert "description" in form.errors and "category" in form.errors
     html = response.content.decode()
@@ -128,7 +128,7 @@ def test_errors_come_back_next_to_the_fields_with_the_text_kept(people):
 def test_a_point_outside_every_grid_is_an_error_on_the_location(people):
     grid01 = people["grid01"]
     response = client_for(grid01).post(reverse("cases:report"), report_data(grid01, lat="10.0", lng="10.0"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "lat" in response.context["form"].errors
     assert Case.objects.count() == 0
 
@@ -155,7 +155,7 @@ def test_self_handle_needs_both_photos(people):
     grid01 = people["grid01"]
     data = report_data(grid01, category="parking.minor", self_handle="1", before_photos=[photo()])
     response = client_for(grid01).post(reverse("cases:report"), data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "after_photos" in response.context["form"].errors
     assert Case.objects.count() == 0
 
@@ -166,7 +166,7 @@ def test_self_handle_is_refused_for_a_category_that_does_not_allow_it(people):
         grid01, self_handle="1", before_photos=[photo("before.jpg")], after_photos=[photo("after.jpg", (0, 9, 0))]
     )
     response = client_for(grid01).post(reverse("cases:report"), data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "self_handle" in response.context["form"].errors
     assert Case.objects.count() == 0
 
@@ -296,3 +296,16 @@ def test_the_home_page_shows_the_roles_case_panel(people, username, panel):
     response = client_for(people[username]).get(reverse("home"))
     assert response.status_code == 200
     assert f'data-panel="{panel}"' in response.content.decode()
+
+
+def test_inbox_refusals_answer_with_the_rule_s_status(people):
+    ours = reported(people["grid01"])
+    theirs = reported(people["grid02"])
+    client = client_for(people["gridlead01"])
+    url = reverse("cases:village")
+    # Not visible → 404; visible but not the leader's move → 403; not offered here → 422.
+    assert client.post(url, {"case": theirs.pk, "action": "accept", "version": theirs.version}).status_code == 404
+    services.case_act(ours.pk, "register", actor=people["center01"])
+    ours.refresh_from_db()
+    assert client.post(url, {"case": ours.pk, "action": "report_back", "version": ours.version}).status_code == 403
+    assert client.post(url, {"case": ours.pk, "action": "register", "version": ours.version}).status_code == 422
