@@ -236,7 +236,8 @@ def queue_counts(user: Any, queues: list[str], now: dt.datetime | None = None) -
 # --- duplicates -------------------------------------------------------------------------
 
 
-def _metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+def metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres."""
     rlat1, rlat2 = math.radians(lat1), math.radians(lat2)
     dlat, dlng = rlat2 - rlat1, math.radians(lng2 - lng1)
     a = math.sin(dlat / 2) ** 2 + math.cos(rlat1) * math.cos(rlat2) * math.sin(dlng / 2) ** 2
@@ -267,7 +268,7 @@ def possible_duplicates(
     found = []
     for case in candidates:
         assert case.lat is not None and case.lng is not None
-        distance = _metres(lat, lng, case.lat, case.lng)
+        distance = metres(lat, lng, case.lat, case.lng)
         if distance <= radius:
             found.append((case, round(distance)))
     found.sort(key=lambda pair: pair[1])

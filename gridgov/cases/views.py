@@ -385,11 +385,27 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
                 "to_status": statuses.get(event.to_status, event.to_status),
                 "changed": bool(event.from_status) and event.from_status != event.to_status,
                 "details": details,
-                "photos": list(event.attachments.all()),
+                "photos": _placed(case, list(event.attachments.all())),
                 "system": actor is None,
             }
         )
     return rows
+
+
+# A photo whose camera position is farther than this from the case is flagged (taken elsewhere?).
+FAR_PHOTO_METRES: Final = 500
+
+
+def _placed(case: Case, photos: list[CaseAttachment]) -> list[CaseAttachment]:
+    """Each photo with ``taken_metres``: how far from the case's location its camera recorded
+    it was taken (EXIF GPS), or None; ``taken_far`` when that is suspiciously far."""
+    for photo in photos:
+        distance = None
+        if None not in (photo.exif_lat, photo.exif_lng, case.lat, case.lng):
+            distance = round(selectors.metres(photo.exif_lat, photo.exif_lng, case.lat, case.lng))  # type: ignore[arg-type]
+        photo.taken_metres = distance  # type: ignore[attr-defined]
+        photo.taken_far = distance is not None and distance > FAR_PHOTO_METRES  # type: ignore[attr-defined]
+    return photos
 
 
 def _stage_rows(case: Case, now: dt.datetime) -> list[dict[str, Any]]:
@@ -426,9 +442,11 @@ def _detail_context(
     is_reporter = case.reporter_id is not None and case.reporter_id == user.pk
     may_add_photos = bool(parties or is_reporter) and (case.is_open or (case.self_handled and is_reporter))
     current_light = light(case.stage_deadline, case.stage_warn_at, now) if case.is_open else ""
-    attachments = list(case.attachments.all())
+    attachments = _placed(case, list(case.attachments.all()))
     # The case this one was merged into, linked only if the viewer may see it.
-    merged_visible = bool(case.merged_into_id) and selectors.cases_visible(user).filter(pk=case.merged_into_id).exists()
+    merged_visible = (
+        case.merged_into_id is not None and selectors.cases_visible(user).filter(pk=case.merged_into_id).exists()
+    )
     return {
         "case": case,
         "merged_visible": merged_visible,

@@ -345,3 +345,34 @@ def test_the_home_page_shows_the_centers_queues_and_the_workbench_link(client, p
 
     html = login(client, people["grid01"]).get(reverse("home")).content.decode()
     assert 'data-panel="cases-center"' not in html and 'data-nav="case-workbench"' not in html
+
+
+def gps_jpeg(lat: float, lng: float, colour=(20, 120, 200)) -> bytes:
+    """A JPEG whose EXIF says where the camera was (degrees as one rational each)."""
+    from PIL.ExifTags import GPS, IFD
+    from PIL.TiffImagePlugin import IFDRational
+
+    exif = Image.Exif()
+    exif[IFD.GPSInfo] = {
+        GPS.GPSLatitudeRef: "N",
+        GPS.GPSLatitude: (IFDRational(round(lat * 1_000_000), 1_000_000), IFDRational(0, 1), IFDRational(0, 1)),
+        GPS.GPSLongitudeRef: "E",
+        GPS.GPSLongitude: (IFDRational(round(lng * 1_000_000), 1_000_000), IFDRational(0, 1), IFDRational(0, 1)),
+    }
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_the_case_page_says_how_far_from_the_case_each_photo_was_taken(client, people):
+    grid = grid_of(people["grid01"])
+    near = Photo(file=io.BytesIO(gps_jpeg(grid.center_lat, grid.center_lng + 0.0002)), kind="report")
+    far = Photo(file=io.BytesIO(gps_jpeg(grid.center_lat + 0.02, grid.center_lng, (200, 20, 20))), kind="report")
+    plain = Photo(file=io.BytesIO(jpeg_bytes()), kind="report")
+    case = report(people, photos=[near, far, plain])
+    login(client, people["center01"])
+    html = client.get(detail_url(case)).content.decode()
+    places = re.findall(r'class="photo-where( photo-far)?"[^>]*>([^<]*)<', html)
+    # Two photos carry a position (about 17 m and 2.2 km away, the far one flagged); the plain one none.
+    assert len(places) == 4  # each photo shows in the photo list and on its timeline entry
+    assert sorted(bool(flag) for flag, _text in places) == [False, False, True, True]
