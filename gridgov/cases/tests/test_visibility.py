@@ -1,5 +1,5 @@
-"""Each demo role sees exactly the cases it should: in lists, detail, search, duplicate hints
-and queue counts.
+"""Each demo role sees exactly the cases it should: in lists, detail, search, duplicate hints,
+queue counts, the API (list, map, detail) and the pages (case page, workbench and its map).
 
 Six cases, all ``parking.long_term``:
 
@@ -147,3 +147,52 @@ def test_a_grid_worker_of_another_grid_in_the_same_town_has_no_say(world: dict[s
     people, cases = world["people"], world["cases"]
     assert parties_of(people["grid02"], cases["A"]) == set()
     assert parties_of(people["grid01"], cases["D"]) == set()  # the reporter sees, not acts
+
+
+# --- the same through the API and the pages ----------------------------------------------
+
+
+def _api(user: Any) -> Any:
+    from django.test import Client
+
+    from gridgov.people.services import token_issue
+
+    _token, raw = token_issue(actor=user, user=user, name="visibility")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+@pytest.mark.parametrize("user", list(SEES))
+def test_the_api_list_map_and_detail_show_exactly_the_users_cases(world: dict[str, Any], user: str) -> None:
+    client = _api(world["people"][user])
+    listed = client.get("/api/v1/cases", {"limit": 200}).json()["items"]
+    assert {world["tag"][item["id"]] for item in listed if item["id"] in world["tag"]} == SEES[user]
+    mapped = client.get("/api/v1/cases/map").json()["features"]
+    # F has a grid but no coordinates (the center chose only the grid): it is on no map.
+    assert {world["tag"][f["properties"]["id"]] for f in mapped if f["properties"]["id"] in world["tag"]} == SEES[
+        user
+    ] - {"F"}
+    for tag, case in world["cases"].items():
+        assert client.get(f"/api/v1/cases/{case.pk}").status_code == (200 if tag in SEES[user] else 404)
+
+
+WORKBENCH_USERS = {"center01", "leader01", "super01", "admin"}
+
+
+@pytest.mark.parametrize("user", list(SEES))
+def test_the_pages_show_exactly_the_users_cases(world: dict[str, Any], user: str, client: Any) -> None:
+    from django.urls import reverse
+
+    client.force_login(world["people"][user])
+    for tag, case in world["cases"].items():
+        assert client.get(reverse("cases:detail", args=[case.pk])).status_code == (200 if tag in SEES[user] else 404)
+    workbench = client.get(reverse("cases:workbench"))
+    map_data = client.get(reverse("cases:map_data"))
+    if user not in WORKBENCH_USERS:
+        assert workbench.status_code == 403 and map_data.status_code == 403
+        return
+    html = workbench.content.decode()
+    assert {tag for tag, case in world["cases"].items() if case.number in html} == SEES[user]
+    points = map_data.json()
+    rows = points.get("cases") or points.get("features") or []
+    ids = {row.get("id") or row.get("properties", {}).get("id") for row in rows}
+    assert {world["tag"][i] for i in ids if i in world["tag"]} == SEES[user] - {"F"}
