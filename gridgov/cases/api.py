@@ -424,28 +424,24 @@ def case_list(request: HttpRequest, query: Query[CaseListQuery]) -> CasePageOut:
 def case_map(request: HttpRequest, query: Query[CaseFilterQuery]) -> MapOut:
     now = timezone.now()
     cases = selectors.apply_filters(request.user, selectors.cases_visible(request.user), _filters(query), now)
-    rows = list(
-        cases.filter(lat__isnull=False, lng__isnull=False)
-        .order_by("-reported_at", "-id")
-        .annotate(light=deadlines.light_expression(now))
-        .values("id", "number", "status", "lat", "lng", "light", "category__code")[: MAP_MAX + 1]
-    )
+    rows, truncated = selectors.map_points(cases, limit=MAP_MAX, now=now)
     features = [
         MapFeature(
             id=row["id"],
-            geometry=PointGeometry(coordinates=[row["lng"], row["lat"]]),
+            geometry=PointGeometry(coordinates=[row["point_lng"], row["point_lat"]]),
             properties=MapProperties(
                 id=row["id"],
                 number=row["number"],
                 status=row["status"],
                 category=row["category__code"],
                 light=row["light"],
+                approximate=row["approximate"],
                 url=reverse("cases:detail", args=[row["id"]]),
             ),
         )
-        for row in rows[:MAP_MAX]
+        for row in rows
     ]
-    return MapOut(features=features, truncated=len(rows) > MAP_MAX)
+    return MapOut(features=features, truncated=truncated)
 
 
 @router.get(

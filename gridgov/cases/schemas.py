@@ -166,6 +166,8 @@ class MapProperties(Schema):
     status: str
     category: str
     light: str
+    # True when the case has no coordinates and stands at its grid's centre.
+    approximate: bool = False
     url: str
 
 

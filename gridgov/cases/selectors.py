@@ -11,8 +11,9 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.files import FieldFile
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -224,6 +225,37 @@ def page(
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
+
+
+def map_points(
+    query: QuerySet[Case], *, limit: int, now: dt.datetime | None = None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The cases of ``query`` as map points, newest first, at most ``limit`` (and whether more
+    were left out). A case without coordinates (the center chose only its grid) is placed at
+    its grid's centre with ``approximate`` set."""
+    now = now or timezone.now()
+    rows = list(
+        query.filter(Q(lat__isnull=False, lng__isnull=False) | Q(grid__center_lat__isnull=False))
+        .order_by("-reported_at", "-id")
+        .annotate(
+            light=light_expression(now),
+            point_lat=Coalesce("lat", "grid__center_lat"),
+            point_lng=Coalesce("lng", "grid__center_lng"),
+            approximate=ExpressionWrapper(Q(lat__isnull=True) | Q(lng__isnull=True), output_field=BooleanField()),
+        )
+        .values(
+            "id",
+            "number",
+            "status",
+            "light",
+            "category__code",
+            "category__name",
+            "point_lat",
+            "point_lng",
+            "approximate",
+        )[: limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
 
 
 def queue_counts(user: Any, queues: list[str], now: dt.datetime | None = None) -> dict[str, int]:

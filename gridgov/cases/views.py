@@ -26,7 +26,7 @@ from gridgov.people.models import Department, Role
 
 from . import selectors, services
 from .access import can_reveal, mask_name, mask_phone, parties_of
-from .deadlines import light, light_expression
+from .deadlines import light
 from .forms import (
     ERROR_FIELDS,
     ActionForm,
@@ -226,36 +226,30 @@ def _map_config(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 @login_required
 def map_data(request: HttpRequest) -> JsonResponse:
-    """The filtered cases with a location, for the workbench map (newest first, capped)."""
+    """The filtered cases as points for the workbench map (newest first, capped)."""
     if not may_use_workbench(request.user):
         return JsonResponse({"error": {"code": "forbidden", "message": _("You may not open this page.")}}, status=403)
     now = timezone.now()
     form = CaseFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
         form.is_valid()
-    query = (
-        _filtered(request, form, now)
-        .filter(lat__isnull=False, lng__isnull=False)
-        .order_by("-reported_at", "-id")
-        .annotate(light=light_expression(now))
-        .values("id", "number", "lat", "lng", "status", "light", "category__name")[: MAP_LIMIT + 1]
-    )
-    rows = list(query)
+    rows, truncated = selectors.map_points(_filtered(request, form, now), limit=MAP_LIMIT, now=now)
     statuses = dict(Status.choices)
     cases = [
         {
             "id": row["id"],
             "number": row["number"],
-            "lat": row["lat"],
-            "lng": row["lng"],
+            "lat": row["point_lat"],
+            "lng": row["point_lng"],
+            "approximate": row["approximate"],
             "light": row["light"],
             "status": str(statuses.get(row["status"], row["status"])),
             "category": row["category__name"],
             "url": reverse("cases:detail", args=[row["id"]]),
         }
-        for row in rows[:MAP_LIMIT]
+        for row in rows
     ]
-    return JsonResponse({"cases": cases, "count": len(cases), "truncated": len(rows) > MAP_LIMIT})
+    return JsonResponse({"cases": cases, "count": len(cases), "truncated": truncated})
 
 
 # --- the center's report form ----------------------------------------------------------

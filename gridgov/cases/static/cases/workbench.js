@@ -50,9 +50,11 @@
   function drawCases(data) {
     casesLayer.clearLayers();
     data.cases.forEach(function (item) {
+      // A case placed at its grid's centre (no coordinates) gets a dashed outline.
       var marker = L.circleMarker([item.lat, item.lng], {
         radius: 6,
-        color: "#ffffff",
+        color: item.approximate ? "#1f2933" : "#ffffff",
+        dashArray: item.approximate ? "2 2" : null,
         weight: 1.5,
         fillColor: COLOURS[item.light] || COLOURS.none,
         fillOpacity: 0.95
