@@ -280,6 +280,8 @@ class IdempotencyKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=64)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    # A hash of what was reported, to refuse the same key for a different report.
+    fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

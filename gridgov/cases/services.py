@@ -9,6 +9,8 @@ following :mod:`gridgov.cases.transitions`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -362,6 +364,28 @@ def _covers_path(actor: Any, town_path: str) -> bool:
     return any(path.startswith(town_path) or town_path.startswith(path) for path in area_paths(actor))
 
 
+def _fingerprint(*parts: Any) -> str:
+    """What identifies one report for its idempotency key (not the photos: a retry may send
+    them again or not)."""
+    canonical = json.dumps([str(part).strip() if part is not None else None for part in parts], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _existing(actor: Any, key: str, fingerprint: str) -> Case | None:
+    """The case an earlier request with this key created, or None; a different report under
+    the same key is refused."""
+    # Only two columns: the (rare) hit loads the case; the miss stays an index read.
+    row = IdempotencyKey.objects.filter(user=actor, key=key).values_list("case_id", "fingerprint").first()
+    if row is None:
+        return None
+    case_id, stored = row
+    if stored and fingerprint and stored != fingerprint:
+        raise ValidationError(
+            {"idempotency_key": [_("This idempotency key was already used for a different report. Use a new key.")]}
+        )
+    return Case.objects.get(pk=case_id)
+
+
 def case_create(
     *,
     actor: Any,
@@ -385,16 +409,27 @@ def case_create(
     """Create a case (``reported``, or ``closed`` at once when self-handled).
 
     Returns ``(case, created)``: with an ``idempotency_key`` already used by the same actor
-    the existing case comes back with ``created`` False, even under concurrent retries.
+    for the same report the existing case comes back with ``created`` False, even under
+    concurrent retries. The same key with a different report is refused (422), so that a
+    client that reuses a key by mistake does not lose the second report silently.
     """
-    if idempotency_key:
-        key = idempotency_key.strip()
-        if not key or len(key) > 64:
+    key = (idempotency_key or "").strip() or None
+    fingerprint = ""
+    if idempotency_key is not None:
+        if key is None or len(key) > 64:
             raise ValidationError({"idempotency_key": [_("The idempotency key must be 1 to 64 characters.")]})
-        # Only the id: the (rare) hit loads the case; the miss stays a one-column index read.
-        existing_id = IdempotencyKey.objects.filter(user=actor, key=key).values_list("case_id", flat=True).first()
-        if existing_id is not None:
-            return Case.objects.get(pk=existing_id), False
+        fingerprint = _fingerprint(
+            category.code if isinstance(category, Category) else category,
+            description,
+            lat,
+            lng,
+            address,
+            grid.code if isinstance(grid, Area) else grid,
+            self_handle,
+        )
+        existing = _existing(actor, key, fingerprint)
+        if existing is not None:
+            return existing, False
     try:
         case = _create(
             actor=actor,
@@ -412,14 +447,15 @@ def case_create(
             self_handle=self_handle,
             comment=comment,
             photos_in=photos_in,
-            idempotency_key=idempotency_key.strip() if idempotency_key else None,
+            idempotency_key=key,
+            fingerprint=fingerprint,
             at=at,
         )
     except IntegrityError:
-        if idempotency_key:
-            existing = IdempotencyKey.objects.filter(user=actor, key=idempotency_key.strip()).first()
+        if key is not None:
+            existing = _existing(actor, key, fingerprint)
             if existing is not None:
-                return existing.case, False
+                return existing, False
         raise
     return case, True
 
@@ -442,6 +478,7 @@ def _create(
     comment: str,
     photos_in: Sequence[Photo],
     idempotency_key: str | None,
+    fingerprint: str,
     at: dt.datetime | None,
 ) -> Case:
     from gridgov.access.scope import scope_for
@@ -573,7 +610,7 @@ def _create(
         case.number = _next_number(town_ref, year)
         case.save(force_insert=True)
         if idempotency_key:
-            IdempotencyKey.objects.create(user=actor, key=idempotency_key, case=case)
+            IdempotencyKey.objects.create(user=actor, key=idempotency_key, case=case, fingerprint=fingerprint)
         event = CaseEvent.objects.create(
             case=case,
             action=REPORT,

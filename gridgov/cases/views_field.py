@@ -10,6 +10,7 @@ back on the same card with what was typed.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,7 +131,13 @@ def report(request: HttpRequest) -> HttpResponse:
                     idempotency_key=data["idempotency_key"],
                 )
             except ValidationError as error:
-                add_service_errors(form, error, {"grid": "lat", "source": "category"})
+                add_service_errors(form, error, {"grid": "lat", "source": "category", "idempotency_key": "__all__"})
+                if "idempotency_key" in getattr(error, "error_dict", {}):
+                    # The page was sent before with other content (e.g. after going back):
+                    # a new key makes the next send a new report.
+                    renewed = request.POST.copy()
+                    renewed["idempotency_key"] = uuid.uuid4().hex
+                    form.data = renewed
             except CaseError as error:
                 form.add_error(None, error.message)
                 status = error.status

@@ -91,6 +91,13 @@ def test_create_answers_201_then_200_with_the_same_case_for_the_same_key(people)
     assert other.status_code == 201 and other.json()["id"] != created["id"]
     assert Case.objects.count() == 2
 
+    # The same key for a different report is refused, not answered with the first case.
+    reused = post_json(
+        client, URL, {**body, "description": "另一辆车"}, **{"Idempotency-Key": "3f1c7f9e-0000-4000-8000-000000000001"}
+    )
+    assert reused.status_code == 422 and "idempotency_key" in error(reused)["details"]
+    assert Case.objects.count() == 2
+
 
 def test_create_at_the_center_may_name_the_grid_and_defaults_to_the_center_source(people):
     grid = grid_of(people["grid01"])

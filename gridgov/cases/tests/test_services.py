@@ -147,8 +147,11 @@ def test_only_grid_workers_self_handle(people: dict[str, Any]) -> None:
 
 def test_the_same_key_from_the_same_user_is_the_same_case(people: dict[str, Any]) -> None:
     first, created = create(people, idempotency_key="d3b07384-d9a0")
-    again, created_again = create(people, idempotency_key=" d3b07384-d9a0 ", description="重发")
+    again, created_again = create(people, idempotency_key=" d3b07384-d9a0 ", description=" 占道停车 ")
     assert created and not created_again and again.pk == first.pk
+    with pytest.raises(ValidationError) as caught:  # the same key for another report
+        create(people, idempotency_key="d3b07384-d9a0", description="重发的另一件事")
+    assert errors_of(caught) == {"idempotency_key"}
     other, created_other = create(people, by="center01", idempotency_key="d3b07384-d9a0")
     assert created_other and other.pk != first.pk
     assert Case.objects.count() == 2 and IdempotencyKey.objects.count() == 2

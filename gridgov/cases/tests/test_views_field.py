@@ -113,6 +113,20 @@ def test_a_double_submit_with_the_same_key_makes_one_case(people):
     assert first["Location"] == second["Location"]
 
 
+def test_the_same_page_sent_again_with_other_content_asks_to_send_again_as_a_new_report(people):
+    grid01 = people["grid01"]
+    data = report_data(grid01)
+    client = client_for(grid01)
+    client.post(reverse("cases:report"), data)
+    changed = client.post(reverse("cases:report"), {**data, "description": "另一处车辆占道"})
+    assert changed.status_code == 422 and Case.objects.count() == 1
+    assert changed.context["form"].non_field_errors()
+    renewed = changed.context["form"].data["idempotency_key"]
+    assert renewed != data["idempotency_key"]
+    again = client.post(reverse("cases:report"), {**data, "description": "另一处车辆占道", "idempotency_key": renewed})
+    assert again.status_code == 302 and Case.objects.count() == 2
+
+
 def test_errors_come_back_next_to_the_fields_with_the_text_kept(people):
     grid01 = people["grid01"]
     data = report_data(grid01, description="", category="")
