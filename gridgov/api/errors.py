@@ -67,9 +67,40 @@ def error_response(
     return api.create_response(request, ApiError(status, code, message, details=details).payload(), status=status)
 
 
+# Messages for pydantic's commonest error types, in the site's language (pydantic's own are
+# English); any other type keeps pydantic's text.
+_PYDANTIC_MESSAGES = {
+    "missing": _("This field is required."),
+    "string_type": _("Enter text."),
+    "string_too_short": _("This field may not be empty."),
+    "string_too_long": _("This text is too long."),
+    "int_parsing": _("Enter a whole number."),
+    "int_type": _("Enter a whole number."),
+    "float_parsing": _("Enter a number."),
+    "float_type": _("Enter a number."),
+    "bool_parsing": _("Enter true or false."),
+    "bool_type": _("Enter true or false."),
+    "list_type": _("Enter a list."),
+    "datetime_parsing": _("Enter a date and time."),
+    "datetime_from_date_parsing": _("Enter a date and time."),
+    "date_parsing": _("Enter a date."),
+    "date_from_datetime_parsing": _("Enter a date."),
+    "literal_error": _("Choose one of the allowed values."),
+    "enum": _("Choose one of the allowed values."),
+    "greater_than_equal": _("The value is too small."),
+    "less_than_equal": _("The value is too large."),
+    "json_invalid": _("The request body is not valid JSON."),
+}
+
+
+def _message(error: dict[str, Any]) -> str:
+    known = _PYDANTIC_MESSAGES.get(str(error.get("type", "")))
+    return str(known) if known is not None else str(error.get("msg", ""))
+
+
 def field_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     """ninja's error list as ``{"field": ["message", ...]}``; ``"__all__"`` when the error
-    is about the whole body."""
+    is about the whole body. Common pydantic messages come in the site's language."""
     details: dict[str, list[str]] = {}
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
@@ -79,7 +110,7 @@ def field_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
             if source == "body" and len(loc) > 1:
                 loc = loc[1:]
         field = ".".join(loc) or "__all__"
-        details.setdefault(field, []).append(str(error.get("msg", "")))
+        details.setdefault(field, []).append(_message(error))
     return details
 
 
