@@ -222,3 +222,22 @@ def test_actions_that_need_a_reason_refuse_an_empty_comment(people: dict[str, An
         services.case_act(case.pk, action, actor=people[user], **extra)
     assert "comment" in caught.value.message_dict
     assert Case.objects.get(pk=case.pk).version == case.version
+
+
+def test_docs_cases_md_shows_the_table_as_it_is() -> None:
+    """docs/cases.md carries the transition table; this keeps it from drifting from the code."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from gridgov.cases.models import Status
+
+    doc = (Path(settings.BASE_DIR) / "docs" / "cases.md").read_text(encoding="utf-8")
+    for action, row in TABLE.items():
+        sources = ", ".join(f"`{status}`" for status in Status.values if status in row.sources)
+        target = {SAME: "unchanged", PARKED_FROM: "the status before parking"}.get(row.target, f"`{row.target}`")
+        who = ", ".join(sorted(party.value for party in row.parties))
+        guard = row.guard.code if row.guard else ""
+        reason = "yes" if row.comment_required else ""
+        line = f"| `{action.value}` | {sources} | {target} | {who} | {guard} | {reason} |"
+        assert line in doc, f"docs/cases.md is out of date for {action.value}: expected\n{line}"
