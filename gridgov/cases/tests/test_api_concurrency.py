@@ -1,4 +1,5 @@
-"""20 concurrent identical submissions with one Idempotency-Key make exactly one case.
+"""Real concurrency: 20 identical submissions with one Idempotency-Key make exactly one case;
+two people acting on one case at once cannot both win.
 
 Real concurrency needs real transactions and row locks, so this runs on PostgreSQL only,
 with committed demo data and one database connection per thread.
@@ -72,3 +73,55 @@ def test_concurrent_identical_submissions_make_one_case(demo: None) -> None:
     assert len({body["id"] for _status, body in results}) == 1
     assert Case.objects.count() == 1
     assert IdempotencyKey.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_two_people_acting_at_once_cannot_both_win(demo: None) -> None:
+    """Two center operators register the same case at the same moment with the version they
+    both saw: one wins, the other gets 409 ``version_conflict`` and nothing is written twice."""
+    from gridgov.cases import services
+    from gridgov.people.models import Role
+    from gridgov.people.services import role_assign
+
+    users = get_user_model().objects
+    grid01, center01 = users.get(username="grid01"), users.get(username="center01")
+    town = Area.objects.get(pk=next(a for r, a, _d in scope_for(center01).assignments if r == Role.CENTER_OPERATOR))
+    second = users.create_user("center-desk-2")
+    role_assign(actor=None, user=second, role=Role.CENTER_OPERATOR, area=town)
+    area_id = next(a for _r, a, _d in scope_for(grid01).assignments if a)
+    grid = Area.objects.get(pk=area_id)
+    case, _created = services.case_create(
+        actor=grid01, category="parking.long_term", description="占道", lat=grid.center_lat, lng=grid.center_lng
+    )
+    tokens = [token_issue(actor=user, user=user, name="desk")[1] for user in (center01, second)]
+    barrier = threading.Barrier(2)
+    results: list[tuple[int, Any]] = []
+    lock = threading.Lock()
+
+    def register(raw: str) -> None:
+        try:
+            client = Client(headers={"Authorization": f"Bearer {raw}"})
+            barrier.wait(timeout=30)
+            response = client.post(
+                f"/api/v1/cases/{case.pk}/actions/register",
+                data=json.dumps({"version": case.version}),
+                content_type="application/json",
+            )
+            with lock:
+                results.append((response.status_code, response.json()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=register, args=(raw,)) for raw in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(status for status, _body in results) == [200, 409], results
+    loser = next(body for status, body in results if status == 409)
+    assert loser["error"]["code"] == "version_conflict" and loser["error"]["message"]
+    case.refresh_from_db()
+    assert case.status == "registered" and case.version == 2
+    assert case.events.filter(action="register").count() == 1
