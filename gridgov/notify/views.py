@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -44,6 +44,14 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
         context = {"item": notification, "bell": Unread(selectors.unread_count(request.user))}
         return render(request, "notify/_item_read.html", context)
     return redirect("notifications")
+
+
+@require_GET
+def unread_count(request: HttpRequest) -> JsonResponse:
+    """The bell's count for the page's own once-a-minute refresh (``notify/bell.js``)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": {"code": "unauthenticated", "message": ""}}, status=401)
+    return JsonResponse({"unread": selectors.unread_count(request.user)})
 
 
 @require_POST

@@ -47,6 +47,21 @@ def test_the_bell_shows_the_unread_count_on_every_page(client, people):
     assert 'data-testid="notify-count"' not in html
 
 
+def test_the_bell_refresh_answers_the_count_without_renewing_the_session(client, people):
+    from django.conf import settings
+
+    url = reverse("notifications-unread")
+    assert client.get(url).status_code == 401
+    for _ in range(2):
+        notify(recipients=[people["alice"]], kind="case.reminder", title="催办")
+    client.force_login(people["alice"])
+    response = client.get(url, headers={"X-GridGov-Background": "1"})
+    assert response.json() == {"unread": 2}
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    html = client.get(reverse("home")).content.decode()
+    assert f'data-bell-url="{url}"' in html and "notify/bell.js" in html
+
+
 def test_the_unread_count_is_one_query_and_none_for_anonymous(people, django_assert_num_queries):
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
