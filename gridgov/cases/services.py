@@ -283,11 +283,22 @@ def case_url(case: Case) -> str:
     return reverse("cases:detail", args=[case.pk])
 
 
-def _notify(case: Case, parties: Iterable[Party], kind: str, title: str, *, actor: Any, body: str = "") -> None:
+def _notify(
+    case: Case,
+    parties: Iterable[Party],
+    kind: str,
+    title: str,
+    *,
+    actor: Any,
+    body: str = "",
+    exclude: Iterable[int] = (),
+) -> None:
     users: dict[int, Any] = {}
     for party in parties:
         for user in recipients(case, party):
             users[user.pk] = user
+    for user_id in exclude:
+        users.pop(user_id, None)
     if not users:
         return
     from gridgov.notify.services import notify
@@ -983,6 +994,9 @@ def sweep_due(now: dt.datetime | None = None, batch: int = 500) -> dict[str, int
     """
     now = _now(now)
     counts = {"warnings": 0, "overdue": 0}
+    # What each center operator is told in this sweep: one notice per case when it is one
+    # case, one digest when many cross a line in the same minute (no burst of messages).
+    digest: dict[int, list[tuple[str, Case]]] = {}
     # Keyset on (next_alert_at, id), the order of the index: the read stays a range of the
     # index even when nothing is due (ordering by id alone makes SQLite scan the table).
     after: tuple[dt.datetime | None, int] | None = None
@@ -994,15 +1008,62 @@ def sweep_due(now: dt.datetime | None = None, batch: int = 500) -> dict[str, int
         if not rows:
             break
         for _at, case_id in rows:
-            outcome = _sweep_one(case_id, now)
+            outcome = _sweep_one(case_id, now, digest)
             if outcome:
                 counts[outcome] += 1
         after = rows[-1]
+    if digest:
+        _send_digest(digest, now)
     return counts
 
 
+SWEEP_KINDS: Final = {"overdue": "case.overdue", "warnings": "case.warning"}
+
+
+def _sweep_title(outcome: str, case: Case) -> str:
+    if outcome == "overdue":
+        return gettext("%(number)s is overdue") % {"number": case.number}
+    return gettext("%(number)s: 80%% of the time limit has passed") % {"number": case.number}
+
+
 @transaction.atomic
-def _sweep_one(case_id: int, now: dt.datetime) -> str | None:
+def _send_digest(digest: dict[int, list[tuple[str, Case]]], now: dt.datetime) -> None:
+    """The center's part of a sweep: the notice itself for a single case, else one digest
+    that counts the cases and links to the workbench queue."""
+    from gridgov.notify.services import notify
+
+    users = {user.pk: user for user in User.objects.filter(pk__in=list(digest))}
+    for user_id, items in digest.items():
+        user = users.get(user_id)
+        if user is None:
+            continue
+        if len(items) == 1:
+            outcome, case = items[0]
+            notify(
+                recipients=[user],
+                kind=SWEEP_KINDS[outcome],
+                title=_sweep_title(outcome, case),
+                body=case.description[:120],
+                url=case_url(case),
+                obj=case,
+            )
+            continue
+        overdue = sum(1 for outcome, _case in items if outcome == "overdue")
+        warned = len(items) - overdue
+        numbers = "、".join(case.number for _outcome, case in items[:20])
+        more = len(items) - 20
+        notify(
+            recipients=[user],
+            kind="case.digest",
+            title=gettext("%(n)s cases crossed a time limit: %(overdue)s overdue, %(warned)s at 80%%")
+            % {"n": len(items), "overdue": overdue, "warned": warned},
+            body=numbers + (gettext(" and %(more)s more") % {"more": more} if more > 0 else ""),
+            url=reverse("cases:workbench") + ("?queue=overdue" if overdue else "?queue=warning"),
+        )
+
+
+@transaction.atomic
+def _sweep_one(case_id: int, now: dt.datetime, digest: dict[int, list[tuple[str, Case]]] | None = None) -> str | None:
     case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("category", "lead_department")
@@ -1035,10 +1096,12 @@ def _sweep_one(case_id: int, now: dt.datetime) -> str | None:
         parties = responsible(case)
         if outcome == "overdue":
             parties = [*parties, Party.CENTER]
-            title = gettext("%(number)s is overdue") % {"number": case.number}
-        else:
-            title = gettext("%(number)s: 80%% of the time limit has passed") % {"number": case.number}
-        _notify(case, parties, "case.overdue" if outcome == "overdue" else "case.warning", title, actor=None)
+        center: list[int] = []
+        if digest is not None and Party.CENTER in parties:
+            center = [user.pk for user in recipients(case, Party.CENTER)]
+            for user_id in center:
+                digest.setdefault(user_id, []).append((outcome, case))
+        _notify(case, parties, SWEEP_KINDS[outcome], _sweep_title(outcome, case), actor=None, exclude=center)
     return outcome
 
 

@@ -86,7 +86,9 @@ def test_two_people_acting_at_once_cannot_both_win(demo: None) -> None:
 
     users = get_user_model().objects
     grid01, center01 = users.get(username="grid01"), users.get(username="center01")
-    town = Area.objects.get(pk=next(a for r, a, _d in scope_for(center01).assignments if r == Role.CENTER_OPERATOR))
+    town_id = next(a for r, a, _d in scope_for(center01).assignments if r == Role.CENTER_OPERATOR)
+    assert town_id is not None
+    town = Area.objects.get(pk=town_id)
     second = users.create_user("center-desk-2")
     role_assign(actor=None, user=second, role=Role.CENTER_OPERATOR, area=town)
     area_id = next(a for _r, a, _d in scope_for(grid01).assignments if a)

@@ -101,6 +101,17 @@ def test_a_sweep_after_the_deadline_sends_only_the_overdue_notice(people: dict[s
     assert services.sweep_due(at(MONDAY, 12)) == {"warnings": 0, "overdue": 0}
 
 
+def test_many_cases_crossing_at_once_reach_the_center_as_one_digest(people: dict[str, Any]) -> None:
+    cases = [report(people, at=at(MONDAY, 9, minute)) for minute in (0, 1, 2)]
+    assert services.sweep_due(at(MONDAY, 11)) == {"warnings": 0, "overdue": 3}
+    digest = Notification.objects.filter(recipient=people["center01"], kind="case.digest")
+    assert digest.count() == 1
+    assert digest.get().url == "/cases/?queue=overdue" and all(c.number in digest.get().body for c in cases)
+    assert not Notification.objects.filter(recipient=people["center01"], kind="case.overdue").exists()
+    # The village's grid leader, who must act on each report, still gets one notice per case.
+    assert all("gridlead01" in notified(case, "case.overdue") for case in cases)
+
+
 def test_each_stage_gets_its_own_alerts(people: dict[str, Any]) -> None:
     case = report(people, at=at(MONDAY, 9))
     services.sweep_due(at(MONDAY, 9, 40))  # the register stage is overdue
