@@ -376,3 +376,39 @@ def test_the_case_page_says_how_far_from_the_case_each_photo_was_taken(client, p
     # Two photos carry a position (about 17 m and 2.2 km away, the far one flagged); the plain one none.
     assert len(places) == 4  # each photo shows in the photo list and on its timeline entry
     assert sorted(bool(flag) for flag, _text in places) == [False, False, True, True]
+
+
+def test_the_filtered_list_exports_to_excel_without_personal_data_and_is_audited(client, people):
+    from openpyxl import load_workbook
+
+    kept = report(people, "门口车辆占道", party_kind="resident", party_name="张三丰", party_phone="13812348888")
+    other = report(people, "路灯不亮")
+    login(client, people["center01"])
+    page = client.get(reverse("cases:workbench"), {"text": "占道"}).content.decode()
+    assert reverse("cases:export") + "?text=" in page
+    response = client.get(reverse("cases:export"), {"text": "占道"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    numbers = [row[0] for row in values[1:]]
+    assert numbers == [kept.number] and other.number not in numbers
+    flat = " ".join(str(cell) for row in values for cell in row)
+    assert "张三丰" not in flat and "13812348888" not in flat
+    audit = AuditEvent.objects.get(action="case.export")
+    assert audit.actor == people["center01"] and audit.data == {"rows": 1, "filters": {"text": "占道"}}
+    # Only workbench users may export.
+    assert login(client, people["grid01"]).get(reverse("cases:export")).status_code == 403
+
+
+def test_an_export_over_the_limit_says_it_was_cut(client, people, monkeypatch):
+    from openpyxl import load_workbook
+
+    from gridgov.cases import export
+
+    monkeypatch.setattr(export, "EXPORT_LIMIT", 1)
+    report(people, "甲")
+    newest = report(people, "乙")
+    response = login(client, people["center01"]).get(reverse("cases:export"))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1][0] == newest.number and len(rows) == 3 and "1" in str(rows[2][0])
