@@ -504,6 +504,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> CaseDetailOu
             result=payload.result,
             into=payload.into,
             days=payload.days,
+            grid=payload.grid,
             photos_in=_photos(files, payload.photo_kinds, [default_kind]),
         )
     return case_detail_out(request, case_id)

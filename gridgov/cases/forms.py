@@ -175,6 +175,7 @@ class CaseCreateForm(forms.Form):
 
 # Which inputs each action's form has (besides the comment and the hidden version).
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
+    Action.REGISTER: ("grid",),
     Action.DISPATCH: ("lead", "cooperating"),
     Action.REPORT_BACK: ("result", "photos"),
     Action.MERGE: ("into",),
@@ -189,13 +190,14 @@ ACTION_PHOTO_KIND: dict[str, str] = {
     Action.VERIFY_FAIL: AttachmentKind.VERIFY,
 }
 # Service error fields → the form field that shows them.
-ERROR_FIELDS: dict[str, str] = {"departments": "lead", "photos": "photos"}
+ERROR_FIELDS: dict[str, str] = {"departments": "lead", "photos": "photos", "grid": "grid"}
 
 
 class ActionForm(forms.Form):
     """One action on one case. Only the inputs of :data:`ACTION_FIELDS` are kept."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    grid = forms.ChoiceField(label=_("Grid (correct it if the report chose the wrong one)"), required=False)
     lead = forms.ChoiceField(label=_("Lead department"), required=False)
     cooperating = forms.MultipleChoiceField(
         label=_("Cooperating departments"), required=False, widget=forms.CheckboxSelectMultiple
@@ -211,7 +213,13 @@ class ActionForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, action: str, comment_required: bool, departments: Choices | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        action: str,
+        comment_required: bool,
+        departments: Choices | None = None,
+        grids: Choices | None = None,
+        **kwargs: Any,
     ) -> None:
         kwargs.setdefault("auto_id", f"id_{action}_%s")
         super().__init__(*args, **kwargs)
@@ -222,6 +230,8 @@ class ActionForm(forms.Form):
             if name not in keep:
                 del self.fields[name]
         fields: Any = self.fields
+        if "grid" in fields:
+            fields["grid"].choices = [("", _("Keep the grid")), *(grids or [])]
         if "lead" in fields:
             fields["lead"].choices = [("", _("The category's department")), *departments]
             fields["cooperating"].choices = list(departments)
@@ -243,6 +253,8 @@ class ActionForm(forms.Form):
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         kwargs: dict[str, Any] = {"comment": data.get("comment") or "", "version": data.get("version")}
+        if "grid" in self.fields:
+            kwargs["grid"] = data.get("grid") or None
         if "lead" in self.fields:
             kwargs["departments"] = self.departments()
         if "result" in self.fields:

@@ -56,6 +56,8 @@ class ActionIn(Schema):
     result: str = ""
     into: str | None = None
     days: int | None = None
+    # ``register`` only: the code of another grid of the case's town (the center corrects it).
+    grid: str | None = None
     photo_kinds: list[str] = Field(default_factory=list)
 
 

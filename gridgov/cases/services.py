@@ -704,10 +704,13 @@ def case_act(
     result: str = "",
     into: str | None = None,
     days: int | None = None,
+    grid: str | None = None,
     photos_in: Sequence[Photo] = (),
     at: dt.datetime | None = None,
 ) -> Case:
-    """Apply one action of the transition table to a case.
+    """Apply one action of the transition table to a case. ``register`` may correct the grid
+    (``grid``: the code of another grid of the case's town), e.g. for a report made near a
+    boundary.
 
     Raises :class:`CaseNotFound` (the actor cannot see the case), :class:`CaseForbidden` (not
     the actor's move), :class:`CaseConflict` (not in this status, a guard, or ``version`` is
@@ -751,6 +754,14 @@ def case_act(
     target = transition.next_status(case)
 
     act = Action(action)
+    if grid and act != Action.REGISTER:
+        raise ValidationError({"grid": [_("The grid can only be corrected when registering.")]})
+    if act == Action.REGISTER and grid and grid != (case.grid.code if case.grid else ""):
+        new_grid = _grid_in_town(case, grid)
+        data["grid"] = {"from": case.grid.code if case.grid else "", "to": new_grid.code}
+        case.grid = new_grid
+        case.area_path = new_grid.path
+        fields.update({"grid", "area_path"})
     if act == Action.ACCEPT:
         case.handled_by_village = True
         fields.add("handled_by_village")
@@ -849,6 +860,14 @@ def case_act(
     if notify_parties:
         _notify(case, notify_parties, kind, _title(case, act), actor=actor, body=comment)
     return case
+
+
+def _grid_in_town(case: Case, code: str) -> Area:
+    """A current grid of the case's town, by code (the center corrects a case's grid)."""
+    found = Area.objects.current().filter(code=code.strip(), level=AreaLevel.GRID).first()
+    if found is None or f"/{case.town_id}/" not in found.path:
+        raise ValidationError({"grid": [_("Choose a grid of the case's town.")]})
+    return found
 
 
 def _title(case: Case, action: Action) -> str:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.access.scope import scope_for
+from gridgov.areas.models import Area, AreaLevel
 from gridgov.people.models import Department, Role
 
 from . import selectors, services
@@ -322,10 +323,17 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 # --- the case page ---------------------------------------------------------------------
 
 
+def _grid_choices(case: Case) -> list[tuple[str, str]]:
+    """The current grids of the case's town, for correcting the grid at registration."""
+    grids = Area.objects.current().filter(level=AreaLevel.GRID, path__contains=f"/{case.town_id}/")
+    return [(code, name) for code, name in grids.order_by("code").values_list("code", "name")]
+
+
 def _action_forms(
     request: HttpRequest, case: Case, actions: list[Action], failed: ActionForm | None
 ) -> list[dict[str, Any]]:
     departments = department_choices(request.user) if Action.DISPATCH in actions else []
+    grids = _grid_choices(case) if Action.REGISTER in actions else []
     default = case.category.default_department
     if default is not None and default.code not in {code for code, _n in departments}:
         departments = [(default.code, default.name), *departments]
@@ -347,6 +355,7 @@ def _action_forms(
                 action=action,
                 comment_required=transition.comment_required,
                 departments=departments,
+                grids=grids,
             )
         shown.append(
             {
@@ -364,6 +373,11 @@ def _action_forms(
 def _event_rows(case: Case) -> list[dict[str, Any]]:
     events = list(selectors.case_history(case))
     codes = {code for e in events for code in (e.data or {}).get("departments", [])}
+    moved = [e.data["grid"] for e in events if isinstance((e.data or {}).get("grid"), dict)]
+    grid_codes = {code for change in moved for code in (change.get("from"), change.get("to")) if code}
+    grid_names = (
+        dict(Area.objects.current().filter(code__in=grid_codes).values_list("code", "name")) if grid_codes else {}
+    )
     names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
     statuses = dict(Status.choices)
     rows = []
@@ -381,6 +395,15 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
             details.append((_("Working days"), str(data["days"])))
         if data.get("into"):
             details.append((_("Merged into"), data["into"]))
+        if isinstance(data.get("grid"), dict):
+            moved = data["grid"]
+            details.append(
+                (
+                    _("Grid corrected"),
+                    f"{grid_names.get(moved.get('from'), moved.get('from'))} → "
+                    f"{grid_names.get(moved.get('to'), moved.get('to'))}",
+                )
+            )
         if data.get("stage"):
             from gridgov.categories.models import Stage
 
@@ -520,12 +543,14 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     default = case.category.default_department
     if default is not None and default.code not in {code for code, _n in departments} and act == Action.DISPATCH:
         departments = [(default.code, default.name), *departments]
+    grids = _grid_choices(case) if act == Action.REGISTER else []
     form = ActionForm(
         request.POST,
         request.FILES,
         action=act,
         comment_required=TABLE[act].comment_required,
         departments=departments,
+        grids=grids,
     )
     if not form.is_valid():
         context = _detail_context(request, case, failed=form)
@@ -547,7 +572,9 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             message = conflict.message
         data = request.POST.copy()
         data["version"] = str(case.version)
-        again = ActionForm(data, action=act, comment_required=TABLE[act].comment_required, departments=departments)
+        again = ActionForm(
+            data, action=act, comment_required=TABLE[act].comment_required, departments=departments, grids=grids
+        )
         again.is_valid()
         context = _detail_context(request, case, failed=again, error=message)
         return render(request, "cases/detail.html", context, status=409)

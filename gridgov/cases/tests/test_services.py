@@ -388,3 +388,22 @@ def test_masks_hide_names_and_phones():
     names = ("", "张", "张三", "张三丰", "太平镇某某有限公司")
     assert [mask_name(n) for n in names] == ["", "*", "张*", "张**", "太平*******"]
     assert [mask_phone(p) for p in ("", "13812348888", "12345")] == ["", "138****8888", "***45"]
+
+
+def test_the_center_corrects_the_grid_when_registering(people: dict[str, Any]) -> None:
+    case = build(people, "reported")  # in grid01's grid
+    grid01 = home_grid(people["grid01"])
+    sibling = Area.objects.current().filter(parent_id=grid01.parent_id, level="grid").exclude(pk=grid01.pk).first()
+    assert sibling is not None
+    with pytest.raises(ValidationError) as caught:  # only when registering
+        act(people, case, "remind", "center01", grid=sibling.code)
+    assert errors_of(caught) == {"grid"}
+    with pytest.raises(ValidationError):  # a grid outside the town, or no grid at all
+        act(people, case, "register", "center01", grid=grid01.parent.code)
+    case = act(people, case, "register", "center01", grid=sibling.code)
+    assert case.grid_id == sibling.pk and case.area_path == sibling.path
+    event = case.events.get(action="register")
+    assert event.data["grid"] == {"from": grid01.code, "to": sibling.code}
+    from gridgov.cases.access import parties_of
+
+    assert not parties_of(people["grid01"], case)  # grid01 is no longer the grid's worker

@@ -412,3 +412,35 @@ def test_an_export_over_the_limit_says_it_was_cut(client, people, monkeypatch):
     response = login(client, people["center01"]).get(reverse("cases:export"))
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[1][0] == newest.number and len(rows) == 3 and "1" in str(rows[2][0])
+
+
+def test_registering_on_the_case_page_can_correct_the_grid(client, people):
+    case = report(people)
+    grid = grid_of(people["grid01"])
+    sibling = Area.objects.current().filter(parent_id=grid.parent_id, level="grid").exclude(pk=grid.pk).first()
+    login(client, people["center01"])
+    html = client.get(detail_url(case)).content.decode()
+    assert 'name="grid"' in html and f'value="{sibling.code}"' in html
+    response = client.post(act_url(case, "register"), {"version": case.version, "grid": sibling.code})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.grid_id == sibling.pk
+    page = client.get(detail_url(case)).content.decode()
+    assert sibling.name in page and grid.name in page  # the timeline says from which grid to which
+
+
+def test_the_api_registers_with_a_corrected_grid(people):
+    from django.test import Client
+
+    from gridgov.people.services import token_issue
+
+    case = report(people)
+    grid = grid_of(people["grid01"])
+    sibling = Area.objects.current().filter(parent_id=grid.parent_id, level="grid").exclude(pk=grid.pk).first()
+    _token, raw = token_issue(actor=people["center01"], user=people["center01"], name="desk")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    url = f"/api/v1/cases/{case.pk}/actions/register"
+    bad = client.post(url, {"grid": "00000000000000"}, content_type="application/json")
+    assert bad.status_code == 422 and "grid" in bad.json()["error"]["details"]
+    done = client.post(url, {"grid": sibling.code}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["grid"]["code"] == sibling.code
