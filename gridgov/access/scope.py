@@ -128,11 +128,9 @@ def scope_for(user: Any) -> Scope:
 
 
 def forget_scope(user: Any) -> None:
-    """Drop the cached scope, and whatever else a feature cached from it on the user
-    (attributes named ``_gridgov_…``), after the user's role assignments changed."""
-    cached = [name for name in getattr(user, "__dict__", {}) if name.startswith("_gridgov_")]
-    for name in cached:
-        delattr(user, name)
+    """Drop the cached scope (after the user's role assignments changed)."""
+    if hasattr(user, SCOPE_CACHE_ATTR):
+        delattr(user, SCOPE_CACHE_ATTR)
 
 
 def visible_areas(user: Any) -> QuerySet[Area]:

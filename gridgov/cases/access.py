@@ -8,36 +8,23 @@ every case in the areas the department serves), and to their reporter.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from django.db.models import Q
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area
 from gridgov.people.models import Role
 
 from .models import Case
 from .transitions import Party
 
-_PATHS_ATTR = "_gridgov_case_paths"
 # Roles allowed to see the involved resident's name and phone in full (each reveal is logged).
 REVEAL_ROLES = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER})
 
 
 def area_paths(user: Any) -> tuple[str, ...]:
-    """Paths of the areas the user holds an area role over (cached on the user)."""
-    cached = getattr(user, _PATHS_ATTR, None)
-    if cached is not None:
-        return tuple(cached)
-    scope = scope_for(user)
-    ids = {area_id for _role, area_id, _dept in scope.assignments if area_id is not None}
-    paths = scope.role_area_paths
-    if ids and not paths:  # a scope built without the paths
-        paths = tuple(sorted(Area.objects.filter(id__in=ids).values_list("path", flat=True)))
-    with contextlib.suppress(AttributeError):  # AnonymousUser
-        setattr(user, _PATHS_ATTR, paths)
-    return paths
+    """Paths of the areas the user holds an area role over (not those a department serves)."""
+    return scope_for(user).role_area_paths
 
 
 def visible_q(user: Any) -> Q:

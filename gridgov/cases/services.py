@@ -230,8 +230,9 @@ def _save(case: Case, *fields: str) -> None:
 # --- recipients and notifications -------------------------------------------------------
 
 
-def recipients(case: Case, party: Party) -> list[Any]:
-    """The users standing in ``party`` for the case (for notifications)."""
+def recipient_ids(case: Case, party: Party) -> list[int]:
+    """Ids of the active users standing in ``party`` for the case (for notifications), in
+    one query."""
     ids = ancestor_ids(case)
     assignments = RoleAssignment.objects.filter(user__is_active=True)
     if party == Party.CENTER:
@@ -248,21 +249,12 @@ def recipients(case: Case, party: Party) -> list[Any]:
         assignments = assignments.filter(role=Role.GRID_WORKER, area_id=case.grid_id)
     elif party in (Party.LEAD_DEPARTMENT, Party.HANDLER):
         if party == Party.HANDLER and case.handled_by_village:
-            return recipients(case, Party.VILLAGE)
+            return recipient_ids(case, Party.VILLAGE)
         if case.lead_department_id is None:
             return []
         assignments = assignments.filter(role=Role.DEPARTMENT_HANDLER, department_id=case.lead_department_id)
     else:  # pragma: no cover - every party is listed above
         return []
-    return list(User.objects.filter(pk__in=assignments.values("user_id")))
-
-
-def _village_leader_ids(case: Case) -> list[int]:
-    """Ids of the active users in ``Party.VILLAGE_LEADER`` for the case: what
-    ``recipients(case, Party.VILLAGE_LEADER)`` returns, as ids in one light query."""
-    assignments = RoleAssignment.objects.filter(
-        user__is_active=True, role=Role.GRID_LEADER, area_id__in=ancestor_ids(case)
-    )
     return sorted(set(assignments.order_by().values_list("user_id", flat=True)))
 
 
@@ -293,18 +285,14 @@ def _notify(
     body: str = "",
     exclude: Iterable[int] = (),
 ) -> None:
-    users: dict[int, Any] = {}
-    for party in parties:
-        for user in recipients(case, party):
-            users[user.pk] = user
-    for user_id in exclude:
-        users.pop(user_id, None)
-    if not users:
+    user_ids = {user_id for party in parties for user_id in recipient_ids(case, party)}
+    user_ids.difference_update(exclude)
+    if not user_ids:
         return
     from gridgov.notify.services import notify
 
     notify(
-        recipients=list(users.values()),
+        recipients=[User(pk=user_id) for user_id in sorted(user_ids)],
         kind=kind,
         title=title,
         body=body or case.description[:120],
@@ -366,12 +354,8 @@ def _store_photos(
     return stored
 
 
-def _covers_town(actor: Any, town: Area) -> bool:
-    """Does one of the actor's area roles lie inside the town, or cover it?"""
-    return _covers_path(actor, town.path)
-
-
 def _covers_path(actor: Any, town_path: str) -> bool:
+    """Does one of the actor's area roles lie inside the town (by its path), or cover it?"""
     return any(path.startswith(town_path) or town_path.startswith(path) for path in area_paths(actor))
 
 
@@ -610,8 +594,8 @@ def _create(
             limit_unit=timing.unit,
             department=None,
         )
-        # recipients() only returns active users: no second check is needed.
-        users = [User(pk=pk) for pk in _village_leader_ids(case) if pk != getattr(actor, "pk", None)]
+        # recipient_ids() only returns active users: no second check is needed.
+        users = [User(pk=pk) for pk in recipient_ids(case, Party.VILLAGE_LEADER) if pk != getattr(actor, "pk", None)]
     reporter_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     year = timezone.localtime(now).year
 
@@ -753,7 +737,7 @@ def case_act(
     restart = False
     target = transition.next_status(case)
 
-    act = Action(action)
+    act = transition.action
     if grid and act != Action.REGISTER:
         raise ValidationError({"grid": [_("The grid can only be corrected when registering.")]})
     if act == Action.REGISTER and grid and grid != (case.grid.code if case.grid else ""):
@@ -1117,7 +1101,7 @@ def _sweep_one(case_id: int, now: dt.datetime, digest: dict[int, list[tuple[str,
             parties = [*parties, Party.CENTER]
         center: list[int] = []
         if digest is not None and Party.CENTER in parties:
-            center = [user.pk for user in recipients(case, Party.CENTER)]
+            center = recipient_ids(case, Party.CENTER)
             for user_id in center:
                 digest.setdefault(user_id, []).append((outcome, case))
         _notify(case, parties, SWEEP_KINDS[outcome], _sweep_title(outcome, case), actor=None, exclude=center)

@@ -357,9 +357,9 @@ def test_a_case_outside_the_reporters_town_is_refused(people: dict[str, Any]) ->
     here has none, so the check is on the area tree)."""
     grid01 = home_grid(people["grid01"])
     town = Area.objects.get(pk=grid01.ancestor_ids()[1])
-    assert services._covers_town(people["grid01"], town)
-    assert services._covers_town(people["center01"], town)
-    assert not services._covers_town(people["dept01"], town)
+    assert services._covers_path(people["grid01"], town.path)
+    assert services._covers_path(people["center01"], town.path)
+    assert not services._covers_path(people["dept01"], town.path)
 
 
 def test_a_supervision_notice_can_be_answered_after_the_case_closed(people):
