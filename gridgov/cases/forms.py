@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import visible_departments
@@ -19,7 +20,7 @@ from gridgov.categories.models import Category, Urgency
 
 from .models import AttachmentKind, Light, PartyKind, Source, Status
 from .selectors import CaseFilters
-from .services import COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_DAYS_MAX, Photo
+from .services import COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_DAYS_MAX, MAX_PHOTOS, Photo
 from .transitions import Action
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
@@ -33,7 +34,8 @@ class MultiplePhotoInput(forms.ClearableFileInput):
 
 
 class MultiplePhotoField(forms.FileField):
-    """Several photos in one input; cleans to a list (empty when none were chosen)."""
+    """Several photos in one input; cleans to a list (empty when none were chosen). The
+    content is checked by the service."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultiplePhotoInput(attrs={"accept": PHOTO_ACCEPT}))
@@ -41,8 +43,14 @@ class MultiplePhotoField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultiplePhotoField, self).clean(item, initial) for item in files if item]
+        single = super().clean
+        items = data if isinstance(data, list | tuple) else [data]
+        files = [single(item, initial) for item in items if item]
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(_("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS})
+        return files
 
 
 def photos_of(files: Sequence[Any], kind: str) -> list[Photo]:

@@ -18,35 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.categories.models import Category, Urgency
 
+from .forms import MultiplePhotoField
 from .models import PartyKind
 from .transitions import Action
-
-MAX_FILES_PER_FIELD = 9
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiplePhotoField(forms.FileField):
-    """Several files in one input; cleans to a list (the content is checked by the service)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            files = [single(item, initial) for item in data if item]
-        else:
-            files = [single(data, initial)] if data else []
-        if self.required and not files:
-            raise ValidationError(self.error_messages["required"], code="required")
-        if len(files) > MAX_FILES_PER_FIELD:
-            raise ValidationError(_("At most %(n)s photos at a time.") % {"n": MAX_FILES_PER_FIELD})
-        return files
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from .access import parties_of, visible_q
+from gridgov.access.scope import scope_for
+
+from .access import visible_q
 from .deadlines import light_expression, light_q
 from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, Light, Status
-from .transitions import Party
 
 PAGE_SIZE: Final = 50
 PAGE_MAX: Final = 200
@@ -98,8 +99,6 @@ class CaseFilters:
 
 
 def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
-    from gridgov.access.scope import scope_for
-
     if queue == Queue.TO_REGISTER:
         return Q(status=Status.REPORTED)
     if queue == Queue.TO_DISPATCH:
@@ -305,7 +304,3 @@ def possible_duplicates(
             found.append((case, round(distance)))
     found.sort(key=lambda pair: pair[1])
     return found[:limit]
-
-
-def case_parties(user: Any, case: Case) -> set[Party]:
-    return parties_of(user, case)

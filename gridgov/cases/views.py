@@ -38,6 +38,7 @@ from .forms import (
     department_choices,
     photos_of,
 )
+from .forms_field import add_service_errors
 from .models import AttachmentKind, Case, CaseAttachment, Light, Status
 from .selectors import Queue
 from .services import CaseConflict, CaseForbidden, CaseNotFound
@@ -301,7 +302,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 photos_in=photos_of(data.get("photos") or [], AttachmentKind.REPORT),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error, ERROR_FIELDS)
         except CaseForbidden as error:
             form.add_error(None, error.message)
         else:
@@ -309,15 +310,6 @@ def case_new(request: HttpRequest) -> HttpResponse:
             return redirect("cases:detail", case.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "cases/new.html", {"form": form}, status=status)
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for name, messages_ in error.message_dict.items():
-        target = ERROR_FIELDS.get(name, name)
-        form.add_error(target if target in form.fields else None, messages_)
 
 
 # --- the case page ---------------------------------------------------------------------
@@ -579,7 +571,7 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         context = _detail_context(request, case, failed=again, error=message)
         return render(request, "cases/detail.html", context, status=409)
     except ValidationError as invalid:
-        _add_errors(form, invalid)
+        add_service_errors(form, invalid, ERROR_FIELDS)
         return render(request, "cases/detail.html", _detail_context(request, case, failed=form), status=422)
     messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[act]})
     return redirect("cases:detail", pk)
@@ -620,7 +612,7 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, conflict.message)
             status = 409
         except ValidationError as invalid:
-            _add_errors(form, invalid)
+            add_service_errors(form, invalid, ERROR_FIELDS)
         else:
             messages.success(request, _("%(n)s photo(s) added.") % {"n": len(stored)})
             return redirect("cases:detail", pk)

@@ -34,7 +34,7 @@ from gridgov.people.models import Role
 from . import selectors, services
 from .forms_field import INBOX_ACTIONS, InboxActForm, ReportForm, add_service_errors, category_groups
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Light, Status
-from .services import CaseError, Photo
+from .services import CaseError, Photo, case_url
 from .transitions import ACTION_LABELS, Action
 
 REPORT_ROLES = frozenset(services.REPORTER_ROLES)
@@ -53,10 +53,6 @@ def _require_role(request: HttpRequest, roles: Iterable[str]) -> None:
 def attachment_url(attachment: CaseAttachment, variant: str = "display") -> str:
     """The address of a case photo through the access-checked attachment view."""
     return reverse("cases:attachment", args=[attachment.pk, variant])
-
-
-def case_url(case: Case) -> str:
-    return reverse("cases:detail", args=[case.pk])
 
 
 # --- report -----------------------------------------------------------------------------
