@@ -30,6 +30,7 @@ from gridgov.access.scope import scope_for
 from gridgov.api.errors import ApiError
 from gridgov.categories.models import Urgency
 from gridgov.people.models import Role
+from gridgov.web.context_processors import display_name
 
 from . import deadlines, selectors, services
 from .access import can_reveal, mask_name, mask_phone
@@ -181,8 +182,7 @@ def _code_name(obj: Any) -> CodeName | None:
 def _person(user: Any) -> PersonOut | None:
     if user is None:
         return None
-    profile = getattr(user, "profile", None)
-    return PersonOut(username=user.get_username(), name=profile.full_name if profile is not None else "")
+    return PersonOut(username=user.get_username(), name=display_name(user))
 
 
 def _deadline(case: Case, now: Any = None) -> DeadlineOut:

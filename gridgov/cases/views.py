@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.people.models import Department, Role
+from gridgov.web.context_processors import display_name
 
 from . import selectors, services
 from .access import can_reveal, mask_name, mask_phone, parties_of
@@ -208,8 +210,6 @@ def _row(case: Case) -> dict[str, Any]:
 
 
 def _map_config(request: HttpRequest) -> dict[str, Any]:
-    from django.conf import settings
-
     return {
         "areasUrl": reverse("api:list_areas"),
         "dataUrl": reverse("cases:map_data"),
@@ -401,10 +401,7 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
 
             details.append((_("Stage"), str(dict(Stage.choices).get(data["stage"], data["stage"]))))
         actor = event.actor
-        name = ""
-        if actor is not None:
-            profile = getattr(actor, "profile", None)
-            name = (profile.full_name if profile else "") or actor.get_username()
+        name = display_name(actor) if actor is not None else ""
         rows.append(
             {
                 "event": event,
@@ -504,17 +501,11 @@ def _detail_context(
             "areaUrl": reverse("api:area_detail", args=[case.grid.code]) if case.grid else "",
             "lat": case.lat,
             "lng": case.lng,
-            "tileUrl": _settings("MAP_TILE_URL"),
-            "tileAttribution": _settings("MAP_TILE_ATTRIBUTION"),
+            "tileUrl": settings.MAP_TILE_URL,
+            "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
         },
         "may_use_workbench": may_use_workbench(user),
     }
-
-
-def _settings(name: str) -> Any:
-    from django.conf import settings
-
-    return getattr(settings, name, "")
 
 
 @require_GET
