@@ -18,10 +18,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from gridgov.core.audit import record
-
 from .deadlines import light_expression
 from .models import Case, Light, Source, Status
+from .services import export_recorded
 
 EXPORT_LIMIT: Final = 20_000
 
@@ -105,5 +104,5 @@ def export_workbook(query: QuerySet[Case], *, actor: Any, filters: dict[str, Any
         count += 1
     buffer = io.BytesIO()
     book.save(buffer)
-    record(action="case.export", actor=actor, request=request, data={"rows": count, "filters": filters})
+    export_recorded(actor=actor, rows=count, filters=filters, request=request)
     return buffer.getvalue()

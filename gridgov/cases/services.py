@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ from .transitions import (
 )
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 DESCRIPTION_MAX: Final = 2000
 COMMENT_MAX: Final = 2000
@@ -352,6 +354,39 @@ def _store_photos(
         ids = [a.pk for a in stored]
         transaction.on_commit(lambda: make_thumbnails.delay(ids))
     return stored
+
+
+def thumbnails_make(attachment_ids: Sequence[int]) -> int:
+    """Make the thumbnail (and, where needed, an upright display copy without EXIF) of each
+    photo that has none yet; run by the worker. A photo that cannot be read is logged and
+    left as it is (the pages fall back to the original)."""
+    done = 0
+    for attachment in CaseAttachment.objects.filter(pk__in=list(attachment_ids), thumbnail=""):
+        try:
+            with attachment.file.open("rb") as source:
+                thumbnail = photos.build_thumbnail(source)
+                source.seek(0)
+                display = photos.display_copy(source)
+        except (OSError, ValueError, ValidationError):
+            logger.exception("Thumbnail of attachment %s failed", attachment.pk)
+            continue
+        with transaction.atomic():
+            attachment.thumbnail.save(f"{attachment.sha256[:16]}-t.jpg", ContentFile(thumbnail), save=False)
+            fields = ["thumbnail"]
+            if display is not None:
+                attachment.display.save(f"{attachment.sha256[:16]}-d.jpg", ContentFile(display), save=False)
+                fields.append("display")
+            attachment.save(update_fields=fields)
+        done += 1
+    return done
+
+
+@transaction.atomic
+def export_recorded(*, actor: Any, rows: int, filters: dict[str, Any], request: Any = None) -> None:
+    """Write the audit row of an export of cases (who, which filters, how many rows)."""
+    from gridgov.core.audit import record
+
+    record(action="case.export", actor=actor, request=request, data={"rows": rows, "filters": filters})
 
 
 def _covers_path(actor: Any, town_path: str) -> bool:
