@@ -32,6 +32,7 @@ from gridgov.areas.models import Area
 from gridgov.people.models import Role
 
 from . import selectors, services
+from .forms import photos_of
 from .forms_field import INBOX_ACTIONS, InboxActForm, ReportForm, add_service_errors, category_groups
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Light, Status
 from .services import CaseError, Photo, case_url
@@ -59,15 +60,12 @@ def attachment_url(attachment: CaseAttachment, variant: str = "display") -> str:
 
 
 def _photos(form: ReportForm) -> list[Photo]:
-    items: list[Photo] = []
-    for name, kind in (
+    fields = (
         ("photos", AttachmentKind.REPORT),
         ("before_photos", AttachmentKind.BEFORE),
         ("after_photos", AttachmentKind.AFTER),
-    ):
-        for upload in form.cleaned_data.get(name) or []:
-            items.append(Photo(file=upload, kind=kind, name=upload.name))
-    return items
+    )
+    return [photo for name, kind in fields for photo in photos_of(form.cleaned_data.get(name) or [], kind)]
 
 
 def _map_config(request: HttpRequest) -> dict[str, Any]:
@@ -274,7 +272,7 @@ def _act(request: HttpRequest, allowed: Iterable[Action]) -> tuple[int, InboxAct
         form.add_error(None, _("This action is not offered on this page."))
         return 422, form
     kind = AttachmentKind.VERIFY if action in (Action.VERIFY_PASS, Action.VERIFY_FAIL) else AttachmentKind.RESULT
-    photos_in = [Photo(file=f, kind=kind, name=f.name) for f in data["photos"]]
+    photos_in = photos_of(data["photos"], kind)
     try:
         case = services.case_act(
             data["case"],
