@@ -18,3 +18,17 @@ def browser():
     from gridgov.browser_testing import launch_chromium
 
     yield from launch_chromium()
+
+
+@pytest.fixture(autouse=True)
+def _one_session_write_per_page(request):
+    """Browser tests: the live server's test database is an in-memory SQLite shared between the
+    server's threads, where two writes at once fail at once ("table is locked") instead of
+    waiting as a real database does. A page's parallel fetches (the map's areas, htmx parts)
+    would each rewrite the session, so these tests save the session only when it changes."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.SESSION_SAVE_EVERY_REQUEST = False
+    yield

@@ -31,10 +31,6 @@ def demo(transactional_db: Any, settings: Any) -> str:
     settings.DEBUG = True
     load_demo()
     settings.DEBUG = False
-    # The test database is an in-memory SQLite shared between the server's threads, where two
-    # writes at once fail at once ("table is locked"); a page's parallel fetches would each
-    # rewrite the session. Real databases wait for the lock instead.
-    settings.SESSION_SAVE_EVERY_REQUEST = False
     return DEMO_PASSWORD
 
 
