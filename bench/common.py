@@ -3,6 +3,7 @@ PostgreSQL database on the server of ``--database-url``), Django on it, the demo
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import sys
@@ -52,6 +53,7 @@ def server_environment(workdir: Path, database_url: str, settings_module: str) -
             "DEBUG": "0",
             "SECRET_KEY": env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(40),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "GRIDGOV_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "DJANGO_SETTINGS_MODULE": settings_module,
             "PYTHONPATH": str(ROOT),
         }

@@ -45,6 +45,11 @@ DEV_SECRET_KEY = "gridgov-development-key-do-not-use-in-production"  # noqa: S10
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Keys that encrypt personal data at rest (gridgov/core/crypto.py): Fernet keys, newest first,
+# comma separated; make one with
+# `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
+# Without keys a development key derived from SECRET_KEY is used, refused when DEBUG is off.
+GRIDGOV_FIELD_KEYS = env_list("GRIDGOV_FIELD_KEYS")
 
 if not DEBUG and not env_bool("GRIDGOV_TESTING", False):
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
@@ -53,6 +58,8 @@ if not DEBUG and not env_bool("GRIDGOV_TESTING", False):
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+    if not GRIDGOV_FIELD_KEYS:
+        raise ImproperlyConfigured("GRIDGOV_FIELD_KEYS must be set when DEBUG is off (see docs/deployment.md).")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,6 +77,10 @@ INSTALLED_APPS = [
     "gridgov.categories",
     "gridgov.cases",
     "gridgov.notify",
+    "gridgov.hotline",
+    "gridgov.upstream",
+    "gridgov.patrols",
+    "gridgov.mobile",
     "gridgov.web",
     "gridgov.demo",
 ]
@@ -247,6 +258,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "gridgov.core.tasks.heartbeat", "schedule": float(HEARTBEAT_SECONDS)},
     "notify-deliver-due": {"task": "gridgov.notify.tasks.deliver_due", "schedule": 60.0},
     "cases-sweep-deadlines": {"task": "gridgov.cases.tasks.sweep_deadlines", "schedule": 60.0},
+    "hotline-sweep-deadlines": {"task": "gridgov.hotline.tasks.sweep_deadlines", "schedule": 60.0},
+    "upstream-deliver-due": {"task": "gridgov.upstream.tasks.deliver_due", "schedule": 60.0},
 }
 
 # --- Case loop (see docs/cases.md) --------------------------------------------------------
@@ -276,3 +289,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+
+# --- Hotline work orders (see docs/hotline.md) ----------------------------------------------
+
+# --- Upstream adapter (see docs/hotline.md, "Upstream") -------------------------------------

@@ -16,6 +16,10 @@ urlpatterns = [
     path("", include("gridgov.areas.urls")),
     path("", include("gridgov.notify.urls")),
     path("", include("gridgov.cases.urls")),
+    path("", include("gridgov.hotline.urls")),
+    path("", include("gridgov.upstream.urls")),
+    path("", include("gridgov.patrols.urls")),
+    path("", include("gridgov.mobile.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:

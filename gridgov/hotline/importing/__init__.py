@@ -1,0 +1,1 @@
+"""Import of upstream exports (Excel/CSV): upload, map columns, preview, import."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class UpstreamConfig(AppConfig):
+    name = "gridgov.upstream"
+    label = "upstream"
+    verbose_name = _("Upstream delivery")
