@@ -8,7 +8,9 @@ development key derived from ``SECRET_KEY`` is used, and the system check refuse
 DEBUG is off.
 
 Equality search over encrypted values (the same caller phoning twice) uses :func:`digest`, a
-keyed HMAC of the normalised value, never the clear text.
+keyed HMAC of the normalised value, never the clear text. Its key is derived from the OLDEST
+configured key, so putting a new key in front keeps existing digests valid; retiring the oldest
+key means recomputing the digests (and re-encrypting the values) first.
 """
 
 from __future__ import annotations

@@ -12,11 +12,16 @@ from django.conf import settings
 from django.db import connection
 
 STRONG_KEY = "k" * 16 + "-production-secret-" + "z" * 16
+FIELD_KEY = "x" * 43 + "="
 
 
 def settings_probe(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """Import the real settings in a fresh interpreter with the given environment."""
-    clean = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "GRIDGOV_FIELD_KEYS"}
+    }
     clean.pop("GRIDGOV_TESTING", None)
     clean.update(GRIDGOV_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="config.settings", **env)
     code = (
@@ -45,14 +50,22 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path):
     assert "ALLOWED_HOSTS must be set" in result.stderr
 
 
-def test_production_starts_with_a_real_key_and_hosts(tmp_path):
+def test_production_refuses_to_start_without_field_encryption_keys(tmp_path):
     result = settings_probe(tmp_path, DEBUG="0", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="gridgov.example")
+    assert result.returncode != 0
+    assert "GRIDGOV_FIELD_KEYS must be set" in result.stderr
+
+
+def test_production_starts_with_a_real_key_and_hosts(tmp_path):
+    result = settings_probe(
+        tmp_path, DEBUG="0", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="gridgov.example", GRIDGOV_FIELD_KEYS=FIELD_KEY
+    )
     assert result.returncode == 0, result.stderr
     assert "False ['gridgov.example']" in result.stdout
 
 
 def test_debug_off_is_the_default(tmp_path):
-    result = settings_probe(tmp_path, SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="h")
+    result = settings_probe(tmp_path, SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="h", GRIDGOV_FIELD_KEYS=FIELD_KEY)
     assert result.stdout.startswith("False")
 
 
