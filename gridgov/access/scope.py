@@ -39,9 +39,15 @@ class Scope:
     # Paths of the areas the user holds an area role over (not those served by departments),
     # sorted; read from the same query as ``assignments``.
     role_area_paths: tuple[str, ...] = ()
+    # (role, area path) of each area role, for features that follow only some roles.
+    role_paths: tuple[tuple[str, str], ...] = ()
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def paths_for_roles(self, *roles: str) -> list[str]:
+        """Sorted paths of the areas over which the user holds one of ``roles``."""
+        return sorted({path for role, path in self.role_paths if role in roles})
 
     @property
     def is_empty(self) -> bool:
@@ -105,6 +111,7 @@ def _compute(user: AbstractBaseUser | AnonymousUser) -> Scope:
         department_ids=frozenset(department_ids),
         assignments=tuple((role, area_id, department_id) for role, area_id, _path, department_id in rows),
         role_area_paths=tuple(sorted({path for _role, area_id, path, _d in rows if area_id is not None and path})),
+        role_paths=tuple((role, path) for role, area_id, path, _d in rows if area_id is not None and path),
     )
 
 

@@ -375,6 +375,15 @@ IDEMPOTENCY_HEADER_DOC: Final = {
     "schema": {"type": "string", "maxLength": 64},
     "description": "A client UUID: the same key from the same user returns the case already created (200).",
 }
+ACTION_IDEMPOTENCY_HEADER_DOC: Final = {
+    **IDEMPOTENCY_HEADER_DOC,
+    "description": "A client UUID: the same key from the same user for the same action on the same case (same "
+    "body) is not acted on again and answers 200 with the case as it is now.",
+}
+
+
+def _idempotency_key(request: HttpRequest) -> str | None:
+    return request.headers.get("Idempotency-Key") or None
 
 
 @router.post(
@@ -408,7 +417,7 @@ def case_create(request: HttpRequest) -> Status[CaseCreatedOut]:
             self_handle=payload.self_handle,
             comment=payload.comment,
             photos_in=_photos(files, payload.photo_kinds, default_kinds),
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            idempotency_key=_idempotency_key(request),
         )
     return Status(201 if created else 200, _created(case))
 
@@ -484,7 +493,7 @@ def case_reveal(request: HttpRequest, case_id: int) -> PartyOut:
     "/{int:case_id}/actions/{action}",
     response=CaseDetailOut,
     summary="Take an action on a case (JSON, or multipart with `payload` and `photos`)",
-    openapi_extra=_body_doc(ActionIn),
+    openapi_extra=_body_doc(ActionIn, [ACTION_IDEMPOTENCY_HEADER_DOC]),
 )
 def case_action(request: HttpRequest, case_id: int, action: str) -> CaseDetailOut:
     payload, files = _body(request, ActionIn)
@@ -506,14 +515,24 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> CaseDetailOu
             days=payload.days,
             grid=payload.grid,
             photos_in=_photos(files, payload.photo_kinds, [default_kind]),
+            idempotency_key=_idempotency_key(request),
         )
     return case_detail_out(request, case_id)
 
 
 @router.post(
     "/{int:case_id}/attachments",
-    response={201: list[AttachmentOut]},
+    response={200: list[AttachmentOut], 201: list[AttachmentOut]},
     summary="Add photos to a case (multipart: `photos`, optional `kind` and `comment`)",
+    openapi_extra={
+        "parameters": [
+            {
+                **IDEMPOTENCY_HEADER_DOC,
+                "description": "A client UUID: the same photos sent again with the same key answer 200 with "
+                "the photos the first request stored.",
+            }
+        ]
+    },
 )
 def case_attachments_add(
     request: HttpRequest,
@@ -523,13 +542,14 @@ def case_attachments_add(
     comment: Form[str] = "",
 ) -> Status[list[AttachmentOut]]:
     with service_errors():
-        stored = services.attachments_add(
+        stored, replayed = services.attachments_add_once(
             case_id,
             actor=request.user,
             photos_in=[services.Photo(file=upload, kind=kind, name=upload.name or "photo") for upload in photos],
             comment=comment,
+            idempotency_key=_idempotency_key(request),
         )
-    return Status(201, [attachment_out(a) for a in stored])
+    return Status(200 if replayed else 201, [attachment_out(a) for a in stored])
 
 
 @router.get(

@@ -275,12 +275,18 @@ class CaseAttachment(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A client's key for one case creation: the same key from the same user is the same case."""
+    """A client's key for one write: the same key from the same user is the same outcome.
+
+    ``action`` is empty for a case creation (``case`` is the created case), else the action
+    taken on ``case`` (a transition code, or ``attach`` for added photos) with ``event`` its
+    timeline entry. A key is used once per user, whatever it was used for."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=64)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    # A hash of what was reported, to refuse the same key for a different report.
+    action = models.CharField(max_length=24, blank=True, default="")
+    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A hash of what was sent, to refuse the same key for a different request.
     fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -403,17 +403,57 @@ def _fingerprint(*parts: Any) -> str:
 
 def _existing(actor: Any, key: str, fingerprint: str) -> Case | None:
     """The case an earlier request with this key created, or None; a different report under
-    the same key is refused."""
-    # Only two columns: the (rare) hit loads the case; the miss stays an index read.
-    row = IdempotencyKey.objects.filter(user=actor, key=key).values_list("case_id", "fingerprint").first()
+    the same key (or a key already used for an action) is refused."""
+    # Only a few columns: the (rare) hit loads the case; the miss stays an index read.
+    row = IdempotencyKey.objects.filter(user=actor, key=key).values_list("case_id", "fingerprint", "action").first()
     if row is None:
         return None
-    case_id, stored = row
-    if stored and fingerprint and stored != fingerprint:
+    case_id, stored, used_for = row
+    if used_for or (stored and fingerprint and stored != fingerprint):
         raise ValidationError(
             {"idempotency_key": [_("This idempotency key was already used for a different report. Use a new key.")]}
         )
     return Case.objects.get(pk=case_id)
+
+
+def _clean_key(idempotency_key: str | None) -> str | None:
+    """The key stripped, or None when none was sent; a blank or too long key is refused."""
+    if idempotency_key is None:
+        return None
+    key = idempotency_key.strip()
+    if not key or len(key) > 64:
+        raise ValidationError({"idempotency_key": [_("The idempotency key must be 1 to 64 characters.")]})
+    return key
+
+
+KEY_REUSED: Final = _("This idempotency key was already used for a different request. Use a new key.")
+
+
+def _replayed(actor: Any, key: str, *, case_id: int, action: str, fingerprint: str) -> IdempotencyKey | None:
+    """The stored use of ``key`` when it was this same action on this same case with the same
+    body (a retry), None when the key is new; any other earlier use is refused (422).
+
+    Callers hold the case's row lock, so a concurrent retry waits here for the first request's
+    commit and then finds its key."""
+    stored = IdempotencyKey.objects.filter(user=actor, key=key).first()
+    if stored is None:
+        return None
+    if (stored.case_id, stored.action, stored.fingerprint) != (case_id, action, fingerprint):
+        raise ValidationError({"idempotency_key": [KEY_REUSED]})
+    return stored
+
+
+def _remember(actor: Any, key: str, *, case: Case, action: str, fingerprint: str, event: CaseEvent) -> None:
+    """Store the key with the action, in the action's transaction."""
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(
+                user=actor, key=key, case=case, action=action, event=event, fingerprint=fingerprint
+            )
+    except IntegrityError:
+        # Used meanwhile by a request on another case (same-case retries wait on the row
+        # lock): the whole action is rolled back.
+        raise ValidationError({"idempotency_key": [KEY_REUSED]}) from None
 
 
 def case_create(
@@ -443,11 +483,9 @@ def case_create(
     concurrent retries. The same key with a different report is refused (422), so that a
     client that reuses a key by mistake does not lose the second report silently.
     """
-    key = (idempotency_key or "").strip() or None
+    key = _clean_key(idempotency_key)
     fingerprint = ""
-    if idempotency_key is not None:
-        if key is None or len(key) > 64:
-            raise ValidationError({"idempotency_key": [_("The idempotency key must be 1 to 64 characters.")]})
+    if key is not None:
         fingerprint = _fingerprint(
             category.code if isinstance(category, Category) else category,
             description,
@@ -725,22 +763,35 @@ def case_act(
     days: int | None = None,
     grid: str | None = None,
     photos_in: Sequence[Photo] = (),
+    idempotency_key: str | None = None,
     at: dt.datetime | None = None,
 ) -> Case:
     """Apply one action of the transition table to a case. ``register`` may correct the grid
     (``grid``: the code of another grid of the case's town), e.g. for a report made near a
     boundary.
 
+    With an ``idempotency_key`` already used by the actor for this same action on this same
+    case with the same body, nothing is done again and the case comes back as it is now (a
+    phone's retry after a lost answer); the key used for anything else is refused (422).
+
     Raises :class:`CaseNotFound` (the actor cannot see the case), :class:`CaseForbidden` (not
     the actor's move), :class:`CaseConflict` (not in this status, a guard, or ``version`` is
     stale) or ``ValidationError`` (bad input). Nothing is written when it raises.
     """
     now = _now(at)
+    key = _clean_key(idempotency_key)
     case = _lock_visible(case_id, actor)
     try:
         transition = TABLE[Action(action)]
     except ValueError:
         raise CaseNotFound(_("Unknown action."), code="unknown_action") from None
+    fingerprint = ""
+    if key is not None:
+        # The body without ``version`` (a retry sends the same one) and without the photos
+        # (a retry may send them again or not; the same photo is stored once anyway).
+        fingerprint = _fingerprint(comment, list(departments), result, into, days, grid)
+        if _replayed(actor, key, case_id=case.pk, action=transition.action.value, fingerprint=fingerprint):
+            return case
     if not (parties_of(actor, case) & transition.parties):
         raise CaseForbidden(_("This action is not yours to take on this case."))
     if version is not None and version != case.version:
@@ -875,6 +926,8 @@ def case_act(
         _enter_stage(case, now, restart=restart)
     _save(case, *fields)
     event = _event(case, action, actor=actor, at=now, from_status=before, comment=comment, data=data)
+    if key is not None:
+        _remember(actor, key, case=case, action=transition.action.value, fingerprint=fingerprint, event=event)
     _store_photos(case, checked, actor=actor, event=event)
     if notify_parties:
         _notify(case, notify_parties, kind, _title(case, act), actor=actor, body=comment)
@@ -995,12 +1048,53 @@ PHOTO_KIND_PARTIES: Final[dict[str, frozenset[Party]]] = {
 }
 
 
-@transaction.atomic
-def attachments_add(case_id: int, *, actor: Any, photos_in: Sequence[Photo], comment: str = "") -> list[CaseAttachment]:
+def attachments_add(
+    case_id: int,
+    *,
+    actor: Any,
+    photos_in: Sequence[Photo],
+    comment: str = "",
+    idempotency_key: str | None = None,
+) -> list[CaseAttachment]:
     """Add photos to a case the actor is related to (reporter, grid worker, handler, center)."""
+    stored, _replay = attachments_add_once(
+        case_id, actor=actor, photos_in=photos_in, comment=comment, idempotency_key=idempotency_key
+    )
+    return stored
+
+
+def _content_hash(item: Photo) -> str:
+    digest = hashlib.sha256()
+    item.file.seek(0)
+    for chunk in iter(lambda: item.file.read(1 << 16), b""):
+        digest.update(chunk)
+    item.file.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def attachments_add_once(
+    case_id: int,
+    *,
+    actor: Any,
+    photos_in: Sequence[Photo],
+    comment: str = "",
+    idempotency_key: str | None = None,
+) -> tuple[list[CaseAttachment], bool]:
+    """:func:`attachments_add`, and whether it was a retry: with an ``idempotency_key`` the
+    actor already used for the same photos (same content, kinds and comment) on this case,
+    nothing is stored again and the photos of the first request come back with ``True``."""
+    key = _clean_key(idempotency_key)
     case = _lock_visible(case_id, actor)
     if not photos_in:
         raise ValidationError({"photos": [_("Choose at least one photo.")]})
+    fingerprint = ""
+    if key is not None:
+        fingerprint = _fingerprint(comment, *[f"{item.kind}:{_content_hash(item)}" for item in photos_in])
+        done = _replayed(actor, key, case_id=case.pk, action=ATTACH, fingerprint=fingerprint)
+        if done is not None:
+            first = [] if done.event_id is None else list(CaseAttachment.objects.filter(event_id=done.event_id))
+            return first, True
     parties = parties_of(actor, case)
     if not parties and case.reporter_id != getattr(actor, "pk", None):
         raise CaseForbidden(_("Only people working on this case may add photos."))
@@ -1015,10 +1109,12 @@ def attachments_add(case_id: int, *, actor: Any, photos_in: Sequence[Photo], com
     event = _event(
         case, ATTACH, actor=actor, at=timezone.now(), from_status=case.status, comment=comment.strip()[:COMMENT_MAX]
     )
+    if key is not None:
+        _remember(actor, key, case=case, action=ATTACH, fingerprint=fingerprint, event=event)
     stored = _store_photos(case, checked, actor=actor, event=event)
     event.data = {"photos": len(stored)}
     event.save(update_fields=["data"])
-    return stored
+    return stored, False
 
 
 # --- the deadline sweep -----------------------------------------------------------------

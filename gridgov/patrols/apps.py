@@ -6,3 +6,8 @@ class PatrolsConfig(AppConfig):
     name = "gridgov.patrols"
     label = "patrols"
     verbose_name = _("Patrols")
+
+    def ready(self) -> None:
+        from .navigation import register
+
+        register()

@@ -1,5 +1,6 @@
 """Real concurrency: 20 identical submissions with one Idempotency-Key make exactly one case;
-two people acting on one case at once cannot both win.
+two people acting on one case at once cannot both win; retries of one action with one key
+make one effect.
 
 Real concurrency needs real transactions and row locks, so this runs on PostgreSQL only,
 with committed demo data and one database connection per thread.
@@ -127,3 +128,45 @@ def test_two_people_acting_at_once_cannot_both_win(demo: None) -> None:
     case.refresh_from_db()
     assert case.status == "registered" and case.version == 2
     assert case.events.filter(action="register").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_of_one_action_with_one_key_make_one_effect(demo: None) -> None:
+    """A phone retrying a verification with its Idempotency-Key while the first request is
+    still running: every retry answers 200 with the closed case, one verification is written."""
+    from gridgov.cases.models import CaseEvent
+    from gridgov.cases.tests.loop_helpers import build
+
+    users = get_user_model().objects
+    people = {name: users.get(username=name) for name in ("grid01", "center01", "dept01")}
+    case = build(people, "awaiting_verification")
+    _token, raw = token_issue(actor=people["grid01"], user=people["grid01"], name="phone")
+    body = json.dumps({"comment": "现场已恢复", "version": case.version})
+    key = "5b1d0c4e-7a8f-4c1e-9d2b-00000000c0c0"
+    barrier = threading.Barrier(THREADS)
+    results: list[tuple[int, Any]] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        try:
+            client = Client(headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": key})
+            barrier.wait(timeout=30)
+            response = client.post(
+                f"/api/v1/cases/{case.pk}/actions/verify_pass", data=body, content_type="application/json"
+            )
+            with lock:
+                results.append((response.status_code, response.json()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert [status for status, _body in results] == [200] * THREADS, results
+    assert {body["status"] for _status, body in results} == {"closed"}
+    assert CaseEvent.objects.filter(case=case, action="verify_pass").count() == 1
+    assert IdempotencyKey.objects.filter(key=key).count() == 1

@@ -1,0 +1,144 @@
+"""Request and response shapes of the patrol API and of the phone's work summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import field_validator
+
+from gridgov.cases.schemas import CodeName, LocalTime, PersonOut
+
+from .selectors import PAGE_MAX, PAGE_SIZE
+
+# --- requests ---------------------------------------------------------------------------
+
+
+class PointIn(Schema):
+    """One sampled position. Also accepted as a list ``[t, lat, lng, accuracy]``."""
+
+    t: dt.datetime
+    lat: float
+    lng: float
+    accuracy: float | None = None
+
+
+class PatrolIn(Schema):
+    """A finished patrol. ``client_id`` may come here or as the ``Idempotency-Key`` header;
+    ``distance_m`` from the phone is ignored (the server measures the track)."""
+
+    client_id: str | None = None
+    started_at: dt.datetime
+    ended_at: dt.datetime
+    consent: bool = False
+    consent_at: dt.datetime | None = None
+    track: list[PointIn] = Field(default_factory=list)
+    findings: list[str] = Field(default_factory=list)
+    distance_m: float | None = None
+
+    @field_validator("track", mode="before")
+    @classmethod
+    def _points_as_lists(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        converted = []
+        for item in value:
+            if isinstance(item, list | tuple) and len(item) in (3, 4):
+                keys = ("t", "lat", "lng", "accuracy")
+                converted.append(dict(zip(keys, item, strict=False)))
+            else:
+                converted.append(item)
+        return converted
+
+
+class PatrolListQuery(Schema):
+    mine: bool = False
+    grid: str = ""
+    worker: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    cursor: str | None = None
+    limit: int = Field(PAGE_SIZE, ge=1, le=PAGE_MAX)
+
+
+# --- responses --------------------------------------------------------------------------
+
+
+class PointOut(Schema):
+    t: LocalTime
+    lat: float
+    lng: float
+    accuracy: float | None
+
+
+class PatrolSummaryOut(Schema):
+    id: int
+    client_id: str
+    worker: PersonOut
+    grid: CodeName
+    status: str
+    started_at: LocalTime
+    ended_at: LocalTime
+    duration_s: int
+    distance_m: int
+    point_count: int
+    finding_count: int
+    url: str
+
+
+class PatrolPageOut(Schema):
+    items: list[PatrolSummaryOut]
+    next_cursor: str | None
+
+
+class FindingCaseOut(Schema):
+    id: int
+    number: str
+    status: str
+    category: CodeName
+    url: str
+
+
+class FindingOut(Schema):
+    client_id: str
+    # Null while the report has not reached the server (or the caller may not see it).
+    case: FindingCaseOut | None
+
+
+class PatrolDetailOut(PatrolSummaryOut):
+    consent: bool
+    consent_at: LocalTime | None
+    created_at: LocalTime
+    track: list[PointOut]
+    findings: list[FindingOut]
+
+
+# --- the phone's home -------------------------------------------------------------------
+
+
+class WorkCaseOut(Schema):
+    id: int
+    number: str
+    category: CodeName
+    status: str
+    status_label: str
+    deadline: LocalTime | None
+    light: str
+    url: str
+
+
+class WorkListOut(Schema):
+    count: int
+    items: list[WorkCaseOut]
+
+
+class WorkOut(Schema):
+    to_verify: WorkListOut
+    returned: WorkListOut
+    rework: WorkListOut
+    unread_notifications: int
+    reminders: int
+    my_open_reports: int
+    patrols: list[PatrolSummaryOut]
+    generated_at: LocalTime

@@ -1,0 +1,154 @@
+"""Reads of patrols, scoped: a grid worker sees their own patrols, a grid leader or village
+staff those of their villages, the center, town leaders and supervisors those of their towns,
+administrators (and supervisors without an area) every patrol."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Final
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.access.scope import scope_for
+from gridgov.areas.models import Area
+from gridgov.people.models import Role
+
+from .models import Patrol, PatrolFinding
+
+PAGE_SIZE: Final = 50
+PAGE_MAX: Final = 200
+# Roles that see the patrols of everyone in their area (a grid worker sees only their own).
+OVERSIGHT_ROLES: Final = frozenset(
+    {Role.GRID_LEADER, Role.VILLAGE_STAFF, Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR}
+)
+
+
+def visible_q(user: Any) -> Q:
+    """A filter on Patrol for what ``user`` may see (nothing for a stranger)."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    scope = scope_for(user)
+    if scope.everything:
+        return Q()
+    query = Q(worker_id=user.pk)
+    area_ids = sorted({area_id for role, area_id, _d in scope.assignments if role in OVERSIGHT_ROLES and area_id})
+    for path in Area.objects.filter(pk__in=area_ids).values_list("path", flat=True):
+        query |= Q(area_path__startswith=path)
+    return query
+
+
+def patrols_visible(user: Any) -> QuerySet[Patrol]:
+    return Patrol.objects.filter(visible_q(user))
+
+
+def may_oversee(user: Any) -> bool:
+    """Does the user see other people's patrols (the web pages are for them)?"""
+    scope = scope_for(user)
+    return scope.everything or scope.has_role(*OVERSIGHT_ROLES)
+
+
+def patrol_get(user: Any, patrol_id: int) -> Patrol:
+    """A patrol the user may see; ``Patrol.DoesNotExist`` otherwise (as for a missing one)."""
+    return patrols_visible(user).select_related("worker", "worker__profile", "grid").get(pk=patrol_id)
+
+
+@dataclass
+class PatrolFilters:
+    mine: bool = False
+    grid: str = ""  # an area code: a grid, or a village/town for everything under it
+    worker: str = ""  # a username
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def apply_filters(user: Any, query: QuerySet[Patrol], filters: PatrolFilters) -> QuerySet[Patrol]:
+    if filters.mine:
+        query = query.filter(worker_id=user.pk)
+    if filters.grid:
+        area = Area.objects.filter(code=filters.grid.strip()).order_by("-id").first()
+        query = query.filter(area_path__startswith=area.path) if area else query.none()
+    if filters.worker:
+        query = query.filter(worker__username=filters.worker.strip())
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        query = query.filter(started_at__gte=dt.datetime.combine(filters.date_from, dt.time.min, tz))
+    if filters.date_to:
+        query = query.filter(
+            started_at__lt=dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, tz)
+        )
+    return query
+
+
+# --- keyset pagination --------------------------------------------------------------------
+
+
+def encode_cursor(patrol: Patrol) -> str:
+    raw = f"{patrol.started_at.isoformat()}|{patrol.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, _sep, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition("|")
+        moment = parse_datetime(stamp)
+        if moment is None:
+            raise ValueError(stamp)
+        return moment, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationError({"cursor": [_("The cursor is not valid.")]}) from None
+
+
+@dataclass
+class Page:
+    items: list[Patrol]
+    next_cursor: str | None
+
+
+def page(query: QuerySet[Patrol], *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """One page, latest start first, continuing after ``cursor``. The track is not loaded."""
+    limit = max(1, min(int(limit), PAGE_MAX))
+    query = query.order_by("-started_at", "-id")
+    if cursor:
+        moment, pk = decode_cursor(cursor)
+        query = query.filter(Q(started_at__lte=moment) & (Q(started_at__lt=moment) | Q(started_at=moment, id__lt=pk)))
+    rows: list[Patrol] = list(
+        query.select_related("worker", "worker__profile", "grid")
+        .defer("track")
+        .annotate(finding_total=Count("findings"))[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
+
+
+def latest_of(user: Any, limit: int = 5) -> list[Patrol]:
+    """The user's own latest patrols (for the phone's home)."""
+    return page(patrols_visible(user).filter(worker_id=user.pk), limit=limit).items
+
+
+def findings_of(user: Any, patrol: Patrol) -> list[tuple[PatrolFinding, Any]]:
+    """Each finding of the patrol with its case when the user may see it (else None). A
+    finding whose report reached the server after the patrol is found by its client id."""
+    from gridgov.cases.models import IdempotencyKey
+    from gridgov.cases.selectors import cases_visible
+
+    findings = list(patrol.findings.all())
+    late = [f.client_id for f in findings if f.case_id is None]
+    keyed: dict[str, int] = {}
+    if late:
+        keyed = dict(
+            IdempotencyKey.objects.filter(user_id=patrol.worker_id, key__in=late, action="").values_list(
+                "key", "case_id"
+            )
+        )
+    ids = {f.case_id or keyed.get(f.client_id) for f in findings} - {None}
+    cases = {c.pk: c for c in cases_visible(user).filter(pk__in=ids).select_related("category")}
+    return [(f, cases.get(f.case_id or keyed.get(f.client_id) or 0)) for f in findings]
