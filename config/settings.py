@@ -293,4 +293,45 @@ LOGGING = {
 
 # --- Hotline work orders (see docs/hotline.md) ----------------------------------------------
 
+# Time limits and rules of hotline orders; a key left out takes its default from
+# gridgov/hotline/conf.py. Units are those of the case loop's time limits.
+GRIDGOV_HOTLINE = {
+    # Acknowledge (签收) per urgency class, from the order's arrival.
+    "ACK_LIMITS": {
+        "life_safety": [15, "calendar_minutes"],
+        "utilities": [30, "calendar_minutes"],
+        "general": [1, "working_days"],
+    },
+    # Reply per order type, in working days from arrival, unless upstream gives a deadline.
+    "REPLY_LIMIT_DAYS": {"enquiry": 2, "help": 10, "suggestion": 10, "complaint": 15, "report": 15, "praise": 2},
+    # The town leader's instruction, from the acknowledgement.
+    "INSTRUCT_LIMIT": [1, "working_days"],
+    # Return (退单) within this many working days of arrival (complex orders: the second).
+    "RETURN_WINDOW_DAYS": 1,
+    "RETURN_WINDOW_DAYS_COMPLEX": 2,
+    # Types the center may assign to a department without a leader's instruction.
+    "SKIP_INSTRUCT_TYPES": ["enquiry"],
+    # Category of a case created from an order when none is named.
+    "CASE_CATEGORY": "visits.petition",
+    # Reminder at this share of a step's time.
+    "WARN_FRACTION": 0.8,
+}
+
 # --- Upstream adapter (see docs/hotline.md, "Upstream") -------------------------------------
+
+# Where each source system's messages go: GRIDGOV_UPSTREAM_<SOURCE>_ADAPTER (webhook or file),
+# _URL and _SECRET (HMAC key of the webhook signature). In development (DEBUG) both sources
+# default to the hotline simulator on the loopback (`manage.py hotline_simulator serve`).
+GRIDGOV_UPSTREAM_SIMULATOR_URL = "http://127.0.0.1:8765/"
+GRIDGOV_UPSTREAM_DEV_SECRET = "gridgov-upstream-simulator-secret"  # noqa: S105  (development only)
+GRIDGOV_UPSTREAM = {
+    source: {
+        "adapter": env_str(f"GRIDGOV_UPSTREAM_{source.upper()}_ADAPTER", "webhook"),
+        "url": env_str(f"GRIDGOV_UPSTREAM_{source.upper()}_URL", GRIDGOV_UPSTREAM_SIMULATOR_URL if DEBUG else ""),
+        "secret": env_str(f"GRIDGOV_UPSTREAM_{source.upper()}_SECRET", GRIDGOV_UPSTREAM_DEV_SECRET if DEBUG else ""),
+    }
+    for source in ("city", "district")
+}
+# Attempts before a message is `failed` (backoff 1, 2, 4 … 60 minutes between them).
+GRIDGOV_UPSTREAM_MAX_ATTEMPTS = env_int("GRIDGOV_UPSTREAM_MAX_ATTEMPTS", 12)
+GRIDGOV_UPSTREAM_TIMEOUT_SECONDS = env_int("GRIDGOV_UPSTREAM_TIMEOUT_SECONDS", 10)

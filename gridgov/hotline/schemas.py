@@ -1,0 +1,283 @@
+"""Request and response shapes of the hotline API (``gridgov.hotline.api``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django.utils import timezone
+from ninja import Field, Schema
+from pydantic import AfterValidator
+
+from .selectors import PAGE_MAX, PAGE_SIZE
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
+# Times are answered in the site's time zone (``+08:00``).
+LocalTime = Annotated[dt.datetime, AfterValidator(_local)]
+
+# --- requests ---------------------------------------------------------------------------
+
+
+class PetitionerIn(Schema):
+    name: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+class AttachmentIn(Schema):
+    name: str
+    content_base64: str
+    content_type: str = ""
+
+
+class OrderIn(Schema):
+    """One order pushed by upstream. ``upstream_number`` with ``source_system`` is the
+    idempotency key: the same order again answers 200 with the existing order."""
+
+    source_system: str
+    upstream_number: str
+    received_at: dt.datetime
+    order_type: str
+    urgency_class: str = "general"
+    content: str
+    title: str = ""
+    upstream_category: str = ""
+    address: str = ""
+    upstream_ack_deadline: dt.datetime | None = None
+    upstream_deadline: dt.datetime | None = None
+    petitioner: PetitionerIn | None = None
+    anonymous: bool = False
+    complex: bool = False
+    # The handling town's area code; may be left out when the account serves one town.
+    town_code: str = ""
+    attachments: list[AttachmentIn] = Field(default_factory=list)
+
+
+class ActionIn(Schema):
+    """The body of an action; each action reads the fields it needs."""
+
+    version: int | None = None
+    comment: str = ""
+    instruction: str = ""
+    departments: list[str] = Field(default_factory=list)
+    text: str = ""
+    reason: str = ""
+    basis: str = ""
+    until: dt.datetime | None = None
+    case_id: int | None = None
+    # ``create_case``: the grid by id or by area code, and optionally the case category code.
+    grid_id: int | None = None
+    grid: str = ""
+    category: str = ""
+
+
+class EventIn(Schema):
+    """An event reported by upstream. ``event_id`` makes a resend harmless."""
+
+    type: str
+    event_id: str = ""
+    satisfaction: str = ""
+    solved: bool | None = None
+    approved: bool | None = None
+    until: dt.datetime | None = None
+    deadline: dt.datetime | None = None
+    comment: str = ""
+
+
+class GrantIn(Schema):
+    department: str
+    reason: str
+
+
+class OrderListQuery(Schema):
+    status: list[str] = Field(default_factory=list)
+    order_type: str = ""
+    urgency_class: str = ""
+    source_system: str = ""
+    channel: str = ""
+    department: str = ""
+    town: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    q: str = ""
+    light: str = ""
+    queue: str = ""
+    cursor: str = ""
+    limit: int = Field(PAGE_SIZE, ge=1, le=PAGE_MAX)
+
+
+# --- responses --------------------------------------------------------------------------
+
+
+class CodeName(Schema):
+    code: str
+    name: str
+
+
+class PersonOut(Schema):
+    username: str
+    name: str
+
+
+class PetitionerOut(Schema):
+    """Masked unless answered by ``POST /orders/{id}/reveal``."""
+
+    name: str
+    phone: str
+    address: str
+    anonymous: bool
+    masked: bool
+
+
+class DeadlineOut(Schema):
+    step: str
+    started_at: LocalTime | None
+    warn_at: LocalTime | None
+    deadline: LocalTime | None
+    light: str
+
+
+class DeadlinesOut(Schema):
+    current: DeadlineOut
+    acknowledge: LocalTime | None
+    reply: LocalTime | None
+    return_until: LocalTime | None
+
+
+class OrderSummaryOut(Schema):
+    id: int
+    source_system: str
+    upstream_number: str
+    channel: str
+    status: str
+    status_label: str
+    order_type: str
+    urgency_class: str
+    title: str
+    town: CodeName
+    lead_department: CodeName | None
+    petitioner_name: str
+    petitioner_phone: str
+    received_at: LocalTime
+    arrived_at: LocalTime
+    step: str
+    step_deadline: LocalTime | None
+    reply_deadline: LocalTime | None
+    light: str
+    version: int
+
+
+class OrderPageOut(Schema):
+    items: list[OrderSummaryOut]
+    next_cursor: str | None
+
+
+class HistoryOut(Schema):
+    action: str
+    action_label: str
+    origin: str
+    actor: PersonOut | None
+    at: LocalTime
+    from_status: str
+    to_status: str
+    comment: str
+    data: dict[str, Any]
+
+
+class StageOut(Schema):
+    step: str
+    started_at: LocalTime
+    warn_at: LocalTime | None
+    deadline: LocalTime | None
+    ended_at: LocalTime | None
+    on_time: bool | None
+    extended: bool
+    department: CodeName | None
+
+
+class LinkedCaseOut(Schema):
+    id: int
+    number: str
+    status: str
+    open: bool
+    closed_at: LocalTime | None
+    result: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+
+
+class ActionOut(Schema):
+    code: str
+    label: str
+    comment_required: bool
+
+
+class CountersOut(Schema):
+    rejected: int
+    reopened: int
+    reminders: int
+    supervision: int
+    extensions: int
+    updates: int
+
+
+class CallbackOut(Schema):
+    satisfaction: str
+    solved: bool | None
+    at: LocalTime | None
+
+
+class OrderDetailOut(Schema):
+    id: int
+    source_system: str
+    upstream_number: str
+    channel: str
+    status: str
+    status_label: str
+    order_type: str
+    urgency_class: str
+    complex: bool
+    title: str
+    content: str
+    upstream_category: str
+    address: str
+    town: CodeName
+    grid: CodeName | None
+    petitioner: PetitionerOut
+    can_reveal: bool
+    lead_department: CodeName | None
+    cooperating_departments: list[CodeName]
+    instruction: str
+    draft_text: str
+    reply_text: str
+    return_reason: str
+    return_basis: str
+    pending_extension: dict[str, Any] | None
+    case: LinkedCaseOut | None
+    callback: CallbackOut | None
+    counters: CountersOut
+    deadlines: DeadlinesOut
+    light: str
+    received_at: LocalTime
+    arrived_at: LocalTime
+    acknowledged_at: LocalTime | None
+    replied_at: LocalTime | None
+    closed_at: LocalTime | None
+    returned_at: LocalTime | None
+    ack_on_time: bool | None
+    reply_on_time: bool | None
+    version: int
+    url: str
+    attachments: list[AttachmentOut]
+    allowed_actions: list[ActionOut]
+    history: list[HistoryOut]
+    stages: list[StageOut]

@@ -1,0 +1,287 @@
+"""Reads of hotline orders, always scoped to what the user may see (see ``access``)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from gridgov.access.scope import scope_for
+from gridgov.cases.models import Light
+from gridgov.people.models import Role
+
+from .access import visible_q
+from .deadlines import light_expression, light_q
+from .errors import OrderInvalid, OrderNotFound
+from .models import (
+    OPEN_ORDER_STATUSES,
+    Channel,
+    HotlineOrder,
+    OrderEvent,
+    OrderStatus,
+    OrderType,
+    SourceSystem,
+    UrgencyClass,
+)
+
+PAGE_SIZE: Final = 50
+PAGE_MAX: Final = 200
+
+
+class Queue:
+    """Named work queues of the hotline pages."""
+
+    TO_ACKNOWLEDGE = "to_acknowledge"  # center: received
+    TO_ASSIGN = "to_assign"  # center: acknowledged, of a type it may assign without a leader
+    TO_INSTRUCT = "to_instruct"  # leader: acknowledged
+    TO_DRAFT = "to_draft"  # department: instructed, led by the user's departments
+    REJECTED = "rejected"  # department: instructed again after a rejected draft
+    TO_APPROVE = "to_approve"  # center: drafted
+    WARNING = "warning"
+    OVERDUE = "overdue"
+    EXTENSIONS = "extensions"  # an extension request awaits upstream's answer
+    REPLIED = "replied"  # replied, awaiting upstream's closure
+    RETURNED = "returned"
+    IN_PROGRESS = "in_progress"  # acknowledged, instructed or drafted
+    AWAITING_CASE = "awaiting_case"  # instructed, the linked case still open
+    CLOSED = "closed"
+    OPEN = "open"
+
+
+QUEUES: Final = [
+    Queue.TO_ACKNOWLEDGE,
+    Queue.TO_ASSIGN,
+    Queue.TO_INSTRUCT,
+    Queue.TO_DRAFT,
+    Queue.REJECTED,
+    Queue.TO_APPROVE,
+    Queue.WARNING,
+    Queue.OVERDUE,
+    Queue.EXTENSIONS,
+    Queue.REPLIED,
+    Queue.RETURNED,
+    Queue.IN_PROGRESS,
+    Queue.AWAITING_CASE,
+    Queue.CLOSED,
+    Queue.OPEN,
+]
+
+
+def orders_visible(user: Any) -> QuerySet[HotlineOrder]:
+    return HotlineOrder.objects.filter(visible_q(user))
+
+
+def order_get(user: Any, order_id: int) -> HotlineOrder:
+    """An order the user may see; :class:`OrderNotFound` otherwise (the same as a missing one)."""
+    order = (
+        orders_visible(user)
+        .select_related("town", "grid", "lead_department", "case", "category", "created_by")
+        .prefetch_related("cooperating_departments")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise OrderNotFound(_("No such work order."))
+    return order
+
+
+def order_history(order: HotlineOrder) -> QuerySet[OrderEvent]:
+    return order.events.select_related("actor", "actor__profile").order_by("at", "id")
+
+
+def queues_for(user: Any) -> list[str]:
+    """The queues that matter to the user's roles, in display order."""
+    scope = scope_for(user)
+    overseer = scope.has_role(Role.CENTER_OPERATOR, Role.SUPERVISOR, Role.ADMIN) or getattr(user, "is_superuser", False)
+    names: list[str] = []
+    if overseer:
+        names += [Queue.TO_ACKNOWLEDGE, Queue.TO_ASSIGN, Queue.TO_INSTRUCT, Queue.TO_APPROVE, Queue.EXTENSIONS]
+    elif scope.has_role(Role.TOWN_LEADER):
+        names += [Queue.TO_INSTRUCT]
+    if scope.department_ids:
+        names += [Queue.TO_DRAFT, Queue.REJECTED, Queue.AWAITING_CASE]
+    names += [Queue.WARNING, Queue.OVERDUE, Queue.IN_PROGRESS, Queue.REPLIED]
+    if overseer or scope.has_role(Role.TOWN_LEADER):
+        names += [Queue.RETURNED, Queue.CLOSED]
+    return names
+
+
+def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
+    from . import conf
+
+    mine = sorted(scope_for(user).department_ids)
+    if queue == Queue.TO_ACKNOWLEDGE:
+        return Q(status=OrderStatus.RECEIVED)
+    if queue == Queue.TO_ASSIGN:
+        return Q(status=OrderStatus.ACKNOWLEDGED, order_type__in=sorted(conf.skip_instruct_types()))
+    if queue == Queue.TO_INSTRUCT:
+        return Q(status=OrderStatus.ACKNOWLEDGED)
+    if queue == Queue.TO_DRAFT:
+        return Q(status=OrderStatus.INSTRUCTED, lead_department_id__in=mine)
+    if queue == Queue.REJECTED:
+        return Q(status=OrderStatus.INSTRUCTED, lead_department_id__in=mine, reject_count__gt=0)
+    if queue == Queue.TO_APPROVE:
+        return Q(status=OrderStatus.DRAFTED)
+    if queue == Queue.WARNING:
+        return Q(status__in=OPEN_ORDER_STATUSES) & light_q(Light.YELLOW, now)
+    if queue == Queue.OVERDUE:
+        return Q(status__in=OPEN_ORDER_STATUSES) & light_q(Light.RED, now)
+    if queue == Queue.EXTENSIONS:
+        return Q(pending_extension__isnull=False, status__in=OPEN_ORDER_STATUSES)
+    if queue == Queue.REPLIED:
+        return Q(status=OrderStatus.REPLIED)
+    if queue == Queue.RETURNED:
+        return Q(status=OrderStatus.RETURNED_UPSTREAM)
+    if queue == Queue.IN_PROGRESS:
+        return Q(status__in=[OrderStatus.ACKNOWLEDGED, OrderStatus.INSTRUCTED, OrderStatus.DRAFTED])
+    if queue == Queue.AWAITING_CASE:
+        from gridgov.cases.models import OPEN_STATUSES as CASE_OPEN
+
+        waiting = Q(status=OrderStatus.INSTRUCTED, case__status__in=sorted(CASE_OPEN))
+        if scope_for(user).department_ids and not scope_for(user).has_role(Role.CENTER_OPERATOR):
+            waiting &= Q(lead_department_id__in=mine)
+        return waiting
+    if queue == Queue.CLOSED:
+        return Q(status=OrderStatus.CLOSED)
+    if queue == Queue.OPEN:
+        return Q(status__in=OPEN_ORDER_STATUSES)
+    raise OrderInvalid(_("Unknown queue."), details={"queue": [_("Unknown queue.")]})
+
+
+def queue_counts(user: Any, queues: list[str] | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many visible orders wait in each queue (one aggregate query); by default the
+    user's own queues (:func:`queues_for`)."""
+    now = now or timezone.now()
+    names = queues if queues is not None else queues_for(user)
+    if not names:
+        return {}
+    aggregates = {name: Count("pk", filter=_queue_q(user, name, now)) for name in names}
+    return dict(orders_visible(user).aggregate(**aggregates))
+
+
+@dataclass
+class OrderFilters:
+    status: list[str] | str = field(default_factory=list)  # one status or several
+    order_type: str = ""
+    urgency_class: str = ""
+    source_system: str = ""
+    channel: str = ""
+    department: str = ""  # a department code: led or cooperated on
+    town: str = ""  # an area code
+    date_from: dt.date | None = None  # arrival
+    date_to: dt.date | None = None
+    text: str = ""  # upstream number, title, content, address of the matter
+    light: str = ""
+    queue: str = ""
+
+
+def _check_choice(value: str, allowed: list[str], name: str) -> None:
+    if value and value not in allowed:
+        raise OrderInvalid(_("Unknown value."), details={name: [_("Choose one of the allowed values.")]})
+
+
+def apply_filters(
+    user: Any, query: QuerySet[HotlineOrder], filters: OrderFilters, now: dt.datetime | None = None
+) -> QuerySet[HotlineOrder]:
+    now = now or timezone.now()
+    if filters.status:
+        statuses = [filters.status] if isinstance(filters.status, str) else list(filters.status)
+        for status in statuses:
+            _check_choice(status, OrderStatus.values, "status")
+        query = query.filter(status__in=statuses)
+    _check_choice(filters.order_type, OrderType.values, "order_type")
+    _check_choice(filters.urgency_class, UrgencyClass.values, "urgency_class")
+    _check_choice(filters.source_system, SourceSystem.values, "source_system")
+    _check_choice(filters.channel, Channel.values, "channel")
+    _check_choice(filters.light, Light.values, "light")
+    if filters.order_type:
+        query = query.filter(order_type=filters.order_type)
+    if filters.urgency_class:
+        query = query.filter(urgency_class=filters.urgency_class)
+    if filters.source_system:
+        query = query.filter(source_system=filters.source_system)
+    if filters.channel:
+        query = query.filter(channel=filters.channel)
+    if filters.department:
+        through = HotlineOrder.cooperating_departments.through
+        query = query.filter(
+            Q(lead_department__code=filters.department)
+            | Q(pk__in=through.objects.filter(department__code=filters.department).values("hotlineorder_id"))
+        )
+    if filters.town:
+        from gridgov.areas.models import Area
+
+        area = Area.objects.filter(code=filters.town).order_by("-id").first()
+        query = query.filter(area_path__startswith=area.path) if area else query.none()
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        query = query.filter(arrived_at__gte=dt.datetime.combine(filters.date_from, dt.time.min, tz))
+    if filters.date_to:
+        query = query.filter(
+            arrived_at__lt=dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, tz)
+        )
+    if filters.text:
+        text = filters.text.strip()[:100]
+        query = query.filter(
+            Q(upstream_number__icontains=text)
+            | Q(title__icontains=text)
+            | Q(content__icontains=text)
+            | Q(address__icontains=text)
+        )
+    if filters.light:
+        query = query.filter(Q(status__in=OPEN_ORDER_STATUSES) & light_q(filters.light, now))
+    if filters.queue:
+        query = query.filter(_queue_q(user, filters.queue, now))
+    return query
+
+
+# --- keyset pagination --------------------------------------------------------------------
+
+
+def encode_cursor(order: HotlineOrder) -> str:
+    raw = f"{order.arrived_at.isoformat()}|{order.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, _sep, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition("|")
+        moment = parse_datetime(stamp)
+        if moment is None:
+            raise ValueError(stamp)
+        return moment, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise OrderInvalid(_("The cursor is not valid."), details={"cursor": [_("The cursor is not valid.")]}) from None
+
+
+@dataclass
+class Page:
+    items: list[HotlineOrder]
+    next_cursor: str | None
+
+
+def page(
+    query: QuerySet[HotlineOrder], *, cursor: str | None = None, limit: int = PAGE_SIZE, now: dt.datetime | None = None
+) -> Page:
+    """One page, newest arrival first, continuing after ``cursor`` (keyset); each order carries
+    its ``light`` annotation."""
+    limit = max(1, min(int(limit), PAGE_MAX))
+    now = now or timezone.now()
+    query = query.order_by("-arrived_at", "-id")
+    if cursor:
+        moment, pk = decode_cursor(cursor)
+        query = query.filter(Q(arrived_at__lte=moment) & (Q(arrived_at__lt=moment) | Q(arrived_at=moment, id__lt=pk)))
+    rows: list[HotlineOrder] = list(
+        query.select_related("town", "lead_department").annotate(light=light_expression(now))[: limit + 1]
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, encode_cursor(rows[-1]) if more and rows else None)

@@ -1,0 +1,219 @@
+"""The transition table of hotline orders: status × action → next status, who may act.
+
+This module is the only description of the town's side of the flow;
+:func:`gridgov.hotline.services.order_act` applies it and nothing else sets an order's status,
+except the upstream events (:data:`UPSTREAM_EVENTS`, applied by ``order_event``). Each row
+names the statuses the action is allowed in (anything else: 409 ``invalid_transition``), the
+next status (``SAME`` keeps it), who may act (as relations of the actor to the order, see
+:class:`Party`; anyone else who can see the order gets 403), an optional guard (409 with its
+own code) and whether a written comment or reason is required.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Final
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from . import conf
+from .models import OrderStatus
+
+if TYPE_CHECKING:
+    from .models import HotlineOrder
+
+SAME: Final = "="
+
+
+class Party(StrEnum):
+    """How an actor relates to an order."""
+
+    CENTER = "center"  # center operator of the order's town
+    LEADER = "leader"  # town leader of the order's town
+    LEAD_DEPARTMENT = "lead_department"  # handler of the order's lead department
+    DEPARTMENT = "department"  # handler of a cooperating department (reads only)
+
+
+class Action(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    ASSIGN = "assign"
+    INSTRUCT = "instruct"
+    DRAFT_REPLY = "draft_reply"
+    REJECT_DRAFT = "reject_draft"
+    APPROVE_REPLY = "approve_reply"
+    RETURN_UPSTREAM = "return_upstream"
+    REQUEST_EXTENSION = "request_extension"
+    CREATE_CASE = "create_case"
+    LINK_CASE = "link_case"
+    UNLINK_CASE = "unlink_case"
+    REMIND = "remind"
+
+
+class UpstreamEvent(StrEnum):
+    """What upstream reports on ``POST /orders/{id}/events``."""
+
+    CLOSE = "close"
+    CALLBACK = "callback"
+    REMIND = "remind"
+    SUPERVISE = "supervise"
+    REOPEN = "reopen"
+    EXTENSION_ANSWER = "extension_answer"
+
+
+UPSTREAM_EVENTS: Final = frozenset(e.value for e in UpstreamEvent)
+
+# Timeline entries that are neither actions nor upstream events (event ``action`` codes).
+RECEIVE: Final = "receive"
+UPSTREAM_UPDATE: Final = "upstream_update"
+REVEAL: Final = "reveal"
+GRANT: Final = "identity_grant"
+DEADLINE_WARNING: Final = "deadline_warning"
+OVERDUE: Final = "overdue"
+# Upstream events are stored under their type (``close``, ``callback``...) with origin
+# ``upstream``; a ``remind`` from upstream and the center's ``remind`` differ by origin.
+
+ACTION_LABELS: Final[dict[str, Promise]] = {
+    RECEIVE: _("Received"),
+    UPSTREAM_UPDATE: _("Updated by upstream"),
+    REVEAL: _("Petitioner revealed"),
+    GRANT: _("Identity granted to a department"),
+    DEADLINE_WARNING: _("Deadline warning"),
+    OVERDUE: _("Overdue"),
+    Action.ACKNOWLEDGE: _("Acknowledge"),
+    Action.ASSIGN: _("Assign without instruction"),
+    Action.INSTRUCT: _("Instruct"),
+    Action.DRAFT_REPLY: _("Draft the reply"),
+    Action.REJECT_DRAFT: _("Reject the draft"),
+    Action.APPROVE_REPLY: _("Approve and reply"),
+    Action.RETURN_UPSTREAM: _("Return upstream"),
+    Action.REQUEST_EXTENSION: _("Request extension"),
+    Action.CREATE_CASE: _("Create a case"),
+    Action.LINK_CASE: _("Link a case"),
+    Action.UNLINK_CASE: _("Unlink the case"),
+    Action.REMIND: _("Remind"),
+    UpstreamEvent.CLOSE: _("Closed by upstream"),
+    UpstreamEvent.CALLBACK: _("Call-back"),
+    UpstreamEvent.SUPERVISE: _("Supervision notice from upstream"),
+    UpstreamEvent.REOPEN: _("Reopened by upstream"),
+    UpstreamEvent.EXTENSION_ANSWER: _("Answer to the extension request"),
+}
+
+
+def label(action: str) -> str:
+    found = ACTION_LABELS.get(action)
+    return str(found) if found is not None else action
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition on the order beyond its status; ``check`` returns True when allowed."""
+
+    code: str
+    message: Promise
+    check: Callable[[HotlineOrder, dt.datetime], bool]
+
+
+def _return_window_open(order: HotlineOrder, now: dt.datetime) -> bool:
+    from .deadlines import return_deadline
+
+    return now <= return_deadline(order)
+
+
+def _extension_allowed(order: HotlineOrder, now: dt.datetime) -> bool:
+    return order.pending_extension is None and order.reply_deadline is not None and now < order.reply_deadline
+
+
+def _no_open_case(order: HotlineOrder, _now: dt.datetime) -> bool:
+    case = order.case if order.case_id is not None else None
+    if case is None:
+        return True
+    from gridgov.cases.models import OPEN_STATUSES
+
+    return case.status not in OPEN_STATUSES
+
+
+SKIP_ALLOWED = Guard(
+    "instruction_required",
+    _("Orders of this type need a leader's instruction."),
+    lambda o, _now: o.order_type in conf.skip_instruct_types(),
+)
+NO_OPEN_CASE = Guard(
+    "case_open",
+    _("The linked case is still open: the reply waits for its closure."),
+    _no_open_case,
+)
+RETURN_WINDOW = Guard(
+    "return_window_passed",
+    _("The time to return this order upstream has passed."),
+    _return_window_open,
+)
+EXTENSION_ALLOWED = Guard(
+    "extension_not_allowed",
+    _("An extension can only be requested before the reply deadline, once at a time."),
+    _extension_allowed,
+)
+NO_CASE = Guard("case_linked", _("A case is already linked to this order."), lambda o, _now: o.case_id is None)
+HAS_CASE = Guard("no_case", _("No case is linked to this order."), lambda o, _now: o.case_id is not None)
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset[str]
+    target: str
+    parties: frozenset[Party]
+    guard: Guard | None = None
+    comment_required: bool = False
+
+    def next_status(self, order: HotlineOrder) -> str:
+        return order.status if self.target == SAME else self.target
+
+
+def _t(
+    action: Action,
+    sources: Iterable[str],
+    target: str,
+    parties: set[Party],
+    guard: Guard | None = None,
+    comment_required: bool = False,
+) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(parties), guard, comment_required)
+
+
+S = OrderStatus
+P = Party
+WORKING = {S.ACKNOWLEDGED, S.INSTRUCTED, S.DRAFTED}
+
+TABLE: Final[dict[Action, Transition]] = {
+    t.action: t
+    for t in [
+        _t(Action.ACKNOWLEDGE, {S.RECEIVED}, S.ACKNOWLEDGED, {P.CENTER}),
+        _t(Action.ASSIGN, {S.ACKNOWLEDGED}, S.INSTRUCTED, {P.CENTER}, SKIP_ALLOWED),
+        _t(Action.INSTRUCT, {S.ACKNOWLEDGED}, S.INSTRUCTED, {P.LEADER}),
+        _t(Action.DRAFT_REPLY, {S.INSTRUCTED}, S.DRAFTED, {P.LEAD_DEPARTMENT}, NO_OPEN_CASE),
+        _t(Action.REJECT_DRAFT, {S.DRAFTED}, S.INSTRUCTED, {P.CENTER}, comment_required=True),
+        _t(Action.APPROVE_REPLY, {S.DRAFTED}, S.REPLIED, {P.CENTER}),
+        _t(
+            Action.RETURN_UPSTREAM,
+            {S.RECEIVED, S.ACKNOWLEDGED, S.INSTRUCTED},
+            S.RETURNED_UPSTREAM,
+            {P.CENTER},
+            RETURN_WINDOW,
+        ),
+        _t(
+            Action.REQUEST_EXTENSION,
+            WORKING,
+            SAME,
+            {P.CENTER, P.LEAD_DEPARTMENT},
+            EXTENSION_ALLOWED,
+        ),
+        _t(Action.CREATE_CASE, {S.ACKNOWLEDGED, S.INSTRUCTED}, SAME, {P.CENTER}, NO_CASE),
+        _t(Action.LINK_CASE, {S.ACKNOWLEDGED, S.INSTRUCTED}, SAME, {P.CENTER}, NO_CASE),
+        _t(Action.UNLINK_CASE, WORKING, SAME, {P.CENTER}, HAS_CASE),
+        _t(Action.REMIND, {S.INSTRUCTED}, SAME, {P.CENTER}),
+    ]
+}
