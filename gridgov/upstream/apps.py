@@ -6,3 +6,8 @@ class UpstreamConfig(AppConfig):
     name = "gridgov.upstream"
     label = "upstream"
     verbose_name = _("Upstream delivery")
+
+    def ready(self) -> None:
+        from .navigation import register
+
+        register()

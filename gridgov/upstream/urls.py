@@ -1,3 +1,5 @@
+from . import views
+
 app_name = "upstream"
 
-urlpatterns: list = []
+urlpatterns = [*views.urlpatterns]
