@@ -1,0 +1,45 @@
+"""Who may import, into which towns, and which import jobs a user may see.
+
+Center operators import for the towns they hold the role over; administrators for every town in
+their scope. A job of another town is "not found", as everywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from django.db.models import QuerySet
+
+from gridgov.access.scope import scope_for
+from gridgov.areas.models import Area, AreaLevel
+from gridgov.hotline.models import ImportJob
+from gridgov.people.models import Role
+
+IMPORT_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.ADMIN})
+
+
+def may_import(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return scope_for(user).has_role(*IMPORT_ROLES) or bool(getattr(user, "is_superuser", False))
+
+
+def import_towns(user: Any) -> QuerySet[Area]:
+    """The towns ``user`` may import orders for."""
+    towns = Area.objects.current().filter(level=AreaLevel.TOWN)
+    if not may_import(user):
+        return towns.none()
+    scope = scope_for(user)
+    if Role.ADMIN in scope.roles or getattr(user, "is_superuser", False):
+        return towns.filter(scope.area_q()).order_by("code")
+    ids = [area_id for role, area_id, _department in scope.assignments if role == Role.CENTER_OPERATOR and area_id]
+    return towns.filter(pk__in=ids).order_by("code")
+
+
+def jobs_visible(user: Any) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(town__in=import_towns(user)).select_related("town", "created_by")
+
+
+def job_get(user: Any, job_id: int) -> ImportJob:
+    """The job, or :class:`ImportJob.DoesNotExist` when it is missing or not the user's."""
+    return jobs_visible(user).get(pk=job_id)

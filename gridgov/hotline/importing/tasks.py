@@ -1,0 +1,16 @@
+"""Background work of the import: the import itself runs in the worker, not in the request."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def run_import(job_id: int, actor_id: int) -> str:
+    """Write the valid rows of a started import job (see :func:`.services.import_run`)."""
+    from django.contrib.auth import get_user_model
+
+    from .services import import_run
+
+    actor = get_user_model().objects.get(pk=actor_id)
+    return str(import_run(job_id=job_id, actor=actor).status)
