@@ -6,3 +6,8 @@ class HotlineConfig(AppConfig):
     name = "gridgov.hotline"
     label = "hotline"
     verbose_name = _("Hotline work orders")
+
+    def ready(self) -> None:
+        from .navigation import register
+
+        register()

@@ -72,5 +72,12 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
     context = shell(request)
     assert str(context["user_display_name"]) == "任宇"
     assert [str(label) for label in context["user_role_labels"]] == ["综治中心受理员"]
-    assert [link.key for link in context["nav"]] == ["home", "map", "case-workbench"]
+    assert [link.key for link in context["nav"]] == [
+        "home",
+        "map",
+        "case-workbench",
+        "hotline-workbench",
+        "upstream-delivery",
+        "patrol-list",
+    ]
     assert context["map_tile_url"] == ""
