@@ -1,1 +1,239 @@
-urlpatterns: list = []
+"""The hotline statistics page, its Excel workbook, and the Excel export of the order list.
+
+Who sees what: center operators, town leaders, discipline supervisors and administrators see
+the statistics of every order they may see (:func:`gridgov.hotline.selectors.orders_visible`);
+a department handler sees the orders its departments lead, as its own row. Everybody else gets
+403. The figures come from :mod:`gridgov.hotline.stats`; the workbooks from
+:mod:`gridgov.hotline.export` (both exports are audited).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gridgov.access.scope import scope_for
+from gridgov.people.models import Role
+
+from . import stats
+from .export import XLSX_TYPE, export_orders_workbook, export_stats_workbook
+from .models import HotlineOrder, OrderType, Satisfaction
+
+STATS_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
+DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT_HANDLER})
+# Who may export the order list (the same people as the hotline workbench).
+LIST_EXPORT_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PeriodForm(forms.Form):
+    """The period picker: a week or a month around ``day``, or a custom span."""
+
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"),
+        required=False,
+        choices=[
+            (stats.PERIOD_WEEK, gettext_lazy("Week")),
+            (stats.PERIOD_MONTH, gettext_lazy("Month")),
+            (stats.PERIOD_CUSTOM, gettext_lazy("Custom")),
+        ],
+    )
+    day = forms.DateField(label=gettext_lazy("Day in the period"), required=False, widget=DateInput)
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+
+    def chosen_period(self, today: dt.date) -> stats.Period:
+        """The chosen period; the current month when nothing (valid) is chosen. Errors are
+        added to the form."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        kind = data.get("period") or stats.PERIOD_MONTH
+        try:
+            return stats.period_for(kind, day=data.get("day") or today, start=data.get("start"), end=data.get("end"))
+        except stats.StatsError as error:
+            self.add_error(None, str(error))
+            return stats.month_period(today)
+
+
+def period_query(period: stats.Period) -> str:
+    """The query string that selects ``period`` on the page."""
+    if period.kind == stats.PERIOD_CUSTOM:
+        return urlencode({"period": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat()})
+    return urlencode({"period": period.kind, "day": period.start.isoformat()})
+
+
+def _render_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "cases/error.html", {"message": message, "status": status}, status=status)
+
+
+def statistics_scope(user: Any) -> tuple[QuerySet[HotlineOrder], bool] | None:
+    """The orders whose statistics ``user`` may see, and whether only their own departments'
+    rows (a department handler); None: no statistics for this user."""
+    from .selectors import orders_visible
+
+    scope = scope_for(user)
+    if scope.has_role(*STATS_ROLES) or getattr(user, "is_superuser", False):
+        return orders_visible(user), False
+    if scope.has_role(*DEPARTMENT_ROLES) and scope.department_ids:
+        return orders_visible(user).filter(lead_department_id__in=sorted(scope.department_ids)), True
+    return None
+
+
+def may_see_statistics(user: Any) -> bool:
+    scope = scope_for(user)
+    return bool(
+        scope.has_role(*STATS_ROLES)
+        or getattr(user, "is_superuser", False)
+        or (scope.has_role(*DEPARTMENT_ROLES) and scope.department_ids)
+    )
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def chart_data(result: stats.Statistics) -> dict[str, Any]:
+    """What the page's charts draw (labels already translated)."""
+    ratings = dict(Satisfaction.choices)
+    named = [row for row in result.departments if row.department_id is not None]
+    return {
+        "labels": {
+            "received": _("Received"),
+            "replied": _("Replied"),
+            "ack": _("Acknowledged on time"),
+            "reply": _("Replied on time"),
+            "draft": _("Drafts on time"),
+            "ratings": _("Call-back ratings"),
+            "percent": "%",
+        },
+        "days": [point.day.strftime("%m-%d") for point in result.daily],
+        "received": [point.received for point in result.daily],
+        "replied": [point.replied for point in result.daily],
+        "departments": {
+            "names": [row.name for row in named],
+            "reply": [row.figures.reply_on_time_rate for row in named],
+            "draft": [row.figures.draft_on_time_rate for row in named],
+        },
+        "ratings": [{"name": str(ratings[code]), "value": count, "code": code} for code, count in result.ratings],
+    }
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    scoped = statistics_scope(request.user)
+    if scoped is None:
+        return _render_error(request, _("You may not open this page."), 403)
+    query, own_only = scoped
+    now = timezone.now()
+    form = PeriodForm(request.GET or None)
+    period = form.chosen_period(timezone.localdate(now))
+    try:
+        result = stats.order_statistics(query, period, now=now)
+    except stats.StatsError as error:  # a misconfigured GRIDGOV_HOTLINE_RATES
+        return _render_error(request, str(error), 500)
+    total = result.total
+    tiles = [
+        ("received", _("Received"), total.received, ""),
+        ("ack_on_time", _("Acknowledged on time"), total.ack_on_time, _pct(total.ack_on_time_rate)),
+        ("reply_on_time", _("Replied on time"), total.reply_on_time, _pct(total.reply_on_time_rate)),
+        ("returned", _("Returned upstream"), total.returned, ""),
+        ("extended", _("Extended"), total.extended, ""),
+        ("overdue", _("Overdue"), total.overdue, ""),
+    ]
+    rates = [
+        ("response", _("Response rate"), _pct(total.response_rate), f"{total.responded} / {total.response_base}"),
+        ("resolution", _("Resolution rate"), _pct(total.resolution_rate), f"{total.resolved} / {total.evaluated}"),
+        (
+            "satisfaction",
+            _("Satisfaction rate"),
+            _pct(total.satisfaction_rate),
+            f"{total.satisfied} / {total.evaluated}",
+        ),
+    ]
+    query_string = period_query(period)
+    types = dict(OrderType.choices)
+    context = {
+        "form": form,
+        "period": period,
+        "result": result,
+        "tiles": tiles,
+        "rates": rates,
+        "own_only": own_only,
+        "by_type": [(str(types.get(code, code)), count) for code, count in result.by_type],
+        "definitions": result.rules.descriptions(),
+        "chart": chart_data(result),
+        "previous_query": period_query(period.shifted(-1)),
+        "next_query": period_query(period.shifted(1)) if period.shifted(1).start <= timezone.localdate(now) else "",
+        "export_url": f"{reverse('hotline:stats-export')}?{query_string}",
+        "list_export": may_export_list(request.user),
+    }
+    return render(request, "hotline/stats.html", context)
+
+
+@login_required
+def statistics_export(request: HttpRequest) -> HttpResponse:
+    """The page's figures as an .xlsx workbook (period, definitions, departments, days)."""
+    scoped = statistics_scope(request.user)
+    if scoped is None:
+        return _render_error(request, _("You may not open this page."), 403)
+    query, _own_only = scoped
+    now = timezone.now()
+    form = PeriodForm(request.GET or None)
+    period = form.chosen_period(timezone.localdate(now))
+    result = stats.order_statistics(query, period, now=now)
+    content = export_stats_workbook(result, actor=request.user, request=request)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="hotline-statistics-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"'
+    )
+    return response
+
+
+def may_export_list(user: Any) -> bool:
+    return scope_for(user).has_role(*LIST_EXPORT_ROLES) or bool(getattr(user, "is_superuser", False))
+
+
+def filtered_orders(request: HttpRequest, now: dt.datetime) -> tuple[QuerySet[HotlineOrder], dict[str, Any]]:
+    """The order list as the workbench filters it (the same query string), and those filters."""
+    from .forms import OrderFilterForm
+    from .views import _filtered
+
+    form = OrderFilterForm(request.GET or None, user=request.user)
+    if form.is_bound:
+        form.is_valid()
+    filters = {key: value for key, value in request.GET.items() if key != "cursor" and value}
+    return _filtered(request, form, now), filters
+
+
+@login_required
+def orders_export(request: HttpRequest) -> HttpResponse:
+    """The filtered order list as .xlsx: petitioners always masked; the export is audited."""
+    if not may_export_list(request.user):
+        return _render_error(request, _("You may not open this page."), 403)
+    now = timezone.now()
+    query, filters = filtered_orders(request, now)
+    content = export_orders_workbook(query, actor=request.user, filters=filters, request=request)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="hotline-orders-{stamp}.xlsx"'
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("hotline/stats/", statistics, name="stats"),
+    path("hotline/stats/export.xlsx", statistics_export, name="stats-export"),
+    path("hotline/export.xlsx", orders_export, name="export"),
+]

@@ -1,5 +1,5 @@
-"""``load_demo [--allow-production-db] [--no-cases] [--cases N]``: load the Taiping demo data
-and its case history (safe to run again)."""
+"""``load_demo [--allow-production-db] [--no-cases] [--cases N] [--no-hotline] [--hotline N]``:
+load the Taiping demo data, its case history and its hotline orders (safe to run again)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
+from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
 
 
 class Command(BaseCommand):
     help = (
         "Load the fictional Taiping Town demo: areas, departments, categories, staff, the demo accounts "
-        "and a few hundred historical cases. "
+        "a few hundred historical cases and hotline orders. "
         "A second run changes nothing. Refuses to run with DEBUG off."
     )
 
@@ -35,6 +36,13 @@ class Command(BaseCommand):
             default=DEFAULT_COUNT,
             help=f"How many historical cases to create when there are none yet (default {DEFAULT_COUNT}).",
         )
+        parser.add_argument("--no-hotline", action="store_true", help="Do not create the historical hotline orders.")
+        parser.add_argument(
+            "--hotline",
+            type=int,
+            default=DEFAULT_ORDER_COUNT,
+            help=f"How many hotline orders to create when there are none yet (default {DEFAULT_ORDER_COUNT}).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -51,6 +59,8 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already in place: nothing changed.")
         if not options["no_cases"]:
             self._load_cases(options["cases"], options["allow_production_db"])
+        if not options["no_hotline"]:
+            self._load_hotline(options["hotline"], options["allow_production_db"])
         self.stdout.write(accounts_block())
 
     def _load_cases(self, count: int, allow_production_db: bool) -> None:
@@ -62,3 +72,14 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Cases already exist: no demo cases added.")
+
+    def _load_hotline(self, count: int, allow_production_db: bool) -> None:
+        started = time.perf_counter()
+        made = load_demo_hotline(count=count, allow_production_db=allow_production_db)
+        if made:
+            self.stdout.write(
+                f"Demo hotline orders created: {made} orders over the last six months "
+                f"in {time.perf_counter() - started:.1f} s."
+            )
+        else:
+            self.stdout.write("Hotline orders already exist: no demo orders added.")
