@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= 2
 
 
-.PHONY: run test install install-test check lint typecheck pytest test-pg test-redis messages migrate demo clean help
+.PHONY: run test jstest install install-test check lint typecheck pytest test-pg test-redis messages migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the Taiping demo and serve on http://127.0.0.1:$(PORT)"
@@ -75,7 +75,11 @@ check: install-test
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=1 $(PY) manage.py check
 
-test: lint typecheck check pytest
+test: lint typecheck check pytest jstest
+
+# The phone app's pure JavaScript modules (outbox, sync, requests, service-worker routes).
+jstest:
+	node --test gridgov/mobile/jstests/
 
 # The suite again on PostgreSQL (DATABASE_URL must point at it), as CI runs it.
 test-pg: install-test

@@ -1,0 +1,152 @@
+"""The texts of the phone app's screens, translated on the server and handed to the
+JavaScript in the shell page (``t("English source")`` there looks them up here).
+
+Every ``t("...")`` of ``static/mobile/js`` must be listed (a test checks it), so that
+``makemessages`` finds it.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+# The English source strings, in the order the screens use them.
+SOURCES: tuple[str, ...] = (
+    gettext_noop("Your login has expired. Log in again: nothing in the outbox is lost."),
+    gettext_noop("Offline"),
+    gettext_noop("GridGov"),
+    gettext_noop("Something went wrong: %(message)s"),
+    gettext_noop("Log in"),
+    gettext_noop("No signal: logging in needs the network."),
+    gettext_noop("%(count)s records wait in the outbox; they are sent after you log in."),
+    gettext_noop("Username"),
+    gettext_noop("Password"),
+    gettext_noop("Not available without signal."),
+    gettext_noop("Today's work"),
+    gettext_noop("Loading…"),
+    gettext_noop("%(count)s records in the outbox"),
+    gettext_noop("%(count)s need your attention"),
+    gettext_noop("Report a case"),
+    gettext_noop("Self-handle"),
+    gettext_noop("Verify"),
+    gettext_noop("Patrol running"),
+    gettext_noop("Go on patrol"),
+    gettext_noop("To verify"),
+    gettext_noop("Returned to me"),
+    gettext_noop("Reminders and notifications"),
+    gettext_noop("Log out"),
+    gettext_noop("Nothing to verify."),
+    gettext_noop("No case came back to you."),
+    gettext_noop("%(unread)s unread, %(reminders)s reminders"),
+    gettext_noop("No unread notifications."),
+    gettext_noop(
+        "%(count)s records are not sent yet. They stay on this phone and are sent after you log in again. Log out?"
+    ),
+    gettext_noop("Report"),
+    gettext_noop("Self-handled case"),
+    gettext_noop("Verification"),
+    gettext_noop("Patrol record"),
+    gettext_noop("Waiting"),
+    gettext_noop("Sending"),
+    gettext_noop("Sent"),
+    gettext_noop("Refused"),
+    gettext_noop("Category"),
+    gettext_noop("Description"),
+    gettext_noop("Address"),
+    gettext_noop("Location"),
+    gettext_noop("Photos"),
+    gettext_noop("Comment"),
+    gettext_noop("Case"),
+    gettext_noop("Saved by %(user)s: sent when they log in."),
+    gettext_noop("%(count)s photos"),
+    gettext_noop("Sent after its findings."),
+    gettext_noop("Tried %(count)s times; next try %(time)s."),
+    gettext_noop("Case number"),
+    gettext_noop("Try again now"),
+    gettext_noop("Edit"),
+    gettext_noop("Discard"),
+    gettext_noop("Discard this record? It has not reached the server and cannot be recovered."),
+    gettext_noop("Outbox"),
+    gettext_noop("Waiting: %(count)s"),
+    gettext_noop("Refused: %(count)s"),
+    gettext_noop("Sent: %(count)s"),
+    gettext_noop("Send now"),
+    gettext_noop("No signal: records are kept on this phone and sent when the network returns."),
+    gettext_noop("The outbox is empty."),
+    gettext_noop("Photo %(n)s"),
+    gettext_noop("Remove photo"),
+    gettext_noop("This photo could not be read."),
+    gettext_noop("Search: name or pinyin initials"),
+    gettext_noop("No category matches."),
+    gettext_noop("Recent"),
+    gettext_noop("Frequent"),
+    gettext_noop("All categories"),
+    gettext_noop("No position yet."),
+    gettext_noop("%(where)s, set on the map"),
+    gettext_noop("%(where)s, accuracy ±%(metres)s m"),
+    gettext_noop("Choose a category"),
+    gettext_noop("Grid: %(name)s"),
+    gettext_noop("Outside every grid: check the position."),
+    gettext_noop("Possible duplicates nearby"),
+    gettext_noop("If one of these is the same problem, you need not report it again."),
+    gettext_noop("%(metres)s m"),
+    gettext_noop("This phone gives no position: tap the map."),
+    gettext_noop("Finding your position…"),
+    gettext_noop("No position from GPS: tap the map where the problem is."),
+    gettext_noop("Close the list"),
+    gettext_noop("Handled: record it"),
+    gettext_noop("Save and send"),
+    gettext_noop("Choose a category."),
+    gettext_noop("Describe the problem."),
+    gettext_noop("Set the position: wait for GPS or tap the map."),
+    gettext_noop("Add a photo from before."),
+    gettext_noop("Add a photo from after."),
+    gettext_noop("Saved on the phone: it is sent as soon as there is signal."),
+    gettext_noop("The server refused this record: correct it and save again."),
+    gettext_noop("Finding of the running patrol."),
+    gettext_noop("What was the problem and what did you do?"),
+    gettext_noop("Photo before"),
+    gettext_noop("Photo after"),
+    gettext_noop("Take a photo"),
+    gettext_noop("Use my position"),
+    gettext_noop("Address or landmark (optional)"),
+    gettext_noop("No signal"),
+    gettext_noop("In the outbox"),
+    gettext_noop("Passed"),
+    gettext_noop("Not solved"),
+    gettext_noop("Choose passed or not solved."),
+    gettext_noop("Say what is still wrong."),
+    gettext_noop("The department's result"),
+    gettext_noop("No text."),
+    gettext_noop("No result reported."),
+    gettext_noop("This case is not awaiting verification."),
+    gettext_noop("Photo on site"),
+    gettext_noop("My patrol"),
+    gettext_noop("Before you start"),
+    gettext_noop(
+        "While the patrol runs, this phone records your position about every 30 seconds or 50 metres, only while the app is open, and sends the route with the patrol when you stop. Nothing is recorded outside a patrol."  # noqa: E501
+    ),
+    gettext_noop("I agree that my route is recorded during this patrol."),
+    gettext_noop("Tick the box to agree first."),
+    gettext_noop("Start patrol"),
+    gettext_noop("Since %(time)s · %(points)s points · %(metres)s m · %(findings)s findings"),
+    gettext_noop("Your route is being recorded."),
+    gettext_noop("Report a finding"),
+    gettext_noop("Patrol of %(time)s"),
+    gettext_noop("Patrol saved: it is sent as soon as there is signal."),
+    gettext_noop("Stop patrol"),
+    gettext_noop("My cases"),
+    gettext_noop("%(count)s reports not sent yet"),
+    gettext_noop("You have not reported any case yet."),
+    gettext_noop("Timeline"),
+)
+
+
+def catalog() -> dict[str, str]:
+    """English source -> text in the active language (only the ones that differ)."""
+    result = {}
+    for source in SOURCES:
+        text = _(source)
+        if text != source:
+            result[source] = text
+    return result
