@@ -104,6 +104,8 @@ def _config(request: HttpRequest) -> dict[str, Any]:
         "leafletCss": staticfiles_storage.url("vendor/leaflet/leaflet.css"),
         "icon": staticfiles_storage.url("mobile/icons/icon-192.png"),
         "language": get_language(),
+        # A patrol's track is thinned on the phone to what the server takes.
+        "patrolMaxPoints": int(getattr(settings, "GRIDGOV_PATROL_MAX_POINTS", 2000)),
         "strings": catalog(),
     }
 

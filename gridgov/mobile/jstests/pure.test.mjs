@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { matchScore, orderCategories, recordUse, searchCategories } from "../static/mobile/js/categories.js";
-import { contains, distanceM, locateLocal, shouldSample, trackDistance } from "../static/mobile/js/geo.js";
+import { capTrack, contains, distanceM, locateLocal, shouldSample, trackDistance } from "../static/mobile/js/geo.js";
 import { fitWithin } from "../static/mobile/js/image.js";
 import { cacheNames, staleCaches, strategyFor } from "../static/mobile/js/swroutes.js";
 
@@ -80,6 +80,20 @@ test("distances and the patrol's sampling: every 30 s or 50 m, never within 5 s"
   assert.ok(!shouldSample(a, { ...far, t: 4_000 }));
   assert.equal(trackDistance([a, { ...far, t: 1 }, a]), 120);
   assert.equal(trackDistance([]), 0);
+});
+
+test("a long patrol's track is thinned to what the server takes, keeping its first and last points", () => {
+  // An e-bike patrol: a point every 5 to 10 s for 6 hours is more than the server's 2,000.
+  let track = [];
+  for (let i = 0; i < 3000; i += 1) track = capTrack([...track, { t: i, lat: 39 + i / 1e5, lng: 117 }], 2000);
+  assert.ok(track.length <= 2000 && track.length > 1000, String(track.length));
+  assert.equal(track[0].t, 0);
+  assert.equal(track[track.length - 1].t, 2999);
+  assert.ok(track.every((p, i) => i === 0 || p.t > track[i - 1].t));
+  const short = [{ t: 0 }, { t: 1 }, { t: 2 }];
+  assert.equal(capTrack(short, 2000), short);
+  assert.deepEqual(capTrack([...short, { t: 3 }], 3), [{ t: 0 }, { t: 2 }, { t: 3 }]);
+  assert.deepEqual(capTrack([], undefined), []);
 });
 
 test("photos are shrunk to 1600 px on the long side, never enlarged", () => {

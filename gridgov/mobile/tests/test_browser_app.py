@@ -327,7 +327,7 @@ def test_a_patrol_is_saved_with_its_route_and_the_finding_reported_from_it(
     phone = Phone(browser, live_server.url, demo)
     page = phone.page
     phone.open("#/patrol")
-    assert page.locator("[data-testid=patrol-consent-text]").is_visible()
+    page.locator("[data-testid=patrol-consent-text]").wait_for(state="visible")
     page.check("[data-testid=patrol-consent]")
     page.click("[data-testid=patrol-start]")
     page.locator("[data-testid=patrol-running]").wait_for()
@@ -382,4 +382,44 @@ def test_a_report_refused_by_the_server_stays_editable_and_is_sent_once_correcte
     case = Case.objects.get(description="分类已停用时的上报")
     assert case.category.code == "appearance.garbage"
     assert case.attachments.count() == 1
+    phone.close()
+
+
+def test_after_an_expired_login_another_account_does_not_see_the_last_ones_data_offline(
+    browser: Any, live_server: Any, demo: str
+) -> None:
+    """A shared phone: grid01's login runs out without a logout, grid02 logs in; without
+    signal grid02 must not be shown the copies kept for grid01 (the app's and the service
+    worker's)."""
+    from gridgov.cases.tests.loop_helpers import USERS, report
+    from gridgov.people.models import ApiToken
+    from gridgov.people.services import token_revoke
+
+    people = {u.username: u for u in get_user_model().objects.filter(username__in=USERS)}
+    case = report(people, by="grid01")
+    phone = Phone(browser, live_server.url, demo)
+    page = phone.page
+    phone.wait_for_service_worker()
+    for hash_ in ("#/cases", f"#/case/{case.pk}"):
+        phone.open(hash_)
+        page.get_by_text(case.number).first.wait_for()
+        phone.settle()
+    grid01 = user("grid01")
+    for token in ApiToken.objects.filter(user=grid01, revoked_at__isnull=True):
+        token_revoke(actor=grid01, token=token)
+    phone.open("#/home")
+    page.locator("[data-testid=auth-message]").wait_for(timeout=SEND_TIMEOUT)
+
+    page.locator("#m-username").fill("grid02")
+    page.locator("#m-password").fill(demo)
+    page.click("[data-testid=login-submit]")
+    page.locator("[data-testid=home-verify]").wait_for()
+    phone.settle()
+    phone.context.set_offline(True)
+    for hash_ in ("#/cases", f"#/case/{case.pk}"):
+        page.evaluate("document.getElementById('view').append(Object.assign(document.createElement('i'), {id: 'old'}))")
+        phone.open(hash_)
+        page.locator("#old").wait_for(state="detached")  # the screen has drawn what it found
+        assert case.number not in page.locator("#view").inner_text(), hash_
+    phone.context.set_offline(False)
     phone.close()

@@ -30,6 +30,7 @@ def test_the_shell_is_one_page_with_its_manifest_config_and_module(client: Clien
     assert config["api"] == "/api/v1"
     assert config["categories"] == "/m/categories.json"
     assert config["version"] == views.app_version()
+    assert config["patrolMaxPoints"] == 2000  # the phone thins a patrol's track to what the server takes
     assert "no-cache" in response["Cache-Control"]
 
 

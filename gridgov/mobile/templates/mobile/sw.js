@@ -68,7 +68,8 @@ self.addEventListener("fetch", (event) => {
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "clear-data") {
-    event.waitUntil(caches.delete(CACHES.data));
+    const reply = event.ports && event.ports[0];
+    event.waitUntil(caches.delete(CACHES.data).then(() => reply && reply.postMessage({ type: "cleared" })));
   } else if (data.type === "version" && event.source) {
     event.source.postMessage({ type: "version", version: VERSION });
   }

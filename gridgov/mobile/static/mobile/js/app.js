@@ -213,11 +213,16 @@ async function loginScreen() {
         button.disabled = true;
         error.hidden = true;
         try {
+          // Whose read-only copies this phone keeps (the last login may have expired
+          // without a logout): another account must not see them without signal.
+          const before = await kv.get("cache:me");
           await api.login(username.value.trim(), password.value);
           currentUser = username.value.trim();
           authMessage = "";
-          const me = await ctx.cached("me", `${config.api}/me`);
+          const me = await ctx.cached("me", `${config.api}/me`, { keep: false });
           if (me) currentUser = me.username;
+          if (!before || !before.data || before.data.username !== currentUser) await clearReadCaches();
+          if (me) await kv.set("cache:me", { data: me, at: Date.now() });
           go("#/home");
           schedule();
           prefetch();
@@ -333,10 +338,26 @@ async function logout() {
     return;
   }
   await api.logout({ revoke: true });
-  for (const key of await kv.keys()) if (String(key).startsWith("cache:")) await kv.delete(key);
-  if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage({ type: "clear-data" });
+  await clearReadCaches();
   currentUser = null;
   go("#/login");
+}
+
+// Forget the copies of read-only data (the app's and the service worker's); the outbox stays.
+async function clearReadCaches() {
+  for (const key of await kv.keys()) if (String(key).startsWith("cache:")) await kv.delete(key);
+  const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+  if (!worker) return;
+  // Wait for the worker to have deleted its copies, so that what is read next is kept.
+  await new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = setTimeout(resolve, 2000);
+    channel.port1.onmessage = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    worker.postMessage({ type: "clear-data" }, [channel.port2]);
+  });
 }
 
 // --- outbox --------------------------------------------------------------------------------

@@ -50,3 +50,12 @@ export function trackDistance(track) {
   for (let i = 1; i < track.length; i += 1) total += distanceM(track[i - 1], track[i]);
   return Math.round(total);
 }
+
+// The track kept within `max` points (what the server takes): past it, every second point is
+// dropped, the first and the last kept, so that a long patrol keeps its whole route at a
+// coarser step instead of being refused.
+export function capTrack(track, max) {
+  let points = track;
+  while (max >= 2 && points.length > max) points = points.filter((_p, i) => i % 2 === 0 || i === points.length - 1);
+  return points;
+}

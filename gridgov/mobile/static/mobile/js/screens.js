@@ -1,6 +1,6 @@
 // Verify, patrol and "my cases" screens of the phone app.
 
-import { shouldSample, trackDistance } from "./geo.js";
+import { capTrack, shouldSample, trackDistance } from "./geo.js";
 import { Kind, State, edit as editRecord } from "./outbox.js";
 import { photoInput } from "./report.js";
 import { kv, outboxStore } from "./store.js";
@@ -145,7 +145,7 @@ function startWatch(c) {
       const point = { t: Date.now(), lat: pos.coords.latitude, lng: pos.coords.longitude, accuracy: Math.round(pos.coords.accuracy) };
       const last = patrol.track[patrol.track.length - 1];
       if (!shouldSample(last ? { ...last, t: Date.parse(last.t) } : null, point)) return;
-      patrol.track.push({ ...point, t: new Date(point.t).toISOString() });
+      patrol.track = capTrack([...patrol.track, { ...point, t: new Date(point.t).toISOString() }], c.config.patrolMaxPoints);
       await kv.set("patrol", patrol);
       document.dispatchEvent(new CustomEvent("patrol-sample"));
     },
@@ -234,14 +234,15 @@ export async function patrolScreen(c) {
           onclick: async () => {
             const current = (await kv.get("patrol")) || patrol;
             stopWatch();
+            const track = capTrack(current.track, c.config.patrolMaxPoints);
             const payload = {
               started_at: current.started_at,
               consent_at: current.consent_at || current.started_at,
               ended_at: new Date().toISOString(),
               consent: true,
-              track: current.track,
+              track,
               findings: current.findings,
-              distance_m: trackDistance(current.track),
+              distance_m: trackDistance(track),
             };
             await c.enqueue({ id: current.id, kind: Kind.PATROL, payload, dependsOn: current.findings, title: t("Patrol of %(time)s", { time: formatTime(current.started_at) }) });
             await kv.delete("patrol");
