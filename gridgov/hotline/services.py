@@ -57,6 +57,7 @@ from .models import (
     Satisfaction,
 )
 from .transitions import (
+    CASE_CLOSED,
     DEADLINE_WARNING,
     GRANT,
     OVERDUE,
@@ -564,6 +565,9 @@ def _apply_copy(
     checked: Sequence[tuple[AttachmentData, str]],
     now: dt.datetime,
 ) -> Received:
+    if not HotlineOrder.objects.filter(visible_q(actor), pk=order.pk).exists():
+        # The number is taken by an order outside the actor's scope: never touch it.
+        raise OrderConflict(_("An order with this number already exists outside your scope."), code="duplicate_number")
     new_files = _store_attachments(order, checked) if checked else 0
     if order.fingerprint == fingerprint and not new_files:
         return Received(order, "unchanged")
@@ -891,6 +895,29 @@ def case_result(order: HotlineOrder) -> dict[str, Any] | None:
 
 
 # --- upstream events -----------------------------------------------------------------------
+
+
+def case_closed(case: Any, actor: Any, at: dt.datetime) -> None:
+    """A case closed (a hook of the case loop, inside its transaction): every open order linked
+    to it gets a timeline line, and the lead department of an order waiting for its reply is
+    told that the reply can be drafted now (the case's result is on the order page)."""
+    orders = (
+        HotlineOrder.objects.select_for_update(of=("self",))
+        .filter(case_id=case.pk, status__in=OPEN_ORDER_STATUSES)
+        .order_by("id")
+    )
+    for order in orders:
+        _event(
+            order,
+            CASE_CLOSED,
+            actor=actor,
+            at=at,
+            from_status=order.status,
+            data={"case": case.pk, "number": case.number},
+            origin=EventOrigin.SYSTEM,
+        )
+        if order.status == OrderStatus.INSTRUCTED:
+            _notify(order, [Party.LEAD_DEPARTMENT], "hotline.case_closed", _title(order, CASE_CLOSED), actor=actor)
 
 
 def _reopen(order: HotlineOrder, now: dt.datetime, deadline: Any, fields: set[str]) -> None:

@@ -562,7 +562,19 @@ def _run(job: ImportJob, actor: Any) -> ImportJob:
             }
         return _fail(job, actor, reason, preview.rows, failed_row=current.row if current else None)
     progress_set(job.pk, status=ImportStatus.DONE, processed=total, total=total)
+    _discard_file(locked)
     return locked
+
+
+def _discard_file(job: ImportJob) -> None:
+    """Delete an imported export: it holds the petitioners in clear, and once its rows are in
+    the orders (encrypted) nothing reads it again (the report is kept on the job)."""
+    name = job.file.name
+    if not name:
+        return
+    job.file.storage.delete(name)
+    ImportJob.objects.filter(pk=job.pk).update(file="")
+    job.file.name = ""
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ import datetime as dt
 import io
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from gridgov.hotline.importing import parse
@@ -183,7 +183,9 @@ def test_a_remembered_mapping_wins_where_its_columns_exist():
 
 def test_repeated_and_empty_titles_get_distinct_names():
     rows = [["编号", "编号", None, "内容"], ["1", "2", "3", "4"]]
-    assert parse.column_names(rows, 0) == ["编号", "编号 (2)", "Column 3", "内容"]
+    with translation.override("en"):
+        assert parse.column_names(rows, 0) == ["编号", "编号 (2)", "Column 3", "内容"]
+    assert parse.column_names(rows, 0)[2] == "第 3 列"  # the default language
 
 
 def test_blank_rows_and_repeated_headers_are_not_data():
