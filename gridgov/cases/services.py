@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Final
 
@@ -71,6 +71,10 @@ REPORTER_ROLES: Final = frozenset(
     {Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_STAFF, Role.CENTER_OPERATOR, Role.TOWN_LEADER}
 )
 CENTER_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
+# Called inside the closing transaction when a case closes, as ``hook(case, actor, at)``.
+# Features that wait on cases (hotline orders) add theirs when ready, so the case loop
+# imports none of them.
+CLOSE_HOOKS: list[Callable[[Case, Any, dt.datetime], None]] = []
 
 
 class CaseError(Exception):
@@ -931,6 +935,9 @@ def case_act(
     _store_photos(case, checked, actor=actor, event=event)
     if notify_parties:
         _notify(case, notify_parties, kind, _title(case, act), actor=actor, body=comment)
+    if target == Status.CLOSED:
+        for hook in CLOSE_HOOKS:
+            hook(case, actor, now)
     return case
 
 

@@ -8,6 +8,11 @@ class HotlineConfig(AppConfig):
     verbose_name = _("Hotline work orders")
 
     def ready(self) -> None:
+        from gridgov.cases.services import CLOSE_HOOKS
+
         from .navigation import register
+        from .services import case_closed
 
         register()
+        if case_closed not in CLOSE_HOOKS:
+            CLOSE_HOOKS.append(case_closed)

@@ -73,6 +73,7 @@ REVEAL: Final = "reveal"
 GRANT: Final = "identity_grant"
 DEADLINE_WARNING: Final = "deadline_warning"
 OVERDUE: Final = "overdue"
+CASE_CLOSED: Final = "case_closed"
 # Upstream events are stored under their type (``close``, ``callback``...) with origin
 # ``upstream``; a ``remind`` from upstream and the center's ``remind`` differ by origin.
 
@@ -100,6 +101,7 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     UpstreamEvent.SUPERVISE: _("Supervision notice from upstream"),
     UpstreamEvent.REOPEN: _("Reopened by upstream"),
     UpstreamEvent.EXTENSION_ANSWER: _("Answer to the extension request"),
+    CASE_CLOSED: _("The linked case was closed"),
 }
 
 

@@ -276,6 +276,19 @@ def test_an_order_needing_field_work_waits_for_its_case(people: dict[str, Any]) 
     result = services.case_result(order)
     assert result is not None and result["open"] is False and result["result"] == "排水管道已疏通"
     assert act(people, order, "draft_reply", "dept02", text=result["result"]).status == "drafted"
+    # Closing the case put a line on both orders' timelines and told the lead department of
+    # each order still waiting for its reply.
+    for linked in (order, other):
+        assert OrderEvent.objects.filter(order=linked, action="case_closed", data__case=case.pk).count() == 1
+    waiting = HotlineOrder.objects.get(pk=other.pk)
+    assert waiting.status == "instructed"
+    lead_users = services.recipient_ids(waiting, services.Party.LEAD_DEPARTMENT)
+    assert (
+        lead_users
+        and Notification.objects.filter(
+            kind="hotline.case_closed", recipient_id__in=lead_users, object_id=str(other.pk)
+        ).exists()
+    )
 
 
 def test_a_case_to_link_must_be_visible_and_in_the_town(people: dict[str, Any]) -> None:
