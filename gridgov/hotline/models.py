@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.core.crypto import EncryptedTextField
 
@@ -38,7 +39,7 @@ class OrderType(models.TextChoices):
     HELP = "help", _("Request for help")
     SUGGESTION = "suggestion", _("Suggestion")
     COMPLAINT = "complaint", _("Complaint")
-    REPORT = "report", _("Report")
+    REPORT = "report", pgettext_lazy("hotline order type", "Report")
     PRAISE = "praise", _("Praise")
 
 
@@ -92,7 +93,7 @@ class HotlineOrder(models.Model):
         _("urgency class"), max_length=12, choices=UrgencyClass.choices, default=UrgencyClass.GENERAL
     )
     complex = models.BooleanField(_("complex"), default=False)
-    title = models.CharField(_("title"), max_length=200, blank=True)
+    title = models.CharField(pgettext_lazy("hotline order", "title"), max_length=200, blank=True)
     content = models.TextField(_("content"))
     upstream_category = models.CharField(_("upstream category"), max_length=200, blank=True)
     category = models.ForeignKey(
