@@ -29,7 +29,7 @@ from . import deadlines, selectors, services
 from .access import can_reveal
 from .errors import OrderError
 from .intake import AttachmentData, OrderData
-from .models import Channel, HotlineOrder, OrderAttachment, OrderEvent, OrderStage, OrderStatus
+from .models import Channel, HotlineOrder, OrderEvent, OrderStage, OrderStatus
 from .schemas import (
     ActionIn,
     ActionOut,
@@ -421,9 +421,8 @@ def order_grant(request: HttpRequest, order_id: int, payload: GrantIn) -> Status
     summary="One attachment of a visible order",
 )
 def order_attachment_file(request: HttpRequest, attachment_id: int) -> FileResponse:
-    item = OrderAttachment.objects.filter(pk=attachment_id, order__in=selectors.orders_visible(request.user)).first()
-    if item is None:
-        raise ApiError(404, "not_found", _("No such attachment."))
+    with service_errors():
+        item = services.attachment_open(attachment_id=attachment_id, actor=request.user, request=request)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError:

@@ -1090,6 +1090,27 @@ def petitioner_reveal(*, order_id: int, actor: Any, request: Any = None) -> Peti
     return Petitioner(order.petitioner_name, order.petitioner_phone, order.petitioner_address)
 
 
+def attachment_open(*, attachment_id: int, actor: Any, request: Any = None) -> OrderAttachment:
+    """An attachment of a visible order, for a viewer who may see the petitioner: what a
+    petitioner sends (photos, recordings, letters) can identify them. Each opening is an audit
+    row ``hotline.attachment_open``; a refusal is audited too before :class:`OrderForbidden`."""
+    from gridgov.core.audit import record
+
+    item = (
+        OrderAttachment.objects.select_related("order")
+        .filter(pk=attachment_id, order__in=HotlineOrder.objects.filter(visible_q(actor)))
+        .first()
+    )
+    if item is None:
+        raise OrderNotFound(_("No such attachment."))
+    audit = {"attachment": item.pk, "upstream_number": item.order.upstream_number}
+    allowed = can_reveal(actor, item.order)
+    record(action="hotline.attachment_open", actor=actor, obj=item.order, success=allowed, request=request, data=audit)
+    if not allowed:
+        raise OrderForbidden(_("Only those who may see the petitioner open the attachments."))
+    return item
+
+
 @transaction.atomic
 def identity_grant(*, order_id: int, department_id: int, actor: Any, reason: str) -> IdentityGrant:
     """The center lets one department of the order (lead or cooperating) see its petitioner;

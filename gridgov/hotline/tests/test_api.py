@@ -290,6 +290,12 @@ def test_attachments_are_served_to_those_who_see_the_order(people: dict[str, Any
     content: Any = response.streaming_content  # type: ignore[attr-defined]
     assert response.status_code == 200 and b"".join(content) == b"\xff\xd8photo"
     assert api(people["grid01"]).get(file_url).status_code == 404
+    # A petitioner's attachment can identify them: a supervisor sees the order but may not open
+    # it; every opening and every refusal is in the audit log.
+    assert api(people["super01"]).get(file_url).status_code == 403
+    opened = AuditEvent.objects.filter(action="hotline.attachment_open")
+    assert opened.filter(success=True, actor=people["center01"]).count() == 1
+    assert opened.filter(success=False, actor=people["super01"]).count() == 1
 
 
 def test_the_openapi_schema_renders_with_the_hotline_paths(people: dict[str, Any]) -> None:
