@@ -260,6 +260,7 @@ CELERY_BEAT_SCHEDULE = {
     "cases-sweep-deadlines": {"task": "gridgov.cases.tasks.sweep_deadlines", "schedule": 60.0},
     "hotline-sweep-deadlines": {"task": "gridgov.hotline.tasks.sweep_deadlines", "schedule": 60.0},
     "upstream-deliver-due": {"task": "gridgov.upstream.tasks.deliver_due", "schedule": 60.0},
+    "hotline-import-purge-files": {"task": "gridgov.hotline.importing.tasks.purge_files", "schedule": 86400.0},
 }
 
 # --- Case loop (see docs/cases.md) --------------------------------------------------------

@@ -50,6 +50,7 @@ from .schemas import (
     OrderSummaryOut,
     PersonOut,
     PetitionerOut,
+    SameCallerOut,
     StageOut,
 )
 from .transitions import TABLE, Action, label
@@ -169,6 +170,12 @@ def order_detail_out(user: Any, order_id: int) -> OrderDetailOut:
         grid=_code_name(order.grid),
         petitioner=_petitioner(order),
         can_reveal=can_reveal(user, order),
+        same_caller=[
+            SameCallerOut(
+                id=other.pk, upstream_number=other.upstream_number, status=other.status, arrived_at=other.arrived_at
+            )
+            for other in selectors.same_caller(user, order).orders
+        ],
         lead_department=_code_name(order.lead_department),
         cooperating_departments=[
             CodeName(code=d.code, name=d.name)

@@ -236,6 +236,15 @@ class CallbackOut(Schema):
     at: LocalTime | None
 
 
+class SameCallerOut(Schema):
+    """Another order from the same petitioner phone (see ``selectors.same_caller``)."""
+
+    id: int
+    upstream_number: str
+    status: str
+    arrived_at: LocalTime
+
+
 class OrderDetailOut(Schema):
     id: int
     source_system: str
@@ -254,6 +263,8 @@ class OrderDetailOut(Schema):
     grid: CodeName | None
     petitioner: PetitionerOut
     can_reveal: bool
+    # Other orders from the same phone, newest first (at most 10); empty unless can_reveal.
+    same_caller: list[SameCallerOut]
     lead_department: CodeName | None
     cooperating_departments: list[CodeName]
     instruction: str

@@ -664,6 +664,25 @@ def _detail_context(
         and order.urgency_class in COUNTDOWN_CLASSES
         and order.step_deadline is not None,
         "attachments": list(order.attachments.all()),
+        "same_caller": _same_caller(user, order),
+    }
+
+
+def _same_caller(user: Any, order: HotlineOrder) -> dict[str, Any] | None:
+    """Other orders from the same phone, for a viewer who may reveal the petitioner."""
+    found = selectors.same_caller(user, order)
+    if not found.count:
+        return None
+    return {
+        "count": found.count,
+        "more": found.count - len(found.orders),
+        "orders": [
+            {
+                "order": other,
+                "status_label": OrderStatus(other.status).label if other.status in OrderStatus.values else other.status,
+            }
+            for other in found.orders
+        ],
     }
 
 

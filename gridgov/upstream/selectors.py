@@ -1,7 +1,9 @@
 """Reads of the upstream outbox, scoped to the reader.
 
-Center operators see the messages of their town's orders, administrators (and superusers)
-all of them; nobody else manages delivery. :func:`messages_for_order` is for the order page,
+Center operators see the messages of the towns where they hold that role (not every area they
+can otherwise see, e.g. as a leader or through a department), administrators those of the areas
+they administer (superusers and installation-wide administrators: all); nobody else manages
+delivery. :func:`messages_for_order` is for the order page,
 whose own selector has already decided that the viewer may see the order.
 """
 
@@ -28,16 +30,30 @@ def may_manage(user: Any) -> bool:
 
 
 def _sees_everything(user: Any) -> bool:
-    return scope_for(user).everything
+    """Superusers and installation-wide administrators (a supervisor's or the upstream account's
+    installation-wide view does not make a center operator see other towns' delivery)."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(role == Role.ADMIN and area_id is None for role, area_id, _d in scope_for(user).assignments)
+
+
+def _managed_paths(user: Any) -> list[str]:
+    """Paths of the towns (or areas above them) where the user is a center operator, and of the
+    areas the user administers. Other roles (a leader's or a department's areas) do not count."""
+    return scope_for(user).paths_for_roles(Role.CENTER_OPERATOR, Role.ADMIN)
+
+
+def _paths_q(paths: list[str], lookup: str) -> Q:
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{lookup}__startswith": path})
+    return query
 
 
 def _town_q(user: Any, prefix: str) -> Q:
-    """Orders (``prefix`` leads to the order's ``area_path``) in the user's areas."""
-    scope = scope_for(user)
-    query = Q(pk__in=[])
-    for path in scope.area_paths:
-        query |= Q(**{f"{prefix}area_path__startswith": path})
-    return query
+    """Orders (``prefix`` leads to the order's ``area_path``) in the towns the user manages
+    delivery for (see :func:`_managed_paths`)."""
+    return _paths_q(_managed_paths(user), f"{prefix}area_path")
 
 
 def messages_visible(user: Any) -> QuerySet[UpstreamMessage]:
@@ -54,11 +70,7 @@ def batches_visible(user: Any) -> QuerySet[FileBatch]:
         return FileBatch.objects.none()
     if _sees_everything(user):
         return FileBatch.objects.all()
-    scope = scope_for(user)
-    query = Q(pk__in=[])
-    for path in scope.area_paths:
-        query |= Q(town__path__startswith=path)
-    return FileBatch.objects.filter(query)
+    return FileBatch.objects.filter(_paths_q(_managed_paths(user), "town__path"))
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,12 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from gridgov.core.audit import record
@@ -199,7 +203,12 @@ def deliver(*, message_id: int) -> str:
         text = (str(error) or type(error).__name__)[:2000]
         code = getattr(error, "status_code", None)
         if message.attempts >= conf.max_attempts():
-            claimed.update(state=MessageState.FAILED, next_attempt_at=None, last_error=text, last_status_code=code)
+            with transaction.atomic():
+                gave_up = claimed.update(
+                    state=MessageState.FAILED, next_attempt_at=None, last_error=text, last_status_code=code
+                )
+                if gave_up:
+                    notify_failed(message)
             logger.warning("Upstream message %s failed after %s attempts: %s", message.pk, message.attempts, text)
             return "failed"
         claimed.update(
@@ -217,6 +226,61 @@ def deliver(*, message_id: int) -> str:
         last_status_code=status,
     )
     return "delivered"
+
+
+# --- Giving up -------------------------------------------------------------------------------
+
+FAILED_KIND = "upstream.failed"
+
+
+def failed_url(message: UpstreamMessage) -> str:
+    """The delivery page filtered to the failed messages of the message's order number."""
+    try:
+        base, number_key = reverse("upstream:delivery"), "text"
+    except NoReverseMatch:  # the pages are not installed: the API's list takes the same filters
+        base, number_key = "/api/v1/upstream/messages", "number"
+    return f"{base}?{urlencode({'state': str(MessageState.FAILED), number_key: message.upstream_number})}"
+
+
+def notify_failed(message: UpstreamMessage) -> None:
+    """Tell the center operators of the order's town that a message was given up on, in the
+    transaction that marked it ``failed`` (so once per failure). Masked data only: the order
+    number, what was being sent, the attempts and the order's type, class and masked phone."""
+    from gridgov.hotline.models import HotlineOrder
+    from gridgov.hotline.services import notice_body, recipient_ids
+    from gridgov.hotline.transitions import Party
+    from gridgov.notify.services import notify
+
+    User = get_user_model()
+
+    order = HotlineOrder.objects.filter(pk=message.order_id).first()
+    if order is None:
+        return
+    user_ids = recipient_ids(order, Party.CENTER)
+    if not user_ids:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        kind_label = MessageKind(message.kind).label if message.kind in MessageKind.values else message.kind
+        title = _("12345 %(number)s: “%(kind)s” could not be delivered upstream") % {
+            "number": message.upstream_number,
+            "kind": kind_label,
+        }
+        body = " · ".join(
+            [
+                _("Gave up after %(attempts)s attempts; retry it from the delivery page.")
+                % {"attempts": message.attempts},
+                notice_body(order),
+            ]
+        )
+    notify(
+        recipients=[User(pk=user_id) for user_id in user_ids],
+        kind=FAILED_KIND,
+        title=title,
+        body=body,
+        url=failed_url(message),
+        obj=message,
+        actor=None,
+    )
 
 
 # --- By hand ---------------------------------------------------------------------------------

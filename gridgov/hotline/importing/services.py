@@ -32,7 +32,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
@@ -49,6 +51,7 @@ from gridgov.hotline.models import (
     SourceSystem,
     UrgencyClass,
 )
+from gridgov.people.models import Role
 
 from . import parse, selectors
 
@@ -57,6 +60,11 @@ logger = logging.getLogger(__name__)
 MAX_BYTES: Final = int(getattr(settings, "GRIDGOV_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 MAX_ROWS: Final = int(getattr(settings, "GRIDGOV_IMPORT_MAX_ROWS", 5000))
 PROGRESS_TTL: Final = 6 * 3600
+# A run without progress for this long is taken for dead (its worker stopped): it may be reset.
+STALE_AFTER: Final = dt.timedelta(minutes=10)
+# Stored files of jobs never imported are deleted after this long; of failed jobs after the second.
+KEEP_UNIMPORTED: Final = dt.timedelta(days=7)
+KEEP_FAILED: Final = dt.timedelta(days=30)
 LOOKUP_CHUNK: Final = 500
 
 # Preview outcomes of a row, and the outcomes of the import report.
@@ -86,7 +94,13 @@ def _job_for(actor: Any, job_id: int, *, lock: bool = False) -> ImportJob:
         raise ImportRefused(_("No such import."), status=404) from None
 
 
+def file_gone_message() -> str:
+    return _("The uploaded file was deleted after it stayed unimported for a while; upload it again.")
+
+
 def _read(job: ImportJob) -> parse.Table:
+    if not job.file.name:
+        raise parse.ImportFileError(file_gone_message())
     with job.file.open("rb") as handle:
         content = handle.read()
     return parse.read_table(content, job.original_name)
@@ -419,13 +433,18 @@ def progress_key(job_id: int) -> str:
 
 
 def progress_set(job_id: int, *, status: str, processed: int, total: int) -> None:
-    cache.set(progress_key(job_id), {"status": status, "processed": processed, "total": total}, PROGRESS_TTL)
+    """Record the progress, with when it was made (``at``, ISO): a run whose progress stands
+    still for :data:`STALE_AFTER` is taken for dead (:func:`job_stale`)."""
+    value = {"status": status, "processed": processed, "total": total, "at": timezone.now().isoformat()}
+    cache.set(progress_key(job_id), value, PROGRESS_TTL)
 
 
 def progress_get(job: ImportJob) -> dict[str, Any]:
     """The job's progress: the cache while it runs, the job's own counts once finished."""
     value = cache.get(progress_key(job.pk)) if job.status == ImportStatus.IMPORTING else None
-    if value is None:
+    if value is not None:
+        value = {key: value[key] for key in ("status", "processed", "total") if key in value}
+    if not value:
         total = job.total_rows
         processed = job.processed_rows if job.status != ImportStatus.DONE else total
         value = {"status": job.status, "processed": processed, "total": total}
@@ -454,6 +473,8 @@ def import_start(*, actor: Any, job_id: int) -> ImportJob:
     missing = [name for name in parse.REQUIRED_FIELDS if name not in job.mapping]
     if missing:
         raise ImportRefused(_("The mapping is incomplete."), status=409)
+    if not job.file.name:
+        raise ImportRefused(file_gone_message(), status=409)
     job.status = ImportStatus.IMPORTING
     job.started_at = timezone.now()
     job.finished_at = None
@@ -495,6 +516,10 @@ def import_run(*, job_id: int, actor: Any) -> ImportJob:
             cache.delete(claim)
 
 
+class _Superseded(Exception):
+    """The job is no longer the run that started (reset as stale meanwhile)."""
+
+
 def _run(job: ImportJob, actor: Any) -> ImportJob:
     from gridgov.hotline.services import order_receive
 
@@ -522,6 +547,8 @@ def _run(job: ImportJob, actor: Any) -> ImportJob:
                 progress_set(job.pk, status=ImportStatus.IMPORTING, processed=done, total=total)
             current = None
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+            if locked.status != ImportStatus.IMPORTING or locked.started_at != job.started_at:
+                raise _Superseded()
             locked.status = ImportStatus.DONE
             locked.total_rows = total
             locked.processed_rows = total
@@ -545,6 +572,11 @@ def _run(job: ImportJob, actor: Any) -> ImportJob:
                     **counts,
                 },
             )
+    except _Superseded:
+        # The run was reset as stale (or started again) while it ran: its rows roll back and
+        # the job is left as the reset made it.
+        logger.warning("import %s: the run was reset while it ran; its rows were rolled back", job.pk)
+        return ImportJob.objects.get(pk=job.pk)
     except Exception as error:  # whatever fails, the import rolls back as a whole
         if not isinstance(error, DatabaseError) and not hasattr(error, "message"):
             logger.exception("import %s failed", job.pk)
@@ -580,6 +612,8 @@ def _discard_file(job: ImportJob) -> None:
 @transaction.atomic
 def _fail(job: ImportJob, actor: Any, reason: str, rows: list[PreviewRow], failed_row: int | None = None) -> ImportJob:
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status != ImportStatus.IMPORTING or locked.started_at != job.started_at:
+        return locked  # reset as stale meanwhile: the reset's state stands
     locked.status = ImportStatus.FAILED
     locked.error = reason[:2000]
     locked.processed_rows = 0
@@ -606,3 +640,105 @@ def _fail(job: ImportJob, actor: Any, reason: str, rows: list[PreviewRow], faile
     )
     progress_set(job.pk, status=ImportStatus.FAILED, processed=0, total=len(rows))
     return locked
+
+
+# --- stale runs and old files ----------------------------------------------------------------------
+
+
+def last_progress_at(job: ImportJob) -> dt.datetime | None:
+    """When a running job last moved: its progress in the cache, else its start."""
+    value = cache.get(progress_key(job.pk)) or {}
+    moment = parse_datetime(str(value.get("at") or "")) if isinstance(value, dict) else None
+    if moment is None or (job.started_at is not None and moment < job.started_at):
+        return job.started_at
+    return moment
+
+
+def job_stale(job: ImportJob, *, now: dt.datetime | None = None) -> bool:
+    """Is the job stuck in ``importing`` (its worker died): no progress for :data:`STALE_AFTER`?"""
+    if job.status != ImportStatus.IMPORTING:
+        return False
+    moment = last_progress_at(job)
+    return moment is None or (now or timezone.now()) - moment > STALE_AFTER
+
+
+def may_reset(actor: Any, job: ImportJob) -> bool:
+    """Center operators of the job's town (or an area above it) may reset its stale run."""
+    paths = scope_for(actor).paths_for_roles(Role.CENTER_OPERATOR)
+    return any(job.town.path.startswith(path) for path in paths)
+
+
+@transaction.atomic
+def import_reset(*, actor: Any, job_id: int) -> ImportJob:
+    """Put a job stuck in ``importing`` back to ``previewed``, so that it can be started again.
+
+    Only a run without progress for :data:`STALE_AFTER` (409 otherwise): a live run is never
+    taken from its worker. Should the old worker still finish, its transaction sees the reset and
+    rolls back (see :func:`_run`). Audit ``hotline.import_reset``."""
+    job = _job_for(actor, job_id, lock=True)
+    if not may_reset(actor, job):
+        raise ImportRefused(_("Only a center operator of the town can reset an import."), status=403)
+    if job.status != ImportStatus.IMPORTING:
+        raise ImportRefused(_("Only a running import can be reset."), status=409)
+    stalled_since = last_progress_at(job)
+    if not job_stale(job):
+        raise ImportRefused(_("This import is still making progress; wait for it."), status=409)
+    progress = cache.get(progress_key(job.pk)) or {}
+    job.status = ImportStatus.PREVIEWED
+    job.processed_rows = 0
+    job.finished_at = None
+    job.error = ""
+    job.save(update_fields=["status", "processed_rows", "finished_at", "error"])
+    record(
+        action="hotline.import_reset",
+        actor=actor,
+        obj=job,
+        data={
+            "stalled_since": stalled_since.isoformat() if stalled_since else None,
+            "processed": int(progress.get("processed", 0)) if isinstance(progress, dict) else 0,
+            "total": job.total_rows,
+        },
+    )
+    key = progress_key(job.pk)
+    transaction.on_commit(lambda: cache.delete_many([key, f"{key}:running"]))
+    return job
+
+
+@transaction.atomic
+def purge_files(*, now: dt.datetime | None = None) -> int:
+    """Delete the stored files (they hold petitioners in clear) of the jobs never imported after
+    :data:`KEEP_UNIMPORTED` and of the failed ones after :data:`KEEP_FAILED`; the jobs and their
+    reports stay. The files go after the commit. Returns how many. Audit
+    ``hotline.import_files_purged`` (the job ids, no names)."""
+    now = now or timezone.now()
+    unimported = Q(status__in=[ImportStatus.UPLOADED, ImportStatus.PREVIEWED], created_at__lt=now - KEEP_UNIMPORTED)
+    failed = Q(status=ImportStatus.FAILED) & (
+        Q(finished_at__lt=now - KEEP_FAILED) | Q(finished_at__isnull=True, created_at__lt=now - KEEP_FAILED)
+    )
+    jobs = list(
+        ImportJob.objects.select_for_update()
+        .exclude(file="")
+        .filter(unimported | failed)
+        .order_by("id")
+        .only("id", "file", "status")
+    )
+    if not jobs:
+        return 0
+    names = [job.file.name for job in jobs]
+    storage = jobs[0].file.storage
+    ImportJob.objects.filter(pk__in=[job.pk for job in jobs]).update(file="")
+    record(
+        action="hotline.import_files_purged",
+        actor=None,
+        data={"jobs": [job.pk for job in jobs], "count": len(jobs)},
+    )
+
+    def delete_files() -> None:
+        for name in names:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.warning("import file %s could not be deleted", name, exc_info=True)
+
+    transaction.on_commit(delete_files)
+    return len(jobs)

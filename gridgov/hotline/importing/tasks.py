@@ -14,3 +14,11 @@ def run_import(job_id: int, actor_id: int) -> str:
 
     actor = get_user_model().objects.get(pk=actor_id)
     return str(import_run(job_id=job_id, actor=actor).status)
+
+
+@shared_task(ignore_result=True)
+def purge_files() -> int:
+    """Daily: delete the stored files of imports never brought in (see :func:`.services.purge_files`)."""
+    from .services import purge_files as purge
+
+    return purge()

@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/preview/", views.import_preview, name="import-preview"),
     path("<int:pk>/start/", views.import_start, name="import-start"),
     path("<int:pk>/progress/", views.import_progress, name="import-progress"),
+    path("<int:pk>/reset/", views.import_reset, name="import-reset"),
     path("<int:pk>/report.xlsx", views.import_report, name="import-report"),
 ]

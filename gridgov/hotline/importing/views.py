@@ -96,6 +96,8 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         return job
     if job.status not in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.FAILED):
         return redirect("hotline:import-detail", pk=job.pk)
+    if not job.file.name:
+        return _error(request, services.file_gone_message(), 410)
     columns = services.job_columns(job)
     header_form = HeaderForm(initial={"header_row": job.header_row}, candidates=columns.candidates)
     initial = {name: job.mapping.get(name, "") for name in parse.FIELD_NAMES}
@@ -150,6 +152,8 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         if job.status == ImportStatus.UPLOADED:
             return redirect("hotline:import-mapping", pk=job.pk)
         return redirect("hotline:import-detail", pk=job.pk)
+    if not job.file.name:
+        return _error(request, services.file_gone_message(), 410)
     try:
         preview = services.build_preview(job)
     except parse.ImportFileError as error:
@@ -190,6 +194,21 @@ def import_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("hotline:import-detail", pk=job.pk)
 
 
+@require_POST
+@login_required
+def import_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """A center operator puts a run that stopped making progress back to the preview."""
+    job = _job(request, pk)
+    if isinstance(job, HttpResponse):
+        return job
+    try:
+        services.import_reset(actor=request.user, job_id=job.pk)
+    except services.ImportRefused as error:
+        return _refused(request, error)
+    messages.info(request, _("The stalled import was reset; check the preview and start it again."))
+    return redirect("hotline:import-preview", pk=job.pk)
+
+
 @require_GET
 @login_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -200,7 +219,15 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("hotline:import-mapping", pk=job.pk)
     if job.status == ImportStatus.PREVIEWED:
         return redirect("hotline:import-preview", pk=job.pk)
-    context: dict[str, Any] = {"job": job, "progress": services.progress_get(job)}
+    stale = services.job_stale(job)
+    context: dict[str, Any] = {
+        "job": job,
+        "progress": services.progress_get(job),
+        "stale": stale,
+        "may_reset": stale and services.may_reset(request.user, job),
+        "stale_minutes": int(services.STALE_AFTER.total_seconds() // 60),
+        "file_gone": not job.file.name,
+    }
     if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
         context["rows"] = report_rows(job)
     return render(request, "hotline/import/detail.html", context)
