@@ -577,6 +577,7 @@ class OrderGenerator:
         self.order_ids: list[int] = []
         self._case_generator: Any = None
         self._department_names: dict[str, str] = {}
+        self._department_codes: dict[int, str] = {}
         usable = [topic for topic in TOPICS if all(code in cast.handlers for code in topic.departments[:1])]
         if not usable:
             raise ValueError("no department of the demo topics has a handler")
@@ -680,8 +681,7 @@ class OrderGenerator:
         order = services.order_receive(actor=actor, data=data, channel=channel, at=arrived_at).order
         self.stats.created += 1
         self.order_ids.append(order.pk)
-        self._play(order, topic, scenario, arrived_at)
-        status = HotlineOrder.objects.filter(pk=order.pk).values_list("status", flat=True).get()
+        status = self._play(order, topic, scenario, arrived_at).status
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         return order
 
@@ -708,27 +708,31 @@ class OrderGenerator:
             del types[index], weights[index]
         return self.rng.choices(types, weights=weights)[0]
 
-    def _play(self, order: HotlineOrder, topic: Topic | None, scenario: Scenario, arrived_at: dt.datetime) -> None:
+    def _play(
+        self, order: HotlineOrder, topic: Topic | None, scenario: Scenario, arrived_at: dt.datetime
+    ) -> HotlineOrder:
+        """Play the scenario's steps; returns the order as the last service call left it."""
         last = arrived_at
         for step in scenario.steps:
             when = self._when(order, step, last)
             if when is None:
-                return
+                return order
             if when >= self.now:
                 if not scenario.open:
-                    return  # the story has not got that far yet: the order stays open
+                    return order  # the story has not got that far yet: the order stays open
                 when = self._between(last)
                 if when <= last:
-                    return
+                    return order
             try:
                 result = self._act(order, topic, step, when)  # each service call is atomic
             except services.OrderError as error:
                 # A step the services refuse (a window passed, a guard): the story ends here.
                 self.stats.refused.append(f"{order.upstream_number} {step}: {error.code}")
-                return
+                return order
             if result is None:
-                return
+                return order
             order, last = result
+        return order
 
     # -- timing ----------------------------------------------------------------------------
 
@@ -799,7 +803,11 @@ class OrderGenerator:
     # -- acting ------------------------------------------------------------------------------
 
     def _lead(self, order: HotlineOrder) -> list[Any]:
-        code = order.lead_department.code if order.lead_department is not None else ""
+        if not self._department_codes:
+            from gridgov.people.models import Department
+
+            self._department_codes = dict(Department.objects.values_list("pk", "code"))
+        code = self._department_codes.get(order.lead_department_id or 0, "")
         return self.cast.handlers.get(code) or self.cast.center
 
     def _act(
@@ -1017,7 +1025,10 @@ def generate_demo_orders(*, count: int, seed: int = DEMO_HOTLINE_SEED, now: dt.d
         stats = generator.run(count)
         # Its messages upstream were delivered long ago: record them, do not send them again.
         history_settle(order_ids=generator.order_ids, sent_at=generator.sent_at, now=generator.now)
-        for user in get_user_model().objects.filter(is_active=True, role_assignments__isnull=False).distinct():
+        readers = get_user_model().objects.filter(
+            is_active=True, role_assignments__isnull=False, notifications__read_at__isnull=True
+        )
+        for user in readers.distinct():
             mark_read(actor=user)
     if stats.refused:
         logger.warning("Demo hotline steps refused by the services: %s", "; ".join(stats.refused[:20]))

@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -182,16 +182,23 @@ def _event(
 
 
 def _open_stage(order: HotlineOrder) -> OrderStage | None:
-    return OrderStage.objects.filter(order=order, ended_at__isnull=True).first()
+    # At most one stage is open (constraint ``hotline_one_open_stage``): no ordering needed.
+    found = list(OrderStage.objects.filter(order=order, ended_at__isnull=True).order_by()[:1])
+    return found[0] if found else None
 
 
 def _end_stage(order: HotlineOrder, at: dt.datetime) -> None:
-    stage = _open_stage(order)
-    if stage is None:
-        return
-    stage.ended_at = at
-    stage.on_time = None if stage.deadline is None else at <= stage.deadline
-    stage.save(update_fields=["ended_at", "on_time"])
+    """End the open step (if any) and freeze ``on_time``: one UPDATE, no read (at most one
+    stage is open, constraint ``hotline_one_open_stage``)."""
+    OrderStage.objects.filter(order=order, ended_at__isnull=True).update(
+        ended_at=at,
+        on_time=Case(
+            When(deadline__isnull=True, then=Value(None)),
+            When(deadline__gte=at, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(null=True),
+        ),
+    )
 
 
 def _clear_step(order: HotlineOrder) -> None:
@@ -215,7 +222,7 @@ def _enter_step(order: HotlineOrder, at: dt.datetime) -> None:
         deadline=timing.deadline,
         limit_amount=timing.amount,
         limit_unit=timing.unit,
-        department=order.lead_department if wanted == OrderStep.DRAFT else None,
+        department_id=order.lead_department_id if wanted == OrderStep.DRAFT else None,
     )
     order.step = wanted
     order.step_started_at = at
@@ -255,6 +262,8 @@ def _next_alert(stage: OrderStage) -> dt.datetime | None:
     return None
 
 
+# The encrypted petitioner columns (decrypted on every load).
+PETITIONER_SECRETS: Final = ("petitioner_name", "petitioner_phone", "petitioner_address")
 STEP_FIELDS: Final = ("step", "step_started_at", "step_warn_at", "step_deadline", "next_alert_at")
 
 
@@ -284,22 +293,38 @@ def _iso(moment: dt.datetime | None) -> str | None:
 # --- recipients and notifications -------------------------------------------------------
 
 
+def _party_q(order: HotlineOrder, party: Party) -> Q | None:
+    """The role assignments standing in ``party`` for the order (``None``: nobody)."""
+    if party == Party.CENTER:
+        return Q(role=Role.CENTER_OPERATOR, area_id__in=sorted(ancestor_ids(order)))
+    if party == Party.LEADER:
+        return Q(role=Role.TOWN_LEADER, area_id__in=sorted(ancestor_ids(order)))
+    if party == Party.LEAD_DEPARTMENT:
+        if order.lead_department_id is None:
+            return None
+        return Q(role=Role.DEPARTMENT_HANDLER, department_id=order.lead_department_id)
+    through = HotlineOrder.cooperating_departments.through
+    cooperating = through.objects.filter(hotlineorder_id=order.pk).values("department_id")
+    return Q(role=Role.DEPARTMENT_HANDLER, department_id__in=cooperating)
+
+
+def recipients(order: HotlineOrder, parties: Iterable[Party]) -> list[int]:
+    """Ids of the active users standing in any of ``parties`` for the order, sorted (one
+    query, none when no party can have anyone)."""
+    query: Q | None = None
+    for party in dict.fromkeys(parties):
+        wanted = _party_q(order, party)
+        if wanted is not None:
+            query = wanted if query is None else query | wanted
+    if query is None:
+        return []
+    assignments = RoleAssignment.objects.filter(query, user__is_active=True).order_by()
+    return sorted(set(assignments.values_list("user_id", flat=True)))
+
+
 def recipient_ids(order: HotlineOrder, party: Party) -> list[int]:
     """Ids of the active users standing in ``party`` for the order (one query)."""
-    assignments = RoleAssignment.objects.filter(user__is_active=True)
-    ids = ancestor_ids(order)
-    if party == Party.CENTER:
-        assignments = assignments.filter(role=Role.CENTER_OPERATOR, area_id__in=ids)
-    elif party == Party.LEADER:
-        assignments = assignments.filter(role=Role.TOWN_LEADER, area_id__in=ids)
-    elif party == Party.LEAD_DEPARTMENT:
-        if order.lead_department_id is None:
-            return []
-        assignments = assignments.filter(role=Role.DEPARTMENT_HANDLER, department_id=order.lead_department_id)
-    else:
-        departments = list(order.cooperating_departments.values_list("pk", flat=True))
-        assignments = assignments.filter(role=Role.DEPARTMENT_HANDLER, department_id__in=departments)
-    return sorted(set(assignments.order_by().values_list("user_id", flat=True)))
+    return recipients(order, [party])
 
 
 def responsible(order: HotlineOrder) -> list[Party]:
@@ -335,14 +360,16 @@ def _notify(
     actor: Any,
     exclude: Iterable[int] = (),
 ) -> None:
-    user_ids = {user_id for party in parties for user_id in recipient_ids(order, party)}
-    user_ids.difference_update(exclude)
+    # ``recipients`` keeps active users only, so the notification outbox is written directly
+    # (``notify_queue``, in this transaction) without ``notify``'s second look at the users.
+    skip = {*exclude, getattr(_user(actor), "pk", None)}
+    user_ids = [user_id for user_id in recipients(order, parties) if user_id not in skip]
     if not user_ids:
         return
-    from gridgov.notify.services import notify
+    from gridgov.notify.services import notify_queue
 
-    notify(
-        recipients=[User(pk=user_id) for user_id in sorted(user_ids)],
+    notify_queue(
+        users=[User(pk=user_id) for user_id in user_ids],
         kind=kind,
         title=title,
         body=notice_body(order),
@@ -385,7 +412,8 @@ def resolve_town(actor: Any, town_code: str) -> Area:
 
     Raises :class:`OrderInvalid` (``town_code``) when the code is unknown or the actor's
     scope holds no town or several, :class:`OrderForbidden` when the town is not the actor's."""
-    towns = Area.objects.current().filter(level=AreaLevel.TOWN)
+    # The boundary (GeoJSON, the largest column) is not needed to place an order.
+    towns = Area.objects.current().filter(level=AreaLevel.TOWN).defer("boundary")
     if town_code:
         town = towns.filter(code=town_code).first()
         if town is None:
@@ -407,6 +435,8 @@ def _checked_attachments(items: Sequence[AttachmentData]) -> list[tuple[Attachme
 
 def _store_attachments(order: HotlineOrder, checked: Sequence[tuple[AttachmentData, str]]) -> int:
     """Store attachments not stored yet (the same file twice is kept once); how many were new."""
+    if not checked:
+        return 0
     known = set(OrderAttachment.objects.filter(order=order).values_list("sha256", flat=True))
     stored = 0
     for item, sha in checked:
@@ -615,15 +645,20 @@ def _apply_copy(
 
 
 def _lock_visible(order_id: int, actor: Any) -> HotlineOrder:
-    order = (
+    """The order, locked, if the actor may see it (else :class:`OrderNotFound`).
+
+    Only the order's own row is read: its town, case and lead department load on first use
+    (most actions need none of them), and the encrypted petitioner fields, which no action
+    reads, load only if asked for."""
+    found = list(
         HotlineOrder.objects.select_for_update(of=("self",))
-        .select_related("case", "lead_department", "town")
+        .defer(*PETITIONER_SECRETS)
         .filter(visible_q(actor), pk=order_id)
-        .first()
+        .order_by()[:1]
     )
-    if order is None:
+    if not found:
         raise OrderNotFound(_("No such work order."))
-    return order
+    return found[0]
 
 
 def allowed_actions(order: HotlineOrder, user: Any, now: dt.datetime | None = None) -> list[str]:
