@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -15,10 +13,10 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
+from gridgov.core import cursors
 
 from .access import visible_q
 from .deadlines import light_expression, light_q
@@ -181,19 +179,13 @@ def apply_filters(
 
 
 def encode_cursor(case: Case) -> str:
-    raw = f"{case.reported_at.isoformat()}|{case.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(case.reported_at, case.pk)
 
 
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, _sep, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition("|")
-        moment = parse_datetime(stamp)
-        if moment is None:
-            raise ValueError(stamp)
-        return moment, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return cursors.decode(cursor)
+    except ValueError:
         raise ValidationError({"cursor": [_("The cursor is not valid.")]}) from None
 
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
 from gridgov.cases.models import Light
+from gridgov.core import cursors
 from gridgov.people.models import Role
 
 from .access import PROTECTED_TYPES, REVEAL_ROLES, can_reveal, visible_q
@@ -299,19 +297,13 @@ def apply_filters(
 
 
 def encode_cursor(order: HotlineOrder) -> str:
-    raw = f"{order.arrived_at.isoformat()}|{order.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(order.arrived_at, order.pk)
 
 
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, _sep, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition("|")
-        moment = parse_datetime(stamp)
-        if moment is None:
-            raise ValueError(stamp)
-        return moment, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return cursors.decode(cursor)
+    except ValueError:
         raise OrderInvalid(_("The cursor is not valid."), details={"cursor": [_("The cursor is not valid.")]}) from None
 
 

@@ -4,8 +4,6 @@ administrators (and supervisors without an area) every patrol."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
@@ -13,11 +11,11 @@ from typing import Any, Final
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area
+from gridgov.core import cursors
 from gridgov.people.models import Role
 
 from .models import Patrol, PatrolFinding
@@ -90,19 +88,13 @@ def apply_filters(user: Any, query: QuerySet[Patrol], filters: PatrolFilters) ->
 
 
 def encode_cursor(patrol: Patrol) -> str:
-    raw = f"{patrol.started_at.isoformat()}|{patrol.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(patrol.started_at, patrol.pk)
 
 
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        stamp, _sep, pk = base64.urlsafe_b64decode(padded.encode()).decode().partition("|")
-        moment = parse_datetime(stamp)
-        if moment is None:
-            raise ValueError(stamp)
-        return moment, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return cursors.decode(cursor)
+    except ValueError:
         raise ValidationError({"cursor": [_("The cursor is not valid.")]}) from None
 
 
