@@ -57,7 +57,7 @@ run: demo
 	@echo "Demo accounts: admin center01 leader01 dept01 dept02 gridlead01 grid01 grid02 super01 upstream01"
 	@echo "Demo password: $$(cat $(DEMO_PASSWORD_FILE))"
 	@echo ""
-	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=1 PORT=$(PORT) $(BIN)/honcho -f Procfile start
+	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=1 GRIDGOV_PORT=$(PORT) $(BIN)/honcho -f Procfile start
 
 # --- checks ----------------------------------------------------------------------------
 
