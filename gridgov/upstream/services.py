@@ -118,7 +118,14 @@ def schedule(message_ids: list[int]) -> None:
     and ``deliver_due`` picks them up."""
     from .tasks import deliver as deliver_task
 
+    # Only what is still waiting: history loaded in the same transaction (the demo) was recorded
+    # as delivered before the commit and must not fill the queue.
+    waiting = set(
+        UpstreamMessage.objects.filter(pk__in=message_ids, state=MessageState.PENDING).values_list("pk", flat=True)
+    )
     for message_id in message_ids:
+        if message_id not in waiting:
+            continue
         try:
             deliver_task.delay(message_id)
         except Exception:

@@ -58,6 +58,23 @@ def test_a_queued_message_waits_for_the_commit_and_is_then_delivered(
     assert received.payload["text"].startswith("经核实")
 
 
+def test_history_settled_before_the_commit_is_not_handed_to_the_worker(
+    order, people, simulator, django_capture_on_commit_callbacks, monkeypatch
+):
+    handed: list[int] = []
+    monkeypatch.setattr(tasks.deliver, "delay", handed.append)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        message = queue(order, people["center01"])
+        settled = services.history_settle(order_ids=[order.pk], sent_at=[], now=message.created_at)
+    assert settled == 1
+    for callback in callbacks:
+        callback()
+    assert handed == []  # delivered long ago: not queued for the worker (a demo load made hundreds)
+    assert simulator.messages() == []
+    message.refresh_from_db()
+    assert message.state == MessageState.DELIVERED and message.attempts == 1
+
+
 def test_the_payload_never_carries_the_petitioner(order, people):
     message = queue(order, kind="acknowledge", at="2026-11-28T10:00:00+08:00", petitioner_phone="13812345678")
     assert message.payload == {"at": "2026-11-28T10:00:00+08:00"}
