@@ -122,3 +122,11 @@ def outside_share(child: BaseGeometry, parent: BaseGeometry) -> float:
     if child.area <= 0:
         return 0.0
     return float(shapely.difference(child, parent).area / child.area)
+
+
+def metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle (haversine) distance in metres between two WGS84 points."""
+    rlat1, rlat2 = math.radians(lat1), math.radians(lat2)
+    dlat, dlng = rlat2 - rlat1, math.radians(lng2 - lng1)
+    a = math.sin(dlat / 2) ** 2 + math.cos(rlat1) * math.cos(rlat2) * math.sin(dlng / 2) ** 2
+    return 6_371_000 * 2 * math.asin(min(1.0, math.sqrt(a)))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
+from gridgov.areas.geometry import metres
 from gridgov.core import cursors
 
 from .access import visible_q
@@ -257,14 +258,6 @@ def queue_counts(user: Any, queues: list[str], now: dt.datetime | None = None) -
 
 
 # --- duplicates -------------------------------------------------------------------------
-
-
-def metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres."""
-    rlat1, rlat2 = math.radians(lat1), math.radians(lat2)
-    dlat, dlng = rlat2 - rlat1, math.radians(lng2 - lng1)
-    a = math.sin(dlat / 2) ** 2 + math.cos(rlat1) * math.cos(rlat2) * math.sin(dlng / 2) ** 2
-    return 6_371_000 * 2 * math.asin(math.sqrt(a))
 
 
 def possible_duplicates(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.access.scope import scope_for
+from gridgov.areas.geometry import metres
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.people.models import Department, Role
 from gridgov.web.context_processors import display_name
@@ -428,7 +429,7 @@ def _placed(case: Case, photos: list[CaseAttachment]) -> list[CaseAttachment]:
     for photo in photos:
         distance = None
         if None not in (photo.exif_lat, photo.exif_lng, case.lat, case.lng):
-            distance = round(selectors.metres(photo.exif_lat, photo.exif_lng, case.lat, case.lng))  # type: ignore[arg-type]
+            distance = round(metres(photo.exif_lat, photo.exif_lng, case.lat, case.lng))  # type: ignore[arg-type]
         photo.taken_metres = distance  # type: ignore[attr-defined]
         photo.taken_far = distance is not None and distance > FAR_PHOTO_METRES  # type: ignore[attr-defined]
     return photos

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
+from gridgov.areas.geometry import metres
 from gridgov.areas.locate import locate
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.people.models import Role
@@ -50,14 +51,6 @@ class TrackPoint:
     lat: float
     lng: float
     accuracy: float | None = None
-
-
-def metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle (haversine) distance in metres."""
-    rlat1, rlat2 = math.radians(lat1), math.radians(lat2)
-    dlat, dlng = rlat2 - rlat1, math.radians(lng2 - lng1)
-    a = math.sin(dlat / 2) ** 2 + math.cos(rlat1) * math.cos(rlat2) * math.sin(dlng / 2) ** 2
-    return 6_371_000 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def track_distance(points: Sequence[TrackPoint]) -> int:
