@@ -6,6 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.workcalendar.units import TimeUnit
+
+__all__ = ["TimeUnit"]  # re-exported: time limits are declared in this app
+
 
 class Urgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
@@ -20,15 +24,6 @@ class Stage(models.TextChoices):
     ACKNOWLEDGE = "acknowledge", _("Acknowledge")
     HANDLE = "handle", _("Handle")
     VERIFY = "verify", _("Verify")
-
-
-class TimeUnit(models.TextChoices):
-    WORKING_MINUTES = "working_minutes", _("working minutes")
-    WORKING_HOURS = "working_hours", _("working hours")
-    WORKING_DAYS = "working_days", _("working days")
-    CALENDAR_MINUTES = "calendar_minutes", _("minutes (calendar)")
-    CALENDAR_HOURS = "calendar_hours", _("hours (calendar)")
-    CALENDAR_DAYS = "calendar_days", _("days (calendar)")
 
 
 class CategoryQuerySet(models.QuerySet["Category"]):

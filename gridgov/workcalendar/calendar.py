@@ -28,9 +28,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gridgov.categories.models import TimeUnit
-
 from .models import CalendarDay, CalendarYear, DaySource, WorkingPeriod
+from .units import TimeUnit
 
 VERSION_CACHE_KEY = "workcalendar:version"
 VERSION_CHECK_SECONDS = 2.0

@@ -1,0 +1,75 @@
+"""The one error hierarchy of the services.
+
+A service refuses a request by raising one of these; the API's exception handler
+(``gridgov.api.errors``) and the form helper (``gridgov.core.forms.apply_error``) are the only
+places that turn them into responses, so every app answers alike:
+
+- :class:`NotFound` (404): the object does not exist *or the actor may not see it*; both read
+  the same, so a probe learns nothing.
+- :class:`Forbidden` (403): the actor sees the object but the move is not theirs.
+- :class:`Conflict` (409): the object is not in a state that allows the move; ``code`` says
+  which rule refused it (``invalid_transition``, ``version_conflict``, a guard's code…).
+- :class:`Invalid` (422): bad input; ``details`` maps each field to its messages.
+
+``message`` is shown to people (translated when raised); ``code`` is stable and meant for
+programs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+
+
+class DomainError(Exception):
+    """A refused request: ``status`` is the HTTP status, ``code`` a stable code."""
+
+    status: ClassVar[int] = 400
+    default_code: ClassVar[str] = "error"
+
+    def __init__(self, message: Any, *, code: str | None = None, details: Mapping[str, Sequence[str]] | None = None):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.code = code or self.default_code
+        self.details: dict[str, list[str]] | None = (
+            None if details is None else {field: [str(m) for m in msgs] for field, msgs in details.items()}
+        )
+
+
+class NotFound(DomainError):
+    status = 404
+    default_code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    default_code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    default_code = "conflict"
+
+
+class Invalid(DomainError):
+    """Bad input; ``details`` maps each field (``__all__`` for the whole request) to messages."""
+
+    status = 422
+    default_code = "invalid"
+
+    @classmethod
+    def field(cls, field: str, message: Any) -> Invalid:
+        return cls(message, details={field: [str(message)]})
+
+    @classmethod
+    def from_validation_error(cls, error: ValidationError) -> Invalid:
+        if hasattr(error, "error_dict"):
+            details = {
+                name: [str(m) for m in ValidationError(msgs).messages] for name, msgs in error.error_dict.items()
+            }
+        else:
+            details = {"__all__": [str(m) for m in error.messages]}
+        first = next((m for msgs in details.values() for m in msgs), "")
+        return cls(first, details=details)
