@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from gridgov.api.api import api
-from gridgov.core.views import admin_status
+from gridgov.web.status import admin_status
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

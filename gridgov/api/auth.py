@@ -19,7 +19,10 @@ from ninja.utils import check_csrf
 
 from gridgov.api.errors import ApiError
 from gridgov.people.models import ApiToken
+from gridgov.people.selectors import bearer_token
 from gridgov.people.services import token_lookup
+
+__all__ = ["DEFAULT_AUTH", "bearer_token"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -57,9 +60,3 @@ class SessionAuth(APIKeyCookie):
 bearer_auth = BearerAuth()
 session_auth = SessionAuth()
 DEFAULT_AUTH = [bearer_auth, session_auth]
-
-
-def bearer_token(request: HttpRequest) -> ApiToken | None:
-    """The token a request authenticated with, if it used one."""
-    auth = getattr(request, "auth", None)
-    return auth if isinstance(auth, ApiToken) else None

@@ -30,7 +30,7 @@ from gridgov.access.scope import scope_for
 from gridgov.api.errors import ApiError
 from gridgov.categories.models import Urgency
 from gridgov.people.models import Role
-from gridgov.web.context_processors import display_name
+from gridgov.people.selectors import display_name
 
 from . import deadlines, selectors, services
 from .access import can_reveal, mask_name, mask_phone

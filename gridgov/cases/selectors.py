@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.core import cursors
+from gridgov.people.models import Role
 
 from .access import visible_q
 from .deadlines import light_expression, light_q
-from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, Light, Status
+from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, IdempotencyKey, Light, Status
 
 PAGE_SIZE: Final = 50
 PAGE_MAX: Final = 200
@@ -289,3 +290,27 @@ def possible_duplicates(
             found.append((case, round(distance)))
     found.sort(key=lambda pair: pair[1])
     return found[:limit]
+
+
+def worker_grid_ids(user: Any) -> list[int]:
+    """The grids the user works as a grid worker."""
+    return sorted(
+        {area_id for role, area_id, _d in scope_for(user).assignments if role == Role.GRID_WORKER and area_id}
+    )
+
+
+def verify_queue(user: Any) -> QuerySet[Case]:
+    """Cases of the worker's grids whose result waits for the worker's on-site check."""
+    return cases_visible(user).filter(
+        status=Status.AWAITING_VERIFICATION, grid_id__in=worker_grid_ids(user), category__verification_required=True
+    )
+
+
+def reported_case_ids(user_id: int, client_keys: list[str]) -> dict[str, int]:
+    """The cases a user reported with these client keys (the phone's ``Idempotency-Key`` of a
+    report), by key; keys not on the server yet are missing."""
+    if not client_keys:
+        return {}
+    return dict(
+        IdempotencyKey.objects.filter(user_id=user_id, key__in=client_keys, action="").values_list("key", "case_id")
+    )

@@ -26,7 +26,7 @@ from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.people.models import Department, Role
-from gridgov.web.context_processors import display_name
+from gridgov.people.selectors import display_name
 
 from . import selectors, services
 from .access import can_reveal, mask_name, mask_phone, parties_of

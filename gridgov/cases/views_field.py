@@ -413,22 +413,9 @@ def mine(request: HttpRequest) -> HttpResponse:
 VERIFY_ACTIONS = (Action.VERIFY_PASS, Action.VERIFY_FAIL)
 
 
-def worker_grid_ids(user: Any) -> list[int]:
-    return sorted(
-        {area_id for role, area_id, _d in scope_for(user).assignments if role == Role.GRID_WORKER and area_id}
-    )
-
-
-def verify_queue(user: Any) -> QuerySet[Case]:
-    """Cases of the worker's grids whose result waits for the worker's on-site check."""
-    return selectors.cases_visible(user).filter(
-        status=Status.AWAITING_VERIFICATION, grid_id__in=worker_grid_ids(user), category__verification_required=True
-    )
-
-
 def _verify_context(request: HttpRequest, failed: InboxActForm | None) -> dict[str, Any]:
     cases = list(
-        _annotated(verify_queue(request.user))
+        _annotated(selectors.verify_queue(request.user))
         .prefetch_related(
             Prefetch(
                 "events",
@@ -464,7 +451,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 def grid_worker_panel(user: Any) -> dict[str, Any]:
     counts = selectors.queue_counts(user, [selectors.Queue.MINE])
     return {
-        "to_verify": verify_queue(user).count(),
+        "to_verify": selectors.verify_queue(user).count(),
         "mine_open": selectors.cases_visible(user).filter(reporter=user, status__in=OPEN_STATUSES).count(),
         "mine_all": counts[selectors.Queue.MINE],
     }

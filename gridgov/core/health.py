@@ -108,3 +108,22 @@ def check() -> Health:
     database = check_database()
     components = check_components() if database.ok else tuple(ComponentHealth(c, False, None, None) for c in COMPONENTS)
     return Health(database=database, components=components)
+
+
+def masked_url(url: str) -> str:
+    """A broker or database URL without its password."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else f"{scheme}://{user}@{host}"
+
+
+def sqlite_journal_mode() -> str | None:
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        row = cursor.fetchone()
+    return str(row[0]) if row else None

@@ -23,7 +23,7 @@ from ninja import Query, Router, Status
 from gridgov.api.errors import ApiError
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.people.models import Department
-from gridgov.web.context_processors import display_name
+from gridgov.people.selectors import display_name
 
 from . import deadlines, selectors, services
 from .access import can_reveal

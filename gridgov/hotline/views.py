@@ -29,7 +29,7 @@ from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases.forms import department_choices
 from gridgov.cases.models import Light
 from gridgov.people.models import Department, Role
-from gridgov.web.context_processors import display_name
+from gridgov.people.selectors import display_name
 
 from . import selectors, services
 from .access import PROTECTED_TYPES, can_reveal, parties_of

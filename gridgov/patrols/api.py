@@ -26,7 +26,7 @@ from gridgov.cases.models import Status as CaseStatus
 from gridgov.cases.schemas import CodeName, PersonOut
 from gridgov.notify import selectors as notify_selectors
 from gridgov.people.models import Role
-from gridgov.web.context_processors import display_name
+from gridgov.people.selectors import display_name
 
 from . import selectors, services
 from .models import Patrol
@@ -221,8 +221,6 @@ def _rework(user: Any, visible: QuerySet[Case]) -> QuerySet[Case]:
 
 @work_router.get("", response=WorkOut, summary="The caller's work today, for the phone's home screen")
 def work_summary(request: HttpRequest) -> WorkOut:
-    from gridgov.cases.views_field import verify_queue
-
     user = request.user
     now = timezone.now()
     visible = case_selectors.cases_visible(user)
@@ -232,7 +230,7 @@ def work_summary(request: HttpRequest) -> WorkOut:
     )
     deadline_first = (F("stage_deadline").asc(nulls_last=True), "id")
     return WorkOut(
-        to_verify=_work_list(verify_queue(user), now, *deadline_first),
+        to_verify=_work_list(case_selectors.verify_queue(user), now, *deadline_first),
         returned=_work_list(returned, now, "-updated_at", "-id"),
         rework=_work_list(_rework(user, visible), now, *deadline_first),
         unread_notifications=notify_selectors.unread_count(user),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area
+from gridgov.cases.selectors import cases_visible, reported_case_ids
 from gridgov.core import cursors
 from gridgov.people.models import Role
 
@@ -129,18 +130,9 @@ def latest_of(user: Any, limit: int = 5) -> list[Patrol]:
 def findings_of(user: Any, patrol: Patrol) -> list[tuple[PatrolFinding, Any]]:
     """Each finding of the patrol with its case when the user may see it (else None). A
     finding whose report reached the server after the patrol is found by its client id."""
-    from gridgov.cases.models import IdempotencyKey
-    from gridgov.cases.selectors import cases_visible
-
     findings = list(patrol.findings.all())
     late = [f.client_id for f in findings if f.case_id is None]
-    keyed: dict[str, int] = {}
-    if late:
-        keyed = dict(
-            IdempotencyKey.objects.filter(user_id=patrol.worker_id, key__in=late, action="").values_list(
-                "key", "case_id"
-            )
-        )
+    keyed = reported_case_ids(patrol.worker_id, late)
     ids = {f.case_id or keyed.get(f.client_id) for f in findings} - {None}
     cases = {c.pk: c for c in cases_visible(user).filter(pk__in=ids).select_related("category")}
     return [(f, cases.get(f.case_id or keyed.get(f.client_id) or 0)) for f in findings]

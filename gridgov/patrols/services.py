@@ -22,6 +22,7 @@ from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.locate import locate
 from gridgov.areas.models import Area, AreaLevel
+from gridgov.cases.selectors import reported_case_ids
 from gridgov.people.models import Role
 
 from .models import Patrol, PatrolFinding, PatrolStatus
@@ -179,7 +180,6 @@ def patrol_record(
     ``findings`` are the client ids (the ``Idempotency-Key``) of the cases the worker reported
     during the patrol; those not on the server yet are looked up again when the patrol is read.
     """
-    from gridgov.cases.models import IdempotencyKey
     from gridgov.core.audit import record
 
     now = now or timezone.now()
@@ -232,7 +232,7 @@ def patrol_record(
         if existing is not None:
             return existing, False
         raise
-    cases = dict(IdempotencyKey.objects.filter(user=actor, key__in=keys, action="").values_list("key", "case_id"))
+    cases = reported_case_ids(actor.pk, keys)
     PatrolFinding.objects.bulk_create(
         [PatrolFinding(patrol=patrol, client_id=key, case_id=cases.get(key)) for key in keys]
     )

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 
-from gridgov.api.auth import bearer_token
 from gridgov.api.errors import ApiError
 from gridgov.people import selectors, services
 from gridgov.people.models import Department, Role
@@ -92,7 +91,7 @@ def token_create(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut
 
 @router.delete("/auth/token", response={204: None}, summary="Revoke the token used for this request")
 def token_delete(request: HttpRequest) -> HttpResponse:
-    token = bearer_token(request)
+    token = selectors.bearer_token(request)
     if token is None:
         raise ApiError(400, "no_token", _("This request did not use a bearer token."))
     services.token_revoke(actor=request.user, token=token)

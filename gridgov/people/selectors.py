@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from gridgov.access.scope import scope_for, visible_departments
 from gridgov.areas.models import Area
-from gridgov.people.models import Department
+from gridgov.people.models import ApiToken, Department
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -59,3 +61,18 @@ def scope_root_areas(viewer: Any) -> QuerySet[Area]:
 def user_departments(user: Any) -> QuerySet[Department]:
     """The departments a user works for (through department roles)."""
     return Department.objects.filter(role_assignments__user=user).distinct().order_by("sort_order", "code")
+
+
+def display_name(user: Any) -> str:
+    """The staff profile's full name, else Django's full name, else the username."""
+    try:
+        full_name = user.profile.full_name
+    except ObjectDoesNotExist:  # a user without a staff profile
+        full_name = ""
+    return str(full_name or user.get_full_name() or user.get_username())
+
+
+def bearer_token(request: HttpRequest) -> ApiToken | None:
+    """The token a request authenticated with, if it used one."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, ApiToken) else None

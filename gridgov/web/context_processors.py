@@ -5,23 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from gridgov.access.scope import scope_for
 from gridgov.people.models import Role
+from gridgov.people.selectors import display_name
 
 from .nav import NAV, entries_for
-
-
-def display_name(user: Any) -> str:
-    """The staff profile's full name, else Django's full name, else the username."""
-    try:
-        full_name = user.profile.full_name
-    except ObjectDoesNotExist:  # a user without a staff profile
-        full_name = ""
-    return str(full_name or user.get_full_name() or user.get_username())
 
 
 def role_labels(user: Any) -> list[str]:

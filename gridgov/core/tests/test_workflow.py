@@ -29,7 +29,7 @@ class Leave:
     saved: list[set[str]] = field(default_factory=list)
 
 
-SHORT = Guard("too_long", "At most 5 days.", lambda leave, _now: leave.days <= 5)
+SHORT: Guard[Any] = Guard("too_long", "At most 5 days.", lambda leave, _now: leave.days <= 5)
 
 
 class LeaveFlow(Workflow[Any]):
