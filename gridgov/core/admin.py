@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from .models import AuditEvent, Heartbeat
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # any model
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

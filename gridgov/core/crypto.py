@@ -81,7 +81,7 @@ def digest(value: str, purpose: str = "default") -> str:
     return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
-class EncryptedTextField(models.TextField):
+class EncryptedTextField(models.TextField):  # type: ignore[type-arg]  # generic only in the stubs
     """A text field stored encrypted; Python code sees the clear text.
 
     It cannot be filtered or ordered on (the stored tokens are randomised); keep a masked copy
