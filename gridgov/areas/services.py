@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -376,6 +377,56 @@ def _label(properties: dict[str, Any], index: int) -> tuple[str, str]:
     )
 
 
+def _check_name(raw_name: Any, problem: Callable[[str], None]) -> None:
+    if not isinstance(raw_name, str) or not raw_name.strip():
+        problem("name is missing")
+    elif len(raw_name.strip()) > 100:
+        problem("name is longer than 100 characters")
+
+
+def _check_code(properties: dict[str, Any], code: str, parent_code: Any, problem: Callable[[str], None]) -> None:
+    level = properties.get("level")
+    if level not in AreaLevel.values:
+        problem(f"level must be one of {', '.join(AreaLevel.values)}")
+    if parent_code is not None and not isinstance(parent_code, str):
+        problem("parent_code must be a string")
+    if not isinstance(properties.get("code"), str):
+        problem("code is missing")
+    elif level in AreaLevel.values:
+        for message in code_problems(code, level, parent_code if isinstance(parent_code, str) else None):
+            problem(message)
+
+
+def _households(properties: dict[str, Any], problem: Callable[[str], None]) -> Any:
+    households = properties.get("households")
+    if households is not None and (isinstance(households, bool) or not isinstance(households, int) or households < 0):
+        problem("households must be a whole number, 0 or more")
+    return households
+
+
+def _valid_from(properties: dict[str, Any], problem: Callable[[str], None]) -> date | None:
+    raw_date = properties.get("valid_from")
+    if raw_date is None:
+        return None
+    try:
+        valid_from = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
+    except ValueError:
+        valid_from = None
+    if valid_from is None:
+        problem("valid_from must be a date (YYYY-MM-DD)")
+    return valid_from
+
+
+def _geometry(feature: dict[str, Any], problem: Callable[[str], None]) -> tuple[dict[str, Any] | None, Any]:
+    if feature.get("geometry") is None:
+        return None, None
+    try:
+        return geometry.validate(feature["geometry"])
+    except geometry.GeometryError as exc:
+        problem(str(exc))
+        return None, None
+
+
 def _parse_feature(index: int, feature: Any, problems: list[ImportProblem]) -> _Row | None:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         problems.append(ImportProblem("", f"feature {index + 1}", "not a GeoJSON Feature"))
@@ -391,54 +442,25 @@ def _parse_feature(index: int, feature: Any, problems: list[ImportProblem]) -> _
         problems.append(ImportProblem(code, name, message))
 
     raw_name = properties.get("name")
-    if not isinstance(raw_name, str) or not raw_name.strip():
-        problem("name is missing")
-    elif len(raw_name.strip()) > 100:
-        problem("name is longer than 100 characters")
-    level = properties.get("level")
-    if level not in AreaLevel.values:
-        problem(f"level must be one of {', '.join(AreaLevel.values)}")
+    _check_name(raw_name, problem)
     parent_code = properties.get("parent_code")
-    if parent_code is not None and not isinstance(parent_code, str):
-        problem("parent_code must be a string")
+    _check_code(properties, code, parent_code, problem)
     if parent_code == "":
         parent_code = None
-    if not isinstance(properties.get("code"), str):
-        problem("code is missing")
-    elif level in AreaLevel.values:
-        for message in code_problems(code, level, parent_code if isinstance(parent_code, str) else None):
-            problem(message)
-    households = properties.get("households")
-    if households is not None and (isinstance(households, bool) or not isinstance(households, int) or households < 0):
-        problem("households must be a whole number, 0 or more")
-    has_valid_from = "valid_from" in properties
-    valid_from: date | None = None
-    raw_date = properties.get("valid_from")
-    if raw_date is not None:
-        try:
-            valid_from = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
-        except ValueError:
-            valid_from = None
-        if valid_from is None:
-            problem("valid_from must be a date (YYYY-MM-DD)")
-    boundary: dict[str, Any] | None = None
-    geom: BaseGeometry | None = None
-    if feature.get("geometry") is not None:
-        try:
-            boundary, geom = geometry.validate(feature["geometry"])
-        except geometry.GeometryError as exc:
-            problem(str(exc))
+    households = _households(properties, problem)
+    valid_from = _valid_from(properties, problem)
+    boundary, geom = _geometry(feature, problem)
     if len(problems) > before:
         return None
     return _Row(
         index=index,
         code=code,
         name=str(raw_name).strip(),
-        level=str(level),
+        level=str(properties.get("level")),
         parent_code=parent_code,
         households=households,
         valid_from=valid_from,
-        has_valid_from=has_valid_from,
+        has_valid_from="valid_from" in properties,
         boundary=boundary,
         geom=geom,
     )
@@ -473,18 +495,10 @@ def _check_overlaps(members: list[_Member], problems: list[ImportProblem]) -> No
                 problems.append(ImportProblem(member.code, member.name, f"overlaps {other.name} ({other.code})"))
 
 
-def _plan(rows: list[_Row], problems: list[ImportProblem]) -> dict[str, Area]:
-    """Check parents, levels and geometry against the file and the database. Returns the
-    stored current areas by code that the file refers to."""
-    by_code: dict[str, _Row] = {}
-    for row in rows:
-        if row.code in by_code:
-            problems.append(ImportProblem(row.code, row.name, "code appears more than once in the file"))
-        else:
-            by_code[row.code] = row
-    wanted = set(by_code) | {row.parent_code for row in rows if row.parent_code}
-    stored = {area.code: area for area in Area.objects.current().filter(code__in=wanted).select_related("parent")}
-
+def _check_parents(
+    rows: list[_Row], by_code: dict[str, _Row], stored: dict[str, Area], problems: list[ImportProblem]
+) -> None:
+    """Each row agrees with the database (level, parent) and has a parent of the level above."""
     for row in rows:
         existing = stored.get(row.code)
         if existing is not None and existing.level != row.level:
@@ -502,45 +516,56 @@ def _plan(rows: list[_Row], problems: list[ImportProblem]) -> dict[str, Area]:
             problems.append(
                 ImportProblem(row.code, row.name, f"parent {row.parent_code} is a {parent_level}, not a {expected}")
             )
-    if problems:
-        return stored
 
-    def effective_geom(code: str) -> BaseGeometry | None:
-        row = by_code.get(code)
+
+@dataclass
+class _Shapes:
+    """The geometry each code will have after the import: the file's, else the stored one."""
+
+    by_code: dict[str, _Row]
+    stored: dict[str, Area]
+
+    def geom(self, code: str) -> BaseGeometry | None:
+        row = self.by_code.get(code)
         if row is not None and row.geom is not None:
             return row.geom
-        area = stored.get(code)
+        area = self.stored.get(code)
         return _shape_or_none(area.boundary) if area is not None else None
 
-    def name_of(code: str) -> str:
-        row = by_code.get(code)
-        return row.name if row else stored[code].name
+    def name(self, code: str) -> str:
+        row = self.by_code.get(code)
+        return row.name if row else self.stored[code].name
 
-    # Overlapping siblings, one group per parent (districts: the group of all districts).
+
+def _check_sibling_overlaps(rows: list[_Row], shapes: _Shapes, problems: list[ImportProblem]) -> None:
+    """Overlapping siblings, one group per parent (districts: the group of all districts)."""
     groups: dict[str | None, list[_Row]] = defaultdict(list)
     for row in rows:
         groups[row.parent_code].append(row)
     for parent_code, group in sorted(groups.items(), key=lambda item: item[0] or ""):
-        members = [_Member(row.code, row.name, effective_geom(row.code), True) for row in group]
+        members = [_Member(row.code, row.name, shapes.geom(row.code), True) for row in group]
         if parent_code is None:
             siblings = Area.objects.current().filter(level=AreaLevel.DISTRICT)
-        elif parent_code in stored:
-            siblings = Area.objects.current().filter(parent=stored[parent_code])
+        elif parent_code in shapes.stored:
+            siblings = Area.objects.current().filter(parent=shapes.stored[parent_code])
         else:
             siblings = Area.objects.none()  # a parent new in this file has no stored children
         members += [
             _Member(area.code, area.name, _shape_or_none(area.boundary), False)
             for area in siblings.filter(boundary__isnull=False).only("code", "name", "boundary")
-            if area.code not in by_code
+            if area.code not in shapes.by_code
         ]
         _check_overlaps(members, problems)
 
-    # Children inside their parents.
+
+def _check_containment(rows: list[_Row], shapes: _Shapes, problems: list[ImportProblem]) -> None:
+    """Children inside their parents, and stored children (not in the file) inside a parent
+    whose boundary the file changes."""
     for row in rows:
         if row.parent_code is None:
             continue
-        child_geom = effective_geom(row.code)
-        parent_geom = effective_geom(row.parent_code)
+        child_geom = shapes.geom(row.code)
+        parent_geom = shapes.geom(row.parent_code)
         if child_geom is None or parent_geom is None:
             continue
         if geometry.outside_share(child_geom, parent_geom) > geometry.AREA_TOLERANCE:
@@ -548,20 +573,38 @@ def _plan(rows: list[_Row], problems: list[ImportProblem]) -> dict[str, Area]:
                 ImportProblem(
                     row.code,
                     row.name,
-                    f"sticks out of its parent {name_of(row.parent_code)} ({row.parent_code})",
+                    f"sticks out of its parent {shapes.name(row.parent_code)} ({row.parent_code})",
                 )
             )
-    # Stored children (not in the file) of a parent whose boundary the file changes.
-    reshaped = [row for row in rows if row.geom is not None and row.code in stored]
+    reshaped = [row for row in rows if row.geom is not None and row.code in shapes.stored]
     for row in reshaped:
         assert row.geom is not None
-        children = Area.objects.current().filter(parent=stored[row.code], boundary__isnull=False)
+        children = Area.objects.current().filter(parent=shapes.stored[row.code], boundary__isnull=False)
         for child in children.only("code", "name", "boundary"):
-            if child.code in by_code:
+            if child.code in shapes.by_code:
                 continue
             child_geom = _shape_or_none(child.boundary)
             if child_geom is not None and geometry.outside_share(child_geom, row.geom) > geometry.AREA_TOLERANCE:
                 problems.append(ImportProblem(row.code, row.name, f"{child.name} ({child.code}) would stick out of it"))
+
+
+def _plan(rows: list[_Row], problems: list[ImportProblem]) -> dict[str, Area]:
+    """Check parents, levels and geometry against the file and the database. Returns the
+    stored current areas by code that the file refers to."""
+    by_code: dict[str, _Row] = {}
+    for row in rows:
+        if row.code in by_code:
+            problems.append(ImportProblem(row.code, row.name, "code appears more than once in the file"))
+        else:
+            by_code[row.code] = row
+    wanted = set(by_code) | {row.parent_code for row in rows if row.parent_code}
+    stored = {area.code: area for area in Area.objects.current().filter(code__in=wanted).select_related("parent")}
+    _check_parents(rows, by_code, stored, problems)
+    if problems:
+        return stored
+    shapes = _Shapes(by_code, stored)
+    _check_sibling_overlaps(rows, shapes, problems)
+    _check_containment(rows, shapes, problems)
     return stored
 
 
