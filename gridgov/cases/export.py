@@ -7,27 +7,19 @@ first, and the sheet says so.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from typing import Any, Final
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+
+from gridgov.core.spreadsheets import SafeWorkbook
 
 from .deadlines import light_expression
 from .models import Case, Light, Source, Status
 from .services import export_recorded
 
 EXPORT_LIMIT: Final = 20_000
-
-
-def _local(moment: dt.datetime | None) -> dt.datetime | None:
-    """Excel has no time zones: local wall time without the offset."""
-    return timezone.localtime(moment).replace(tzinfo=None) if moment else None
 
 
 def export_workbook(query: QuerySet[Case], *, actor: Any, filters: dict[str, Any], request: Any = None) -> bytes:
@@ -39,9 +31,8 @@ def export_workbook(query: QuerySet[Case], *, actor: Any, filters: dict[str, Any
         .select_related("category", "category__parent", "grid", "lead_department")[: EXPORT_LIMIT + 1]
     )
     statuses, sources, lights = dict(Status.choices), dict(Source.choices), dict(Light.choices)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Cases"))
-    bold = Font(bold=True)
+    book = SafeWorkbook()
+    sheet = book.sheet(_("Cases"))
     headers = [
         _("Number"),
         _("Reported at"),
@@ -64,12 +55,7 @@ def export_workbook(query: QuerySet[Case], *, actor: Any, filters: dict[str, Any
         _("Reminders"),
         _("Supervision notices"),
     ]
-    header_cells = []
-    for title in headers:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet.header(headers)
     count = 0
     for case in rows:
         if count == EXPORT_LIMIT:
@@ -80,7 +66,7 @@ def export_workbook(query: QuerySet[Case], *, actor: Any, filters: dict[str, Any
         sheet.append(
             [
                 case.number,
-                _local(case.reported_at),
+                case.reported_at,
                 category.parent.name if category.parent else "",
                 category.name,
                 str(sources.get(case.source, case.source)),
@@ -90,9 +76,9 @@ def export_workbook(query: QuerySet[Case], *, actor: Any, filters: dict[str, Any
                 str(statuses.get(case.status, case.status)),
                 case.lead_department.name if case.lead_department else "",
                 case.get_stage_display() if case.stage else "",
-                _local(case.stage_deadline),
+                case.stage_deadline,
                 str(lights.get(getattr(case, "light", ""), "")) if case.is_open else "",
-                _local(case.closed_at),
+                case.closed_at,
                 _("yes") if case.self_handled else "",
                 case.rework_count,
                 case.return_count,
@@ -102,7 +88,5 @@ def export_workbook(query: QuerySet[Case], *, actor: Any, filters: dict[str, Any
             ]
         )
         count += 1
-    buffer = io.BytesIO()
-    book.save(buffer)
     export_recorded(actor=actor, rows=count, filters=filters, request=request)
-    return buffer.getvalue()
+    return book.bytes()

@@ -9,14 +9,13 @@ no time zones.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable
 from typing import Any, Final
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+
+from gridgov.core.spreadsheets import SafeWorkbook
 
 from .models import MessageKind, UpstreamMessage
 
@@ -98,24 +97,11 @@ def row_for(message: UpstreamMessage) -> list[Any]:
 
 def build(messages: Iterable[UpstreamMessage]) -> bytes:
     """The workbook of ``messages`` (in the order given) as .xlsx bytes."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = SHEET_TITLE
-    sheet.append([title for title, _width in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, (_title, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    wrap = Alignment(wrap_text=True, vertical="top")
+    book = SafeWorkbook()
+    sheet = book.sheet(SHEET_TITLE)
+    sheet.widths([width for _title, width in COLUMNS])
+    sheet.freeze_header()
+    sheet.header([title for title, _width in COLUMNS])
     for message in messages:
         sheet.append(row_for(message))
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, str) and len(cell.value) > 30:
-                cell.alignment = wrap
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.bytes()
