@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from gridgov.api.errors import ApiError
+from gridgov.core.errors import Forbidden
 
 from . import selectors, services
 from .models import MessageKind, MessageState, UpstreamMessage
@@ -54,7 +54,7 @@ class MessagePageOut(Schema):
 
 def _refuse_unless_manager(request: HttpRequest) -> None:
     if not selectors.may_manage(request.user):
-        raise ApiError(403, "forbidden", _("Only the center and administrators see upstream delivery."))
+        raise Forbidden(_("Only the center and administrators see upstream delivery."))
 
 
 def _out(message: UpstreamMessage) -> MessageOut:
@@ -98,8 +98,5 @@ def list_messages(request: HttpRequest, query: Query[MessageQuery]) -> MessagePa
 def retry_message(request: HttpRequest, message_id: int) -> MessageOut:
     """A failed message gets a fresh round of attempts; a pending one is tried at once."""
     _refuse_unless_manager(request)
-    try:
-        services.retry(message_id=message_id, actor=request.user)
-    except services.UpstreamError as error:
-        raise ApiError(error.status, error.code, error.message) from None
+    services.retry(message_id=message_id, actor=request.user)
     return _out(selectors.messages_visible(request.user).get(pk=message_id))
