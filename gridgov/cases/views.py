@@ -160,7 +160,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     cursor = request.GET.get("cursor") or None
     try:
         result = selectors.page(query, cursor=cursor, limit=WORKBENCH_PAGE_SIZE, now=now)
-    except ValidationError:
+    except Invalid:
         cursor = None
         result = selectors.page(query, limit=WORKBENCH_PAGE_SIZE, now=now)
     current = (form.cleaned_data.get("queue") if form.is_bound else "") or ALL

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area
+from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
 from gridgov.people.models import Role
 
@@ -396,7 +397,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         query = query.filter(status__in=OPEN_STATUSES)
     try:
         result = selectors.page(query, cursor=request.GET.get("cursor") or None, limit=30)
-    except ValidationError:
+    except Invalid:
         result = selectors.page(query, limit=30)
     cards = [
         Card(case=case, light=getattr(case, "light", ""), url=case_url(case), actions=[], action_labels={})

@@ -90,8 +90,10 @@ def list_messages(request: HttpRequest, query: Query[MessageQuery]) -> MessagePa
         text=query.number or "",
     )
     found = selectors.apply_filters(selectors.messages_visible(request.user), filters)
-    result = selectors.page(found, cursor=query.cursor, limit=query.limit)
-    return MessagePageOut(items=[_out(m) for m in result.items], next_cursor=result.next_cursor)
+    cursor = None if query.cursor is None else str(query.cursor)
+    result = selectors.page(found, cursor=cursor, limit=query.limit)
+    next_cursor = None if result.next_cursor is None else int(result.next_cursor)
+    return MessagePageOut(items=[_out(m) for m in result.items], next_cursor=next_cursor)
 
 
 @router.post("/messages/{message_id}/retry", response=MessageOut, summary="Retry a message now")
