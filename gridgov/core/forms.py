@@ -18,8 +18,9 @@ from .errors import DomainError
 
 
 class Refusal(Protocol):
-    """A refused request as the form helper reads it: a :class:`~gridgov.core.errors.DomainError`
-    (``details``, when it has them, map each field to its messages)."""
+    """A refused request as the form helper reads it: a message, and ``details`` when it has
+    them. Every :class:`~gridgov.core.errors.DomainError` is one; so is an app's refusal that
+    has not become one yet (the case loop's ``CaseError``)."""
 
     message: str
 
