@@ -117,7 +117,8 @@ def measure(username: str, depth: int, repeat: int, open_only: bool) -> None:
     from gridgov.cases import selectors
     from gridgov.cases.deadlines import light_expression
     from gridgov.cases.models import OPEN_STATUSES
-    from gridgov.cases.selectors import CaseFilters, apply_filters, cases_visible, encode_cursor, page
+    from gridgov.cases.selectors import ORDER, CaseFilters, apply_filters, cases_visible, page
+    from gridgov.core.pagination import cursor_after
 
     user = get_user_model().objects.get(username=username)
     query = cases_visible(user)
@@ -127,10 +128,10 @@ def measure(username: str, depth: int, repeat: int, open_only: bool) -> None:
         label = f"{username} (open cases)"
     total = query.count()
     depth = min(depth, max(total - PAGE, 0))
-    ordered = query.order_by("-reported_at", "-id")
+    ordered = query.order_by(*ORDER)
     # The cursor a client would hold after paging down to ``depth`` (found once, untimed).
     anchor = ordered.only("id", "reported_at")[depth - 1] if depth > 0 else None
-    cursor = encode_cursor(anchor) if anchor is not None else None
+    cursor = cursor_after(anchor, ORDER) if anchor is not None else None
 
     first_ms, first = timed(lambda: page(query, limit=PAGE), repeat)
     deep_ms, deep = timed(lambda: page(query, cursor=cursor, limit=PAGE), repeat)

@@ -17,7 +17,7 @@ from ninja.security import HttpBearer
 from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
-from gridgov.api.errors import ApiError
+from gridgov.core.errors import Forbidden
 from gridgov.people.models import ApiToken
 from gridgov.people.selectors import bearer_token
 from gridgov.people.services import token_lookup
@@ -50,7 +50,7 @@ class SessionAuth(APIKeyCookie):
             return None
         csrf_exempt = getattr(request, "_ninja_csrf_exempt", False)
         if request.method not in SAFE_METHODS and not csrf_exempt and check_csrf(request) is not None:
-            raise ApiError(403, "csrf_failed", str(_("CSRF check failed. Reload the page and try again.")))
+            raise Forbidden(_("CSRF check failed. Reload the page and try again."), code="csrf_failed")
         return user
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:  # pragma: no cover - see __call__

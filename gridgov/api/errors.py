@@ -1,7 +1,13 @@
-"""Errors the API answers with: ``{"error": {"code": ..., "message": ...}}``.
+"""Errors the API answers with: ``{"error": {"code": ..., "message": ...[, "details": ...]}}``.
 
-Endpoints raise :class:`ApiError` (or Django's ``Http404``); the handlers registered in
-``gridgov.api.api`` turn every error into that shape with the right status.
+One mapping: a service refuses with an error of :mod:`gridgov.core.errors` (``DomainError``:
+``NotFound`` 404, ``Forbidden`` 403, ``Conflict`` 409, ``Invalid`` 422), and the handlers
+registered in ``gridgov.api.api`` turn it, Django's ``ValidationError`` (422, field details),
+``Http404``/``ObjectDoesNotExist`` (404), ``PermissionDenied`` (403) and ninja's own errors into
+that shape with the right status. No endpoint converts errors itself.
+
+:class:`ApiError` is the API layer's own refusal, for statuses no service uses (400 for a
+body that is not JSON, 401 for wrong credentials, 429 for a locked login).
 """
 
 from __future__ import annotations
@@ -17,29 +23,27 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
+from gridgov.core.errors import DomainError, Forbidden, Invalid, NotFound
+
 if TYPE_CHECKING:
     from ninja import NinjaAPI
 
 
-class ApiError(Exception):
-    """An error with an HTTP status, a stable code and a human message."""
+class ApiError(DomainError):
+    """A refusal of the API layer itself, with its HTTP status, a stable code and a human
+    message; ``details`` may be any JSON (``{"retry_after_seconds": 60}``)."""
 
     def __init__(self, status: int, code: str, message: str, *, details: Any = None) -> None:
-        super().__init__(message)
+        super().__init__(message, code=code)
         self.status = status
-        self.code = code
-        self.message = message
         self.details = details
 
-    def payload(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.details is not None:
-            body["details"] = self.details
-        return {"error": body}
 
-
-def not_found(message: str = "Not found.") -> ApiError:
-    return ApiError(404, "not_found", message)
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
 
 
 # --- Handlers registered on the NinjaAPI --------------------------------------------------
@@ -64,7 +68,7 @@ _STATUS_CODES = {
 def error_response(
     api: NinjaAPI, request: HttpRequest, status: int, code: str, message: str, *, details: Any = None
 ) -> HttpResponse:
-    return api.create_response(request, ApiError(status, code, message, details=details).payload(), status=status)
+    return api.create_response(request, error_body(code, message, details), status=status)
 
 
 # Messages for pydantic's commonest error types, in the site's language (pydantic's own are
@@ -114,27 +118,50 @@ def field_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     return details
 
 
-def _api_error(request: HttpRequest, exc: ApiError, api: NinjaAPI) -> HttpResponse:
-    return api.create_response(request, exc.payload(), status=exc.status)
+def as_domain_error(exc: Exception) -> DomainError | None:
+    """The core error ``exc`` stands for: itself, or what Django's exceptions mean to a
+    client (``ValidationError`` 422 with each field's messages, ``Http404`` and
+    ``DoesNotExist`` 404, ``PermissionDenied`` 403); ``None`` for anything else."""
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, DjangoValidationError):
+        return Invalid(_("The request is not valid."), details=Invalid.from_validation_error(exc).details)
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        return NotFound(_("Not found."))
+    if isinstance(exc, PermissionDenied):
+        return Forbidden(_("Permission denied."))
+    if _refusal_like(exc):
+        refusal: Any = exc
+        return ApiError(refusal.status, refusal.code, refusal.message, details=getattr(refusal, "details", None))
+    return None
 
 
-def _not_found(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
-    return error_response(api, request, 404, "not_found", str(_("Not found.")))
+def _refusal_like(exc: Exception) -> bool:
+    """An app's refusal that is not a :class:`DomainError` yet but reads like one (``status``,
+    ``code``, ``message``): the case loop's ``CaseError`` until it becomes the core hierarchy.
+    To be removed once no such class is left."""
+    status = getattr(exc, "status", None)
+    return (
+        isinstance(status, int)
+        and 400 <= status < 500
+        and isinstance(getattr(exc, "code", None), str)
+        and isinstance(getattr(exc, "message", None), str)
+    )
+
+
+def _refused(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    """The one mapping of a refused request: the core error's status, code, message and
+    details."""
+    error = as_domain_error(exc)
+    if error is None:
+        return _server_error(request, exc, api)
+    return error_response(api, request, error.status, error.code, error.message, details=error.details)
 
 
 def _validation(request: HttpRequest, exc: ValidationError, api: NinjaAPI) -> HttpResponse:
     return error_response(
         api, request, 422, "invalid", str(_("The request is not valid.")), details=field_errors(exc.errors)
     )
-
-
-def _django_validation(request: HttpRequest, exc: DjangoValidationError, api: NinjaAPI) -> HttpResponse:
-    """A service refused the input."""
-    if hasattr(exc, "error_dict"):
-        details = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
-    else:
-        details = {"__all__": [str(m) for m in exc.messages]}
-    return error_response(api, request, 422, "invalid", str(_("The request is not valid.")), details=details)
 
 
 def _unauthenticated(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
@@ -168,16 +195,19 @@ def _server_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpRe
 def install_handlers(api: NinjaAPI) -> None:
     """Answer every error with ``{"error": {"code", "message"[, "details"]}}``."""
     handlers: list[tuple[type[Exception], Any]] = [
-        (Exception, _server_error),
+        # Anything else is a server error (or an app's refusal not in core yet, see
+        # ``_refusal_like``).
+        (Exception, _refused),
+        (DomainError, _refused),
+        (DjangoValidationError, _refused),
+        (Http404, _refused),
+        (ObjectDoesNotExist, _refused),
+        (PermissionDenied, _refused),
+        # ninja's own
         (HttpError, _http_error),
-        (ApiError, _api_error),
-        (Http404, _not_found),
-        (ObjectDoesNotExist, _not_found),
         (ValidationError, _validation),
-        (DjangoValidationError, _django_validation),
         (AuthenticationError, _unauthenticated),
         (AuthorizationError, _forbidden),
-        (PermissionDenied, _forbidden),
         (Throttled, _throttled),
     ]
     for exc_class, handler in handlers:

@@ -19,6 +19,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.forms import apply_error
+
 from .models import Area, AreaLevel
 from .services import AreaImportError, area_create, area_retire, area_update, areas_export, areas_import
 
@@ -50,8 +52,7 @@ class AreaAdminForm(forms.ModelForm):
         try:
             self.saved = self._write()
         except ValidationError as exc:
-            for field_name, errors in exc.message_dict.items():
-                self.add_error(field_name if field_name in self.fields else None, errors)
+            apply_error(self, exc)
 
     @transaction.atomic
     def _write(self) -> Area:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from gridgov.api.errors import not_found
+from gridgov.core.errors import NotFound
 
 from . import locate as locate_index
 from .geojson import area_feature, feature_collection
@@ -90,7 +90,7 @@ def locate_point(request: HttpRequest, point: Query[LocateQuery]) -> dict[str, A
     shared edge belongs to the grid with the lowest code."""
     grid = locate_index.locate(point.lat, point.lng)
     if grid is None:
-        raise not_found("No grid contains this point.")
+        raise NotFound("No grid contains this point.")
     village = {"code": grid.village_code, "name": grid.village_name} if grid.village_code else None
     return {"grid": {"code": grid.code, "name": grid.name}, "village": village}
 
@@ -101,5 +101,5 @@ def area_detail(request: HttpRequest, code: str) -> dict[str, Any]:
     try:
         area = area_get(user, code)
     except Area.DoesNotExist:
-        raise not_found("No such area.") from None
+        raise NotFound("No such area.") from None
     return area_feature(area)

@@ -21,6 +21,7 @@ from django.db import transaction
 from shapely.geometry.base import BaseGeometry
 
 from gridgov.core.audit import record
+from gridgov.core.errors import Invalid
 
 from . import geometry, locate
 from .geojson import feature_collection, level_rank
@@ -344,8 +345,8 @@ class ImportReport:
         return bool(self.created or self.updated)
 
 
-class AreaImportError(Exception):
-    """The file has problems; nothing was written."""
+class AreaImportError(Invalid):
+    """The file has problems (``problems``); nothing was written."""
 
     def __init__(self, problems: list[ImportProblem]) -> None:
         self.problems = problems

@@ -11,8 +11,7 @@ field and the photos as ``photos`` files.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from copy import deepcopy
 from typing import Any, Final, TypeVar
 
@@ -29,6 +28,7 @@ from ninja.files import UploadedFile
 from gridgov.access.scope import scope_for
 from gridgov.api.errors import ApiError
 from gridgov.categories.models import Urgency
+from gridgov.core.errors import NotFound
 from gridgov.people.models import Role
 from gridgov.people.selectors import display_name
 
@@ -77,17 +77,7 @@ ACTION_PHOTO_KIND: Final[dict[str, str]] = {
 BodyT = TypeVar("BodyT", bound=pydantic.BaseModel)
 
 
-# --- errors and request bodies ----------------------------------------------------------
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """A refusal of the services as the API's error body (Django's ValidationError is
-    answered by the API's own handler)."""
-    try:
-        yield
-    except services.CaseError as error:
-        raise ApiError(error.status, error.code, error.message) from error
+# --- request bodies ---------------------------------------------------------------------
 
 
 def _split(values: list[str]) -> list[str]:
@@ -400,25 +390,24 @@ def case_create(request: HttpRequest) -> Status[CaseCreatedOut]:
         else [AttachmentKind.REPORT]
     )
     party = payload.party
-    with service_errors():
-        case, created = services.case_create(
-            actor=request.user,
-            category=payload.category.strip(),
-            description=payload.description,
-            lat=payload.lat,
-            lng=payload.lng,
-            address=payload.address,
-            source=payload.source or _default_source(request.user),
-            urgency=payload.urgency or Urgency.NORMAL,
-            grid=payload.grid or None,
-            party_kind=party.kind if party else "",
-            party_name=party.name if party else "",
-            party_phone=party.phone if party else "",
-            self_handle=payload.self_handle,
-            comment=payload.comment,
-            photos_in=_photos(files, payload.photo_kinds, default_kinds),
-            idempotency_key=_idempotency_key(request),
-        )
+    case, created = services.case_create(
+        actor=request.user,
+        category=payload.category.strip(),
+        description=payload.description,
+        lat=payload.lat,
+        lng=payload.lng,
+        address=payload.address,
+        source=payload.source or _default_source(request.user),
+        urgency=payload.urgency or Urgency.NORMAL,
+        grid=payload.grid or None,
+        party_kind=party.kind if party else "",
+        party_name=party.name if party else "",
+        party_phone=party.phone if party else "",
+        self_handle=payload.self_handle,
+        comment=payload.comment,
+        photos_in=_photos(files, payload.photo_kinds, default_kinds),
+        idempotency_key=_idempotency_key(request),
+    )
     return Status(201 if created else 200, _created(case))
 
 
@@ -473,8 +462,7 @@ def case_duplicates(request: HttpRequest, query: Query[DuplicateQuery]) -> list[
 
 @router.get("/{int:case_id}", response=CaseDetailOut, summary="One case with its history, stages, photos and actions")
 def case_detail(request: HttpRequest, case_id: int) -> CaseDetailOut:
-    with service_errors():
-        return case_detail_out(request, case_id)
+    return case_detail_out(request, case_id)
 
 
 @router.post(
@@ -483,9 +471,8 @@ def case_detail(request: HttpRequest, case_id: int) -> CaseDetailOut:
     summary="The involved resident's or unit's name and phone in full (allowed roles only; audited)",
 )
 def case_reveal(request: HttpRequest, case_id: int) -> PartyOut:
-    with service_errors():
-        case = selectors.case_get(request.user, case_id)
-        full = services.reveal_party(case, actor=request.user, request=request)
+    case = selectors.case_get(request.user, case_id)
+    full = services.reveal_party(case, actor=request.user, request=request)
     return PartyOut(kind=case.party_kind, name=full["party_name"], phone=full["party_phone"], masked=False)
 
 
@@ -500,23 +487,22 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> CaseDetailOu
     if action not in {member.value for member in Action}:
         # After parsing, so a bad body still reads as 422; before the case, which the
         # service would look up first (404 either way).
-        raise ApiError(404, "unknown_action", _("Unknown action."))
+        raise NotFound(_("Unknown action."), code="unknown_action")
     default_kind = ACTION_PHOTO_KIND.get(action, AttachmentKind.OTHER)
-    with service_errors():
-        services.case_act(
-            case_id,
-            action,
-            actor=request.user,
-            comment=payload.comment,
-            version=payload.version,
-            departments=payload.departments,
-            result=payload.result,
-            into=payload.into,
-            days=payload.days,
-            grid=payload.grid,
-            photos_in=_photos(files, payload.photo_kinds, [default_kind]),
-            idempotency_key=_idempotency_key(request),
-        )
+    services.case_act(
+        case_id,
+        action,
+        actor=request.user,
+        comment=payload.comment,
+        version=payload.version,
+        departments=payload.departments,
+        result=payload.result,
+        into=payload.into,
+        days=payload.days,
+        grid=payload.grid,
+        photos_in=_photos(files, payload.photo_kinds, [default_kind]),
+        idempotency_key=_idempotency_key(request),
+    )
     return case_detail_out(request, case_id)
 
 
@@ -541,14 +527,13 @@ def case_attachments_add(
     kind: Form[str] = AttachmentKind.OTHER,
     comment: Form[str] = "",
 ) -> Status[list[AttachmentOut]]:
-    with service_errors():
-        stored, replayed = services.attachments_add_once(
-            case_id,
-            actor=request.user,
-            photos_in=[services.Photo(file=upload, kind=kind, name=upload.name or "photo") for upload in photos],
-            comment=comment,
-            idempotency_key=_idempotency_key(request),
-        )
+    stored, replayed = services.attachments_add_once(
+        case_id,
+        actor=request.user,
+        photos_in=[services.Photo(file=upload, kind=kind, name=upload.name or "photo") for upload in photos],
+        comment=comment,
+        idempotency_key=_idempotency_key(request),
+    )
     return Status(200 if replayed else 201, [attachment_out(a) for a in stored])
 
 
@@ -562,7 +547,7 @@ def case_attachment_file(request: HttpRequest, attachment_id: int, variant: str)
         chosen, content_type = selectors.attachment_file(request.user, attachment_id, variant)
         handle = chosen.open("rb")
     except (CaseAttachment.DoesNotExist, FileNotFoundError, ValueError):
-        raise ApiError(404, "not_found", str(_("No such photo."))) from None
+        raise NotFound(_("No such photo.")) from None
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=86400"
     return response

@@ -2,7 +2,7 @@
 
 The forms only shape and check what the browser sends; the rules live in
 :mod:`gridgov.cases.services`, whose ``ValidationError`` messages are put back next to the
-fields by :func:`add_service_errors`.
+fields by :func:`gridgov.core.forms.apply_error`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.categories.models import Category, Urgency
@@ -122,16 +121,3 @@ class InboxActForm(forms.Form):
     comment = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     result = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     photos = MultiplePhotoField(label=_("Photos"))
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's ``ValidationError`` on the form: each field's messages next to the
-    field (through ``aliases`` when the names differ), the rest at the top."""
-    aliases = aliases or {}
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, errors in error.error_dict.items():
-        name = aliases.get(field, field)
-        messages = [message for item in errors for message in item.messages]
-        form.add_error(name if name in form.fields else None, messages)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
-from gridgov.core import cursors
+from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
 from .access import visible_q
@@ -179,45 +179,19 @@ def apply_filters(
 
 # --- keyset pagination --------------------------------------------------------------------
 
-
-def encode_cursor(case: Case) -> str:
-    return cursors.encode(case.reported_at, case.pk)
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        return cursors.decode(cursor)
-    except ValueError:
-        raise ValidationError({"cursor": [_("The cursor is not valid.")]}) from None
-
-
-@dataclass
-class Page:
-    items: list[Case]
-    next_cursor: str | None
+# Newest report first; the id orders reports of the same moment.
+ORDER: Final = ("-reported_at", "-id")
 
 
 def page(
     query: QuerySet[Case], *, cursor: str | None = None, limit: int = PAGE_SIZE, now: dt.datetime | None = None
-) -> Page:
+) -> Page[Case]:
     """One page, newest report first, continuing after ``cursor`` (keyset, so a page deep in
-    the list costs the same as the first)."""
-    limit = max(1, min(int(limit), PAGE_MAX))
+    the list costs the same as the first); each case carries its ``light`` annotation. A bad
+    cursor is :class:`~gridgov.core.errors.Invalid`."""
     now = now or timezone.now()
-    query = query.order_by("-reported_at", "-id")
-    if cursor:
-        moment, pk = decode_cursor(cursor)
-        # The leading ``reported_at <= moment`` lets SQLite use the index as a range; the OR
-        # alone makes it scan from the top.
-        query = query.filter(
-            Q(reported_at__lte=moment) & (Q(reported_at__lt=moment) | Q(reported_at=moment, id__lt=pk))
-        )
-    rows: list[Case] = list(
-        query.select_related("category", "grid", "lead_department").annotate(light=light_expression(now))[: limit + 1]
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
+    rows = query.select_related("category", "grid", "lead_department").annotate(light=light_expression(now))
+    return keyset_page(rows, ORDER, cursor, int(limit), max_limit=PAGE_MAX)
 
 
 def map_points(

@@ -25,6 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.models import Area, AreaLevel
+from gridgov.core.errors import Invalid
+from gridgov.core.forms import apply_error
 from gridgov.people.models import Department, Role
 from gridgov.people.selectors import display_name
 
@@ -41,7 +43,6 @@ from .forms import (
     department_choices,
     photos_of,
 )
-from .forms_field import add_service_errors
 from .models import AttachmentKind, Case, CaseAttachment, Light, Status
 from .selectors import Queue
 from .services import CaseConflict, CaseForbidden, CaseNotFound
@@ -159,7 +160,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     cursor = request.GET.get("cursor") or None
     try:
         result = selectors.page(query, cursor=cursor, limit=WORKBENCH_PAGE_SIZE, now=now)
-    except ValidationError:
+    except Invalid:
         cursor = None
         result = selectors.page(query, limit=WORKBENCH_PAGE_SIZE, now=now)
     current = (form.cleaned_data.get("queue") if form.is_bound else "") or ALL
@@ -302,10 +303,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 party_phone=data.get("party_phone") or "",
                 photos_in=photos_of(data.get("photos") or [], AttachmentKind.REPORT),
             )
-        except ValidationError as error:
-            add_service_errors(form, error, ERROR_FIELDS)
-        except CaseForbidden as error:
-            form.add_error(None, error.message)
+        except (ValidationError, Invalid, CaseForbidden) as error:
+            apply_error(form, error, ERROR_FIELDS)
         else:
             messages.success(request, _("Case %(number)s has been created.") % {"number": case.number})
             return redirect("cases:detail", case.pk)
@@ -562,8 +561,8 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         again.is_valid()
         context = _detail_context(request, case, failed=again, error=message)
         return render(request, "cases/detail.html", context, status=409)
-    except ValidationError as invalid:
-        add_service_errors(form, invalid, ERROR_FIELDS)
+    except (ValidationError, Invalid) as invalid:
+        apply_error(form, invalid, ERROR_FIELDS)
         return render(request, "cases/detail.html", _detail_context(request, case, failed=form), status=422)
     messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[act]})
     return redirect("cases:detail", pk)
@@ -601,10 +600,10 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
         except CaseForbidden as refused:
             return _forbidden(request, refused.message)
         except CaseConflict as conflict:
-            form.add_error(None, conflict.message)
+            apply_error(form, conflict)
             status = 409
-        except ValidationError as invalid:
-            add_service_errors(form, invalid, ERROR_FIELDS)
+        except (ValidationError, Invalid) as invalid:
+            apply_error(form, invalid, ERROR_FIELDS)
         else:
             messages.success(request, _("%(n)s photo(s) added.") % {"n": len(stored)})
             return redirect("cases:detail", pk)

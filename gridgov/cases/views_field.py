@@ -29,11 +29,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area
+from gridgov.core.errors import Invalid
+from gridgov.core.forms import apply_error
 from gridgov.people.models import Role
 
 from . import selectors, services
 from .forms import photos_of
-from .forms_field import INBOX_ACTIONS, InboxActForm, ReportForm, add_service_errors, category_groups
+from .forms_field import INBOX_ACTIONS, InboxActForm, ReportForm, category_groups
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Light, Status
 from .services import CaseError, Photo, case_url
 from .transitions import ACTION_LABELS, Action
@@ -44,6 +46,9 @@ DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT_HANDLER})
 GRID_WORKER_ROLES = frozenset({Role.GRID_WORKER})
 INBOX_LIMIT = 100
 ONE_CLICK = frozenset({Action.ACCEPT, Action.ESCALATE, Action.ACKNOWLEDGE})
+# Service error fields → the field of the phone's report form, and of an inbox card, that shows them.
+REPORT_ERROR_FIELDS = {"grid": "lat", "source": "category", "idempotency_key": "__all__"}
+INBOX_ERROR_FIELDS = {"departments": "comment", "into": "comment", "days": "comment"}
 
 
 def _require_role(request: HttpRequest, roles: Iterable[str]) -> None:
@@ -125,7 +130,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     idempotency_key=data["idempotency_key"],
                 )
             except ValidationError as error:
-                add_service_errors(form, error, {"grid": "lat", "source": "category", "idempotency_key": "__all__"})
+                apply_error(form, error, REPORT_ERROR_FIELDS)
                 if "idempotency_key" in getattr(error, "error_dict", {}):
                     # The page was sent before with other content (e.g. after going back):
                     # a new key makes the next send a new report.
@@ -133,7 +138,7 @@ def report(request: HttpRequest) -> HttpResponse:
                     renewed["idempotency_key"] = uuid.uuid4().hex
                     form.data = renewed
             except CaseError as error:
-                form.add_error(None, error.message)
+                apply_error(form, error, REPORT_ERROR_FIELDS)
                 status = error.status
             else:
                 if not created:
@@ -284,10 +289,10 @@ def _act(request: HttpRequest, allowed: Iterable[Action]) -> tuple[int, InboxAct
             photos_in=photos_in,
         )
     except ValidationError as error:
-        add_service_errors(form, error, {"departments": "comment", "into": "comment", "days": "comment"})
+        apply_error(form, error, INBOX_ERROR_FIELDS)
         return 422, form
     except CaseError as error:
-        form.add_error(None, error.message)
+        apply_error(form, error, INBOX_ERROR_FIELDS)
         return error.status, form
     messages.success(
         request,
@@ -392,7 +397,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         query = query.filter(status__in=OPEN_STATUSES)
     try:
         result = selectors.page(query, cursor=request.GET.get("cursor") or None, limit=30)
-    except ValidationError:
+    except Invalid:
         result = selectors.page(query, limit=30)
     cards = [
         Card(case=case, light=getattr(case, "light", ""), url=case_url(case), actions=[], action_labels={})

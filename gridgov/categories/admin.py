@@ -13,6 +13,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.forms import apply_error
+
 from .models import Category, CategoryTimeLimit
 from .services import category_deactivate, category_save, validate_category
 
@@ -89,8 +91,7 @@ class CategoryAdminForm(forms.ModelForm):
                 time_limits=None,
             )
         except ValidationError as exc:
-            for field_name, errors in exc.message_dict.items():
-                self.add_error(field_name if field_name in self.fields else None, errors)
+            apply_error(self, exc)
         return data
 
 

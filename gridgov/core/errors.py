@@ -12,7 +12,8 @@ places that turn them into responses, so every app answers alike:
 - :class:`Invalid` (422): bad input; ``details`` maps each field to its messages.
 
 ``message`` is shown to people (translated when raised); ``code`` is stable and meant for
-programs.
+programs. ``details`` given to the constructor map fields to messages; a subclass may set
+other facts a client needs instead (a locked login's ``retry_after_seconds``).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from django.core.exceptions import ValidationError
 class DomainError(Exception):
     """A refused request: ``status`` is the HTTP status, ``code`` a stable code."""
 
-    status: ClassVar[int] = 400
+    status: int = 400  # each class's; the API layer's own errors set theirs per instance
     default_code: ClassVar[str] = "error"
 
     def __init__(self, message: Any, *, code: str | None = None, details: Mapping[str, Sequence[str]] | None = None):
         super().__init__(str(message))
         self.message = str(message)
         self.code = code or self.default_code
-        self.details: dict[str, list[str]] | None = (
+        self.details: dict[str, Any] | None = (
             None if details is None else {field: [str(m) for m in msgs] for field, msgs in details.items()}
         )
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.http import FileResponse, HttpRequest
@@ -20,14 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from gridgov.api.errors import ApiError
 from gridgov.areas.models import Area, AreaLevel
+from gridgov.core.errors import Invalid, NotFound
 from gridgov.people.models import Department
 from gridgov.people.selectors import display_name
 
 from . import deadlines, selectors, services
 from .access import can_reveal
-from .errors import OrderError
 from .intake import AttachmentData, OrderData
 from .models import Channel, HotlineOrder, OrderEvent, OrderStage, OrderStatus
 from .schemas import (
@@ -56,15 +53,6 @@ from .schemas import (
 from .transitions import TABLE, Action, label
 
 router = Router(tags=["hotline"])
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """A refusal of the services as the API's error body."""
-    try:
-        yield
-    except OrderError as error:
-        raise ApiError(error.status, error.code, error.message, details=error.details) from error
 
 
 # --- output builders --------------------------------------------------------------------
@@ -245,7 +233,7 @@ def _attachments(payload: OrderIn) -> list[AttachmentData]:
             content = base64.b64decode(item.content_base64, validate=True)
         except (binascii.Error, ValueError):
             message = _("Attachment %(n)s is not valid base64.") % {"n": index + 1}
-            raise ApiError(422, "invalid", message, details={"attachments": [message]}) from None
+            raise Invalid.field("attachments", message) from None
         items.append(AttachmentData(name=item.name, content=content, content_type=item.content_type))
     return items
 
@@ -283,8 +271,7 @@ def _grid_id(payload: ActionIn) -> int | None:
         .first()
     )
     if found is None:
-        message = _("Unknown grid.")
-        raise ApiError(422, "invalid", message, details={"grid": [message]})
+        raise Invalid.field("grid", _("Unknown grid."))
     return found
 
 
@@ -298,11 +285,10 @@ def _grid_id(payload: ActionIn) -> int | None:
 )
 def order_push(request: HttpRequest, payload: OrderIn) -> Status[OrderDetailOut]:
     attachments = _attachments(payload)
-    with service_errors():
-        received = services.order_receive(
-            actor=request.user, data=_order_data(payload), channel=Channel.API, attachments=attachments
-        )
-        body = order_detail_out(request.user, received.order.pk)
+    received = services.order_receive(
+        actor=request.user, data=_order_data(payload), channel=Channel.API, attachments=attachments
+    )
+    body = order_detail_out(request.user, received.order.pk)
     return Status(201 if received.created else 200, body)
 
 
@@ -323,9 +309,8 @@ def order_list(request: HttpRequest, query: Query[OrderListQuery]) -> OrderPageO
         queue=query.queue.strip(),
     )
     now = timezone.now()
-    with service_errors():
-        orders = selectors.apply_filters(request.user, selectors.orders_visible(request.user), filters, now)
-        page = selectors.page(orders, cursor=query.cursor or None, limit=query.limit, now=now)
+    orders = selectors.apply_filters(request.user, selectors.orders_visible(request.user), filters, now)
+    page = selectors.page(orders, cursor=query.cursor or None, limit=query.limit, now=now)
     return OrderPageOut(items=[summary_out(order, now) for order in page.items], next_cursor=page.next_cursor)
 
 
@@ -335,8 +320,7 @@ def order_list(request: HttpRequest, query: Query[OrderListQuery]) -> OrderPageO
     summary="One order with its history, stages, deadlines, linked case and the caller's actions",
 )
 def order_detail(request: HttpRequest, order_id: int) -> OrderDetailOut:
-    with service_errors():
-        return order_detail_out(request.user, order_id)
+    return order_detail_out(request.user, order_id)
 
 
 @router.post(
@@ -346,25 +330,24 @@ def order_detail(request: HttpRequest, order_id: int) -> OrderDetailOut:
 )
 def order_action(request: HttpRequest, order_id: int, action: str, payload: ActionIn) -> OrderDetailOut:
     if action not in {member.value for member in Action}:
-        raise ApiError(404, "unknown_action", _("Unknown action."))
-    with service_errors():
-        services.order_act(
-            order_id=order_id,
-            action=action,
-            actor=request.user,
-            version=payload.version,
-            comment=payload.comment,
-            instruction=payload.instruction,
-            departments=payload.departments,
-            text=payload.text,
-            reason=payload.reason,
-            basis=payload.basis,
-            until=payload.until,
-            case_id=payload.case_id,
-            grid_id=_grid_id(payload),
-            category=payload.category,
-        )
-        return order_detail_out(request.user, order_id)
+        raise NotFound(_("Unknown action."), code="unknown_action")
+    services.order_act(
+        order_id=order_id,
+        action=action,
+        actor=request.user,
+        version=payload.version,
+        comment=payload.comment,
+        instruction=payload.instruction,
+        departments=payload.departments,
+        text=payload.text,
+        reason=payload.reason,
+        basis=payload.basis,
+        until=payload.until,
+        case_id=payload.case_id,
+        grid_id=_grid_id(payload),
+        category=payload.category,
+    )
+    return order_detail_out(request.user, order_id)
 
 
 @router.post(
@@ -376,15 +359,14 @@ def order_action(request: HttpRequest, order_id: int, action: str, payload: Acti
 def order_event(request: HttpRequest, order_id: int, payload: EventIn) -> OrderDetailOut:
     data = payload.model_dump(mode="json", exclude={"type", "event_id"}, exclude_none=True)
     data = {key: value for key, value in data.items() if value != ""}
-    with service_errors():
-        services.order_event(
-            order_id=order_id,
-            actor=request.user,
-            event_type=payload.type.strip(),
-            data=data,
-            event_id=payload.event_id,
-        )
-        return order_detail_out(request.user, order_id)
+    services.order_event(
+        order_id=order_id,
+        actor=request.user,
+        event_type=payload.type.strip(),
+        data=data,
+        event_id=payload.event_id,
+    )
+    return order_detail_out(request.user, order_id)
 
 
 @router.post(
@@ -393,9 +375,8 @@ def order_event(request: HttpRequest, order_id: int, payload: EventIn) -> OrderD
     summary="The petitioner in full (roles allowed to reveal only; each reveal is recorded)",
 )
 def order_reveal(request: HttpRequest, order_id: int) -> PetitionerOut:
-    with service_errors():
-        full = services.petitioner_reveal(order_id=order_id, actor=request.user, request=request)
-        order = selectors.order_get(request.user, order_id)
+    full = services.petitioner_reveal(order_id=order_id, actor=request.user, request=request)
+    order = selectors.order_get(request.user, order_id)
     return PetitionerOut(
         name=full.name, phone=full.phone, address=full.address, anonymous=order.anonymous, masked=False
     )
@@ -408,14 +389,12 @@ def order_reveal(request: HttpRequest, order_id: int) -> PetitionerOut:
 )
 def order_grant(request: HttpRequest, order_id: int, payload: GrantIn) -> Status[dict[str, Any]]:
     department_id = Department.objects.filter(code=payload.department.strip()).values_list("pk", flat=True).first()
-    with service_errors():
-        selectors.order_get(request.user, order_id)
-        if department_id is None:
-            message = _("Unknown department.")
-            raise ApiError(422, "invalid", message, details={"department": [message]})
-        grant = services.identity_grant(
-            order_id=order_id, department_id=department_id, actor=request.user, reason=payload.reason
-        )
+    selectors.order_get(request.user, order_id)
+    if department_id is None:
+        raise Invalid.field("department", _("Unknown department."))
+    grant = services.identity_grant(
+        order_id=order_id, department_id=department_id, actor=request.user, reason=payload.reason
+    )
     return Status(
         201,
         {"department": payload.department.strip(), "granted_at": timezone.localtime(grant.granted_at).isoformat()},
@@ -428,12 +407,11 @@ def order_grant(request: HttpRequest, order_id: int, payload: GrantIn) -> Status
     summary="One attachment of a visible order",
 )
 def order_attachment_file(request: HttpRequest, attachment_id: int) -> FileResponse:
-    with service_errors():
-        item = services.attachment_open(attachment_id=attachment_id, actor=request.user, request=request)
+    item = services.attachment_open(attachment_id=attachment_id, actor=request.user, request=request)
     try:
         handle = item.file.open("rb")
     except FileNotFoundError:
-        raise ApiError(404, "not_found", _("No such attachment.")) from None
+        raise NotFound(_("No such attachment.")) from None
     response = FileResponse(handle, content_type=item.content_type or "application/octet-stream")
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Disposition"] = "attachment"

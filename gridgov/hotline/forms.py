@@ -2,13 +2,13 @@
 
 The forms only read and check input; every write goes through :mod:`gridgov.hotline.services`,
 whose field errors (``OrderInvalid.details``) are put back next to the fields by
-:func:`add_service_errors`. Choices (departments, grids) are limited to what the user may see.
+:func:`gridgov.core.forms.apply_error` (through :data:`ERROR_FIELDS`). Choices (departments,
+grids) are limited to what the user may see.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any, Final
 
 from django import forms
@@ -272,23 +272,6 @@ class GrantForm(forms.Form):
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["department"].choices = [("", "—"), *departments]
-
-
-def add_service_errors(form: forms.Form, details: Mapping[str, Any] | None, message: str) -> None:
-    """Put a service's field errors next to the fields (or above the form when the field is
-    not on it); the message alone when there are no details."""
-    placed = False
-    for name, errors in (details or {}).items():
-        target = ERROR_FIELDS.get(name, name)
-        if target not in form.fields:
-            target = None  # type: ignore[assignment]
-        items = errors if isinstance(errors, list | tuple) else [errors]
-        for error in items:
-            text = error.get("message", str(error)) if isinstance(error, dict) else str(error)
-            form.add_error(target, text)
-            placed = True
-    if not placed:
-        form.add_error(None, message)
 
 
 CHANNEL_MANUAL: Final = Channel.MANUAL

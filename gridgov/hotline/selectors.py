@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
 from gridgov.cases.models import Light
-from gridgov.core import cursors
+from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
 from .access import PROTECTED_TYPES, REVEAL_ROLES, can_reveal, visible_q
@@ -295,38 +295,15 @@ def apply_filters(
 
 # --- keyset pagination --------------------------------------------------------------------
 
-
-def encode_cursor(order: HotlineOrder) -> str:
-    return cursors.encode(order.arrived_at, order.pk)
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        return cursors.decode(cursor)
-    except ValueError:
-        raise OrderInvalid(_("The cursor is not valid."), details={"cursor": [_("The cursor is not valid.")]}) from None
-
-
-@dataclass
-class Page:
-    items: list[HotlineOrder]
-    next_cursor: str | None
+# Newest arrival first; the id orders orders that arrived at the same moment.
+ORDER: Final = ("-arrived_at", "-id")
 
 
 def page(
     query: QuerySet[HotlineOrder], *, cursor: str | None = None, limit: int = PAGE_SIZE, now: dt.datetime | None = None
-) -> Page:
+) -> Page[HotlineOrder]:
     """One page, newest arrival first, continuing after ``cursor`` (keyset); each order carries
-    its ``light`` annotation."""
-    limit = max(1, min(int(limit), PAGE_MAX))
+    its ``light`` annotation. A bad cursor is :class:`~gridgov.core.errors.Invalid`."""
     now = now or timezone.now()
-    query = query.order_by("-arrived_at", "-id")
-    if cursor:
-        moment, pk = decode_cursor(cursor)
-        query = query.filter(Q(arrived_at__lte=moment) & (Q(arrived_at__lt=moment) | Q(arrived_at=moment, id__lt=pk)))
-    rows: list[HotlineOrder] = list(
-        query.select_related("town", "lead_department").annotate(light=light_expression(now))[: limit + 1]
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
+    rows = query.select_related("town", "lead_department").annotate(light=light_expression(now))
+    return keyset_page(rows, ORDER, cursor, int(limit), max_limit=PAGE_MAX)

@@ -28,6 +28,7 @@ from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases.forms import department_choices
 from gridgov.cases.models import Light
+from gridgov.core.forms import apply_error
 from gridgov.people.models import Department, Role
 from gridgov.people.selectors import display_name
 
@@ -35,7 +36,7 @@ from . import selectors, services
 from .access import PROTECTED_TYPES, can_reveal, parties_of
 from .deadlines import light_expression
 from .errors import OrderConflict, OrderError, OrderForbidden, OrderInvalid, OrderNotFound
-from .forms import CHANNEL_MANUAL, ActionForm, GrantForm, OrderFilterForm, OrderNewForm, add_service_errors
+from .forms import CHANNEL_MANUAL, ERROR_FIELDS, ActionForm, GrantForm, OrderFilterForm, OrderNewForm
 from .models import (
     EventOrigin,
     HotlineOrder,
@@ -408,10 +409,8 @@ def order_new(request: HttpRequest) -> HttpResponse:
             )
             try:
                 received = services.order_receive(actor=request.user, data=order_data, channel=CHANNEL_MANUAL)
-            except OrderInvalid as invalid:
-                add_service_errors(form, invalid.details, invalid.message)
             except OrderError as refused:
-                form.add_error(None, refused.message)
+                apply_error(form, refused, ERROR_FIELDS)
                 status = refused.status
             else:
                 order = received.order
@@ -776,7 +775,7 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         context = _detail_context(request, order, failed=again, error=message)
         return render(request, "hotline/detail.html", context, status=409)
     except OrderInvalid as invalid:
-        add_service_errors(form, invalid.details, invalid.message)
+        apply_error(form, invalid, ERROR_FIELDS)
         return render(request, "hotline/detail.html", _detail_context(request, order, failed=form), status=422)
     messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})
     return redirect("hotline:detail", pk)
@@ -820,10 +819,8 @@ def order_grant(request: HttpRequest, pk: int) -> HttpResponse:
             return _forbidden(request, refused.message)
         except OrderNotFound:
             raise Http404(_("No such order.")) from None
-        except OrderInvalid as invalid:
-            add_service_errors(form, invalid.details, invalid.message)
         except OrderError as refused:
-            form.add_error(None, refused.message)
+            apply_error(form, refused, ERROR_FIELDS)
             status = refused.status
         else:
             messages.success(request, _("The department may now see the petitioner of this order."))

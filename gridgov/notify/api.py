@@ -63,12 +63,11 @@ def _out(notification: Notification) -> NotificationOut:
 
 @router.get("", response=PageOut, summary="The user's notifications, newest first (keyset on id)")
 def notification_list(request: HttpRequest, query: Query[ListQuery]) -> PageOut:
-    items, next_cursor = selectors.notification_page(
-        request.user, cursor=query.cursor, limit=query.limit, unread=query.unread
-    )
+    cursor = None if query.cursor is None else str(query.cursor)
+    page = selectors.notification_page(request.user, cursor=cursor, limit=query.limit, unread=query.unread)
     return PageOut(
-        items=[_out(item) for item in items],
-        next_cursor=next_cursor,
+        items=[_out(item) for item in page.items],
+        next_cursor=None if page.next_cursor is None else int(page.next_cursor),
         unread=selectors.unread_count(request.user),
     )
 

@@ -7,10 +7,14 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from gridgov.core.pagination import Page, keyset_page
+
 from .models import Notification
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
+# Newest first.
+ORDER = ("-id",)
 
 
 def notifications_for(user: Any, *, unread: bool = False) -> QuerySet[Notification]:
@@ -27,18 +31,11 @@ def unread_count(user: Any) -> int:
 
 
 def notification_page(
-    user: Any, *, cursor: int | None = None, limit: int = DEFAULT_PAGE, unread: bool = False
-) -> tuple[list[Notification], int | None]:
-    """One page, newest first, of the notifications older than ``cursor`` (an id); and the
-    cursor of the next page, or ``None`` on the last one."""
-    limit = max(1, min(limit, MAX_PAGE))
-    found = notifications_for(user, unread=unread)
-    if cursor is not None:
-        found = found.filter(pk__lt=cursor)
-    rows = list(found[: limit + 1])
-    if len(rows) > limit:
-        return rows[:limit], rows[limit - 1].pk
-    return rows, None
+    user: Any, *, cursor: str | None = None, limit: int = DEFAULT_PAGE, unread: bool = False
+) -> Page[Notification]:
+    """One page, newest first, of the notifications older than ``cursor`` (the id of the last
+    one seen), with the cursor of the next page (``None`` on the last one)."""
+    return keyset_page(notifications_for(user, unread=unread), ORDER, cursor, limit, max_limit=MAX_PAGE)
 
 
 def notification_get(user: Any, notification_id: int) -> Notification:

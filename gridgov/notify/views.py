@@ -7,27 +7,29 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from gridgov.core.errors import Invalid
+
 from . import selectors, services
 from .context_processors import Unread
-
-
-def _cursor(request: HttpRequest) -> int | None:
-    raw = request.GET.get("cursor", "")
-    return int(raw) if raw.isdigit() else None
 
 
 @require_GET
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") in {"1", "true"}
-    items, next_cursor = selectors.notification_page(
-        request.user, cursor=_cursor(request), limit=selectors.DEFAULT_PAGE, unread=unread_only
-    )
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = selectors.notification_page(
+            request.user, cursor=cursor, limit=selectors.DEFAULT_PAGE, unread=unread_only
+        )
+    except Invalid:  # a cursor that is not one shows the first page
+        cursor = None
+        page = selectors.notification_page(request.user, limit=selectors.DEFAULT_PAGE, unread=unread_only)
     context = {
-        "items": items,
-        "next_cursor": next_cursor,
+        "items": page.items,
+        "next_cursor": page.next_cursor,
         "unread_only": unread_only,
-        "is_first_page": _cursor(request) is None,
+        "is_first_page": cursor is None,
     }
     return render(request, "notify/list.html", context)
 

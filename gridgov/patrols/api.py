@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.access.scope import scope_for
-from gridgov.api.errors import ApiError
 from gridgov.cases import selectors as case_selectors
 from gridgov.cases.deadlines import light_expression
 from gridgov.cases.models import OPEN_STATUSES, Case
 from gridgov.cases.models import Status as CaseStatus
 from gridgov.cases.schemas import CodeName, PersonOut
+from gridgov.core.errors import Invalid, NotFound
 from gridgov.notify import selectors as notify_selectors
 from gridgov.people.models import Role
 from gridgov.people.selectors import display_name
@@ -122,17 +122,13 @@ def patrol_create(request: HttpRequest, payload: PatrolIn) -> Status[PatrolDetai
     header = (request.headers.get("Idempotency-Key") or "").strip()
     body = (payload.client_id or "").strip()
     if header and body and header.lower() != body.lower():
-        raise ApiError(
-            422,
-            "invalid",
+        raise Invalid(
             _("The request is not valid."),
             details={"client_id": [_("The Idempotency-Key header and client_id differ.")]},
         )
     client_id = header or body
     if not client_id:
-        raise ApiError(
-            422,
-            "invalid",
+        raise Invalid(
             _("The request is not valid."),
             details={"client_id": [_("Send the patrol's client UUID as the Idempotency-Key header.")]},
         )
@@ -165,7 +161,7 @@ def patrol_detail(request: HttpRequest, patrol_id: int) -> PatrolDetailOut:
     try:
         patrol = selectors.patrol_get(request.user, patrol_id)
     except Patrol.DoesNotExist:
-        raise ApiError(404, "not_found", _("No such patrol.")) from None
+        raise NotFound(_("No such patrol.")) from None
     return patrol_detail_out(request, patrol)
 
 

@@ -8,15 +8,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area
 from gridgov.cases.selectors import cases_visible, reported_case_ids
-from gridgov.core import cursors
+from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
 from .models import Patrol, PatrolFinding
@@ -87,39 +85,19 @@ def apply_filters(user: Any, query: QuerySet[Patrol], filters: PatrolFilters) ->
 
 # --- keyset pagination --------------------------------------------------------------------
 
-
-def encode_cursor(patrol: Patrol) -> str:
-    return cursors.encode(patrol.started_at, patrol.pk)
-
-
-def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
-    try:
-        return cursors.decode(cursor)
-    except ValueError:
-        raise ValidationError({"cursor": [_("The cursor is not valid.")]}) from None
+# Latest start first; the id orders patrols that started at the same moment.
+ORDER: Final = ("-started_at", "-id")
 
 
-@dataclass
-class Page:
-    items: list[Patrol]
-    next_cursor: str | None
-
-
-def page(query: QuerySet[Patrol], *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    """One page, latest start first, continuing after ``cursor``. The track is not loaded."""
-    limit = max(1, min(int(limit), PAGE_MAX))
-    query = query.order_by("-started_at", "-id")
-    if cursor:
-        moment, pk = decode_cursor(cursor)
-        query = query.filter(Q(started_at__lte=moment) & (Q(started_at__lt=moment) | Q(started_at=moment, id__lt=pk)))
-    rows: list[Patrol] = list(
+def page(query: QuerySet[Patrol], *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page[Patrol]:
+    """One page, latest start first, continuing after ``cursor``. The track is not loaded. A
+    bad cursor is :class:`~gridgov.core.errors.Invalid`."""
+    rows = (
         query.select_related("worker", "worker__profile", "grid")
         .defer("track")
-        .annotate(finding_total=Count("findings"))[: limit + 1]
+        .annotate(finding_total=Count("findings"))
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, encode_cursor(rows[-1]) if more and rows else None)
+    return keyset_page(rows, ORDER, cursor, int(limit), max_limit=PAGE_MAX)
 
 
 def latest_of(user: Any, limit: int = 5) -> list[Patrol]:

@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
+
+from gridgov.core.errors import Invalid
 
 from . import selectors
 from .models import Patrol
@@ -43,7 +44,7 @@ def patrol_list(request: HttpRequest) -> HttpResponse:
     cursor = request.GET.get("cursor") or None
     try:
         result = selectors.page(query, cursor=cursor, limit=PAGE)
-    except ValidationError:
+    except Invalid:
         cursor = None
         result = selectors.page(query, limit=PAGE)
     params = request.GET.copy()

@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.forms import apply_error
 from gridgov.people import services
 from gridgov.people.forms import AdminLoginForm
 from gridgov.people.models import ApiToken, Department, Role, RoleAssignment, StaffProfile
@@ -244,7 +245,7 @@ class RoleAssignmentForm(forms.ModelForm):
                     role=cleaned["role"], area=cleaned.get("area"), department=cleaned.get("department")
                 )
             except ValidationError as error:
-                self.add_error(None, error)
+                apply_error(self, error)
         return cleaned
 
 

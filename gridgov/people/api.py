@@ -70,19 +70,8 @@ def _department_out(department: Department) -> DepartmentOut:
     summary="Exchange a username and password for a bearer token",
 )
 def token_create(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut]:
-    try:
-        user = services.login_attempt(
-            username=payload.username, password=payload.password, request=request, channel="api"
-        )
-    except services.LoginLocked as locked:
-        raise ApiError(
-            429,
-            "locked",
-            _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": locked.minutes},
-            details={"retry_after_seconds": locked.seconds},
-        ) from locked
-    except services.LoginInactive as inactive:
-        raise ApiError(403, "inactive", _("This account is disabled.")) from inactive
+    # A locked or disabled account is refused by the service (429 ``locked``, 403 ``inactive``).
+    user = services.login_attempt(username=payload.username, password=payload.password, request=request, channel="api")
     if user is None:
         raise ApiError(401, "invalid_credentials", _("Wrong username or password."))
     token, raw = services.token_issue(actor=user, user=user, name=payload.name or "api")

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import forget_scope
 from gridgov.areas.models import Area
 from gridgov.core.audit import record
+from gridgov.core.errors import DomainError
 from gridgov.core.models import AuditEvent
 from gridgov.people.models import (
     AREA_ROLES,
@@ -356,16 +357,20 @@ def token_authenticate(raw: str) -> User | None:
 # --- Login with lockout ------------------------------------------------------------------
 
 
-class LoginRefused(Exception):
+class LoginRefused(DomainError):
     """Base class of the reasons a login is refused beyond "wrong credentials"."""
 
 
 class LoginLocked(LoginRefused):
     """Too many failures: the username is locked for ``seconds`` more."""
 
+    status = 429
+    default_code = "locked"
+
     def __init__(self, seconds: int) -> None:
-        super().__init__(f"Locked for {seconds} more seconds.")
         self.seconds = seconds
+        super().__init__(_("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": self.minutes})
+        self.details = {"retry_after_seconds": seconds}
 
     @property
     def minutes(self) -> int:
@@ -374,6 +379,12 @@ class LoginLocked(LoginRefused):
 
 class LoginInactive(LoginRefused):
     """The password is right but the account is disabled."""
+
+    status = 403
+    default_code = "inactive"
+
+    def __init__(self) -> None:
+        super().__init__(_("This account is disabled."))
 
 
 @dataclass(frozen=True)

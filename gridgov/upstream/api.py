@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from gridgov.api.errors import ApiError
+from gridgov.core.errors import Forbidden
 
 from . import selectors, services
 from .models import MessageKind, MessageState, UpstreamMessage
@@ -54,7 +54,7 @@ class MessagePageOut(Schema):
 
 def _refuse_unless_manager(request: HttpRequest) -> None:
     if not selectors.may_manage(request.user):
-        raise ApiError(403, "forbidden", _("Only the center and administrators see upstream delivery."))
+        raise Forbidden(_("Only the center and administrators see upstream delivery."))
 
 
 def _out(message: UpstreamMessage) -> MessageOut:
@@ -90,16 +90,15 @@ def list_messages(request: HttpRequest, query: Query[MessageQuery]) -> MessagePa
         text=query.number or "",
     )
     found = selectors.apply_filters(selectors.messages_visible(request.user), filters)
-    result = selectors.page(found, cursor=query.cursor, limit=query.limit)
-    return MessagePageOut(items=[_out(m) for m in result.items], next_cursor=result.next_cursor)
+    cursor = None if query.cursor is None else str(query.cursor)
+    result = selectors.page(found, cursor=cursor, limit=query.limit)
+    next_cursor = None if result.next_cursor is None else int(result.next_cursor)
+    return MessagePageOut(items=[_out(m) for m in result.items], next_cursor=next_cursor)
 
 
 @router.post("/messages/{message_id}/retry", response=MessageOut, summary="Retry a message now")
 def retry_message(request: HttpRequest, message_id: int) -> MessageOut:
     """A failed message gets a fresh round of attempts; a pending one is tried at once."""
     _refuse_unless_manager(request)
-    try:
-        services.retry(message_id=message_id, actor=request.user)
-    except services.UpstreamError as error:
-        raise ApiError(error.status, error.code, error.message) from None
+    services.retry(message_id=message_id, actor=request.user)
     return _out(selectors.messages_visible(request.user).get(pk=message_id))

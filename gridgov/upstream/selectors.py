@@ -10,11 +10,12 @@ whose own selector has already decided that the viewer may see the order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import Count, Q, QuerySet
 
 from gridgov.access.scope import scope_for
+from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
 from .models import FileBatch, MessageState, UpstreamMessage
@@ -96,20 +97,13 @@ def apply_filters(queryset: QuerySet[UpstreamMessage], filters: MessageFilters) 
     return queryset
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[UpstreamMessage]
-    next_cursor: int | None
+# Newest first.
+ORDER: Final = ("-id",)
 
 
-def page(queryset: QuerySet[UpstreamMessage], *, cursor: int | None = None, limit: int = 50) -> Page:
-    """Newest first, keyset on the id."""
-    if cursor is not None:
-        queryset = queryset.filter(pk__lt=cursor)
-    rows = list(queryset.select_related("order").order_by("-id")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_cursor=rows[-1].pk if more and rows else None)
+def page(queryset: QuerySet[UpstreamMessage], *, cursor: str | None = None, limit: int = 50) -> Page[UpstreamMessage]:
+    """Newest first, keyset on the id (the cursor is the id of the last message seen)."""
+    return keyset_page(queryset.select_related("order"), ORDER, cursor, limit)
 
 
 def state_counts(queryset: QuerySet[UpstreamMessage]) -> dict[str, int]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,6 +29,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from gridgov.core.audit import record
+from gridgov.core.errors import Conflict, DomainError, Forbidden, NotFound
 
 from . import adapters, conf, selectors
 from .models import FileBatch, MessageKind, MessageState, UpstreamMessage
@@ -46,30 +47,11 @@ CLAIM_LEASE = timedelta(minutes=2)
 _PRIVATE_PREFIXES = ("petitioner",)
 
 
-class UpstreamError(Exception):
-    status = 400
-    code = "error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-
-
-class MessageNotFound(UpstreamError):
-    status = 404
-    code = "not_found"
-
-
-class MessageForbidden(UpstreamError):
-    status = 403
-    code = "forbidden"
-
-
-class MessageConflict(UpstreamError):
-    status = 409
-    code = "conflict"
+# Refusals of the outbox's services: the core error hierarchy under the outbox's old names.
+UpstreamError: TypeAlias = DomainError
+MessageNotFound: TypeAlias = NotFound
+MessageForbidden: TypeAlias = Forbidden
+MessageConflict: TypeAlias = Conflict
 
 
 # --- Queueing --------------------------------------------------------------------------------

@@ -88,13 +88,13 @@ def delivery(request: HttpRequest) -> HttpResponse:
         cursor = int(request.GET.get("cursor") or 0) or None
     except ValueError:
         cursor = None
-    result = selectors.page(query, cursor=cursor, limit=PAGE_SIZE)
+    result = selectors.page(query, cursor=None if cursor is None else str(cursor), limit=PAGE_SIZE)
     params = request.GET.copy()
     params.pop("cursor", None)
     base_query = params.urlencode()
     next_query = ""
     if result.next_cursor:
-        params["cursor"] = str(result.next_cursor)
+        params["cursor"] = result.next_cursor
         next_query = params.urlencode()
     context: dict[str, Any] = {
         "form": form,
