@@ -13,14 +13,15 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from gridgov.core.audit import record
+from gridgov.core.outbox import Backoff, Outbox
 
 from . import channels
 from .models import Delivery, DeliveryStatus, Notification
@@ -37,19 +38,14 @@ QUEUED = "notify.queued"
 RETRIED = "notify.delivery_retried"
 
 DEFAULT_MAX_ATTEMPTS = 8
-BACKOFF_CAP_MINUTES = 60
-# A claimed delivery is not due again until this lease ends (longer than one HTTP attempt),
-# so two workers never send the same row; a worker that died mid-send is retried after it.
-CLAIM_LEASE = timedelta(minutes=2)
 
 
 def max_attempts() -> int:
     return int(getattr(settings, "GRIDGOV_NOTIFY_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
 
 
-def backoff(attempts: int) -> timedelta:
-    """Wait after the ``attempts``-th failed try: 1, 2, 4, 8 … minutes, at most 60."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), BACKOFF_CAP_MINUTES))
+# The wait after the n-th failed try: 1, 2, 4, 8 … minutes, at most 60.
+backoff: Final = Backoff(first=timedelta(minutes=1), cap=timedelta(minutes=60))
 
 
 def _check_url(url: str) -> None:
@@ -166,11 +162,7 @@ def enqueue(delivery_ids: list[int]) -> None:
     pending and ``deliver_due`` sends them."""
     from .tasks import deliver
 
-    for delivery_id in delivery_ids:
-        try:
-            deliver.delay(delivery_id)
-        except Exception:
-            logger.warning("Could not enqueue delivery %s; deliver_due will send it.", delivery_id, exc_info=True)
+    OUTBOX.hand_over(delivery_ids, deliver.delay)
 
 
 @transaction.atomic
@@ -189,70 +181,42 @@ def mark_read(*, actor: Any, notification_ids: list[int] | None = None) -> int:
 # --- Delivering --------------------------------------------------------------------------
 
 
-def _locking(queryset: models.QuerySet[Delivery]) -> models.QuerySet[Delivery]:
-    """``SELECT … FOR UPDATE SKIP LOCKED`` where the database has it. SQLite has no row
-    locks; its write transactions are serialized, which gives the same answer."""
-    if connection.features.has_select_for_update_skip_locked:
-        return queryset.select_for_update(skip_locked=True)
-    return queryset
+def _send(delivery: Delivery) -> None:
+    """One try on the delivery's channel (the claim, backoff and bookkeeping are the outbox's)."""
+    delivery = Delivery.objects.select_related("notification__recipient__profile").get(pk=delivery.pk)
+    try:
+        channel = channels.get(delivery.channel)
+    except KeyError:
+        raise channels.DeliveryError(f"unknown channel {delivery.channel!r}") from None
+    channel.send(delivery.notification, delivery)
 
 
-def due_delivery_ids(*, limit: int = 100) -> list[int]:
-    """Pending deliveries whose time has come, oldest first; rows another worker is
-    claiming right now are skipped."""
-    with transaction.atomic():
-        due = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
-        return list(_locking(due.order_by("next_attempt_at", "id")).values_list("id", flat=True)[:limit])
-
-
-def _claim(delivery_id: int) -> bool:
-    """Take a due delivery for one attempt: count the attempt and lease the row."""
-    now = timezone.now()
-    with transaction.atomic():
-        due = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        delivery = _locking(due).first()
-        if delivery is None:
-            return False
-        delivery.attempts += 1
-        delivery.next_attempt_at = now + CLAIM_LEASE
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
-    return True
+OUTBOX: Final = Outbox(
+    model=Delivery,
+    pending=DeliveryStatus.PENDING,
+    done=DeliveryStatus.SENT,
+    failed=DeliveryStatus.FAILED,
+    send=_send,
+    max_attempts=max_attempts,
+    backoff=backoff,
+    done_at_field="sent_at",
+    final_errors={channels.DeliverySkipped: DeliveryStatus.SKIPPED},
+    expected_errors=(channels.DeliveryError,),
+    noun="delivery",
+    logger=logger,
+)
 
 
 def delivery_attempt(*, delivery_id: int) -> str:
     """One attempt at one delivery, outside any transaction. Returns the outcome:
     ``sent``, ``skipped``, ``retry``, ``failed``, or ``not_due`` when the row is not
     pending, not due, or being sent by another worker."""
-    if not _claim(delivery_id):
-        return "not_due"
-    delivery = Delivery.objects.select_related("notification__recipient__profile").get(pk=delivery_id)
-    try:
-        channels.get(delivery.channel).send(delivery.notification, delivery)
-    except channels.DeliverySkipped as skipped:
-        _finish(delivery_id, status=DeliveryStatus.SKIPPED, last_error=str(skipped))
-        return "skipped"
-    except Exception as error:
-        if not isinstance(error, channels.DeliveryError):
-            logger.exception("Channel %r raised on delivery %s", delivery.channel, delivery_id)
-        message = str(error) or type(error).__name__
-        if isinstance(error, KeyError):
-            message = f"unknown channel {delivery.channel!r}"
-        if delivery.attempts >= max_attempts():
-            _finish(delivery_id, status=DeliveryStatus.FAILED, last_error=message)
-            logger.warning("Delivery %s failed after %s attempts: %s", delivery_id, delivery.attempts, message)
-            return "failed"
-        Delivery.objects.filter(pk=delivery_id).update(
-            next_attempt_at=timezone.now() + backoff(delivery.attempts), last_error=message[:2000]
-        )
-        return "retry"
-    _finish(delivery_id, status=DeliveryStatus.SENT, last_error="", sent_at=timezone.now())
-    return "sent"
+    return OUTBOX.attempt(delivery_id)
 
 
-def _finish(delivery_id: int, *, status: str, last_error: str, sent_at: Any = None) -> None:
-    Delivery.objects.filter(pk=delivery_id).update(
-        status=status, last_error=last_error[:2000], next_attempt_at=None, sent_at=sent_at
-    )
+def deliver_due(*, limit: int = 100, budget_seconds: float = 45.0) -> int:
+    """Attempt the due deliveries (beat, every minute); returns how many were attempted."""
+    return OUTBOX.drain(limit=limit, budget_seconds=budget_seconds)
 
 
 @transaction.atomic
