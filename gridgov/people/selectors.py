@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -59,3 +61,14 @@ def scope_root_areas(viewer: Any) -> QuerySet[Area]:
 def user_departments(user: Any) -> QuerySet[Department]:
     """The departments a user works for (through department roles)."""
     return Department.objects.filter(role_assignments__user=user).distinct().order_by("sort_order", "code")
+
+
+def language_of(user: Any) -> str:
+    """The language a person reads in: the one they chose in the web UI (kept on their staff
+    profile), else the installation's (``settings.LANGUAGE_CODE``). Reads ``user.profile``, so a
+    caller rendering for many users selects the profiles with them."""
+    try:
+        chosen = str(user.profile.language or "")
+    except (AttributeError, ObjectDoesNotExist):
+        chosen = ""
+    return chosen if chosen in dict(settings.LANGUAGES) else str(settings.LANGUAGE_CODE)
