@@ -9,8 +9,9 @@ a lost message left behind. See ``docs/notifications.md``.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
@@ -25,6 +26,7 @@ from gridgov.core.outbox import Backoff, Outbox
 
 from . import channels
 from .models import Delivery, DeliveryStatus, Notification
+from .rendering import TEXT, renderer_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -38,6 +40,7 @@ QUEUED = "notify.queued"
 RETRIED = "notify.delivery_retried"
 
 DEFAULT_MAX_ATTEMPTS = 8
+TITLE_MAX_CHARS = 200
 
 
 def max_attempts() -> int:
@@ -54,6 +57,21 @@ def _check_url(url: str) -> None:
         raise ValueError(f"notification url must be a local path or an http(s) URL: {url!r}")
 
 
+def _params(kind: str, params: Mapping[str, Any] | None, title: str) -> dict[str, Any]:
+    """What is stored to render the notification: the params, or a title given as is. A kind
+    without a title needs a registered renderer; the params must be plain JSON (a lazy,
+    translated label is refused: labels are rendered when shown)."""
+    if not kind:
+        raise ValueError("a notification needs a kind")
+    stored = dict(params or {})
+    if title:
+        stored[TEXT] = title[:TITLE_MAX_CHARS]
+    elif renderer_for(kind) is None:
+        raise ValueError(f"a notification of kind {kind!r} needs a title or a registered renderer")
+    json.dumps(stored)  # TypeError for anything that is not plain JSON
+    return stored
+
+
 # --- Queueing ----------------------------------------------------------------------------
 
 
@@ -62,26 +80,28 @@ def notify(
     *,
     recipients: Iterable[User],
     kind: str,
-    title: str,
+    params: Mapping[str, Any] | None = None,
+    title: str = "",
     body: str = "",
     url: str = "",
     obj: models.Model | None = None,
     actor: User | None = None,
 ) -> list[Notification]:
     """Queue one in-app notification per distinct active recipient (never the actor
-    itself), plus one delivery per enabled external channel, sent after commit."""
-    users = notify_recipients(recipients=recipients, kind=kind, title=title, url=url, actor=actor)
-    return notify_queue(users=users, kind=kind, title=title, body=body, url=url, obj=obj, actor=actor)
+    itself), plus one delivery per enabled external channel, sent after commit.
+
+    What it says is rendered in each reader's language from ``kind`` and ``params`` by the
+    kind's renderer (:mod:`gridgov.notify.rendering`); ``title`` instead gives a title as is.
+    ``body`` is free text shown as typed under the title."""
+    _params(kind, params, title)
+    users = notify_recipients(recipients=recipients, url=url, actor=actor)
+    return notify_queue(users=users, kind=kind, params=params, title=title, body=body, url=url, obj=obj, actor=actor)
 
 
-def notify_recipients(
-    *, recipients: Iterable[User], kind: str, title: str, url: str = "", actor: User | None = None
-) -> list[User]:
-    """The reading half of :func:`notify`: checks the arguments and returns the distinct
-    active recipients other than the actor. Callers that keep their write transaction short
-    run this before it and hand the result to :func:`notify_queue` inside it."""
-    if not kind or not title:
-        raise ValueError("a notification needs a kind and a title")
+def notify_recipients(*, recipients: Iterable[User], url: str = "", actor: User | None = None) -> list[User]:
+    """The reading half of :func:`notify`: returns the distinct active recipients other than
+    the actor. Callers that keep their write transaction short run this before it and hand
+    the result to :func:`notify_queue` inside it."""
     _check_url(url)
     actor_id = getattr(actor, "pk", None)
     wanted: dict[int, Any] = {}
@@ -98,7 +118,8 @@ def notify_queue(
     *,
     users: Iterable[User],
     kind: str,
-    title: str,
+    params: Mapping[str, Any] | None = None,
+    title: str = "",
     body: str = "",
     url: str = "",
     obj: models.Model | None = None,
@@ -108,8 +129,7 @@ def notify_queue(
     user in ``users`` (distinct active users, not the actor, as :func:`notify_recipients`
     returns them), the deliveries, one ``notify.queued`` audit row, and the hand-over to
     Celery after commit. Plain inserts, no reads."""
-    if not kind or not title:
-        raise ValueError("a notification needs a kind and a title")
+    stored = _params(kind, params, title)
     _check_url(url)
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None else ""
@@ -119,8 +139,8 @@ def notify_queue(
             Notification(
                 recipient=user,
                 kind=kind,
-                title=title[:200],
-                body=body,
+                params=stored,
+                note=body,
                 url=url,
                 object_type=object_type,
                 object_id=object_id,

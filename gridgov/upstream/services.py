@@ -19,11 +19,10 @@ import logging
 from functools import partial
 from typing import Any, Final
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -32,6 +31,7 @@ from gridgov.core.outbox import Outbox
 
 from . import adapters, conf, selectors
 from .models import FileBatch, MessageKind, MessageState, UpstreamMessage
+from .notices import FAILED_KIND
 
 logger = logging.getLogger("gridgov.upstream")
 
@@ -123,6 +123,48 @@ def schedule(message_ids: list[int]) -> None:
     OUTBOX.hand_over([pk for pk in message_ids if pk in waiting], deliver_task.delay)
 
 
+# --- Giving up -------------------------------------------------------------------------------
+
+
+def failed_url(message: UpstreamMessage) -> str:
+    """The delivery page filtered to the failed messages of the message's order number."""
+    try:
+        base, number_key = reverse("upstream:delivery"), "text"
+    except NoReverseMatch:  # the pages are not installed: the API's list takes the same filters
+        base, number_key = "/api/v1/upstream/messages", "number"
+    return f"{base}?{urlencode({'state': str(MessageState.FAILED), number_key: message.upstream_number})}"
+
+
+def notify_failed(message: UpstreamMessage) -> None:
+    """Tell the center operators of the order's town that a message was given up on, in the
+    transaction that marked it ``failed`` (so once per failure). Masked data only: the order
+    number, what was being sent, the attempts and the order's type, class and masked phone
+    (rendered for each reader, ``notices.py``)."""
+    from gridgov.hotline.models import HotlineOrder
+    from gridgov.hotline.notices import order_note, order_params
+    from gridgov.hotline.services import recipient_ids
+    from gridgov.hotline.transitions import Party
+    from gridgov.notify.services import notify
+
+    User = get_user_model()
+
+    order = HotlineOrder.objects.filter(pk=message.order_id).first()
+    if order is None:
+        return
+    user_ids = recipient_ids(order, Party.CENTER)
+    if not user_ids:
+        return
+    notify(
+        recipients=[User(pk=user_id) for user_id in user_ids],
+        kind=FAILED_KIND,
+        params={**order_params(order), "message": message.kind, "attempts": message.attempts},
+        body=order_note(order),
+        url=failed_url(message),
+        obj=message,
+        actor=None,
+    )
+
+
 # --- Delivering ------------------------------------------------------------------------------
 
 
@@ -154,10 +196,6 @@ def _status_code(error: Exception) -> dict[str, Any]:
     return {"last_status_code": getattr(error, "status_code", None)}
 
 
-def _give_up(message: UpstreamMessage) -> None:
-    notify_failed(message)
-
-
 OUTBOX: Final = Outbox(
     model=UpstreamMessage,
     pending=MessageState.PENDING,
@@ -173,7 +211,7 @@ OUTBOX: Final = Outbox(
     expected_errors=(adapters.DeliveryError,),
     error_fields=_status_code,
     on_claim=_collect,
-    on_give_up=_give_up,
+    on_give_up=notify_failed,
     noun="upstream message",
     logger=logger,
 )
@@ -194,61 +232,6 @@ def deliver(*, message_id: int) -> str:
 def deliver_due(*, limit: int = 100, budget_seconds: float = 45.0) -> int:
     """Attempt the due messages (beat, every minute); returns how many were attempted."""
     return OUTBOX.drain(limit=limit, budget_seconds=budget_seconds)
-
-
-# --- Giving up -------------------------------------------------------------------------------
-
-FAILED_KIND = "upstream.failed"
-
-
-def failed_url(message: UpstreamMessage) -> str:
-    """The delivery page filtered to the failed messages of the message's order number."""
-    try:
-        base, number_key = reverse("upstream:delivery"), "text"
-    except NoReverseMatch:  # the pages are not installed: the API's list takes the same filters
-        base, number_key = "/api/v1/upstream/messages", "number"
-    return f"{base}?{urlencode({'state': str(MessageState.FAILED), number_key: message.upstream_number})}"
-
-
-def notify_failed(message: UpstreamMessage) -> None:
-    """Tell the center operators of the order's town that a message was given up on, in the
-    transaction that marked it ``failed`` (so once per failure). Masked data only: the order
-    number, what was being sent, the attempts and the order's type, class and masked phone."""
-    from gridgov.hotline.models import HotlineOrder
-    from gridgov.hotline.services import notice_body, recipient_ids
-    from gridgov.hotline.transitions import Party
-    from gridgov.notify.services import notify
-
-    User = get_user_model()
-
-    order = HotlineOrder.objects.filter(pk=message.order_id).first()
-    if order is None:
-        return
-    user_ids = recipient_ids(order, Party.CENTER)
-    if not user_ids:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        kind_label = MessageKind(message.kind).label if message.kind in MessageKind.values else message.kind
-        title = _("12345 %(number)s: “%(kind)s” could not be delivered upstream") % {
-            "number": message.upstream_number,
-            "kind": kind_label,
-        }
-        body = " · ".join(
-            [
-                _("Gave up after %(attempts)s attempts; retry it from the delivery page.")
-                % {"attempts": message.attempts},
-                notice_body(order),
-            ]
-        )
-    notify(
-        recipients=[User(pk=user_id) for user_id in user_ids],
-        kind=FAILED_KIND,
-        title=title,
-        body=body,
-        url=failed_url(message),
-        obj=message,
-        actor=None,
-    )
 
 
 # --- By hand ---------------------------------------------------------------------------------
