@@ -5,9 +5,10 @@ from django.urls import include, path
 
 from gridgov.api.api import api
 from gridgov.web.status import admin_status
+from gridgov.web.views import language_switch
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("admin/status/", admin.site.admin_view(admin_status), name="admin-status"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -8,6 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        from . import notices  # noqa: F401  (registers the notification renderers)
         from .navigation import register
 
         register()

@@ -24,7 +24,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.areas.locate import locate
@@ -285,12 +284,13 @@ def _notify(
     case: Case,
     parties: Iterable[Party],
     kind: str,
-    title: str,
+    params: dict[str, Any] | None = None,
     *,
     actor: Any,
     body: str = "",
     exclude: Iterable[int] = (),
 ) -> None:
+    """Notify ``parties`` of the case; the text is rendered for each reader (``notices.py``)."""
     user_ids = {user_id for party in parties for user_id in recipient_ids(case, party)}
     user_ids.difference_update(exclude)
     if not user_ids:
@@ -300,7 +300,7 @@ def _notify(
     notify(
         recipients=[User(pk=user_id) for user_id in sorted(user_ids)],
         kind=kind,
-        title=title,
+        params={"number": case.number, **(params or {})},
         body=body or case.description[:120],
         url=case_url(case),
         obj=case,
@@ -714,8 +714,7 @@ def _create(
             notify_queue(
                 users=users,
                 kind="case.reported",
-                title=gettext("New report %(number)s: %(category)s")
-                % {"number": case.number, "category": category.name},
+                params={"number": case.number, "category_name": category.name},
                 body=case.description[:120],
                 url=case_url(case),
                 obj=case,
@@ -934,7 +933,7 @@ def case_act(
         _remember(actor, key, case=case, action=transition.action.value, fingerprint=fingerprint, event=event)
     _store_photos(case, checked, actor=actor, event=event)
     if notify_parties:
-        _notify(case, notify_parties, kind, _title(case, act), actor=actor, body=comment)
+        _notify(case, notify_parties, kind, {"action": act.value}, actor=actor, body=comment)
     if target == Status.CLOSED:
         for hook in CLOSE_HOOKS:
             hook(case, actor, now)
@@ -947,10 +946,6 @@ def _grid_in_town(case: Case, code: str) -> Area:
     if found is None or f"/{case.town_id}/" not in found.path:
         raise ValidationError({"grid": [_("Choose a grid of the case's town.")]})
     return found
-
-
-def _title(case: Case, action: Action) -> str:
-    return f"{case.number} {ACTION_LABELS[action]}"
 
 
 def _extension_days(days: Any) -> int:
@@ -1161,12 +1156,6 @@ def sweep_due(now: dt.datetime | None = None, batch: int = 500) -> dict[str, int
 SWEEP_KINDS: Final = {"overdue": "case.overdue", "warnings": "case.warning"}
 
 
-def _sweep_title(outcome: str, case: Case) -> str:
-    if outcome == "overdue":
-        return gettext("%(number)s is overdue") % {"number": case.number}
-    return gettext("%(number)s: 80%% of the time limit has passed") % {"number": case.number}
-
-
 @transaction.atomic
 def _send_digest(digest: dict[int, list[tuple[str, Case]]], now: dt.datetime) -> None:
     """The center's part of a sweep: the notice itself for a single case, else one digest
@@ -1183,7 +1172,7 @@ def _send_digest(digest: dict[int, list[tuple[str, Case]]], now: dt.datetime) ->
             notify(
                 recipients=[user],
                 kind=SWEEP_KINDS[outcome],
-                title=_sweep_title(outcome, case),
+                params={"number": case.number},
                 body=case.description[:120],
                 url=case_url(case),
                 obj=case,
@@ -1191,14 +1180,16 @@ def _send_digest(digest: dict[int, list[tuple[str, Case]]], now: dt.datetime) ->
             continue
         overdue = sum(1 for outcome, _case in items if outcome == "overdue")
         warned = len(items) - overdue
-        numbers = "、".join(case.number for _outcome, case in items[:20])
-        more = len(items) - 20
         notify(
             recipients=[user],
             kind="case.digest",
-            title=gettext("%(n)s cases crossed a time limit: %(overdue)s overdue, %(warned)s at 80%%")
-            % {"n": len(items), "overdue": overdue, "warned": warned},
-            body=numbers + (gettext(" and %(more)s more") % {"more": more} if more > 0 else ""),
+            params={
+                "cases": len(items),
+                "overdue": overdue,
+                "warned": warned,
+                "numbers": [case.number for _outcome, case in items[:20]],
+                "more": max(len(items) - 20, 0),
+            },
             url=reverse("cases:workbench") + ("?queue=overdue" if overdue else "?queue=warning"),
         )
 
@@ -1242,7 +1233,7 @@ def _sweep_one(case_id: int, now: dt.datetime, digest: dict[int, list[tuple[str,
             center = recipient_ids(case, Party.CENTER)
             for user_id in center:
                 digest.setdefault(user_id, []).append((outcome, case))
-        _notify(case, parties, SWEEP_KINDS[outcome], _sweep_title(outcome, case), actor=None, exclude=center)
+        _notify(case, parties, SWEEP_KINDS[outcome], actor=None, exclude=center)
     return outcome
 
 

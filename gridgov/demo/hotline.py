@@ -46,6 +46,7 @@ from gridgov.workcalendar import calendar
 
 from .loader import check_allowed
 from .taiping import GIVEN_CHARS, MOBILE_PREFIXES, SURNAMES, TOWN_CODE
+from .upstream import history_settle
 
 logger = logging.getLogger(__name__)
 
@@ -1017,7 +1018,6 @@ def generate_demo_orders(*, count: int, seed: int = DEMO_HOTLINE_SEED, now: dt.d
     """Make the orders in one transaction; the in-app notifications the history sends are
     marked read (they are old news) and its upstream messages recorded as delivered."""
     from gridgov.notify.services import mark_read
-    from gridgov.upstream.services import history_settle
 
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)

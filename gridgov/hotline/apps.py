@@ -10,6 +10,7 @@ class HotlineConfig(AppConfig):
     def ready(self) -> None:
         from gridgov.cases.services import CLOSE_HOOKS
 
+        from . import notices  # noqa: F401  (registers the notification renderers)
         from .navigation import register
         from .services import case_closed
 

@@ -37,7 +37,7 @@ from gridgov.categories.models import TimeUnit
 from gridgov.core.crypto import digest
 from gridgov.people.models import Department, Role, RoleAssignment
 
-from . import conf, deadlines, intake
+from . import conf, deadlines, intake, notices
 from .access import ancestor_ids, can_reveal, is_upstream, masked_petitioner, parties_of, sees_everything, visible_q
 from .errors import OrderConflict, OrderError, OrderForbidden, OrderInvalid, OrderNotFound
 from .intake import AttachmentData, OrderData
@@ -53,7 +53,6 @@ from .models import (
     OrderStage,
     OrderStatus,
     OrderStep,
-    OrderType,
     Satisfaction,
 )
 from .transitions import (
@@ -340,26 +339,18 @@ def responsible(order: HotlineOrder) -> list[Party]:
     return []
 
 
-def notice_body(order: HotlineOrder) -> str:
-    """What a notification says about an order: its type, class and the masked petitioner only
-    (the content may quote the petitioner, so it stays on the order's page)."""
-    from .models import UrgencyClass
-
-    parts = [str(OrderType(order.order_type).label), str(UrgencyClass(order.urgency_class).label)]
-    if order.petitioner_phone_masked:
-        parts.append(order.petitioner_phone_masked)
-    return " · ".join(parts)
-
-
 def _notify(
     order: HotlineOrder,
     parties: Iterable[Party],
     kind: str,
-    title: str,
+    params: dict[str, Any] | None = None,
     *,
     actor: Any,
     exclude: Iterable[int] = (),
 ) -> None:
+    """Notify ``parties`` of the order; the text is rendered for each reader (``notices.py``):
+    the number, type and class, and the masked phone only (the content may quote the
+    petitioner, so it stays on the order's page)."""
     # ``recipients`` keeps active users only, so the notification outbox is written directly
     # (``notify_queue``, in this transaction) without ``notify``'s second look at the users.
     skip = {*exclude, getattr(_user(actor), "pk", None)}
@@ -371,16 +362,12 @@ def _notify(
     notify_queue(
         users=[User(pk=user_id) for user_id in user_ids],
         kind=kind,
-        title=title,
-        body=notice_body(order),
+        params={**notices.order_params(order), **(params or {})},
+        body=notices.order_note(order),
         url=order_url(order),
         obj=order,
         actor=_user(actor),
     )
-
-
-def _title(order: HotlineOrder, action: str) -> str:
-    return f"12345 {order.upstream_number} {label(action)}"
 
 
 # --- intake -----------------------------------------------------------------------------
@@ -576,13 +563,7 @@ def _create(
 
 
 def _after_create(order: HotlineOrder, actor: Any) -> None:
-    _notify(
-        order,
-        [Party.CENTER],
-        "hotline.received",
-        gettext("New hotline order %(number)s") % {"number": order.upstream_number},
-        actor=actor,
-    )
+    _notify(order, [Party.CENTER], "hotline.received", actor=actor)
 
 
 def _apply_copy(
@@ -635,7 +616,7 @@ def _apply_copy(
         order,
         [Party.CENTER, *responsible(order)],
         "hotline.upstream_update",
-        _title(order, UPSTREAM_UPDATE),
+        {"action": UPSTREAM_UPDATE},
         actor=actor,
     )
     return Received(order, "updated")
@@ -860,7 +841,7 @@ def order_act(
     if upstream is not None:
         _enqueue(order, upstream[0], upstream[1], actor)
     if notify_parties:
-        _notify(order, notify_parties, f"hotline.{act.value}", _title(order, act.value), actor=actor)
+        _notify(order, notify_parties, f"hotline.{act.value}", {"action": act.value}, actor=actor)
     return order
 
 
@@ -952,7 +933,7 @@ def case_closed(case: Any, actor: Any, at: dt.datetime) -> None:
             origin=EventOrigin.SYSTEM,
         )
         if order.status == OrderStatus.INSTRUCTED:
-            _notify(order, [Party.LEAD_DEPARTMENT], "hotline.case_closed", _title(order, CASE_CLOSED), actor=actor)
+            _notify(order, [Party.LEAD_DEPARTMENT], "hotline.case_closed", {"action": CASE_CLOSED}, actor=actor)
 
 
 def _reopen(order: HotlineOrder, now: dt.datetime, deadline: Any, fields: set[str]) -> None:
@@ -1086,7 +1067,7 @@ def order_event(
         origin=EventOrigin.UPSTREAM,
     )  # fmt: skip
     if notify_parties:
-        _notify(order, notify_parties, f"hotline.upstream_{kind.value}", _title(order, kind.value), actor=actor)
+        _notify(order, notify_parties, f"hotline.upstream_{kind.value}", {"action": kind.value}, actor=actor)
     return order
 
 
@@ -1182,12 +1163,6 @@ def identity_grant(*, order_id: int, department_id: int, actor: Any, reason: str
 SWEEP_KINDS: Final = {"overdue": "hotline.overdue", "warnings": "hotline.warning"}
 
 
-def _sweep_title(outcome: str, order: HotlineOrder) -> str:
-    if outcome == "overdue":
-        return gettext("Hotline order %(number)s is overdue") % {"number": order.upstream_number}
-    return gettext("Hotline order %(number)s: 80%% of the time limit has passed") % {"number": order.upstream_number}
-
-
 def sweep_due(now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
     """Send the reminders (at 80 % of a step) and overdue notices that fell due, once per step.
 
@@ -1242,8 +1217,8 @@ def _sweep_one(order_id: int, now: dt.datetime) -> str | None:
         parties = responsible(order)
         if outcome == "overdue" and Party.CENTER not in parties:
             parties = [*parties, Party.CENTER]
-        _notify(order, parties, SWEEP_KINDS[outcome], _sweep_title(outcome, order), actor=None)
+        _notify(order, parties, SWEEP_KINDS[outcome], actor=None)
     return outcome
 
 
-__all__ += ["AttachmentData", "OrderData", "notice_body", "recipient_ids", "resolve_town", "responsible"]
+__all__ += ["AttachmentData", "OrderData", "recipient_ids", "resolve_town", "responsible"]

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from . import services
 from .models import Delivery, Notification
@@ -39,18 +39,23 @@ class DeliveryInline(admin.TabularInline):
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "recipient", "kind", "title", "read_at"]
     list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
-    search_fields = ["title", "recipient__username", "object_id"]
-    list_select_related = ["recipient"]
+    search_fields = ["kind", "note", "recipient__username", "object_id"]
+    list_select_related = ["recipient__profile"]
     date_hierarchy = "created_at"
     inlines = [DeliveryInline]
+
+    @admin.display(description=pgettext_lazy("notification", "title"))
+    def title(self, notification: Notification) -> str:
+        """As the recipient reads it."""
+        return notification.title
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["id", "channel", "status", "attempts", "next_attempt_at", "sent_at", "notification", "last_error"]
     list_filter = ["status", "channel"]
-    search_fields = ["notification__title", "notification__recipient__username"]
-    list_select_related = ["notification"]
+    search_fields = ["notification__kind", "notification__recipient__username"]
+    list_select_related = ["notification__recipient__profile"]
     raw_id_fields = ["notification"]
     actions = ["retry_now"]
 

@@ -124,7 +124,8 @@ def recipient_phone(notification: Notification) -> str:
 
 @register
 class SmsChannel(Channel):
-    """``{"phone": ..., "text": ...}`` to ``GRIDGOV_SMS_URL`` (bearer ``GRIDGOV_SMS_TOKEN``)."""
+    """``{"phone": ..., "text": ...}`` to ``GRIDGOV_SMS_URL`` (bearer ``GRIDGOV_SMS_TOKEN``), in
+    the installation's language."""
 
     code = "sms"
 
@@ -136,7 +137,9 @@ class SmsChannel(Channel):
         token = getattr(settings, "GRIDGOV_SMS_TOKEN", "")
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        payload = {"phone": phone, "text": sms_text(notification.title, notification.url)}
+        # Text messages are in the installation's language (the gateway's templates are).
+        title = notification.rendered(settings.LANGUAGE_CODE).title
+        payload = {"phone": phone, "text": sms_text(title, notification.url)}
         post_json(getattr(settings, "GRIDGOV_SMS_URL", ""), payload, headers=headers)
 
 
@@ -144,6 +147,7 @@ class SmsChannel(Channel):
 
 
 def webhook_payload(notification: Notification) -> dict[str, Any]:
+    """The notification as its recipient reads it (title and body in their language)."""
     obj = {"type": notification.object_type, "id": notification.object_id} if notification.object_type else None
     return {
         "id": notification.pk,

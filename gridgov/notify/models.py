@@ -3,19 +3,30 @@ external channel (SMS, webhook) that carries it. The in-app row needs no deliver
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.people.selectors import language_of
+
+from .rendering import Rendered, render
+
 
 class Notification(models.Model):
+    """One notice to one person. What it says is rendered from ``kind``, ``params`` and
+    ``note`` when it is shown or sent, in the reader's language (``gridgov.notify.rendering``)."""
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(_("kind"), max_length=40)
-    title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("body"), blank=True)
+    # Codes, ids and numbers the kind's renderer reads; never a translated label or personal data.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # Free text as a person typed it (a comment), or data shown as is (a masked phone).
+    note = models.TextField(_("note"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     # The object it is about, as in the audit log: ``app_label.model`` and the primary key.
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
@@ -35,6 +46,24 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    def rendered(self, language: str | None = None) -> Rendered:
+        """Title and body in ``language``; by default in the recipient's (their profile's
+        language, else the installation's)."""
+        return render(self.kind, self.params or {}, self.note, language=language or language_of(self.recipient))
+
+    @cached_property
+    def shown(self) -> Rendered:
+        """What the recipient reads: the notification rendered in their language."""
+        return self.rendered()
+
+    @property
+    def title(self) -> str:
+        return self.shown.title
+
+    @property
+    def body(self) -> str:
+        return self.shown.body
 
 
 class DeliveryStatus(models.TextChoices):

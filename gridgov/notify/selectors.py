@@ -20,7 +20,9 @@ ORDER = ("-id",)
 def notifications_for(user: Any, *, unread: bool = False) -> QuerySet[Notification]:
     if user is None or not user.is_authenticated:
         return Notification.objects.none()
-    found = Notification.objects.filter(recipient=user)
+    # Through the user's own manager: each row knows its recipient (whose language renders
+    # it) without a query per row.
+    found = user.notifications.all()
     if unread:
         found = found.filter(read_at__isnull=True)
     return found.order_by("-id")

@@ -9,21 +9,24 @@ a lost message left behind. See ``docs/notifications.md``.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from gridgov.core.audit import record
+from gridgov.core.outbox import Backoff, Outbox
 
 from . import channels
 from .models import Delivery, DeliveryStatus, Notification
+from .rendering import TEXT, renderer_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -37,25 +40,36 @@ QUEUED = "notify.queued"
 RETRIED = "notify.delivery_retried"
 
 DEFAULT_MAX_ATTEMPTS = 8
-BACKOFF_CAP_MINUTES = 60
-# A claimed delivery is not due again until this lease ends (longer than one HTTP attempt),
-# so two workers never send the same row; a worker that died mid-send is retried after it.
-CLAIM_LEASE = timedelta(minutes=2)
+TITLE_MAX_CHARS = 200
 
 
 def max_attempts() -> int:
     return int(getattr(settings, "GRIDGOV_NOTIFY_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
 
 
-def backoff(attempts: int) -> timedelta:
-    """Wait after the ``attempts``-th failed try: 1, 2, 4, 8 … minutes, at most 60."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), BACKOFF_CAP_MINUTES))
+# The wait after the n-th failed try: 1, 2, 4, 8 … minutes, at most 60.
+backoff: Final = Backoff(first=timedelta(minutes=1), cap=timedelta(minutes=60))
 
 
 def _check_url(url: str) -> None:
     """A link is a local path or an http(s) address (never ``javascript:`` and the like)."""
     if url and not (url.startswith("/") and not url.startswith("//")) and not url.startswith(("http://", "https://")):
         raise ValueError(f"notification url must be a local path or an http(s) URL: {url!r}")
+
+
+def _params(kind: str, params: Mapping[str, Any] | None, title: str) -> dict[str, Any]:
+    """What is stored to render the notification: the params, or a title given as is. A kind
+    without a title needs a registered renderer; the params must be plain JSON (a lazy,
+    translated label is refused: labels are rendered when shown)."""
+    if not kind:
+        raise ValueError("a notification needs a kind")
+    stored = dict(params or {})
+    if title:
+        stored[TEXT] = title[:TITLE_MAX_CHARS]
+    elif renderer_for(kind) is None:
+        raise ValueError(f"a notification of kind {kind!r} needs a title or a registered renderer")
+    json.dumps(stored)  # TypeError for anything that is not plain JSON
+    return stored
 
 
 # --- Queueing ----------------------------------------------------------------------------
@@ -66,26 +80,28 @@ def notify(
     *,
     recipients: Iterable[User],
     kind: str,
-    title: str,
+    params: Mapping[str, Any] | None = None,
+    title: str = "",
     body: str = "",
     url: str = "",
     obj: models.Model | None = None,
     actor: User | None = None,
 ) -> list[Notification]:
     """Queue one in-app notification per distinct active recipient (never the actor
-    itself), plus one delivery per enabled external channel, sent after commit."""
-    users = notify_recipients(recipients=recipients, kind=kind, title=title, url=url, actor=actor)
-    return notify_queue(users=users, kind=kind, title=title, body=body, url=url, obj=obj, actor=actor)
+    itself), plus one delivery per enabled external channel, sent after commit.
+
+    What it says is rendered in each reader's language from ``kind`` and ``params`` by the
+    kind's renderer (:mod:`gridgov.notify.rendering`); ``title`` instead gives a title as is.
+    ``body`` is free text shown as typed under the title."""
+    _params(kind, params, title)
+    users = notify_recipients(recipients=recipients, url=url, actor=actor)
+    return notify_queue(users=users, kind=kind, params=params, title=title, body=body, url=url, obj=obj, actor=actor)
 
 
-def notify_recipients(
-    *, recipients: Iterable[User], kind: str, title: str, url: str = "", actor: User | None = None
-) -> list[User]:
-    """The reading half of :func:`notify`: checks the arguments and returns the distinct
-    active recipients other than the actor. Callers that keep their write transaction short
-    run this before it and hand the result to :func:`notify_queue` inside it."""
-    if not kind or not title:
-        raise ValueError("a notification needs a kind and a title")
+def notify_recipients(*, recipients: Iterable[User], url: str = "", actor: User | None = None) -> list[User]:
+    """The reading half of :func:`notify`: returns the distinct active recipients other than
+    the actor. Callers that keep their write transaction short run this before it and hand
+    the result to :func:`notify_queue` inside it."""
     _check_url(url)
     actor_id = getattr(actor, "pk", None)
     wanted: dict[int, Any] = {}
@@ -102,7 +118,8 @@ def notify_queue(
     *,
     users: Iterable[User],
     kind: str,
-    title: str,
+    params: Mapping[str, Any] | None = None,
+    title: str = "",
     body: str = "",
     url: str = "",
     obj: models.Model | None = None,
@@ -112,8 +129,7 @@ def notify_queue(
     user in ``users`` (distinct active users, not the actor, as :func:`notify_recipients`
     returns them), the deliveries, one ``notify.queued`` audit row, and the hand-over to
     Celery after commit. Plain inserts, no reads."""
-    if not kind or not title:
-        raise ValueError("a notification needs a kind and a title")
+    stored = _params(kind, params, title)
     _check_url(url)
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None else ""
@@ -123,8 +139,8 @@ def notify_queue(
             Notification(
                 recipient=user,
                 kind=kind,
-                title=title[:200],
-                body=body,
+                params=stored,
+                note=body,
                 url=url,
                 object_type=object_type,
                 object_id=object_id,
@@ -166,11 +182,7 @@ def enqueue(delivery_ids: list[int]) -> None:
     pending and ``deliver_due`` sends them."""
     from .tasks import deliver
 
-    for delivery_id in delivery_ids:
-        try:
-            deliver.delay(delivery_id)
-        except Exception:
-            logger.warning("Could not enqueue delivery %s; deliver_due will send it.", delivery_id, exc_info=True)
+    OUTBOX.hand_over(delivery_ids, deliver.delay)
 
 
 @transaction.atomic
@@ -189,70 +201,42 @@ def mark_read(*, actor: Any, notification_ids: list[int] | None = None) -> int:
 # --- Delivering --------------------------------------------------------------------------
 
 
-def _locking(queryset: models.QuerySet[Delivery]) -> models.QuerySet[Delivery]:
-    """``SELECT … FOR UPDATE SKIP LOCKED`` where the database has it. SQLite has no row
-    locks; its write transactions are serialized, which gives the same answer."""
-    if connection.features.has_select_for_update_skip_locked:
-        return queryset.select_for_update(skip_locked=True)
-    return queryset
+def _send(delivery: Delivery) -> None:
+    """One try on the delivery's channel (the claim, backoff and bookkeeping are the outbox's)."""
+    delivery = Delivery.objects.select_related("notification__recipient__profile").get(pk=delivery.pk)
+    try:
+        channel = channels.get(delivery.channel)
+    except KeyError:
+        raise channels.DeliveryError(f"unknown channel {delivery.channel!r}") from None
+    channel.send(delivery.notification, delivery)
 
 
-def due_delivery_ids(*, limit: int = 100) -> list[int]:
-    """Pending deliveries whose time has come, oldest first; rows another worker is
-    claiming right now are skipped."""
-    with transaction.atomic():
-        due = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
-        return list(_locking(due.order_by("next_attempt_at", "id")).values_list("id", flat=True)[:limit])
-
-
-def _claim(delivery_id: int) -> bool:
-    """Take a due delivery for one attempt: count the attempt and lease the row."""
-    now = timezone.now()
-    with transaction.atomic():
-        due = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        delivery = _locking(due).first()
-        if delivery is None:
-            return False
-        delivery.attempts += 1
-        delivery.next_attempt_at = now + CLAIM_LEASE
-        delivery.save(update_fields=["attempts", "next_attempt_at"])
-    return True
+OUTBOX: Final = Outbox(
+    model=Delivery,
+    pending=DeliveryStatus.PENDING,
+    done=DeliveryStatus.SENT,
+    failed=DeliveryStatus.FAILED,
+    send=_send,
+    max_attempts=max_attempts,
+    backoff=backoff,
+    done_at_field="sent_at",
+    final_errors={channels.DeliverySkipped: DeliveryStatus.SKIPPED},
+    expected_errors=(channels.DeliveryError,),
+    noun="delivery",
+    logger=logger,
+)
 
 
 def delivery_attempt(*, delivery_id: int) -> str:
     """One attempt at one delivery, outside any transaction. Returns the outcome:
     ``sent``, ``skipped``, ``retry``, ``failed``, or ``not_due`` when the row is not
     pending, not due, or being sent by another worker."""
-    if not _claim(delivery_id):
-        return "not_due"
-    delivery = Delivery.objects.select_related("notification__recipient__profile").get(pk=delivery_id)
-    try:
-        channels.get(delivery.channel).send(delivery.notification, delivery)
-    except channels.DeliverySkipped as skipped:
-        _finish(delivery_id, status=DeliveryStatus.SKIPPED, last_error=str(skipped))
-        return "skipped"
-    except Exception as error:
-        if not isinstance(error, channels.DeliveryError):
-            logger.exception("Channel %r raised on delivery %s", delivery.channel, delivery_id)
-        message = str(error) or type(error).__name__
-        if isinstance(error, KeyError):
-            message = f"unknown channel {delivery.channel!r}"
-        if delivery.attempts >= max_attempts():
-            _finish(delivery_id, status=DeliveryStatus.FAILED, last_error=message)
-            logger.warning("Delivery %s failed after %s attempts: %s", delivery_id, delivery.attempts, message)
-            return "failed"
-        Delivery.objects.filter(pk=delivery_id).update(
-            next_attempt_at=timezone.now() + backoff(delivery.attempts), last_error=message[:2000]
-        )
-        return "retry"
-    _finish(delivery_id, status=DeliveryStatus.SENT, last_error="", sent_at=timezone.now())
-    return "sent"
+    return OUTBOX.attempt(delivery_id)
 
 
-def _finish(delivery_id: int, *, status: str, last_error: str, sent_at: Any = None) -> None:
-    Delivery.objects.filter(pk=delivery_id).update(
-        status=status, last_error=last_error[:2000], next_attempt_at=None, sent_at=sent_at
-    )
+def deliver_due(*, limit: int = 100, budget_seconds: float = 45.0) -> int:
+    """Attempt the due deliveries (beat, every minute); returns how many were attempted."""
+    return OUTBOX.drain(limit=limit, budget_seconds=budget_seconds)
 
 
 @transaction.atomic

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from celery import shared_task
 
 from . import services
@@ -23,11 +21,4 @@ def deliver(delivery_id: int) -> str:
 def deliver_due() -> int:
     """Attempt the pending deliveries that are due: retries after backoff, and any whose
     queued message was lost. Returns how many it attempted."""
-    deadline = time.monotonic() + DUE_TIME_BUDGET_SECONDS
-    attempted = 0
-    for delivery_id in services.due_delivery_ids(limit=DUE_BATCH):
-        if time.monotonic() > deadline:
-            break
-        if services.delivery_attempt(delivery_id=delivery_id) != "not_due":
-            attempted += 1
-    return attempted
+    return services.deliver_due(limit=DUE_BATCH, budget_seconds=DUE_TIME_BUDGET_SECONDS)

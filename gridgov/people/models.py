@@ -46,6 +46,9 @@ class StaffProfile(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     title = models.CharField(_("title"), max_length=50, blank=True)
     duties = models.TextField(_("duties"), blank=True)
+    # The language the person chose in the web UI (a code of settings.LANGUAGES); what they
+    # read in it: notifications. Empty: the installation's language (settings.LANGUAGE_CODE).
+    language = models.CharField(_("language"), max_length=10, blank=True)
 
     class Meta:
         verbose_name = _("staff profile")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
@@ -76,3 +77,14 @@ def bearer_token(request: HttpRequest) -> ApiToken | None:
     """The token a request authenticated with, if it used one."""
     auth = getattr(request, "auth", None)
     return auth if isinstance(auth, ApiToken) else None
+
+
+def language_of(user: Any) -> str:
+    """The language a person reads in: the one they chose in the web UI (kept on their staff
+    profile), else the installation's (``settings.LANGUAGE_CODE``). Reads ``user.profile``, so a
+    caller rendering for many users selects the profiles with them."""
+    try:
+        chosen = str(user.profile.language or "")
+    except (AttributeError, ObjectDoesNotExist):
+        chosen = ""
+    return chosen if chosen in dict(settings.LANGUAGES) else str(settings.LANGUAGE_CODE)

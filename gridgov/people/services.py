@@ -458,3 +458,12 @@ def login_attempt(
     if refused_inactive:
         raise LoginInactive()
     return None
+
+
+def profile_language_set(*, user: Any, language: str) -> bool:
+    """Keep the language a person chose in the web UI on their staff profile (what they read
+    notifications in). Unknown codes and users without a profile are ignored. Returns whether
+    it changed. A preference, not audited (like marking a notification read)."""
+    if language not in dict(settings.LANGUAGES) or not getattr(user, "is_authenticated", False):
+        return False
+    return StaffProfile.objects.filter(user_id=user.pk).exclude(language=language).update(language=language) > 0

@@ -8,6 +8,7 @@ class UpstreamConfig(AppConfig):
     verbose_name = _("Upstream delivery")
 
     def ready(self) -> None:
+        from . import notices  # noqa: F401  (registers the notification renderers)
         from .navigation import register
 
         register()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Final
 
 from django.conf import settings
+
+from gridgov.core.outbox import Backoff
 
 DEFAULT_MAX_ATTEMPTS = 12
 DEFAULT_TIMEOUT_SECONDS = 10
@@ -42,6 +45,5 @@ def timeout_seconds() -> float:
     return float(getattr(settings, "GRIDGOV_UPSTREAM_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
 
 
-def backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed try: 1, 2, 4, 8 … minutes, at most 60."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), BACKOFF_CAP_MINUTES))
+# The wait after the n-th failed try: 1, 2, 4, 8 … minutes, at most 60.
+backoff: Final = Backoff(first=timedelta(minutes=1), cap=timedelta(minutes=BACKOFF_CAP_MINUTES))

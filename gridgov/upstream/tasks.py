@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from celery import shared_task
 
 from . import services
@@ -23,11 +21,4 @@ def deliver(message_id: int) -> str:
 def deliver_due() -> int:
     """Attempt the messages that are due: retries after their backoff, and any whose queued
     task was lost. Returns how many it attempted."""
-    deadline = time.monotonic() + DUE_TIME_BUDGET_SECONDS
-    attempted = 0
-    for message_id in services.due_message_ids(limit=DUE_BATCH):
-        if time.monotonic() > deadline:
-            break
-        if services.deliver(message_id=message_id) != "not_due":
-            attempted += 1
-    return attempted
+    return services.deliver_due(limit=DUE_BATCH, budget_seconds=DUE_TIME_BUDGET_SECONDS)

@@ -1,4 +1,4 @@
-"""Pages of the web shell: login and logout, the home page and the map."""
+"""Pages of the web shell: login and logout, the language switch, the home page and the map."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_GET
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import AreaLevel
 from gridgov.people.forms import LoginForm
+from gridgov.people.services import profile_language_set
 
 from .nav import QUICK_LINKS, entries_for
 from .panels import panels_for
@@ -30,9 +33,26 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """A language chosen on the login page (the switch's cookie) becomes the person's."""
+        response = super().form_valid(form)
+        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen:
+            profile_language_set(user=self.request.user, language=chosen)
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     """Logout by POST only (Django refuses GET), back to the login page."""
+
+
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (the cookie, back to ``next``); a signed-in person's choice is
+    also kept on their profile, so what is sent to them (notifications) is in it too."""
+    response = i18n.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        profile_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 @require_GET

@@ -450,7 +450,7 @@ def test_a_refused_reveal_is_audited_as_a_failure(people: dict[str, Any]) -> Non
 def test_notifications_carry_only_masked_data(people: dict[str, Any]) -> None:
     order = build(people, "drafted")
     act(people, order, "reject_draft", "center01", comment="补充")
-    bodies = list(Notification.objects.values_list("title", "body"))
+    bodies = [(notice.title, notice.body) for notice in Notification.objects.all()]
     assert bodies
     assert all(PHONE not in f"{title} {body}" and NAME not in f"{title} {body}" for title, body in bodies)
     assert any("138****8888" in body for _title, body in bodies)

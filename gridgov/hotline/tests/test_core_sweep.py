@@ -43,7 +43,7 @@ def test_a_life_safety_order_is_reminded_at_12_minutes_and_overdue_after_15(peop
     ]
     notices = Notification.objects.filter(recipient=people["center01"], object_id=str(order.pk))
     assert sorted(notices.values_list("kind", flat=True)) == ["hotline.overdue", "hotline.received", "hotline.warning"]
-    for title, body in notices.values_list("title", "body"):
+    for title, body in ((notice.title, notice.body) for notice in notices):
         assert PHONE not in title + body and NAME not in title + body
         assert order.upstream_number in title
     assert "138****8888" in notices.get(kind="hotline.overdue").body

@@ -207,7 +207,7 @@ def test_the_stored_history_notifications_and_outbox_carry_no_phone(secrets: dic
     from gridgov.notify.models import Delivery
     from gridgov.upstream.models import UpstreamMessage
 
-    notes = list(Notification.objects.values_list("title", "body", "url"))
+    notes = list(Notification.objects.values_list("params", "note", "url"))
     assert notes
     assert _leaks(json.dumps(notes, ensure_ascii=False), secrets) == []
     deliveries = list(Delivery.objects.values())

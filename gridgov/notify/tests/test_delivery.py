@@ -152,7 +152,7 @@ def test_a_missing_webhook_secret_is_retried_not_sent_unsigned(people, channels_
 
 def test_a_delivery_being_sent_is_not_picked_up_again(people, channels_on, settings, clock):
     delivery = queue(people["alice"], "sms", settings)
-    assert services._claim(delivery.pk)  # another worker holds it
+    assert services.OUTBOX.claim(delivery.pk)  # another worker holds it
     assert deliver_due() == 0
     assert deliver(delivery.pk) == "not_due"
     # A worker that died mid-send: after the lease the sweep tries again.

@@ -25,7 +25,7 @@ def test_the_page_lists_only_the_users_own_unread_in_bold_with_links(client, peo
     (new,) = notify(recipients=[people["alice"]], kind="case.overdue", title="新的通知", url="/cases/2/")
     notify(recipients=[people["carol"]], kind="case.assigned", title="别人的通知")
     client.force_login(people["alice"])
-    Notification.objects.filter(title="旧的通知").update(read_at=new.created_at)
+    Notification.objects.filter(params__text="旧的通知").update(read_at=new.created_at)
     html = client.get(reverse("notifications")).content.decode()
     assert html.index("新的通知") < html.index("旧的通知")
     assert "别人的通知" not in html
@@ -123,7 +123,7 @@ def test_the_page_pages_by_cursor(client, people):
     html = client.get(reverse("notifications")).content.decode()
     assert html.count('class="notify-item') == 50
     assert "通知-54" in html and "通知-05" in html and "通知-04" not in html
-    older = Notification.objects.get(title="通知-05").pk
+    older = Notification.objects.get(params__text="通知-05").pk
     html = client.get(reverse("notifications"), {"cursor": older}).content.decode()
     assert html.count('class="notify-item') == 5
 

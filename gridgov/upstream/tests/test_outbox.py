@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from gridgov.core.models import AuditEvent
+from gridgov.demo.upstream import history_settle
 from gridgov.notify.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from gridgov.upstream import adapters, conf, services, tasks
 from gridgov.upstream.models import MessageState, UpstreamMessage
@@ -65,7 +66,7 @@ def test_history_settled_before_the_commit_is_not_handed_to_the_worker(
     monkeypatch.setattr(tasks.deliver, "delay", handed.append)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         message = queue(order, people["center01"])
-        settled = services.history_settle(order_ids=[order.pk], sent_at=[], now=message.created_at)
+        settled = history_settle(order_ids=[order.pk], sent_at=[], now=message.created_at)
     assert settled == 1
     for callback in callbacks:
         callback()
@@ -209,7 +210,7 @@ def test_without_an_address_the_message_waits_with_the_reason(order, settings):
 
 def test_a_message_being_sent_is_not_sent_by_a_second_worker_until_its_lease_ends(order, simulator, clock):
     message = queue(order)
-    claimed = services._claim(message.pk)
+    claimed = services.OUTBOX.claim(message.pk)
     assert claimed is not None and claimed.state == MessageState.SENDING
     assert services.deliver(message_id=message.pk) == "not_due"
     assert services.due_message_ids() == []
