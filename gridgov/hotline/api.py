@@ -186,7 +186,7 @@ def order_detail_out(user: Any, order_id: int) -> OrderDetailOut:
         reply_text=order.reply_text,
         return_reason=order.return_reason,
         return_basis=order.return_basis,
-        pending_extension=order.pending_extension,
+        pending_extension=extension.to_json() if (extension := order.extension) is not None else None,
         case=LinkedCaseOut(**linked) if linked is not None else None,
         callback=CallbackOut(satisfaction=order.satisfaction, solved=order.solved, at=order.callback_at)
         if order.satisfaction

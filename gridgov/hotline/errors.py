@@ -1,41 +1,19 @@
-"""Refusals of the hotline services; the API answers each with its ``status``."""
+"""Refusals of the hotline services: the core error hierarchy under the hotline's old names.
+
+The names stay for the callers that use them; they *are* the core classes
+(:mod:`gridgov.core.errors`), so a refusal raised by the workflow engine, the case loop or the
+hotline's own services is caught and answered alike."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeAlias
 
+from gridgov.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
-class OrderError(Exception):
-    """A refused request: ``status`` is the HTTP status, ``code`` a stable code."""
+__all__ = ["OrderConflict", "OrderError", "OrderForbidden", "OrderInvalid", "OrderNotFound"]
 
-    status = 400
-    code = "error"
-
-    def __init__(self, message: Any, *, code: str | None = None, details: dict[str, list[str]] | None = None) -> None:
-        super().__init__(str(message))
-        self.message = str(message)
-        if code:
-            self.code = code
-        self.details = details
-
-
-class OrderNotFound(OrderError):
-    status = 404
-    code = "not_found"
-
-
-class OrderForbidden(OrderError):
-    status = 403
-    code = "forbidden"
-
-
-class OrderConflict(OrderError):
-    status = 409
-    code = "conflict"
-
-
-class OrderInvalid(OrderError):
-    """Bad input; ``details`` maps each field to its messages."""
-
-    status = 422
-    code = "invalid"
+OrderError: TypeAlias = DomainError
+OrderNotFound: TypeAlias = NotFound
+OrderForbidden: TypeAlias = Forbidden
+OrderConflict: TypeAlias = Conflict
+OrderInvalid: TypeAlias = Invalid

@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
-from gridgov.cases.models import Light
+from gridgov.cases.models import OPEN_STATUSES as OPEN_CASE_STATUSES
 from gridgov.core import cursors
 from gridgov.people.models import Role
+from gridgov.workcalendar.units import Light
 
+from . import conf
 from .access import PROTECTED_TYPES, REVEAL_ROLES, can_reveal, visible_q
 from .deadlines import light_expression, light_q
 from .errors import OrderInvalid, OrderNotFound
@@ -164,45 +166,40 @@ def queues_for(user: Any) -> list[str]:
     return names
 
 
-def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
-    from . import conf
+def _fixed_queues() -> dict[str, Q]:
+    """The queues that are the same for everybody (the visible orders narrow them)."""
+    return {
+        Queue.TO_ACKNOWLEDGE: Q(status=OrderStatus.RECEIVED),
+        Queue.TO_ASSIGN: Q(status=OrderStatus.ACKNOWLEDGED, order_type__in=sorted(conf.skip_instruct_types())),
+        Queue.TO_INSTRUCT: Q(status=OrderStatus.ACKNOWLEDGED),
+        Queue.TO_APPROVE: Q(status=OrderStatus.DRAFTED),
+        Queue.EXTENSIONS: Q(pending_extension__isnull=False, status__in=OPEN_ORDER_STATUSES),
+        Queue.REPLIED: Q(status=OrderStatus.REPLIED),
+        Queue.RETURNED: Q(status=OrderStatus.RETURNED_UPSTREAM),
+        Queue.IN_PROGRESS: Q(status__in=[OrderStatus.ACKNOWLEDGED, OrderStatus.INSTRUCTED, OrderStatus.DRAFTED]),
+        Queue.CLOSED: Q(status=OrderStatus.CLOSED),
+        Queue.OPEN: Q(status__in=OPEN_ORDER_STATUSES),
+    }
 
+
+def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
+    fixed = _fixed_queues().get(queue)
+    if fixed is not None:
+        return fixed
     mine = sorted(scope_for(user).department_ids)
-    if queue == Queue.TO_ACKNOWLEDGE:
-        return Q(status=OrderStatus.RECEIVED)
-    if queue == Queue.TO_ASSIGN:
-        return Q(status=OrderStatus.ACKNOWLEDGED, order_type__in=sorted(conf.skip_instruct_types()))
-    if queue == Queue.TO_INSTRUCT:
-        return Q(status=OrderStatus.ACKNOWLEDGED)
     if queue == Queue.TO_DRAFT:
         return Q(status=OrderStatus.INSTRUCTED, lead_department_id__in=mine)
     if queue == Queue.REJECTED:
         return Q(status=OrderStatus.INSTRUCTED, lead_department_id__in=mine, reject_count__gt=0)
-    if queue == Queue.TO_APPROVE:
-        return Q(status=OrderStatus.DRAFTED)
     if queue == Queue.WARNING:
         return Q(status__in=OPEN_ORDER_STATUSES) & light_q(Light.YELLOW, now)
     if queue == Queue.OVERDUE:
         return Q(status__in=OPEN_ORDER_STATUSES) & light_q(Light.RED, now)
-    if queue == Queue.EXTENSIONS:
-        return Q(pending_extension__isnull=False, status__in=OPEN_ORDER_STATUSES)
-    if queue == Queue.REPLIED:
-        return Q(status=OrderStatus.REPLIED)
-    if queue == Queue.RETURNED:
-        return Q(status=OrderStatus.RETURNED_UPSTREAM)
-    if queue == Queue.IN_PROGRESS:
-        return Q(status__in=[OrderStatus.ACKNOWLEDGED, OrderStatus.INSTRUCTED, OrderStatus.DRAFTED])
     if queue == Queue.AWAITING_CASE:
-        from gridgov.cases.models import OPEN_STATUSES as CASE_OPEN
-
-        waiting = Q(status=OrderStatus.INSTRUCTED, case__status__in=sorted(CASE_OPEN))
+        waiting = Q(status=OrderStatus.INSTRUCTED, case__status__in=sorted(OPEN_CASE_STATUSES))
         if scope_for(user).department_ids and not scope_for(user).has_role(Role.CENTER_OPERATOR):
             waiting &= Q(lead_department_id__in=mine)
         return waiting
-    if queue == Queue.CLOSED:
-        return Q(status=OrderStatus.CLOSED)
-    if queue == Queue.OPEN:
-        return Q(status__in=OPEN_ORDER_STATUSES)
     raise OrderInvalid(_("Unknown queue."), details={"queue": [_("Unknown queue.")]})
 
 

@@ -27,18 +27,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases.forms import department_choices
-from gridgov.cases.models import Light
 from gridgov.people.models import Department, Role
 from gridgov.web.context_processors import display_name
+from gridgov.workcalendar import clock
+from gridgov.workcalendar.units import Light
 
 from . import selectors, services
 from .access import PROTECTED_TYPES, can_reveal, parties_of
-from .deadlines import light_expression
+from .deadlines import light, light_expression
 from .errors import OrderConflict, OrderError, OrderForbidden, OrderInvalid, OrderNotFound
 from .forms import CHANNEL_MANUAL, ActionForm, GrantForm, OrderFilterForm, OrderNewForm, add_service_errors
 from .models import (
     EventOrigin,
     HotlineOrder,
+    OrderEvent,
     OrderStatus,
     Satisfaction,
     UrgencyClass,
@@ -205,8 +207,6 @@ def _next_query(request: HttpRequest, next_cursor: str | None) -> str:
 def _light_code(order: HotlineOrder, now: dt.datetime) -> str:
     code = getattr(order, "light", None)
     if code is None:
-        from .deadlines import light
-
         code = light(order, now) if order.is_open else Light.NONE
     return str(code or Light.NONE)
 
@@ -498,6 +498,54 @@ def _action_forms(
     return shown
 
 
+def _department_details(data: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
+    details: list[tuple[str, str]] = []
+    if data.get("departments"):
+        departments = [names.get(code, code) for code in data["departments"]]
+        details.append((_("Lead department"), departments[0]))
+        if len(departments) > 1:
+            details.append((_("Cooperating departments"), "、".join(departments[1:])))
+    if isinstance(data.get("department"), str):
+        details.append((_("Department"), names.get(data["department"], data["department"])))
+    return details
+
+
+def _answer_details(event: OrderEvent, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The petitioner's rating from a call-back, upstream's answer to an extension request."""
+    details: list[tuple[str, str]] = []
+    if data.get("satisfaction"):
+        satisfactions = dict(Satisfaction.choices)
+        details.append((_("Satisfaction"), str(satisfactions.get(data["satisfaction"], data["satisfaction"]))))
+    if data.get("solved") is not None and event.action == "callback":
+        details.append((_("Solved"), _("Yes") if data["solved"] else _("No")))
+    if "approved" in data:
+        details.append((_("Approved"), _("Yes") if data["approved"] else _("No")))
+    return details
+
+
+def _event_details(event: OrderEvent, names: dict[str, str]) -> list[tuple[str, str]]:
+    """What a timeline line shows under its label (from the event's data)."""
+    data = event.data or {}
+    details = _department_details(data, names)
+    texts = (
+        ("instruction", _("Instruction")),
+        ("text", _("Reply")),
+        ("reason", _("Reason")),
+        ("basis", _("Legal basis")),
+    )
+    details += [(label, str(data[key])) for key, label in texts if data.get(key)]
+    details += _answer_details(event, data)
+    if data.get("until"):
+        details.append((_("Until"), _format_when(data["until"])))
+    if data.get("edited"):
+        details.append((_("Reply"), _("corrected by the center before sending")))
+    if data.get("fields"):
+        details.append((_("Changed fields"), "、".join(str(f) for f in data["fields"])))
+    if data.get("case_number") or data.get("case"):
+        details.append((_("Case"), str(data.get("case_number") or data.get("case"))))
+    return details
+
+
 def _event_rows(order: HotlineOrder) -> list[dict[str, Any]]:
     events = list(order.events.select_related("actor", "actor__profile").order_by("at", "id"))
     codes = {code for e in events for code in (e.data or {}).get("departments", []) if isinstance(code, str)}
@@ -507,40 +555,8 @@ def _event_rows(order: HotlineOrder) -> list[dict[str, Any]]:
             codes.add(department)
     names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
     statuses = dict(OrderStatus.choices)
-    satisfactions = dict(Satisfaction.choices)
     rows = []
     for event in events:
-        data = event.data or {}
-        details: list[tuple[str, str]] = []
-        if data.get("departments"):
-            departments = [names.get(code, code) for code in data["departments"]]
-            details.append((_("Lead department"), departments[0]))
-            if len(departments) > 1:
-                details.append((_("Cooperating departments"), "、".join(departments[1:])))
-        if isinstance(data.get("department"), str):
-            details.append((_("Department"), names.get(data["department"], data["department"])))
-        if data.get("instruction"):
-            details.append((_("Instruction"), str(data["instruction"])))
-        if data.get("text"):
-            details.append((_("Reply"), str(data["text"])))
-        if data.get("reason"):
-            details.append((_("Reason"), str(data["reason"])))
-        if data.get("basis"):
-            details.append((_("Legal basis"), str(data["basis"])))
-        if data.get("satisfaction"):
-            details.append((_("Satisfaction"), str(satisfactions.get(data["satisfaction"], data["satisfaction"]))))
-        if data.get("solved") is not None and event.action == "callback":
-            details.append((_("Solved"), _("Yes") if data["solved"] else _("No")))
-        if "approved" in data:
-            details.append((_("Approved"), _("Yes") if data["approved"] else _("No")))
-        if data.get("until"):
-            details.append((_("Until"), _format_when(data["until"])))
-        if data.get("edited"):
-            details.append((_("Reply"), _("corrected by the center before sending")))
-        if data.get("fields"):
-            details.append((_("Changed fields"), "、".join(str(f) for f in data["fields"])))
-        if data.get("case_number") or data.get("case"):
-            details.append((_("Case"), str(data.get("case_number") or data.get("case"))))
         actor = event.actor
         rows.append(
             {
@@ -552,7 +568,7 @@ def _event_rows(order: HotlineOrder) -> list[dict[str, Any]]:
                 "from_status": statuses.get(event.from_status, event.from_status),
                 "to_status": statuses.get(event.to_status, event.to_status),
                 "changed": bool(event.from_status) and event.from_status != event.to_status,
-                "details": details,
+                "details": _event_details(event, names),
             }
         )
     return rows
@@ -570,12 +586,10 @@ def _format_when(value: Any) -> str:
 
 
 def _stage_rows(order: HotlineOrder, now: dt.datetime) -> list[dict[str, Any]]:
-    from gridgov.cases.deadlines import light as stage_light
-
     rows = []
     for stage in order.stages.select_related("department").order_by("started_at", "id"):
         is_open = stage.ended_at is None
-        current = stage_light(stage.deadline, stage.warn_at, now) if is_open and order.is_open else ""
+        current = clock.light(stage.deadline, stage.warn_at, now) if is_open and order.is_open else ""
         rows.append({"stage": stage, "open": is_open, "light": current, "light_label": _light_label(current)})
     return rows
 
@@ -687,10 +701,10 @@ def _same_caller(user: Any, order: HotlineOrder) -> dict[str, Any] | None:
 
 
 def _pending_extension(order: HotlineOrder) -> dict[str, str] | None:
-    pending = order.pending_extension
-    if not pending:
+    pending = order.extension
+    if pending is None:
         return None
-    return {"until": _format_when(pending.get("until", "")), "reason": str(pending.get("reason", ""))}
+    return {"until": _format_when(pending.until), "reason": pending.reason}
 
 
 def _petitioner(order: HotlineOrder, revealed: Any) -> dict[str, Any]:
