@@ -13,7 +13,7 @@ import base64
 import binascii
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
@@ -55,6 +55,9 @@ from .schemas import (
 )
 from .transitions import TABLE, Action, label
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 router = Router(tags=["hotline"])
 
 
@@ -74,7 +77,7 @@ def _code_name(obj: Any) -> CodeName | None:
     return CodeName(code=obj.code, name=obj.name) if obj is not None else None
 
 
-def _person(user: Any) -> PersonOut | None:
+def _person(user: User | None) -> PersonOut | None:
     if user is None:
         return None
     return PersonOut(username=user.get_username(), name=display_name(user))
@@ -147,7 +150,7 @@ def _petitioner(order: HotlineOrder) -> PetitionerOut:
     )
 
 
-def order_detail_out(user: Any, order_id: int) -> OrderDetailOut:
+def order_detail_out(user: User | AnonymousUser, order_id: int) -> OrderDetailOut:
     """Everything about an order the caller may see (:class:`OrderNotFound` otherwise)."""
     order = selectors.order_get(user, order_id)
     now = timezone.now()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -31,6 +31,9 @@ from .models import (
     SourceSystem,
     UrgencyClass,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 PAGE_SIZE: Final = 50
 PAGE_MAX: Final = 200
@@ -75,11 +78,11 @@ QUEUES: Final = [
 ]
 
 
-def orders_visible(user: Any) -> QuerySet[HotlineOrder]:
+def orders_visible(user: User | AnonymousUser) -> QuerySet[HotlineOrder]:
     return HotlineOrder.objects.filter(visible_q(user))
 
 
-def order_get(user: Any, order_id: int) -> HotlineOrder:
+def order_get(user: User | AnonymousUser, order_id: int) -> HotlineOrder:
     """An order the user may see; :class:`OrderNotFound` otherwise (the same as a missing one)."""
     order = (
         orders_visible(user)
@@ -93,7 +96,7 @@ def order_get(user: Any, order_id: int) -> HotlineOrder:
     return order
 
 
-def revealable_q(user: Any) -> Q:
+def revealable_q(user: User | AnonymousUser) -> Q:
     """A filter on HotlineOrder for the orders whose petitioner ``user`` may see in full: the
     same rule as :func:`access.can_reveal`, as one query instead of one check per order."""
     if not getattr(user, "is_authenticated", False):
@@ -124,7 +127,7 @@ class SameCaller:
     orders: list[HotlineOrder]
 
 
-def same_caller(user: Any, order: HotlineOrder, limit: int = 10) -> SameCaller:
+def same_caller(user: User | AnonymousUser, order: HotlineOrder, limit: int = 10) -> SameCaller:
     """Other orders from the order's petitioner phone, newest arrival first, at most ``limit``.
 
     Only for a viewer who may reveal this order's petitioner (nothing otherwise), and only among
@@ -149,7 +152,7 @@ def order_history(order: HotlineOrder) -> QuerySet[OrderEvent]:
     return order.events.select_related("actor", "actor__profile").order_by("at", "id")
 
 
-def queues_for(user: Any) -> list[str]:
+def queues_for(user: User | AnonymousUser) -> list[str]:
     """The queues that matter to the user's roles, in display order."""
     scope = scope_for(user)
     overseer = scope.has_role(Role.CENTER_OPERATOR, Role.SUPERVISOR, Role.ADMIN) or getattr(user, "is_superuser", False)
@@ -182,7 +185,7 @@ def _fixed_queues() -> dict[str, Q]:
     }
 
 
-def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
+def _queue_q(user: User | AnonymousUser, queue: str, now: dt.datetime) -> Q:
     fixed = _fixed_queues().get(queue)
     if fixed is not None:
         return fixed
@@ -203,7 +206,9 @@ def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
     raise OrderInvalid(_("Unknown queue."), details={"queue": [_("Unknown queue.")]})
 
 
-def queue_counts(user: Any, queues: list[str] | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+def queue_counts(
+    user: User | AnonymousUser, queues: list[str] | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
     """How many visible orders wait in each queue (one aggregate query); by default the
     user's own queues (:func:`queues_for`)."""
     now = now or timezone.now()
@@ -236,7 +241,7 @@ def _check_choice(value: str, allowed: list[str], name: str) -> None:
 
 
 def apply_filters(
-    user: Any, query: QuerySet[HotlineOrder], filters: OrderFilters, now: dt.datetime | None = None
+    user: User | AnonymousUser, query: QuerySet[HotlineOrder], filters: OrderFilters, now: dt.datetime | None = None
 ) -> QuerySet[HotlineOrder]:
     now = now or timezone.now()
     if filters.status:

@@ -11,11 +11,12 @@ viewers allowed to (each reveal is recorded by the service).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -48,6 +49,9 @@ from .models import (
 from .selectors import Queue
 from .transitions import Action, Party
 from .transitions import label as transition_label
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 WORKBENCH_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
 CENTER_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
@@ -135,22 +139,22 @@ def _forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
     return _render_error(request, message or _("You may not open this page."), 403)
 
 
-def _visible(user: Any, pk: int) -> HotlineOrder:
+def _visible(user: User | AnonymousUser, pk: int) -> HotlineOrder:
     try:
         return selectors.order_get(user, pk)
     except (OrderNotFound, HotlineOrder.DoesNotExist):
         raise Http404(_("No such order.")) from None
 
 
-def may_use_workbench(user: Any) -> bool:
+def may_use_workbench(user: User | AnonymousUser) -> bool:
     return scope_for(user).has_role(*WORKBENCH_ROLES) or bool(getattr(user, "is_superuser", False))
 
 
-def may_enter(user: Any) -> bool:
+def may_enter(user: User | AnonymousUser) -> bool:
     return scope_for(user).has_role(*CENTER_ROLES)
 
 
-def workbench_queues(user: Any) -> list[str]:
+def workbench_queues(user: User | AnonymousUser) -> list[str]:
     """The queue tabs a user sees, in display order (``all`` last)."""
     scope = scope_for(user)
     queues: list[str] = []
@@ -165,7 +169,7 @@ def workbench_queues(user: Any) -> list[str]:
 # --- the workbench ---------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest, form: OrderFilterForm, now: dt.datetime) -> Any:
+def _filtered(request: HttpRequest, form: OrderFilterForm, now: dt.datetime) -> QuerySet[HotlineOrder]:
     data = form.cleaned_data if form.is_bound else {}
     date_from, date_to = form.dates(now)
     queue = data.get("queue") or ""
@@ -231,7 +235,7 @@ def order_row(order: HotlineOrder, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _tabs(user: Any, current: str, now: dt.datetime) -> list[dict[str, Any]]:
+def _tabs(user: User | AnonymousUser, current: str, now: dt.datetime) -> list[dict[str, Any]]:
     codes = workbench_queues(user)
     counts = _counts(user, [code for code in codes if code != ALL], now)
     return [
@@ -240,12 +244,12 @@ def _tabs(user: Any, current: str, now: dt.datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _counts(user: Any, queues: list[str], now: dt.datetime | None = None) -> dict[str, int]:
+def _counts(user: User | AnonymousUser, queues: list[str], now: dt.datetime | None = None) -> dict[str, int]:
     """How many visible orders wait in each named queue (one query)."""
     return selectors.queue_counts(user, queues, now)
 
 
-def _alarm(user: Any, now: dt.datetime) -> int:
+def _alarm(user: User | AnonymousUser, now: dt.datetime) -> int:
     """Orders of the minute-counted classes still waiting for their acknowledgement."""
     if not scope_for(user).has_role(Role.CENTER_OPERATOR):
         return 0
@@ -264,7 +268,7 @@ def _url(name: str) -> str:
         return ""
 
 
-def _workbench_links(user: Any) -> dict[str, str]:
+def _workbench_links(user: User | AnonymousUser) -> dict[str, str]:
     center = may_enter(user)
     return {
         "imports": _url("hotline:import-list") if center else "",
@@ -316,12 +320,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
 # --- the department inbox ----------------------------------------------------------------
 
 
-def _queue(user: Any, queue: str, now: dt.datetime) -> Any:
+def _queue(user: User | AnonymousUser, queue: str, now: dt.datetime) -> QuerySet[HotlineOrder]:
     filters = selectors.OrderFilters(queue=queue)
     return selectors.apply_filters(user, selectors.orders_visible(user), filters, now=now)
 
 
-def department_queries(user: Any, now: dt.datetime) -> list[tuple[str, Any]]:
+def department_queries(user: User | AnonymousUser, now: dt.datetime) -> list[tuple[str, QuerySet[HotlineOrder]]]:
     """The inbox's three lists, without overlap: drafts sent back, orders to draft (no open
     case), orders whose linked case is still open."""
     waiting = _queue(user, Q_AWAITING_CASE, now)
@@ -364,7 +368,7 @@ def department(request: HttpRequest) -> HttpResponse:
 # --- manual entry ------------------------------------------------------------------------
 
 
-def _towns(user: Any) -> list[tuple[str, str]]:
+def _towns(user: User | AnonymousUser) -> list[tuple[str, str]]:
     scope = scope_for(user)
     towns = Area.objects.current().filter(level=AreaLevel.TOWN)
     if not scope.everything:
@@ -440,7 +444,7 @@ def _grid_choices(order: HotlineOrder) -> list[tuple[str, str]]:
     return [(code, name) for code, name in grids.order_by("code").values_list("code", "name")]
 
 
-def _department_choices(user: Any, order: HotlineOrder) -> list[tuple[str, str]]:
+def _department_choices(user: User | AnonymousUser, order: HotlineOrder) -> list[tuple[str, str]]:
     """The departments serving the order's town that the actor may pick."""
     choices = department_choices(user)
     if choices:
@@ -449,7 +453,7 @@ def _department_choices(user: Any, order: HotlineOrder) -> list[tuple[str, str]]
     return [(d.code, d.name) for d in departments]
 
 
-def _allowed(order: HotlineOrder, user: Any) -> list[str]:
+def _allowed(order: HotlineOrder, user: User | AnonymousUser) -> list[str]:
     return [str(action) for action in services.allowed_actions(order, user)]
 
 
@@ -603,7 +607,7 @@ def _deliveries(order: HotlineOrder) -> list[Any] | None:
     return list(messages_for_order(order.pk))
 
 
-def _linked_case(user: Any, order: HotlineOrder) -> dict[str, Any] | None:
+def _linked_case(user: User | AnonymousUser, order: HotlineOrder) -> dict[str, Any] | None:
     if order.case_id is None:
         return None
     from gridgov.cases.selectors import cases_visible
@@ -613,7 +617,7 @@ def _linked_case(user: Any, order: HotlineOrder) -> dict[str, Any] | None:
     return {"case": case, "visible": visible}
 
 
-def _is_center_of(user: Any, order: HotlineOrder) -> bool:
+def _is_center_of(user: User | AnonymousUser, order: HotlineOrder) -> bool:
     return Party.CENTER in parties_of(user, order)
 
 
@@ -682,7 +686,7 @@ def _detail_context(
     }
 
 
-def _same_caller(user: Any, order: HotlineOrder) -> dict[str, Any] | None:
+def _same_caller(user: User | AnonymousUser, order: HotlineOrder) -> dict[str, Any] | None:
     """Other orders from the same phone, for a viewer who may reveal the petitioner."""
     found = selectors.same_caller(user, order)
     if not found.count:
@@ -849,7 +853,7 @@ def order_grant(request: HttpRequest, pk: int) -> HttpResponse:
 # --- home panels -------------------------------------------------------------------------
 
 
-def _panel(user: Any, queues: list[str], url: str) -> dict[str, Any]:
+def _panel(user: User | AnonymousUser, queues: list[str], url: str) -> dict[str, Any]:
     counts = _counts(user, queues)
     return {
         "queues": [
@@ -861,15 +865,15 @@ def _panel(user: Any, queues: list[str], url: str) -> dict[str, Any]:
     }
 
 
-def center_panel(user: Any) -> dict[str, Any]:
+def center_panel(user: User | AnonymousUser) -> dict[str, Any]:
     return _panel(user, [Q_TO_ACKNOWLEDGE, Q_TO_ASSIGN, Q_TO_APPROVE, Q_OVERDUE], reverse("hotline:workbench"))
 
 
-def leader_panel(user: Any) -> dict[str, Any]:
+def leader_panel(user: User | AnonymousUser) -> dict[str, Any]:
     return _panel(user, [Q_TO_INSTRUCT, Q_OVERDUE], reverse("hotline:workbench"))
 
 
-def department_panel(user: Any) -> dict[str, Any]:
+def department_panel(user: User | AnonymousUser) -> dict[str, Any]:
     url = reverse("hotline:department")
     return {
         "queues": [
