@@ -101,15 +101,25 @@ def _acknowledge(step: OrderStep) -> None:
     step.notify.append(Party.LEADER)
 
 
-@ORDERS.effects(Action.ASSIGN, Action.INSTRUCT)
-def _instruct(step: OrderStep) -> None:
-    """The lead department (and the cooperating ones); ``instruct`` with the leader's words."""
-    if step.action == Action.INSTRUCT:
-        step.set(instruction=clean_text(step.input("instruction"), "instruction", required=True, maximum=TEXT_MAX))
+def _lead(step: OrderStep) -> None:
+    """The lead department (and the cooperating ones), told of the order."""
     chosen = _departments(step.subject, step.input("departments", ()))
     step.set(lead_department=chosen[0])
     step.data["departments"] = [d.code for d in chosen]
     step.notify.extend([Party.LEAD_DEPARTMENT, Party.DEPARTMENT])
+
+
+@ORDERS.effects(Action.INSTRUCT)
+def _instruct(step: OrderStep) -> None:
+    """The leader's instruction, and the departments it goes to."""
+    step.set(instruction=clean_text(step.input("instruction"), "instruction", required=True, maximum=TEXT_MAX))
+    _lead(step)
+
+
+@ORDERS.effects(Action.ASSIGN)
+def _assign(step: OrderStep) -> None:
+    """The departments, without an instruction (types that need none)."""
+    _lead(step)
 
 
 @ORDERS.effects(Action.DRAFT_REPLY)
