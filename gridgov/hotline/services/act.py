@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 # Moves after which an unanswered extension request has nothing left to extend.
-ENDS_EXTENSION = FINAL_ORDER_STATUSES | {OrderStatus.REPLIED}
+ENDS_EXTENSION: Final = FINAL_ORDER_STATUSES | {OrderStatus.REPLIED}
 
 
 class TownFlow(OrderWorkflow):
