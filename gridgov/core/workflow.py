@@ -188,6 +188,11 @@ class Workflow(Generic[S]):
     def status_label(self, status: str) -> str:
         return status
 
+    def forbidden(self, subject: S, transition: Transition) -> Forbidden:
+        """The refusal of an actor who sees the subject but whose move it is not (one message
+        for the whole table unless a workflow explains some actions apart)."""
+        return Forbidden(self.forbidden_message)
+
     def invalid_message(self, subject: S, transition: Transition) -> str:
         return str(
             _("“%(action)s” is not possible in the status %(status)s.")
@@ -242,7 +247,7 @@ class Workflow(Generic[S]):
     def refusal(self, subject: S, transition: Transition, actor: Any, now: dt.datetime) -> Exception | None:
         """Why ``actor`` may not take ``transition`` now (the version is checked apart)."""
         if not (self.parties(actor, subject) & transition.parties):
-            return Forbidden(self.forbidden_message)
+            return self.forbidden(subject, transition)
         return self.state_refusal(subject, transition, now)
 
     def state_refusal(self, subject: S, transition: Transition, now: dt.datetime) -> Conflict | None:
@@ -297,7 +302,7 @@ class Workflow(Generic[S]):
         if self.replay(subject, transition, actor, inputs):
             return subject
         if not (self.parties(actor, subject) & transition.parties):
-            raise Forbidden(self.forbidden_message)
+            raise self.forbidden(subject, transition)
         if version is not None and self.version_field is not None and version != getattr(subject, self.version_field):
             raise Conflict(self.version_message, code="version_conflict")
         refused = self.state_refusal(subject, transition, now)

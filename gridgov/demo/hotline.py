@@ -874,8 +874,9 @@ class OrderGenerator:
                 at=when,
             )
         elif step == "extension_ok":
-            pending = order.pending_extension or {}
-            order = self._event(order, "extension_answer", {"approved": True, "until": pending.get("until")}, when)
+            pending = order.extension
+            answer = pending.until.isoformat() if pending is not None else None
+            order = self._event(order, "extension_answer", {"approved": True, "until": answer}, when)
         elif step == "remind":
             order = act(order_id=pk, action="remind", actor=self._center(), comment=rng.choice(REMINDERS), at=when)
         elif step == "supervise":

@@ -11,7 +11,7 @@ who may see them in full (each reveal is recorded by ``services.petitioner_revea
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from django.db.models import Q
 
@@ -21,6 +21,9 @@ from gridgov.people.models import Role
 
 from .models import HotlineOrder, IdentityGrant, OrderType
 from .transitions import Party
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # Area roles that see the orders of their town (or of every town under their area).
 ORDER_AREA_ROLES: Final = frozenset(
@@ -41,21 +44,21 @@ __all__ = [
 ]
 
 
-def _area_paths(user: Any) -> list[str]:
+def _area_paths(user: User | AnonymousUser) -> list[str]:
     """Paths of the areas over which the user holds a role that sees orders."""
     return scope_for(user).paths_for_roles(*ORDER_AREA_ROLES)
 
 
-def sees_everything(user: Any) -> bool:
+def sees_everything(user: User | AnonymousUser) -> bool:
     scope = scope_for(user)
     if getattr(user, "is_superuser", False):
         return True
     return any(area_id is None and role in ORDER_AREA_ROLES for role, area_id, _d in scope.assignments)
 
 
-def visible_q(user: Any) -> Q:
+def visible_q(user: User | AnonymousUser | None) -> Q:
     """A filter on HotlineOrder for what ``user`` may see (nothing for a stranger)."""
-    if not getattr(user, "is_authenticated", False):
+    if user is None or not user.is_authenticated:
         return Q(pk__in=[])
     if sees_everything(user):
         return Q()
@@ -74,7 +77,7 @@ def ancestor_ids(order: HotlineOrder) -> set[int]:
     return {int(part) for part in order.area_path.strip("/").split("/") if part}
 
 
-def roles_over(user: Any, order: HotlineOrder) -> set[str]:
+def roles_over(user: User | AnonymousUser, order: HotlineOrder) -> set[str]:
     """The area roles the user holds over the order's town (or an area above it)."""
     ids = ancestor_ids(order)
     return {role for role, area_id, _d in scope_for(user).assignments if area_id is not None and area_id in ids}
@@ -87,7 +90,7 @@ def cooperating_ids(order: HotlineOrder) -> set[int]:
     return set(order.cooperating_departments.values_list("pk", flat=True))
 
 
-def parties_of(user: Any, order: HotlineOrder) -> set[Party]:
+def parties_of(user: User | AnonymousUser, order: HotlineOrder) -> set[Party]:
     """Every relation the user has to the order (see :class:`Party`)."""
     if not getattr(user, "is_authenticated", False):
         return set()
@@ -106,11 +109,11 @@ def parties_of(user: Any, order: HotlineOrder) -> set[Party]:
     return parties
 
 
-def is_upstream(user: Any) -> bool:
+def is_upstream(user: User | AnonymousUser) -> bool:
     return getattr(user, "is_authenticated", False) and scope_for(user).has_role(Role.UPSTREAM)
 
 
-def can_reveal(user: Any, order: HotlineOrder) -> bool:
+def can_reveal(user: User | AnonymousUser, order: HotlineOrder) -> bool:
     """May the user see the order's petitioner in full?
 
     Center operators and town leaders of the order's town: yes. A handler of the lead or a

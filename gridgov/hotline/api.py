@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
@@ -52,6 +52,9 @@ from .schemas import (
 )
 from .transitions import TABLE, Action, label
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 router = Router(tags=["hotline"])
 
 
@@ -62,7 +65,7 @@ def _code_name(obj: Any) -> CodeName | None:
     return CodeName(code=obj.code, name=obj.name) if obj is not None else None
 
 
-def _person(user: Any) -> PersonOut | None:
+def _person(user: User | None) -> PersonOut | None:
     if user is None:
         return None
     return PersonOut(username=user.get_username(), name=display_name(user))
@@ -135,7 +138,7 @@ def _petitioner(order: HotlineOrder) -> PetitionerOut:
     )
 
 
-def order_detail_out(user: Any, order_id: int) -> OrderDetailOut:
+def order_detail_out(user: User | AnonymousUser, order_id: int) -> OrderDetailOut:
     """Everything about an order the caller may see (:class:`OrderNotFound` otherwise)."""
     order = selectors.order_get(user, order_id)
     now = timezone.now()
@@ -174,7 +177,7 @@ def order_detail_out(user: Any, order_id: int) -> OrderDetailOut:
         reply_text=order.reply_text,
         return_reason=order.return_reason,
         return_basis=order.return_basis,
-        pending_extension=order.pending_extension,
+        pending_extension=extension.to_json() if (extension := order.extension) is not None else None,
         case=LinkedCaseOut(**linked) if linked is not None else None,
         callback=CallbackOut(satisfaction=order.satisfaction, solved=order.solved, at=order.callback_at)
         if order.satisfaction

@@ -10,7 +10,9 @@
 - Return window: 1 working day from arrival (2 for complex orders).
 
 The light of an order is the light of its current step (green, yellow from the reminder
-point at 80 %, red past the deadline), as in the case loop.
+point at the hotline's ``WARN_FRACTION``, 80 % by default, red past the deadline): the stage
+clock every timed workflow shares (:mod:`gridgov.workcalendar.clock`), on the order's
+``step_deadline`` and ``step_warn_at``.
 """
 
 from __future__ import annotations
@@ -19,14 +21,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
-from django.db.models import Case as When_
-from django.db.models import CharField, Q, Value, When
+from django.db.models import Q
 from django.db.models.expressions import Expression
 from django.utils import timezone
 
-from gridgov.cases.models import Light
-from gridgov.categories.models import TimeUnit
-from gridgov.workcalendar import calendar
+from gridgov.workcalendar import calendar, clock
+from gridgov.workcalendar.units import Light, TimeUnit
 
 from . import conf
 from .models import HotlineOrder, OrderStatus, OrderStep
@@ -50,21 +50,10 @@ class StepTiming:
     unit: str
 
 
-def _working(unit: str) -> bool:
-    return unit.startswith("working")
-
-
 def warn_point(start: dt.datetime, deadline: dt.datetime, unit: str) -> dt.datetime:
-    """The moment the configured share (80 %) of the time from ``start`` to ``deadline`` has
-    passed: working time for working units, calendar time otherwise."""
-    fraction = conf.warn_fraction()
-    if deadline <= start:
-        return deadline
-    if _working(unit):
-        minutes = calendar.working_minutes_between(start, deadline)
-        if minutes > 0:
-            return min(calendar.add_working_minutes(start, minutes * fraction), deadline)
-    return start + (deadline - start) * fraction
+    """The moment the hotline's share (``WARN_FRACTION``, 80 %) of the time from ``start`` to
+    ``deadline`` has passed (see :func:`gridgov.workcalendar.clock.warn_point`)."""
+    return clock.warn_point(start, deadline, unit, conf.warn_fraction())
 
 
 def limit_deadline(start: dt.datetime, amount: int, unit: str) -> dt.datetime:
@@ -127,40 +116,18 @@ def step_timing(order: HotlineOrder, step: str, start: dt.datetime) -> StepTimin
     return StepTiming(reply, warn_point(start, reply, unit), None, unit)
 
 
-def light_of(deadline: dt.datetime | None, warn_at: dt.datetime | None, now: dt.datetime) -> str:
-    if deadline is None:
-        return Light.NONE
-    if now > deadline:
-        return Light.RED
-    if warn_at is not None and now >= warn_at:
-        return Light.YELLOW
-    return Light.GREEN
-
-
 def light(order: HotlineOrder, now: dt.datetime | None = None) -> str:
     """The traffic light of the order's current step."""
     if order.status not in STATUS_STEP:
         return Light.NONE
-    return light_of(order.step_deadline, order.step_warn_at, now or timezone.now())
+    return clock.light(order.step_deadline, order.step_warn_at, now or timezone.now())
 
 
 def light_expression(now: dt.datetime) -> Expression:
     """The light of each order's current step, computed by the database."""
-    return When_(
-        When(step_deadline__isnull=True, then=Value(Light.NONE)),
-        When(Q(step_deadline__lt=now), then=Value(Light.RED)),
-        When(Q(step_warn_at__lte=now), then=Value(Light.YELLOW)),
-        default=Value(Light.GREEN),
-        output_field=CharField(),
-    )
+    return clock.light_expression(now, deadline="step_deadline", warn_at="step_warn_at")
 
 
 def light_q(value: str, now: dt.datetime) -> Q:
     """A filter on HotlineOrder for one light colour."""
-    if value == Light.RED:
-        return Q(step_deadline__lt=now)
-    if value == Light.YELLOW:
-        return Q(step_warn_at__lte=now, step_deadline__gte=now)
-    if value == Light.GREEN:
-        return Q(step_deadline__gte=now) & (Q(step_warn_at__gt=now) | Q(step_warn_at__isnull=True))
-    return Q(step_deadline__isnull=True)
+    return clock.light_q(value, now, deadline="step_deadline", warn_at="step_warn_at")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -31,6 +31,10 @@ from .models import (
     UrgencyClass,
 )
 from .stats import Figures, Statistics
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.http import HttpRequest
 
 EXPORT_LIMIT: Final = 20_000
 XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,7 +77,9 @@ ORDER_COLUMNS: Final = (
 
 
 @transaction.atomic
-def export_recorded(*, actor: Any, kind: str, rows: int, filters: dict[str, Any], request: Any = None) -> None:
+def export_recorded(
+    *, actor: User | AnonymousUser, kind: str, rows: int, filters: dict[str, Any], request: HttpRequest | None = None
+) -> None:
     """Write the audit row of a hotline export (``kind``: ``orders`` or ``statistics``)."""
     from gridgov.core.audit import record
 
@@ -102,7 +108,11 @@ def _yes_no(value: bool | None) -> str:
 
 
 def export_orders_workbook(
-    query: QuerySet[HotlineOrder], *, actor: Any, filters: dict[str, Any], request: Any = None
+    query: QuerySet[HotlineOrder],
+    *,
+    actor: User | AnonymousUser,
+    filters: dict[str, Any],
+    request: HttpRequest | None = None,
 ) -> bytes:
     """The orders of ``query`` (already scoped and filtered) as an .xlsx file."""
     rows = query.order_by("-arrived_at", "-id").values(*ORDER_COLUMNS)[: EXPORT_LIMIT + 1]
@@ -232,7 +242,9 @@ def _figure_values(figures: Figures, columns: list[tuple[str, str]]) -> list[Any
     return [getattr(figures, name) for name, _title in columns]
 
 
-def export_stats_workbook(result: Statistics, *, actor: Any, request: Any = None) -> bytes:
+def export_stats_workbook(
+    result: Statistics, *, actor: User | AnonymousUser, request: HttpRequest | None = None
+) -> bytes:
     """The statistics of one period as an .xlsx file: a summary sheet with the period and the
     definitions in force, the departments, the days."""
     period = result.period

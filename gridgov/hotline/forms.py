@@ -9,7 +9,7 @@ grids) are limited to what the user may see.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django import forms
 from django.utils import timezone
@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.cases.forms import department_choices
 
 from .models import Channel, OrderStatus, OrderType, SourceSystem, UrgencyClass
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 ANY: tuple[str, Any] = ("", _("All"))
 Choices = list[tuple[str, Any]]
@@ -76,7 +79,7 @@ class OrderFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Upstream number or content")}),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["status"].choices = [ANY, *OrderStatus.choices]

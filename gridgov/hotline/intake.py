@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -111,31 +113,31 @@ def normalise(data: OrderData) -> OrderData:
     )
 
 
-def validate(
-    data: OrderData, attachments: tuple[AttachmentData, ...] | list[AttachmentData] = ()
-) -> dict[str, list[str]]:
-    """Field errors of one (normalised) order: ``{}`` when it can be received."""
-    errors: dict[str, list[str]] = {}
+Problem = tuple[str, str]  # (field, message)
 
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
 
+def _kind_problems(data: OrderData) -> Iterator[Problem]:
+    """The order's identity and classification."""
     if data.source_system not in SourceSystem.values:
-        add("source_system", _("Unknown source system."))
+        yield "source_system", _("Unknown source system.")
     if not data.upstream_number:
-        add("upstream_number", _("This field is required."))
+        yield "upstream_number", _("This field is required.")
     elif len(data.upstream_number) > NUMBER_MAX:
-        add("upstream_number", _("Keep it under %(n)s characters.") % {"n": NUMBER_MAX})
+        yield "upstream_number", _("Keep it under %(n)s characters.") % {"n": NUMBER_MAX}
     if not isinstance(data.received_at, dt.datetime):
-        add("received_at", _("Enter a date and time."))
+        yield "received_at", _("Enter a date and time.")
     elif timezone.is_naive(data.received_at):
-        add("received_at", _("Give the time with its time zone."))
+        yield "received_at", _("Give the time with its time zone.")
     if data.order_type not in OrderType.values:
-        add("order_type", _("Unknown order type."))
+        yield "order_type", _("Unknown order type.")
     if data.urgency_class not in UrgencyClass.values:
-        add("urgency_class", _("Unknown urgency class."))
+        yield "urgency_class", _("Unknown urgency class.")
+
+
+def _text_problems(data: OrderData) -> Iterator[Problem]:
+    """The content (required), the lengths of the texts, the phone's characters."""
     if not data.content:
-        add("content", _("This field is required."))
+        yield "content", _("This field is required.")
     for field, maximum in (
         ("content", CONTENT_MAX),
         ("title", TITLE_MAX),
@@ -146,31 +148,48 @@ def validate(
         ("petitioner_address", ADDRESS_MAX),
     ):
         if len(getattr(data, field)) > maximum:
-            add(field, _("Keep it under %(n)s characters.") % {"n": maximum})
+            yield field, _("Keep it under %(n)s characters.") % {"n": maximum}
     if data.petitioner_phone and not _PHONE_CHARS.match(data.petitioner_phone):
-        add("petitioner_phone", _("Enter a phone number (digits only)."))
+        yield "petitioner_phone", _("Enter a phone number (digits only).")
+
+
+def _deadline_problems(data: OrderData) -> Iterator[Problem]:
+    """Upstream's deadlines: aware, and after the order was received."""
+    received = data.received_at
+    received_known = isinstance(received, dt.datetime) and timezone.is_aware(received)
     for field in ("upstream_ack_deadline", "upstream_deadline"):
         value = getattr(data, field)
         if value is None:
             continue
         if not isinstance(value, dt.datetime) or timezone.is_naive(value):
-            add(field, _("Give the time with its time zone."))
-        elif (
-            isinstance(data.received_at, dt.datetime)
-            and timezone.is_aware(data.received_at)
-            and value <= data.received_at
-        ):
-            add(field, _("The deadline must come after the time the order was received."))
+            yield field, _("Give the time with its time zone.")
+        elif received_known and value <= received:
+            yield field, _("The deadline must come after the time the order was received.")
+
+
+def _attachment_problems(attachments: Sequence[AttachmentData]) -> Iterator[Problem]:
     if len(attachments) > ATTACHMENTS_MAX:
-        add("attachments", _("At most %(n)s attachments.") % {"n": ATTACHMENTS_MAX})
+        yield "attachments", _("At most %(n)s attachments.") % {"n": ATTACHMENTS_MAX}
     for item in attachments:
         if not _text(item.name):
-            add("attachments", _("Every attachment needs a name."))
+            yield "attachments", _("Every attachment needs a name.")
         if len(item.content) > ATTACHMENT_BYTES_MAX:
-            add(
+            yield (
                 "attachments",
                 _("An attachment is larger than %(n)s MB.") % {"n": ATTACHMENT_BYTES_MAX // (1024 * 1024)},
             )
+
+
+def validate(
+    data: OrderData, attachments: tuple[AttachmentData, ...] | list[AttachmentData] = ()
+) -> dict[str, list[str]]:
+    """Field errors of one (normalised) order: ``{}`` when it can be received."""
+    errors: dict[str, list[str]] = {}
+    problems = itertools.chain(
+        _kind_problems(data), _text_problems(data), _deadline_problems(data), _attachment_problems(attachments)
+    )
+    for field, message in problems:
+        errors.setdefault(field, []).append(message)
     return errors
 
 

@@ -9,9 +9,15 @@ masked copies beside them are what lists, exports and notifications show.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -77,6 +83,32 @@ class OrderStep(models.TextChoices):
     APPROVE = "approve", _("Approve the reply")
 
 
+@dataclass(frozen=True)
+class PendingExtension:
+    """An extension request sent upstream and not answered yet (``HotlineOrder.pending_extension``,
+    stored as ``{"until": iso, "reason": "...", "by": user_id}``)."""
+
+    until: dt.datetime
+    reason: str
+    by: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"until": timezone.localtime(self.until).isoformat(), "reason": self.reason, "by": self.by}
+
+    @classmethod
+    def from_json(cls, value: Any) -> PendingExtension | None:
+        """The stored request (``None`` when there is none)."""
+        if not value:
+            return None
+        until = parse_datetime(str(value.get("until") or ""))
+        if until is None:
+            raise ValueError(f"a pending extension without a valid 'until': {value!r}")
+        if timezone.is_naive(until):
+            until = timezone.make_aware(until)
+        by = value.get("by")
+        return cls(until=until, reason=str(value.get("reason") or ""), by=int(by) if by is not None else None)
+
+
 class HotlineOrder(models.Model):
     source_system = models.CharField(_("source system"), max_length=10, choices=SourceSystem.choices)
     # The upstream order number: with source_system, the idempotency key of an order.
@@ -138,7 +170,8 @@ class HotlineOrder(models.Model):
     reply_text = models.TextField(_("reply"), blank=True)
     return_reason = models.TextField(_("return reason"), blank=True)
     return_basis = models.TextField(_("legal basis"), blank=True)
-    # A pending extension request sent upstream: {"until": iso, "reason": "...", "by": user_id}.
+    # A pending extension request sent upstream: a :class:`PendingExtension` as JSON (read and
+    # written through :attr:`extension`).
     pending_extension = models.JSONField(null=True, blank=True, editable=False)
     # The case in the case loop doing the field work (several orders may share one case).
     case = models.ForeignKey(
@@ -203,6 +236,15 @@ class HotlineOrder(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_ORDER_STATUSES
 
+    @property
+    def extension(self) -> PendingExtension | None:
+        """The pending extension request, typed."""
+        return PendingExtension.from_json(self.pending_extension)
+
+    @extension.setter
+    def extension(self, value: PendingExtension | None) -> None:
+        self.pending_extension = value.to_json() if value is not None else None
+
 
 class OrderStage(models.Model):
     """One timed step of an order: its deadline and, once ended, whether it was on time."""
@@ -254,12 +296,20 @@ class OrderEvent(models.Model):
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # Upstream's id of the event it reported (empty otherwise): the same id twice on one order is
+    # one event, so a resend has no second effect.
+    event_id = models.CharField(max_length=100, blank=True, default="")
     # Never the petitioner's identity in clear.
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["order_id", "at", "id"]
         indexes = [models.Index(fields=["order", "at"], name="hotline_event_order_at")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "event_id"], condition=~Q(event_id=""), name="hotline_event_id_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -6,13 +6,16 @@ it is ready (see ``apps.py``), after the case entries, so the shell knows nothin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import Role
 from gridgov.web.nav import NAV, NavEntry
 from gridgov.web.panels import HOME_PANELS, HomePanel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(
@@ -30,19 +33,19 @@ NAV_ENTRIES: list[NavEntry] = [
 ]
 
 
-def _center(user: Any) -> dict[str, Any]:
+def _center(user: User | AnonymousUser) -> dict[str, Any]:
     from .views import center_panel
 
     return center_panel(user)
 
 
-def _leader(user: Any) -> dict[str, Any]:
+def _leader(user: User | AnonymousUser) -> dict[str, Any]:
     from .views import leader_panel
 
     return leader_panel(user)
 
 
-def _department(user: Any) -> dict[str, Any]:
+def _department(user: User | AnonymousUser) -> dict[str, Any]:
     from .views import department_panel
 
     return department_panel(user)

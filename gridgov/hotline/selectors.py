@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
-from gridgov.cases.models import Light
+from gridgov.cases.models import OPEN_STATUSES as OPEN_CASE_STATUSES
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
+from gridgov.workcalendar.units import Light
 
+from . import conf
 from .access import PROTECTED_TYPES, REVEAL_ROLES, can_reveal, visible_q
 from .deadlines import light_expression, light_q
 from .errors import OrderInvalid, OrderNotFound
@@ -29,6 +31,9 @@ from .models import (
     SourceSystem,
     UrgencyClass,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 PAGE_SIZE: Final = 50
 PAGE_MAX: Final = 200
@@ -73,11 +78,11 @@ QUEUES: Final = [
 ]
 
 
-def orders_visible(user: Any) -> QuerySet[HotlineOrder]:
+def orders_visible(user: User | AnonymousUser) -> QuerySet[HotlineOrder]:
     return HotlineOrder.objects.filter(visible_q(user))
 
 
-def order_get(user: Any, order_id: int) -> HotlineOrder:
+def order_get(user: User | AnonymousUser, order_id: int) -> HotlineOrder:
     """An order the user may see; :class:`OrderNotFound` otherwise (the same as a missing one)."""
     order = (
         orders_visible(user)
@@ -91,7 +96,7 @@ def order_get(user: Any, order_id: int) -> HotlineOrder:
     return order
 
 
-def revealable_q(user: Any) -> Q:
+def revealable_q(user: User | AnonymousUser) -> Q:
     """A filter on HotlineOrder for the orders whose petitioner ``user`` may see in full: the
     same rule as :func:`access.can_reveal`, as one query instead of one check per order."""
     if not getattr(user, "is_authenticated", False):
@@ -122,7 +127,7 @@ class SameCaller:
     orders: list[HotlineOrder]
 
 
-def same_caller(user: Any, order: HotlineOrder, limit: int = 10) -> SameCaller:
+def same_caller(user: User | AnonymousUser, order: HotlineOrder, limit: int = 10) -> SameCaller:
     """Other orders from the order's petitioner phone, newest arrival first, at most ``limit``.
 
     Only for a viewer who may reveal this order's petitioner (nothing otherwise), and only among
@@ -147,7 +152,7 @@ def order_history(order: HotlineOrder) -> QuerySet[OrderEvent]:
     return order.events.select_related("actor", "actor__profile").order_by("at", "id")
 
 
-def queues_for(user: Any) -> list[str]:
+def queues_for(user: User | AnonymousUser) -> list[str]:
     """The queues that matter to the user's roles, in display order."""
     scope = scope_for(user)
     overseer = scope.has_role(Role.CENTER_OPERATOR, Role.SUPERVISOR, Role.ADMIN) or getattr(user, "is_superuser", False)
@@ -164,49 +169,46 @@ def queues_for(user: Any) -> list[str]:
     return names
 
 
-def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
-    from . import conf
+def _fixed_queues() -> dict[str, Q]:
+    """The queues that are the same for everybody (the visible orders narrow them)."""
+    return {
+        Queue.TO_ACKNOWLEDGE: Q(status=OrderStatus.RECEIVED),
+        Queue.TO_ASSIGN: Q(status=OrderStatus.ACKNOWLEDGED, order_type__in=sorted(conf.skip_instruct_types())),
+        Queue.TO_INSTRUCT: Q(status=OrderStatus.ACKNOWLEDGED),
+        Queue.TO_APPROVE: Q(status=OrderStatus.DRAFTED),
+        Queue.EXTENSIONS: Q(pending_extension__isnull=False, status__in=OPEN_ORDER_STATUSES),
+        Queue.REPLIED: Q(status=OrderStatus.REPLIED),
+        Queue.RETURNED: Q(status=OrderStatus.RETURNED_UPSTREAM),
+        Queue.IN_PROGRESS: Q(status__in=[OrderStatus.ACKNOWLEDGED, OrderStatus.INSTRUCTED, OrderStatus.DRAFTED]),
+        Queue.CLOSED: Q(status=OrderStatus.CLOSED),
+        Queue.OPEN: Q(status__in=OPEN_ORDER_STATUSES),
+    }
 
+
+def _queue_q(user: User | AnonymousUser, queue: str, now: dt.datetime) -> Q:
+    fixed = _fixed_queues().get(queue)
+    if fixed is not None:
+        return fixed
     mine = sorted(scope_for(user).department_ids)
-    if queue == Queue.TO_ACKNOWLEDGE:
-        return Q(status=OrderStatus.RECEIVED)
-    if queue == Queue.TO_ASSIGN:
-        return Q(status=OrderStatus.ACKNOWLEDGED, order_type__in=sorted(conf.skip_instruct_types()))
-    if queue == Queue.TO_INSTRUCT:
-        return Q(status=OrderStatus.ACKNOWLEDGED)
     if queue == Queue.TO_DRAFT:
         return Q(status=OrderStatus.INSTRUCTED, lead_department_id__in=mine)
     if queue == Queue.REJECTED:
         return Q(status=OrderStatus.INSTRUCTED, lead_department_id__in=mine, reject_count__gt=0)
-    if queue == Queue.TO_APPROVE:
-        return Q(status=OrderStatus.DRAFTED)
     if queue == Queue.WARNING:
         return Q(status__in=OPEN_ORDER_STATUSES) & light_q(Light.YELLOW, now)
     if queue == Queue.OVERDUE:
         return Q(status__in=OPEN_ORDER_STATUSES) & light_q(Light.RED, now)
-    if queue == Queue.EXTENSIONS:
-        return Q(pending_extension__isnull=False, status__in=OPEN_ORDER_STATUSES)
-    if queue == Queue.REPLIED:
-        return Q(status=OrderStatus.REPLIED)
-    if queue == Queue.RETURNED:
-        return Q(status=OrderStatus.RETURNED_UPSTREAM)
-    if queue == Queue.IN_PROGRESS:
-        return Q(status__in=[OrderStatus.ACKNOWLEDGED, OrderStatus.INSTRUCTED, OrderStatus.DRAFTED])
     if queue == Queue.AWAITING_CASE:
-        from gridgov.cases.models import OPEN_STATUSES as CASE_OPEN
-
-        waiting = Q(status=OrderStatus.INSTRUCTED, case__status__in=sorted(CASE_OPEN))
+        waiting = Q(status=OrderStatus.INSTRUCTED, case__status__in=sorted(OPEN_CASE_STATUSES))
         if scope_for(user).department_ids and not scope_for(user).has_role(Role.CENTER_OPERATOR):
             waiting &= Q(lead_department_id__in=mine)
         return waiting
-    if queue == Queue.CLOSED:
-        return Q(status=OrderStatus.CLOSED)
-    if queue == Queue.OPEN:
-        return Q(status__in=OPEN_ORDER_STATUSES)
     raise OrderInvalid(_("Unknown queue."), details={"queue": [_("Unknown queue.")]})
 
 
-def queue_counts(user: Any, queues: list[str] | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+def queue_counts(
+    user: User | AnonymousUser, queues: list[str] | None = None, now: dt.datetime | None = None
+) -> dict[str, int]:
     """How many visible orders wait in each queue (one aggregate query); by default the
     user's own queues (:func:`queues_for`)."""
     now = now or timezone.now()
@@ -239,7 +241,7 @@ def _check_choice(value: str, allowed: list[str], name: str) -> None:
 
 
 def apply_filters(
-    user: Any, query: QuerySet[HotlineOrder], filters: OrderFilters, now: dt.datetime | None = None
+    user: User | AnonymousUser, query: QuerySet[HotlineOrder], filters: OrderFilters, now: dt.datetime | None = None
 ) -> QuerySet[HotlineOrder]:
     now = now or timezone.now()
     if filters.status:

@@ -1,32 +1,49 @@
-"""The transition table of hotline orders: status × action → next status, who may act.
+"""The tables of hotline orders: status × action → next status, who may act.
 
-This module is the only description of the town's side of the flow;
-:func:`gridgov.hotline.services.order_act` applies it and nothing else sets an order's status,
-except the upstream events (:data:`UPSTREAM_EVENTS`, applied by ``order_event``). Each row
-names the statuses the action is allowed in (anything else: 409 ``invalid_transition``), the
-next status (``SAME`` keeps it), who may act (as relations of the actor to the order, see
-:class:`Party`; anyone else who can see the order gets 403), an optional guard (409 with its
-own code) and whether a written comment or reason is required.
+Two tables on the one workflow engine (:mod:`gridgov.core.workflow`, ``docs/workflow.md``):
+
+- :data:`TABLE`, the town's side of the flow, applied by
+  :func:`gridgov.hotline.services.order_act`;
+- :data:`EVENT_TABLE`, what upstream reports on ``POST /orders/{id}/events``, applied by
+  :func:`gridgov.hotline.services.order_event`.
+
+Nothing else sets an order's status. Each row names the statuses the action is allowed in
+(anything else: 409 ``invalid_transition``), the next status (``SAME`` keeps it; an effect may
+choose another, as a call-back that reopens the order does), who may act (as relations of the
+actor to the order, see :class:`Party`; anyone else who can see the order gets 403), an
+optional guard (409 with its own code) and the inputs it requires (a written comment).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.cases.models import OPEN_STATUSES as OPEN_CASE_STATUSES
+from gridgov.core.workflow import SAME, Guard, Transition, row
+
 from . import conf
-from .models import OrderStatus
+from .deadlines import return_deadline
+from .models import FINAL_ORDER_STATUSES, OrderStatus
 
 if TYPE_CHECKING:
     from .models import HotlineOrder
 
-SAME: Final = "="
+__all__ = [
+    "ACTION_LABELS",
+    "EVENT_TABLE",
+    "SAME",
+    "TABLE",
+    "UPSTREAM_EVENTS",
+    "Action",
+    "Party",
+    "UpstreamEvent",
+    "label",
+]
 
 
 class Party(StrEnum):
@@ -36,6 +53,7 @@ class Party(StrEnum):
     LEADER = "leader"  # town leader of the order's town
     LEAD_DEPARTMENT = "lead_department"  # handler of the order's lead department
     DEPARTMENT = "department"  # handler of a cooperating department (reads only)
+    UPSTREAM = "upstream"  # the upstream system account (reports events)
 
 
 class Action(StrEnum):
@@ -110,18 +128,10 @@ def label(action: str) -> str:
     return str(found) if found is not None else action
 
 
-@dataclass(frozen=True)
-class Guard:
-    """A condition on the order beyond its status; ``check`` returns True when allowed."""
-
-    code: str
-    message: Promise
-    check: Callable[[HotlineOrder, dt.datetime], bool]
+# --- guards ---------------------------------------------------------------------------------
 
 
 def _return_window_open(order: HotlineOrder, now: dt.datetime) -> bool:
-    from .deadlines import return_deadline
-
     return now <= return_deadline(order)
 
 
@@ -131,91 +141,86 @@ def _extension_allowed(order: HotlineOrder, now: dt.datetime) -> bool:
 
 def _no_open_case(order: HotlineOrder, _now: dt.datetime) -> bool:
     case = order.case if order.case_id is not None else None
-    if case is None:
-        return True
-    from gridgov.cases.models import OPEN_STATUSES
-
-    return case.status not in OPEN_STATUSES
+    return case is None or case.status not in OPEN_CASE_STATUSES
 
 
-SKIP_ALLOWED = Guard(
+SKIP_ALLOWED: Final[Guard[HotlineOrder]] = Guard(
     "instruction_required",
     _("Orders of this type need a leader's instruction."),
     lambda o, _now: o.order_type in conf.skip_instruct_types(),
 )
-NO_OPEN_CASE = Guard(
+NO_OPEN_CASE: Final[Guard[HotlineOrder]] = Guard(
     "case_open",
     _("The linked case is still open: the reply waits for its closure."),
     _no_open_case,
 )
-RETURN_WINDOW = Guard(
+RETURN_WINDOW: Final[Guard[HotlineOrder]] = Guard(
     "return_window_passed",
     _("The time to return this order upstream has passed."),
     _return_window_open,
 )
-EXTENSION_ALLOWED = Guard(
+EXTENSION_ALLOWED: Final[Guard[HotlineOrder]] = Guard(
     "extension_not_allowed",
     _("An extension can only be requested before the reply deadline, once at a time."),
     _extension_allowed,
 )
-NO_CASE = Guard("case_linked", _("A case is already linked to this order."), lambda o, _now: o.case_id is None)
-HAS_CASE = Guard("no_case", _("No case is linked to this order."), lambda o, _now: o.case_id is not None)
+NO_CASE: Final[Guard[HotlineOrder]] = Guard(
+    "case_linked", _("A case is already linked to this order."), lambda o, _now: o.case_id is None
+)
+HAS_CASE: Final[Guard[HotlineOrder]] = Guard(
+    "no_case", _("No case is linked to this order."), lambda o, _now: o.case_id is not None
+)
+EXTENSION_PENDING: Final[Guard[HotlineOrder]] = Guard(
+    "no_extension_pending",
+    _("There is no extension request to answer."),
+    lambda o, _now: o.pending_extension is not None,
+)
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    sources: frozenset[str]
-    target: str
-    parties: frozenset[Party]
-    guard: Guard | None = None
-    comment_required: bool = False
-
-    def next_status(self, order: HotlineOrder) -> str:
-        return order.status if self.target == SAME else self.target
-
-
-def _t(
-    action: Action,
-    sources: Iterable[str],
-    target: str,
-    parties: set[Party],
-    guard: Guard | None = None,
-    comment_required: bool = False,
-) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(parties), guard, comment_required)
-
+# --- the town's actions ---------------------------------------------------------------------
 
 S = OrderStatus
 P = Party
-WORKING = {S.ACKNOWLEDGED, S.INSTRUCTED, S.DRAFTED}
+WORKING: Final = {S.ACKNOWLEDGED, S.INSTRUCTED, S.DRAFTED}
 
-TABLE: Final[dict[Action, Transition]] = {
-    t.action: t
-    for t in [
-        _t(Action.ACKNOWLEDGE, {S.RECEIVED}, S.ACKNOWLEDGED, {P.CENTER}),
-        _t(Action.ASSIGN, {S.ACKNOWLEDGED}, S.INSTRUCTED, {P.CENTER}, SKIP_ALLOWED),
-        _t(Action.INSTRUCT, {S.ACKNOWLEDGED}, S.INSTRUCTED, {P.LEADER}),
-        _t(Action.DRAFT_REPLY, {S.INSTRUCTED}, S.DRAFTED, {P.LEAD_DEPARTMENT}, NO_OPEN_CASE),
-        _t(Action.REJECT_DRAFT, {S.DRAFTED}, S.INSTRUCTED, {P.CENTER}, comment_required=True),
-        _t(Action.APPROVE_REPLY, {S.DRAFTED}, S.REPLIED, {P.CENTER}),
-        _t(
-            Action.RETURN_UPSTREAM,
-            {S.RECEIVED, S.ACKNOWLEDGED, S.INSTRUCTED},
-            S.RETURNED_UPSTREAM,
-            {P.CENTER},
-            RETURN_WINDOW,
-        ),
-        _t(
-            Action.REQUEST_EXTENSION,
-            WORKING,
-            SAME,
-            {P.CENTER, P.LEAD_DEPARTMENT},
-            EXTENSION_ALLOWED,
-        ),
-        _t(Action.CREATE_CASE, {S.ACKNOWLEDGED, S.INSTRUCTED}, SAME, {P.CENTER}, NO_CASE),
-        _t(Action.LINK_CASE, {S.ACKNOWLEDGED, S.INSTRUCTED}, SAME, {P.CENTER}, NO_CASE),
-        _t(Action.UNLINK_CASE, WORKING, SAME, {P.CENTER}, HAS_CASE),
-        _t(Action.REMIND, {S.INSTRUCTED}, SAME, {P.CENTER}),
-    ]
-}
+ROWS: Final[list[Transition]] = [
+    row(Action.ACKNOWLEDGE, {S.RECEIVED}, S.ACKNOWLEDGED, {P.CENTER}),
+    row(Action.ASSIGN, {S.ACKNOWLEDGED}, S.INSTRUCTED, {P.CENTER}, SKIP_ALLOWED),
+    row(Action.INSTRUCT, {S.ACKNOWLEDGED}, S.INSTRUCTED, {P.LEADER}),
+    row(Action.DRAFT_REPLY, {S.INSTRUCTED}, S.DRAFTED, {P.LEAD_DEPARTMENT}, NO_OPEN_CASE),
+    row(Action.REJECT_DRAFT, {S.DRAFTED}, S.INSTRUCTED, {P.CENTER}, required=("comment",)),
+    row(Action.APPROVE_REPLY, {S.DRAFTED}, S.REPLIED, {P.CENTER}),
+    row(
+        Action.RETURN_UPSTREAM,
+        {S.RECEIVED, S.ACKNOWLEDGED, S.INSTRUCTED},
+        S.RETURNED_UPSTREAM,
+        {P.CENTER},
+        RETURN_WINDOW,
+    ),
+    row(Action.REQUEST_EXTENSION, WORKING, SAME, {P.CENTER, P.LEAD_DEPARTMENT}, EXTENSION_ALLOWED),
+    row(Action.CREATE_CASE, {S.ACKNOWLEDGED, S.INSTRUCTED}, SAME, {P.CENTER}, NO_CASE),
+    row(Action.LINK_CASE, {S.ACKNOWLEDGED, S.INSTRUCTED}, SAME, {P.CENTER}, NO_CASE),
+    row(Action.UNLINK_CASE, WORKING, SAME, {P.CENTER}, HAS_CASE),
+    row(Action.REMIND, {S.INSTRUCTED}, SAME, {P.CENTER}),
+]
+TABLE: Final[dict[str, Transition]] = {t.action: t for t in ROWS}
+
+# --- upstream's events ----------------------------------------------------------------------
+
+E = UpstreamEvent
+EVERY: Final = frozenset(S.values)
+NOT_FINAL: Final = EVERY - FINAL_ORDER_STATUSES
+ANSWERED: Final = {S.REPLIED, S.CLOSED}
+
+# A call-back stays where it is unless the petitioner is dissatisfied: then its effect reopens
+# the order (the reopen's target), as upstream's ``reopen`` does. A reopened order goes back
+# to its lead department (to acknowledged when it never had one).
+EVENT_ROWS: Final[list[Transition]] = [
+    row(E.CLOSE, NOT_FINAL, S.CLOSED, {P.UPSTREAM}),
+    row(E.CALLBACK, ANSWERED, SAME, {P.UPSTREAM}),
+    row(E.REOPEN, ANSWERED, S.INSTRUCTED, {P.UPSTREAM}),
+    row(E.REMIND, NOT_FINAL, SAME, {P.UPSTREAM}),
+    row(E.SUPERVISE, EVERY - {S.RETURNED_UPSTREAM}, SAME, {P.UPSTREAM}),
+    row(E.EXTENSION_ANSWER, EVERY, SAME, {P.UPSTREAM}, EXTENSION_PENDING),
+]
+EVENT_TABLE: Final[dict[str, Transition]] = {t.action: t for t in EVENT_ROWS}

@@ -11,11 +11,12 @@ viewers allowed to (each reveal is recorded by the service).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -27,19 +28,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases.forms import department_choices
-from gridgov.cases.models import Light
 from gridgov.core.forms import apply_error
 from gridgov.people.models import Department, Role
 from gridgov.people.selectors import display_name
+from gridgov.workcalendar import clock
+from gridgov.workcalendar.units import Light
 
 from . import selectors, services
 from .access import PROTECTED_TYPES, can_reveal, parties_of
-from .deadlines import light_expression
+from .deadlines import light, light_expression
 from .errors import OrderConflict, OrderError, OrderForbidden, OrderInvalid, OrderNotFound
 from .forms import CHANNEL_MANUAL, ERROR_FIELDS, ActionForm, GrantForm, OrderFilterForm, OrderNewForm
 from .models import (
     EventOrigin,
     HotlineOrder,
+    OrderEvent,
     OrderStatus,
     Satisfaction,
     UrgencyClass,
@@ -47,6 +50,9 @@ from .models import (
 from .selectors import Queue
 from .transitions import Action, Party
 from .transitions import label as transition_label
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 WORKBENCH_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
 CENTER_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
@@ -134,22 +140,22 @@ def _forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
     return _render_error(request, message or _("You may not open this page."), 403)
 
 
-def _visible(user: Any, pk: int) -> HotlineOrder:
+def _visible(user: User | AnonymousUser, pk: int) -> HotlineOrder:
     try:
         return selectors.order_get(user, pk)
     except (OrderNotFound, HotlineOrder.DoesNotExist):
         raise Http404(_("No such order.")) from None
 
 
-def may_use_workbench(user: Any) -> bool:
+def may_use_workbench(user: User | AnonymousUser) -> bool:
     return scope_for(user).has_role(*WORKBENCH_ROLES) or bool(getattr(user, "is_superuser", False))
 
 
-def may_enter(user: Any) -> bool:
+def may_enter(user: User | AnonymousUser) -> bool:
     return scope_for(user).has_role(*CENTER_ROLES)
 
 
-def workbench_queues(user: Any) -> list[str]:
+def workbench_queues(user: User | AnonymousUser) -> list[str]:
     """The queue tabs a user sees, in display order (``all`` last)."""
     scope = scope_for(user)
     queues: list[str] = []
@@ -164,7 +170,7 @@ def workbench_queues(user: Any) -> list[str]:
 # --- the workbench ---------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest, form: OrderFilterForm, now: dt.datetime) -> Any:
+def _filtered(request: HttpRequest, form: OrderFilterForm, now: dt.datetime) -> QuerySet[HotlineOrder]:
     data = form.cleaned_data if form.is_bound else {}
     date_from, date_to = form.dates(now)
     queue = data.get("queue") or ""
@@ -206,8 +212,6 @@ def _next_query(request: HttpRequest, next_cursor: str | None) -> str:
 def _light_code(order: HotlineOrder, now: dt.datetime) -> str:
     code = getattr(order, "light", None)
     if code is None:
-        from .deadlines import light
-
         code = light(order, now) if order.is_open else Light.NONE
     return str(code or Light.NONE)
 
@@ -232,7 +236,7 @@ def order_row(order: HotlineOrder, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _tabs(user: Any, current: str, now: dt.datetime) -> list[dict[str, Any]]:
+def _tabs(user: User | AnonymousUser, current: str, now: dt.datetime) -> list[dict[str, Any]]:
     codes = workbench_queues(user)
     counts = _counts(user, [code for code in codes if code != ALL], now)
     return [
@@ -241,12 +245,12 @@ def _tabs(user: Any, current: str, now: dt.datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _counts(user: Any, queues: list[str], now: dt.datetime | None = None) -> dict[str, int]:
+def _counts(user: User | AnonymousUser, queues: list[str], now: dt.datetime | None = None) -> dict[str, int]:
     """How many visible orders wait in each named queue (one query)."""
     return selectors.queue_counts(user, queues, now)
 
 
-def _alarm(user: Any, now: dt.datetime) -> int:
+def _alarm(user: User | AnonymousUser, now: dt.datetime) -> int:
     """Orders of the minute-counted classes still waiting for their acknowledgement."""
     if not scope_for(user).has_role(Role.CENTER_OPERATOR):
         return 0
@@ -265,7 +269,7 @@ def _url(name: str) -> str:
         return ""
 
 
-def _workbench_links(user: Any) -> dict[str, str]:
+def _workbench_links(user: User | AnonymousUser) -> dict[str, str]:
     center = may_enter(user)
     return {
         "imports": _url("hotline:import-list") if center else "",
@@ -317,12 +321,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
 # --- the department inbox ----------------------------------------------------------------
 
 
-def _queue(user: Any, queue: str, now: dt.datetime) -> Any:
+def _queue(user: User | AnonymousUser, queue: str, now: dt.datetime) -> QuerySet[HotlineOrder]:
     filters = selectors.OrderFilters(queue=queue)
     return selectors.apply_filters(user, selectors.orders_visible(user), filters, now=now)
 
 
-def department_queries(user: Any, now: dt.datetime) -> list[tuple[str, Any]]:
+def department_queries(user: User | AnonymousUser, now: dt.datetime) -> list[tuple[str, QuerySet[HotlineOrder]]]:
     """The inbox's three lists, without overlap: drafts sent back, orders to draft (no open
     case), orders whose linked case is still open."""
     waiting = _queue(user, Q_AWAITING_CASE, now)
@@ -365,7 +369,7 @@ def department(request: HttpRequest) -> HttpResponse:
 # --- manual entry ------------------------------------------------------------------------
 
 
-def _towns(user: Any) -> list[tuple[str, str]]:
+def _towns(user: User | AnonymousUser) -> list[tuple[str, str]]:
     scope = scope_for(user)
     towns = Area.objects.current().filter(level=AreaLevel.TOWN)
     if not scope.everything:
@@ -439,7 +443,7 @@ def _grid_choices(order: HotlineOrder) -> list[tuple[str, str]]:
     return [(code, name) for code, name in grids.order_by("code").values_list("code", "name")]
 
 
-def _department_choices(user: Any, order: HotlineOrder) -> list[tuple[str, str]]:
+def _department_choices(user: User | AnonymousUser, order: HotlineOrder) -> list[tuple[str, str]]:
     """The departments serving the order's town that the actor may pick."""
     choices = department_choices(user)
     if choices:
@@ -448,7 +452,7 @@ def _department_choices(user: Any, order: HotlineOrder) -> list[tuple[str, str]]
     return [(d.code, d.name) for d in departments]
 
 
-def _allowed(order: HotlineOrder, user: Any) -> list[str]:
+def _allowed(order: HotlineOrder, user: User | AnonymousUser) -> list[str]:
     return [str(action) for action in services.allowed_actions(order, user)]
 
 
@@ -497,6 +501,54 @@ def _action_forms(
     return shown
 
 
+def _department_details(data: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
+    details: list[tuple[str, str]] = []
+    if data.get("departments"):
+        departments = [names.get(code, code) for code in data["departments"]]
+        details.append((_("Lead department"), departments[0]))
+        if len(departments) > 1:
+            details.append((_("Cooperating departments"), "、".join(departments[1:])))
+    if isinstance(data.get("department"), str):
+        details.append((_("Department"), names.get(data["department"], data["department"])))
+    return details
+
+
+def _answer_details(event: OrderEvent, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The petitioner's rating from a call-back, upstream's answer to an extension request."""
+    details: list[tuple[str, str]] = []
+    if data.get("satisfaction"):
+        satisfactions = dict(Satisfaction.choices)
+        details.append((_("Satisfaction"), str(satisfactions.get(data["satisfaction"], data["satisfaction"]))))
+    if data.get("solved") is not None and event.action == "callback":
+        details.append((_("Solved"), _("Yes") if data["solved"] else _("No")))
+    if "approved" in data:
+        details.append((_("Approved"), _("Yes") if data["approved"] else _("No")))
+    return details
+
+
+def _event_details(event: OrderEvent, names: dict[str, str]) -> list[tuple[str, str]]:
+    """What a timeline line shows under its label (from the event's data)."""
+    data = event.data or {}
+    details = _department_details(data, names)
+    texts = (
+        ("instruction", _("Instruction")),
+        ("text", _("Reply")),
+        ("reason", _("Reason")),
+        ("basis", _("Legal basis")),
+    )
+    details += [(label, str(data[key])) for key, label in texts if data.get(key)]
+    details += _answer_details(event, data)
+    if data.get("until"):
+        details.append((_("Until"), _format_when(data["until"])))
+    if data.get("edited"):
+        details.append((_("Reply"), _("corrected by the center before sending")))
+    if data.get("fields"):
+        details.append((_("Changed fields"), "、".join(str(f) for f in data["fields"])))
+    if data.get("case_number") or data.get("case"):
+        details.append((_("Case"), str(data.get("case_number") or data.get("case"))))
+    return details
+
+
 def _event_rows(order: HotlineOrder) -> list[dict[str, Any]]:
     events = list(order.events.select_related("actor", "actor__profile").order_by("at", "id"))
     codes = {code for e in events for code in (e.data or {}).get("departments", []) if isinstance(code, str)}
@@ -506,40 +558,8 @@ def _event_rows(order: HotlineOrder) -> list[dict[str, Any]]:
             codes.add(department)
     names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
     statuses = dict(OrderStatus.choices)
-    satisfactions = dict(Satisfaction.choices)
     rows = []
     for event in events:
-        data = event.data or {}
-        details: list[tuple[str, str]] = []
-        if data.get("departments"):
-            departments = [names.get(code, code) for code in data["departments"]]
-            details.append((_("Lead department"), departments[0]))
-            if len(departments) > 1:
-                details.append((_("Cooperating departments"), "、".join(departments[1:])))
-        if isinstance(data.get("department"), str):
-            details.append((_("Department"), names.get(data["department"], data["department"])))
-        if data.get("instruction"):
-            details.append((_("Instruction"), str(data["instruction"])))
-        if data.get("text"):
-            details.append((_("Reply"), str(data["text"])))
-        if data.get("reason"):
-            details.append((_("Reason"), str(data["reason"])))
-        if data.get("basis"):
-            details.append((_("Legal basis"), str(data["basis"])))
-        if data.get("satisfaction"):
-            details.append((_("Satisfaction"), str(satisfactions.get(data["satisfaction"], data["satisfaction"]))))
-        if data.get("solved") is not None and event.action == "callback":
-            details.append((_("Solved"), _("Yes") if data["solved"] else _("No")))
-        if "approved" in data:
-            details.append((_("Approved"), _("Yes") if data["approved"] else _("No")))
-        if data.get("until"):
-            details.append((_("Until"), _format_when(data["until"])))
-        if data.get("edited"):
-            details.append((_("Reply"), _("corrected by the center before sending")))
-        if data.get("fields"):
-            details.append((_("Changed fields"), "、".join(str(f) for f in data["fields"])))
-        if data.get("case_number") or data.get("case"):
-            details.append((_("Case"), str(data.get("case_number") or data.get("case"))))
         actor = event.actor
         rows.append(
             {
@@ -551,7 +571,7 @@ def _event_rows(order: HotlineOrder) -> list[dict[str, Any]]:
                 "from_status": statuses.get(event.from_status, event.from_status),
                 "to_status": statuses.get(event.to_status, event.to_status),
                 "changed": bool(event.from_status) and event.from_status != event.to_status,
-                "details": details,
+                "details": _event_details(event, names),
             }
         )
     return rows
@@ -569,12 +589,10 @@ def _format_when(value: Any) -> str:
 
 
 def _stage_rows(order: HotlineOrder, now: dt.datetime) -> list[dict[str, Any]]:
-    from gridgov.cases.deadlines import light as stage_light
-
     rows = []
     for stage in order.stages.select_related("department").order_by("started_at", "id"):
         is_open = stage.ended_at is None
-        current = stage_light(stage.deadline, stage.warn_at, now) if is_open and order.is_open else ""
+        current = clock.light(stage.deadline, stage.warn_at, now) if is_open and order.is_open else ""
         rows.append({"stage": stage, "open": is_open, "light": current, "light_label": _light_label(current)})
     return rows
 
@@ -588,7 +606,7 @@ def _deliveries(order: HotlineOrder) -> list[Any] | None:
     return list(messages_for_order(order.pk))
 
 
-def _linked_case(user: Any, order: HotlineOrder) -> dict[str, Any] | None:
+def _linked_case(user: User | AnonymousUser, order: HotlineOrder) -> dict[str, Any] | None:
     if order.case_id is None:
         return None
     from gridgov.cases.selectors import cases_visible
@@ -598,7 +616,7 @@ def _linked_case(user: Any, order: HotlineOrder) -> dict[str, Any] | None:
     return {"case": case, "visible": visible}
 
 
-def _is_center_of(user: Any, order: HotlineOrder) -> bool:
+def _is_center_of(user: User | AnonymousUser, order: HotlineOrder) -> bool:
     return Party.CENTER in parties_of(user, order)
 
 
@@ -667,7 +685,7 @@ def _detail_context(
     }
 
 
-def _same_caller(user: Any, order: HotlineOrder) -> dict[str, Any] | None:
+def _same_caller(user: User | AnonymousUser, order: HotlineOrder) -> dict[str, Any] | None:
     """Other orders from the same phone, for a viewer who may reveal the petitioner."""
     found = selectors.same_caller(user, order)
     if not found.count:
@@ -686,10 +704,10 @@ def _same_caller(user: Any, order: HotlineOrder) -> dict[str, Any] | None:
 
 
 def _pending_extension(order: HotlineOrder) -> dict[str, str] | None:
-    pending = order.pending_extension
-    if not pending:
+    pending = order.extension
+    if pending is None:
         return None
-    return {"until": _format_when(pending.get("until", "")), "reason": str(pending.get("reason", ""))}
+    return {"until": _format_when(pending.until), "reason": pending.reason}
 
 
 def _petitioner(order: HotlineOrder, revealed: Any) -> dict[str, Any]:
@@ -832,7 +850,7 @@ def order_grant(request: HttpRequest, pk: int) -> HttpResponse:
 # --- home panels -------------------------------------------------------------------------
 
 
-def _panel(user: Any, queues: list[str], url: str) -> dict[str, Any]:
+def _panel(user: User | AnonymousUser, queues: list[str], url: str) -> dict[str, Any]:
     counts = _counts(user, queues)
     return {
         "queues": [
@@ -844,15 +862,15 @@ def _panel(user: Any, queues: list[str], url: str) -> dict[str, Any]:
     }
 
 
-def center_panel(user: Any) -> dict[str, Any]:
+def center_panel(user: User | AnonymousUser) -> dict[str, Any]:
     return _panel(user, [Q_TO_ACKNOWLEDGE, Q_TO_ASSIGN, Q_TO_APPROVE, Q_OVERDUE], reverse("hotline:workbench"))
 
 
-def leader_panel(user: Any) -> dict[str, Any]:
+def leader_panel(user: User | AnonymousUser) -> dict[str, Any]:
     return _panel(user, [Q_TO_INSTRUCT, Q_OVERDUE], reverse("hotline:workbench"))
 
 
-def department_panel(user: Any) -> dict[str, Any]:
+def department_panel(user: User | AnonymousUser) -> dict[str, Any]:
     url = reverse("hotline:department")
     return {
         "queues": [

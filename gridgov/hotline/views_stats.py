@@ -10,7 +10,7 @@ a department handler sees the orders its departments lead, as its own row. Every
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -29,6 +29,9 @@ from gridgov.people.models import Role
 from . import stats
 from .export import XLSX_TYPE, export_orders_workbook, export_stats_workbook
 from .models import HotlineOrder, OrderType, Satisfaction
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 STATS_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
 DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT_HANDLER})
@@ -79,7 +82,7 @@ def _render_error(request: HttpRequest, message: str, status: int) -> HttpRespon
     return render(request, "cases/error.html", {"message": message, "status": status}, status=status)
 
 
-def statistics_scope(user: Any) -> tuple[QuerySet[HotlineOrder], bool] | None:
+def statistics_scope(user: User | AnonymousUser) -> tuple[QuerySet[HotlineOrder], bool] | None:
     """The orders whose statistics ``user`` may see, and whether only their own departments'
     rows (a department handler); None: no statistics for this user."""
     from .selectors import orders_visible
@@ -92,7 +95,7 @@ def statistics_scope(user: Any) -> tuple[QuerySet[HotlineOrder], bool] | None:
     return None
 
 
-def may_see_statistics(user: Any) -> bool:
+def may_see_statistics(user: User | AnonymousUser) -> bool:
     scope = scope_for(user)
     return bool(
         scope.has_role(*STATS_ROLES)
@@ -202,7 +205,7 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def may_export_list(user: Any) -> bool:
+def may_export_list(user: User | AnonymousUser) -> bool:
     return scope_for(user).has_role(*LIST_EXPORT_ROLES) or bool(getattr(user, "is_superuser", False))
 
 

@@ -15,7 +15,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -509,10 +509,11 @@ def data_rows(rows: list[list[Any]], header_index: int) -> Iterable[tuple[int, l
         yield index + 1, row
 
 
-def parse_row(row_number: int, cells: list[Any], mapping: Mapping[str, str], columns: list[str]) -> ParsedRow:
-    """The mapped cells of one row validated into order field values (codes, aware datetimes,
-    normalised phone)."""
-    result = ParsedRow(row=row_number)
+Cell = Callable[[str], Any]
+
+
+def _row_cells(cells: list[Any], mapping: Mapping[str, str], columns: list[str]) -> Cell:
+    """The cell of a row that the mapping puts under a field (``None`` when unmapped)."""
     position = {name: index for index, name in enumerate(columns)}
 
     def cell(field_name: str) -> Any:
@@ -522,6 +523,10 @@ def parse_row(row_number: int, cells: list[Any], mapping: Mapping[str, str], col
         index = position[column]
         return cells[index] if index < len(cells) else None
 
+    return cell
+
+
+def _parse_number_and_times(result: ParsedRow, cell: Cell) -> None:
     values = result.values
     number = parse_number(cell("upstream_number"))
     if not number:
@@ -529,7 +534,6 @@ def parse_row(row_number: int, cells: list[Any], mapping: Mapping[str, str], col
     elif len(number) > MAX_LENGTHS["upstream_number"]:
         result.error("upstream_number", _("The upstream order number is too long."))
     values["upstream_number"] = number
-
     for name in DATETIME_FIELDS:
         try:
             moment = parse_datetime(cell(name), end_of_day=name != "received_at")
@@ -540,15 +544,20 @@ def parse_row(row_number: int, cells: list[Any], mapping: Mapping[str, str], col
             result.error(name, _("The received time is missing."))
         values[name] = moment
 
+
+def _parse_codes(result: ParsedRow, cell: Cell) -> None:
     try:
-        values["order_type"] = parse_type(cell("order_type"))
+        result.values["order_type"] = parse_type(cell("order_type"))
     except ValueProblem as problem:
         result.error("order_type", _("Type: %(problem)s") % {"problem": problem})
     try:
-        values["urgency_class"] = parse_urgency(cell("urgency_class"))
+        result.values["urgency_class"] = parse_urgency(cell("urgency_class"))
     except ValueProblem as problem:
         result.error("urgency_class", _("Urgency: %(problem)s") % {"problem": problem})
 
+
+def _parse_texts(result: ParsedRow, cell: Cell) -> None:
+    values = result.values
     for name in ("content", "title", "upstream_category", "address", "petitioner_name", "petitioner_address"):
         text = text_value(cell(name))
         limit = MAX_LENGTHS.get(name)
@@ -560,6 +569,9 @@ def parse_row(row_number: int, cells: list[Any], mapping: Mapping[str, str], col
     if not values["content"]:
         result.error("content", _("The content is missing."))
 
+
+def _parse_phone_and_flags(result: ParsedRow, cell: Cell) -> None:
+    values = result.values
     try:
         values["petitioner_phone"] = parse_phone(cell("petitioner_phone"))
     except ValueProblem as problem:
@@ -570,4 +582,15 @@ def parse_row(row_number: int, cells: list[Any], mapping: Mapping[str, str], col
             values[name] = parse_flag(cell(name))
         except ValueProblem as problem:
             result.error(name, _("%(field)s: %(problem)s") % {"field": SPECS[name].label, "problem": problem})
+
+
+def parse_row(row_number: int, cells: list[Any], mapping: Mapping[str, str], columns: list[str]) -> ParsedRow:
+    """The mapped cells of one row validated into order field values (codes, aware datetimes,
+    normalised phone)."""
+    result = ParsedRow(row=row_number)
+    cell = _row_cells(cells, mapping, columns)
+    _parse_number_and_times(result, cell)
+    _parse_codes(result, cell)
+    _parse_texts(result, cell)
+    _parse_phone_and_flags(result, cell)
     return result

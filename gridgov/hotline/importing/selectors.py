@@ -6,7 +6,7 @@ their scope. A job of another town is "not found", as everywhere else.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from django.db.models import QuerySet
 
@@ -15,16 +15,19 @@ from gridgov.areas.models import Area, AreaLevel
 from gridgov.hotline.models import ImportJob
 from gridgov.people.models import Role
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 IMPORT_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.ADMIN})
 
 
-def may_import(user: Any) -> bool:
+def may_import(user: User | AnonymousUser) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return scope_for(user).has_role(*IMPORT_ROLES) or bool(getattr(user, "is_superuser", False))
 
 
-def import_towns(user: Any) -> QuerySet[Area]:
+def import_towns(user: User | AnonymousUser) -> QuerySet[Area]:
     """The towns ``user`` may import orders for."""
     towns = Area.objects.current().filter(level=AreaLevel.TOWN)
     if not may_import(user):
@@ -36,10 +39,10 @@ def import_towns(user: Any) -> QuerySet[Area]:
     return towns.filter(pk__in=ids).order_by("code")
 
 
-def jobs_visible(user: Any) -> QuerySet[ImportJob]:
+def jobs_visible(user: User | AnonymousUser) -> QuerySet[ImportJob]:
     return ImportJob.objects.filter(town__in=import_towns(user)).select_related("town", "created_by")
 
 
-def job_get(user: Any, job_id: int) -> ImportJob:
+def job_get(user: User | AnonymousUser, job_id: int) -> ImportJob:
     """The job, or :class:`ImportJob.DoesNotExist` when it is missing or not the user's."""
     return jobs_visible(user).get(pk=job_id)

@@ -74,8 +74,9 @@ def import_list(request: HttpRequest) -> HttpResponse:
             except services.ImportRefused as error:
                 if error.status != 422:
                     return _refused(request, error)
-                for message in error.details.get("file", []) or [error.message]:
-                    form.add_error("file" if "file" in error.details or not error.details else None, message)
+                details = error.details or {}
+                for message in details.get("file", []) or [error.message]:
+                    form.add_error("file" if "file" in details or not details else None, message)
             else:
                 return redirect("hotline:import-mapping", pk=job.pk)
     jobs = selectors.jobs_visible(request.user)[:LIST_LIMIT]
@@ -123,7 +124,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         except services.ImportRefused as error:
             if error.status != 422:
                 return _refused(request, error)
-            for name, problems in error.details.items():
+            for name, problems in (error.details or {}).items():
                 for problem in problems:
                     form.add_error(name if name in form.fields else None, problem)
             status = 422

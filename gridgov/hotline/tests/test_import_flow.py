@@ -352,7 +352,7 @@ def test_unreadable_files_are_refused_and_nothing_is_stored(town, name, content,
 
 
 def test_a_file_over_the_size_limit_is_refused(town, monkeypatch):
-    monkeypatch.setattr(services, "MAX_BYTES", 100)
+    monkeypatch.setattr(services.mapping, "MAX_BYTES", 100)
     with pytest.raises(services.ImportRefused) as refused:
         _uploaded(town, messy_workbook())
     assert "MB" in refused.value.message

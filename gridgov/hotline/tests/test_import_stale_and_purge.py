@@ -147,7 +147,7 @@ def test_a_worker_that_finishes_after_the_reset_writes_nothing(town, monkeypatch
         if processed == total:  # the last row is written: the job was reset and started again
             ImportJob.objects.filter(pk=job_id).update(started_at=timezone.now() + dt.timedelta(seconds=5))
 
-    monkeypatch.setattr(services, "progress_set", reset_meanwhile)
+    monkeypatch.setattr(services.run, "progress_set", reset_meanwhile)
     finished = services.import_run(job_id=job.pk, actor=town.users["center"])
     assert not HotlineOrder.objects.filter(channel="import").exists()
     assert finished.status == ImportStatus.IMPORTING  # neither done nor failed: the new run owns it
