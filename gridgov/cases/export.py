@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -22,6 +22,9 @@ from .deadlines import light_expression
 from .models import Case, Light, Source, Status
 from .services import export_recorded
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 EXPORT_LIMIT: Final = 20_000
 
 
@@ -30,7 +33,9 @@ def _local(moment: dt.datetime | None) -> dt.datetime | None:
     return timezone.localtime(moment).replace(tzinfo=None) if moment else None
 
 
-def export_workbook(query: QuerySet[Case], *, actor: Any, filters: dict[str, Any], request: Any = None) -> bytes:
+def export_workbook(
+    query: QuerySet[Case], *, actor: User | AnonymousUser, filters: dict[str, Any], request: Any = None
+) -> bytes:
     """The cases of ``query`` (already scoped and filtered) as an .xlsx file."""
     now = timezone.now()
     rows = (

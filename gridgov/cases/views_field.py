@@ -13,7 +13,7 @@ import math
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -37,6 +37,9 @@ from .forms_field import INBOX_ACTIONS, InboxActForm, ReportForm, add_service_er
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Light, Status
 from .services import CaseError, Photo, case_url
 from .transitions import ACTION_LABELS, Action
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 REPORT_ROLES = frozenset(services.REPORTER_ROLES)
 VILLAGE_ROLES = frozenset({Role.GRID_LEADER, Role.VILLAGE_STAFF})
@@ -229,7 +232,7 @@ def _cards(
     offered = set(offered)
     cards = []
     for case in cases:
-        actions = [a for a in services.allowed_actions(request.user, case) if a in offered]
+        actions = [a for a in services.allowed_actions(case, request.user) if a in offered]
         card = Card(
             case=case,
             light=getattr(case, "light", ""),
@@ -413,13 +416,13 @@ def mine(request: HttpRequest) -> HttpResponse:
 VERIFY_ACTIONS = (Action.VERIFY_PASS, Action.VERIFY_FAIL)
 
 
-def worker_grid_ids(user: Any) -> list[int]:
+def worker_grid_ids(user: User | AnonymousUser) -> list[int]:
     return sorted(
         {area_id for role, area_id, _d in scope_for(user).assignments if role == Role.GRID_WORKER and area_id}
     )
 
 
-def verify_queue(user: Any) -> QuerySet[Case]:
+def verify_queue(user: User | AnonymousUser) -> QuerySet[Case]:
     """Cases of the worker's grids whose result waits for the worker's on-site check."""
     return selectors.cases_visible(user).filter(
         status=Status.AWAITING_VERIFICATION, grid_id__in=worker_grid_ids(user), category__verification_required=True
@@ -461,21 +464,21 @@ def verify(request: HttpRequest) -> HttpResponse:
 # --- home panels -----------------------------------------------------------------------
 
 
-def grid_worker_panel(user: Any) -> dict[str, Any]:
+def grid_worker_panel(user: User | AnonymousUser) -> dict[str, Any]:
     counts = selectors.queue_counts(user, [selectors.Queue.MINE])
     return {
         "to_verify": verify_queue(user).count(),
-        "mine_open": selectors.cases_visible(user).filter(reporter=user, status__in=OPEN_STATUSES).count(),
+        "mine_open": selectors.cases_visible(user).filter(reporter_id=user.pk, status__in=OPEN_STATUSES).count(),
         "mine_all": counts[selectors.Queue.MINE],
     }
 
 
-def village_panel(user: Any) -> dict[str, Any]:
+def village_panel(user: User | AnonymousUser) -> dict[str, Any]:
     counts = selectors.queue_counts(user, [selectors.Queue.VILLAGE])
     return {"village": counts[selectors.Queue.VILLAGE]}
 
 
-def department_panel(user: Any) -> dict[str, Any]:
+def department_panel(user: User | AnonymousUser) -> dict[str, Any]:
     counts = selectors.queue_counts(user, [selectors.Queue.DEPARTMENT])
     visible = selectors.cases_visible(user)
     new = selectors.CaseFilters(queue=selectors.Queue.DEPARTMENT, status=[Status.DISPATCHED])
