@@ -220,6 +220,26 @@ class Case(models.Model):
             models.Index(fields=["category", "status", "reported_at"], name="case_category_status"),
             models.Index(fields=["next_alert_at", "id"], name="case_next_alert"),
         ]
+        # What the loop guarantees (the state-machine test walks it), kept by the database too.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=Status.CLOSED, closed_at__isnull=False)
+                | (~Q(status=Status.CLOSED) & Q(closed_at__isnull=True)),
+                name="case_closed_at_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(status=Status.VOIDED),
+                name="case_merged_only_when_voided",
+            ),
+            models.CheckConstraint(
+                condition=Q(parked_from="") | Q(status=Status.PARKED),
+                name="case_parked_from_only_when_parked",
+            ),
+            models.CheckConstraint(
+                condition=Q(parked_at__isnull=True) | Q(status=Status.PARKED),
+                name="case_parked_at_only_when_parked",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
