@@ -107,6 +107,8 @@ class CaseWorkflow(Workflow[Case]):
             step.data["extension_dropped"] = request.days
             step.set(pending_extension=None)
         if step.target == Status.CLOSED:
+            # Also on a move that keeps a closed case closed (a reply to supervision), as the
+            # loop always did: closed_at moves to now and the close hooks run again.
             step.set(closed_at=step.now)
             step.after.append(lambda _event: _run_close_hooks(step))
         if case.status == Status.PARKED:
