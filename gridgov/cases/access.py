@@ -8,7 +8,7 @@ every case in the areas the department serves), and to their reporter.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
@@ -18,16 +18,19 @@ from gridgov.people.models import Role
 from .models import Case
 from .transitions import Party
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 # Roles allowed to see the involved resident's name and phone in full (each reveal is logged).
 REVEAL_ROLES = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER})
 
 
-def area_paths(user: Any) -> tuple[str, ...]:
+def area_paths(user: User | AnonymousUser) -> tuple[str, ...]:
     """Paths of the areas the user holds an area role over (not those a department serves)."""
     return scope_for(user).role_area_paths
 
 
-def visible_q(user: Any) -> Q:
+def visible_q(user: User | AnonymousUser) -> Q:
     """A filter on Case for what ``user`` may see (matches nothing for a stranger)."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
@@ -49,7 +52,7 @@ def ancestor_ids(case: Case) -> set[int]:
     return {int(part) for part in case.area_path.strip("/").split("/") if part}
 
 
-def roles_over(user: Any, case: Case) -> set[str]:
+def roles_over(user: User | AnonymousUser, case: Case) -> set[str]:
     """The area roles the user holds over the case's area (or an area above it)."""
     scope = scope_for(user)
     ids = ancestor_ids(case)
@@ -60,7 +63,7 @@ def roles_over(user: Any, case: Case) -> set[str]:
     return held
 
 
-def parties_of(user: Any, case: Case) -> set[Party]:
+def parties_of(user: User | AnonymousUser, case: Case) -> set[Party]:
     """Every relation the user has to the case (see :class:`Party`)."""
     if not getattr(user, "is_authenticated", False):
         return set()
@@ -92,7 +95,7 @@ def parties_of(user: Any, case: Case) -> set[Party]:
     return parties
 
 
-def can_reveal(user: Any, case: Case) -> bool:
+def can_reveal(user: User | AnonymousUser, case: Case) -> bool:
     """May the user see the involved party's name and phone in full?"""
     if not getattr(user, "is_authenticated", False):
         return False

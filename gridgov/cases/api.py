@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from copy import deepcopy
-from typing import Any, Final, TypeVar
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import pydantic
 from django.core.files.uploadedfile import UploadedFile as DjangoUpload
@@ -58,11 +59,15 @@ from .schemas import (
     MapOut,
     MapProperties,
     PartyOut,
+    PendingExtensionOut,
     PersonOut,
     PointGeometry,
     StageOut,
 )
 from .transitions import ACTION_LABELS, TABLE, Action
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 router = Router(tags=["cases"])
 
@@ -169,7 +174,7 @@ def _code_name(obj: Any) -> CodeName | None:
     return CodeName(code=obj.code, name=obj.name) if obj is not None else None
 
 
-def _person(user: Any) -> PersonOut | None:
+def _person(user: User | None) -> PersonOut | None:
     if user is None:
         return None
     return PersonOut(username=user.get_username(), name=display_name(user))
@@ -275,13 +280,18 @@ def _party(request: HttpRequest, case: Case) -> tuple[PartyOut, bool]:
     )
 
 
+def _pending_extension(case: Case) -> PendingExtensionOut | None:
+    request = case.extension_request
+    return None if request is None else PendingExtensionOut(**asdict(request))
+
+
 def case_detail_out(request: HttpRequest, case_id: int) -> CaseDetailOut:
     """Everything about a case the caller may see (``Case.DoesNotExist`` when they may not)."""
     user = request.user
     case = selectors.case_get(user, case_id)
     now = timezone.now()
     party, allowed = _party(request, case)
-    actions = services.allowed_actions(user, case, now)
+    actions = services.allowed_actions(case, user, now)
     return CaseDetailOut(
         id=case.pk,
         number=case.number,
@@ -308,7 +318,7 @@ def case_detail_out(request: HttpRequest, case_id: int) -> CaseDetailOut:
         escalated=case.escalated,
         merged_into=CaseRef(id=case.merged_into.pk, number=case.merged_into.number) if case.merged_into else None,
         parked_from=case.parked_from,
-        pending_extension=case.pending_extension,
+        pending_extension=_pending_extension(case),
         supervision_pending=case.supervision_pending,
         counters=CountersOut(
             rework=case.rework_count,
@@ -352,7 +362,7 @@ def _filters(query: CaseFilterQuery) -> selectors.CaseFilters:
     )
 
 
-def _default_source(user: Any) -> str:
+def _default_source(user: User | AnonymousUser) -> str:
     return Source.CENTER if scope_for(user).has_role(Role.CENTER_OPERATOR) else Source.GRID_REPORT
 
 

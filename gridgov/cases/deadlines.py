@@ -1,20 +1,38 @@
-"""Stage deadlines on the working calendar, the 80 % point, and the traffic light."""
+"""Stage deadlines of cases: the category's time limit on the working calendar, and the case's
+light read from its mirrored ``stage_deadline`` / ``stage_warn_at`` columns.
+
+The rules themselves (the warn point, the light, a pause's shift) are the stage clock of every
+timed workflow, :mod:`gridgov.workcalendar.clock`; this module names the case's columns.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case as When_
-from django.db.models import CharField, Q, Value, When
+from django.db.models import Q
 from django.db.models.expressions import Expression
 
-from gridgov.categories.models import CategoryTimeLimit, TimeUnit
-from gridgov.workcalendar import calendar
+from gridgov.categories.models import CategoryTimeLimit
+from gridgov.workcalendar import calendar, clock
+from gridgov.workcalendar.clock import light, shift, warn_point
+from gridgov.workcalendar.units import TimeUnit
 
-from .models import Light
+__all__ = [
+    "StageTiming",
+    "extend",
+    "light",
+    "light_expression",
+    "light_q",
+    "limit_for",
+    "shift",
+    "timing",
+    "warn_point",
+]
 
-WARN_FRACTION = 0.8
+# The case's columns of its current stage (mirrored from the open CaseStage row).
+DEADLINE_COLUMN = "stage_deadline"
+WARN_COLUMN = "stage_warn_at"
 
 
 @dataclass(frozen=True)
@@ -23,19 +41,6 @@ class StageTiming:
     warn_at: dt.datetime | None
     amount: int | None
     unit: str
-
-
-def _working(unit: str) -> bool:
-    return unit.startswith("working")
-
-
-def warn_point(start: dt.datetime, deadline: dt.datetime, unit: str) -> dt.datetime:
-    """The moment 80 % of the time from ``start`` to ``deadline`` has passed, counting working
-    time for working units and calendar time otherwise."""
-    if _working(unit):
-        minutes = calendar.working_minutes_between(start, deadline)
-        return calendar.add_working_minutes(start, minutes * WARN_FRACTION)
-    return start + (deadline - start) * WARN_FRACTION
 
 
 def limit_for(category_id: int, urgency: str, stage: str) -> CategoryTimeLimit | None:
@@ -62,41 +67,11 @@ def extend(deadline: dt.datetime, days: int) -> dt.datetime:
     return calendar.deadline(deadline, days, TimeUnit.WORKING_DAYS)
 
 
-def shift(moment: dt.datetime, unit: str, paused_from: dt.datetime, paused_to: dt.datetime) -> dt.datetime:
-    """``moment`` moved later by the time a case was parked (working time for working units)."""
-    if _working(unit):
-        minutes = calendar.working_minutes_between(paused_from, paused_to)
-        return calendar.add_working_minutes(moment, minutes) if minutes else moment
-    return moment + (paused_to - paused_from)
-
-
-def light(deadline: dt.datetime | None, warn_at: dt.datetime | None, now: dt.datetime) -> str:
-    if deadline is None:
-        return Light.NONE
-    if now > deadline:
-        return Light.RED
-    if warn_at is not None and now >= warn_at:
-        return Light.YELLOW
-    return Light.GREEN
-
-
 def light_expression(now: dt.datetime) -> Expression:
     """The traffic light of each case's current stage, computed by the database."""
-    return When_(
-        When(stage_deadline__isnull=True, then=Value(Light.NONE)),
-        When(Q(stage_deadline__lt=now), then=Value(Light.RED)),
-        When(Q(stage_warn_at__lte=now), then=Value(Light.YELLOW)),
-        default=Value(Light.GREEN),
-        output_field=CharField(),
-    )
+    return clock.light_expression(now, deadline=DEADLINE_COLUMN, warn_at=WARN_COLUMN)
 
 
 def light_q(value: str, now: dt.datetime) -> Q:
     """A filter on Case for one light colour."""
-    if value == Light.RED:
-        return Q(stage_deadline__lt=now)
-    if value == Light.YELLOW:
-        return Q(stage_warn_at__lte=now, stage_deadline__gte=now)
-    if value == Light.GREEN:
-        return Q(stage_deadline__gte=now) & (Q(stage_warn_at__gt=now) | Q(stage_warn_at__isnull=True))
-    return Q(stage_deadline__isnull=True)
+    return clock.light_q(value, now, deadline=DEADLINE_COLUMN, warn_at=WARN_COLUMN)

@@ -7,7 +7,7 @@ first, and the sheet says so.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -19,10 +19,15 @@ from .deadlines import light_expression
 from .models import Case, Light, Source, Status
 from .services import export_recorded
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 EXPORT_LIMIT: Final = 20_000
 
 
-def export_workbook(query: QuerySet[Case], *, actor: Any, filters: dict[str, Any], request: Any = None) -> bytes:
+def export_workbook(
+    query: QuerySet[Case], *, actor: User | AnonymousUser, filters: dict[str, Any], request: Any = None
+) -> bytes:
     """The cases of ``query`` (already scoped and filtered) as an .xlsx file."""
     now = timezone.now()
     rows = (

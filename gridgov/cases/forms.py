@@ -7,7 +7,7 @@ Choices (categories, grids, departments) are limited to what the user may see.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,6 +22,9 @@ from .models import AttachmentKind, Light, PartyKind, Source, Status
 from .selectors import CaseFilters
 from .services import COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_DAYS_MAX, MAX_PHOTOS, Photo
 from .transitions import Action
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 ANY: tuple[str, Any] = ("", _("All"))
@@ -72,7 +75,7 @@ def category_choices(*, majors: bool) -> list[tuple[Any, Any]]:
     return [(parent.name, options) for parent, options in groups.values()]
 
 
-def area_choices(user: Any, *, villages: bool) -> list[tuple[Any, Any]]:
+def area_choices(user: User | AnonymousUser, *, villages: bool) -> list[tuple[Any, Any]]:
     """The user's grids grouped by village; with ``villages`` each group starts with the whole
     village (for filters)."""
     grids = areas_visible(user, level=AreaLevel.GRID).order_by("code")
@@ -88,7 +91,7 @@ def area_choices(user: Any, *, villages: bool) -> list[tuple[Any, Any]]:
     return [(name, options) for name, options in groups.values()]
 
 
-def department_choices(user: Any) -> Choices:
+def department_choices(user: User | AnonymousUser) -> Choices:
     departments = visible_departments(user).filter(is_active=True).order_by("sort_order", "name")
     return [(d.code, d.name) for d in departments]
 
@@ -116,7 +119,7 @@ class CaseFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, description or address")}),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["status"].choices = [ANY, *Status.choices]
@@ -165,7 +168,7 @@ class CaseCreateForm(forms.Form):
     party_phone = forms.CharField(label=_("Party phone"), max_length=30, required=False)
     photos = MultiplePhotoField(label=_("Photos"))
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["category"].choices = [("", "—"), *category_choices(majors=False)]

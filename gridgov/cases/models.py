@@ -8,12 +8,35 @@ stage ends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.categories.models import Stage, Urgency
+from gridgov.workcalendar.units import Light
+
+__all__ = [
+    "FINAL_STATUSES",
+    "OPEN_STATUSES",
+    "STATUS_STAGE",
+    "AttachmentKind",
+    "Case",
+    "CaseAttachment",
+    "CaseEvent",
+    "CaseNumberSequence",
+    "CaseStage",
+    "IdempotencyKey",
+    "Light",
+    "PartyKind",
+    "PendingExtension",
+    "Source",
+    "Status",
+]
 
 
 class Status(models.TextChoices):
@@ -67,11 +90,34 @@ class PartyKind(models.TextChoices):
     UNIT = "unit", _("Unit")
 
 
-class Light(models.TextChoices):
-    GREEN = "green", _("On time")
-    YELLOW = "yellow", _("Warning")
-    RED = "red", _("Overdue")
-    NONE = "none", _("No time limit")
+@dataclass(frozen=True)
+class PendingExtension:
+    """An extension request waiting for the center's decision, as stored in
+    :attr:`Case.pending_extension`: ``{"days": n, "reason": "...", "by": user_id, "stage": "..."}``.
+
+    ``days`` working days asked for, the handler's ``reason``, the id of the user who asked
+    (``by``) and the ``stage`` it was asked in (a new stage drops the request undecided)."""
+
+    days: int
+    reason: str
+    by: int | None
+    stage: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"days": self.days, "reason": self.reason, "by": self.by, "stage": self.stage}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> PendingExtension | None:
+        """The request stored in ``data`` (None when there is none)."""
+        if data is None:
+            return None
+        by = data.get("by")
+        return cls(
+            days=int(data.get("days") or 1),
+            reason=str(data.get("reason") or ""),
+            by=None if by is None else int(by),
+            stage=str(data.get("stage") or ""),
+        )
 
 
 class CaseNumberSequence(models.Model):
@@ -137,7 +183,9 @@ class Case(models.Model):
     )
     parked_from = models.CharField(max_length=24, blank=True, editable=False)
     parked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # A pending extension request: {"amount": n, "unit": "...", "reason": "...", "by": user_id, "stage": "..."}
+    # The extension request waiting for a decision, as PendingExtension.to_json() writes it:
+    # {"days": n, "reason": "...", "by": user_id, "stage": "..."}; null when there is none.
+    # Read it through ``extension_request``.
     pending_extension = models.JSONField(null=True, blank=True, editable=False)
     supervision_pending = models.BooleanField(_("supervision awaiting reply"), default=False)
     rework_count = models.PositiveIntegerField(_("reworks"), default=0)
@@ -172,6 +220,26 @@ class Case(models.Model):
             models.Index(fields=["category", "status", "reported_at"], name="case_category_status"),
             models.Index(fields=["next_alert_at", "id"], name="case_next_alert"),
         ]
+        # What the loop guarantees (the state-machine test walks it), kept by the database too.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=Status.CLOSED, closed_at__isnull=False)
+                | (~Q(status=Status.CLOSED) & Q(closed_at__isnull=True)),
+                name="case_closed_at_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True) | Q(status=Status.VOIDED),
+                name="case_merged_only_when_voided",
+            ),
+            models.CheckConstraint(
+                condition=Q(parked_from="") | Q(status=Status.PARKED),
+                name="case_parked_from_only_when_parked",
+            ),
+            models.CheckConstraint(
+                condition=Q(parked_at__isnull=True) | Q(status=Status.PARKED),
+                name="case_parked_at_only_when_parked",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -179,6 +247,11 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def extension_request(self) -> PendingExtension | None:
+        """The pending extension request, typed (``pending_extension`` is its stored form)."""
+        return PendingExtension.from_json(self.pending_extension)
 
 
 class CaseStage(models.Model):

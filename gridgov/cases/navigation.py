@@ -6,13 +6,16 @@ it is ready (see ``apps.py``), so the shell knows nothing about cases.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import Role
 from gridgov.web.nav import NAV, NavEntry
 from gridgov.web.panels import HOME_PANELS, HomePanel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(
@@ -36,25 +39,25 @@ NAV_ENTRIES: list[NavEntry] = [
 ]
 
 
-def _center_queues(user: Any) -> dict[str, Any]:
+def _center_queues(user: User | AnonymousUser) -> dict[str, Any]:
     from .views import home_panel_context
 
     return home_panel_context(user)
 
 
-def _grid_worker(user: Any) -> dict[str, Any]:
+def _grid_worker(user: User | AnonymousUser) -> dict[str, Any]:
     from .views_field import grid_worker_panel
 
     return grid_worker_panel(user)
 
 
-def _village(user: Any) -> dict[str, Any]:
+def _village(user: User | AnonymousUser) -> dict[str, Any]:
     from .views_field import village_panel
 
     return village_panel(user)
 
 
-def _department(user: Any) -> dict[str, Any]:
+def _department(user: User | AnonymousUser) -> dict[str, Any]:
     from .views_field import department_panel
 
     return department_panel(user)

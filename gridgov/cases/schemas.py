@@ -239,6 +239,15 @@ class ActionOut(Schema):
     comment_required: bool
 
 
+class PendingExtensionOut(Schema):
+    """An extension request waiting for the center (``models.PendingExtension``)."""
+
+    days: int
+    reason: str
+    by: int | None
+    stage: str
+
+
 class CountersOut(Schema):
     rework: int
     returns: int
@@ -272,7 +281,7 @@ class CaseDetailOut(Schema):
     escalated: bool
     merged_into: CaseRef | None
     parked_from: str
-    pending_extension: dict[str, Any] | None
+    pending_extension: PendingExtensionOut | None
     supervision_pending: bool
     counters: CountersOut
     deadlines: DeadlineOut

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +23,9 @@ from gridgov.people.models import Role
 from .access import visible_q
 from .deadlines import light_expression, light_q
 from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, IdempotencyKey, Light, Status
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 PAGE_SIZE: Final = 50
 PAGE_MAX: Final = 200
@@ -46,11 +49,11 @@ class Queue:
     OPEN = "open"
 
 
-def cases_visible(user: Any) -> QuerySet[Case]:
+def cases_visible(user: User | AnonymousUser) -> QuerySet[Case]:
     return Case.objects.filter(visible_q(user))
 
 
-def case_get(user: Any, case_id: int) -> Case:
+def case_get(user: User | AnonymousUser, case_id: int) -> Case:
     """A case the user may see; ``Case.DoesNotExist`` otherwise (the same as a missing one)."""
     return (
         cases_visible(user)
@@ -63,7 +66,7 @@ def case_get(user: Any, case_id: int) -> Case:
 PHOTO_VARIANTS: Final = ("original", "display", "thumbnail")
 
 
-def attachment_file(user: Any, pk: int, variant: str) -> tuple[FieldFile, str]:
+def attachment_file(user: User | AnonymousUser, pk: int, variant: str) -> tuple[FieldFile, str]:
     """The stored file of one photo of a case the user may see, and its content type.
     ``display`` and ``thumbnail`` fall back to the display copy, then the original, while the
     worker has not made them yet. Raises ``CaseAttachment.DoesNotExist`` otherwise."""
@@ -98,7 +101,7 @@ class CaseFilters:
     urgency: str = ""
 
 
-def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
+def _queue_q(user: User | AnonymousUser, queue: str, now: dt.datetime) -> Q:
     if queue == Queue.TO_REGISTER:
         return Q(status=Status.REPORTED)
     if queue == Queue.TO_DISPATCH:
@@ -130,7 +133,7 @@ def _queue_q(user: Any, queue: str, now: dt.datetime) -> Q:
 
 
 def apply_filters(
-    user: Any, query: QuerySet[Case], filters: CaseFilters, now: dt.datetime | None = None
+    user: User | AnonymousUser, query: QuerySet[Case], filters: CaseFilters, now: dt.datetime | None = None
 ) -> QuerySet[Case]:
     now = now or timezone.now()
     if filters.status:
@@ -225,7 +228,7 @@ def map_points(
     return rows[:limit], len(rows) > limit
 
 
-def queue_counts(user: Any, queues: list[str], now: dt.datetime | None = None) -> dict[str, int]:
+def queue_counts(user: User | AnonymousUser, queues: list[str], now: dt.datetime | None = None) -> dict[str, int]:
     """How many visible cases wait in each queue (one aggregate query)."""
     now = now or timezone.now()
     aggregates = {name: Count("pk", filter=_queue_q(user, name, now)) for name in queues}
@@ -236,7 +239,7 @@ def queue_counts(user: Any, queues: list[str], now: dt.datetime | None = None) -
 
 
 def possible_duplicates(
-    user: Any, *, category: str, lat: float, lng: float, now: dt.datetime | None = None, limit: int = 5
+    user: User | AnonymousUser, *, category: str, lat: float, lng: float, now: dt.datetime | None = None, limit: int = 5
 ) -> list[tuple[Case, int]]:
     """Open visible cases of the same category near the point, reported recently, nearest
     first, each with its distance in metres."""

@@ -1,7 +1,9 @@
 """The transition table of the case loop: status × action → next status, who may act.
 
-This module is the only description of the workflow. :func:`gridgov.cases.services.case_act`
-applies it; nothing else sets a case's status. Each row names:
+This module is the only description of the workflow; it is declared on the core engine
+(:mod:`gridgov.core.workflow`, ``docs/workflow.md``). :func:`gridgov.cases.services.case_act`
+applies it through :data:`gridgov.cases.services.workflow.CASE_WORKFLOW`; nothing else sets a
+case's status. Each row names:
 
 - ``sources``: the statuses the action is allowed in (anything else answers 409);
 - ``target``: the next status, ``SAME`` to keep it, or ``PARKED_FROM`` to go back to the
@@ -9,27 +11,26 @@ applies it; nothing else sets a case's status. Each row names:
 - ``parties``: who may act, as relations of the actor to the case (see :class:`Party`);
   anyone else who can see the case gets 403;
 - ``guard``: a further condition on the case (409 with its own code when it fails);
-- ``comment_required``: the action needs a written reason.
+- ``required``: the inputs the action cannot do without (``comment``: a written reason).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STATUSES, Status
+from gridgov.core.workflow import SAME, Guard, Transition, row
 
-if TYPE_CHECKING:
-    from .models import Case
+from .models import OPEN_STATUSES, Case, Status
 
-SAME: Final = "="
+__all__ = ["PARKED_FROM", "ROWS", "SAME", "TABLE", "Action", "Guard", "Party", "Transition"]
+
 PARKED_FROM: Final = "<parked_from>"
+COMMENT: Final = ("comment",)
 
 
 class Party(StrEnum):
@@ -106,34 +107,25 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
 }
 
 
-@dataclass(frozen=True)
-class Guard:
-    """A condition on the case beyond its status. ``check`` returns True when allowed."""
-
-    code: str
-    message: Promise
-    check: Callable[[Case, dt.datetime], bool]
-
-
-NOT_ESCALATED = Guard(
+NOT_ESCALATED: Final[Guard[Case]] = Guard(
     "already_escalated", _("The village has already escalated this case."), lambda c, _now: not c.escalated
 )
-NO_VERIFICATION_NEEDED = Guard(
+NO_VERIFICATION_NEEDED: Final[Guard[Case]] = Guard(
     "verification_required",
     _("This category needs on-site verification by the grid worker."),
     lambda c, _now: not c.category.verification_required,
 )
-NO_PENDING_EXTENSION = Guard(
+NO_PENDING_EXTENSION: Final[Guard[Case]] = Guard(
     "extension_pending",
     _("An extension request is already waiting for a decision."),
     lambda c, _now: c.pending_extension is None,
 )
-EXTENSION_PENDING = Guard(
+EXTENSION_PENDING: Final[Guard[Case]] = Guard(
     "no_extension_pending",
     _("There is no extension request to decide."),
     lambda c, _now: c.pending_extension is not None,
 )
-SUPERVISION_PENDING = Guard(
+SUPERVISION_PENDING: Final[Guard[Case]] = Guard(
     "no_supervision_pending",
     _("There is no supervision notice awaiting a reply."),
     lambda c, _now: c.supervision_pending,
@@ -144,39 +136,11 @@ def _before_deadline(case: Case, now: dt.datetime) -> bool:
     return case.stage_deadline is not None and now < case.stage_deadline and case.pending_extension is None
 
 
-BEFORE_DEADLINE = Guard(
+BEFORE_DEADLINE: Final[Guard[Case]] = Guard(
     "extension_not_allowed",
     _("An extension can only be requested before the stage deadline, once at a time."),
     _before_deadline,
 )
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    sources: frozenset[str]
-    target: str
-    parties: frozenset[Party]
-    guard: Guard | None = None
-    comment_required: bool = False
-
-    def next_status(self, case: Case) -> str:
-        if self.target == SAME:
-            return case.status
-        if self.target == PARKED_FROM:
-            return case.parked_from or Status.REGISTERED
-        return self.target
-
-
-def _t(
-    action: Action,
-    sources: Iterable[str],
-    target: str,
-    parties: set[Party],
-    guard: Guard | None = None,
-    comment_required: bool = False,
-) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(parties), guard, comment_required)
 
 
 S = Status
@@ -184,43 +148,49 @@ P = Party
 HANDLING = {S.DISPATCHED, S.IN_PROGRESS}
 OPEN = set(OPEN_STATUSES)
 
-TABLE: Final[dict[Action, Transition]] = {
-    t.action: t
-    for t in [
-        _t(Action.ACCEPT, {S.REPORTED}, S.IN_PROGRESS, {P.VILLAGE_LEADER}, NOT_ESCALATED),
-        _t(Action.ESCALATE, {S.REPORTED}, SAME, {P.VILLAGE_LEADER}, NOT_ESCALATED),
-        _t(Action.REGISTER, {S.REPORTED}, S.REGISTERED, {P.CENTER}),
-        _t(Action.VOID, {S.REPORTED, S.REGISTERED, S.RETURNED}, S.VOIDED, {P.CENTER}, comment_required=True),
-        _t(Action.MERGE, {S.REPORTED, S.REGISTERED, S.RETURNED}, S.VOIDED, {P.CENTER}),
-        _t(Action.DISPATCH, {S.REGISTERED, S.RETURNED}, S.DISPATCHED, {P.CENTER}),
-        _t(Action.ACKNOWLEDGE, {S.DISPATCHED}, S.IN_PROGRESS, {P.LEAD_DEPARTMENT}),
-        _t(Action.REPORT_BACK, {S.IN_PROGRESS}, S.AWAITING_VERIFICATION, {P.HANDLER}),
-        _t(Action.RETURN, HANDLING, S.RETURNED, {P.HANDLER}, comment_required=True),
-        _t(Action.VERIFY_PASS, {S.AWAITING_VERIFICATION}, S.CLOSED, {P.GRID_WORKER}),
-        _t(Action.VERIFY_FAIL, {S.AWAITING_VERIFICATION}, S.IN_PROGRESS, {P.GRID_WORKER}, comment_required=True),
-        _t(Action.CLOSE, {S.AWAITING_VERIFICATION}, S.CLOSED, {P.CENTER}, NO_VERIFICATION_NEEDED),
-        _t(Action.REQUEST_EXTENSION, HANDLING, SAME, {P.HANDLER}, BEFORE_DEADLINE, comment_required=True),
-        _t(Action.APPROVE_EXTENSION, HANDLING, SAME, {P.CENTER}, EXTENSION_PENDING),
-        _t(Action.REJECT_EXTENSION, HANDLING, SAME, {P.CENTER}, EXTENSION_PENDING, comment_required=True),
-        _t(
-            Action.PARK,
-            {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED},
-            S.PARKED,
-            {P.CENTER},
-            comment_required=True,
-        ),
-        _t(Action.RESUME, {S.PARKED}, PARKED_FROM, {P.CENTER}),
-        _t(Action.REMIND, OPEN - {S.PARKED}, SAME, {P.CENTER, P.LEADER}),
-        _t(Action.SUPERVISE, OPEN, SAME, {P.LEADER}, comment_required=True),
-        # A supervision notice needs its reply even when the case finished meanwhile.
-        _t(
-            Action.REPLY_SUPERVISION,
-            OPEN | {S.CLOSED, S.VOIDED},
-            SAME,
-            {P.HANDLER, P.CENTER},
-            SUPERVISION_PENDING,
-            comment_required=True,
-        ),
-        _t(Action.REOPEN, {S.CLOSED}, S.REGISTERED, {P.CENTER}, comment_required=True),
-    ]
-}
+ROWS: Final[list[Transition]] = [
+    row(Action.ACCEPT, {S.REPORTED}, S.IN_PROGRESS, {P.VILLAGE_LEADER}, NOT_ESCALATED),
+    row(Action.ESCALATE, {S.REPORTED}, SAME, {P.VILLAGE_LEADER}, NOT_ESCALATED),
+    row(Action.REGISTER, {S.REPORTED}, S.REGISTERED, {P.CENTER}),
+    row(Action.VOID, {S.REPORTED, S.REGISTERED, S.RETURNED}, S.VOIDED, {P.CENTER}, required=COMMENT),
+    row(Action.MERGE, {S.REPORTED, S.REGISTERED, S.RETURNED}, S.VOIDED, {P.CENTER}),
+    row(Action.DISPATCH, {S.REGISTERED, S.RETURNED}, S.DISPATCHED, {P.CENTER}),
+    row(Action.ACKNOWLEDGE, {S.DISPATCHED}, S.IN_PROGRESS, {P.LEAD_DEPARTMENT}),
+    row(Action.REPORT_BACK, {S.IN_PROGRESS}, S.AWAITING_VERIFICATION, {P.HANDLER}),
+    row(Action.RETURN, HANDLING, S.RETURNED, {P.HANDLER}, required=COMMENT),
+    row(Action.VERIFY_PASS, {S.AWAITING_VERIFICATION}, S.CLOSED, {P.GRID_WORKER}),
+    row(Action.VERIFY_FAIL, {S.AWAITING_VERIFICATION}, S.IN_PROGRESS, {P.GRID_WORKER}, required=COMMENT),
+    row(Action.CLOSE, {S.AWAITING_VERIFICATION}, S.CLOSED, {P.CENTER}, NO_VERIFICATION_NEEDED),
+    row(Action.REQUEST_EXTENSION, HANDLING, SAME, {P.HANDLER}, BEFORE_DEADLINE, required=COMMENT),
+    row(Action.APPROVE_EXTENSION, HANDLING, SAME, {P.CENTER}, EXTENSION_PENDING),
+    row(Action.REJECT_EXTENSION, HANDLING, SAME, {P.CENTER}, EXTENSION_PENDING, required=COMMENT),
+    row(
+        Action.PARK,
+        {S.REGISTERED, S.DISPATCHED, S.IN_PROGRESS, S.RETURNED},
+        S.PARKED,
+        {P.CENTER},
+        required=COMMENT,
+    ),
+    row(Action.RESUME, {S.PARKED}, PARKED_FROM, {P.CENTER}),
+    row(Action.REMIND, OPEN - {S.PARKED}, SAME, {P.CENTER, P.LEADER}),
+    row(Action.SUPERVISE, OPEN, SAME, {P.LEADER}, required=COMMENT),
+    # A supervision notice needs its reply even when the case finished meanwhile.
+    row(
+        Action.REPLY_SUPERVISION,
+        OPEN | {S.CLOSED, S.VOIDED},
+        SAME,
+        {P.HANDLER, P.CENTER},
+        SUPERVISION_PENDING,
+        required=COMMENT,
+    ),
+    row(Action.REOPEN, {S.CLOSED}, S.REGISTERED, {P.CENTER}, required=COMMENT),
+]
+
+TABLE: Final[dict[Action, Transition]] = {Action(transition.action): transition for transition in ROWS}
+"""The rows by action (the engine keeps its own copy; this one is keyed by :class:`Action`)."""
+
+
+def resumed_status(case: Case) -> str:
+    """Where ``resume`` (the :data:`PARKED_FROM` target) takes a case: back to its status before
+    parking."""
+    return case.parked_from or Status.REGISTERED

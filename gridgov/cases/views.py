@@ -9,12 +9,13 @@ one; an action that is not the viewer's answers 403. Photos are streamed by
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -47,6 +48,9 @@ from .models import AttachmentKind, Case, CaseAttachment, Light, Status
 from .selectors import Queue
 from .services import CaseConflict, CaseForbidden, CaseNotFound
 from .transitions import ACTION_LABELS, TABLE, Action
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 WORKBENCH_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
 CREATE_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
@@ -108,25 +112,25 @@ def _forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
     return _render_error(request, message or _("You may not open this page."), 403)
 
 
-def _visible(user: Any, pk: int) -> Case:
+def _visible(user: User | AnonymousUser, pk: int) -> Case:
     try:
         return selectors.case_get(user, pk)
     except Case.DoesNotExist:
         raise Http404(_("No such case.")) from None
 
 
-def may_use_workbench(user: Any) -> bool:
+def may_use_workbench(user: User | AnonymousUser) -> bool:
     return scope_for(user).has_role(*WORKBENCH_ROLES) or bool(getattr(user, "is_superuser", False))
 
 
-def may_create(user: Any) -> bool:
+def may_create(user: User | AnonymousUser) -> bool:
     return scope_for(user).has_role(*CREATE_ROLES)
 
 
 # --- the workbench ---------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest, form: CaseFilterForm, now: dt.datetime) -> Any:
+def _filtered(request: HttpRequest, form: CaseFilterForm, now: dt.datetime) -> QuerySet[Case]:
     filters = form.filters()
     if filters.queue == ALL:
         filters.queue = ""
@@ -459,7 +463,7 @@ def _detail_context(
 ) -> dict[str, Any]:
     user = request.user
     now = timezone.now()
-    actions = services.allowed_actions(user, case, now)
+    actions = services.allowed_actions(case, user, now)
     forms = _action_forms(request, case, actions, failed)
     if failed is not None and failed.action not in actions:
         # The action is no longer possible: keep the typed text visible anyway.
@@ -496,7 +500,7 @@ def _detail_context(
         "photo_form": photo_form or (PhotoAddForm() if may_add_photos else None),
         "may_add_photos": may_add_photos,
         "cooperating": list(case.cooperating_departments.all()),
-        "pending_extension": case.pending_extension,
+        "pending_extension": case.extension_request,
         "map_config": {
             "areaUrl": reverse("api:area_detail", args=[case.grid.code]) if case.grid else "",
             "lat": case.lat,
@@ -630,7 +634,7 @@ def attachment(request: HttpRequest, pk: int, variant: str) -> FileResponse:
 # --- home panel ------------------------------------------------------------------------
 
 
-def home_panel_context(user: Any) -> dict[str, Any]:
+def home_panel_context(user: User | AnonymousUser) -> dict[str, Any]:
     """The queue counts for the home page of the center and the leaders."""
     counts = selectors.queue_counts(user, list(HOME_QUEUES))
     url = reverse("cases:workbench")

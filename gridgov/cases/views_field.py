@@ -13,7 +13,7 @@ import math
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -39,6 +39,9 @@ from .forms_field import INBOX_ACTIONS, InboxActForm, ReportForm, category_group
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Light, Status
 from .services import CaseError, Photo, case_url
 from .transitions import ACTION_LABELS, Action
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 REPORT_ROLES = frozenset(services.REPORTER_ROLES)
 VILLAGE_ROLES = frozenset({Role.GRID_LEADER, Role.VILLAGE_STAFF})
@@ -234,7 +237,7 @@ def _cards(
     offered = set(offered)
     cards = []
     for case in cases:
-        actions = [a for a in services.allowed_actions(request.user, case) if a in offered]
+        actions = [a for a in services.allowed_actions(case, request.user) if a in offered]
         card = Card(
             case=case,
             light=getattr(case, "light", ""),
@@ -453,21 +456,21 @@ def verify(request: HttpRequest) -> HttpResponse:
 # --- home panels -----------------------------------------------------------------------
 
 
-def grid_worker_panel(user: Any) -> dict[str, Any]:
+def grid_worker_panel(user: User | AnonymousUser) -> dict[str, Any]:
     counts = selectors.queue_counts(user, [selectors.Queue.MINE])
     return {
         "to_verify": selectors.verify_queue(user).count(),
-        "mine_open": selectors.cases_visible(user).filter(reporter=user, status__in=OPEN_STATUSES).count(),
+        "mine_open": selectors.cases_visible(user).filter(reporter_id=user.pk, status__in=OPEN_STATUSES).count(),
         "mine_all": counts[selectors.Queue.MINE],
     }
 
 
-def village_panel(user: Any) -> dict[str, Any]:
+def village_panel(user: User | AnonymousUser) -> dict[str, Any]:
     counts = selectors.queue_counts(user, [selectors.Queue.VILLAGE])
     return {"village": counts[selectors.Queue.VILLAGE]}
 
 
-def department_panel(user: Any) -> dict[str, Any]:
+def department_panel(user: User | AnonymousUser) -> dict[str, Any]:
     counts = selectors.queue_counts(user, [selectors.Queue.DEPARTMENT])
     visible = selectors.cases_visible(user)
     new = selectors.CaseFilters(queue=selectors.Queue.DEPARTMENT, status=[Status.DISPATCHED])

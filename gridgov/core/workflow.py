@@ -15,8 +15,8 @@ its history row). :meth:`Workflow.act` is then the only code that changes a subj
 always in the same sequence:
 
     lock → transition lookup → replay? → parties → version → status → guard → required inputs
-    → effect → stage clock → save → history event → audit → notifications (queued in the
-    transaction; the outbox sends them after commit) → after-history callbacks
+    → other inputs → effect → stage clock → save → history event → audit → notifications
+    (queued in the transaction; the outbox sends them after commit) → after-history callbacks
 
 Refusals raise the core errors (:mod:`gridgov.core.errors`) and write nothing: 404 when the
 actor cannot see the subject or the action does not exist, 403 when it is not their move,
@@ -209,6 +209,10 @@ class Workflow(Generic[S]):
             raise Invalid.field(name, self.required_message)
         return value.strip() if isinstance(value, str) else value
 
+    def clean_inputs(self, subject: S, transition: Transition, inputs: dict[str, Any]) -> None:
+        """Clean the inputs every action shares, in place, once the required ones are in
+        (lengths, attached files…); raise to refuse. Runs before the effect."""
+
     def next_status(self, step: Step[S]) -> str:
         target = step.transition.target
         return step.before if target == SAME else target
@@ -310,6 +314,7 @@ class Workflow(Generic[S]):
             raise refused
         for name in transition.required:
             inputs[name] = self.clean_required(name, inputs.get(name))
+        self.clean_inputs(subject, transition, inputs)
         before = self.status_of(subject)
         step: Step[S] = Step(self, subject, transition, actor, now, inputs, before, target="")
         step.target = self.next_status(step)

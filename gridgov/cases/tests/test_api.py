@@ -285,6 +285,25 @@ def test_action_errors_have_their_status_and_code(people):
     assert [e.action for e in Case.objects.get(pk=case.pk).events.all()] == ["report", "register"]
 
 
+def test_detail_shows_a_pending_extension_request_as_it_is_stored(people):
+    case = report(people)
+    center = api(people["center01"])
+    for action, body in [("register", {}), ("dispatch", {"departments": ["traffic_police"]})]:
+        assert post_json(center, f"{URL}/{case.pk}/actions/{action}", body).status_code == 200
+    department = api(people["dept01"])
+    assert post_json(department, f"{URL}/{case.pk}/actions/acknowledge", {}).status_code == 200
+    asked = post_json(department, f"{URL}/{case.pk}/actions/request_extension", {"days": 3, "comment": "需协调"})
+    assert asked.status_code == 200, asked.content
+
+    stored = Case.objects.get(pk=case.pk).pending_extension
+    expected = {"days": 3, "reason": "需协调", "by": people["dept01"].pk, "stage": "handle"}
+    assert stored == expected
+    assert center.get(f"{URL}/{case.pk}").json()["pending_extension"] == expected
+
+    assert post_json(center, f"{URL}/{case.pk}/actions/approve_extension", {}).status_code == 200
+    assert center.get(f"{URL}/{case.pk}").json()["pending_extension"] is None
+
+
 def test_reveal_unmasks_for_the_allowed_and_writes_an_audit_row(people):
     case = report(people, party_kind="resident", party_name="张三丰", party_phone="13812348888")
     center = api(people["center01"])

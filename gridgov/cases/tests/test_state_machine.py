@@ -161,7 +161,7 @@ class CaseLoop(RuleBasedStateMachine):
         case_id = self.cases[index]
         case = Case.objects.select_related("category").get(pk=case_id)
         at = self.tick(minutes)
-        offered = [(user, action) for user in USERS for action in services.allowed_actions(self.people[user], case, at)]
+        offered = [(user, action) for user in USERS for action in services.allowed_actions(case, self.people[user], at)]
         forward = [(user, action) for user, action in offered if action not in SIDE_ACTIONS]
         if mood and forward:
             offered = forward

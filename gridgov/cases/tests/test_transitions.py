@@ -195,7 +195,7 @@ def test_allowed_actions_are_exactly_the_moves_that_succeed(people: dict[str, An
     case = Case.objects.select_related("category").get(pk=case.pk)
     status = _status_of(variant)
     for user in USERS:
-        allowed = {str(a) for a in services.allowed_actions(people[user], case)}
+        allowed = {str(a) for a in services.allowed_actions(case, people[user])}
         assert allowed == {a for a in SPEC if expected(user, a, variant, status) is None}, user
 
 
@@ -236,7 +236,7 @@ def test_docs_cases_md_shows_the_table_as_it_is() -> None:
     for action, row in TABLE.items():
         sources = ", ".join(f"`{status}`" for status in Status.values if status in row.sources)
         target = {SAME: "unchanged", PARKED_FROM: "the status before parking"}.get(row.target, f"`{row.target}`")
-        who = ", ".join(sorted(party.value for party in row.parties))
+        who = ", ".join(sorted(str(party) for party in row.parties))
         guard = row.guard.code if row.guard else ""
         reason = "yes" if row.comment_required else ""
         line = f"| `{action.value}` | {sources} | {target} | {who} | {guard} | {reason} |"

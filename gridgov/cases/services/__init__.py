@@ -1,0 +1,84 @@
+"""Writes of the case loop: create a case, apply an action, add photos, sweep deadlines.
+
+Every function runs in one transaction, locks the case row it changes, writes a
+:class:`~gridgov.cases.models.CaseEvent` for each change and queues notifications through the
+outbox in the same transaction. :func:`case_act` is the only code that changes a case's status
+after creation: it runs the table of :mod:`gridgov.cases.transitions` on the core workflow
+engine (``docs/workflow.md``).
+
+The parts:
+
+- :mod:`.create`: ``case_create`` (a report, or a self-handled case);
+- :mod:`.act`: ``case_act`` and ``allowed_actions``, on :mod:`.workflow` (the engine's hooks
+  for cases) with one effect per action in :mod:`.effects`;
+- :mod:`.clock`: stage bookkeeping (``CaseStage`` rows and their mirror on the case);
+- :mod:`.idempotency`: idempotency keys of reports, actions and photos;
+- :mod:`.attachments`: photos (checks, storage, thumbnails, photos added on their own);
+- :mod:`.notifications`: recipients and notices;
+- :mod:`.sweep`: the deadline sweep;
+- :mod:`.audit`: exports and reveals, which leave an audit row.
+
+Every public name is importable from here, as callers always did.
+"""
+
+from __future__ import annotations
+
+from ..transitions import ACTION_LABELS, TABLE, Action, Party
+from .act import allowed_actions, case_act
+from .attachments import PHOTO_KIND_PARTIES, attachments_add, attachments_add_once, thumbnails_make
+from .audit import export_recorded, reveal_party
+from .common import (
+    CLOSE_HOOKS,
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    EXTENSION_DAYS_MAX,
+    MAX_PHOTOS,
+    CaseConflict,
+    CaseError,
+    CaseForbidden,
+    CaseNotFound,
+    Photo,
+    case_url,
+)
+from .create import CENTER_ROLES, REPORTER_ROLES, _covers_path, case_create
+from .idempotency import KEY_REUSED
+from .notifications import recipient_ids, responsible
+from .sweep import SWEEP_KINDS, sweep_due
+from .workflow import CASE_WORKFLOW, CaseWorkflow
+
+__all__ = [
+    "ACTION_LABELS",
+    "CASE_WORKFLOW",
+    "CENTER_ROLES",
+    "CLOSE_HOOKS",
+    "COMMENT_MAX",
+    "DESCRIPTION_MAX",
+    "EXTENSION_DAYS_MAX",
+    "KEY_REUSED",
+    "MAX_PHOTOS",
+    "PHOTO_KIND_PARTIES",
+    "REPORTER_ROLES",
+    "SWEEP_KINDS",
+    "TABLE",
+    "Action",
+    "CaseConflict",
+    "CaseError",
+    "CaseForbidden",
+    "CaseNotFound",
+    "CaseWorkflow",
+    "Party",
+    "Photo",
+    "_covers_path",
+    "allowed_actions",
+    "attachments_add",
+    "attachments_add_once",
+    "case_act",
+    "case_create",
+    "case_url",
+    "export_recorded",
+    "recipient_ids",
+    "responsible",
+    "reveal_party",
+    "sweep_due",
+    "thumbnails_make",
+]

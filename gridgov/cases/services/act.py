@@ -1,0 +1,71 @@
+"""Acting on a case: :func:`case_act` applies one action of the table through the workflow
+engine; :func:`allowed_actions` answers which actions a user may take now."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..models import Case
+from ..transitions import Action
+from . import (
+    effects,  # noqa: F401 - registers the effect of each action
+    idempotency,
+)
+from .common import Photo
+from .workflow import CASE_WORKFLOW, IDEMPOTENCY
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+
+def allowed_actions(case: Case, user: User | AnonymousUser, now: dt.datetime | None = None) -> list[Action]:
+    """The actions ``user`` may take on the case now (for showing only the usable forms), in
+    the table's order."""
+    return [Action(action) for action in CASE_WORKFLOW.allowed_actions(case, user, now)]
+
+
+def case_act(
+    case_id: int,
+    action: str,
+    *,
+    actor: User | AnonymousUser,
+    comment: str = "",
+    version: int | None = None,
+    departments: Sequence[str] = (),
+    result: str = "",
+    into: str | None = None,
+    days: int | None = None,
+    grid: str | None = None,
+    photos_in: Sequence[Photo] = (),
+    idempotency_key: str | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """Apply one action of the transition table to a case. ``register`` may correct the grid
+    (``grid``: the code of another grid of the case's town), e.g. for a report made near a
+    boundary.
+
+    With an ``idempotency_key`` already used by the actor for this same action on this same
+    case with the same body, nothing is done again and the case comes back as it is now (a
+    phone's retry after a lost answer); the key used for anything else is refused (422).
+
+    Raises :class:`CaseNotFound` (the actor cannot see the case), :class:`CaseForbidden` (not
+    the actor's move), :class:`CaseConflict` (not in this status, a guard, or ``version`` is
+    stale) or ``ValidationError`` (bad input). Nothing is written when it raises.
+    """
+    inputs: dict[str, Any] = {
+        "comment": comment,
+        "departments": departments,
+        "result": result,
+        "into": into,
+        "days": days,
+        "grid": grid,
+        "photos": photos_in,
+    }
+    key = idempotency.key_clean(idempotency_key)
+    if key is not None:
+        # The body without ``version`` (a retry sends the same one) and without the photos
+        # (a retry may send them again or not; the same photo is stored once anyway).
+        inputs[IDEMPOTENCY] = (key, idempotency.fingerprint(comment, list(departments), result, into, days, grid))
+    return CASE_WORKFLOW.act(case_id, action, actor=actor, inputs=inputs, version=version, at=at)

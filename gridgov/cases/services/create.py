@@ -1,0 +1,370 @@
+"""Creating a case: a report (``reported``), or a case closed at once when the grid worker
+handled it on the spot (self-handled). Everything is read and checked before the short write
+transaction, which is only inserts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.access.scope import Scope, scope_for
+from gridgov.areas.locate import locate
+from gridgov.areas.models import Area, AreaLevel
+from gridgov.categories.models import Category, Urgency
+from gridgov.notify.services import notify_queue
+from gridgov.people.models import Role
+
+from ..access import area_paths
+from ..models import AttachmentKind, Case, CaseEvent, CaseNumberSequence, CaseStage, PartyKind, Source, Status
+from ..transitions import REPORT, SELF_HANDLE, Party
+from . import idempotency
+from .attachments import CheckedPhotos, photos_check, photos_store
+from .clock import first_stage
+from .common import COMMENT_MAX, DESCRIPTION_MAX, CaseForbidden, Photo, case_url, clean_text, now_or, signed_in
+from .notifications import recipient_ids
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+else:
+    User = get_user_model()
+
+# Roles that may report a case.
+REPORTER_ROLES: Final = frozenset(
+    {Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_STAFF, Role.CENTER_OPERATOR, Role.TOWN_LEADER}
+)
+CENTER_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a new case belongs: its grid and town, with their paths."""
+
+    grid_id: int
+    grid_code: str
+    grid_name: str
+    area_path: str
+    town_id: int
+    town_code: str
+    town_path: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report as checked, ready to be written."""
+
+    category: Category
+    description: str
+    address: str
+    place: Place
+    checked: CheckedPhotos
+
+
+def case_create(
+    *,
+    actor: User | AnonymousUser,
+    category: Category | str,
+    description: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    address: str = "",
+    source: str = Source.GRID_REPORT,
+    urgency: str = Urgency.NORMAL,
+    grid: Area | str | None = None,
+    party_kind: str = "",
+    party_name: str = "",
+    party_phone: str = "",
+    self_handle: bool = False,
+    comment: str = "",
+    photos_in: Sequence[Photo] = (),
+    idempotency_key: str | None = None,
+    at: dt.datetime | None = None,
+) -> tuple[Case, bool]:
+    """Create a case (``reported``, or ``closed`` at once when self-handled).
+
+    Returns ``(case, created)``: with an ``idempotency_key`` already used by the same actor
+    for the same report the existing case comes back with ``created`` False, even under
+    concurrent retries. The same key with a different report is refused (422), so that a
+    client that reuses a key by mistake does not lose the second report silently.
+    """
+    key = idempotency.key_clean(idempotency_key)
+    user = signed_in(actor)
+    if user is None:
+        raise CaseForbidden(_("Your role cannot report cases."))
+    digest = ""
+    if key is not None:
+        digest = idempotency.fingerprint(
+            category.code if isinstance(category, Category) else category,
+            description,
+            lat,
+            lng,
+            address,
+            grid.code if isinstance(grid, Area) else grid,
+            self_handle,
+        )
+        existing = idempotency.created_before(user, key, digest)
+        if existing is not None:
+            return existing, False
+    now = now_or(at)
+    report = _report_checked(
+        actor=user,
+        category=category,
+        description=description,
+        lat=lat,
+        lng=lng,
+        address=address,
+        source=source,
+        urgency=urgency,
+        grid=grid,
+        party_kind=party_kind,
+        self_handle=self_handle,
+        photos_in=photos_in,
+    )
+    case = Case(
+        number="",
+        town=Area(
+            pk=report.place.town_id,
+            code=report.place.town_code,
+            path=report.place.town_path,
+            level=AreaLevel.TOWN,
+        ),
+        grid=Area(
+            pk=report.place.grid_id,
+            code=report.place.grid_code,
+            name=report.place.grid_name,
+            path=report.place.area_path,
+            level=AreaLevel.GRID,
+        ),
+        area_path=report.place.area_path,
+        category=report.category,
+        urgency=urgency,
+        source=source,
+        status=Status.CLOSED if self_handle else Status.REPORTED,
+        self_handled=self_handle,
+        closed_at=now if self_handle else None,
+        description=report.description,
+        address=report.address,
+        lat=lat,
+        lng=lng,
+        party_kind=party_kind,
+        party_name=party_name.strip()[:100],
+        party_phone=party_phone.strip()[:30],
+        reporter=user,
+        reported_at=now,
+    )
+    try:
+        _insert(case, report, actor=user, comment=comment, key=key, digest=digest, now=now)
+    except IntegrityError:
+        if key is not None:
+            existing = idempotency.created_before(user, key, digest)
+            if existing is not None:
+                return existing, False
+        raise
+    return case, True
+
+
+def _report_checked(
+    *,
+    actor: User,
+    category: Category | str,
+    description: str,
+    lat: float | None,
+    lng: float | None,
+    address: str,
+    source: str,
+    urgency: str,
+    grid: Area | str | None,
+    party_kind: str,
+    self_handle: bool,
+    photos_in: Sequence[Photo],
+) -> Report:
+    """The report checked in the order the answers name it: the reporter's role, the fields,
+    the place, the photos, then self-handling."""
+    scope = scope_for(actor)
+    if not scope.has_role(*REPORTER_ROLES):
+        raise CaseForbidden(_("Your role cannot report cases."))
+    chosen = _category(category)
+    errors = _field_errors(chosen, source=source, urgency=urgency, party_kind=party_kind, lat=lat, lng=lng)
+    description = clean_text(description, "description", required=True, maximum=DESCRIPTION_MAX)
+    address = clean_text(address, "address", required=False, maximum=200)
+    if errors:
+        raise ValidationError(errors)
+    place = _place(scope, grid=grid, lat=lat, lng=lng)
+    if not scope.everything and not _covers_path(actor, place.town_path):
+        raise CaseForbidden(_("The location is outside your town."))
+    checked = photos_check(photos_in)
+    if self_handle:
+        _check_self_handle(chosen, scope, checked)
+    return Report(chosen, description, address, place, checked)
+
+
+def _category(category: Category | str) -> Category:
+    if isinstance(category, Category):
+        return category
+    try:
+        return Category.objects.get(code=category)
+    except Category.DoesNotExist:
+        raise ValidationError({"category": [_("Unknown category.")]}) from None
+
+
+def _field_errors(
+    category: Category, *, source: str, urgency: str, party_kind: str, lat: float | None, lng: float | None
+) -> dict[str, list[Any]]:
+    errors: dict[str, list[Any]] = {}
+    if category.is_major:
+        errors.setdefault("category", []).append(_("Choose a minor class, not a major class."))
+    elif not category.is_active:
+        errors.setdefault("category", []).append(_("This category is no longer in use."))
+    if source not in Source.values:
+        errors.setdefault("source", []).append(_("Unknown source."))
+    if urgency not in Urgency.values:
+        errors.setdefault("urgency", []).append(_("Unknown urgency."))
+    if party_kind and party_kind not in PartyKind.values:
+        errors.setdefault("party_kind", []).append(_("Unknown party kind."))
+    if (lat is None) != (lng is None):
+        errors.setdefault("lat", []).append(_("Give both latitude and longitude."))
+    if lat is not None and lng is not None and not _valid_point(lat, lng):
+        errors.setdefault("lat", []).append(_("The location is not a valid coordinate."))
+    return errors
+
+
+def _valid_point(lat: float, lng: float) -> bool:
+    return -90 <= lat <= 90 and -180 <= lng <= 180 and not math.isnan(lat) and not math.isnan(lng)
+
+
+def _place(scope: Scope, *, grid: Area | str | None, lat: float | None, lng: float | None) -> Place:
+    """The grid the center chose, else the grid at the location."""
+    if grid is not None:
+        if not scope.has_role(*CENTER_ROLES):
+            raise CaseForbidden(_("Only the center may choose the grid of a case."))
+        area = Area.objects.current().filter(code=grid).first() if isinstance(grid, str) else grid
+        if area is None or area.level != AreaLevel.GRID:
+            raise ValidationError({"grid": [_("Unknown grid.")]})
+        town = _town_of(area)
+        return Place(area.pk, area.code, area.name, area.path, town.pk, town.code, town.path)
+    if lat is None or lng is None:
+        raise ValidationError({"lat": [_("Give the location (or, at the center, the grid).")]})
+    located = locate(lat, lng)
+    if located is None:
+        raise ValidationError({"lat": [_("The location is outside every grid. Check the position on the map.")]})
+    if located.town_id is not None and located.path:
+        # The index carries the grid's path and town: no rows to read. The town's path is
+        # the grid's path cut after the town's id.
+        marker = f"/{located.town_id}/"
+        town_path = located.path[: located.path.index(marker) + len(marker)]
+        return Place(
+            located.id, located.code, located.name, located.path, located.town_id, located.town_code, town_path
+        )
+    area = Area.objects.get(pk=located.id)  # a grid outside any town
+    town = _town_of(area)
+    return Place(located.id, located.code, located.name, area.path, town.pk, town.code, town.path)
+
+
+def _check_self_handle(category: Category, scope: Scope, checked: CheckedPhotos) -> None:
+    if not category.self_handle_allowed:
+        raise ValidationError({"self_handle": [_("This category cannot be handled on the spot.")]})
+    if not scope.has_role(Role.GRID_WORKER):
+        raise CaseForbidden(_("Only grid workers self-handle cases."))
+    kinds = {item.kind for item, _info in checked}
+    if not {AttachmentKind.BEFORE, AttachmentKind.AFTER} <= kinds:
+        raise ValidationError({"photos": [_("Self-handling needs a photo before and a photo after handling.")]})
+
+
+def _town_of(area: Area) -> Area:
+    ids = area.ancestor_ids()
+    if area.level == AreaLevel.TOWN:
+        return area
+    town = Area.objects.filter(id__in=ids, level=AreaLevel.TOWN).first()
+    if town is None:
+        raise ValidationError({"grid": [_("The area is not inside a town.")]})
+    return town
+
+
+def _covers_path(actor: User, town_path: str) -> bool:
+    """Does one of the actor's area roles lie inside the town (by its path), or cover it?"""
+    return any(path.startswith(town_path) or town_path.startswith(path) for path in area_paths(actor))
+
+
+def _next_number(town: Area, year: int) -> str:
+    """The next case number of a town and year, ``YYYY-TTT-NNNNNN`` (TTT: the township digits).
+
+    One ``UPDATE … RETURNING`` takes the number: it locks the town's sequence row until the
+    commit, so callers take the number as late in their transaction as they can."""
+    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    increment = f"UPDATE {table} SET last = last + 1 WHERE town_id = %s AND year = %s RETURNING last"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(increment, [town.pk, year])
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    CaseNumberSequence.objects.create(town=town, year=year, last=0)
+            except IntegrityError:
+                pass  # another transaction created it meanwhile
+            cursor.execute(increment, [town.pk, year])
+            row = cursor.fetchone()
+    return f"{year}-{town.code[6:9]}-{int(row[0]):06d}"
+
+
+def _insert(
+    case: Case, report: Report, *, actor: User, comment: str, key: str | None, digest: str, now: dt.datetime
+) -> None:
+    """Write the new case, its key, timeline, photos and first stage, and tell the village."""
+    # Everything is read and computed before the write transaction (the first stage's
+    # deadlines, the recipients of the notification), so that the transaction is only
+    # inserts and holds the write lock (SQLite) or the number row (PostgreSQL) briefly.
+    stage: CaseStage | None = None
+    users: list[User] = []
+    if not case.self_handled:
+        stage = first_stage(case, now)
+        # recipient_ids() only returns active users: no second check is needed.
+        users = [User(pk=pk) for pk in recipient_ids(case, Party.VILLAGE_LEADER) if pk != actor.pk]
+    with transaction.atomic():
+        # The number last before the case's insert: on PostgreSQL its row stays locked to
+        # the commit, so what follows is a handful of inserts.
+        case.number = _next_number(case.town, timezone.localtime(now).year)
+        case.save(force_insert=True)
+        if key:
+            idempotency.remember_creation(actor, key, case=case, digest=digest)
+        event = CaseEvent.objects.create(
+            case=case,
+            action=REPORT,
+            actor_id=actor.pk,
+            at=now,
+            from_status="",
+            to_status=Status.REPORTED,
+            comment=comment.strip()[:COMMENT_MAX],
+            data={},
+        )
+        photos_store(case, report.checked, actor=actor, event=event)
+        if stage is None:
+            CaseEvent.objects.create(
+                case=case,
+                action=SELF_HANDLE,
+                actor_id=actor.pk,
+                at=now,
+                from_status=Status.REPORTED,
+                to_status=Status.CLOSED,
+                data={},
+            )
+            return
+        stage.case = case
+        stage.save(force_insert=True)
+        if users:
+            notify_queue(
+                users=users,
+                kind="case.reported",
+                params={"number": case.number, "category_name": report.category.name},
+                body=case.description[:120],
+                url=case_url(case),
+                obj=case,
+                actor=actor,
+            )
