@@ -130,23 +130,7 @@ def as_domain_error(exc: Exception) -> DomainError | None:
         return NotFound(_("Not found."))
     if isinstance(exc, PermissionDenied):
         return Forbidden(_("Permission denied."))
-    if _refusal_like(exc):
-        refusal: Any = exc
-        return ApiError(refusal.status, refusal.code, refusal.message, details=getattr(refusal, "details", None))
     return None
-
-
-def _refusal_like(exc: Exception) -> bool:
-    """An app's refusal that is not a :class:`DomainError` yet but reads like one (``status``,
-    ``code``, ``message``): the case loop's ``CaseError`` until it becomes the core hierarchy.
-    To be removed once no such class is left."""
-    status = getattr(exc, "status", None)
-    return (
-        isinstance(status, int)
-        and 400 <= status < 500
-        and isinstance(getattr(exc, "code", None), str)
-        and isinstance(getattr(exc, "message", None), str)
-    )
 
 
 def _refused(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
@@ -195,8 +179,7 @@ def _server_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpRe
 def install_handlers(api: NinjaAPI) -> None:
     """Answer every error with ``{"error": {"code", "message"[, "details"]}}``."""
     handlers: list[tuple[type[Exception], Any]] = [
-        # Anything else is a server error (or an app's refusal not in core yet, see
-        # ``_refusal_like``).
+        # A core error, or one of Django's that means one; anything else is a server error.
         (Exception, _refused),
         (DomainError, _refused),
         (DjangoValidationError, _refused),

@@ -9,7 +9,6 @@ messages next to the field, the rest above the form. The API's exception handler
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -17,17 +16,9 @@ from django.core.exceptions import ValidationError
 from .errors import DomainError
 
 
-class Refusal(Protocol):
-    """A refused request as the form helper reads it: a message, and ``details`` when it has
-    them. Every :class:`~gridgov.core.errors.DomainError` is one; so is an app's refusal that
-    has not become one yet (the case loop's ``CaseError``)."""
-
-    message: str
-
-
 def apply_error(
     form: forms.BaseForm,
-    error: ValidationError | DomainError | Refusal,
+    error: ValidationError | DomainError,
     aliases: Mapping[str, str] | None = None,
 ) -> None:
     """Put ``error`` on ``form``: the messages of each field next to the field (named through
@@ -45,7 +36,7 @@ def apply_error(
             return
         details, message = error.message_dict, ""
     else:
-        details, message = getattr(error, "details", None), error.message
+        details, message = error.details, error.message
     placed = False
     for name, messages in (details or {}).items():
         target = (aliases or {}).get(name, name)

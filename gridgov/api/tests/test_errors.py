@@ -15,18 +15,6 @@ from ninja.testing import TestClient
 from gridgov.api.errors import ApiError, install_handlers
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 
-
-class LegacyRefusal(Exception):
-    """An app's refusal that reads like a core error without being one (``CaseError``)."""
-
-    status = 409
-    code = "conflict"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 RAISED: dict[str, Exception] = {
     "not_found": NotFound("No such leave."),
     "forbidden": Forbidden("Not your move."),
@@ -38,7 +26,6 @@ RAISED: dict[str, Exception] = {
     "does_not_exist": User.DoesNotExist(),
     "permission_denied": PermissionDenied("Role refused."),
     "api_error": ApiError(429, "locked", "Try again later.", details={"retry_after_seconds": 60}),
-    "legacy": LegacyRefusal("Changed meanwhile."),
     "bug": RuntimeError("boom"),
 }
 
@@ -89,7 +76,6 @@ def _english():
             429,
             {"code": "locked", "message": "Try again later.", "details": {"retry_after_seconds": 60}},
         ),
-        ("legacy", 409, {"code": "conflict", "message": "Changed meanwhile."}),
         ("bug", 500, {"code": "server_error", "message": "Internal server error."}),
     ],
 )

@@ -62,14 +62,3 @@ def test_djangos_validation_error_is_placed_the_same_way():
     whole = bound()
     apply_error(whole, ValidationError(["One.", "Two."]))
     assert whole.non_field_errors() == ["One.", "Two."]
-
-
-def test_an_apps_refusal_with_a_message_is_read_like_a_domain_error():
-    class Refused(Exception):
-        def __init__(self, message: str) -> None:
-            super().__init__(message)
-            self.message = message
-
-    form = bound()
-    apply_error(form, Refused("Not yours."))
-    assert form.non_field_errors() == ["Not yours."]
