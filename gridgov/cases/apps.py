@@ -8,6 +8,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        from gridgov.workcalendar.services import register_year_loaded_hook
+
+        from . import recalendar
         from .navigation import register
 
         register()
+        register_year_loaded_hook(recalendar.year_loaded)

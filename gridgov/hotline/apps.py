@@ -9,10 +9,13 @@ class HotlineConfig(AppConfig):
 
     def ready(self) -> None:
         from gridgov.cases.services import CLOSE_HOOKS
+        from gridgov.workcalendar.services import register_year_loaded_hook
 
+        from . import recalendar
         from .navigation import register
         from .services import case_closed
 
         register()
+        register_year_loaded_hook(recalendar.year_loaded)
         if case_closed not in CLOSE_HOOKS:
             CLOSE_HOOKS.append(case_closed)
