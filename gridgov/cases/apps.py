@@ -8,7 +8,13 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from . import notices  # noqa: F401  (registers the notification renderers)
+        from gridgov.workcalendar.services import register_year_loaded_hook
+
+        from . import (
+            notices,  # noqa: F401  (registers the notification renderers)
+            recalendar,
+        )
         from .navigation import register
 
         register()
+        register_year_loaded_hook(recalendar.year_loaded)

@@ -104,6 +104,7 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     Action.SUPERVISE: _("Supervision notice"),
     Action.REPLY_SUPERVISION: _("Reply to supervision"),
     Action.REOPEN: _("Reopen"),
+    "deadline_recomputed": _("Deadline recomputed on the official holiday schedule"),
 }
 
 

@@ -9,11 +9,16 @@ class HotlineConfig(AppConfig):
 
     def ready(self) -> None:
         from gridgov.cases.services import CLOSE_HOOKS
+        from gridgov.workcalendar.services import register_year_loaded_hook
 
-        from . import notices  # noqa: F401  (registers the notification renderers)
+        from . import (
+            notices,  # noqa: F401  (registers the notification renderers)
+            recalendar,
+        )
         from .navigation import register
         from .services import case_closed
 
         register()
+        register_year_loaded_hook(recalendar.year_loaded)
         if case_closed not in CLOSE_HOOKS:
             CLOSE_HOOKS.append(case_closed)

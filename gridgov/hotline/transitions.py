@@ -120,6 +120,7 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     UpstreamEvent.REOPEN: _("Reopened by upstream"),
     UpstreamEvent.EXTENSION_ANSWER: _("Answer to the extension request"),
     CASE_CLOSED: _("The linked case was closed"),
+    "deadline_recomputed": _("Deadline recomputed on the official holiday schedule"),
 }
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from gridgov.access.scope import scope_for, visible_areas, visible_departments
 from gridgov.areas.models import AreaLevel
@@ -118,3 +120,26 @@ def missing_calendar_year(user: Any) -> int | None:
     from gridgov.workcalendar.calendar import next_year_missing
 
     return next_year_missing()
+
+
+# Who follows the town's deadlines and is told when they are provisional (administrators get
+# ``missing_calendar_year``, with a link to load the schedule).
+PROVISIONAL_NOTICE_ROLES = (Role.CENTER_OPERATOR, Role.TOWN_LEADER)
+
+
+@dataclass(frozen=True)
+class ProvisionalYear:
+    year: int
+    next: bool  # next year (else the current year)
+
+
+def provisional_calendar_year(user: Any, today: dt.date | None = None) -> ProvisionalYear | None:
+    """For center operators and town leaders: the provisional year their deadlines reach into
+    (the current one, or next year from 1 November), else ``None``."""
+    if not scope_for(user).has_role(*PROVISIONAL_NOTICE_ROLES):
+        return None
+    from gridgov.workcalendar.calendar import provisional_year_ahead
+
+    today = today or timezone.localdate()
+    year = provisional_year_ahead(today)
+    return ProvisionalYear(year=year, next=year > today.year) if year is not None else None

@@ -22,7 +22,7 @@ from gridgov.people.services import profile_language_set
 
 from .nav import QUICK_LINKS, entries_for
 from .panels import panels_for
-from .selectors import home_summary, missing_calendar_year
+from .selectors import home_summary, missing_calendar_year, provisional_calendar_year
 
 
 class LoginView(auth_views.LoginView):
@@ -63,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "summary": summary,
         "quick_links": entries_for(request.user, QUICK_LINKS, request.path),
         "missing_year": missing_calendar_year(request.user),
+        "provisional_year": provisional_calendar_year(request.user),
         "chart_data": {
             "names": [bar.name for bar in summary.chart],
             "values": [bar.households for bar in summary.chart],

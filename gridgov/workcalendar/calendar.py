@@ -5,7 +5,8 @@ Precedence for one date (see ``docs/calendar.md``):
 1. a ``CalendarDay`` row (an administrator's override, or a date of a loaded official schedule);
 2. for a year with a ``CalendarYear`` row: Monday–Friday are working days;
 3. for a year the ``chinese-calendar`` package knows: the package's data;
-4. otherwise the fallback: Monday–Friday minus the fixed-date holidays (Jan 1, May 1–2, Oct 1–3).
+4. otherwise the year is *provisional*: Monday–Friday minus the statutory holidays computed
+   from the rules (:mod:`.statutory`), with no swapped working days until the notice is loaded.
 
 Working-time arithmetic works on the working periods (office hours) of each working day, in
 the project's time zone. Day tables are built once per year and kept in-process; services
@@ -28,6 +29,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import statutory
 from .models import CalendarDay, CalendarYear, DaySource, WorkingPeriod
 from .units import TimeUnit
 
@@ -39,22 +41,13 @@ DEFAULT_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
     (dt.time(8, 30), dt.time(12, 0)),
     (dt.time(13, 30), dt.time(17, 30)),
 )
-# The fixed-date statutory holidays (the lunar ones cannot be derived without the official schedule).
-FIXED_HOLIDAYS: dict[tuple[int, int], str] = {
-    (1, 1): "元旦",
-    (5, 1): "劳动节",
-    (5, 2): "劳动节",
-    (10, 1): "国庆节",
-    (10, 2): "国庆节",
-    (10, 3): "国庆节",
-}
 # The package's short Chinese names, spelt as the State Council's notices spell them.
 _PACKAGE_NAMES = {"清明": "清明节", "端午": "端午节", "中秋": "中秋节"}
 
 SOURCE_OVERRIDE = "override"
 SOURCE_OFFICIAL = "official"
 SOURCE_PACKAGE = "package"
-SOURCE_FALLBACK = "fallback"
+SOURCE_STATUTORY = "statutory"  # a provisional year: statutory holidays and weekends only
 
 _US_PER_SECOND = 1_000_000
 _US_PER_MINUTE = 60 * _US_PER_SECOND
@@ -204,6 +197,7 @@ def _build_year(year: int) -> _YearTable:
     size = (dt.date(year + 1, 1, 1) - first).days
     loaded = year in _loaded_years()
     in_package = not loaded and package_covers(year)
+    rule_days = statutory.holidays(year) if not (loaded or in_package) else {}
     workday: list[bool] = []
     names: list[str] = []
     sources: list[str] = []
@@ -220,10 +214,10 @@ def _build_year(year: int) -> _YearTable:
             names.append(_package_name(english))
             sources.append(SOURCE_PACKAGE)
         else:
-            fixed = FIXED_HOLIDAYS.get((d.month, d.day))
-            workday.append(weekday and fixed is None)
-            names.append(fixed or "")
-            sources.append(SOURCE_FALLBACK)
+            holiday = rule_days.get(d)
+            workday.append(weekday and holiday is None)
+            names.append(holiday or "")
+            sources.append(SOURCE_STATUTORY)
     rows = CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday", "name", "source")
     for d, is_workday, name, source in rows:
         i = (d - first).days
@@ -276,16 +270,59 @@ def year_known(year: int) -> bool:
     return year in _loaded_years() or package_covers(year)
 
 
+def _year_of(value: int | dt.date | dt.datetime) -> int:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dt.datetime):
+        if timezone.is_naive(value):
+            raise ValueError("a provisional check needs an aware datetime")
+        return timezone.localtime(value, timezone.get_default_timezone()).year
+    return value.year
+
+
+def is_provisional(value: int | dt.date | dt.datetime) -> bool:
+    """Whether the year of ``value`` (a year, a date, or an aware datetime taken in the
+    project's time zone) is provisional: neither the package nor a loaded notice knows it,
+    so its days follow the statutory holidays and the weekends only (no swaps yet)."""
+    return not year_known(_year_of(value))
+
+
+def deadline_is_provisional(moment: dt.datetime | dt.date | None) -> bool:
+    """Whether a deadline falls in a provisional year (``False`` for no deadline): it was
+    computed without the year's swapped working days and is recomputed when they are loaded."""
+    if moment is None:
+        return False
+    return is_provisional(moment)
+
+
 def next_year_missing(today: dt.date | None = None) -> int | None:
     """The year whose official schedule is missing and needed soon, else ``None``.
 
     That is next year if it is not known (deadlines set in December already reach into it),
-    or the current year itself if even that is unknown.
+    or the current year itself if even that is unknown. Administrators are told all year.
     """
     today = today or timezone.localdate()
     for year in (today.year, today.year + 1):
         if not year_known(year):
             return year
+    return None
+
+
+# From this day of the year on, everybody who follows deadlines is told about a provisional next year.
+PROVISIONAL_NOTICE_FROM: tuple[int, int] = (11, 1)
+
+
+def provisional_year_ahead(today: dt.date | None = None) -> int | None:
+    """The provisional year the people who follow deadlines should be told about, else ``None``:
+    the current year if it is provisional, or from 1 November next year if it is (the State
+    Council publishes the notice in the autumn; deadlines set in November reach into January).
+    """
+    today = today or timezone.localdate()
+    if is_provisional(today.year):
+        return today.year
+    month, day = PROVISIONAL_NOTICE_FROM
+    if today >= dt.date(today.year, month, day) and is_provisional(today.year + 1):
+        return today.year + 1
     return None
 
 

@@ -2,8 +2,8 @@
 
 The ``chinese-calendar`` package knows the official holidays and swapped workdays up to the
 last year it ships. For other years the administrator loads the State Council's schedule
-(``CalendarYear`` + ``CalendarDay`` rows); until then the calendar falls back to
-Monday–Friday plus the fixed-date holidays. See ``docs/calendar.md``.
+(``CalendarYear`` + ``CalendarDay`` rows); until then the year is provisional: Monday–Friday
+minus the statutory holidays computed from the rules. See ``docs/calendar.md``.
 """
 
 from __future__ import annotations

@@ -1,11 +1,18 @@
 """Writes to the working calendar. Each service writes an audit row and invalidates the
-calendar caches (in this process at once, in the others on commit)."""
+calendar caches (in this process at once, in the others on commit).
+
+Loading a year's official schedule also recomputes the stored deadlines that fall in it. This
+app sits below the timed workflows (cases, hotline) and does not import them: each registers a
+hook in :data:`YEAR_LOADED_HOOKS` (in its ``AppConfig.ready``), which the load calls inside its
+transaction once the new dates are in place.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
@@ -21,9 +28,33 @@ Actor = AbstractBaseUser | AnonymousUser | None
 NAME_MAX = CalendarDay._meta.get_field("name").max_length or 50
 
 
+class YearLoadedHook(Protocol):
+    """Called inside the loading transaction, after the year's official dates are written and
+    the calendar reads them. Returns counts for the load's audit row (e.g. ``{"cases_moved": 3}``)."""
+
+    def __call__(self, *, year: int, actor: Actor) -> Mapping[str, int]: ...
+
+
+# The hooks of the timed workflows, in registration order (each app's ``ready`` adds its own once).
+YEAR_LOADED_HOOKS: list[YearLoadedHook] = []
+
+
+def register_year_loaded_hook(hook: YearLoadedHook) -> None:
+    """Add ``hook`` to :data:`YEAR_LOADED_HOOKS` unless it is already there."""
+    if hook not in YEAR_LOADED_HOOKS:
+        YEAR_LOADED_HOOKS.append(hook)
+
+
+def _run_year_loaded_hooks(year: int, actor: Actor) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for hook in list(YEAR_LOADED_HOOKS):
+        counts.update(hook(year=year, actor=actor))
+    return counts
+
+
 @transaction.atomic
 def day_override_set(*, actor: Actor, date: dt.date, is_workday: bool, name: str = "") -> CalendarDay:
-    """Make ``date`` a working day or a holiday, whatever the package or the fallback say."""
+    """Make ``date`` a working day or a holiday, whatever the package or the statutory rules say."""
     name = name.strip()[:NAME_MAX]
     day, created = CalendarDay.objects.update_or_create(
         date=date, defaults={"is_workday": is_workday, "name": name, "source": DaySource.ADMIN}
@@ -84,7 +115,8 @@ def official_year_load(
 
     Replaces the year's earlier official rows. An administrator's override on a date that the
     schedule lists is replaced by the official date; other overrides stay. Days not listed
-    follow the weekday rule (Monday–Friday work).
+    follow the weekday rule (Monday–Friday work). Then the :data:`YEAR_LOADED_HOOKS` recompute
+    the open deadlines that fall in the year; the one audit row carries their counts.
     """
     if not 1900 <= year <= 2999:
         raise ValidationError(_("The year is out of range."))
@@ -105,6 +137,8 @@ def official_year_load(
     calendar_year, created = CalendarYear.objects.update_or_create(
         year=year, defaults={"loaded_by": loaded_by, "note": note.strip()[:200]}
     )
+    calendar.mark_changed()
+    recomputed = _run_year_loaded_hooks(year, actor)
     record(
         action="calendar.year_load",
         actor=actor,
@@ -115,15 +149,15 @@ def official_year_load(
             "workdays": sum(1 for w, _n in days.values() if w),
             "replaced_overrides": replaced,
             "created": created,
+            "recomputed": recomputed,
         },
     )
-    calendar.mark_changed()
     return calendar_year
 
 
 @transaction.atomic
 def official_year_unload(*, actor: Actor, year: int) -> bool:
-    """Forget a loaded year: its official dates go, the package or the fallback apply again."""
+    """Forget a loaded year: its official dates go, the package or the provisional rules apply again."""
     calendar_year = CalendarYear.objects.filter(year=year).first()
     if calendar_year is None:
         return False

@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from gridgov.categories.models import TimeUnit
 from gridgov.people.tests.factories import UserFactory
-from gridgov.workcalendar import calendar
+from gridgov.workcalendar import calendar, statutory
 from gridgov.workcalendar.models import CalendarDay, DaySource
 from gridgov.workcalendar.schedule import parse_notice
 from gridgov.workcalendar.services import day_override_set, official_year_load, working_periods_set
@@ -137,18 +137,68 @@ def test_deadline_covers_every_time_unit(unit, amount, expected):
     assert calendar.elapsed(start, expected, unit) == pytest.approx(amount)
 
 
-def test_end_of_2026_plus_two_working_days_uses_the_fallback_for_2027():
-    assert calendar.day_info(dt.date(2027, 1, 1)) == calendar.DayInfo(dt.date(2027, 1, 1), False, "元旦", "fallback")
+def test_end_of_2026_plus_two_working_days_counts_2027_as_provisional():
+    assert calendar.day_info(dt.date(2027, 1, 1)) == calendar.DayInfo(dt.date(2027, 1, 1), False, "元旦", "statutory")
     # Thu Dec 31 → (Jan 1 holiday, Jan 2–3 weekend) → Mon Jan 4, Tue Jan 5.
     assert calendar.add_working_days(at(2026, 12, 31, 10), 2) == at(2027, 1, 5, 10)
     assert calendar.working_minutes_between(at(2026, 12, 31, 8, 30), at(2027, 1, 5, 8, 30)) == 900
 
 
-def test_the_fallback_knows_the_fixed_dates_but_not_the_lunar_holidays():
-    assert not calendar.is_workday(dt.date(2027, 5, 1))
-    assert calendar.is_workday(dt.date(2027, 5, 3))  # a Monday: only a loaded schedule knows otherwise
-    assert not calendar.is_workday(dt.date(2027, 10, 1))
-    assert calendar.is_workday(dt.date(2027, 2, 8))  # in fact Spring Festival: only a loaded schedule knows
+def test_a_provisional_year_has_the_statutory_holidays_and_no_swaps():
+    spring = days(dt.date(2027, 2, 5), dt.date(2027, 2, 8))  # 除夕 (Fri) to 初三 (Mon)
+    assert [calendar.day_info(d) for d in spring] == [calendar.DayInfo(d, False, "春节", "statutory") for d in spring]
+    assert calendar.is_workday(dt.date(2027, 2, 9))
+    for d, name in [
+        ((4, 5), "清明节"),
+        ((5, 1), "劳动节"),
+        ((6, 9), "端午节"),
+        ((9, 15), "中秋节"),
+        ((10, 1), "国庆节"),
+    ]:
+        assert calendar.day_info(dt.date(2027, *d)) == calendar.DayInfo(dt.date(2027, *d), False, name, "statutory")
+    assert calendar.is_workday(dt.date(2027, 5, 3))  # a Monday: only the notice can add it to the holiday
+    assert calendar.is_workday(dt.date(2027, 10, 4))  # the same
+    assert not calendar.is_workday(dt.date(2027, 1, 31))  # a Sunday: only the notice can make it a working day
+    assert calendar.day_info(dt.date(2027, 3, 1)) == calendar.DayInfo(dt.date(2027, 3, 1), True, "", "statutory")
+
+
+def test_a_year_is_provisional_until_its_schedule_is_loaded():
+    assert not calendar.is_provisional(2026)
+    assert calendar.is_provisional(2027)
+    assert calendar.is_provisional(dt.date(2027, 2, 5))
+    # An aware moment counts in Shanghai time: 2026-12-31 16:30 UTC is already 2027 there.
+    assert calendar.is_provisional(dt.datetime(2026, 12, 31, 16, 30, tzinfo=dt.UTC))
+    assert not calendar.deadline_is_provisional(at(2026, 12, 31, 17))
+    assert calendar.deadline_is_provisional(at(2027, 1, 4, 9))
+    assert not calendar.deadline_is_provisional(None)
+    with pytest.raises(ValueError):
+        calendar.is_provisional(dt.datetime(2027, 1, 4, 9))
+    parsed = parse_notice(NOTICE_2027, 2027)
+    official_year_load(actor=None, year=2027, holidays=parsed.holidays, workdays=parsed.workdays)
+    assert not calendar.is_provisional(2027)
+    assert not calendar.deadline_is_provisional(at(2027, 1, 4, 9))
+    assert calendar.is_provisional(2028)
+
+
+def test_an_acknowledge_deadline_across_the_2027_spring_festival_skips_every_statutory_day():
+    # Thu Feb 4 16:00 + 1 working day (450 working minutes): 除夕 to 初三 are off, then Tue Feb 9.
+    end = calendar.add_working_minutes(at(2027, 2, 4, 16), 450)
+    assert end == at(2027, 2, 9, 16)
+    assert calendar.add_working_days(at(2027, 2, 4, 16), 1) == at(2027, 2, 9, 16)
+    for minutes in range(0, 450 * 3, 15):
+        moment = calendar.add_working_minutes(at(2027, 2, 4, 16), minutes)
+        assert moment.date() not in statutory.holidays(2027)
+
+
+def test_people_following_deadlines_are_told_from_november_while_next_year_is_provisional():
+    assert calendar.provisional_year_ahead(dt.date(2026, 10, 31)) is None
+    assert calendar.provisional_year_ahead(dt.date(2026, 11, 1)) == 2027
+    assert calendar.provisional_year_ahead(dt.date(2027, 3, 1)) == 2027  # the year itself, all year
+    parsed = parse_notice(NOTICE_2027, 2027)
+    official_year_load(actor=None, year=2027, holidays=parsed.holidays, workdays=parsed.workdays)
+    assert calendar.provisional_year_ahead(dt.date(2026, 11, 1)) is None
+    assert calendar.provisional_year_ahead(dt.date(2027, 10, 31)) is None
+    assert calendar.provisional_year_ahead(dt.date(2027, 11, 1)) == 2028
 
 
 def test_next_year_is_missing_until_its_schedule_is_loaded():
@@ -168,7 +218,8 @@ def test_next_year_missing_names_the_current_year_first_when_even_that_is_missin
 
 def test_loading_2027_changes_deadlines_at_once():
     # Built before the load: the tables are cached.
-    assert calendar.add_working_days(at(2027, 2, 4, 10), 2) == at(2027, 2, 8, 10)
+    # Provisional 2027: Feb 5–8 (除夕 to 初三) are statutory holidays, then Tue Feb 9, Wed Feb 10.
+    assert calendar.add_working_days(at(2027, 2, 4, 10), 2) == at(2027, 2, 10, 10)
     assert calendar.add_working_days(at(2027, 1, 29, 10), 1) == at(2027, 2, 1, 10)
     parsed = parse_notice(NOTICE_2027, 2027)
     official_year_load(actor=UserFactory(), year=2027, holidays=parsed.holidays, workdays=parsed.workdays)

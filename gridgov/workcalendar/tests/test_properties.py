@@ -1,4 +1,4 @@
-"""Properties of working-time arithmetic over 2026 and into the fallback 2027."""
+"""Properties of working-time arithmetic over 2026 and into the provisional 2027."""
 
 from __future__ import annotations
 

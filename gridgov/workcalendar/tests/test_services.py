@@ -106,3 +106,36 @@ def test_invalid_working_periods_are_rejected(periods):
 def test_touching_working_periods_are_allowed():
     working_periods_set(actor=None, periods=[(dt.time(8), dt.time(12)), (dt.time(12), dt.time(16))])
     assert WorkingPeriod.objects.count() == 2
+
+
+def test_loading_a_year_runs_the_hooks_inside_its_transaction_and_audits_their_counts(monkeypatch):
+    from gridgov.workcalendar import calendar, services
+
+    admin = UserFactory()
+    seen = []
+
+    def hook(*, year, actor):
+        # The new dates are already what the calendar reads, and the year is no longer provisional.
+        seen.append((year, actor, calendar.is_workday(D(2027, 2, 8)), calendar.is_provisional(year)))
+        return {"things_moved": 2}
+
+    monkeypatch.setattr(services, "YEAR_LOADED_HOOKS", [])
+    services.register_year_loaded_hook(hook)
+    services.register_year_loaded_hook(hook)
+    official_year_load(actor=admin, year=2027, holidays=[], workdays=[(D(2027, 2, 8), "春节")])
+    assert seen == [(2027, admin, True, False)]
+    event = AuditEvent.objects.get(action="calendar.year_load")
+    assert event.data["recomputed"] == {"things_moved": 2}
+
+
+def test_a_failing_hook_rolls_the_load_back(monkeypatch):
+    from gridgov.workcalendar import services
+
+    def hook(*, year, actor):
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(services, "YEAR_LOADED_HOOKS", [hook])
+    with pytest.raises(RuntimeError):
+        official_year_load(actor=None, year=2027, holidays=[(D(2027, 2, 9), "春节")], workdays=[])
+    assert not CalendarYear.objects.exists() and not CalendarDay.objects.exists()
+    assert not AuditEvent.objects.filter(action="calendar.year_load").exists()
