@@ -27,9 +27,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.files import UploadedFile
 
 from gridgov.access.scope import scope_for
-from gridgov.api.errors import ApiError
 from gridgov.categories.models import Urgency
-from gridgov.core.errors import NotFound
+from gridgov.core.errors import BadRequest, NotFound
 from gridgov.people.models import Role
 from gridgov.people.selectors import display_name
 
@@ -101,7 +100,7 @@ def _body(request: HttpRequest, schema: type[BodyT]) -> tuple[BodyT, list[Django
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "bad_request", _("The body is not valid JSON.")) from None
+        raise BadRequest(_("The body is not valid JSON.")) from None
     if request.content_type == "multipart/form-data" and isinstance(data, dict):
         kinds = _split(request.POST.getlist("photo_kinds"))
         if kinds and not data.get("photo_kinds"):

@@ -4,6 +4,8 @@ A service refuses a request by raising one of these; the API's exception handler
 (``gridgov.api.errors``) and the form helper (``gridgov.core.forms.apply_error``) are the only
 places that turn them into responses, so every app answers alike:
 
+- :class:`BadRequest` (400): the request cannot be read at all; :class:`Unauthenticated`
+  (401): who asks is not known.
 - :class:`NotFound` (404): the object does not exist *or the actor may not see it*; both read
   the same, so a probe learns nothing.
 - :class:`Forbidden` (403): the actor sees the object but the move is not theirs.
@@ -37,6 +39,20 @@ class DomainError(Exception):
         self.details: dict[str, Any] | None = (
             None if details is None else {field: [str(m) for m in msgs] for field, msgs in details.items()}
         )
+
+
+class BadRequest(DomainError):
+    """The request itself cannot be read (a body that is not JSON, a missing header)."""
+
+    status = 400
+    default_code = "bad_request"
+
+
+class Unauthenticated(DomainError):
+    """Who is asking is not known (wrong credentials)."""
+
+    status = 401
+    default_code = "unauthenticated"
 
 
 class NotFound(DomainError):
