@@ -73,7 +73,8 @@ def django_db_setup(django_db_setup: None, django_db_use_migrations: bool, djang
         for name in DATA_MIGRATIONS:
             for operation in importlib.import_module(name).Migration.operations:
                 assert isinstance(operation, RunPython), f"{name}: only RunPython is replayed"
-                operation.code(apps, editor)
+                forwards: Any = operation.code  # typed for the migrations' historical apps
+                forwards(apps, editor)
 
 
 def forget_process_caches() -> None:

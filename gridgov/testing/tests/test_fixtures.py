@@ -35,6 +35,7 @@ def table_counts() -> dict[str, int]:
 
 def grid01_centre() -> tuple[float, float]:
     area = User.objects.get(username="grid01").role_assignments.get().area
+    assert area is not None and area.center_lat is not None and area.center_lng is not None
     return area.center_lat, area.center_lng
 
 
