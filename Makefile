@@ -8,10 +8,12 @@ DEMO_PASSWORD_FILE := gridgov/demo/password.txt
 PORT ?= 8000
 # `make test` runs pytest on this many processes; CI machines have 2 cores.
 PYTEST_WORKERS ?= 2
-# worksteal: a worker that runs out of tests takes half of another's queue, so the suite does
-# not end with one worker alone on the long browser tests.
+# Tests go to the workers a few at a time (by default a worker is handed a quarter of what is
+# left: one worker got every browser test and ran them alone for over a minute at the end). Not
+# --dist worksteal: stealing can run a test after tests that pytest-django orders after it
+# (a transactional test's flush empties the tables the data migrations filled).
 PYTEST := DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cacheprovider
-PYTEST_XDIST := -n $(PYTEST_WORKERS) --dist worksteal
+PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 4
 
 
 .PHONY: run test jstest install install-test system-packages check lint typecheck pytest test-pg test-redis messages migrate demo clean help

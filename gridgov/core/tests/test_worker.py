@@ -43,9 +43,15 @@ def broker_settings(kind: str, var_dir: Path) -> dict[str, str]:
 
 
 def client_app(kind: str, var_dir: Path) -> Celery:
-    """A Celery client with the worker's broker settings, independent of the test settings."""
+    """A Celery client with the worker's broker settings, independent of the test settings (and
+    not the process's current app: the tests run after this one must still run tasks eagerly)."""
     env = broker_settings(kind, var_dir)
-    app = Celery("gridgov-test-client", broker=env["CELERY_BROKER_URL"], backend=env["CELERY_RESULT_BACKEND"])
+    app = Celery(
+        "gridgov-test-client",
+        broker=env["CELERY_BROKER_URL"],
+        backend=env["CELERY_RESULT_BACKEND"],
+        set_as_current=False,
+    )
     if kind == "filesystem":
         queue = str(var_dir / "celery" / "queue")
         app.conf.broker_transport_options = {
