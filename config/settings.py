@@ -206,7 +206,6 @@ NODE_MODULES = BASE_DIR / "node_modules"
 # Front-end libraries are served straight from their npm packages (installed by make).
 STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/alpinejs", NODE_MODULES / "alpinejs" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
 ]

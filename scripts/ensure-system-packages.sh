@@ -3,7 +3,9 @@
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+# Not `grep -q`: it stops at the first match, fc-list dies of SIGPIPE, and with pipefail the
+# fonts would look missing (then apt-get update runs for nothing).
+fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing Debian packages for browser tests: ${missing[*]}"
 if [ "$(id -u)" -eq 0 ]; then

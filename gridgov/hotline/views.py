@@ -597,12 +597,10 @@ def _stage_rows(order: HotlineOrder, now: dt.datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _deliveries(order: HotlineOrder) -> list[Any] | None:
-    """What went upstream for this order and its delivery state; None when unavailable."""
-    try:
-        from gridgov.upstream.selectors import messages_for_order
-    except ImportError:
-        return None
+def _deliveries(order: HotlineOrder) -> list[Any]:
+    """What went upstream for this order and its delivery state."""
+    from gridgov.upstream.selectors import messages_for_order
+
     return list(messages_for_order(order.pk))
 
 

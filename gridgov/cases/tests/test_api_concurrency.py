@@ -18,25 +18,11 @@ from django.db import connection, connections
 from django.test import Client
 
 from gridgov.access.scope import scope_for
-from gridgov.areas import locate
 from gridgov.areas.models import Area
 from gridgov.cases.models import Case, IdempotencyKey
 from gridgov.people.services import token_issue
-from gridgov.workcalendar import calendar
 
 THREADS = 20
-
-
-@pytest.fixture
-def demo(transactional_db: Any) -> Any:
-    from gridgov.demo.loader import load_demo
-
-    locate.reset()
-    calendar.reset()
-    load_demo(allow_production_db=True)
-    yield
-    locate.reset()
-    calendar.reset()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")

@@ -12,7 +12,6 @@ import io
 import re
 from typing import Any
 
-import pytest
 from django.utils import translation
 from PIL import Image
 
@@ -21,17 +20,6 @@ from gridgov.browser_testing import BROWSER_MARKS, shot
 PHONE = {"width": 360, "height": 740}
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-def demo(transactional_db: Any, settings: Any) -> str:
-    """The Taiping demo data: the named accounts, with the demo password."""
-    from gridgov.demo.loader import DEMO_PASSWORD, load_demo
-
-    settings.DEBUG = True
-    load_demo()
-    settings.DEBUG = False
-    return DEMO_PASSWORD
 
 
 def jpeg(colour: tuple[int, int, int]) -> dict[str, Any]:

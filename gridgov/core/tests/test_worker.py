@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,15 @@ def broker_settings(kind: str, var_dir: Path) -> dict[str, str]:
 
 
 def client_app(kind: str, var_dir: Path) -> Celery:
-    """A Celery client with the worker's broker settings, independent of the test settings."""
+    """A Celery client with the worker's broker settings, independent of the test settings (and
+    not the process's current app: the tests run after this one must still run tasks eagerly)."""
     env = broker_settings(kind, var_dir)
-    app = Celery("gridgov-test-client", broker=env["CELERY_BROKER_URL"], backend=env["CELERY_RESULT_BACKEND"])
+    app = Celery(
+        "gridgov-test-client",
+        broker=env["CELERY_BROKER_URL"],
+        backend=env["CELERY_RESULT_BACKEND"],
+        set_as_current=False,
+    )
     if kind == "filesystem":
         queue = str(var_dir / "celery" / "queue")
         app.conf.broker_transport_options = {
@@ -55,8 +62,35 @@ def client_app(kind: str, var_dir: Path) -> Celery:
     return app
 
 
+def worker_env(database: Path, var_dir: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "DATABASE_URL"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{database}",
+        GRIDGOV_VAR_DIR=str(var_dir),
+        **extra,
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def migrated_database(tmp_path_factory) -> Path:
+    """A SQLite file the migrations have built (once for both brokers; each copies it)."""
+    folder = tmp_path_factory.mktemp("migrated")
+    database = folder / "worker.sqlite3"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=Path(settings.BASE_DIR),
+        env=worker_env(database, folder / "var"),
+        check=True,
+        timeout=300,
+    )
+    return database
+
+
 @pytest.fixture(params=["filesystem", pytest.param("redis", marks=pytest.mark.redis)])
-def running_worker(request, tmp_path) -> Iterator[tuple[str, Path, Path]]:
+def running_worker(request, tmp_path, migrated_database) -> Iterator[tuple[str, Path, Path]]:
     kind: str = request.param
     if kind == "redis" and not redis_available():
         if os.environ.get("GRIDGOV_REQUIRE_REDIS"):
@@ -64,19 +98,10 @@ def running_worker(request, tmp_path) -> Iterator[tuple[str, Path, Path]]:
         pytest.skip("no Redis server on 127.0.0.1:6379")
     var_dir = tmp_path / "var"
     database = tmp_path / "worker.sqlite3"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("CELERY_", "DATABASE_URL"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="1",
-        DATABASE_URL=f"sqlite:///{database}",
-        GRIDGOV_VAR_DIR=str(var_dir),
-        HEARTBEAT_SECONDS="1",
-        **broker_settings(kind, var_dir),
-    )
+    with closing(sqlite3.connect(migrated_database)) as source, closing(sqlite3.connect(database)) as copy:
+        source.backup(copy)  # WAL-safe
+    env = worker_env(database, var_dir, HEARTBEAT_SECONDS="1", **broker_settings(kind, var_dir))
     base = Path(settings.BASE_DIR)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=base, env=env, check=True, timeout=300
-    )
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--beat", "--concurrency=1", "--loglevel=INFO",

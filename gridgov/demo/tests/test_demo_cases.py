@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -23,24 +22,11 @@ NOW = timezone.make_aware(dt.datetime(2026, 11, 25, 15, 20))
 
 
 @pytest.fixture(scope="module")
-def history(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """The demo with its case history, loaded once for the module and rolled back after."""
-    from gridgov.areas import locate as locate_module
-    from gridgov.demo.loader import load_demo
-    from gridgov.workcalendar import calendar
-
+def history(taiping: Any, django_db_blocker: Any) -> Any:
+    """The demo with its case history, made once for the module (in the transaction of
+    ``taiping``, rolled back after the module)."""
     with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            load_demo(allow_production_db=True)
-            made = load_demo_cases(count=COUNT, now=NOW, allow_production_db=True)
-            yield made
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            locate_module.reset()
-            calendar.reset()
+        return load_demo_cases(count=COUNT, now=NOW, allow_production_db=True)
 
 
 @pytest.fixture

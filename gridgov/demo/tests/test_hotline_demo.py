@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -24,25 +23,14 @@ NOW = timezone.make_aware(dt.datetime(2026, 11, 25, 15, 20))
 
 
 @pytest.fixture(scope="module")
-def history(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """The demo with its case history and orders, loaded once for the module and rolled back."""
-    from gridgov.areas import locate as locate_module
+def history(taiping: Any, django_db_blocker: Any) -> Any:
+    """The demo with its case history and orders, made once for the module (in the transaction
+    of ``taiping``, rolled back after the module)."""
     from gridgov.demo.cases import load_demo_cases
-    from gridgov.demo.loader import load_demo
-    from gridgov.workcalendar import calendar
 
     with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            load_demo(allow_production_db=True)
-            load_demo_cases(count=30, now=NOW, allow_production_db=True)
-            yield generate_demo_orders(count=COUNT, now=NOW)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            locate_module.reset()
-            calendar.reset()
+        load_demo_cases(count=30, now=NOW, allow_production_db=True)
+        return generate_demo_orders(count=COUNT, now=NOW)
 
 
 @pytest.fixture

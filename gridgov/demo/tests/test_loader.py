@@ -123,11 +123,17 @@ def test_the_loader_refuses_without_debug(settings):
 def test_the_command_loads_with_the_explicit_flag_and_prints_the_accounts(settings):
     settings.DEBUG = False
     out = StringIO()
-    call_command("load_demo", "--allow-production-db", stdout=out)
+    # A short history: the full one (300 cases, 300 orders) takes half a minute, and the
+    # histories' own tests (test_demo_cases, test_hotline_demo) play every scenario.
+    call_command("load_demo", "--allow-production-db", "--cases", "5", "--hotline", "5", stdout=out)
     text = out.getvalue()
     assert DEMO_PASSWORD in text
     for username in NAMED:
         assert username in text
+    assert "Demo cases created: 5 cases" in text
+    assert "Demo hotline orders created: 5 orders" in text
     out = StringIO()
     call_command("load_demo", "--allow-production-db", stdout=out)
     assert "nothing changed" in out.getvalue()
+    assert "Cases already exist: no demo cases added." in out.getvalue()
+    assert "Hotline orders already exist: no demo orders added." in out.getvalue()

@@ -6,8 +6,6 @@ import datetime as dt
 import itertools
 from typing import Any
 
-import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from gridgov.access.scope import scope_for
@@ -25,13 +23,6 @@ LEAD = "urban_mgmt"  # dept02
 COOPERATING = "traffic_police"  # dept01
 
 _numbers = itertools.count(1)
-
-
-@pytest.fixture
-def people(taiping: Any, db: Any) -> dict[str, Any]:
-    """The named demo accounts by username, the upstream system account included."""
-    users = get_user_model().objects.filter(username__in=USERS)
-    return {user.username: user for user in users}
 
 
 def order_data(**overrides: Any) -> OrderData:

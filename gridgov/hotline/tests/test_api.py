@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the shared fixtures are imported by name
 """The hotline API: push (201 / 200, updates), list, detail, actions, events, reveal and grants,
 with the error codes of the case loop (404 / 403 / 409 / 422) and the petitioner masked in
 every answer but the recorded reveal."""
@@ -12,12 +11,11 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from gridgov.cases.tests.conftest import taiping  # noqa: F401
 from gridgov.core.models import AuditEvent
 from gridgov.hotline.models import HotlineOrder, OrderAttachment
 from gridgov.people.services import token_issue
 
-from .core_helpers import ADDRESS, DRAFT, INSTRUCT, NAME, PHONE, build, home_grid, people  # noqa: F401
+from .core_helpers import ADDRESS, DRAFT, INSTRUCT, NAME, PHONE, build, home_grid
 from .test_core_services import raw_columns
 
 pytestmark = pytest.mark.django_db

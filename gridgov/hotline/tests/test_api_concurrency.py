@@ -17,10 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.test import Client
 
-from gridgov.areas import locate
 from gridgov.hotline.models import HotlineOrder, OrderEvent
 from gridgov.people.services import token_issue
-from gridgov.workcalendar import calendar
 
 THREADS = 20
 BODY = {
@@ -31,18 +29,6 @@ BODY = {
     "content": "小区门口道路积水严重",
     "petitioner": {"name": "张三丰", "phone": "13812348888"},
 }
-
-
-@pytest.fixture
-def demo(transactional_db: Any) -> Any:
-    from gridgov.demo.loader import load_demo
-
-    locate.reset()
-    calendar.reset()
-    load_demo(allow_production_db=True)
-    yield
-    locate.reset()
-    calendar.reset()
 
 
 def race(bodies: list[dict[str, Any]]) -> list[tuple[int, Any]]:

@@ -12,8 +12,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from gridgov.browser_testing import BROWSER_MARKS
 
 from .web_orders import FULL_PHONE, PHONE
@@ -21,17 +19,6 @@ from .web_orders import FULL_PHONE, PHONE
 DESKTOP = {"width": 1366, "height": 900}
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-def demo(transactional_db: Any, settings: Any) -> str:
-    """The Taiping demo data: the named accounts, with the demo password."""
-    from gridgov.demo.loader import DEMO_PASSWORD, load_demo
-
-    settings.DEBUG = True
-    load_demo()
-    settings.DEBUG = False
-    return DEMO_PASSWORD
 
 
 class Session:

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the shared fixtures are imported by name
 """The read-only admin of orders shows the petitioner masked, never in clear."""
 
 from __future__ import annotations
@@ -8,9 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from gridgov.cases.tests.conftest import taiping  # noqa: F401
-
-from .core_helpers import ADDRESS, NAME, PHONE, build, people  # noqa: F401
+from .core_helpers import ADDRESS, NAME, PHONE, build
 
 pytestmark = pytest.mark.django_db
 

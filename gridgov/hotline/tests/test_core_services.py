@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the shared fixtures are imported by name
 """The hotline services: intake (idempotent, updates by field name), encryption at rest,
 masking and reveal, grants, cases, upstream events, the outbox, notifications."""
 
@@ -14,7 +13,6 @@ from django.utils import timezone
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases import services as case_services
 from gridgov.cases.models import Source
-from gridgov.cases.tests.conftest import taiping  # noqa: F401
 from gridgov.core.models import AuditEvent
 from gridgov.hotline import services
 from gridgov.hotline.access import can_reveal
@@ -36,7 +34,6 @@ from .core_helpers import (
     home_grid,
     open_case,
     order_data,
-    people,  # noqa: F401
     push,
 )
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the shared fixtures are imported by name
 """The deadline sweep: a reminder at 80 % of a step and an overdue notice, once per step, to
 who must act (and the center when overdue), with masked data only."""
 
@@ -10,12 +9,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from gridgov.cases.tests.conftest import taiping  # noqa: F401
 from gridgov.hotline import services, tasks
 from gridgov.hotline.models import HotlineOrder, OrderStage
 from gridgov.notify.models import Notification
 
-from .core_helpers import NAME, PHONE, act, build, people, push  # noqa: F401
+from .core_helpers import NAME, PHONE, act, build, push
 
 pytestmark = pytest.mark.django_db
 

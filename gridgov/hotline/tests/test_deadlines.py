@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the shared fixtures are imported by name
 """Deadlines of each urgency class and order type across 2026's holidays (the official
 schedule as the chinese-calendar package has it: Spring Festival Feb 15–23 off with Feb 14
 worked; National Day Oct 1–7 off with Oct 10 worked), the reminder point and the light."""
@@ -12,12 +11,11 @@ import pytest
 from django.utils import timezone
 
 from gridgov.cases.models import Light
-from gridgov.cases.tests.conftest import taiping  # noqa: F401
 from gridgov.hotline import deadlines, selectors
 from gridgov.hotline.errors import OrderConflict
 from gridgov.hotline.models import HotlineOrder, OrderStage, OrderStep
 
-from .core_helpers import act, people, push  # noqa: F401
+from .core_helpers import act, push
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -50,26 +49,14 @@ def _module_media(media: Any, settings: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup: Any, django_db_blocker: Any, media: Any) -> Any:
-    """The demo with its orders and one import, loaded once for the module and rolled back."""
-    from gridgov.areas import locate as locate_module
+def demo(taiping: Any, django_db_blocker: Any, media: Any) -> Any:
+    """The demo with its orders and one import, made once for the module (in the transaction of
+    ``taiping``, rolled back after the module)."""
     from gridgov.demo.hotline import generate_demo_orders
-    from gridgov.demo.loader import load_demo
-    from gridgov.workcalendar import calendar
 
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            load_demo(allow_production_db=True)
-            generate_demo_orders(count=ORDERS, now=NOW)
-            _import(get_user_model().objects.get(username="center01"))
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            locate_module.reset()
-            calendar.reset()
+        generate_demo_orders(count=ORDERS, now=NOW)
+        _import(get_user_model().objects.get(username="center01"))
 
 
 def _import(center: Any) -> None:

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the shared fixtures are imported by name
 """The cost of the hotline services in SQL statements, and the step bookkeeping that the
 cheaper code writes with fewer statements (stage ends, recipients)."""
 
@@ -11,13 +10,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from gridgov.cases.tests.conftest import taiping  # noqa: F401
 from gridgov.hotline import services
 from gridgov.hotline.models import OrderStage
 from gridgov.hotline.transitions import Party
 from gridgov.notify.models import Notification
 
-from .core_helpers import DRAFT, INSTRUCT, act, people, push  # noqa: F401
+from .core_helpers import DRAFT, INSTRUCT, act, push
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the shared fixtures are imported by name
 """Repeat callers: the other orders from the same phone, found by the phone digest, for the
 viewers who may reveal the petitioner, on the order page and in the API."""
 
@@ -10,7 +9,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from gridgov.cases.tests.conftest import people, taiping  # noqa: F401
 from gridgov.hotline import selectors, services
 from gridgov.hotline.models import HotlineOrder
 from gridgov.people.models import Department

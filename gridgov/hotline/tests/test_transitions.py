@@ -14,18 +14,15 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from gridgov.cases.tests.conftest import taiping  # noqa: F401
 from gridgov.hotline import services
 from gridgov.hotline.errors import OrderConflict, OrderForbidden, OrderNotFound
 from gridgov.hotline.models import HotlineOrder, OrderEvent
 from gridgov.hotline.transitions import SAME, TABLE, Action
 
-from .core_helpers import DRAFT, INSTRUCT, USERS, VARIANTS, build, extension_until, home_grid, open_case, people
+from .core_helpers import DRAFT, INSTRUCT, USERS, VARIANTS, build, extension_until, home_grid, open_case
 
 RECEIVED, ACKNOWLEDGED, INSTRUCTED, DRAFTED = "received", "acknowledged", "instructed", "drafted"
 REPLIED, CLOSED, RETURNED = "replied", "closed", "returned_upstream"
-
-assert people  # the fixture, imported by name
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the shared fixtures are imported by name
 """The hotline pages: the workbench, the department inbox, the order page and its forms, the
 manual entry form and the home panels, per role: what each shows and must not show."""
 
@@ -10,7 +9,6 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from gridgov.cases.tests.conftest import people, taiping  # noqa: F401
 from gridgov.hotline.models import Channel, HotlineOrder, IdentityGrant, OrderEvent, OrderStatus
 
 from .web_orders import FULL_PHONE, NAME, PHONE, act, drafted, instructed, receive

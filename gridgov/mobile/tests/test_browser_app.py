@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import pytest
 from django.contrib.auth import get_user_model
 from PIL import Image
 
@@ -30,17 +29,6 @@ PHONE = {"width": 360, "height": 740}
 SEND_TIMEOUT = 20_000
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-def demo(transactional_db: Any, settings: Any) -> str:
-    """The Taiping demo data: the named accounts, with the demo password."""
-    from gridgov.demo.loader import DEMO_PASSWORD, load_demo
-
-    settings.DEBUG = True
-    load_demo()
-    settings.DEBUG = False
-    return DEMO_PASSWORD
 
 
 def jpeg(colour: tuple[int, int, int], size: tuple[int, int] = (2000, 1500)) -> dict[str, Any]:

@@ -1,5 +1,4 @@
-"""Fixtures of the patrol tests: the Taiping demo (areas, people, categories) loaded once per
-test module inside a transaction that is rolled back afterwards, and patrol builders."""
+"""Patrol builders (the Taiping demo and its people come from ``gridgov.testing.fixtures``)."""
 
 from __future__ import annotations
 
@@ -7,37 +6,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import pytest
-from django.contrib.auth import get_user_model
-from django.db import transaction
-
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area
-
-
-@pytest.fixture(scope="module")
-def taiping(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    from gridgov.areas import locate
-    from gridgov.demo.loader import load_demo
-    from gridgov.workcalendar import calendar
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            load_demo(allow_production_db=True)
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            locate.reset()
-            calendar.reset()
-
-
-@pytest.fixture
-def people(taiping: Any, db: Any) -> dict[str, Any]:
-    names = ["admin", "center01", "leader01", "dept01", "gridlead01", "grid01", "grid02", "super01"]
-    return {user.username: user for user in get_user_model().objects.filter(username__in=names)}
 
 
 def home_grid(user: Any) -> Area:

@@ -16,27 +16,13 @@ from django.db import connection, connections
 from django.test import Client
 from django.utils import timezone
 
-from gridgov.areas import locate
 from gridgov.core.models import AuditEvent
 from gridgov.patrols.models import Patrol
 from gridgov.people.services import token_issue
-from gridgov.workcalendar import calendar
 
 from .conftest import new_id, walk
 
 THREADS = 12
-
-
-@pytest.fixture
-def demo(transactional_db: Any) -> Any:
-    from gridgov.demo.loader import load_demo
-
-    locate.reset()
-    calendar.reset()
-    load_demo(allow_production_db=True)
-    yield
-    locate.reset()
-    calendar.reset()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")

@@ -11,22 +11,11 @@ import math
 import uuid
 from typing import Any
 
-import pytest
 from django.utils import timezone
 
 from gridgov.browser_testing import BROWSER_MARKS, shot
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-def demo(transactional_db: Any, settings: Any) -> str:
-    from gridgov.demo.loader import DEMO_PASSWORD, load_demo
-
-    settings.DEBUG = True
-    load_demo()
-    settings.DEBUG = False
-    return DEMO_PASSWORD
 
 
 def a_patrol() -> Any:

@@ -1,13 +1,11 @@
-"""Fixtures of the upstream tests: the Taiping demo (loaded once per module and rolled back),
-orders to send messages about, a movable clock, and the hotline simulator on a free port."""
+"""Fixtures of the upstream tests: orders to send messages about, a movable clock, and the hotline
+simulator on a free port (the Taiping demo and its people come from ``gridgov.testing.fixtures``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
 from gridgov.people.tests.conftest import clock
@@ -16,33 +14,6 @@ from gridgov.upstream.simulator import HotlineSimulator
 __all__ = ["clock"]
 
 SECRET = "upstream-test-secret"
-NAMES = ["admin", "center01", "leader01", "dept01", "dept02", "gridlead01", "grid01", "grid02", "super01", "upstream01"]
-
-
-@pytest.fixture(scope="module")
-def taiping(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """The demo's areas, departments and people (no orders)."""
-    from gridgov.areas import locate
-    from gridgov.demo.loader import load_demo
-    from gridgov.workcalendar import calendar
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            load_demo(allow_production_db=True)
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            locate.reset()
-            calendar.reset()
-
-
-@pytest.fixture
-def people(taiping: Any, db: Any) -> dict[str, Any]:
-    users = get_user_model().objects.filter(username__in=NAMES)
-    return {user.username: user for user in users}
 
 
 def town() -> Any:

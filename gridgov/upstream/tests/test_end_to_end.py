@@ -11,7 +11,6 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-import pytest
 from django.contrib.auth import get_user_model
 
 from gridgov.people.services import token_issue
@@ -22,13 +21,6 @@ from .conftest import SECRET, point_upstream_at
 
 LEAD = "urban_mgmt"  # dept02's department
 COOPERATING = "traffic_police"  # dept01's
-
-
-@pytest.fixture
-def demo(transactional_db: Any, settings: Any) -> None:
-    from gridgov.demo.loader import load_demo
-
-    load_demo(allow_production_db=True)
 
 
 def token(username: str) -> str:

@@ -14,17 +14,6 @@ VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 740)}
 pytestmark = BROWSER_MARKS
 
 
-@pytest.fixture
-def demo(transactional_db, settings):
-    """The Taiping demo data: center01 and the other named accounts, with the demo password."""
-    from gridgov.demo.loader import DEMO_PASSWORD, load_demo
-
-    settings.DEBUG = True
-    load_demo()
-    settings.DEBUG = False
-    return DEMO_PASSWORD
-
-
 def log_in(page, base_url: str, username: str, password: str) -> None:
     page.goto(f"{base_url}/login/")
     page.fill("#id_username", username)
