@@ -75,9 +75,13 @@ run: demo
 
 # --- checks ----------------------------------------------------------------------------
 
+# Style, the layers between the apps (import-linter contracts in pyproject.toml) and the
+# architecture diagram, which is generated from the code and must be current.
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(PY) scripts/architecture.py --check
 
 typecheck: install-test
 	$(BIN)/mypy gridgov config bench
