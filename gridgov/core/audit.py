@@ -20,6 +20,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,8 +41,8 @@ GENESIS = ""
 ARCHIVE_ACTION = "audit.archive"
 # Key of the PostgreSQL advisory lock that serializes appends ("GRDAUDIT").
 CHAIN_LOCK_KEY = 0x4752444155444954
-# Attribute set on a request once something was audited for it (see the audit middleware).
-AUDITED_ATTR = "gridgov_audited"
+# Ids of the events recorded while serving the current request (see request_scope()).
+_request_events: ContextVar[list[int] | None] = ContextVar("gridgov_audit_request_events", default=None)
 CHAIN_FIELDS = (
     "id",
     "created_at",
@@ -182,9 +183,28 @@ def record(
             prev_hash=event.prev_hash,
         )
         event.save(force_insert=True, using=using)
-    if request is not None:
-        setattr(request, AUDITED_ATTR, True)
+    events = _request_events.get()
+    if events is not None:
+        events.append(event.pk)
     return event
+
+
+@contextmanager
+def request_scope() -> Iterator[list[int]]:
+    """Collect the ids of the events recorded while serving one request (the audit
+    middleware uses it not to record a download or an admin change twice)."""
+    events: list[int] = []
+    token = _request_events.set(events)
+    try:
+        yield events
+    finally:
+        _request_events.reset(token)
+
+
+def recorded_in_request() -> bool | None:
+    """Did anything record an event during the current request? ``None`` outside one."""
+    events = _request_events.get()
+    return None if events is None else bool(events)
 
 
 # --- Verifying -----------------------------------------------------------------------------

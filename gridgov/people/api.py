@@ -10,7 +10,8 @@ from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 
 from gridgov.api.errors import ApiError
-from gridgov.people import selectors, services
+from gridgov.people import passwords, selectors, services, twofactor
+from gridgov.people.forms import locked_message
 from gridgov.people.models import Department, Role
 
 router = Router(tags=["people"])
@@ -20,6 +21,9 @@ class TokenRequest(Schema):
     username: str
     password: str
     name: str = ""
+    # A code of the authenticator app (or a recovery code): required for accounts that must
+    # use two-step verification, and lets any enrolled user in while their account is locked.
+    otp: str = ""
 
 
 class TokenOut(Schema):
@@ -71,20 +75,38 @@ def _department_out(department: Department) -> DepartmentOut:
 )
 def token_create(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut]:
     try:
-        user = services.login_attempt(
-            username=payload.username, password=payload.password, request=request, channel="api"
+        outcome = services.login_check(
+            username=payload.username,
+            password=payload.password,
+            request=request,
+            channel="api",
+            otp=payload.otp or None,
         )
     except services.LoginLocked as locked:
         raise ApiError(
             429,
             "locked",
-            _("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": locked.minutes},
-            details={"retry_after_seconds": locked.seconds},
+            locked_message(locked),
+            details={"retry_after_seconds": locked.seconds, "locked": locked.locked},
         ) from locked
     except services.LoginInactive as inactive:
         raise ApiError(403, "inactive", _("This account is disabled.")) from inactive
-    if user is None:
+    if outcome is None:
         raise ApiError(401, "invalid_credentials", _("Wrong username or password."))
+    user = outcome.user
+    if twofactor.required_for(user) and not outcome.second_factor:
+        if not twofactor.has_device(user):
+            raise ApiError(
+                403,
+                "twofactor_setup_required",
+                _("This account must use two-step verification: set it up by logging in on the web first."),
+            )
+        if not payload.otp:
+            raise ApiError(401, "otp_required", _("Enter the code of your authenticator app (field otp)."))
+        if not twofactor.verify(user=user, token=payload.otp, request=request, purpose="api"):
+            raise ApiError(401, "otp_invalid", _("This code is not right."))
+    if passwords.change_reason(user):
+        raise ApiError(403, "password_change_required", _("Change your password on the web before using the API."))
     token, raw = services.token_issue(actor=user, user=user, name=payload.name or "api")
     return Status(201, TokenOut(token=raw, expires_at=token.expires_at))
 

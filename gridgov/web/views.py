@@ -15,20 +15,13 @@ from django.views.decorators.http import require_GET
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import AreaLevel
-from gridgov.people.forms import LoginForm
 
 from .nav import QUICK_LINKS, entries_for
 from .panels import panels_for
 from .selectors import home_summary, missing_calendar_year
+from .views_auth import LoginView
 
-
-class LoginView(auth_views.LoginView):
-    """Django's login view with the people app's form (lockout and audit). The same
-    message answers an unknown user and a wrong password."""
-
-    form_class = LoginForm
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
+__all__ = ["LoginView", "LogoutView", "area_map", "home"]
 
 
 class LogoutView(auth_views.LogoutView):
