@@ -83,11 +83,6 @@ def _finish_pending(request: HttpRequest, user: Any, data: dict[str, Any]) -> No
     _log_in(request, user, backend=data.get("backend"), second_factor=True)
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 class LoginView(auth_views.LoginView):
     """Django's login view with the people app's form (throttling and audit) and the second
     step. The same message answers an unknown user and a wrong password."""
@@ -155,7 +150,7 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
                 _finish_pending(request, user, data)
                 next_url = data.get("next") or reverse("home")
             context = {"codes": codes, "next_url": next_url, "first": True}
-            return _no_store(render(request, "registration/recovery_codes.html", context))
+            return render(request, "registration/recovery_codes.html", context)
         form.add_error("token", _("This code is not right. Check the time on your phone and try the new code."))
     context = {
         "form": form,
@@ -164,7 +159,7 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
         "username": user.get_username(),
         "required": data is not None,
     }
-    return _no_store(render(request, "registration/enrol.html", context))
+    return render(request, "registration/enrol.html", context)
 
 
 @never_cache
@@ -178,7 +173,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
             return redirect("account-security")
         codes = twofactor.recovery_codes_regenerate(user=user, request=request)
         context = {"codes": codes, "next_url": reverse("account-security"), "first": False}
-        return _no_store(render(request, "registration/recovery_codes.html", context))
+        return render(request, "registration/recovery_codes.html", context)
     context = {
         "has_device": twofactor.has_device(user),
         "required": twofactor.required_for(user),
