@@ -158,7 +158,9 @@ def record(
     ip_address = client_ip(request)
     payload = _plain(data or {})
     using = AuditEvent.objects.db
-    with transaction.atomic(using=using):
+    # No savepoint of its own: a failure here fails the caller's transaction anyway, and the
+    # chain costs one read per row already.
+    with transaction.atomic(using=using, savepoint=False):
         _lock_chain(using)
         event = AuditEvent(
             created_at=timezone.now(),
