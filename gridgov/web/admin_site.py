@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
@@ -43,7 +43,7 @@ class GridGovAdminSite(admin.AdminSite):
         request.current_app = self.name
         view = AdminLoginView.as_view(
             extra_context=context,
-            authentication_form=self.login_form or AdminLoginForm,
+            authentication_form=AdminLoginForm,
             template_name=self.login_template or "admin/login.html",
         )
-        return view(request)
+        return cast(HttpResponse, view(request))

@@ -73,7 +73,10 @@ def _pending(request: HttpRequest) -> tuple[Any, dict[str, Any]] | None:
     if not isinstance(data, dict) or time.time() - float(data.get("at", 0)) > PENDING_SECONDS:
         request.session.pop(PENDING_KEY, None)
         return None
-    user = get_user_model().objects.filter(pk=data.get("user"), is_active=True).first()
+    user_id = data.get("user")
+    if not isinstance(user_id, int):
+        return None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     return (user, data) if user is not None else None
 
 

@@ -24,8 +24,10 @@ def alice():
 
 
 def from_address(address: str, forwarded: str = ""):
-    extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
-    return RequestFactory().post("/login/", REMOTE_ADDR=address, **extra)
+    request = RequestFactory().post("/login/", REMOTE_ADDR=address)
+    if forwarded:
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded
+    return request
 
 
 def attempt(username: str = "alice", password: str = WRONG, request=None, otp=None):

@@ -27,7 +27,7 @@ def codes(password: str, user=None) -> set[str]:
     try:
         validate_password(password, user=user)
     except ValidationError as error:
-        return {item.code for item in error.error_list}
+        return {str(item.code) for item in error.error_list}
     return set()
 
 
