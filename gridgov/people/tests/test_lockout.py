@@ -229,9 +229,7 @@ def test_the_token_endpoint_lets_a_locked_user_in_with_otp(client, alice):
     lock()
     body = {"username": "alice", "password": TEST_PASSWORD}
     assert client.post("/api/v1/auth/token", body, content_type="application/json").status_code == 429
-    response = client.post(
-        "/api/v1/auth/token", {**body, "otp": next_code(device)}, content_type="application/json"
-    )
+    response = client.post("/api/v1/auth/token", {**body, "otp": next_code(device)}, content_type="application/json")
     assert response.status_code == 201
 
 
@@ -249,9 +247,7 @@ def test_the_security_administrator_unlocks_an_account_from_the_admin(client, al
     lock()
     client.force_login(security_admin)
     throttle = login.throttle_state("alice")
-    response = client.post(
-        "/admin/people/loginthrottle/", {"action": "unlock", "_selected_action": [throttle.pk]}
-    )
+    response = client.post("/admin/people/loginthrottle/", {"action": "unlock", "_selected_action": [throttle.pk]})
     assert response.status_code == 302
     assert not login.throttle_state("alice").locked
     assert attempt(password=TEST_PASSWORD).user == alice

@@ -106,9 +106,10 @@ def test_the_security_administrator_edits_rights_not_the_account(client, admins,
     form = response.context["adminform"].form
     assert "is_superuser" in form.fields and "groups" in form.fields
     assert "email" not in form.fields and "is_active" not in form.fields
-    assert as_user(client, admins["security"]).get(
-        f"/admin/auth/user/{world.users['worker'].pk}/password/"
-    ).status_code == 403
+    assert (
+        as_user(client, admins["security"]).get(f"/admin/auth/user/{world.users['worker'].pk}/password/").status_code
+        == 403
+    )
 
 
 def test_group_changes_in_the_user_form_are_audited(client, admins, world):
