@@ -139,6 +139,19 @@ def chain_head(using: str = "default") -> str:
     return head if head is not None else GENESIS
 
 
+def _locked_head(using: str) -> str:
+    """Take the append lock (to the end of the transaction) and read the head after it.
+    PostgreSQL does both in one statement (``gridgov_audit_chain_head``, installed with the
+    triggers); SQLite's single writer needs no lock."""
+    connection = connections[using]
+    if connection.vendor == "postgresql" and audit_guard.head_function_installed(connection):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT gridgov_audit_chain_head(%s)", [CHAIN_LOCK_KEY])
+            return str(cursor.fetchone()[0])
+    _lock_chain(using)
+    return chain_head(using)
+
+
 def record(
     *,
     action: str,
@@ -161,7 +174,7 @@ def record(
     # No savepoint of its own: a failure here fails the caller's transaction anyway, and the
     # chain costs one read per row already.
     with transaction.atomic(using=using, savepoint=False):
-        _lock_chain(using)
+        prev_hash = _locked_head(using)
         event = AuditEvent(
             created_at=timezone.now(),
             actor=user,  # type: ignore[misc]  # any authenticated user is the project's User
@@ -171,7 +184,7 @@ def record(
             success=success,
             ip_address=ip_address,
             data=payload,
-            prev_hash=chain_head(using),
+            prev_hash=prev_hash,
         )
         event.hash = chain_hash(
             created_at=event.created_at,

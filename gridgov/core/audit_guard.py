@@ -38,6 +38,17 @@ BEGIN
 END
 $$
 """
+# The chain's head under the append lock, in one round trip: the lock first, then the read
+# with a fresh snapshot (a PL/pgSQL statement sees what committed before it ran).
+_PG_HEAD_FUNCTION = """
+CREATE OR REPLACE FUNCTION gridgov_audit_chain_head(lock_key bigint) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(lock_key);
+    RETURN coalesce((SELECT hash FROM core_auditevent ORDER BY id DESC LIMIT 1), '');
+END
+$$
+"""
 _PG_TRIGGERS = {
     "core_auditevent_append_only": (
         f"CREATE TRIGGER core_auditevent_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
@@ -94,6 +105,7 @@ def install(connection: Any) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
+            cursor.execute(_PG_HEAD_FUNCTION)
             for name, sql in _PG_TRIGGERS.items():
                 if name not in present:
                     cursor.execute(sql)
@@ -109,6 +121,7 @@ def uninstall(connection: Any) -> None:
             for name in _PG_TRIGGERS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {TABLE}")
             cursor.execute("DROP FUNCTION IF EXISTS gridgov_audit_guard()")
+            cursor.execute("DROP FUNCTION IF EXISTS gridgov_audit_chain_head(bigint)")
         elif connection.vendor == "sqlite":
             for name in _SQLITE_TRIGGERS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -134,3 +147,19 @@ def migrated(connection: Any) -> bool:
 
     recorder = MigrationRecorder(connection)
     return recorder.has_table() and MIGRATION in recorder.applied_migrations()
+
+
+_head_function_seen = False
+
+
+def head_function_installed(connection: Any) -> bool:
+    """Is ``gridgov_audit_chain_head`` there (PostgreSQL)? Once seen it is taken as there for
+    the life of the process (the migration that makes it is never undone in production)."""
+    global _head_function_seen
+    if _head_function_seen:
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regprocedure('gridgov_audit_chain_head(bigint)') IS NOT NULL")
+        row = cursor.fetchone()
+    _head_function_seen = bool(row and row[0])
+    return _head_function_seen

@@ -111,6 +111,23 @@ class EnrolForm(forms.Form):
         max_length=10,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "numeric"}),
     )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args: Any, user: Any = None, ask_password: bool = False, **kwargs: Any) -> None:
+        """``ask_password``: replacing an authenticator from a session asks for the password
+        again, so that a borrowed session cannot move someone's second factor."""
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not ask_password:
+            del self.fields["password"]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password", "")
+        if self.user is None or not self.user.check_password(password):
+            raise forms.ValidationError(_("Wrong password."), code="invalid_password")
+        return str(password)
 
 
 class OwnPasswordChangeForm(PasswordChangeForm):

@@ -143,7 +143,7 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
     if device is None:
         device = twofactor.enrol_start(user=user)
         request.session[ENROL_DEVICE_KEY] = device.pk
-    form = EnrolForm(request.POST or None)
+    form = EnrolForm(request.POST or None, user=user, ask_password=data is None and twofactor.has_device(user))
     if request.method == "POST" and form.is_valid():
         codes = twofactor.enrol_confirm(user=user, device=device, token=form.cleaned_data["token"], request=request)
         if codes is not None:

@@ -225,3 +225,17 @@ def test_becoming_an_administrator_ends_the_sessions_opened_without_the_second_f
     services.role_assign(actor=world.users["admin"], user=worker, role="system_admin")
     assert not SessionStore().exists(key)
     assert AuditEvent.objects.filter(action="people.access_revoke", data__reason="second_factor_required").exists()
+
+
+def test_moving_to_a_new_phone_from_a_session_asks_for_the_password(client, root, clock):
+    old_device, _codes = enrol(root)
+    client.force_login(root)
+    client.get("/login/enrol/")
+    device = twofactor.pending_device(root, client.session["gridgov_enrol_device"])
+    refused = client.post("/login/enrol/", {"token": code(device), "password": "not-the-password"})
+    assert refused.status_code == 200 and "codes" not in refused.context
+    assert twofactor.has_device(root) and type(old_device).objects.filter(pk=old_device.pk).exists()
+    clock.advance(seconds=2)
+    moved = client.post("/login/enrol/", {"token": next_code(device), "password": TEST_PASSWORD})
+    assert len(moved.context["codes"]) == 10
+    assert not type(old_device).objects.filter(pk=old_device.pk).exists()
