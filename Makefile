@@ -68,7 +68,9 @@ demo: migrate
 run: demo
 	@echo ""
 	@echo "GridGov is starting on http://127.0.0.1:$(PORT)  (Ctrl-C stops the server and the worker)"
-	@echo "Demo accounts: admin center01 leader01 dept01 dept02 gridlead01 grid01 grid02 super01 upstream01"
+	@echo "Demo accounts: admin center01 leader01 dept01 dept02 gridlead01 grid01 grid02 super01 sysadmin01 security01 audit01 upstream01"
+	@echo "Administrators (admin, sysadmin01, security01, audit01) set up two-step verification (an authenticator app) at their first login;"
+	@echo "to show the demo without one, start it with GRIDGOV_2FA_ROLES= make run"
 	@echo "Demo password: $$(cat $(DEMO_PASSWORD_FILE))"
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=1 GRIDGOV_PORT=$(PORT) $(BIN)/honcho -f Procfile start

@@ -62,7 +62,7 @@ if not DEBUG and not env_bool("GRIDGOV_TESTING", False):
         raise ImproperlyConfigured("GRIDGOV_FIELD_KEYS must be set when DEBUG is off (see docs/deployment.md).")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "gridgov.web.admin_apps.GridGovAdminConfig",  # django.contrib.admin with the two-step login
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "gridgov.core",
     "gridgov.workcalendar",
     "gridgov.areas",
@@ -94,9 +97,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gridgov.core.middleware.SecurityAuditMiddleware",  # 403s, 404s and downloads of signed-in users
     "gridgov.core.middleware.SessionAbsoluteTimeoutMiddleware",
     "gridgov.core.middleware.HtmxLoginRedirectMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gridgov.web.middleware.AccountPolicyMiddleware",  # the password change the policy asks for
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -167,6 +172,19 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "gridgov.people.passwords.CharacterClassesValidator"},
+    {"NAME": "gridgov.people.passwords.PasswordHistoryValidator"},
+]
+# Kinds of character a password mixes (of lower case, upper case, digits, symbols).
+GRIDGOV_PASSWORD_MIN_CLASSES = env_int("GRIDGOV_PASSWORD_MIN_CLASSES", 2)
+# A new password may not be one of the last N.
+GRIDGOV_PASSWORD_HISTORY = env_int("GRIDGOV_PASSWORD_HISTORY", 5)
+# Passwords older than this many days must be changed at the next request; 0 = never.
+GRIDGOV_PASSWORD_MAX_AGE_DAYS = env_int("GRIDGOV_PASSWORD_MAX_AGE_DAYS", 0)
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # The fixed rights of the system, security and audit administrators (docs/permissions.md).
+    "gridgov.people.permissions.RolePermissionBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -179,11 +197,30 @@ SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not env_bool("GRIDGOV_TESTING"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# Login lockout after repeated failures.
+# Login throttling (gridgov/people/login.py): per account, a delay after LOGIN_DELAY_AFTER
+# failures (LOGIN_DELAY_SECONDS, doubling), a lock at LOGIN_FAILURE_LIMIT failures within
+# LOGIN_LOCKOUT_SECONDS; per client address, a lock at LOGIN_CLIENT_FAILURE_LIMIT failures.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
-# API bearer tokens.
-API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 30 * 24 * 60 * 60)
+LOGIN_DELAY_AFTER = env_int("LOGIN_DELAY_AFTER", 3)
+LOGIN_DELAY_SECONDS = env_int("LOGIN_DELAY_SECONDS", 2)
+LOGIN_CLIENT_FAILURE_LIMIT = env_int("LOGIN_CLIENT_FAILURE_LIMIT", 20)
+LOGIN_CLIENT_LOCKOUT_SECONDS = env_int("LOGIN_CLIENT_LOCKOUT_SECONDS", 15 * 60)
+# Proxies in front of the application that append to X-Forwarded-For; 0 = trust only
+# REMOTE_ADDR (the header is then the client's word and ignored).
+GRIDGOV_TRUSTED_PROXY_COUNT = env_int("GRIDGOV_TRUSTED_PROXY_COUNT", 0)
+NINJA_NUM_PROXIES = GRIDGOV_TRUSTED_PROXY_COUNT
+# Two-step verification (TOTP): required for these role codes, and for the account flags
+# "superuser" and "staff"; empty = nobody is required (a demo without an authenticator app).
+GRIDGOV_2FA_ROLES = env_list("GRIDGOV_2FA_ROLES", "superuser,staff,admin,system_admin,security_admin,audit_admin")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "GridGov")
+# API bearer tokens: lifetime for people and for machine accounts (the upstream role).
+GRIDGOV_TOKEN_DAYS_PERSON = env_int("GRIDGOV_TOKEN_DAYS_PERSON", 30)
+GRIDGOV_TOKEN_DAYS_MACHINE = env_int("GRIDGOV_TOKEN_DAYS_MACHINE", 365)
+API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", GRIDGOV_TOKEN_DAYS_PERSON * 24 * 60 * 60)
+# The audit log keeps at least this many days (Cybersecurity Law art. 21: six months);
+# `manage.py archive_audit` refuses to cut younger rows.
+GRIDGOV_AUDIT_RETENTION_DAYS = max(180, env_int("GRIDGOV_AUDIT_RETENTION_DAYS", 180))
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -260,6 +297,7 @@ CELERY_BEAT_SCHEDULE = {
     "hotline-sweep-deadlines": {"task": "gridgov.hotline.tasks.sweep_deadlines", "schedule": 60.0},
     "upstream-deliver-due": {"task": "gridgov.upstream.tasks.deliver_due", "schedule": 60.0},
     "hotline-import-purge-files": {"task": "gridgov.hotline.importing.tasks.purge_files", "schedule": 86400.0},
+    "people-purge-login-throttles": {"task": "gridgov.people.tasks.purge_login_throttles", "schedule": 86400.0},
 }
 
 # --- Case loop (see docs/cases.md) --------------------------------------------------------

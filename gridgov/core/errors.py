@@ -20,7 +20,7 @@ other facts a client needs instead (a locked login's ``retry_after_seconds``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -32,12 +32,19 @@ class DomainError(Exception):
     status: int = 400  # each class's; the API layer's own errors set theirs per instance
     default_code: ClassVar[str] = "error"
 
-    def __init__(self, message: Any, *, code: str | None = None, details: Mapping[str, Sequence[str]] | None = None):
+    def __init__(self, message: Any, *, code: str | None = None, details: Mapping[str, Any] | None = None):
         super().__init__(str(message))
         self.message = str(message)
         self.code = code or self.default_code
+        # A field's messages become text (they may be lazy translations); other values (a
+        # number of seconds, a flag) stay as they are.
         self.details: dict[str, Any] | None = (
-            None if details is None else {field: [str(m) for m in msgs] for field, msgs in details.items()}
+            None
+            if details is None
+            else {
+                name: [str(m) for m in value] if isinstance(value, list | tuple) else value
+                for name, value in details.items()
+            }
         )
 
 
@@ -53,6 +60,13 @@ class Unauthenticated(DomainError):
 
     status = 401
     default_code = "unauthenticated"
+
+
+class Throttled(DomainError):
+    """Too many attempts or requests for now; ``details`` may say when to try again."""
+
+    status = 429
+    default_code = "throttled"
 
 
 class NotFound(DomainError):

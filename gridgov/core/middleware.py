@@ -74,3 +74,40 @@ class HtmxLoginRedirectMiddleware:
         refreshed = HttpResponse(status=204)
         refreshed["HX-Redirect"] = target
         return refreshed
+
+
+class SecurityAuditMiddleware:
+    """Audit what no service records: a signed-in user refused (403) or probing for
+    something that is not there or not theirs (404), and any file download (a response with
+    ``Content-Disposition: attachment``) whose view did not record an export itself."""
+
+    QUIET_PREFIXES = ("/static/", "/media/", "/favicon")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from .audit import record, request_scope
+
+        with request_scope() as events:
+            response = self.get_response(request)
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated or request.path.startswith(self.QUIET_PREFIXES):
+                return response
+            data = {"method": request.method, "path": request.path[:300], "status": response.status_code}
+            if response.status_code == 403:
+                record(action=FORBIDDEN, actor=user, request=request, success=False, data=data)
+            elif response.status_code == 404:
+                record(action=NOT_FOUND, actor=user, request=request, success=False, data=data)
+            elif response.has_header("Content-Disposition") and not events:
+                disposition = response["Content-Disposition"]
+                if disposition.lower().startswith("attachment"):
+                    record(
+                        action=DOWNLOAD, actor=user, request=request, data={**data, "disposition": disposition[:200]}
+                    )
+        return response
+
+
+FORBIDDEN = "security.forbidden"
+NOT_FOUND = "security.not_found"
+DOWNLOAD = "security.download"

@@ -473,6 +473,35 @@ def _people(rng: random.Random, villages: list[DemoArea], grids: list[DemoArea])
             duties=f"负责{grid02_area.name}巡查走访、事件上报和核查",
         ),
         person("super01", "镇纪委干部", DemoRole(Role.SUPERVISOR), named=True),
+        # The three administrators of MLPS level 3 (docs/permissions.md); fixed names so that
+        # the generated people after them stay the same.
+        DemoPerson(
+            username="sysadmin01",
+            full_name="系统管理员（演示）",
+            phone="",
+            title="系统管理员",
+            roles=(DemoRole(Role.SYSTEM_ADMIN),),
+            named=True,
+            is_staff=True,
+        ),
+        DemoPerson(
+            username="security01",
+            full_name="安全管理员（演示）",
+            phone="",
+            title="安全管理员",
+            roles=(DemoRole(Role.SECURITY_ADMIN),),
+            named=True,
+            is_staff=True,
+        ),
+        DemoPerson(
+            username="audit01",
+            full_name="审计管理员（演示）",
+            phone="",
+            title="审计管理员",
+            roles=(DemoRole(Role.AUDIT_ADMIN),),
+            named=True,
+            is_staff=True,
+        ),
         DemoPerson(
             username="upstream01",
             full_name="区12345便民专线系统",

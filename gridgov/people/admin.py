@@ -11,30 +11,36 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gridgov.core.admin import AuditEventAdmin
 from gridgov.core.forms import apply_error
-from gridgov.people import services
-from gridgov.people.forms import AdminLoginForm
-from gridgov.people.models import ApiToken, Department, Role, RoleAssignment, StaffProfile
+from gridgov.core.models import AuditEvent
+from gridgov.people import login, permissions, services, twofactor
+from gridgov.people.models import ApiToken, Department, LoginThrottle, Role, RoleAssignment, StaffProfile
 
 User = get_user_model()
 
 # The admin user behind a password change (the form has no request); set per request.
 _password_actor: ContextVar[Any] = ContextVar("password_actor", default=None)
-
-# Admin logins go through the same lockout and audit as the web login.
-admin.site.login_form = AdminLoginForm
+# Fields of the user form that give rights: the security administrator's.
+ACCESS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+# Fields of the user form about the account itself: the system administrator's.
+ACCOUNT_FIELDS = ("email", "is_active")
 
 
 # --- Users -------------------------------------------------------------------------------
@@ -71,6 +77,19 @@ class RoleAssignmentInline(admin.TabularInline):
     fields = ["role", "area", "department"]
     autocomplete_fields = ["area"]
 
+    def _own(self, request: HttpRequest, obj: Any) -> bool:
+        # Nobody but a superuser changes their own roles (separation of duties).
+        return obj is not None and obj.pk == request.user.pk and not request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._own(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._own(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not self._own(request, obj) and super().has_delete_permission(request, obj)
+
 
 class UserCreateForm(AdminUserCreationForm):
     full_name = forms.CharField(label=_("full name"), max_length=50)
@@ -90,6 +109,7 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreateForm
     change_password_form = PasswordForm
     inlines = [StaffProfileInline, RoleAssignmentInline]
+    actions = ["unlock_accounts", "reset_twofactor"]
     list_display = ["username", "full_name", "email", "is_active", "is_staff", "last_login"]
     list_select_related = ["profile"]
     search_fields = ["username", "profile__full_name", "email", "profile__phone"]
@@ -112,7 +132,55 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
-        return [*fields, "username"] if obj is not None else fields
+        if obj is None:
+            return fields
+        fields.append("username")
+        # Separation of duties: who grants rights does not run accounts, and the reverse.
+        own = obj.pk == request.user.pk and not request.user.is_superuser
+        if own or not request.user.has_perm("people.manage_access"):
+            fields += ACCESS_FIELDS
+        if not request.user.has_perm("people.manage_accounts"):
+            fields += ACCOUNT_FIELDS
+        return fields
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        if not request.user.has_perm("people.manage_accounts"):
+            raise PermissionDenied
+        reset = _password_actor.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(reset)
+
+    @admin.action(description=_("Unlock the selected accounts"), permissions=["unlock"])
+    def unlock_accounts(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        count = sum(login.account_unlock(actor=request.user, user=user, request=request) for user in queryset)
+        self.message_user(request, _("%(count)d accounts unlocked.") % {"count": count}, messages.SUCCESS)
+
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("people.unlock_login")
+
+    @admin.action(description=_("Reset two-step verification (lost phone)"), permissions=["reset_twofactor"])
+    def reset_twofactor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        count = sum(twofactor.twofactor_reset(actor=request.user, user=user, request=request) for user in queryset)
+        self.message_user(
+            request,
+            _("Two-step verification reset for %(count)d accounts; they set it up again at their next login.")
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def has_reset_twofactor_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("people.reset_twofactor")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Groups and user permissions go through the service (audited, separation of duties).
+        access = {
+            name: form.cleaned_data.pop(name) for name in ("groups", "user_permissions") if name in form.cleaned_data
+        }
+        super().save_related(request, form, formsets, change)
+        if change and access:
+            services.user_set_access(actor=request.user, user=form.instance, **access)
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         # The profile is created with the user; roles are added once the user exists.
@@ -174,13 +242,6 @@ class UserAdmin(DjangoUserAdmin):
             return
         super().save_formset(request, form, formset, change)
 
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        reset = _password_actor.set(request.user)
-        try:
-            return super().user_change_password(request, id, form_url)
-        finally:
-            _password_actor.reset(reset)
-
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Staff leave by being deactivated: their history keeps pointing at them.
         return False
@@ -233,12 +294,17 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 class RoleAssignmentForm(forms.ModelForm):
+    actor: Any = None
+
     class Meta:
         model = RoleAssignment
         fields = ["user", "role", "area", "department"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        user = cleaned.get("user")
+        if user is not None and self.actor is not None and user.pk == self.actor.pk and not self.actor.is_superuser:
+            self.add_error("user", _("You cannot change your own roles; ask the security administrator."))
         if cleaned.get("role"):
             try:
                 services.role_validate(
@@ -257,6 +323,11 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__profile__full_name", "area__code", "area__name", "department__code"]
     list_select_related = ["user", "area", "department"]
     autocomplete_fields = ["user", "area"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # type: ignore[attr-defined]
+        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # An assignment is revoked and given anew, never edited.
@@ -289,10 +360,16 @@ class TokenIssueForm(forms.Form):
         help_text=_("Machine accounts holding the upstream role."),
     )
     name = forms.CharField(label=_("name"), max_length=100)
-    days = forms.IntegerField(label=_("valid for (days)"), min_value=1, max_value=3650, initial=365)
+    days = forms.IntegerField(label=_("valid for (days)"), min_value=1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        longest = int(settings.GRIDGOV_TOKEN_DAYS_MACHINE)
+        days = self.fields["days"]
+        days.initial = longest
+        days.max_value = longest  # type: ignore[attr-defined]
+        days.validators.append(MaxValueValidator(longest))
+        days.widget.attrs["max"] = longest
         self.fields["user"].queryset = (  # type: ignore[attr-defined]
             User.objects.filter(is_active=True, role_assignments__role=Role.UPSTREAM).distinct().order_by("username")
         )
@@ -360,3 +437,58 @@ class ApiTokenAdmin(admin.ModelAdmin):
         response = TemplateResponse(request, "admin/people/apitoken/issue.html", context)
         response["Cache-Control"] = "no-store"
         return response
+
+
+# --- Login locks -------------------------------------------------------------------------
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    """Accounts and client addresses with failed logins; the security administrator unlocks."""
+
+    list_display = ["kind", "key", "failures", "locked", "blocked_until", "last_failure_at"]
+    list_filter = ["kind", "locked"]
+    search_fields = ["key"]
+    readonly_fields = ["kind", "key", "failures", "window_started_at", "last_failure_at", "blocked_until", "locked"]
+    actions = ["unlock"]
+
+    @admin.action(description=_("Unlock the selected accounts and addresses"), permissions=["unlock"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[LoginThrottle]) -> None:
+        count = sum(login.login_unlock(actor=request.user, throttle=row, request=request) for row in queryset)
+        self.message_user(request, _("%(count)d unlocked.") % {"count": count}, messages.SUCCESS)
+
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("people.unlock_login")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: LoginThrottle, form: Any, change: bool) -> None:
+        pass  # every field is read-only; unlocking is the action
+
+
+# --- The audit log: the audit administrator's alone ----------------------------------------
+
+
+class AuditLogAdmin(AuditEventAdmin):
+    """Read-only, and only for the audit administrator (not a superuser, who grants roles)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_read_audit(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_read_audit(request.user)
+
+
+if admin.site.is_registered(AuditEvent):
+    admin.site.unregister(AuditEvent)
+admin.site.register(AuditEvent, AuditLogAdmin)
+
+# The devices of django-otp are managed through the user admin's actions only: its own admin
+# would let an administrator create a device for someone else and read its secret.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 
-from gridgov.api.errors import ApiError
-from gridgov.people import selectors, services
+from gridgov.core.errors import BadRequest, Forbidden, Throttled, Unauthenticated
+from gridgov.people import passwords, selectors, services, twofactor
+from gridgov.people.forms import locked_message
 from gridgov.people.models import Department, Role
 
 router = Router(tags=["people"])
@@ -20,6 +21,9 @@ class TokenRequest(Schema):
     username: str
     password: str
     name: str = ""
+    # A code of the authenticator app (or a recovery code): required for accounts that must
+    # use two-step verification, and lets any enrolled user in while their account is locked.
+    otp: str = ""
 
 
 class TokenOut(Schema):
@@ -70,10 +74,37 @@ def _department_out(department: Department) -> DepartmentOut:
     summary="Exchange a username and password for a bearer token",
 )
 def token_create(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut]:
-    # A locked or disabled account is refused by the service (429 ``locked``, 403 ``inactive``).
-    user = services.login_attempt(username=payload.username, password=payload.password, request=request, channel="api")
-    if user is None:
-        raise ApiError(401, "invalid_credentials", _("Wrong username or password."))
+    try:
+        outcome = services.login_check(
+            username=payload.username,
+            password=payload.password,
+            request=request,
+            channel="api",
+            otp=payload.otp or None,
+        )
+    except services.LoginLocked as locked:
+        raise Throttled(
+            locked_message(locked),
+            code="locked",
+            details={"retry_after_seconds": locked.seconds, "locked": locked.locked},
+        ) from locked
+    except services.LoginInactive as inactive:
+        raise Forbidden(_("This account is disabled."), code="inactive") from inactive
+    if outcome is None:
+        raise Unauthenticated(_("Wrong username or password."), code="invalid_credentials")
+    user = outcome.user
+    if twofactor.required_for(user) and not outcome.second_factor:
+        if not twofactor.has_device(user):
+            raise Forbidden(
+                _("This account must use two-step verification: set it up by logging in on the web first."),
+                code="twofactor_setup_required",
+            )
+        if not payload.otp:
+            raise Unauthenticated(_("Enter the code of your authenticator app (field otp)."), code="otp_required")
+        if not twofactor.verify(user=user, token=payload.otp, request=request, purpose="api"):
+            raise Unauthenticated(_("This code is not right."), code="otp_invalid")
+    if passwords.change_reason(user):
+        raise Forbidden(_("Change your password on the web before using the API."), code="password_change_required")
     token, raw = services.token_issue(actor=user, user=user, name=payload.name or "api")
     return Status(201, TokenOut(token=raw, expires_at=token.expires_at))
 
@@ -82,7 +113,7 @@ def token_create(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut
 def token_delete(request: HttpRequest) -> HttpResponse:
     token = selectors.bearer_token(request)
     if token is None:
-        raise ApiError(400, "no_token", _("This request did not use a bearer token."))
+        raise BadRequest(_("This request did not use a bearer token."), code="no_token")
     services.token_revoke(actor=request.user, token=token)
     return HttpResponse(status=204)
 

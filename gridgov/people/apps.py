@@ -1,8 +1,45 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+# Session keys written at login and read by the web's AccountPolicyMiddleware.
+PASSWORD_CHANGE_KEY = "gridgov_password_change"  # noqa: S105  (a session key, not a password)
+LOGOUT = "auth.logout"
+
+
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from gridgov.people import passwords
+    from gridgov.people.sessions import session_track
+
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    session_track(user=user, session_key=session.session_key)
+    reason = passwords.change_reason(user)
+    if reason:
+        session[PASSWORD_CHANGE_KEY] = reason
+    else:
+        session.pop(PASSWORD_CHANGE_KEY, None)
+
+
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from gridgov.core.audit import record
+    from gridgov.people.sessions import session_forget
+
+    session = getattr(request, "session", None)
+    session_forget(session_key=session.session_key if session is not None else None)
+    if user is not None:
+        record(action=LOGOUT, actor=user, obj=user, request=request)
 
 
 class PeopleConfig(AppConfig):
     name = "gridgov.people"
     label = "people"
     verbose_name = _("People and departments")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        user_logged_in.connect(_logged_in, dispatch_uid="gridgov.people.logged_in")
+        user_logged_out.connect(_logged_out, dispatch_uid="gridgov.people.logged_out")

@@ -68,6 +68,11 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Discipline supervisor")
     ADMIN = "admin", _("Administrator")
     UPSTREAM = "upstream", _("Upstream system")
+    # The three administrators of MLPS level 3 (docs/permissions.md): they see no cases;
+    # their rights are in the admin site, fixed in gridgov/people/permissions.py.
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
 
 
 # Roles held over an area, and the area level each expects.
@@ -81,6 +86,8 @@ AREA_ROLES = {
 # Roles whose area is optional: without one they span the whole installation.
 OPTIONAL_AREA_ROLES = {Role.SUPERVISOR, Role.UPSTREAM, Role.ADMIN}
 DEPARTMENT_ROLES = {Role.DEPARTMENT_HANDLER}
+# Roles held over nothing (no area, no department); one user holds at most one of them.
+ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 
 
 class RoleAssignment(models.Model):
@@ -116,6 +123,11 @@ class RoleAssignment(models.Model):
                 condition=~Q(role__in=["grid_worker", "grid_leader", "village_staff", "center_operator", "town_leader"])
                 | Q(area__isnull=False, department__isnull=True),
                 name="role_area_role_has_area",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=["system_admin", "security_admin", "audit_admin"])
+                | Q(area__isnull=True, department__isnull=True),
+                name="role_admin_role_has_no_target",
             ),
             # One row per user, role and target. Three partial constraints instead of one with
             # nulls_distinct=False, which SQLite does not enforce.
@@ -169,3 +181,95 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class ThrottleKind(models.TextChoices):
+    ACCOUNT = "account", _("Account")
+    CLIENT = "client", _("Client address")
+
+
+class LoginThrottle(models.Model):
+    """Failed-login bookkeeping for one username or one client address.
+
+    Counted in the database under a row lock before the password is checked, so parallel
+    attempts cannot slip past the limit (see :mod:`gridgov.people.login`).
+    """
+
+    kind = models.CharField(_("kind"), max_length=8, choices=ThrottleKind.choices)
+    # The username (lower case) for an account, the address for a client.
+    key = models.CharField(_("key"), max_length=150)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    window_started_at = models.DateTimeField(_("first failure"), null=True, blank=True)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    # No attempt is checked before this time: a short delay, or a lock when ``locked``.
+    blocked_until = models.DateTimeField(_("blocked until"), null=True, blank=True)
+    locked = models.BooleanField(_("locked"), default=False)
+
+    class Meta:
+        verbose_name = _("login lock")
+        verbose_name_plural = _("login locks")
+        ordering = ["-last_failure_at"]
+        permissions = [("unlock_login", _("Can unlock accounts and client addresses"))]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="login_throttle_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+class UserSession(models.Model):
+    """A login session of a user: the index that lets every session of one user be ended
+    (password change, deactivation, a role taken away), whatever the session store."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at}"
+
+
+class AccountSecurity(models.Model):
+    """Password state of an account: must it change its password at the next login (set
+    when an administrator created or reset it), and when it was last changed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="security"
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account security")
+        verbose_name_plural = _("account security")
+        permissions = [
+            ("manage_accounts", _("Can manage accounts: profiles, passwords, deactivation")),
+            ("manage_access", _("Can grant roles, groups, permissions and the staff flags")),
+            ("reset_twofactor", _("Can reset a user's two-step verification")),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+
+class PasswordHistory(models.Model):
+    """Hashes of a user's recent passwords (never the passwords), to refuse reusing one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    password = models.CharField(_("password hash"), max_length=128)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("password history")
+        verbose_name_plural = _("password history")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at}"

@@ -7,15 +7,13 @@ for the system), runs in one transaction and writes its audit row in that transa
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,9 +24,20 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import forget_scope
 from gridgov.areas.models import Area
 from gridgov.core.audit import record
-from gridgov.core.errors import DomainError
-from gridgov.core.models import AuditEvent
+from gridgov.people import passwords, permissions, signals, twofactor
+from gridgov.people.login import (
+    LOGIN_FAILED,
+    LOGIN_OK,
+    LOGIN_REFUSED_LOCKED,
+    LoginInactive,
+    LoginLocked,
+    LoginOutcome,
+    LoginRefused,
+    login_attempt,
+    login_check,
+)
 from gridgov.people.models import (
+    ADMIN_ROLES,
     AREA_ROLES,
     DEPARTMENT_ROLES,
     OPTIONAL_AREA_ROLES,
@@ -39,16 +48,25 @@ from gridgov.people.models import (
     RoleAssignment,
     StaffProfile,
 )
+from gridgov.people.sessions import access_revoke
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 else:
     User = get_user_model()
 
-# Audit action codes of the authentication flow (also read back to count failures).
-LOGIN_OK = "auth.login"
-LOGIN_FAILED = "auth.login_failed"
-LOGIN_REFUSED_LOCKED = "auth.login_locked"
+# The login API lives in gridgov/people/login.py; callers reach it through the services.
+__all__ = [
+    "LOGIN_FAILED",
+    "LOGIN_OK",
+    "LOGIN_REFUSED_LOCKED",
+    "LoginInactive",
+    "LoginLocked",
+    "LoginOutcome",
+    "LoginRefused",
+    "login_attempt",
+    "login_check",
+]
 
 PROFILE_FIELDS = ("full_name", "phone", "title", "duties", "photo")
 USER_FIELDS = ("email", "is_active", "is_staff", "is_superuser")
@@ -98,13 +116,27 @@ def user_create(
     _apply_password(user, password)
     user.save()
     StaffProfile.objects.create(user=user, full_name=full_name, phone=phone, title=title, duties=duties)
+    # A password an administrator chose is known to them: the user replaces it at first login.
+    must_change = password is not None and _by_someone_else(actor, user)
+    if must_change:
+        passwords.require_change(user=user, required=True)
     record(
         action="people.user_create",
         actor=actor,
         obj=user,
-        data={"username": username, "is_staff": is_staff, "is_superuser": is_superuser},
+        data={
+            "username": username,
+            "is_staff": is_staff,
+            "is_superuser": is_superuser,
+            "must_change_password": must_change,
+        },
     )
     return user
+
+
+def _by_someone_else(actor: Any, user: Any) -> bool:
+    """Is ``actor`` a person other than ``user`` (not the system, not the user themself)?"""
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.pk != user.pk
 
 
 def _profile(user: Any) -> StaffProfile:
@@ -123,6 +155,9 @@ def user_update(*, actor: Any, user: Any, **fields: Any) -> User:
     # Compare with the stored row: the caller's instance may already carry the new values
     # (a model form sets them before saving).
     stored = User.objects.select_for_update().get(pk=user.pk)
+    rights = [name for name in ("is_staff", "is_superuser") if name in fields]
+    if _is_self(actor, user) and not stored.is_superuser and any(getattr(stored, n) != fields[n] for n in rights):
+        raise ValidationError(_("You cannot change your own rights; ask the security administrator."))
     changed: dict[str, Any] = {}
     for name in USER_FIELDS:
         if name in fields and getattr(stored, name) != fields[name]:
@@ -141,10 +176,13 @@ def user_update(*, actor: Any, user: Any, **fields: Any) -> User:
         user.save(update_fields=[name for name in USER_FIELDS if name in changed])
     if profile_changed:
         profile.save()
-    if changed.get("is_active") is False:
-        # A disabled account keeps no way in.
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record(action="people.user_update", actor=actor, obj=user, data={"changed": _json_safe(changed)})
+    if changed.get("is_active") is False:
+        # A disabled account keeps no way in: no token, no session.
+        access_revoke(actor=actor, user=user, reason="deactivated")
+    elif changed.get("is_staff") or changed.get("is_superuser"):
+        # More rights now need the second factor: log in again through it.
+        _second_factor_now_required(actor, user)
     return user
 
 
@@ -156,12 +194,66 @@ def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def user_set_password(*, actor: Any, user: Any, password: str | None) -> None:
-    """Set a new password after checking it against the password validators;
-    ``None`` makes the password unusable (token-only machine accounts)."""
+def user_set_password(
+    *, actor: Any, user: Any, password: str | None, request: HttpRequest | None = None, keep_session: str = ""
+) -> None:
+    """Set a new password after checking it against the password validators (length, not
+    like the username, not common, not one of the last five); ``None`` makes the password
+    unusable (token-only machine accounts).
+
+    Every API token and session of the user ends (``keep_session``: the session key of the
+    user's own request that changed it). A password set by someone else must be changed at
+    the next login; one the user chose clears that."""
     _apply_password(user, password)
     user.save(update_fields=["password"])
-    record(action="people.password_set", actor=actor, obj=user, data={"usable": password is not None})
+    by_other = password is not None and _by_someone_else(actor, user)
+    passwords.require_change(user=user, required=by_other)
+    record(
+        action="people.password_set",
+        actor=actor,
+        obj=user,
+        request=request,
+        data={"usable": password is not None, "must_change_password": by_other},
+    )
+    access_revoke(actor=actor, user=user, reason="password_changed", keep_session=keep_session, request=request)
+
+
+@transaction.atomic
+def user_set_access(
+    *, actor: Any, user: Any, groups: Iterable[Any] | None = None, user_permissions: Iterable[Any] | None = None
+) -> bool:
+    """Set ``user``'s Django groups and/or user permissions (the security administrator's
+    part of the user form). Audited as ``people.access_change`` with what was added and
+    removed; changing one's own needs a superuser and is also a ``people.self_grant``."""
+    changes: dict[str, dict[str, list[str]]] = {}
+    if groups is not None:
+        before = {group.name for group in user.groups.all()}
+        after = {group.name for group in groups}
+        if before != after:
+            user.groups.set(list(groups))
+            changes["groups"] = {"added": sorted(after - before), "removed": sorted(before - after)}
+    if user_permissions is not None:
+
+        def label(permission: Any) -> str:
+            return f"{permission.content_type.app_label}.{permission.codename}"
+
+        before = {label(p) for p in user.user_permissions.select_related("content_type")}
+        wanted = list(user_permissions)
+        after = {label(p) for p in wanted}
+        if before != after:
+            user.user_permissions.set(wanted)
+            changes["user_permissions"] = {"added": sorted(after - before), "removed": sorted(before - after)}
+    if not changes:
+        return False
+    if _is_self(actor, user) and not actor.is_superuser:
+        raise ValidationError(_("You cannot change your own rights; ask the security administrator."))
+    for name in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(name, None)
+    record(action="people.access_change", actor=actor, obj=user, data={"user": user.pk, **changes})
+    if _is_self(actor, user):
+        record(action=SELF_GRANT, actor=actor, obj=user, data={"user": user.pk, **changes})
+        signals.self_granted.send(sender=User, actor=actor, assignment=None)
+    return True
 
 
 # --- Departments -------------------------------------------------------------------------
@@ -238,6 +330,8 @@ def role_validate(*, role: str, area: Area | None, department: Department | None
             raise ValidationError({"area": _("This role takes no area.")})
     elif role in OPTIONAL_AREA_ROLES and department is not None:
         raise ValidationError({"department": _("This role takes no department.")})
+    elif role in ADMIN_ROLES and (area is not None or department is not None):
+        raise ValidationError(_("An administrator role is held over no area and no department."))
     if area is not None and area.valid_to is not None:
         raise ValidationError({"area": _("This area is retired.")})
 
@@ -252,31 +346,72 @@ def role_assign(
     department: Department | None = None,
 ) -> tuple[RoleAssignment, bool]:
     """Give ``user`` a role over an area or a department. Idempotent: an existing identical
-    assignment is returned with ``False``."""
+    assignment is returned with ``False``.
+
+    Separation of duties: nobody but a superuser changes their own roles, and a superuser
+    who does is recorded as ``people.self_grant`` and the security administrators are told;
+    one user holds at most one of the three administrator roles."""
     role_validate(role=role, area=area, department=department)
     existing = RoleAssignment.objects.filter(user=user, role=role, area=area, department=department).first()
     if existing is not None:
         return existing, False
+    _check_not_own_roles(actor, user)
+    if role in ADMIN_ROLES:
+        other = RoleAssignment.objects.filter(user=user, role__in=ADMIN_ROLES).exclude(role=role).first()
+        if other is not None:
+            raise ValidationError(
+                {
+                    "role": _(
+                        "One person holds one administrator role: the system, security and audit roles are kept apart."
+                    )
+                }
+            )
+    needed_second_factor = twofactor.required_for(user)
     assignment = RoleAssignment.objects.create(user=user, role=role, area=area, department=department)
+    if role in ADMIN_ROLES and not user.is_staff:
+        # The administrators work in the admin site, which admits staff only.
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     forget_scope(user)
-    record(
-        action="people.role_assign",
-        actor=actor,
-        obj=assignment,
-        data={
-            "user": user.pk,
-            "role": role,
-            "area": area.code if area is not None else None,
-            "department": department.code if department is not None else None,
-        },
-    )
+    permissions.forget(user)
+    data = {
+        "user": user.pk,
+        "role": role,
+        "area": area.code if area is not None else None,
+        "department": department.code if department is not None else None,
+    }
+    record(action="people.role_assign", actor=actor, obj=assignment, data=data)
+    if _is_self(actor, user):
+        record(action=SELF_GRANT, actor=actor, obj=assignment, success=True, data=data)
+        signals.self_granted.send(sender=RoleAssignment, actor=actor, assignment=assignment)
+    if not needed_second_factor and twofactor.required_for(user):
+        _second_factor_now_required(actor, user)
     return assignment, True
+
+
+SELF_GRANT = "people.self_grant"
+
+
+def _is_self(actor: Any, user: Any) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.pk == user.pk
+
+
+def _check_not_own_roles(actor: Any, user: Any) -> None:
+    if _is_self(actor, user) and not actor.is_superuser:
+        raise ValidationError(_("You cannot change your own roles; ask the security administrator."))
+
+
+def _second_factor_now_required(actor: Any, user: Any) -> None:
+    """``user`` now needs the second factor: sessions and tokens opened without it end."""
+    access_revoke(actor=actor, user=user, reason="second_factor_required")
 
 
 @transaction.atomic
 def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
-    """Take a role assignment away."""
+    """Take a role assignment away; the user's tokens and sessions end with it (they log
+    in again with what they still hold)."""
     user = assignment.user
+    _check_not_own_roles(actor, user)
     data = {
         "user": assignment.user_id,
         "role": assignment.role,
@@ -286,7 +421,9 @@ def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
     pk = assignment.pk
     assignment.delete()
     forget_scope(user)
+    permissions.forget(user)
     record(action="people.role_revoke", actor=actor, object_type="people.roleassignment", object_id=pk, data=data)
+    access_revoke(actor=actor, user=user, reason="role_revoked")
 
 
 # --- API tokens --------------------------------------------------------------------------
@@ -296,15 +433,35 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def is_machine_account(user: Any) -> bool:
+    """An account of another system (the upstream role), not a person."""
+    return RoleAssignment.objects.filter(user_id=user.pk, role=Role.UPSTREAM).exists()
+
+
+def token_max_seconds(user: Any) -> int:
+    """The longest (and default) lifetime of ``user``'s tokens: ``GRIDGOV_TOKEN_DAYS_MACHINE``
+    for machine accounts, else the person's (``API_TOKEN_TTL_SECONDS``, by default
+    ``GRIDGOV_TOKEN_DAYS_PERSON`` days)."""
+    if is_machine_account(user):
+        return int(settings.GRIDGOV_TOKEN_DAYS_MACHINE) * 86400
+    return int(settings.API_TOKEN_TTL_SECONDS)
+
+
 @transaction.atomic
 def token_issue(*, actor: Any, user: Any, name: str = "", ttl_seconds: int | None = None) -> tuple[ApiToken, str]:
     """Issue a bearer token. Returns the token row and the raw token, which is shown once
-    and never stored (only its SHA-256 hash and its first 8 characters are)."""
+    and never stored (only its SHA-256 hash and its first 8 characters are). The lifetime
+    is at most :func:`token_max_seconds`."""
     if not user.is_active:
         raise ValidationError(_("An inactive user cannot get a token."))
-    ttl = settings.API_TOKEN_TTL_SECONDS if ttl_seconds is None else ttl_seconds
+    longest = token_max_seconds(user)
+    ttl = longest if ttl_seconds is None else ttl_seconds
     if ttl <= 0:
         raise ValidationError({"ttl_seconds": _("The lifetime must be positive.")})
+    if ttl > longest:
+        raise ValidationError(
+            {"ttl_seconds": _("A token of this account lives at most %(days)d days.") % {"days": longest // 86400}}
+        )
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -352,112 +509,6 @@ def token_authenticate(raw: str) -> User | None:
     """The user of a usable token, or ``None``."""
     token = token_lookup(raw)
     return token.user if token is not None else None
-
-
-# --- Login with lockout ------------------------------------------------------------------
-
-
-class LoginRefused(DomainError):
-    """Base class of the reasons a login is refused beyond "wrong credentials"."""
-
-
-class LoginLocked(LoginRefused):
-    """Too many failures: the username is locked for ``seconds`` more."""
-
-    status = 429
-    default_code = "locked"
-
-    def __init__(self, seconds: int) -> None:
-        self.seconds = seconds
-        super().__init__(_("Too many failed attempts. Try again in %(minutes)d minutes.") % {"minutes": self.minutes})
-        self.details = {"retry_after_seconds": seconds}
-
-    @property
-    def minutes(self) -> int:
-        return max(1, math.ceil(self.seconds / 60))
-
-
-class LoginInactive(LoginRefused):
-    """The password is right but the account is disabled."""
-
-    status = 403
-    default_code = "inactive"
-
-    def __init__(self) -> None:
-        super().__init__(_("This account is disabled."))
-
-
-@dataclass(frozen=True)
-class LockState:
-    failures: int
-    locked_seconds: int  # 0 when not locked
-
-
-def login_lock_state(username: str) -> LockState:
-    """Failures since the last success, and how long the username stays locked.
-
-    The lock starts at the failure that makes ``LOGIN_FAILURE_LIMIT`` failures within
-    ``LOGIN_LOCKOUT_SECONDS`` and lasts ``LOGIN_LOCKOUT_SECONDS``. Attempts while locked
-    are logged as ``auth.login_locked`` and do not count, so the lock cannot be extended.
-    Counted from the audit log; no extra table.
-    """
-    limit = settings.LOGIN_FAILURE_LIMIT
-    period = timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    now = timezone.now()
-    # Ids grow with time and break ties between rows written in the same instant.
-    last_ok_id = (
-        AuditEvent.objects.filter(action=LOGIN_OK, data__username=username)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    failures = AuditEvent.objects.filter(action=LOGIN_FAILED, data__username=username)
-    if last_ok_id is not None:
-        failures = failures.filter(id__gt=last_ok_id)
-    recent = list(failures.order_by("-id").values_list("created_at", flat=True)[:limit])
-    if limit <= 0 or len(recent) < limit:
-        return LockState(failures=len(recent), locked_seconds=0)
-    newest, oldest = recent[0], recent[-1]
-    locked_until = newest + period
-    if newest - oldest <= period and locked_until > now:
-        return LockState(failures=len(recent), locked_seconds=max(1, math.ceil((locked_until - now).total_seconds())))
-    return LockState(failures=len(recent), locked_seconds=0)
-
-
-def login_attempt(
-    *, username: str, password: str, request: HttpRequest | None = None, channel: str = "web"
-) -> User | None:
-    """Check credentials with lockout. Returns the user, or ``None`` for wrong credentials;
-    raises :class:`LoginLocked` while the username is locked and :class:`LoginInactive` for
-    a disabled account with the right password. Does not start a session.
-
-    Each outcome is committed in its own transaction so that a refusal is still logged.
-    """
-    username = (username or "").strip()[:150]
-    data: dict[str, Any] = {"username": username, "channel": channel}
-    with transaction.atomic():
-        state = login_lock_state(username)
-        if state.locked_seconds:
-            record(action=LOGIN_REFUSED_LOCKED, request=request, success=False, data=data)
-    if state.locked_seconds:
-        raise LoginLocked(state.locked_seconds)
-    user = authenticate(request, username=username, password=password)
-    if user is not None:
-        with transaction.atomic():
-            record(action=LOGIN_OK, actor=user, obj=user, request=request, data=data)
-        return user  # type: ignore[return-value]
-    inactive = User.objects.filter(username=username, is_active=False).first()
-    refused_inactive = inactive is not None and inactive.check_password(password)
-    with transaction.atomic():
-        record(
-            action=LOGIN_FAILED,
-            request=request,
-            success=False,
-            data={**data, "reason": "inactive" if refused_inactive else "credentials"},
-        )
-    if refused_inactive:
-        raise LoginInactive()
-    return None
 
 
 def profile_language_set(*, user: Any, language: str) -> bool:

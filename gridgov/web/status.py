@@ -22,6 +22,7 @@ from gridgov.categories.models import Category
 from gridgov.core import health
 from gridgov.core.models import AuditEvent
 from gridgov.people.models import Department, Role
+from gridgov.people.permissions import can_read_audit
 from gridgov.workcalendar.calendar import next_year_missing
 
 
@@ -54,6 +55,8 @@ def admin_status(request: HttpRequest) -> HttpResponse:
             (_("Categories"), Category.objects.minors().active().count()),
         ],
         "missing_year": next_year_missing(),
-        "recent_events": AuditEvent.objects.select_related("actor")[:20],
+        # Only the audit administrator reads the audit log (docs/permissions.md).
+        "show_audit": can_read_audit(request.user),
+        "recent_events": AuditEvent.objects.select_related("actor")[:20] if can_read_audit(request.user) else [],
     }
     return render(request, "web/status.html", context)

@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,29 +16,14 @@ from django.views.decorators.http import require_GET
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import AreaLevel
-from gridgov.people.forms import LoginForm
 from gridgov.people.services import profile_language_set
 
 from .nav import QUICK_LINKS, entries_for
 from .panels import panels_for
 from .selectors import home_summary, missing_calendar_year, provisional_calendar_year
+from .views_auth import LoginView
 
-
-class LoginView(auth_views.LoginView):
-    """Django's login view with the people app's form (lockout and audit). The same
-    message answers an unknown user and a wrong password."""
-
-    form_class = LoginForm
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
-
-    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        """A language chosen on the login page (the switch's cookie) becomes the person's."""
-        response = super().form_valid(form)
-        chosen = self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if chosen:
-            profile_language_set(user=self.request.user, language=chosen)
-        return response
+__all__ = ["LoginView", "LogoutView", "area_map", "home", "language_switch"]
 
 
 class LogoutView(auth_views.LogoutView):

@@ -19,7 +19,21 @@ from gridgov.people.models import Department, Role, RoleAssignment, StaffProfile
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 
-NAMED = ["admin", "center01", "leader01", "dept01", "dept02", "gridlead01", "grid01", "grid02", "super01", "upstream01"]
+NAMED = [
+    "admin",
+    "center01",
+    "leader01",
+    "dept01",
+    "dept02",
+    "gridlead01",
+    "grid01",
+    "grid02",
+    "super01",
+    "sysadmin01",
+    "security01",
+    "audit01",
+    "upstream01",
+]
 
 
 @pytest.fixture
@@ -51,6 +65,13 @@ def test_every_named_account_exists_with_its_role_and_the_demo_password(loaded):
     assert [(a.role, a.department.code) for a in roles_of("dept02")] == [(Role.DEPARTMENT_HANDLER, "urban_mgmt")]
     assert [(a.role, a.area, a.department) for a in roles_of("super01")] == [(Role.SUPERVISOR, None, None)]
     assert [(a.role, a.area, a.department) for a in roles_of("upstream01")] == [(Role.UPSTREAM, None, None)]
+    for username, role in (
+        ("sysadmin01", Role.SYSTEM_ADMIN),
+        ("security01", Role.SECURITY_ADMIN),
+        ("audit01", Role.AUDIT_ADMIN),
+    ):
+        assert [(a.role, a.area, a.department) for a in roles_of(username)] == [(role, None, None)]
+        assert User.objects.get(username=username).is_staff
 
     village1 = Area.objects.current().filter(level=AreaLevel.VILLAGE).order_by("code").first()
     assert [(a.role, a.area) for a in roles_of("gridlead01")] == [(Role.GRID_LEADER, village1)]

@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - the shared fixtures are imported by name
 """Order deadlines in a provisional year, and their recomputation when the official year is loaded."""
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from gridgov.workcalendar.schedule import parse_notice
 from gridgov.workcalendar.services import YEAR_LOADED_HOOKS, official_year_load
 from gridgov.workcalendar.tests.conftest import NOTICE_2027
 
-from .core_helpers import DRAFT, INSTRUCT, act, people, push  # noqa: F401
+from .core_helpers import DRAFT, INSTRUCT, act, push
 
 pytestmark = pytest.mark.django_db
 

@@ -37,9 +37,7 @@ from gridgov.upstream.models import UpstreamMessage
 from gridgov.workcalendar import clock
 from gridgov.workcalendar.units import Light
 
-from .core_helpers import DRAFT, INSTRUCT, USERS, VARIANTS, home_grid, open_case, order_data, people
-
-assert people  # the fixture, imported by name
+from .core_helpers import DRAFT, INSTRUCT, USERS, VARIANTS, home_grid, open_case, order_data
 
 # Monday morning of an ordinary working week.
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))

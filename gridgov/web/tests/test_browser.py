@@ -22,6 +22,26 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
     page.wait_for_load_state("load")
 
 
+def enrol_and_continue(page) -> list[str]:
+    """An administrator's first login: set up the authenticator from the key the page shows
+    (as an app would from the QR code), keep the recovery codes, go on. Returns the codes."""
+    import base64
+    import time
+
+    from django_otp.oath import TOTP
+
+    secret = page.locator("[data-testid=enrol-secret]").inner_text().replace(" ", "")
+    generator = TOTP(base64.b32decode(secret + "=" * (-len(secret) % 8)))
+    generator.time = time.time()
+    page.fill("#id_token", f"{generator.token():06d}")
+    page.click("form button[type=submit].btn-primary")
+    page.wait_for_load_state("load")
+    codes = page.locator("[data-testid=recovery-codes] code").all_inner_texts()
+    page.click("a.btn-primary")
+    page.wait_for_load_state("load")
+    return codes
+
+
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_center01_logs_in_and_sees_the_chinese_home_page_and_the_map(browser, live_server, demo, viewport):
     width, height = VIEWPORTS[viewport]
@@ -75,6 +95,7 @@ def test_the_language_switch_turns_the_page_english(browser, live_server, demo):
     page = context.new_page()
     try:
         log_in(page, live_server.url, "admin", demo)
+        enrol_and_continue(page)  # administrators use two-step verification
         assert page.locator("nav.mainnav [data-nav=admin]").inner_text() == "系统管理"
         page.click(".lang-switch button[value=en]")
         page.wait_for_load_state("load")
@@ -86,3 +107,35 @@ def test_the_language_switch_turns_the_page_english(browser, live_server, demo):
         assert page.url.startswith(f"{live_server.url}/login/")
     finally:
         context.close()
+
+
+def test_an_administrator_sets_up_two_step_verification_at_the_first_login(browser, live_server, demo):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    outside = []
+    page.on("request", lambda request: None if request.url.startswith(live_server.url) else outside.append(request.url))
+    try:
+        page.goto(f"{live_server.url}/login/?next=/admin/")
+        page.fill("#id_username", "security01")
+        page.fill("#id_password", demo)
+        page.click("form button[type=submit].btn-primary")
+        page.wait_for_load_state("load")
+        assert page.url == f"{live_server.url}/login/enrol/"
+        assert page.locator("[data-testid=enrol-qr] svg").count() == 1
+        assert page.locator("h1").inner_text() == "设置两步验证"
+        shot(page, "enrol-security01")
+        codes = enrol_and_continue(page)
+        assert len(codes) == 10
+        assert page.url == f"{live_server.url}/admin/"
+        # The next login asks for a code; a recovery code does.
+        context.clear_cookies()  # a new browser
+        log_in(page, live_server.url, "security01", demo)
+        assert page.url == f"{live_server.url}/login/verify/"
+        shot(page, "verify-security01")
+        page.fill("#id_token", codes[0])
+        page.click("form button[type=submit].btn-primary")
+        page.wait_for_load_state("load")
+        assert page.url == f"{live_server.url}/"
+    finally:
+        context.close()
+    assert outside == []

@@ -1,0 +1,43 @@
+"""Notices of security events to the security administrators (the people app signals them;
+it sits below the notification outbox and cannot call it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from gridgov.notify.services import notify
+from gridgov.people.models import Role
+
+SELF_GRANT_KIND = "security.self_grant"
+
+
+def security_administrators(*, exclude: Any = None) -> list[Any]:
+    """Active security administrators; without any, the active superusers."""
+    users = get_user_model().objects.filter(is_active=True)
+    found = list(users.filter(role_assignments__role=Role.SECURITY_ADMIN).distinct())
+    if not found:
+        found = list(users.filter(is_superuser=True))
+    return [user for user in found if exclude is None or user.pk != exclude.pk]
+
+
+def on_self_granted(sender: Any, actor: Any, assignment: Any = None, **kwargs: Any) -> None:
+    """A superuser changed its own rights: the security administrators are told."""
+    if assignment is not None:
+        what = _("the role “%(role)s”") % {"role": Role(assignment.role).label}
+        url = reverse("admin:people_roleassignment_change", args=[assignment.pk])
+    else:
+        what = _("groups or permissions")
+        url = reverse("admin:auth_user_change", args=[actor.pk])
+    notify(
+        recipients=security_administrators(exclude=actor),
+        kind=SELF_GRANT_KIND,
+        title=_("%(user)s gave itself %(what)s") % {"user": actor.get_username(), "what": what},
+        body=_("A superuser changed its own rights. Check that this was agreed; the audit log has the details."),
+        url=url,
+        obj=assignment if assignment is not None else actor,
+        actor=actor,
+    )
