@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from gridgov.cases.tests.conftest import taiping  # noqa: F401
 from gridgov.core.models import AuditEvent
 from gridgov.hotline import recalendar, services
 from gridgov.hotline.models import HotlineOrder, OrderEvent, OrderStage, OrderStatus, OrderStep

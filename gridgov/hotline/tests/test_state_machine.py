@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from gridgov.cases.tests.conftest import taiping  # noqa: F401
 from gridgov.core.errors import DomainError
 from gridgov.core.workflow import SAME
 from gridgov.hotline import deadlines, services
