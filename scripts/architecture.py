@@ -44,14 +44,14 @@ def app_edges() -> dict[str, set[str]]:
 
 
 def diagram(edges: dict[str, set[str]]) -> str:
-    apps = sorted({app for app in edges} | {other for others in edges.values() for other in others})
+    apps = sorted(set(edges) | {other for others in edges.values() for other in others})
     lines = ["```mermaid", "graph TD"]
     lines += [f"  {app}[{app}]" for app in apps]
     lines += [f"  {app} --> {other}" for app in sorted(edges) for other in sorted(edges[app])]
     lines.append("```")
     count = sum(len(others) for others in edges.values())
     lines.append("")
-    lines.append(f"({count} app-to-app edges; an arrow means \"imports\".)")
+    lines.append(f'({count} app-to-app edges; an arrow means "imports".)')
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import shapely
 from django.core.exceptions import ValidationError
@@ -26,6 +26,9 @@ from gridgov.core.errors import Invalid
 from . import geometry, locate
 from .geojson import feature_collection, level_rank
 from .models import LEVEL_ORDER, PARENT_LEVEL, Area, AreaLevel
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # --- Codes -------------------------------------------------------------------------------
 
@@ -191,7 +194,7 @@ def _validate_boundary(boundary: Any) -> tuple[dict[str, Any] | None, BaseGeomet
 @transaction.atomic
 def area_create(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     code: str,
     name: str,
     level: str,
@@ -251,7 +254,7 @@ UNSET: Final = _Unset.UNSET
 @transaction.atomic
 def area_update(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     area: Area,
     name: str | _Unset = UNSET,
     households: int | _Unset = UNSET,
@@ -295,7 +298,7 @@ def area_update(
 
 
 @transaction.atomic
-def area_retire(*, actor: Any, area: Area, valid_to: date) -> Area:
+def area_retire(*, actor: User | AnonymousUser | None, area: Area, valid_to: date) -> Area:
     """End an area's validity. Refused while it has current children (retire them first)."""
     area = Area.objects.select_for_update().get(pk=area.pk)
     if not area.is_current:
@@ -652,7 +655,7 @@ def _bulk_insert(rows: list[_Row], by_code: dict[str, Area]) -> None:
 
 
 @transaction.atomic
-def areas_import(*, actor: Any, collection: Any, dry_run: bool = False) -> ImportReport:
+def areas_import(*, actor: User | AnonymousUser | None, collection: Any, dry_run: bool = False) -> ImportReport:
     """Import areas from a GeoJSON FeatureCollection (see ``docs/areas.md``).
 
     Each feature's properties carry ``code``, ``name``, ``level``, ``parent_code`` and

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
+from gridgov.areas.models import Area
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
@@ -144,8 +145,6 @@ def apply_filters(
     if filters.category:
         query = query.filter(Q(category__code=filters.category) | Q(category__parent__code=filters.category))
     if filters.grid:
-        from gridgov.areas.models import Area
-
         area = Area.objects.filter(code=filters.grid).order_by("-id").first()
         query = query.filter(area_path__startswith=area.path) if area else query.none()
     if filters.department:
@@ -269,14 +268,14 @@ def possible_duplicates(
     return found[:limit]
 
 
-def worker_grid_ids(user: Any) -> list[int]:
+def worker_grid_ids(user: User | AnonymousUser) -> list[int]:
     """The grids the user works as a grid worker."""
     return sorted(
         {area_id for role, area_id, _d in scope_for(user).assignments if role == Role.GRID_WORKER and area_id}
     )
 
 
-def verify_queue(user: Any) -> QuerySet[Case]:
+def verify_queue(user: User | AnonymousUser) -> QuerySet[Case]:
     """Cases of the worker's grids whose result waits for the worker's on-site check."""
     return cases_visible(user).filter(
         status=Status.AWAITING_VERIFICATION, grid_id__in=worker_grid_ids(user), category__verification_required=True

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.models import Area, AreaLevel
+from gridgov.categories.models import Stage
 from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
 from gridgov.people.models import Department, Role
@@ -401,8 +402,6 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
                 )
             )
         if data.get("stage"):
-            from gridgov.categories.models import Stage
-
             details.append((_("Stage"), str(dict(Stage.choices).get(data["stage"], data["stage"]))))
         actor = event.actor
         name = display_name(actor) if actor is not None else ""

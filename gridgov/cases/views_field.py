@@ -34,6 +34,7 @@ from gridgov.core.forms import apply_error
 from gridgov.people.models import Role
 
 from . import selectors, services
+from .deadlines import light_expression
 from .forms import photos_of
 from .forms_field import INBOX_ACTIONS, InboxActForm, ReportForm, category_groups
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Light, Status
@@ -219,8 +220,6 @@ class Card:
 
 
 def _annotated(query: QuerySet[Case]) -> QuerySet[Case]:
-    from .deadlines import light_expression
-
     return query.select_related("category", "category__parent", "grid", "lead_department").annotate(
         light=light_expression(timezone.now())
     )

@@ -23,14 +23,16 @@ import datetime as dt
 import logging
 import random
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from gridgov.areas.models import Area, AreaLevel
+from gridgov.cases.models import Case
 from gridgov.hotline import services
+from gridgov.hotline.deadlines import return_deadline
 from gridgov.hotline.intake import OrderData
 from gridgov.hotline.models import (
     Channel,
@@ -41,12 +43,19 @@ from gridgov.hotline.models import (
     SourceSystem,
     UrgencyClass,
 )
-from gridgov.people.models import Role, RoleAssignment
+from gridgov.notify.services import mark_read
+from gridgov.people.models import Department, Role, RoleAssignment
 from gridgov.workcalendar import calendar
 
+from .cases import SCENARIO_BY_NAME as CASE_SCENARIOS
+from .cases import CaseGenerator
+from .cases import Cast as CaseCast
 from .loader import check_allowed
 from .taiping import GIVEN_CHARS, MOBILE_PREFIXES, SURNAMES, TOWN_CODE
 from .upstream import history_settle
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -493,10 +502,10 @@ class Cast:
     town: Area
     villages: list[Area]
     grids_of: dict[int, list[Area]]
-    upstream: Any
-    center: list[Any]
-    leaders: list[Any]
-    handlers: dict[str, list[Any]]  # department code → handlers
+    upstream: User
+    center: list[User]
+    leaders: list[User]
+    handlers: dict[str, list[User]]  # department code → handlers
 
     @classmethod
     def load(cls, town_code: str | None = None) -> Cast:
@@ -521,7 +530,7 @@ class Cast:
             .order_by("user_id", "id")
         )
 
-        def of_town(role: str) -> list[Any]:
+        def of_town(role: str) -> list[User]:
             return [a.user for a in rows if a.role == role and a.area is not None and a.area.path == town.path]
 
         upstream = next((a.user for a in rows if a.role == Role.UPSTREAM and a.area_id is None), None)
@@ -529,7 +538,7 @@ class Cast:
         leaders = of_town(Role.TOWN_LEADER)
         if upstream is None or not center or not leaders:
             raise ValueError("the demo needs an upstream account, a center operator and a town leader")
-        handlers: dict[str, list[Any]] = {}
+        handlers: dict[str, list[User]] = {}
         for a in rows:
             if a.role == Role.DEPARTMENT_HANDLER and a.department is not None and a.department.is_active:
                 handlers.setdefault(a.department.code, []).append(a.user)
@@ -576,7 +585,7 @@ class OrderGenerator:
         # The moment of each message queued upstream, in the order they were queued.
         self.sent_at: list[dt.datetime] = []
         self.order_ids: list[int] = []
-        self._case_generator: Any = None
+        self._case_generator: CaseGenerator | Literal[False] | None = None
         self._department_names: dict[str, str] = {}
         self._department_codes: dict[int, str] = {}
         usable = [topic for topic in TOPICS if all(code in cast.handlers for code in topic.departments[:1])]
@@ -781,8 +790,6 @@ class OrderGenerator:
         elif step == "close":
             when = last + dt.timedelta(minutes=rng.uniform(5, 240))
         elif step == "return":
-            from gridgov.hotline.deadlines import return_deadline
-
             window = return_deadline(order)
             start = max(last, order.arrived_at)
             if window <= start:
@@ -803,10 +810,8 @@ class OrderGenerator:
 
     # -- acting ------------------------------------------------------------------------------
 
-    def _lead(self, order: HotlineOrder) -> list[Any]:
+    def _lead(self, order: HotlineOrder) -> list[User]:
         if not self._department_codes:
-            from gridgov.people.models import Department
-
             self._department_codes = dict(Department.objects.values_list("pk", "code"))
         code = self._department_codes.get(order.lead_department_id or 0, "")
         return self.cast.handlers.get(code) or self.cast.center
@@ -921,10 +926,6 @@ class OrderGenerator:
     ) -> tuple[HotlineOrder, dt.datetime] | None:
         """Create the order's case in a grid of its village and run it through the case loop
         (to its closure, or a few steps for a case still running)."""
-        from gridgov.cases.models import Case
-
-        from .cases import SCENARIO_BY_NAME as CASE_SCENARIOS
-
         village = next((v for v in self.cast.villages if order.address.startswith(v.name)), self.cast.villages[0])
         grid = self.rng.choice(self.cast.grids_of[village.pk])
         order = services.order_act(
@@ -947,12 +948,9 @@ class OrderGenerator:
         order.refresh_from_db()
         return order, when
 
-    def _cases(self) -> Any:
+    def _cases(self) -> CaseGenerator | None:
         """The case demo's generator (its cast of grid staff and departments), made once."""
         if self._case_generator is None:
-            from .cases import CaseGenerator
-            from .cases import Cast as CaseCast
-
             try:
                 self._case_generator = CaseGenerator(
                     CaseCast.load(self.cast.town.code), seed=self.rng.randrange(10**9), now=self.now
@@ -965,12 +963,10 @@ class OrderGenerator:
 
     def _department_name(self, code: str) -> str:
         if not self._department_names:
-            from gridgov.people.models import Department
-
             self._department_names = dict(Department.objects.values_list("code", "name"))
         return self._department_names.get(code, code)
 
-    def _center(self) -> Any:
+    def _center(self) -> User:
         center = self.cast.center
         return center[0] if self.rng.random() < 0.5 else self.rng.choice(center)
 
@@ -1018,8 +1014,6 @@ def load_demo_hotline(
 def generate_demo_orders(*, count: int, seed: int = DEMO_HOTLINE_SEED, now: dt.datetime | None = None) -> Stats:
     """Make the orders in one transaction; the in-app notifications the history sends are
     marked read (they are old news) and its upstream messages recorded as delivered."""
-    from gridgov.notify.services import mark_read
-
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
         generator = OrderGenerator(cast, seed=seed, now=now)

@@ -20,6 +20,7 @@ from gridgov.access.scope import Scope, scope_for
 from gridgov.areas.locate import locate
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.categories.models import Category, Urgency
+from gridgov.core.actors import signed_in
 from gridgov.notify.services import notify_queue
 from gridgov.people.models import Role
 
@@ -29,7 +30,7 @@ from ..transitions import REPORT, SELF_HANDLE, Party
 from . import idempotency
 from .attachments import CheckedPhotos, photos_check, photos_store
 from .clock import first_stage
-from .common import COMMENT_MAX, DESCRIPTION_MAX, CaseForbidden, Photo, case_url, clean_text, now_or, signed_in
+from .common import COMMENT_MAX, DESCRIPTION_MAX, CaseForbidden, Photo, case_url, clean_text, now_or
 from .notifications import recipient_ids
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area, AreaLevel
+from gridgov.core.actors import signed_in
 from gridgov.core.crypto import digest
 from gridgov.core.errors import Conflict, Forbidden, Invalid
 from gridgov.people.models import Role
@@ -28,7 +29,7 @@ from ..transitions import RECEIVE, UPSTREAM_UPDATE, Party
 from .clock import create_stage, mirror_step, retime_open_stage
 from .inputs import invalid, now_or
 from .notifications import notify, responsible
-from .store import record_event, save_order, signed_in
+from .store import record_event, save_order
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
