@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area
+from gridgov.areas.selectors import map_centre_area
 from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
 from gridgov.people.models import Role
@@ -81,9 +81,7 @@ def _map_config(request: HttpRequest) -> dict[str, Any]:
     """Where the report map opens (the centre of the user's first area) and its texts."""
     scope = scope_for(request.user)
     area_ids = [area_id for _role, area_id, _dept in scope.assignments if area_id is not None]
-    area = Area.objects.filter(pk__in=area_ids, center_lat__isnull=False).order_by("level", "id").first()
-    if area is None:
-        area = Area.objects.current().grids().filter(center_lat__isnull=False).order_by("code").first()
+    area = map_centre_area(area_ids)
     return {
         "center": [area.center_lat, area.center_lng] if area else [39.0, 117.7],
         "areasUrl": reverse("api:list_areas") + "?level=grid",

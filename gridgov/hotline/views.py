@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import current_towns, town_grids
 from gridgov.cases.forms import department_choices
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.forms import apply_error
@@ -375,7 +375,7 @@ def department(request: HttpRequest) -> HttpResponse:
 
 def _towns(user: User | AnonymousUser) -> list[tuple[str, str]]:
     scope = scope_for(user)
-    towns = Area.objects.current().filter(level=AreaLevel.TOWN)
+    towns = current_towns()
     if not scope.everything:
         ids = {area_id for role, area_id, _d in scope.assignments if role == Role.CENTER_OPERATOR and area_id}
         towns = towns.filter(pk__in=ids)
@@ -441,7 +441,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
 
 
 def _grid_choices(order: HotlineOrder) -> list[tuple[str, str]]:
-    grids = Area.objects.current().filter(level=AreaLevel.GRID, path__contains=f"/{order.town_id}/")
+    grids = town_grids(order.town_id)
     return [(code, name) for code, name in grids.order_by("code").values_list("code", "name")]
 
 
@@ -736,7 +736,7 @@ def _resolve_case(request: HttpRequest, form: ActionForm) -> int | None:
 
 
 def _grid_id(order: HotlineOrder, code: str) -> int | None:
-    area = Area.objects.current().filter(level=AreaLevel.GRID, code=code, path__contains=f"/{order.town_id}/").first()
+    area = town_grids(order.town_id).filter(code=code).first()
     return area.pk if area is not None else None
 
 

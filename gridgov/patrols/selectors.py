@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area
+from gridgov.areas.selectors import latest_by_code, paths_of
 from gridgov.cases.selectors import cases_visible, reported_case_ids
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
@@ -39,7 +39,7 @@ def visible_q(user: User | AnonymousUser) -> Q:
         return Q()
     query = Q(worker_id=user.pk)
     area_ids = sorted({area_id for role, area_id, _d in scope.assignments if role in OVERSIGHT_ROLES and area_id})
-    for path in Area.objects.filter(pk__in=area_ids).values_list("path", flat=True):
+    for path in paths_of(area_ids):
         query |= Q(area_path__startswith=path)
     return query
 
@@ -72,7 +72,7 @@ def apply_filters(user: User | AnonymousUser, query: QuerySet[Patrol], filters: 
     if filters.mine:
         query = query.filter(worker_id=user.pk)
     if filters.grid:
-        area = Area.objects.filter(code=filters.grid.strip()).order_by("-id").first()
+        area = latest_by_code(filters.grid.strip())
         query = query.filter(area_path__startswith=area.path) if area else query.none()
     if filters.worker:
         query = query.filter(worker__username=filters.worker.strip())

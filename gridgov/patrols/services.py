@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.locate import locate
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import grid_by_id
 from gridgov.cases.selectors import reported_case_ids
 from gridgov.core.audit import record
 from gridgov.people.models import Role
@@ -31,6 +31,8 @@ from .models import Patrol, PatrolFinding, PatrolStatus
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
     from django.http import HttpRequest
+
+    from gridgov.areas.models import Area
 
 # Who records patrols: grid workers, and grid leaders or village staff walking a grid.
 PATROL_ROLES: Final = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_STAFF})
@@ -144,8 +146,8 @@ def _grid_for(actor: User | AnonymousUser, points: Sequence[TrackPoint]) -> Area
         chosen = located_ids[0] if located_ids else None
     if chosen is None:
         raise ValidationError({"track": [_("The route lies outside every grid, so the patrol's grid is unknown.")]})
-    grid = Area.objects.get(pk=chosen)
-    if grid.level != AreaLevel.GRID:
+    grid = grid_by_id(chosen)
+    if grid is None:
         raise ValidationError({"track": [_("The patrol's grid is unknown.")]})
     if not scope.everything and not any(grid.path.startswith(path) for path in scope.role_area_paths):
         raise ValidationError({"track": [_("The route lies outside your area.")]})
