@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -242,23 +242,17 @@ class Cast:
         for assignment in assignments:
             by_role.setdefault(assignment.role, []).append(assignment)
         grid_ids = {grid.pk for grid in grids}
-        grid_workers: dict[int, list[User]] = {}
-        for a in by_role.get(Role.GRID_WORKER, []):
-            if a.area_id in grid_ids:
-                grid_workers.setdefault(a.area_id, []).append(a.user)
+        grid_workers = _users_by(
+            by_role.get(Role.GRID_WORKER, []), lambda a: a.area_id if a.area_id in grid_ids else None
+        )
         grids = [grid for grid in grids if grid.pk in grid_workers and grid.center_lat is not None]
         if not grids:
             raise ValueError(f"the town {town.code} has no grid with a grid worker")
         village_of_grid = {grid.pk: grid.parent_id or town.pk for grid in grids}
-        grid_leaders: dict[int, list[User]] = {}
-        village_people: dict[int, list[User]] = {}
-        for a in by_role.get(Role.GRID_LEADER, []):
-            if a.area_id is not None:
-                grid_leaders.setdefault(a.area_id, []).append(a.user)
-                village_people.setdefault(a.area_id, []).append(a.user)
-        for a in by_role.get(Role.VILLAGE_STAFF, []):
-            if a.area_id is not None:
-                village_people.setdefault(a.area_id, []).append(a.user)
+        grid_leaders = _users_by(by_role.get(Role.GRID_LEADER, []), lambda a: a.area_id)
+        village_people = _users_by(
+            [*by_role.get(Role.GRID_LEADER, []), *by_role.get(Role.VILLAGE_STAFF, [])], lambda a: a.area_id
+        )
 
         def of_town(role: str) -> list[User]:
             return [a.user for a in by_role.get(role, []) if a.area is not None and a.area.path == town.path]
@@ -268,10 +262,7 @@ class Cast:
             raise ValueError(f"the town {town.code} has no center operator")
         town_leaders = of_town(Role.TOWN_LEADER)
         leaders = town_leaders + [a.user for a in by_role.get(Role.SUPERVISOR, []) if a.area_id is None]
-        handlers: dict[int, list[User]] = {}
-        for a in by_role.get(Role.DEPARTMENT_HANDLER, []):
-            if a.department_id is not None:
-                handlers.setdefault(a.department_id, []).append(a.user)
+        handlers = _users_by(by_role.get(Role.DEPARTMENT_HANDLER, []), lambda a: a.department_id)
         departments = list(Department.objects.filter(pk__in=list(handlers), is_active=True).order_by("code"))
         categories = list(
             Category.objects.filter(
@@ -308,6 +299,19 @@ class Cast:
             self_handle_categories=[c for c in categories if c.self_handle_allowed],
             no_verification_categories=[c for c in categories if not c.verification_required],
         )
+
+
+def _users_by(
+    assignments: Iterable[RoleAssignment], key: Callable[[RoleAssignment], int | None]
+) -> dict[int, list[User]]:
+    """The users of ``assignments`` grouped by ``key`` (an assignment whose key is None is left
+    out), in the assignments' order."""
+    grouped: dict[int, list[User]] = {}
+    for assignment in assignments:
+        value = key(assignment)
+        if value is not None:
+            grouped.setdefault(value, []).append(assignment.user)
+    return grouped
 
 
 # --- The generator -------------------------------------------------------------------------
