@@ -3,7 +3,7 @@ audit rows (the history of an import is the audit log)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -21,6 +21,8 @@ from ..transitions import FORBIDDEN, INVALID, LABELS, ROWS, ImportAction, Import
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from gridgov.core.models import AuditEvent
 
 ImportRefused: TypeAlias = DomainError
 """A refused import step: its ``status`` is 404 (not visible), 403, 409 (wrong state) or 422."""
@@ -112,7 +114,7 @@ class ImportFlow(Workflow[ImportJob, JobActor]):
     def invalid_message(self, subject: ImportJob, transition: Transition) -> str:
         return str(INVALID[transition.action])
 
-    def record(self, step: JobStep) -> Any:
+    def record(self, step: JobStep) -> AuditEvent | None:
         audit = AUDIT.get(step.action)
         if audit is None:
             return None
