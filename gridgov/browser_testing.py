@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import sync_playwright
 
 # Playwright's sync API runs an event loop in the test's thread; Django's ORM refuses to be
 # called from such a thread unless told that it is safe (a test drives one request at a time).
@@ -30,8 +31,6 @@ BROWSER_MARKS = [
 
 def launch_chromium() -> Iterator[Any]:
     """The system Chromium, headless, for one test module (see the ``browser`` fixture)."""
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
@@ -18,7 +18,7 @@ from gridgov.areas.models import Area
 from gridgov.people.models import Department, Role, RoleAssignment
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
 SCOPE_CACHE_ATTR = "_gridgov_scope"
 
@@ -124,7 +124,7 @@ def _outermost(paths: set[str]) -> list[str]:
     return kept
 
 
-def scope_for(user: Any) -> Scope:
+def scope_for(user: User | AnonymousUser) -> Scope:
     """The user's scope, cached on the user object for the rest of the request."""
     cached = getattr(user, SCOPE_CACHE_ATTR, None)
     if cached is None:
@@ -134,19 +134,19 @@ def scope_for(user: Any) -> Scope:
     return cached
 
 
-def forget_scope(user: Any) -> None:
+def forget_scope(user: object) -> None:
     """Drop the cached scope (after the user's role assignments changed)."""
     if hasattr(user, SCOPE_CACHE_ATTR):
         delattr(user, SCOPE_CACHE_ATTR)
 
 
-def visible_areas(user: Any) -> QuerySet[Area]:
+def visible_areas(user: User | AnonymousUser) -> QuerySet[Area]:
     """Current areas the user may see."""
     scope = scope_for(user)
     return Area.objects.current().filter(scope.area_q())
 
 
-def visible_departments(user: Any) -> QuerySet[Department]:
+def visible_departments(user: User | AnonymousUser) -> QuerySet[Department]:
     """Departments the user may see: their own, and those serving any area that overlaps
     the user's subtrees (inside them, or above them such as a district-wide body)."""
     scope = scope_for(user)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -24,6 +24,9 @@ from gridgov.core.forms import apply_error
 from .models import Area, AreaLevel
 from .services import AreaImportError, area_create, area_retire, area_update, areas_export, areas_import
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 IMPORT_DIR = "area-imports"
 IMPORT_SESSION_KEY = "areas_import_token"
 _TOKEN = re.compile(r"[0-9a-f]{32}")
@@ -33,7 +36,7 @@ class AreaAdminForm(forms.ModelForm):
     """Validates through the services: the write happens once the model checks passed, so
     that service errors (codes, overlaps) show on the form."""
 
-    actor: Any = None
+    actor: User | AnonymousUser | None = None
 
     class Meta:
         model = Area

@@ -8,6 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
+        # Django's pattern: modules that need the app registry are imported once it is ready.
         from gridgov.workcalendar.services import register_year_loaded_hook
 
         from . import (

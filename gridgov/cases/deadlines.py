@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.db.models.expressions import Expression
 
-from gridgov.categories.models import CategoryTimeLimit
+from gridgov.categories.selectors import time_limit, time_limit_amount
 from gridgov.workcalendar import calendar, clock
 from gridgov.workcalendar.clock import light, shift, warn_point
 from gridgov.workcalendar.units import TimeUnit
+
+if TYPE_CHECKING:
+    from gridgov.categories.models import CategoryTimeLimit
 
 __all__ = [
     "StageTiming",
@@ -44,17 +48,11 @@ class StageTiming:
 
 
 def limit_for(category_id: int, urgency: str, stage: str) -> CategoryTimeLimit | None:
-    return CategoryTimeLimit.objects.filter(category_id=category_id, urgency=urgency, stage=stage).first()
+    return time_limit(category_id, urgency, stage)
 
 
 def timing(start: dt.datetime, category_id: int, urgency: str, stage: str) -> StageTiming:
-    # Two columns of the unique (category, urgency, stage) row: no model, no ordering.
-    found = (
-        CategoryTimeLimit.objects.filter(category_id=category_id, urgency=urgency, stage=stage)
-        .order_by()
-        .values_list("amount", "unit")[:1]
-    )
-    limit = next(iter(found), None)
+    limit = time_limit_amount(category_id, urgency, stage)
     if limit is None:
         return StageTiming(None, None, None, "")
     amount, unit = limit

@@ -21,12 +21,13 @@ from .services import export_recorded
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+    from django.http import HttpRequest
 
 EXPORT_LIMIT: Final = 20_000
 
 
 def export_workbook(
-    query: QuerySet[Case], *, actor: User | AnonymousUser, filters: dict[str, Any], request: Any = None
+    query: QuerySet[Case], *, actor: User | AnonymousUser, filters: dict[str, Any], request: HttpRequest | None = None
 ) -> bytes:
     """The cases of ``query`` (already scoped and filtered) as an .xlsx file."""
     now = timezone.now()

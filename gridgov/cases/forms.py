@@ -17,6 +17,7 @@ from gridgov.access.scope import visible_departments
 from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import areas_visible
 from gridgov.categories.models import Category, Urgency
+from gridgov.categories.selectors import active_minors
 
 from .models import AttachmentKind, Light, PartyKind, Source, Status
 from .selectors import CaseFilters
@@ -63,7 +64,7 @@ def photos_of(files: Sequence[Any], kind: str) -> list[Photo]:
 def category_choices(*, majors: bool) -> list[tuple[Any, Any]]:
     """Minor classes grouped under their major class; with ``majors`` each group starts with
     the whole major class (for filters)."""
-    minors = Category.objects.active().minors().select_related("parent").order_by("parent__sort_order", "sort_order")
+    minors = active_minors().order_by("parent__sort_order", "sort_order")
     groups: dict[int, tuple[Category, Choices]] = {}
     for minor in minors:
         assert minor.parent is not None

@@ -15,7 +15,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.categories.models import Category, Urgency
+from gridgov.categories.models import Urgency
+from gridgov.categories.selectors import active_minors
 
 from .forms import MultiplePhotoField
 from .models import PartyKind
@@ -38,10 +39,8 @@ class CategoryGroup:
 def category_groups() -> list[CategoryGroup]:
     """Active minor classes grouped under their active major class, in the configured order."""
     minors = (
-        Category.objects.active()
-        .minors()
+        active_minors()
         .filter(parent__is_active=True)
-        .select_related("parent")
         .order_by("parent__sort_order", "parent__code", "sort_order", "code")
     )
     groups: dict[int, CategoryGroup] = {}

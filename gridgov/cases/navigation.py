@@ -14,6 +14,9 @@ from gridgov.people.models import Role
 from gridgov.web.nav import NAV, NavEntry
 from gridgov.web.panels import HOME_PANELS, HomePanel
 
+from .views import home_panel_context
+from .views_field import department_panel, grid_worker_panel, village_panel
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
@@ -40,26 +43,18 @@ NAV_ENTRIES: list[NavEntry] = [
 
 
 def _center_queues(user: User | AnonymousUser) -> dict[str, Any]:
-    from .views import home_panel_context
-
     return home_panel_context(user)
 
 
 def _grid_worker(user: User | AnonymousUser) -> dict[str, Any]:
-    from .views_field import grid_worker_panel
-
     return grid_worker_panel(user)
 
 
 def _village(user: User | AnonymousUser) -> dict[str, Any]:
-    from .views_field import village_panel
-
     return village_panel(user)
 
 
 def _department(user: User | AnonymousUser) -> dict[str, Any]:
-    from .views_field import department_panel
-
     return department_panel(user)
 
 

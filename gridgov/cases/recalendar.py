@@ -24,16 +24,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from django.db.models import Q
 from django.utils import timezone
 
+from gridgov.core.actors import signed_in
 from gridgov.workcalendar import calendar
 
 from . import deadlines
 from .models import Case, CaseEvent, CaseStage, Status
 from .transitions import Action
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 DEADLINE_RECOMPUTED: Final = "deadline_recomputed"
 _REPLAYED: Final = (Action.APPROVE_EXTENSION, Action.PARK, Action.RESUME)
@@ -88,7 +92,7 @@ def _next_alert(stage: CaseStage) -> dt.datetime | None:
     return None
 
 
-def year_loaded(*, year: int, actor: Any) -> dict[str, int]:
+def year_loaded(*, year: int, actor: User | AnonymousUser | None) -> dict[str, int]:
     """The hook: recompute the open stages that reach into ``year``; returns the counts."""
     now = timezone.now()
     first = _year_start(year)
@@ -110,7 +114,7 @@ def year_loaded(*, year: int, actor: Any) -> dict[str, int]:
     history: dict[int, list[CaseEvent]] = defaultdict(list)
     for event in CaseEvent.objects.filter(case_id__in=case_ids, action__in=_REPLAYED).order_by("case_id", "at", "id"):
         history[event.case_id].append(event)
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = signed_in(actor)
     moved = 0
     for case in cases:
         stage = stages.get(case.pk)

@@ -17,12 +17,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
+from gridgov.areas.selectors import latest_by_code
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
 from .access import visible_q
 from .deadlines import light_expression, light_q
 from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, IdempotencyKey, Light, Status
+from .transitions import Action
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -86,6 +88,12 @@ def case_history(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor", "actor__profile").prefetch_related("attachments").order_by("at", "id")
 
 
+def last_report_back(case_id: int) -> CaseEvent | None:
+    """The case's latest report-back (its ``data["result"]`` is the handling result), if any.
+    Not scoped: the caller has checked that the reader may see the case."""
+    return CaseEvent.objects.filter(case_id=case_id, action=Action.REPORT_BACK).order_by("-at", "-id").first()
+
+
 @dataclass
 class CaseFilters:
     status: list[str] = field(default_factory=list)
@@ -144,9 +152,7 @@ def apply_filters(
     if filters.category:
         query = query.filter(Q(category__code=filters.category) | Q(category__parent__code=filters.category))
     if filters.grid:
-        from gridgov.areas.models import Area
-
-        area = Area.objects.filter(code=filters.grid).order_by("-id").first()
+        area = latest_by_code(filters.grid)
         query = query.filter(area_path__startswith=area.path) if area else query.none()
     if filters.department:
         query = query.filter(
@@ -269,14 +275,14 @@ def possible_duplicates(
     return found[:limit]
 
 
-def worker_grid_ids(user: Any) -> list[int]:
+def worker_grid_ids(user: User | AnonymousUser) -> list[int]:
     """The grids the user works as a grid worker."""
     return sorted(
         {area_id for role, area_id, _d in scope_for(user).assignments if role == Role.GRID_WORKER and area_id}
     )
 
 
-def verify_queue(user: Any) -> QuerySet[Case]:
+def verify_queue(user: User | AnonymousUser) -> QuerySet[Case]:
     """Cases of the worker's grids whose result waits for the worker's on-site check."""
     return cases_visible(user).filter(
         status=Status.AWAITING_VERIFICATION, grid_id__in=worker_grid_ids(user), category__verification_required=True

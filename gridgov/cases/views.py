@@ -25,7 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import area_names, town_grids
+from gridgov.categories.models import Stage
 from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
 from gridgov.people.models import Department, Role
@@ -321,7 +322,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 def _grid_choices(case: Case) -> list[tuple[str, str]]:
     """The current grids of the case's town, for correcting the grid at registration."""
-    grids = Area.objects.current().filter(level=AreaLevel.GRID, path__contains=f"/{case.town_id}/")
+    grids = town_grids(case.town_id)
     return [(code, name) for code, name in grids.order_by("code").values_list("code", "name")]
 
 
@@ -371,9 +372,7 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
     codes = {code for e in events for code in (e.data or {}).get("departments", [])}
     moved = [e.data["grid"] for e in events if isinstance((e.data or {}).get("grid"), dict)]
     grid_codes = {code for change in moved for code in (change.get("from"), change.get("to")) if code}
-    grid_names = (
-        dict(Area.objects.current().filter(code__in=grid_codes).values_list("code", "name")) if grid_codes else {}
-    )
+    grid_names = area_names(grid_codes)
     names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
     statuses = dict(Status.choices)
     rows = []
@@ -401,8 +400,6 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
                 )
             )
         if data.get("stage"):
-            from gridgov.categories.models import Stage
-
             details.append((_("Stage"), str(dict(Stage.choices).get(data["stage"], data["stage"]))))
         actor = event.actor
         name = display_name(actor) if actor is not None else ""

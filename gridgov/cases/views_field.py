@@ -28,12 +28,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area
+from gridgov.areas.selectors import map_centre_area
 from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
 from gridgov.people.models import Role
 
 from . import selectors, services
+from .deadlines import light_expression
 from .forms import photos_of
 from .forms_field import INBOX_ACTIONS, InboxActForm, ReportForm, category_groups
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Light, Status
@@ -80,9 +81,7 @@ def _map_config(request: HttpRequest) -> dict[str, Any]:
     """Where the report map opens (the centre of the user's first area) and its texts."""
     scope = scope_for(request.user)
     area_ids = [area_id for _role, area_id, _dept in scope.assignments if area_id is not None]
-    area = Area.objects.filter(pk__in=area_ids, center_lat__isnull=False).order_by("level", "id").first()
-    if area is None:
-        area = Area.objects.current().grids().filter(center_lat__isnull=False).order_by("code").first()
+    area = map_centre_area(area_ids)
     return {
         "center": [area.center_lat, area.center_lng] if area else [39.0, 117.7],
         "areasUrl": reverse("api:list_areas") + "?level=grid",
@@ -219,8 +218,6 @@ class Card:
 
 
 def _annotated(query: QuerySet[Case]) -> QuerySet[Case]:
-    from .deadlines import light_expression
-
     return query.select_related("category", "category__parent", "grid", "lead_department").annotate(
         light=light_expression(timezone.now())
     )

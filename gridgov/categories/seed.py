@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from django.db import transaction
 
@@ -24,6 +24,9 @@ from gridgov.people.models import Department, DepartmentKind
 
 from .models import Category, Stage, TimeUnit, Urgency
 from .services import TimeLimitSpec, category_save
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -611,7 +614,9 @@ class SeedReport:
     missing_departments: list[str] = field(default_factory=list)
 
 
-def _resolve(code: str, department_codes: Mapping[str, str] | None, cache: dict[str, Department | None]) -> Any:
+def _resolve(
+    code: str, department_codes: Mapping[str, str] | None, cache: dict[str, Department | None]
+) -> Department | None:
     target = (department_codes or {}).get(code, code)
     if target not in cache:
         cache[target] = Department.objects.filter(code=target).first()
@@ -621,7 +626,7 @@ def _resolve(code: str, department_codes: Mapping[str, str] | None, cache: dict[
 @transaction.atomic
 def seed_categories(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     department_codes: Mapping[str, str] | None = None,
     update: bool = False,
 ) -> SeedReport:

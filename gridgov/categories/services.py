@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +19,9 @@ from gridgov.core.audit import record
 from gridgov.people.models import Department
 
 from .models import Category, CategoryTimeLimit, Stage, TimeUnit, Urgency
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # One segment of a dotted code: lower-case letters, digits and underscores, starting with a letter.
 SLUG: Final = re.compile(r"[a-z][a-z0-9_]{0,29}")
@@ -128,7 +131,7 @@ def _audit_value(value: Any) -> Any:
 @transaction.atomic
 def category_save(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     code: str,
     name: str,
     parent: Category | None = None,
@@ -218,7 +221,7 @@ def _deactivate_children(category: Category) -> list[str]:
 
 
 @transaction.atomic
-def category_deactivate(*, actor: Any, category: Category) -> Category:
+def category_deactivate(*, actor: User | AnonymousUser | None, category: Category) -> Category:
     """Take a category out of use (new cases cannot pick it; old cases keep it). A major
     class takes its minor classes with it. Does nothing when already inactive."""
     category = Category.objects.select_for_update().get(pk=category.pk)

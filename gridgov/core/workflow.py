@@ -29,19 +29,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic
 
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from typing_extensions import TypeVar
 
 from .errors import Conflict, Forbidden, Invalid, NotFound
 
 SAME: Final = "="
 """The target of a transition that keeps the status."""
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 S = TypeVar("S", bound=models.Model)
+# Who acts: a signed-in user or not (parties refuse the anonymous); a workflow whose system
+# steps have no actor declares ``User | AnonymousUser | None``.
+A = TypeVar("A", default="User | AnonymousUser")
 
 
 @dataclass(frozen=True)
@@ -84,13 +91,13 @@ def row(
 
 
 @dataclass
-class Step(Generic[S]):
+class Step(Generic[S, A]):
     """One action being applied: what effects read and fill in."""
 
-    workflow: Workflow[S]
+    workflow: Workflow[S, A]
     subject: S
     transition: Transition
-    actor: Any
+    actor: A
     now: dt.datetime
     inputs: Mapping[str, Any]
     before: str
@@ -116,10 +123,10 @@ class Step(Generic[S]):
         return self.inputs.get(name, default)
 
 
-Effect = Callable[[Step[S]], None]
+Effect = Callable[[Step[S, A]], None]
 
 
-class Workflow(Generic[S]):
+class Workflow(Generic[S, A]):
     """A table, its effects and the hooks of one kind of subject. Subclass it once per kind,
     set :attr:`model`, and implement :meth:`parties`, :meth:`visible` and :meth:`record`."""
 
@@ -138,14 +145,14 @@ class Workflow(Generic[S]):
                 raise ValueError(f"{name}: action {transition.action!r} has two rows")
             self.table[transition.action] = transition
         self.labels = labels
-        self._effects: dict[str, Effect[S]] = {}
+        self._effects: dict[str, Effect[S, A]] = {}
 
     # --- declaring ------------------------------------------------------------------------
 
-    def effect(self, *actions: str) -> Callable[[Effect[S]], Effect[S]]:
+    def effect(self, *actions: str) -> Callable[[Effect[S, A]], Effect[S, A]]:
         """Register the effect of one or more actions of the table."""
 
-        def register(function: Effect[S]) -> Effect[S]:
+        def register(function: Effect[S, A]) -> Effect[S, A]:
             for action in actions:
                 if str(action) not in self.table:
                     raise ValueError(f"{self.name}: no row for the effect of {action!r}")
@@ -162,19 +169,19 @@ class Workflow(Generic[S]):
 
     # --- hooks a workflow fills in ---------------------------------------------------------
 
-    def parties(self, actor: Any, subject: S) -> set[str]:
+    def parties(self, actor: A, subject: S) -> set[str]:
         """How ``actor`` relates to ``subject`` (the party codes of the table)."""
         raise NotImplementedError
 
-    def visible(self, actor: Any) -> models.Q:
+    def visible(self, actor: A) -> models.Q:
         """The subjects ``actor`` may see, as a filter on :attr:`model`."""
         raise NotImplementedError
 
-    def record(self, step: Step[S]) -> Any:
+    def record(self, step: Step[S, A]) -> Any:
         """Write the history row of a step and return it."""
         raise NotImplementedError
 
-    def lock(self, subject_id: int, actor: Any) -> S:
+    def lock(self, subject_id: int, actor: A) -> S:
         """The subject, locked for the transaction, if ``actor`` may see it; else 404."""
         subject = (
             self.model._default_manager.select_for_update(of=("self",))
@@ -199,7 +206,7 @@ class Workflow(Generic[S]):
             % {"action": self.label(transition.action), "status": self.status_label(self.status_of(subject))}
         )
 
-    def replay(self, subject: S, transition: Transition, actor: Any, inputs: Mapping[str, Any]) -> bool:
+    def replay(self, subject: S, transition: Transition, actor: A, inputs: Mapping[str, Any]) -> bool:
         """True when this request was already applied (an idempotent retry): nothing is done."""
         return False
 
@@ -213,14 +220,14 @@ class Workflow(Generic[S]):
         """Clean the inputs every action shares, in place, once the required ones are in
         (lengths, attached files…); raise to refuse. Runs before the effect."""
 
-    def next_status(self, step: Step[S]) -> str:
+    def next_status(self, step: Step[S, A]) -> str:
         target = step.transition.target
         return step.before if target == SAME else target
 
-    def clock(self, step: Step[S]) -> None:
+    def clock(self, step: Step[S, A]) -> None:
         """Stage bookkeeping after the effect (a timed workflow ends and opens stages here)."""
 
-    def save(self, step: Step[S]) -> None:
+    def save(self, step: Step[S, A]) -> None:
         """Write the changed fields (and the version, when there is one)."""
         fields = set(step.fields)
         if self.status_of(step.subject) != step.before:
@@ -231,10 +238,10 @@ class Workflow(Generic[S]):
         if fields:
             step.subject.save(update_fields=sorted(fields))
 
-    def audit(self, step: Step[S]) -> None:
+    def audit(self, step: Step[S, A]) -> None:
         """An extra audit row for the step (the history row is the usual record)."""
 
-    def send_notices(self, step: Step[S]) -> None:
+    def send_notices(self, step: Step[S, A]) -> None:
         """Queue the notices for ``step.notify`` (through the outbox, sent after commit)."""
 
     # --- the engine ------------------------------------------------------------------------
@@ -248,7 +255,7 @@ class Workflow(Generic[S]):
             raise NotFound(_("Unknown action."), code="unknown_action")
         return found
 
-    def refusal(self, subject: S, transition: Transition, actor: Any, now: dt.datetime) -> Exception | None:
+    def refusal(self, subject: S, transition: Transition, actor: A, now: dt.datetime) -> Exception | None:
         """Why ``actor`` may not take ``transition`` now (the version is checked apart)."""
         if not (self.parties(actor, subject) & transition.parties):
             return self.forbidden(subject, transition)
@@ -263,7 +270,7 @@ class Workflow(Generic[S]):
             return Conflict(guard.message, code=guard.code)
         return None
 
-    def allowed_actions(self, subject: S, user: Any, now: dt.datetime | None = None) -> list[str]:
+    def allowed_actions(self, subject: S, user: A, now: dt.datetime | None = None) -> list[str]:
         """The actions ``user`` may take on ``subject`` now, in table order."""
         now = now or timezone.now()
         parties = self.parties(user, subject)
@@ -281,7 +288,7 @@ class Workflow(Generic[S]):
         subject_id: int,
         action: str,
         *,
-        actor: Any,
+        actor: A,
         inputs: Mapping[str, Any] | None = None,
         version: int | None = None,
         at: dt.datetime | None = None,
@@ -295,7 +302,7 @@ class Workflow(Generic[S]):
         subject_id: int,
         action: str,
         *,
-        actor: Any,
+        actor: A,
         inputs: dict[str, Any],
         version: int | None,
         at: dt.datetime | None,
@@ -316,7 +323,7 @@ class Workflow(Generic[S]):
             inputs[name] = self.clean_required(name, inputs.get(name))
         self.clean_inputs(subject, transition, inputs)
         before = self.status_of(subject)
-        step: Step[S] = Step(self, subject, transition, actor, now, inputs, before, target="")
+        step: Step[S, A] = Step(self, subject, transition, actor, now, inputs, before, target="")
         step.target = self.next_status(step)
         effect = self._effects.get(transition.action)
         if effect is not None:

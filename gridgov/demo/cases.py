@@ -22,24 +22,29 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from gridgov.areas.locate import locate
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases import services
 from gridgov.cases.models import AttachmentKind, Case, PartyKind, Source, Status
 from gridgov.categories.models import Category, Urgency
+from gridgov.notify.services import mark_read
 from gridgov.people.models import Department, Role, RoleAssignment
 from gridgov.workcalendar import calendar
 
 from .loader import check_allowed
 from .taiping import GIVEN_CHARS, MOBILE_PREFIXES, SURNAMES, TOWN_CODE
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 DEMO_CASES_SEED: Final = 20260602
 DEFAULT_COUNT: Final = 300
@@ -209,14 +214,14 @@ class Cast:
     town: Area
     grids: list[Area]
     grid_weights: list[float]
-    grid_workers: dict[int, list[Any]]
+    grid_workers: dict[int, list[User]]
     village_of_grid: dict[int, int]
-    grid_leaders: dict[int, list[Any]]
-    village_people: dict[int, list[Any]]
-    center: list[Any]
-    leaders: list[Any]  # town leaders and discipline supervisors (reminders, supervision notices)
-    town_leaders: list[Any]
-    handlers: dict[int, list[Any]]
+    grid_leaders: dict[int, list[User]]
+    village_people: dict[int, list[User]]
+    center: list[User]
+    leaders: list[User]  # town leaders and discipline supervisors (reminders, supervision notices)
+    town_leaders: list[User]
+    handlers: dict[int, list[User]]
     departments: list[Department]
     categories: list[Category]
     category_weights: list[float]
@@ -237,25 +242,19 @@ class Cast:
         for assignment in assignments:
             by_role.setdefault(assignment.role, []).append(assignment)
         grid_ids = {grid.pk for grid in grids}
-        grid_workers: dict[int, list[Any]] = {}
-        for a in by_role.get(Role.GRID_WORKER, []):
-            if a.area_id in grid_ids:
-                grid_workers.setdefault(a.area_id, []).append(a.user)
+        grid_workers = _users_by(
+            by_role.get(Role.GRID_WORKER, []), lambda a: a.area_id if a.area_id in grid_ids else None
+        )
         grids = [grid for grid in grids if grid.pk in grid_workers and grid.center_lat is not None]
         if not grids:
             raise ValueError(f"the town {town.code} has no grid with a grid worker")
         village_of_grid = {grid.pk: grid.parent_id or town.pk for grid in grids}
-        grid_leaders: dict[int, list[Any]] = {}
-        village_people: dict[int, list[Any]] = {}
-        for a in by_role.get(Role.GRID_LEADER, []):
-            if a.area_id is not None:
-                grid_leaders.setdefault(a.area_id, []).append(a.user)
-                village_people.setdefault(a.area_id, []).append(a.user)
-        for a in by_role.get(Role.VILLAGE_STAFF, []):
-            if a.area_id is not None:
-                village_people.setdefault(a.area_id, []).append(a.user)
+        grid_leaders = _users_by(by_role.get(Role.GRID_LEADER, []), lambda a: a.area_id)
+        village_people = _users_by(
+            [*by_role.get(Role.GRID_LEADER, []), *by_role.get(Role.VILLAGE_STAFF, [])], lambda a: a.area_id
+        )
 
-        def of_town(role: str) -> list[Any]:
+        def of_town(role: str) -> list[User]:
             return [a.user for a in by_role.get(role, []) if a.area is not None and a.area.path == town.path]
 
         center = of_town(Role.CENTER_OPERATOR)
@@ -263,10 +262,7 @@ class Cast:
             raise ValueError(f"the town {town.code} has no center operator")
         town_leaders = of_town(Role.TOWN_LEADER)
         leaders = town_leaders + [a.user for a in by_role.get(Role.SUPERVISOR, []) if a.area_id is None]
-        handlers: dict[int, list[Any]] = {}
-        for a in by_role.get(Role.DEPARTMENT_HANDLER, []):
-            if a.department_id is not None:
-                handlers.setdefault(a.department_id, []).append(a.user)
+        handlers = _users_by(by_role.get(Role.DEPARTMENT_HANDLER, []), lambda a: a.department_id)
         departments = list(Department.objects.filter(pk__in=list(handlers), is_active=True).order_by("code"))
         categories = list(
             Category.objects.filter(
@@ -280,7 +276,7 @@ class Cast:
 
         # Named accounts (those with a usable password) get more of the cases, so that the
         # people one logs in as have full inboxes.
-        def named(users: list[Any]) -> bool:
+        def named(users: list[User]) -> bool:
             return any(user.has_usable_password() for user in users)
 
         named_grids = {grid_id for grid_id, users in grid_workers.items() if named(users)}
@@ -303,6 +299,19 @@ class Cast:
             self_handle_categories=[c for c in categories if c.self_handle_allowed],
             no_verification_categories=[c for c in categories if not c.verification_required],
         )
+
+
+def _users_by(
+    assignments: Iterable[RoleAssignment], key: Callable[[RoleAssignment], int | None]
+) -> dict[int, list[User]]:
+    """The users of ``assignments`` grouped by ``key`` (an assignment whose key is None is left
+    out), in the assignments' order."""
+    grouped: dict[int, list[User]] = {}
+    for assignment in assignments:
+        value = key(assignment)
+        if value is not None:
+            grouped.setdefault(value, []).append(assignment.user)
+    return grouped
 
 
 # --- The generator -------------------------------------------------------------------------
@@ -580,12 +589,12 @@ class CaseGenerator:
 
     # -- people -------------------------------------------------------------------------------
 
-    def _center(self) -> Any:
+    def _center(self) -> User:
         # The first center operator (the named one in the demo) does half the work.
         center = self.cast.center
         return center[0] if self.rng.random() < 0.5 else self.rng.choice(center)
 
-    def _actor(self, case: Case, action: str) -> Any:
+    def _actor(self, case: Case, action: str) -> User:
         rng, cast = self.rng, self.cast
         grid_id = case.grid_id or 0
         village = cast.village_of_grid.get(grid_id, 0)
@@ -659,8 +668,6 @@ def load_demo_cases(
     check_allowed(allow_production_db=allow_production_db)
     if Case.objects.exists():
         return 0
-    from gridgov.notify.services import mark_read
-
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
         generator = CaseGenerator(cast, seed=seed, now=now)
@@ -672,8 +679,6 @@ def load_demo_cases(
 
 def _photo(rng: random.Random, kind: str) -> services.Photo:
     """A small plain picture standing in for a phone photo (a shade of grey-green per case)."""
-    from PIL import Image
-
     shade = (rng.randint(90, 160), rng.randint(110, 170), rng.randint(90, 150))
     buffer = io.BytesIO()
     Image.new("RGB", (320, 240), shade).save(buffer, "JPEG", quality=70)

@@ -22,15 +22,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from gridgov.areas.models import Area, AreaLevel
+from gridgov.cases.models import Case
 from gridgov.hotline import services
+from gridgov.hotline.deadlines import return_deadline
 from gridgov.hotline.intake import OrderData
 from gridgov.hotline.models import (
     Channel,
@@ -41,12 +44,19 @@ from gridgov.hotline.models import (
     SourceSystem,
     UrgencyClass,
 )
-from gridgov.people.models import Role, RoleAssignment
+from gridgov.notify.services import mark_read
+from gridgov.people.models import Department, Role, RoleAssignment
 from gridgov.workcalendar import calendar
 
+from .cases import SCENARIO_BY_NAME as CASE_SCENARIOS
+from .cases import CaseGenerator
+from .cases import Cast as CaseCast
 from .loader import check_allowed
 from .taiping import GIVEN_CHARS, MOBILE_PREFIXES, SURNAMES, TOWN_CODE
 from .upstream import history_settle
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -482,6 +492,36 @@ TIMED: Final = frozenset({"ack", "ack_late", "instruct", "draft", "draft_late", 
 # Steps whose message goes upstream (acknowledgement, reply, return, extension request).
 SENDS: Final = frozenset({"ack", "ack_late", "approve", "return", "extension"})
 
+# When a step happens: a share (low, high) of the way through the order's current step…
+STEP_SHARE: Final[dict[str, tuple[float, float]]] = {
+    "ack": (0.1, 0.8),
+    "ack_late": (1.3, 3.0),
+    "instruct": (0.1, 0.7),
+    "draft": (0.1, 0.6),
+    "draft_late": (1.05, 1.4),
+    "remind": (0.05, 0.3),
+    "supervise": (0.05, 0.3),
+    "extension": (0.05, 0.3),
+}
+# … or some working minutes after the last step…
+STEP_WORKING_MINUTES: Final[dict[str, tuple[float, float]]] = {
+    "reject": (20, 240),
+    "case": (10, 90),
+    "case_open": (10, 90),
+}
+# … or some working days after it (upstream's answers).
+STEP_WORKING_DAYS: Final[dict[str, tuple[float, float]]] = {
+    "extension_ok": (0.3, 1.5),
+    "callback": (0.5, 4),
+    "callback_unsolved": (0.5, 4),
+    "callback_bad": (0.5, 4),
+    "close_bad": (0.5, 4),
+}
+
+# What a step taken returns: the order and the moment, or None when the step does not happen.
+Taken: TypeAlias = "tuple[HotlineOrder, dt.datetime] | None"
+StepTaker: TypeAlias = "Callable[[HotlineOrder, Topic | None, str, dt.datetime], Taken]"
+
 
 # --- The cast -------------------------------------------------------------------------------
 
@@ -493,10 +533,10 @@ class Cast:
     town: Area
     villages: list[Area]
     grids_of: dict[int, list[Area]]
-    upstream: Any
-    center: list[Any]
-    leaders: list[Any]
-    handlers: dict[str, list[Any]]  # department code → handlers
+    upstream: User
+    center: list[User]
+    leaders: list[User]
+    handlers: dict[str, list[User]]  # department code → handlers
 
     @classmethod
     def load(cls, town_code: str | None = None) -> Cast:
@@ -521,7 +561,7 @@ class Cast:
             .order_by("user_id", "id")
         )
 
-        def of_town(role: str) -> list[Any]:
+        def of_town(role: str) -> list[User]:
             return [a.user for a in rows if a.role == role and a.area is not None and a.area.path == town.path]
 
         upstream = next((a.user for a in rows if a.role == Role.UPSTREAM and a.area_id is None), None)
@@ -529,7 +569,7 @@ class Cast:
         leaders = of_town(Role.TOWN_LEADER)
         if upstream is None or not center or not leaders:
             raise ValueError("the demo needs an upstream account, a center operator and a town leader")
-        handlers: dict[str, list[Any]] = {}
+        handlers: dict[str, list[User]] = {}
         for a in rows:
             if a.role == Role.DEPARTMENT_HANDLER and a.department is not None and a.department.is_active:
                 handlers.setdefault(a.department.code, []).append(a.user)
@@ -576,7 +616,7 @@ class OrderGenerator:
         # The moment of each message queued upstream, in the order they were queued.
         self.sent_at: list[dt.datetime] = []
         self.order_ids: list[int] = []
-        self._case_generator: Any = None
+        self._case_generator: CaseGenerator | Literal[False] | None = None
         self._department_names: dict[str, str] = {}
         self._department_codes: dict[int, str] = {}
         usable = [topic for topic in TOPICS if all(code in cast.handlers for code in topic.departments[:1])]
@@ -754,45 +794,32 @@ class OrderGenerator:
         return calendar.add_working_minutes(start, total * fraction)
 
     def _when(self, order: HotlineOrder, step: str, last: dt.datetime) -> dt.datetime | None:
+        """When ``step`` happens after ``last`` (``None``: its window has passed)."""
+        when = self._moment(order, step, last)
+        return None if when is None else max(when, last + dt.timedelta(minutes=1))
+
+    def _moment(self, order: HotlineOrder, step: str, last: dt.datetime) -> dt.datetime | None:
         rng = self.rng
-        per_day = calendar.working_minutes_per_day()
-        if step == "ack":
-            when = self._share(order, last, 0.1, 0.8)
-        elif step == "ack_late":
-            when = self._share(order, last, 1.3, 3.0)
-        elif step == "instruct":
-            when = self._share(order, last, 0.1, 0.7)
-        elif step == "draft":
-            when = self._share(order, last, 0.1, 0.6)
-        elif step == "draft_late":
-            when = self._share(order, last, 1.05, 1.4)
-        elif step == "approve":
+        if step in STEP_SHARE:
+            low, high = STEP_SHARE[step]
+            return self._share(order, last, low, high)
+        if step in STEP_WORKING_MINUTES:
+            return calendar.add_working_minutes(last, rng.uniform(*STEP_WORKING_MINUTES[step]))
+        if step in STEP_WORKING_DAYS:
+            per_day = calendar.working_minutes_per_day()
+            return calendar.add_working_minutes(last, per_day * rng.uniform(*STEP_WORKING_DAYS[step]))
+        if step == "approve":
             when = calendar.add_working_minutes(last, rng.uniform(15, 180))
             if order.reply_deadline is not None and last < order.reply_deadline < when:
                 when = last + (order.reply_deadline - last) * rng.uniform(0.3, 0.9)
-        elif step == "reject":
-            when = calendar.add_working_minutes(last, rng.uniform(20, 240))
-        elif step in ("remind", "supervise", "extension"):
-            when = self._share(order, last, 0.05, 0.3)
-        elif step == "extension_ok":
-            when = calendar.add_working_minutes(last, per_day * rng.uniform(0.3, 1.5))
-        elif step in ("callback", "callback_unsolved", "callback_bad", "close_bad"):
-            when = calendar.add_working_minutes(last, per_day * rng.uniform(0.5, 4))
-        elif step == "close":
-            when = last + dt.timedelta(minutes=rng.uniform(5, 240))
-        elif step == "return":
-            from gridgov.hotline.deadlines import return_deadline
-
+            return when
+        if step == "close":
+            return last + dt.timedelta(minutes=rng.uniform(5, 240))
+        if step == "return":
             window = return_deadline(order)
             start = max(last, order.arrived_at)
-            if window <= start:
-                return None
-            when = start + (window - start) * rng.uniform(0.2, 0.8)
-        elif step in ("case", "case_open"):
-            when = calendar.add_working_minutes(last, rng.uniform(10, 90))
-        else:
-            raise ValueError(f"unknown step {step}")
-        return max(when, last + dt.timedelta(minutes=1))
+            return start + (window - start) * rng.uniform(0.2, 0.8) if window > start else None
+        raise ValueError(f"unknown step {step}")
 
     def _between(self, last: dt.datetime) -> dt.datetime:
         """A moment between ``last`` and now, in working time if there is any."""
@@ -803,10 +830,8 @@ class OrderGenerator:
 
     # -- acting ------------------------------------------------------------------------------
 
-    def _lead(self, order: HotlineOrder) -> list[Any]:
+    def _lead(self, order: HotlineOrder) -> list[User]:
         if not self._department_codes:
-            from gridgov.people.models import Department
-
             self._department_codes = dict(Department.objects.values_list("pk", "code"))
         code = self._department_codes.get(order.lead_department_id or 0, "")
         return self.cast.handlers.get(code) or self.cast.center
@@ -814,101 +839,155 @@ class OrderGenerator:
     def _act(
         self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime
     ) -> tuple[HotlineOrder, dt.datetime] | None:
-        rng, cast = self.rng, self.cast
-        act = services.order_act
-        pk = order.pk
-        if step in ("ack", "ack_late"):
-            order = act(order_id=pk, action="acknowledge", actor=self._center(), at=when)
-        elif step == "instruct":
-            assert topic is not None
-            codes = [code for code in topic.departments if code in cast.handlers] or [topic.departments[0]]
-            if len(codes) > 1 and rng.random() < 0.5:
-                codes = codes[:1]
-            if order.order_type == E and rng.random() < 0.7:
-                order = act(order_id=pk, action="assign", actor=self._center(), departments=codes, at=when)
-            else:
-                department = self._department_name(codes[0])
-                order = act(
-                    order_id=pk,
-                    action="instruct",
-                    actor=rng.choice(cast.leaders),
-                    instruction=rng.choice(INSTRUCTIONS).format(dept=department),
-                    departments=codes,
-                    at=when,
-                )
-        elif step in ("draft", "draft_late"):
-            assert topic is not None
-            text = rng.choice(REDO_REPLIES) if order.reopen_count else rng.choice(topic.replies)
-            if order.case_id is not None:
-                # The reply waits for the case: some time after its closure.
-                closed_at = order.case.closed_at if order.case is not None else None
-                if closed_at is None:
-                    return None
-                when = max(when, closed_at + dt.timedelta(minutes=rng.uniform(30, 240)))
-                if when >= self.now:
-                    return None
-            order = act(order_id=pk, action="draft_reply", actor=rng.choice(self._lead(order)), text=text, at=when)
-        elif step == "reject":
-            order = act(
-                order_id=pk, action="reject_draft", actor=self._center(), comment=rng.choice(REJECTIONS), at=when
-            )
-        elif step == "approve":
-            order = act(order_id=pk, action="approve_reply", actor=self._center(), at=when)
-        elif step == "return":
-            _content, _category, reason, basis = next(
-                (item for item in OUT_OF_REMIT if item[0] == order.content), OUT_OF_REMIT[0]
-            )
-            order = act(
-                order_id=pk, action="return_upstream", actor=self._center(), reason=reason, basis=basis, at=when
-            )
-        elif step == "extension":
-            if order.reply_deadline is None or when >= order.reply_deadline:
-                return None
-            until = calendar.add_working_days(order.reply_deadline, rng.randint(5, 10))
-            order = act(
-                order_id=pk,
-                action="request_extension",
-                actor=rng.choice(self._lead(order)),
-                reason=rng.choice(EXTENSION_REASONS),
-                until=until,
-                at=when,
-            )
-        elif step == "extension_ok":
-            pending = order.extension
-            answer = pending.until.isoformat() if pending is not None else None
-            order = self._event(order, "extension_answer", {"approved": True, "until": answer}, when)
-        elif step == "remind":
-            order = act(order_id=pk, action="remind", actor=self._center(), comment=rng.choice(REMINDERS), at=when)
-        elif step == "supervise":
-            order = self._event(order, "supervise", {"comment": rng.choice(SUPERVISIONS)}, when)
-        elif step in ("callback", "callback_unsolved", "callback_bad", "close_bad"):
-            if step == "callback":
-                rating = Satisfaction.SATISFIED if rng.random() < 0.78 else Satisfaction.BASICALLY_SATISFIED
-                solved = True
-            elif step == "callback_unsolved":
-                rating, solved = Satisfaction.BASICALLY_SATISFIED, False
-            else:
-                rating, solved = Satisfaction.DISSATISFIED, False
-            data = {"satisfaction": rating, "solved": solved, "comment": rng.choice(CALLBACK_COMMENTS[rating])}
-            # Upstream often closes the order with the call-back's result in one message.
-            closing = step == "close_bad" or (step in ("callback", "callback_unsolved") and rng.random() < 0.5)
-            order = self._event(order, "close" if closing else "callback", data, when)
-        elif step == "close":
-            if order.status == OrderStatus.CLOSED:
-                return order, when
-            order = self._event(order, "close", {"comment": "工单已办结。"}, when)
-        elif step in ("case", "case_open"):
-            assert topic is not None
-            result = self._case(order, topic, when, finish=step == "case")
-            if result is None:
-                return None
-            order, when = result
-        else:
-            raise ValueError(f"unknown step {step}")
+        """Take ``step`` on the order at ``when`` (``None``: the step does not happen)."""
+        if step == "close" and order.status == OrderStatus.CLOSED:
+            return order, when
+        result = self._step(step)(order, topic, step, when)
+        if result is None:
+            return None
+        order, when = result
         self.stats.actions += 1
         if step in SENDS:
             self.sent_at.append(when)
         return order, when
+
+    def _step(self, step: str) -> StepTaker:
+        takers: dict[str, StepTaker] = {
+            "ack": self._acknowledge,
+            "ack_late": self._acknowledge,
+            "instruct": self._instruct,
+            "draft": self._draft,
+            "draft_late": self._draft,
+            "reject": self._reject,
+            "approve": self._approve,
+            "return": self._return,
+            "extension": self._extension,
+            "extension_ok": self._extension_ok,
+            "remind": self._remind,
+            "supervise": self._supervise,
+            "callback": self._callback,
+            "callback_unsolved": self._callback,
+            "callback_bad": self._callback,
+            "close_bad": self._callback,
+            "close": self._close,
+            "case": self._case_step,
+            "case_open": self._case_step,
+        }
+        if step not in takers:
+            raise ValueError(f"unknown step {step}")
+        return takers[step]
+
+    def _acknowledge(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        return services.order_act(order_id=order.pk, action="acknowledge", actor=self._center(), at=when), when
+
+    def _instruct(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        rng, cast = self.rng, self.cast
+        assert topic is not None
+        codes = [code for code in topic.departments if code in cast.handlers] or [topic.departments[0]]
+        if len(codes) > 1 and rng.random() < 0.5:
+            codes = codes[:1]
+        if order.order_type == E and rng.random() < 0.7:
+            order = services.order_act(
+                order_id=order.pk, action="assign", actor=self._center(), departments=codes, at=when
+            )
+            return order, when
+        department = self._department_name(codes[0])
+        order = services.order_act(
+            order_id=order.pk,
+            action="instruct",
+            actor=rng.choice(cast.leaders),
+            instruction=rng.choice(INSTRUCTIONS).format(dept=department),
+            departments=codes,
+            at=when,
+        )
+        return order, when
+
+    def _draft(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        rng = self.rng
+        assert topic is not None
+        text = rng.choice(REDO_REPLIES) if order.reopen_count else rng.choice(topic.replies)
+        if order.case_id is not None:
+            # The reply waits for the case: some time after its closure.
+            closed_at = order.case.closed_at if order.case is not None else None
+            if closed_at is None:
+                return None
+            when = max(when, closed_at + dt.timedelta(minutes=rng.uniform(30, 240)))
+            if when >= self.now:
+                return None
+        actor = rng.choice(self._lead(order))
+        return services.order_act(order_id=order.pk, action="draft_reply", actor=actor, text=text, at=when), when
+
+    def _reject(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        actor = self._center()
+        order = services.order_act(
+            order_id=order.pk, action="reject_draft", actor=actor, comment=self.rng.choice(REJECTIONS), at=when
+        )
+        return order, when
+
+    def _approve(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        return services.order_act(order_id=order.pk, action="approve_reply", actor=self._center(), at=when), when
+
+    def _return(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        _content, _category, reason, basis = next(
+            (item for item in OUT_OF_REMIT if item[0] == order.content), OUT_OF_REMIT[0]
+        )
+        order = services.order_act(
+            order_id=order.pk, action="return_upstream", actor=self._center(), reason=reason, basis=basis, at=when
+        )
+        return order, when
+
+    def _extension(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        rng = self.rng
+        if order.reply_deadline is None or when >= order.reply_deadline:
+            return None
+        until = calendar.add_working_days(order.reply_deadline, rng.randint(5, 10))
+        order = services.order_act(
+            order_id=order.pk,
+            action="request_extension",
+            actor=rng.choice(self._lead(order)),
+            reason=rng.choice(EXTENSION_REASONS),
+            until=until,
+            at=when,
+        )
+        return order, when
+
+    def _extension_ok(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        pending = order.extension
+        answer = pending.until.isoformat() if pending is not None else None
+        return self._event(order, "extension_answer", {"approved": True, "until": answer}, when), when
+
+    def _remind(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        actor = self._center()
+        order = services.order_act(
+            order_id=order.pk, action="remind", actor=actor, comment=self.rng.choice(REMINDERS), at=when
+        )
+        return order, when
+
+    def _supervise(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        return self._event(order, "supervise", {"comment": self.rng.choice(SUPERVISIONS)}, when), when
+
+    def _callback(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        """A call-back (``callback``, ``callback_unsolved``, ``callback_bad``) or a closure with a
+        bad call-back (``close_bad``)."""
+        rng = self.rng
+        if step == "callback":
+            rating = Satisfaction.SATISFIED if rng.random() < 0.78 else Satisfaction.BASICALLY_SATISFIED
+            solved = True
+        elif step == "callback_unsolved":
+            rating, solved = Satisfaction.BASICALLY_SATISFIED, False
+        else:
+            rating, solved = Satisfaction.DISSATISFIED, False
+        data = {"satisfaction": rating, "solved": solved, "comment": rng.choice(CALLBACK_COMMENTS[rating])}
+        # Upstream often closes the order with the call-back's result in one message.
+        closing = step == "close_bad" or (step in ("callback", "callback_unsolved") and rng.random() < 0.5)
+        return self._event(order, "close" if closing else "callback", data, when), when
+
+    def _close(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        return self._event(order, "close", {"comment": "工单已办结。"}, when), when
+
+    def _case_step(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
+        assert topic is not None
+        return self._case(order, topic, when, finish=step == "case")
 
     def _event(self, order: HotlineOrder, kind: str, data: dict[str, Any], when: dt.datetime) -> HotlineOrder:
         event_id = f"demo-{order.upstream_number}-{kind}-{len(self.sent_at)}-{self.stats.actions}"
@@ -921,10 +1000,6 @@ class OrderGenerator:
     ) -> tuple[HotlineOrder, dt.datetime] | None:
         """Create the order's case in a grid of its village and run it through the case loop
         (to its closure, or a few steps for a case still running)."""
-        from gridgov.cases.models import Case
-
-        from .cases import SCENARIO_BY_NAME as CASE_SCENARIOS
-
         village = next((v for v in self.cast.villages if order.address.startswith(v.name)), self.cast.villages[0])
         grid = self.rng.choice(self.cast.grids_of[village.pk])
         order = services.order_act(
@@ -947,12 +1022,9 @@ class OrderGenerator:
         order.refresh_from_db()
         return order, when
 
-    def _cases(self) -> Any:
+    def _cases(self) -> CaseGenerator | None:
         """The case demo's generator (its cast of grid staff and departments), made once."""
         if self._case_generator is None:
-            from .cases import CaseGenerator
-            from .cases import Cast as CaseCast
-
             try:
                 self._case_generator = CaseGenerator(
                     CaseCast.load(self.cast.town.code), seed=self.rng.randrange(10**9), now=self.now
@@ -965,12 +1037,10 @@ class OrderGenerator:
 
     def _department_name(self, code: str) -> str:
         if not self._department_names:
-            from gridgov.people.models import Department
-
             self._department_names = dict(Department.objects.values_list("code", "name"))
         return self._department_names.get(code, code)
 
-    def _center(self) -> Any:
+    def _center(self) -> User:
         center = self.cast.center
         return center[0] if self.rng.random() < 0.5 else self.rng.choice(center)
 
@@ -1018,8 +1088,6 @@ def load_demo_hotline(
 def generate_demo_orders(*, count: int, seed: int = DEMO_HOTLINE_SEED, now: dt.datetime | None = None) -> Stats:
     """Make the orders in one transaction; the in-app notifications the history sends are
     marked read (they are old news) and its upstream messages recorded as delivered."""
-    from gridgov.notify.services import mark_read
-
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
         generator = OrderGenerator(cast, seed=seed, now=now)

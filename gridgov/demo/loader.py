@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,6 +26,9 @@ from gridgov.people.models import Department, Role
 from gridgov.people.services import department_save, role_assign, user_create
 
 from .taiping import DemoData, DemoPerson, generate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 DEMO_PASSWORD: Final = (Path(__file__).with_name("password.txt")).read_text(encoding="utf-8").strip()
 
@@ -66,7 +69,9 @@ def check_allowed(*, allow_production_db: bool = False) -> None:
 
 
 @transaction.atomic
-def load_demo(*, actor: Any = None, allow_production_db: bool = False, data: DemoData | None = None) -> DemoReport:
+def load_demo(
+    *, actor: User | None = None, allow_production_db: bool = False, data: DemoData | None = None
+) -> DemoReport:
     """Create what is missing of the Taiping demo data. Raises :class:`DemoRefused` when
     ``DEBUG`` is off and ``allow_production_db`` is not given."""
     check_allowed(allow_production_db=allow_production_db)
@@ -115,7 +120,7 @@ def load_demo(*, actor: Any = None, allow_production_db: bool = False, data: Dem
     return report
 
 
-def _create_user(actor: Any, person: DemoPerson) -> Any:
+def _create_user(actor: User | None, person: DemoPerson) -> User:
     return user_create(
         actor=actor,
         username=person.username,

@@ -4,19 +4,24 @@ delivered long ago, so they are recorded as delivered instead of being sent agai
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from gridgov.core.audit import record
 from gridgov.upstream.models import MessageState, UpstreamMessage
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 # Audit action code.
 HISTORY_SETTLED = "upstream.history_settled"
 
 
 @transaction.atomic
-def history_settle(*, order_ids: list[int], sent_at: list[dt.datetime], now: dt.datetime, actor: Any = None) -> int:
+def history_settle(
+    *, order_ids: list[int], sent_at: list[dt.datetime], now: dt.datetime, actor: User | None = None
+) -> int:
     """Record the pending messages of orders loaded as history as delivered when they were sent,
     without sending them (half a year of demo history must not go upstream again).
 

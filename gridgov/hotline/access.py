@@ -11,13 +11,14 @@ who may see them in full (each reveal is recorded by ``services.petitioner_revea
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
 from django.db.models import Q
 
 from gridgov.access.scope import scope_for
 from gridgov.cases.access import mask_name, mask_phone
-from gridgov.people.models import Role
+from gridgov.people.models import Role, RoleAssignment
 
 from .models import HotlineOrder, IdentityGrant, OrderType
 from .transitions import Party
@@ -40,6 +41,8 @@ __all__ = [
     "mask_name",
     "mask_phone",
     "parties_of",
+    "recipient_ids",
+    "recipients",
     "visible_q",
 ]
 
@@ -75,6 +78,42 @@ def visible_q(user: User | AnonymousUser | None) -> Q:
 
 def ancestor_ids(order: HotlineOrder) -> set[int]:
     return {int(part) for part in order.area_path.strip("/").split("/") if part}
+
+
+def _party_q(order: HotlineOrder, party: Party) -> Q | None:
+    """The role assignments standing in ``party`` for the order (``None``: nobody)."""
+    if party == Party.CENTER:
+        return Q(role=Role.CENTER_OPERATOR, area_id__in=sorted(ancestor_ids(order)))
+    if party == Party.LEADER:
+        return Q(role=Role.TOWN_LEADER, area_id__in=sorted(ancestor_ids(order)))
+    if party == Party.LEAD_DEPARTMENT:
+        if order.lead_department_id is None:
+            return None
+        return Q(role=Role.DEPARTMENT_HANDLER, department_id=order.lead_department_id)
+    if party == Party.DEPARTMENT:
+        through = HotlineOrder.cooperating_departments.through
+        cooperating = through.objects.filter(hotlineorder_id=order.pk).values("department_id")
+        return Q(role=Role.DEPARTMENT_HANDLER, department_id__in=cooperating)
+    return None  # upstream hears through its own outbox
+
+
+def recipients(order: HotlineOrder, parties: Iterable[Party]) -> list[int]:
+    """Ids of the active users standing in any of ``parties`` for the order, sorted (one
+    query, none when no party can have anyone)."""
+    query: Q | None = None
+    for party in dict.fromkeys(parties):
+        wanted = _party_q(order, party)
+        if wanted is not None:
+            query = wanted if query is None else query | wanted
+    if query is None:
+        return []
+    assignments = RoleAssignment.objects.filter(query, user__is_active=True).order_by()
+    return sorted(set(assignments.values_list("user_id", flat=True)))
+
+
+def recipient_ids(order: HotlineOrder, party: Party) -> list[int]:
+    """Ids of the active users standing in ``party`` for the order (one query)."""
+    return recipients(order, [party])
 
 
 def roles_over(user: User | AnonymousUser, order: HotlineOrder) -> set[str]:

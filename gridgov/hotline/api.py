@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import current_grid
 from gridgov.core.errors import Invalid, NotFound
 from gridgov.people.models import Department
 from gridgov.people.selectors import display_name
@@ -267,15 +267,10 @@ def _order_data(payload: OrderIn) -> OrderData:
 def _grid_id(payload: ActionIn) -> int | None:
     if payload.grid_id is not None or not payload.grid.strip():
         return payload.grid_id
-    found = (
-        Area.objects.current()
-        .filter(level=AreaLevel.GRID, code=payload.grid.strip())
-        .values_list("pk", flat=True)
-        .first()
-    )
+    found = current_grid(code=payload.grid.strip())
     if found is None:
         raise Invalid.field("grid", _("Unknown grid."))
-    return found
+    return found.pk
 
 
 # --- endpoints --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ class HotlineConfig(AppConfig):
     verbose_name = _("Hotline work orders")
 
     def ready(self) -> None:
+        # Django's pattern: modules that need the app registry are imported once it is ready.
         from gridgov.cases.services import CLOSE_HOOKS
         from gridgov.workcalendar.services import register_year_loaded_hook
 

@@ -21,6 +21,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from gridgov.core.audit import record
+
 from .models import (
     Channel,
     HotlineOrder,
@@ -81,8 +83,6 @@ def export_recorded(
     *, actor: User | AnonymousUser, kind: str, rows: int, filters: dict[str, Any], request: HttpRequest | None = None
 ) -> None:
     """Write the audit row of a hotline export (``kind``: ``orders`` or ``statistics``)."""
-    from gridgov.core.audit import record
-
     record(action=f"hotline.export_{kind}", actor=actor, request=request, data={"rows": rows, "filters": filters})
 
 

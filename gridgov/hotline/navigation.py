@@ -14,6 +14,8 @@ from gridgov.people.models import Role
 from gridgov.web.nav import NAV, NavEntry
 from gridgov.web.panels import HOME_PANELS, HomePanel
 
+from .views import center_panel, department_panel, leader_panel
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
@@ -34,20 +36,14 @@ NAV_ENTRIES: list[NavEntry] = [
 
 
 def _center(user: User | AnonymousUser) -> dict[str, Any]:
-    from .views import center_panel
-
     return center_panel(user)
 
 
 def _leader(user: User | AnonymousUser) -> dict[str, Any]:
-    from .views import leader_panel
-
     return leader_panel(user)
 
 
 def _department(user: User | AnonymousUser) -> dict[str, Any]:
-    from .views import department_panel
-
     return department_panel(user)
 
 

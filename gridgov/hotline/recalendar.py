@@ -24,13 +24,18 @@ reply deadline moved).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Q
 from django.utils import timezone
 
+from gridgov.core.actors import signed_in
+
 from . import deadlines
 from .models import OPEN_ORDER_STATUSES, EventOrigin, HotlineOrder, OrderEvent, OrderStage, OrderStep
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 DEADLINE_RECOMPUTED: Final = "deadline_recomputed"
 PETITIONER_SECRETS: Final = ("petitioner_name", "petitioner_phone", "petitioner_address")
@@ -86,7 +91,7 @@ def _next_alert(stage: OrderStage) -> dt.datetime | None:
     return None
 
 
-def year_loaded(*, year: int, actor: Any) -> dict[str, int]:
+def year_loaded(*, year: int, actor: User | AnonymousUser | None) -> dict[str, int]:
     """The hook: recompute the open orders that reach into ``year``; returns the counts."""
     now = timezone.now()
     first = _year_start(year)
@@ -104,7 +109,7 @@ def year_loaded(*, year: int, actor: Any) -> dict[str, int]:
         s.order_id: s
         for s in OrderStage.objects.select_for_update().filter(order__in=[o.pk for o in orders], ended_at__isnull=True)
     }
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = signed_in(actor)
     moved = 0
     for order in orders:
         before_reply = order.reply_deadline

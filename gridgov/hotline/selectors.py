@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
+from gridgov.areas.selectors import latest_by_code
 from gridgov.cases.models import OPEN_STATUSES as OPEN_CASE_STATUSES
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
@@ -269,9 +270,7 @@ def apply_filters(
             | Q(pk__in=through.objects.filter(department__code=filters.department).values("hotlineorder_id"))
         )
     if filters.town:
-        from gridgov.areas.models import Area
-
-        area = Area.objects.filter(code=filters.town).order_by("-id").first()
+        area = latest_by_code(filters.town)
         query = query.filter(area_path__startswith=area.path) if area else query.none()
     tz = timezone.get_current_timezone()
     if filters.date_from:

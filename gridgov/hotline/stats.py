@@ -28,7 +28,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import OPEN_ORDER_STATUSES, HotlineOrder, OrderStage, OrderStatus, OrderStep, Satisfaction
+from gridgov.people.models import Department
+
+from .models import OPEN_ORDER_STATUSES, HotlineOrder, OrderStage, OrderStatus, OrderStep, OrderType, Satisfaction
 
 PERIOD_WEEK: Final = "week"
 PERIOD_MONTH: Final = "month"
@@ -400,8 +402,6 @@ def order_statistics(
 
 
 def _department_names(ids: list[int | None]) -> dict[int, str]:
-    from gridgov.people.models import Department
-
     wanted = {pk for pk in ids if pk is not None}
     return dict(Department.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
 
@@ -452,7 +452,5 @@ def _ratings(cohort: QuerySet[HotlineOrder]) -> list[tuple[str, int]]:
 
 
 def _by_type(cohort: QuerySet[HotlineOrder]) -> list[tuple[str, int]]:
-    from .models import OrderType
-
     counts = dict(cohort.values("order_type").annotate(n=Count("id")).order_by().values_list("order_type", "n"))
     return [(code, counts.get(code, 0)) for code in OrderType.values if counts.get(code)]

@@ -6,11 +6,10 @@ from celery import shared_task
 
 # The import's task lives with the import; importing it here registers it with the worker.
 from .importing import tasks as _import_tasks  # noqa: F401
+from .services import sweep_due
 
 
 @shared_task(ignore_result=True)
 def sweep_deadlines() -> dict[str, int]:
     """Reminders at 80 % of each step's time and overdue notices, once per step."""
-    from .services import sweep_due
-
     return sweep_due()

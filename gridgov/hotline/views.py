@@ -21,16 +21,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import current_towns, town_grids
 from gridgov.cases.forms import department_choices
+from gridgov.cases.selectors import cases_visible
 from gridgov.core.forms import apply_error
 from gridgov.people.models import Department, Role
 from gridgov.people.selectors import display_name
+from gridgov.upstream.selectors import messages_for_order
 from gridgov.workcalendar import clock
 from gridgov.workcalendar.units import Light
 
@@ -39,6 +42,7 @@ from .access import PROTECTED_TYPES, can_reveal, parties_of
 from .deadlines import light, light_expression
 from .errors import OrderConflict, OrderError, OrderForbidden, OrderInvalid, OrderNotFound
 from .forms import CHANNEL_MANUAL, ERROR_FIELDS, ActionForm, GrantForm, OrderFilterForm, OrderNewForm
+from .intake import OrderData
 from .models import (
     EventOrigin,
     HotlineOrder,
@@ -371,7 +375,7 @@ def department(request: HttpRequest) -> HttpResponse:
 
 def _towns(user: User | AnonymousUser) -> list[tuple[str, str]]:
     scope = scope_for(user)
-    towns = Area.objects.current().filter(level=AreaLevel.TOWN)
+    towns = current_towns()
     if not scope.everything:
         ids = {area_id for role, area_id, _d in scope.assignments if role == Role.CENTER_OPERATOR and area_id}
         towns = towns.filter(pk__in=ids)
@@ -383,8 +387,6 @@ def _towns(user: User | AnonymousUser) -> list[tuple[str, str]]:
 def order_new(request: HttpRequest) -> HttpResponse:
     if not may_enter(request.user):
         return _forbidden(request, _("Only the center enters hotline orders here."))
-    from .intake import OrderData
-
     initial = {"received_at": timezone.now().replace(second=0, microsecond=0)}
     form = OrderNewForm(request.POST or None, towns=_towns(request.user), initial=initial)
     status = 200
@@ -439,7 +441,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
 
 
 def _grid_choices(order: HotlineOrder) -> list[tuple[str, str]]:
-    grids = Area.objects.current().filter(level=AreaLevel.GRID, path__contains=f"/{order.town_id}/")
+    grids = town_grids(order.town_id)
     return [(code, name) for code, name in grids.order_by("code").values_list("code", "name")]
 
 
@@ -578,8 +580,6 @@ def _event_rows(order: HotlineOrder) -> list[dict[str, Any]]:
 
 
 def _format_when(value: Any) -> str:
-    from django.utils.dateparse import parse_datetime
-
     moment = parse_datetime(str(value)) if not isinstance(value, dt.datetime) else value
     if moment is None:
         return str(value)
@@ -597,18 +597,9 @@ def _stage_rows(order: HotlineOrder, now: dt.datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def _deliveries(order: HotlineOrder) -> list[Any]:
-    """What went upstream for this order and its delivery state."""
-    from gridgov.upstream.selectors import messages_for_order
-
-    return list(messages_for_order(order.pk))
-
-
 def _linked_case(user: User | AnonymousUser, order: HotlineOrder) -> dict[str, Any] | None:
     if order.case_id is None:
         return None
-    from gridgov.cases.selectors import cases_visible
-
     case = order.case
     visible = cases_visible(user).filter(pk=order.case_id).exists()
     return {"case": case, "visible": visible}
@@ -669,7 +660,7 @@ def _detail_context(
         "kept_text": kept_text,
         "cooperating": list(order.cooperating_departments.all()),
         "linked_case": _linked_case(user, order),
-        "deliveries": _deliveries(order),
+        "deliveries": messages_for_order(order.pk),
         "grants": grants,
         "grant_form": grant_form if grant_departments else None,
         "may_use_workbench": may_use_workbench(user),
@@ -737,8 +728,6 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _resolve_case(request: HttpRequest, form: ActionForm) -> int | None:
     """The id of the visible case whose number the form names (an error on the form if none)."""
-    from gridgov.cases.selectors import cases_visible
-
     number = (form.cleaned_data.get("case_number") or "").strip()
     found = cases_visible(request.user).filter(number=number).values_list("pk", flat=True).first()
     if found is None:
@@ -747,7 +736,7 @@ def _resolve_case(request: HttpRequest, form: ActionForm) -> int | None:
 
 
 def _grid_id(order: HotlineOrder, code: str) -> int | None:
-    area = Area.objects.current().filter(level=AreaLevel.GRID, code=code, path__contains=f"/{order.town_id}/").first()
+    area = town_grids(order.town_id).filter(code=code).first()
     return area.pk if area is not None else None
 
 

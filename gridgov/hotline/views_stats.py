@@ -28,7 +28,10 @@ from gridgov.people.models import Role
 
 from . import stats
 from .export import XLSX_TYPE, export_orders_workbook, export_stats_workbook
+from .forms import OrderFilterForm
 from .models import HotlineOrder, OrderType, Satisfaction
+from .selectors import orders_visible
+from .views import _filtered
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -85,8 +88,6 @@ def _render_error(request: HttpRequest, message: str, status: int) -> HttpRespon
 def statistics_scope(user: User | AnonymousUser) -> tuple[QuerySet[HotlineOrder], bool] | None:
     """The orders whose statistics ``user`` may see, and whether only their own departments'
     rows (a department handler); None: no statistics for this user."""
-    from .selectors import orders_visible
-
     scope = scope_for(user)
     if scope.has_role(*STATS_ROLES) or getattr(user, "is_superuser", False):
         return orders_visible(user), False
@@ -211,9 +212,6 @@ def may_export_list(user: User | AnonymousUser) -> bool:
 
 def filtered_orders(request: HttpRequest, now: dt.datetime) -> tuple[QuerySet[HotlineOrder], dict[str, Any]]:
     """The order list as the workbench filters it (the same query string), and those filters."""
-    from .forms import OrderFilterForm
-    from .views import _filtered
-
     form = OrderFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
         form.is_valid()

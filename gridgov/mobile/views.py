@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from gridgov.categories.models import Category
+from gridgov.categories.selectors import catalogue
 from gridgov.people.services import token_lookup
 
 from .pinyin import initials
@@ -192,11 +192,6 @@ def categories(request: HttpRequest) -> HttpResponse:
         )
         response["WWW-Authenticate"] = "Bearer"
         return response
-    majors = Category.objects.majors().active().order_by("sort_order", "code")
-    minors = Category.objects.active().filter(parent__in=majors).order_by("sort_order", "code")
-    by_major: dict[int, list[Category]] = {}
-    for minor in minors:
-        by_major.setdefault(minor.parent_id or 0, []).append(minor)
     items = [
         {
             "code": minor.code,
@@ -207,8 +202,8 @@ def categories(request: HttpRequest) -> HttpResponse:
             "major_initials": initials(major.name),
             "self_handle_allowed": minor.self_handle_allowed,
         }
-        for major in majors
-        for minor in by_major.get(major.pk, [])
+        for major, minors in catalogue()
+        for minor in minors
     ]
     response = JsonResponse(items, safe=False, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "private, no-cache"

@@ -8,4 +8,5 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        # Django's pattern: modules that need the app registry are imported once it is ready.
         from . import checks  # noqa: F401  (registers the system checks)

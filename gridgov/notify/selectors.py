@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -11,13 +11,16 @@ from gridgov.core.pagination import Page, keyset_page
 
 from .models import Notification
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
 # Newest first.
 ORDER = ("-id",)
 
 
-def notifications_for(user: Any, *, unread: bool = False) -> QuerySet[Notification]:
+def notifications_for(user: User | AnonymousUser, *, unread: bool = False) -> QuerySet[Notification]:
     if user is None or not user.is_authenticated:
         return Notification.objects.none()
     # Through the user's own manager: each row knows its recipient (whose language renders
@@ -28,19 +31,19 @@ def notifications_for(user: Any, *, unread: bool = False) -> QuerySet[Notificati
     return found.order_by("-id")
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: User | AnonymousUser) -> int:
     return notifications_for(user, unread=True).count()
 
 
 def notification_page(
-    user: Any, *, cursor: str | None = None, limit: int = DEFAULT_PAGE, unread: bool = False
+    user: User | AnonymousUser, *, cursor: str | None = None, limit: int = DEFAULT_PAGE, unread: bool = False
 ) -> Page[Notification]:
     """One page, newest first, of the notifications older than ``cursor`` (the id of the last
     one seen), with the cursor of the next page (``None`` on the last one)."""
     return keyset_page(notifications_for(user, unread=unread), ORDER, cursor, limit, max_limit=MAX_PAGE)
 
 
-def notification_get(user: Any, notification_id: int) -> Notification:
+def notification_get(user: User | AnonymousUser, notification_id: int) -> Notification:
     """The user's own notification; another user's is "not found" like a missing one."""
     try:
         return notifications_for(user).get(pk=notification_id)

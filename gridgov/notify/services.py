@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
 
+from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.outbox import Backoff, Outbox
 
@@ -29,7 +30,7 @@ from .models import Delivery, DeliveryStatus, Notification
 from .rendering import TEXT, renderer_for
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import AnonymousUser, User
 else:
     User = get_user_model()
 
@@ -180,19 +181,20 @@ def notify_queue(
 def enqueue(delivery_ids: list[int]) -> None:
     """Hand deliveries to the worker. A broker that is down loses nothing: the rows stay
     pending and ``deliver_due`` sends them."""
-    from .tasks import deliver
+    from .tasks import deliver  # tasks.py imports this module (services <-> tasks cycle)
 
     OUTBOX.hand_over(delivery_ids, deliver.delay)
 
 
 @transaction.atomic
-def mark_read(*, actor: Any, notification_ids: list[int] | None = None) -> int:
+def mark_read(*, actor: User | AnonymousUser | None, notification_ids: list[int] | None = None) -> int:
     """Mark the actor's unread notifications read: those in ``notification_ids`` (ids of
     other users' notifications are ignored), or all of them for ``None``. Returns how many
     changed. Reading is not audited: ``read_at`` is the record."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    reader = signed_in(actor)
+    if reader is None:
         return 0
-    unread = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    unread = Notification.objects.filter(recipient=reader, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
     return unread.update(read_at=timezone.now())
@@ -240,7 +242,7 @@ def deliver_due(*, limit: int = 100, budget_seconds: float = 45.0) -> int:
 
 
 @transaction.atomic
-def delivery_retry(*, actor: Any, deliveries: Iterable[Delivery]) -> int:
+def delivery_retry(*, actor: User | AnonymousUser | None, deliveries: Iterable[Delivery]) -> int:
     """Give failed deliveries a fresh round of attempts, starting now. Returns how many."""
     ids = [d.pk for d in deliveries if d.status == DeliveryStatus.FAILED]
     if not ids:

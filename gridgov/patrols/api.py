@@ -8,7 +8,7 @@ already stored. See ``docs/patrols.md`` and ``docs/api.md``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
@@ -43,6 +43,9 @@ from .schemas import (
     WorkListOut,
     WorkOut,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 router = Router(tags=["patrols"])
 # The phone app's "today's work" summary, mounted at /api/v1/work.
@@ -196,7 +199,7 @@ def _work_list(query: QuerySet[Case], now: dt.datetime, *order: Any) -> WorkList
     )
 
 
-def _rework(user: Any, visible: QuerySet[Case]) -> QuerySet[Case]:
+def _rework(user: User | AnonymousUser, visible: QuerySet[Case]) -> QuerySet[Case]:
     """Cases the caller handles that failed verification and are being handled again."""
     scope = scope_for(user)
     queues = []

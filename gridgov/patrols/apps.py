@@ -8,6 +8,7 @@ class PatrolsConfig(AppConfig):
     verbose_name = _("Patrols")
 
     def ready(self) -> None:
+        # Django's pattern: modules that need the app registry are imported once it is ready.
         from .navigation import register
 
         register()

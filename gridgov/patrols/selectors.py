@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area
+from gridgov.areas.selectors import latest_by_code, paths_of
 from gridgov.cases.selectors import cases_visible, reported_case_ids
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
 from .models import Patrol, PatrolFinding
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 PAGE_SIZE: Final = 50
 PAGE_MAX: Final = 200
@@ -27,7 +30,7 @@ OVERSIGHT_ROLES: Final = frozenset(
 )
 
 
-def visible_q(user: Any) -> Q:
+def visible_q(user: User | AnonymousUser) -> Q:
     """A filter on Patrol for what ``user`` may see (nothing for a stranger)."""
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
@@ -36,22 +39,22 @@ def visible_q(user: Any) -> Q:
         return Q()
     query = Q(worker_id=user.pk)
     area_ids = sorted({area_id for role, area_id, _d in scope.assignments if role in OVERSIGHT_ROLES and area_id})
-    for path in Area.objects.filter(pk__in=area_ids).values_list("path", flat=True):
+    for path in paths_of(area_ids):
         query |= Q(area_path__startswith=path)
     return query
 
 
-def patrols_visible(user: Any) -> QuerySet[Patrol]:
+def patrols_visible(user: User | AnonymousUser) -> QuerySet[Patrol]:
     return Patrol.objects.filter(visible_q(user))
 
 
-def may_oversee(user: Any) -> bool:
+def may_oversee(user: User | AnonymousUser) -> bool:
     """Does the user see other people's patrols (the web pages are for them)?"""
     scope = scope_for(user)
     return scope.everything or scope.has_role(*OVERSIGHT_ROLES)
 
 
-def patrol_get(user: Any, patrol_id: int) -> Patrol:
+def patrol_get(user: User | AnonymousUser, patrol_id: int) -> Patrol:
     """A patrol the user may see; ``Patrol.DoesNotExist`` otherwise (as for a missing one)."""
     return patrols_visible(user).select_related("worker", "worker__profile", "grid").get(pk=patrol_id)
 
@@ -65,11 +68,11 @@ class PatrolFilters:
     date_to: dt.date | None = None
 
 
-def apply_filters(user: Any, query: QuerySet[Patrol], filters: PatrolFilters) -> QuerySet[Patrol]:
+def apply_filters(user: User | AnonymousUser, query: QuerySet[Patrol], filters: PatrolFilters) -> QuerySet[Patrol]:
     if filters.mine:
         query = query.filter(worker_id=user.pk)
     if filters.grid:
-        area = Area.objects.filter(code=filters.grid.strip()).order_by("-id").first()
+        area = latest_by_code(filters.grid.strip())
         query = query.filter(area_path__startswith=area.path) if area else query.none()
     if filters.worker:
         query = query.filter(worker__username=filters.worker.strip())
@@ -100,12 +103,12 @@ def page(query: QuerySet[Patrol], *, cursor: str | None = None, limit: int = PAG
     return keyset_page(rows, ORDER, cursor, int(limit), max_limit=PAGE_MAX)
 
 
-def latest_of(user: Any, limit: int = 5) -> list[Patrol]:
+def latest_of(user: User | AnonymousUser, limit: int = 5) -> list[Patrol]:
     """The user's own latest patrols (for the phone's home)."""
     return page(patrols_visible(user).filter(worker_id=user.pk), limit=limit).items
 
 
-def findings_of(user: Any, patrol: Patrol) -> list[tuple[PatrolFinding, Any]]:
+def findings_of(user: User | AnonymousUser, patrol: Patrol) -> list[tuple[PatrolFinding, Any]]:
     """Each finding of the patrol with its case when the user may see it (else None). A
     finding whose report reached the server after the patrol is found by its client id."""
     findings = list(patrol.findings.all())

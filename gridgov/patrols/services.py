@@ -10,7 +10,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,11 +21,18 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.locate import locate
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import grid_by_id
 from gridgov.cases.selectors import reported_case_ids
+from gridgov.core.audit import record
 from gridgov.people.models import Role
 
 from .models import Patrol, PatrolFinding, PatrolStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.http import HttpRequest
+
+    from gridgov.areas.models import Area
 
 # Who records patrols: grid workers, and grid leaders or village staff walking a grid.
 PATROL_ROLES: Final = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_STAFF})
@@ -120,7 +127,7 @@ def _check_findings(findings: Sequence[str]) -> list[str]:
     return keys
 
 
-def _grid_for(actor: Any, points: Sequence[TrackPoint]) -> Area:
+def _grid_for(actor: User | AnonymousUser, points: Sequence[TrackPoint]) -> Area:
     """The worker's grid; for someone with several grids, or none, the grid of the first point
     that lies in one (it must lie inside the actor's own areas)."""
     scope = scope_for(actor)
@@ -139,16 +146,16 @@ def _grid_for(actor: Any, points: Sequence[TrackPoint]) -> Area:
         chosen = located_ids[0] if located_ids else None
     if chosen is None:
         raise ValidationError({"track": [_("The route lies outside every grid, so the patrol's grid is unknown.")]})
-    grid = Area.objects.get(pk=chosen)
-    if grid.level != AreaLevel.GRID:
+    grid = grid_by_id(chosen)
+    if grid is None:
         raise ValidationError({"track": [_("The patrol's grid is unknown.")]})
     if not scope.everything and not any(grid.path.startswith(path) for path in scope.role_area_paths):
         raise ValidationError({"track": [_("The route lies outside your area.")]})
     return grid
 
 
-def _existing(actor: Any, client_id: uuid.UUID, fingerprint: str) -> Patrol | None:
-    found = Patrol.objects.filter(worker=actor, client_id=client_id).first()
+def _existing(worker: User, client_id: uuid.UUID, fingerprint: str) -> Patrol | None:
+    found = Patrol.objects.filter(worker=worker, client_id=client_id).first()
     if found is None:
         return None
     if found.fingerprint != fingerprint:
@@ -161,7 +168,7 @@ def _existing(actor: Any, client_id: uuid.UUID, fingerprint: str) -> Patrol | No
 @transaction.atomic
 def patrol_record(
     *,
-    actor: Any,
+    actor: User | AnonymousUser,
     client_id: str | uuid.UUID,
     started_at: dt.datetime,
     ended_at: dt.datetime,
@@ -169,7 +176,7 @@ def patrol_record(
     consent: bool,
     findings: Sequence[str] = (),
     consent_at: dt.datetime | None = None,
-    request: Any = None,
+    request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Patrol, bool]:
     """Store a patrol the phone recorded. Returns ``(patrol, created)``: the same ``client_id``
@@ -180,15 +187,14 @@ def patrol_record(
     ``findings`` are the client ids (the ``Idempotency-Key``) of the cases the worker reported
     during the patrol; those not on the server yet are looked up again when the patrol is read.
     """
-    from gridgov.core.audit import record
-
     now = now or timezone.now()
     if not scope_for(actor).has_role(*PATROL_ROLES):
         raise PermissionDenied(_("Your role does not record patrols."))
+    worker = cast("User", actor)  # a role holder is signed in
     client_uuid = _client_uuid(client_id)
     started_at, ended_at = _aware(started_at), _aware(ended_at)
     fingerprint = _fingerprint(started_at, ended_at, len(track))
-    existing = _existing(actor, client_uuid, fingerprint)
+    existing = _existing(worker, client_uuid, fingerprint)
     if existing is not None:
         return existing, False
 
@@ -201,7 +207,7 @@ def patrol_record(
     consent_moment = _aware(consent_at) if consent_at is not None else started_at
 
     patrol = Patrol(
-        worker=actor,
+        worker=worker,
         grid=grid,
         area_path=grid.path,
         client_id=client_uuid,
@@ -228,11 +234,11 @@ def patrol_record(
             patrol.save(force_insert=True)
     except IntegrityError:
         # A concurrent retry stored it first (the unique constraint waited for its commit).
-        existing = _existing(actor, client_uuid, fingerprint)
+        existing = _existing(worker, client_uuid, fingerprint)
         if existing is not None:
             return existing, False
         raise
-    cases = reported_case_ids(actor.pk, keys)
+    cases = reported_case_ids(worker.pk, keys)
     PatrolFinding.objects.bulk_create(
         [PatrolFinding(patrol=patrol, client_id=key, case_id=cases.get(key)) for key in keys]
     )

@@ -8,6 +8,7 @@ class UpstreamConfig(AppConfig):
     verbose_name = _("Upstream delivery")
 
     def ready(self) -> None:
+        # Django's pattern: modules that need the app registry are imported once it is ready.
         from . import notices  # noqa: F401  (registers the notification renderers)
         from .navigation import register
 

@@ -10,7 +10,7 @@ whose own selector has already decided that the viewer may see the order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Final
 
 from django.db.models import Count, Q, QuerySet
 
@@ -20,17 +20,20 @@ from gridgov.people.models import Role
 
 from .models import FileBatch, MessageState, UpstreamMessage
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 MANAGE_ROLES = frozenset({Role.CENTER_OPERATOR, Role.ADMIN})
 
 
-def may_manage(user: Any) -> bool:
+def may_manage(user: User | AnonymousUser) -> bool:
     """Center operators and administrators see and retry upstream delivery."""
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(getattr(user, "is_superuser", False)) or scope_for(user).has_role(*MANAGE_ROLES)
 
 
-def _sees_everything(user: Any) -> bool:
+def _sees_everything(user: User | AnonymousUser) -> bool:
     """Superusers and installation-wide administrators (a supervisor's or the upstream account's
     installation-wide view does not make a center operator see other towns' delivery)."""
     if getattr(user, "is_superuser", False):
@@ -38,7 +41,7 @@ def _sees_everything(user: Any) -> bool:
     return any(role == Role.ADMIN and area_id is None for role, area_id, _d in scope_for(user).assignments)
 
 
-def _managed_paths(user: Any) -> list[str]:
+def _managed_paths(user: User | AnonymousUser) -> list[str]:
     """Paths of the towns (or areas above them) where the user is a center operator, and of the
     areas the user administers. Other roles (a leader's or a department's areas) do not count."""
     return scope_for(user).paths_for_roles(Role.CENTER_OPERATOR, Role.ADMIN)
@@ -51,13 +54,13 @@ def _paths_q(paths: list[str], lookup: str) -> Q:
     return query
 
 
-def _town_q(user: Any, prefix: str) -> Q:
+def _town_q(user: User | AnonymousUser, prefix: str) -> Q:
     """Orders (``prefix`` leads to the order's ``area_path``) in the towns the user manages
     delivery for (see :func:`_managed_paths`)."""
     return _paths_q(_managed_paths(user), f"{prefix}area_path")
 
 
-def messages_visible(user: Any) -> QuerySet[UpstreamMessage]:
+def messages_visible(user: User | AnonymousUser) -> QuerySet[UpstreamMessage]:
     if not may_manage(user):
         return UpstreamMessage.objects.none()
     queryset = UpstreamMessage.objects.all()
@@ -66,7 +69,7 @@ def messages_visible(user: Any) -> QuerySet[UpstreamMessage]:
     return queryset.filter(_town_q(user, "order__"))
 
 
-def batches_visible(user: Any) -> QuerySet[FileBatch]:
+def batches_visible(user: User | AnonymousUser) -> QuerySet[FileBatch]:
     if not may_manage(user):
         return FileBatch.objects.none()
     if _sees_everything(user):

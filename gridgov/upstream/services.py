@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import partial
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -26,13 +26,21 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Conflict, DomainError, Forbidden, NotFound
 from gridgov.core.outbox import Outbox
+from gridgov.hotline.access import recipient_ids
+from gridgov.hotline.notices import order_note, order_params
+from gridgov.hotline.transitions import Party
+from gridgov.notify.services import notify
 
 from . import adapters, conf, selectors
 from .models import FileBatch, MessageKind, MessageState, UpstreamMessage
 from .notices import FAILED_KIND
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 logger = logging.getLogger("gridgov.upstream")
 
@@ -66,7 +74,7 @@ def enqueue(
     order_id: int,
     upstream_number: str,
     payload: dict[str, Any],
-    actor: Any,
+    actor: User | AnonymousUser | None,
 ) -> UpstreamMessage:
     """Queue one message for upstream in the caller's transaction; delivered after commit.
     Keys naming the petitioner are dropped from ``payload``."""
@@ -85,7 +93,7 @@ def enqueue(
         adapter=config.adapter,
         state=MessageState.PENDING,
         next_attempt_at=now,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=signed_in(actor),
         created_at=now,
     )
     transaction.on_commit(partial(schedule, [message.pk]))
@@ -95,7 +103,7 @@ def enqueue(
 def schedule(message_ids: list[int]) -> None:
     """Hand messages to the worker. A broker that is down loses nothing: the rows stay pending
     and ``deliver_due`` picks them up."""
-    from .tasks import deliver as deliver_task
+    from .tasks import deliver as deliver_task  # tasks.py imports this module (services <-> tasks cycle)
 
     # Only what is still waiting: history loaded in the same transaction (the demo) was recorded
     # as delivered before the commit and must not fill the queue.
@@ -122,17 +130,9 @@ def notify_failed(message: UpstreamMessage) -> None:
     transaction that marked it ``failed`` (so once per failure). Masked data only: the order
     number, what was being sent, the attempts and the order's type, class and masked phone
     (rendered for each reader, ``notices.py``)."""
-    from gridgov.hotline.models import HotlineOrder
-    from gridgov.hotline.notices import order_note, order_params
-    from gridgov.hotline.services import recipient_ids
-    from gridgov.hotline.transitions import Party
-    from gridgov.notify.services import notify
-
     User = get_user_model()
 
-    order = HotlineOrder.objects.filter(pk=message.order_id).first()
-    if order is None:
-        return
+    order = message.order
     user_ids = recipient_ids(order, Party.CENTER)
     if not user_ids:
         return
@@ -220,7 +220,7 @@ def deliver_due(*, limit: int = 100, budget_seconds: float = 45.0) -> int:
 
 
 @transaction.atomic
-def retry(*, message_id: int, actor: Any) -> UpstreamMessage:
+def retry(*, message_id: int, actor: User | AnonymousUser) -> UpstreamMessage:
     """A person asks for a message to be sent again now: a failed message gets a fresh round of
     attempts, a pending one is tried at once. The source's current adapter is used."""
     if not selectors.may_manage(actor):
@@ -254,7 +254,7 @@ def retry(*, message_id: int, actor: Any) -> UpstreamMessage:
 
 
 @transaction.atomic
-def batch_mark_sent(*, batch_id: int, actor: Any) -> FileBatch:
+def batch_mark_sent(*, batch_id: int, actor: User | AnonymousUser) -> FileBatch:
     """The batch's workbook was handed over: its messages are delivered; new messages start a
     new batch."""
     if not selectors.may_manage(actor):
@@ -268,7 +268,7 @@ def batch_mark_sent(*, batch_id: int, actor: Any) -> FileBatch:
         raise MessageConflict(_("This batch was already marked sent."), code="already_sent")
     now = timezone.now()
     batch.sent_at = now
-    batch.sent_by = actor
+    batch.sent_by = signed_in(actor)
     batch.save(update_fields=["sent_at", "sent_by"])
     count = UpstreamMessage.objects.filter(batch=batch, state=MessageState.BATCHED).update(
         state=MessageState.DELIVERED, delivered_at=now, next_attempt_at=None, last_error=""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -14,8 +14,11 @@ from gridgov.people.selectors import display_name
 
 from .nav import NAV, entries_for
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def role_labels(user: Any) -> list[str]:
+
+def role_labels(user: User | AnonymousUser) -> list[str]:
     """Labels of the roles the user holds, in the order of ``Role``."""
     held = scope_for(user).roles
     return [str(label) for value, label in Role.choices if value in held]

@@ -9,7 +9,7 @@ else needs to change: the context processor and the home page render what
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import Scope, scope_for
 from gridgov.people.models import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 HOME = _("Home")
 MAP = _("Map")
@@ -43,7 +46,7 @@ class NavEntry:
     # A plain path used when ``url_name`` does not resolve (a page not written yet).
     fallback_path: str = ""
 
-    def allowed(self, user: Any, scope: Scope) -> bool:
+    def allowed(self, user: User | AnonymousUser, scope: Scope) -> bool:
         if not getattr(user, "is_authenticated", False):
             return False
         if self.staff_only and not getattr(user, "is_staff", False):
@@ -102,7 +105,7 @@ QUICK_LINKS: list[NavEntry] = [
 ]
 
 
-def entries_for(user: Any, entries: list[NavEntry], current_path: str = "") -> list[NavLink]:
+def entries_for(user: User | AnonymousUser, entries: list[NavEntry], current_path: str = "") -> list[NavLink]:
     """The entries ``user`` may see, resolved to links; ``active`` marks the current page
     (the longest matching URL prefix, so that Home ``/`` is not active everywhere)."""
     scope = scope_for(user)

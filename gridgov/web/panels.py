@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gridgov.access.scope import scope_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,7 @@ class RenderedPanel:
     context: dict[str, Any]
 
 
-def panels_for(user: Any) -> list[RenderedPanel]:
+def panels_for(user: User | AnonymousUser) -> list[RenderedPanel]:
     scope = scope_for(user)
     if not scope.roles:
         return []

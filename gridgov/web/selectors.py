@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -12,6 +12,10 @@ from django.utils import timezone
 from gridgov.access.scope import scope_for, visible_areas, visible_departments
 from gridgov.areas.models import AreaLevel
 from gridgov.people.models import Role, RoleAssignment
+from gridgov.workcalendar import calendar
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # The home page lists at most this many departments by name (the count is always exact).
 DEPARTMENTS_LISTED = 12
@@ -54,8 +58,10 @@ class HomeSummary:
         return {line.role for line in self.roles}
 
 
-def user_roles(user: Any) -> list[RoleLine]:
+def user_roles(user: User | AnonymousUser) -> list[RoleLine]:
     """The user's role assignments with the name of their area or department."""
+    if not user.is_authenticated:
+        return []
     labels = dict(Role.choices)
     lines = []
     rows = (
@@ -71,7 +77,7 @@ def user_roles(user: Any) -> list[RoleLine]:
     return lines
 
 
-def home_summary(user: Any) -> HomeSummary:
+def home_summary(user: User | AnonymousUser) -> HomeSummary:
     """Counts of the areas and departments the user may see, and households per village."""
     scope = scope_for(user)
     summary = HomeSummary(roles=user_roles(user), everything=scope.everything)
@@ -113,13 +119,11 @@ def home_summary(user: Any) -> HomeSummary:
     return summary
 
 
-def missing_calendar_year(user: Any) -> int | None:
+def missing_calendar_year(user: User | AnonymousUser) -> int | None:
     """For administrators: the year whose official holiday schedule is missing, else ``None``."""
     if not scope_for(user).has_role(Role.ADMIN):
         return None
-    from gridgov.workcalendar.calendar import next_year_missing
-
-    return next_year_missing()
+    return calendar.next_year_missing()
 
 
 # Who follows the town's deadlines and is told when they are provisional (administrators get
@@ -133,13 +137,11 @@ class ProvisionalYear:
     next: bool  # next year (else the current year)
 
 
-def provisional_calendar_year(user: Any, today: dt.date | None = None) -> ProvisionalYear | None:
+def provisional_calendar_year(user: User | AnonymousUser, today: dt.date | None = None) -> ProvisionalYear | None:
     """For center operators and town leaders: the provisional year their deadlines reach into
     (the current one, or next year from 1 November), else ``None``."""
     if not scope_for(user).has_role(*PROVISIONAL_NOTICE_ROLES):
         return None
-    from gridgov.workcalendar.calendar import provisional_year_ahead
-
     today = today or timezone.localdate()
-    year = provisional_year_ahead(today)
+    year = calendar.provisional_year_ahead(today)
     return ProvisionalYear(year=year, next=year > today.year) if year is not None else None

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -116,8 +117,6 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("calendar"))
     def calendar_link(self, obj: CalendarYear) -> str:
-        from django.utils.html import format_html
-
         url = reverse("admin:workcalendar_calendaryear_calendar", args=[obj.year])
         return format_html('<a href="{}">{}</a>', url, gettext("View"))
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,7 +23,10 @@ from gridgov.core.audit import record
 from . import calendar
 from .models import CalendarDay, CalendarYear, DaySource, WorkingPeriod
 
-Actor = AbstractBaseUser | AnonymousUser | None
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+Actor: TypeAlias = "User | AnonymousUser | None"
 NAME_MAX = CalendarDay._meta.get_field("name").max_length or 50
 
 

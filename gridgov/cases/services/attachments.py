@@ -14,13 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.actors import signed_in
+
 from .. import photos
 from ..access import parties_of
 from ..models import AttachmentKind, Case, CaseAttachment, CaseEvent
-from ..tasks import make_thumbnails
 from ..transitions import ATTACH, Party
 from . import idempotency
-from .common import COMMENT_MAX, MAX_PHOTOS, CaseConflict, CaseForbidden, Photo, case_lock, event_add, signed_in
+from .common import COMMENT_MAX, MAX_PHOTOS, CaseConflict, CaseForbidden, Photo, case_lock, event_add
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -81,6 +82,8 @@ def photos_store(
         attachment.save()
         stored.append(attachment)
     if stored:
+        from ..tasks import make_thumbnails  # tasks.py imports this package (services <-> tasks cycle)
+
         ids = [a.pk for a in stored]
         transaction.on_commit(lambda: make_thumbnails.delay(ids))
     return stored

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Final, cast
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.actors import signed_in
 from gridgov.core.errors import Conflict, DomainError, Forbidden, NotFound
 
 from ..access import visible_q
@@ -53,13 +54,6 @@ class Photo:
 
 def now_or(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
-
-
-def signed_in(actor: User | AnonymousUser | None) -> User | None:
-    """The actor as a user row to point at (None for nobody or an anonymous visitor)."""
-    if actor is None or not actor.is_authenticated:
-        return None
-    return cast("User", actor)
 
 
 def clean_text(value: str | None, field: str, *, required: bool, maximum: int, message: Any = None) -> str:

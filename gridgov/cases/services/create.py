@@ -19,7 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import Scope, scope_for
 from gridgov.areas.locate import locate
 from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import area_by_id, current_grid, town_of
 from gridgov.categories.models import Category, Urgency
+from gridgov.categories.selectors import category_by_code
+from gridgov.core.actors import signed_in
 from gridgov.notify.services import notify_queue
 from gridgov.people.models import Role
 
@@ -29,7 +32,7 @@ from ..transitions import REPORT, SELF_HANDLE, Party
 from . import idempotency
 from .attachments import CheckedPhotos, photos_check, photos_store
 from .clock import first_stage
-from .common import COMMENT_MAX, DESCRIPTION_MAX, CaseForbidden, Photo, case_url, clean_text, now_or, signed_in
+from .common import COMMENT_MAX, DESCRIPTION_MAX, CaseForbidden, Photo, case_url, clean_text, now_or
 from .notifications import recipient_ids
 
 if TYPE_CHECKING:
@@ -209,10 +212,10 @@ def _report_checked(
 def _category(category: Category | str) -> Category:
     if isinstance(category, Category):
         return category
-    try:
-        return Category.objects.get(code=category)
-    except Category.DoesNotExist:
-        raise ValidationError({"category": [_("Unknown category.")]}) from None
+    found = category_by_code(category)
+    if found is None:
+        raise ValidationError({"category": [_("Unknown category.")]})
+    return found
 
 
 def _field_errors(
@@ -245,7 +248,7 @@ def _place(scope: Scope, *, grid: Area | str | None, lat: float | None, lng: flo
     if grid is not None:
         if not scope.has_role(*CENTER_ROLES):
             raise CaseForbidden(_("Only the center may choose the grid of a case."))
-        area = Area.objects.current().filter(code=grid).first() if isinstance(grid, str) else grid
+        area = current_grid(code=grid) if isinstance(grid, str) else grid
         if area is None or area.level != AreaLevel.GRID:
             raise ValidationError({"grid": [_("Unknown grid.")]})
         town = _town_of(area)
@@ -263,7 +266,7 @@ def _place(scope: Scope, *, grid: Area | str | None, lat: float | None, lng: flo
         return Place(
             located.id, located.code, located.name, located.path, located.town_id, located.town_code, town_path
         )
-    area = Area.objects.get(pk=located.id)  # a grid outside any town
+    area = area_by_id(located.id)  # a grid outside any town
     town = _town_of(area)
     return Place(located.id, located.code, located.name, area.path, town.pk, town.code, town.path)
 
@@ -279,10 +282,7 @@ def _check_self_handle(category: Category, scope: Scope, checked: CheckedPhotos)
 
 
 def _town_of(area: Area) -> Area:
-    ids = area.ancestor_ids()
-    if area.level == AreaLevel.TOWN:
-        return area
-    town = Area.objects.filter(id__in=ids, level=AreaLevel.TOWN).first()
+    town = town_of(area)
     if town is None:
         raise ValidationError({"grid": [_("The area is not inside a town.")]})
     return town

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.models import Area
+from gridgov.areas.selectors import current_grid
 from gridgov.core.workflow import Step
 from gridgov.people.models import Department
 
@@ -174,7 +175,7 @@ def reopen(step: CaseStep) -> None:
 
 def _grid_in_town(case: Case, code: str) -> Area:
     """A current grid of the case's town, by code (the center corrects a case's grid)."""
-    found = Area.objects.current().filter(code=code.strip(), level=AreaLevel.GRID).first()
+    found = current_grid(code=code.strip())
     if found is None or f"/{case.town_id}/" not in found.path:
         raise ValidationError({"grid": [_("Choose a grid of the case's town.")]})
     return found

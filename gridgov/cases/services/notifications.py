@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from django.contrib.auth import get_user_model
 
+from gridgov.core.actors import signed_in
 from gridgov.notify.services import notify
 from gridgov.people.models import Role, RoleAssignment
 
 from ..access import ancestor_ids
 from ..models import Case, Status
 from ..transitions import Party
-from .common import case_url, signed_in
+from .common import case_url
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User

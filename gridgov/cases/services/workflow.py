@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.actors import signed_in
 from gridgov.core.workflow import Step, Transition, Workflow
 
 from ..access import parties_of, visible_q
@@ -21,7 +22,7 @@ from ..transitions import ACTION_LABELS, PARKED_FROM, ROWS, Action, resumed_stat
 from . import idempotency
 from .attachments import photos_check, photos_store
 from .clock import STAGE_FIELDS, clock_stop, stage_enter
-from .common import CLOSE_HOOKS, COMMENT_MAX, case_lock, clean_text, event_add, signed_in
+from .common import CLOSE_HOOKS, COMMENT_MAX, case_lock, clean_text, event_add
 from .notifications import parties_notify
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.areas.models import Area
+from gridgov.areas.selectors import current_towns
 from gridgov.hotline.models import SourceSystem
 
 from . import parse, selectors
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class UploadForm(forms.Form):
-    town = forms.ModelChoiceField(label=_("Town"), queryset=Area.objects.none(), empty_label=None)
+    town = forms.ModelChoiceField(label=_("Town"), queryset=current_towns().none(), empty_label=None)
     source_system = forms.ChoiceField(label=_("Source system"), choices=SourceSystem.choices)
     file = forms.FileField(
         label=_("Export file"),

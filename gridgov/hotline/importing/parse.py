@@ -22,6 +22,7 @@ from typing import Any, Final
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
 
 from gridgov.hotline.models import OrderType, UrgencyClass
 
@@ -174,8 +175,6 @@ def read_table(content: bytes, filename: str) -> Table:
 
 
 def _read_xlsx(content: bytes) -> Table:
-    from openpyxl import load_workbook  # slow import, only when needed
-
     try:
         # Not read-only: merged ranges are only known to a fully loaded sheet.
         book = load_workbook(io.BytesIO(content), data_only=True)

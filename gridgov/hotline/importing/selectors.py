@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Final
 from django.db.models import QuerySet
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import current_towns
 from gridgov.hotline.models import ImportJob
 from gridgov.people.models import Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from gridgov.areas.models import Area
 
 IMPORT_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.ADMIN})
 
@@ -29,7 +31,7 @@ def may_import(user: User | AnonymousUser) -> bool:
 
 def import_towns(user: User | AnonymousUser) -> QuerySet[Area]:
     """The towns ``user`` may import orders for."""
-    towns = Area.objects.current().filter(level=AreaLevel.TOWN)
+    towns = current_towns()
     if not may_import(user):
         return towns.none()
     scope = scope_for(user)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from .services import import_run
+from .services import purge_files as purge
 
 
 @shared_task(ignore_result=True)
 def run_import(job_id: int, actor_id: int) -> str:
     """Write the valid rows of a started import job (see :func:`.services.import_run`)."""
-    from django.contrib.auth import get_user_model
-
-    from .services import import_run
-
     actor = get_user_model().objects.get(pk=actor_id)
     return str(import_run(job_id=job_id, actor=actor).status)
 
@@ -19,6 +19,4 @@ def run_import(job_id: int, actor_id: int) -> str:
 @shared_task(ignore_result=True)
 def purge_files() -> int:
     """Daily: delete the stored files of imports never brought in (see :func:`.services.purge_files`)."""
-    from .services import purge_files as purge
-
     return purge()

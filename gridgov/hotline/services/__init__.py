@@ -20,13 +20,14 @@ names ``OrderNotFound`` 404, ``OrderForbidden`` 403, ``OrderConflict`` 409, ``Or
 
 from __future__ import annotations
 
+from ..access import recipient_ids, recipients
 from ..errors import OrderConflict, OrderError, OrderForbidden, OrderInvalid, OrderNotFound
 from ..intake import AttachmentData, OrderData
 from ..transitions import Party
 from .act import ORDERS, allowed_actions, order_act
 from .case_link import case_closed, case_result
 from .events import EVENTS, order_event
-from .notifications import order_url, recipient_ids, recipients, responsible
+from .notifications import order_url, responsible
 from .privacy import Petitioner, attachment_open, identity_grant, petitioner_reveal
 from .receive import RECEIVER_ROLES, TIMING_FIELDS, Received, order_receive, resolve_town
 from .sweep import SWEEP_KINDS, sweep_due

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import current_grid
 from gridgov.people.models import Department
 
 from ..access import parties_of
@@ -24,6 +24,8 @@ from .notifications import enqueue_upstream
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from gridgov.areas.models import Area
 
 # Moves after which an unanswered extension request has nothing left to extend.
 ENDS_EXTENSION: Final = FINAL_ORDER_STATUSES | {OrderStatus.REPLIED}
@@ -84,7 +86,7 @@ def _departments(order: HotlineOrder, codes: Sequence[str]) -> list[Department]:
 def _grid_of_town(order: HotlineOrder, grid_id: int | None) -> Area:
     if grid_id is None:
         raise invalid("grid_id", _("Choose the grid where the work is to be done."))
-    grid = Area.objects.current().filter(pk=grid_id, level=AreaLevel.GRID).first()
+    grid = current_grid(pk=grid_id)
     if grid is None or f"/{order.town_id}/" not in grid.path:
         raise invalid("grid_id", _("Choose a grid of the order's town."))
     return grid

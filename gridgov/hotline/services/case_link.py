@@ -11,10 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from gridgov.areas.models import Area
-from gridgov.cases.models import OPEN_STATUSES, Case, CaseEvent, Source
+from gridgov.cases.models import OPEN_STATUSES, Case, Source
 from gridgov.cases.models import Status as CaseStatus
-from gridgov.cases.selectors import cases_visible
+from gridgov.cases.selectors import cases_visible, last_report_back
 from gridgov.cases.services import CaseError, case_create
 from gridgov.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 
@@ -27,6 +26,8 @@ from .store import record_event
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from gridgov.areas.models import Area
 
 
 def _refusal(error: Exception) -> DomainError:
@@ -97,7 +98,7 @@ def case_result(order: HotlineOrder) -> dict[str, Any] | None:
     case = order.case if order.case_id is not None else None
     if case is None:
         return None
-    last = CaseEvent.objects.filter(case_id=case.pk, action="report_back").order_by("-at", "-id").first()
+    last = last_report_back(case.pk)
     return {
         "id": case.pk,
         "number": case.number,

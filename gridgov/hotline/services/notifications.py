@@ -8,18 +8,16 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
+from gridgov.core.actors import signed_in
 from gridgov.notify.services import notify_queue
-from gridgov.people.models import Role, RoleAssignment
 from gridgov.upstream.services import enqueue
 
 from .. import conf, notices
-from ..access import ancestor_ids
+from ..access import recipients
 from ..models import HotlineOrder, OrderStatus
 from ..transitions import Party
-from .store import signed_in
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -33,42 +31,6 @@ def order_url(order: HotlineOrder) -> str:
         return reverse("hotline:detail", args=[order.pk])
     except NoReverseMatch:
         return f"/api/v1/hotline/orders/{order.pk}"
-
-
-def _party_q(order: HotlineOrder, party: Party) -> Q | None:
-    """The role assignments standing in ``party`` for the order (``None``: nobody)."""
-    if party == Party.CENTER:
-        return Q(role=Role.CENTER_OPERATOR, area_id__in=sorted(ancestor_ids(order)))
-    if party == Party.LEADER:
-        return Q(role=Role.TOWN_LEADER, area_id__in=sorted(ancestor_ids(order)))
-    if party == Party.LEAD_DEPARTMENT:
-        if order.lead_department_id is None:
-            return None
-        return Q(role=Role.DEPARTMENT_HANDLER, department_id=order.lead_department_id)
-    if party == Party.DEPARTMENT:
-        through = HotlineOrder.cooperating_departments.through
-        cooperating = through.objects.filter(hotlineorder_id=order.pk).values("department_id")
-        return Q(role=Role.DEPARTMENT_HANDLER, department_id__in=cooperating)
-    return None  # upstream hears through its own outbox
-
-
-def recipients(order: HotlineOrder, parties: Iterable[Party]) -> list[int]:
-    """Ids of the active users standing in any of ``parties`` for the order, sorted (one
-    query, none when no party can have anyone)."""
-    query: Q | None = None
-    for party in dict.fromkeys(parties):
-        wanted = _party_q(order, party)
-        if wanted is not None:
-            query = wanted if query is None else query | wanted
-    if query is None:
-        return []
-    assignments = RoleAssignment.objects.filter(query, user__is_active=True).order_by()
-    return sorted(set(assignments.values_list("user_id", flat=True)))
-
-
-def recipient_ids(order: HotlineOrder, party: Party) -> list[int]:
-    """Ids of the active users standing in ``party`` for the order (one query)."""
-    return recipients(order, [party])
 
 
 def responsible(order: HotlineOrder) -> list[Party]:

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, NotFound
 from gridgov.people.models import Department
@@ -19,7 +20,7 @@ from ..access import can_reveal, parties_of, visible_q
 from ..models import HotlineOrder, IdentityGrant, OrderAttachment
 from ..transitions import GRANT, REVEAL, Party
 from .inputs import clean_text, invalid
-from .store import lock_visible, record_event, signed_in
+from .store import lock_visible, record_event
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import current_towns
+from gridgov.core.actors import signed_in
 from gridgov.core.crypto import digest
 from gridgov.core.errors import Conflict, Forbidden, Invalid
 from gridgov.people.models import Role
@@ -28,10 +29,12 @@ from ..transitions import RECEIVE, UPSTREAM_UPDATE, Party
 from .clock import create_stage, mirror_step, retime_open_stage
 from .inputs import invalid, now_or
 from .notifications import notify, responsible
-from .store import record_event, save_order, signed_in
+from .store import record_event, save_order
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from gridgov.areas.models import Area
 
 # Roles that may bring an order in: upstream pushes, the center imports or enters by hand.
 RECEIVER_ROLES: Final = frozenset({Role.UPSTREAM, Role.CENTER_OPERATOR})
@@ -82,7 +85,7 @@ def resolve_town(actor: User | AnonymousUser, town_code: str) -> Area:
     actor's scope holds no town or several, :class:`~gridgov.core.errors.Forbidden` when the
     town is not the actor's."""
     # The boundary (GeoJSON, the largest column) is not needed to place an order.
-    towns = Area.objects.current().filter(level=AreaLevel.TOWN).defer("boundary")
+    towns = current_towns().defer("boundary")
     if town_code:
         town = towns.filter(code=town_code).first()
         if town is None:

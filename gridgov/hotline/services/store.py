@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from django.utils.translation import gettext as _
 
+from gridgov.core.actors import signed_in
 from gridgov.core.errors import NotFound
 
 from ..access import visible_q
@@ -19,13 +20,6 @@ if TYPE_CHECKING:
 PETITIONER_SECRETS: Final = ("petitioner_name", "petitioner_phone", "petitioner_address")
 # The mirror of the open step on the order, saved with every change of the order.
 STEP_FIELDS: Final = ("step", "step_started_at", "step_warn_at", "step_deadline", "next_alert_at")
-
-
-def signed_in(actor: User | AnonymousUser | None) -> User | None:
-    """The actor as it is stored on rows (``None`` for the system or a stranger)."""
-    if actor is None or not actor.is_authenticated:
-        return None
-    return cast("User", actor)
 
 
 def lock_visible(order_id: int, actor: User | AnonymousUser | None) -> HotlineOrder:

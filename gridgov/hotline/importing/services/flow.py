@@ -3,7 +3,7 @@ audit rows (the history of an import is the audit log)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -22,10 +22,15 @@ from ..transitions import FORBIDDEN, INVALID, LABELS, ROWS, ImportAction, Import
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
+    from gridgov.core.models import AuditEvent
+
 ImportRefused: TypeAlias = DomainError
 """A refused import step: its ``status`` is 404 (not visible), 403, 409 (wrong state) or 422."""
 
-JobStep = Step[ImportJob]
+JobActor: TypeAlias = "User | AnonymousUser | None"
+"""Who takes an import step: the operator, or ``None`` for the job's own run (the worker)."""
+
+JobStep: TypeAlias = Step[ImportJob, JobActor]
 
 # The audit row of each action (none for choosing the header row) and whether it records a
 # success.
@@ -74,14 +79,14 @@ def may_reset(actor: User | AnonymousUser, job: ImportJob) -> bool:
     return any(job.town.path.startswith(path) for path in paths)
 
 
-class ImportFlow(Workflow[ImportJob]):
+class ImportFlow(Workflow[ImportJob, JobActor]):
     """The steps of an import job. The actor ``None`` is the job's own run (the worker), which
     acts for the operator who started it (``inputs["by"]``, named in the audit row)."""
 
     model = ImportJob
     version_field = None
 
-    def parties(self, actor: User | AnonymousUser | None, subject: ImportJob) -> set[str]:
+    def parties(self, actor: JobActor, subject: ImportJob) -> set[str]:
         if actor is None:
             return {ImportParty.WORKER}
         parties: set[str] = set()
@@ -93,10 +98,12 @@ class ImportFlow(Workflow[ImportJob]):
             parties.add(ImportParty.TOWN_CENTER)
         return parties
 
-    def visible(self, actor: User | AnonymousUser) -> Q:
+    def visible(self, actor: JobActor) -> Q:
+        if actor is None:  # the job's own run reaches its job
+            return Q()
         return Q(pk__in=selectors.jobs_visible(actor).values("pk"))
 
-    def lock(self, subject_id: int, actor: User | AnonymousUser | None) -> ImportJob:
+    def lock(self, subject_id: int, actor: JobActor) -> ImportJob:
         if actor is None:
             return ImportJob.objects.select_for_update(of=("self",)).get(pk=subject_id)
         return job_for(actor, subject_id, lock=True)
@@ -107,7 +114,7 @@ class ImportFlow(Workflow[ImportJob]):
     def invalid_message(self, subject: ImportJob, transition: Transition) -> str:
         return str(INVALID[transition.action])
 
-    def record(self, step: JobStep) -> Any:
+    def record(self, step: JobStep) -> AuditEvent | None:
         audit = AUDIT.get(step.action)
         if audit is None:
             return None

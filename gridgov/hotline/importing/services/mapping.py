@@ -14,7 +14,6 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridgov.areas.models import Area
 from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, Invalid
 from gridgov.hotline import intake
@@ -27,6 +26,8 @@ from .flow import IMPORTS, JobStep, read_job
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from gridgov.areas.models import Area
 
 MAX_BYTES: Final = int(getattr(settings, "GRIDGOV_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 MAX_ROWS: Final = int(getattr(settings, "GRIDGOV_IMPORT_MAX_ROWS", 5000))

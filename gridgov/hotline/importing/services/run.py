@@ -5,7 +5,7 @@ transaction, and the job ends ``done`` or, rolled back as a whole, ``failed`` wi
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,7 +19,6 @@ from gridgov.hotline import services as order_services
 from ...models import ImportJob, ImportStatus
 from .. import parse
 from ..progress import PROGRESS_TTL, progress_key, progress_set
-from ..tasks import run_import
 from ..transitions import ImportAction
 from .flow import IMPORTS, JobStep, file_gone_message
 from .preview import CREATED, SKIPPED, UNCHANGED, UPDATED, PreviewRow, build_preview
@@ -39,13 +38,15 @@ class _Superseded(Exception):
 
 @IMPORTS.effect(ImportAction.START)
 def _start(step: JobStep) -> None:
+    from ..tasks import run_import  # tasks.py imports this package (services <-> tasks cycle)
+
     job = step.subject
     if not job.file.name:
         raise Conflict(file_gone_message(), code="file_gone")
     step.set(started_at=step.now, finished_at=None, processed_rows=0, error="")
     progress_set(job.pk, status=ImportStatus.IMPORTING, processed=0, total=job.total_rows)
     step.data["rows"] = job.total_rows
-    job_pk, actor_pk = job.pk, step.actor.pk
+    job_pk, actor_pk = job.pk, cast("User", step.actor).pk  # the WRITER party: a signed-in operator
     transaction.on_commit(lambda: run_import.delay(job_pk, actor_pk))
 
 

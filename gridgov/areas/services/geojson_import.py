@@ -1,317 +1,29 @@
-"""Writes of the areas app: create, update and retire areas; import and export GeoJSON.
-
-Every function takes keyword-only arguments and an ``actor``, runs in one transaction and
-writes its audit row in that transaction. Any change tells the locate index to rebuild once
-the transaction commits.
-"""
+"""Importing areas from a GeoJSON FeatureCollection: every feature checked (codes, parents,
+levels, overlaps, containment) before anything is written, then one level at a time."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any
 
 import shapely
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from shapely.geometry.base import BaseGeometry
 
 from gridgov.core.audit import record
 from gridgov.core.errors import Invalid
 
-from . import geometry, locate
-from .geojson import feature_collection, level_rank
-from .models import LEVEL_ORDER, PARENT_LEVEL, Area, AreaLevel
+from .. import geometry
+from ..geojson import level_rank
+from ..models import LEVEL_ORDER, PARENT_LEVEL, Area, AreaLevel
+from .checks import apply_bounds, invalidate_on_commit, shape_or_none
+from .codes import code_problems
 
-# --- Codes -------------------------------------------------------------------------------
-
-CODE_LENGTH: Final = {
-    AreaLevel.DISTRICT: 12,
-    AreaLevel.TOWN: 12,
-    AreaLevel.VILLAGE: 12,
-    AreaLevel.GRID: 14,
-}
-_DIGITS = re.compile(r"[0-9]+")
-
-
-def code_problems(code: Any, level: str, parent_code: str | None) -> list[str]:
-    """What is wrong with ``code`` for an area of ``level`` under ``parent_code``.
-
-    Codes are statistics division codes (DOMAIN.md §3): county 6 + township 3 + village 3
-    digits, and a grid adds 2 digits to its village's code. A district ends in ``000000``; a
-    town shares its district's first 6 digits and ends in ``000``; a village shares its
-    town's first 9 digits.
-    """
-    if not isinstance(code, str) or not _DIGITS.fullmatch(code):
-        return ["code must be digits only"]
-    if level not in CODE_LENGTH:
-        return [f"unknown level {level!r}"]
-    length = CODE_LENGTH[AreaLevel(level)]
-    if len(code) != length:
-        return [f"a {level} code has {length} digits"]
-    problems: list[str] = []
-    if level == AreaLevel.DISTRICT:
-        if code[6:] != "000000":
-            problems.append("a district code ends in 000000")
-        if parent_code:
-            problems.append("a district has no parent")
-        return problems
-    if not parent_code:
-        return [f"a {level} needs a parent code"]
-    if level == AreaLevel.TOWN:
-        if code[6:9] == "000" or code[9:] != "000":
-            problems.append("a town code has a township part (digits 7-9) and ends in 000")
-        if code[:6] != parent_code[:6]:
-            problems.append("a town code starts with its district's first 6 digits")
-    elif level == AreaLevel.VILLAGE:
-        if code[9:] == "000":
-            problems.append("a village code does not end in 000")
-        if code[:9] != parent_code[:9]:
-            problems.append("a village code starts with its town's first 9 digits")
-    elif level == AreaLevel.GRID and code[:12] != parent_code:
-        problems.append("a grid code is its village's code and 2 more digits")
-    return problems
-
-
-# --- Spatial checks ----------------------------------------------------------------------
-
-
-def _shape_or_none(boundary: Any) -> BaseGeometry | None:
-    if not boundary:
-        return None
-    try:
-        return geometry.to_shape(geometry.normalize(boundary))
-    except (geometry.GeometryError, ValueError, TypeError, AttributeError):
-        return None
-
-
-def _bbox_filter(geom: BaseGeometry) -> dict[str, float]:
-    min_lng, min_lat, max_lng, max_lat = geom.bounds
-    return {"max_lng__gte": min_lng, "min_lng__lte": max_lng, "max_lat__gte": min_lat, "min_lat__lte": max_lat}
-
-
-def _spatial_problems(
-    *, level: str, parent: Area | None, geom: BaseGeometry, exclude_pk: int | None = None
-) -> list[str]:
-    """Overlaps with current siblings, sticking out of the parent, children sticking out."""
-    problems: list[str] = []
-    siblings = Area.objects.current().filter(level=level, boundary__isnull=False, **_bbox_filter(geom))
-    siblings = siblings.filter(parent=parent) if parent is not None else siblings.filter(parent__isnull=True)
-    if exclude_pk is not None:
-        siblings = siblings.exclude(pk=exclude_pk)
-    for sibling in siblings.only("code", "name", "boundary"):
-        other = _shape_or_none(sibling.boundary)
-        if other is not None and geometry.overlap_share(geom, other) > geometry.AREA_TOLERANCE:
-            problems.append(f"overlaps {sibling.name} ({sibling.code})")
-    if parent is not None:
-        parent_geom = _shape_or_none(parent.boundary)
-        if parent_geom is not None and geometry.outside_share(geom, parent_geom) > geometry.AREA_TOLERANCE:
-            problems.append(f"sticks out of its parent {parent.name} ({parent.code})")
-    if exclude_pk is not None:
-        for child in Area.objects.current().filter(parent_id=exclude_pk, boundary__isnull=False):
-            child_geom = _shape_or_none(child.boundary)
-            if child_geom is not None and geometry.outside_share(child_geom, geom) > geometry.AREA_TOLERANCE:
-                problems.append(f"{child.name} ({child.code}) would stick out of it")
-    return problems
-
-
-def _apply_bounds(area: Area, geom: BaseGeometry | None) -> None:
-    if geom is None:
-        area.min_lng = area.min_lat = area.max_lng = area.max_lat = None
-        area.center_lng = area.center_lat = None
-        return
-    bounds = geometry.bounds_of(geom)
-    area.min_lng, area.min_lat = bounds.min_lng, bounds.min_lat
-    area.max_lng, area.max_lat = bounds.max_lng, bounds.max_lat
-    area.center_lng, area.center_lat = bounds.center_lng, bounds.center_lat
-
-
-def _insert(
-    *,
-    code: str,
-    name: str,
-    level: str,
-    parent: Area | None,
-    households: int,
-    boundary: dict[str, Any] | None,
-    geom: BaseGeometry | None,
-    valid_from: date | None,
-) -> Area:
-    area = Area(
-        code=code,
-        name=name,
-        level=level,
-        parent=parent,
-        households=households,
-        boundary=boundary,
-        valid_from=valid_from,
-    )
-    _apply_bounds(area, geom)
-    area.save()
-    area.path = f"{parent.path if parent else '/'}{area.pk}/"
-    Area.objects.filter(pk=area.pk).update(path=area.path)
-    return area
-
-
-def _invalidate_on_commit() -> None:
-    transaction.on_commit(locate.invalidate)
-
-
-def _validate_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError({"name": "A name is required."})
-    name = name.strip()
-    if len(name) > 100:
-        raise ValidationError({"name": "A name has at most 100 characters."})
-    return name
-
-
-def _validate_households(households: Any) -> int:
-    if isinstance(households, bool) or not isinstance(households, int) or households < 0:
-        raise ValidationError({"households": "Households must be a whole number, 0 or more."})
-    return households
-
-
-def _validate_boundary(boundary: Any) -> tuple[dict[str, Any] | None, BaseGeometry | None]:
-    if boundary is None:
-        return None, None
-    try:
-        return geometry.validate(boundary)
-    except geometry.GeometryError as exc:
-        raise ValidationError({"boundary": str(exc)}) from exc
-
-
-# --- Single areas ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def area_create(
-    *,
-    actor: Any,
-    code: str,
-    name: str,
-    level: str,
-    parent: Area | None,
-    households: int = 0,
-    boundary: dict[str, Any] | None = None,
-    valid_from: date | None = None,
-) -> Area:
-    """Create an area under ``parent``: checks the code against the level and the parent's
-    code, the parent's level, the boundary and its fit among siblings and inside the parent."""
-    if level not in AreaLevel.values:
-        raise ValidationError({"level": f"Unknown level {level!r}."})
-    name = _validate_name(name)
-    households = _validate_households(households)
-    expected_parent = PARENT_LEVEL.get(AreaLevel(level))
-    if expected_parent is None and parent is not None:
-        raise ValidationError({"parent": "A district has no parent."})
-    if expected_parent is not None:
-        if parent is None:
-            raise ValidationError({"parent": f"A {level} needs a parent {expected_parent}."})
-        if parent.level != expected_parent:
-            raise ValidationError({"parent": f"The parent of a {level} is a {expected_parent}."})
-        if not parent.is_current:
-            raise ValidationError({"parent": "The parent area is retired."})
-    problems = code_problems(code, level, parent.code if parent else None)
-    if problems:
-        raise ValidationError({"code": problems})
-    if Area.objects.current().filter(code=code).exists():
-        raise ValidationError({"code": f"An area with code {code} exists."})
-    normalized, geom = _validate_boundary(boundary)
-    if geom is not None:
-        spatial = _spatial_problems(level=level, parent=parent, geom=geom)
-        if spatial:
-            raise ValidationError({"boundary": spatial})
-    area = _insert(
-        code=code,
-        name=name,
-        level=level,
-        parent=parent,
-        households=households,
-        boundary=normalized,
-        geom=geom,
-        valid_from=valid_from,
-    )
-    record(action="area.create", actor=actor, obj=area, data={"code": code, "level": level})
-    _invalidate_on_commit()
-    return area
-
-
-class _Unset(Enum):
-    UNSET = "unset"
-
-
-UNSET: Final = _Unset.UNSET
-
-
-@transaction.atomic
-def area_update(
-    *,
-    actor: Any,
-    area: Area,
-    name: str | _Unset = UNSET,
-    households: int | _Unset = UNSET,
-    boundary: dict[str, Any] | _Unset | None = UNSET,
-    valid_from: date | _Unset | None = UNSET,
-) -> Area:
-    """Change an area's name, households, boundary (``None`` removes it) or start date.
-    Arguments left out stay as they are; nothing is written when nothing changes."""
-    area = Area.objects.select_for_update().get(pk=area.pk)
-    changed: list[str] = []
-    if not isinstance(name, _Unset):
-        name = _validate_name(name)
-        if name != area.name:
-            area.name = name
-            changed.append("name")
-    if not isinstance(households, _Unset):
-        households = _validate_households(households)
-        if households != area.households:
-            area.households = households
-            changed.append("households")
-    if not isinstance(valid_from, _Unset) and valid_from != area.valid_from:
-        area.valid_from = valid_from
-        changed.append("valid_from")
-    if not isinstance(boundary, _Unset):
-        normalized, geom = _validate_boundary(boundary)
-        if normalized != area.boundary:
-            if geom is not None:
-                spatial = _spatial_problems(level=area.level, parent=area.parent, geom=geom, exclude_pk=area.pk)
-                if spatial:
-                    raise ValidationError({"boundary": spatial})
-            area.boundary = normalized
-            _apply_bounds(area, geom)
-            changed.append("boundary")
-    if not changed:
-        return area
-    derived = ["min_lng", "min_lat", "max_lng", "max_lat", "center_lng", "center_lat"] if "boundary" in changed else []
-    area.save(update_fields=[*changed, *derived, "updated_at"])
-    record(action="area.update", actor=actor, obj=area, data={"code": area.code, "fields": changed})
-    _invalidate_on_commit()
-    return area
-
-
-@transaction.atomic
-def area_retire(*, actor: Any, area: Area, valid_to: date) -> Area:
-    """End an area's validity. Refused while it has current children (retire them first)."""
-    area = Area.objects.select_for_update().get(pk=area.pk)
-    if not area.is_current:
-        raise ValidationError({"valid_to": "The area is already retired."})
-    if Area.objects.current().filter(parent=area).exists():
-        raise ValidationError({"valid_to": "Retire the areas inside it first."})
-    if area.valid_from and valid_to < area.valid_from:
-        raise ValidationError({"valid_to": "The end date is before the start date."})
-    area.valid_to = valid_to
-    area.save(update_fields=["valid_to", "updated_at"])
-    record(action="area.retire", actor=actor, obj=area, data={"code": area.code, "valid_to": valid_to.isoformat()})
-    _invalidate_on_commit()
-    return area
-
-
-# --- GeoJSON import ----------------------------------------------------------------------
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 IMPORT_BATCH = 500
@@ -531,7 +243,7 @@ class _Shapes:
         if row is not None and row.geom is not None:
             return row.geom
         area = self.stored.get(code)
-        return _shape_or_none(area.boundary) if area is not None else None
+        return shape_or_none(area.boundary) if area is not None else None
 
     def name(self, code: str) -> str:
         row = self.by_code.get(code)
@@ -552,7 +264,7 @@ def _check_sibling_overlaps(rows: list[_Row], shapes: _Shapes, problems: list[Im
         else:
             siblings = Area.objects.none()  # a parent new in this file has no stored children
         members += [
-            _Member(area.code, area.name, _shape_or_none(area.boundary), False)
+            _Member(area.code, area.name, shape_or_none(area.boundary), False)
             for area in siblings.filter(boundary__isnull=False).only("code", "name", "boundary")
             if area.code not in shapes.by_code
         ]
@@ -584,7 +296,7 @@ def _check_containment(rows: list[_Row], shapes: _Shapes, problems: list[ImportP
         for child in children.only("code", "name", "boundary"):
             if child.code in shapes.by_code:
                 continue
-            child_geom = _shape_or_none(child.boundary)
+            child_geom = shape_or_none(child.boundary)
             if child_geom is not None and geometry.outside_share(child_geom, row.geom) > geometry.AREA_TOLERANCE:
                 problems.append(ImportProblem(row.code, row.name, f"{child.name} ({child.code}) would stick out of it"))
 
@@ -642,7 +354,7 @@ def _bulk_insert(rows: list[_Row], by_code: dict[str, Area]) -> None:
             boundary=row.boundary,
             valid_from=row.valid_from,
         )
-        _apply_bounds(area, row.geom)
+        apply_bounds(area, row.geom)
         areas.append(area)
     Area.objects.bulk_create(areas, batch_size=IMPORT_BATCH)
     for area in areas:
@@ -652,7 +364,7 @@ def _bulk_insert(rows: list[_Row], by_code: dict[str, Area]) -> None:
 
 
 @transaction.atomic
-def areas_import(*, actor: Any, collection: Any, dry_run: bool = False) -> ImportReport:
+def areas_import(*, actor: User | AnonymousUser | None, collection: Any, dry_run: bool = False) -> ImportReport:
     """Import areas from a GeoJSON FeatureCollection (see ``docs/areas.md``).
 
     Each feature's properties carry ``code``, ``name``, ``level``, ``parent_code`` and
@@ -708,7 +420,7 @@ def areas_import(*, actor: Any, collection: Any, dry_run: bool = False) -> Impor
             setattr(existing, name, value)
         fields = list(changes)
         if "boundary" in changes:
-            _apply_bounds(existing, row.geom)
+            apply_bounds(existing, row.geom)
             fields += ["min_lng", "min_lat", "max_lng", "max_lat", "center_lng", "center_lat"]
         existing.save(update_fields=[*fields, "updated_at"])
     record(
@@ -717,21 +429,5 @@ def areas_import(*, actor: Any, collection: Any, dry_run: bool = False) -> Impor
         object_type="areas.area",
         data={"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
     )
-    _invalidate_on_commit()
+    invalidate_on_commit()
     return report
-
-
-# --- GeoJSON export ----------------------------------------------------------------------
-
-
-def areas_export(*, level: str | None = None, root: Area | None = None) -> dict[str, Any]:
-    """Current areas as a FeatureCollection that :func:`areas_import` accepts back, parents
-    first. ``root`` limits it to that subtree (root included), ``level`` to one level."""
-    areas = Area.objects.current().select_related("parent")
-    if level is not None:
-        if level not in AreaLevel.values:
-            raise ValidationError({"level": f"Unknown level {level!r}."})
-        areas = areas.filter(level=level)
-    if root is not None:
-        areas = areas.filter(path__startswith=root.path)
-    return feature_collection(areas)
