@@ -4,6 +4,7 @@ by default, PostgreSQL with ``DATABASE_URL``)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.db import connection
@@ -22,9 +23,14 @@ T0 = dt.datetime(2026, 10, 1, 2, 15, tzinfo=dt.UTC)
 
 def events(*spec: tuple[str, int]) -> list[AuditEvent]:
     """One event per ``(action, minutes after T0)``; equal minutes make ties."""
-    made = [AuditEvent.objects.create(action=action) for action, _minutes in spec]
-    for event, (_action, minutes) in zip(made, spec, strict=True):
-        AuditEvent.objects.filter(pk=event.pk).update(created_at=T0 + dt.timedelta(minutes=minutes))
+    # Written directly with their times (the audit table is append-only: no update after), each
+    # with a made-up link of its own (the chain allows one successor per row).
+    made = [
+        AuditEvent.objects.create(
+            action=action, created_at=T0 + dt.timedelta(minutes=minutes), prev_hash=uuid.uuid4().hex
+        )
+        for action, minutes in spec
+    ]
     return list(AuditEvent.objects.filter(pk__in=[e.pk for e in made]))
 
 
