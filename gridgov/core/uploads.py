@@ -19,6 +19,7 @@ Every table upload goes through here, so that the same ceilings hold for all of 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -26,7 +27,7 @@ import json
 import math
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any, Final
@@ -251,7 +252,10 @@ class _MergeFill:
         return cells
 
 
-def _xlsx_rows(handle: IO[bytes], limits: UploadLimits) -> tuple[str, Iterator[tuple[int, list[Any]]], Any]:
+Rows = Generator[tuple[int, list[Any]], None, None]
+
+
+def _xlsx_rows(handle: IO[bytes], limits: UploadLimits) -> tuple[str, Rows, Any]:
     from openpyxl import load_workbook  # slow import, only when needed
 
     check_workbook(handle, limits)
@@ -272,7 +276,7 @@ def _xlsx_rows(handle: IO[bytes], limits: UploadLimits) -> tuple[str, Iterator[t
         book.close()
         raise
 
-    def rows() -> Iterator[tuple[int, list[Any]]]:
+    def rows() -> Rows:
         fill = _MergeFill(ranges)
         try:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -305,7 +309,7 @@ def detect_encoding(sample: bytes) -> str:
     raise UploadRefused(_("The file's text encoding is not UTF-8 or GBK."))
 
 
-def _csv_rows(handle: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+def _csv_rows(handle: IO[bytes]) -> Rows:
     sample = handle.read(CSV_SAMPLE_BYTES)
     handle.seek(0)
     encoding = detect_encoding(sample)
@@ -330,7 +334,9 @@ def _csv_rows(handle: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
     except csv.Error as error:
         raise UploadRefused(_("Line %(row)s of the file cannot be read as CSV.") % {"row": number + 1}) from error
     finally:
-        text.detach()
+        # The caller's file stays open (the caller closes it).
+        with contextlib.suppress(ValueError):
+            text.detach()
 
 
 # --- the reader ---------------------------------------------------------------------------------
@@ -345,6 +351,7 @@ class TableReader:
         self.kind = file_kind(name)
         self.sheet = ""
         self._book: Any = None
+        self._source: Rows
         if self.kind == "xlsx":
             self.sheet, self._source, self._book = _xlsx_rows(handle, limits)
         else:
@@ -362,6 +369,7 @@ class TableReader:
             yield number, row
 
     def close(self) -> None:
+        self._source.close()
         if self._book is not None:
             self._book.close()
             self._book = None

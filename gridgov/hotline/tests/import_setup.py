@@ -50,9 +50,7 @@ def make_town() -> Town:
     return Town(town=town, other_town=other, users=users)
 
 
-def upload(
-    actor: Any, town: Any, content: bytes, name: str = "export.xlsx", source_system: str = "district"
-) -> Any:
+def upload(actor: Any, town: Any, content: bytes, name: str = "export.xlsx", source_system: str = "district") -> Any:
     """An upload as the center makes it, then read by the worker (the hand-over after the
     commit runs here, as the worker would): the job as reading left it."""
     from django.test import TestCase
