@@ -23,7 +23,7 @@ from gridgov.core.errors import Invalid, NotFound
 from gridgov.people.models import Department
 from gridgov.people.selectors import display_name
 
-from . import deadlines, selectors, services
+from . import deadlines, review, selectors, services
 from .access import can_reveal
 from .intake import AttachmentData, OrderData
 from .models import Channel, HotlineOrder, OrderEvent, OrderStage, OrderStatus
@@ -47,6 +47,7 @@ from .schemas import (
     OrderSummaryOut,
     PersonOut,
     PetitionerOut,
+    ReviewReasonOut,
     SameCallerOut,
     StageOut,
 )
@@ -97,6 +98,7 @@ def summary_out(order: HotlineOrder, now: Any = None) -> OrderSummaryOut:
         step_deadline=order.step_deadline,
         reply_deadline=order.reply_deadline,
         light=getattr(order, "light", None) or deadlines.light(order, now),
+        needs_review=order.needs_review,
         version=order.version,
     )
 
@@ -203,6 +205,11 @@ def order_detail_out(user: User | AnonymousUser, order_id: int) -> OrderDetailOu
             return_until=deadlines.return_deadline(order),
         ),
         light=deadlines.light(order, now),
+        needs_review=order.needs_review,
+        review_reasons=[
+            ReviewReasonOut(code=note.code, field=note.field, message=review.describe(note))
+            for note in review.notes_of(order.review_reasons)
+        ],
         received_at=order.received_at,
         arrived_at=order.arrived_at,
         acknowledged_at=order.acknowledged_at,

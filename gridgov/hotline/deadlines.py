@@ -9,10 +9,11 @@
   deadline.
 - Return window: 1 working day from arrival (2 for complex orders).
 
-The light of an order is the light of its current step (green, yellow from the reminder
-point at the hotline's ``WARN_FRACTION``, 80 % by default, red past the deadline): the stage
-clock every timed workflow shares (:mod:`gridgov.workcalendar.clock`), on the order's
-``step_deadline`` and ``step_warn_at``.
+**Overdue** has one definition (:func:`overdue_q`, :func:`is_overdue`): an open order whose
+current step's deadline or whose reply deadline has passed. The light of an order is red when
+it is overdue, else the light of its current step (green, yellow from the reminder point at
+the hotline's ``WARN_FRACTION``, 80 % by default): the stage clock every timed workflow shares
+(:mod:`gridgov.workcalendar.clock`), on the order's ``step_deadline`` and ``step_warn_at``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
-from django.db.models import Q
+from django.db.models import Case as When_
+from django.db.models import CharField, Q, Value, When
 from django.db.models.expressions import Expression
 from django.utils import timezone
 
@@ -116,18 +118,69 @@ def step_timing(order: HotlineOrder, step: str, start: dt.datetime) -> StepTimin
     return StepTiming(reply, warn_point(start, reply, unit), None, unit)
 
 
+# --- overdue and the light: ONE definition ---------------------------------------------------
+#
+# An order is overdue when it is still open (to acknowledge, acknowledged, instructed, drafted)
+# and either its current step's deadline or its reply deadline has passed. The workbench's
+# queues and lights, the order page, the API, the statistics and the exports all use the
+# functions below (one rule in Python, its twin as a database expression and filter), so that
+# no page can count an order overdue that another shows green: an order imported after
+# upstream's deadline passed is red from the start, even while its acknowledge step is young.
+
+
+def _open_q() -> Q:
+    return Q(status__in=sorted(STATUS_STEP))
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """A filter on HotlineOrder for the overdue orders (see above)."""
+    return _open_q() & (Q(step_deadline__lt=now) | Q(reply_deadline__lt=now))
+
+
+def is_overdue(order: HotlineOrder, now: dt.datetime | None = None) -> bool:
+    """Is the order overdue (see above)?"""
+    if order.status not in STATUS_STEP:
+        return False
+    now = now or timezone.now()
+    return any(deadline is not None and now > deadline for deadline in (order.step_deadline, order.reply_deadline))
+
+
+def due(order: HotlineOrder) -> dt.datetime | None:
+    """The deadline that decides whether an open order is overdue: the earlier of its current
+    step's deadline and its reply deadline (``None`` once the order is no longer open). What
+    lists show beside the light."""
+    if order.status not in STATUS_STEP:
+        return None
+    found = [moment for moment in (order.step_deadline, order.reply_deadline) if moment is not None]
+    return min(found) if found else None
+
+
 def light(order: HotlineOrder, now: dt.datetime | None = None) -> str:
-    """The traffic light of the order's current step."""
+    """The traffic light of an order: red when overdue, else its current step's light (yellow
+    from the step's reminder point); none once it is no longer open."""
     if order.status not in STATUS_STEP:
         return Light.NONE
-    return clock.light(order.step_deadline, order.step_warn_at, now or timezone.now())
+    now = now or timezone.now()
+    if is_overdue(order, now):
+        return Light.RED
+    return clock.light(order.step_deadline, order.step_warn_at, now)
 
 
 def light_expression(now: dt.datetime) -> Expression:
-    """The light of each order's current step, computed by the database."""
-    return clock.light_expression(now, deadline="step_deadline", warn_at="step_warn_at")
+    """:func:`light` computed by the database."""
+    return When_(
+        When(~_open_q(), then=Value(Light.NONE)),
+        When(overdue_q(now), then=Value(Light.RED)),
+        default=clock.light_expression(now, deadline="step_deadline", warn_at="step_warn_at"),
+        output_field=CharField(),
+    )
 
 
 def light_q(value: str, now: dt.datetime) -> Q:
-    """A filter on HotlineOrder for one light colour."""
-    return clock.light_q(value, now, deadline="step_deadline", warn_at="step_warn_at")
+    """A filter on HotlineOrder for one light colour of :func:`light`."""
+    if value == Light.RED:
+        return overdue_q(now)
+    if value == Light.NONE:
+        return ~_open_q() | Q(step_deadline__isnull=True)
+    step_light = clock.light_q(value, now, deadline="step_deadline", warn_at="step_warn_at")
+    return _open_q() & ~overdue_q(now) & step_light

@@ -164,6 +164,7 @@ ACTION_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "link_case": ("case_number", "comment"),
     "unlink_case": ("comment",),
     "remind": ("comment",),
+    "clear_review": ("comment",),
 }
 REQUIRED: Final[dict[str, tuple[str, ...]]] = {
     "instruct": ("instruction", "lead"),

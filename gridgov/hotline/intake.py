@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from gridgov.core.crypto import digest
 
 from .models import OrderType, SourceSystem, UrgencyClass
+from .review import ReviewNote
 
 NUMBER_MAX: Final = 64
 TITLE_MAX: Final = 200
@@ -56,6 +57,9 @@ class OrderData:
     anonymous: bool = False
     complex: bool = False
     town_code: str = ""  # area code of the handling town; "" = the actor's only town
+    # Doubtful values the order is brought in with (an import's review notes): the order gets
+    # the review flag. Not part of the order's copy (:data:`COPY_FIELDS`).
+    review: tuple[ReviewNote, ...] = ()
 
 
 @dataclass(frozen=True)

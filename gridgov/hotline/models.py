@@ -198,6 +198,12 @@ class HotlineOrder(models.Model):
     supervision_count = models.PositiveIntegerField(_("supervision notices"), default=0)
     extension_count = models.PositiveIntegerField(_("extensions"), default=0)
     update_count = models.PositiveIntegerField(_("upstream updates"), default=0)
+    # Doubtful values an import let through (待核实): the order is in, and the center checks it
+    # and clears the flag (action ``clear_review``). ``review_reasons`` holds
+    # :class:`gridgov.hotline.review.ReviewNote` as JSON (codes, the field, what the file said;
+    # never the petitioner's data).
+    needs_review = models.BooleanField(_("to review"), default=False)
+    review_reasons = models.JSONField(default=list, blank=True, editable=False)
     # The current timed step, mirrored from its OrderStage row for lists and the sweep.
     step = models.CharField(_("step"), max_length=12, choices=OrderStep.choices, blank=True)
     step_started_at = models.DateTimeField(null=True, blank=True)
@@ -227,6 +233,7 @@ class HotlineOrder(models.Model):
             models.Index(fields=["town", "-arrived_at", "-id"], name="hotline_town_arrived"),
             models.Index(fields=["lead_department", "status"], name="hotline_department_status"),
             models.Index(fields=["next_alert_at", "id"], name="hotline_next_alert"),
+            models.Index(fields=["town", "-arrived_at"], condition=Q(needs_review=True), name="hotline_needs_review"),
         ]
 
     def __str__(self) -> str:
@@ -353,6 +360,8 @@ class IdentityGrant(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    READING = "reading", _("Reading the file")
+    REFUSED = "refused", _("File refused")
     UPLOADED = "uploaded", _("Uploaded")
     PREVIEWED = "previewed", _("Previewed")
     IMPORTING = "importing", _("Importing")
@@ -361,7 +370,9 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """One upload of an upstream export (Excel or CSV): mapping, preview, import, row report."""
+    """One upload of an upstream export (Excel or CSV): reading, mapping, preview, import, row
+    report. ``file`` is the upload until the worker has read it, then the rows it read (one JSON
+    line per row, :mod:`gridgov.core.uploads`), until the import is done."""
 
     source_system = models.CharField(_("source system"), max_length=10, choices=SourceSystem.choices)
     town = models.ForeignKey("areas.Area", verbose_name=_("town"), on_delete=models.PROTECT, related_name="+")
@@ -373,13 +384,19 @@ class ImportJob(models.Model):
     mapping = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
+    # A totals row of the export (合计/总计): its sheet row and the number of orders it states,
+    # checked against the rows read.
+    totals_row = models.PositiveIntegerField(null=True, blank=True)
+    totals_declared = models.PositiveIntegerField(null=True, blank=True)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
+    # Orders brought in with a review flag (created or updated with doubtful values).
+    review_count = models.PositiveIntegerField(default=0)
     # Row-level outcome: [{"row": 5, "outcome": "created|updated|unchanged|skipped", "number": "...",
-    #  "errors": [{"field": "...", "message": "..."}]}]
+    #  "errors": [{"field": "...", "message": "..."}], "review": [ReviewNote as JSON]}]
     report = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

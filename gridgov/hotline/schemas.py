@@ -9,6 +9,8 @@ from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from gridgov.workcalendar.schemas import provisional_field, provisional_resolver
+
 from .selectors import PAGE_MAX, PAGE_SIZE
 
 
@@ -138,14 +140,33 @@ class DeadlineOut(Schema):
     started_at: LocalTime | None
     warn_at: LocalTime | None
     deadline: LocalTime | None
+    deadline_provisional: bool = provisional_field()
+    # Red when the order is overdue: its step's deadline or its reply deadline has passed.
     light: str
+
+    resolve_deadline_provisional = provisional_resolver("deadline")
 
 
 class DeadlinesOut(Schema):
     current: DeadlineOut
     acknowledge: LocalTime | None
+    acknowledge_provisional: bool = provisional_field()
     reply: LocalTime | None
+    reply_provisional: bool = provisional_field()
     return_until: LocalTime | None
+    return_until_provisional: bool = provisional_field()
+
+    resolve_acknowledge_provisional = provisional_resolver("acknowledge")
+    resolve_reply_provisional = provisional_resolver("reply")
+    resolve_return_until_provisional = provisional_resolver("return_until")
+
+
+class ReviewReasonOut(Schema):
+    """Why an imported order needs the center's check (``gridgov.hotline.review``)."""
+
+    code: str
+    field: str
+    message: str
 
 
 class OrderSummaryOut(Schema):
@@ -166,9 +187,17 @@ class OrderSummaryOut(Schema):
     arrived_at: LocalTime
     step: str
     step_deadline: LocalTime | None
+    step_deadline_provisional: bool = provisional_field()
     reply_deadline: LocalTime | None
+    reply_deadline_provisional: bool = provisional_field()
+    # Red when the order is overdue: its step's deadline or its reply deadline has passed.
     light: str
+    # Imported with doubtful values, not checked by the center yet (待核实).
+    needs_review: bool = False
     version: int
+
+    resolve_step_deadline_provisional = provisional_resolver("step_deadline")
+    resolve_reply_deadline_provisional = provisional_resolver("reply_deadline")
 
 
 class OrderPageOut(Schema):
@@ -278,6 +307,8 @@ class OrderDetailOut(Schema):
     counters: CountersOut
     deadlines: DeadlinesOut
     light: str
+    needs_review: bool = False
+    review_reasons: list[ReviewReasonOut] = Field(default_factory=list)
     received_at: LocalTime
     arrived_at: LocalTime
     acknowledged_at: LocalTime | None

@@ -19,7 +19,7 @@ from gridgov.workcalendar.units import Light
 
 from . import conf
 from .access import PROTECTED_TYPES, REVEAL_ROLES, can_reveal, visible_q
-from .deadlines import light_expression, light_q
+from .deadlines import light_expression, light_q, overdue_q
 from .errors import OrderInvalid, OrderNotFound
 from .models import (
     OPEN_ORDER_STATUSES,
@@ -58,6 +58,7 @@ class Queue:
     AWAITING_CASE = "awaiting_case"  # instructed, the linked case still open
     CLOSED = "closed"
     OPEN = "open"
+    TO_REVIEW = "to_review"  # center: imported with doubtful values, not checked yet (待核实)
 
 
 QUEUES: Final = [
@@ -76,6 +77,7 @@ QUEUES: Final = [
     Queue.AWAITING_CASE,
     Queue.CLOSED,
     Queue.OPEN,
+    Queue.TO_REVIEW,
 ]
 
 
@@ -160,6 +162,7 @@ def queues_for(user: User | AnonymousUser) -> list[str]:
     names: list[str] = []
     if overseer:
         names += [Queue.TO_ACKNOWLEDGE, Queue.TO_ASSIGN, Queue.TO_INSTRUCT, Queue.TO_APPROVE, Queue.EXTENSIONS]
+        names += [Queue.TO_REVIEW]
     elif scope.has_role(Role.TOWN_LEADER):
         names += [Queue.TO_INSTRUCT]
     if scope.department_ids:
@@ -183,6 +186,7 @@ def _fixed_queues() -> dict[str, Q]:
         Queue.IN_PROGRESS: Q(status__in=[OrderStatus.ACKNOWLEDGED, OrderStatus.INSTRUCTED, OrderStatus.DRAFTED]),
         Queue.CLOSED: Q(status=OrderStatus.CLOSED),
         Queue.OPEN: Q(status__in=OPEN_ORDER_STATUSES),
+        Queue.TO_REVIEW: Q(needs_review=True),
     }
 
 
@@ -196,9 +200,9 @@ def _queue_q(user: User | AnonymousUser, queue: str, now: dt.datetime) -> Q:
     if queue == Queue.REJECTED:
         return Q(status=OrderStatus.INSTRUCTED, lead_department_id__in=mine, reject_count__gt=0)
     if queue == Queue.WARNING:
-        return Q(status__in=OPEN_ORDER_STATUSES) & light_q(Light.YELLOW, now)
+        return light_q(Light.YELLOW, now)
     if queue == Queue.OVERDUE:
-        return Q(status__in=OPEN_ORDER_STATUSES) & light_q(Light.RED, now)
+        return overdue_q(now)
     if queue == Queue.AWAITING_CASE:
         waiting = Q(status=OrderStatus.INSTRUCTED, case__status__in=sorted(OPEN_CASE_STATUSES))
         if scope_for(user).department_ids and not scope_for(user).has_role(Role.CENTER_OPERATOR):

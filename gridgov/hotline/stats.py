@@ -9,6 +9,14 @@ the order reached the town, local time), whatever happened to them since: "recei
 acknowledged on time 117, replied on time 98, ..." all count the same 120 orders. The daily
 chart is the one exception: its "replied" line counts replies sent on each day.
 
+**Every rate is a count over a count**, both figures of the same :class:`Figures`, and the page
+shows them beside the percentage, so that they always agree with the numbers next to them.
+Orders still within a limit are left out of its rate until they are due; an order never
+acknowledged (or never replied) once its limit has passed counts against the rate.
+
+**Overdue** is the one definition of :func:`gridgov.hotline.deadlines.overdue_q`, the same as the
+workbench's queue and lights.
+
 **The three rates** (响应率, 解决率, 满意率) follow the working definitions of the hotline
 assessment; the upstream formulas are not published, so the choices are settings
 (``GRIDGOV_HOTLINE_RATES``, see :class:`RateRules`) and the page prints the rules in force.
@@ -30,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.people.models import Department
 
+from .deadlines import overdue_q
 from .models import OPEN_ORDER_STATUSES, HotlineOrder, OrderStage, OrderStatus, OrderStep, OrderType, Satisfaction
 
 PERIOD_WEEK: Final = "week"
@@ -103,7 +112,8 @@ class RateRules:
         return rules
 
     def descriptions(self) -> list[tuple[str, str]]:
-        """(name, how it is computed) for the page and the workbook, in the reader's language."""
+        """(name, how it is computed) for the page and the workbook, in the reader's language.
+        Every rate is a count of orders over another; both are shown beside it."""
         labels = dict(Satisfaction.choices)
         satisfied = "、".join(str(labels[value]) for value in self.satisfied)
         response = {
@@ -111,33 +121,67 @@ class RateRules:
             RESPONSE_ACKNOWLEDGED: _("orders acknowledged (on time or late)"),
             RESPONSE_ACK_AND_REPLY_ON_TIME: _("orders acknowledged within their limit and replied by the deadline"),
         }[self.response]
+        due = (
+            _("orders due for a reply")
+            if self.response == RESPONSE_ACK_AND_REPLY_ON_TIME
+            else _("orders due for acknowledgement")
+        )
         base = (
-            _("orders received, less those returned upstream")
+            _("%(due)s, less those returned upstream") % {"due": due}
             if self.response_excludes_returned
-            else _("orders received")
+            else _("%(due)s, and those returned upstream") % {"due": due}
         )
         resolved = {
             RESOLVED_SOLVED: _("evaluated orders the petitioner called solved"),
             RESOLVED_SOLVED_AND_SATISFIED: _("evaluated orders the petitioner called solved and rated satisfied"),
         }[self.resolved]
+        evaluated = _("evaluated orders (with a call-back result)")
         return [
             (
                 _("Period"),
                 _("Orders count in the period in which they reached the town; every figure describes those orders."),
             ),
+            (_("Overdue"), overdue_definition()),
+            (
+                _("Acknowledged on time rate"),
+                _(
+                    "orders acknowledged within their limit ÷ orders due for acknowledgement. Due for "
+                    "acknowledgement: the orders acknowledged, and those not acknowledged that no longer wait "
+                    "within their limit (past it, or closed without acknowledgement); an order never acknowledged "
+                    "counts as not acknowledged on time. Orders returned upstream without acknowledgement, and "
+                    "orders still within their acknowledge limit, are not counted."
+                ),
+            ),
+            (
+                _("Replied on time rate"),
+                _(
+                    "orders replied by their reply deadline ÷ orders due for a reply. Replied: orders whose "
+                    "current reply stands (a reopened order being answered again is not replied yet). Due for a "
+                    "reply: the orders replied, and those not replied whose reply deadline has passed or that "
+                    "were closed without a reply; orders returned upstream, and orders still within their reply "
+                    "deadline, are not counted."
+                ),
+            ),
             (_("Response rate"), f"{response} ÷ {base}"),
-            (_("Resolution rate"), f"{resolved} ÷ {_('evaluated orders (with a call-back result)')}"),
+            (_("Resolution rate"), f"{resolved} ÷ {evaluated}"),
             (
                 _("Satisfaction rate"),
                 _("evaluated orders rated %(ratings)s ÷ evaluated orders") % {"ratings": satisfied},
             ),
-            (
-                _("Overdue"),
-                _("orders still open past their step or reply deadline, and orders replied after the deadline"),
-            ),
+            (_("Replied late"), _("orders whose current reply was sent after their reply deadline")),
+            (_("Drafts on time"), _("draft steps that ended within their deadline ÷ draft steps that ended")),
             (_("Extended"), _("orders granted at least one extension")),
             (_("Evaluated"), _("orders with a call-back result; after a repeated call-back the latest one counts")),
         ]
+
+
+def overdue_definition() -> str:
+    """What "overdue" means, everywhere (:func:`gridgov.hotline.deadlines.overdue_q`)."""
+    return _(
+        "orders still open (to acknowledge, acknowledged, instructed, reply drafted) whose current step's deadline "
+        "or whose reply deadline has passed, at the moment of computation. The workbench's red light and "
+        "“Overdue” queue, the order page, these statistics and the exports all count by this one rule."
+    )
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -221,14 +265,19 @@ def _rate(part: int, whole: int) -> float | None:
 
 @dataclass(frozen=True)
 class Figures:
-    """The counts of one group of orders (all, or one lead department) and the rates."""
+    """The counts of one group of orders (all, or one lead department) and the rates, each
+    rate a count over another count of this object (the page shows both)."""
 
     received: int = 0
     acknowledged: int = 0
     ack_on_time: int = 0
+    # Acknowledged, or no longer waiting for it within the limit (returned ones aside).
+    ack_due: int = 0
     replied: int = 0
     reply_on_time: int = 0
     replied_late: int = 0
+    # Replied, or past the reply deadline (or closed) without a reply (returned ones aside).
+    reply_due: int = 0
     returned: int = 0
     extended: int = 0
     overdue: int = 0
@@ -247,11 +296,11 @@ class Figures:
 
     @property
     def ack_on_time_rate(self) -> float | None:
-        return _rate(self.ack_on_time, self.acknowledged)
+        return _rate(self.ack_on_time, self.ack_due)
 
     @property
     def reply_on_time_rate(self) -> float | None:
-        return _rate(self.reply_on_time, self.reply_on_time + self.replied_late)
+        return _rate(self.reply_on_time, self.reply_due)
 
     @property
     def draft_on_time_rate(self) -> float | None:
@@ -269,6 +318,17 @@ class Figures:
     def satisfaction_rate(self) -> float | None:
         return _rate(self.satisfied, self.evaluated)
 
+    def fractions(self) -> dict[str, tuple[int, int, float | None]]:
+        """Every rate as (numerator, denominator, percent), by name."""
+        return {
+            "ack_on_time": (self.ack_on_time, self.ack_due, self.ack_on_time_rate),
+            "reply_on_time": (self.reply_on_time, self.reply_due, self.reply_on_time_rate),
+            "draft_on_time": (self.drafts_on_time, self.drafts, self.draft_on_time_rate),
+            "response": (self.responded, self.response_base, self.response_rate),
+            "resolution": (self.resolved, self.evaluated, self.resolution_rate),
+            "satisfaction": (self.satisfied, self.evaluated, self.satisfaction_rate),
+        }
+
 
 def evaluated_q() -> Q:
     return Q(callback_at__isnull=False) | Q(solved__isnull=False) | ~Q(satisfaction="")
@@ -277,29 +337,39 @@ def evaluated_q() -> Q:
 PREFIX: Final = "n_"
 
 
-def figure_aggregates(rules: RateRules, now: dt.datetime) -> dict[str, Count]:
-    """One ``COUNT(id) FILTER (WHERE ...)`` per figure, for ``aggregate`` or ``annotate``."""
+def figure_conditions(rules: RateRules, now: dt.datetime) -> dict[str, Q | None]:
+    """The condition of each figure on HotlineOrder (``None``: every order)."""
     open_q = Q(status__in=sorted(OPEN_ORDER_STATUSES))
     returned_q = Q(status=OrderStatus.RETURNED_UPSTREAM)
-    if rules.response == RESPONSE_ACK_ON_TIME:
-        responded_q = Q(ack_on_time=True)
+    acknowledged_q = Q(acknowledged_at__isnull=False)
+    replied_q = Q(reply_on_time__isnull=False)
+    # Still waiting within the limit: not counted either way yet.
+    waiting_ack_q = Q(status=OrderStatus.RECEIVED) & (Q(step_deadline__isnull=True) | Q(step_deadline__gte=now))
+    waiting_reply_q = open_q & ~replied_q & (Q(reply_deadline__isnull=True) | Q(reply_deadline__gte=now))
+    ack_due_q = acknowledged_q | (~returned_q & ~waiting_ack_q)
+    reply_due_q = ~returned_q & ~waiting_reply_q
+    if rules.response == RESPONSE_ACK_AND_REPLY_ON_TIME:
+        due_q, responded_q = reply_due_q, Q(ack_on_time=True, reply_on_time=True)
     elif rules.response == RESPONSE_ACKNOWLEDGED:
-        responded_q = Q(acknowledged_at__isnull=False)
+        due_q, responded_q = ack_due_q, acknowledged_q
     else:
-        responded_q = Q(ack_on_time=True, reply_on_time=True)
-    base_q = ~returned_q if rules.response_excludes_returned else Q()
+        due_q, responded_q = ack_due_q, Q(ack_on_time=True)
+    base_q = (due_q & ~returned_q) if rules.response_excludes_returned else (due_q | returned_q)
     satisfied_q = Q(satisfaction__in=list(rules.satisfied))
     resolved_q = Q(solved=True) if rules.resolved == RESOLVED_SOLVED else Q(solved=True) & satisfied_q
-    conditions: dict[str, Q | None] = {
+    return {
         "received": None,
-        "acknowledged": Q(acknowledged_at__isnull=False),
+        "acknowledged": acknowledged_q,
         "ack_on_time": Q(ack_on_time=True),
-        "replied": Q(replied_at__isnull=False),
+        "ack_due": ack_due_q,
+        "replied": replied_q,
         "reply_on_time": Q(reply_on_time=True),
         "replied_late": Q(reply_on_time=False),
+        "reply_due": reply_due_q,
         "returned": returned_q,
         "extended": Q(extension_count__gt=0),
-        "overdue": (open_q & (Q(reply_deadline__lt=now) | Q(step_deadline__lt=now))) | Q(reply_on_time=False),
+        # The one definition of overdue, as the workbench's queue and lights count it.
+        "overdue": overdue_q(now),
         "open": open_q,
         "closed": Q(status=OrderStatus.CLOSED),
         "reopened": Q(reopen_count__gt=0),
@@ -310,10 +380,14 @@ def figure_aggregates(rules: RateRules, now: dt.datetime) -> dict[str, Count]:
         "resolved": evaluated_q() & resolved_q,
         "satisfied": evaluated_q() & satisfied_q,
     }
+
+
+def figure_aggregates(rules: RateRules, now: dt.datetime) -> dict[str, Count]:
+    """One ``COUNT(id) FILTER (WHERE ...)`` per figure, for ``aggregate`` or ``annotate``."""
     # The aliases carry a prefix: several figures share their name with a column of the order.
     return {
         f"{PREFIX}{name}": Count("id", filter=condition) if condition is not None else Count("id")
-        for name, condition in conditions.items()
+        for name, condition in figure_conditions(rules, now).items()
     }
 
 

@@ -69,6 +69,7 @@ class Action(StrEnum):
     LINK_CASE = "link_case"
     UNLINK_CASE = "unlink_case"
     REMIND = "remind"
+    CLEAR_REVIEW = "clear_review"
 
 
 class UpstreamEvent(StrEnum):
@@ -114,6 +115,7 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     Action.LINK_CASE: _("Link a case"),
     Action.UNLINK_CASE: _("Unlink the case"),
     Action.REMIND: _("Remind"),
+    Action.CLEAR_REVIEW: _("Checked: review flag cleared"),
     UpstreamEvent.CLOSE: _("Closed by upstream"),
     UpstreamEvent.CALLBACK: _("Call-back"),
     UpstreamEvent.SUPERVISE: _("Supervision notice from upstream"),
@@ -171,6 +173,9 @@ NO_CASE: Final[Guard[HotlineOrder]] = Guard(
 HAS_CASE: Final[Guard[HotlineOrder]] = Guard(
     "no_case", _("No case is linked to this order."), lambda o, _now: o.case_id is not None
 )
+NEEDS_REVIEW: Final[Guard[HotlineOrder]] = Guard(
+    "no_review_flag", _("This order has no review flag."), lambda o, _now: o.needs_review
+)
 EXTENSION_PENDING: Final[Guard[HotlineOrder]] = Guard(
     "no_extension_pending",
     _("There is no extension request to answer."),
@@ -203,6 +208,8 @@ ROWS: Final[list[Transition]] = [
     row(Action.LINK_CASE, {S.ACKNOWLEDGED, S.INSTRUCTED}, SAME, {P.CENTER}, NO_CASE),
     row(Action.UNLINK_CASE, WORKING, SAME, {P.CENTER}, HAS_CASE),
     row(Action.REMIND, {S.INSTRUCTED}, SAME, {P.CENTER}),
+    # An order imported with doubtful values (待核实): the center checks it, in any status.
+    row(Action.CLEAR_REVIEW, set(S.values), SAME, {P.CENTER}, NEEDS_REVIEW),
 ]
 TABLE: Final[dict[str, Transition]] = {t.action: t for t in ROWS}
 

@@ -37,9 +37,9 @@ from gridgov.upstream.selectors import messages_for_order
 from gridgov.workcalendar import clock
 from gridgov.workcalendar.units import Light
 
-from . import selectors, services
+from . import review, selectors, services
 from .access import PROTECTED_TYPES, can_reveal, parties_of
-from .deadlines import light, light_expression
+from .deadlines import due, light, light_expression
 from .errors import OrderConflict, OrderError, OrderForbidden, OrderInvalid, OrderNotFound
 from .forms import CHANNEL_MANUAL, ERROR_FIELDS, ActionForm, GrantForm, OrderFilterForm, OrderNewForm
 from .intake import OrderData
@@ -81,6 +81,7 @@ Q_CLOSED: Final = Queue.CLOSED
 Q_TO_DRAFT: Final = Queue.TO_DRAFT
 Q_REJECTED: Final = Queue.REJECTED
 Q_AWAITING_CASE: Final = Queue.AWAITING_CASE
+Q_TO_REVIEW: Final = Queue.TO_REVIEW
 
 QUEUE_LABELS: Final[dict[str, Any]] = {
     Q_TO_ACKNOWLEDGE: gettext_lazy("To acknowledge"),
@@ -97,6 +98,7 @@ QUEUE_LABELS: Final[dict[str, Any]] = {
     Q_TO_DRAFT: gettext_lazy("To draft"),
     Q_REJECTED: gettext_lazy("Drafts rejected"),
     Q_AWAITING_CASE: gettext_lazy("Awaiting the case"),
+    Q_TO_REVIEW: gettext_lazy("To review"),
     ALL: gettext_lazy("All"),
 }
 
@@ -106,6 +108,7 @@ BUTTON_LABELS: Final[dict[str, Any]] = {
     "approve_reply": gettext_lazy("Approve and send the reply"),
     "remind": gettext_lazy("Remind the department"),
     "request_extension": gettext_lazy("Request an extension"),
+    "clear_review": gettext_lazy("Checked: clear the review flag"),
 }
 
 
@@ -117,6 +120,7 @@ DANGER_ACTIONS: Final = frozenset({"return_upstream", "reject_draft", "unlink_ca
 # Actions shown in the "linked case" card rather than with the others.
 CASE_ACTIONS: Final = frozenset({"create_case", "link_case", "unlink_case"})
 ACTION_ORDER: Final = (
+    "clear_review",
     "acknowledge",
     "instruct",
     "assign",
@@ -165,7 +169,7 @@ def workbench_queues(user: User | AnonymousUser) -> list[str]:
     queues: list[str] = []
     if scope.has_role(Role.CENTER_OPERATOR, Role.SUPERVISOR, Role.ADMIN) or getattr(user, "is_superuser", False):
         queues += [Q_TO_ACKNOWLEDGE, Q_TO_ASSIGN, Q_TO_INSTRUCT, Q_TO_APPROVE, Q_EXTENSIONS, Q_WARNING, Q_OVERDUE]
-        queues += [Q_IN_PROGRESS, Q_REPLIED, Q_RETURNED, Q_CLOSED]
+        queues += [Q_TO_REVIEW, Q_IN_PROGRESS, Q_REPLIED, Q_RETURNED, Q_CLOSED]
     elif scope.has_role(Role.TOWN_LEADER):
         queues += [Q_TO_INSTRUCT, Q_WARNING, Q_OVERDUE, Q_IN_PROGRESS, Q_REPLIED, Q_CLOSED]
     return [*queues, ALL]
@@ -235,6 +239,7 @@ def order_row(order: HotlineOrder, now: dt.datetime) -> dict[str, Any]:
         "order": order,
         "light": code,
         "light_label": _light_label(code),
+        "deadline": due(order),
         "countdown": countdown,
         "urgent": order.urgency_class in COUNTDOWN_CLASSES,
     }
@@ -548,6 +553,10 @@ def _event_details(event: OrderEvent, names: dict[str, str]) -> list[tuple[str, 
         details.append((_("Changed fields"), "、".join(str(f) for f in data["fields"])))
     if data.get("case_number") or data.get("case"):
         details.append((_("Case"), str(data.get("case_number") or data.get("case"))))
+    codes = data.get("review") or data.get("reasons")
+    if codes and isinstance(codes, list):
+        labels = dict(review.Reason.choices)
+        details.append((_("To review"), "、".join(str(labels.get(code, code)) for code in codes)))
     return details
 
 
@@ -650,6 +659,8 @@ def _detail_context(
         "status_label": OrderStatus(order.status).label if order.status in OrderStatus.values else order.status,
         "light": current,
         "light_label": _light_label(current),
+        "due": due(order),
+        "reply_overdue": order.is_open and order.reply_deadline is not None and now > order.reply_deadline,
         "petitioner": _petitioner(order, revealed),
         "may_reveal": can_reveal(user, order),
         "timeline": _event_rows(order),
@@ -666,6 +677,7 @@ def _detail_context(
         "may_use_workbench": may_use_workbench(user),
         "is_department": scope_for(user).has_role(*DEPARTMENT_ROLES),
         "pending_extension": _pending_extension(order),
+        "review": review.descriptions(order.review_reasons) if order.needs_review else [],
         "countdown": order.status == OrderStatus.RECEIVED
         and order.urgency_class in COUNTDOWN_CLASSES
         and order.step_deadline is not None,
@@ -850,7 +862,8 @@ def _panel(user: User | AnonymousUser, queues: list[str], url: str) -> dict[str,
 
 
 def center_panel(user: User | AnonymousUser) -> dict[str, Any]:
-    return _panel(user, [Q_TO_ACKNOWLEDGE, Q_TO_ASSIGN, Q_TO_APPROVE, Q_OVERDUE], reverse("hotline:workbench"))
+    queues = [Q_TO_ACKNOWLEDGE, Q_TO_ASSIGN, Q_TO_APPROVE, Q_OVERDUE, Q_TO_REVIEW]
+    return _panel(user, queues, reverse("hotline:workbench"))
 
 
 def leader_panel(user: User | AnonymousUser) -> dict[str, Any]:

@@ -10,6 +10,7 @@ a department handler sees the orders its departments lead, as its own row. Every
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import TYPE_CHECKING, Any, Final
 
 from django import forms
@@ -35,6 +36,8 @@ from .views import _filtered
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+logger = logging.getLogger("gridgov.hotline.stats")
 
 STATS_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
 DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT_HANDLER})
@@ -109,6 +112,32 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
 
 
+def _fraction(part: int, whole: int, value: float | None) -> dict[str, Any]:
+    return {"part": part, "whole": whole, "percent": _pct(value)}
+
+
+def rate_rows(figures: stats.Figures, rules: stats.RateRules) -> list[dict[str, Any]]:
+    """The rates of the page: each with its numerator and denominator (counts of the same
+    orders as the tiles beside them), named in the reader's language."""
+    response_part = {
+        stats.RESPONSE_ACK_ON_TIME: _("acknowledged on time"),
+        stats.RESPONSE_ACKNOWLEDGED: _("acknowledged"),
+        stats.RESPONSE_ACK_AND_REPLY_ON_TIME: _("acknowledged and replied on time"),
+    }[rules.response]
+    names = {
+        "ack_on_time": (_("Acknowledged on time rate"), _("acknowledged on time"), _("due for acknowledgement")),
+        "reply_on_time": (_("Replied on time rate"), _("replied on time"), _("due for a reply")),
+        "response": (_("Response rate"), response_part, _("response base")),
+        "resolution": (_("Resolution rate"), _("solved"), _("evaluated")),
+        "satisfaction": (_("Satisfaction rate"), _("satisfied"), _("evaluated")),
+    }
+    fractions = figures.fractions()
+    return [
+        {"code": code, "label": label, "part_label": part, "whole_label": whole, **_fraction(*fractions[code])}
+        for code, (label, part, whole) in names.items()
+    ]
+
+
 def chart_data(result: stats.Statistics) -> dict[str, Any]:
     """What the page's charts draw (labels already translated)."""
     ratings = dict(Satisfaction.choices)
@@ -146,26 +175,22 @@ def statistics(request: HttpRequest) -> HttpResponse:
     period = form.chosen_period(timezone.localdate(now))
     try:
         result = stats.order_statistics(query, period, now=now)
-    except stats.StatsError as error:  # a misconfigured GRIDGOV_HOTLINE_RATES
-        return _render_error(request, str(error), 500)
+    except stats.StatsError:  # a misconfigured GRIDGOV_HOTLINE_RATES: the details are logged
+        logger.exception("hotline statistics: the rate settings cannot be used")
+        return _render_error(
+            request, _("The rules of the rates are not set up correctly; ask the system administrator."), 500
+        )
     total = result.total
     tiles = [
         ("received", _("Received"), total.received, ""),
-        ("ack_on_time", _("Acknowledged on time"), total.ack_on_time, _pct(total.ack_on_time_rate)),
-        ("reply_on_time", _("Replied on time"), total.reply_on_time, _pct(total.reply_on_time_rate)),
+        ("acknowledged", _("Acknowledged"), total.acknowledged, ""),
+        ("ack_on_time", _("Acknowledged on time"), total.ack_on_time, ""),
+        ("replied", _("Replied"), total.replied, ""),
+        ("reply_on_time", _("Replied on time"), total.reply_on_time, ""),
+        ("replied_late", _("Replied late"), total.replied_late, ""),
+        ("overdue", _("Overdue now"), total.overdue, ""),
         ("returned", _("Returned upstream"), total.returned, ""),
         ("extended", _("Extended"), total.extended, ""),
-        ("overdue", _("Overdue"), total.overdue, ""),
-    ]
-    rates = [
-        ("response", _("Response rate"), _pct(total.response_rate), f"{total.responded} / {total.response_base}"),
-        ("resolution", _("Resolution rate"), _pct(total.resolution_rate), f"{total.resolved} / {total.evaluated}"),
-        (
-            "satisfaction",
-            _("Satisfaction rate"),
-            _pct(total.satisfaction_rate),
-            f"{total.satisfied} / {total.evaluated}",
-        ),
     ]
     query_string = period_query(period)
     types = dict(OrderType.choices)
@@ -174,7 +199,8 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "period": period,
         "result": result,
         "tiles": tiles,
-        "rates": rates,
+        "rates": rate_rows(total, result.rules),
+        "overdue_url": f"{reverse('hotline:workbench')}?queue=overdue",
         "own_only": own_only,
         "by_type": [(str(types.get(code, code)), count) for code, count in result.by_type],
         "definitions": result.rules.descriptions(),
@@ -197,7 +223,13 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     form = PeriodForm(request.GET or None)
     period = form.chosen_period(timezone.localdate(now))
-    result = stats.order_statistics(query, period, now=now)
+    try:
+        result = stats.order_statistics(query, period, now=now)
+    except stats.StatsError:
+        logger.exception("hotline statistics: the rate settings cannot be used")
+        return _render_error(
+            request, _("The rules of the rates are not set up correctly; ask the system administrator."), 500
+        )
     content = export_stats_workbook(result, actor=request.user, request=request)
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = (

@@ -1,38 +1,44 @@
 """Reading upstream exports: the file's table, its header row, the column mapping and the values.
 
-Nothing here touches the database. :func:`read_table` turns an .xlsx or .csv file into rows of
-cell values (merged ranges filled in, as a reader sees them); :func:`detect_header` finds the
-header row below any title rows; :func:`suggest_mapping` proposes which column feeds which
-order field; :func:`parse_row` validates one data row into an
-:class:`~gridgov.hotline.intake.OrderData`-shaped dict with row-level errors.
+Nothing here touches the database. Files are read by the streaming reader of
+:mod:`gridgov.core.uploads` (:func:`read_table` for a small file in memory); :func:`detect_header`
+finds the header row below any title rows; :func:`split_body` tells the data rows from repeated
+headers and a totals row (合计/总计, :func:`totals_of`); :func:`suggest_mapping` proposes which
+column feeds which order field; :func:`parse_row` reads one data row into
+:class:`~gridgov.hotline.intake.OrderData`-shaped values.
+
+A row is refused only when it lacks its order number, its content or a readable received time:
+anything else doubtful (a deadline before the received time or unreadable, a type or urgency
+label matched only approximately or not at all, an invalid phone, a missing petitioner, a text
+longer than its column) is imported with a review note (:mod:`gridgov.hotline.review`).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
 
+from gridgov.core import uploads
+from gridgov.hotline import conf, intake
 from gridgov.hotline.models import OrderType, UrgencyClass
+from gridgov.hotline.review import Reason, ReviewNote
 
 # How many rows from the top are searched for the header row.
 HEADER_SEARCH_ROWS: Final = 30
 # How many distinct text cells make a row a header candidate.
 HEADER_MIN_TEXT_CELLS: Final = 3
 
-XLSX_EXTENSIONS: Final = (".xlsx", ".xlsm")
-CSV_EXTENSIONS: Final = (".csv", ".txt")
+XLSX_EXTENSIONS: Final = uploads.XLSX_EXTENSIONS
+CSV_EXTENSIONS: Final = uploads.CSV_EXTENSIONS
 
 
 class ImportFileError(ValueError):
@@ -65,7 +71,7 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
     FieldSpec(
         "order_type",
         gettext_lazy("Type"),
-        True,
+        False,
         ("诉求类型", "工单类型", "诉求性质", "类型", "ordertype", "type"),
     ),
     FieldSpec(
@@ -149,6 +155,23 @@ TYPE_LABELS: Final = {
 URGENCY_GENERAL_WORDS: Final = ("非紧急", "一般", "普通", "常规", "正常")
 URGENCY_LIFE_WORDS: Final = ("生命", "财产", "人身", "安全", "特急", "紧急", "加急")
 URGENCY_UTILITY_WORDS: Final = ("水", "电", "气", "热", "暖")
+# Labels that name a class exactly (besides the codes and the classes' names).
+URGENCY_EXACT: Final = {
+    "一般": UrgencyClass.GENERAL,
+    "普通": UrgencyClass.GENERAL,
+    "非紧急": UrgencyClass.GENERAL,
+    "常规": UrgencyClass.GENERAL,
+    "正常": UrgencyClass.GENERAL,
+    "危及生命财产安全": UrgencyClass.LIFE_SAFETY,
+    "生命财产安全": UrgencyClass.LIFE_SAFETY,
+    "特急": UrgencyClass.LIFE_SAFETY,
+    "水电气暖": UrgencyClass.UTILITIES,
+    "水电气热": UrgencyClass.UTILITIES,
+}
+# A phone cell that says there is none.
+NO_PHONE_WORDS: Final = frozenset({"无", "没有", "不详", "未知", "-", "--", "/", "—"})
+# What a petitioner cell says for an anonymous caller.
+ANONYMOUS_WORDS: Final = frozenset({"匿名", "匿名用户", "匿名市民", "匿名来电", "不愿透露"})
 
 TRUE_WORDS: Final = frozenset({"是", "y", "yes", "true", "1", "复杂", "匿名", "√"})
 FALSE_WORDS: Final = frozenset({"否", "n", "no", "false", "0", "不匿名", "非匿名", "一般", "×"})
@@ -159,42 +182,27 @@ FALSE_WORDS: Final = frozenset({"否", "n", "no", "false", "0", "不匿名", "�
 
 @dataclass
 class Table:
-    """The first sheet of a workbook (or a CSV file) as rows of values, 0-based lists."""
+    """The first sheet of a workbook (or a CSV file) as rows of values, 0-based lists (a blank
+    row is an empty list)."""
 
     rows: list[list[Any]]
     sheet: str = ""
 
 
-def read_table(content: bytes, filename: str) -> Table:
-    name = filename.lower()
-    if name.endswith(XLSX_EXTENSIONS):
-        return _read_xlsx(content)
-    if name.endswith(CSV_EXTENSIONS):
-        return Table(rows=_read_csv(content))
-    raise ImportFileError(_("Only Excel (.xlsx) and CSV files can be imported."))
-
-
-def _read_xlsx(content: bytes) -> Table:
+def read_table(content: bytes, filename: str, limits: uploads.UploadLimits | None = None) -> Table:
+    """A whole (small) file in memory, through the same streaming reader as the imports
+    (:mod:`gridgov.core.uploads`); imports read in the worker, row by row, instead."""
+    limits = limits or uploads.UploadLimits()
     try:
-        # Not read-only: merged ranges are only known to a fully loaded sheet.
-        book = load_workbook(io.BytesIO(content), data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
-        raise ImportFileError(_("The file is not a readable Excel workbook.")) from error
-    sheet = book.worksheets[0] if book.worksheets else None
-    if sheet is None:
-        raise ImportFileError(_("The workbook has no sheet."))
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    # A merged range's value belongs to every cell of the range.
-    for merged in sheet.merged_cells.ranges:
-        value = sheet.cell(row=merged.min_row, column=merged.min_col).value
-        for r in range(merged.min_row - 1, min(merged.max_row, len(rows))):
-            row = rows[r]
-            if len(row) < merged.max_col:
-                row.extend([None] * (merged.max_col - len(row)))
-            for c in range(merged.min_col - 1, merged.max_col):
-                row[c] = value
-    book.close()
-    return Table(rows=rows, sheet=str(sheet.title))
+        uploads.check_upload(filename, max(len(content), 1), limits)
+        with uploads.open_table(io.BytesIO(content), filename, limits) as reader:
+            rows: list[list[Any]] = []
+            for number, cells in reader.rows():
+                rows.extend([] for _gap in range(number - 1 - len(rows)))
+                rows.append(cells)
+            return Table(rows=rows, sheet=reader.sheet)
+    except uploads.UploadRefused as error:
+        raise ImportFileError(error.message) from error
 
 
 def decode_text(content: bytes) -> str:
@@ -211,16 +219,6 @@ def decode_text(content: bytes) -> str:
         return content.decode("gb18030")
     except UnicodeDecodeError as error:
         raise ImportFileError(_("The file's text encoding is not UTF-8 or GBK.")) from error
-
-
-def _read_csv(content: bytes) -> list[list[Any]]:
-    text = decode_text(content)
-    sample = text[:8192]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
 
 
 # --- header row and columns --------------------------------------------------------------------
@@ -265,25 +263,31 @@ def column_names(rows: list[list[Any]], header_index: int) -> list[str]:
     """The columns' titles; empty titles become "Column N", repeated titles get " (2)"."""
     if header_index >= len(rows):
         return []
-    width = max((len(row) for row in rows), default=0)
-    header = list(rows[header_index]) + [None] * (width - len(rows[header_index]))
+    return columns_of(rows[header_index], rows[header_index + 1 :])
+
+
+def columns_of(header: list[Any], below: Iterable[list[Any]]) -> list[str]:
+    """The columns' titles from the header row and the rows below it: empty titles become
+    "Column N", repeated titles get " (2)"; trailing untitled columns without any value below
+    are not columns."""
+    filled = 0
+    for row in below:
+        for position in range(len(row) - 1, filled - 1, -1):
+            if row[position] not in (None, ""):
+                filled = position + 1
+                break
+    width = max(len(header), filled)
+    cells = list(header) + [None] * (width - len(header))
     names: list[str] = []
     seen: dict[str, int] = {}
-    for position, value in enumerate(header):
+    for position, value in enumerate(cells):
         title = re.sub(r"\s+", " ", str(value)).strip() if value is not None else ""
         if not title:
             title = _("Column %(n)s") % {"n": position + 1}
         count = seen.get(title, 0) + 1
         seen[title] = count
         names.append(title if count == 1 else f"{title} ({count})")
-    # Trailing untitled columns without any value are not columns.
-    while (
-        names
-        and header[len(names) - 1] in (None, "")
-        and not any(
-            len(row) >= len(names) and row[len(names) - 1] not in (None, "") for row in rows[header_index + 1 :]
-        )
-    ):
+    while len(names) > filled and cells[len(names) - 1] in (None, ""):
         names.pop()
     return names
 
@@ -405,45 +409,64 @@ def parse_number(value: Any) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def parse_type(value: Any) -> str:
+def match_type(value: Any) -> tuple[str, bool]:
+    """The type's code and whether the label named it exactly (a code, the type's name, one of
+    咨询/求助/建议/投诉/举报/表扬/感谢) or only approximately (a label containing exactly one of
+    them, 投诉类). :class:`ValueProblem` for a missing, unknown or ambiguous label."""
     text = unicodedata.normalize("NFKC", text_value(value)).strip()
     if not text:
         raise ValueProblem(_("the type is missing"))
     lowered = text.lower()
     for code, label in OrderType.choices:
         if lowered in (code, str(label).lower()):
-            return str(code)
+            return str(code), True
     if text in TYPE_LABELS:
-        return str(TYPE_LABELS[text])
+        return str(TYPE_LABELS[text]), True
     found = {code for label, code in TYPE_LABELS.items() if label in text}
     if len(found) == 1:
-        return str(found.pop())
+        return str(found.pop()), False
     raise ValueProblem(_("unknown type: %(value)s") % {"value": text[:40]})
 
 
-def parse_urgency(value: Any) -> str:
+def parse_type(value: Any) -> str:
+    return match_type(value)[0]
+
+
+def match_urgency(value: Any) -> tuple[str, bool]:
+    """The urgency class and whether the label named it exactly (empty, a code, the class's
+    name, a known word) or only approximately (a label containing a known word: 停水,
+    紧急; an unclear "urgent" takes the shortest limit rather than miss it).
+    :class:`ValueProblem` for a label that names no class."""
     text = unicodedata.normalize("NFKC", text_value(value)).strip()
     if not text:
-        return str(UrgencyClass.GENERAL)
+        return str(UrgencyClass.GENERAL), True
     lowered = text.lower()
     for code, label in UrgencyClass.choices:
         if lowered in (code, str(label).lower()):
-            return str(code)
+            return str(code), True
+    if text in URGENCY_EXACT:
+        return str(URGENCY_EXACT[text]), True
     if any(word in text for word in URGENCY_GENERAL_WORDS):
-        return str(UrgencyClass.GENERAL)
+        return str(UrgencyClass.GENERAL), False
     if any(word in text for word in URGENCY_LIFE_WORDS):
-        return str(UrgencyClass.LIFE_SAFETY)
+        return str(UrgencyClass.LIFE_SAFETY), False
     if any(word in text for word in URGENCY_UTILITY_WORDS):
-        return str(UrgencyClass.UTILITIES)
+        return str(UrgencyClass.UTILITIES), False
     raise ValueProblem(_("unknown urgency: %(value)s") % {"value": text[:40]})
 
 
-def parse_phone(value: Any) -> str:
+def parse_urgency(value: Any) -> str:
+    return match_urgency(value)[0]
+
+
+def read_phone(value: Any) -> tuple[str, str]:
     """The first phone number of the cell, digits only (``+86``/``0086`` dropped, a landline's
-    area code kept): ``+86 138-1234-8888`` → ``13812348888``, ``022-2345 6789`` → ``02223456789``."""
+    area code kept), and what is wrong with it (``""`` when nothing): ``+86 138-1234-8888`` →
+    ``13812348888``, ``022-2345 6789`` → ``02223456789``; a mobile number of the wrong length
+    keeps its digits (for the center to check), text that is no number none."""
     text = unicodedata.normalize("NFKC", text_value(value)).strip()
-    if not text:
-        return ""
+    if not text or text in NO_PHONE_WORDS:
+        return "", ""
     first = re.split(r"[/,;，；、]|\s{2,}", text)[0]
     digits = re.sub(r"[\s\-()（）.]", "", first)
     if digits.startswith("+86"):
@@ -451,9 +474,16 @@ def parse_phone(value: Any) -> str:
     elif digits.startswith("0086"):
         digits = digits[4:]
     if not re.fullmatch(r"\d{5,15}", digits):
-        raise ValueProblem(_("not a phone number"))
+        return "", _("not a phone number")
     if digits.startswith("1") and len(digits) != 11 and len(digits) > 5:
-        raise ValueProblem(_("a mobile number has 11 digits"))
+        return digits, _("a mobile number has 11 digits")
+    return digits, ""
+
+
+def parse_phone(value: Any) -> str:
+    digits, problem = read_phone(value)
+    if problem:
+        raise ValueProblem(problem)
     return digits
 
 
@@ -473,11 +503,14 @@ def parse_flag(value: Any) -> bool:
 
 @dataclass
 class ParsedRow:
-    """One data row of the file: its sheet row number (1-based), values and problems."""
+    """One data row of the file: its sheet row number (1-based), values, the problems that keep
+    it out (``errors``: only a missing or unreadable number, content or received time) and the
+    doubtful values it is imported with (``review``)."""
 
     row: int
     values: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, str]] = field(default_factory=list)
+    review: list[ReviewNote] = field(default_factory=list)
 
     @property
     def number(self) -> str:
@@ -490,22 +523,109 @@ class ParsedRow:
     def error(self, field_name: str, message: str) -> None:
         self.errors.append({"field": field_name, "message": message})
 
+    def note(self, code: str, field_name: str, value: Any = "", taken: Any = "") -> None:
+        self.review.append(ReviewNote(code, field_name, str(value)[:60], str(taken)))
+
 
 def is_blank(row: Iterable[Any]) -> bool:
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in row)
+    return uploads.is_blank(row)
+
+
+Numbered = tuple[int, list[Any]]
+
+
+def top_rows(numbered: Iterable[Numbered]) -> list[list[Any]]:
+    """The first :data:`HEADER_SEARCH_ROWS` sheet rows as a list by position (blank rows empty),
+    from ``(row number, cells)`` pairs; what :func:`detect_header` looks at."""
+    rows: list[list[Any]] = [[] for _row in range(HEADER_SEARCH_ROWS)]
+    for number, cells in numbered:
+        if number > HEADER_SEARCH_ROWS:
+            break
+        rows[number - 1] = cells
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+TOTALS_WORDS: Final = ("合计", "总计", "共计")
+# How many of the first columns are looked at for a totals row's word.
+TOTALS_COLUMNS: Final = 3
+_TOTALS_NUMBER: Final = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A totals row of an export (合计/总计): its sheet row and the count it states (``None``
+    when it states none)."""
+
+    row: int
+    declared: int | None
+
+
+def totals_of(number: int, cells: list[Any]) -> Totals | None:
+    """The row as a totals row: a cell among the first :data:`TOTALS_COLUMNS` that starts with
+    合计/总计/共计; its count is the first whole number of the row (in that cell's text, as
+    "合计：125条", or in a cell of its own)."""
+    head = [unicodedata.normalize("NFKC", text_value(value)).strip() for value in cells[:TOTALS_COLUMNS]]
+    if not any(text.startswith(TOTALS_WORDS) for text in head):
+        return None
+    for value in cells:
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float) and float(value).is_integer() and value >= 0:
+            return Totals(number, int(value))
+        found = _TOTALS_NUMBER.search(unicodedata.normalize("NFKC", text_value(value)))
+        if found and not isinstance(value, dt.date | dt.datetime | dt.time):
+            return Totals(number, int(found.group()))
+    return Totals(number, None)
+
+
+@dataclass
+class Body:
+    """The rows below the header: the data rows, and the totals row if the export has one
+    (the last one when it has several)."""
+
+    header: list[Any]
+    rows: list[Numbered]
+    totals: Totals | None = None
+
+
+def split_body(numbered: Iterable[Numbered], header_row: int, *, limit: int | None = None) -> Body:
+    """The header row's cells, then the data rows below it: blank rows (already left out by the
+    reader), repeated header rows (exports printed in pages) and totals rows are not data.
+    ``limit``: :class:`ImportFileError` as soon as there are more data rows."""
+    header: list[Any] = []
+    header_text: list[str] = []
+    rows: list[Numbered] = []
+    totals: Totals | None = None
+    for number, cells in numbered:
+        if number < header_row:
+            continue
+        if number == header_row:
+            header = cells
+            header_text = [text_value(v) for v in cells]
+            continue
+        if not header_text:
+            continue
+        if [text_value(v) for v in cells] == header_text:
+            continue
+        found = totals_of(number, cells)
+        if found is not None:
+            totals = found
+            continue
+        rows.append((number, cells))
+        if limit is not None and len(rows) > limit:
+            raise ImportFileError(
+                _("The file has more than %(n)s rows; at most %(n)s can be imported at once.") % {"n": limit}
+            )
+    return Body(header=header, rows=rows, totals=totals)
 
 
 def data_rows(rows: list[list[Any]], header_index: int) -> Iterable[tuple[int, list[Any]]]:
-    """(sheet row number, cells) of the rows below the header, without blank rows and without
-    repeated header rows (exports printed in pages)."""
-    header = [text_value(v) for v in rows[header_index]] if header_index < len(rows) else []
-    for index in range(header_index + 1, len(rows)):
-        row = rows[index]
-        if is_blank(row):
-            continue
-        if [text_value(v) for v in row] == header:
-            continue
-        yield index + 1, row
+    """(sheet row number, cells) of the rows below the header, without blank rows, repeated
+    header rows (exports printed in pages) and totals rows."""
+    numbered = ((index + 1, row) for index, row in enumerate(rows) if not is_blank(row))
+    return split_body(numbered, header_index + 1).rows
 
 
 Cell = Callable[[str], Any]
@@ -525,7 +645,15 @@ def _row_cells(cells: list[Any], mapping: Mapping[str, str], columns: list[str])
     return cell
 
 
+def _as_written(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(_aware(value)).strftime("%Y-%m-%d %H:%M")
+    return text_value(value)[:40]
+
+
 def _parse_number_and_times(result: ParsedRow, cell: Cell) -> None:
+    """The number and the received time (a row without them is refused); upstream's deadlines,
+    taken only when readable and after the received time."""
     values = result.values
     number = parse_number(cell("upstream_number"))
     if not number:
@@ -533,63 +661,126 @@ def _parse_number_and_times(result: ParsedRow, cell: Cell) -> None:
     elif len(number) > MAX_LENGTHS["upstream_number"]:
         result.error("upstream_number", _("The upstream order number is too long."))
     values["upstream_number"] = number
-    for name in DATETIME_FIELDS:
+    try:
+        received = parse_datetime(cell("received_at"))
+    except ValueProblem as problem:
+        received = None
+        result.error(
+            "received_at", _("%(field)s: %(problem)s") % {"field": SPECS["received_at"].label, "problem": problem}
+        )
+    else:
+        if received is None:
+            result.error("received_at", _("The received time is missing."))
+    values["received_at"] = received
+    for name in ("upstream_ack_deadline", "upstream_deadline"):
+        raw = cell(name)
         try:
-            moment = parse_datetime(cell(name), end_of_day=name != "received_at")
-        except ValueProblem as problem:
-            result.error(name, _("%(field)s: %(problem)s") % {"field": SPECS[name].label, "problem": problem})
-            continue
-        if moment is None and name == "received_at":
-            result.error(name, _("The received time is missing."))
+            moment = parse_datetime(raw, end_of_day=True)
+        except ValueProblem:
+            result.note(Reason.DEADLINE_UNREADABLE, name, _as_written(raw))
+            moment = None
+        if moment is not None and received is not None and moment <= received:
+            result.note(Reason.DEADLINE_BEFORE_RECEIVED, name, _as_written(moment))
+            moment = None
         values[name] = moment
 
 
+def shortest_reply_type() -> str:
+    """The type an order of unknown type is imported as: the one with the shortest reply limit
+    (so that no deadline is missed while the center checks it)."""
+    return min(OrderType.values, key=lambda code: (conf.reply_limit_days(code), OrderType.values.index(code)))
+
+
 def _parse_codes(result: ParsedRow, cell: Cell) -> None:
+    raw = cell("order_type")
     try:
-        result.values["order_type"] = parse_type(cell("order_type"))
-    except ValueProblem as problem:
-        result.error("order_type", _("Type: %(problem)s") % {"problem": problem})
+        code, exact = match_type(raw)
+    except ValueProblem:
+        code, exact = shortest_reply_type(), True
+        result.note(Reason.TYPE_UNKNOWN, "order_type", text_value(raw), code)
+    if not exact:
+        result.note(Reason.TYPE_APPROXIMATE, "order_type", text_value(raw), code)
+    result.values["order_type"] = code
+    raw = cell("urgency_class")
     try:
-        result.values["urgency_class"] = parse_urgency(cell("urgency_class"))
-    except ValueProblem as problem:
-        result.error("urgency_class", _("Urgency: %(problem)s") % {"problem": problem})
+        code, exact = match_urgency(raw)
+    except ValueProblem:
+        code, exact = str(UrgencyClass.GENERAL), True
+        result.note(Reason.URGENCY_UNKNOWN, "urgency_class", text_value(raw), code)
+    if not exact:
+        result.note(Reason.URGENCY_APPROXIMATE, "urgency_class", text_value(raw), code)
+    result.values["urgency_class"] = code
+
+
+TEXT_LIMITS: Final = {
+    "content": intake.CONTENT_MAX,
+    "title": intake.TITLE_MAX,
+    "upstream_category": intake.CATEGORY_MAX,
+    "address": intake.ADDRESS_MAX,
+    "petitioner_name": intake.NAME_MAX,
+    "petitioner_address": intake.ADDRESS_MAX,
+}
 
 
 def _parse_texts(result: ParsedRow, cell: Cell) -> None:
+    """The texts; one longer than its column is cut to it, with a note (the content is required)."""
     values = result.values
-    for name in ("content", "title", "upstream_category", "address", "petitioner_name", "petitioner_address"):
+    for name, limit in TEXT_LIMITS.items():
         text = text_value(cell(name))
-        limit = MAX_LENGTHS.get(name)
-        if limit is not None and len(text) > limit:
-            result.error(
-                name, _("%(field)s is longer than %(n)s characters.") % {"field": SPECS[name].label, "n": limit}
-            )
+        if len(text) > limit:
+            result.note(Reason.TEXT_TOO_LONG, name, len(text), limit)
+            text = text[:limit].rstrip()
         values[name] = text
     if not values["content"]:
         result.error("content", _("The content is missing."))
 
 
-def _parse_phone_and_flags(result: ParsedRow, cell: Cell) -> None:
-    values = result.values
+def _flag(result: ParsedRow, cell: Cell, name: str) -> bool | None:
+    """A yes/no cell: ``None`` when empty or unmapped, a note when it is neither."""
+    raw = cell(name)
+    if not text_value(raw):
+        return None
     try:
-        values["petitioner_phone"] = parse_phone(cell("petitioner_phone"))
-    except ValueProblem as problem:
-        values["petitioner_phone"] = ""
-        result.error("petitioner_phone", _("Phone: %(problem)s") % {"problem": problem})
-    for name in ("anonymous", "complex"):
-        try:
-            values[name] = parse_flag(cell(name))
-        except ValueProblem as problem:
-            result.error(name, _("%(field)s: %(problem)s") % {"field": SPECS[name].label, "problem": problem})
+        return parse_flag(raw)
+    except ValueProblem:
+        result.note(Reason.FLAG_UNREADABLE, name, text_value(raw))
+        return None
+
+
+def _parse_petitioner(result: ParsedRow, cell: Cell) -> None:
+    """The phone and the flags. An order whose name and phone are both empty or say 匿名 is
+    anonymous; one the file calls not anonymous without a name or phone is noted."""
+    values = result.values
+    if values["petitioner_name"] in ANONYMOUS_WORDS:
+        values["petitioner_name"] = ""
+    raw = cell("petitioner_phone")
+    phone, problem = read_phone(raw)
+    if unicodedata.normalize("NFKC", text_value(raw)).strip() in ANONYMOUS_WORDS:
+        phone, problem = "", ""
+    if problem:
+        result.note(Reason.PHONE_INVALID, "petitioner_phone", problem)
+    values["petitioner_phone"] = phone
+    said = _flag(result, cell, "anonymous")
+    nobody = not values["petitioner_name"] and not phone
+    if said is False and nobody and not problem:
+        result.note(Reason.PETITIONER_MISSING, "petitioner_name")
+    values["anonymous"] = bool(said) or nobody
+    values["complex"] = bool(_flag(result, cell, "complex"))
 
 
 def parse_row(row_number: int, cells: list[Any], mapping: Mapping[str, str], columns: list[str]) -> ParsedRow:
-    """The mapped cells of one row validated into order field values (codes, aware datetimes,
-    normalised phone)."""
+    """The mapped cells of one row read into order field values (codes, aware datetimes,
+    normalised phone), with the problems that refuse it and the doubtful values it is imported
+    with."""
     result = ParsedRow(row=row_number)
     cell = _row_cells(cells, mapping, columns)
     _parse_number_and_times(result, cell)
     _parse_codes(result, cell)
     _parse_texts(result, cell)
-    _parse_phone_and_flags(result, cell)
+    _parse_petitioner(result, cell)
     return result
+
+
+def read_numbered(handle: Any) -> Iterator[Numbered]:
+    """The rows of a job's stored rows file (see :mod:`gridgov.core.uploads`)."""
+    return uploads.read_rows(handle)

@@ -1,5 +1,5 @@
-"""The progress of a running import, kept in the cache (its rows are invisible to other
-connections until its one transaction commits), and when a run is taken for dead."""
+"""The progress of a running import (or of the reading of its file), kept in the cache (cheap to
+write after every row), and when a run is taken for dead."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def progress_set(job_id: int, *, status: str, processed: int, total: int) -> Non
 
 def progress_get(job: ImportJob) -> dict[str, Any]:
     """The job's progress: the cache while it runs, the job's own counts once finished."""
-    value = cache.get(progress_key(job.pk)) if job.status == ImportStatus.IMPORTING else None
+    running = job.status in (ImportStatus.IMPORTING, ImportStatus.READING)
+    value = cache.get(progress_key(job.pk)) if running else None
     if value is not None:
         value = {key: value[key] for key in ("status", "processed", "total") if key in value}
     if not value:

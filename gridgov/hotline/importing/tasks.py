@@ -1,12 +1,19 @@
-"""Background work of the import: the import itself runs in the worker, not in the request."""
+"""Background work of the import: reading the upload and the import itself run in the worker,
+not in the request."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
 
-from .services import import_run
+from .services import import_read, import_run
 from .services import purge_files as purge
+
+
+@shared_task(ignore_result=True)
+def read_import(job_id: int) -> str:
+    """Read an uploaded export, streaming, outside any transaction (see :func:`.services.import_read`)."""
+    return str(import_read(job_id=job_id).status)
 
 
 @shared_task(ignore_result=True)

@@ -1,6 +1,8 @@
 """The table of an import job (:class:`~gridgov.hotline.models.ImportJob`) on the workflow
-engine: uploaded → (header, mapping) → previewed → started (importing) → done or failed; a
-failed job may be mapped and started again; a run whose worker died goes back to previewed.
+engine: reading (the worker reads the upload) → uploaded, or refused when the file cannot be
+read or goes beyond a ceiling → (header, mapping) → previewed → started (importing) → done or
+failed; a failed job may be mapped and started again; a run whose worker died goes back to
+previewed.
 
 The parties are how the actor relates to the job: an importer (center operator or
 administrator of its town, who also sees it), a writer (one the order services accept orders
@@ -30,6 +32,8 @@ class ImportParty(StrEnum):
 
 
 class ImportAction(StrEnum):
+    READ = "read"
+    REFUSE = "refuse"
     HEADER = "header"
     MAP = "map"
     START = "start"
@@ -58,6 +62,8 @@ EDITABLE: Final = {S.UPLOADED, S.PREVIEWED, S.FAILED}
 
 
 ROWS: Final[list[Transition]] = [
+    row(ImportAction.READ, {S.READING}, S.UPLOADED, {P.WORKER}),
+    row(ImportAction.REFUSE, {S.READING}, S.REFUSED, {P.WORKER}),
     row(ImportAction.HEADER, EDITABLE, S.UPLOADED, {P.IMPORTER}),
     row(ImportAction.MAP, EDITABLE, S.PREVIEWED, {P.IMPORTER}),
     row(ImportAction.START, {S.PREVIEWED, S.FAILED}, S.IMPORTING, {P.WRITER}, MAPPED),
@@ -69,6 +75,8 @@ TABLE: Final[dict[str, Transition]] = {t.action: t for t in ROWS}
 
 
 LABELS: Final[dict[str, Promise]] = {
+    ImportAction.READ: _("File read"),
+    ImportAction.REFUSE: _("File refused"),
     ImportAction.HEADER: _("Choose the header row"),
     ImportAction.MAP: _("Map the columns"),
     ImportAction.START: _("Import"),
@@ -78,6 +86,8 @@ LABELS: Final[dict[str, Promise]] = {
 }
 # Why a move is refused in the job's status (409), per action.
 INVALID: Final[dict[str, Promise]] = {
+    ImportAction.READ: _("This file has already been read."),
+    ImportAction.REFUSE: _("This file has already been read."),
     ImportAction.HEADER: _("This import has already run."),
     ImportAction.MAP: _("This import has already run."),
     ImportAction.START: _("This import cannot be started now."),
@@ -87,6 +97,8 @@ INVALID: Final[dict[str, Promise]] = {
 }
 # Why a move is not the actor's (403), per action.
 FORBIDDEN: Final[dict[str, Promise]] = {
+    ImportAction.READ: _("Only the import's own run reads its file."),
+    ImportAction.REFUSE: _("Only the import's own run reads its file."),
     ImportAction.HEADER: _("Only the center may import hotline orders."),
     ImportAction.MAP: _("Only the center may import hotline orders."),
     ImportAction.START: _("Only a center operator can bring the orders in."),

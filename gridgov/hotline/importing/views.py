@@ -20,7 +20,7 @@ from gridgov.hotline.models import ImportJob, ImportStatus
 
 from . import parse, selectors, services
 from .forms import HeaderForm, MappingForm, UploadForm
-from .report import outcome_label, report_rows, report_workbook
+from .report import outcome_label, report_rows, report_workbook, totals_note
 
 # Rows shown in the preview table (problems first); the rest are counted only.
 PREVIEW_ROWS_SHOWN: Final = 1000
@@ -69,7 +69,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     town=form.cleaned_data["town"],
                     source_system=form.cleaned_data["source_system"],
                     name=upload.name or "",
-                    content=upload.read(),
+                    file=upload,
+                    size=upload.size,
                 )
             except services.ImportRefused as error:
                 if error.status != 422:
@@ -78,7 +79,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 for message in details.get("file", []) or [error.message]:
                     form.add_error("file" if "file" in details or not details else None, message)
             else:
-                return redirect("hotline:import-mapping", pk=job.pk)
+                return redirect("hotline:import-detail", pk=job.pk)
     jobs = selectors.jobs_visible(request.user)[:LIST_LIMIT]
     status = 422 if request.method == "POST" else 200
     return render(
@@ -159,9 +160,16 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         preview = services.build_preview(job)
     except parse.ImportFileError as error:
         return _error(request, str(error), 422)
-    only_problems = request.GET.get("show") == "problems"
-    shown = [row for row in preview.rows if row.outcome == services.SKIP or not only_problems]
-    shown.sort(key=lambda row: (row.outcome != services.SKIP, row.row))
+    show = request.GET.get("show") or ""
+    if show == "problems":
+        shown = [row for row in preview.rows if row.outcome == services.SKIP]
+    elif show == "review":
+        shown = [row for row in preview.rows if row.flagged]
+    else:
+        show = ""
+        shown = list(preview.rows)
+    # Skipped rows first, then those to review, then the rest, each in sheet order.
+    shown.sort(key=lambda row: (row.outcome != services.SKIP, not row.flagged, row.row))
     labels = {spec.name: spec.label for spec in parse.FIELDS}
     context = {
         "job": job,
@@ -176,7 +184,11 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             for row in shown[:PREVIEW_ROWS_SHOWN]
         ],
         "truncated": len(shown) > PREVIEW_ROWS_SHOWN,
-        "only_problems": only_problems,
+        "show": show,
+        "totals_note": totals_note(preview.totals.declared, preview.totals.row, len(preview.rows))
+        if preview.totals
+        else "",
+        "totals_mismatch": preview.totals_mismatch,
         "mapped": [(labels[name], column) for name, column in job.mapping.items() if name in labels],
     }
     return render(request, "hotline/import/preview.html", context)
@@ -221,6 +233,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status == ImportStatus.PREVIEWED:
         return redirect("hotline:import-preview", pk=job.pk)
     stale = services.job_stale(job)
+    declared, rows_read = job.totals_declared, job.total_rows
     context: dict[str, Any] = {
         "job": job,
         "progress": services.progress_get(job),
@@ -228,6 +241,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_reset": stale and services.may_reset(request.user, job),
         "stale_minutes": int(services.STALE_AFTER.total_seconds() // 60),
         "file_gone": not job.file.name,
+        "totals_note": totals_note(declared, job.totals_row, rows_read),
+        "totals_mismatch": declared is not None and declared != rows_read,
     }
     if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
         context["rows"] = report_rows(job)
@@ -245,7 +260,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     except ImportJob.DoesNotExist:
         return JsonResponse({"error": {"code": "not_found", "message": _("No such import.")}}, status=404)
     progress = services.progress_get(job)
-    finished = job.status in (ImportStatus.DONE, ImportStatus.FAILED)
+    finished = job.status not in (ImportStatus.IMPORTING, ImportStatus.READING)
     if request.headers.get("HX-Request"):
         response = render(request, "hotline/import/_progress.html", {"job": job, "progress": progress})
         if finished:

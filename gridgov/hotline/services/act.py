@@ -205,6 +205,14 @@ def _remind(step: OrderStep) -> None:
     step.notify.append(Party.LEAD_DEPARTMENT)
 
 
+@ORDERS.effects(Action.CLEAR_REVIEW)
+def _clear_review(step: OrderStep) -> None:
+    """The center checked the doubtful values of an imported order: the flag goes; the history
+    line keeps which reasons were checked."""
+    step.data["reasons"] = [str(note.get("code", "")) for note in step.subject.review_reasons or []]
+    step.set(needs_review=False, review_reasons=[])
+
+
 ORDERS.check_complete()
 
 

@@ -21,7 +21,7 @@ from gridgov.core.crypto import digest
 from gridgov.core.errors import Conflict, Forbidden, Invalid
 from gridgov.people.models import Role
 
-from .. import deadlines, intake
+from .. import deadlines, intake, review
 from ..access import masked_petitioner, sees_everything, visible_q
 from ..intake import AttachmentData, OrderData
 from ..models import Channel, EventOrigin, HotlineOrder, OrderAttachment, OrderStatus, OrderStep
@@ -226,13 +226,27 @@ def _create(
         created_by=signed_in(actor),
     )
     _set_petitioner(order, data)
+    _flag_review(order, data)
     order.reply_deadline = deadlines.reply_deadline(order)
     timing = mirror_step(order, OrderStep.ACKNOWLEDGE, now)
     order.save(force_insert=True)
     create_stage(order, OrderStep.ACKNOWLEDGE, now, timing)
     origin = EventOrigin.UPSTREAM if channel == Channel.API else EventOrigin.TOWN
-    record_event(order, RECEIVE, actor=actor, at=now, from_status="", data={"channel": channel}, origin=origin)
+    event_data: dict[str, Any] = {"channel": channel}
+    if data.review:
+        event_data["review"] = [note.code for note in data.review]
+    record_event(order, RECEIVE, actor=actor, at=now, from_status="", data=event_data, origin=origin)
     return order
+
+
+def _flag_review(order: HotlineOrder, data: OrderData) -> bool:
+    """Put the copy's review notes on the order (with those not cleared yet); whether any."""
+    if not data.review:
+        return False
+    notes = review.merged(review.notes_of(order.review_reasons) if order.needs_review else [], data.review)
+    order.review_reasons = [note.to_json() for note in notes]
+    order.needs_review = True
+    return True
 
 
 def _apply_copy(
@@ -264,6 +278,7 @@ def _apply_copy(
         _set_petitioner(order, data)
     order.fingerprint = fingerprint
     order.update_count += 1
+    flagged = _flag_review(order, data)
     if set(changed) & TIMING_FIELDS and order.is_open:
         if order.replied_at is None:
             order.reply_deadline = deadlines.reply_deadline(order)
@@ -271,7 +286,10 @@ def _apply_copy(
     names = [*changed, *(["attachments"] if new_files else [])]
     save_order(order, *intake.COPY_FIELDS, *intake.PETITIONER_FIELDS, "petitioner_name_masked",
                "petitioner_phone_masked", "petitioner_address_masked", "petitioner_phone_digest",
-               "fingerprint", "update_count", "reply_deadline")  # fmt: skip
+               "fingerprint", "update_count", "reply_deadline", "needs_review", "review_reasons")  # fmt: skip
+    event_data: dict[str, Any] = {"fields": names}
+    if flagged:
+        event_data["review"] = [note.code for note in data.review]
     record_event(
         order,
         UPSTREAM_UPDATE,
@@ -279,7 +297,7 @@ def _apply_copy(
         at=now,
         from_status=order.status,
         origin=EventOrigin.UPSTREAM if order.channel == Channel.API else EventOrigin.TOWN,
-        data={"fields": names},
+        data=event_data,
     )
     notify(
         order,

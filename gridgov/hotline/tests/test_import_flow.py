@@ -23,6 +23,7 @@ from .import_setup import (
     make_town,
     messy_workbook,
     order_data,
+    upload,
 )
 
 pytestmark = pytest.mark.django_db
@@ -48,9 +49,7 @@ def _known_orders(town: Any) -> None:
 
 
 def _uploaded(town: Any, content: bytes, name: str = "export.xlsx") -> ImportJob:
-    return services.import_upload(
-        actor=town.users["center"], town=town.town, source_system="district", name=name, content=content
-    )
+    return upload(town.users["center"], town.town, content, name)
 
 
 def _run(town: Any, job: ImportJob, django_capture_on_commit_callbacks: Any) -> ImportJob:
@@ -89,14 +88,17 @@ def test_the_messy_workbook_previews_row_by_row(town):
     job = services.import_map(actor=town.users["center"], job_id=job.pk, mapping=job.mapping)
     preview = services.build_preview(job)
     assert {row.row: (row.outcome, row.number) for row in preview.rows} == MESSY_EXPECTED_PREVIEW
-    assert preview.counts == {"create": 6, "update": 1, "unchanged": 1, "skip": 4, "total": 12}
+    assert preview.counts == {"create": 7, "update": 1, "unchanged": 1, "skip": 3, "total": 12, "review": 2}
     rows = {row.row: row for row in preview.rows}
     # Each skipped row says why, field by field.
     assert [error["field"] for error in rows[9].errors] == ["received_at"]
     assert "2026-13-45 25:00" in rows[9].messages[0]
     assert [error["field"] for error in rows[10].errors] == ["upstream_number"]
-    assert [error["field"] for error in rows[11].errors] == ["order_type"]
-    assert "其他" in rows[11].messages[0]
+    # An unknown type is no reason to drop an order: it comes in flagged, and says why.
+    assert rows[11].errors == []
+    assert [note.code for note in rows[11].review] == ["type_unknown"]
+    assert "其他" in rows[11].review_messages[0]
+    assert [note.code for note in rows[6].review] == ["urgency_approximate"]  # 紧急: which class?
     assert rows[12].duplicate_of == 5
     assert rows[12].errors[0]["field"] == "upstream_number"
     assert rows[14].changed == ["content"]
@@ -134,7 +136,8 @@ def test_the_messy_workbook_imports_with_exact_outcomes(town, django_capture_on_
     job = _run(town, job, django_capture_on_commit_callbacks)
 
     assert job.status == ImportStatus.DONE, job.error
-    assert (job.created_count, job.updated_count, job.unchanged_count, job.skipped_count) == (6, 1, 1, 4)
+    assert (job.created_count, job.updated_count, job.unchanged_count, job.skipped_count) == (7, 1, 1, 3)
+    assert job.review_count == 2
     assert job.processed_rows == job.total_rows == 12
     outcomes = {entry["row"]: (entry["outcome"], entry["number"]) for entry in job.report}
     assert outcomes == {
@@ -144,7 +147,7 @@ def test_the_messy_workbook_imports_with_exact_outcomes(town, django_capture_on_
         8: ("created", "HL-004"),
         9: ("skipped", "HL-005"),
         10: ("skipped", ""),
-        11: ("skipped", "HL-007"),
+        11: ("created", "HL-007"),
         12: ("skipped", "HL-001"),
         13: ("unchanged", "HL-900"),
         14: ("updated", "HL-901"),
@@ -153,7 +156,7 @@ def test_the_messy_workbook_imports_with_exact_outcomes(town, django_capture_on_
     }
     skipped = {entry["row"]: entry["errors"] for entry in job.report if entry["outcome"] == "skipped"}
     assert all(skipped.values()), "every skipped row says why"
-    assert HotlineOrder.objects.count() == before + 6
+    assert HotlineOrder.objects.count() == before + 7
     created = HotlineOrder.objects.get(upstream_number="HL-002")
     assert created.channel == "import"
     assert created.town == town.town
@@ -167,10 +170,10 @@ def test_the_messy_workbook_imports_with_exact_outcomes(town, django_capture_on_
     assert "13812348888" not in str(job.report)
     audit = AuditEvent.objects.get(action="hotline.import", object_id=str(job.pk))
     assert audit.success
-    assert audit.data["created"] == 6
+    assert audit.data["created"] == 7
     assert audit.data["updated"] == 1
     assert audit.data["unchanged"] == 1
-    assert audit.data["skipped"] == 4
+    assert audit.data["skipped"] == 3
     progress = services.progress_get(job)
     assert progress["percent"] == 100
     assert progress["status"] == ImportStatus.DONE
@@ -185,7 +188,7 @@ def test_importing_the_same_file_again_changes_nothing(town, django_capture_on_c
     services.import_map(actor=town.users["center"], job_id=again.pk, mapping=again.mapping)
     again = _run(town, again, django_capture_on_commit_callbacks)
     assert again.status == ImportStatus.DONE
-    assert (again.created_count, again.updated_count, again.unchanged_count, again.skipped_count) == (0, 0, 8, 4)
+    assert (again.created_count, again.updated_count, again.unchanged_count, again.skipped_count) == (0, 0, 9, 3)
     assert HotlineOrder.objects.count() == count
 
 
@@ -223,7 +226,7 @@ def test_a_row_failing_at_write_time_rolls_the_whole_import_back(town, django_ca
     monkeypatch.setattr(order_services, "order_receive", real)
     job = _run(town, job, django_capture_on_commit_callbacks)
     assert job.status == ImportStatus.DONE
-    assert job.created_count == 6
+    assert job.created_count == 7
 
 
 def test_progress_is_visible_while_the_transaction_runs(town, django_capture_on_commit_callbacks, monkeypatch):
@@ -241,8 +244,8 @@ def test_progress_is_visible_while_the_transaction_runs(town, django_capture_on_
     job_id = job.pk
     services.import_map(actor=town.users["center"], job_id=job.pk, mapping=job.mapping)
     _run(town, job, django_capture_on_commit_callbacks)
-    # Eight writes; before each one the rows already done are counted (skipped rows included).
-    assert [processed for _status, processed, _total in seen] == [0, 1, 2, 3, 8, 9, 10, 11]
+    # Nine writes; before each one the rows already done are counted (skipped rows included).
+    assert [processed for _status, processed, _total in seen] == [0, 1, 2, 3, 6, 8, 9, 10, 11]
     assert {status for status, _p, _t in seen} == {ImportStatus.IMPORTING}
     assert {total for _s, _p, total in seen} == {12}
 
@@ -257,9 +260,7 @@ def test_the_mapping_is_remembered_per_source(town):
     assert remembered.updated_by == town.users["center"]
     again = _uploaded(town, messy_workbook())
     assert again.mapping["title"] == "备注"
-    city = services.import_upload(
-        actor=town.users["center"], town=town.town, source_system="city", name="a.xlsx", content=messy_workbook()
-    )
+    city = upload(town.users["center"], town.town, messy_workbook(), "a.xlsx", source_system="city")
     assert city.mapping["title"] == "标题"
 
 
@@ -341,7 +342,6 @@ def test_an_order_of_another_town_is_not_touched(town, django_capture_on_commit_
         ("a.pdf", b"%PDF", "Excel"),
         ("a.xlsx", b"broken", "Excel"),
         ("a.csv", b"", ""),
-        ("a.csv", b"1,2,3\n4,5,6\n", ""),
     ],
 )
 def test_unreadable_files_are_refused_and_nothing_is_stored(town, name, content, message):
@@ -349,6 +349,16 @@ def test_unreadable_files_are_refused_and_nothing_is_stored(town, name, content,
         _uploaded(town, content, name=name)
     assert refused.value.status == 422
     assert not ImportJob.objects.exists()
+
+
+def test_a_file_the_worker_cannot_read_is_refused_with_the_reason_and_not_kept(town):
+    """What only reading tells (here: no header row) is found by the worker: the job says why."""
+    job = _uploaded(town, b"1,2,3\n4,5,6\n", name="a.csv")
+    assert job.status == ImportStatus.REFUSED
+    assert "标题" in job.error or "header" in job.error
+    assert not job.file.name
+    audit = AuditEvent.objects.get(action="hotline.import_upload", object_id=str(job.pk))
+    assert not audit.success
 
 
 def test_a_file_over_the_size_limit_is_refused(town, monkeypatch):

@@ -19,7 +19,7 @@ from gridgov.hotline.importing import services
 from gridgov.hotline.importing.tasks import purge_files
 from gridgov.hotline.models import HotlineOrder, ImportJob, ImportStatus
 
-from .import_setup import make_town, messy_workbook
+from .import_setup import make_town, messy_workbook, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +37,7 @@ def town() -> Any:
 
 
 def _previewed(town: Any) -> ImportJob:
-    job = services.import_upload(
-        actor=town.users["center"],
-        town=town.town,
-        source_system="district",
-        name="export.xlsx",
-        content=messy_workbook(),
-    )
+    job = upload(town.users["center"], town.town, messy_workbook())
     return services.import_map(actor=town.users["center"], job_id=job.pk, mapping=job.mapping)
 
 

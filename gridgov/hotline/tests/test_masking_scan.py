@@ -65,15 +65,15 @@ def _import(center: Any) -> None:
     from gridgov.areas.models import Area
     from gridgov.hotline.importing import services as importing
 
+    from .import_setup import upload
+
     rows = [
         "工单编号,来电时间,诉求类型,诉求内容,来电人,联系电话,联系地址",
         f"IMP20261120001,2026-11-20 09:30,投诉,小区门口占道经营,赵志明,{IMPORT_PHONES[0]},太平村88号",
         f"IMP20261120002,not a date,咨询,医保缴费咨询,钱玉兰,{IMPORT_PHONES[1]},东兴村5号",
     ]
     town = Area.objects.get(code="120116104000")
-    job = importing.import_upload(
-        actor=center, town=town, source_system="district", name="export.csv", content="\n".join(rows).encode()
-    )
+    job = upload(center, town, "\n".join(rows).encode(), "export.csv")
     job = importing.import_map(actor=center, job_id=job.pk, mapping=job.mapping)
     importing.import_start(actor=center, job_id=job.pk)
     importing.import_run(job_id=job.pk, actor=center)  # the task, which waits for a commit here

@@ -39,14 +39,12 @@ def test_an_imported_export_is_deleted_once_its_rows_are_in(django_capture_on_co
     from gridgov.hotline.importing import services as imports
     from gridgov.hotline.models import ImportJob, ImportStatus
 
-    from .import_setup import messy_workbook
+    from .import_setup import messy_workbook, upload
 
     cache.clear()
     world = make_town()
     center = world.users["center"]
-    job = imports.import_upload(
-        actor=center, town=world.town, source_system="district", name="export.xlsx", content=messy_workbook()
-    )
+    job = upload(center, world.town, messy_workbook())
     imports.import_map(actor=center, job_id=job.pk, mapping=job.mapping)
     stored = ImportJob.objects.get(pk=job.pk).file
     assert stored.name and stored.storage.exists(stored.name)

@@ -124,17 +124,22 @@ def test_the_totals_count_the_orders_that_arrived_in_the_period(march: Any) -> N
     assert (total.received, total.acknowledged, total.ack_on_time) == (6, 5, 4)
     assert (total.replied, total.reply_on_time, total.replied_late) == (3, 2, 1)
     assert (total.returned, total.extended, total.open, total.closed) == (1, 1, 2, 2)
-    # Open past its deadline (the water order) and replied late (the roads order).
-    assert total.overdue == 2
+    # Overdue is what the workbench counts: open past a deadline (the water order). The roads
+    # order replied late is "replied late", not overdue.
+    assert total.overdue == 1
     assert (total.drafts, total.drafts_on_time) == (3, 2)
-    assert total.ack_on_time_rate == 80.0
-    assert total.reply_on_time_rate == 66.7
+    # Due for acknowledgement: the five acknowledged (the fresh order still has time).
+    assert (total.ack_on_time, total.ack_due, total.ack_on_time_rate) == (4, 5, 80.0)
+    # Due for a reply: the three replied and the water order past its reply deadline, never
+    # replied: it counts against the rate (the returned and the fresh order do not count).
+    assert (total.reply_on_time, total.reply_due, total.reply_on_time_rate) == (2, 4, 50.0)
 
 
 def test_the_three_rates_follow_the_working_definitions(march: Any) -> None:
     total = stats.order_statistics(HotlineOrder.objects.all(), MARCH, rules=RateRules(), now=NOW).total
-    # Response: acknowledged on time ÷ received less returned = 3 / 5.
-    assert (total.responded, total.response_base, total.response_rate) == (3, 5, 60.0)
+    # Response: acknowledged on time ÷ due for acknowledgement less returned = 3 / 4 (the fresh
+    # order still within its acknowledge limit is not due yet).
+    assert (total.responded, total.response_base, total.response_rate) == (3, 4, 75.0)
     # Resolution: solved ÷ evaluated = 2 / 3; satisfaction: (satisfied + basically) ÷ evaluated = 2 / 3.
     assert (total.resolved, total.evaluated, total.resolution_rate) == (2, 3, 66.7)
     assert (total.satisfied, total.satisfaction_rate) == (2, 66.7)
@@ -148,7 +153,7 @@ def test_the_rates_follow_the_settings(march: Any, settings: Any) -> None:
         "resolved": "solved_and_satisfied",
     }
     total = stats.order_statistics(HotlineOrder.objects.all(), MARCH, now=NOW).total
-    assert (total.responded, total.response_base) == (5, 6)
+    assert (total.responded, total.response_base) == (5, 5)
     assert (total.satisfied, total.satisfaction_rate) == (1, 33.3)
     assert (total.resolved, total.resolution_rate) == (1, 33.3)
 
@@ -157,6 +162,7 @@ def test_the_strict_response_rule_needs_the_reply_on_time_too(march: Any) -> Non
     rules = RateRules(response="ack_and_reply_on_time")
     total = stats.order_statistics(HotlineOrder.objects.all(), MARCH, rules=rules, now=NOW).total
     assert total.responded == 1  # only the solved roads order was acknowledged and replied on time
+    assert total.response_base == 4  # due for a reply, less the returned one
 
 
 @pytest.mark.parametrize(

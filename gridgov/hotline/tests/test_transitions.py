@@ -51,6 +51,8 @@ SPEC: dict[str, Row] = {
     "link_case": row({ACKNOWLEDGED, INSTRUCTED}, SAME, {"center"}),
     "unlink_case": row(WORKING, SAME, {"center"}),
     "remind": row({INSTRUCTED}, SAME, {"center"}),
+    # An imported order with doubtful values: the center clears its review flag, in any status.
+    "clear_review": row({RECEIVED, *WORKING, REPLIED, CLOSED, RETURNED}, SAME, {"center"}),
 }
 
 LED = {"instructed", "instructed_case_open", "instructed_extension", "drafted", "replied", "closed"}
@@ -85,6 +87,8 @@ def failed_guard(action: str, variant: str) -> str | None:
         return "case_linked"
     if action == "unlink_case" and variant != "instructed_case_open":
         return "no_case"
+    if action == "clear_review":
+        return "no_review_flag"  # none of the variants was imported with doubtful values
     return None
 
 

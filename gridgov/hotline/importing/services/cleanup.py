@@ -58,12 +58,16 @@ def import_reset(*, actor: User | AnonymousUser, job_id: int) -> ImportJob:
 
 @transaction.atomic
 def purge_files(*, now: dt.datetime | None = None) -> int:
-    """Delete the stored files (they hold petitioners in clear) of the jobs never imported after
+    """Delete the stored files (they hold petitioners in clear) of the jobs never imported (or
+    whose reading never finished) after
     :data:`KEEP_UNIMPORTED` and of the failed ones after :data:`KEEP_FAILED`; the jobs and their
     reports stay. The files go after the commit. Returns how many. Audit
     ``hotline.import_files_purged`` (the job ids, no names)."""
     now = now or timezone.now()
-    unimported = Q(status__in=[ImportStatus.UPLOADED, ImportStatus.PREVIEWED], created_at__lt=now - KEEP_UNIMPORTED)
+    unimported = Q(
+        status__in=[ImportStatus.READING, ImportStatus.UPLOADED, ImportStatus.PREVIEWED],
+        created_at__lt=now - KEEP_UNIMPORTED,
+    )
     failed = Q(status=ImportStatus.FAILED) & (
         Q(finished_at__lt=now - KEEP_FAILED) | Q(finished_at__isnull=True, created_at__lt=now - KEEP_FAILED)
     )

@@ -35,6 +35,8 @@ JobStep: TypeAlias = Step[ImportJob, JobActor]
 # The audit row of each action (none for choosing the header row) and whether it records a
 # success.
 AUDIT: Final[dict[str, tuple[str, bool]]] = {
+    ImportAction.READ: ("hotline.import_upload", True),
+    ImportAction.REFUSE: ("hotline.import_upload", False),
     ImportAction.MAP: ("hotline.import_mapping", True),
     ImportAction.START: ("hotline.import_start", True),
     ImportAction.FINISH: ("hotline.import", True),
@@ -60,12 +62,13 @@ def job_for(actor: User | AnonymousUser, job_id: int, *, lock: bool = False) -> 
         raise NotFound(_("No such import.")) from None
 
 
-def read_job(job: ImportJob) -> parse.Table:
+def read_job(job: ImportJob) -> list[parse.Numbered]:
+    """The rows the worker read from the job's file (``(sheet row, cells)``, blank rows left
+    out), from the job's stored rows file."""
     if not job.file.name:
         raise parse.ImportFileError(file_gone_message())
     with job.file.open("rb") as handle:
-        content = handle.read()
-    return parse.read_table(content, job.original_name)
+        return list(parse.read_numbered(handle))
 
 
 def may_write_orders(actor: User | AnonymousUser) -> bool:

@@ -1,5 +1,6 @@
-"""Upload and column mapping: a new job from an uploaded export, its header row and the mapping
-of our fields to its columns (remembered per source system for the next upload)."""
+"""Upload and column mapping: a new job from an uploaded export (read by the worker, see
+:mod:`.read`), its header row and the mapping of our fields to its columns (remembered per
+source system for the next upload)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,22 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Final
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridgov.core.audit import record
+from gridgov.areas.models import Area
+from gridgov.core import uploads
 from gridgov.core.errors import Forbidden, Invalid
 from gridgov.hotline import intake
 from gridgov.hotline.access import mask_address, mask_name, mask_phone
 
-from ...models import ColumnMapping, ImportJob, SourceSystem
+from ...models import ColumnMapping, ImportJob, ImportStatus, SourceSystem
 from .. import parse, selectors
+from ..progress import progress_set
 from ..transitions import ImportAction
 from .flow import IMPORTS, JobStep, read_job
 
@@ -31,63 +34,81 @@ if TYPE_CHECKING:
 
 MAX_BYTES: Final = int(getattr(settings, "GRIDGOV_IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 MAX_ROWS: Final = int(getattr(settings, "GRIDGOV_IMPORT_MAX_ROWS", 5000))
+MAX_COLUMNS: Final = int(getattr(settings, "GRIDGOV_IMPORT_MAX_COLUMNS", 200))
+MAX_CELL_CHARS: Final = int(getattr(settings, "GRIDGOV_IMPORT_MAX_CELL_CHARS", 32_767))
+MAX_TOTAL_CHARS: Final = int(getattr(settings, "GRIDGOV_IMPORT_MAX_TOTAL_CHARS", 20_000_000))
+
+
+def limits() -> uploads.UploadLimits:
+    """The ceilings of one import (:mod:`gridgov.core.uploads`). The reader's own row ceiling
+    leaves room for title, header, repeated header and totals rows; the data rows themselves
+    are held to :data:`MAX_ROWS` as they are counted."""
+    return uploads.UploadLimits(
+        max_bytes=MAX_BYTES,
+        max_rows=2 * MAX_ROWS + parse.HEADER_SEARCH_ROWS,
+        max_columns=MAX_COLUMNS,
+        max_cell_chars=MAX_CELL_CHARS,
+        max_total_chars=MAX_TOTAL_CHARS,
+    )
 
 
 def _file_refused(message: str) -> Invalid:
     return Invalid(message, details={"file": [message]})
 
 
-@transaction.atomic
 def import_upload(
-    *, actor: User | AnonymousUser, town: Area, source_system: str, name: str, content: bytes
+    *,
+    actor: User | AnonymousUser,
+    town: Area,
+    source_system: str,
+    name: str,
+    content: bytes | None = None,
+    file: IO[bytes] | None = None,
+    size: int | None = None,
 ) -> ImportJob:
-    """Store an uploaded export as a new job with its header row and a suggested mapping."""
+    """Store an uploaded export (``content``, or an open ``file`` of ``size`` bytes) as a new job
+    and hand it to the worker, which reads it (:func:`.read.import_read`: the header row, the
+    suggested mapping, the rows; or the reason it is refused).
+
+    Only what needs no reading is checked here (the kind of file, its size, a workbook's
+    archive), so the request never parses a table and never holds a write transaction while
+    a file is read. The job is ``reading`` until the worker is done."""
     if not selectors.may_import(actor):
         raise Forbidden(_("Only the center may import hotline orders."))
     if not selectors.import_towns(actor).filter(pk=town.pk).exists():
         raise Forbidden(_("You may not import orders for this town."))
     if source_system not in SourceSystem.values:
         raise Invalid(_("Choose the source system."), details={"source_system": [_("Unknown source system.")]})
-    if not content:
+    if content is not None:
+        file, size = ContentFile(content), len(content)
+    if file is None:
         raise _file_refused(_("The file is empty."))
-    if len(content) > MAX_BYTES:
-        raise _file_refused(_("The file is larger than %(n)s MB.") % {"n": MAX_BYTES // (1024 * 1024)})
+    size = size if size is not None else int(getattr(file, "size", 0) or 0)
     try:
-        table = parse.read_table(content, name)
-        header_index = parse.detect_header(table.rows)
-    except parse.ImportFileError as error:
-        raise _file_refused(str(error)) from error
-    columns = parse.column_names(table.rows, header_index)
-    total = sum(1 for _row in parse.data_rows(table.rows, header_index))
-    if total > MAX_ROWS:
-        message = _("The file has %(count)s rows; at most %(n)s can be imported at once.") % {
-            "count": total,
-            "n": MAX_ROWS,
-        }
-        raise _file_refused(message)
-    remembered = ColumnMapping.objects.filter(source_system=source_system).first()
-    mapping = parse.suggest_mapping(columns, remembered.mapping if remembered else None)
+        kind = uploads.check_upload(name, size, limits())
+        if kind == "xlsx":
+            uploads.check_workbook(file, limits())
+    except uploads.UploadRefused as error:
+        raise _file_refused(error.message) from error
     base = os.path.basename(name)[:200] or "import"
     assert actor.is_authenticated  # an importer
     job = ImportJob(
         source_system=source_system,
         town=town,
         original_name=base,
-        sheet=table.sheet[:100],
-        header_row=header_index + 1,
-        mapping=mapping,
-        total_rows=total,
+        status=ImportStatus.READING,
         created_by=actor,
     )
     extension = os.path.splitext(base)[1].lower() or ".bin"
-    job.file.save(f"import{extension}", ContentFile(content), save=False)
-    job.save()
-    record(
-        action="hotline.import_upload",
-        actor=actor,
-        obj=job,
-        data={"source_system": source_system, "town": town.code, "rows": total, "name": base},
-    )
+    file.seek(0)
+    job.file.save(f"import{extension}", File(file), save=False)
+    with transaction.atomic():
+        job.save()
+        progress_set(job.pk, status=ImportStatus.READING, processed=0, total=0)
+        job_pk = job.pk
+        from ..tasks import read_import  # tasks.py imports this package (services <-> tasks cycle)
+
+        transaction.on_commit(lambda: read_import.delay(job_pk))
     return job
 
 
@@ -102,14 +123,12 @@ class Columns:
 
 
 def job_columns(job: ImportJob, *, sample_rows: int = 3) -> Columns:
-    table = read_job(job)
-    index = max(job.header_row - 1, 0)
-    columns = parse.column_names(table.rows, index)
+    rows = read_job(job)
+    body = parse.split_body(rows, job.header_row)
+    columns = parse.columns_of(body.header, (cells for _number, cells in body.rows))
     samples: dict[str, list[str]] = {name: [] for name in columns}
     personal = {column: name for name, column in job.mapping.items() if name in intake.PETITIONER_FIELDS}
-    for taken, (_number, cells) in enumerate(parse.data_rows(table.rows, index)):
-        if taken >= sample_rows:
-            break
+    for _number, cells in body.rows[:sample_rows]:
         for position, name in enumerate(columns):
             value = parse.text_value(cells[position] if position < len(cells) else None)
             if value:
@@ -117,15 +136,16 @@ def job_columns(job: ImportJob, *, sample_rows: int = 3) -> Columns:
     # The first rows, to choose the header row from (data rows among them, masked the same way).
     personal_at = {position: personal.get(name, "") for position, name in enumerate(columns)}
     candidates = []
-    for position, row in enumerate(table.rows[: parse.HEADER_SEARCH_ROWS]):
-        if not parse.is_blank(row):
-            texts = [
-                _masked_sample(parse.text_value(value), personal_at.get(column, "") if position > index else "")
-                for column, value in enumerate(row)
-                if value not in (None, "")
-            ]
-            candidates.append((position + 1, " | ".join(texts)[:80]))
-    return Columns(header_row=index + 1, columns=columns, samples=samples, candidates=candidates)
+    for number, row in rows:
+        if number > parse.HEADER_SEARCH_ROWS:
+            break
+        texts = [
+            _masked_sample(parse.text_value(value), personal_at.get(column, "") if number > job.header_row else "")
+            for column, value in enumerate(row)
+            if value not in (None, "")
+        ]
+        candidates.append((number, " | ".join(texts)[:80]))
+    return Columns(header_row=job.header_row, columns=columns, samples=samples, candidates=candidates)
 
 
 _PHONE_LIKE: Final = re.compile(r"(\+?86|0086)?(1[3-9]\d{9}|0\d{2,3}\d{7,8})")
@@ -147,15 +167,18 @@ def _masked_sample(value: str, field_name: str) -> str:
 def _header(step: JobStep) -> None:
     """Another header row: the mapping is suggested afresh for its columns."""
     job, header_row = step.subject, step.input("header_row")
-    table = read_job(job)
-    if not 1 <= header_row <= min(len(table.rows), parse.HEADER_SEARCH_ROWS):
+    rows = read_job(job)
+    if not 1 <= header_row <= parse.HEADER_SEARCH_ROWS or not any(number == header_row for number, _cells in rows):
         raise Invalid(_("Choose one of the first rows."), details={"header_row": [_("Not a row of the file.")]})
-    columns = parse.column_names(table.rows, header_row - 1)
+    body = parse.split_body(rows, header_row)
+    columns = parse.columns_of(body.header, (cells for _number, cells in body.rows))
     remembered = ColumnMapping.objects.filter(source_system=job.source_system).first()
     step.set(
         header_row=header_row,
         mapping=parse.suggest_mapping(columns, remembered.mapping if remembered else None),
-        total_rows=sum(1 for _row in parse.data_rows(table.rows, header_row - 1)),
+        total_rows=len(body.rows),
+        totals_row=body.totals.row if body.totals else None,
+        totals_declared=body.totals.declared if body.totals else None,
     )
 
 

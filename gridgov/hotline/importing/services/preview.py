@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.hotline import intake
 from gridgov.hotline.access import mask_name, mask_phone
+from gridgov.hotline.review import Reason, ReviewNote, describe
 
 from ...models import HotlineOrder, ImportJob, OrderType, UrgencyClass
 from .. import parse
@@ -35,6 +36,10 @@ class PreviewRow:
     order_id: int | None = None
     duplicate_of: int | None = None
     changed: list[str] = field(default_factory=list)
+    # Doubtful values the order is imported with (its review flag), none for a skipped or
+    # unchanged row (nothing is written then).
+    review: list[ReviewNote] = field(default_factory=list)
+    anonymous: bool = False
     # What the table shows (the petitioner masked).
     received_at: dt.datetime | None = None
     order_type: str = ""
@@ -47,25 +52,45 @@ class PreviewRow:
     def messages(self) -> list[str]:
         return [item["message"] for item in self.errors]
 
+    @property
+    def review_messages(self) -> list[str]:
+        return [describe(note) for note in self.review]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.review) and self.outcome in (CREATE, UPDATE)
+
 
 @dataclass
 class Preview:
     rows: list[PreviewRow]
     columns: list[str]
+    # A totals row of the export (合计/总计), checked against the rows read.
+    totals: parse.Totals | None = None
 
     def count(self, outcome: str) -> int:
         return sum(1 for row in self.rows if row.outcome == outcome)
 
     @property
     def counts(self) -> dict[str, int]:
-        return {name: self.count(name) for name in (CREATE, UPDATE, UNCHANGED, SKIP)} | {"total": len(self.rows)}
+        counts = {name: self.count(name) for name in (CREATE, UPDATE, UNCHANGED, SKIP)}
+        return counts | {"total": len(self.rows), "review": sum(1 for row in self.rows if row.flagged)}
+
+    @property
+    def totals_mismatch(self) -> int | None:
+        """How many rows the totals row states beyond the rows read (negative: fewer), ``None``
+        when there is no totals row with a count, or it agrees."""
+        if self.totals is None or self.totals.declared is None:
+            return None
+        difference = self.totals.declared - len(self.rows)
+        return difference or None
 
     @property
     def writable(self) -> int:
         return len(self.rows) - self.count(SKIP)
 
 
-def _order_data(job: ImportJob, values: dict[str, Any]) -> intake.OrderData:
+def _order_data(job: ImportJob, values: dict[str, Any], review: list[ReviewNote]) -> intake.OrderData:
     return intake.OrderData(
         source_system=job.source_system,
         upstream_number=values["upstream_number"],
@@ -84,6 +109,7 @@ def _order_data(job: ImportJob, values: dict[str, Any]) -> intake.OrderData:
         anonymous=values["anonymous"],
         complex=values["complex"],
         town_code=job.town.code,
+        review=tuple(review),
     )
 
 
@@ -97,9 +123,14 @@ def _existing(job: ImportJob, numbers: list[str]) -> dict[str, HotlineOrder]:
     return found
 
 
+# Review reasons whose value the file gave but that was not taken: the order keeps its own.
+NOT_TAKEN: Final = frozenset({Reason.DEADLINE_BEFORE_RECEIVED, Reason.DEADLINE_UNREADABLE})
+
+
 def _with_existing(data: intake.OrderData, order: HotlineOrder, mapped: Mapping[str, str]) -> intake.OrderData:
-    """Fields the file does not carry keep the order's current values."""
-    kept = {name: getattr(order, name) for name in intake.COPY_FIELDS if name not in mapped}
+    """Fields the file does not carry (or carries unreadable) keep the order's current values."""
+    dropped = {note.field for note in data.review if note.code in NOT_TAKEN}
+    kept = {name: getattr(order, name) for name in intake.COPY_FIELDS if name not in mapped or name in dropped}
     return dataclasses.replace(data, **kept) if kept else data
 
 
@@ -116,13 +147,10 @@ def _urgency_label(code: str) -> str:
 
 
 def build_preview(job: ImportJob) -> Preview:
-    """Every data row of the job's file, validated and compared with the database (no writes)."""
-    table = read_job(job)
-    index = max(job.header_row - 1, 0)
-    columns = parse.column_names(table.rows, index)
-    parsed = [
-        parse.parse_row(number, cells, job.mapping, columns) for number, cells in parse.data_rows(table.rows, index)
-    ]
+    """Every data row of the job's rows file, read and compared with the database (no writes)."""
+    body = parse.split_body(read_job(job), job.header_row)
+    columns = parse.columns_of(body.header, (cells for _number, cells in body.rows))
+    parsed = [parse.parse_row(number, cells, job.mapping, columns) for number, cells in body.rows]
     existing = _existing(job, [row.number for row in parsed if row.number])
     first_row: dict[str, int] = {}
     first_data: dict[str, intake.OrderData] = {}
@@ -140,11 +168,12 @@ def build_preview(job: ImportJob) -> Preview:
             summary=(values.get("title") or values.get("content") or "")[:60],
             name_masked=mask_name(values.get("petitioner_name", "")),
             phone_masked=mask_phone(values.get("petitioner_phone", "")),
+            anonymous=bool(values.get("anonymous")),
         )
         rows.append(line)
         if item.errors:
             continue
-        data = intake.normalise(_order_data(job, values))
+        data = intake.normalise(_order_data(job, values, item.review))
         order = existing.get(data.upstream_number)
         if order is not None:
             data = _with_existing(data, order, job.mapping)
@@ -179,4 +208,6 @@ def build_preview(job: ImportJob) -> Preview:
             line.order_id = order.pk
             line.changed = _changed(order, data)
             line.outcome = UPDATE if line.changed else UNCHANGED
-    return Preview(rows=rows, columns=columns)
+        if line.outcome in (CREATE, UPDATE):
+            line.review = list(item.review)
+    return Preview(rows=rows, columns=columns, totals=body.totals)

@@ -1,11 +1,16 @@
 """The import itself: :func:`import_start` queues the run, :func:`import_run` (the Celery task)
-writes every valid row through :func:`gridgov.hotline.services.order_receive` in ONE
-transaction, and the job ends ``done`` or, rolled back as a whole, ``failed`` with the reason."""
+writes every valid row through :func:`gridgov.hotline.services.order_receive`, in batches of
+:data:`BATCH_ROWS` rows, each batch in its own short transaction (so a large import never holds
+the database's write lock for long), and the job ends ``done`` or ``failed`` with the reason.
+
+A failure rolls back the batch it happened in; the batches before it stay imported (the report
+says which rows are in), and starting the job again brings in the rest: the rows already in are
+found unchanged."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,6 +32,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 logger = logging.getLogger("gridgov.hotline.importing.services")
+
+# Rows written per transaction.
+BATCH_ROWS: Final = 100
 
 
 class _Superseded(Exception):
@@ -75,6 +83,7 @@ def _finish(step: JobStep) -> None:
         updated_count=counts[UPDATED],
         unchanged_count=counts[UNCHANGED],
         skipped_count=counts[SKIPPED],
+        review_count=counts.get("review", 0),
         report=step.input("report"),
         error="",
         finished_at=step.now,
@@ -91,35 +100,50 @@ def _failed(step: JobStep) -> None:
     job, reason = step.subject, step.input("reason")
     rows: list[PreviewRow] = step.input("rows")
     failed_row = step.input("failed_row")
-    # The report of a failed import: what would have happened, and the row that failed.
-    report = [
-        {
-            "row": line.row,
-            "outcome": "failed" if line.row == failed_row else (SKIPPED if line.data is None else "not_imported"),
-            "number": line.number,
-            "errors": line.errors + ([{"field": "", "message": reason}] if line.row == failed_row else []),
-        }
-        for line in rows
-    ]
+    # What the batches before the failure brought in, by row.
+    written: dict[int, dict[str, Any]] = {entry["row"]: entry for entry in step.input("written", [])}
+    counts = _counted(written.values())
+    # The report of a failed import: the rows that are in, the row that failed, the rest.
+    report = []
+    for line in rows:
+        if line.row in written:
+            report.append(written[line.row])
+            continue
+        outcome = "failed" if line.row == failed_row else (SKIPPED if line.data is None else "not_imported")
+        errors = line.errors + ([{"field": "", "message": reason}] if line.row == failed_row else [])
+        report.append({"row": line.row, "outcome": outcome, "number": line.number, "errors": errors})
     step.set(
         error=reason[:2000],
-        processed_rows=0,
-        created_count=0,
-        updated_count=0,
-        unchanged_count=0,
+        processed_rows=len(written),
+        created_count=counts[CREATED],
+        updated_count=counts[UPDATED],
+        unchanged_count=counts[UNCHANGED],
         skipped_count=sum(1 for line in rows if line.data is None),
+        review_count=counts["review"],
         report=report,
         finished_at=step.now,
     )
     step.data.update({"source_system": job.source_system, "name": job.original_name, "error": job.error[:500]})
+    step.data.update({key: value for key, value in counts.items() if value})
     step.after.append(lambda _audit: progress_set(job.pk, status=ImportStatus.FAILED, processed=0, total=len(rows)))
 
 
-def import_run(*, job_id: int, actor: User) -> ImportJob:
-    """Write every valid row of a started job in one transaction (run by the Celery task).
+def _counted(entries: Any) -> dict[str, int]:
+    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, SKIPPED: 0, "review": 0}
+    for entry in entries:
+        outcome = str(entry.get("outcome", ""))
+        if outcome in counts:
+            counts[outcome] += 1
+        if entry.get("review") and outcome in (CREATED, UPDATED):
+            counts["review"] += 1
+    return counts
 
-    Not atomic as a whole on purpose: the rows are written in one transaction, and a failure is
-    recorded on the job in a second one after the first rolled back."""
+
+def import_run(*, job_id: int, actor: User) -> ImportJob:
+    """Write every valid row of a started job, batch by batch (run by the Celery task).
+
+    Not atomic as a whole on purpose: each batch is its own transaction, and a failure is
+    recorded on the job in another one after its batch rolled back."""
     with translation.override(settings.LANGUAGE_CODE):
         job = ImportJob.objects.select_related("town").get(pk=job_id)
         if job.status != ImportStatus.IMPORTING:
@@ -140,6 +164,8 @@ def _entry(line: PreviewRow, outcome: str, order_id: int | None = None) -> dict[
         entry["order_id"] = order_id
     if line.changed and outcome == UPDATED:
         entry["changed"] = line.changed
+    if line.review and outcome in (CREATED, UPDATED):
+        entry["review"] = [note.to_json() for note in line.review]
     return entry
 
 
@@ -161,29 +187,34 @@ def _failure_reason(job: ImportJob, error: Exception, current: PreviewRow | None
     return reason
 
 
-def _write_rows(job: ImportJob, actor: User, rows: list[PreviewRow], progress: list[PreviewRow | None]) -> ImportJob:
-    """Every row through the order services and the job finished, in the caller's transaction;
-    ``progress[0]`` is the row being written (``None`` once they all are)."""
-    total = len(rows)
-    report: list[dict[str, Any]] = []
-    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, SKIPPED: 0}
-    for done, line in enumerate(rows, start=1):
-        progress[0] = line
+def _still_running(job: ImportJob) -> None:
+    """Inside a batch's transaction: the job is still this run (not reset meanwhile)."""
+    current = ImportJob.objects.select_for_update().filter(pk=job.pk).values("status", "started_at").first()
+    if current is None or current["status"] != ImportStatus.IMPORTING or current["started_at"] != job.started_at:
+        raise _Superseded()
+
+
+def _write_batch(
+    job: ImportJob, actor: User, batch: list[PreviewRow], done: int, total: int, current: list[PreviewRow | None]
+) -> list[dict[str, Any]]:
+    """One batch of rows through the order services, in the caller's transaction (checked to be
+    still this run before and after); ``current[0]`` is the row being written."""
+    _still_running(job)
+    entries: list[dict[str, Any]] = []
+    for line in batch:
+        current[0] = line
         if line.data is None:
-            report.append(_entry(line, SKIPPED))
-            counts[SKIPPED] += 1
+            entries.append(_entry(line, SKIPPED))
         else:
             received = order_services.order_receive(actor=actor, data=line.data, channel="import")
-            outcome = str(received.outcome)
-            counts[outcome] = counts.get(outcome, 0) + 1
-            report.append(_entry(line, outcome, received.order.pk))
+            entries.append(_entry(line, str(received.outcome), received.order.pk))
+        done += 1
         progress_set(job.pk, status=ImportStatus.IMPORTING, processed=done, total=total)
-    progress[0] = None
-    inputs = {"by": actor, "started_at": job.started_at, "total": total, "counts": counts, "report": report}
-    try:
-        return IMPORTS.act(job.pk, ImportAction.FINISH, actor=None, inputs={**inputs, "town": job.town.code})
-    except Conflict as superseded:
-        raise _Superseded() from superseded
+    current[0] = None
+    # Reset while the batch was written? Then the batch rolls back with the run.
+    _still_running(job)
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+    return entries
 
 
 def _run(job: ImportJob, actor: User) -> ImportJob:
@@ -191,21 +222,35 @@ def _run(job: ImportJob, actor: User) -> ImportJob:
         preview = build_preview(job)
     except (parse.ImportFileError, OSError) as error:
         return _fail(job, actor, str(error) or _("The file cannot be read."), [])
-    total = len(preview.rows)
+    rows = preview.rows
+    total = len(rows)
     progress_set(job.pk, status=ImportStatus.IMPORTING, processed=0, total=total)
     current: list[PreviewRow | None] = [None]
+    report: list[dict[str, Any]] = []
     try:
-        with transaction.atomic():
-            done = _write_rows(job, actor, preview.rows, current)
+        for start in range(0, total, BATCH_ROWS):
+            with transaction.atomic():
+                report += _write_batch(job, actor, rows[start : start + BATCH_ROWS], start, total, current)
+        inputs = {"by": actor, "started_at": job.started_at, "total": total, "report": report}
+        try:
+            done = IMPORTS.act(
+                job.pk,
+                ImportAction.FINISH,
+                actor=None,
+                inputs={**inputs, "counts": _counted(report), "town": job.town.code},
+            )
+        except Conflict as superseded:
+            raise _Superseded() from superseded
     except _Superseded:
-        # The run was reset as stale (or started again) while it ran: its rows roll back and
-        # the job is left as the reset made it.
-        logger.warning("import %s: the run was reset while it ran; its rows were rolled back", job.pk)
+        # The run was reset as stale (or started again) while it ran: its current batch rolls
+        # back and the job is left as the reset made it (the batches already in stay: a new run
+        # finds them unchanged).
+        logger.warning("import %s: the run was reset while it ran; it stopped", job.pk)
         return ImportJob.objects.get(pk=job.pk)
-    except Exception as error:  # whatever fails, the import rolls back as a whole
+    except Exception as error:  # whatever fails, the batch rolls back and the job says why
         failed = current[0]
         reason = _failure_reason(job, error, failed)
-        return _fail(job, actor, reason, preview.rows, failed_row=failed.row if failed else None)
+        return _fail(job, actor, reason, rows, failed_row=failed.row if failed else None, written=report)
     progress_set(job.pk, status=ImportStatus.DONE, processed=total, total=total)
     _discard_file(done)
     return done
@@ -222,9 +267,23 @@ def _discard_file(job: ImportJob) -> None:
     job.file.name = ""
 
 
-def _fail(job: ImportJob, actor: User, reason: str, rows: list[PreviewRow], failed_row: int | None = None) -> ImportJob:
+def _fail(
+    job: ImportJob,
+    actor: User,
+    reason: str,
+    rows: list[PreviewRow],
+    failed_row: int | None = None,
+    written: list[dict[str, Any]] | None = None,
+) -> ImportJob:
     """Record the failure on the job (unless a reset took it meanwhile: the reset's state stands)."""
-    inputs = {"by": actor, "started_at": job.started_at, "reason": reason, "rows": rows, "failed_row": failed_row}
+    inputs = {
+        "by": actor,
+        "started_at": job.started_at,
+        "reason": reason,
+        "rows": rows,
+        "failed_row": failed_row,
+        "written": written or [],
+    }
     try:
         return IMPORTS.act(job.pk, ImportAction.FAIL, actor=None, inputs=inputs)
     except Conflict:
