@@ -15,7 +15,6 @@ from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridgov.areas.models import Area
 from gridgov.core import uploads
 from gridgov.core.errors import Forbidden, Invalid
 from gridgov.hotline import intake
