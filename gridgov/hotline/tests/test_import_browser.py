@@ -46,17 +46,18 @@ def test_an_operator_imports_the_messy_export(browser: Any, live_server: Any, tm
     with page.expect_navigation():
         page.click("[data-testid=mapping-form] button[type=submit]")
     counts = page.locator("[data-testid=preview-counts]")
-    assert counts.locator("[data-count=create]").inner_text() == "8"
-    assert counts.locator("[data-count=skip]").inner_text() == "4"
-    assert page.locator("[data-testid=preview-rows] tr[data-outcome=skip]").count() == 4
+    # A doubtful row (issue 12: never dropped) comes in flagged for review instead of skipped.
+    assert counts.locator("[data-count=create]").inner_text() == "9"
+    assert counts.locator("[data-count=skip]").inner_text() == "3"
+    assert page.locator("[data-testid=preview-rows] tr[data-outcome=skip]").count() == 3
     assert "13812348888" not in page.content()
     shot(page, "import-2-preview")
 
     with page.expect_navigation():
         page.click("[data-testid=start-form] button[type=submit]")
     page.locator("[data-testid=report-counts]").wait_for()
-    assert page.locator("[data-testid=report-counts] [data-count=created]").inner_text() == "8"
-    assert page.locator("[data-testid=report-rows] tr[data-outcome=skipped]").count() == 4
+    assert page.locator("[data-testid=report-counts] [data-count=created]").inner_text() == "9"
+    assert page.locator("[data-testid=report-rows] tr[data-outcome=skipped]").count() == 3
     shot(page, "import-3-report")
     with page.expect_download() as download:
         page.click("[data-testid=report-download]")
@@ -65,4 +66,4 @@ def test_an_operator_imports_the_messy_export(browser: Any, live_server: Any, tm
 
     assert errors == []
     assert ImportJob.objects.get().status == ImportStatus.DONE
-    assert HotlineOrder.objects.filter(channel="import").count() == 8
+    assert HotlineOrder.objects.filter(channel="import").count() == 9
