@@ -94,12 +94,12 @@ def case_url(case: Case) -> str:
 
 def case_lock(case_id: int, actor: User | AnonymousUser) -> Case:
     """The case, locked for the transaction, if ``actor`` may see it; else 404."""
-    case = (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("category", "grid", "lead_department")
-        .filter(visible_q(actor), pk=case_id)
-        .first()
-    )
-    if case is None:
-        raise CaseNotFound(_("No such case."))
-    return case
+    # get(), not first(): first() would order by the model's ordering, compiled for nothing.
+    try:
+        return (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("category", "grid", "lead_department")
+            .get(visible_q(actor), pk=case_id)
+        )
+    except Case.DoesNotExist:
+        raise CaseNotFound(_("No such case.")) from None
