@@ -13,6 +13,10 @@ PYTEST_WORKERS ?= 3
 # left: one worker got every browser test and ran them alone for over a minute at the end). Not
 # --dist worksteal: stealing can run a test after tests that pytest-django orders after it
 # (a transactional test's flush empties the tables the data migrations filled).
+# Python writes bytecode, whatever the shell says: without it every test process compiled the
+# project and pytest rewrote the asserts of every test module again (7.9 s of collection per
+# process instead of 2.5 s).
+export PYTHONDONTWRITEBYTECODE :=
 PYTEST := DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cacheprovider
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 4
 
@@ -91,6 +95,7 @@ typecheck: install-test
 	$(BIN)/mypy gridgov config bench
 
 pytest: install-test
+	$(PY) -m compileall -q -j 0 gridgov config
 	$(PYTEST) $(PYTEST_XDIST)
 
 check: install-test
