@@ -65,6 +65,9 @@ class UploadLimits:
     max_total_chars: int = 20_000_000
     # A part of the workbook that the reader loads whole (shared strings, styles, the workbook).
     max_part_bytes: int = 64 * MB
+    # The first sheet, unpacked. It is streamed, but a sheet without a <dimension> element makes
+    # openpyxl parse it whole once before the first row (ten seconds for 140 MB); this bounds that.
+    max_sheet_bytes: int = 256 * MB
     max_merged: int = 10_000
 
 
@@ -102,6 +105,11 @@ def check_workbook(handle: IO[bytes], limits: UploadLimits) -> None:
             raise UploadRefused(_("The file is not a readable Excel workbook."))
         for info in archive.infolist():
             if info.filename.startswith("xl/worksheets/"):
+                if info.file_size > limits.max_sheet_bytes:
+                    raise UploadRefused(
+                        _("The workbook unpacks to more than %(n)s MB of text; split it into smaller files.")
+                        % {"n": limits.max_sheet_bytes // MB}
+                    )
                 continue  # sheets are streamed
             if info.file_size > limits.max_part_bytes:
                 raise UploadRefused(

@@ -93,6 +93,16 @@ def test_a_workbook_whose_parts_unpack_too_large_is_refused_before_reading():
     assert "MB" in refused.value.message
 
 
+def test_a_sheet_that_unpacks_too_large_is_refused_before_openpyxl_parses_it():
+    # A sheet without a <dimension> is parsed whole by openpyxl before its first row: the
+    # unpacked size of the sheet bounds that work.
+    workbook = io.BytesIO(big_workbook(2_000))
+    uploads.check_workbook(workbook, uploads.UploadLimits())
+    with translation.override("zh-hans"), pytest.raises(uploads.UploadRefused) as refused:
+        uploads.check_workbook(workbook, uploads.UploadLimits(max_sheet_bytes=50_000))
+    assert "MB" in refused.value.message
+
+
 def test_the_reader_streams_and_stops_at_the_limit_without_reading_the_rest():
     content = big_workbook(3000)
     limits = uploads.UploadLimits(max_rows=100)
