@@ -23,13 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gridgov.access.scope import scope_for
+from gridgov.access.scope import scope_for, uses_desk
 from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import area_names, town_grids
 from gridgov.categories.models import Stage
 from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
-from gridgov.people.models import Department, Role
+from gridgov.people.models import DESK_ROLES, Department, Role
 from gridgov.people.selectors import display_name
 
 from . import selectors, services
@@ -53,7 +53,7 @@ from .transitions import ACTION_LABELS, TABLE, Action
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-WORKBENCH_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
+WORKBENCH_ROLES: Final = DESK_ROLES
 CREATE_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
 MAP_LIMIT: Final = 5000
 WORKBENCH_PAGE_SIZE = 50
@@ -121,7 +121,7 @@ def _visible(user: User | AnonymousUser, pk: int) -> Case:
 
 
 def may_use_workbench(user: User | AnonymousUser) -> bool:
-    return scope_for(user).has_role(*WORKBENCH_ROLES) or bool(getattr(user, "is_superuser", False))
+    return uses_desk(user)
 
 
 def may_create(user: User | AnonymousUser) -> bool:

@@ -26,12 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gridgov.access.scope import scope_for
+from gridgov.access.scope import scope_for, uses_desk
 from gridgov.areas.selectors import current_towns, town_grids
 from gridgov.cases.forms import department_choices
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.forms import apply_error
-from gridgov.people.models import Department, Role
+from gridgov.people.models import DESK_ROLES, Department, Role
 from gridgov.people.selectors import display_name
 from gridgov.upstream.selectors import messages_for_order
 from gridgov.workcalendar import clock
@@ -58,7 +58,7 @@ from .transitions import label as transition_label
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-WORKBENCH_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
+WORKBENCH_ROLES: Final = DESK_ROLES
 CENTER_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
 DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT_HANDLER})
 PAGE_SIZE: Final = 50
@@ -156,7 +156,7 @@ def _visible(user: User | AnonymousUser, pk: int) -> HotlineOrder:
 
 
 def may_use_workbench(user: User | AnonymousUser) -> bool:
-    return scope_for(user).has_role(*WORKBENCH_ROLES) or bool(getattr(user, "is_superuser", False))
+    return uses_desk(user)
 
 
 def may_enter(user: User | AnonymousUser) -> bool:
