@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.access.scope import scope_for, uses_desk
+from gridgov.core.forms import DateInput
 from gridgov.people.models import DESK_ROLES, Role
 
 from . import stats
@@ -43,10 +44,6 @@ STATS_ROLES: Final = DESK_ROLES
 DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT_HANDLER})
 # Who may export the order list (the same people as the hotline workbench).
 LIST_EXPORT_ROLES: Final = DESK_ROLES
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class PeriodForm(forms.Form):
