@@ -29,6 +29,7 @@ from gridgov.areas.selectors import area_names, town_grids
 from gridgov.categories.models import Stage
 from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
+from gridgov.core.pages import ObjectPage, forbidden_page
 from gridgov.people.models import DESK_ROLES, Department, Role
 from gridgov.people.selectors import display_name
 
@@ -47,7 +48,7 @@ from .forms import (
 )
 from .models import AttachmentKind, Case, CaseAttachment, Light, Status
 from .selectors import Queue
-from .services import CaseConflict, CaseForbidden, CaseNotFound
+from .services import CaseConflict, CaseForbidden
 from .transitions import ACTION_LABELS, TABLE, Action
 
 if TYPE_CHECKING:
@@ -105,14 +106,6 @@ def queue_label(code: str) -> str:
     return labels.get(code, code)
 
 
-def _render_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "cases/error.html", {"message": message, "status": status}, status=status)
-
-
-def _forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
-    return _render_error(request, message or _("You may not open this page."), 403)
-
-
 def _visible(user: User | AnonymousUser, pk: int) -> Case:
     try:
         return selectors.case_get(user, pk)
@@ -156,7 +149,7 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
     if not may_use_workbench(request.user):
-        return _forbidden(request)
+        return forbidden_page(request)
     now = timezone.now()
     form = CaseFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
@@ -267,7 +260,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered list as an Excel workbook (no personal data; the export is audited)."""
     if not may_use_workbench(request.user):
-        return _forbidden(request)
+        return forbidden_page(request)
     now = timezone.now()
     form = CaseFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
@@ -288,7 +281,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
     if not may_create(request.user):
-        return _forbidden(request, _("Only the center reports cases here."))
+        return forbidden_page(request, _("Only the center reports cases here."))
     form = CaseCreateForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -509,6 +502,20 @@ def _detail_context(
     }
 
 
+def _detail_page(request: HttpRequest, pk: int) -> ObjectPage:
+    return ObjectPage(
+        request,
+        template="cases/detail.html",
+        context=lambda case, **extra: _detail_context(request, case, **extra),
+        reload=lambda: _visible(request.user, pk),
+        not_found=_("No such case."),
+        stale=_(
+            "Someone else changed this case while you were writing. The page now shows the case as it is; "
+            "your text is still in the form. Check it and submit again."
+        ),
+    )
+
+
 @require_GET
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -536,37 +543,20 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         departments=departments,
         grids=grids,
     )
+    page = _detail_page(request, pk)
     if not form.is_valid():
-        context = _detail_context(request, case, failed=form)
-        return render(request, "cases/detail.html", context, status=422)
-    try:
-        services.case_act(case.pk, act, actor=request.user, **form.service_kwargs())
-    except CaseNotFound:
-        raise Http404(_("No such case.")) from None
-    except CaseForbidden as refused:
-        return _forbidden(request, refused.message)
-    except CaseConflict as conflict:
-        case = _visible(request.user, pk)
-        if conflict.code == "version_conflict":
-            message = _(
-                "Someone else changed this case while you were writing. The page now shows the case as it is; "
-                "your text is still in the form. Check it and submit again."
-            )
-        else:
-            message = conflict.message
-        data = request.POST.copy()
-        data["version"] = str(case.version)
-        again = ActionForm(
+        return page.invalid(case, form)
+    return page.act(
+        case,
+        form=form,
+        act=lambda: services.case_act(case.pk, act, actor=request.user, **form.service_kwargs()),
+        rebuild=lambda data: ActionForm(
             data, action=act, comment_required=TABLE[act].comment_required, departments=departments, grids=grids
-        )
-        again.is_valid()
-        context = _detail_context(request, case, failed=again, error=message)
-        return render(request, "cases/detail.html", context, status=409)
-    except (ValidationError, Invalid) as invalid:
-        apply_error(form, invalid, ERROR_FIELDS)
-        return render(request, "cases/detail.html", _detail_context(request, case, failed=form), status=422)
-    messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[act]})
-    return redirect("cases:detail", pk)
+        ),
+        error_fields=ERROR_FIELDS,
+        done=str(ACTION_LABELS[act]),
+        success_url=reverse("cases:detail", args=[pk]),
+    )
 
 
 @require_POST
@@ -577,7 +567,7 @@ def case_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         revealed = services.reveal_party(case, actor=request.user, request=request)
     except CaseForbidden as refused:
-        return _forbidden(request, refused.message)
+        return forbidden_page(request, refused.message)
     context = _detail_context(request, case, revealed=revealed)
     if request.headers.get("HX-Request"):
         return render(request, "cases/_party.html", context)
@@ -599,7 +589,7 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data.get("comment") or "",
             )
         except CaseForbidden as refused:
-            return _forbidden(request, refused.message)
+            return forbidden_page(request, refused.message)
         except CaseConflict as conflict:
             apply_error(form, conflict)
             status = 409

@@ -31,6 +31,7 @@ from gridgov.areas.selectors import current_towns, town_grids
 from gridgov.cases.forms import department_choices
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.forms import apply_error
+from gridgov.core.pages import ObjectPage, forbidden_page
 from gridgov.people.models import DESK_ROLES, Department, Role
 from gridgov.people.selectors import display_name
 from gridgov.upstream.selectors import messages_for_order
@@ -40,7 +41,7 @@ from gridgov.workcalendar.units import Light
 from . import review, selectors, services
 from .access import PROTECTED_TYPES, can_reveal, parties_of
 from .deadlines import due, light, light_expression
-from .errors import OrderConflict, OrderError, OrderForbidden, OrderInvalid, OrderNotFound
+from .errors import OrderError, OrderForbidden, OrderInvalid, OrderNotFound
 from .forms import CHANNEL_MANUAL, ERROR_FIELDS, ActionForm, GrantForm, OrderFilterForm, OrderNewForm
 from .intake import OrderData
 from .models import (
@@ -138,14 +139,6 @@ ACTION_ORDER: Final = (
 
 def queue_label(code: str) -> str:
     return str(QUEUE_LABELS.get(code, code))
-
-
-def _render_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "cases/error.html", {"message": message, "status": status}, status=status)
-
-
-def _forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
-    return _render_error(request, message or _("You may not open this page."), 403)
 
 
 def _visible(user: User | AnonymousUser, pk: int) -> HotlineOrder:
@@ -291,7 +284,7 @@ def _workbench_links(user: User | AnonymousUser) -> dict[str, str]:
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
     if not may_use_workbench(request.user):
-        return _forbidden(request)
+        return forbidden_page(request)
     now = timezone.now()
     form = OrderFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
@@ -355,7 +348,7 @@ INBOX_EMPTY: Final[dict[str, Any]] = {
 @login_required
 def department(request: HttpRequest) -> HttpResponse:
     if not scope_for(request.user).has_role(*DEPARTMENT_ROLES):
-        return _forbidden(request, _("This page is for department handlers."))
+        return forbidden_page(request, _("This page is for department handlers."))
     now = timezone.now()
     sections = []
     for code, query in department_queries(request.user, now):
@@ -391,7 +384,7 @@ def _towns(user: User | AnonymousUser) -> list[tuple[str, str]]:
 @login_required
 def order_new(request: HttpRequest) -> HttpResponse:
     if not may_enter(request.user):
-        return _forbidden(request, _("Only the center enters hotline orders here."))
+        return forbidden_page(request, _("Only the center enters hotline orders here."))
     initial = {"received_at": timezone.now().replace(second=0, microsecond=0)}
     form = OrderNewForm(request.POST or None, towns=_towns(request.user), initial=initial)
     status = 200
@@ -731,6 +724,20 @@ def _petitioner(order: HotlineOrder, revealed: Any) -> dict[str, Any]:
     }
 
 
+def _detail_page(request: HttpRequest, pk: int) -> ObjectPage:
+    return ObjectPage(
+        request,
+        template="hotline/detail.html",
+        context=lambda order, **extra: _detail_context(request, order, **extra),
+        reload=lambda: _visible(request.user, pk),
+        not_found=_("No such order."),
+        stale=_(
+            "Someone else changed this order while you were writing. The page now shows the order as it is; "
+            "your text is still in the form. Check it and submit again."
+        ),
+    )
+
+
 @require_GET
 @login_required
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -761,41 +768,25 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     departments = _department_choices(request.user, order) if action in ("instruct", "assign") else []
     grids = _grid_choices(order) if action == "create_case" else []
     form = ActionForm(request.POST, action=action, departments=departments, grids=grids)
+    page = _detail_page(request, pk)
     if not form.is_valid():
-        return render(request, "hotline/detail.html", _detail_context(request, order, failed=form), status=422)
+        return page.invalid(order, form)
     kwargs = form.service_kwargs()
     if action == "link_case":
         kwargs["case_id"] = _resolve_case(request, form)
         if kwargs["case_id"] is None:
-            return render(request, "hotline/detail.html", _detail_context(request, order, failed=form), status=422)
+            return page.invalid(order, form)
     if action == "create_case":
         kwargs["grid_id"] = _grid_id(order, form.cleaned_data["grid"])
-    try:
-        services.order_act(order_id=order.pk, action=action, actor=request.user, **kwargs)
-    except OrderNotFound:
-        raise Http404(_("No such order.")) from None
-    except OrderForbidden as refused:
-        return _forbidden(request, refused.message)
-    except OrderConflict as conflict:
-        order = _visible(request.user, pk)
-        if conflict.code == "version_conflict":
-            message = _(
-                "Someone else changed this order while you were writing. The page now shows the order as it is; "
-                "your text is still in the form. Check it and submit again."
-            )
-        else:
-            message = conflict.message
-        data = request.POST.copy()
-        data["version"] = str(order.version)
-        again = ActionForm(data, action=action, departments=departments, grids=grids)
-        again.is_valid()
-        context = _detail_context(request, order, failed=again, error=message)
-        return render(request, "hotline/detail.html", context, status=409)
-    except OrderInvalid as invalid:
-        apply_error(form, invalid, ERROR_FIELDS)
-        return render(request, "hotline/detail.html", _detail_context(request, order, failed=form), status=422)
-    messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})
-    return redirect("hotline:detail", pk)
+    return page.act(
+        order,
+        form=form,
+        act=lambda: services.order_act(order_id=order.pk, action=action, actor=request.user, **kwargs),
+        rebuild=lambda data: ActionForm(data, action=action, departments=departments, grids=grids),
+        error_fields=ERROR_FIELDS,
+        done=action_label(action),
+        success_url=reverse("hotline:detail", args=[pk]),
+    )
 
 
 @require_POST
@@ -806,7 +797,7 @@ def order_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         revealed = services.petitioner_reveal(order_id=order.pk, actor=request.user, request=request)
     except OrderForbidden as refused:
-        return _forbidden(request, refused.message)
+        return forbidden_page(request, refused.message)
     except OrderNotFound:
         raise Http404(_("No such order.")) from None
     order = _visible(request.user, pk)
@@ -833,7 +824,7 @@ def order_grant(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"].strip(),
             )
         except OrderForbidden as refused:
-            return _forbidden(request, refused.message)
+            return forbidden_page(request, refused.message)
         except OrderNotFound:
             raise Http404(_("No such order.")) from None
         except OrderError as refused:
