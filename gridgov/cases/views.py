@@ -355,6 +355,7 @@ def _action_forms(
                 "danger": action in DANGER_ACTIONS,
                 "open": failed is not None and failed.action == action,
                 "multipart": "photos" in form.fields,
+                "url": reverse("cases:act", args=[case.pk, action]),
             }
         )
     return shown
@@ -519,8 +520,7 @@ def _detail_page(request: HttpRequest, pk: int) -> ObjectPage:
 @require_GET
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _visible(request.user, pk)
-    return render(request, "cases/detail.html", _detail_context(request, case))
+    return _detail_page(request, pk).render(_visible(request.user, pk))
 
 
 @require_POST

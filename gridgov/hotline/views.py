@@ -496,6 +496,7 @@ def _action_forms(
                 "danger": action in DANGER_ACTIONS,
                 "open": failed is not None and failed.action == action,
                 "case_action": action in CASE_ACTIONS,
+                "url": reverse("hotline:act", args=[order.pk, action]),
             }
         )
     return shown
@@ -741,8 +742,7 @@ def _detail_page(request: HttpRequest, pk: int) -> ObjectPage:
 @require_GET
 @login_required
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _visible(request.user, pk)
-    return render(request, "hotline/detail.html", _detail_context(request, order))
+    return _detail_page(request, pk).render(_visible(request.user, pk))
 
 
 def _resolve_case(request: HttpRequest, form: ActionForm) -> int | None:
