@@ -30,8 +30,8 @@ from gridgov.categories.models import Stage
 from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
 from gridgov.core.pages import ObjectPage, forbidden_page
-from gridgov.people.models import DESK_ROLES, Department, Role
-from gridgov.people.selectors import display_name
+from gridgov.people.models import DESK_ROLES, Role
+from gridgov.people.selectors import department_names, display_name
 
 from . import selectors, services
 from .access import can_reveal, mask_name, mask_phone, parties_of
@@ -367,7 +367,7 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
     moved = [e.data["grid"] for e in events if isinstance((e.data or {}).get("grid"), dict)]
     grid_codes = {code for change in moved for code in (change.get("from"), change.get("to")) if code}
     grid_names = area_names(grid_codes)
-    names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    names = department_names(codes)
     statuses = dict(Status.choices)
     rows = []
     for event in events:

@@ -21,7 +21,7 @@ from ninja import Query, Router, Status
 from gridgov.areas.selectors import current_grid
 from gridgov.core.errors import Invalid, NotFound
 from gridgov.core.schemas import ActionOut, code_name, code_names, filters_from_query
-from gridgov.people.models import Department
+from gridgov.people import selectors as people_selectors
 from gridgov.people.schemas import person_out
 
 from . import deadlines, review, selectors, services
@@ -365,7 +365,7 @@ def order_reveal(request: HttpRequest, order_id: int) -> PetitionerOut:
     summary="The center lets a department of the order see its petitioner (complaints and reports)",
 )
 def order_grant(request: HttpRequest, order_id: int, payload: GrantIn) -> Status[dict[str, Any]]:
-    department_id = Department.objects.filter(code=payload.department.strip()).values_list("pk", flat=True).first()
+    department_id = people_selectors.department_id(payload.department.strip())
     selectors.order_get(request.user, order_id)
     if department_id is None:
         raise Invalid.field("department", _("Unknown department."))

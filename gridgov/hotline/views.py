@@ -32,8 +32,8 @@ from gridgov.cases.forms import department_choices
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.forms import apply_error
 from gridgov.core.pages import ObjectPage, forbidden_page
-from gridgov.people.models import DESK_ROLES, Department, Role
-from gridgov.people.selectors import display_name
+from gridgov.people.models import DESK_ROLES, Role
+from gridgov.people.selectors import active_departments, department_id, department_names, display_name
 from gridgov.upstream.selectors import messages_for_order
 from gridgov.workcalendar import clock
 from gridgov.workcalendar.units import Light
@@ -448,8 +448,7 @@ def _department_choices(user: User | AnonymousUser, order: HotlineOrder) -> list
     choices = department_choices(user)
     if choices:
         return choices
-    departments = Department.objects.filter(is_active=True).order_by("sort_order", "name")
-    return [(d.code, d.name) for d in departments]
+    return [(d.code, d.name) for d in active_departments()]
 
 
 def _allowed(order: HotlineOrder, user: User | AnonymousUser) -> list[str]:
@@ -561,7 +560,7 @@ def _event_rows(order: HotlineOrder) -> list[dict[str, Any]]:
         department = (e.data or {}).get("department")
         if isinstance(department, str):
             codes.add(department)
-    names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    names = department_names(codes)
     statuses = dict(OrderStatus.choices)
     rows = []
     for event in events:
@@ -814,12 +813,14 @@ def order_grant(request: HttpRequest, pk: int) -> HttpResponse:
     order = _visible(request.user, pk)
     form = GrantForm(request.POST, departments=_grant_departments(order))
     status = 422
-    if form.is_valid():
-        department_id = Department.objects.filter(code=form.cleaned_data["department"]).values_list("pk", flat=True)
+    found = department_id(form.cleaned_data["department"]) if form.is_valid() else None
+    if form.is_valid() and found is None:  # retired since the page was drawn
+        form.add_error("department", _("Unknown department."))
+    elif found is not None:
         try:
             services.identity_grant(
                 order_id=order.pk,
-                department_id=department_id.get(),
+                department_id=found,
                 actor=request.user,
                 reason=form.cleaned_data["reason"].strip(),
             )
