@@ -14,9 +14,8 @@ DEADLINE = dt.datetime(2026, 10, 1, 17, 0, tzinfo=dt.UTC)
 
 
 def stage(**sent: bool) -> SimpleNamespace:
-    return SimpleNamespace(
-        deadline=DEADLINE, warn_at=WARN, warning_sent=sent.get("warning", False), overdue_sent=sent.get("overdue", False)
-    )
+    warning, overdue = sent.get("warning", False), sent.get("overdue", False)
+    return SimpleNamespace(deadline=DEADLINE, warn_at=WARN, warning_sent=warning, overdue_sent=overdue)
 
 
 def test_the_sweep_looks_at_the_warn_point_then_the_deadline_then_never():
