@@ -29,9 +29,10 @@ from gridgov.areas.selectors import area_names, town_grids
 from gridgov.categories.models import Stage
 from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
-from gridgov.core.pages import ObjectPage, forbidden_page
+from gridgov.core.pages import ObjectPage, department_details, forbidden_page, next_query, query_without
 from gridgov.people.models import DESK_ROLES, Role
 from gridgov.people.selectors import department_names, display_name
+from gridgov.workcalendar.clock import light_label
 
 from . import selectors, services
 from .access import can_reveal, mask_name, mask_phone, parties_of
@@ -138,13 +139,6 @@ def _filtered(request: HttpRequest, form: CaseFilterForm, now: dt.datetime) -> Q
         return selectors.apply_filters(request.user, selectors.cases_visible(request.user), filters, now)
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @require_GET
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
@@ -162,14 +156,14 @@ def workbench(request: HttpRequest) -> HttpResponse:
         cursor = None
         result = selectors.page(query, limit=WORKBENCH_PAGE_SIZE, now=now)
     current = (form.cleaned_data.get("queue") if form.is_bound else "") or ALL
-    base_query = _query_without(request, "cursor")
+    base_query = query_without(request, "cursor")
     context: dict[str, Any] = {
         "form": form,
         "page": result,
         "rows": [_row(case) for case in result.items],
         "cursor": cursor,
         "base_query": base_query,
-        "next_query": _next_query(request, result.next_cursor),
+        "next_query": next_query(request, result.next_cursor),
         "current_queue": current,
         "map_config": _map_config(request),
         "may_create": may_create(request.user),
@@ -182,14 +176,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
         for code in QUEUES
     ]
     return render(request, "cases/workbench.html", context)
-
-
-def _next_query(request: HttpRequest, next_cursor: str | None) -> str:
-    if not next_cursor:
-        return ""
-    query = request.GET.copy()
-    query["cursor"] = next_cursor
-    return query.urlencode()
 
 
 def _row(case: Case) -> dict[str, Any]:
@@ -373,11 +359,7 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
     for event in events:
         data = event.data or {}
         details: list[tuple[str, str]] = []
-        if data.get("departments"):
-            departments = [names.get(code, code) for code in data["departments"]]
-            details.append((_("Lead department"), departments[0]))
-            if len(departments) > 1:
-                details.append((_("Cooperating departments"), "、".join(departments[1:])))
+        details.extend(department_details(data.get("departments") or [], names))
         if data.get("result"):
             details.append((_("Result"), data["result"]))
         if data.get("days"):
@@ -434,12 +416,8 @@ def _stage_rows(case: Case, now: dt.datetime) -> list[dict[str, Any]]:
     for stage in case.stages.select_related("department").order_by("started_at", "id"):
         is_open = stage.ended_at is None
         current = light(stage.deadline, stage.warn_at, now) if is_open and case.status != Status.PARKED else ""
-        rows.append({"stage": stage, "open": is_open, "light": current, "light_label": _light_label(current)})
+        rows.append({"stage": stage, "open": is_open, "light": current, "light_label": light_label(current)})
     return rows
-
-
-def _light_label(code: str) -> str:
-    return str(Light(code).label) if code in Light.values else ""
 
 
 def _detail_context(
@@ -473,7 +451,7 @@ def _detail_context(
         "merged_visible": merged_visible,
         "status_label": Status(case.status).label,
         "light": current_light,
-        "light_label": _light_label(current_light),
+        "light_label": light_label(current_light),
         "party": {
             "kind": case.get_party_kind_display() if case.party_kind else "",
             "name": revealed["party_name"] if revealed else mask_name(case.party_name),

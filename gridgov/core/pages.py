@@ -11,7 +11,7 @@ goes back to the page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,6 +31,35 @@ ERROR_TEMPLATE = "error.html"
 class Versioned(Protocol):
     @property
     def version(self) -> int: ...
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string without the parameters ``names`` (e.g. the cursor)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def next_query(request: HttpRequest, next_cursor: str | None) -> str:
+    """The request's query string for the next keyset page (empty on the last page)."""
+    if not next_cursor:
+        return ""
+    query = request.GET.copy()
+    query["cursor"] = next_cursor
+    return query.urlencode()
+
+
+def department_details(codes: Sequence[str], names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A dispatch in a timeline: the lead department, then the cooperating ones (``names`` by
+    code; an unknown code is shown as is)."""
+    departments = [names.get(code, code) for code in codes]
+    if not departments:
+        return []
+    details = [(_("Lead department"), departments[0])]
+    if len(departments) > 1:
+        details.append((_("Cooperating departments"), "、".join(departments[1:])))
+    return details
 
 
 def error_page(request: HttpRequest, message: str, status: int) -> HttpResponse:

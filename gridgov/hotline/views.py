@@ -31,11 +31,12 @@ from gridgov.areas.selectors import current_towns, town_grids
 from gridgov.cases.forms import department_choices
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.forms import apply_error
-from gridgov.core.pages import ObjectPage, forbidden_page
+from gridgov.core.pages import ObjectPage, department_details, forbidden_page, next_query, query_without
 from gridgov.people.models import DESK_ROLES, Role
 from gridgov.people.selectors import active_departments, department_id, department_names, display_name
 from gridgov.upstream.selectors import messages_for_order
 from gridgov.workcalendar import clock
+from gridgov.workcalendar.clock import light_label
 from gridgov.workcalendar.units import Light
 
 from . import review, selectors, services
@@ -195,30 +196,11 @@ def _filtered(request: HttpRequest, form: OrderFilterForm, now: dt.datetime) -> 
         return visible
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
-def _next_query(request: HttpRequest, next_cursor: str | None) -> str:
-    if not next_cursor:
-        return ""
-    query = request.GET.copy()
-    query["cursor"] = next_cursor
-    return query.urlencode()
-
-
 def _light_code(order: HotlineOrder, now: dt.datetime) -> str:
     code = getattr(order, "light", None)
     if code is None:
         code = light(order, now) if order.is_open else Light.NONE
     return str(code or Light.NONE)
-
-
-def _light_label(code: str) -> str:
-    return str(Light(code).label) if code in Light.values else ""
 
 
 def order_row(order: HotlineOrder, now: dt.datetime) -> dict[str, Any]:
@@ -231,7 +213,7 @@ def order_row(order: HotlineOrder, now: dt.datetime) -> dict[str, Any]:
     return {
         "order": order,
         "light": code,
-        "light_label": _light_label(code),
+        "light_label": light_label(code),
         "deadline": due(order),
         "countdown": countdown,
         "urgent": order.urgency_class in COUNTDOWN_CLASSES,
@@ -305,8 +287,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "page": result,
         "rows": [order_row(order, now) for order in result.items],
         "cursor": cursor,
-        "base_query": _query_without(request, "cursor"),
-        "next_query": _next_query(request, result.next_cursor),
+        "base_query": query_without(request, "cursor"),
+        "next_query": next_query(request, result.next_cursor),
         "current_queue": current,
         "may_enter": may_enter(request.user),
         "links": _workbench_links(request.user),
@@ -502,12 +484,7 @@ def _action_forms(
 
 
 def _department_details(data: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
-    details: list[tuple[str, str]] = []
-    if data.get("departments"):
-        departments = [names.get(code, code) for code in data["departments"]]
-        details.append((_("Lead department"), departments[0]))
-        if len(departments) > 1:
-            details.append((_("Cooperating departments"), "、".join(departments[1:])))
+    details = department_details(data.get("departments") or [], names)
     if isinstance(data.get("department"), str):
         details.append((_("Department"), names.get(data["department"], data["department"])))
     return details
@@ -595,7 +572,7 @@ def _stage_rows(order: HotlineOrder, now: dt.datetime) -> list[dict[str, Any]]:
     for stage in order.stages.select_related("department").order_by("started_at", "id"):
         is_open = stage.ended_at is None
         current = clock.light(stage.deadline, stage.warn_at, now) if is_open and order.is_open else ""
-        rows.append({"stage": stage, "open": is_open, "light": current, "light_label": _light_label(current)})
+        rows.append({"stage": stage, "open": is_open, "light": current, "light_label": light_label(current)})
     return rows
 
 
@@ -651,7 +628,7 @@ def _detail_context(
         "order": order,
         "status_label": OrderStatus(order.status).label if order.status in OrderStatus.values else order.status,
         "light": current,
-        "light_label": _light_label(current),
+        "light_label": light_label(current),
         "due": due(order),
         "reply_overdue": order.is_open and order.reply_deadline is not None and now > order.reply_deadline,
         "petitioner": _petitioner(order, revealed),

@@ -27,6 +27,7 @@ __all__ = [
     "TimeUnit",
     "light",
     "light_expression",
+    "light_label",
     "light_q",
     "next_alert",
     "shift",
@@ -67,6 +68,11 @@ def shift(moment: dt.datetime, unit: str, paused_from: dt.datetime, paused_to: d
         minutes = calendar.working_minutes_between(paused_from, paused_to)
         return calendar.add_working_minutes(moment, minutes) if minutes else moment
     return moment + (paused_to - paused_from)
+
+
+def light_label(code: str) -> str:
+    """The label of a light code ("" for an unknown one)."""
+    return str(Light(code).label) if code in Light.values else ""
 
 
 def light(deadline: dt.datetime | None, warn_at: dt.datetime | None, now: dt.datetime) -> str:
