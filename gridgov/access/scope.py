@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from gridgov.areas.models import Area
-from gridgov.people.models import Department, Role, RoleAssignment
+from gridgov.people.models import DESK_ROLES, Department, Role, RoleAssignment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -158,3 +158,9 @@ def visible_departments(user: User | AnonymousUser) -> QuerySet[Department]:
     if scope.ancestor_area_ids:
         query |= Q(areas__id__in=scope.ancestor_area_ids)
     return Department.objects.filter(query).distinct()
+
+
+def uses_desk(user: User | AnonymousUser) -> bool:
+    """Whether ``user`` works at the center's desk (:data:`~gridgov.people.models.DESK_ROLES`),
+    or is a superuser."""
+    return scope_for(user).has_role(*DESK_ROLES) or bool(getattr(user, "is_superuser", False))

@@ -3,23 +3,11 @@ goes through the transition table, never through a form here)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from gridgov.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Case, CaseEvent, CaseStage
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class CaseEventInline(ReadOnlyInline):
@@ -33,7 +21,7 @@ class CaseStageInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     list_display = ["number", "category", "status", "grid", "lead_department", "reported_at", "stage_deadline"]
     list_filter = ["status", "source", "urgency", "self_handled"]
     search_fields = ["number", "description", "address"]
@@ -42,12 +30,3 @@ class CaseAdmin(admin.ModelAdmin):
     exclude = ["party_name", "party_phone"]
     inlines = [CaseStageInline, CaseEventInline]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

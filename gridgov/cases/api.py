@@ -29,8 +29,9 @@ from ninja.files import UploadedFile
 from gridgov.access.scope import scope_for
 from gridgov.categories.models import Urgency
 from gridgov.core.errors import BadRequest, NotFound
+from gridgov.core.schemas import ActionOut, code_name, code_names, filters_from_query
 from gridgov.people.models import Role
-from gridgov.people.selectors import display_name
+from gridgov.people.schemas import person_out
 
 from . import deadlines, selectors, services
 from .access import can_reveal, mask_name, mask_phone
@@ -38,7 +39,6 @@ from .models import AttachmentKind, Case, CaseAttachment, CaseEvent, CaseStage, 
 from .models import Status as CaseStatus
 from .schemas import (
     ActionIn,
-    ActionOut,
     AttachmentOut,
     CaseCreatedOut,
     CaseCreateIn,
@@ -48,7 +48,6 @@ from .schemas import (
     CasePageOut,
     CaseRef,
     CaseSummaryOut,
-    CodeName,
     CountersOut,
     DeadlineOut,
     DuplicateOut,
@@ -59,7 +58,6 @@ from .schemas import (
     MapProperties,
     PartyOut,
     PendingExtensionOut,
-    PersonOut,
     PointGeometry,
     StageOut,
 )
@@ -169,16 +167,6 @@ def _body_doc(schema: type[pydantic.BaseModel], extra_parameters: list[dict[str,
 # --- output builders --------------------------------------------------------------------
 
 
-def _code_name(obj: Any) -> CodeName | None:
-    return CodeName(code=obj.code, name=obj.name) if obj is not None else None
-
-
-def _person(user: User | None) -> PersonOut | None:
-    if user is None:
-        return None
-    return PersonOut(username=user.get_username(), name=display_name(user))
-
-
 def _deadline(case: Case, now: Any = None) -> DeadlineOut:
     now = now or timezone.now()
     return DeadlineOut(
@@ -194,7 +182,7 @@ def _created(case: Case) -> CaseCreatedOut:
         id=case.pk,
         number=case.number,
         status=case.status,
-        grid=_code_name(case.grid),
+        grid=code_name(case.grid),
         deadlines=_deadline(case),
         version=case.version,
         url=services.case_url(case),
@@ -207,16 +195,16 @@ def _summary(case: Case) -> CaseSummaryOut:
         number=case.number,
         status=case.status,
         status_label=str(CaseStatus(case.status).label),
-        category=CodeName(code=case.category.code, name=case.category.name),
+        category=code_name(case.category),
         urgency=case.urgency,
         source=case.source,
-        grid=_code_name(case.grid),
+        grid=code_name(case.grid),
         lat=case.lat,
         lng=case.lng,
         address=case.address,
         description=case.description[:80],
         reported_at=case.reported_at,
-        lead_department=_code_name(case.lead_department),
+        lead_department=code_name(case.lead_department),
         stage=case.stage,
         stage_deadline=case.stage_deadline,
         light=getattr(case, "light", None) or deadlines.light(case.stage_deadline, case.stage_warn_at, timezone.now()),
@@ -243,7 +231,7 @@ def _history(event: CaseEvent) -> HistoryOut:
     return HistoryOut(
         action=event.action,
         action_label=str(label) if label is not None else event.action,
-        actor=_person(event.actor),
+        actor=person_out(event.actor),
         at=event.at,
         from_status=event.from_status,
         to_status=event.to_status,
@@ -296,9 +284,9 @@ def case_detail_out(request: HttpRequest, case_id: int) -> CaseDetailOut:
         number=case.number,
         status=case.status,
         status_label=str(CaseStatus(case.status).label),
-        town=CodeName(code=case.town.code, name=case.town.name),
-        grid=_code_name(case.grid),
-        category=CodeName(code=case.category.code, name=case.category.name),
+        town=code_name(case.town),
+        grid=code_name(case.grid),
+        category=code_name(case.category),
         urgency=case.urgency,
         source=case.source,
         description=case.description,
@@ -307,11 +295,9 @@ def case_detail_out(request: HttpRequest, case_id: int) -> CaseDetailOut:
         lng=case.lng,
         party=party,
         can_reveal=allowed,
-        reporter=_person(case.reporter),
-        lead_department=_code_name(case.lead_department),
-        cooperating_departments=[
-            CodeName(code=d.code, name=d.name) for d in sorted(case.cooperating_departments.all(), key=lambda d: d.code)
-        ],
+        reporter=person_out(case.reporter),
+        lead_department=code_name(case.lead_department),
+        cooperating_departments=code_names(case.cooperating_departments.all()),
         handled_by_village=case.handled_by_village,
         self_handled=case.self_handled,
         escalated=case.escalated,
@@ -346,19 +332,7 @@ def case_detail_out(request: HttpRequest, case_id: int) -> CaseDetailOut:
 
 
 def _filters(query: CaseFilterQuery) -> selectors.CaseFilters:
-    return selectors.CaseFilters(
-        status=query.status,
-        category=query.category.strip(),
-        grid=query.grid.strip(),
-        department=query.department.strip(),
-        source=query.source.strip(),
-        date_from=query.date_from,
-        date_to=query.date_to,
-        text=query.q.strip(),
-        light=query.light.strip(),
-        queue=query.queue.strip(),
-        urgency=query.urgency.strip(),
-    )
+    return filters_from_query(query, selectors.CaseFilters)
 
 
 def _default_source(user: User | AnonymousUser) -> str:

@@ -18,6 +18,7 @@ from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import areas_visible
 from gridgov.categories.models import Category, Urgency
 from gridgov.categories.selectors import active_minors
+from gridgov.core.forms import ActionFormBase, Choices, FilterForm
 
 from .models import AttachmentKind, Light, PartyKind, Source, Status
 from .selectors import CaseFilters
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
-ANY: tuple[str, Any] = ("", _("All"))
-
-Choices = list[tuple[str, Any]]
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -97,45 +95,32 @@ def department_choices(user: User | AnonymousUser) -> Choices:
     return [(d.code, d.name) for d in departments]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(FilterForm):
     """The workbench filters (all optional; invalid values are ignored with an error shown)."""
 
-    queue = forms.CharField(required=False, widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("Status"), required=False)
     category = forms.ChoiceField(label=_("Category"), required=False)
     grid = forms.ChoiceField(label=_("Grid / village"), required=False)
-    department = forms.ChoiceField(label=_("Department"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
     light = forms.ChoiceField(label=_("Light"), required=False)
-    date_from = forms.DateField(label=_("Reported from"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=_("Reported to"), required=False, widget=DateInput)
-    text = forms.CharField(
-        label=_("Text"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Number, description or address")}),
-    )
+
+    field_order = ["queue", "status", "category", "grid", "department", "source", "light", "date_from", "date_to"]
+    labels = {"date_from": _("Reported from"), "date_to": _("Reported to"), "text": _("Text")}
+    text_placeholder = _("Number, description or address")
 
     def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        fields: Any = self.fields
-        fields["status"].choices = [ANY, *Status.choices]
-        fields["category"].choices = [ANY, *category_choices(majors=True)]
-        fields["grid"].choices = [ANY, *area_choices(user, villages=True)]
-        fields["department"].choices = [ANY, *department_choices(user)]
-        fields["source"].choices = [ANY, *Source.choices]
-        fields["light"].choices = [ANY, *[(c, label) for c, label in Light.choices if c != Light.NONE]]
+        choices = {
+            "status": Status.choices,
+            "category": category_choices(majors=True),
+            "grid": area_choices(user, villages=True),
+            "department": department_choices(user),
+            "source": Source.choices,
+            "light": [(c, label) for c, label in Light.choices if c != Light.NONE],
+        }
+        super().__init__(*args, choices=choices, **kwargs)
 
     def filters(self) -> CaseFilters:
         """The valid part of the input as selector filters."""
-        data = self.cleaned_data if self.is_bound else {}
-        if self.is_bound and not hasattr(self, "cleaned_data"):
-            self.is_valid()
-            data = self.cleaned_data
+        data = self.valid_data()
         status = data.get("status") or ""
         return CaseFilters(
             status=[status] if status else [],
@@ -205,15 +190,10 @@ ACTION_PHOTO_KIND: dict[str, str] = {
 ERROR_FIELDS: dict[str, str] = {"departments": "lead", "photos": "photos", "grid": "grid"}
 
 
-class ActionForm(forms.Form):
+class ActionForm(ActionFormBase):
     """One action on one case. Only the inputs of :data:`ACTION_FIELDS` are kept."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     grid = forms.ChoiceField(label=_("Grid (correct it if the report chose the wrong one)"), required=False)
-    lead = forms.ChoiceField(label=_("Lead department"), required=False)
-    cooperating = forms.MultipleChoiceField(
-        label=_("Cooperating departments"), required=False, widget=forms.CheckboxSelectMultiple
-    )
     result = forms.CharField(
         label=_("Result"), max_length=COMMENT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -224,6 +204,10 @@ class ActionForm(forms.Form):
         label=_("Comment"), max_length=COMMENT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    field_order = ["version", "grid", "lead", "cooperating", "result", "into", "days", "photos", "comment"]
+    fields_of_action = ACTION_FIELDS
+    always_kept = frozenset({"version", "comment"})
+
     def __init__(
         self,
         *args: Any,
@@ -233,20 +217,11 @@ class ActionForm(forms.Form):
         grids: Choices | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("auto_id", f"id_{action}_%s")
-        super().__init__(*args, **kwargs)
-        departments = departments or []
-        self.action = action
-        keep = {"version", "comment", *ACTION_FIELDS.get(action, ())}
-        for name in list(self.fields):
-            if name not in keep:
-                del self.fields[name]
+        super().__init__(*args, action=action, **kwargs)
+        self.set_departments(departments or [], empty_label=_("The category's department"))
         fields: Any = self.fields
         if "grid" in fields:
             fields["grid"].choices = [("", _("Keep the grid")), *(grids or [])]
-        if "lead" in fields:
-            fields["lead"].choices = [("", _("The category's department")), *departments]
-            fields["cooperating"].choices = list(departments)
         if comment_required:
             fields["comment"].required = True
             fields["comment"].label = _("Reason / comment")
@@ -256,11 +231,6 @@ class ActionForm(forms.Form):
             fields["days"].required = True
         if action == Action.MERGE:
             fields["into"].required = True
-
-    def departments(self) -> list[str]:
-        lead = self.cleaned_data.get("lead") or ""
-        cooperating = [code for code in self.cleaned_data.get("cooperating") or [] if code != lead]
-        return [lead, *cooperating] if lead else cooperating
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

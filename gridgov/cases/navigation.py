@@ -6,26 +6,21 @@ it is ready (see ``apps.py``), so the shell knows nothing about cases.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.people.models import Role
-from gridgov.web.nav import NAV, NavEntry
-from gridgov.web.panels import HOME_PANELS, HomePanel
+from gridgov.people.models import DESK_ROLES, Role
+from gridgov.web.nav import NavEntry, add_entries
+from gridgov.web.panels import HomePanel, add_panels
 
 from .views import home_panel_context
 from .views_field import department_panel, grid_worker_panel, village_panel
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser, User
 
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(
         "case-workbench",
         _("Case workbench"),
         "cases:workbench",
-        roles=frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN}),
+        roles=DESK_ROLES,
     ),
     NavEntry(
         "case-report",
@@ -42,46 +37,30 @@ NAV_ENTRIES: list[NavEntry] = [
 ]
 
 
-def _center_queues(user: User | AnonymousUser) -> dict[str, Any]:
-    return home_panel_context(user)
-
-
-def _grid_worker(user: User | AnonymousUser) -> dict[str, Any]:
-    return grid_worker_panel(user)
-
-
-def _village(user: User | AnonymousUser) -> dict[str, Any]:
-    return village_panel(user)
-
-
-def _department(user: User | AnonymousUser) -> dict[str, Any]:
-    return department_panel(user)
-
-
 PANELS: list[HomePanel] = [
     HomePanel(
         "cases-center",
         "cases/_home_panel.html",
         roles=frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR}),
-        context=_center_queues,
+        context=home_panel_context,
     ),
     HomePanel(
         "cases-grid-worker",
         "cases/field/panel_grid_worker.html",
         roles=frozenset({Role.GRID_WORKER}),
-        context=_grid_worker,
+        context=grid_worker_panel,
     ),
     HomePanel(
         "cases-village",
         "cases/field/panel_village.html",
         roles=frozenset({Role.GRID_LEADER, Role.VILLAGE_STAFF}),
-        context=_village,
+        context=village_panel,
     ),
     HomePanel(
         "cases-department",
         "cases/field/panel_department.html",
         roles=frozenset({Role.DEPARTMENT_HANDLER}),
-        context=_department,
+        context=department_panel,
     ),
 ]
 
@@ -89,11 +68,5 @@ PANELS: list[HomePanel] = [
 def register() -> None:
     """Put the case entries after the map (before the administration links) and the panels
     on the home page. Registering twice changes nothing."""
-    keys = {entry.key for entry in NAV}
-    position = next((i for i, entry in enumerate(NAV) if entry.key == "admin"), len(NAV))
-    for entry in NAV_ENTRIES:
-        if entry.key not in keys:
-            NAV.insert(position, entry)
-            position += 1
-    panel_keys = {panel.key for panel in HOME_PANELS}
-    HOME_PANELS.extend(panel for panel in PANELS if panel.key not in panel_keys)
+    add_entries(NAV_ENTRIES)
+    add_panels(PANELS)

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from gridgov.core.actors import signed_in
 from gridgov.workcalendar import calendar
+from gridgov.workcalendar.clock import next_alert, year_start
 
 from . import deadlines
 from .models import Case, CaseEvent, CaseStage, Status
@@ -41,10 +42,6 @@ if TYPE_CHECKING:
 
 DEADLINE_RECOMPUTED: Final = "deadline_recomputed"
 _REPLAYED: Final = (Action.APPROVE_EXTENSION, Action.PARK, Action.RESUME)
-
-
-def _year_start(year: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(year, 1, 1), timezone.get_default_timezone())
 
 
 def replay(stage: CaseStage, events: Sequence[CaseEvent]) -> tuple[dt.datetime, dt.datetime] | None:
@@ -82,20 +79,10 @@ def _iso(moment: dt.datetime) -> str:
     return timezone.localtime(moment).isoformat()
 
 
-def _next_alert(stage: CaseStage) -> dt.datetime | None:
-    if stage.deadline is None:
-        return None
-    if not stage.warning_sent and stage.warn_at is not None:
-        return stage.warn_at
-    if not stage.overdue_sent:
-        return stage.deadline
-    return None
-
-
 def year_loaded(*, year: int, actor: User | AnonymousUser | None) -> dict[str, int]:
     """The hook: recompute the open stages that reach into ``year``; returns the counts."""
     now = timezone.now()
-    first = _year_start(year)
+    first = year_start(year)
     reaching = Q(deadline__gte=first) | Q(started_at__gte=first)
     case_ids = sorted(
         set(
@@ -134,7 +121,7 @@ def year_loaded(*, year: int, actor: User | AnonymousUser | None) -> dict[str, i
         stage.save(update_fields=["deadline", "warn_at", "warning_sent", "overdue_sent"])
         if case.status != Status.PARKED:
             case.stage_deadline, case.stage_warn_at = stage.deadline, stage.warn_at
-            case.next_alert_at = _next_alert(stage)
+            case.next_alert_at = next_alert(stage)
         case.version += 1
         case.save(update_fields=["stage_deadline", "stage_warn_at", "next_alert_at", "version", "updated_at"])
         if deadline != before:

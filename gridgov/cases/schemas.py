@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AfterValidator, field_validator
+from pydantic import field_validator
+
+from gridgov.core.schemas import ActionOut, CodeName, LocalTime, split_values
+from gridgov.people.schemas import PersonOut
 
 from .selectors import PAGE_MAX, PAGE_SIZE
-
-
-def _local(moment: dt.datetime) -> dt.datetime:
-    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
-
-
-# Times are answered in the site's time zone (``+08:00``), whether just computed or read back.
-LocalTime = Annotated[dt.datetime, AfterValidator(_local)]
 
 # --- requests ---------------------------------------------------------------------------
 
@@ -79,8 +73,7 @@ class CaseFilterQuery(Schema):
     @field_validator("status", mode="before")
     @classmethod
     def _split_status(cls, value: Any) -> Any:
-        values = [value] if isinstance(value, str) else (value or [])
-        return [part.strip() for item in values for part in str(item).split(",") if part.strip()]
+        return split_values(value)
 
 
 class CaseListQuery(CaseFilterQuery):
@@ -97,19 +90,9 @@ class DuplicateQuery(Schema):
 # --- responses --------------------------------------------------------------------------
 
 
-class CodeName(Schema):
-    code: str
-    name: str
-
-
 class CaseRef(Schema):
     id: int
     number: str
-
-
-class PersonOut(Schema):
-    username: str
-    name: str
 
 
 class DeadlineOut(Schema):
@@ -231,12 +214,6 @@ class PartyOut(Schema):
     name: str
     phone: str
     masked: bool
-
-
-class ActionOut(Schema):
-    code: str
-    label: str
-    comment_required: bool
 
 
 class PendingExtensionOut(Schema):

@@ -23,14 +23,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gridgov.access.scope import scope_for
+from gridgov.access.scope import scope_for, uses_desk
 from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import area_names, town_grids
 from gridgov.categories.models import Stage
 from gridgov.core.errors import Invalid
 from gridgov.core.forms import apply_error
-from gridgov.people.models import Department, Role
-from gridgov.people.selectors import display_name
+from gridgov.core.pages import ObjectPage, department_details, forbidden_page, next_query, query_without
+from gridgov.people.models import DESK_ROLES, Role
+from gridgov.people.selectors import department_names, display_name
+from gridgov.workcalendar.clock import light_label
 
 from . import selectors, services
 from .access import can_reveal, mask_name, mask_phone, parties_of
@@ -47,13 +49,13 @@ from .forms import (
 )
 from .models import AttachmentKind, Case, CaseAttachment, Light, Status
 from .selectors import Queue
-from .services import CaseConflict, CaseForbidden, CaseNotFound
+from .services import CaseConflict, CaseForbidden
 from .transitions import ACTION_LABELS, TABLE, Action
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-WORKBENCH_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
+WORKBENCH_ROLES: Final = DESK_ROLES
 CREATE_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
 MAP_LIMIT: Final = 5000
 WORKBENCH_PAGE_SIZE = 50
@@ -105,14 +107,6 @@ def queue_label(code: str) -> str:
     return labels.get(code, code)
 
 
-def _render_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "cases/error.html", {"message": message, "status": status}, status=status)
-
-
-def _forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
-    return _render_error(request, message or _("You may not open this page."), 403)
-
-
 def _visible(user: User | AnonymousUser, pk: int) -> Case:
     try:
         return selectors.case_get(user, pk)
@@ -121,7 +115,7 @@ def _visible(user: User | AnonymousUser, pk: int) -> Case:
 
 
 def may_use_workbench(user: User | AnonymousUser) -> bool:
-    return scope_for(user).has_role(*WORKBENCH_ROLES) or bool(getattr(user, "is_superuser", False))
+    return uses_desk(user)
 
 
 def may_create(user: User | AnonymousUser) -> bool:
@@ -145,18 +139,11 @@ def _filtered(request: HttpRequest, form: CaseFilterForm, now: dt.datetime) -> Q
         return selectors.apply_filters(request.user, selectors.cases_visible(request.user), filters, now)
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @require_GET
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
     if not may_use_workbench(request.user):
-        return _forbidden(request)
+        return forbidden_page(request)
     now = timezone.now()
     form = CaseFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
@@ -169,14 +156,14 @@ def workbench(request: HttpRequest) -> HttpResponse:
         cursor = None
         result = selectors.page(query, limit=WORKBENCH_PAGE_SIZE, now=now)
     current = (form.cleaned_data.get("queue") if form.is_bound else "") or ALL
-    base_query = _query_without(request, "cursor")
+    base_query = query_without(request, "cursor")
     context: dict[str, Any] = {
         "form": form,
         "page": result,
         "rows": [_row(case) for case in result.items],
         "cursor": cursor,
         "base_query": base_query,
-        "next_query": _next_query(request, result.next_cursor),
+        "next_query": next_query(request, result.next_cursor),
         "current_queue": current,
         "map_config": _map_config(request),
         "may_create": may_create(request.user),
@@ -189,14 +176,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
         for code in QUEUES
     ]
     return render(request, "cases/workbench.html", context)
-
-
-def _next_query(request: HttpRequest, next_cursor: str | None) -> str:
-    if not next_cursor:
-        return ""
-    query = request.GET.copy()
-    query["cursor"] = next_cursor
-    return query.urlencode()
 
 
 def _row(case: Case) -> dict[str, Any]:
@@ -267,7 +246,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
 def export(request: HttpRequest) -> HttpResponse:
     """The filtered list as an Excel workbook (no personal data; the export is audited)."""
     if not may_use_workbench(request.user):
-        return _forbidden(request)
+        return forbidden_page(request)
     now = timezone.now()
     form = CaseFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
@@ -288,7 +267,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
     if not may_create(request.user):
-        return _forbidden(request, _("Only the center reports cases here."))
+        return forbidden_page(request, _("Only the center reports cases here."))
     form = CaseCreateForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -362,6 +341,7 @@ def _action_forms(
                 "danger": action in DANGER_ACTIONS,
                 "open": failed is not None and failed.action == action,
                 "multipart": "photos" in form.fields,
+                "url": reverse("cases:act", args=[case.pk, action]),
             }
         )
     return shown
@@ -373,17 +353,13 @@ def _event_rows(case: Case) -> list[dict[str, Any]]:
     moved = [e.data["grid"] for e in events if isinstance((e.data or {}).get("grid"), dict)]
     grid_codes = {code for change in moved for code in (change.get("from"), change.get("to")) if code}
     grid_names = area_names(grid_codes)
-    names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    names = department_names(codes)
     statuses = dict(Status.choices)
     rows = []
     for event in events:
         data = event.data or {}
         details: list[tuple[str, str]] = []
-        if data.get("departments"):
-            departments = [names.get(code, code) for code in data["departments"]]
-            details.append((_("Lead department"), departments[0]))
-            if len(departments) > 1:
-                details.append((_("Cooperating departments"), "、".join(departments[1:])))
+        details.extend(department_details(data.get("departments") or [], names))
         if data.get("result"):
             details.append((_("Result"), data["result"]))
         if data.get("days"):
@@ -440,12 +416,8 @@ def _stage_rows(case: Case, now: dt.datetime) -> list[dict[str, Any]]:
     for stage in case.stages.select_related("department").order_by("started_at", "id"):
         is_open = stage.ended_at is None
         current = light(stage.deadline, stage.warn_at, now) if is_open and case.status != Status.PARKED else ""
-        rows.append({"stage": stage, "open": is_open, "light": current, "light_label": _light_label(current)})
+        rows.append({"stage": stage, "open": is_open, "light": current, "light_label": light_label(current)})
     return rows
-
-
-def _light_label(code: str) -> str:
-    return str(Light(code).label) if code in Light.values else ""
 
 
 def _detail_context(
@@ -479,7 +451,7 @@ def _detail_context(
         "merged_visible": merged_visible,
         "status_label": Status(case.status).label,
         "light": current_light,
-        "light_label": _light_label(current_light),
+        "light_label": light_label(current_light),
         "party": {
             "kind": case.get_party_kind_display() if case.party_kind else "",
             "name": revealed["party_name"] if revealed else mask_name(case.party_name),
@@ -509,11 +481,24 @@ def _detail_context(
     }
 
 
+def _detail_page(request: HttpRequest, pk: int) -> ObjectPage:
+    return ObjectPage(
+        request,
+        template="cases/detail.html",
+        context=lambda case, **extra: _detail_context(request, case, **extra),
+        reload=lambda: _visible(request.user, pk),
+        not_found=_("No such case."),
+        stale=_(
+            "Someone else changed this case while you were writing. The page now shows the case as it is; "
+            "your text is still in the form. Check it and submit again."
+        ),
+    )
+
+
 @require_GET
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _visible(request.user, pk)
-    return render(request, "cases/detail.html", _detail_context(request, case))
+    return _detail_page(request, pk).render(_visible(request.user, pk))
 
 
 @require_POST
@@ -536,37 +521,20 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         departments=departments,
         grids=grids,
     )
+    page = _detail_page(request, pk)
     if not form.is_valid():
-        context = _detail_context(request, case, failed=form)
-        return render(request, "cases/detail.html", context, status=422)
-    try:
-        services.case_act(case.pk, act, actor=request.user, **form.service_kwargs())
-    except CaseNotFound:
-        raise Http404(_("No such case.")) from None
-    except CaseForbidden as refused:
-        return _forbidden(request, refused.message)
-    except CaseConflict as conflict:
-        case = _visible(request.user, pk)
-        if conflict.code == "version_conflict":
-            message = _(
-                "Someone else changed this case while you were writing. The page now shows the case as it is; "
-                "your text is still in the form. Check it and submit again."
-            )
-        else:
-            message = conflict.message
-        data = request.POST.copy()
-        data["version"] = str(case.version)
-        again = ActionForm(
+        return page.invalid(case, form)
+    return page.act(
+        case,
+        form=form,
+        act=lambda: services.case_act(case.pk, act, actor=request.user, **form.service_kwargs()),
+        rebuild=lambda data: ActionForm(
             data, action=act, comment_required=TABLE[act].comment_required, departments=departments, grids=grids
-        )
-        again.is_valid()
-        context = _detail_context(request, case, failed=again, error=message)
-        return render(request, "cases/detail.html", context, status=409)
-    except (ValidationError, Invalid) as invalid:
-        apply_error(form, invalid, ERROR_FIELDS)
-        return render(request, "cases/detail.html", _detail_context(request, case, failed=form), status=422)
-    messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[act]})
-    return redirect("cases:detail", pk)
+        ),
+        error_fields=ERROR_FIELDS,
+        done=str(ACTION_LABELS[act]),
+        success_url=reverse("cases:detail", args=[pk]),
+    )
 
 
 @require_POST
@@ -577,7 +545,7 @@ def case_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         revealed = services.reveal_party(case, actor=request.user, request=request)
     except CaseForbidden as refused:
-        return _forbidden(request, refused.message)
+        return forbidden_page(request, refused.message)
     context = _detail_context(request, case, revealed=revealed)
     if request.headers.get("HX-Request"):
         return render(request, "cases/_party.html", context)
@@ -599,7 +567,7 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data.get("comment") or "",
             )
         except CaseForbidden as refused:
-            return _forbidden(request, refused.message)
+            return forbidden_page(request, refused.message)
         except CaseConflict as conflict:
             apply_error(form, conflict)
             status = 409

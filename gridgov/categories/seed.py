@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Final
 from django.db import transaction
 
 from gridgov.people.models import Department, DepartmentKind
+from gridgov.people.selectors import department_by_code
 
 from .models import Category, Stage, TimeUnit, Urgency
 from .services import TimeLimitSpec, category_save
@@ -619,7 +620,7 @@ def _resolve(
 ) -> Department | None:
     target = (department_codes or {}).get(code, code)
     if target not in cache:
-        cache[target] = Department.objects.filter(code=target).first()
+        cache[target] = department_by_code(target)
     return cache[target]
 
 

@@ -1,4 +1,8 @@
-"""Read-only admin for the audit log and heartbeats: nobody edits or deletes them here."""
+"""Read-only admin for the audit log and heartbeats: nobody edits or deletes them here.
+
+:class:`ReadOnlyAdmin` and :class:`ReadOnlyInline` serve every app whose rows only services
+write (cases, hotline orders, patrols, the outboxes): administrators look, nothing more.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,24 @@ from .models import AuditEvent, Heartbeat
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # any model
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]  # any model
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -33,6 +33,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from . import audit_guard
+from .actors import Actor
 from .models import AuditEvent
 
 # The hash a first row points back to.
@@ -344,7 +345,7 @@ def _json_row(row: tuple[Any, ...]) -> str:
     return json.dumps({"type": "event", **values}, sort_keys=True, ensure_ascii=False)
 
 
-def archive_before(*, before: datetime, out: Path, actor: Any = None, using: str = "default") -> ArchiveReport:
+def archive_before(*, before: datetime, out: Path, actor: Actor = None, using: str = "default") -> ArchiveReport:
     """Export the rows written before ``before`` to ``out`` (JSON lines: a header, one line
     per row, a footer with the chain head hash) and delete them, recording an
     ``audit.archive`` event whose ``last_hash`` anchors the rows that remain.

@@ -18,7 +18,8 @@ from django.db.models import Q
 
 from gridgov.access.scope import scope_for
 from gridgov.cases.access import mask_name, mask_phone
-from gridgov.people.models import Role, RoleAssignment
+from gridgov.people.models import Role
+from gridgov.people.selectors import role_holder_ids
 
 from .models import HotlineOrder, IdentityGrant, OrderType
 from .transitions import Party
@@ -107,8 +108,7 @@ def recipients(order: HotlineOrder, parties: Iterable[Party]) -> list[int]:
             query = wanted if query is None else query | wanted
     if query is None:
         return []
-    assignments = RoleAssignment.objects.filter(query, user__is_active=True).order_by()
-    return sorted(set(assignments.values_list("user_id", flat=True)))
+    return role_holder_ids(query)
 
 
 def recipient_ids(order: HotlineOrder, party: Party) -> list[int]:

@@ -3,23 +3,11 @@ petitioner appears only masked here; the clear (decrypted) values are never show
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
+
+from gridgov.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import HotlineOrder, IdentityGrant, OrderEvent, OrderStage
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -83,7 +71,7 @@ SHOWN_FIELDS = (
 
 
 @admin.register(HotlineOrder)
-class HotlineOrderAdmin(admin.ModelAdmin):
+class HotlineOrderAdmin(ReadOnlyAdmin):
     list_display = [
         "upstream_number",
         "source_system",
@@ -102,12 +90,3 @@ class HotlineOrderAdmin(admin.ModelAdmin):
     fields = readonly_fields = SHOWN_FIELDS
     inlines = [OrderStageInline, OrderEventInline, IdentityGrantInline]
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

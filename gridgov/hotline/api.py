@@ -20,8 +20,9 @@ from ninja import Query, Router, Status
 
 from gridgov.areas.selectors import current_grid
 from gridgov.core.errors import Invalid, NotFound
-from gridgov.people.models import Department
-from gridgov.people.selectors import display_name
+from gridgov.core.schemas import ActionOut, code_name, code_names, filters_from_query
+from gridgov.people import selectors as people_selectors
+from gridgov.people.schemas import person_out
 
 from . import deadlines, review, selectors, services
 from .access import can_reveal
@@ -29,10 +30,8 @@ from .intake import AttachmentData, OrderData
 from .models import Channel, HotlineOrder, OrderEvent, OrderStage, OrderStatus
 from .schemas import (
     ActionIn,
-    ActionOut,
     AttachmentOut,
     CallbackOut,
-    CodeName,
     CountersOut,
     DeadlineOut,
     DeadlinesOut,
@@ -45,7 +44,6 @@ from .schemas import (
     OrderListQuery,
     OrderPageOut,
     OrderSummaryOut,
-    PersonOut,
     PetitionerOut,
     ReviewReasonOut,
     SameCallerOut,
@@ -60,16 +58,6 @@ router = Router(tags=["hotline"])
 
 
 # --- output builders --------------------------------------------------------------------
-
-
-def _code_name(obj: Any) -> CodeName | None:
-    return CodeName(code=obj.code, name=obj.name) if obj is not None else None
-
-
-def _person(user: User | None) -> PersonOut | None:
-    if user is None:
-        return None
-    return PersonOut(username=user.get_username(), name=display_name(user))
 
 
 def _status_label(status: str) -> str:
@@ -88,8 +76,8 @@ def summary_out(order: HotlineOrder, now: Any = None) -> OrderSummaryOut:
         order_type=order.order_type,
         urgency_class=order.urgency_class,
         title=order.title,
-        town=CodeName(code=order.town.code, name=order.town.name),
-        lead_department=_code_name(order.lead_department),
+        town=code_name(order.town),
+        lead_department=code_name(order.lead_department),
         petitioner_name=order.petitioner_name_masked,
         petitioner_phone=order.petitioner_phone_masked,
         received_at=order.received_at,
@@ -108,7 +96,7 @@ def _history(event: OrderEvent) -> HistoryOut:
         action=event.action,
         action_label=label(event.action),
         origin=event.origin,
-        actor=_person(event.actor),
+        actor=person_out(event.actor),
         at=event.at,
         from_status=event.from_status,
         to_status=event.to_status,
@@ -126,7 +114,7 @@ def _stage(stage: OrderStage) -> StageOut:
         ended_at=stage.ended_at,
         on_time=stage.on_time,
         extended=stage.extended,
-        department=_code_name(stage.department),
+        department=code_name(stage.department),
     )
 
 
@@ -159,8 +147,8 @@ def order_detail_out(user: User | AnonymousUser, order_id: int) -> OrderDetailOu
         content=order.content,
         upstream_category=order.upstream_category,
         address=order.address,
-        town=CodeName(code=order.town.code, name=order.town.name),
-        grid=_code_name(order.grid),
+        town=code_name(order.town),
+        grid=code_name(order.grid),
         petitioner=_petitioner(order),
         can_reveal=can_reveal(user, order),
         same_caller=[
@@ -169,11 +157,8 @@ def order_detail_out(user: User | AnonymousUser, order_id: int) -> OrderDetailOu
             )
             for other in selectors.same_caller(user, order).orders
         ],
-        lead_department=_code_name(order.lead_department),
-        cooperating_departments=[
-            CodeName(code=d.code, name=d.name)
-            for d in sorted(order.cooperating_departments.all(), key=lambda d: d.code)
-        ],
+        lead_department=code_name(order.lead_department),
+        cooperating_departments=code_names(order.cooperating_departments.all()),
         instruction=order.instruction,
         draft_text=order.draft_text,
         reply_text=order.reply_text,
@@ -299,20 +284,7 @@ def order_push(request: HttpRequest, payload: OrderIn) -> Status[OrderDetailOut]
 
 @router.get("/orders", response=OrderPageOut, summary="Orders the caller may see, filtered, newest first (keyset)")
 def order_list(request: HttpRequest, query: Query[OrderListQuery]) -> OrderPageOut:
-    filters = selectors.OrderFilters(
-        status=query.status,
-        order_type=query.order_type.strip(),
-        urgency_class=query.urgency_class.strip(),
-        source_system=query.source_system.strip(),
-        channel=query.channel.strip(),
-        department=query.department.strip(),
-        town=query.town.strip(),
-        date_from=query.date_from,
-        date_to=query.date_to,
-        text=query.q.strip(),
-        light=query.light.strip(),
-        queue=query.queue.strip(),
-    )
+    filters = filters_from_query(query, selectors.OrderFilters)
     now = timezone.now()
     orders = selectors.apply_filters(request.user, selectors.orders_visible(request.user), filters, now)
     page = selectors.page(orders, cursor=query.cursor or None, limit=query.limit, now=now)
@@ -393,7 +365,7 @@ def order_reveal(request: HttpRequest, order_id: int) -> PetitionerOut:
     summary="The center lets a department of the order see its petitioner (complaints and reports)",
 )
 def order_grant(request: HttpRequest, order_id: int, payload: GrantIn) -> Status[dict[str, Any]]:
-    department_id = Department.objects.filter(code=payload.department.strip()).values_list("pk", flat=True).first()
+    department_id = people_selectors.department_id(payload.department.strip())
     selectors.order_get(request.user, order_id)
     if department_id is None:
         raise Invalid.field("department", _("Unknown department."))

@@ -16,21 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.forms import department_choices
+from gridgov.core.forms import ActionFormBase, Choices, FilterForm
 
 from .models import Channel, OrderStatus, OrderType, SourceSystem, UrgencyClass
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-ANY: tuple[str, Any] = ("", _("All"))
-Choices = list[tuple[str, Any]]
-
 TEXT_MAX: Final = 4000
 CONTENT_MAX: Final = 8000
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -60,33 +54,37 @@ PERIODS: Final = (
 )
 
 
-class OrderFilterForm(forms.Form):
+class OrderFilterForm(FilterForm):
     """The workbench filters (all optional; invalid values are ignored with an error shown)."""
 
-    queue = forms.CharField(required=False, widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("Status"), required=False)
     order_type = forms.ChoiceField(label=_("Type"), required=False)
     urgency_class = forms.ChoiceField(label=_("Urgency class"), required=False)
-    department = forms.ChoiceField(label=_("Department"), required=False)
     source_system = forms.ChoiceField(label=_("Source"), required=False)
     period = forms.ChoiceField(label=_("Arrived"), required=False, choices=PERIODS)
-    date_from = forms.DateField(label=_("Arrived from"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=_("Arrived to"), required=False, widget=DateInput)
-    text = forms.CharField(
-        label=_("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Upstream number or content")}),
-    )
+
+    field_order = [
+        "queue",
+        "status",
+        "order_type",
+        "urgency_class",
+        "department",
+        "source_system",
+        "period",
+        "date_from",
+        "date_to",
+    ]
+    labels = {"date_from": _("Arrived from"), "date_to": _("Arrived to"), "text": _("Search")}
+    text_placeholder = _("Upstream number or content")
 
     def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        fields: Any = self.fields
-        fields["status"].choices = [ANY, *OrderStatus.choices]
-        fields["order_type"].choices = [ANY, *OrderType.choices]
-        fields["urgency_class"].choices = [ANY, *UrgencyClass.choices]
-        fields["department"].choices = [ANY, *department_choices(user)]
-        fields["source_system"].choices = [ANY, *SourceSystem.choices]
+        choices = {
+            "status": OrderStatus.choices,
+            "order_type": OrderType.choices,
+            "urgency_class": UrgencyClass.choices,
+            "department": department_choices(user),
+            "source_system": SourceSystem.choices,
+        }
+        super().__init__(*args, choices=choices, **kwargs)
 
     def dates(self, now: dt.datetime) -> tuple[dt.date | None, dt.date | None]:
         """The arrival dates the period stands for (``custom``: the two date inputs)."""
@@ -187,16 +185,11 @@ ERROR_FIELDS: Final[dict[str, str]] = {
 }
 
 
-class ActionForm(forms.Form):
+class ActionForm(ActionFormBase):
     """One action on one order. Only the inputs of :data:`ACTION_FIELDS` are kept."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     instruction = forms.CharField(
         label=_("Instruction"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    lead = forms.ChoiceField(label=_("Lead department"), required=False)
-    cooperating = forms.MultipleChoiceField(
-        label=_("Cooperating departments"), required=False, widget=forms.CheckboxSelectMultiple
     )
     text = forms.CharField(
         label=_("Reply to the petitioner"),
@@ -217,6 +210,21 @@ class ActionForm(forms.Form):
         label=_("Comment"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    field_order = [
+        "version",
+        "instruction",
+        "lead",
+        "cooperating",
+        "text",
+        "reason",
+        "basis",
+        "until",
+        "grid",
+        "case_number",
+        "comment",
+    ]
+    fields_of_action = ACTION_FIELDS
+
     def __init__(
         self,
         *args: Any,
@@ -225,17 +233,9 @@ class ActionForm(forms.Form):
         grids: Choices | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("auto_id", f"id_{action}_%s")
-        super().__init__(*args, **kwargs)
-        self.action = action
-        keep = {"version", *ACTION_FIELDS.get(action, ())}
-        for name in list(self.fields):
-            if name not in keep:
-                del self.fields[name]
+        super().__init__(*args, action=action, **kwargs)
+        self.set_departments(departments or [], empty_label="—")
         fields: Any = self.fields
-        if "lead" in fields:
-            fields["lead"].choices = [("", "—"), *(departments or [])]
-            fields["cooperating"].choices = list(departments or [])
         if "grid" in fields:
             fields["grid"].choices = [("", "—"), *(grids or [])]
         for name in REQUIRED.get(action, ()):
@@ -244,11 +244,6 @@ class ActionForm(forms.Form):
             fields["text"].label = _("Reply to the petitioner (correct it if needed)")
         if action == "reject_draft":
             fields["comment"].label = _("What must change")
-
-    def departments(self) -> list[str]:
-        lead = self.cleaned_data.get("lead") or ""
-        cooperating = [code for code in self.cleaned_data.get("cooperating") or [] if code != lead]
-        return [lead, *cooperating] if lead else cooperating
 
     def service_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of ``services.order_act`` this form carries (``link_case``'s

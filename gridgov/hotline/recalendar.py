@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gridgov.core.actors import signed_in
+from gridgov.workcalendar.clock import next_alert, year_start
 
 from . import deadlines
 from .models import OPEN_ORDER_STATUSES, EventOrigin, HotlineOrder, OrderEvent, OrderStage, OrderStep
@@ -39,10 +40,6 @@ if TYPE_CHECKING:
 
 DEADLINE_RECOMPUTED: Final = "deadline_recomputed"
 PETITIONER_SECRETS: Final = ("petitioner_name", "petitioner_phone", "petitioner_address")
-
-
-def _year_start(year: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime(year, 1, 1), timezone.get_default_timezone())
 
 
 def reply_is_computed(order: HotlineOrder) -> bool:
@@ -81,20 +78,10 @@ def step_times(
     return reply, deadlines.warn_point(start, reply, unit)
 
 
-def _next_alert(stage: OrderStage) -> dt.datetime | None:
-    if stage.deadline is None:
-        return None
-    if not stage.warning_sent and stage.warn_at is not None:
-        return stage.warn_at
-    if not stage.overdue_sent:
-        return stage.deadline
-    return None
-
-
 def year_loaded(*, year: int, actor: User | AnonymousUser | None) -> dict[str, int]:
     """The hook: recompute the open orders that reach into ``year``; returns the counts."""
     now = timezone.now()
-    first = _year_start(year)
+    first = year_start(year)
     reaching = Q(step_deadline__gte=first) | Q(step_started_at__gte=first) | Q(reply_deadline__gte=first)
     # Lock in id order (every writer locks one order at a time: no deadlock).
     orders = list(
@@ -128,7 +115,7 @@ def year_loaded(*, year: int, actor: User | AnonymousUser | None) -> dict[str, i
             stage.warning_sent = stage.warning_sent and now >= times[1]
             stage.save(update_fields=["deadline", "warn_at", "warning_sent", "overdue_sent"])
             order.step_deadline, order.step_warn_at = stage.deadline, stage.warn_at
-            order.next_alert_at = _next_alert(stage)
+            order.next_alert_at = next_alert(stage)
         order.version += 1
         order.save(
             update_fields=["reply_deadline", "step_deadline", "step_warn_at", "next_alert_at", "version", "updated_at"]

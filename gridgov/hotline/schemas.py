@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AfterValidator
 
+from gridgov.core.schemas import ActionOut, CodeName, LocalTime
+from gridgov.people.schemas import PersonOut
 from gridgov.workcalendar.schemas import provisional_field, provisional_resolver
 
 from .selectors import PAGE_MAX, PAGE_SIZE
-
-
-def _local(moment: dt.datetime) -> dt.datetime:
-    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
-
-
-# Times are answered in the site's time zone (``+08:00``).
-LocalTime = Annotated[dt.datetime, AfterValidator(_local)]
 
 # --- requests ---------------------------------------------------------------------------
 
@@ -113,16 +105,6 @@ class OrderListQuery(Schema):
 
 
 # --- responses --------------------------------------------------------------------------
-
-
-class CodeName(Schema):
-    code: str
-    name: str
-
-
-class PersonOut(Schema):
-    username: str
-    name: str
 
 
 class PetitionerOut(Schema):
@@ -242,12 +224,6 @@ class AttachmentOut(Schema):
     name: str
     content_type: str
     size: int
-
-
-class ActionOut(Schema):
-    code: str
-    label: str
-    comment_required: bool
 
 
 class CountersOut(Schema):

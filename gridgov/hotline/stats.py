@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.people.models import Department
+from gridgov.people.selectors import department_names_by_id
 
 from .deadlines import overdue_q
 from .models import OPEN_ORDER_STATUSES, HotlineOrder, OrderStage, OrderStatus, OrderStep, OrderType, Satisfaction
@@ -476,8 +476,7 @@ def order_statistics(
 
 
 def _department_names(ids: list[int | None]) -> dict[int, str]:
-    wanted = {pk for pk in ids if pk is not None}
-    return dict(Department.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+    return department_names_by_id(ids)
 
 
 def _drafts_by_department(cohort: QuerySet[HotlineOrder]) -> dict[int | None, tuple[int, int]]:

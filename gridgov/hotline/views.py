@@ -26,21 +26,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gridgov.access.scope import scope_for
+from gridgov.access.scope import scope_for, uses_desk
 from gridgov.areas.selectors import current_towns, town_grids
 from gridgov.cases.forms import department_choices
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.forms import apply_error
-from gridgov.people.models import Department, Role
-from gridgov.people.selectors import display_name
+from gridgov.core.pages import ObjectPage, department_details, forbidden_page, next_query, query_without
+from gridgov.people.models import DESK_ROLES, Role
+from gridgov.people.selectors import active_departments, department_id, department_names, display_name
 from gridgov.upstream.selectors import messages_for_order
 from gridgov.workcalendar import clock
+from gridgov.workcalendar.clock import light_label
 from gridgov.workcalendar.units import Light
 
 from . import review, selectors, services
 from .access import PROTECTED_TYPES, can_reveal, parties_of
 from .deadlines import due, light, light_expression
-from .errors import OrderConflict, OrderError, OrderForbidden, OrderInvalid, OrderNotFound
+from .errors import OrderError, OrderForbidden, OrderInvalid, OrderNotFound
 from .forms import CHANNEL_MANUAL, ERROR_FIELDS, ActionForm, GrantForm, OrderFilterForm, OrderNewForm
 from .intake import OrderData
 from .models import (
@@ -58,7 +60,7 @@ from .transitions import label as transition_label
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
-WORKBENCH_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
+WORKBENCH_ROLES: Final = DESK_ROLES
 CENTER_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
 DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT_HANDLER})
 PAGE_SIZE: Final = 50
@@ -140,14 +142,6 @@ def queue_label(code: str) -> str:
     return str(QUEUE_LABELS.get(code, code))
 
 
-def _render_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "cases/error.html", {"message": message, "status": status}, status=status)
-
-
-def _forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
-    return _render_error(request, message or _("You may not open this page."), 403)
-
-
 def _visible(user: User | AnonymousUser, pk: int) -> HotlineOrder:
     try:
         return selectors.order_get(user, pk)
@@ -156,7 +150,7 @@ def _visible(user: User | AnonymousUser, pk: int) -> HotlineOrder:
 
 
 def may_use_workbench(user: User | AnonymousUser) -> bool:
-    return scope_for(user).has_role(*WORKBENCH_ROLES) or bool(getattr(user, "is_superuser", False))
+    return uses_desk(user)
 
 
 def may_enter(user: User | AnonymousUser) -> bool:
@@ -202,30 +196,11 @@ def _filtered(request: HttpRequest, form: OrderFilterForm, now: dt.datetime) -> 
         return visible
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
-def _next_query(request: HttpRequest, next_cursor: str | None) -> str:
-    if not next_cursor:
-        return ""
-    query = request.GET.copy()
-    query["cursor"] = next_cursor
-    return query.urlencode()
-
-
 def _light_code(order: HotlineOrder, now: dt.datetime) -> str:
     code = getattr(order, "light", None)
     if code is None:
         code = light(order, now) if order.is_open else Light.NONE
     return str(code or Light.NONE)
-
-
-def _light_label(code: str) -> str:
-    return str(Light(code).label) if code in Light.values else ""
 
 
 def order_row(order: HotlineOrder, now: dt.datetime) -> dict[str, Any]:
@@ -238,7 +213,7 @@ def order_row(order: HotlineOrder, now: dt.datetime) -> dict[str, Any]:
     return {
         "order": order,
         "light": code,
-        "light_label": _light_label(code),
+        "light_label": light_label(code),
         "deadline": due(order),
         "countdown": countdown,
         "urgent": order.urgency_class in COUNTDOWN_CLASSES,
@@ -291,7 +266,7 @@ def _workbench_links(user: User | AnonymousUser) -> dict[str, str]:
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
     if not may_use_workbench(request.user):
-        return _forbidden(request)
+        return forbidden_page(request)
     now = timezone.now()
     form = OrderFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
@@ -312,8 +287,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "page": result,
         "rows": [order_row(order, now) for order in result.items],
         "cursor": cursor,
-        "base_query": _query_without(request, "cursor"),
-        "next_query": _next_query(request, result.next_cursor),
+        "base_query": query_without(request, "cursor"),
+        "next_query": next_query(request, result.next_cursor),
         "current_queue": current,
         "may_enter": may_enter(request.user),
         "links": _workbench_links(request.user),
@@ -355,7 +330,7 @@ INBOX_EMPTY: Final[dict[str, Any]] = {
 @login_required
 def department(request: HttpRequest) -> HttpResponse:
     if not scope_for(request.user).has_role(*DEPARTMENT_ROLES):
-        return _forbidden(request, _("This page is for department handlers."))
+        return forbidden_page(request, _("This page is for department handlers."))
     now = timezone.now()
     sections = []
     for code, query in department_queries(request.user, now):
@@ -391,7 +366,7 @@ def _towns(user: User | AnonymousUser) -> list[tuple[str, str]]:
 @login_required
 def order_new(request: HttpRequest) -> HttpResponse:
     if not may_enter(request.user):
-        return _forbidden(request, _("Only the center enters hotline orders here."))
+        return forbidden_page(request, _("Only the center enters hotline orders here."))
     initial = {"received_at": timezone.now().replace(second=0, microsecond=0)}
     form = OrderNewForm(request.POST or None, towns=_towns(request.user), initial=initial)
     status = 200
@@ -455,8 +430,7 @@ def _department_choices(user: User | AnonymousUser, order: HotlineOrder) -> list
     choices = department_choices(user)
     if choices:
         return choices
-    departments = Department.objects.filter(is_active=True).order_by("sort_order", "name")
-    return [(d.code, d.name) for d in departments]
+    return [(d.code, d.name) for d in active_departments()]
 
 
 def _allowed(order: HotlineOrder, user: User | AnonymousUser) -> list[str]:
@@ -503,18 +477,14 @@ def _action_forms(
                 "danger": action in DANGER_ACTIONS,
                 "open": failed is not None and failed.action == action,
                 "case_action": action in CASE_ACTIONS,
+                "url": reverse("hotline:act", args=[order.pk, action]),
             }
         )
     return shown
 
 
 def _department_details(data: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
-    details: list[tuple[str, str]] = []
-    if data.get("departments"):
-        departments = [names.get(code, code) for code in data["departments"]]
-        details.append((_("Lead department"), departments[0]))
-        if len(departments) > 1:
-            details.append((_("Cooperating departments"), "、".join(departments[1:])))
+    details = department_details(data.get("departments") or [], names)
     if isinstance(data.get("department"), str):
         details.append((_("Department"), names.get(data["department"], data["department"])))
     return details
@@ -567,7 +537,7 @@ def _event_rows(order: HotlineOrder) -> list[dict[str, Any]]:
         department = (e.data or {}).get("department")
         if isinstance(department, str):
             codes.add(department)
-    names = dict(Department.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    names = department_names(codes)
     statuses = dict(OrderStatus.choices)
     rows = []
     for event in events:
@@ -602,7 +572,7 @@ def _stage_rows(order: HotlineOrder, now: dt.datetime) -> list[dict[str, Any]]:
     for stage in order.stages.select_related("department").order_by("started_at", "id"):
         is_open = stage.ended_at is None
         current = clock.light(stage.deadline, stage.warn_at, now) if is_open and order.is_open else ""
-        rows.append({"stage": stage, "open": is_open, "light": current, "light_label": _light_label(current)})
+        rows.append({"stage": stage, "open": is_open, "light": current, "light_label": light_label(current)})
     return rows
 
 
@@ -658,7 +628,7 @@ def _detail_context(
         "order": order,
         "status_label": OrderStatus(order.status).label if order.status in OrderStatus.values else order.status,
         "light": current,
-        "light_label": _light_label(current),
+        "light_label": light_label(current),
         "due": due(order),
         "reply_overdue": order.is_open and order.reply_deadline is not None and now > order.reply_deadline,
         "petitioner": _petitioner(order, revealed),
@@ -731,11 +701,24 @@ def _petitioner(order: HotlineOrder, revealed: Any) -> dict[str, Any]:
     }
 
 
+def _detail_page(request: HttpRequest, pk: int) -> ObjectPage:
+    return ObjectPage(
+        request,
+        template="hotline/detail.html",
+        context=lambda order, **extra: _detail_context(request, order, **extra),
+        reload=lambda: _visible(request.user, pk),
+        not_found=_("No such order."),
+        stale=_(
+            "Someone else changed this order while you were writing. The page now shows the order as it is; "
+            "your text is still in the form. Check it and submit again."
+        ),
+    )
+
+
 @require_GET
 @login_required
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _visible(request.user, pk)
-    return render(request, "hotline/detail.html", _detail_context(request, order))
+    return _detail_page(request, pk).render(_visible(request.user, pk))
 
 
 def _resolve_case(request: HttpRequest, form: ActionForm) -> int | None:
@@ -761,41 +744,25 @@ def order_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     departments = _department_choices(request.user, order) if action in ("instruct", "assign") else []
     grids = _grid_choices(order) if action == "create_case" else []
     form = ActionForm(request.POST, action=action, departments=departments, grids=grids)
+    page = _detail_page(request, pk)
     if not form.is_valid():
-        return render(request, "hotline/detail.html", _detail_context(request, order, failed=form), status=422)
+        return page.invalid(order, form)
     kwargs = form.service_kwargs()
     if action == "link_case":
         kwargs["case_id"] = _resolve_case(request, form)
         if kwargs["case_id"] is None:
-            return render(request, "hotline/detail.html", _detail_context(request, order, failed=form), status=422)
+            return page.invalid(order, form)
     if action == "create_case":
         kwargs["grid_id"] = _grid_id(order, form.cleaned_data["grid"])
-    try:
-        services.order_act(order_id=order.pk, action=action, actor=request.user, **kwargs)
-    except OrderNotFound:
-        raise Http404(_("No such order.")) from None
-    except OrderForbidden as refused:
-        return _forbidden(request, refused.message)
-    except OrderConflict as conflict:
-        order = _visible(request.user, pk)
-        if conflict.code == "version_conflict":
-            message = _(
-                "Someone else changed this order while you were writing. The page now shows the order as it is; "
-                "your text is still in the form. Check it and submit again."
-            )
-        else:
-            message = conflict.message
-        data = request.POST.copy()
-        data["version"] = str(order.version)
-        again = ActionForm(data, action=action, departments=departments, grids=grids)
-        again.is_valid()
-        context = _detail_context(request, order, failed=again, error=message)
-        return render(request, "hotline/detail.html", context, status=409)
-    except OrderInvalid as invalid:
-        apply_error(form, invalid, ERROR_FIELDS)
-        return render(request, "hotline/detail.html", _detail_context(request, order, failed=form), status=422)
-    messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})
-    return redirect("hotline:detail", pk)
+    return page.act(
+        order,
+        form=form,
+        act=lambda: services.order_act(order_id=order.pk, action=action, actor=request.user, **kwargs),
+        rebuild=lambda data: ActionForm(data, action=action, departments=departments, grids=grids),
+        error_fields=ERROR_FIELDS,
+        done=action_label(action),
+        success_url=reverse("hotline:detail", args=[pk]),
+    )
 
 
 @require_POST
@@ -806,7 +773,7 @@ def order_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         revealed = services.petitioner_reveal(order_id=order.pk, actor=request.user, request=request)
     except OrderForbidden as refused:
-        return _forbidden(request, refused.message)
+        return forbidden_page(request, refused.message)
     except OrderNotFound:
         raise Http404(_("No such order.")) from None
     order = _visible(request.user, pk)
@@ -823,17 +790,19 @@ def order_grant(request: HttpRequest, pk: int) -> HttpResponse:
     order = _visible(request.user, pk)
     form = GrantForm(request.POST, departments=_grant_departments(order))
     status = 422
-    if form.is_valid():
-        department_id = Department.objects.filter(code=form.cleaned_data["department"]).values_list("pk", flat=True)
+    found = department_id(form.cleaned_data["department"]) if form.is_valid() else None
+    if form.is_valid() and found is None:  # retired since the page was drawn
+        form.add_error("department", _("Unknown department."))
+    elif found is not None:
         try:
             services.identity_grant(
                 order_id=order.pk,
-                department_id=department_id.get(),
+                department_id=found,
                 actor=request.user,
                 reason=form.cleaned_data["reason"].strip(),
             )
         except OrderForbidden as refused:
-            return _forbidden(request, refused.message)
+            return forbidden_page(request, refused.message)
         except OrderNotFound:
             raise Http404(_("No such order.")) from None
         except OrderError as refused:

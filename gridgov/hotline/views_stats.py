@@ -24,8 +24,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.access.scope import scope_for
-from gridgov.people.models import Role
+from gridgov.access.scope import scope_for, uses_desk
+from gridgov.core.forms import DateInput
+from gridgov.core.pages import error_page
+from gridgov.people.models import DESK_ROLES, Role
 
 from . import stats
 from .export import XLSX_TYPE, export_orders_workbook, export_stats_workbook
@@ -39,14 +41,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("gridgov.hotline.stats")
 
-STATS_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
+STATS_ROLES: Final = DESK_ROLES
 DEPARTMENT_ROLES: Final = frozenset({Role.DEPARTMENT_HANDLER})
 # Who may export the order list (the same people as the hotline workbench).
-LIST_EXPORT_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+LIST_EXPORT_ROLES: Final = DESK_ROLES
 
 
 class PeriodForm(forms.Form):
@@ -82,10 +80,6 @@ def period_query(period: stats.Period) -> str:
     if period.kind == stats.PERIOD_CUSTOM:
         return urlencode({"period": period.kind, "start": period.start.isoformat(), "end": period.end.isoformat()})
     return urlencode({"period": period.kind, "day": period.start.isoformat()})
-
-
-def _render_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "cases/error.html", {"message": message, "status": status}, status=status)
 
 
 def statistics_scope(user: User | AnonymousUser) -> tuple[QuerySet[HotlineOrder], bool] | None:
@@ -168,7 +162,7 @@ def chart_data(result: stats.Statistics) -> dict[str, Any]:
 def statistics(request: HttpRequest) -> HttpResponse:
     scoped = statistics_scope(request.user)
     if scoped is None:
-        return _render_error(request, _("You may not open this page."), 403)
+        return error_page(request, _("You may not open this page."), 403)
     query, own_only = scoped
     now = timezone.now()
     form = PeriodForm(request.GET or None)
@@ -177,7 +171,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         result = stats.order_statistics(query, period, now=now)
     except stats.StatsError:  # a misconfigured GRIDGOV_HOTLINE_RATES: the details are logged
         logger.exception("hotline statistics: the rate settings cannot be used")
-        return _render_error(
+        return error_page(
             request, _("The rules of the rates are not set up correctly; ask the system administrator."), 500
         )
     total = result.total
@@ -218,7 +212,7 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
     """The page's figures as an .xlsx workbook (period, definitions, departments, days)."""
     scoped = statistics_scope(request.user)
     if scoped is None:
-        return _render_error(request, _("You may not open this page."), 403)
+        return error_page(request, _("You may not open this page."), 403)
     query, _own_only = scoped
     now = timezone.now()
     form = PeriodForm(request.GET or None)
@@ -227,7 +221,7 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
         result = stats.order_statistics(query, period, now=now)
     except stats.StatsError:
         logger.exception("hotline statistics: the rate settings cannot be used")
-        return _render_error(
+        return error_page(
             request, _("The rules of the rates are not set up correctly; ask the system administrator."), 500
         )
     content = export_stats_workbook(result, actor=request.user, request=request)
@@ -239,7 +233,7 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
 
 
 def may_export_list(user: User | AnonymousUser) -> bool:
-    return scope_for(user).has_role(*LIST_EXPORT_ROLES) or bool(getattr(user, "is_superuser", False))
+    return uses_desk(user)
 
 
 def filtered_orders(request: HttpRequest, now: dt.datetime) -> tuple[QuerySet[HotlineOrder], dict[str, Any]]:
@@ -255,7 +249,7 @@ def filtered_orders(request: HttpRequest, now: dt.datetime) -> tuple[QuerySet[Ho
 def orders_export(request: HttpRequest) -> HttpResponse:
     """The filtered order list as .xlsx: petitioners always masked; the export is audited."""
     if not may_export_list(request.user):
-        return _render_error(request, _("You may not open this page."), 403)
+        return error_page(request, _("You may not open this page."), 403)
     now = timezone.now()
     query, filters = filtered_orders(request, now)
     content = export_orders_workbook(query, actor=request.user, filters=filters, request=request)

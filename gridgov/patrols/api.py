@@ -22,11 +22,11 @@ from gridgov.cases import selectors as case_selectors
 from gridgov.cases.deadlines import light_expression
 from gridgov.cases.models import OPEN_STATUSES, Case
 from gridgov.cases.models import Status as CaseStatus
-from gridgov.cases.schemas import CodeName, PersonOut
 from gridgov.core.errors import Invalid, NotFound
+from gridgov.core.schemas import code_name
 from gridgov.notify import selectors as notify_selectors
 from gridgov.people.models import Role
-from gridgov.people.selectors import display_name
+from gridgov.people.schemas import person_out
 
 from . import selectors, services
 from .models import Patrol
@@ -68,8 +68,8 @@ def _summary_fields(patrol: Patrol, finding_count: int) -> dict[str, Any]:
     return {
         "id": patrol.pk,
         "client_id": str(patrol.client_id),
-        "worker": PersonOut(username=patrol.worker.get_username(), name=display_name(patrol.worker)),
-        "grid": CodeName(code=patrol.grid.code, name=patrol.grid.name),
+        "worker": person_out(patrol.worker),
+        "grid": code_name(patrol.grid),
         "status": patrol.status,
         "started_at": patrol.started_at,
         "ended_at": patrol.ended_at,
@@ -103,7 +103,7 @@ def patrol_detail_out(request: HttpRequest, patrol: Patrol) -> PatrolDetailOut:
                     id=case.pk,
                     number=case.number,
                     status=case.status,
-                    category=CodeName(code=case.category.code, name=case.category.name),
+                    category=code_name(case.category),
                     url=reverse("cases:detail", args=[case.pk]),
                 ),
             )
@@ -187,7 +187,7 @@ def _work_list(query: QuerySet[Case], now: dt.datetime, *order: Any) -> WorkList
             WorkCaseOut(
                 id=case.pk,
                 number=case.number,
-                category=CodeName(code=case.category.code, name=case.category.name),
+                category=code_name(case.category),
                 status=case.status,
                 status_label=str(CaseStatus(case.status).label),
                 deadline=case.stage_deadline,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import Role
-from gridgov.web.nav import NAV, NavEntry
+from gridgov.web.nav import NavEntry, add_entries
 
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(
@@ -28,9 +28,4 @@ NAV_ENTRIES: list[NavEntry] = [
 
 def register() -> None:
     """Put the entries before the administration links. Registering twice changes nothing."""
-    keys = {entry.key for entry in NAV}
-    position = next((i for i, entry in enumerate(NAV) if entry.key == "admin"), len(NAV))
-    for entry in NAV_ENTRIES:
-        if entry.key not in keys:
-            NAV.insert(position, entry)
-            position += 1
+    add_entries(NAV_ENTRIES)

@@ -8,7 +8,8 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from gridgov.cases.schemas import CodeName, LocalTime, PersonOut
+from gridgov.core.schemas import CodeName, LocalTime
+from gridgov.people.schemas import PersonOut
 
 from .selectors import PAGE_MAX, PAGE_SIZE
 

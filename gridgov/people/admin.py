@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gridgov.core.actors import Actor
 from gridgov.core.admin import AuditEventAdmin
 from gridgov.core.forms import apply_error
 from gridgov.core.models import AuditEvent
@@ -35,8 +36,11 @@ from gridgov.people.models import ApiToken, Department, LoginThrottle, Role, Rol
 
 User = get_user_model()
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser
+
 # The admin user behind a password change (the form has no request); set per request.
-_password_actor: ContextVar[Any] = ContextVar("password_actor", default=None)
+_password_actor: ContextVar[Actor] = ContextVar("password_actor", default=None)
 # Fields of the user form that give rights: the security administrator's.
 ACCESS_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 # Fields of the user form about the account itself: the system administrator's.
@@ -126,7 +130,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
 
     @admin.display(description=_("full name"), ordering="profile__full_name")
-    def full_name(self, user: Any) -> str:
+    def full_name(self, user: AuthUser) -> str:
         profile = getattr(user, "profile", None)
         return profile.full_name if profile else ""
 
@@ -294,7 +298,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 class RoleAssignmentForm(forms.ModelForm):
-    actor: Any = None
+    actor: Actor = None
 
     class Meta:
         model = RoleAssignment

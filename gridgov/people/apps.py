@@ -1,14 +1,20 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.http import HttpRequest
 
 # Session keys written at login and read by the web's AccountPolicyMiddleware.
 PASSWORD_CHANGE_KEY = "gridgov_password_change"  # noqa: S105  (a session key, not a password)
 LOGOUT = "auth.logout"
 
 
-def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_in(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     from gridgov.people import passwords
     from gridgov.people.sessions import session_track
 
@@ -23,7 +29,7 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         session.pop(PASSWORD_CHANGE_KEY, None)
 
 
-def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logged_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: Any) -> None:
     from gridgov.core.audit import record
     from gridgov.people.sessions import session_forget
 

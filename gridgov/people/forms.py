@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gridgov.people.services import LoginInactive, LoginLocked, login_check
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.http import HttpRequest
 
 
 def locked_message(locked: LoginLocked) -> str:
@@ -88,7 +92,7 @@ class AdminLoginForm(LoginForm):
     def __init__(self, request: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, channel="admin", **kwargs)
 
-    def confirm_login_allowed(self, user: Any) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if not user.is_staff:
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
@@ -115,7 +119,7 @@ class EnrolForm(forms.Form):
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
 
-    def __init__(self, *args: Any, user: Any = None, ask_password: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | None = None, ask_password: bool = False, **kwargs: Any) -> None:
         """``ask_password``: replacing an authenticator from a session asks for the password
         again, so that a borrowed session cannot move someone's second factor."""
         super().__init__(*args, **kwargs)
@@ -135,7 +139,9 @@ class OwnPasswordChangeForm(PasswordChangeForm):
     password is set through :func:`gridgov.people.services.user_set_password`, which also
     ends the user's other sessions and their tokens."""
 
-    def __init__(self, user: Any, *args: Any, session_key: str = "", request: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, user: User, *args: Any, session_key: str = "", request: HttpRequest | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(user, *args, **kwargs)
         self.session_key = session_key
         self.request = request

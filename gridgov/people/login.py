@@ -31,6 +31,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from gridgov.core.actors import Actor
 from gridgov.core.audit import client_ip, record
 from gridgov.people.models import LoginThrottle, ThrottleKind
 
@@ -75,7 +76,7 @@ class LoginOutcome:
     """A successful check: the user, and whether a second factor was verified on the way
     (a locked account let in by its TOTP code)."""
 
-    user: Any
+    user: User
     second_factor: bool = False
 
 
@@ -281,7 +282,7 @@ def throttle_state(username: str) -> LoginThrottle | None:
 
 
 @transaction.atomic
-def login_unlock(*, actor: Any, throttle: LoginThrottle, request: HttpRequest | None = None) -> bool:
+def login_unlock(*, actor: Actor, throttle: LoginThrottle, request: HttpRequest | None = None) -> bool:
     """Clear a lock or delay (an administrator's decision); ``False`` if there was none."""
     row = LoginThrottle.objects.select_for_update().get(pk=throttle.pk)
     if not row.failures and row.blocked_until is None:
@@ -293,7 +294,7 @@ def login_unlock(*, actor: Any, throttle: LoginThrottle, request: HttpRequest | 
     return True
 
 
-def account_unlock(*, actor: Any, user: Any, request: HttpRequest | None = None) -> bool:
+def account_unlock(*, actor: Actor, user: User, request: HttpRequest | None = None) -> bool:
     """Unlock ``user``'s account (not the addresses it was attacked from)."""
     throttle = throttle_state(user.get_username())
     return throttle is not None and login_unlock(actor=actor, throttle=throttle, request=request)

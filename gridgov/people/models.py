@@ -88,6 +88,9 @@ OPTIONAL_AREA_ROLES = {Role.SUPERVISOR, Role.UPSTREAM, Role.ADMIN}
 DEPARTMENT_ROLES = {Role.DEPARTMENT_HANDLER}
 # Roles held over nothing (no area, no department); one user holds at most one of them.
 ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+# The center's desk: the roles that open the town-wide workbenches (cases, hotline orders), their
+# lists and statistics.
+DESK_ROLES = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.ADMIN})
 
 
 class RoleAssignment(models.Model):

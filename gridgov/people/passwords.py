@@ -15,7 +15,7 @@ page until it is done.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
@@ -25,6 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from gridgov.people.models import AccountSecurity, PasswordHistory
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 # Why a user is sent to the password page.
 FIRST_LOGIN = "first_login"
@@ -54,7 +58,7 @@ class CharacterClassesValidator:
         value = self.min_classes if self.min_classes is not None else settings.GRIDGOV_PASSWORD_MIN_CLASSES
         return max(1, min(4, int(value)))
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if _classes(password) < self.required:
             raise ValidationError(self.get_help_text(), code="password_too_uniform")
 
@@ -76,7 +80,7 @@ class PasswordHistoryValidator:
     def kept(self) -> int:
         return int(self.count if self.count is not None else settings.GRIDGOV_PASSWORD_HISTORY)
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if user is None or user.pk is None or self.kept <= 0:
             return
         hashes = list(PasswordHistory.objects.filter(user_id=user.pk).values_list("password", flat=True)[: self.kept])
@@ -93,7 +97,7 @@ class PasswordHistoryValidator:
                 code="password_reused",
             )
 
-    def password_changed(self, password: str, user: Any = None) -> None:
+    def password_changed(self, password: str, user: User | None = None) -> None:
         """Called by Django after a new password is saved: keep its hash, forget older ones."""
         if user is None or user.pk is None or not user.has_usable_password():
             return
@@ -107,16 +111,16 @@ class PasswordHistoryValidator:
         return _("Your password cannot be one of your recent passwords.")
 
 
-def require_change(*, user: Any, required: bool) -> None:
+def require_change(*, user: User, required: bool) -> None:
     """Set or clear "must change the password at the next login"."""
     AccountSecurity.objects.update_or_create(user_id=user.pk, defaults={"must_change_password": required})
 
 
-def changed_at(user: Any) -> datetime | None:
+def changed_at(user: User) -> datetime | None:
     return AccountSecurity.objects.filter(user_id=user.pk).values_list("password_changed_at", flat=True).first()
 
 
-def change_reason(user: Any, *, now: datetime | None = None) -> str:
+def change_reason(user: User, *, now: datetime | None = None) -> str:
     """Why ``user`` must change their password before going on ("" if they need not)."""
     if user is None or not user.is_authenticated or not user.has_usable_password():
         return ""

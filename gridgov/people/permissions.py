@@ -18,11 +18,15 @@ grants roles, reads it without one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.backends import BaseBackend
 
 from gridgov.people.models import ADMIN_ROLES, Role, RoleAssignment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 
 CACHE_ATTR = "_gridgov_admin_perms"
 
@@ -68,7 +72,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def admin_roles(user: Any) -> frozenset[str]:
+def admin_roles(user: User | AnonymousUser | None) -> frozenset[str]:
     """The administrator roles ``user`` holds (cached on the user object for the request)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
@@ -81,17 +85,17 @@ def admin_roles(user: Any) -> frozenset[str]:
     return cached
 
 
-def forget(user: Any) -> None:
+def forget(user: User | AnonymousUser) -> None:
     if hasattr(user, CACHE_ATTR):
         delattr(user, CACHE_ATTR)
 
 
-def can_read_audit(user: Any) -> bool:
+def can_read_audit(user: User | AnonymousUser) -> bool:
     """Only the audit administrator reads the audit log (a superuser without the role does not)."""
     return Role.AUDIT_ADMIN in admin_roles(user)
 
 
-def uses_admin_site(user: Any) -> bool:
+def uses_admin_site(user: User | AnonymousUser | None) -> bool:
     """Staff, or the holder of an administrator role."""
     return bool(user is not None and user.is_active and (user.is_staff or admin_roles(user)))
 
@@ -99,7 +103,7 @@ def uses_admin_site(user: Any) -> bool:
 class RolePermissionBackend(BaseBackend):
     """Model permissions of the three administrator roles (authenticates nobody)."""
 
-    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+    def get_all_permissions(self, user_obj: User | AnonymousUser, obj: Any = None) -> set[str]:
         if obj is not None:
             return set()
         granted: set[str] = set()
@@ -107,11 +111,11 @@ class RolePermissionBackend(BaseBackend):
             granted |= ROLE_PERMISSIONS.get(role, frozenset())
         return granted
 
-    def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+    def get_user_permissions(self, user_obj: User | AnonymousUser, obj: Any = None) -> set[str]:
         return self.get_all_permissions(user_obj, obj)
 
-    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+    def has_perm(self, user_obj: User | AnonymousUser, perm: str, obj: Any = None) -> bool:
         return perm in self.get_all_permissions(user_obj, obj)
 
-    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+    def has_module_perms(self, user_obj: User | AnonymousUser, app_label: str) -> bool:
         return any(perm.startswith(f"{app_label}.") for perm in self.get_all_permissions(user_obj))

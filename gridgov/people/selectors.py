@@ -1,8 +1,14 @@
-"""Reads of the people app, scoped to what the viewer may see (``gridgov.access.scope``)."""
+"""Reads of the people app, scoped to what the viewer may see (``gridgov.access.scope``).
+
+Other apps read departments and role assignments through the functions here, never through
+the models' managers. The unscoped ones below (names by code, active departments, the holders
+of roles) serve services and the rendering of stored codes, not lists a viewer browses.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,15 +19,15 @@ from django.shortcuts import get_object_or_404
 
 from gridgov.access.scope import scope_for, visible_departments
 from gridgov.areas.models import Area
-from gridgov.people.models import ApiToken, Department
+from gridgov.people.models import ApiToken, Department, RoleAssignment
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import AnonymousUser, User
 else:
     User = get_user_model()
 
 
-def users_visible(viewer: Any) -> QuerySet[User]:
+def users_visible(viewer: User | AnonymousUser) -> QuerySet[User]:
     """Staff the viewer may see: those holding a role over an area inside the viewer's
     scope, or in a department the viewer may see, and the viewer themself."""
     scope = scope_for(viewer)
@@ -38,18 +44,18 @@ def users_visible(viewer: Any) -> QuerySet[User]:
     return users.filter(pk__in=User.objects.filter(query).values("pk"))
 
 
-def department_get(viewer: Any, code: str) -> Department:
+def department_get(viewer: User | AnonymousUser, code: str) -> Department:
     """The department with ``code`` if the viewer may see it; ``Http404`` otherwise (the
     same answer as for a code that does not exist)."""
     return get_object_or_404(visible_departments(viewer), code=code)
 
 
-def departments_visible(viewer: Any) -> QuerySet[Department]:
+def departments_visible(viewer: User | AnonymousUser) -> QuerySet[Department]:
     """Active departments the viewer may see, with their areas loaded."""
     return visible_departments(viewer).filter(is_active=True).prefetch_related("areas").order_by("sort_order", "code")
 
 
-def scope_root_areas(viewer: Any) -> QuerySet[Area]:
+def scope_root_areas(viewer: User | AnonymousUser) -> QuerySet[Area]:
     """The roots of the viewer's area scope: the outermost areas they may see (the
     top-level areas for a user who sees everything)."""
     scope = scope_for(viewer)
@@ -59,12 +65,14 @@ def scope_root_areas(viewer: Any) -> QuerySet[Area]:
     return areas.filter(path__in=scope.area_paths)
 
 
-def user_departments(user: Any) -> QuerySet[Department]:
-    """The departments a user works for (through department roles)."""
-    return Department.objects.filter(role_assignments__user=user).distinct().order_by("sort_order", "code")
+def user_departments(user: User | AnonymousUser) -> QuerySet[Department]:
+    """The departments a user works for (through department roles; none for a visitor)."""
+    if not user.is_authenticated:
+        return Department.objects.none()
+    return Department.objects.filter(role_assignments__user_id=user.pk).distinct().order_by("sort_order", "code")
 
 
-def display_name(user: Any) -> str:
+def display_name(user: User) -> str:
     """The staff profile's full name, else Django's full name, else the username."""
     try:
         full_name = user.profile.full_name
@@ -79,7 +87,7 @@ def bearer_token(request: HttpRequest) -> ApiToken | None:
     return auth if isinstance(auth, ApiToken) else None
 
 
-def language_of(user: Any) -> str:
+def language_of(user: User) -> str:
     """The language a person reads in: the one they chose in the web UI (kept on their staff
     profile), else the installation's (``settings.LANGUAGE_CODE``). Reads ``user.profile``, so a
     caller rendering for many users selects the profiles with them."""
@@ -88,3 +96,62 @@ def language_of(user: Any) -> str:
     except (AttributeError, ObjectDoesNotExist):
         chosen = ""
     return chosen if chosen in dict(settings.LANGUAGES) else str(settings.LANGUAGE_CODE)
+
+
+# --- departments and role holders, for services and for rendering stored codes ---------------
+
+
+def active_departments() -> QuerySet[Department]:
+    """The departments in service, in their display order."""
+    return Department.objects.filter(is_active=True).order_by("sort_order", "name")
+
+
+def active_departments_by_code(codes: Iterable[str]) -> dict[str, Department]:
+    """The departments in service among ``codes``, by code (an unknown or retired code is
+    left out: the caller says which are missing)."""
+    wanted = set(codes)
+    return {d.code: d for d in Department.objects.filter(code__in=wanted, is_active=True)} if wanted else {}
+
+
+def active_department(pk: int) -> Department | None:
+    return Department.objects.filter(pk=pk, is_active=True).first()
+
+
+def department_by_code(code: str) -> Department | None:
+    """The department with ``code``, in service or not."""
+    return Department.objects.filter(code=code).first()
+
+
+def department_id(code: str) -> int | None:
+    return Department.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+def department_code(pk: int) -> str | None:
+    return Department.objects.filter(pk=pk).values_list("code", flat=True).first()
+
+
+def department_names(codes: Iterable[str]) -> dict[str, str]:
+    """The names of the departments with ``codes`` (stored in history rows), by code."""
+    wanted = set(codes)
+    return dict(Department.objects.filter(code__in=wanted).values_list("code", "name")) if wanted else {}
+
+
+def department_names_by_id(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = {pk for pk in ids if pk is not None}
+    return dict(Department.objects.filter(pk__in=wanted).values_list("pk", "name")) if wanted else {}
+
+
+def role_holder_ids(query: Q) -> list[int]:
+    """Ids of the active users holding a role assignment that matches ``query`` (on the
+    assignment's ``role``, ``area`` and ``department``), sorted, in one query."""
+    assignments = RoleAssignment.objects.filter(query, user__is_active=True).order_by()
+    return sorted(set(assignments.values_list("user_id", flat=True)))
+
+
+def roles_of(user: User) -> QuerySet[RoleAssignment]:
+    """The user's role assignments with their area and department."""
+    return (
+        RoleAssignment.objects.filter(user_id=user.pk)
+        .select_related("area", "department")
+        .order_by("role", "area__code", "department__code")
+    )

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import forget_scope
 from gridgov.areas.models import Area
+from gridgov.core.actors import Actor
 from gridgov.core.audit import record
 from gridgov.people import passwords, permissions, signals, twofactor
 from gridgov.people.login import (
@@ -78,7 +79,7 @@ TOKEN_TOUCH_SECONDS = 60
 # --- Users -------------------------------------------------------------------------------
 
 
-def _apply_password(user: Any, password: str | None) -> None:
+def _apply_password(user: User, password: str | None) -> None:
     """Check ``password`` against the validators and set it (unsaved); ``None`` makes
     the password unusable (token-only machine accounts)."""
     if password is None:
@@ -94,7 +95,7 @@ def _apply_password(user: Any, password: str | None) -> None:
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: Actor,
     username: str,
     password: str | None,
     full_name: str = "",
@@ -134,18 +135,18 @@ def user_create(
     return user
 
 
-def _by_someone_else(actor: Any, user: Any) -> bool:
+def _by_someone_else(actor: Actor, user: User) -> bool:
     """Is ``actor`` a person other than ``user`` (not the system, not the user themself)?"""
     return actor is not None and getattr(actor, "is_authenticated", False) and actor.pk != user.pk
 
 
-def _profile(user: Any) -> StaffProfile:
+def _profile(user: User) -> StaffProfile:
     profile, _created = StaffProfile.objects.get_or_create(user=user, defaults={"full_name": ""})
     return profile
 
 
 @transaction.atomic
-def user_update(*, actor: Any, user: Any, **fields: Any) -> User:
+def user_update(*, actor: Actor, user: User, **fields: Any) -> User:
     """Change profile fields (full_name, phone, title, duties, photo) and account fields (email,
     is_active, is_staff, is_superuser). Writes nothing when nothing changed."""
     unknown = set(fields) - set(PROFILE_FIELDS) - set(USER_FIELDS)
@@ -195,7 +196,7 @@ def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def user_set_password(
-    *, actor: Any, user: Any, password: str | None, request: HttpRequest | None = None, keep_session: str = ""
+    *, actor: Actor, user: User, password: str | None, request: HttpRequest | None = None, keep_session: str = ""
 ) -> None:
     """Set a new password after checking it against the password validators (length, not
     like the username, not common, not one of the last five); ``None`` makes the password
@@ -220,7 +221,7 @@ def user_set_password(
 
 @transaction.atomic
 def user_set_access(
-    *, actor: Any, user: Any, groups: Iterable[Any] | None = None, user_permissions: Iterable[Any] | None = None
+    *, actor: Actor, user: User, groups: Iterable[Any] | None = None, user_permissions: Iterable[Any] | None = None
 ) -> bool:
     """Set ``user``'s Django groups and/or user permissions (the security administrator's
     part of the user form). Audited as ``people.access_change`` with what was added and
@@ -262,7 +263,7 @@ def user_set_access(
 @transaction.atomic
 def department_save(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -339,8 +340,8 @@ def role_validate(*, role: str, area: Area | None, department: Department | None
 @transaction.atomic
 def role_assign(
     *,
-    actor: Any,
-    user: Any,
+    actor: Actor,
+    user: User,
     role: str,
     area: Area | None = None,
     department: Department | None = None,
@@ -392,22 +393,22 @@ def role_assign(
 SELF_GRANT = "people.self_grant"
 
 
-def _is_self(actor: Any, user: Any) -> bool:
+def _is_self(actor: Actor, user: User) -> TypeGuard[User]:
     return actor is not None and getattr(actor, "is_authenticated", False) and actor.pk == user.pk
 
 
-def _check_not_own_roles(actor: Any, user: Any) -> None:
+def _check_not_own_roles(actor: Actor, user: User) -> None:
     if _is_self(actor, user) and not actor.is_superuser:
         raise ValidationError(_("You cannot change your own roles; ask the security administrator."))
 
 
-def _second_factor_now_required(actor: Any, user: Any) -> None:
+def _second_factor_now_required(actor: Actor, user: User) -> None:
     """``user`` now needs the second factor: sessions and tokens opened without it end."""
     access_revoke(actor=actor, user=user, reason="second_factor_required")
 
 
 @transaction.atomic
-def role_revoke(*, actor: Any, assignment: RoleAssignment) -> None:
+def role_revoke(*, actor: Actor, assignment: RoleAssignment) -> None:
     """Take a role assignment away; the user's tokens and sessions end with it (they log
     in again with what they still hold)."""
     user = assignment.user
@@ -433,12 +434,12 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def is_machine_account(user: Any) -> bool:
+def is_machine_account(user: User) -> bool:
     """An account of another system (the upstream role), not a person."""
     return RoleAssignment.objects.filter(user_id=user.pk, role=Role.UPSTREAM).exists()
 
 
-def token_max_seconds(user: Any) -> int:
+def token_max_seconds(user: User) -> int:
     """The longest (and default) lifetime of ``user``'s tokens: ``GRIDGOV_TOKEN_DAYS_MACHINE``
     for machine accounts, else the person's (``API_TOKEN_TTL_SECONDS``, by default
     ``GRIDGOV_TOKEN_DAYS_PERSON`` days)."""
@@ -448,7 +449,7 @@ def token_max_seconds(user: Any) -> int:
 
 
 @transaction.atomic
-def token_issue(*, actor: Any, user: Any, name: str = "", ttl_seconds: int | None = None) -> tuple[ApiToken, str]:
+def token_issue(*, actor: Actor, user: User, name: str = "", ttl_seconds: int | None = None) -> tuple[ApiToken, str]:
     """Issue a bearer token. Returns the token row and the raw token, which is shown once
     and never stored (only its SHA-256 hash and its first 8 characters are). The lifetime
     is at most :func:`token_max_seconds`."""
@@ -480,7 +481,7 @@ def token_issue(*, actor: Any, user: Any, name: str = "", ttl_seconds: int | Non
 
 
 @transaction.atomic
-def token_revoke(*, actor: Any, token: ApiToken) -> None:
+def token_revoke(*, actor: Actor, token: ApiToken) -> None:
     """Revoke a token (no-op if already revoked)."""
     if token.revoked_at is not None:
         return
@@ -511,7 +512,7 @@ def token_authenticate(raw: str) -> User | None:
     return token.user if token is not None else None
 
 
-def profile_language_set(*, user: Any, language: str) -> bool:
+def profile_language_set(*, user: User, language: str) -> bool:
     """Keep the language a person chose in the web UI on their staff profile (what they read
     notifications in). Unknown codes and users without a profile are ignored. Returns whether
     it changed. A preference, not audited (like marking a notification read)."""

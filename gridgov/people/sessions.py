@@ -10,15 +10,20 @@ the end immediate and covers a role taken away, which changes neither.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from gridgov.core.actors import Actor
 from gridgov.core.audit import record
 from gridgov.people.models import ApiToken, UserSession
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 REVOKED = "people.access_revoke"
 
@@ -28,7 +33,7 @@ def _store(session_key: str) -> Any:
     return engine.SessionStore(session_key=session_key)
 
 
-def session_track(*, user: Any, session_key: str | None) -> None:
+def session_track(*, user: User, session_key: str | None) -> None:
     """Remember that ``session_key`` belongs to ``user`` (at login)."""
     if not session_key or user is None or user.pk is None:
         return
@@ -41,7 +46,7 @@ def session_forget(*, session_key: str | None) -> None:
 
 
 def access_revoke(
-    *, actor: Any, user: Any, reason: str, keep_session: str = "", request: HttpRequest | None = None
+    *, actor: Actor, user: User, reason: str, keep_session: str = "", request: HttpRequest | None = None
 ) -> tuple[int, int]:
     """Revoke every usable token of ``user`` and end their sessions (except
     ``keep_session``). Returns ``(tokens, sessions)``; audited when anything ended."""

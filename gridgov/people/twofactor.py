@@ -10,7 +10,7 @@ Every enrolment, verification failure, recovery-code use and reset is audited.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
 from django.conf import settings
@@ -19,8 +19,13 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from gridgov.core.actors import Actor
 from gridgov.core.audit import record
 from gridgov.people.models import RoleAssignment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 AUTHENTICATOR = "authenticator"
 RECOVERY = "recovery"
@@ -34,7 +39,7 @@ RECOVERY_REGENERATED = "auth.2fa_recovery_codes"
 RESET = "auth.2fa_reset"
 
 
-def required_for(user: Any) -> bool:
+def required_for(user: User) -> bool:
     """Must ``user`` pass a second factor to log in? ``GRIDGOV_2FA_ROLES`` lists role codes,
     plus ``superuser`` and ``staff`` for those account flags."""
     wanted = set(settings.GRIDGOV_2FA_ROLES)
@@ -46,23 +51,23 @@ def required_for(user: Any) -> bool:
     return bool(roles) and RoleAssignment.objects.filter(user_id=user.pk, role__in=roles).exists()
 
 
-def has_device(user: Any) -> bool:
+def has_device(user: User) -> bool:
     """Has ``user`` a confirmed authenticator?"""
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
 
 
-def recovery_codes_left(user: Any) -> int:
+def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user_id=user.pk, device__confirmed=True).count()
 
 
-def enrol_start(*, user: Any) -> TOTPDevice:
+def enrol_start(*, user: User) -> TOTPDevice:
     """A new, unconfirmed authenticator for ``user`` (an earlier unconfirmed one is dropped).
     It counts only once :func:`enrol_confirm` has seen a code from it."""
     TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=False)
 
 
-def pending_device(user: Any, device_id: Any) -> TOTPDevice | None:
+def pending_device(user: User, device_id: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user_id=user.pk, pk=device_id, confirmed=False).first()
 
 
@@ -78,7 +83,7 @@ def qr_svg(device: TOTPDevice) -> str:
     return str(code.svg_inline(scale=5, border=2, dark="#1f2937", light="#ffffff"))
 
 
-def _new_recovery_codes(user: Any) -> list[str]:
+def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user_id=user.pk).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
@@ -87,7 +92,9 @@ def _new_recovery_codes(user: Any) -> list[str]:
 
 
 @transaction.atomic
-def enrol_confirm(*, user: Any, device: TOTPDevice, token: str, request: HttpRequest | None = None) -> list[str] | None:
+def enrol_confirm(
+    *, user: User, device: TOTPDevice, token: str, request: HttpRequest | None = None
+) -> list[str] | None:
     """Confirm ``device`` with a code it shows. Returns the new recovery codes (to be shown
     once), or ``None`` for a wrong code. Replaces any earlier authenticator."""
     if not device.verify_token(_digits(token)):
@@ -105,7 +112,7 @@ def _digits(token: str) -> str:
     return "".join((token or "").split())
 
 
-def verify(*, user: Any, token: str, request: HttpRequest | None = None, purpose: str = "login") -> bool:
+def verify(*, user: User, token: str, request: HttpRequest | None = None, purpose: str = "login") -> bool:
     """Is ``token`` a current code of ``user``'s authenticator, or one of their unused
     recovery codes (which is then spent)? Throttled per device; audited either way."""
     token = _digits(token)
@@ -132,7 +139,7 @@ def verify(*, user: Any, token: str, request: HttpRequest | None = None, purpose
 
 
 @transaction.atomic
-def recovery_codes_regenerate(*, user: Any, request: HttpRequest | None = None) -> list[str]:
+def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None) -> list[str]:
     """New recovery codes for ``user`` (the old ones stop working); shown once."""
     codes = _new_recovery_codes(user)
     record(action=RECOVERY_REGENERATED, actor=user, obj=user, request=request, data={"count": len(codes)})
@@ -140,7 +147,7 @@ def recovery_codes_regenerate(*, user: Any, request: HttpRequest | None = None) 
 
 
 @transaction.atomic
-def twofactor_reset(*, actor: Any, user: Any, request: HttpRequest | None = None) -> bool:
+def twofactor_reset(*, actor: Actor, user: User, request: HttpRequest | None = None) -> bool:
     """Remove ``user``'s authenticator and recovery codes (a lost phone): a security
     administrator's action. They enrol again at their next login."""
     removed = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.web.nav import NAV, NavEntry
+from gridgov.web.nav import NavEntry, add_entries
 
 from .selectors import MANAGE_ROLES
 
@@ -13,7 +13,4 @@ NAV_ENTRY = NavEntry("upstream-delivery", _("Upstream delivery"), "upstream:deli
 
 def register() -> None:
     """Put the entry before the administration links. Registering twice changes nothing."""
-    if any(entry.key == NAV_ENTRY.key for entry in NAV):
-        return
-    position = next((i for i, entry in enumerate(NAV) if entry.key == "admin"), len(NAV))
-    NAV.insert(position, NAV_ENTRY)
+    add_entries([NAV_ENTRY])

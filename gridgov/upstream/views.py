@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from gridgov.core.pages import forbidden_page
 from gridgov.hotline.models import SourceSystem
 
 from . import selectors, services, workbook
@@ -53,12 +54,7 @@ class MessageFilterForm(forms.Form):
 
 
 def _refuse(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "cases/error.html",
-        {"message": _("Only the center and administrators see upstream delivery."), "status": 403},
-        status=403,
-    )
+    return forbidden_page(request, _("Only the center and administrators see upstream delivery."))
 
 
 def _order_url(order_id: int) -> str:

@@ -8,6 +8,7 @@ else needs to change: the context processor and the home page render what
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,19 @@ NAV: list[NavEntry] = [
         "status", SYSTEM_STATUS, "admin-status", roles=ADMIN_ROLES, staff_only=True, fallback_path="/admin/status/"
     ),
 ]
+
+
+def add_entries(entries: Iterable[NavEntry]) -> None:
+    """Put a feature's entries, in their order, before the administration links (after those
+    added earlier). Adding an entry twice changes nothing."""
+    keys = {entry.key for entry in NAV}
+    position = next((i for i, entry in enumerate(NAV) if entry.key == "admin"), len(NAV))
+    for entry in entries:
+        if entry.key not in keys:
+            NAV.insert(position, entry)
+            keys.add(entry.key)
+            position += 1
+
 
 # Shortcuts on the home page, in display order.
 QUICK_LINKS: list[NavEntry] = [

@@ -7,7 +7,7 @@ returns for that user (through the feature's own selectors).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,13 @@ class HomePanel:
 
 # Features add their panels here when their app is ready (e.g. gridgov/cases/navigation.py).
 HOME_PANELS: list[HomePanel] = []
+
+
+def add_panels(panels: Iterable[HomePanel]) -> None:
+    """Put a feature's panels on the home page, after those added earlier. Adding a panel
+    twice changes nothing."""
+    keys = {panel.key for panel in HOME_PANELS}
+    HOME_PANELS.extend(panel for panel in panels if panel.key not in keys)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ it sits below the notification outbox and cannot call it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -11,6 +11,11 @@ from django.utils.translation import gettext as _
 
 from gridgov.notify.services import notify
 from gridgov.people.models import Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from gridgov.people.models import RoleAssignment
 
 SELF_GRANT_KIND = "security.self_grant"
 
@@ -24,7 +29,7 @@ def security_administrators(*, exclude: Any = None) -> list[Any]:
     return [user for user in found if exclude is None or user.pk != exclude.pk]
 
 
-def on_self_granted(sender: Any, actor: Any, assignment: Any = None, **kwargs: Any) -> None:
+def on_self_granted(sender: Any, actor: User, assignment: RoleAssignment | None = None, **kwargs: Any) -> None:
     """A superuser changed its own rights: the security administrators are told."""
     if assignment is not None:
         what = _("the role “%(role)s”") % {"role": Role(assignment.role).label}

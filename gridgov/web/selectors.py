@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from gridgov.access.scope import scope_for, visible_areas, visible_departments
 from gridgov.areas.models import AreaLevel
-from gridgov.people.models import Role, RoleAssignment
+from gridgov.people.models import Role
+from gridgov.people.selectors import roles_of
 from gridgov.workcalendar import calendar
 
 if TYPE_CHECKING:
@@ -64,12 +65,7 @@ def user_roles(user: User | AnonymousUser) -> list[RoleLine]:
         return []
     labels = dict(Role.choices)
     lines = []
-    rows = (
-        RoleAssignment.objects.filter(user_id=user.pk)
-        .select_related("area", "department")
-        .order_by("role", "area__code", "department__code")
-    )
-    for row in rows:
+    for row in roles_of(user):
         target = row.area.name if row.area else (row.department.name if row.department else "")
         lines.append(RoleLine(role=row.role, label=str(labels.get(row.role, row.role)), target=target))
     if getattr(user, "is_superuser", False) and not any(line.role == Role.ADMIN for line in lines):

@@ -21,8 +21,9 @@ from gridgov.areas.models import Area
 from gridgov.categories.models import Category
 from gridgov.core import health
 from gridgov.core.models import AuditEvent
-from gridgov.people.models import Department, Role
+from gridgov.people.models import Role
 from gridgov.people.permissions import can_read_audit
+from gridgov.people.selectors import active_departments
 from gridgov.workcalendar.calendar import next_year_missing
 
 
@@ -51,7 +52,7 @@ def admin_status(request: HttpRequest) -> HttpResponse:
             (_("Villages"), levels.get("village", 0)),
             (_("Grids"), levels.get("grid", 0)),
             (_("Users"), get_user_model().objects.filter(is_active=True).count()),
-            (_("Departments"), Department.objects.filter(is_active=True).count()),
+            (_("Departments"), active_departments().count()),
             (_("Categories"), Category.objects.minors().active().count()),
         ],
         "missing_year": next_year_missing(),

@@ -10,7 +10,7 @@ logged in. The admin site's login goes the same way (``gridgov.web.admin_site``)
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,11 +28,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from gridgov.core.actors import signed_in_user
 from gridgov.people import passwords, twofactor
 from gridgov.people.apps import PASSWORD_CHANGE_KEY
 from gridgov.people.forms import EnrolForm, LoginForm, OneTimeCodeForm, OwnPasswordChangeForm
 from gridgov.people.services import profile_language_set
 from gridgov.people.sessions import session_forget, session_track
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PENDING_KEY = "gridgov_login_pending"
 ENROL_DEVICE_KEY = "gridgov_enrol_device"
@@ -47,7 +51,7 @@ def _safe_next(request: HttpRequest, target: str | None, default: str) -> str:
     return default
 
 
-def _log_in(request: HttpRequest, user: Any, *, backend: str | None, second_factor: bool) -> None:
+def _log_in(request: HttpRequest, user: User, *, backend: str | None, second_factor: bool) -> None:
     auth_login(request, user, backend=backend)
     request.session[FACTOR_KEY] = "second_factor" if second_factor else "password"
     # A language chosen on the login page (the switch's cookie) becomes the person's.
@@ -63,7 +67,7 @@ def _after_login(request: HttpRequest, redirect_to: str) -> HttpResponse:
     return HttpResponseRedirect(redirect_to)
 
 
-def start_login(request: HttpRequest, user: Any, *, second_factor_done: bool, redirect_to: str) -> HttpResponse:
+def start_login(request: HttpRequest, user: User, *, second_factor_done: bool, redirect_to: str) -> HttpResponse:
     """The password was right: log in, or hold the login until the second factor."""
     backend = getattr(user, "backend", None)
     if second_factor_done or not twofactor.required_for(user):
@@ -86,7 +90,7 @@ def _pending(request: HttpRequest) -> tuple[Any, dict[str, Any]] | None:
     return (user, data) if user is not None else None
 
 
-def _finish_pending(request: HttpRequest, user: Any, data: dict[str, Any]) -> None:
+def _finish_pending(request: HttpRequest, user: User, data: dict[str, Any]) -> None:
     request.session.pop(PENDING_KEY, None)
     request.session.pop(ENROL_DEVICE_KEY, None)
     _log_in(request, user, backend=data.get("backend"), second_factor=True)
@@ -176,7 +180,7 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_security(request: HttpRequest) -> HttpResponse:
     """The user's own security page: two-step verification, recovery codes, password."""
-    user = request.user
+    user = signed_in_user(request.user)
     if request.method == "POST" and request.POST.get("action") == "recovery_codes":
         if not twofactor.has_device(user):
             return redirect("account-security")
@@ -201,7 +205,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
     reason = request.session.get(PASSWORD_CHANGE_KEY, "")
     redirect_to = _safe_next(request, request.POST.get("next") or request.GET.get("next"), reverse("home"))
     old_key = request.session.session_key or ""
-    form = OwnPasswordChangeForm(request.user, request.POST or None, session_key=old_key, request=request)
+    form = OwnPasswordChangeForm(
+        signed_in_user(request.user), request.POST or None, session_key=old_key, request=request
+    )
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)  # stay logged in here (a new session key)

@@ -11,17 +11,29 @@ deadline and warn-point columns.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+from typing import Final, Protocol
 
 from django.conf import settings
 from django.db.models import Case as When_
 from django.db.models import CharField, Q, Value, When
 from django.db.models.expressions import Expression
+from django.utils import timezone
 
 from . import calendar
 from .units import Light, TimeUnit
 
-__all__ = ["Light", "TimeUnit", "light", "light_expression", "light_q", "shift", "warn_point"]
+__all__ = [
+    "Light",
+    "TimeUnit",
+    "light",
+    "light_expression",
+    "light_label",
+    "light_q",
+    "next_alert",
+    "shift",
+    "warn_point",
+    "year_start",
+]
 
 DEFAULT_WARN_FRACTION: Final = 0.8
 
@@ -58,6 +70,11 @@ def shift(moment: dt.datetime, unit: str, paused_from: dt.datetime, paused_to: d
     return moment + (paused_to - paused_from)
 
 
+def light_label(code: str) -> str:
+    """The label of a light code ("" for an unknown one)."""
+    return str(Light(code).label) if code in Light.values else ""
+
+
 def light(deadline: dt.datetime | None, warn_at: dt.datetime | None, now: dt.datetime) -> str:
     """The light of a stage with this deadline and warn point at ``now``."""
     if deadline is None:
@@ -89,3 +106,30 @@ def light_q(value: str, now: dt.datetime, *, deadline: str, warn_at: str) -> Q:
     if value == Light.GREEN:
         return Q(**{f"{deadline}__gte": now}) & (Q(**{f"{warn_at}__gt": now}) | Q(**{f"{warn_at}__isnull": True}))
     return Q(**{f"{deadline}__isnull": True})
+
+
+class AlertedStage(Protocol):
+    """A timed stage as the sweep sees it: its deadline, warn point and the alerts sent."""
+
+    deadline: dt.datetime | None
+    warn_at: dt.datetime | None
+    warning_sent: bool
+    overdue_sent: bool
+
+
+def next_alert(stage: AlertedStage) -> dt.datetime | None:
+    """When the sweep must look at the stage next: its warn point, then its deadline, then
+    never."""
+    if stage.deadline is None:
+        return None
+    if not stage.warning_sent and stage.warn_at is not None:
+        return stage.warn_at
+    if not stage.overdue_sent:
+        return stage.deadline
+    return None
+
+
+def year_start(year: int) -> dt.datetime:
+    """Midnight of 1 January of ``year`` in the site's time zone (where a calendar year's
+    deadlines begin)."""
+    return timezone.make_aware(dt.datetime(year, 1, 1), timezone.get_default_timezone())

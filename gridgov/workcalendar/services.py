@@ -12,21 +12,21 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gridgov.core.actors import Actor
 from gridgov.core.audit import record
 
 from . import calendar
 from .models import CalendarDay, CalendarYear, DaySource, WorkingPeriod
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser, User
+    pass
 
-Actor: TypeAlias = "User | AnonymousUser | None"
 NAME_MAX = CalendarDay._meta.get_field("name").max_length or 50
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Final
 
 from gridgov.people.models import Department
+from gridgov.workcalendar.clock import next_alert
 
 from .. import deadlines
 from ..models import STATUS_STAGE, Case, CaseStage, Status
@@ -124,15 +125,3 @@ def stage_resume(case: Case, now: dt.datetime) -> None:
     case.stage_deadline = stage.deadline
     case.stage_warn_at = stage.warn_at
     case.next_alert_at = next_alert(stage)
-
-
-def next_alert(stage: CaseStage) -> dt.datetime | None:
-    """When the sweep must look at the stage next: its warn point, then its deadline, then
-    never."""
-    if stage.deadline is None:
-        return None
-    if not stage.warning_sent and stage.warn_at is not None:
-        return stage.warn_at
-    if not stage.overdue_sent:
-        return stage.deadline
-    return None

@@ -19,6 +19,7 @@ from gridgov.areas.models import Area
 from gridgov.areas.selectors import current_grid
 from gridgov.core.workflow import Step
 from gridgov.people.models import Department
+from gridgov.people.selectors import active_department, active_departments_by_code
 
 from ..access import visible_q
 from ..models import Case, PendingExtension, Status
@@ -197,7 +198,7 @@ def _departments(case: Case, codes: Sequence[str]) -> list[Department]:
     after a return replaces the earlier ones)."""
     if not codes:
         default_id = case.category.default_department_id
-        default = None if default_id is None else Department.objects.filter(pk=default_id, is_active=True).first()
+        default = None if default_id is None else active_department(default_id)
         if default is None:
             raise ValidationError({"departments": [_("Choose the department to dispatch to.")]})
         case.cooperating_departments.clear()
@@ -206,7 +207,7 @@ def _departments(case: Case, codes: Sequence[str]) -> list[Department]:
     for code in codes:
         if code not in seen:
             seen.append(code)
-    found = {d.code: d for d in Department.objects.filter(code__in=seen, is_active=True)}
+    found = active_departments_by_code(seen)
     missing = [code for code in seen if code not in found]
     if missing:
         raise ValidationError({"departments": [_("Unknown department: %(codes)s") % {"codes": ", ".join(missing)}]})

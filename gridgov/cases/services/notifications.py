@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from gridgov.core.actors import signed_in
 from gridgov.notify.services import notify
-from gridgov.people.models import Role, RoleAssignment
+from gridgov.people.models import Role
+from gridgov.people.selectors import role_holder_ids
 
 from ..access import ancestor_ids
 from ..models import Case, Status
@@ -34,22 +36,21 @@ AREA_PARTY_ROLES: Final[dict[str, tuple[str, ...]]] = {
 def recipient_ids(case: Case, party: Party) -> list[int]:
     """Ids of the active users standing in ``party`` for the case (for notifications), in
     one query."""
-    assignments = RoleAssignment.objects.filter(user__is_active=True)
     if party in AREA_PARTY_ROLES:
-        assignments = assignments.filter(role__in=AREA_PARTY_ROLES[party], area_id__in=ancestor_ids(case))
+        query = Q(role__in=AREA_PARTY_ROLES[party], area_id__in=ancestor_ids(case))
     elif party == Party.GRID_WORKER:
         if case.grid_id is None:
             return []
-        assignments = assignments.filter(role=Role.GRID_WORKER, area_id=case.grid_id)
+        query = Q(role=Role.GRID_WORKER, area_id=case.grid_id)
     elif party == Party.HANDLER and case.handled_by_village:
         return recipient_ids(case, Party.VILLAGE)
     elif party in (Party.LEAD_DEPARTMENT, Party.HANDLER):
         if case.lead_department_id is None:
             return []
-        assignments = assignments.filter(role=Role.DEPARTMENT_HANDLER, department_id=case.lead_department_id)
+        query = Q(role=Role.DEPARTMENT_HANDLER, department_id=case.lead_department_id)
     else:  # pragma: no cover - every party is listed above
         return []
-    return sorted(set(assignments.order_by().values_list("user_id", flat=True)))
+    return role_holder_ids(query)
 
 
 def responsible(case: Case) -> list[Party]:

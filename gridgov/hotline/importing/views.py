@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridgov.core.pages import error_page
 from gridgov.hotline.models import ImportJob, ImportStatus
 
 from . import parse, selectors, services
@@ -27,13 +28,9 @@ PREVIEW_ROWS_SHOWN: Final = 1000
 LIST_LIMIT: Final = 30
 
 
-def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, "hotline/import/error.html", {"message": message, "status": status}, status=status)
-
-
 def _guard(request: HttpRequest) -> HttpResponse | None:
     if not selectors.may_import(request.user):
-        return _error(request, _("Only the center may import hotline orders."), 403)
+        return error_page(request, _("Only the center may import hotline orders."), 403)
     return None
 
 
@@ -44,11 +41,11 @@ def _job(request: HttpRequest, pk: int) -> ImportJob | HttpResponse:
     try:
         return selectors.job_get(request.user, pk)
     except ImportJob.DoesNotExist:
-        return _error(request, _("No such import."), 404)
+        return error_page(request, _("No such import."), 404)
 
 
 def _refused(request: HttpRequest, error: services.ImportRefused) -> HttpResponse:
-    return _error(request, error.message, error.status)
+    return error_page(request, error.message, error.status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -99,7 +96,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status not in (ImportStatus.UPLOADED, ImportStatus.PREVIEWED, ImportStatus.FAILED):
         return redirect("hotline:import-detail", pk=job.pk)
     if not job.file.name:
-        return _error(request, services.file_gone_message(), 410)
+        return error_page(request, services.file_gone_message(), 410)
     columns = services.job_columns(job)
     header_form = HeaderForm(initial={"header_row": job.header_row}, candidates=columns.candidates)
     initial = {name: job.mapping.get(name, "") for name in parse.FIELD_NAMES}
@@ -155,11 +152,11 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("hotline:import-mapping", pk=job.pk)
         return redirect("hotline:import-detail", pk=job.pk)
     if not job.file.name:
-        return _error(request, services.file_gone_message(), 410)
+        return error_page(request, services.file_gone_message(), 410)
     try:
         preview = services.build_preview(job)
     except parse.ImportFileError as error:
-        return _error(request, str(error), 422)
+        return error_page(request, str(error), 422)
     show = request.GET.get("show") or ""
     if show == "problems":
         shown = [row for row in preview.rows if row.outcome == services.SKIP]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from gridgov.areas.selectors import current_grid
 from gridgov.people.models import Department
+from gridgov.people.selectors import active_departments_by_code
 
 from ..access import parties_of
 from ..models import FINAL_ORDER_STATUSES, HotlineOrder, OrderStatus, PendingExtension
@@ -74,7 +75,7 @@ def _departments(order: HotlineOrder, codes: Sequence[str]) -> list[Department]:
             seen.append(code)
     if not seen:
         raise invalid("departments", _("Choose the department that leads the reply."))
-    found = {d.code: d for d in Department.objects.filter(code__in=seen, is_active=True)}
+    found = active_departments_by_code(seen)
     missing = [code for code in seen if code not in found]
     if missing:
         raise invalid("departments", _("Unknown department: %(codes)s") % {"codes": ", ".join(missing)})

@@ -9,6 +9,8 @@ import datetime as dt
 
 from django.db.models import BooleanField, Case, Value, When
 
+from gridgov.workcalendar.clock import next_alert
+
 from .. import deadlines
 from ..models import HotlineOrder, OrderStage, OrderStep
 
@@ -92,14 +94,3 @@ def retime_open_stage(order: HotlineOrder, now: dt.datetime, *, extended: bool =
     )
     order.step_deadline, order.step_warn_at = stage.deadline, stage.warn_at
     order.next_alert_at = next_alert(stage)
-
-
-def next_alert(stage: OrderStage) -> dt.datetime | None:
-    """When the sweep must look at the stage again: its warn point, then its deadline."""
-    if stage.deadline is None:
-        return None
-    if not stage.warning_sent and stage.warn_at is not None:
-        return stage.warn_at
-    if not stage.overdue_sent:
-        return stage.deadline
-    return None

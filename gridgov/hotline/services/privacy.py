@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, NotFound
-from gridgov.people.models import Department
+from gridgov.people.selectors import department_code
 
 from ..access import can_reveal, parties_of, visible_q
 from ..models import HotlineOrder, IdentityGrant, OrderAttachment
@@ -91,7 +91,7 @@ def identity_grant(*, order_id: int, department_id: int, actor: User | Anonymous
     grant = IdentityGrant.objects.create(
         order=order, department_id=department_id, granted_by=by, granted_at=now, reason=reason
     )
-    code = Department.objects.filter(pk=department_id).values_list("code", flat=True).first()
+    code = department_code(department_id)
     record(
         action="hotline.identity_grant",
         actor=actor,

@@ -9,9 +9,11 @@ from typing import Final
 from django.db import transaction
 from django.db.models import Q
 
+from gridgov.workcalendar.clock import next_alert
+
 from ..models import OPEN_ORDER_STATUSES, EventOrigin, HotlineOrder
 from ..transitions import DEADLINE_WARNING, OVERDUE, Party
-from .clock import next_alert, open_stage
+from .clock import open_stage
 from .inputs import now_or
 from .notifications import notify, responsible
 from .store import record_event

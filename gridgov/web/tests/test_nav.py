@@ -81,3 +81,23 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "patrol-list",
     ]
     assert context["map_tile_url"] == ""
+
+
+def test_added_entries_go_before_the_administration_links_in_their_order_once(monkeypatch):
+    monkeypatch.setattr(nav, "NAV", [nav.NavEntry("home", "Home", "home"), nav.NavEntry("admin", "Admin", "x")])
+    first, second = nav.NavEntry("one", "One", "map"), nav.NavEntry("two", "Two", "map")
+
+    nav.add_entries([first, second])
+    nav.add_entries([second, first])
+
+    assert [entry.key for entry in nav.NAV] == ["home", "one", "two", "admin"]
+
+
+def test_added_panels_come_after_those_added_earlier_once(monkeypatch):
+    monkeypatch.setattr(panels, "HOME_PANELS", [panels.HomePanel("earlier", "a.html")])
+    panel = panels.HomePanel("later", "b.html")
+
+    panels.add_panels([panel])
+    panels.add_panels([panel])
+
+    assert [item.key for item in panels.HOME_PANELS] == ["earlier", "later"]

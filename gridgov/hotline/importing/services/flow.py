@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
+from gridgov.core.actors import Actor
 from gridgov.core.audit import record
 from gridgov.core.errors import DomainError, Forbidden, NotFound
 from gridgov.core.workflow import Step, Transition, Workflow
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 ImportRefused: TypeAlias = DomainError
 """A refused import step: its ``status`` is 404 (not visible), 403, 409 (wrong state) or 422."""
 
-JobActor: TypeAlias = "User | AnonymousUser | None"
+JobActor: TypeAlias = Actor
 """Who takes an import step: the operator, or ``None`` for the job's own run (the worker)."""
 
 JobStep: TypeAlias = Step[ImportJob, JobActor]

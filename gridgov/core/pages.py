@@ -1,0 +1,128 @@
+"""What the pages of every workflow answer alike: the error page, a refused move, and an action
+posted from an object's page (a case, a hotline order, …).
+
+An action form posted from an object's page is answered one way everywhere: a refusal
+(:class:`~gridgov.core.errors.Forbidden`) shows the error page (403); a conflict
+(:class:`~gridgov.core.errors.Conflict`) shows the page again as the object is now, with the
+user's text still in the form (409); bad input (:class:`~gridgov.core.errors.Invalid` or
+Django's ``ValidationError``) puts the messages next to the fields (422); success says so and
+goes back to the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .forms import apply_error
+
+ERROR_TEMPLATE = "error.html"
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string without the parameters ``names`` (e.g. the cursor)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def next_query(request: HttpRequest, next_cursor: str | None) -> str:
+    """The request's query string for the next keyset page (empty on the last page)."""
+    if not next_cursor:
+        return ""
+    query = request.GET.copy()
+    query["cursor"] = next_cursor
+    return query.urlencode()
+
+
+def department_details(codes: Sequence[str], names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A dispatch in a timeline: the lead department, then the cooperating ones (``names`` by
+    code; an unknown code is shown as is)."""
+    departments = [names.get(code, code) for code in codes]
+    if not departments:
+        return []
+    details = [(_("Lead department"), departments[0])]
+    if len(departments) > 1:
+        details.append((_("Cooperating departments"), "、".join(departments[1:])))
+    return details
+
+
+def error_page(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """The shell's error page with ``message`` (403 "not allowed", 404 "not found", else "error")."""
+    return render(request, ERROR_TEMPLATE, {"message": message, "status": status}, status=status)
+
+
+def forbidden_page(request: HttpRequest, message: str = "") -> HttpResponse:
+    return error_page(request, message or _("You may not open this page."), 403)
+
+
+@dataclass(frozen=True)
+class ObjectPage:
+    """One object's page, as an action posted from it needs it.
+
+    ``context(subject, **extra)`` is the page's context (``failed``: the form that failed,
+    ``error``: the message above it); ``reload()`` the object as it is now, for the viewer;
+    ``not_found`` the 404 message; ``stale`` what a version conflict says.
+    """
+
+    request: HttpRequest
+    template: str
+    context: Callable[..., dict[str, Any]]
+    reload: Callable[[], Versioned]
+    not_found: str
+    stale: str
+
+    def render(self, subject: Any, status: int = 200, **extra: Any) -> HttpResponse:
+        return render(self.request, self.template, self.context(subject, **extra), status=status)
+
+    def invalid(self, subject: Any, form: forms.BaseForm) -> HttpResponse:
+        """The page again with ``form``'s errors (422)."""
+        return self.render(subject, 422, failed=form)
+
+    def act(
+        self,
+        subject: Any,
+        *,
+        form: forms.BaseForm,
+        act: Callable[[], object],
+        rebuild: Callable[[QueryDict], forms.BaseForm],
+        error_fields: Mapping[str, str],
+        done: str,
+        success_url: str,
+    ) -> HttpResponse:
+        """Call ``act`` (the service) and answer as the module says; ``rebuild(data)`` makes the
+        form again from the posted data with the current version (after a conflict)."""
+        try:
+            act()
+        except NotFound:
+            raise Http404(self.not_found) from None
+        except Forbidden as refused:
+            return forbidden_page(self.request, refused.message)
+        except Conflict as conflict:
+            current = self.reload()
+            message = self.stale if conflict.code == "version_conflict" else conflict.message
+            data = self.request.POST.copy()
+            data["version"] = str(current.version)
+            again = rebuild(data)
+            again.is_valid()
+            return self.render(current, 409, failed=again, error=message)
+        except (ValidationError, Invalid) as invalid:
+            apply_error(form, invalid, error_fields)
+            return self.invalid(subject, form)
+        messages.success(self.request, _("Done: %(action)s.") % {"action": done})
+        return HttpResponseRedirect(success_url)

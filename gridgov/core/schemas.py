@@ -1,0 +1,83 @@
+"""Pieces of API schemas that every app's API answers alike.
+
+Times are answered in the site's time zone (``+08:00``), an area, department or category as
+its code and name, an allowed action with its label. Each app's ``schemas.py`` builds its own
+shapes from these, so the OpenAPI document has one ``CodeName`` and one ``ActionOut``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from typing import Annotated, Any, Protocol, TypeVar, overload
+
+from django.utils import timezone
+from ninja import Schema
+from pydantic import AfterValidator
+
+FiltersT = TypeVar("FiltersT")
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
+# Times are answered in the site's time zone (``+08:00``), whether just computed or read back.
+LocalTime = Annotated[dt.datetime, AfterValidator(_local)]
+
+
+class Coded(Protocol):
+    """Anything with a code and a name: an area, a department, a category."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+class CodeName(Schema):
+    code: str
+    name: str
+
+
+class ActionOut(Schema):
+    code: str
+    label: str
+    comment_required: bool
+
+
+@overload
+def code_name(obj: Coded) -> CodeName: ...
+
+
+@overload
+def code_name(obj: Coded | None) -> CodeName | None: ...
+
+
+def code_name(obj: Coded | None) -> CodeName | None:
+    """An area, department or category as ``{code, name}`` (``None`` for none)."""
+    return CodeName(code=obj.code, name=obj.name) if obj is not None else None
+
+
+def code_names(objects: Iterable[Coded]) -> list[CodeName]:
+    """Several, in the order of their codes (e.g. a case's cooperating departments)."""
+    return [CodeName(code=obj.code, name=obj.name) for obj in sorted(objects, key=lambda obj: obj.code)]
+
+
+def split_values(value: Any) -> list[str]:
+    """A query parameter that may repeat or be a comma list, as its values (a ``before``
+    validator of list filters such as ``status``)."""
+    values = [value] if isinstance(value, str) else (value or [])
+    return [part.strip() for item in values for part in str(item).split(",") if part.strip()]
+
+
+def filters_from_query(query: Schema, filters: type[FiltersT], *, text: str = "q") -> FiltersT:
+    """A selector's filter dataclass from a list endpoint's query parameters of the same names
+    (the free text comes as ``text``, ``q`` by default), strings stripped."""
+    values: dict[str, Any] = {}
+    for item in dataclasses.fields(filters):  # type: ignore[arg-type]
+        value = getattr(query, text if item.name == "text" else item.name)
+        values[item.name] = value.strip() if isinstance(value, str) else value
+    return filters(**values)
