@@ -51,8 +51,10 @@ from gridgov.workcalendar import calendar
 from .cases import SCENARIO_BY_NAME as CASE_SCENARIOS
 from .cases import CaseGenerator
 from .cases import Cast as CaseCast
+from .hotline_open import OrderPlan, plan_open, plannable
 from .loader import check_allowed
 from .taiping import GIVEN_CHARS, MOBILE_PREFIXES, SURNAMES, TOWN_CODE
+from .timing import light_deck
 from .upstream import history_settle
 
 if TYPE_CHECKING:
@@ -596,6 +598,19 @@ class Stats:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class Plan:
+    """One order to make. An open one is planned back from now (:mod:`.hotline_open`): its
+    topic, type and urgency are chosen first, then its arrival and step times."""
+
+    arrival: dt.datetime
+    scenario: Scenario
+    topic: Topic | None = None
+    order_type: str = ""
+    urgency: str = ""
+    times: list[dt.datetime] = field(default_factory=list)
+
+
 class OrderGenerator:
     """Receives orders and moves them through the services, following scenarios, in the past."""
 
@@ -626,15 +641,31 @@ class OrderGenerator:
 
     # -- plans ---------------------------------------------------------------------------
 
-    def plans(self, count: int) -> list[tuple[dt.datetime, Scenario]]:
-        """``count`` (arrival, scenario) pairs in date order: every scenario once when
-        ``count`` allows, then drawn by weight."""
+    def plans(self, count: int) -> list[Plan]:
+        """``count`` plans in date order: every scenario once when ``count`` allows, then
+        drawn by weight. The open orders that can be planned back from now get their lights
+        from one deck (a few yellow, a few red)."""
+        rng = self.rng
         chosen: list[Scenario] = list(SCENARIOS) if count >= len(SCENARIOS) else []
         while len(chosen) < count:
-            chosen.append(self.rng.choices(SCENARIOS, weights=[s.weight for s in SCENARIOS])[0])
-        plans = [(self._arrival(scenario), scenario) for scenario in chosen]
-        plans.sort(key=lambda plan: plan[0])
+            chosen.append(rng.choices(SCENARIOS, weights=[s.weight for s in SCENARIOS])[0])
+        deck = light_deck(rng, sum(1 for s in chosen if s.open and plannable(s.steps)))
+        plans = []
+        for scenario in chosen:
+            if scenario.open and plannable(scenario.steps):
+                plans.append(self._open_plan(scenario, deck.pop()))
+            else:
+                plans.append(Plan(self._arrival(scenario), scenario))
+        plans.sort(key=lambda plan: plan.arrival)
         return plans
+
+    def _open_plan(self, scenario: Scenario, light: str) -> Plan:
+        topic = self._topic(scenario, timezone.localtime(self.now).month)
+        order_type = self._type(topic, scenario)
+        urgency = topic.urgency if order_type != E else UrgencyClass.GENERAL
+        draft = HotlineOrder(order_type=order_type, urgency_class=urgency, complex=False)
+        planned: OrderPlan = plan_open(self.rng, now=self.now, steps=scenario.steps, light=light, order=draft)
+        return Plan(planned.arrival, scenario, topic, order_type, urgency, planned.times)
 
     def _arrival(self, scenario: Scenario) -> dt.datetime:
         rng = self.rng
@@ -671,12 +702,12 @@ class OrderGenerator:
     # -- running ---------------------------------------------------------------------------
 
     def run(self, count: int) -> Stats:
-        for arrived_at, scenario in self.plans(count):
-            self.make(arrived_at, scenario)
+        for plan in self.plans(count):
+            self.make(plan)
         return self.stats
 
-    def make(self, arrived_at: dt.datetime, scenario: Scenario) -> HotlineOrder:
-        rng, cast = self.rng, self.cast
+    def make(self, plan: Plan) -> HotlineOrder:
+        rng, cast, arrived_at, scenario = self.rng, self.cast, plan.arrival, plan.scenario
         village = rng.choice(cast.villages)
         place = f"{village.name}{rng.choice(PLACES)}"
         month = timezone.localtime(arrived_at).month
@@ -688,6 +719,11 @@ class OrderGenerator:
             urgency: str = UrgencyClass.GENERAL
             title = ""
             complex_order = rng.random() < 0.3
+        elif plan.topic is not None:
+            topic, order_type, urgency = plan.topic, plan.order_type, plan.urgency
+            category = topic.category
+            title = rng.choice(topic.titles)
+            content = rng.choice(topic.contents).format(place=place)
         else:
             topic = self._topic(scenario, month)
             order_type = self._type(topic, scenario)
@@ -722,7 +758,7 @@ class OrderGenerator:
         order = services.order_receive(actor=actor, data=data, channel=channel, at=arrived_at).order
         self.stats.created += 1
         self.order_ids.append(order.pk)
-        status = self._play(order, topic, scenario, arrived_at).status
+        status = self._play(order, topic, scenario, arrived_at, plan.times).status
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         return order
 
@@ -750,12 +786,18 @@ class OrderGenerator:
         return self.rng.choices(types, weights=weights)[0]
 
     def _play(
-        self, order: HotlineOrder, topic: Topic | None, scenario: Scenario, arrived_at: dt.datetime
+        self,
+        order: HotlineOrder,
+        topic: Topic | None,
+        scenario: Scenario,
+        arrived_at: dt.datetime,
+        times: list[dt.datetime] | None = None,
     ) -> HotlineOrder:
-        """Play the scenario's steps; returns the order as the last service call left it."""
+        """Play the scenario's steps (at the planned ``times`` of an open order planned back
+        from now); returns the order as the last service call left it."""
         last = arrived_at
-        for step in scenario.steps:
-            when = self._when(order, step, last)
+        for index, step in enumerate(scenario.steps):
+            when = times[index] if times else self._when(order, step, last)
             if when is None:
                 return order
             if when >= self.now:
