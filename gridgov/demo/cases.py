@@ -50,7 +50,7 @@ from gridgov.workcalendar.units import Light, TimeUnit
 from . import pictures, timing
 from .cast import Cast
 from .loader import check_allowed
-from .scenes import REMARKS, Scene, action_comment, pick
+from .scenes import REMARKS, Scene, action_comment, closest, pick
 from .taiping import GIVEN_CHARS, MOBILE_PREFIXES, SURNAMES, TOWN_CODE
 
 if TYPE_CHECKING:
@@ -544,9 +544,10 @@ class CaseGenerator:
         return result
 
     def _scene(self, case: Case) -> Scene:
-        """The case's scene (a case an order made gets one of its category now)."""
+        """The case's scene (a case an order made gets the one of its category most like its
+        description)."""
         if case.pk not in self._scenes:
-            self._scenes[case.pk] = pick(self.rng, case.category.code)
+            self._scenes[case.pk] = closest(case.category.code, case.description)
         return self._scenes[case.pk]
 
     def _photo(self, category: Category, kind: str, at: dt.datetime) -> services.Photo:

@@ -72,6 +72,21 @@ def scenes() -> dict[str, tuple[Scene, ...]]:
     return {code: tuple(rows) for code, rows in by_category.items()}
 
 
+def closest(category_code: str, text: str) -> Scene:
+    """The row of the category whose description is most like ``text`` (shared pairs of
+    characters): the story of a case whose description was written elsewhere, e.g. by the
+    hotline for an order's field work."""
+    rows = scenes().get(category_code)
+    if not rows:
+        return pick(random.Random(0), category_code)
+    wanted = _pairs(text)
+    return max(rows, key=lambda scene: len(wanted & _pairs(scene.description)))
+
+
+def _pairs(text: str) -> set[str]:
+    return {text[index : index + 2] for index in range(len(text) - 1)}
+
+
 def pick(rng: random.Random, category_code: str) -> Scene:
     """A row of the category's own scenes (a neutral one for a category the table lacks)."""
     rows = scenes().get(category_code)
