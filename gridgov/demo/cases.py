@@ -38,16 +38,13 @@ from django.utils import timezone
 from gridgov.areas.locate import locate
 from gridgov.areas.models import Area
 from gridgov.cases import services
-from gridgov.cases.deadlines import timing as stage_timing
 from gridgov.cases.models import STATUS_STAGE, AttachmentKind, Case, PartyKind, Source, Status
-from gridgov.cases.transitions import PARKED_FROM, SAME, TABLE, Action
 from gridgov.categories.models import Category, Urgency
-from gridgov.categories.selectors import time_limit_amount
 from gridgov.notify.services import mark_read
 from gridgov.workcalendar import calendar
-from gridgov.workcalendar.units import Light, TimeUnit
 
 from . import pictures, timing
+from .case_plans import SCENARIO_BY_NAME, SCENARIOS, STAGE_STEPS, OpenPlanner, Scenario, final_status
 from .cast import Cast
 from .loader import check_allowed
 from .scenes import REMARKS, Scene, action_comment, closest, pick
@@ -56,92 +53,22 @@ from .taiping import GIVEN_CHARS, MOBILE_PREFIXES, SURNAMES, TOWN_CODE
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-__all__ = ["DEFAULT_COUNT", "DEMO_CASES_SEED", "SCENARIOS", "CaseGenerator", "Cast", "Plan", "load_demo_cases"]
+__all__ = [
+    "DEFAULT_COUNT",
+    "DEMO_CASES_SEED",
+    "SCENARIOS",
+    "SCENARIO_BY_NAME",
+    "CaseGenerator",
+    "Cast",
+    "Plan",
+    "Scenario",
+    "load_demo_cases",
+]
 
 DEMO_CASES_SEED: Final = 20260602
 DEFAULT_COUNT: Final = 300
 WINDOW_DAYS: Final = 182
 
-# --- Scenarios --------------------------------------------------------------------------
-#
-# A scenario is a list of steps. ``finish`` closes the case the way its category asks
-# (verification by the grid worker, or closing by the center); ``late`` makes the next stage
-# step come after its deadline. Scenarios marked open end in an open status.
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    weight: float
-    steps: tuple[str, ...]
-    open: bool = False
-    self_handle: bool = False
-    needs: str = ""  # "no_verification": a category closed by the center
-
-
-HANDLE: Final = ("register", "dispatch", "acknowledge", "report_back")
-SCENARIOS: Final[tuple[Scenario, ...]] = (
-    # Closed.
-    Scenario("closed", 30, (*HANDLE, "finish")),
-    Scenario("closed_late", 8, ("register", "dispatch", "acknowledge", "late", "report_back", "finish")),
-    Scenario("closed_by_center", 3, (*HANDLE, "finish"), needs="no_verification"),
-    Scenario("self_handled", 10, (), self_handle=True),
-    Scenario("village", 6, ("accept", "report_back", "finish")),
-    Scenario("escalated", 4, ("escalate", *HANDLE, "finish")),
-    Scenario("voided", 4, ("void",)),
-    Scenario("merged", 3, ("merge",)),
-    Scenario(
-        "returned", 5, ("register", "dispatch", "return", "dispatch_other", "acknowledge", "report_back", "finish")
-    ),
-    Scenario("rework", 5, (*HANDLE, "verify_fail", "report_back", "verify_pass")),
-    Scenario(
-        "extension_approved",
-        4,
-        ("register", "dispatch", "acknowledge", "request_extension", "approve_extension", "report_back", "finish"),
-    ),
-    Scenario(
-        "extension_rejected",
-        2,
-        ("register", "dispatch", "acknowledge", "request_extension", "reject_extension", "report_back", "finish"),
-    ),
-    Scenario("parked_resumed", 3, ("register", "dispatch", "acknowledge", "park", "resume", "report_back", "finish")),
-    Scenario("reminded", 4, ("register", "dispatch", "acknowledge", "remind", "report_back", "finish")),
-    Scenario(
-        "supervised",
-        3,
-        ("register", "dispatch", "acknowledge", "supervise", "reply_supervision", "report_back", "finish"),
-    ),
-    Scenario("reopened", 3, (*HANDLE, "finish", "reopen", "dispatch", "acknowledge", "report_back", "finish")),
-    # Still open.
-    Scenario("open_reported", 6, (), open=True),
-    Scenario("open_escalated", 2, ("escalate",), open=True),
-    Scenario("open_registered", 4, ("register",), open=True),
-    Scenario("open_dispatched", 4, ("register", "dispatch"), open=True),
-    Scenario("open_in_progress", 5, ("register", "dispatch", "acknowledge"), open=True),
-    Scenario("open_village", 2, ("accept",), open=True),
-    Scenario("open_extension", 2, ("register", "dispatch", "acknowledge", "request_extension"), open=True),
-    Scenario("open_supervised", 2, ("register", "dispatch", "acknowledge", "supervise"), open=True),
-    Scenario("open_reminded", 2, ("register", "dispatch", "remind"), open=True),
-    Scenario("open_to_verify", 4, (*HANDLE,), open=True),
-    Scenario("open_returned", 3, ("register", "dispatch", "acknowledge", "return"), open=True),
-    Scenario("open_parked", 3, ("register", "dispatch", "park"), open=True),
-    Scenario("open_rework", 2, (*HANDLE, "verify_fail"), open=True),
-)
-SCENARIO_BY_NAME: Final = {scenario.name: scenario for scenario in SCENARIOS}
-
-# Steps whose time follows the current stage's deadline (the case moves on to a new stage).
-STAGE_STEPS: Final = frozenset(
-    {"register", "dispatch", "dispatch_other", "acknowledge", "report_back", "finish", "verify_pass", "verify_fail"}
-)
-
-# Minutes in each unit of a time limit, to size a stage (working units in working minutes).
-UNIT_MINUTES: Final[dict[str, float]] = {
-    TimeUnit.WORKING_MINUTES: 1,
-    TimeUnit.WORKING_HOURS: 60,
-    TimeUnit.CALENDAR_MINUTES: 1,
-    TimeUnit.CALENDAR_HOURS: 60,
-    TimeUnit.CALENDAR_DAYS: 1440,
-}
 # Shares of photos: a handler's result photo with the report-back, a grid worker's photo with
 # the verification (reports from the field always carry one).
 RESULT_PHOTO_SHARE: Final = 0.8
@@ -205,7 +132,7 @@ class CaseGenerator:
         self._any_mergeable: list[str] = []
         self._dept_codes = {d.pk: d.code for d in cast.departments}
         self._scenes: dict[int, Scene] = {}
-        self._limits: dict[tuple[int, str, str], tuple[int, str] | None] = {}
+        self.planner = OpenPlanner(self.rng)
 
     # -- plans ---------------------------------------------------------------------------
 
@@ -225,7 +152,7 @@ class CaseGenerator:
             else:
                 pool = opened if rng.random() < self.open_share else closed
                 chosen.append(rng.choices(pool, weights=[s.weight for s in pool])[0])
-        timed = [s for s in chosen if s.open and _final_status(s) in STATUS_STAGE]
+        timed = [s for s in chosen if s.open and final_status(s) in STATUS_STAGE]
         deck = timing.light_deck(rng, len(timed))
         plans = []
         for scenario in chosen:
@@ -234,8 +161,8 @@ class CaseGenerator:
             if not scenario.open:
                 plans.append(Plan(self._reported_at(), scenario, category, urgency))
                 continue
-            light = deck.pop() if _final_status(scenario) in STATUS_STAGE else ""
-            reported_at, times = self.open_times(scenario, category, urgency, light)
+            light = deck.pop() if final_status(scenario) in STATUS_STAGE else ""
+            reported_at, times = self.planner.times(scenario, category, urgency, light, now=self.now)
             plans.append(Plan(reported_at, scenario, category, urgency, light, times))
         plans.sort(key=lambda plan: plan.reported_at)
         return plans
@@ -255,76 +182,6 @@ class CaseGenerator:
                     return snapped
             day -= dt.timedelta(days=1)
         return moment
-
-    def open_times(
-        self,
-        scenario: Scenario,
-        category: Category,
-        urgency: str,
-        light: str,
-        *,
-        created_at: dt.datetime | None = None,
-    ) -> tuple[dt.datetime, list[dt.datetime]]:
-        """When an open case was reported and when each of its steps happened, so that its
-        current stage shows ``light`` now. The last step that changes the status (the report
-        itself when none does) starts that stage; the steps before it take a share of their
-        stages' limits; side steps after it (a reminder, a supervision notice, an extension
-        request) fall between it and now (before the deadline). With ``created_at`` (a case
-        an order made) the report is then, and the stage starts no earlier."""
-        rng, now = self.rng, self.now
-        befores, pivot, final = _walk(scenario)
-        stage = STATUS_STAGE.get(final)
-        deadline: dt.datetime | None = None
-        if stage is None:  # parked: the clock stands still
-            pivot_at = timing.working_before(now, calendar.working_minutes_per_day() * rng.uniform(1, 10))
-        else:
-
-            def timing_at(start: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
-                found = stage_timing(start, category.pk, urgency, stage)
-                return found.deadline, found.warn_at
-
-            unit = stage_timing(now, category.pk, urgency, stage).unit or TimeUnit.WORKING_MINUTES
-            pivot_at = timing.stage_start(rng, now=now, light=light or Light.GREEN, unit=unit, timing=timing_at)
-            deadline = timing_at(pivot_at)[0]
-        durations = [
-            self._stage_minutes(category, urgency, STATUS_STAGE.get(befores[index], "")) * rng.uniform(0.1, 0.75)
-            for index in range(pivot + 1)
-        ]
-        if created_at is None:
-            reported_at = timing.working_before(pivot_at, sum(durations)) if pivot >= 0 else pivot_at
-        else:
-            reported_at = created_at
-            if pivot_at <= created_at:
-                pivot_at = timing.between(rng, created_at, now)
-            room = max(calendar.working_minutes_between(created_at, pivot_at), 1)
-            if sum(durations) > room:
-                durations = [minutes * room * 0.9 / sum(durations) for minutes in durations]
-        times: list[dt.datetime] = []
-        moment = reported_at
-        for minutes in durations[:-1]:
-            moment = calendar.add_working_minutes(moment, minutes)
-            times.append(moment)
-        if pivot >= 0:
-            times.append(max(pivot_at, moment + dt.timedelta(minutes=1)))
-        last = times[-1] if times else reported_at
-        bound = min(now, deadline) if deadline is not None else now
-        for _step in scenario.steps[pivot + 1 :]:
-            last = max(timing.between(rng, last, bound, 0.1, 0.5), last + dt.timedelta(seconds=30))
-            times.append(last)
-        return reported_at, times
-
-    def _stage_minutes(self, category: Category, urgency: str, stage: str) -> float:
-        """The length of a stage's limit in (working) minutes."""
-        key = (category.pk, urgency, stage)
-        if key not in self._limits:
-            self._limits[key] = time_limit_amount(category.pk, urgency, stage) if stage else None
-        limit = self._limits[key]
-        if limit is None:
-            return 240.0
-        amount, unit = limit
-        if unit == TimeUnit.WORKING_DAYS:
-            return amount * calendar.working_minutes_per_day()
-        return amount * UNIT_MINUTES.get(unit, 1)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -431,13 +288,15 @@ class CaseGenerator:
 
     def _play(self, case: Case, scenario: Scenario, reported_at: dt.datetime) -> None:
         """Play a scenario forward from the report; an open one (a case an order made) is
-        planned with :meth:`open_times` from then on."""
+        planned with :class:`~gridgov.demo.case_plans.OpenPlanner` from then on."""
         if scenario.self_handle:
             return
         if scenario.open:
             category = case.category
             light = timing.target_light(self.rng)
-            _reported, times = self.open_times(scenario, category, case.urgency, light, created_at=reported_at)
+            _reported, times = self.planner.times(
+                scenario, category, case.urgency, light, now=self.now, created_at=reported_at
+            )
             self._play_planned(case, scenario, times)
             return
         last = reported_at
@@ -613,29 +472,6 @@ class CaseGenerator:
 
     def _phone(self) -> str:
         return self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
-
-
-def _action_of(step: str) -> str:
-    return {"dispatch_other": "dispatch", "finish": "verify_pass"}.get(step, step)
-
-
-def _walk(scenario: Scenario) -> tuple[list[str], int, str]:
-    """The status before each step of an open scenario, the index of the last step that
-    changes the status (-1: none, the report started the current stage) and the final status."""
-    status: str = Status.REPORTED
-    befores: list[str] = []
-    pivot = -1
-    for index, step in enumerate(scenario.steps):
-        befores.append(status)
-        target = TABLE[Action(_action_of(step))].target
-        if (target not in (SAME, PARKED_FROM) and target != status) or step == "verify_fail":
-            status = target
-            pivot = index
-    return befores, pivot, status
-
-
-def _final_status(scenario: Scenario) -> str:
-    return _walk(scenario)[2]
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
