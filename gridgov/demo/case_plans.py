@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Final
 
-from gridgov.cases.deadlines import timing as stage_timing
+from gridgov.cases.deadlines import warn_point
 from gridgov.cases.models import STATUS_STAGE, Status
 from gridgov.cases.transitions import PARKED_FROM, SAME, TABLE, Action
 from gridgov.categories.models import Category
@@ -135,11 +135,16 @@ class OpenPlanner:
             pivot_at = timing.working_before(now, calendar.working_minutes_per_day() * rng.uniform(1, 10))
         else:
 
-            def timing_at(start: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
-                found = stage_timing(start, category.pk, urgency, stage)
-                return found.deadline, found.warn_at
+            limit = self.limit(category, urgency, stage)
+            unit = limit[1] if limit is not None else TimeUnit.WORKING_MINUTES
 
-            unit = stage_timing(now, category.pk, urgency, stage).unit or TimeUnit.WORKING_MINUTES
+            def timing_at(start: dt.datetime) -> tuple[dt.datetime | None, dt.datetime | None]:
+                # What gridgov.cases.deadlines.timing computes, on the limit read once.
+                if limit is None:
+                    return None, None
+                deadline = calendar.deadline(start, *limit)
+                return deadline, warn_point(start, deadline, unit)
+
             pivot_at = timing.stage_start(rng, now=now, light=light or Light.GREEN, unit=unit, timing=timing_at)
             deadline = timing_at(pivot_at)[0]
         durations = [
@@ -169,12 +174,16 @@ class OpenPlanner:
             times.append(last)
         return reported_at, times
 
-    def stage_minutes(self, category: Category, urgency: str, stage: str) -> float:
-        """The length of a stage's limit in (working) minutes."""
+    def limit(self, category: Category, urgency: str, stage: str) -> tuple[int, str] | None:
+        """The stage's time limit ``(amount, unit)`` (read once per category, urgency, stage)."""
         key = (category.pk, urgency, stage)
         if key not in self._limits:
             self._limits[key] = time_limit_amount(category.pk, urgency, stage) if stage else None
-        limit = self._limits[key]
+        return self._limits[key]
+
+    def stage_minutes(self, category: Category, urgency: str, stage: str) -> float:
+        """The length of a stage's limit in (working) minutes."""
+        limit = self.limit(category, urgency, stage)
         if limit is None:
             return 240.0
         amount, unit = limit

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final
 
 from django.core.files.base import ContentFile
@@ -119,12 +119,23 @@ def case_photo(
     else:
         title = f"{category_code} · {kind}"
         note = f"{moment}  demo picture"
-    draw.text((12, HEIGHT - 60), title, font=_text_font(20), fill=(255, 255, 255))
+    title_image = _label(title, 20, (255, 255, 255))
+    image.paste(title_image, (12, HEIGHT - 60), title_image)
     draw.text((12, HEIGHT - 30), note, font=_text_font(15), fill=(200, 208, 216))
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=QUALITY)
     buffer.seek(0)
     return buffer
+
+
+@lru_cache(maxsize=512)
+def _label(text: str, size: int, fill: tuple[int, int, int]) -> Image.Image:
+    """``text`` drawn once on a transparent strip (the same titles recur on many photos)."""
+    font = _text_font(size)
+    _left, _top, right, bottom = font.getbbox(text)
+    strip = Image.new("RGBA", (int(right) + 2, int(bottom) + 4), (0, 0, 0, 0))
+    ImageDraw.Draw(strip).text((0, 0), text, font=font, fill=(*fill, 255))
+    return strip
 
 
 def avatar(*, full_name: str, username: str) -> ContentFile[bytes]:
@@ -139,7 +150,7 @@ def avatar(*, full_name: str, username: str) -> ContentFile[bytes]:
     font = _text_font(56 if len(label) <= 2 else 40)
     draw.text((AVATAR_SIZE / 2, AVATAR_SIZE / 2), label, font=font, fill=(255, 255, 255), anchor="mm")
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    image.save(buffer, "PNG")
     return ContentFile(buffer.getvalue(), name=f"{username}.png")
 
 
