@@ -135,7 +135,6 @@ class OpenPlanner:
         if stage is None:  # parked: the clock stands still
             pivot_at = timing.working_before(now, calendar.working_minutes_per_day() * rng.uniform(1, 10))
         else:
-
             limit = self.limit(category, urgency, stage)
             unit = limit[1] if limit is not None else TimeUnit.WORKING_MINUTES
 
