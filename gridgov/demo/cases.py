@@ -7,6 +7,12 @@ rework, extensions approved and rejected, parked and resumed, reminders, supervi
 with replies, reopened) and a good share still open in every status, some fresh and some
 overdue, so that the workbench queues are not empty.
 
+What each case is about comes from the table of :mod:`gridgov.demo.scenes` (description,
+place, result and verification of the case's own category); field reports, results and
+verifications carry drawn placeholder photos (:mod:`gridgov.demo.pictures`). Open cases are
+planned back from the moment of loading (:mod:`gridgov.demo.timing`): most inside their time
+limits, a few yellow and a few red, as in a town that keeps up.
+
 Every case is created with :func:`gridgov.cases.services.case_create` and moved with
 :func:`gridgov.cases.services.case_act`, each with ``at=`` set to a moment in the past, so the
 timeline, the stages, their deadlines and the on-time flags are what the services compute.
@@ -20,298 +26,54 @@ departments), so it works on any town with grids, grid workers, a center and dep
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
 from gridgov.areas.locate import locate
-from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.models import Area
 from gridgov.cases import services
-from gridgov.cases.models import AttachmentKind, Case, PartyKind, Source, Status
+from gridgov.cases.models import STATUS_STAGE, AttachmentKind, Case, PartyKind, Source, Status
 from gridgov.categories.models import Category, Urgency
 from gridgov.notify.services import mark_read
-from gridgov.people.models import Department, Role, RoleAssignment
 from gridgov.workcalendar import calendar
 
+from . import pictures, timing
+from .case_plans import SCENARIO_BY_NAME, SCENARIOS, STAGE_STEPS, OpenPlanner, Scenario, final_status
+from .cast import Cast
 from .loader import check_allowed
+from .scenes import REMARKS, Scene, action_comment, closest, pick
 from .taiping import GIVEN_CHARS, MOBILE_PREFIXES, SURNAMES, TOWN_CODE
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+__all__ = [
+    "DEFAULT_COUNT",
+    "DEMO_CASES_SEED",
+    "SCENARIOS",
+    "SCENARIO_BY_NAME",
+    "CaseGenerator",
+    "Cast",
+    "Plan",
+    "Scenario",
+    "load_demo_cases",
+]
+
 DEMO_CASES_SEED: Final = 20260602
 DEFAULT_COUNT: Final = 300
 WINDOW_DAYS: Final = 182
 
-# --- Scenarios --------------------------------------------------------------------------
-#
-# A scenario is a list of steps. ``finish`` closes the case the way its category asks
-# (verification by the grid worker, or closing by the center); ``late`` makes the next stage
-# step come after its deadline. Scenarios marked open end in an open status.
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    weight: float
-    steps: tuple[str, ...]
-    open: bool = False
-    self_handle: bool = False
-    needs: str = ""  # "no_verification": a category closed by the center
-
-
-HANDLE: Final = ("register", "dispatch", "acknowledge", "report_back")
-SCENARIOS: Final[tuple[Scenario, ...]] = (
-    # Closed.
-    Scenario("closed", 30, (*HANDLE, "finish")),
-    Scenario("closed_late", 8, ("register", "dispatch", "acknowledge", "late", "report_back", "finish")),
-    Scenario("closed_by_center", 3, (*HANDLE, "finish"), needs="no_verification"),
-    Scenario("self_handled", 10, (), self_handle=True),
-    Scenario("village", 6, ("accept", "report_back", "finish")),
-    Scenario("escalated", 4, ("escalate", *HANDLE, "finish")),
-    Scenario("voided", 4, ("void",)),
-    Scenario("merged", 3, ("merge",)),
-    Scenario(
-        "returned", 5, ("register", "dispatch", "return", "dispatch_other", "acknowledge", "report_back", "finish")
-    ),
-    Scenario("rework", 5, (*HANDLE, "verify_fail", "report_back", "verify_pass")),
-    Scenario(
-        "extension_approved",
-        4,
-        ("register", "dispatch", "acknowledge", "request_extension", "approve_extension", "report_back", "finish"),
-    ),
-    Scenario(
-        "extension_rejected",
-        2,
-        ("register", "dispatch", "acknowledge", "request_extension", "reject_extension", "report_back", "finish"),
-    ),
-    Scenario("parked_resumed", 3, ("register", "dispatch", "acknowledge", "park", "resume", "report_back", "finish")),
-    Scenario("reminded", 4, ("register", "dispatch", "acknowledge", "remind", "report_back", "finish")),
-    Scenario(
-        "supervised",
-        3,
-        ("register", "dispatch", "acknowledge", "supervise", "reply_supervision", "report_back", "finish"),
-    ),
-    Scenario("reopened", 3, (*HANDLE, "finish", "reopen", "dispatch", "acknowledge", "report_back", "finish")),
-    # Still open.
-    Scenario("open_reported", 6, (), open=True),
-    Scenario("open_escalated", 2, ("escalate",), open=True),
-    Scenario("open_registered", 4, ("register",), open=True),
-    Scenario("open_dispatched", 4, ("register", "dispatch"), open=True),
-    Scenario("open_in_progress", 5, ("register", "dispatch", "acknowledge"), open=True),
-    Scenario("open_village", 2, ("accept",), open=True),
-    Scenario("open_extension", 2, ("register", "dispatch", "acknowledge", "request_extension"), open=True),
-    Scenario("open_supervised", 2, ("register", "dispatch", "acknowledge", "supervise"), open=True),
-    Scenario("open_reminded", 2, ("register", "dispatch", "remind"), open=True),
-    Scenario("open_to_verify", 4, (*HANDLE,), open=True),
-    Scenario("open_returned", 3, ("register", "dispatch", "acknowledge", "return"), open=True),
-    Scenario("open_parked", 3, ("register", "dispatch", "park"), open=True),
-    Scenario("open_rework", 2, (*HANDLE, "verify_fail"), open=True),
-)
-SCENARIO_BY_NAME: Final = {scenario.name: scenario for scenario in SCENARIOS}
-
-# Steps whose time follows the current stage's deadline (the case moves on to a new stage).
-STAGE_STEPS: Final = frozenset(
-    {"register", "dispatch", "dispatch_other", "acknowledge", "report_back", "finish", "verify_pass", "verify_fail"}
-)
-
-# --- Texts --------------------------------------------------------------------------------
-
-DETAILS: Final[dict[str, tuple[str, ...]]] = {
-    "parking": (
-        "一辆白色小型轿车停放在人行道上，行人只能绕行机动车道",
-        "路口转角处停放多辆机动车，遮挡视线，存在安全隐患",
-        "一辆无牌三轮车在路边停放多日，车身积灰，疑似废弃",
-    ),
-    "safety": (
-        "居民楼一层有人私拉电线给电动车充电，线路裸露",
-        "沿街商铺门前堆放大量纸箱等易燃杂物，堵塞消防通道",
-        "施工围挡倾斜，大风天气有倒塌危险",
-    ),
-    "facilities": (
-        "路灯夜间不亮，周边居民反映出行不便",
-        "人行道井盖破损松动，行人经过时晃动",
-        "公交站台座椅损坏，钢架外露",
-    ),
-    "greenery": (
-        "绿化带内树木枯死，枝干有折断风险",
-        "有居民在公共绿地内私自开荒种菜",
-        "行道树树枝遮挡路灯和交通标志",
-    ),
-    "appearance": (
-        "道路两侧有占道经营的流动摊点，影响通行",
-        "小区门口垃圾桶满溢，周边散落生活垃圾",
-        "墙面有大量乱贴乱画的小广告",
-    ),
-    "civility": (
-        "有人在广场遛狗不牵绳，居民反映有安全隐患",
-        "商铺在门前高音喇叭促销，噪声扰民",
-        "有居民向绿化带内倾倒装修垃圾",
-    ),
-    "visits": (
-        "走访中独居老人反映家中取暖设施存在问题，希望协调解决",
-        "居民反映邻里之间因漏水问题产生纠纷，需要协调",
-        "困难家庭反映申请救助的进度，希望得到答复",
-    ),
-    "environment": (
-        "河道沟渠内漂浮垃圾，有异味",
-        "企业厂区夜间排放烟气，周边居民反映有刺激性气味",
-        "农田边焚烧秸秆，烟雾较大",
-    ),
-}
-DETAIL_FALLBACK: Final = ("现场情况需要相关部门处理", "居民反映问题，需要核实处置")
-PLACES: Final = ("村委会东侧", "主街路口", "文化广场", "小学门口", "农贸市场旁", "卫生室对面", "村北路", "健身广场")
-REMARKS: Final = ("请尽快处理。", "已拍照留存。", "现场已做初步劝导。", "周边居民意见较大。", "")
-
-RESULTS: Final = (
-    "已到现场处置完毕，现场已恢复正常。",
-    "已联系责任人整改，整改完成，附处置后照片。",
-    "已安排人员清理，后续纳入日常巡查。",
-    "已维修完成，经测试使用正常。",
-)
-COMMENTS: Final[dict[str, tuple[str, ...]]] = {
-    "void": ("经核实不属于事件范围，作废。", "重复上报且信息不全，作废。", "现场核实问题不存在。"),
-    "return": ("经核实该事项不属于本单位职责，申请退回重新派遣。", "事发地不在本单位管辖范围。"),
-    "verify_fail": ("现场核查问题仍然存在，请继续处置。", "处置不彻底，仍有残留，返工。"),
-    "verify_pass": ("现场核查已处置完毕。", "经核查情况属实，同意结案。"),
-    "request_extension": ("需协调多个单位共同处置，申请延期。", "涉及维修材料采购，申请延期。"),
-    "approve_extension": ("同意延期，请按期办结。",),
-    "reject_extension": ("时限内可以办结，不同意延期。", "理由不充分，请按原时限办理。"),
-    "park": ("涉及历史遗留问题，需待规划调整后处理，暂时挂账。", "需上级部门统筹解决，先行挂账。"),
-    "resume": ("条件已具备，恢复办理。",),
-    "remind": ("请抓紧办理，注意时限。", "群众再次反映，请尽快处置。"),
-    "supervise": ("群众反映强烈，请限期办结并报告办理情况。", "请高度重视，按时办结。"),
-    "reply_supervision": ("已按要求加快办理，预计本周内办结。", "已落实专人负责，正在处置。"),
-    "reopen": ("群众反映问题反弹，重新办理。", "核查发现问题复发，重新立案。"),
-    "escalate": ("超出村级处置能力，提请中心协调。",),
-    "accept": ("村里可以处理，由村委会负责。",),
-    "register": ("",),
-    "dispatch": ("",),
-    "acknowledge": ("",),
-    "close": ("处置结果已确认，结案。",),
-    "merge": ("与已有事件重复，合并办理。",),
-}
-
-
-def _comment(rng: random.Random, action: str) -> str:
-    return rng.choice(COMMENTS.get(action, ("",)))
-
-
-# --- The cast ------------------------------------------------------------------------------
-
-
-@dataclass
-class Cast:
-    """The people and places of one town that cases are drawn from."""
-
-    town: Area
-    grids: list[Area]
-    grid_weights: list[float]
-    grid_workers: dict[int, list[User]]
-    village_of_grid: dict[int, int]
-    grid_leaders: dict[int, list[User]]
-    village_people: dict[int, list[User]]
-    center: list[User]
-    leaders: list[User]  # town leaders and discipline supervisors (reminders, supervision notices)
-    town_leaders: list[User]
-    handlers: dict[int, list[User]]
-    departments: list[Department]
-    categories: list[Category]
-    category_weights: list[float]
-    self_handle_categories: list[Category]
-    no_verification_categories: list[Category]
-
-    @classmethod
-    def load(cls, town_code: str | None = None) -> Cast:
-        towns = Area.objects.current().filter(level=AreaLevel.TOWN)
-        town = towns.filter(code=town_code).first() if town_code else towns.order_by("code").first()
-        if town is None:
-            raise ValueError(f"no current town {town_code or ''}".strip())
-        grids = list(Area.objects.current().filter(level=AreaLevel.GRID, path__startswith=town.path).order_by("code"))
-        assignments = list(
-            RoleAssignment.objects.filter(user__is_active=True).select_related("user", "area").order_by("user_id")
-        )
-        by_role: dict[str, list[RoleAssignment]] = {}
-        for assignment in assignments:
-            by_role.setdefault(assignment.role, []).append(assignment)
-        grid_ids = {grid.pk for grid in grids}
-        grid_workers = _users_by(
-            by_role.get(Role.GRID_WORKER, []), lambda a: a.area_id if a.area_id in grid_ids else None
-        )
-        grids = [grid for grid in grids if grid.pk in grid_workers and grid.center_lat is not None]
-        if not grids:
-            raise ValueError(f"the town {town.code} has no grid with a grid worker")
-        village_of_grid = {grid.pk: grid.parent_id or town.pk for grid in grids}
-        grid_leaders = _users_by(by_role.get(Role.GRID_LEADER, []), lambda a: a.area_id)
-        village_people = _users_by(
-            [*by_role.get(Role.GRID_LEADER, []), *by_role.get(Role.VILLAGE_STAFF, [])], lambda a: a.area_id
-        )
-
-        def of_town(role: str) -> list[User]:
-            return [a.user for a in by_role.get(role, []) if a.area is not None and a.area.path == town.path]
-
-        center = of_town(Role.CENTER_OPERATOR)
-        if not center:
-            raise ValueError(f"the town {town.code} has no center operator")
-        town_leaders = of_town(Role.TOWN_LEADER)
-        leaders = town_leaders + [a.user for a in by_role.get(Role.SUPERVISOR, []) if a.area_id is None]
-        handlers = _users_by(by_role.get(Role.DEPARTMENT_HANDLER, []), lambda a: a.department_id)
-        departments = list(Department.objects.filter(pk__in=list(handlers), is_active=True).order_by("code"))
-        categories = list(
-            Category.objects.filter(
-                parent__isnull=False, is_active=True, default_department_id__in=[d.pk for d in departments]
-            )
-            .select_related("parent")
-            .order_by("code")
-        )
-        if not categories:
-            raise ValueError("no active minor category has a department with a handler")
-
-        # Named accounts (those with a usable password) get more of the cases, so that the
-        # people one logs in as have full inboxes.
-        def named(users: list[User]) -> bool:
-            return any(user.has_usable_password() for user in users)
-
-        named_grids = {grid_id for grid_id, users in grid_workers.items() if named(users)}
-        named_departments = {department for department, users in handlers.items() if named(users)}
-        return cls(
-            town=town,
-            grids=grids,
-            grid_weights=[8.0 if grid.pk in named_grids else 1.0 for grid in grids],
-            grid_workers=grid_workers,
-            village_of_grid=village_of_grid,
-            grid_leaders=grid_leaders,
-            village_people=village_people,
-            center=center,
-            leaders=leaders or center,
-            town_leaders=town_leaders,
-            handlers=handlers,
-            departments=departments,
-            categories=categories,
-            category_weights=[4.0 if c.default_department_id in named_departments else 1.0 for c in categories],
-            self_handle_categories=[c for c in categories if c.self_handle_allowed],
-            no_verification_categories=[c for c in categories if not c.verification_required],
-        )
-
-
-def _users_by(
-    assignments: Iterable[RoleAssignment], key: Callable[[RoleAssignment], int | None]
-) -> dict[int, list[User]]:
-    """The users of ``assignments`` grouped by ``key`` (an assignment whose key is None is left
-    out), in the assignments' order."""
-    grouped: dict[int, list[User]] = {}
-    for assignment in assignments:
-        value = key(assignment)
-        if value is not None:
-            grouped.setdefault(value, []).append(assignment.user)
-    return grouped
+# Shares of photos: a handler's result photo with the report-back, a grid worker's photo with
+# the verification (reports from the field always carry one).
+RESULT_PHOTO_SHARE: Final = 0.8
+VERIFY_PHOTO_SHARE: Final = 0.7
+FIELD_SOURCES: Final = (Source.GRID_REPORT, Source.PATROL)
 
 
 # --- The generator -------------------------------------------------------------------------
@@ -321,7 +83,22 @@ def _users_by(
 class Stats:
     created: int = 0
     actions: int = 0
+    photos: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    """One case to make: when it was reported, its path, category and urgency. An open case
+    also has the light it shows when the demo is loaded and the moment of each step, planned
+    back from that moment (:mod:`gridgov.demo.timing`)."""
+
+    reported_at: dt.datetime
+    scenario: Scenario
+    category: Category
+    urgency: str
+    light: str = ""
+    times: list[dt.datetime] = field(default_factory=list)
 
 
 class CaseGenerator:
@@ -329,7 +106,8 @@ class CaseGenerator:
 
     ``open_share`` is the share of open scenarios (``None``: the scenario weights decide,
     about a third open). Cases are made in the order they were reported, so case numbers
-    follow the dates.
+    follow the dates. With ``photos`` the field reports, results and verifications carry
+    drawn placeholder photos (:mod:`gridgov.demo.pictures`); self-handled cases always do.
     """
 
     def __init__(
@@ -340,24 +118,29 @@ class CaseGenerator:
         now: dt.datetime | None = None,
         window_days: int = WINDOW_DAYS,
         open_share: float | None = None,
+        photos: bool = False,
     ) -> None:
         self.cast = cast
         self.rng = random.Random(seed)
         self.now = now or timezone.now()
         self.start = self.now - dt.timedelta(days=window_days)
         self.open_share = open_share
+        self.photos = photos
         self.stats = Stats()
-        self._points: dict[int, list[tuple[float, float]]] = {}
         # Earlier cases that may take in a duplicate: category id → [number], plus any.
         self._mergeable: dict[int, list[str]] = {}
         self._any_mergeable: list[str] = []
         self._dept_codes = {d.pk: d.code for d in cast.departments}
+        self._scenes: dict[int, Scene] = {}
+        self.planner = OpenPlanner(self.rng)
 
     # -- plans ---------------------------------------------------------------------------
 
-    def plans(self, count: int) -> list[tuple[dt.datetime, Scenario]]:
-        """``count`` (reported_at, scenario) pairs in date order: every scenario at least once
-        when ``count`` allows, then drawn by weight."""
+    def plans(self, count: int) -> list[Plan]:
+        """``count`` plans in date order: every scenario at least once when ``count`` allows,
+        then drawn by weight. The open ones with a running clock get their lights from one
+        deck, so a few are yellow and a few red whatever the count."""
+        rng = self.rng
         closed = [s for s in SCENARIOS if not s.open]
         opened = [s for s in SCENARIOS if s.open]
         chosen: list[Scenario] = []
@@ -365,32 +148,28 @@ class CaseGenerator:
             chosen = list(SCENARIOS)
         while len(chosen) < count:
             if self.open_share is None:
-                chosen.append(self.rng.choices(SCENARIOS, weights=[s.weight for s in SCENARIOS])[0])
+                chosen.append(rng.choices(SCENARIOS, weights=[s.weight for s in SCENARIOS])[0])
             else:
-                pool = opened if self.rng.random() < self.open_share else closed
-                chosen.append(self.rng.choices(pool, weights=[s.weight for s in pool])[0])
-        plans = [(self._reported_at(scenario), scenario) for scenario in chosen]
-        plans.sort(key=lambda plan: plan[0])
+                pool = opened if rng.random() < self.open_share else closed
+                chosen.append(rng.choices(pool, weights=[s.weight for s in pool])[0])
+        timed = [s for s in chosen if s.open and final_status(s) in STATUS_STAGE]
+        deck = timing.light_deck(rng, len(timed))
+        plans = []
+        for scenario in chosen:
+            category = self._category(scenario)
+            urgency = Urgency.URGENT if rng.random() < 0.1 else Urgency.NORMAL
+            if not scenario.open:
+                plans.append(Plan(self._reported_at(), scenario, category, urgency))
+                continue
+            light = deck.pop() if final_status(scenario) in STATUS_STAGE else ""
+            reported_at, times = self.planner.times(scenario, category, urgency, light, now=self.now)
+            plans.append(Plan(reported_at, scenario, category, urgency, light, times))
+        plans.sort(key=lambda plan: plan.reported_at)
         return plans
 
-    def _reported_at(self, scenario: Scenario) -> dt.datetime:
-        if scenario.open:
-            # Open cases: mostly from the last few weeks, a few from today (fresh).
-            # (a center that keeps up: most open work is days old, a few cases linger).
-            share = self.rng.random()
-            if len(scenario.steps) <= 2:
-                # Waiting for the center or the department to move: short stage limits, so
-                # mostly from today, some left over from the last days (overdue).
-                share = share * 0.6
-            if share < 0.45:
-                back = dt.timedelta(hours=self.rng.uniform(0.2, 30))
-            elif share < 0.85:
-                back = dt.timedelta(days=self.rng.uniform(1, 7))
-            else:
-                back = dt.timedelta(days=self.rng.uniform(7, 45))
-            moment = self.now - back
-        else:
-            moment = self.start + (self.now - self.start) * self.rng.random()
+    def _reported_at(self) -> dt.datetime:
+        """A closed case's report: a working moment somewhere in the window."""
+        moment = self.start + (self.now - self.start) * self.rng.random()
         # Reports come in working hours: a random working moment of that day, or of an
         # earlier working day when that would be in the future or the day is a holiday.
         per_day = calendar.working_minutes_per_day()
@@ -413,15 +192,14 @@ class CaseGenerator:
             batch = max(count, 1)
         for chunk in _chunks(plans, batch):
             with transaction.atomic():
-                for reported_at, scenario in chunk:
-                    self.make(reported_at, scenario)
+                for plan in chunk:
+                    self.make(plan)
             if progress is not None:
                 progress(self.stats.created)
         return self.stats
 
-    def make(self, reported_at: dt.datetime, scenario: Scenario) -> Case:
-        rng, cast = self.rng, self.cast
-        category = self._category(scenario)
+    def make(self, plan: Plan) -> Case:
+        rng, cast, scenario, category = self.rng, self.cast, plan.scenario, plan.category
         if scenario.self_handle or scenario.name.startswith("village") or scenario.name == "open_village":
             source = rng.choice([Source.GRID_REPORT] * 4 + [Source.PATROL])
         else:
@@ -434,49 +212,67 @@ class CaseGenerator:
         if scenario.open and named_grids and rng.random() < 0.3:
             # The named accounts' inboxes should hold open work of every kind when one logs in.
             grid = rng.choice(named_grids)
-        if source in (Source.GRID_REPORT, Source.PATROL):
+        if source in FIELD_SOURCES:
             reporter = rng.choice(cast.grid_workers[grid.pk])
         elif source == Source.LEADER and cast.town_leaders:
             reporter = rng.choice(cast.town_leaders)
         else:
             reporter = self._center()
         lat, lng = self._point(grid)
-        party_kind = party_name = party_phone = ""
-        roll = rng.random()
-        if roll < 0.3:
-            party_kind, party_name, party_phone = PartyKind.RESIDENT, self._name(), self._phone()
-        elif roll < 0.4:
-            party_kind = PartyKind.UNIT
-            party_name = f"{rng.choice(SURNAMES)}记{rng.choice(['商店', '餐馆', '五金店', '物流公司'])}"
-            party_phone = self._phone()
-        major = category.parent.code if category.parent else ""
-        place = f"{grid.name}{rng.choice(PLACES)}"
-        description = f"{place}：{rng.choice(DETAILS.get(major, DETAIL_FALLBACK))}。{rng.choice(REMARKS)}"
+        party_kind, party_name, party_phone = self._party()
+        village = cast.village_names.get(cast.village_of_grid.get(grid.pk, 0), "")
+        scene = pick(rng, category.code)
+        photos: list[services.Photo] = []
+        remark = rng.choice(REMARKS)
+        if scenario.self_handle:
+            before = plan.reported_at - dt.timedelta(minutes=rng.uniform(5, 30))
+            photos = [
+                self._photo(category, AttachmentKind.BEFORE, before),
+                self._photo(category, AttachmentKind.AFTER, plan.reported_at),
+            ]
+        elif self.photos and source in FIELD_SOURCES:
+            photos = [self._photo(category, AttachmentKind.REPORT, plan.reported_at)]
+            remark = "已拍照留存。"
         case, _created = services.case_create(
             actor=reporter,
             category=category,
-            description=description,
+            description=f"{scene.description_at(village)}{remark}",
             lat=lat,
             lng=lng,
-            address=place,
+            address=scene.where(village),
             source=source,
-            urgency=Urgency.URGENT if rng.random() < 0.1 else Urgency.NORMAL,
+            urgency=plan.urgency,
             self_handle=scenario.self_handle,
-            photos_in=_self_handle_photos(rng) if scenario.self_handle else (),
-            comment="现场已处置完毕，有处置前后照片。" if scenario.self_handle else "",
+            photos_in=photos,
+            comment=scene.result_text if scenario.self_handle else "",
             party_kind=party_kind,
             party_name=party_name,
             party_phone=party_phone,
-            at=reported_at,
+            at=plan.reported_at,
         )
+        self._scenes[case.pk] = scene
         self.stats.created += 1
-        self._play(case, scenario, reported_at)
+        if scenario.open:
+            self._play_planned(case, scenario, plan.times)
+        else:
+            self._play(case, scenario, plan.reported_at)
         case.refresh_from_db(fields=["status", "number", "category"])
         self.stats.by_status[case.status] = self.stats.by_status.get(case.status, 0) + 1
         if case.status != Status.VOIDED:
             self._mergeable.setdefault(case.category_id, []).append(case.number)
             self._any_mergeable.append(case.number)
         return case
+
+    def _party(self) -> tuple[str, str, str]:
+        """Who the case concerns: a resident, a unit, or nobody named."""
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.3:
+            return PartyKind.RESIDENT, self._name(), self._phone()
+        if roll < 0.4:
+            unit = f"{rng.choice(SURNAMES)}记{rng.choice(['商店', '餐馆', '五金店', '物流公司'])}"
+            return PartyKind.UNIT, unit, self._phone()
+        return "", "", ""
 
     def _category(self, scenario: Scenario) -> Category:
         cast = self.cast
@@ -491,7 +287,17 @@ class CaseGenerator:
         return self.rng.choices(cast.categories, weights=cast.category_weights)[0]
 
     def _play(self, case: Case, scenario: Scenario, reported_at: dt.datetime) -> None:
+        """Play a scenario forward from the report; an open one (a case an order made) is
+        planned with :class:`~gridgov.demo.case_plans.OpenPlanner` from then on."""
         if scenario.self_handle:
+            return
+        if scenario.open:
+            category = case.category
+            light = timing.target_light(self.rng)
+            _reported, times = self.planner.times(
+                scenario, category, case.urgency, light, now=self.now, created_at=reported_at
+            )
+            self._play_planned(case, scenario, times)
             return
         last = reported_at
         late = False
@@ -509,23 +315,23 @@ class CaseGenerator:
             if step in STAGE_STEPS:
                 late = False
             if when >= self.now:
-                if not scenario.open:
-                    return  # the story has not got that far yet: the case stays open
-                when = self._between(last)
-                if when <= last:
-                    return
+                return  # the story has not got that far yet: the case stays open
             result = self._act(case, step, when)
             if result is None:
                 return
             case = result
             last = when
 
-    def _between(self, last: dt.datetime) -> dt.datetime:
-        """A moment between ``last`` and now, in working time if there is any."""
-        room = calendar.working_minutes_between(last, self.now)
-        if room >= 2:
-            return calendar.add_working_minutes(last, room * self.rng.uniform(0.2, 0.6))
-        return last + (self.now - last) * self.rng.uniform(0.2, 0.6)
+    def _play_planned(self, case: Case, scenario: Scenario, times: list[dt.datetime]) -> None:
+        for step, when in zip(scenario.steps, times, strict=True):
+            if when > self.now:
+                return
+            if step == "request_extension" and (case.stage_deadline is None or when >= case.stage_deadline):
+                continue
+            result = self._act(case, step, when)
+            if result is None:
+                return
+            case = result
 
     def _when(self, case: Case, step: str, last: dt.datetime, *, late: bool) -> dt.datetime:
         rng = self.rng
@@ -560,6 +366,8 @@ class CaseGenerator:
         rng = self.rng
         action = step
         kwargs: dict[str, Any] = {}
+        scene = self._scene(case)
+        comment = ""
         if step == "finish":
             action = "verify_pass" if case.category.verification_required else "close"
         if step == "dispatch_other":
@@ -572,7 +380,9 @@ class CaseGenerator:
             if lead in self._dept_codes:
                 kwargs["departments"] = [self._dept_codes[lead], rng.choice(others)]
         elif step == "report_back":
-            kwargs["result"] = rng.choice(RESULTS)
+            kwargs["result"] = scene.result_text
+            if self.photos and rng.random() < RESULT_PHOTO_SHARE:
+                kwargs["photos_in"] = [self._photo(case.category, AttachmentKind.RESULT, when)]
         elif step == "request_extension":
             kwargs["days"] = rng.randint(2, 10)
         elif step == "merge":
@@ -581,11 +391,31 @@ class CaseGenerator:
                 action = "void"
             else:
                 kwargs["into"] = rng.choice(candidates[-20:])
+        if action in ("verify_pass", "close"):
+            comment = scene.check_text
+            if action == "verify_pass" and self.photos and rng.random() < VERIFY_PHOTO_SHARE:
+                kwargs["photos_in"] = [self._photo(case.category, AttachmentKind.VERIFY, when)]
+        else:
+            comment = action_comment(rng, action)
         actor = self._actor(case, action)
-        comment = _comment(rng, action)
         result = services.case_act(case.pk, action, actor=actor, comment=comment, at=when, **kwargs)
         self.stats.actions += 1
         return result
+
+    def _scene(self, case: Case) -> Scene:
+        """The case's scene (a case an order made gets the one of its category most like its
+        description)."""
+        if case.pk not in self._scenes:
+            self._scenes[case.pk] = closest(case.category.code, case.description)
+        return self._scenes[case.pk]
+
+    def _photo(self, category: Category, kind: str, at: dt.datetime) -> services.Photo:
+        major = category.parent.code if category.parent else category.code.split(".")[0]
+        picture = pictures.case_photo(
+            rng=self.rng, major=major, category_name=category.name, category_code=category.code, kind=kind, at=at
+        )
+        self.stats.photos += 1
+        return services.Photo(file=picture, kind=kind, name=f"{kind}.jpg")
 
     # -- people -------------------------------------------------------------------------------
 
@@ -659,7 +489,8 @@ def load_demo_cases(
     now: dt.datetime | None = None,
     allow_production_db: bool = False,
 ) -> int:
-    """Create ``count`` historical demo cases in the demo town; returns how many were made.
+    """Create ``count`` historical demo cases in the demo town, with photos; returns how many
+    were made.
 
     Does nothing (returns 0) when any case exists already, so it is safe to run again. Needs
     the demo's areas, people and categories (:func:`gridgov.demo.loader.load_demo`). The
@@ -670,21 +501,8 @@ def load_demo_cases(
         return 0
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
-        generator = CaseGenerator(cast, seed=seed, now=now)
+        generator = CaseGenerator(cast, seed=seed, now=now, photos=True)
         stats = generator.run(count)
         for user in get_user_model().objects.filter(is_active=True, role_assignments__isnull=False).distinct():
             mark_read(actor=user)
     return stats.created
-
-
-def _photo(rng: random.Random, kind: str) -> services.Photo:
-    """A small plain picture standing in for a phone photo (a shade of grey-green per case)."""
-    shade = (rng.randint(90, 160), rng.randint(110, 170), rng.randint(90, 150))
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), shade).save(buffer, "JPEG", quality=70)
-    buffer.seek(0)
-    return services.Photo(file=buffer, kind=kind, name=f"{kind}.jpg")
-
-
-def _self_handle_photos(rng: random.Random) -> list[services.Photo]:
-    return [_photo(rng, AttachmentKind.BEFORE), _photo(rng, AttachmentKind.AFTER)]

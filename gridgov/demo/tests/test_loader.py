@@ -153,8 +153,11 @@ def test_the_command_loads_with_the_explicit_flag_and_prints_the_accounts(settin
         assert username in text
     assert "Demo cases created: 5 cases" in text
     assert "Demo hotline orders created: 5 orders" in text
+    assert "Staff photos drawn: 102" in text
+    assert "Demo patrols recorded:" in text
     out = StringIO()
     call_command("load_demo", "--allow-production-db", stdout=out)
     assert "nothing changed" in out.getvalue()
+    assert "Staff photos" not in out.getvalue() and "patrols" not in out.getvalue()
     assert "Cases already exist: no demo cases added." in out.getvalue()
     assert "Hotline orders already exist: no demo orders added." in out.getvalue()

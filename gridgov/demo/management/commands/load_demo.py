@@ -1,9 +1,11 @@
-"""``load_demo [--allow-production-db] [--no-cases] [--cases N] [--no-hotline] [--hotline N]``:
-load the Taiping demo data, its case history and its hotline orders (safe to run again)."""
+"""``load_demo [--allow-production-db] [--no-cases] [--cases N] [--no-hotline] [--hotline N] [--no-patrols]``:
+load the Taiping demo data, staff photos, its case history, hotline orders and patrols (safe to
+run again)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -11,12 +13,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
+from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
+from gridgov.demo.staff import load_demo_staff_photos
 
 
 class Command(BaseCommand):
     help = (
-        "Load the fictional Taiping Town demo: areas, departments, categories, staff, the demo accounts "
-        "a few hundred historical cases and hotline orders. "
+        "Load the fictional Taiping Town demo: areas, departments, categories, staff and their photos, "
+        "the demo accounts, a few hundred historical cases and hotline orders, and patrols. "
         "A second run changes nothing. Refuses to run with DEBUG off."
     )
 
@@ -43,6 +47,11 @@ class Command(BaseCommand):
             default=DEFAULT_ORDER_COUNT,
             help=f"How many hotline orders to create when there are none yet (default {DEFAULT_ORDER_COUNT}).",
         )
+        parser.add_argument(
+            "--no-patrols",
+            action="store_true",
+            help=f"Do not record the demo patrols (the last {DEFAULT_DAYS} days, when there are none yet).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -57,10 +66,17 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Demo data already in place: nothing changed.")
+        self._timed("Staff photos drawn: {n}", load_demo_staff_photos, options["allow_production_db"])
         if not options["no_cases"]:
             self._load_cases(options["cases"], options["allow_production_db"])
         if not options["no_hotline"]:
             self._load_hotline(options["hotline"], options["allow_production_db"])
+        if not options["no_patrols"]:
+            self._timed(
+                f"Demo patrols recorded: {{n}} over the last {DEFAULT_DAYS} days",
+                load_demo_patrols,
+                options["allow_production_db"],
+            )
         self.stdout.write(accounts_block())
 
     def _load_cases(self, count: int, allow_production_db: bool) -> None:
@@ -83,3 +99,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Hotline orders already exist: no demo orders added.")
+
+    def _timed(self, message: str, load: Callable[..., int], allow_production_db: bool) -> None:
+        started = time.perf_counter()
+        made = load(allow_production_db=allow_production_db)
+        if made:
+            self.stdout.write(f"{message.format(n=made)} in {time.perf_counter() - started:.1f} s.")

@@ -1,0 +1,168 @@
+"""Patrol tracks for the demo: grid workers walking their grids over the last weeks.
+
+:func:`load_demo_patrols` records, through :func:`gridgov.patrols.services.patrol_record`
+(the service the phone's uploads go through), a morning round on most working days of the
+last weeks for the workers of several grids: the named accounts' grids and a spread of others
+across the villages. A round is a walk that wanders through the grid at a walking pace, a point
+every minute or so with a GPS accuracy of a few metres, and stays inside the grid's boundary.
+Like the rest of the demo it runs only while the patrol table is empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import uuid
+from typing import TYPE_CHECKING, Any, Final
+
+import shapely
+from django.db import transaction
+from django.utils import timezone
+from shapely.geometry import shape
+
+from gridgov.areas.models import Area
+from gridgov.patrols.models import Patrol
+from gridgov.patrols.services import TrackPoint, patrol_record
+from gridgov.workcalendar import calendar
+
+from .cast import Cast
+from .loader import check_allowed
+from .taiping import TOWN_CODE
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+DEMO_PATROLS_SEED: Final = 20261130
+DEFAULT_DAYS: Final = 21
+DEFAULT_GRIDS: Final = 10
+# A walk: a point every 45–90 s, 0.8–1.4 m/s, turning a little at each point.
+STEP_SECONDS: Final = (45, 90)
+SPEED_M_S: Final = (0.8, 1.4)
+METRES_PER_DEGREE_LAT: Final = 111_320.0
+
+
+def load_demo_patrols(
+    *,
+    days: int = DEFAULT_DAYS,
+    grids: int = DEFAULT_GRIDS,
+    seed: int = DEMO_PATROLS_SEED,
+    now: dt.datetime | None = None,
+    allow_production_db: bool = False,
+) -> int:
+    """Record the demo's patrols of the last ``days`` days in ``grids`` grids; returns how
+    many were recorded (0 when any patrol exists already)."""
+    check_allowed(allow_production_db=allow_production_db)
+    if Patrol.objects.exists():
+        return 0
+    now = now or timezone.now()
+    rng = random.Random(seed)
+    made = 0
+    with transaction.atomic():
+        cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
+        for grid in _chosen_grids(cast, grids):
+            worker = cast.grid_workers[grid.pk][0]
+            walker = Walker(grid, rng)
+            for day in _working_days(now, days):
+                if rng.random() < 0.15:
+                    continue  # a day of meetings, leave or training
+                started = _morning(day, rng)
+                ended = started + dt.timedelta(minutes=rng.uniform(40, 110))
+                if ended > now:
+                    continue
+                made += _record(worker, walker, rng, started, ended, now)
+    return made
+
+
+def _record(
+    worker: User, walker: Walker, rng: random.Random, started: dt.datetime, ended: dt.datetime, now: dt.datetime
+) -> int:
+    _patrol, created = patrol_record(
+        actor=worker,
+        client_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+        started_at=started,
+        ended_at=ended,
+        track=walker.walk(started, ended),
+        consent=True,
+        consent_at=started,
+        now=now,
+    )
+    return int(created)
+
+
+def _chosen_grids(cast: Cast, count: int) -> list[Area]:
+    """The named accounts' grids first, then grids spread over the town."""
+    named = [grid for grid, weight in zip(cast.grids, cast.grid_weights, strict=True) if weight > 1]
+    others = [grid for grid in cast.grids if grid not in named]
+    stride = max(len(others) // max(count - len(named), 1), 1)
+    return (named + others[::stride])[:count]
+
+
+def _working_days(now: dt.datetime, days: int) -> list[dt.date]:
+    today = timezone.localtime(now).date()
+    return [
+        day for day in (today - dt.timedelta(days=back) for back in range(days, -1, -1)) if calendar.is_workday(day)
+    ]
+
+
+def _morning(day: dt.date, rng: random.Random) -> dt.datetime:
+    """A start in the first working period of the day (mostly a round after the morning's
+    office work), to the minute."""
+    first_start, _first_end = calendar.working_periods()[0]
+    start = timezone.make_aware(dt.datetime.combine(day, first_start))
+    return start + dt.timedelta(minutes=round(rng.uniform(20, 90)))
+
+
+class Walker:
+    """Walks inside one grid: a heading that drifts, turned back towards the grid's middle
+    when the next step would leave it."""
+
+    def __init__(self, grid: Area, rng: random.Random) -> None:
+        self.rng = rng
+        boundary: Any = grid.boundary
+        # A few metres inside the boundary, so every point is unambiguously in this grid.
+        self.inside = shape(boundary).buffer(-0.00005)
+        shapely.prepare(self.inside)
+        centre = self.inside.representative_point()
+        self.centre = (centre.y, centre.x)
+        self.lng_scale = METRES_PER_DEGREE_LAT * math.cos(math.radians(self.centre[0]))
+
+    def _contains(self, lat: float, lng: float) -> bool:
+        return bool(shapely.contains_xy(self.inside, lng, lat))
+
+    def walk(self, started: dt.datetime, ended: dt.datetime) -> list[TrackPoint]:
+        rng = self.rng
+        lat, lng = self._start()
+        heading = rng.uniform(0, 2 * math.pi)
+        moment = started
+        points = [TrackPoint(t=moment, lat=round(lat, 6), lng=round(lng, 6), accuracy=round(rng.uniform(4, 15), 1))]
+        while True:
+            seconds = rng.uniform(*STEP_SECONDS)
+            moment += dt.timedelta(seconds=seconds)
+            if moment > ended:
+                break
+            distance = seconds * rng.uniform(*SPEED_M_S)
+            heading += rng.gauss(0, 0.35)
+            for _turn in range(8):
+                next_lat = lat + distance * math.cos(heading) / METRES_PER_DEGREE_LAT
+                next_lng = lng + distance * math.sin(heading) / self.lng_scale
+                if self._contains(next_lat, next_lng):
+                    break
+                # Turn towards the middle of the grid, with a little randomness.
+                heading = math.atan2(
+                    (self.centre[1] - lng) * self.lng_scale, (self.centre[0] - lat) * METRES_PER_DEGREE_LAT
+                ) + rng.uniform(-0.6, 0.6)
+            else:
+                next_lat, next_lng = lat, lng  # stood still for a moment
+            lat, lng = next_lat, next_lng
+            accuracy = round(rng.uniform(4, 15) if rng.random() < 0.95 else rng.uniform(30, 60), 1)
+            points.append(TrackPoint(t=moment, lat=round(lat, 6), lng=round(lng, 6), accuracy=accuracy))
+        return points
+
+    def _start(self) -> tuple[float, float]:
+        minx, miny, maxx, maxy = self.inside.bounds
+        for _attempt in range(100):
+            lat, lng = self.rng.uniform(miny, maxy), self.rng.uniform(minx, maxx)
+            if self._contains(lat, lng):
+                return lat, lng
+        return self.centre

@@ -1,0 +1,212 @@
+"""A demo a town official would believe (issue 12 §6): cases that tell one story each, open
+work mostly inside its limits, photos, patrols and staff photos."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+from PIL import Image
+
+from gridgov.areas.locate import locate
+from gridgov.cases.deadlines import light as case_light
+from gridgov.cases.models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Source
+from gridgov.cases.services import COMMENT_MAX, DESCRIPTION_MAX
+from gridgov.categories.seed import SEED
+from gridgov.core.models import AuditEvent
+from gridgov.demo.cases import load_demo_cases
+from gridgov.demo.hotline import generate_demo_orders
+from gridgov.demo.patrols import load_demo_patrols
+from gridgov.demo.scenes import closest, scenes
+from gridgov.demo.staff import load_demo_staff_photos
+from gridgov.demo.taiping import generate
+from gridgov.hotline.deadlines import light as order_light
+from gridgov.hotline.models import OPEN_ORDER_STATUSES, HotlineOrder
+from gridgov.patrols.models import Patrol
+from gridgov.people.models import StaffProfile
+from gridgov.workcalendar.units import Light
+
+CASES = 150
+ORDERS = 90
+# A Thursday morning: the history ends here, as when a town official opens the demo at 10 o'clock.
+NOW = timezone.make_aware(dt.datetime(2026, 11, 26, 10, 5))
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    folder = tmp_path_factory.mktemp("demo-media")
+    with override_settings(MEDIA_ROOT=folder):
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def history(taiping: Any, media: Any, django_db_blocker: Any) -> dict[str, int]:
+    """The demo with its cases, orders, patrols and staff photos, made once for the module
+    (inside the transaction of ``taiping``, rolled back after the module)."""
+    with django_db_blocker.unblock(), override_settings(DEBUG=True):
+        return {
+            "cases": load_demo_cases(count=CASES, now=NOW, allow_production_db=True),
+            "orders": generate_demo_orders(count=ORDERS, now=NOW).created,
+            "patrols": load_demo_patrols(now=NOW, allow_production_db=True),
+            "photos": load_demo_staff_photos(allow_production_db=True),
+        }
+
+
+@pytest.fixture
+def made(history: dict[str, int], db: Any, settings: Any, media: Any) -> dict[str, int]:
+    settings.MEDIA_ROOT = media  # the per-test folder would hide the module's files
+    return history
+
+
+# --- The table of scenes ---------------------------------------------------------------------
+
+
+def test_the_scene_table_covers_every_seed_category_with_two_stories_or_more():
+    table = scenes()
+    codes = {f"{major.code}.{minor.slug}" for major in SEED for minor in major.minors}
+    assert set(table) == codes
+    for code, rows in table.items():
+        assert len(rows) >= 2, code
+        for scene in rows:
+            assert scene.category == code
+            assert len(scene.description_at("太平村")) < DESCRIPTION_MAX
+            assert len(scene.result_text) < COMMENT_MAX and len(scene.check_text) < COMMENT_MAX
+
+
+def test_a_case_an_order_made_gets_the_story_most_like_its_description():
+    content = "来电人反映太平村路灯白天亮、晚上不亮，控制器可能故障，浪费电。"
+    scene = closest("facilities.streetlight", content)
+    assert "白天常亮" in scene.description
+
+
+def test_no_two_categories_share_a_result():
+    """A result belongs to its own story (no parking case answered 已维修完成)."""
+    owners: dict[str, str] = {}
+    for code, rows in scenes().items():
+        for scene in rows:
+            assert owners.setdefault(scene.result, code) == code, scene.result
+
+
+# --- Coherence -------------------------------------------------------------------------------
+
+
+def test_every_case_tells_the_story_of_its_own_category(made):
+    table = scenes()
+    checked = 0
+    for case in Case.objects.select_related("category"):
+        rows = table[case.category.code]
+        told = any(f"{scene.place}：{scene.description}。" in case.description for scene in rows)
+        assert told or case.source == Source.HOTLINE, case.number
+        results = {scene.result_text for scene in rows}
+        checks = {scene.check_text for scene in rows}
+        for event in case.events.all():
+            if event.action == "report_back":
+                assert event.data["result"] in results, (case.number, case.category.code, event.data["result"])
+                checked += 1
+            elif event.action in ("verify_pass", "close"):
+                assert event.comment in checks, (case.number, case.category.code, event.comment)
+                checked += 1
+            elif event.action == "report" and case.self_handled:
+                assert event.comment in results, (case.number, event.comment)  # what was done on the spot
+    assert checked > CASES  # results and verifications were checked, not skipped
+
+
+def test_a_case_keeps_one_story_from_report_to_verification(made):
+    """The report, the result and the verification come from the same row of the table."""
+    closed = Case.objects.filter(status="closed", self_handled=False).exclude(source=Source.HOTLINE)
+    for case in closed.select_related("category")[:60]:
+        scene = next(s for s in scenes()[case.category.code] if s.description in case.description)
+        results = [e.data["result"] for e in case.events.filter(action="report_back")]
+        assert all(result == scene.result_text for result in results), case.number
+
+
+# --- Shares ----------------------------------------------------------------------------------
+
+
+def _shares(lights: list[str]) -> dict[str, float]:
+    counts = Counter(lights)
+    return {light: counts[light] / len(lights) for light in (Light.GREEN, Light.YELLOW, Light.RED, Light.NONE)}
+
+
+def test_most_open_cases_are_inside_their_limits_a_few_yellow_a_few_red(made):
+    open_cases = list(Case.objects.filter(status__in=OPEN_STATUSES))
+    lights = [case_light(case.stage_deadline, case.stage_warn_at, NOW) for case in open_cases]
+    shares = _shares(lights)
+    print(f"\nopen cases at {NOW:%a %H:%M}: {len(open_cases)}, " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+    assert len(open_cases) >= CASES // 5
+    assert shares[Light.GREEN] >= 0.75
+    assert shares[Light.RED] <= 0.10
+    assert Light.YELLOW in lights and Light.RED in lights
+
+
+def test_most_open_orders_are_inside_their_limits_a_few_yellow_a_few_red(made):
+    orders = list(HotlineOrder.objects.filter(status__in=OPEN_ORDER_STATUSES))
+    lights = [order_light(order, NOW) for order in orders]
+    shares = _shares(lights)
+    print(f"\nopen orders at {NOW:%a %H:%M}: {len(orders)}, " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+    assert shares[Light.GREEN] >= 0.75
+    assert shares[Light.RED] <= 0.10
+    assert Light.YELLOW in lights and Light.RED in lights
+
+
+def test_the_queues_look_like_a_live_morning(made):
+    """Work came in this morning and yesterday, and the history ends now."""
+    assert Case.objects.filter(reported_at__date=NOW.date(), reported_at__lte=NOW).exists()
+    assert Case.objects.filter(reported_at__gte=NOW - dt.timedelta(days=1)).count() >= 3
+    assert not CaseEvent.objects.filter(at__gt=NOW).exists()
+    assert HotlineOrder.objects.filter(arrived_at__gte=NOW - dt.timedelta(days=1)).exists()
+
+
+# --- Photos, patrols, staff photos ----------------------------------------------------------
+
+
+def test_field_reports_results_and_verifications_carry_drawn_photos(made):
+    field = Case.objects.filter(source__in=[Source.GRID_REPORT, Source.PATROL], self_handled=False)
+    for case in field:
+        assert case.attachments.filter(kind=AttachmentKind.REPORT).exists(), case.number
+    for case in Case.objects.filter(self_handled=True):
+        assert {a.kind for a in case.attachments.all()} >= {AttachmentKind.BEFORE, AttachmentKind.AFTER}
+    kinds = Counter(CaseAttachment.objects.values_list("kind", flat=True))
+    assert kinds[AttachmentKind.RESULT] > 0 and kinds[AttachmentKind.VERIFY] > 0
+    photo = CaseAttachment.objects.filter(kind=AttachmentKind.RESULT).first()
+    assert photo is not None and photo.content_type == "image/jpeg"
+    with photo.file.open("rb") as handle, Image.open(handle) as image:
+        assert image.size == (400, 300)
+
+
+def test_patrols_cover_several_grids_over_the_last_weeks_and_stay_inside_them(made):
+    patrols = list(Patrol.objects.select_related("grid", "worker"))
+    assert made["patrols"] == len(patrols) >= 50
+    assert len({patrol.grid_id for patrol in patrols}) >= 8
+    assert {patrol.worker.username for patrol in patrols} >= {"grid01", "grid02"}
+    assert min(p.started_at for p in patrols) >= NOW - dt.timedelta(days=22)
+    assert max(p.ended_at for p in patrols) <= NOW
+    for patrol in patrols[:20]:
+        assert patrol.distance_m > 500 and patrol.point_count >= 20
+        for point in patrol.points()[::10]:
+            found = locate(point["lat"], point["lng"])
+            assert found is not None and found.id == patrol.grid_id
+    assert AuditEvent.objects.filter(action="patrol.record").count() == len(patrols)
+
+
+def test_demo_people_have_a_drawn_photo_and_the_machine_account_none(made):
+    people = [person.username for person in generate().people]
+    profiles = StaffProfile.objects.filter(user__username__in=people).select_related("user")
+    with_photo = {profile.user.username for profile in profiles if profile.photo}
+    assert made["photos"] == len(with_photo) == len(people) - 1
+    assert "upstream01" not in with_photo and "grid01" in with_photo
+    with StaffProfile.objects.get(user__username="grid01").photo.open("rb") as handle, Image.open(handle) as image:
+        assert image.format == "PNG"
+
+
+def test_a_second_run_adds_no_patrols_photos_or_audit_rows(made, settings):
+    settings.DEBUG = True
+    audits = AuditEvent.objects.count()
+    assert load_demo_patrols(now=NOW) == 0
+    assert load_demo_staff_photos() == 0
+    assert AuditEvent.objects.count() == audits
