@@ -18,6 +18,7 @@ from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import areas_visible
 from gridgov.categories.models import Category, Urgency
 from gridgov.categories.selectors import active_minors
+from gridgov.core.forms import ONE_TIME_KEY, OneTimeKeyMixin
 
 from .models import AttachmentKind, Light, PartyKind, Source, Status
 from .selectors import CaseFilters
@@ -151,7 +152,7 @@ class CaseFilterForm(forms.Form):
         )
 
 
-class CaseCreateForm(forms.Form):
+class CaseCreateForm(OneTimeKeyMixin, forms.Form):
     """A case reported by the center on behalf of a resident or unit."""
 
     category = forms.ChoiceField(label=_("Category"))
@@ -202,10 +203,15 @@ ACTION_PHOTO_KIND: dict[str, str] = {
     Action.VERIFY_FAIL: AttachmentKind.VERIFY,
 }
 # Service error fields → the form field that shows them.
-ERROR_FIELDS: dict[str, str] = {"departments": "lead", "photos": "photos", "grid": "grid"}
+ERROR_FIELDS: dict[str, str] = {
+    "departments": "lead",
+    "photos": "photos",
+    "grid": "grid",
+    "idempotency_key": "__all__",
+}
 
 
-class ActionForm(forms.Form):
+class ActionForm(OneTimeKeyMixin, forms.Form):
     """One action on one case. Only the inputs of :data:`ACTION_FIELDS` are kept."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -237,7 +243,7 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         departments = departments or []
         self.action = action
-        keep = {"version", "comment", *ACTION_FIELDS.get(action, ())}
+        keep = {"version", "comment", ONE_TIME_KEY, *ACTION_FIELDS.get(action, ())}
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
@@ -264,7 +270,11 @@ class ActionForm(forms.Form):
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
-        kwargs: dict[str, Any] = {"comment": data.get("comment") or "", "version": data.get("version")}
+        kwargs: dict[str, Any] = {
+            "comment": data.get("comment") or "",
+            "version": data.get("version"),
+            "idempotency_key": self.key,
+        }
         if "grid" in self.fields:
             kwargs["grid"] = data.get("grid") or None
         if "lead" in self.fields:
@@ -280,6 +290,6 @@ class ActionForm(forms.Form):
         return kwargs
 
 
-class PhotoAddForm(forms.Form):
+class PhotoAddForm(OneTimeKeyMixin, forms.Form):
     photos = MultiplePhotoField(label=_("Photos"), required=True)
     comment = forms.CharField(label=_("Comment"), max_length=COMMENT_MAX, required=False)

@@ -28,7 +28,7 @@ from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import area_names, town_grids
 from gridgov.categories.models import Stage
 from gridgov.core.errors import Invalid
-from gridgov.core.forms import apply_error
+from gridgov.core.forms import apply_error, key_reused
 from gridgov.people.models import Department, Role
 from gridgov.people.selectors import display_name
 
@@ -293,7 +293,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case, _created = services.case_create(
+            case, created = services.case_create(
                 actor=request.user,
                 category=data["category"],
                 description=data["description"],
@@ -307,11 +307,17 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 party_name=data.get("party_name") or "",
                 party_phone=data.get("party_phone") or "",
                 photos_in=photos_of(data.get("photos") or [], AttachmentKind.REPORT),
+                idempotency_key=form.key,
             )
         except (ValidationError, Invalid, CaseForbidden) as error:
             apply_error(form, error, ERROR_FIELDS)
+            if key_reused(error):
+                form.renew_key()
         else:
-            messages.success(request, _("Case %(number)s has been created.") % {"number": case.number})
+            if created:
+                messages.success(request, _("Case %(number)s has been created.") % {"number": case.number})
+            else:
+                messages.info(request, _("This report was already sent: %(number)s.") % {"number": case.number})
             return redirect("cases:detail", case.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "cases/new.html", {"form": form}, status=status)
@@ -597,6 +603,7 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 photos_in=photos_of(form.cleaned_data["photos"], AttachmentKind.OTHER),
                 comment=form.cleaned_data.get("comment") or "",
+                idempotency_key=form.key,
             )
         except CaseForbidden as refused:
             return _forbidden(request, refused.message)
