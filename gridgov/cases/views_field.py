@@ -359,28 +359,6 @@ def village(request: HttpRequest) -> HttpResponse:
 DEPARTMENT_ACTIONS = (Action.ACKNOWLEDGE, Action.REPORT_BACK)
 
 
-def _department_context(request: HttpRequest, failed: InboxActForm | None) -> dict[str, Any]:
-    base = _annotated(_queue(request, selectors.Queue.DEPARTMENT)).order_by("stage_deadline", "id")
-    new = list(base.filter(status=Status.DISPATCHED)[:INBOX_LIMIT])
-    working = list(base.filter(status=Status.IN_PROGRESS)[:INBOX_LIMIT])
-    return {
-        "new": _cards(request, new, offered=DEPARTMENT_ACTIONS, failed=failed),
-        "working": _cards(request, working, offered=DEPARTMENT_ACTIONS, failed=failed),
-    }
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def department(request: HttpRequest) -> HttpResponse:
-    return _inbox(
-        request,
-        roles=DEPARTMENT_ROLES,
-        offered=DEPARTMENT_ACTIONS,
-        template="cases/field/department.html",
-        build=_department_context,
-    )
-
-
 # --- grid worker -----------------------------------------------------------------------
 
 
@@ -483,7 +461,6 @@ urlpatterns: list[URLPattern] = [
     path("cases/report/", report, name="report"),
     path("cases/report/duplicates/", duplicates, name="duplicates"),
     path("cases/village/", village, name="village"),
-    path("cases/department/", department, name="department"),
     path("cases/mine/", mine, name="mine"),
     path("cases/verify/", verify, name="verify"),
 ]

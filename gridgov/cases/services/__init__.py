@@ -24,7 +24,7 @@ Every public name is importable from here, as callers always did.
 from __future__ import annotations
 
 from ..transitions import ACTION_LABELS, TABLE, Action, Party
-from .act import allowed_actions, case_act
+from .act import BATCH_MAX, BatchOutcome, allowed_actions, case_act, cases_act_batch
 from .attachments import PHOTO_KIND_PARTIES, attachments_add, attachments_add_once, thumbnails_make
 from .audit import export_recorded, reveal_party
 from .common import (
@@ -48,6 +48,7 @@ from .workflow import CASE_WORKFLOW, CaseWorkflow
 
 __all__ = [
     "ACTION_LABELS",
+    "BATCH_MAX",
     "CASE_WORKFLOW",
     "CENTER_ROLES",
     "CLOSE_HOOKS",
@@ -61,6 +62,7 @@ __all__ = [
     "SWEEP_KINDS",
     "TABLE",
     "Action",
+    "BatchOutcome",
     "CaseConflict",
     "CaseError",
     "CaseForbidden",
@@ -75,6 +77,7 @@ __all__ = [
     "case_act",
     "case_create",
     "case_url",
+    "cases_act_batch",
     "export_recorded",
     "recipient_ids",
     "responsible",
