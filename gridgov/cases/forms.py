@@ -18,7 +18,7 @@ from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import areas_visible
 from gridgov.categories.models import Category, Urgency
 from gridgov.categories.selectors import active_minors
-from gridgov.core.forms import ONE_TIME_KEY, OneTimeKeyMixin
+from gridgov.core.forms import ONE_TIME_KEY, CountedTextMixin, OneTimeKeyMixin
 
 from .models import AttachmentKind, Light, PartyKind, Source, Status
 from .selectors import CaseFilters
@@ -152,7 +152,7 @@ class CaseFilterForm(forms.Form):
         )
 
 
-class CaseCreateForm(OneTimeKeyMixin, forms.Form):
+class CaseCreateForm(CountedTextMixin, OneTimeKeyMixin, forms.Form):
     """A case reported by the center on behalf of a resident or unit."""
 
     category = forms.ChoiceField(label=_("Category"))
@@ -169,11 +169,14 @@ class CaseCreateForm(OneTimeKeyMixin, forms.Form):
     party_name = forms.CharField(label=_("Party name"), max_length=100, required=False)
     party_phone = forms.CharField(label=_("Party phone"), max_length=30, required=False)
     photos = MultiplePhotoField(label=_("Photos"))
+    dispatch_now = forms.BooleanField(label=_("Register and dispatch at once"), required=False)
+    lead = forms.ChoiceField(label=_("Lead department"), required=False)
 
     def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["category"].choices = [("", "—"), *category_choices(majors=False)]
+        fields["lead"].choices = [("", _("The category's department")), *department_choices(user)]
         fields["grid"].choices = [("", "—"), *area_choices(user, villages=False)]
         fields["source"].choices = [(c, label) for c, label in Source.choices if c != Source.GRID_REPORT]
         fields["party_kind"].choices = [("", "—"), *PartyKind.choices]
@@ -211,7 +214,7 @@ ERROR_FIELDS: dict[str, str] = {
 }
 
 
-class ActionForm(OneTimeKeyMixin, forms.Form):
+class ActionForm(CountedTextMixin, OneTimeKeyMixin, forms.Form):
     """One action on one case. Only the inputs of :data:`ACTION_FIELDS` are kept."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -290,6 +293,6 @@ class ActionForm(OneTimeKeyMixin, forms.Form):
         return kwargs
 
 
-class PhotoAddForm(OneTimeKeyMixin, forms.Form):
+class PhotoAddForm(CountedTextMixin, OneTimeKeyMixin, forms.Form):
     photos = MultiplePhotoField(label=_("Photos"), required=True)
     comment = forms.CharField(label=_("Comment"), max_length=COMMENT_MAX, required=False)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.categories.models import Urgency
 from gridgov.categories.selectors import active_minors
-from gridgov.core.forms import OneTimeKeyMixin
+from gridgov.core.forms import CountedTextMixin, OneTimeKeyMixin
 
 from .forms import MultiplePhotoField
 from .models import PartyKind
@@ -51,7 +51,7 @@ def category_groups() -> list[CategoryGroup]:
     return list(groups.values())
 
 
-class ReportForm(OneTimeKeyMixin, forms.Form):
+class ReportForm(CountedTextMixin, OneTimeKeyMixin, forms.Form):
     category = forms.ChoiceField(label=_("Category"), error_messages={"required": _("Choose a category.")})
     description = forms.CharField(
         label=_("Description"),
@@ -108,7 +108,7 @@ INBOX_ACTIONS = (
 )
 
 
-class InboxActForm(OneTimeKeyMixin, forms.Form):
+class InboxActForm(CountedTextMixin, OneTimeKeyMixin, forms.Form):
     """One action on one case from an inbox card."""
 
     case = forms.IntegerField(widget=forms.HiddenInput)

@@ -32,7 +32,7 @@ from gridgov.core.forms import apply_error, key_reused
 from gridgov.people.models import Department, Role
 from gridgov.people.selectors import display_name
 
-from . import selectors, services
+from . import desk_form, selectors, services
 from .access import can_reveal, mask_name, mask_phone, parties_of
 from .deadlines import light
 from .export import export_workbook
@@ -293,7 +293,10 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case, created = services.case_create(
+            create = services.case_create_dispatched if data.get("dispatch_now") else services.case_create
+            extra = {"departments": [data["lead"]] if data.get("lead") else []} if data.get("dispatch_now") else {}
+            case, created = create(
+                **extra,
                 actor=request.user,
                 category=data["category"],
                 description=data["description"],
@@ -309,7 +312,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 photos_in=photos_of(data.get("photos") or [], AttachmentKind.REPORT),
                 idempotency_key=form.key,
             )
-        except (ValidationError, Invalid, CaseForbidden) as error:
+        except (ValidationError, Invalid, CaseForbidden, CaseConflict) as error:
             apply_error(form, error, ERROR_FIELDS)
             if key_reused(error):
                 form.renew_key()
@@ -320,7 +323,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("This report was already sent: %(number)s.") % {"number": case.number})
             return redirect("cases:detail", case.pk)
     status = 422 if request.method == "POST" else 200
-    return render(request, "cases/new.html", {"form": form}, status=status)
+    return render(request, "cases/new.html", desk_form.new_case_context(request, form), status=status)
 
 
 # --- the case page ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any, Final
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError
 
@@ -86,3 +87,22 @@ class OneTimeKeyMixin(forms.BaseForm):
 def key_reused(error: ValidationError | DomainError) -> bool:
     """Whether a refusal is about the one-time key (used before for something else)."""
     return isinstance(error, ValidationError) and ONE_TIME_KEY in getattr(error, "error_dict", {})
+
+
+TOO_LONG: Final = _(
+    "At most %(limit_value)s characters: this has %(show_value)s. Nothing was cut: shorten it and send again."
+)
+
+
+class CountedTextMixin(forms.BaseForm):
+    """Text over a field's limit is refused with the count, never cut: the browser gets no
+    ``maxlength`` (which silently cuts pasted text) but ``data-maxlength``, which the shell's
+    script turns into a live character count."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length and not field.widget.is_hidden:
+                field.widget.attrs.pop("maxlength", None)
+                field.widget.attrs["data-maxlength"] = str(field.max_length)
+                field.error_messages["max_length"] = TOO_LONG

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET
 from gridgov.categories.selectors import catalogue
 from gridgov.people.services import token_lookup
 
-from .pinyin import initials
+from gridgov.core.pinyin import initials
 from .strings import catalog
 
 APP_DIR: Final = Path(__file__).resolve().parent

@@ -40,6 +40,7 @@ from .common import (
     Photo,
     case_url,
 )
+from .desk import case_create_dispatched
 from .create import CENTER_ROLES, REPORTER_ROLES, _covers_path, case_create
 from .idempotency import KEY_REUSED
 from .notifications import recipient_ids, responsible
@@ -76,6 +77,7 @@ __all__ = [
     "attachments_add_once",
     "case_act",
     "case_create",
+    "case_create_dispatched",
     "case_url",
     "cases_act_batch",
     "export_recorded",

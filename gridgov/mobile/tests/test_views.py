@@ -11,7 +11,7 @@ from django.test import Client
 from PIL import Image
 
 from gridgov.mobile import strings, views
-from gridgov.mobile.pinyin import initial, initials
+from gridgov.core.pinyin import initial, initials
 from gridgov.people.services import token_issue
 
 JS = Path(views.STATIC_DIR) / "mobile" / "js"
