@@ -40,8 +40,8 @@ from .common import (
     Photo,
     case_url,
 )
-from .desk import case_create_dispatched
 from .create import CENTER_ROLES, REPORTER_ROLES, _covers_path, case_create
+from .desk import case_create_dispatched
 from .idempotency import KEY_REUSED
 from .notifications import recipient_ids, responsible
 from .sweep import SWEEP_KINDS, sweep_due
