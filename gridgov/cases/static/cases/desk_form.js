@@ -42,7 +42,16 @@
       group.open = Boolean(query) && any;
     });
   });
-  showChosen();
+  // The browser restores the ticked radio on "back" but may not restore the hidden input.
+  function syncPicked() {
+    var picked = document.querySelector('input[name="category_pick"]:checked');
+    if (picked && hidden.value !== picked.value) {
+      hidden.value = picked.value;
+    }
+    showChosen();
+  }
+  syncPicked();
+  window.addEventListener("pageshow", syncPicked);
 
   // --- places -----------------------------------------------------------------------------
   var placeInput = document.getElementById("place-search");
