@@ -40,7 +40,7 @@ def category_tree(chosen: str) -> list[dict[str, Any]]:
 def error_summary(form: CaseCreateForm) -> list[dict[str, str]]:
     """Every error of the form for the summary at the top: the field's label, its message and
     the id to jump to (errors of the whole form have no field)."""
-    rows = []
+    rows: list[dict[str, str]] = []
     for name, errors in form.errors.items():
         field = form.fields.get(name)
         label = str(field.label) if field is not None and field.label else ""

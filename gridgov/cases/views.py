@@ -294,7 +294,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             create = services.case_create_dispatched if data.get("dispatch_now") else services.case_create
-            extra = {"departments": [data["lead"]] if data.get("lead") else []} if data.get("dispatch_now") else {}
+            extra: dict[str, Any] = (
+                {"departments": [data["lead"]] if data.get("lead") else []} if data.get("dispatch_now") else {}
+            )
             case, created = create(
                 **extra,
                 actor=request.user,

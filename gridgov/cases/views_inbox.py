@@ -179,7 +179,7 @@ def _batch(request: HttpRequest) -> int:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return 422
     outcomes = services.cases_act_batch(
         form.cleaned_data["cases"][: services.BATCH_MAX],

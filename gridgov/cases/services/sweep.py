@@ -31,7 +31,7 @@ DIGEST_NUMBERS: Final = 20
 # What each person is told in one sweep: (outcome, case, party) by user id.
 Digest = dict[int, list[tuple[str, Case, str]]]
 # Where a digest links to, by the party the reader stands in for its first case.
-DIGEST_PAGES: Final = {
+DIGEST_PAGES: Final[dict[str, str]] = {
     Party.CENTER: "cases:workbench",
     Party.LEADER: "cases:workbench",
     Party.VILLAGE_LEADER: "cases:village",

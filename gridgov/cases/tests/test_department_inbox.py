@@ -32,6 +32,7 @@ def test_the_inbox_filters_by_status_village_category_and_text(people: dict[str,
     assert numbers(client.get(URL, {"text": first.number})) == [first.number]
     assert numbers(client.get(URL, {"category": "no.such"})) == numbers(client.get(URL))  # ignored, not an error
     assert numbers(client.get(URL, {"category": "parking"})) != []
+    assert first.grid is not None and first.grid.parent is not None
     village = first.grid.parent.code
     by_village = numbers(client.get(URL, {"village": village}))
     assert first.number in by_village
@@ -59,7 +60,9 @@ def test_batch_acknowledge_acts_on_each_case_and_tells_each_result(people: dict[
     second = dispatched(people, people["grid01"], "traffic_police")
     client = client_for(people["dept01"])
     page = client.get(URL).content.decode()
-    key = re.search(r'id="batch-form".*?name="idempotency_key" value="(\w+)"', page, re.S).group(1)
+    found = re.search(r'id="batch-form".*?name="idempotency_key" value="(\w+)"', page, re.S)
+    assert found is not None
+    key = found.group(1)
     # Meanwhile someone acknowledges the second case: the batch still does the first.
     services.case_act(second.pk, "acknowledge", actor=people["dept01"])
     data = {"batch": "acknowledge", "cases": [first.pk, second.pk], "idempotency_key": key}
@@ -93,6 +96,6 @@ def test_the_finished_tab_lists_what_the_department_handled_with_its_stage_histo
     html = response.content.decode()
     assert [c.number for c in response.context["finished"]] == [case.number]
     assert open_one.number not in html
-    history = re.search(r'data-testid="stage-history">(.*?)</ol>', html, re.S).group(1)
-    assert history.count("<li>") == 2  # acknowledge and handle
+    history = re.search(r'data-testid="stage-history">(.*?)</ol>', html, re.S)
+    assert history is not None and history.group(1).count("<li>") == 2  # acknowledge and handle
     assert case.number not in numbers(client.get(URL))
