@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 DEMO_PASSWORD_FILE := gridgov/demo/password.txt
+# The demo server's secret key and field keys, generated once per machine, never committed.
+LOCAL_ENV := var/local.env
+WITH_LOCAL_ENV := set -a && . ./$(LOCAL_ENV) && set +a &&
 PORT ?= 8000
 # `make test` runs pytest on this many processes: CI machines have 2 cores, and one process more
 # keeps them busy while the browser and Celery tests wait on other processes.
@@ -65,11 +68,14 @@ system-packages:
 
 # --- running ---------------------------------------------------------------------------
 
-migrate: install
-	DEBUG=1 $(PY) manage.py migrate --no-input
+$(LOCAL_ENV): | $(VENV)/.base-installed
+	$(PY) scripts/local_env.py $@
+
+migrate: install $(LOCAL_ENV)
+	$(WITH_LOCAL_ENV) DEBUG=1 $(PY) manage.py migrate --no-input
 
 demo: migrate
-	DEBUG=1 $(PY) manage.py load_demo
+	$(WITH_LOCAL_ENV) DEBUG=1 $(PY) manage.py load_demo
 
 run: demo
 	@echo ""
@@ -79,7 +85,8 @@ run: demo
 	@echo "to show the demo without one, start it with GRIDGOV_2FA_ROLES= make run"
 	@echo "Demo password: $$(cat $(DEMO_PASSWORD_FILE))"
 	@echo ""
-	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=1 GRIDGOV_PORT=$(PORT) $(BIN)/honcho -f Procfile start
+	@# DEBUG off, as in production: the project's own error pages, never Django's technical one.
+	$(WITH_LOCAL_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=0 GRIDGOV_PORT=$(PORT) $(BIN)/honcho -f Procfile start
 
 # --- checks ----------------------------------------------------------------------------
 

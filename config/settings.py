@@ -45,6 +45,7 @@ DEV_SECRET_KEY = "gridgov-development-key-do-not-use-in-production"  # noqa: S10
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "gridgov.web.views_errors.csrf_failure"
 # Keys that encrypt personal data at rest (gridgov/core/crypto.py): Fernet keys, newest first,
 # comma separated; make one with
 # `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`.
@@ -253,11 +254,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_bool("GRIDGOV_TESTING")
+            if DEBUG or env_bool("GRIDGOV_TESTING") or env_bool("GRIDGOV_STATIC_FINDERS")
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+# The local demo server (`make run`, DEBUG off) serves static files through WhiteNoise straight
+# from the apps and npm packages, without `collectstatic`; production collects them.
+WHITENOISE_USE_FINDERS = DEBUG or env_bool("GRIDGOV_STATIC_FINDERS")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 

@@ -25,3 +25,7 @@ urlpatterns = [
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler403 = "gridgov.web.views_errors.permission_denied"
+handler404 = "gridgov.web.views_errors.page_not_found"
+handler500 = "gridgov.web.views_errors.server_error"

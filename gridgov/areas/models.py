@@ -98,3 +98,32 @@ class Area(models.Model):
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to and including this area."""
         return [int(part) for part in self.path.strip("/").split("/") if part]
+
+
+class PlaceKind(models.TextChoices):
+    ROAD = "road", _("Road")
+    LANDMARK = "landmark", _("Landmark")
+    COMMUNITY = "community", _("Residential community")
+
+
+class Place(models.Model):
+    """A named place of a town that is not an area of the tree (a road, a landmark, a
+    residential community), with a point: what a caller names on the phone ("太平大街",
+    "镇卫生院"), for the center's place search. No outside geocoder is asked."""
+
+    town = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="places", verbose_name=_("town"))
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=PlaceKind.choices)
+    lat = models.FloatField(_("latitude"))
+    lng = models.FloatField(_("longitude"))
+    # Upper-case pinyin initials of the name (太平大街 -> TPDJ), kept for the search.
+    initials = models.CharField(max_length=100, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        ordering = ["town", "name"]
+        constraints = [models.UniqueConstraint(fields=["town", "name"], name="place_name_unique_per_town")]
+
+    def __str__(self) -> str:
+        return self.name

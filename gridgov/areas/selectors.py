@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from gridgov.access.scope import visible_areas
+from gridgov.core.pinyin import initials
 
-from .models import Area, AreaLevel, AreaQuerySet
+from .models import Area, AreaLevel, AreaQuerySet, Place
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -100,3 +101,40 @@ def map_centre_area(area_ids: Iterable[int]) -> Area | None:
     if area is None:
         area = Area.objects.current().grids().filter(center_lat__isnull=False).order_by("code").first()
     return area
+
+
+PLACE_LIMIT = 12
+
+
+def places_search(user: User | AnonymousUser, text: str, limit: int = PLACE_LIMIT) -> list[dict[str, object]]:
+    """The town's own place names matching ``text`` (a part of the name, or the start of its
+    pinyin initials): villages and grids of the areas the user sees, then roads, landmarks and
+    communities of those towns; each with a point (``lat``, ``lng``) and its kind."""
+    query = text.strip()[:50]
+    if not query:
+        return []
+    upper = query.upper()
+    areas = visible_areas(user).filter(level__in=[AreaLevel.VILLAGE, AreaLevel.GRID], center_lat__isnull=False)
+    found: list[dict[str, object]] = []
+    for area in areas.order_by("level", "code")[:2000]:
+        if query in area.name or (upper.isascii() and initials(area.name).startswith(upper)):
+            found.append(
+                {
+                    "name": area.name,
+                    "kind": area.level,
+                    "lat": area.center_lat,
+                    "lng": area.center_lng,
+                    "code": area.code,
+                }
+            )
+            if len(found) >= limit:
+                return found
+    towns = visible_areas(user).filter(level=AreaLevel.TOWN).values_list("pk", flat=True)
+    places = Place.objects.filter(town_id__in=list(towns))
+    if upper.isascii():
+        places = places.filter(initials__startswith=upper) | places.filter(name__icontains=query)
+    else:
+        places = places.filter(name__icontains=query)
+    for place in places.order_by("name")[: limit - len(found)]:
+        found.append({"name": place.name, "kind": place.kind, "lat": place.lat, "lng": place.lng, "code": ""})
+    return found

@@ -18,7 +18,7 @@ from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import areas_visible
 from gridgov.categories.models import Category, Urgency
 from gridgov.categories.selectors import active_minors
-from gridgov.core.forms import ActionFormBase, Choices, FilterForm
+from gridgov.core.forms import ActionFormBase, Choices, CountedTextMixin, FilterForm, OneTimeKeyMixin
 
 from .models import AttachmentKind, Light, PartyKind, Source, Status
 from .selectors import CaseFilters
@@ -136,7 +136,7 @@ class CaseFilterForm(FilterForm):
         )
 
 
-class CaseCreateForm(forms.Form):
+class CaseCreateForm(CountedTextMixin, OneTimeKeyMixin, forms.Form):
     """A case reported by the center on behalf of a resident or unit."""
 
     category = forms.ChoiceField(label=_("Category"))
@@ -153,11 +153,14 @@ class CaseCreateForm(forms.Form):
     party_name = forms.CharField(label=_("Party name"), max_length=100, required=False)
     party_phone = forms.CharField(label=_("Party phone"), max_length=30, required=False)
     photos = MultiplePhotoField(label=_("Photos"))
+    dispatch_now = forms.BooleanField(label=_("Register and dispatch at once"), required=False)
+    lead = forms.ChoiceField(label=_("Lead department"), required=False)
 
     def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["category"].choices = [("", "—"), *category_choices(majors=False)]
+        fields["lead"].choices = [("", _("The category's department")), *department_choices(user)]
         fields["grid"].choices = [("", "—"), *area_choices(user, villages=False)]
         fields["source"].choices = [(c, label) for c, label in Source.choices if c != Source.GRID_REPORT]
         fields["party_kind"].choices = [("", "—"), *PartyKind.choices]
@@ -187,10 +190,15 @@ ACTION_PHOTO_KIND: dict[str, str] = {
     Action.VERIFY_FAIL: AttachmentKind.VERIFY,
 }
 # Service error fields → the form field that shows them.
-ERROR_FIELDS: dict[str, str] = {"departments": "lead", "photos": "photos", "grid": "grid"}
+ERROR_FIELDS: dict[str, str] = {
+    "departments": "lead",
+    "photos": "photos",
+    "grid": "grid",
+    "idempotency_key": "__all__",
+}
 
 
-class ActionForm(ActionFormBase):
+class ActionForm(CountedTextMixin, OneTimeKeyMixin, ActionFormBase):
     """One action on one case. Only the inputs of :data:`ACTION_FIELDS` are kept."""
 
     grid = forms.ChoiceField(label=_("Grid (correct it if the report chose the wrong one)"), required=False)
@@ -234,7 +242,11 @@ class ActionForm(ActionFormBase):
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
-        kwargs: dict[str, Any] = {"comment": data.get("comment") or "", "version": data.get("version")}
+        kwargs: dict[str, Any] = {
+            "comment": data.get("comment") or "",
+            "version": data.get("version"),
+            "idempotency_key": self.key,
+        }
         if "grid" in self.fields:
             kwargs["grid"] = data.get("grid") or None
         if "lead" in self.fields:
@@ -250,6 +262,6 @@ class ActionForm(ActionFormBase):
         return kwargs
 
 
-class PhotoAddForm(forms.Form):
+class PhotoAddForm(CountedTextMixin, OneTimeKeyMixin, forms.Form):
     photos = MultiplePhotoField(label=_("Photos"), required=True)
     comment = forms.CharField(label=_("Comment"), max_length=COMMENT_MAX, required=False)

@@ -7,7 +7,6 @@ fields by :func:`gridgov.core.forms.apply_error`.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.categories.models import Urgency
 from gridgov.categories.selectors import active_minors
+from gridgov.core.forms import CountedTextMixin, OneTimeKeyMixin
 
 from .forms import MultiplePhotoField
 from .models import PartyKind
@@ -51,7 +51,7 @@ def category_groups() -> list[CategoryGroup]:
     return list(groups.values())
 
 
-class ReportForm(forms.Form):
+class ReportForm(CountedTextMixin, OneTimeKeyMixin, forms.Form):
     category = forms.ChoiceField(label=_("Category"), error_messages={"required": _("Choose a category.")})
     description = forms.CharField(
         label=_("Description"),
@@ -75,7 +75,6 @@ class ReportForm(forms.Form):
     comment = forms.CharField(
         label=_("How it was handled"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, groups: Sequence[CategoryGroup] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,8 +84,6 @@ class ReportForm(forms.Form):
         category.choices = [("", "—")] + [
             (option.code, option.name) for group in self.groups for option in group.options
         ]
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -111,7 +108,7 @@ INBOX_ACTIONS = (
 )
 
 
-class InboxActForm(forms.Form):
+class InboxActForm(CountedTextMixin, OneTimeKeyMixin, forms.Form):
     """One action on one case from an inbox card."""
 
     case = forms.IntegerField(widget=forms.HiddenInput)

@@ -28,13 +28,13 @@ from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import area_names, town_grids
 from gridgov.categories.models import Stage
 from gridgov.core.errors import Invalid
-from gridgov.core.forms import apply_error
+from gridgov.core.forms import apply_error, key_reused
 from gridgov.core.pages import ObjectPage, department_details, forbidden_page, next_query, query_without
 from gridgov.people.models import DESK_ROLES, Role
 from gridgov.people.selectors import department_names, display_name
 from gridgov.workcalendar.clock import light_label
 
-from . import selectors, services
+from . import desk_form, selectors, services
 from .access import can_reveal, mask_name, mask_phone, parties_of
 from .deadlines import light
 from .export import export_workbook
@@ -272,7 +272,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case, _created = services.case_create(
+            create = services.case_create_dispatched if data.get("dispatch_now") else services.case_create
+            extra: dict[str, Any] = (
+                {"departments": [data["lead"]] if data.get("lead") else []} if data.get("dispatch_now") else {}
+            )
+            case, created = create(
+                **extra,
                 actor=request.user,
                 category=data["category"],
                 description=data["description"],
@@ -286,14 +291,20 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 party_name=data.get("party_name") or "",
                 party_phone=data.get("party_phone") or "",
                 photos_in=photos_of(data.get("photos") or [], AttachmentKind.REPORT),
+                idempotency_key=form.key,
             )
-        except (ValidationError, Invalid, CaseForbidden) as error:
+        except (ValidationError, Invalid, CaseForbidden, CaseConflict) as error:
             apply_error(form, error, ERROR_FIELDS)
+            if key_reused(error):
+                form.renew_key()
         else:
-            messages.success(request, _("Case %(number)s has been created.") % {"number": case.number})
+            if created:
+                messages.success(request, _("Case %(number)s has been created.") % {"number": case.number})
+            else:
+                messages.info(request, _("This report was already sent: %(number)s.") % {"number": case.number})
             return redirect("cases:detail", case.pk)
     status = 422 if request.method == "POST" else 200
-    return render(request, "cases/new.html", {"form": form}, status=status)
+    return render(request, "cases/new.html", desk_form.new_case_context(request, form), status=status)
 
 
 # --- the case page ---------------------------------------------------------------------
@@ -565,6 +576,7 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 photos_in=photos_of(form.cleaned_data["photos"], AttachmentKind.OTHER),
                 comment=form.cleaned_data.get("comment") or "",
+                idempotency_key=form.key,
             )
         except CaseForbidden as refused:
             return forbidden_page(request, refused.message)

@@ -10,7 +10,6 @@ back on the same card with what was typed.
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -30,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from gridgov.access.scope import scope_for
 from gridgov.areas.selectors import map_centre_area
 from gridgov.core.errors import Invalid
-from gridgov.core.forms import apply_error
+from gridgov.core.forms import apply_error, key_reused
 from gridgov.people.models import Role
 
 from . import selectors, services
@@ -129,16 +128,14 @@ def report(request: HttpRequest) -> HttpResponse:
                     self_handle=bool(data["self_handle"]),
                     comment=data["comment"] if data["self_handle"] else "",
                     photos_in=_photos(form),
-                    idempotency_key=data["idempotency_key"],
+                    idempotency_key=form.key,
                 )
             except ValidationError as error:
                 apply_error(form, error, REPORT_ERROR_FIELDS)
-                if "idempotency_key" in getattr(error, "error_dict", {}):
+                if key_reused(error):
                     # The page was sent before with other content (e.g. after going back):
                     # a new key makes the next send a new report.
-                    renewed = request.POST.copy()
-                    renewed["idempotency_key"] = uuid.uuid4().hex
-                    form.data = renewed
+                    form.renew_key()
             except CaseError as error:
                 apply_error(form, error, REPORT_ERROR_FIELDS)
                 status = error.status
@@ -287,6 +284,7 @@ def _act(request: HttpRequest, allowed: Iterable[Action]) -> tuple[int, InboxAct
             version=data["version"],
             result=data["result"],
             photos_in=photos_in,
+            idempotency_key=form.key,
         )
     except ValidationError as error:
         apply_error(form, error, INBOX_ERROR_FIELDS)
@@ -359,28 +357,6 @@ def village(request: HttpRequest) -> HttpResponse:
 
 
 DEPARTMENT_ACTIONS = (Action.ACKNOWLEDGE, Action.REPORT_BACK)
-
-
-def _department_context(request: HttpRequest, failed: InboxActForm | None) -> dict[str, Any]:
-    base = _annotated(_queue(request, selectors.Queue.DEPARTMENT)).order_by("stage_deadline", "id")
-    new = list(base.filter(status=Status.DISPATCHED)[:INBOX_LIMIT])
-    working = list(base.filter(status=Status.IN_PROGRESS)[:INBOX_LIMIT])
-    return {
-        "new": _cards(request, new, offered=DEPARTMENT_ACTIONS, failed=failed),
-        "working": _cards(request, working, offered=DEPARTMENT_ACTIONS, failed=failed),
-    }
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def department(request: HttpRequest) -> HttpResponse:
-    return _inbox(
-        request,
-        roles=DEPARTMENT_ROLES,
-        offered=DEPARTMENT_ACTIONS,
-        template="cases/field/department.html",
-        build=_department_context,
-    )
 
 
 # --- grid worker -----------------------------------------------------------------------
@@ -485,7 +461,6 @@ urlpatterns: list[URLPattern] = [
     path("cases/report/", report, name="report"),
     path("cases/report/duplicates/", duplicates, name="duplicates"),
     path("cases/village/", village, name="village"),
-    path("cases/department/", department, name="department"),
     path("cases/mine/", mine, name="mine"),
     path("cases/verify/", verify, name="verify"),
 ]

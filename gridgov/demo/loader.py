@@ -25,7 +25,8 @@ from gridgov.categories.seed import SeedReport, seed_categories
 from gridgov.people.models import Department, Role
 from gridgov.people.services import department_save, role_assign, user_create
 
-from .taiping import DemoData, DemoPerson, generate
+from .places import places_load
+from .taiping import TOWN_CODE, DemoData, DemoPerson, generate
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -81,6 +82,7 @@ def load_demo(
     imported = areas_import(actor=actor, collection=data.collection)
     report.areas_created, report.areas_updated = imported.created, imported.updated
     areas = {area.code: area for area in Area.objects.current().filter(code__in=[a.code for a in data.areas])}
+    places_load(actor=actor, town=areas[TOWN_CODE])
 
     departments: dict[str, Department] = {}
     for item in data.departments:

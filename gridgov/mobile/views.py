@@ -26,9 +26,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from gridgov.categories.selectors import catalogue
+from gridgov.core.pinyin import initials
 from gridgov.people.services import token_lookup
 
-from .pinyin import initials
 from .strings import catalog
 
 APP_DIR: Final = Path(__file__).resolve().parent

@@ -13,6 +13,7 @@ from __future__ import annotations
 from .codes import CODE_LENGTH, code_problems
 from .export import areas_export
 from .geojson_import import IMPORT_BATCH, AreaImportError, ImportProblem, ImportReport, areas_import
+from .places import PlaceIn, places_save
 from .tree import UNSET, area_create, area_retire, area_update
 
 __all__ = [
@@ -22,10 +23,12 @@ __all__ = [
     "AreaImportError",
     "ImportProblem",
     "ImportReport",
+    "PlaceIn",
     "area_create",
     "area_retire",
     "area_update",
     "areas_export",
     "areas_import",
     "code_problems",
+    "places_save",
 ]

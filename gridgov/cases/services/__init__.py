@@ -24,7 +24,7 @@ Every public name is importable from here, as callers always did.
 from __future__ import annotations
 
 from ..transitions import ACTION_LABELS, TABLE, Action, Party
-from .act import allowed_actions, case_act
+from .act import BATCH_MAX, BatchOutcome, allowed_actions, case_act, cases_act_batch
 from .attachments import PHOTO_KIND_PARTIES, attachments_add, attachments_add_once, thumbnails_make
 from .audit import export_recorded, reveal_party
 from .common import (
@@ -41,6 +41,7 @@ from .common import (
     case_url,
 )
 from .create import CENTER_ROLES, REPORTER_ROLES, _covers_path, case_create
+from .desk import case_create_dispatched
 from .idempotency import KEY_REUSED
 from .notifications import recipient_ids, responsible
 from .sweep import SWEEP_KINDS, sweep_due
@@ -48,6 +49,7 @@ from .workflow import CASE_WORKFLOW, CaseWorkflow
 
 __all__ = [
     "ACTION_LABELS",
+    "BATCH_MAX",
     "CASE_WORKFLOW",
     "CENTER_ROLES",
     "CLOSE_HOOKS",
@@ -61,6 +63,7 @@ __all__ = [
     "SWEEP_KINDS",
     "TABLE",
     "Action",
+    "BatchOutcome",
     "CaseConflict",
     "CaseError",
     "CaseForbidden",
@@ -74,7 +77,9 @@ __all__ = [
     "attachments_add_once",
     "case_act",
     "case_create",
+    "case_create_dispatched",
     "case_url",
+    "cases_act_batch",
     "export_recorded",
     "recipient_ids",
     "responsible",

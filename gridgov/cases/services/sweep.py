@@ -4,7 +4,7 @@ since the last sweep, each once per stage (run by beat every minute)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -28,8 +28,18 @@ SWEEP_KINDS: Final = {"overdue": "case.overdue", "warnings": "case.warning"}
 # The most case numbers a digest lists.
 DIGEST_NUMBERS: Final = 20
 
-# What each center operator is told in one sweep: (outcome, case) by user id.
-Digest = dict[int, list[tuple[str, Case]]]
+# What each person is told in one sweep: (outcome, case, party) by user id.
+Digest = dict[int, list[tuple[str, Case, str]]]
+# Where a digest links to, by the party the reader stands in for its first case.
+DIGEST_PAGES: Final[dict[str, str]] = {
+    Party.CENTER: "cases:workbench",
+    Party.LEADER: "cases:workbench",
+    Party.VILLAGE_LEADER: "cases:village",
+    Party.VILLAGE: "cases:village",
+    Party.GRID_WORKER: "cases:verify",
+    Party.LEAD_DEPARTMENT: "cases:department",
+    Party.HANDLER: "cases:department",
+}
 
 
 def sweep_due(now: dt.datetime | None = None, batch: int = 500) -> dict[str, int]:
@@ -40,8 +50,8 @@ def sweep_due(now: dt.datetime | None = None, batch: int = 500) -> dict[str, int
     """
     now = now_or(now)
     counts = {"warnings": 0, "overdue": 0}
-    # One notice per case when it is one case, one digest when many cross a line in the
-    # same minute (no burst of messages).
+    # One notice per person and sweep: the notice itself when it is one case, else one
+    # digest of all the cases that crossed a line for that person (no burst of messages).
     digest: Digest = {}
     # Keyset on (next_alert_at, id), the order of the index: the read stays a range of the
     # index even when nothing is due (ordering by id alone makes SQLite scan the table).
@@ -65,15 +75,15 @@ def sweep_due(now: dt.datetime | None = None, batch: int = 500) -> dict[str, int
 
 @transaction.atomic
 def _send_digest(digest: Digest, now: dt.datetime) -> None:
-    """The center's part of a sweep: the notice itself for a single case, else one digest
-    that counts the cases and links to the workbench queue."""
+    """Each person's part of a sweep: the notice itself for a single case, else one digest
+    that counts the cases and links to the reader's queue."""
     users = {user.pk: user for user in User.objects.filter(pk__in=list(digest))}
     for user_id, items in digest.items():
         user = users.get(user_id)
         if user is None:
             continue
         if len(items) == 1:
-            outcome, case = items[0]
+            outcome, case, _party = items[0]
             notify(
                 recipients=[user],
                 kind=SWEEP_KINDS[outcome],
@@ -83,20 +93,30 @@ def _send_digest(digest: Digest, now: dt.datetime) -> None:
                 obj=case,
             )
             continue
-        overdue = sum(1 for outcome, _case in items if outcome == "overdue")
-        warned = len(items) - overdue
-        notify(
-            recipients=[user],
-            kind="case.digest",
-            params={
-                "cases": len(items),
-                "overdue": overdue,
-                "warned": warned,
-                "numbers": [case.number for _outcome, case in items[:DIGEST_NUMBERS]],
-                "more": max(len(items) - DIGEST_NUMBERS, 0),
-            },
-            url=reverse("cases:workbench") + ("?queue=overdue" if overdue else "?queue=warning"),
-        )
+        notify(recipients=[user], kind="case.digest", params=_digest_params(items), url=_digest_url(items))
+
+
+def _digest_params(items: list[tuple[str, Case, str]]) -> dict[str, Any]:
+    overdue = sum(1 for outcome, _case, _party in items if outcome == "overdue")
+    return {
+        "cases": len(items),
+        "overdue": overdue,
+        "warned": len(items) - overdue,
+        "numbers": [case.number for _outcome, case, _party in items[:DIGEST_NUMBERS]],
+        "more": max(len(items) - DIGEST_NUMBERS, 0),
+    }
+
+
+def _digest_url(items: list[tuple[str, Case, str]]) -> str:
+    """The reader's queue: the workbench's overdue (or warning) tab for the center and the
+    leaders, the inbox of the village, the department or the verifier otherwise."""
+    page = DIGEST_PAGES.get(items[0][2], "cases:workbench")
+    overdue = any(outcome == "overdue" for outcome, _case, _party in items)
+    if page == "cases:workbench":
+        return reverse(page) + ("?queue=overdue" if overdue else "?queue=warning")
+    if page == "cases:department" and overdue:
+        return reverse(page) + "?light=red"
+    return reverse(page)
 
 
 def _crossed(case: Case, stage: CaseStage | None, now: dt.datetime) -> str | None:
@@ -139,16 +159,20 @@ def _sweep_one(case_id: int, now: dt.datetime, digest: Digest | None = None) -> 
 
 
 def _tell(case: Case, outcome: str, now: dt.datetime, digest: Digest | None) -> None:
-    """The timeline entry of a crossed line and the notices: whoever must act (overdue: the
-    center too); the center's part goes into the digest when there is one."""
+    """The timeline entry of a crossed line and the notices to whoever must act (overdue: the
+    center too); with a digest every reader's part goes into it (one message per person and
+    sweep), without one each is told at once."""
     action = OVERDUE if outcome == "overdue" else DEADLINE_WARNING
     event_add(case, action, actor=None, at=now, from_status=case.status, data={"stage": case.stage})
     parties: list[str] = list(responsible(case))
-    if outcome == "overdue":
+    if outcome == "overdue" and Party.CENTER not in parties:
         parties.append(Party.CENTER)
-    center: list[int] = []
-    if digest is not None and Party.CENTER in parties:
-        center = recipient_ids(case, Party.CENTER)
-        for user_id in center:
-            digest.setdefault(user_id, []).append((outcome, case))
-    parties_notify(case, parties, SWEEP_KINDS[outcome], actor=None, exclude=center)
+    if digest is None:
+        parties_notify(case, parties, SWEEP_KINDS[outcome], actor=None)
+        return
+    seen: set[int] = set()
+    for party in parties:
+        for user_id in recipient_ids(case, Party(party)):
+            if user_id not in seen:
+                seen.add(user_id)
+                digest.setdefault(user_id, []).append((outcome, case, str(party)))

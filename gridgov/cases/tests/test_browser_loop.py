@@ -127,12 +127,13 @@ def test_the_whole_loop_from_report_to_closure(browser: Any, live_server: Any, d
     # dept01 acknowledges in its inbox and reports back on the case page.
     dept = Session(browser, base, "dept01", demo)
     dept.goto("/cases/department/")
-    card = dept.page.locator(f"[data-testid=department-new] [data-case='{number}']")
+    card = dept.page.locator(f"[data-testid=department-open] [data-case='{number}']")
     shot(dept.page, "loop-2-department")
     with dept.page.expect_navigation():
         card.locator("[data-act=acknowledge]").click()
     dept.settle()
-    assert dept.page.locator(f"[data-testid=department-working] [data-case='{number}']").count() == 1
+    working = dept.page.locator(f"[data-testid=department-open] [data-case='{number}'] .status-in_progress")
+    assert working.count() == 1
     dept.goto(case_path)
     dept.act_on_case_page("report_back", result="车辆已拖离，通道恢复畅通")
     dept.close()

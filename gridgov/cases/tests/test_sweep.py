@@ -108,8 +108,27 @@ def test_many_cases_crossing_at_once_reach_the_center_as_one_digest(people: dict
     assert digest.count() == 1
     assert digest.get().url == "/cases/?queue=overdue" and all(c.number in digest.get().body for c in cases)
     assert not Notification.objects.filter(recipient=people["center01"], kind="case.overdue").exists()
-    # The village's grid leader, who must act on each report, still gets one notice per case.
-    assert all("gridlead01" in notified(case, "case.overdue") for case in cases)
+    # The village's grid leader, who must act on each report, gets one digest too.
+    leader = Notification.objects.filter(recipient=people["gridlead01"]).exclude(kind="case.reported")
+    assert list(leader.values_list("kind", "url")) == [("case.digest", "/cases/village/")]
+
+
+def test_a_department_with_many_overdue_cases_gets_one_digest_per_sweep(people: dict[str, Any]) -> None:
+    cases = [report(people, at=at(MONDAY, 9, minute)) for minute in (0, 1, 2)]
+    for case in cases:
+        act(people, case, "register", "center01", at=at(MONDAY, 9, 10))
+        act(people, case, "dispatch", "center01", at=at(MONDAY, 9, 20))
+    Notification.objects.all().delete()
+    # Acknowledging may take one working hour: all three are overdue by 10:30.
+    assert services.sweep_due(at(MONDAY, 10, 30)) == {"warnings": 0, "overdue": 3}
+    received = Notification.objects.filter(recipient=people["dept01"])
+    assert list(received.values_list("kind", "url")) == [("case.digest", "/cases/department/?light=red")]
+    assert all(case.number in received.get().body for case in cases)
+    assert Notification.objects.filter(recipient=people["center01"]).count() == 1
+    # A single case still comes as its own notice.
+    lone = report(people, at=at(MONDAY, 13))
+    services.sweep_due(at(MONDAY, 15))
+    assert "gridlead01" in notified(lone, "case.overdue")
 
 
 def test_each_stage_gets_its_own_alerts(people: dict[str, Any]) -> None:

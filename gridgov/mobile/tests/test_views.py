@@ -10,8 +10,8 @@ from typing import Any
 from django.test import Client
 from PIL import Image
 
+from gridgov.core.pinyin import initial, initials
 from gridgov.mobile import strings, views
-from gridgov.mobile.pinyin import initial, initials
 from gridgov.people.services import token_issue
 
 JS = Path(views.STATIC_DIR) / "mobile" / "js"

@@ -1,4 +1,5 @@
-"""Pinyin initials of category names, for the phone app's search ("wztc" finds 违章停车).
+"""Pinyin initials of Chinese names, for searches by initials ("wztc" finds 违章停车): the phone
+app's and the desk's category choosers, the desk's place-name search.
 
 The 3,755 level-1 characters of GB2312 (0xB0A1-0xD7F9) are ordered by pinyin, so the first
 letter of one of them follows from its code: the table below holds the first character of
