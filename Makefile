@@ -9,9 +9,14 @@ DEMO_PASSWORD_FILE := gridgov/demo/password.txt
 LOCAL_ENV := var/local.env
 WITH_LOCAL_ENV := set -a && . ./$(LOCAL_ENV) && set +a &&
 PORT ?= 8000
-# `make test` runs pytest on this many processes: CI machines have 2 cores, and one process more
-# keeps them busy while the browser and Celery tests wait on other processes.
-PYTEST_WORKERS ?= 3
+# `make test` runs the suite as two pytest sessions side by side: the browser tests (Playwright
+# and Chromium; they mostly wait on the browser and the live server) on BROWSER_WORKERS processes,
+# everything else on PYTEST_WORKERS. In one session pytest-django runs the transactional tests,
+# the browser ones among them, after all the others: the workers spent the last 45 s of every
+# run waiting on Chromium with the cores idle. CI machines have 2 cores.
+PYTEST_WORKERS ?= 2
+BROWSER_WORKERS ?= 2
+BROWSER_TEST_FILES := $(sort $(wildcard gridgov/*/tests/test_*browser*.py))
 # Tests go to the workers a few at a time (by default a worker is handed a quarter of what is
 # left: one worker got every browser test and ran them alone for over a minute at the end). Not
 # --dist worksteal: stealing can run a test after tests that pytest-django orders after it
@@ -24,7 +29,7 @@ PYTEST := DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cachep
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 4
 
 
-.PHONY: run test jstest install install-test system-packages check lint typecheck pytest test-pg test-redis messages migrate demo clean help
+.PHONY: run test jstest install install-test system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis messages migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the Taiping demo and serve on http://127.0.0.1:$(PORT)"
@@ -101,20 +106,24 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy gridgov config bench
 
-pytest: install-test
+compile: install-test
 	$(PY) -m compileall -q -j 0 gridgov config
-	$(PYTEST) $(PYTEST_XDIST)
 
-check: install-test
-	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
-	DEBUG=1 $(PY) manage.py check
+# The whole suite (both sessions; with -j they run side by side).
+pytest: pytest-main pytest-browser
+
+pytest-main: compile
+	$(PYTEST) $(PYTEST_XDIST) -m "not browser"
+
+pytest-browser: compile
+	$(PYTEST) -n $(BROWSER_WORKERS) -m browser $(BROWSER_TEST_FILES)
 
 # npm, apt and pip install side by side; then the checks run beside the suite: pytest's workers
 # wait on the browser and on subprocesses often enough that the other checks fit in. Each
 # check's output is printed in one piece when it ends; any failing one fails `make test`.
 test:
 	@$(MAKE) --no-print-directory -j 2 install-test
-	@$(MAKE) --no-print-directory -j 5 --output-sync=target lint typecheck check jstest pytest
+	@$(MAKE) --no-print-directory -j 6 --output-sync=target lint typecheck check jstest pytest-main pytest-browser
 
 # The phone app's pure JavaScript modules (outbox, sync, requests, service-worker routes).
 jstest:
