@@ -53,6 +53,7 @@ def new_case_context(request: HttpRequest, form: CaseCreateForm) -> dict[str, An
     chosen = str(form["category"].value() or "")
     config = _map_config(request)
     config["placesUrl"] = reverse("area-places")
+    config["fitAreas"] = True
     config["text"]["noPlace"] = _("No place of this town matches.")
     return {
         "form": form,

@@ -167,10 +167,14 @@
         if (!collection) {
           return;
         }
-        L.geoJSON(collection, {
+        var layer = L.geoJSON(collection, {
           interactive: false,
           style: { color: "#0b4f9c", weight: 1, fillColor: "#0b4f9c", fillOpacity: 0.06 }
         }).addTo(map);
+        // The desk works for the whole town: show all of it until a place is chosen.
+        if (config.fitAreas && !readPoint() && layer.getBounds().isValid()) {
+          map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+        }
       })
       .catch(function () {});
   }
