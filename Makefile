@@ -29,7 +29,7 @@ PYTEST := DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cachep
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 4
 
 
-.PHONY: run test jstest install install-test system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis messages migrate demo clean help
+.PHONY: run simulate test jstest install install-test system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis messages migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the Taiping demo and serve on http://127.0.0.1:$(PORT)"
@@ -92,6 +92,11 @@ run: demo
 	@echo ""
 	@# DEBUG off, as in production: the project's own error pages, never Django's technical one.
 	$(WITH_LOCAL_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=0 GRIDGOV_PORT=$(PORT) $(BIN)/honcho -f Procfile start
+
+# While `make run` is up: the simulated district hotline pushes N new orders (default 5).
+N ?= 5
+simulate: install
+	$(WITH_LOCAL_ENV) $(PY) manage.py hotline_simulator push $(N) --url http://127.0.0.1:$(PORT)
 
 # --- checks ----------------------------------------------------------------------------
 
