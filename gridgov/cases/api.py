@@ -336,7 +336,12 @@ def _filters(query: CaseFilterQuery) -> selectors.CaseFilters:
 
 
 def _default_source(user: User | AnonymousUser) -> str:
-    return Source.CENTER if scope_for(user).has_role(Role.CENTER_OPERATOR) else Source.GRID_REPORT
+    scope = scope_for(user)
+    if scope.has_role(Role.CENTER_OPERATOR):
+        return Source.CENTER
+    if scope.has_role(Role.TOWN_LEADER) and not scope.has_role(Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_STAFF):
+        return Source.LEADER
+    return Source.GRID_REPORT
 
 
 # --- endpoints --------------------------------------------------------------------------

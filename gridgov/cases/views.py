@@ -35,7 +35,7 @@ from gridgov.people.selectors import department_names, display_name
 from gridgov.workcalendar.clock import light_label
 
 from . import desk_form, selectors, services
-from .access import can_reveal, mask_name, mask_phone, parties_of
+from .access import can_reveal, mask_name, mask_phone
 from .deadlines import light
 from .export import export_workbook
 from .forms import (
@@ -448,9 +448,7 @@ def _detail_context(
     if failed is not None and failed.action not in actions:
         # The action is no longer possible: keep the typed text visible anyway.
         kept_text = kept_text or str(failed.data.get("comment") or failed.data.get("result") or "")
-    parties = parties_of(user, case)
-    is_reporter = case.reporter_id is not None and case.reporter_id == user.pk
-    may_add_photos = bool(parties or is_reporter) and (case.is_open or (case.self_handled and is_reporter))
+    may_add_photos = services.may_add_photos(user, case)
     current_light = light(case.stage_deadline, case.stage_warn_at, now) if case.is_open else ""
     attachments = _placed(case, list(case.attachments.all()))
     # The case this one was merged into, linked only if the viewer may see it.

@@ -73,7 +73,7 @@ WINDOW_DAYS: Final = 182
 # the verification (reports from the field always carry one).
 RESULT_PHOTO_SHARE: Final = 0.8
 VERIFY_PHOTO_SHARE: Final = 0.7
-FIELD_SOURCES: Final = (Source.GRID_REPORT, Source.PATROL)
+FIELD_SOURCES: Final = services.FIELD_SOURCES
 
 
 # --- The generator -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from ..transitions import ACTION_LABELS, TABLE, Action, Party
 from .act import BATCH_MAX, BatchOutcome, allowed_actions, case_act, cases_act_batch
-from .attachments import PHOTO_KIND_PARTIES, attachments_add, attachments_add_once, thumbnails_make
+from .attachments import PHOTO_KIND_PARTIES, attachments_add, attachments_add_once, may_add_photos, thumbnails_make
 from .audit import export_recorded, reveal_party
 from .common import (
     CLOSE_HOOKS,
@@ -40,7 +40,7 @@ from .common import (
     Photo,
     case_url,
 )
-from .create import CENTER_ROLES, REPORTER_ROLES, _covers_path, case_create
+from .create import CENTER_ROLES, FIELD_SOURCES, REPORTER_ROLES, _covers_path, case_create, sources_allowed
 from .desk import case_create_dispatched
 from .idempotency import KEY_REUSED
 from .notifications import recipient_ids, responsible
@@ -56,6 +56,7 @@ __all__ = [
     "COMMENT_MAX",
     "DESCRIPTION_MAX",
     "EXTENSION_DAYS_MAX",
+    "FIELD_SOURCES",
     "KEY_REUSED",
     "MAX_PHOTOS",
     "PHOTO_KIND_PARTIES",
@@ -81,9 +82,11 @@ __all__ = [
     "case_url",
     "cases_act_batch",
     "export_recorded",
+    "may_add_photos",
     "recipient_ids",
     "responsible",
     "reveal_party",
+    "sources_allowed",
     "sweep_due",
     "thumbnails_make",
 ]

@@ -175,10 +175,25 @@ def attachments_add_once(
     return stored, False
 
 
+def working_parties(actor: User | AnonymousUser, case: Case) -> set[Party]:
+    """The actor's relations to the case that work on it: leaders and the discipline office
+    supervise (remind, supervise) and otherwise only read."""
+    return parties_of(actor, case) - {Party.LEADER}
+
+
+def may_add_photos(actor: User | AnonymousUser, case: Case) -> bool:
+    """Whether the actor may add photos to the case now (the page shows the form only then)."""
+    is_reporter = case.reporter_id is not None and case.reporter_id == actor.pk
+    if not (working_parties(actor, case) or is_reporter):
+        return False
+    return case.is_open or (case.self_handled and is_reporter)
+
+
 def _check_may_add(case: Case, actor: User | AnonymousUser, photos_in: Sequence[Photo]) -> None:
-    """Refuse photos from someone not working on the case, of a kind that speaks for another
-    party, or on a finished case (but the self-handler's own)."""
-    parties = parties_of(actor, case)
+    """Refuse photos from someone not working on the case (a leader or the supervisor only
+    reads), of a kind that speaks for another party, or on a finished case (but the
+    self-handler's own)."""
+    parties = working_parties(actor, case)
     if not parties and case.reporter_id != actor.pk:
         raise CaseForbidden(_("Only people working on this case may add photos."))
     for item in photos_in:

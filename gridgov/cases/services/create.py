@@ -45,6 +45,18 @@ REPORTER_ROLES: Final = frozenset(
     {Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_STAFF, Role.CENTER_OPERATOR, Role.TOWN_LEADER}
 )
 CENTER_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
+# What a report from the field is; the center sets any source (a resident's call, a meeting's
+# resolution), a town leader also the leader's instruction.
+FIELD_SOURCES: Final = frozenset({Source.GRID_REPORT, Source.PATROL})
+
+
+def sources_allowed(scope: Scope) -> frozenset[str]:
+    """The sources a reporter with ``scope`` may give a case."""
+    if scope.everything or scope.has_role(*CENTER_ROLES):
+        return frozenset(Source.values)
+    if scope.has_role(Role.TOWN_LEADER):
+        return FIELD_SOURCES | {Source.LEADER}
+    return FIELD_SOURCES
 
 
 @dataclass(frozen=True)
@@ -196,6 +208,10 @@ def _report_checked(
         raise CaseForbidden(_("Your role cannot report cases."))
     chosen = _category(category)
     errors = _field_errors(chosen, source=source, urgency=urgency, party_kind=party_kind, lat=lat, lng=lng)
+    if source in Source.values and source not in sources_allowed(scope):
+        errors.setdefault("source", []).append(
+            _("Your role reports from the field: the source is a grid report or a patrol; the center sets the others.")
+        )
     description = clean_text(description, "description", required=True, maximum=DESCRIPTION_MAX)
     address = clean_text(address, "address", required=False, maximum=200)
     if errors:

@@ -1,0 +1,91 @@
+"""What a role may not do even on a case it sees (issue 13, item 12): the supervisor and the
+leaders read and supervise but add no photos; a reporter from the field cannot choose the
+case's source."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from PIL import Image
+
+from gridgov.cases import services
+from gridgov.cases.models import Case, CaseAttachment, Source
+from gridgov.cases.services import CaseForbidden, Photo
+from gridgov.people.services import token_issue
+
+from .loop_helpers import build, grid_point, report
+
+URL = "/api/v1/cases"
+
+
+def jpeg() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 60)).save(buffer, "JPEG")
+    buffer.seek(0)
+    return buffer
+
+
+def api(user: Any) -> Client:
+    _token, raw = token_issue(actor=user, user=user, name="test")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+@pytest.mark.parametrize("who", ["super01", "leader01"])
+def test_the_supervisor_and_the_leader_add_no_photos(people: dict[str, Any], client: Client, who: str) -> None:
+    case = build(people, "dispatched")
+    with pytest.raises(CaseForbidden):
+        services.attachments_add(case.pk, actor=people[who], photos_in=[Photo(jpeg())])
+    assert not services.may_add_photos(people[who], case)
+
+    token_client = api(people[who])
+    answer = token_client.post(f"{URL}/{case.pk}/attachments", {"photos": [jpeg()]})
+    assert answer.status_code == 403, answer.content
+    client.force_login(people[who])
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200 and b'data-testid="photo-add"' not in page.content
+    posted = client.post(f"/cases/{case.pk}/photos/", {"photos": [jpeg()]})
+    assert posted.status_code == 403
+    assert CaseAttachment.objects.filter(case=case, uploaded_by=people[who]).count() == 0
+    # They still supervise: the leader's documented actions stay open to them.
+    assert {"remind", "supervise"} & {str(a) for a in services.allowed_actions(case, people[who])}
+
+
+def test_the_people_working_on_the_case_still_add_photos(people: dict[str, Any]) -> None:
+    case = build(people, "dispatched")
+    for who in ("center01", "dept01", "grid01"):
+        assert services.may_add_photos(people[who], case), who
+    assert len(services.attachments_add(case.pk, actor=people["dept01"], photos_in=[Photo(jpeg())])) == 1
+
+
+@pytest.mark.parametrize("source", [Source.CENTER, Source.HOTLINE, Source.MEETING, Source.PUBLIC, Source.LEADER])
+def test_a_grid_worker_cannot_choose_the_source(people: dict[str, Any], source: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        report(people, by="grid01", source=source)
+    assert set(refused.value.message_dict) == {"source"}
+    assert Case.objects.count() == 0
+
+
+def test_a_grid_worker_reports_from_the_field_or_a_patrol(people: dict[str, Any]) -> None:
+    assert report(people, by="grid01").source == Source.GRID_REPORT
+    assert report(people, by="grid01", source=Source.PATROL).source == Source.PATROL
+
+
+def test_the_api_refuses_a_chosen_source_with_422_and_defaults_by_role(people: dict[str, Any]) -> None:
+    lat, lng = grid_point(people["grid01"])
+    body = {"category": "parking.long_term", "description": "车辆长期占道", "lat": lat, "lng": lng}
+    refused = api(people["grid01"]).post(
+        URL, data=json.dumps({**body, "source": "center"}), content_type="application/json"
+    )
+    assert refused.status_code == 422 and "source" in refused.json()["error"]["details"]
+    made = api(people["leader01"]).post(URL, data=json.dumps(body), content_type="application/json")
+    assert made.status_code == 201, made.content
+    assert Case.objects.get(pk=made.json()["id"]).source == Source.LEADER
+    chosen = api(people["center01"]).post(
+        URL, data=json.dumps({**body, "source": "meeting"}), content_type="application/json"
+    )
+    assert chosen.status_code == 201 and Case.objects.get(pk=chosen.json()["id"]).source == Source.MEETING
