@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "gridgov.core.middleware.SecurityAuditMiddleware",  # 403s, 404s and downloads of signed-in users
+    "gridgov.core.middleware.InputGuardMiddleware",  # control characters, lone surrogates, deep JSON
     "gridgov.core.middleware.SessionAbsoluteTimeoutMiddleware",
     "gridgov.core.middleware.HtmxLoginRedirectMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

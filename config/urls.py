@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from gridgov.api.api import api
+from gridgov.api.errors import endpoint_not_found
 from gridgov.web.status import admin_status
 from gridgov.web.views import language_switch
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("admin/status/", admin.site.admin_view(admin_status), name="admin-status"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Any other address under /api/ answers the API's JSON 404, not the web shell's page.
+    re_path(r"^api/", endpoint_not_found),
     path("", include("gridgov.core.urls")),
     path("", include("gridgov.workcalendar.urls")),
     path("", include("gridgov.areas.urls")),

@@ -88,9 +88,13 @@ def _compute(user: AbstractBaseUser | AnonymousUser) -> Scope:
     paths: set[str] = set()
     department_ids: set[int] = set()
     for role, area_id, area_path, department_id in rows:
-        if role in (Role.ADMIN, Role.SUPERVISOR, Role.UPSTREAM) and area_id is None:
+        if role in (Role.ADMIN, Role.SUPERVISOR) and area_id is None:
+            # The upstream machine account is not among them: it sees only the hotline orders
+            # it sent (gridgov.hotline.access), nothing else.
             everything = True
-        elif area_id is not None:
+        elif area_id is not None and role != Role.UPSTREAM:
+            # An upstream machine account's area bounds its hotline orders only
+            # (``Scope.paths_for_roles``), not what else of the town it sees: nothing.
             paths.add(area_path)
         if department_id is not None:
             department_ids.add(department_id)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
@@ -89,6 +89,7 @@ _PYDANTIC_MESSAGES = {
     "datetime_from_date_parsing": _("Enter a date and time."),
     "date_parsing": _("Enter a date."),
     "date_from_datetime_parsing": _("Enter a date."),
+    "date_out_of_range": _("Enter a date between 1900-01-01 and 2999-12-31."),
     "literal_error": _("Choose one of the allowed values."),
     "enum": _("Choose one of the allowed values."),
     "greater_than_equal": _("The value is too small."),
@@ -195,3 +196,12 @@ def install_handlers(api: NinjaAPI) -> None:
     ]
     for exc_class, handler in handlers:
         api.add_exception_handler(exc_class, partial(handler, api=api))
+
+
+def endpoint_not_found(request: HttpRequest) -> HttpResponse:
+    """An address under ``/api/`` that no endpoint serves: the API's JSON 404."""
+    return JsonResponse(
+        error_body("not_found", str(_("There is no API endpoint at this address."))),
+        status=404,
+        json_dumps_params={"ensure_ascii": False},
+    )

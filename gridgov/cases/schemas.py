@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from gridgov.core.schemas import ActionOut, CodeName, LocalTime, split_values
+from gridgov.core.schemas import ActionOut, CodeName, FilterDate, LocalTime, split_values
 from gridgov.people.schemas import PersonOut
 
 from .selectors import PAGE_MAX, PAGE_SIZE
@@ -63,8 +62,8 @@ class CaseFilterQuery(Schema):
     grid: str = ""
     department: str = ""
     source: str = ""
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: FilterDate | None = None
+    date_to: FilterDate | None = None
     q: str = ""
     light: str = ""
     queue: str = ""

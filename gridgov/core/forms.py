@@ -15,10 +15,12 @@ from typing import Any, ClassVar, Final
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError
+from .schemas import FIRST_DATE, LAST_DATE
 
 # The empty choice of a filter: no filtering on that field.
 ANY: tuple[str, Any] = ("", _("All"))
@@ -62,6 +64,19 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class FilterDateField(forms.DateField):
+    """A date of a list filter, held to the dates a day's start and end exist for
+    (:data:`gridgov.core.schemas.FIRST_DATE` to ``LAST_DATE``)."""
+
+    widget = DateInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.validators += [MinValueValidator(FIRST_DATE), MaxValueValidator(LAST_DATE)]
+        self.widget.attrs.update({"min": FIRST_DATE.isoformat(), "max": LAST_DATE.isoformat()})
+
+
 class FilterForm(forms.Form):
     """The part every workbench's filters share (all optional; invalid values are ignored with
     an error shown): the queue tab, the status, the department, two dates and a free text.
@@ -74,8 +89,8 @@ class FilterForm(forms.Form):
     queue = forms.CharField(required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(label=_("Status"), required=False)
     department = forms.ChoiceField(label=_("Department"), required=False)
-    date_from = forms.DateField(required=False, widget=DateInput)
-    date_to = forms.DateField(required=False, widget=DateInput)
+    date_from = FilterDateField()
+    date_to = FilterDateField()
     text = forms.CharField(
         required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search", "placeholder": ""})
     )

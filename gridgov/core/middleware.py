@@ -12,8 +12,13 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
+from django.template import loader
+from django.utils.translation import gettext as _
+
+from . import inputs
 
 SESSION_STARTED_KEY = "gridgov_session_started"
 
@@ -111,3 +116,56 @@ class SecurityAuditMiddleware:
 FORBIDDEN = "security.forbidden"
 NOT_FOUND = "security.not_found"
 DOWNLOAD = "security.download"
+
+
+class InputGuardMiddleware:
+    """Refuse text no field may hold before any view reads it (:mod:`gridgov.core.inputs`):
+    control characters and lone surrogates in the query string, form fields or a JSON body
+    (422), JSON nested too deep and bodies over Django's limits (400, 413). Under ``/api/`` the
+    answer is the API's JSON error; elsewhere the shell's error page, in the user's language.
+    Uploaded files are not text and are left to their own checks."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            problem = self._problem(request)
+        except RequestDataTooBig:
+            return self._refuse(request, 413, "too_large", _("The request is too large."), None)
+        except TooManyFieldsSent:
+            return self._refuse(request, 400, "bad_request", _("The request has too many fields."), None)
+        if problem is None:
+            return self.get_response(request)
+        if problem.unreadable:
+            return self._refuse(
+                request, 400, "bad_request", _("The request body is not readable JSON or is nested too deep."), None
+            )
+        message = _("Remove the invisible control characters from this text.")
+        return self._refuse(request, 422, "invalid", message, problem.field)
+
+    @staticmethod
+    def _problem(request: HttpRequest) -> inputs.Problem | None:
+        found = inputs.pairs_problem(request.GET.lists())
+        if found is not None or request.method not in ("POST", "PUT", "PATCH"):
+            return found
+        content_type = request.content_type or ""
+        if content_type == "application/json":
+            return inputs.json_problem(request.body)
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return inputs.pairs_problem(request.POST.lists())
+        return None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, status: int, code: str, message: str, field: str | None) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            body: dict[str, object] = {"code": code, "message": str(message)}
+            if field is not None:
+                body["details"] = {field: [str(message)]}
+            return JsonResponse({"error": body}, status=status, json_dumps_params={"ensure_ascii": False})
+        context = {"status": status, "title": _("The request was not accepted"), "message": message}
+        try:
+            content = loader.render_to_string("errors/page.html", context, request)
+        except Exception:  # the shell itself failed: the plain page
+            content = loader.render_to_string("errors/plain.html", context)
+        return HttpResponse(content, status=status)

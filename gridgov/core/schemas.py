@@ -15,6 +15,7 @@ from typing import Annotated, Any, Protocol, TypeVar, overload
 from django.utils import timezone
 from ninja import Schema
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 FiltersT = TypeVar("FiltersT")
 
@@ -25,6 +26,23 @@ def _local(moment: dt.datetime) -> dt.datetime:
 
 # Times are answered in the site's time zone (``+08:00``), whether just computed or read back.
 LocalTime = Annotated[dt.datetime, AfterValidator(_local)]
+
+# The dates a filter accepts: wide enough for any ledger a town keeps, narrow enough that a day's
+# start and end exist in every time zone (0001-01-01 and 9999-12-31 overflowed into a 500).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2999, 12, 31)
+
+
+def plausible_date(value: dt.date) -> dt.date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise PydanticCustomError(
+            "date_out_of_range", "Enter a date between {first} and {last}.", {"first": FIRST_DATE, "last": LAST_DATE}
+        )
+    return value
+
+
+# A date in a list filter (from, to).
+FilterDate = Annotated[dt.date, AfterValidator(plausible_date)]
 
 
 class Coded(Protocol):

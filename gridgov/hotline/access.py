@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 # Area roles that see the orders of their town (or of every town under their area).
+# The upstream machine account is one of them for orders only: the district's system sees the
+# district's orders (sent by it, or typed in by a town from its phone call) and nothing else of a
+# town (no case, photo or patrol: ``access.scope`` gives it no "everything").
 ORDER_AREA_ROLES: Final = frozenset(
     {Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.SUPERVISOR, Role.UPSTREAM, Role.ADMIN}
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from gridgov.core.schemas import ActionOut, CodeName, LocalTime
+from gridgov.core.schemas import ActionOut, CodeName, FilterDate, LocalTime
 from gridgov.people.schemas import PersonOut
 from gridgov.workcalendar.schemas import provisional_field, provisional_resolver
 
@@ -95,8 +95,8 @@ class OrderListQuery(Schema):
     channel: str = ""
     department: str = ""
     town: str = ""
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: FilterDate | None = None
+    date_to: FilterDate | None = None
     q: str = ""
     light: str = ""
     queue: str = ""

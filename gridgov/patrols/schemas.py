@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from gridgov.core.schemas import CodeName, LocalTime
+from gridgov.core.schemas import CodeName, FilterDate, LocalTime
 from gridgov.people.schemas import PersonOut
 
 from .selectors import PAGE_MAX, PAGE_SIZE
@@ -57,8 +57,8 @@ class PatrolListQuery(Schema):
     mine: bool = False
     grid: str = ""
     worker: str = ""
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: FilterDate | None = None
+    date_to: FilterDate | None = None
     cursor: str | None = None
     limit: int = Field(PAGE_SIZE, ge=1, le=PAGE_MAX)
 

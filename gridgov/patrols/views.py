@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from gridgov.core.errors import Invalid
-from gridgov.core.forms import DateInput
+from gridgov.core.forms import FilterDateField
 
 from . import selectors
 from .models import Patrol
@@ -27,8 +27,8 @@ PAGE: int = 30
 class PatrolFilterForm(forms.Form):
     grid = forms.CharField(label=gettext_lazy("Area code"), required=False, max_length=30)
     worker = forms.CharField(label=gettext_lazy("Username"), required=False, max_length=150)
-    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+    date_from = FilterDateField(label=gettext_lazy("From"))
+    date_to = FilterDateField(label=gettext_lazy("To"))
 
 
 @require_GET

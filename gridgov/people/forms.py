@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from gridgov.people.services import LoginInactive, LoginLocked, login_check
+from gridgov.people.services import LoginInactive, LoginLocked, is_machine_account, login_check
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -48,6 +48,7 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("Wrong username or password."),
         "inactive": _("This account is disabled. Please contact the administrator."),
+        "machine": _("This is another system's account: it connects through the API with a token only."),
     }
 
     def __init__(self, request: Any = None, *args: Any, channel: str = "web", **kwargs: Any) -> None:
@@ -79,6 +80,12 @@ class LoginForm(AuthenticationForm):
             self.second_factor_done = outcome.second_factor
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+    def confirm_login_allowed(self, user: User) -> None:
+        super().confirm_login_allowed(user)
+        if is_machine_account(user):
+            # Machine accounts are API-only (issue 13, item 10): no web or admin session.
+            raise forms.ValidationError(self.error_messages["machine"], code="machine")
 
 
 class AdminLoginForm(LoginForm):

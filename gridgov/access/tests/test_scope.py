@@ -65,19 +65,24 @@ def test_a_department_handler_sees_the_areas_their_department_serves_and_the_dep
     assert scope_for(handler).department_ids == frozenset({world.departments["roads"].pk})
 
 
-@pytest.mark.parametrize("username", ["supervisor", "admin", "upstream"])
-def test_supervisors_admins_and_upstream_without_an_area_see_everything(world, username):
+@pytest.mark.parametrize("username", ["supervisor", "admin"])
+def test_supervisors_and_admins_without_an_area_see_everything(world, username):
     user = world.users[username]
     assert scope_for(user).everything
     assert area_names(user) == ALL_AREAS
     assert department_codes(user) == ALL_DEPARTMENTS
 
 
-def test_an_upstream_account_limited_to_a_town_sees_that_town(world):
-    user = UserFactory(username="district-hotline")
-    services.role_assign(actor=None, user=user, role="upstream", area=world.town)
-    assert not scope_for(user).everything
-    assert area_names(user) == ALL_AREAS - {"District"}
+def test_an_upstream_account_sees_no_area_or_department(world):
+    # A machine account sees hotline orders (its area bounds them), nothing else of a town.
+    district_wide = world.users["upstream"]
+    town_only = UserFactory(username="district-hotline")
+    services.role_assign(actor=None, user=town_only, role="upstream", area=world.town)
+    for user in (district_wide, town_only):
+        assert not scope_for(user).everything
+        assert area_names(user) == set()
+        assert department_codes(user) == set()
+    assert scope_for(town_only).paths_for_roles("upstream") == [world.town.path]
 
 
 def test_a_superuser_sees_everything_without_roles(world):

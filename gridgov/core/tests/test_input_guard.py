@@ -1,0 +1,113 @@
+"""Edge input gets a 4xx with the JSON error (or the shell's page), never a 500, and nothing is
+stored (issue 13, items 7 and 11)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from gridgov.cases.models import Case
+from gridgov.cases.tests.loop_helpers import grid_point
+from gridgov.core import inputs
+from gridgov.people.services import token_issue
+
+URL = "/api/v1/cases"
+
+
+def api(user: Any) -> Client:
+    _token, raw = token_issue(actor=user, user=user, name="test")
+    return Client(headers={"Authorization": f"Bearer {raw}"})
+
+
+def body(people: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    lat, lng = grid_point(people["grid01"])
+    return {"category": "parking.long_term", "description": "车辆长期占道", "lat": lat, "lng": lng, **fields}
+
+
+def post(client: Client, data: Any) -> Any:
+    raw = data if isinstance(data, str) else json.dumps(data)
+    return client.post(URL, data=raw, content_type="application/json")
+
+
+@pytest.mark.parametrize("text", ["门口\u0000路灯", "a\x07b", "\x1b[31m", "del\x7f"])
+def test_control_characters_in_a_json_body_are_refused_with_the_field(people: dict[str, Any], text: str) -> None:
+    answer = post(api(people["grid01"]), body(people, description=text))
+    assert answer.status_code == 422, answer.content
+    assert answer.json()["error"]["details"] == {"description": [answer.json()["error"]["message"]]}
+    assert Case.objects.count() == 0
+
+
+def test_a_lone_surrogate_is_refused_and_tab_and_newlines_are_not(people: dict[str, Any]) -> None:
+    client = api(people["grid01"])
+    lone = json.dumps(body(people), ensure_ascii=False).replace("车辆长期占道", "\\ud800车辆")
+    assert post(client, lone).status_code == 422
+    assert Case.objects.count() == 0
+    fine = post(client, body(people, description="第一行\n第二行\t\r\n完"))
+    assert fine.status_code == 201, fine.content
+
+
+def test_json_nested_100000_deep_is_a_400_not_a_500(people: dict[str, Any]) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    answer = post(api(people["grid01"]), deep)
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad_request"
+    assert inputs.json_problem(b'{"a": [[[["x"]]]]}') is None
+
+
+def test_a_body_over_the_limit_is_a_413_with_the_json_error(people: dict[str, Any], settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    answer = post(api(people["grid01"]), body(people, description="长" * 2000))
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_large"
+
+
+@pytest.mark.parametrize("query", ["q=%00x", "grid=%01", "q=x%1B"])
+def test_control_characters_in_a_query_are_refused(people: dict[str, Any], client: Client, query: str) -> None:
+    answer = api(people["center01"]).get(f"{URL}?{query}")
+    assert answer.status_code in (400, 422), answer.content
+    assert "error" in answer.json()
+    client.force_login(people["center01"])
+    page = client.get(f"/cases/?{query.replace('q=', 'text=')}")
+    assert page.status_code in (400, 422)
+
+
+def test_a_web_form_with_a_control_character_saves_nothing(people: dict[str, Any], client: Client) -> None:
+    client.force_login(people["center01"])
+    data = {"category": "parking.long_term", "description": "占道\x00停车", "urgency": "general", "source": "center"}
+    answer = client.post("/cases/new/", data)
+    assert answer.status_code == 422
+    assert "控制字符".encode() in answer.content
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases", "/api/v1/hotline/orders", "/api/v1/patrols"])
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
+def test_extreme_dates_in_filters_are_422_in_the_api(people: dict[str, Any], path: str, value: str) -> None:
+    client = api(people["center01"])
+    for name in ("date_from", "date_to"):
+        answer = client.get(f"{path}?{name}={value}")
+        assert answer.status_code == 422, (path, name, answer.content)
+        assert name in answer.json()["error"]["details"]
+
+
+@pytest.mark.parametrize("path", ["/cases/", "/hotline/", "/patrols/", "/cases/export.xlsx"])
+def test_extreme_dates_in_page_filters_are_a_field_error_not_a_500(
+    people: dict[str, Any], client: Client, path: str
+) -> None:
+    client.force_login(people["center01"])
+    for query in ("date_from=0001-01-01", "date_to=9999-12-31"):
+        answer = client.get(f"{path}?{query}")
+        assert answer.status_code < 500, (path, query)
+
+
+def test_huge_integers_in_paths_and_queries_are_4xx(people: dict[str, Any]) -> None:
+    client = api(people["center01"])
+    for url in (f"{URL}/99999999999999999999999", f"{URL}?cursor=99999999999999999999999", f"{URL}?limit=1e999"):
+        assert 400 <= client.get(url).status_code < 500, url
+
+
+def test_an_unknown_api_address_answers_the_json_404(people: dict[str, Any]) -> None:
+    for url in ("/api/v1/no-such-thing", "/api/v2/cases", "/api/"):
+        answer = api(people["center01"]).get(url)
+        assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found", url
