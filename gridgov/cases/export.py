@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.spreadsheets import SafeWorkbook
+from gridgov.workcalendar.calendar import deadline_is_provisional
 
 from .deadlines import light_expression
 from .models import Case, Light, Source, Status
@@ -52,6 +53,7 @@ def export_workbook(
         _("Lead department"),
         _("Current stage"),
         _("Stage deadline"),
+        _("Provisional deadline"),
         _("Light"),
         _("Closed at"),
         _("Self-handled"),
@@ -83,6 +85,7 @@ def export_workbook(
                 case.lead_department.name if case.lead_department else "",
                 case.get_stage_display() if case.stage else "",
                 case.stage_deadline,
+                _("provisional") if case.stage_deadline and deadline_is_provisional(case.stage_deadline) else "",
                 str(lights.get(getattr(case, "light", ""), "")) if case.is_open else "",
                 case.closed_at,
                 _("yes") if case.self_handled else "",

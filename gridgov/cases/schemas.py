@@ -9,6 +9,7 @@ from pydantic import field_validator
 
 from gridgov.core.schemas import ActionOut, CodeName, FilterDate, LocalTime, split_values
 from gridgov.people.schemas import PersonOut
+from gridgov.workcalendar.schemas import provisional_field, provisional_resolver
 
 from .selectors import PAGE_MAX, PAGE_SIZE
 
@@ -99,8 +100,11 @@ class DeadlineOut(Schema):
 
     stage: str
     deadline: LocalTime | None
+    deadline_provisional: bool = provisional_field()
     warn_at: LocalTime | None
     light: str
+
+    resolve_deadline_provisional = provisional_resolver("deadline")
 
 
 class CaseCreatedOut(Schema):
@@ -130,8 +134,11 @@ class CaseSummaryOut(Schema):
     lead_department: CodeName | None
     stage: str
     stage_deadline: LocalTime | None
+    stage_deadline_provisional: bool = provisional_field()
     light: str
     url: str
+
+    resolve_stage_deadline_provisional = provisional_resolver("stage_deadline")
 
 
 class CasePageOut(Schema):
@@ -203,9 +210,12 @@ class StageOut(Schema):
     started_at: LocalTime
     warn_at: LocalTime | None
     deadline: LocalTime | None
+    deadline_provisional: bool = provisional_field()
     ended_at: LocalTime | None
     on_time: bool | None
     extended: bool
+
+    resolve_deadline_provisional = provisional_resolver("deadline")
 
 
 class PartyOut(Schema):

@@ -199,3 +199,36 @@ def test_a_stage_extended_outside_the_services_is_left_alone(people):
     case.refresh_from_db()
     assert case.stage_deadline == at(2, 9, 16)
     assert not CaseEvent.objects.filter(case=case, action=recalendar.DEADLINE_RECOMPUTED).exists()
+
+
+def test_a_provisional_deadline_is_marked_on_the_pages_the_api_and_the_export(people, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    from gridgov.people.services import token_issue
+
+    case = dispatched(people, at(2, 3, 10))  # the 2027 Spring Festival, not yet official
+    assert case.stage_deadline is not None and calendar.deadline_is_provisional(case.stage_deadline)
+
+    client.force_login(people["center01"])
+    for path in (f"/cases/{case.pk}/", "/cases/"):
+        page = client.get(path)
+        assert page.status_code == 200 and b"provisional-mark" in page.content, path
+
+    _token, raw = token_issue(actor=people["center01"], user=people["center01"], name="test")
+    headers = {"Authorization": f"Bearer {raw}"}
+    detail = client.get(f"/api/v1/cases/{case.pk}", headers=headers).json()
+    assert detail["deadlines"]["deadline_provisional"] is True
+    assert any(stage["deadline_provisional"] for stage in detail["stages"])
+    listed = client.get("/api/v1/cases", headers=headers).json()["items"]
+    assert listed[0]["stage_deadline_provisional"] is True
+
+    sheet = load_workbook(io.BytesIO(client.get("/cases/export.xlsx").content)).active
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("时限暂定")
+    assert sheet.cell(row=2, column=column + 1).value
+
+    load_2027(people["admin"])
+    calendar.reset()
+    assert client.get(f"/api/v1/cases/{case.pk}", headers=headers).json()["deadlines"]["deadline_provisional"] is False
