@@ -10,6 +10,7 @@ field and the photos as ``photos`` files.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from copy import deepcopy
@@ -315,6 +316,8 @@ def case_detail_out(request: HttpRequest, case_id: int) -> CaseDetailOut:
         ),
         deadlines=_deadline(case, now),
         reported_at=case.reported_at,
+        occurred_at=case.occurred_at,
+        occurred_at_doubtful=case.occurred_at_doubtful,
         closed_at=case.closed_at,
         updated_at=case.updated_at,
         version=case.version,
@@ -395,8 +398,16 @@ def case_create(request: HttpRequest) -> Status[CaseCreatedOut]:
         comment=payload.comment,
         photos_in=_photos(files, payload.photo_kinds, default_kinds),
         idempotency_key=_idempotency_key(request),
+        occurred_at=_aware(payload.occurred_at),
     )
     return Status(201 if created else 200, _created(case))
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """A device's time without an offset is read in the site's time zone."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment)
 
 
 @router.get("", response=CasePageOut, summary="Cases the caller may see, filtered, newest first (keyset pages)")

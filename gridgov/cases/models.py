@@ -204,6 +204,11 @@ class Case(models.Model):
     next_alert_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    # When the reporter recorded it on the device (the phone's clock, offline perhaps hours
+    # before it reached the server); deadlines still start at ``reported_at``. Kept as sent
+    # when doubtful (in the future, or days old), with the flag set.
+    occurred_at = models.DateTimeField(_("recorded on the device at"), null=True, blank=True)
+    occurred_at_doubtful = models.BooleanField(_("device time doubtful"), default=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Schema
@@ -37,6 +38,9 @@ class CaseCreateIn(Schema):
     party: PartyIn | None = None
     self_handle: bool = False
     comment: str = ""
+    # When the reporter recorded it on the device (ISO 8601 with its offset); kept beside the
+    # server's receive time, flagged if the device's clock looks wrong.
+    occurred_at: dt.datetime | None = None
     # Kinds of the multipart ``photos``, in the same order (also accepted as form fields).
     photo_kinds: list[str] = Field(default_factory=list)
 
@@ -271,7 +275,11 @@ class CaseDetailOut(Schema):
     supervision_pending: bool
     counters: CountersOut
     deadlines: DeadlineOut
-    reported_at: LocalTime
+    reported_at: LocalTime = Field(description="When the server received the report: the deadlines start here.")
+    occurred_at: LocalTime | None = Field(None, description="When the reporter recorded it on the device.")
+    occurred_at_doubtful: bool = Field(
+        False, description="The device's time is ahead of the server's or more than 7 days old."
+    )
     closed_at: LocalTime | None
     updated_at: LocalTime
     version: int

@@ -102,8 +102,13 @@ def case_create(
     photos_in: Sequence[Photo] = (),
     idempotency_key: str | None = None,
     at: dt.datetime | None = None,
+    occurred_at: dt.datetime | None = None,
 ) -> tuple[Case, bool]:
     """Create a case (``reported``, or ``closed`` at once when self-handled).
+
+    ``occurred_at`` is when the reporter recorded it on the device; it is kept beside the
+    server's receive time (``reported_at``, where the deadlines start) and flagged when the
+    device's clock looks wrong (:func:`device_time_doubtful`), never refused.
 
     Returns ``(case, created)``: with an ``idempotency_key`` already used by the same actor
     for the same report the existing case comes back with ``created`` False, even under
@@ -174,6 +179,8 @@ def case_create(
         party_phone=party_phone.strip()[:30],
         reporter=user,
         reported_at=now,
+        occurred_at=occurred_at,
+        occurred_at_doubtful=occurred_at is not None and device_time_doubtful(occurred_at, now),
     )
     try:
         _insert(case, report, actor=user, comment=comment, key=key, digest=digest, now=now)
@@ -184,6 +191,17 @@ def case_create(
                 return existing, False
         raise
     return case, True
+
+
+# A device clock ahead of the server by more than this, or a report recorded longer ago than
+# DEVICE_TIME_OLDEST, is kept but flagged (a phone can queue reports offline for a day or two).
+DEVICE_TIME_AHEAD: Final = dt.timedelta(minutes=5)
+DEVICE_TIME_OLDEST: Final = dt.timedelta(days=7)
+
+
+def device_time_doubtful(occurred_at: dt.datetime, received_at: dt.datetime) -> bool:
+    """Whether a device's time for a report cannot be right against the server's clock."""
+    return occurred_at > received_at + DEVICE_TIME_AHEAD or occurred_at < received_at - DEVICE_TIME_OLDEST
 
 
 def _report_checked(

@@ -89,3 +89,33 @@ def test_the_api_refuses_a_chosen_source_with_422_and_defaults_by_role(people: d
         URL, data=json.dumps({**body, "source": "meeting"}), content_type="application/json"
     )
     assert chosen.status_code == 201 and Case.objects.get(pk=chosen.json()["id"]).source == Source.MEETING
+
+
+# --- the device's time (issue 12 §4) ----------------------------------------------------------
+
+
+def test_the_devices_time_is_kept_beside_the_receive_time_and_flagged_when_doubtful(
+    people: dict[str, Any], client: Client
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    lat, lng = grid_point(people["grid01"])
+    body = {"category": "parking.long_term", "description": "车辆长期占道", "lat": lat, "lng": lng}
+    phone = api(people["grid01"])
+    now = timezone.now()
+    for offset, doubtful in ((dt.timedelta(hours=-3), False), (dt.timedelta(hours=2), True), (dt.timedelta(days=-9), True)):
+        sent = (now + offset).isoformat()
+        made = phone.post(URL, data=json.dumps({**body, "occurred_at": sent}), content_type="application/json")
+        assert made.status_code == 201, made.content
+        case = Case.objects.get(pk=made.json()["id"])
+        assert abs((case.occurred_at - (now + offset)).total_seconds()) < 1
+        assert case.occurred_at_doubtful is doubtful
+        assert case.reported_at >= now  # the deadlines start at receipt, whatever the phone says
+        detail = phone.get(f"{URL}/{case.pk}").json()
+        assert detail["occurred_at_doubtful"] is doubtful and detail["occurred_at"]
+    client.force_login(people["center01"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-testid="occurred-at"' in page and "手机时间存疑" in page
+    assert report(people, by="grid01").occurred_at is None

@@ -260,6 +260,8 @@ export async function reportScreen(c, route, { selfHandle }) {
     };
     if (selfHandle) body.self_handle = true;
     if ((editing && editing.payload.source) || fromPatrol) body.source = "patrol";
+    // When the worker recorded it: kept beside the server's receive time (deadlines start there).
+    body.occurred_at = (editing && editing.payload.occurred_at) || new Date().toISOString();
     const kept = selfHandle
       ? [...photos.map((p) => ({ blob: p.blob, name: p.name, kind: "before" })), ...after.map((p) => ({ blob: p.blob, name: p.name, kind: "after" }))]
       : photos.map((p) => ({ blob: p.blob, name: p.name, kind: "report" }));
