@@ -38,6 +38,14 @@ SOURCES: tuple[str, ...] = (
     gettext_noop("Nothing to verify."),
     gettext_noop("No case came back to you."),
     gettext_noop("%(unread)s unread, %(reminders)s reminders"),
+    gettext_noop("All %(count)s on the desk site"),
+    gettext_noop("Reminding and supervising are done on a case's page."),
+    gettext_noop("Overdue"),
+    gettext_noop("Nothing is overdue."),
+    gettext_noop("Warning"),
+    gettext_noop("Nothing is close to its deadline."),
+    gettext_noop("Under supervision"),
+    gettext_noop("No case is under supervision."),
     gettext_noop("No unread notifications."),
     gettext_noop(
         "%(count)s records are not sent yet. They stay on this phone and are sent after you log in again. Log out?"

@@ -8,6 +8,7 @@ already stored. See ``docs/patrols.md`` and ``docs/api.md``.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import F, QuerySet
@@ -218,6 +219,23 @@ def _rework(user: User | AnonymousUser, visible: QuerySet[Case]) -> QuerySet[Cas
     return combined.filter(rework_count__gt=0)
 
 
+# Roles that work in the field; a leader or the supervisor without one of them gets the
+# oversight view of the phone's home screen.
+FIELD_ROLES: Final = (Role.GRID_WORKER, Role.GRID_LEADER, Role.VILLAGE_STAFF)
+
+
+def _oversees(user: User | AnonymousUser) -> bool:
+    scope = scope_for(user)
+    return scope.has_role(Role.TOWN_LEADER, Role.SUPERVISOR) and not scope.has_role(*FIELD_ROLES)
+
+
+def _queue(
+    user: User | AnonymousUser, visible: QuerySet[Case], now: dt.datetime, order: tuple[Any, ...], name: str
+) -> WorkListOut:
+    filtered = case_selectors.apply_filters(user, visible, case_selectors.CaseFilters(queue=name))
+    return _work_list(filtered, now, *order)
+
+
 @work_router.get("", response=WorkOut, summary="The caller's work today, for the phone's home screen")
 def work_summary(request: HttpRequest) -> WorkOut:
     user = request.user
@@ -228,7 +246,13 @@ def work_summary(request: HttpRequest) -> WorkOut:
         status=CaseStatus.VOIDED, merged_into__isnull=True, updated_at__gte=now - dt.timedelta(days=RETURNED_DAYS)
     )
     deadline_first = (F("stage_deadline").asc(nulls_last=True), "id")
+    oversight = _oversees(user)
+    queue = partial(_queue, user, visible, now, deadline_first) if oversight else None
     return WorkOut(
+        view="oversight" if oversight else "field",
+        overdue=queue(case_selectors.Queue.OVERDUE) if queue else None,
+        warning=queue(case_selectors.Queue.WARNING) if queue else None,
+        supervision=queue(case_selectors.Queue.SUPERVISION) if queue else None,
         to_verify=_work_list(case_selectors.verify_queue(user), now, *deadline_first),
         returned=_work_list(returned, now, "-updated_at", "-id"),
         rework=_work_list(_rework(user, visible), now, *deadline_first),

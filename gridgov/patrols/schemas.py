@@ -135,9 +135,15 @@ class WorkListOut(Schema):
 
 
 class WorkOut(Schema):
+    # "field": a grid worker's (report, verify, patrol); "oversight": a town leader's or the
+    # supervisor's (the overdue, warning and supervised cases of their scope), without field buttons.
+    view: str = "field"
     to_verify: WorkListOut
     returned: WorkListOut
     rework: WorkListOut
+    overdue: WorkListOut | None = None
+    warning: WorkListOut | None = None
+    supervision: WorkListOut | None = None
     unread_notifications: int
     reminders: int
     my_open_reports: int

@@ -230,6 +230,10 @@ def test_work_summary_of_a_grid_worker(people):
     assert response.status_code == 200, response.content
     work = response.json()
     assert set(work) == {
+        "view",
+        "overdue",
+        "warning",
+        "supervision",
         "to_verify",
         "returned",
         "rework",
@@ -239,6 +243,7 @@ def test_work_summary_of_a_grid_worker(people):
         "patrols",
         "generated_at",
     }
+    assert work["view"] == "field" and work["overdue"] is None
     assert work["to_verify"]["count"] == 1
     item = work["to_verify"]["items"][0]
     assert set(item) == {"id", "number", "category", "status", "status_label", "deadline", "light", "url"}
@@ -265,3 +270,14 @@ def test_work_summary_of_a_department_lists_its_rework(people):
     assert [c["id"] for c in work["rework"]["items"]] == [case.pk]
     assert fresh.pk not in [c["id"] for c in work["rework"]["items"]]
     assert work["to_verify"]["count"] == 0 and work["patrols"] == []
+
+
+def test_a_leader_and_the_supervisor_get_the_oversight_view(people):
+    supervised = build(people, "in_progress_supervised")
+    for who in ("leader01", "super01"):
+        work = api(people[who]).get("/api/v1/work").json()
+        assert work["view"] == "oversight", who
+        assert supervised.pk in [c["id"] for c in work["supervision"]["items"]], who
+        assert {"count", "items"} <= set(work["overdue"]) and {"count", "items"} <= set(work["warning"])
+    for who in ("grid01", "gridlead01", "center01", "dept01"):
+        assert api(people[who]).get("/api/v1/work").json()["view"] == "field", who

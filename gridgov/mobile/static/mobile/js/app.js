@@ -311,6 +311,10 @@ async function homeScreen(c, _route, current) {
   if (!current()) return;
   const list = (block, href, empty) =>
     block.items.length ? h("ul", { class: "list" }, block.items.map((item) => caseItem(item, href(item)))) : h("p", { class: "muted" }, empty);
+  if (work && work.view === "oversight") {
+    oversightHome(work, list);
+    return;
+  }
   mount(toVerify, work ? list(work.to_verify, (item) => `#/verify/${item.id}`, t("Nothing to verify.")) : offlineNote());
   mount(returned, work ? list(work.returned, (item) => `#/case/${item.id}`, t("No case came back to you.")) : offlineNote());
   const unread = await c.cached("notifications", `${config.api}/notifications?unread=true&limit=5`);
@@ -329,6 +333,30 @@ async function homeScreen(c, _route, current) {
           )
         : h("p", { class: "muted" }, t("No unread notifications."))
       : offlineNote(),
+  );
+}
+
+// A town leader's or the supervisor's home: the queues they act on (overdue, warning, under
+// supervision) in their scope, opened case by case; no report, verify or patrol buttons.
+function oversightHome(work, list) {
+  const more = (block, queue) =>
+    block.count > block.items.length ? h("a", { href: `/cases/?queue=${queue}`, class: "more" }, t("All %(count)s on the desk site", { count: block.count })) : null;
+  const queueSection = (title, testid, block, queue, empty) =>
+    section(`${title} (${block.count})`, testid, h("div", {}, list(block, (item) => `#/case/${item.id}`, empty), more(block, queue)));
+  mount(
+    view,
+    h("p", { class: "muted", "data-testid": "oversight-note" }, t("Reminding and supervising are done on a case's page.")),
+    queueSection(t("Overdue"), "home-overdue", work.overdue, "overdue", t("Nothing is overdue.")),
+    queueSection(t("Warning"), "home-warning", work.warning, "warning", t("Nothing is close to its deadline.")),
+    queueSection(t("Under supervision"), "home-supervision", work.supervision, "supervision", t("No case is under supervision.")),
+    h("p", { "data-testid": "home-counts" }, t("%(unread)s unread, %(reminders)s reminders", { unread: work.unread_notifications, reminders: work.reminders })),
+    h(
+      "p",
+      { class: "footer" },
+      h("span", { class: "muted" }, currentUser || ""),
+      " ",
+      h("button", { type: "button", class: "link", "data-testid": "logout", onclick: logout }, t("Log out")),
+    ),
   );
 }
 
