@@ -29,7 +29,7 @@ PYTEST := DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cachep
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 4
 
 
-.PHONY: run simulate test jstest install install-test system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis messages migrate demo clean help
+.PHONY: run simulate test jstest install install-test system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis fuzz messages migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the Taiping demo and serve on http://127.0.0.1:$(PORT)"
@@ -139,9 +139,19 @@ jstest:
 test-pg: install-test
 	$(PYTEST) $(PYTEST_XDIST) --migrations -m "not browser"
 
+# Schemathesis over the whole API with two roles' tokens (zero 5xx), then the audit chain
+# verified: scripts/api-fuzz.sh. Schemathesis gets a virtualenv of its own.
+.venv-fuzz/.installed:
+	test -d .venv-fuzz || $(PYTHON) -m venv .venv-fuzz
+	.venv-fuzz/bin/python -m pip install --quiet schemathesis
+	touch $@
+
+fuzz: install .venv-fuzz/.installed
+	scripts/api-fuzz.sh
+
 # Celery through a real Redis broker: a worker and beat started for the test.
 test-redis: install-test
 	GRIDGOV_REQUIRE_REDIS=1 $(PYTEST) -m redis
 
 clean:
-	rm -rf $(VENV) node_modules var
+	rm -rf $(VENV) .venv-fuzz node_modules var
