@@ -1,0 +1,158 @@
+"""The role × object-endpoint authorization matrix, generated from the API's own schema.
+
+Every operation of ``/api/v1/openapi.json`` whose path names an object (``{case_id}``,
+``{order_id}``, …) is asked, by every demo account, for objects inside and outside that
+account's scope. What each account may see is what the apps' selectors say; the endpoint must
+agree: an object the account may not see answers **404**, or exactly what the same request
+answers for an object that does not exist (a body refused before the object is looked up, 422,
+says nothing about the object); never 403, which would confirm that it exists, and never a 5xx.
+A new object endpoint fails the first test until it is added to :data:`OBJECTS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from gridgov.access.scope import visible_areas, visible_departments
+from gridgov.api.api import api
+from gridgov.areas.models import Area
+from gridgov.cases import services as case_services
+from gridgov.cases.models import CaseAttachment
+from gridgov.cases.selectors import cases_visible
+from gridgov.cases.tests.loop_helpers import build, report
+from gridgov.hotline import services as hotline_services
+from gridgov.hotline.selectors import orders_visible
+from gridgov.hotline.tests.core_helpers import order_data
+from gridgov.notify.models import Notification
+from gridgov.notify.services import notify
+from gridgov.patrols.selectors import patrols_visible
+from gridgov.patrols.tests.test_api import stored
+from gridgov.people.models import Department
+from gridgov.people.services import token_issue
+
+ACCOUNTS = [
+    "admin",
+    "center01",
+    "leader01",
+    "super01",
+    "dept01",
+    "dept02",
+    "gridlead01",
+    "grid01",
+    "grid02",
+    "upstream01",
+]
+
+# Each object kind: its path parameter, and how to tell whether an account may see an object.
+Visible = Callable[[Any, Any], bool]
+OBJECTS: dict[str, Visible] = {
+    "case_id": lambda user, obj: cases_visible(user).filter(pk=obj.pk).exists(),
+    "order_id": lambda user, obj: orders_visible(user).filter(pk=obj.pk).exists(),
+    "patrol_id": lambda user, obj: patrols_visible(user).filter(pk=obj.pk).exists(),
+    "attachment_id": lambda user, obj: cases_visible(user).filter(pk=obj.case_id).exists(),
+    "notification_id": lambda user, obj: obj.recipient_id == user.pk,
+    "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
+    "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
+}
+# Operations answered for objects of every kind of account by design, or administrators' only.
+SKIPPED = {
+    "/api/v1/upstream/messages/{message_id}/retry",  # administrators only (403 for the rest)
+    "/api/v1/hotline/orders/attachments/{attachment_id}",  # order attachments: hotline tests
+}
+
+
+def operations() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return [
+        (path, method)
+        for path, methods in schema["paths"].items()
+        if "{" in path and path not in SKIPPED
+        for method in methods
+    ]
+
+
+def jpeg() -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (40, 90, 160)).save(buffer, "JPEG")
+    buffer.seek(0)
+    return buffer
+
+
+def kind_of(path: str) -> str:
+    """The object kind a path names (``{code}`` is an area's or a department's)."""
+    names = [name for name in re.findall(r"{(\w+)}", path) if name not in ("action", "variant")]
+    assert len(names) == 1, path
+    if names[0] == "code":
+        return "area" if "/areas/" in path else "department"
+    return names[0]
+
+
+def test_every_object_operation_of_the_schema_is_in_the_matrix() -> None:
+    for path, _method in operations():
+        assert kind_of(path) in OBJECTS, f"{path}: add its object kind to OBJECTS"
+
+
+@pytest.fixture
+def world(people: dict[str, Any]) -> dict[str, list[Any]]:
+    in_grid1 = build(people, "dispatched")  # grid01's grid, dispatched to two departments
+    in_grid2 = report(people, by="grid02", where="grid02")  # another grid, not dispatched
+    photo = case_services.attachments_add(in_grid2.pk, actor=people["grid02"], photos_in=[case_services.Photo(jpeg())])[
+        0
+    ]
+    order = hotline_services.order_receive(actor=people["upstream01"], data=order_data(), channel="api").order
+    patrol = stored(people["grid02"], timezone.now() - dt.timedelta(hours=2))
+    notify(recipients=[people["grid02"]], kind="case.remind", title="催办", url="/cases/1/")
+    note = Notification.objects.filter(recipient=people["grid02"]).latest("id")
+    return {
+        "case_id": [in_grid1, in_grid2],
+        "order_id": [order],
+        "patrol_id": [patrol],
+        "attachment_id": [CaseAttachment.objects.get(pk=photo.pk)],
+        "notification_id": [note],
+        "area": [area.code for area in Area.objects.filter(pk__in=[in_grid1.grid_id, in_grid2.grid_id])],
+        "department": list(Department.objects.values_list("code", flat=True)[:4]),
+    }
+
+
+def url_for(path: str, obj: Any) -> str:
+    value = obj if isinstance(obj, str) else obj.pk
+    url = re.sub(r"{(\w+_id|code)}", str(value), path)
+    return url.replace("{action}", "remind").replace("{variant}", "thumbnail")
+
+
+@pytest.mark.parametrize("account", ACCOUNTS)
+def test_an_object_out_of_scope_is_a_404_on_every_operation(
+    people: dict[str, Any], world: dict[str, list[Any]], account: str
+) -> None:
+    user = people[account]
+    _token, raw = token_issue(actor=user, user=user, name="matrix")
+    client = Client(headers={"Authorization": f"Bearer {raw}"})
+    checked = 0
+    for path, method in operations():
+        kind = kind_of(path)
+
+        def ask(url: str, method: str = method) -> int:
+            answer = client.get(url) if method == "get" else client.post(url, {}, content_type="application/json")
+            assert answer.status_code < 500, (account, method, url, answer.content[:200])
+            return answer.status_code
+
+        missing = ask(url_for(path, "no-such-code" if kind in ("area", "department") else "999999999"))
+        assert missing in (404, 422), (account, method, path, missing)
+        for obj in world[kind]:
+            url = url_for(path, obj)
+            status = ask(url)
+            if not OBJECTS[kind](user, obj):
+                assert status in (404, missing), (account, method, url, status)
+            elif method == "get":
+                assert status == 200, (account, method, url, status)
+            checked += 1
+    assert checked >= 15
