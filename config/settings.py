@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gridgov.core.middleware.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, no-store
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gridgov.core.middleware.IdleSessionMiddleware",  # Django's, but background refreshes are not activity
     "gridgov.web.middleware.DefaultLanguageMiddleware",  # Chinese unless the user switches
@@ -226,6 +227,9 @@ GRIDGOV_AUDIT_RETENTION_DAYS = max(180, env_int("GRIDGOV_AUDIT_RETENTION_DAYS", 
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HSTS, sent by Django over HTTPS only: a year in production unless set (0 turns it off).
+SECURE_HSTS_SECONDS = env_int("GRIDGOV_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Internationalization ---------------------------------------------------------------

@@ -169,3 +169,57 @@ class InputGuardMiddleware:
         except Exception:  # the shell itself failed: the plain page
             content = loader.render_to_string("errors/plain.html", context)
         return HttpResponse(content, status=status)
+
+
+def content_security_policy() -> str:
+    """The policy every page gets: scripts only from this server (no inline script: the
+    templates carry none, data goes in ``json_script``), images also from the configured map
+    tiles, nothing framed, forms posted only here."""
+    tiles = ""
+    tile_url = getattr(settings, "MAP_TILE_URL", "") or ""
+    if tile_url:
+        # "https://{s}.tiles.example/{z}/{x}/{y}.png" → "https://*.tiles.example"
+        parts = urlsplit(tile_url.replace("{s}.", "*."))
+        tiles = f" {parts.scheme}://{parts.netloc}"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            # Leaflet and htmx set element styles; no style sheet comes from elsewhere.
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src 'self' data: blob:{tiles}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "worker-src 'self'",
+            "manifest-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+class SecurityHeadersMiddleware:
+    """Headers of every response (issue 13, item 13): a Content-Security-Policy without inline
+    script, a Permissions-Policy (the phone app's location and camera, nothing else), and
+    ``Cache-Control: no-store`` on whatever a signed-in user gets that did not set its own
+    caching (pages and API answers carry personal data). HSTS is Django's
+    (``SECURE_HSTS_SECONDS``, sent over HTTPS only)."""
+
+    PERMISSIONS = "geolocation=(self), camera=(self), microphone=(), payment=(), usb=(), interest-cohort=()"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.policy = content_security_policy()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        response.headers.setdefault("Permissions-Policy", self.PERMISSIONS)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and "Cache-Control" not in response.headers) or (
+            request.path.startswith("/api/") and "Cache-Control" not in response.headers
+        ):
+            response.headers["Cache-Control"] = "no-store"
+        return response

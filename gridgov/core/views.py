@@ -20,4 +20,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     ``degraded`` too, for monitors that should page when background work stops."""
     result = health.check()
     failing = result.status == "fail" or (result.status == "degraded" and request.GET.get("strict") == "1")
+    if not (request.user.is_authenticated and request.user.is_staff):
+        # Without login only the verdict: what runs and how is not for anyone who asks.
+        return JsonResponse({"status": "fail" if failing else "ok"}, status=503 if failing else 200)
     return JsonResponse(result.as_dict(), status=503 if failing else 200)

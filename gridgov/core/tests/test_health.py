@@ -16,14 +16,21 @@ from gridgov.people.tests.factories import RoleAssignmentFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def staff(client):
+    """A client signed in as a staff member: /healthz gives its details only to staff."""
+    client.force_login(UserFactory(username="ops", is_staff=True))
+    return client
+
+
 def beat_and_worker_seen(seconds_ago: float) -> None:
     when = timezone.now() - timedelta(seconds=seconds_ago)
     for component in ("beat", "worker"):
         services.heartbeat_record(component=component, seen_at=when, sent_at=when)
 
 
-def test_healthz_is_degraded_but_up_before_any_heartbeat(client):
-    response = client.get("/healthz")
+def test_healthz_is_degraded_but_up_before_any_heartbeat(staff):
+    response = staff.get("/healthz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "degraded"
@@ -31,17 +38,23 @@ def test_healthz_is_degraded_but_up_before_any_heartbeat(client):
     assert body["worker"] == {"ok": False, "last_seen": None, "age_seconds": None}
 
 
-def test_healthz_is_ok_with_fresh_heartbeats(client):
+def test_healthz_is_ok_with_fresh_heartbeats(staff):
     beat_and_worker_seen(5)
-    body = client.get("/healthz").json()
+    body = staff.get("/healthz").json()
     assert body["status"] == "ok"
     assert body["beat"]["ok"] and body["worker"]["ok"]
 
 
-def test_a_stale_worker_makes_healthz_degraded_and_strict_mode_fail(client, settings):
+def test_a_stale_worker_makes_healthz_degraded_and_strict_mode_fail(staff, settings):
     beat_and_worker_seen(settings.HEARTBEAT_SECONDS * health.HEARTBEAT_STALE_FACTOR + 1)
-    assert client.get("/healthz").json()["status"] == "degraded"
-    assert client.get("/healthz?strict=1").status_code == 503
+    assert staff.get("/healthz").json()["status"] == "degraded"
+    assert staff.get("/healthz?strict=1").status_code == 503
+
+
+def test_without_login_healthz_says_only_ok_or_fail(client, settings):
+    beat_and_worker_seen(settings.HEARTBEAT_SECONDS * health.HEARTBEAT_STALE_FACTOR + 1)
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz?strict=1").json() == {"status": "fail"}
 
 
 def test_a_failing_database_answers_503(client, monkeypatch):
