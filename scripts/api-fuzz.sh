@@ -38,13 +38,14 @@ echo "== fuzz: a demo town in $work"
 DEBUG=1 $PY manage.py migrate --no-input -v 0
 DEBUG=1 $PY manage.py load_demo --cases 60 --hotline 40 --no-patrols > "$work/load.log"
 
-tokens="$(DEBUG=0 $PY manage.py shell -c '
+tokens="$(DEBUG=0 $PY manage.py shell -v 0 -c '
 from django.contrib.auth import get_user_model
 from gridgov.people.services import token_issue
 for name in ("center01", "grid01"):
     user = get_user_model().objects.get(username=name)
-    print(token_issue(actor=None, user=user, name="fuzz")[1])
-')"
+    print("token", token_issue(actor=None, user=user, name="fuzz")[1])
+' | awk '$1 == "token" {print $2}')"
+[ "$(echo "$tokens" | wc -w)" -eq 2 ] || { echo "could not issue the two tokens"; exit 1; }
 
 DEBUG=0 $PY manage.py runserver "127.0.0.1:$PORT" --noreload > "$work/server.log" 2>&1 &
 server=$!
