@@ -227,6 +227,9 @@ GRIDGOV_AUDIT_RETENTION_DAYS = max(180, env_int("GRIDGOV_AUDIT_RETENTION_DAYS", 
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# How many people's details (case parties, petitioners, their attachments) one user may reveal
+# in an hour; beyond it reveals are refused and the discipline office is told. 0: no limit.
+GRIDGOV_REVEALS_PER_HOUR = env_int("GRIDGOV_REVEALS_PER_HOUR", 40)
 # HSTS, sent by Django over HTTPS only: a year in production unless set (0 turns it off).
 SECURE_HSTS_SECONDS = env_int("GRIDGOV_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False

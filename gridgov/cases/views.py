@@ -27,9 +27,9 @@ from gridgov.access.scope import scope_for, uses_desk
 from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import area_names, town_grids
 from gridgov.categories.models import Stage
-from gridgov.core.errors import Invalid
+from gridgov.core.errors import Invalid, Throttled
 from gridgov.core.forms import apply_error, key_reused
-from gridgov.core.pages import ObjectPage, department_details, forbidden_page, next_query, query_without
+from gridgov.core.pages import ObjectPage, department_details, error_page, forbidden_page, next_query, query_without
 from gridgov.people.models import DESK_ROLES, Role
 from gridgov.people.selectors import department_names, display_name
 from gridgov.workcalendar.clock import light_label
@@ -555,6 +555,8 @@ def case_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         revealed = services.reveal_party(case, actor=request.user, request=request)
     except CaseForbidden as refused:
         return forbidden_page(request, refused.message)
+    except Throttled as throttled:
+        return error_page(request, throttled.message, 429)
     context = _detail_context(request, case, revealed=revealed)
     if request.headers.get("HX-Request"):
         return render(request, "cases/_party.html", context)

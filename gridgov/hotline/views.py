@@ -30,8 +30,9 @@ from gridgov.access.scope import scope_for, uses_desk
 from gridgov.areas.selectors import current_towns, town_grids
 from gridgov.cases.forms import department_choices
 from gridgov.cases.selectors import cases_visible
+from gridgov.core.errors import Throttled
 from gridgov.core.forms import apply_error
-from gridgov.core.pages import ObjectPage, department_details, forbidden_page, next_query, query_without
+from gridgov.core.pages import ObjectPage, department_details, error_page, forbidden_page, next_query, query_without
 from gridgov.people.models import DESK_ROLES, Role
 from gridgov.people.selectors import active_departments, department_id, department_names, display_name
 from gridgov.upstream.selectors import messages_for_order
@@ -774,6 +775,8 @@ def order_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         revealed = services.petitioner_reveal(order_id=order.pk, actor=request.user, request=request)
     except OrderForbidden as refused:
         return forbidden_page(request, refused.message)
+    except Throttled as throttled:
+        return error_page(request, throttled.message, 429)
     except OrderNotFound:
         raise Http404(_("No such order.")) from None
     order = _visible(request.user, pk)

@@ -46,3 +46,28 @@ def on_self_granted(sender: Any, actor: User, assignment: RoleAssignment | None 
         obj=assignment if assignment is not None else actor,
         actor=actor,
     )
+
+
+REVEAL_THROTTLED_KIND = "security.reveal_throttled"
+
+
+def discipline_office() -> list[Any]:
+    """Active holders of the supervisor role (the town's discipline office)."""
+    return list(get_user_model().objects.filter(is_active=True, role_assignments__role=Role.SUPERVISOR).distinct())
+
+
+def on_reveal_throttled(sender: Any, actor: User, count: int, limit: int, **kwargs: Any) -> None:
+    """A user passed the hourly limit of reveals: the discipline office is told, once an hour."""
+    notify(
+        recipients=discipline_office(),
+        kind=REVEAL_THROTTLED_KIND,
+        title=_("%(user)s looked up the details of %(count)s people within an hour")
+        % {
+            "user": actor.get_username(),
+            "count": count,
+        },
+        body=_("The limit is %(limit)s an hour; further reveals are refused for now. The audit log lists each one.")
+        % {"limit": limit},
+        url=reverse("admin:core_auditevent_changelist") + f"?actor__id__exact={actor.pk}",
+        actor=actor,
+    )

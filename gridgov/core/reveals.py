@@ -1,0 +1,61 @@
+"""How many people's details one user may reveal in an hour (issue 13, item 15).
+
+Every reveal of personal data (a case's party, a petitioner, a petitioner's attachment) is an
+audit row; :func:`reveal_check`, called by each reveal service before it reveals, counts the
+user's reveals of the last hour and refuses beyond ``GRIDGOV_REVEALS_PER_HOUR`` (429). The first
+refusal in an hour sends :data:`reveal_throttled`, on which the discipline office is told
+(``gridgov.web.security_notices``: this layer cannot notify), and is audited
+(``security.reveal_throttled``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Final
+
+from django.conf import settings
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import record
+from .errors import Throttled
+from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+REVEAL_ACTIONS: Final = ("case.reveal_party", "hotline.petitioner_reveal", "hotline.attachment_open")
+THROTTLED_ACTION: Final = "security.reveal_throttled"
+WINDOW: Final = dt.timedelta(hours=1)
+
+# Sent once an hour per user when the limit is first passed: ``actor``, ``count``, ``limit``.
+reveal_throttled = Signal()
+
+
+def reveals_per_hour() -> int:
+    return int(getattr(settings, "GRIDGOV_REVEALS_PER_HOUR", 40))
+
+
+def reveal_check(actor: Any, request: HttpRequest | None = None) -> None:
+    """Refuse (:class:`Throttled`) a reveal beyond the hourly limit; nothing when under it."""
+    limit = reveals_per_hour()
+    if not limit or not getattr(actor, "is_authenticated", False):
+        return
+    since = timezone.now() - WINDOW
+    mine = AuditEvent.objects.filter(actor_id=actor.pk, created_at__gte=since)
+    count = mine.filter(action__in=REVEAL_ACTIONS, success=True).count()
+    if count < limit:
+        return
+    first = not mine.filter(action=THROTTLED_ACTION).exists()
+    record(action=THROTTLED_ACTION, actor=actor, request=request, success=False, data={"count": count, "limit": limit})
+    if first:
+        reveal_throttled.send(sender=reveal_check, actor=actor, count=count, limit=limit)
+    raise Throttled(
+        _(
+            "You have seen the details of %(count)s people in the last hour, the most allowed. "
+            "The discipline office has been told; try again later."
+        )
+        % {"count": count},
+        details={"retry_after_seconds": int(WINDOW.total_seconds())},
+    )
