@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -81,6 +82,8 @@ class Report:
     address: str
     place: Place
     checked: CheckedPhotos
+    party_name: str = ""
+    party_phone: str = ""
 
 
 def case_create(
@@ -145,6 +148,8 @@ def case_create(
         urgency=urgency,
         grid=grid,
         party_kind=party_kind,
+        party_name=party_name,
+        party_phone=party_phone,
         self_handle=self_handle,
         photos_in=photos_in,
     )
@@ -175,8 +180,8 @@ def case_create(
         lat=lat,
         lng=lng,
         party_kind=party_kind,
-        party_name=party_name.strip()[:100],
-        party_phone=party_phone.strip()[:30],
+        party_name=report.party_name,
+        party_phone=report.party_phone,
         reporter=user,
         reported_at=now,
         occurred_at=occurred_at,
@@ -192,6 +197,10 @@ def case_create(
         raise
     return case, True
 
+
+# A party's phone as people write it: a mobile, a landline with its area code or extension.
+PHONE: Final = re.compile(r"\+?[\d\s()\-]{5,25}")
+PHONE_DIGITS: Final = (5, 20)
 
 # A device clock ahead of the server by more than this, or a report recorded longer ago than
 # DEVICE_TIME_OLDEST, is kept but flagged (a phone can queue reports offline for a day or two).
@@ -218,6 +227,8 @@ def _report_checked(
     party_kind: str,
     self_handle: bool,
     photos_in: Sequence[Photo],
+    party_name: str = "",
+    party_phone: str = "",
 ) -> Report:
     """The report checked in the order the answers name it: the reporter's role, the fields,
     the place, the photos, then self-handling."""
@@ -232,6 +243,13 @@ def _report_checked(
         )
     description = clean_text(description, "description", required=True, maximum=DESCRIPTION_MAX)
     address = clean_text(address, "address", required=False, maximum=200)
+    party_name = clean_text(party_name, "party_name", required=False, maximum=100)
+    party_phone = clean_text(party_phone, "party_phone", required=False, maximum=30)
+    digits = sum(char.isdigit() for char in party_phone)
+    if party_phone and not (PHONE.fullmatch(party_phone) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]):
+        errors.setdefault("party_phone", []).append(
+            _("Enter a phone number: digits, with + - ( ) or spaces, 5 to 20 digits.")
+        )
     if errors:
         raise ValidationError(errors)
     place = _place(scope, grid=grid, lat=lat, lng=lng)
@@ -240,7 +258,7 @@ def _report_checked(
     checked = photos_check(photos_in)
     if self_handle:
         _check_self_handle(chosen, scope, checked)
-    return Report(chosen, description, address, place, checked)
+    return Report(chosen, description, address, place, checked, party_name, party_phone)
 
 
 def _category(category: Category | str) -> Category:

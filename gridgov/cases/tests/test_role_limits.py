@@ -123,3 +123,23 @@ def test_the_devices_time_is_kept_beside_the_receive_time_and_flagged_when_doubt
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert 'data-testid="occurred-at"' in page and "手机时间存疑" in page
     assert report(people, by="grid01").occurred_at is None
+
+
+# --- the party's fields (issue 13, item 16) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("party_name", "王" * 101), ("party_phone", "1" * 31), ("party_phone", "call me"), ("party_phone", "123")],
+)
+def test_a_partys_over_long_or_invalid_field_is_refused_not_cut(people: dict[str, Any], field: str, value: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        extra: dict[str, Any] = {field: value}
+        report(people, by="grid01", party_kind="resident", **extra)
+    assert field in refused.value.message_dict
+    assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize("phone", ["13812345678", "022-2567 8901", "+86 138 1234 5678", "(022)25678901-123"])
+def test_phones_as_people_write_them_are_taken(people: dict[str, Any], phone: str) -> None:
+    assert report(people, by="grid01", party_kind="resident", party_phone=phone).party_phone == phone
