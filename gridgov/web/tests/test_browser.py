@@ -130,8 +130,8 @@ def test_an_administrator_sets_up_two_step_verification_at_the_first_login(brows
     finally:
         context.close()
     # The next login, in a new browser, asks for a code; a recovery code does. (Clearing the
-    # cookies of the same context instead raced with the admin page's own requests under load:
-    # a late response set a new CSRF cookie between the login page and its POST.)
+    # cookies of the same context instead failed now and then under load, with a CSRF mismatch
+    # on the login POST: something of the old page still set cookies.)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
