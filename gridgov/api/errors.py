@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
-from gridgov.core.errors import DomainError, Forbidden, Invalid, NotFound
+from gridgov.core.errors import DomainError, Forbidden, Invalid, NotFound, error_body
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -37,13 +37,6 @@ class ApiError(DomainError):
         super().__init__(message, code=code)
         self.status = status
         self.details = details
-
-
-def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if details is not None:
-        body["details"] = details
-    return {"error": body}
 
 
 # --- Handlers registered on the NinjaAPI --------------------------------------------------

@@ -104,3 +104,12 @@ class Invalid(DomainError):
             details = {"__all__": [str(m) for m in error.messages]}
         first = next((m for msgs in details.values() for m in msgs), "")
         return cls(first, details=details)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The JSON body of every refusal: ``{"error": {"code", "message"[, "details"]}}`` (the API's
+    handlers and the input guard, which answers before any endpoint runs)."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}

@@ -15,10 +15,11 @@ from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
-from django.template import loader
 from django.utils.translation import gettext as _
 
 from . import inputs
+from .errors import error_body
+from .pages import error_page
 
 SESSION_STARTED_KEY = "gridgov_session_started"
 
@@ -159,16 +160,11 @@ class InputGuardMiddleware:
     @staticmethod
     def _refuse(request: HttpRequest, status: int, code: str, message: str, field: str | None) -> HttpResponse:
         if request.path.startswith("/api/"):
-            body: dict[str, object] = {"code": code, "message": str(message)}
-            if field is not None:
-                body["details"] = {field: [str(message)]}
-            return JsonResponse({"error": body}, status=status, json_dumps_params={"ensure_ascii": False})
-        context = {"status": status, "title": _("The request was not accepted"), "message": message}
-        try:
-            content = loader.render_to_string("errors/page.html", context, request)
-        except Exception:  # the shell itself failed: the plain page
-            content = loader.render_to_string("errors/plain.html", context)
-        return HttpResponse(content, status=status)
+            details = {field: [str(message)]} if field is not None else None
+            return JsonResponse(
+                error_body(code, str(message), details), status=status, json_dumps_params={"ensure_ascii": False}
+            )
+        return error_page(request, message, status, title=_("The request was not accepted"))
 
 
 def content_security_policy() -> str:

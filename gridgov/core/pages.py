@@ -11,6 +11,7 @@ goes back to the page.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,12 +21,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .forms import apply_error
 
-ERROR_TEMPLATE = "error.html"
+ERROR_TEMPLATE = "errors/page.html"
+PLAIN_ERROR_TEMPLATE = "errors/plain.html"
+logger = logging.getLogger(__name__)
 
 
 class Versioned(Protocol):
@@ -62,9 +66,25 @@ def department_details(codes: Sequence[str], names: Mapping[str, str]) -> list[t
     return details
 
 
-def error_page(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    """The shell's error page with ``message`` (403 "not allowed", 404 "not found", else "error")."""
-    return render(request, ERROR_TEMPLATE, {"message": message, "status": status}, status=status)
+def _title(status: int) -> str:
+    if status == 403:
+        return _("Not allowed")
+    if status == 404:
+        return _("Not found")
+    return _("Error")
+
+
+def error_page(request: HttpRequest, message: str, status: int, *, title: str = "") -> HttpResponse:
+    """The shell's error page with ``message`` (titled "not allowed", "not found" or "error"
+    unless ``title`` says otherwise). When the shell itself cannot be drawn (the error may be
+    the database, which the navigation reads), the plain page with the same text."""
+    context = {"status": status, "title": title or _title(status), "message": message}
+    try:
+        content = loader.render_to_string(ERROR_TEMPLATE, context, request)
+    except Exception:
+        logger.exception("The error page could not be drawn in the shell")
+        content = loader.render_to_string(PLAIN_ERROR_TEMPLATE, context)
+    return HttpResponse(content, status=status)
 
 
 def forbidden_page(request: HttpRequest, message: str = "") -> HttpResponse:

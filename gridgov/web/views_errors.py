@@ -1,30 +1,18 @@
-"""The project's own error pages (404, 403, 500, the CSRF refusal), in the web shell.
-
-They replace Django's defaults, which are bare English pages (and, with DEBUG on, the
-technical page). When the shell itself cannot be drawn (the error may be the database, which the
-navigation reads), the page falls back to a plain one with the same header and text.
-"""
+"""The project's own error pages (404, 403, 500, the CSRF refusal), in the web shell
+(:func:`gridgov.core.pages.error_page`, which falls back to a plain page when the shell itself
+cannot be drawn). They replace Django's defaults, which are bare English pages (and, with DEBUG
+on, the technical page)."""
 
 from __future__ import annotations
 
-import logging
-
 from django.http import HttpRequest, HttpResponse
-from django.template import loader
 from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from gridgov.core.pages import error_page
 
 
-def _page(request: HttpRequest, status: int, title: str, message: str, *, shell: bool = True) -> HttpResponse:
-    context = {"status": status, "title": title, "message": message}
-    template = loader.get_template("errors/page.html" if shell else "errors/plain.html")
-    try:
-        content = template.render(context, request if shell else None)
-    except Exception:  # the shell itself failed (e.g. no database): the plain page
-        logger.exception("The error page could not be drawn in the shell")
-        content = loader.get_template("errors/plain.html").render(context)
-    return HttpResponse(content, status=status)
+def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    return error_page(request, message, status, title=title)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
