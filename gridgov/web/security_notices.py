@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gridgov.notify.services import notify
 from gridgov.people.models import Role
+from gridgov.people.selectors import role_holder_ids
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -53,7 +55,7 @@ REVEAL_THROTTLED_KIND = "security.reveal_throttled"
 
 def discipline_office() -> list[Any]:
     """Active holders of the supervisor role (the town's discipline office)."""
-    return list(get_user_model().objects.filter(is_active=True, role_assignments__role=Role.SUPERVISOR).distinct())
+    return list(get_user_model().objects.filter(pk__in=role_holder_ids(Q(role=Role.SUPERVISOR))))
 
 
 def on_reveal_throttled(sender: Any, actor: User, count: int, limit: int, **kwargs: Any) -> None:
