@@ -8,7 +8,6 @@ already stored. See ``docs/patrols.md`` and ``docs/api.md``.
 from __future__ import annotations
 
 import datetime as dt
-from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import F, QuerySet
@@ -246,13 +245,15 @@ def work_summary(request: HttpRequest) -> WorkOut:
         status=CaseStatus.VOIDED, merged_into__isnull=True, updated_at__gte=now - dt.timedelta(days=RETURNED_DAYS)
     )
     deadline_first = (F("stage_deadline").asc(nulls_last=True), "id")
-    oversight = _oversees(user)
-    queue = partial(_queue, user, visible, now, deadline_first) if oversight else None
+    oversight: dict[str, WorkListOut] = {}
+    if _oversees(user):
+        for name in (case_selectors.Queue.OVERDUE, case_selectors.Queue.WARNING, case_selectors.Queue.SUPERVISION):
+            oversight[name] = _queue(user, visible, now, deadline_first, name)
     return WorkOut(
         view="oversight" if oversight else "field",
-        overdue=queue(case_selectors.Queue.OVERDUE) if queue else None,
-        warning=queue(case_selectors.Queue.WARNING) if queue else None,
-        supervision=queue(case_selectors.Queue.SUPERVISION) if queue else None,
+        overdue=oversight.get(case_selectors.Queue.OVERDUE),
+        warning=oversight.get(case_selectors.Queue.WARNING),
+        supervision=oversight.get(case_selectors.Queue.SUPERVISION),
         to_verify=_work_list(case_selectors.verify_queue(user), now, *deadline_first),
         returned=_work_list(returned, now, "-updated_at", "-id"),
         rework=_work_list(_rework(user, visible), now, *deadline_first),
