@@ -423,3 +423,86 @@ class ColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return self.source_system
+
+
+class ReconcileStatus(models.TextChoices):
+    READING = "reading", _("Comparing")
+    REFUSED = "refused", _("File refused")
+    DONE = "done", _("Compared")
+
+
+class Reconciliation(models.Model):
+    """One comparison (对账) of the monthly list an upstream system sent (the orders it assigned to
+    a town, with their status and times) with the town's own orders of that month.
+
+    ``file`` is the upload until the worker has compared it; the differences found are kept as
+    :class:`ReconcileDifference` rows, the figures of both sides in ``figures``."""
+
+    source_system = models.CharField(_("source system"), max_length=10, choices=SourceSystem.choices)
+    town = models.ForeignKey("areas.Area", verbose_name=_("town"), on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"), help_text=_("The first day of the month compared."))
+    file = models.FileField(upload_to="hotline/reconcile/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=ReconcileStatus.choices, default=ReconcileStatus.READING)
+    # Our field → the file's column, as recognised from the headers.
+    mapping = models.JSONField(default=dict, blank=True)
+    # {"list": {...}, "town": {...}}: the counts and rates of each side (see reconcile.compare).
+    figures = models.JSONField(default=dict, blank=True)
+    list_rows = models.PositiveIntegerField(default=0)
+    town_orders = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)
+    difference_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_system} {self.month:%Y-%m} {self.original_name}"
+
+
+class DifferenceKind(models.TextChoices):
+    MISSING_IN_TOWN = "missing_in_town", _("In the list, not in the town")
+    MISSING_IN_LIST = "missing_in_list", _("In the town, not in the list")
+    STATUS = "status", _("Status differs")
+    STATUS_UNKNOWN = "status_unknown", _("Status not recognised")
+    ARRIVAL = "arrival", _("Arrival time differs")
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge time differs")
+    REPLY = "reply", _("Reply time differs")
+    DUPLICATE = "duplicate", _("Listed twice")
+    UNREADABLE = "unreadable", _("Row without an order number")
+
+
+class DifferenceState(models.TextChoices):
+    OPEN = "open", _("To explain")
+    EXPLAINED = "explained", _("Explained")
+
+
+class ReconcileDifference(models.Model):
+    """One difference a reconciliation found; the center explains it (with a reason) or leaves it
+    open. Explaining is a workflow step: its history is the audit log."""
+
+    reconciliation = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="differences")
+    kind = models.CharField(_("difference"), max_length=20, choices=DifferenceKind.choices)
+    upstream_number = models.CharField(_("upstream number"), max_length=64, blank=True)
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True)
+    order = models.ForeignKey(HotlineOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    list_value = models.CharField(_("in the list"), max_length=200, blank=True)
+    town_value = models.CharField(_("in the town"), max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=DifferenceState.choices, default=DifferenceState.OPEN)
+    explanation = models.TextField(_("explanation"), blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    explained_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["reconciliation", "kind", "upstream_number", "id"]
+        indexes = [models.Index(fields=["reconciliation", "kind", "status"], name="hotline_recon_diff_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.upstream_number}"

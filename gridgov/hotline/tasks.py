@@ -6,6 +6,7 @@ from celery import shared_task
 
 # The import's task lives with the import; importing it here registers it with the worker.
 from .importing import tasks as _import_tasks  # noqa: F401
+from .reconcile import tasks as _reconcile_tasks  # noqa: F401
 from .services import sweep_due
 
 

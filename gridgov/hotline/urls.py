@@ -8,4 +8,5 @@ urlpatterns = [
     *views.urlpatterns,
     *views_stats.urlpatterns,
     path("hotline/imports/", include("gridgov.hotline.importing.urls")),
+    path("hotline/reconcile/", include("gridgov.hotline.reconcile.urls")),
 ]

@@ -258,6 +258,7 @@ def _workbench_links(user: User | AnonymousUser) -> dict[str, str]:
     center = may_enter(user)
     return {
         "imports": _url("hotline:import-list") if center else "",
+        "reconcile": _url("hotline:reconcile-list") if center else "",
         "stats": _url("hotline:stats"),
         "export": _url("hotline:export"),
     }

@@ -30,6 +30,7 @@ from gridgov.cases.models import CaseAttachment
 from gridgov.cases.selectors import cases_visible
 from gridgov.cases.tests.loop_helpers import build, report
 from gridgov.hotline import services as hotline_services
+from gridgov.hotline.reconcile.services import reconcile_run, reconcile_upload, reconciliations_visible
 from gridgov.hotline.selectors import orders_visible
 from gridgov.hotline.tests.core_helpers import order_data
 from gridgov.notify.models import Notification
@@ -60,6 +61,8 @@ OBJECTS: dict[str, Visible] = {
     "patrol_id": lambda user, obj: patrols_visible(user).filter(pk=obj.pk).exists(),
     "attachment_id": lambda user, obj: cases_visible(user).filter(pk=obj.case_id).exists(),
     "notification_id": lambda user, obj: obj.recipient_id == user.pk,
+    "reconciliation_id": lambda user, obj: reconciliations_visible(user).filter(pk=obj.pk).exists(),
+    "difference_id": lambda user, obj: reconciliations_visible(user).filter(pk=obj.reconciliation_id).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -112,7 +115,18 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
     patrol = stored(people["grid02"], timezone.now() - dt.timedelta(hours=2))
     notify(recipients=[people["grid02"]], kind="case.remind", title="催办", url="/cases/1/")
     note = Notification.objects.filter(recipient=people["grid02"]).latest("id")
+    listed = reconcile_upload(
+        actor=people["center01"],
+        town=Area.objects.get(pk=order.town_id),
+        source_system="district",
+        month=timezone.localdate().replace(day=1),
+        name="list.csv",
+        content=b"\xe5\xb7\xa5\xe5\x8d\x95\xe7\xbc\x96\xe5\x8f\xb7,x\nHL-NONE,1\n",
+    )
+    reconcile_run(pk=listed.pk)
     return {
+        "reconciliation_id": [listed],
+        "difference_id": list(listed.differences.all()[:1]),
         "case_id": [in_grid1, in_grid2],
         "order_id": [order],
         "patrol_id": [patrol],

@@ -230,7 +230,12 @@ def normalise_header(value: Any) -> str:
     return re.sub(r"[\s_\-:：()（）*＊]+", "", text)
 
 
-_ALIASES: Final = {normalise_header(alias): spec.name for spec in FIELDS for alias in spec.aliases}
+def aliases_of(specs: Iterable[FieldSpec]) -> dict[str, str]:
+    """Normalised known header → field name, for a set of field specs."""
+    return {normalise_header(alias): spec.name for spec in specs for alias in spec.aliases}
+
+
+_ALIASES: Final = aliases_of(FIELDS)
 
 
 def _text_cells(row: Iterable[Any]) -> set[str]:
@@ -245,12 +250,13 @@ def _looks_numeric(text: str) -> bool:
     return bool(re.fullmatch(r"[\d\s.,:/\-年月日时分秒]+", text.strip()))
 
 
-def detect_header(rows: list[list[Any]]) -> int:
-    """The 0-based index of the header row: the first row naming at least two known columns,
-    else the first row with several distinct text cells (a merged title counts once)."""
+def detect_header(rows: list[list[Any]], aliases: Mapping[str, str] = _ALIASES) -> int:
+    """The 0-based index of the header row: the first row naming at least two known columns
+    (``aliases``: the order fields' by default), else the first row with several distinct text
+    cells (a merged title counts once)."""
     top = rows[:HEADER_SEARCH_ROWS]
     for index, row in enumerate(top):
-        known = {_ALIASES.get(normalise_header(v)) for v in row if v is not None} - {None}
+        known = {aliases.get(normalise_header(v)) for v in row if v is not None} - {None}
         if len(known) >= 2:
             return index
     for index, row in enumerate(top):
@@ -292,13 +298,20 @@ def columns_of(header: list[Any], below: Iterable[list[Any]]) -> list[str]:
     return names
 
 
-def suggest_mapping(columns: list[str], remembered: Mapping[str, str] | None = None) -> dict[str, str]:
+def suggest_mapping(
+    columns: list[str],
+    remembered: Mapping[str, str] | None = None,
+    specs: tuple[FieldSpec, ...] = FIELDS,
+) -> dict[str, str]:
     """Field → column: the mapping remembered for the source where its columns still exist,
-    then the known headers. A column feeds at most one suggested field."""
+    then the known headers (of ``specs``: the order fields by default). A column feeds at most
+    one suggested field."""
+    names = tuple(spec.name for spec in specs)
+    aliases = _ALIASES if specs is FIELDS else aliases_of(specs)
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for field_name, column in (remembered or {}).items():
-        if field_name in SPECS and column in columns and column not in used:
+        if field_name in names and column in columns and column not in used:
             mapping[field_name] = column
             used.add(column)
     # Exact known headers first, then headers that contain a known one (e.g. "来电时间(北京)").
@@ -307,14 +320,14 @@ def suggest_mapping(columns: list[str], remembered: Mapping[str, str] | None = N
             if column in used:
                 continue
             key = normalise_header(column)
-            for alias, field_name in _ALIASES.items():
+            for alias, field_name in aliases.items():
                 if field_name in mapping:
                     continue
                 if (exact and key == alias) or (not exact and len(alias) >= 2 and alias in key):
                     mapping[field_name] = column
                     used.add(column)
                     break
-    return {name: mapping[name] for name in FIELD_NAMES if name in mapping}
+    return {name: mapping[name] for name in names if name in mapping}
 
 
 # --- values --------------------------------------------------------------------------------------
