@@ -319,6 +319,8 @@ def case_detail_out(request: HttpRequest, case_id: int) -> CaseDetailOut:
         occurred_at=case.occurred_at,
         occurred_at_doubtful=case.occurred_at_doubtful,
         closed_at=case.closed_at,
+        callback_at=case.callback_at,
+        satisfaction=case.satisfaction,
         updated_at=case.updated_at,
         version=case.version,
         url=services.case_url(case),
@@ -500,6 +502,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> CaseDetailOu
         days=payload.days,
         grid=payload.grid,
         photos_in=_photos(files, payload.photo_kinds, [default_kind]),
+        satisfaction=payload.satisfaction,
         idempotency_key=_idempotency_key(request),
     )
     return case_detail_out(request, case_id)

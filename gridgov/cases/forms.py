@@ -20,7 +20,7 @@ from gridgov.categories.models import Category, Urgency
 from gridgov.categories.selectors import active_minors
 from gridgov.core.forms import ActionFormBase, Choices, CountedTextMixin, FilterForm, OneTimeKeyMixin
 
-from .models import AttachmentKind, Light, PartyKind, Source, Status
+from .models import AttachmentKind, Light, PartyKind, Satisfaction, Source, Status
 from .selectors import CaseFilters
 from .services import COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_DAYS_MAX, MAX_PHOTOS, Photo
 from .transitions import Action
@@ -182,6 +182,7 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     Action.REQUEST_EXTENSION: ("days",),
     Action.VERIFY_PASS: ("photos",),
     Action.VERIFY_FAIL: ("photos",),
+    Action.CALLBACK: ("satisfaction",),
 }
 # The kind of the photos sent with an action.
 ACTION_PHOTO_KIND: dict[str, str] = {
@@ -194,6 +195,7 @@ ERROR_FIELDS: dict[str, str] = {
     "departments": "lead",
     "photos": "photos",
     "grid": "grid",
+    "satisfaction": "satisfaction",
     "idempotency_key": "__all__",
 }
 
@@ -208,11 +210,28 @@ class ActionForm(CountedTextMixin, OneTimeKeyMixin, ActionFormBase):
     into = forms.CharField(label=_("Number of the case it duplicates"), max_length=30, required=False)
     days = forms.IntegerField(label=_("Working days"), min_value=1, max_value=EXTENSION_DAYS_MAX, required=False)
     photos = MultiplePhotoField(label=_("Photos"))
+    satisfaction = forms.ChoiceField(
+        label=_("What the party said"),
+        choices=[("", "—"), *Satisfaction.choices],
+        required=False,
+        help_text=_("Dissatisfied reopens the case: write in the comment what the party is dissatisfied with."),
+    )
     comment = forms.CharField(
         label=_("Comment"), max_length=COMMENT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    field_order = ["version", "grid", "lead", "cooperating", "result", "into", "days", "photos", "comment"]
+    field_order = [
+        "version",
+        "grid",
+        "lead",
+        "cooperating",
+        "result",
+        "into",
+        "days",
+        "photos",
+        "satisfaction",
+        "comment",
+    ]
     fields_of_action = ACTION_FIELDS
     always_kept = frozenset({"version", "comment"})
 
@@ -239,6 +258,8 @@ class ActionForm(CountedTextMixin, OneTimeKeyMixin, ActionFormBase):
             fields["days"].required = True
         if action == Action.MERGE:
             fields["into"].required = True
+        if action == Action.CALLBACK:
+            fields["satisfaction"].required = True
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -257,6 +278,8 @@ class ActionForm(CountedTextMixin, OneTimeKeyMixin, ActionFormBase):
             kwargs["into"] = data.get("into") or ""
         if "days" in self.fields:
             kwargs["days"] = data.get("days")
+        if "satisfaction" in self.fields:
+            kwargs["satisfaction"] = data.get("satisfaction") or ""
         if "photos" in self.fields:
             kwargs["photos_in"] = photos_of(data.get("photos") or [], ACTION_PHOTO_KIND.get(self.action, "other"))
         return kwargs

@@ -85,6 +85,17 @@ class Source(models.TextChoices):
     LEADER = "leader", _("Leader's instruction")
 
 
+class Satisfaction(models.TextChoices):
+    """The party's answer to the center's call-back after a case closed (回访)."""
+
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+SATISFIED_VALUES: frozenset[str] = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED})
+
+
 class PartyKind(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     UNIT = "unit", _("Unit")
@@ -210,6 +221,11 @@ class Case(models.Model):
     occurred_at = models.DateTimeField(_("recorded on the device at"), null=True, blank=True)
     occurred_at_doubtful = models.BooleanField(_("device time doubtful"), default=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The last call-back to the party (回访): when, and what the party said. A case reopened on a
+    # dissatisfied answer and closed again is called back again (``callback_at < closed_at``).
+    callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    callback_count = models.PositiveIntegerField(_("call-backs"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -57,6 +57,8 @@ class ActionIn(Schema):
     # ``register`` only: the code of another grid of the case's town (the center corrects it).
     grid: str | None = None
     photo_kinds: list[str] = Field(default_factory=list)
+    # ``callback`` only: the party's answer (satisfied, basically_satisfied, dissatisfied).
+    satisfaction: str = ""
 
 
 class CaseFilterQuery(Schema):
@@ -281,6 +283,8 @@ class CaseDetailOut(Schema):
         False, description="The device's time is ahead of the server's or more than 7 days old."
     )
     closed_at: LocalTime | None
+    callback_at: LocalTime | None = Field(None, description="When the center last called the party back (回访).")
+    satisfaction: str = Field("", description="The party's answer: satisfied, basically_satisfied, dissatisfied.")
     updated_at: LocalTime
     version: int
     url: str

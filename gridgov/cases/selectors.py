@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -49,6 +49,7 @@ class Queue:
     VILLAGE = "village"  # reports of the user's villages awaiting the grid leader
     MINE = "mine"  # reported by the user
     OPEN = "open"
+    CALLBACK = "callback"  # closed, the party left a phone, not called back since closing
 
 
 def cases_visible(user: User | AnonymousUser) -> QuerySet[Case]:
@@ -109,6 +110,13 @@ class CaseFilters:
     urgency: str = ""
 
 
+def callback_due_q() -> Q:
+    """Closed cases to call back (the same rule as the ``callback`` guard)."""
+    return (
+        Q(status=Status.CLOSED) & ~Q(party_phone="") & (Q(callback_at__isnull=True) | Q(callback_at__lt=F("closed_at")))
+    )
+
+
 def _queue_q(user: User | AnonymousUser, queue: str, now: dt.datetime) -> Q:
     if queue == Queue.TO_REGISTER:
         return Q(status=Status.REPORTED)
@@ -137,6 +145,8 @@ def _queue_q(user: User | AnonymousUser, queue: str, now: dt.datetime) -> Q:
         return Q(reporter_id=user.pk)
     if queue == Queue.OPEN:
         return Q(status__in=OPEN_STATUSES)
+    if queue == Queue.CALLBACK:
+        return callback_due_q()
     raise ValidationError({"queue": [_("Unknown queue.")]})
 
 

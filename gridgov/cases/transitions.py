@@ -68,6 +68,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"
     REPLY_SUPERVISION = "reply_supervision"
     REOPEN = "reopen"
+    CALLBACK = "callback"
 
 
 # Timeline entries that are not actions anyone takes through the table.
@@ -104,6 +105,7 @@ ACTION_LABELS: Final[dict[str, Promise]] = {
     Action.SUPERVISE: _("Supervision notice"),
     Action.REPLY_SUPERVISION: _("Reply to supervision"),
     Action.REOPEN: _("Reopen"),
+    Action.CALLBACK: _("Record the call-back"),
     "deadline_recomputed": _("Deadline recomputed on the official holiday schedule"),
 }
 
@@ -141,6 +143,20 @@ BEFORE_DEADLINE: Final[Guard[Case]] = Guard(
     "extension_not_allowed",
     _("An extension can only be requested before the stage deadline, once at a time."),
     _before_deadline,
+)
+
+
+def callback_due(case: Case) -> bool:
+    """A closed case whose party left a phone, not called back since it closed."""
+    return bool(case.party_phone) and (
+        case.callback_at is None or (case.closed_at is not None and case.callback_at < case.closed_at)
+    )
+
+
+CALLBACK_DUE: Final[Guard[Case]] = Guard(
+    "callback_not_due",
+    _("Only a closed case whose party left a phone is called back, once after each closing."),
+    lambda c, _now: callback_due(c),
 )
 
 
@@ -185,6 +201,8 @@ ROWS: Final[list[Transition]] = [
         required=COMMENT,
     ),
     row(Action.REOPEN, {S.CLOSED}, S.REGISTERED, {P.CENTER}, required=COMMENT),
+    # A dissatisfied answer reopens the case (its effect moves it to registered).
+    row(Action.CALLBACK, {S.CLOSED}, SAME, {P.CENTER}, CALLBACK_DUE, required=("satisfaction",)),
 ]
 
 TABLE: Final[dict[Action, Transition]] = {Action(transition.action): transition for transition in ROWS}

@@ -72,6 +72,7 @@ QUEUES: Final = (
     Queue.WARNING,
     Queue.OVERDUE,
     Queue.PARKED,
+    Queue.CALLBACK,
     ALL,
 )
 # The queues shown on the home panel.
@@ -102,6 +103,7 @@ def queue_label(code: str) -> str:
         Queue.WARNING: _("Warning"),
         Queue.OVERDUE: _("Overdue"),
         Queue.PARKED: _("Parked"),
+        Queue.CALLBACK: _("To call back"),
         ALL: _("All"),
     }
     return labels.get(code, code)

@@ -50,6 +50,13 @@ from .loader import check_allowed
 from .scenes import REMARKS, Scene, action_comment, closest, pick
 from .taiping import GIVEN_CHARS, MOBILE_PREFIXES, SURNAMES, TOWN_CODE
 
+# What a dissatisfied party says on the call-back (the case is reopened with it).
+CALLBACK_COMPLAINTS: Final = (
+    "当事人反映问题未彻底解决，现场仍有反复。",
+    "当事人表示处理后又出现同样问题，要求再次处理。",
+    "当事人对处理结果不认可，称现场未见整改。",
+)
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -256,12 +263,35 @@ class CaseGenerator:
             self._play_planned(case, scenario, plan.times)
         else:
             self._play(case, scenario, plan.reported_at)
+        self._call_back(case.pk)
         case.refresh_from_db(fields=["status", "number", "category"])
         self.stats.by_status[case.status] = self.stats.by_status.get(case.status, 0) + 1
         if case.status != Status.VOIDED:
             self._mergeable.setdefault(case.category_id, []).append(case.number)
             self._any_mergeable.append(case.number)
         return case
+
+    def _call_back(self, case_id: int) -> None:
+        """The center calls back the party of a closed case that left a phone (回访) a few working
+        hours after the closing: nearly all are satisfied; a few of the last days' are not (the
+        case is reopened), and those closed in the last working day are half still to call. Its
+        own random stream (by case number), so the rest of the story is the same with or
+        without call-backs."""
+        case = Case.objects.get(pk=case_id)
+        if case.status != Status.CLOSED or not case.party_phone or case.closed_at is None or case.self_handled:
+            return
+        rng = random.Random(f"callback:{case.number}")
+        when = calendar.add_working_minutes(case.closed_at, rng.uniform(30, 8 * 60))
+        recent = calendar.working_minutes_between(case.closed_at, self.now) < 2 * calendar.working_minutes_per_day()
+        if when >= self.now or (recent and rng.random() < 0.5):
+            return
+        roll = rng.random()
+        if recent and roll < 0.12:
+            answer, comment = "dissatisfied", rng.choice(CALLBACK_COMPLAINTS)
+        else:
+            answer, comment = ("satisfied", "") if roll < 0.82 else ("basically_satisfied", "")
+        services.case_act(case.pk, "callback", actor=self._center(), satisfaction=answer, comment=comment, at=when)
+        self.stats.actions += 1
 
     def _party(self) -> tuple[str, str, str]:
         """Who the case concerns: a resident, a unit, or nobody named."""

@@ -44,12 +44,14 @@ def case_act(
     days: int | None = None,
     grid: str | None = None,
     photos_in: Sequence[Photo] = (),
+    satisfaction: str = "",
     idempotency_key: str | None = None,
     at: dt.datetime | None = None,
 ) -> Case:
     """Apply one action of the transition table to a case. ``register`` may correct the grid
     (``grid``: the code of another grid of the case's town), e.g. for a report made near a
-    boundary.
+    boundary. ``callback`` records the party's ``satisfaction`` (a dissatisfied answer, with
+    its ``comment``, reopens the case).
 
     With an ``idempotency_key`` already used by the actor for this same action on this same
     case with the same body, nothing is done again and the case comes back as it is now (a
@@ -67,12 +69,18 @@ def case_act(
         "days": days,
         "grid": grid,
         "photos": photos_in,
+        "satisfaction": satisfaction,
     }
     key = idempotency.key_clean(idempotency_key)
     if key is not None:
         # The body without ``version`` (a retry sends the same one) and without the photos
         # (a retry may send them again or not; the same photo is stored once anyway).
-        inputs[IDEMPOTENCY] = (key, idempotency.fingerprint(comment, list(departments), result, into, days, grid))
+        inputs[IDEMPOTENCY] = (
+            key,
+            idempotency.fingerprint(
+                comment, list(departments), result, into, days, grid, *([satisfaction] if satisfaction else [])
+            ),
+        )
     return CASE_WORKFLOW.act(case_id, action, actor=actor, inputs=inputs, version=version, at=at)
 
 

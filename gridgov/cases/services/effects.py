@@ -22,7 +22,7 @@ from gridgov.people.models import Department
 from gridgov.people.selectors import active_department, active_departments_by_code
 
 from ..access import visible_q
-from ..models import Case, PendingExtension, Status
+from ..models import Case, PendingExtension, Satisfaction, Status
 from ..transitions import Action, Party
 from .clock import stage_extend, stage_resume
 from .common import COMMENT_MAX, EXTENSION_DAYS_MAX, clean_text
@@ -169,6 +169,24 @@ def reply_supervision(step: CaseStep) -> None:
 @effect(Action.REOPEN)
 def reopen(step: CaseStep) -> None:
     step.set(reopen_count=step.subject.reopen_count + 1, closed_at=None)
+
+
+@effect(Action.CALLBACK)
+def callback(step: CaseStep) -> None:
+    """The party's answer to the call-back; a dissatisfied one, with its reason, reopens the case
+    (registered again, for the center to dispatch)."""
+    answer = str(step.input("satisfaction") or "")
+    if answer not in Satisfaction.values:
+        raise ValidationError({"satisfaction": [_("Choose what the party said.")]})
+    case = step.subject
+    step.set(satisfaction=answer, callback_at=step.now, callback_count=case.callback_count + 1)
+    step.data["satisfaction"] = answer
+    if answer == Satisfaction.DISSATISFIED:
+        if not str(step.input("comment") or "").strip():
+            raise ValidationError({"comment": [_("Write what the party is dissatisfied with.")]})
+        step.target = Status.REGISTERED
+        step.set(reopen_count=case.reopen_count + 1, closed_at=None)
+        step.data["reopened"] = True
 
 
 # --- checks of the inputs ----------------------------------------------------------------

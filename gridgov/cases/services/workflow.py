@@ -103,9 +103,10 @@ class CaseWorkflow(Workflow[Case]):
             # A request belongs to the stage it was made in; a new stage drops it undecided.
             step.data["extension_dropped"] = request.days
             step.set(pending_extension=None)
-        if step.target == Status.CLOSED:
+        if step.target == Status.CLOSED and step.action != Action.CALLBACK:
             # Also on a move that keeps a closed case closed (a reply to supervision), as the
-            # loop always did: closed_at moves to now and the close hooks run again.
+            # loop always did: closed_at moves to now and the close hooks run again. Not on a
+            # call-back, which records the party's answer about the closing itself.
             step.set(closed_at=step.now)
             step.after.append(lambda _event: _run_close_hooks(step))
         if case.status == Status.PARKED:

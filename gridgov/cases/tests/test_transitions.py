@@ -62,6 +62,8 @@ SPEC: dict[str, Row] = {
     "supervise": row(OPEN, SAME, {"leader"}, comment=True),
     "reply_supervision": row(OPEN | {CLOSED, VOIDED}, SAME, {"handler", "center"}, comment=True),
     "reopen": row({CLOSED}, REGISTERED, {"center"}, comment=True),
+    # A dissatisfied answer reopens (test_callback.py); none of the variants left a phone.
+    "callback": row({CLOSED}, SAME, {"center"}),
 }
 
 DISPATCHED_VARIANTS = {
@@ -107,6 +109,8 @@ def failed_guard(action: str, variant: str) -> str | None:
         return "no_extension_pending"
     if action == "reply_supervision" and variant != "in_progress_supervised":
         return "no_supervision_pending"
+    if action == "callback":
+        return "callback_not_due"
     return None
 
 
@@ -141,6 +145,8 @@ def _inputs(people: dict[str, Any], action: str, merge_into: Case | None) -> dic
     if action == "merge":
         assert merge_into is not None
         extra["into"] = merge_into.number
+    if action == "callback":
+        extra["satisfaction"] = "satisfied"
     return extra
 
 

@@ -210,3 +210,17 @@ def test_a_second_run_adds_no_patrols_photos_or_audit_rows(made, settings):
     assert load_demo_patrols(now=NOW) == 0
     assert load_demo_staff_photos() == 0
     assert AuditEvent.objects.count() == audits
+
+
+def test_closed_cases_with_a_phone_are_called_back_and_a_few_wait(made):
+    from gridgov.cases.models import Satisfaction, Status
+    from gridgov.cases.selectors import callback_due_q
+
+    reachable = Case.objects.filter(status=Status.CLOSED, self_handled=False).exclude(party_phone="")
+    called = Case.objects.filter(callback_at__isnull=False)
+    assert called.count() >= 0.6 * reachable.count() > 0
+    answers = set(called.values_list("satisfaction", flat=True))
+    assert Satisfaction.SATISFIED in answers
+    assert all(case.callback_at >= case.closed_at for case in called.filter(status=Status.CLOSED))
+    waiting = Case.objects.filter(callback_due_q()).count()
+    assert 0 < waiting < 0.4 * reachable.count()
