@@ -119,4 +119,3 @@ def test_the_api_records_a_call_back(people):
     assert done.status_code == 200, done.content
     body = done.json()
     assert body["status"] == "registered" and body["satisfaction"] == "dissatisfied" and body["callback_at"]
-    assert services.case_act  # the same service as the page
