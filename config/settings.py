@@ -193,6 +193,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Idle timeout: the cookie lives 30 minutes and is renewed on each request.
+# The API's OpenAPI document and interactive docs without signing in (gridgov/api/docs.py):
+# off in production; a development machine may turn it on.
+GRIDGOV_API_DOCS_PUBLIC = env_bool("GRIDGOV_API_DOCS_PUBLIC", False)
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 # Absolute timeout, enforced by SessionAbsoluteTimeoutMiddleware.
@@ -230,6 +233,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # How many people's details (case parties, petitioners, their attachments) one user may reveal
 # in an hour; beyond it reveals are refused and the discipline office is told. 0: no limit.
 GRIDGOV_REVEALS_PER_HOUR = env_int("GRIDGOV_REVEALS_PER_HOUR", 40)
+# The same person reminds the same case or order at most once in this many minutes (0: no limit).
+GRIDGOV_REMIND_INTERVAL_MINUTES = env_int("GRIDGOV_REMIND_INTERVAL_MINUTES", 60)
+# All the photos of one request together (cases/services/attachments.py photos_check).
+GRIDGOV_PHOTO_MEGAPIXELS_PER_REQUEST = env_int("GRIDGOV_PHOTO_MEGAPIXELS_PER_REQUEST", 150)
 # HSTS, sent by Django over HTTPS only: a year in production unless set (0 turns it off).
 SECURE_HSTS_SECONDS = env_int("GRIDGOV_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False

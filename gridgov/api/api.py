@@ -2,13 +2,14 @@
 
 Every endpoint needs a bearer token or a web session unless it opts out (``auth=None``).
 The OpenAPI document (``/api/v1/openapi.json``) and the interactive docs (``/api/v1/docs``)
-are public so that clients can fetch the schema. Errors have one shape, see
+need one too, unless ``GRIDGOV_API_DOCS_PUBLIC`` is on (``gridgov.api.docs``). Errors have one shape, see
 ``gridgov.api.errors`` and ``docs/api.md``.
 """
 
 from ninja import NinjaAPI
 
 from gridgov.api.auth import DEFAULT_AUTH
+from gridgov.api.docs import docs_access
 from gridgov.api.errors import install_handlers
 
 api = NinjaAPI(
@@ -16,6 +17,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=DEFAULT_AUTH,
+    docs_decorator=docs_access,
     description="Grid-based service management. See docs/api.md for authentication and errors.",
 )
 install_handlers(api)

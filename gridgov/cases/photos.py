@@ -229,6 +229,31 @@ def _has_gps(exif: Image.Exif) -> bool:
 # -- public functions
 
 
+def pixel_count(data: Source) -> int:
+    """Width × height from the picture's header, without decoding it (0 when it is not a picture
+    we take: :func:`inspect_image` then says why)."""
+    stream = _stream(data)
+    try:
+        stream.seek(0)
+        pillow_format = _sniff(stream.read(16))
+        if pillow_format is None:
+            return 0
+        with _open(stream, pillow_format) as image:
+            width, height = image.size
+            return int(width) * int(height)
+    except ValidationError as error:
+        if error.code == "photo_too_big_pixels":
+            return MAX_PHOTO_PIXELS + 1
+        return 0
+    finally:
+        stream.seek(0)
+
+
+def request_pixel_budget() -> int:
+    """The pixels all photos of one request may have together (``GRIDGOV_PHOTO_MEGAPIXELS_PER_REQUEST``)."""
+    return int(getattr(settings, "GRIDGOV_PHOTO_MEGAPIXELS_PER_REQUEST", 150)) * 1_000_000
+
+
 def inspect_image(data: Source, *, max_bytes: int | None = None) -> ImageInfo:
     """Check that ``data`` is a JPEG, PNG or WebP photo and read what we keep about it.
 

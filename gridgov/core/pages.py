@@ -24,7 +24,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid, NotFound, Throttled
 from .forms import apply_error
 
 ERROR_TEMPLATE = "errors/page.html"
@@ -144,5 +144,9 @@ class ObjectPage:
         except (ValidationError, Invalid) as invalid:
             apply_error(form, invalid, error_fields)
             return self.invalid(subject, form)
+        except Throttled as throttled:
+            # Too soon (a reminder again within the interval): the page with the reason, the
+            # text kept in the form.
+            return self.render(subject, 429, failed=form, error=throttled.message)
         messages.success(self.request, _("Done: %(action)s.") % {"action": done})
         return HttpResponseRedirect(success_url)

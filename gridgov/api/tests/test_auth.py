@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from gridgov.people import services
-from gridgov.people.tests.factories import TEST_PASSWORD
+from gridgov.people.services import token_issue
+from gridgov.people.tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +131,22 @@ def test_the_token_endpoint_is_throttled_per_client(client, world):
     assert int(response["Retry-After"]) > 0
 
 
-def test_the_openapi_document_is_public_and_lists_the_paths(client):
+def test_the_openapi_document_and_the_docs_need_a_session_or_a_token(client, settings):
+    for url in ("/api/v1/openapi.json", "/api/v1/docs"):
+        response = client.get(url)
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "not_authenticated"
+        assert "paths" not in response.content.decode()
+        assert Client(headers={"Authorization": "Bearer nonsense"}).get(url).status_code == 401
+    user = UserFactory()
+    _token, raw = token_issue(actor=user, user=user, name="docs")
+    assert Client(headers={"Authorization": f"Bearer {raw}"}).get("/api/v1/openapi.json").status_code == 200
+    settings.GRIDGOV_API_DOCS_PUBLIC = True
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_the_openapi_document_lists_the_paths(client):
+    client.force_login(UserFactory())
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     schema = response.json()
@@ -141,10 +157,12 @@ def test_the_openapi_document_is_public_and_lists_the_paths(client):
 
 
 def test_the_api_docs_page_is_reachable(client):
+    client.force_login(UserFactory())
     assert client.get("/api/v1/docs").status_code == 200
 
 
 def test_every_endpoint_but_token_creation_needs_authentication(client):
+    client.force_login(UserFactory())
     schema = client.get("/api/v1/openapi.json").json()
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():

@@ -42,6 +42,14 @@ def photos_check(items: Sequence[Photo]) -> CheckedPhotos:
     image we take, or there are too many)."""
     if len(items) > MAX_PHOTOS:
         raise ValidationError({"photos": [_("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS}]})
+    # The pixels of all the photos together, read from their headers before any is decoded: a
+    # request of many large pictures is refused before it costs a decoding each.
+    budget = photos.request_pixel_budget()
+    if sum(photos.pixel_count(item.file) for item in items) > budget:
+        message = _("These photos have more than %(n)s million pixels together; send fewer or smaller ones.") % {
+            "n": budget // 1_000_000
+        }
+        raise ValidationError({"photos": [message]})
     checked = []
     for item in items:
         if item.kind not in AttachmentKind.values:

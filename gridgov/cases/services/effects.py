@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import current_grid
+from gridgov.core.reminders import reminder_check
 from gridgov.core.workflow import Step
 from gridgov.people.models import Department
 from gridgov.people.selectors import active_department, active_departments_by_code
 
 from ..access import visible_q
-from ..models import Case, PendingExtension, Satisfaction, Status
+from ..models import Case, CaseEvent, PendingExtension, Satisfaction, Status
 from ..transitions import Action, Party
 from .clock import stage_extend, stage_resume
 from .common import COMMENT_MAX, EXTENSION_DAYS_MAX, clean_text
@@ -149,6 +150,10 @@ def resume(step: CaseStep) -> None:
 @effect(Action.REMIND)
 def remind(step: CaseStep) -> None:
     case = step.subject
+    reminder_check(
+        CaseEvent.objects.filter(case=case, action=Action.REMIND, actor_id=getattr(step.actor, "pk", None)),
+        now=step.now,
+    )
     step.set(reminder_count=case.reminder_count + 1)
     step.notify = list(responsible(case))
 

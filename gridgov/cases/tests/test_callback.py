@@ -9,7 +9,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from gridgov.cases import services
 from gridgov.cases.models import STATUS_STAGE, Case, CaseEvent, Satisfaction, Status
 from gridgov.cases.selectors import CaseFilters, Queue, apply_filters, cases_visible
 from gridgov.cases.services import CaseConflict, CaseForbidden

@@ -143,3 +143,24 @@ def test_a_partys_over_long_or_invalid_field_is_refused_not_cut(people: dict[str
 @pytest.mark.parametrize("phone", ["13812345678", "022-2567 8901", "+86 138 1234 5678", "(022)25678901-123"])
 def test_phones_as_people_write_them_are_taken(people: dict[str, Any], phone: str) -> None:
     assert report(people, by="grid01", party_kind="resident", party_phone=phone).party_phone == phone
+
+
+def test_the_photos_of_one_request_have_a_pixel_budget_together(people, settings):
+    """Issue 13, item 16: all photos of one request together, read from their headers before any
+    is decoded; each alone passes."""
+    settings.GRIDGOV_PHOTO_MEGAPIXELS_PER_REQUEST = 1
+    case = build(people, "in_progress")
+
+    def png() -> io.BytesIO:
+        buffer = io.BytesIO()
+        Image.new("RGB", (800, 800), (10, 20, 30)).save(buffer, "PNG")
+        buffer.seek(0)
+        return buffer
+
+    with pytest.raises(ValidationError) as refused:
+        services.attachments_add(
+            case.pk, actor=people["dept01"], photos_in=[services.Photo(png()), services.Photo(png())]
+        )
+    assert "百万像素" in str(refused.value.message_dict["photos"]) or "million" in str(refused.value.message_dict)
+    assert not CaseAttachment.objects.filter(case=case).exists()
+    assert len(services.attachments_add(case.pk, actor=people["dept01"], photos_in=[services.Photo(png())])) == 1

@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.areas.selectors import current_grid
+from gridgov.core.reminders import reminder_check
 from gridgov.people.models import Department
 from gridgov.people.selectors import active_departments_by_code
 
 from ..access import parties_of
-from ..models import FINAL_ORDER_STATUSES, HotlineOrder, OrderStatus, PendingExtension
+from ..models import FINAL_ORDER_STATUSES, HotlineOrder, OrderEvent, OrderStatus, PendingExtension
 from ..transitions import ROWS, Action, Party
 from .case_link import create_case, visible_case
 from .flow import OrderStep, OrderWorkflow
@@ -202,6 +203,10 @@ def _unlink_case(step: OrderStep) -> None:
 
 @ORDERS.effects(Action.REMIND)
 def _remind(step: OrderStep) -> None:
+    reminder_check(
+        OrderEvent.objects.filter(order=step.subject, action=Action.REMIND, actor_id=getattr(step.actor, "pk", None)),
+        now=step.now,
+    )
     step.set(reminder_count=step.subject.reminder_count + 1)
     step.notify.append(Party.LEAD_DEPARTMENT)
 
