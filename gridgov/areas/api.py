@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from gridgov.core.errors import NotFound
+from gridgov.core.schemas import ErrorOut
 
 from . import locate as locate_index
 from .geojson import area_feature, feature_collection
@@ -54,15 +55,6 @@ class AreaRef(Schema):
 class LocateOut(Schema):
     grid: AreaRef
     village: AreaRef | None
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
 
 
 class AreaListQuery(Schema):

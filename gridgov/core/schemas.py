@@ -99,3 +99,15 @@ def filters_from_query(query: Schema, filters: type[FiltersT], *, text: str = "q
         value = getattr(query, text if item.name == "text" else item.name)
         values[item.name] = value.strip() if isinstance(value, str) else value
     return filters(**values)
+
+
+class ErrorBody(Schema):
+    """The body of every refusal (``gridgov.core.errors.error_body``)."""
+
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody

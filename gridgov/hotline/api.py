@@ -30,24 +30,24 @@ from .intake import AttachmentData, OrderData
 from .models import Channel, HotlineOrder, OrderEvent, OrderStage, OrderStatus
 from .schemas import (
     ActionIn,
-    AttachmentOut,
     CallbackOut,
-    CountersOut,
-    DeadlineOut,
     DeadlinesOut,
     EventIn,
     GrantIn,
-    HistoryOut,
     LinkedCaseOut,
+    OrderAttachmentOut,
+    OrderCountersOut,
+    OrderDeadlineOut,
     OrderDetailOut,
+    OrderHistoryOut,
     OrderIn,
     OrderListQuery,
     OrderPageOut,
+    OrderStageOut,
     OrderSummaryOut,
     PetitionerOut,
     ReviewReasonOut,
     SameCallerOut,
-    StageOut,
 )
 from .transitions import TABLE, Action, label
 
@@ -91,8 +91,8 @@ def summary_out(order: HotlineOrder, now: Any = None) -> OrderSummaryOut:
     )
 
 
-def _history(event: OrderEvent) -> HistoryOut:
-    return HistoryOut(
+def _history(event: OrderEvent) -> OrderHistoryOut:
+    return OrderHistoryOut(
         action=event.action,
         action_label=label(event.action),
         origin=event.origin,
@@ -105,8 +105,8 @@ def _history(event: OrderEvent) -> HistoryOut:
     )
 
 
-def _stage(stage: OrderStage) -> StageOut:
-    return StageOut(
+def _stage(stage: OrderStage) -> OrderStageOut:
+    return OrderStageOut(
         step=stage.step,
         started_at=stage.started_at,
         warn_at=stage.warn_at,
@@ -169,7 +169,7 @@ def order_detail_out(user: User | AnonymousUser, order_id: int) -> OrderDetailOu
         callback=CallbackOut(satisfaction=order.satisfaction, solved=order.solved, at=order.callback_at)
         if order.satisfaction
         else None,
-        counters=CountersOut(
+        counters=OrderCountersOut(
             rejected=order.reject_count,
             reopened=order.reopen_count,
             reminders=order.reminder_count,
@@ -178,7 +178,7 @@ def order_detail_out(user: User | AnonymousUser, order_id: int) -> OrderDetailOu
             updates=order.update_count,
         ),
         deadlines=DeadlinesOut(
-            current=DeadlineOut(
+            current=OrderDeadlineOut(
                 step=order.step,
                 started_at=order.step_started_at,
                 warn_at=order.step_warn_at,
@@ -206,7 +206,7 @@ def order_detail_out(user: User | AnonymousUser, order_id: int) -> OrderDetailOu
         version=order.version,
         url=services.order_url(order),
         attachments=[
-            AttachmentOut(id=a.pk, name=a.name, content_type=a.content_type, size=a.size)
+            OrderAttachmentOut(id=a.pk, name=a.name, content_type=a.content_type, size=a.size)
             for a in order.attachments.order_by("id")
         ],
         allowed_actions=[

@@ -117,7 +117,7 @@ class PetitionerOut(Schema):
     masked: bool
 
 
-class DeadlineOut(Schema):
+class OrderDeadlineOut(Schema):
     step: str
     started_at: LocalTime | None
     warn_at: LocalTime | None
@@ -130,7 +130,7 @@ class DeadlineOut(Schema):
 
 
 class DeadlinesOut(Schema):
-    current: DeadlineOut
+    current: OrderDeadlineOut
     acknowledge: LocalTime | None
     acknowledge_provisional: bool = provisional_field()
     reply: LocalTime | None
@@ -187,7 +187,7 @@ class OrderPageOut(Schema):
     next_cursor: str | None
 
 
-class HistoryOut(Schema):
+class OrderHistoryOut(Schema):
     action: str
     action_label: str
     origin: str
@@ -199,7 +199,7 @@ class HistoryOut(Schema):
     data: dict[str, Any]
 
 
-class StageOut(Schema):
+class OrderStageOut(Schema):
     step: str
     started_at: LocalTime
     warn_at: LocalTime | None
@@ -219,14 +219,14 @@ class LinkedCaseOut(Schema):
     result: str
 
 
-class AttachmentOut(Schema):
+class OrderAttachmentOut(Schema):
     id: int
     name: str
     content_type: str
     size: int
 
 
-class CountersOut(Schema):
+class OrderCountersOut(Schema):
     rejected: int
     reopened: int
     reminders: int
@@ -280,7 +280,7 @@ class OrderDetailOut(Schema):
     pending_extension: dict[str, Any] | None
     case: LinkedCaseOut | None
     callback: CallbackOut | None
-    counters: CountersOut
+    counters: OrderCountersOut
     deadlines: DeadlinesOut
     light: str
     needs_review: bool = False
@@ -295,7 +295,7 @@ class OrderDetailOut(Schema):
     reply_on_time: bool | None
     version: int
     url: str
-    attachments: list[AttachmentOut]
+    attachments: list[OrderAttachmentOut]
     allowed_actions: list[ActionOut]
-    history: list[HistoryOut]
-    stages: list[StageOut]
+    history: list[OrderHistoryOut]
+    stages: list[OrderStageOut]

@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 
 from gridgov.core.errors import BadRequest, Forbidden, Throttled, Unauthenticated
+from gridgov.core.schemas import ErrorOut
 from gridgov.people import passwords, selectors, services, twofactor
 from gridgov.people.forms import locked_message
 from gridgov.people.models import Department, Role
@@ -29,15 +30,6 @@ class TokenRequest(Schema):
 class TokenOut(Schema):
     token: str
     expires_at: datetime
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
 
 
 class MeOut(Schema):

@@ -36,6 +36,7 @@ def test_a_second_reminder_within_the_hour_is_refused_and_writes_nothing(people:
     with pytest.raises(Throttled) as refused:
         case_services.case_act(case.pk, "remind", actor=people["center01"], at=now + dt.timedelta(minutes=20))
     assert refused.value.code == "remind_too_soon"
+    assert refused.value.details is not None
     assert 39 * 60 <= refused.value.details["retry_after_seconds"] <= 40 * 60
     assert Case.objects.get(pk=case.pk).reminder_count == 1
     assert CaseEvent.objects.filter(case=case, action="remind").count() == 1

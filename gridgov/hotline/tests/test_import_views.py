@@ -146,7 +146,7 @@ def test_the_progress_page_polls_while_the_import_runs(town):
     html = page.content.decode()
     assert page.status_code == 200
     assert 'hx-get="{}"'.format(reverse("hotline:import-progress", args=[job.pk])) in html
-    assert 'aria-valuenow="25"' in html
+    assert 'value="25"' in html
     assert client.get(reverse("hotline:import-progress", args=[job.pk])).json() == {
         "status": "importing",
         "processed": 3,
