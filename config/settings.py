@@ -278,6 +278,10 @@ STORAGES = {
 # from the apps and npm packages, without `collectstatic`; production collects them.
 WHITENOISE_USE_FINDERS = DEBUG or env_bool("GRIDGOV_STATIC_FINDERS")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Stored files (photos, order attachments, imports) are readable by the service's user only
+# (issue 13, item 6): files 0600 in directories 0700, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # --- Maps -------------------------------------------------------------------------------

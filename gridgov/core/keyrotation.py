@@ -1,0 +1,129 @@
+"""Key rotation of the personal data encrypted at rest (issue 13, item 6).
+
+Every column stored through :class:`gridgov.core.crypto.EncryptedTextField` (hotline
+petitioners, case parties, anything added later: the columns are found from the models, not
+listed) is re-encrypted under the first configured key, a batch of rows per short
+transaction, so the rotation can run on a live system and be run again after an interruption.
+Once it is done the older keys decrypt nothing and can be taken out of ``GRIDGOV_FIELD_KEYS``,
+except the oldest, from which the search digests are derived (docs/deployment.md).
+
+:func:`rotation_status` counts, without writing, the values not yet under the first key (and
+those no configured key opens)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.apps import apps
+from django.db import models, transaction
+from django.db.models.functions import Cast
+
+from .audit import record
+from .crypto import PREFIX, EncryptedTextField, configured_keys, decrypt, encrypt
+
+BATCH = 500
+
+
+@dataclass
+class Column:
+    model: type[models.Model]
+    names: list[str]
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+
+@dataclass
+class Report:
+    """Per column (``app.model.field``): values found, values (re)written, values not under the
+    first key, values no configured key opens."""
+
+    values: dict[str, int] = field(default_factory=dict)
+    rewritten: dict[str, int] = field(default_factory=dict)
+    stale: dict[str, int] = field(default_factory=dict)
+    unreadable: dict[str, int] = field(default_factory=dict)
+
+
+def encrypted_columns() -> list[Column]:
+    found = []
+    for model in apps.get_models():
+        names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if names:
+            found.append(Column(model, names))
+    return found
+
+
+def _raw_rows(column: Column, after: int) -> list[tuple[object, ...]]:
+    """The stored tokens (not decrypted) of the next batch: ``(pk, token, token, …)``."""
+    query = column.model._default_manager.filter(pk__gt=after).order_by("pk")
+    stored = [Cast(name, output_field=models.TextField()) for name in column.names]
+    annotations = {f"raw_{name}": expression for name, expression in zip(column.names, stored, strict=True)}
+    return list(query.annotate(**annotations).values_list("pk", *annotations)[:BATCH])
+
+
+def _under_first_key(token: str, first: Fernet) -> bool:
+    try:
+        first.decrypt(token[len(PREFIX) :].encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotation_status() -> Report:
+    """What a rotation would do, nothing written."""
+    return _walk(write=False)
+
+
+def rotate_keys(*, actor: object = None) -> Report:
+    """Re-encrypt every encrypted value under the first key; one audit row ``crypto.key_rotate``."""
+    report = _walk(write=True)
+    record(
+        action="crypto.key_rotate",
+        actor=actor,  # type: ignore[arg-type]
+        object_type="crypto.keys",
+        data={"keys": len(configured_keys()), "rewritten": report.rewritten, "unreadable": report.unreadable},
+        success=not any(report.unreadable.values()),
+    )
+    return report
+
+
+def _walk(*, write: bool) -> Report:
+    report = Report()
+    first = Fernet(configured_keys()[0])
+    for column in encrypted_columns():
+        for name in column.names:
+            key = f"{column.label}.{name}"
+            report.values[key] = report.rewritten[key] = report.stale[key] = report.unreadable[key] = 0
+        after = 0
+        while rows := _raw_rows(column, after):
+            changes: list[tuple[object, dict[str, str]]] = []
+            for pk, *tokens in rows:
+                values: dict[str, str] = {}
+                for name, token in zip(column.names, tokens, strict=True):
+                    key = f"{column.label}.{name}"
+                    text = str(token or "")
+                    if not text:
+                        continue
+                    report.values[key] += 1
+                    if text.startswith(PREFIX) and _under_first_key(text, first):
+                        continue
+                    report.stale[key] += 1
+                    try:
+                        clear = decrypt(text)
+                    except Exception:
+                        report.unreadable[key] += 1
+                        continue
+                    values[name] = encrypt(clear)
+                    report.rewritten[key] += 1
+                if values:
+                    changes.append((pk, values))
+            if write and changes:
+                with transaction.atomic():
+                    for pk, values in changes:
+                        column.model._default_manager.filter(pk=pk).update(**values)
+            after = int(rows[-1][0])  # type: ignore[call-overload]
+    if not write:
+        report.rewritten = dict.fromkeys(report.rewritten, 0)
+    return report
