@@ -63,6 +63,7 @@ DATA_MIGRATIONS = [
 ]
 # Data migrations that only move rows already there: nothing to do in a new, empty database.
 EMPTY_DATABASE_NOOPS = [
+    "gridgov.cases.migrations.0008_party_encrypted",
     "gridgov.core.migrations.0003_auditevent_chain_existing_rows",
     "gridgov.hotline.migrations.0003_copy_event_ids_from_data",
     "gridgov.notify.migrations.0003_notification_title_into_params",
