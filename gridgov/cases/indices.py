@@ -103,6 +103,15 @@ class Period:
             return Period.of_month(self.start - dt.timedelta(days=1))
         return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
 
+    @property
+    def due_by(self) -> dt.datetime:
+        """Deadlines before this moment have come: the period's end, or now while it runs."""
+        return min(self.end_at, timezone.now())
+
+    def deadline_within(self) -> Q:
+        """The overall deadline fell in the period (and has come, while the period runs)."""
+        return Q(due_at__gte=self.start_at, due_at__lt=self.due_by)
+
     def within(self, column: str) -> Q:
         return Q(**{f"{column}__gte": self.start_at, f"{column}__lt": self.end_at})
 
@@ -170,8 +179,8 @@ def _reported(p: Period) -> Q:
 def _due(p: Period) -> Q:
     """Due to close: the overall deadline falls in the period, or the case closed in the
     period before its deadline came (or without one)."""
-    early = p.within("closed_at") & (Q(due_at__isnull=True) | Q(due_at__gte=p.end_at))
-    return LOOP & (p.within("due_at") | early)
+    early = p.within("closed_at") & (Q(due_at__isnull=True) | Q(due_at__gte=p.due_by))
+    return LOOP & (p.deadline_within() | early)
 
 
 def _closed(p: Period) -> Q:
@@ -185,8 +194,8 @@ def _closed_on_time(p: Period) -> Q:
 def _to_handle(p: Period) -> Q:
     """Due for handling: the overall deadline falls in the period, or the case was first
     handled in the period before its deadline came (or without one)."""
-    early = p.within("handled_at") & (Q(due_at__isnull=True) | Q(due_at__gte=p.end_at))
-    return LOOP & (p.within("due_at") | early)
+    early = p.within("handled_at") & (Q(due_at__isnull=True) | Q(due_at__gte=p.due_by))
+    return LOOP & (p.deadline_within() | early)
 
 
 def _handled(p: Period) -> Q:
@@ -300,7 +309,7 @@ INDICES: Final[dict[str, Index]] = {
             _(
                 "Cases whose overall deadline (the deadline of the first handling stage, with extensions and "
                 "parking) falls in the period, and cases closed in the period before their deadline came "
-                "or that have none."
+                "or that have none. While the period runs, only deadlines already passed count."
             ),
             _("the overall deadline, or the closing date when closed earlier"),
             _due,

@@ -183,7 +183,7 @@ def cell(figure: Figure, period: Period, dimensions: Dimensions) -> Cell:
         den_url=den_url,
         value=figure.value,
         kind=item.kind,
-        definition=f"{item.definition} {_('Period decided by')}: {item.month_by}",
+        definition=f"{item.definition} " + _("Period decided by: %(date)s.") % {"date": item.month_by},
     )
 
 
@@ -475,7 +475,8 @@ def cockpit_context(user: User | AnonymousUser) -> dict[str, Any]:
         change = None
         if current.value is not None and before.value is not None:
             change = round(current.value - before.value, 1)
-        rates.append({"current": current, "previous": before, "change": change})
+        lower_better = code == "rework_rate"
+        rates.append({"current": current, "previous": before, "change": change, "lower_better": lower_better})
     return {
         "now": now,
         "intake": cells(intake, ("reported", "self_handled", "registered", "closed_in"), day, dimensions),

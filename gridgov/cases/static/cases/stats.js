@@ -47,6 +47,8 @@
   if (element && window.L) {
     var map = data.map;
     var leaflet = window.L.map(element, { zoomSnap: 0.25, attributionControl: Boolean(map.tileUrl) });
+    // A view first: vector layers cannot be drawn on a map without one.
+    leaflet.setView([39.1, 117.2], 12);
     if (map.tileUrl) {
       window.L.tileLayer(map.tileUrl, { attribution: map.tileAttribution || "", maxZoom: 19 }).addTo(leaflet);
     }
@@ -79,8 +81,6 @@
     });
     if (bounds.isValid()) {
       leaflet.fitBounds(bounds, { padding: [12, 12] });
-    } else {
-      leaflet.setView([39.1, 117.2], 12);
     }
   }
 })();
