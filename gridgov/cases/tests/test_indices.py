@@ -224,3 +224,32 @@ def test_docs_stats_md_has_every_definition() -> None:
     assert indices.definitions_markdown() in text, "run `manage.py stats_docs` to bring docs/stats.md in step"
     for code in indices.INDICES:
         assert f"`{code}`" in text
+
+
+MILESTONES = [
+    "registered_at",
+    "dispatched_at",
+    "dispatch_count",
+    "redispatched_at",
+    "handled_at",
+    "handled_on_time",
+    "reworked_at",
+    "verified_at",
+    "verified_on_time",
+    "verified_by_id",
+    "due_at",
+    "closed_on_time",
+    "voided_at",
+]
+
+
+def test_the_backfill_finds_from_the_timelines_what_the_services_wrote(month: dict[str, Case]) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    written = {case["pk"]: case for case in Case.objects.values("pk", *MILESTONES)}
+    Case.objects.update(**{name: (0 if name == "dispatch_count" else None) for name in MILESTONES})
+    migration = importlib.import_module("gridgov.cases.migrations.0008_case_milestones_backfill")
+    migration.backfill(apps, None)
+    assert {case["pk"]: case for case in Case.objects.values("pk", *MILESTONES)} == written
