@@ -36,8 +36,8 @@ from gridgov.areas.selectors import area_names, areas_visible
 from gridgov.categories.models import Category
 from gridgov.core.forms import DateInput
 from gridgov.core.pages import error_page
-from gridgov.people.models import DESK_ROLES, Department
-from gridgov.people.selectors import display_name
+from gridgov.people.models import DESK_ROLES
+from gridgov.people.selectors import department_names, display_name
 
 from . import indices
 from .deadlines import light_expression
@@ -205,7 +205,7 @@ def light_of(rate: float | None) -> str:
 def _names(by: str, keys: Iterable[Any]) -> dict[Any, str]:
     keys = [key for key in keys if key is not None]
     if by == "department":
-        return dict(Department.objects.filter(code__in=keys).values_list("code", "name"))
+        return department_names(keys)
     if by in ("village", "grid"):
         return area_names(keys)
     if by in ("category", "major"):
