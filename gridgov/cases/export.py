@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 EXPORT_LIMIT: Final = 20_000
 
 
+def _yes_no(flag: bool | None) -> str:
+    """A frozen on-time flag: yes, no, or empty while not decided."""
+    if flag is None:
+        return ""
+    return _("yes") if flag else _("no")
+
+
 def export_workbook(
     query: QuerySet[Case], *, actor: User | AnonymousUser, filters: dict[str, Any], request: HttpRequest | None = None
 ) -> bytes:
@@ -43,6 +50,7 @@ def export_workbook(
     headers = [
         _("Number"),
         _("Reported at"),
+        _("Registered at"),
         _("Major class"),
         _("Category"),
         _("Source"),
@@ -55,7 +63,11 @@ def export_workbook(
         _("Stage deadline"),
         _("Provisional deadline"),
         _("Light"),
+        _("Overall deadline"),
+        _("First handled at"),
+        _("Handled on time"),
         _("Closed at"),
+        _("Closed on time"),
         _("Self-handled"),
         _("Reworks"),
         _("Returns"),
@@ -75,6 +87,7 @@ def export_workbook(
             [
                 case.number,
                 case.reported_at,
+                case.registered_at,
                 category.parent.name if category.parent else "",
                 category.name,
                 str(sources.get(case.source, case.source)),
@@ -87,7 +100,11 @@ def export_workbook(
                 case.stage_deadline,
                 _("provisional") if case.stage_deadline and deadline_is_provisional(case.stage_deadline) else "",
                 str(lights.get(getattr(case, "light", ""), "")) if case.is_open else "",
+                case.due_at,
+                case.handled_at,
+                _yes_no(case.handled_on_time),
                 case.closed_at,
+                _yes_no(case.closed_on_time),
                 _("yes") if case.self_handled else "",
                 case.rework_count,
                 case.return_count,

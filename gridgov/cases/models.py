@@ -229,6 +229,35 @@ class Case(models.Model):
     callback_at = models.DateTimeField(_("called back at"), null=True, blank=True)
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
     callback_count = models.PositiveIntegerField(_("call-backs"), default=0)
+    # Frozen milestones for the statistics (gridgov.cases.indices, docs/stats.md): written by
+    # the services in the transaction of the step that reaches them, never changed afterwards
+    # (except closed_on_time, cleared by a reopening), so that a past month recomputed later
+    # gives the same figures. The on-time flags are the stage's frozen CaseStage.on_time.
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True, editable=False)
+    dispatched_at = models.DateTimeField(_("first dispatched at"), null=True, blank=True, editable=False)
+    dispatch_count = models.PositiveIntegerField(_("dispatches"), default=0, editable=False)
+    # The first return of a dispatched case (it had to be dispatched again).
+    redispatched_at = models.DateTimeField(_("first returned at"), null=True, blank=True, editable=False)
+    handled_at = models.DateTimeField(_("first handled at"), null=True, blank=True, editable=False)
+    handled_on_time = models.BooleanField(_("handled on time"), null=True, editable=False)
+    reworked_at = models.DateTimeField(_("first rework at"), null=True, blank=True, editable=False)
+    verified_at = models.DateTimeField(_("first verified at"), null=True, blank=True, editable=False)
+    verified_on_time = models.BooleanField(_("verified on time"), null=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    # The overall deadline: the first handling stage's deadline (moved by extensions and
+    # parking, not by a rework).
+    due_at = models.DateTimeField(_("overall deadline"), null=True, blank=True, editable=False)
+    # No handling or verification stage of the case ended late (set when it closes).
+    closed_on_time = models.BooleanField(_("closed on time"), null=True, editable=False)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -243,6 +272,9 @@ class Case(models.Model):
             models.Index(fields=["grid", "status"], name="case_grid_status"),
             models.Index(fields=["category", "status", "reported_at"], name="case_category_status"),
             models.Index(fields=["next_alert_at", "id"], name="case_next_alert"),
+            models.Index(fields=["due_at"], name="case_due_at"),
+            models.Index(fields=["registered_at"], name="case_registered_at"),
+            models.Index(fields=["handled_at"], name="case_handled_at"),
         ]
         # What the loop guarantees (the state-machine test walks it), kept by the database too.
         constraints = [

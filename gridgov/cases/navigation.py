@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import DESK_ROLES, Role
-from gridgov.web.nav import NavEntry, add_entries
+from gridgov.web.nav import QUICK_LINKS, NavEntry, add_entries
 from gridgov.web.panels import HomePanel, add_panels
 
 from .views import home_panel_context
@@ -22,6 +22,7 @@ NAV_ENTRIES: list[NavEntry] = [
         "cases:workbench",
         roles=DESK_ROLES,
     ),
+    NavEntry("case-stats", _("Statistics and analysis"), "cases:stats", roles=DESK_ROLES),
     NavEntry(
         "case-report",
         _("Report a case"),
@@ -35,6 +36,16 @@ NAV_ENTRIES: list[NavEntry] = [
     ),
     NavEntry("case-department", _("Department inbox"), "cases:department", roles=frozenset({Role.DEPARTMENT_HANDLER})),
 ]
+
+
+# The leader's shortcut on the home page: the cockpit (also fit for a wall display).
+COCKPIT_LINK = NavEntry(
+    "case-cockpit",
+    _("Leader cockpit"),
+    "cases:cockpit",
+    roles=frozenset({Role.TOWN_LEADER, Role.SUPERVISOR, Role.CENTER_OPERATOR}),
+    description=_("Today's intake, lights, overdue and this month's rates, refreshed every minute"),
+)
 
 
 PANELS: list[HomePanel] = [
@@ -69,4 +80,6 @@ def register() -> None:
     """Put the case entries after the map (before the administration links) and the panels
     on the home page. Registering twice changes nothing."""
     add_entries(NAV_ENTRIES)
+    if all(entry.key != COCKPIT_LINK.key for entry in QUICK_LINKS):
+        QUICK_LINKS.insert(0, COCKPIT_LINK)
     add_panels(PANELS)

@@ -34,7 +34,7 @@ from gridgov.people.models import DESK_ROLES, Role
 from gridgov.people.selectors import department_names, display_name
 from gridgov.workcalendar.clock import light_label
 
-from . import desk_form, selectors, services
+from . import desk_form, indices, selectors, services
 from .access import can_reveal, mask_name, mask_phone
 from .deadlines import light
 from .export import export_workbook
@@ -132,13 +132,44 @@ def _filtered(request: HttpRequest, form: CaseFilterForm, now: dt.datetime) -> Q
     if filters.queue == ALL:
         filters.queue = ""
     try:
-        return selectors.apply_filters(request.user, selectors.cases_visible(request.user), filters, now)
+        query = selectors.apply_filters(request.user, selectors.cases_visible(request.user), filters, now)
     except ValidationError as error:
         form.add_error(None, error.messages)
         filters.queue = ""
         filters.status = []
         filters.light = ""
-        return selectors.apply_filters(request.user, selectors.cases_visible(request.user), filters, now)
+        query = selectors.apply_filters(request.user, selectors.cases_visible(request.user), filters, now)
+    return _figure_cases(request, form, query)
+
+
+def _figure_cases(request: HttpRequest, form: CaseFilterForm, query: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases behind a figure of the statistics (``?index=<code>&part=num|den`` with the
+    period and dimensions, see :func:`gridgov.cases.indices.parse`), within the other filters."""
+    try:
+        selection = indices.parse(request.GET)
+        if selection is None:
+            # The dimensions the other filters lack (the lead department, reporter, verifier).
+            return query.filter(indices.parse_dimensions(request.GET).q())
+    except ValueError:
+        form.add_error(None, _("The figure in the link cannot be read; the list shows all cases."))
+        return query
+    return indices.cases_for(query, selection.code, selection.part, selection.period, selection.dimensions)
+
+
+def figure_label(request: HttpRequest) -> str:
+    """What the list shows when opened from a figure (empty otherwise)."""
+    try:
+        selection = indices.parse(request.GET)
+    except ValueError:
+        return ""
+    if selection is None:
+        return ""
+    item = indices.INDICES[selection.code]
+    part = _("numerator") if selection.part == indices.NUM and item.den is not None else ""
+    if selection.part == indices.DEN:
+        part = _("denominator")
+    period = f"{selection.period.start:%Y-%m-%d} – {selection.period.end:%Y-%m-%d}"
+    return " · ".join(str(x) for x in (item.label, part, period) if x)
 
 
 @require_GET
@@ -169,7 +200,10 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "current_queue": current,
         "map_config": _map_config(request),
         "may_create": may_create(request.user),
+        "figure_label": figure_label(request),
     }
+    if any(key != "cursor" for key in request.GET):
+        context["figure_total"] = query.count()
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         return render(request, "cases/_results.html", context)
     counts = selectors.queue_counts(request.user, [code for code in QUEUES if code != ALL], now)

@@ -67,6 +67,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.core.migrations.0003_auditevent_chain_existing_rows",
     "gridgov.hotline.migrations.0003_copy_event_ids_from_data",
     "gridgov.notify.migrations.0003_notification_title_into_params",
+    "gridgov.cases.migrations.0010_case_milestones_backfill",
 ]
 
 

@@ -48,28 +48,31 @@ def first_stage(case: Case, at: dt.datetime) -> CaseStage:
     )
 
 
-def stage_end(case: Case, at: dt.datetime) -> None:
+def stage_end(case: Case, at: dt.datetime) -> CaseStage | None:
+    """End the open stage (its on-time flag is frozen now); the stage ended, if any."""
     stage = open_stage(case)
     if stage is None:
-        return
+        return None
     stage.ended_at = at
     stage.on_time = None if stage.deadline is None else at <= stage.deadline
     stage.save(update_fields=["ended_at", "on_time"])
+    return stage
 
 
-def stage_enter(case: Case, at: dt.datetime, *, restart: bool = False) -> None:
+def stage_enter(case: Case, at: dt.datetime, *, restart: bool = False) -> CaseStage | None:
     """Close the stage the case was in and open the one its status now has. With ``restart``
-    a new stage row starts even if the stage name is unchanged (a rework)."""
+    a new stage row starts even if the stage name is unchanged (a rework). Returns the stage
+    that ended, if any."""
     wanted = STATUS_STAGE.get(case.status, "")
     if case.status == Status.PARKED:
-        return  # the clock stops; resume shifts the open stage
+        return None  # the clock stops; resume shifts the open stage
     if wanted == case.stage and not restart and wanted:
-        return
-    stage_end(case, at)
+        return None
+    ended = stage_end(case, at)
     if not wanted:
         case.stage = ""
         case.stage_started_at = case.stage_warn_at = case.stage_deadline = case.next_alert_at = None
-        return
+        return ended
     timing = deadlines.timing(at, case.category_id, case.urgency, wanted)
     CaseStage.objects.create(
         case=case,
@@ -86,6 +89,7 @@ def stage_enter(case: Case, at: dt.datetime, *, restart: bool = False) -> None:
     case.stage_warn_at = timing.warn_at
     case.stage_deadline = timing.deadline
     case.next_alert_at = timing.warn_at
+    return ended
 
 
 def clock_stop(case: Case) -> None:

@@ -23,6 +23,7 @@ from . import idempotency
 from .attachments import photos_check, photos_store
 from .clock import STAGE_FIELDS, clock_stop, stage_enter
 from .common import CLOSE_HOOKS, COMMENT_MAX, case_lock, clean_text, event_add
+from .milestones import milestones_record
 from .notifications import parties_notify
 
 if TYPE_CHECKING:
@@ -109,10 +110,12 @@ class CaseWorkflow(Workflow[Case]):
             # call-back, which records the party's answer about the closing itself.
             step.set(closed_at=step.now)
             step.after.append(lambda _event: _run_close_hooks(step))
+        ended = None
         if case.status == Status.PARKED:
             clock_stop(case)
         else:
-            stage_enter(case, step.now, restart=step.restart_clock)
+            ended = stage_enter(case, step.now, restart=step.restart_clock)
+        milestones_record(step, ended)
 
     def save(self, step: Step[Case]) -> None:
         step.fields.update(STAGE_FIELDS)

@@ -76,6 +76,7 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "home",
         "map",
         "case-workbench",
+        "case-stats",
         "hotline-workbench",
         "upstream-delivery",
         "patrol-list",

@@ -1,0 +1,725 @@
+"""The evaluation indices of the case loop (GB/T 30428.4 terms), each defined once.
+
+Every index is an :class:`Index` of :data:`INDICES`: its code, its label and its definition in
+the reader's language (numerator, denominator, which date decides the period), and a filter on
+:class:`~gridgov.cases.models.Case` for its numerator (and denominator, for a rate). The
+statistics page, the cockpit, the workbench list behind every figure
+(``?index=<code>&part=num|den``), ``docs/stats.md`` and the monthly bulletin all read them from
+here, so that a figure and the list that makes it up are the same cases.
+
+**Frozen.** The filters only read the case's frozen milestones (``registered_at``,
+``due_at``, ``handled_on_time`` …, see :mod:`gridgov.cases.services.milestones`) and compare them
+with the period's end, never with "now": a past period recomputed later gives the same digits
+(a reopening is the one thing that can take a case back out of "closed").
+
+**Dimensions** (:class:`Dimensions`): an area (town, village or grid: everything under it), the
+lead department, the category (a minor class, or a major class for all its minors), the source,
+the reporter and the verifying grid worker. The caller passes the cases the viewer may see.
+
+Use :func:`figures` for one set of figures, :func:`grouped` for a table by department, village,
+grid, category or source, :func:`trend` for a series by day, week or month, :func:`cases_for`
+for the cases behind a figure. A bulletin for a town or a village and a month is
+``figures(cases, Period.month(2026, 3), Dimensions(area=code))``.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.areas.selectors import latest_by_code
+from gridgov.workcalendar.calendar import working_minutes_between
+
+from .models import Case
+
+__all__ = [
+    "INDICES",
+    "Dimensions",
+    "Figure",
+    "Figures",
+    "Index",
+    "Period",
+    "cases_for",
+    "figures",
+    "grouped",
+    "trend",
+]
+
+COUNT: Final = "count"
+RATE: Final = "rate"
+HOURS: Final = "hours"
+NUM: Final = "num"
+DEN: Final = "den"
+PARTS: Final = (NUM, DEN)
+
+
+# --- periods ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days, ``start`` to ``end`` inclusive."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("a period ends after it starts")
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        return cls(dt.date(year, month, 1), dt.date(year, month, month_calendar.monthrange(year, month)[1]))
+
+    @classmethod
+    def of_month(cls, day: dt.date) -> Period:
+        return cls.month(day.year, day.month)
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time.min, timezone.get_current_timezone())
+
+    @property
+    def end_at(self) -> dt.datetime:
+        """The first moment after the period."""
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, timezone.get_current_timezone())
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period before: the previous month for a whole month, else as many days before."""
+        if self.start.day == 1 and self.end == Period.of_month(self.start).end and self.start.month == self.end.month:
+            return Period.of_month(self.start - dt.timedelta(days=1))
+        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+
+    @property
+    def due_by(self) -> dt.datetime:
+        """Deadlines before this moment have come: the period's end, or now while it runs."""
+        return min(self.end_at, timezone.now())
+
+    def deadline_within(self) -> Q:
+        """The overall deadline fell in the period (and has come, while the period runs)."""
+        return Q(due_at__gte=self.start_at, due_at__lt=self.due_by)
+
+    def within(self, column: str) -> Q:
+        return Q(**{f"{column}__gte": self.start_at, f"{column}__lt": self.end_at})
+
+    def before_end(self, column: str) -> Q:
+        return Q(**{f"{column}__lt": self.end_at})
+
+    def query(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+# --- dimensions ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """What the figures are narrowed to (empty: no narrowing)."""
+
+    area: str = ""  # an area code: a town, a village or a grid, with everything under it
+    department: str = ""  # the lead department's code
+    category: str = ""  # a minor class code, or a major class code for all its minors
+    source: str = ""
+    reporter: int | None = None
+    verifier: int | None = None
+
+    def q(self) -> Q:
+        condition = Q()
+        if self.area:
+            area = latest_by_code(self.area)
+            condition &= Q(area_path__startswith=area.path) if area else Q(pk__in=[])
+        if self.department:
+            condition &= Q(lead_department__code=self.department)
+        if self.category:
+            condition &= Q(category__code=self.category) | Q(category__parent__code=self.category)
+        if self.source:
+            condition &= Q(source=self.source)
+        if self.reporter is not None:
+            condition &= Q(reporter_id=self.reporter)
+        if self.verifier is not None:
+            condition &= Q(verified_by_id=self.verifier)
+        return condition
+
+    def query(self) -> dict[str, str]:
+        """As query parameters of the workbench list (see :func:`parse`)."""
+        values = {
+            "grid": self.area,
+            "lead": self.department,
+            "category": self.category,
+            "source": self.source,
+            "reporter": "" if self.reporter is None else str(self.reporter),
+            "verifier": "" if self.verifier is None else str(self.verifier),
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+# --- the indices --------------------------------------------------------------------------
+
+Condition = Callable[[Period], Q]
+LOOP: Final = Q(self_handled=False)
+
+
+def _reported(p: Period) -> Q:
+    return LOOP & p.within("reported_at")
+
+
+def _due(p: Period) -> Q:
+    """Due to close: the overall deadline falls in the period, or the case closed in the
+    period before its deadline came (or without one)."""
+    early = p.within("closed_at") & (Q(due_at__isnull=True) | Q(due_at__gte=p.due_by))
+    return LOOP & (p.deadline_within() | early)
+
+
+def _closed(p: Period) -> Q:
+    return _due(p) & Q(closed_at__isnull=False) & p.before_end("closed_at")
+
+
+def _closed_on_time(p: Period) -> Q:
+    return _closed(p) & Q(closed_on_time=True)
+
+
+def _to_handle(p: Period) -> Q:
+    """Due for handling: the overall deadline falls in the period, or the case was first
+    handled in the period before its deadline came (or without one)."""
+    early = p.within("handled_at") & (Q(due_at__isnull=True) | Q(due_at__gte=p.due_by))
+    return LOOP & (p.deadline_within() | early)
+
+
+def _handled(p: Period) -> Q:
+    return _to_handle(p) & Q(handled_at__isnull=False) & p.before_end("handled_at")
+
+
+def _handled_on_time(p: Period) -> Q:
+    return _handled(p) & Q(handled_on_time=True)
+
+
+def _first_handled(p: Period) -> Q:
+    return LOOP & p.within("handled_at")
+
+
+def _reworked(p: Period) -> Q:
+    return _first_handled(p) & Q(reworked_at__isnull=False) & p.before_end("reworked_at")
+
+
+def _dispatched(p: Period) -> Q:
+    return LOOP & p.within("dispatched_at")
+
+
+def _dispatched_accurately(p: Period) -> Q:
+    returned = Q(redispatched_at__isnull=False) & p.before_end("redispatched_at")
+    reworked = Q(reworked_at__isnull=False) & p.before_end("reworked_at")
+    return _dispatched(p) & ~returned & ~reworked
+
+
+def _valid_reports(p: Period) -> Q:
+    registered = Q(registered_at__isnull=False) & p.before_end("registered_at")
+    duplicate = Q(voided_at__isnull=False, merged_into__isnull=False) & p.before_end("voided_at")
+    return _reported(p) & (registered | duplicate)
+
+
+def _verified(p: Period) -> Q:
+    return LOOP & p.within("verified_at")
+
+
+def _verified_on_time(p: Period) -> Q:
+    return _verified(p) & Q(verified_on_time=True)
+
+
+@dataclass(frozen=True)
+class Index:
+    """One index: a count (``num`` only), a rate (``num`` over ``den``, ``num`` a part of
+    ``den``) or an average of working hours over the cases of ``den``."""
+
+    code: str
+    label: Promise
+    definition: Promise
+    month_by: Promise  # which date puts a case in the period
+    num: Condition
+    den: Condition | None = None
+    kind: str = COUNT
+    # The dimension it is typically read per (shown in the definitions).
+    per: Promise | None = None
+
+    def condition(self, part: str, period: Period) -> Q:
+        if part == DEN:
+            if self.den is None:
+                raise ValueError(f"{self.code} has no denominator")
+            return self.den(period)
+        return self.num(period)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return (NUM,) if self.den is None else PARTS
+
+
+INDICES: Final[dict[str, Index]] = {
+    index.code: index
+    for index in [
+        Index(
+            "reported",
+            _("Reported"),
+            _("Cases reported from every source, self-handled cases apart."),
+            _("the report date"),
+            _reported,
+        ),
+        Index(
+            "self_handled",
+            _("Self-handled"),
+            _("Problems the grid worker solved on the spot and recorded as self-handled; counted apart from the loop."),
+            _("the report date"),
+            lambda p: Q(self_handled=True) & p.within("reported_at"),
+        ),
+        Index(
+            "registered",
+            _("Registered"),
+            _("Cases registered by the center, or accepted by the village for its own handling."),
+            _("the first registration date"),
+            lambda p: LOOP & p.within("registered_at"),
+        ),
+        Index(
+            "voided",
+            _("Voided"),
+            _("Reports voided by the center, merged duplicates included."),
+            _("the voiding date"),
+            lambda p: LOOP & p.within("voided_at"),
+        ),
+        Index(
+            "closed_in",
+            _("Closed in the period"),
+            _("Cases closed in the period, whatever their deadline."),
+            _("the closing date"),
+            lambda p: LOOP & p.within("closed_at"),
+        ),
+        Index(
+            "due",
+            _("Due to close"),
+            _(
+                "Cases whose overall deadline (the deadline of the first handling stage, with extensions and "
+                "parking) falls in the period, and cases closed in the period before their deadline came "
+                "or that have none. While the period runs, only deadlines already passed count."
+            ),
+            _("the overall deadline, or the closing date when closed earlier"),
+            _due,
+        ),
+        Index(
+            "closed",
+            _("Closed"),
+            _("Cases due to close in the period that were closed by the end of the period."),
+            _("as due to close"),
+            _closed,
+        ),
+        Index(
+            "closed_on_time",
+            _("Closed on time"),
+            _("Closed cases none of whose handling or verification stages ended after its deadline."),
+            _("as due to close"),
+            _closed_on_time,
+        ),
+        Index(
+            "closure_rate",
+            _("Closure rate"),
+            _("Closed ÷ due to close."),
+            _("as due to close"),
+            _closed,
+            _due,
+            RATE,
+        ),
+        Index(
+            "on_time_closure_rate",
+            _("On-time closure rate"),
+            _("Closed on time ÷ due to close."),
+            _("as due to close"),
+            _closed_on_time,
+            _due,
+            RATE,
+        ),
+        Index(
+            "handling_rate",
+            _("Handling rate"),
+            _(
+                "Cases handled (first report back) by the end of the period ÷ cases due for handling: whose "
+                "overall deadline falls in the period, or first handled in the period before it."
+            ),
+            _("the overall deadline, or the first report back when earlier"),
+            _handled,
+            _to_handle,
+            RATE,
+            _("per lead department"),
+        ),
+        Index(
+            "on_time_handling_rate",
+            _("On-time handling rate"),
+            _("Cases handled within the time limit of their first handling stage ÷ cases due for handling."),
+            _("the overall deadline, or the first report back when earlier"),
+            _handled_on_time,
+            _to_handle,
+            RATE,
+            _("per lead department"),
+        ),
+        Index(
+            "rework_rate",
+            _("Rework rate"),
+            _(
+                "Cases first handled in the period whose verification failed (rework) by the end of the period "
+                "÷ cases first handled in the period."
+            ),
+            _("the first report back"),
+            _reworked,
+            _first_handled,
+            RATE,
+            _("per lead department"),
+        ),
+        Index(
+            "accurate_dispatch_rate",
+            _("Accurate dispatch rate"),
+            _(
+                "Cases first dispatched in the period that were neither returned for another dispatch nor "
+                "reworked by the end of the period ÷ cases first dispatched in the period."
+            ),
+            _("the first dispatch"),
+            _dispatched_accurately,
+            _dispatched,
+            RATE,
+        ),
+        Index(
+            "valid_report_rate",
+            _("Valid report rate"),
+            _(
+                "Reports registered (or merged as a duplicate of a case) by the end of the period ÷ cases "
+                "reported in the period."
+            ),
+            _("the report date"),
+            _valid_reports,
+            _reported,
+            RATE,
+            _("per reporter"),
+        ),
+        Index(
+            "on_time_verification_rate",
+            _("On-time verification rate"),
+            _("First verifications on site within the verification time limit ÷ first verifications on site."),
+            _("the first verification"),
+            _verified_on_time,
+            _verified,
+            RATE,
+            _("per grid worker"),
+        ),
+        Index(
+            "handling_hours",
+            _("Average handling time"),
+            _(
+                "Working hours (on the working calendar) from the first dispatch, or the village's acceptance, "
+                "to the first report back, averaged over the cases first handled in the period."
+            ),
+            _("the first report back"),
+            _first_handled,
+            _first_handled,
+            HOURS,
+        ),
+    ]
+}
+
+
+def index(code: str) -> Index:
+    try:
+        return INDICES[code]
+    except KeyError:
+        raise ValueError(f"unknown index {code!r}") from None
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    num: int
+    den: int | None = None
+    value: float | None = None  # a rate in percent (one decimal) or hours; None when den is 0
+
+    @property
+    def display(self) -> str:
+        kind = INDICES[self.code].kind
+        if kind == COUNT:
+            return str(self.num)
+        if self.value is None:
+            return "—"
+        return f"{self.value:.1f}%" if kind == RATE else f"{self.value:.1f}"
+
+
+@dataclass
+class Figures:
+    by_code: dict[str, Figure] = field(default_factory=dict)
+
+    def __getitem__(self, code: str) -> Figure:
+        return self.by_code[code]
+
+    def get(self, code: str) -> Figure | None:
+        return self.by_code.get(code)
+
+
+def _aggregates(period: Period, codes: Iterable[str]) -> dict[str, Count]:
+    result: dict[str, Count] = {}
+    for code in codes:
+        item = INDICES[code]
+        for part in item.parts:
+            result[f"{code}__{part}"] = Count("pk", filter=item.condition(part, period))
+    return result
+
+
+def _figures_from(row: Mapping[str, Any], codes: Iterable[str], hours: Mapping[str, float | None]) -> Figures:
+    result = Figures()
+    for code in codes:
+        item = INDICES[code]
+        num = int(row.get(f"{code}__num") or 0)
+        if item.den is None:
+            result.by_code[code] = Figure(code, num)
+            continue
+        den = int(row.get(f"{code}__den") or 0)
+        value = hours.get(code) if item.kind == HOURS else _percent(num, den)
+        result.by_code[code] = Figure(code, num, den, value)
+    return result
+
+
+def _percent(num: int, den: int) -> float | None:
+    return round(num * 100 / den, 1) if den else None
+
+
+def _scoped(cases: QuerySet[Case], dimensions: Dimensions | None) -> QuerySet[Case]:
+    return cases.filter(dimensions.q()) if dimensions else cases
+
+
+def handling_minutes(cases: QuerySet[Case], period: Period, key: str | None = None) -> dict[Any, list[int]]:
+    """Working minutes from the first dispatch (or acceptance) to the first report back of the
+    cases first handled in the period, by ``key`` (a value of each case) or all under None."""
+    columns = ["dispatched_at", "registered_at", "handled_at"] + ([key] if key else [])
+    rows = cases.filter(_first_handled(period)).values_list(*columns)
+    found: dict[Any, list[int]] = defaultdict(list)
+    for row in rows:
+        start = row[0] or row[1]
+        if start is None or row[2] is None:
+            continue
+        found[row[3] if key else None].append(max(0, working_minutes_between(start, row[2])))
+    return found
+
+
+def _average_hours(minutes: list[int]) -> float | None:
+    return round(sum(minutes) / len(minutes) / 60, 1) if minutes else None
+
+
+def figures(
+    cases: QuerySet[Case], period: Period, dimensions: Dimensions | None = None, codes: Iterable[str] | None = None
+) -> Figures:
+    """Every index (or ``codes``) over ``cases`` (already scoped to the viewer) for the period."""
+    wanted = list(codes or INDICES)
+    query = _scoped(cases, dimensions)
+    row = query.aggregate(**_aggregates(period, wanted))
+    hours: dict[str, float | None] = {}
+    if "handling_hours" in wanted:
+        hours["handling_hours"] = _average_hours(handling_minutes(query, period).get(None, []))
+    return _figures_from(row, wanted, hours)
+
+
+# The tables by a dimension: the column grouped on, and what the dimension filter is then.
+GROUPS: Final[dict[str, str]] = {
+    "department": "lead_department__code",
+    "village": "grid__parent__code",
+    "grid": "grid__code",
+    "category": "category__code",
+    "major": "category__parent__code",
+    "source": "source",
+    "reporter": "reporter_id",
+    "verifier": "verified_by_id",
+}
+GROUP_DIMENSION: Final[dict[str, str]] = {
+    "department": "department",
+    "village": "area",
+    "grid": "area",
+    "category": "category",
+    "major": "category",
+    "source": "source",
+    "reporter": "reporter",
+    "verifier": "verifier",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    key: Any  # the group's value (a code, a source, a user id); None: not set
+    dimensions: Dimensions  # the dimensions that select the row's cases
+    figures: Figures
+
+
+def grouped(
+    cases: QuerySet[Case],
+    period: Period,
+    by: str,
+    dimensions: Dimensions | None = None,
+    codes: Iterable[str] | None = None,
+) -> list[Row]:
+    """The figures per department, village, grid, category, major class, source, reporter or
+    verifier (one aggregate query; rows with nothing in any figure are left out)."""
+    column = GROUPS[by]
+    wanted = list(codes or INDICES)
+    base = dimensions or Dimensions()
+    query = _scoped(cases, dimensions)
+    rows = query.values(column).annotate(**_aggregates(period, wanted)).order_by(column)
+    hours: dict[Any, list[int]] = {}
+    if "handling_hours" in wanted:
+        hours = handling_minutes(query, period, column)
+    result: list[Row] = []
+    for row in rows:
+        if not any(row.get(f"{code}__{part}") for code in wanted for part in INDICES[code].parts):
+            continue
+        key = row[column]
+        if key is None:
+            continue  # no department / no grid: not a row of the table (still in the totals)
+        value = key if by not in ("reporter", "verifier") else int(key)
+        changes: dict[str, Any] = {GROUP_DIMENSION[by]: value}
+        chosen = replace(base, **changes)
+        average = {"handling_hours": _average_hours(hours.get(key, []))}
+        result.append(Row(key, chosen, _figures_from(row, wanted, average)))
+    return result
+
+
+TREND_STEPS: Final = ("day", "week", "month")
+
+
+def buckets(period: Period, step: str) -> list[Period]:
+    """The period cut into days, weeks (Monday to Sunday) or months, clipped to the period."""
+    if step not in TREND_STEPS:
+        raise ValueError(f"unknown step {step!r}")
+    found: list[Period] = []
+    day = period.start
+    while day <= period.end:
+        if step == "day":
+            last = day
+        elif step == "week":
+            last = day + dt.timedelta(days=6 - day.weekday())
+        else:
+            last = Period.of_month(day).end
+        last = min(last, period.end)
+        found.append(Period(day, last))
+        day = last + dt.timedelta(days=1)
+    return found
+
+
+def trend(
+    cases: QuerySet[Case],
+    period: Period,
+    step: str,
+    codes: Iterable[str],
+    dimensions: Dimensions | None = None,
+) -> list[tuple[Period, Figures]]:
+    """Counts per day, week or month of the period (one aggregate query for all buckets)."""
+    wanted = list(codes)
+    parts = buckets(period, step)
+    aggregates: dict[str, Count] = {}
+    for number, bucket in enumerate(parts):
+        for code, item in _aggregates(bucket, wanted).items():
+            aggregates[f"b{number}__{code}"] = item
+    row = _scoped(cases, dimensions).aggregate(**aggregates) if aggregates else {}
+    result = []
+    for number, bucket in enumerate(parts):
+        prefix = f"b{number}__"
+        mine = {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+        result.append((bucket, _figures_from(mine, [c for c in wanted if INDICES[c].kind != HOURS], {})))
+    return result
+
+
+# --- the cases behind a figure ------------------------------------------------------------
+
+
+def cases_for(
+    cases: QuerySet[Case], code: str, part: str, period: Period, dimensions: Dimensions | None = None
+) -> QuerySet[Case]:
+    """The cases that make up the numerator or denominator of index ``code``."""
+    item = index(code)
+    if part not in item.parts:
+        raise ValueError(f"{code} has no part {part!r}")
+    return _scoped(cases, dimensions).filter(item.condition(part, period))
+
+
+def link_query(code: str, part: str, period: Period, dimensions: Dimensions | None = None) -> dict[str, str]:
+    """The workbench list's query parameters that select the cases of a figure."""
+    return {"index": code, "part": part, **period.query(), **(dimensions or Dimensions()).query()}
+
+
+@dataclass(frozen=True)
+class Selection:
+    code: str
+    part: str
+    period: Period
+    dimensions: Dimensions
+
+
+def parse(params: Mapping[str, str]) -> Selection | None:
+    """The figure a query string names (``index``, ``part``, ``start``, ``end`` and the
+    dimensions ``grid``, ``lead``, ``category``, ``source``, ``reporter``, ``verifier``);
+    None when it names none. Raises ``ValueError`` for a bad one."""
+    code = params.get("index") or ""
+    if not code:
+        return None
+    item = index(code)
+    part = params.get("part") or NUM
+    if part not in item.parts:
+        raise ValueError(f"{code} has no part {part!r}")
+    start = dt.date.fromisoformat(params.get("start") or "")
+    end = dt.date.fromisoformat(params.get("end") or "")
+    return Selection(code, part, Period(start, end), parse_dimensions(params))
+
+
+def parse_dimensions(params: Mapping[str, str]) -> Dimensions:
+    """The dimensions a query string names (``grid``, ``lead``, ``category``, ``source``,
+    ``reporter``, ``verifier``). Raises ``ValueError`` for a bad one."""
+    reporter = params.get("reporter") or ""
+    verifier = params.get("verifier") or ""
+    return Dimensions(
+        area=params.get("grid") or "",
+        department=params.get("lead") or "",
+        category=params.get("category") or "",
+        source=params.get("source") or "",
+        reporter=int(reporter) if reporter else None,
+        verifier=int(verifier) if verifier else None,
+    )
+
+
+# --- the documentation ------------------------------------------------------------------
+
+DOCS_START: Final = "<!-- indices:start (generated by `manage.py stats_docs`; do not edit by hand) -->"
+DOCS_END: Final = "<!-- indices:end -->"
+
+
+def definitions_markdown() -> str:
+    """The definitions of every index as Markdown, in English with the Chinese terms (the
+    generated part of ``docs/stats.md``; a test keeps the file in step)."""
+    from django.utils import translation
+
+    lines = [DOCS_START, ""]
+    kinds = {COUNT: "count", RATE: "rate (numerator ÷ denominator, in %)", HOURS: "average of working hours"}
+    for item in INDICES.values():
+        with translation.override("zh-hans"):
+            chinese = str(item.label)
+        with translation.override("en"):
+            lines.append(f"### {item.label} ({chinese}) — `{item.code}`")
+            lines.append("")
+            lines.append(f"- Kind: {kinds[item.kind]}{f'; read {item.per}' if item.per else ''}.")
+            lines.append(f"- Definition: {item.definition}")
+            lines.append(f"- The period is decided by: {item.month_by}.")
+            lines.append(f"- List of the cases: `?index={item.code}&part={'|'.join(item.parts)}&start=…&end=…`")
+            lines.append("")
+    lines.append(DOCS_END)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,506 @@
+"""统计分析 (the case statistics page) and the leader cockpit (领导驾驶舱).
+
+Every figure comes from :mod:`gridgov.cases.indices` over the cases the viewer may see, and
+every number on both pages is a link to the workbench list of exactly the cases it counts
+(``?index=<code>&part=num|den`` with the period and dimensions; the workbench reads them back
+through :func:`gridgov.cases.indices.parse`). Center operators, town leaders, discipline
+supervisors and administrators see both pages; everybody else gets 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gridgov.access.scope import scope_for
+from gridgov.areas.geometry import metres
+from gridgov.areas.models import AreaLevel
+from gridgov.areas.selectors import area_names, areas_visible
+from gridgov.categories.models import Category
+from gridgov.core.forms import DateInput
+from gridgov.core.pages import error_page
+from gridgov.people.models import DESK_ROLES
+from gridgov.people.selectors import department_names, display_name
+
+from . import indices
+from .deadlines import light_expression
+from .forms import area_choices, category_choices, department_choices
+from .indices import Dimensions, Figure, Period
+from .models import OPEN_STATUSES, Case, Light, Source
+from .selectors import cases_visible
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+STATS_ROLES: Final = DESK_ROLES
+# Department lights: green from GREEN %, yellow from YELLOW %, red below (on-time closure).
+GREEN: Final = 90.0
+YELLOW: Final = 75.0
+REPEAT_RADIUS_M: Final = 50
+REPEAT_DAYS: Final = 30
+REPEAT_OTHERS: Final = 2
+MAP_POINTS: Final = 3000
+MAX_DAYS: Final = 732
+
+KPI_CODES: Final = (
+    "reported",
+    "registered",
+    "voided",
+    "self_handled",
+    "due",
+    "closed",
+    "closed_on_time",
+    "closure_rate",
+    "on_time_closure_rate",
+    "handling_rate",
+    "on_time_handling_rate",
+    "rework_rate",
+    "accurate_dispatch_rate",
+    "valid_report_rate",
+    "on_time_verification_rate",
+    "handling_hours",
+)
+DEPARTMENT_CODES: Final = (
+    "due",
+    "closed",
+    "closure_rate",
+    "on_time_closure_rate",
+    "handling_rate",
+    "on_time_handling_rate",
+    "rework_rate",
+    "handling_hours",
+)
+AREA_CODES: Final = ("reported", "registered", "due", "closed", "closure_rate", "on_time_closure_rate")
+TREND_CODES: Final = ("reported", "registered", "closed_in")
+
+
+def may_see(user: User | AnonymousUser) -> bool:
+    return bool(scope_for(user).has_role(*STATS_ROLES) or getattr(user, "is_superuser", False))
+
+
+class StatsForm(forms.Form):
+    """The filters of the page (all optional; the current month by default)."""
+
+    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
+    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+    grid = forms.ChoiceField(label=gettext_lazy("Village / grid"), required=False)
+    lead = forms.ChoiceField(label=gettext_lazy("Lead department"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
+    source = forms.ChoiceField(label=gettext_lazy("Source"), required=False)
+    step = forms.ChoiceField(
+        label=gettext_lazy("Trend by"),
+        required=False,
+        choices=[("day", gettext_lazy("Day")), ("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))],
+    )
+
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        any_: list[tuple[Any, Any]] = [("", _("All"))]
+        fields: Any = self.fields
+        fields["grid"].choices = any_ + area_choices(user, villages=True)
+        fields["lead"].choices = any_ + department_choices(user)
+        fields["category"].choices = any_ + category_choices(majors=True)
+        fields["source"].choices = any_ + list(Source.choices)
+
+    def chosen(self, today: dt.date) -> tuple[Period, Dimensions, str]:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        start, end = data.get("start"), data.get("end")
+        period = Period.of_month(today)
+        if start or end:
+            start = start or (end.replace(day=1) if end else today)
+            end = end or today
+            if end < start:
+                self.add_error(None, _("The period ends before it starts."))
+            elif (end - start).days > MAX_DAYS:
+                self.add_error(None, _("Choose a period of at most two years."))
+            else:
+                period = Period(start, end)
+        dimensions = Dimensions(
+            area=data.get("grid") or "",
+            department=data.get("lead") or "",
+            category=data.get("category") or "",
+            source=data.get("source") or "",
+        )
+        step = data.get("step") or ("day" if period.days <= 62 else "month")
+        return period, dimensions, step
+
+
+# --- links --------------------------------------------------------------------------------
+
+
+def figure_url(code: str, part: str, period: Period, dimensions: Dimensions) -> str:
+    return f"{reverse('cases:workbench')}?{urlencode(indices.link_query(code, part, period, dimensions))}"
+
+
+@dataclass
+class Cell:
+    """One figure as the page shows it: the value and the links of its parts."""
+
+    code: str
+    label: str
+    display: str
+    num: int
+    num_url: str
+    den: int | None
+    den_url: str
+    value: float | None
+    kind: str
+    definition: str
+    previous: Cell | None = None
+
+    @property
+    def is_count(self) -> bool:
+        return self.kind == indices.COUNT
+
+
+def cell(figure: Figure, period: Period, dimensions: Dimensions) -> Cell:
+    item = indices.INDICES[figure.code]
+    den_url = figure_url(figure.code, indices.DEN, period, dimensions) if item.den is not None else ""
+    return Cell(
+        code=figure.code,
+        label=str(item.label),
+        display=figure.display,
+        num=figure.num,
+        num_url=figure_url(figure.code, indices.NUM, period, dimensions),
+        den=figure.den,
+        den_url=den_url,
+        value=figure.value,
+        kind=item.kind,
+        definition=f"{item.definition} " + _("Period decided by: %(date)s.") % {"date": item.month_by},
+    )
+
+
+def cells(figures: indices.Figures, codes: Iterable[str], period: Period, dimensions: Dimensions) -> list[Cell]:
+    return [cell(figures[code], period, dimensions) for code in codes]
+
+
+def light_of(rate: float | None) -> str:
+    if rate is None:
+        return ""
+    if rate >= GREEN:
+        return Light.GREEN
+    return Light.YELLOW if rate >= YELLOW else Light.RED
+
+
+# --- names --------------------------------------------------------------------------------
+
+
+def _names(by: str, keys: Iterable[Any]) -> dict[Any, str]:
+    keys = [key for key in keys if key is not None]
+    if by == "department":
+        return department_names(keys)
+    if by in ("village", "grid"):
+        return area_names(keys)
+    if by in ("category", "major"):
+        return dict(Category.objects.filter(code__in=keys).values_list("code", "name"))
+    if by == "source":
+        return {key: str(label) for key, label in Source.choices}
+    if by in ("reporter", "verifier"):
+        users = get_user_model().objects.filter(pk__in=keys).select_related("profile")
+        return {user.pk: display_name(user) for user in users}
+    return {}
+
+
+def table(
+    query: QuerySet[Case], period: Period, by: str, dimensions: Dimensions, codes: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    rows = indices.grouped(query, period, by, dimensions, codes)
+    names = _names(by, [row.key for row in rows])
+    return [
+        {
+            "key": row.key,
+            "name": names.get(row.key, str(row.key)),
+            "cells": cells(row.figures, codes, period, row.dimensions),
+            "figures": row.figures,
+        }
+        for row in rows
+    ]
+
+
+def ranked(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
+    """Rows ranked by one rate (highest first; rows without it last), with their light."""
+    rows = sorted(rows, key=lambda r: (r["figures"][code].value is None, -(r["figures"][code].value or 0), r["name"]))
+    for number, row in enumerate(rows, start=1):
+        value = row["figures"][code].value
+        row["rank"] = number if value is not None else None
+        row["light"] = light_of(value)
+    return rows
+
+
+# --- hotspots -----------------------------------------------------------------------------
+
+
+def hotspots(query: QuerySet[Case], period: Period) -> dict[str, Any]:
+    """Case points of the period (at most MAP_POINTS, newest first) and which of them are
+    repeat locations: at least REPEAT_OTHERS other cases within REPEAT_RADIUS_M metres and
+    REPEAT_DAYS days (earlier cases of the 30 days before the period count too)."""
+    window = dt.timedelta(days=REPEAT_DAYS)
+    located = query.filter(lat__isnull=False, lng__isnull=False)
+    rows: list[tuple[int, str, float, float, dt.datetime, str]] = [
+        (pk, number, float(lat or 0), float(lng or 0), at, category)
+        for pk, number, lat, lng, at, category in located.filter(
+            reported_at__gte=period.start_at - window, reported_at__lt=period.end_at
+        )
+        .order_by("-reported_at", "-id")
+        .values_list("id", "number", "lat", "lng", "reported_at", "category__name")[: MAP_POINTS * 2]
+    ]
+    cell_size = REPEAT_RADIUS_M / 111_000
+    buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for position, row in enumerate(rows):
+        buckets[(math.floor(row[2] / cell_size), math.floor(row[3] / cell_size))].append(position)
+    points = []
+    repeats = []
+    for position, (pk, number, lat, lng, at, category) in enumerate(rows):
+        if at < period.start_at:
+            continue
+        key = (math.floor(lat / cell_size), math.floor(lng / cell_size))
+        others = 0
+        for dlat in (-1, 0, 1):
+            for dlng in (-2, -1, 0, 1, 2):
+                for other in buckets.get((key[0] + dlat, key[1] + dlng), ()):
+                    if other == position:
+                        continue
+                    o = rows[other]
+                    if abs(o[4] - at) <= window and metres(lat, lng, o[2], o[3]) <= REPEAT_RADIUS_M:
+                        others += 1
+        repeat = others >= REPEAT_OTHERS
+        url = reverse("cases:detail", args=[pk])
+        points.append({"lat": lat, "lng": lng, "repeat": repeat, "number": number, "category": category, "url": url})
+        if repeat:
+            repeats.append({"number": number, "category": category, "url": url, "others": others})
+        if len(points) >= MAP_POINTS:
+            break
+    return {"points": points, "repeats": repeats[:20]}
+
+
+def grid_shapes(user: User | AnonymousUser) -> list[dict[str, Any]]:
+    grids = areas_visible(user, level=AreaLevel.GRID).filter(boundary__isnull=False)
+    return [{"name": name, "boundary": boundary} for name, boundary in grids.values_list("name", "boundary")]
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def category_rows(
+    query: QuerySet[Case], period: Period, dimensions: Dimensions
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The top categories of the period (by reports) and those rising most against the
+    previous period."""
+    previous = period.previous()
+    now_rows = table(query, period, "category", dimensions, ("reported",))
+    before = {row.key: row for row in indices.grouped(query, previous, "category", dimensions, ("reported",))}
+    for row in now_rows:
+        earlier = before.get(row["key"])
+        row["previous"] = cell(
+            earlier.figures["reported"] if earlier else Figure("reported", 0),
+            previous,
+            earlier.dimensions if earlier else replace_category(dimensions, row["key"]),
+        )
+        row["change"] = row["figures"]["reported"].num - row["previous"].num
+    top = sorted(now_rows, key=lambda r: (-r["figures"]["reported"].num, r["name"]))[:10]
+    rising = sorted((r for r in now_rows if r["change"] > 0), key=lambda r: (-r["change"], r["name"]))[:5]
+    return top, rising
+
+
+def replace_category(dimensions: Dimensions, code: str) -> Dimensions:
+    return Dimensions(
+        area=dimensions.area,
+        department=dimensions.department,
+        category=code,
+        source=dimensions.source,
+        reporter=dimensions.reporter,
+        verifier=dimensions.verifier,
+    )
+
+
+def trend_chart(query: QuerySet[Case], period: Period, step: str, dimensions: Dimensions) -> dict[str, Any]:
+    series = indices.trend(query, period, step, TREND_CODES, dimensions)
+    labels = {code: str(indices.INDICES[code].label) for code in TREND_CODES}
+    fmt = "%m-%d" if step != "month" else "%Y-%m"
+    return {
+        "labels": labels,
+        "x": [bucket.start.strftime(fmt) for bucket, _f in series],
+        "series": {
+            code: [
+                {"value": figures[code].num, "url": figure_url(code, indices.NUM, bucket, dimensions)}
+                for bucket, figures in series
+            ]
+            for code in TREND_CODES
+        },
+    }
+
+
+@login_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    if not may_see(request.user):
+        return error_page(request, _("You may not open this page."), 403)
+    now = timezone.now()
+    form = StatsForm(request.GET or None, user=request.user)
+    period, dimensions, step = form.chosen(timezone.localdate(now))
+    query = cases_visible(request.user)
+    total = indices.figures(query, period, dimensions, KPI_CODES)
+    previous = indices.figures(query, period.previous(), dimensions, KPI_CODES)
+    kpis = cells(total, KPI_CODES, period, dimensions)
+    for item, before in zip(kpis, cells(previous, KPI_CODES, period.previous(), dimensions), strict=True):
+        item.previous = before
+    departments = ranked(table(query, period, "department", dimensions, DEPARTMENT_CODES), "on_time_closure_rate")
+    top, rising = category_rows(query, period, dimensions)
+    sources = table(query, period, "source", dimensions, ("reported", "registered", "self_handled"))
+    reporters = table(query, period, "reporter", dimensions, ("reported", "valid_report_rate"))
+    verifiers = table(query, period, "verifier", dimensions, ("on_time_verification_rate",))
+    hot = hotspots(query.filter(dimensions.q()), period)
+    context: dict[str, Any] = {
+        "form": form,
+        "period": period,
+        "dimensions": dimensions,
+        "repeats": hot["repeats"],
+        "kpis": kpis,
+        "departments": departments,
+        "villages": table(query, period, "village", dimensions, AREA_CODES),
+        "grids": table(query, period, "grid", dimensions, AREA_CODES),
+        "top_categories": top,
+        "rising_categories": rising,
+        "sources": sources,
+        "self_handled": cell(total["self_handled"], period, dimensions),
+        "reporters": sorted(reporters, key=lambda r: -r["figures"]["reported"].num)[:20],
+        "verifiers": verifiers,
+        "definitions": [
+            (str(item.label), str(item.definition), str(item.month_by), str(item.per or ""))
+            for item in indices.INDICES.values()
+        ],
+        "area_headers": [str(indices.INDICES[code].label) for code in AREA_CODES],
+        "department_headers": [str(indices.INDICES[code].label) for code in DEPARTMENT_CODES],
+        "labels": {code: str(item.label) for code, item in indices.INDICES.items()},
+        "green": GREEN,
+        "yellow": YELLOW,
+        "chart": {
+            "trend": trend_chart(query, period, step, dimensions),
+            "map": {
+                **hot,
+                "grids": grid_shapes(request.user),
+                "tileUrl": settings.MAP_TILE_URL,
+                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+                "text": {"repeat": _("Repeat location"), "case": _("Case")},
+            },
+        },
+        "previous_query": urlencode({**request.GET.dict(), **period.previous().query()}),
+    }
+    return render(request, "cases/stats.html", context)
+
+
+# --- the cockpit --------------------------------------------------------------------------
+
+COCKPIT_RATES: Final = (
+    "closure_rate",
+    "on_time_closure_rate",
+    "handling_rate",
+    "on_time_handling_rate",
+    "rework_rate",
+    "accurate_dispatch_rate",
+)
+
+
+@dataclass(frozen=True)
+class CockpitTile:
+    """A figure another app adds to the cockpit (the hotline's orders waiting for
+    instruction): a label, a count and the list that makes it up."""
+
+    label: str
+    count: int
+    url: str
+
+
+CockpitSource = Callable[["User | AnonymousUser"], list[CockpitTile]]
+COCKPIT_TILES: list[CockpitSource] = []
+
+
+def add_cockpit_tiles(source: CockpitSource) -> None:
+    """Register a function that gives tiles for the cockpit (registering twice changes nothing)."""
+    if source not in COCKPIT_TILES:
+        COCKPIT_TILES.append(source)
+
+
+def workbench_url(**params: str) -> str:
+    return f"{reverse('cases:workbench')}?{urlencode(params)}"
+
+
+def cockpit_context(user: User | AnonymousUser) -> dict[str, Any]:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    query = cases_visible(user)
+    dimensions = Dimensions()
+    day = Period(today, today)
+    intake = indices.figures(query, day, dimensions, ("reported", "self_handled", "registered", "closed_in"))
+    open_cases = query.filter(status__in=OPEN_STATUSES).annotate(light=light_expression(now))
+    by_light = dict(open_cases.values_list("light").annotate(n=Count("pk")).values_list("light", "n"))
+    lights = [
+        {"code": code, "label": label, "count": by_light.get(code, 0), "url": workbench_url(light=code)}
+        for code, label in Light.choices
+        if code != Light.NONE
+    ]
+    overdue = (
+        open_cases.filter(light=Light.RED, lead_department__isnull=False)
+        .values_list("lead_department__code", "lead_department__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "lead_department__name")
+    )
+    overdue_rows = [
+        {"name": name, "count": n, "url": workbench_url(queue="overdue", lead=code)} for code, name, n in overdue
+    ]
+    supervised = query.filter(Q(supervision_pending=True), status__in=OPEN_STATUSES).count()
+    month = Period.of_month(today)
+    this_month = indices.figures(query, month, dimensions, COCKPIT_RATES)
+    last_month = indices.figures(query, month.previous(), dimensions, COCKPIT_RATES)
+    rates = []
+    for code in COCKPIT_RATES:
+        current = cell(this_month[code], month, dimensions)
+        before = cell(last_month[code], month.previous(), dimensions)
+        change = None
+        if current.value is not None and before.value is not None:
+            change = round(current.value - before.value, 1)
+        lower_better = code == "rework_rate"
+        rates.append({"current": current, "previous": before, "change": change, "lower_better": lower_better})
+    return {
+        "now": now,
+        "intake": cells(intake, ("reported", "self_handled", "registered", "closed_in"), day, dimensions),
+        "lights": lights,
+        "overdue": overdue_rows,
+        "supervised": supervised,
+        "supervised_url": workbench_url(queue="supervision"),
+        "rates": rates,
+        "month": month,
+        "extra": [tile for source in COCKPIT_TILES for tile in source(user)],
+    }
+
+
+@login_required
+def cockpit(request: HttpRequest) -> HttpResponse:
+    if not may_see(request.user):
+        return error_page(request, _("You may not open this page."), 403)
+    context = cockpit_context(request.user)
+    if request.headers.get("HX-Request"):
+        return render(request, "cases/_cockpit_body.html", context)
+    return render(request, "cases/cockpit.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("cases/stats/", statistics, name="stats"),
+    path("cases/cockpit/", cockpit, name="cockpit"),
+]
