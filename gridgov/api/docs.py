@@ -16,8 +16,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from gridgov.api.auth import bearer_auth
 from gridgov.core.errors import error_body
-from gridgov.people.services import token_lookup
 
 View = Callable[..., HttpResponse]
 
@@ -28,8 +28,7 @@ def may_read_docs(request: HttpRequest) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return True
-    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and bool(token.strip()) and token_lookup(token.strip()) is not None
+    return bearer_auth(request) is not None
 
 
 def docs_access(view: View) -> View:

@@ -24,6 +24,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import math
 import re
 import zipfile
@@ -33,6 +34,8 @@ from types import TracebackType
 from typing import IO, Any, Final
 
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger("gridgov.core.uploads")
 
 MB: Final = 1024 * 1024
 XLSX_EXTENSIONS: Final = (".xlsx", ".xlsm")
@@ -450,3 +453,14 @@ def read_rows(handle: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
             continue
         number, cells = json.loads(line)
         yield int(number), [decode_cell(value) for value in cells]
+
+
+def delete_stored(storage: Any, name: str) -> None:
+    """Delete a stored upload once it is no longer needed (after the commit that let go of
+    it); a failure is logged, never raised: the data it held is already in the database."""
+    if not name:
+        return
+    try:
+        storage.delete(name)
+    except OSError:
+        logger.warning("stored upload %s could not be deleted", name, exc_info=True)

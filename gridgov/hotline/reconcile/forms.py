@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.areas.selectors import current_towns
-from gridgov.hotline.importing import selectors as import_selectors
-from gridgov.hotline.models import DifferenceKind, DifferenceState, SourceSystem
+from gridgov.hotline.importing.forms import UploadForm as ImportUploadForm
+from gridgov.hotline.models import DifferenceKind, DifferenceState
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser, User
+    pass
 
 
 class MonthInput(forms.DateInput):
     input_type = "month"
 
 
-class UploadForm(forms.Form):
-    town = forms.ModelChoiceField(label=_("Town"), queryset=current_towns().none(), empty_label=None)
-    source_system = forms.ChoiceField(label=_("Source system"), choices=SourceSystem.choices)
+class UploadForm(ImportUploadForm):
+    """The import's upload (the towns the user imports for, the source system) with the month
+    the list covers."""
+
     month = forms.DateField(
         label=_("Month"),
         input_formats=["%Y-%m", "%Y-%m-%d"],
@@ -38,11 +38,7 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.csv,.txt"}),
     )
 
-    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        town = self.fields["town"]
-        assert isinstance(town, forms.ModelChoiceField)
-        town.queryset = import_selectors.import_towns(user)
+    field_order = ["town", "source_system", "month", "file"]
 
 
 class DifferenceFilter(forms.Form):

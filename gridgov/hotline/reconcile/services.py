@@ -378,19 +378,10 @@ def _act(item: Reconciliation, action: str, inputs: dict[str, Any], name: str, s
     try:
         with transaction.atomic():
             done = RECONCILIATIONS.act(item.pk, action, actor=None, inputs=inputs)
-            transaction.on_commit(lambda: _delete(storage, name))
+            transaction.on_commit(lambda: uploads.delete_stored(storage, name))
             return done
     except Conflict:
         return Reconciliation.objects.get(pk=item.pk)
-
-
-def _delete(storage: Any, name: str) -> None:
-    if not name:
-        return
-    try:
-        storage.delete(name)
-    except OSError:
-        logger.warning("reconciliation file %s could not be deleted", name, exc_info=True)
 
 
 # --- explaining -------------------------------------------------------------------------------

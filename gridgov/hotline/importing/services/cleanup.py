@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from gridgov.core import uploads
 from gridgov.core.audit import record
 
 from ...models import ImportJob, ImportStatus
@@ -91,10 +92,7 @@ def purge_files(*, now: dt.datetime | None = None) -> int:
 
     def delete_files() -> None:
         for name in names:
-            try:
-                storage.delete(name)
-            except OSError:
-                logger.warning("import file %s could not be deleted", name, exc_info=True)
+            uploads.delete_stored(storage, name)
 
     transaction.on_commit(delete_files)
     return len(jobs)

@@ -102,7 +102,7 @@ def _read(step: JobStep) -> None:
     if result.totals is not None:
         step.data["totals_declared"] = result.totals.declared
     storage = job.file.storage
-    transaction.on_commit(lambda: _delete(storage, old_name))
+    transaction.on_commit(lambda: uploads.delete_stored(storage, old_name))
 
 
 @IMPORTS.effect(ImportAction.REFUSE)
@@ -113,16 +113,7 @@ def _refuse(step: JobStep) -> None:
     step.data.update(
         {"source_system": job.source_system, "town": job.town.code, "name": job.original_name, "error": reason[:500]}
     )
-    transaction.on_commit(lambda: _delete(storage, name))
-
-
-def _delete(storage: Any, name: str) -> None:
-    if not name:
-        return
-    try:
-        storage.delete(name)
-    except OSError:
-        logger.warning("import file %s could not be deleted", name, exc_info=True)
+    transaction.on_commit(lambda: uploads.delete_stored(storage, name))
 
 
 def import_read(*, job_id: int) -> ImportJob:
@@ -160,7 +151,7 @@ def _read_job(job: ImportJob) -> ImportJob:
     try:
         return _act(job, ImportAction.READ, {**inputs, "result": result, "rows_file": stored})
     except BaseException:
-        _delete(job.file.storage, stored)
+        uploads.delete_stored(job.file.storage, stored)
         raise
 
 
