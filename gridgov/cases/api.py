@@ -18,6 +18,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import pydantic
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile as DjangoUpload
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
@@ -61,6 +62,9 @@ from .schemas import (
     PendingExtensionOut,
     PointGeometry,
     StageOut,
+    VerifyItemOut,
+    VerifyPackOut,
+    VerifyResultOut,
 )
 from .transitions import ACTION_LABELS, TABLE, Action
 
@@ -70,6 +74,9 @@ if TYPE_CHECKING:
 router = Router(tags=["cases"])
 
 MAP_MAX: Final = 5000
+# Cases of the to-verify queue the phone keeps for verifying without signal
+# (``GRIDGOV_MOBILE_VERIFY_CASES`` overrides).
+VERIFY_PACK_CASES: Final = 100
 # The kind of a photo sent with an action when the client names none.
 ACTION_PHOTO_KIND: Final[dict[str, str]] = {
     Action.REPORT_BACK: AttachmentKind.RESULT,
@@ -441,6 +448,48 @@ def case_map(request: HttpRequest, query: Query[CaseFilterQuery]) -> MapOut:
         for row in rows
     ]
     return MapOut(features=features, truncated=truncated)
+
+
+@router.get(
+    "/verify-pack",
+    response=VerifyPackOut,
+    summary="The caller's whole to-verify queue with results and photo links, for verifying without signal",
+)
+def case_verify_pack(request: HttpRequest) -> VerifyPackOut:
+    now = timezone.now()
+    limit = int(getattr(settings, "GRIDGOV_MOBILE_VERIFY_CASES", VERIFY_PACK_CASES))
+    items, total = selectors.verify_pack(request.user, limit, now)
+    return VerifyPackOut(
+        count=total,
+        truncated=total > len(items),
+        items=[_verify_item(item) for item in items],
+        generated_at=now,
+    )
+
+
+def _verify_item(item: selectors.VerifyPackItem) -> VerifyItemOut:
+    case, event = item.case, item.result
+    result = None
+    if event is not None:
+        text = str((event.data or {}).get("result") or event.comment or "")
+        result = VerifyResultOut(text=text, actor=person_out(event.actor), at=event.at)
+    return VerifyItemOut(
+        id=case.pk,
+        number=case.number,
+        status=case.status,
+        status_label=str(CaseStatus(case.status).label),
+        category=code_name(case.category),
+        grid=code_name(case.grid),
+        description=case.description,
+        address=case.address,
+        lat=case.lat,
+        lng=case.lng,
+        deadline=case.stage_deadline,
+        light=case.light,  # type: ignore[attr-defined]
+        version=case.version,
+        result=result,
+        photos=[attachment_out(a) for a in item.photos],
+    )
 
 
 @router.get(

@@ -147,6 +147,37 @@ class CaseSummaryOut(Schema):
     resolve_stage_deadline_provisional = provisional_resolver("stage_deadline")
 
 
+class VerifyResultOut(Schema):
+    text: str = Field(description="The department's result as reported back.")
+    actor: PersonOut | None
+    at: LocalTime
+
+
+class VerifyItemOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    category: CodeName
+    grid: CodeName | None
+    description: str
+    address: str
+    lat: float | None
+    lng: float | None
+    deadline: LocalTime | None
+    light: str
+    version: int = Field(description="Send it back with verify_pass / verify_fail.")
+    result: VerifyResultOut | None
+    photos: list[AttachmentOut] = Field(description="The department's result photos (thumbnail_url is small).")
+
+
+class VerifyPackOut(Schema):
+    count: int = Field(description="Cases in the whole to-verify queue.")
+    truncated: bool = Field(description="The queue is longer than the pack: the rest comes after these are done.")
+    items: list[VerifyItemOut]
+    generated_at: LocalTime
+
+
 class CasePageOut(Schema):
     items: list[CaseSummaryOut]
     next_cursor: str | None

@@ -23,7 +23,7 @@ from gridgov.people.models import Role
 
 from .access import visible_q
 from .deadlines import light_expression, light_q
-from .models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, IdempotencyKey, Light, Status
+from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, IdempotencyKey, Light, Status
 from .transitions import Action
 
 if TYPE_CHECKING:
@@ -297,6 +297,40 @@ def verify_queue(user: User | AnonymousUser) -> QuerySet[Case]:
     return cases_visible(user).filter(
         status=Status.AWAITING_VERIFICATION, grid_id__in=worker_grid_ids(user), category__verification_required=True
     )
+
+
+@dataclass(frozen=True)
+class VerifyPackItem:
+    """One case of a grid worker's to-verify queue with what the on-site check needs."""
+
+    case: Case
+    result: CaseEvent | None
+    photos: list[CaseAttachment]
+
+
+def verify_pack(
+    user: User | AnonymousUser, limit: int, now: dt.datetime | None = None
+) -> tuple[list[VerifyPackItem], int]:
+    """The worker's to-verify queue, earliest deadline first, at most ``limit`` cases, each with
+    its last report-back and the department's result photos; and the whole queue's size. The
+    phone keeps it to verify without signal."""
+    now = now or timezone.now()
+    queue = verify_queue(user)
+    cases = list(
+        queue.select_related("category", "grid")
+        .annotate(light=light_expression(now))
+        .order_by(F("stage_deadline").asc(nulls_last=True), "id")[:limit]
+    )
+    total = len(cases) if len(cases) < limit else queue.count()
+    ids = [case.pk for case in cases]
+    results: dict[int, CaseEvent] = {}
+    events = CaseEvent.objects.filter(case_id__in=ids, action=Action.REPORT_BACK).select_related("actor")
+    for event in events.order_by("at", "id"):
+        results[event.case_id] = event
+    photos: dict[int, list[CaseAttachment]] = {}
+    for attachment in CaseAttachment.objects.filter(case_id__in=ids, kind=AttachmentKind.RESULT).order_by("id"):
+        photos.setdefault(attachment.case_id, []).append(attachment)
+    return [VerifyPackItem(case, results.get(case.pk), photos.get(case.pk, [])) for case in cases], total
 
 
 def reported_case_ids(user_id: int, client_keys: list[str]) -> dict[str, int]:

@@ -106,6 +106,8 @@ def _config(request: HttpRequest) -> dict[str, Any]:
         "language": get_language(),
         # A patrol's track is thinned on the phone to what the server takes.
         "patrolMaxPoints": int(getattr(settings, "GRIDGOV_PATROL_MAX_POINTS", 2000)),
+        # Room on the phone for the thumbnails of the to-verify queue kept for the field.
+        "verifyPhotoBytes": int(getattr(settings, "GRIDGOV_MOBILE_VERIFY_PHOTO_MB", 30)) * 1024 * 1024,
         "strings": catalog(),
     }
 

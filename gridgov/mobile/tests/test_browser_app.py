@@ -279,6 +279,81 @@ def test_a_case_is_verified_on_site_with_a_photo(browser: Any, live_server: Any,
     phone.close()
 
 
+KEPT_THUMBNAILS = """() => new Promise((resolve) => {
+  const open = indexedDB.open("gridgov-m");
+  open.onsuccess = () => {
+    const read = open.result.transaction("kv").objectStore("kv").get("cache:blobs");
+    read.onsuccess = () => resolve((read.result || []).length);
+  };
+})"""
+
+
+def test_the_whole_to_verify_queue_is_verified_without_signal(browser: Any, live_server: Any, demo: str) -> None:
+    """grid01 opens the app in the morning with signal and nothing else: the pack of every case
+    to verify (more than the home card shows) and the result photos' thumbnails are kept; out
+    of signal, after a reload, every case opens with the department's result and its photo, and
+    two verifications made there reach the server once each when the signal returns."""
+    from gridgov.cases import services
+    from gridgov.cases.models import Case, Status
+    from gridgov.cases.tests.loop_helpers import USERS, act, build, report
+    from gridgov.cases.tests.loop_helpers import jpeg as small_jpeg
+
+    people = {u.username: u for u in get_user_model().objects.filter(username__in=USERS)}
+    with_photo = report(people)
+    act(people, with_photo, "register", "center01")
+    act(people, with_photo, "dispatch", "center01", departments=["traffic_police"])
+    act(people, with_photo, "acknowledge", "dept01")
+    photo = services.Photo(small_jpeg((20, 160, 60), (640, 480)), kind="result")
+    with_photo = act(people, with_photo, "report_back", "dept01", result="车辆已拖离，通道恢复", photos_in=[photo])
+    others = [build(people, "awaiting_verification") for _ in range(6)]
+
+    phone = Phone(browser, live_server.url, demo)
+    page = phone.page
+    phone.wait_for_service_worker()
+    page.wait_for_function(KEPT_THUMBNAILS)
+    assert page.locator("[data-testid=home-verify-more]").inner_text().find("7") >= 0
+
+    phone.context.set_offline(True)
+    page.reload()
+    page.locator("[data-testid=home-verify]").wait_for()
+    page.click("[data-testid=go-verify]")
+    page.locator("[data-testid=verify-list]").wait_for()
+    assert page.locator("[data-testid=verify-offline]").is_visible()
+    assert page.locator("[data-testid=verify-list] li").count() == 7
+
+    page.click(f"[data-testid=verify-list] a[href='#/verify/{with_photo.pk}']")
+    page.locator("[data-testid=verify-form]").wait_for()
+    assert "车辆已拖离" in page.locator("[data-testid=department-result]").inner_text()
+    thumbnail = page.locator("[data-testid=department-result] img")
+    thumbnail.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+    shot(page, "mobile-verify-offline-case")
+    page.set_input_files("[data-testid=photo-verify]", [jpeg((90, 90, 200))])
+    page.locator("[data-testid=photo-verify-list] img").wait_for()
+    page.click("[data-testid=verify-pass]")
+    page.click("[data-testid=verify-submit]")
+    page.locator("[data-testid=outbox-list]").wait_for()
+
+    failed = others[0]
+    phone.open(f"#/verify/{failed.pk}")
+    page.locator("[data-testid=verify-form]").wait_for()
+    page.click("[data-testid=verify-fail]")
+    page.fill("[data-testid=verify-comment]", "车辆仍在原处")
+    page.click("[data-testid=verify-submit]")
+    page.locator("[data-testid=outbox-list]").wait_for()
+    shot(page, "mobile-verify-offline")
+
+    phone.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    phone.wait_all_sent(2)
+    assert Case.objects.get(pk=with_photo.pk).status == Status.CLOSED
+    assert Case.objects.get(pk=with_photo.pk).attachments.filter(kind="verify").count() == 1
+    assert Case.objects.get(pk=failed.pk).status == Status.IN_PROGRESS
+    assert Case.objects.get(pk=failed.pk).events.filter(action="verify_fail").count() == 1
+    assert Case.objects.filter(pk__in=[o.pk for o in others[1:]], status=Status.AWAITING_VERIFICATION).count() == 5
+    phone.close()
+
+
 def test_home_report_and_outbox_fit_a_360_pixel_screen(browser: Any, live_server: Any, demo: str) -> None:
     phone = Phone(browser, live_server.url, demo)
     page = phone.page

@@ -4,6 +4,7 @@
 import { kv } from "./store.js";
 import { buildRequest, classify, classifyError } from "./requests.js";
 import { Outcome } from "./outbox.js";
+import { BLOB_PREFIX } from "./verifypack.js";
 
 export class AuthLost extends Error {}
 export class Offline extends Error {}
@@ -105,10 +106,22 @@ export class Api {
     return this.exclusive(() => this.blobUrlNow(url));
   }
 
+  // A photo as an object URL: the thumbnail kept for verifying without signal when there is
+  // one, else from the server.
   async blobUrlNow(url) {
+    const kept = await kv.get(BLOB_PREFIX + url);
+    return URL.createObjectURL(kept || (await this.fetchBlobNow(url)));
+  }
+
+  fetchBlob(url) {
+    return this.exclusive(() => this.fetchBlobNow(url));
+  }
+
+  async fetchBlobNow(url) {
     const response = await fetch(url, { headers: this.headers() });
+    if (response.status === 401) return this.lost();
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return URL.createObjectURL(await response.blob());
+    return response.blob();
   }
 
   // Send one outbox record; answers an outcome for the state machine.

@@ -9,6 +9,7 @@ import { SyncEngine } from "./sync.js";
 import { kv, outboxStore } from "./store.js";
 import { formatTime, h, mount, setStrings, t, toast } from "./ui.js";
 import { reportScreen } from "./report.js";
+import { refreshPack } from "./verifypack.js";
 import { caseScreen, casesScreen, patrolScreen, resumePatrol, verifyListScreen, verifyScreen } from "./screens.js";
 
 const config = JSON.parse(document.getElementById("m-config").textContent);
@@ -131,8 +132,20 @@ async function prefetch() {
   try {
     await ctx.categories();
     await ctx.grids();
+    await keepVerifyPack(true);
   } catch (error) {
     console.warn("prefetch", error);
+  }
+}
+
+// The to-verify queue with its thumbnails, kept for the field (see verifypack.js); quiet on
+// failure, the copy kept before stays.
+async function keepVerifyPack(force = false) {
+  if (!api.token || navigator.onLine === false) return;
+  try {
+    await refreshPack(api, { budget: config.verifyPhotoBytes, force });
+  } catch (error) {
+    if (!(error instanceof AuthLost) && !(error instanceof Offline)) console.warn("verify pack", error);
   }
 }
 
@@ -315,7 +328,15 @@ async function homeScreen(c, _route, current) {
     oversightHome(work, list);
     return;
   }
-  mount(toVerify, work ? list(work.to_verify, (item) => `#/verify/${item.id}`, t("Nothing to verify.")) : offlineNote());
+  mount(
+    toVerify,
+    work ? list(work.to_verify, (item) => `#/verify/${item.id}`, t("Nothing to verify.")) : offlineNote(),
+    work && work.to_verify.count > work.to_verify.items.length
+      ? h("a", { href: "#/verify", class: "more", "data-testid": "home-verify-more" }, t("All %(count)s to verify", { count: work.to_verify.count }))
+      : null,
+  );
+  // Keep the whole queue on the phone for verifying without signal (in the background).
+  keepVerifyPack();
   mount(returned, work ? list(work.returned, (item) => `#/case/${item.id}`, t("No case came back to you.")) : offlineNote());
   const unread = await c.cached("notifications", `${config.api}/notifications?unread=true&limit=5`);
   if (!current()) return;
@@ -503,6 +524,7 @@ async function boot() {
   window.addEventListener("online", () => {
     refreshNet();
     schedule();
+    keepVerifyPack();
   });
   window.addEventListener("offline", refreshNet);
   document.addEventListener("visibilitychange", () => {

@@ -3,8 +3,10 @@
 import { capTrack, shouldSample, trackDistance } from "./geo.js";
 import { Kind, State, edit as editRecord } from "./outbox.js";
 import { photoInput } from "./report.js";
+import { Offline } from "./api.js";
 import { kv, outboxStore } from "./store.js";
 import { formatTime, h, mount, t, toast } from "./ui.js";
+import { PACK_KEY, packRows, refreshPack, verifyModel } from "./verifypack.js";
 
 function offline() {
   return h("p", { class: "muted" }, t("Not available without signal."));
@@ -41,31 +43,53 @@ function caseHead(item) {
 
 export async function verifyListScreen(c) {
   c.setTitle(t("To verify"));
-  const data = await c.cached("queue:to_verify", `${c.config.api}/cases?queue=to_verify&limit=50`);
-  const pending = (await outboxStore.all()).filter((r) => r.kind === Kind.VERIFY && r.state !== State.SENT).map((r) => String(r.payload.caseId));
+  let read = null;
+  try {
+    read = await refreshPack(c.api, { budget: c.config.verifyPhotoBytes, force: true });
+  } catch (error) {
+    if (!(error instanceof Offline)) throw error;
+  }
+  const rows = read ? packRows(read.data.items, await outboxStore.all()) : [];
   mount(
     c.view,
-    data
-      ? data.items.length
+    read && read.offline ? h("p", { class: "notice", "data-testid": "verify-offline" }, t("No signal: the copy kept at %(time)s.", { time: formatTime(read.at) })) : null,
+    read
+      ? rows.length
         ? h(
             "ul",
             { class: "list card", "data-testid": "verify-list" },
-            data.items.map((item) =>
-              h("li", {}, h("a", { href: `#/verify/${item.id}`, class: "row" }, h("span", { class: "row-main" }, h("strong", {}, `${item.number} · ${item.category.name}`), h("span", { class: "muted" }, item.description)), pending.includes(String(item.id)) ? h("span", { class: "pill" }, t("In the outbox")) : null)),
+            rows.map(({ item, pending }) =>
+              h("li", {}, h("a", { href: `#/verify/${item.id}`, class: "row" }, h("span", { class: "row-main" }, h("strong", {}, `${item.number} · ${item.category.name}`), h("span", { class: "muted" }, item.description)), pending ? h("span", { class: "pill" }, t("In the outbox")) : null)),
             ),
           )
         : h("p", { class: "muted card" }, t("Nothing to verify."))
       : offline(),
+    read && read.data.truncated ? h("p", { class: "muted" }, t("%(count)s more after these are done.", { count: read.data.count - read.data.items.length })) : null,
   );
+}
+
+// The case to verify: the server's full case with signal; without, the fresher of the case
+// opened before and the to-verify pack's copy.
+async function caseToVerify(c, id) {
+  let detail = null;
+  try {
+    detail = await c.api.read(`${c.config.api}/cases/${encodeURIComponent(id)}`, { cacheKey: `case:${id}` });
+  } catch (error) {
+    if (!(error instanceof Offline)) throw error;
+  }
+  if (detail && !detail.offline) return detail.data;
+  const pack = await kv.get(`cache:${PACK_KEY}`);
+  const packed = pack ? pack.data.items.find((entry) => String(entry.id) === String(id)) : null;
+  if (packed && (!detail || pack.at >= detail.at)) return packed;
+  return detail ? detail.data : null;
 }
 
 export async function verifyScreen(c, route) {
   c.setTitle(t("Verify"));
   const editing = route.params.get("edit") ? await outboxStore.get(route.params.get("edit")) : null;
-  const item = await c.cached(`case:${route.id}`, `${c.config.api}/cases/${encodeURIComponent(route.id)}`);
-  if (!item) return mount(c.view, offline());
-  const result = [...item.history].reverse().find((event) => event.action === "report_back");
-  const resultPhotos = item.attachments.filter((a) => a.kind === "result");
+  const found = await caseToVerify(c, route.id);
+  if (!found) return mount(c.view, offline());
+  const { item, result, photos: resultPhotos } = verifyModel(found);
   const photos = editing ? editing.photos.map((p) => ({ ...p, url: URL.createObjectURL(p.blob) })) : [];
   let passed = editing ? Boolean(editing.payload.passed) : null;
   const comment = h("textarea", { id: "m-comment", rows: 3, "data-testid": "verify-comment", maxlength: 2000 });
@@ -112,7 +136,7 @@ export async function verifyScreen(c, route) {
       h("h2", {}, t("The department's result")),
       result
         ? [
-            h("p", {}, (result.data && result.data.result) || result.comment || t("No text.")),
+            h("p", {}, result.text || t("No text.")),
             h("p", { class: "muted" }, `${result.actor ? result.actor.name : ""} · ${formatTime(result.at)}`),
           ]
         : h("p", { class: "muted" }, t("No result reported.")),
