@@ -77,12 +77,6 @@ MAP_MAX: Final = 5000
 # Cases of the to-verify queue the phone keeps for verifying without signal
 # (``GRIDGOV_MOBILE_VERIFY_CASES`` overrides).
 VERIFY_PACK_CASES: Final = 100
-# The kind of a photo sent with an action when the client names none.
-ACTION_PHOTO_KIND: Final[dict[str, str]] = {
-    Action.REPORT_BACK: AttachmentKind.RESULT,
-    Action.VERIFY_PASS: AttachmentKind.VERIFY,
-    Action.VERIFY_FAIL: AttachmentKind.VERIFY,
-}
 
 BodyT = TypeVar("BodyT", bound=pydantic.BaseModel)
 
@@ -336,7 +330,10 @@ def case_detail_out(request: HttpRequest, case_id: int) -> CaseDetailOut:
         attachments=[attachment_out(a) for a in case.attachments.order_by("id")],
         actions=[
             ActionOut(
-                code=action.value, label=str(ACTION_LABELS[action]), comment_required=TABLE[action].comment_required
+                code=action.value,
+                label=str(ACTION_LABELS[action]),
+                comment_required=TABLE[action].comment_required,
+                photo_required=services.photo_required(case, action),
             )
             for action in actions
         ],
@@ -487,6 +484,7 @@ def _verify_item(item: selectors.VerifyPackItem) -> VerifyItemOut:
         deadline=case.stage_deadline,
         light=case.light,  # type: ignore[attr-defined]
         version=case.version,
+        photo_required=case.category.verify_photo_required,
         result=result,
         photos=[attachment_out(a) for a in item.photos],
     )
@@ -538,7 +536,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> CaseDetailOu
         # After parsing, so a bad body still reads as 422; before the case, which the
         # service would look up first (404 either way).
         raise NotFound(_("Unknown action."), code="unknown_action")
-    default_kind = ACTION_PHOTO_KIND.get(action, AttachmentKind.OTHER)
+    default_kind = services.ACTION_PHOTO_KIND.get(action, AttachmentKind.OTHER)
     services.case_act(
         case_id,
         action,

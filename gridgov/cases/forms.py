@@ -20,9 +20,17 @@ from gridgov.categories.models import Category, Urgency
 from gridgov.categories.selectors import active_minors
 from gridgov.core.forms import ActionFormBase, Choices, CountedTextMixin, FilterForm, OneTimeKeyMixin
 
-from .models import AttachmentKind, Light, PartyKind, Satisfaction, Source, Status
+from .models import Light, PartyKind, Satisfaction, Source, Status
 from .selectors import CaseFilters
-from .services import COMMENT_MAX, DESCRIPTION_MAX, EXTENSION_DAYS_MAX, MAX_PHOTOS, Photo
+from .services import (
+    ACTION_PHOTO_KIND,
+    COMMENT_MAX,
+    DESCRIPTION_MAX,
+    EXTENSION_DAYS_MAX,
+    MAX_PHOTOS,
+    PHOTO_NEEDED,
+    Photo,
+)
 from .transitions import Action
 
 if TYPE_CHECKING:
@@ -184,12 +192,6 @@ ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     Action.VERIFY_FAIL: ("photos",),
     Action.CALLBACK: ("satisfaction",),
 }
-# The kind of the photos sent with an action.
-ACTION_PHOTO_KIND: dict[str, str] = {
-    Action.REPORT_BACK: AttachmentKind.RESULT,
-    Action.VERIFY_PASS: AttachmentKind.VERIFY,
-    Action.VERIFY_FAIL: AttachmentKind.VERIFY,
-}
 # Service error fields → the form field that shows them.
 ERROR_FIELDS: dict[str, str] = {
     "departments": "lead",
@@ -242,6 +244,7 @@ class ActionForm(CountedTextMixin, OneTimeKeyMixin, ActionFormBase):
         comment_required: bool,
         departments: Choices | None = None,
         grids: Choices | None = None,
+        photo_required: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, action=action, **kwargs)
@@ -260,6 +263,11 @@ class ActionForm(CountedTextMixin, OneTimeKeyMixin, ActionFormBase):
             fields["into"].required = True
         if action == Action.CALLBACK:
             fields["satisfaction"].required = True
+        if photo_required and "photos" in fields:
+            # The category wants a photo with this action: said before the user submits.
+            fields["photos"].required = True
+            fields["photos"].help_text = _("This category needs at least one photo with this action.")
+            fields["photos"].error_messages["required"] = PHOTO_NEEDED[ACTION_PHOTO_KIND[action]]
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

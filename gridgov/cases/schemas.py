@@ -167,6 +167,7 @@ class VerifyItemOut(Schema):
     deadline: LocalTime | None
     light: str
     version: int = Field(description="Send it back with verify_pass / verify_fail.")
+    photo_required: bool = Field(description="The verification is refused without an on-site photo.")
     result: VerifyResultOut | None
     photos: list[AttachmentOut] = Field(description="The department's result photos (thumbnail_url is small).")
 

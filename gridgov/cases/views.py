@@ -379,6 +379,7 @@ def _action_forms(
                 comment_required=transition.comment_required,
                 departments=departments,
                 grids=grids,
+                photo_required=services.photo_required(case, action),
             )
         shown.append(
             {
@@ -565,6 +566,7 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         comment_required=TABLE[act].comment_required,
         departments=departments,
         grids=grids,
+        photo_required=services.photo_required(case, act),
     )
     page = _detail_page(request, pk)
     if not form.is_valid():
@@ -574,7 +576,12 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         form=form,
         act=lambda: services.case_act(case.pk, act, actor=request.user, **form.service_kwargs()),
         rebuild=lambda data: ActionForm(
-            data, action=act, comment_required=TABLE[act].comment_required, departments=departments, grids=grids
+            data,
+            action=act,
+            comment_required=TABLE[act].comment_required,
+            departments=departments,
+            grids=grids,
+            photo_required=services.photo_required(case, act),
         ),
         error_fields=ERROR_FIELDS,
         done=str(ACTION_LABELS[act]),

@@ -24,6 +24,8 @@ class MinorOut(Schema):
     default_department: str | None
     self_handle_allowed: bool
     verification_required: bool
+    result_photo_required: bool
+    verify_photo_required: bool
     filing_condition: str
     closing_condition: str
     time_limits: list[TimeLimitOut]
@@ -55,6 +57,8 @@ def category_tree() -> list[MajorOut]:
                     default_department=minor.default_department.code if minor.default_department else None,
                     self_handle_allowed=minor.self_handle_allowed,
                     verification_required=minor.verification_required,
+                    result_photo_required=minor.result_photo_required,
+                    verify_photo_required=minor.verify_photo_required,
                     filing_condition=minor.filing_condition,
                     closing_condition=minor.closing_condition,
                     time_limits=[

@@ -64,6 +64,10 @@ class Category(models.Model):
     )
     self_handle_allowed = models.BooleanField(_("grid workers may self-handle"), default=False)
     verification_required = models.BooleanField(_("on-site verification required"), default=True)
+    # Field categories (on-site verification) need photos by default: the department's result
+    # with a photo of it, the grid worker's verification with one taken on site.
+    result_photo_required = models.BooleanField(_("report-back needs a result photo"), default=True)
+    verify_photo_required = models.BooleanField(_("verification needs an on-site photo"), default=True)
     filing_condition = models.TextField(_("filing condition"), blank=True)
     closing_condition = models.TextField(_("closing condition"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)

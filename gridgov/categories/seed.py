@@ -675,6 +675,8 @@ def seed_categories(
                 default_department=department,
                 self_handle_allowed=minor.self_handle,
                 verification_required=minor.verification,
+                result_photo_required=minor.verification,
+                verify_photo_required=minor.verification,
                 filing_condition=minor.filing,
                 closing_condition=minor.closing,
                 sort_order=minor_index * 10,

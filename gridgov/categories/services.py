@@ -34,6 +34,8 @@ FIELDS: Final = (
     "default_department",
     "self_handle_allowed",
     "verification_required",
+    "result_photo_required",
+    "verify_photo_required",
     "filing_condition",
     "closing_condition",
     "sort_order",
@@ -138,6 +140,8 @@ def category_save(
     default_department: Department | None = None,
     self_handle_allowed: bool = False,
     verification_required: bool = True,
+    result_photo_required: bool | None = None,
+    verify_photo_required: bool | None = None,
     filing_condition: str = "",
     closing_condition: str = "",
     sort_order: int = 0,
@@ -145,6 +149,10 @@ def category_save(
     time_limits: Sequence[Sequence[Any]] | None = None,
 ) -> tuple[Category, bool]:
     """Create or update the category with ``code``. Returns ``(category, changed)``.
+
+    The photo flags (a report-back needs a result photo, a verification an on-site photo):
+    ``None`` keeps the stored ones, or for a new category follows ``verification_required``
+    (field categories need photos).
 
     ``time_limits`` is a sequence of ``(urgency, stage, amount, unit)``; it replaces the stored
     set. ``None`` keeps the stored time limits as they are. A minor class under an inactive
@@ -177,6 +185,14 @@ def category_save(
     }
     category = Category.objects.select_for_update().filter(code=code).first()
     created = category is None
+    for flag, value in (
+        ("result_photo_required", result_photo_required),
+        ("verify_photo_required", verify_photo_required),
+    ):
+        if value is not None:
+            wanted[flag] = value
+        elif category is None:
+            wanted[flag] = verification_required
     changed: dict[str, Any] = {}
     if category is None:
         category = Category.objects.create(code=code, parent=parent, **wanted)

@@ -64,6 +64,8 @@ class ActionOut(Schema):
     code: str
     label: str
     comment_required: bool
+    # The action is refused without a photo (the case's category says so).
+    photo_required: bool = False
 
 
 @overload

@@ -427,6 +427,10 @@ class CaseGenerator:
                 kwargs["photos_in"] = [self._photo(case.category, AttachmentKind.VERIFY, when)]
         else:
             comment = action_comment(rng, action)
+        kind = services.ACTION_PHOTO_KIND.get(action)
+        if kind and "photos_in" not in kwargs and services.photo_required(case, action):
+            # The category asks for a photo with this action: there always is one.
+            kwargs["photos_in"] = [self._photo(case.category, kind, when) if self.photos else self._plain(kind)]
         actor = self._actor(case, action)
         result = services.case_act(case.pk, action, actor=actor, comment=comment, at=when, **kwargs)
         self.stats.actions += 1
@@ -438,6 +442,10 @@ class CaseGenerator:
         if case.pk not in self._scenes:
             self._scenes[case.pk] = closest(case.category.code, case.description)
         return self._scenes[case.pk]
+
+    def _plain(self, kind: str) -> services.Photo:
+        self.stats.photos += 1
+        return services.Photo(file=pictures.plain_photo(), kind=kind, name=f"{kind}.jpg")
 
     def _photo(self, category: Category, kind: str, at: dt.datetime) -> services.Photo:
         major = category.parent.code if category.parent else category.code.split(".")[0]

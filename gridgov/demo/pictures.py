@@ -129,6 +129,19 @@ def case_photo(
 
 
 @lru_cache(maxsize=512)
+@cache
+def _plain_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (150, 160, 170)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def plain_photo() -> io.BytesIO:
+    """A small grey JPEG: the photo a category requires, for generated cases without drawn
+    pictures (the benchmarks' and the tests' volumes)."""
+    return io.BytesIO(_plain_jpeg())
+
+
 def _label(text: str, size: int, fill: tuple[int, int, int]) -> Image.Image:
     """``text`` drawn once on a transparent strip (the same titles recur on many photos)."""
     font = _text_font(size)

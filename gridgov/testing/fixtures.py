@@ -68,6 +68,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.hotline.migrations.0003_copy_event_ids_from_data",
     "gridgov.notify.migrations.0003_notification_title_into_params",
     "gridgov.cases.migrations.0010_case_milestones_backfill",
+    "gridgov.categories.migrations.0002_category_photo_flags",
 ]
 
 

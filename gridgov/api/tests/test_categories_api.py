@@ -45,6 +45,8 @@ def test_categories_are_the_active_tree_with_time_limits(client, tree, django_us
             "default_department": "roads",
             "self_handle_allowed": True,
             "verification_required": True,
+            "result_photo_required": True,
+            "verify_photo_required": True,
             "filing_condition": "A car blocks the road.",
             "closing_condition": "",
             "time_limits": [

@@ -25,7 +25,16 @@ from __future__ import annotations
 
 from ..transitions import ACTION_LABELS, TABLE, Action, Party
 from .act import BATCH_MAX, BatchOutcome, allowed_actions, case_act, cases_act_batch
-from .attachments import PHOTO_KIND_PARTIES, attachments_add, attachments_add_once, may_add_photos, thumbnails_make
+from .attachments import (
+    ACTION_PHOTO_KIND,
+    PHOTO_KIND_PARTIES,
+    PHOTO_NEEDED,
+    attachments_add,
+    attachments_add_once,
+    may_add_photos,
+    photo_required,
+    thumbnails_make,
+)
 from .audit import export_recorded, reveal_party
 from .common import (
     CLOSE_HOOKS,
@@ -49,6 +58,7 @@ from .workflow import CASE_WORKFLOW, CaseWorkflow
 
 __all__ = [
     "ACTION_LABELS",
+    "ACTION_PHOTO_KIND",
     "BATCH_MAX",
     "CASE_WORKFLOW",
     "CENTER_ROLES",
@@ -60,6 +70,7 @@ __all__ = [
     "KEY_REUSED",
     "MAX_PHOTOS",
     "PHOTO_KIND_PARTIES",
+    "PHOTO_NEEDED",
     "REPORTER_ROLES",
     "SWEEP_KINDS",
     "TABLE",
@@ -83,6 +94,7 @@ __all__ = [
     "cases_act_batch",
     "export_recorded",
     "may_add_photos",
+    "photo_required",
     "recipient_ids",
     "responsible",
     "reveal_party",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -19,7 +19,7 @@ from gridgov.core.actors import signed_in
 from .. import photos
 from ..access import parties_of
 from ..models import AttachmentKind, Case, CaseAttachment, CaseEvent
-from ..transitions import ATTACH, Party
+from ..transitions import ATTACH, Action, Party
 from . import idempotency
 from .common import COMMENT_MAX, MAX_PHOTOS, CaseConflict, CaseForbidden, Photo, case_lock, event_add
 
@@ -29,6 +29,36 @@ if TYPE_CHECKING:
 logger = logging.getLogger("gridgov.cases.services")
 
 CheckedPhotos = list[tuple[Photo, photos.ImageInfo]]
+
+# The kind of the photos sent with an action, and the category flag that makes one required.
+ACTION_PHOTO_KIND: Final[dict[str, str]] = {
+    Action.REPORT_BACK: AttachmentKind.RESULT,
+    Action.VERIFY_PASS: AttachmentKind.VERIFY,
+    Action.VERIFY_FAIL: AttachmentKind.VERIFY,
+}
+PHOTO_NEEDED: Final[dict[str, Any]] = {
+    AttachmentKind.RESULT: _("This category needs a photo of the result: add one."),
+    AttachmentKind.VERIFY: _("This category needs a photo taken on site: add one."),
+}
+
+
+def photo_required(case: Case, action: str) -> bool:
+    """Whether the case's category makes ``action`` need a photo (of the action's kind)."""
+    if action == Action.REPORT_BACK:
+        return case.category.result_photo_required
+    if action in (Action.VERIFY_PASS, Action.VERIFY_FAIL):
+        return case.category.verify_photo_required
+    return False
+
+
+def photos_required_check(case: Case, action: str, checked: CheckedPhotos) -> None:
+    """Refuse (422 on ``photos``) an action its category wants a photo with, sent without one."""
+    if not photo_required(case, action):
+        return
+    kind = ACTION_PHOTO_KIND[action]
+    if not any(photo.kind == kind for photo, _info in checked):
+        raise ValidationError({"photos": [PHOTO_NEEDED[kind]]}, code="photo_required")
+
 
 # Photo kinds only some parties may add (others: anyone working on the case).
 PHOTO_KIND_PARTIES: Final[dict[str, frozenset[Party]]] = {

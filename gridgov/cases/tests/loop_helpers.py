@@ -51,8 +51,23 @@ def report(
 
 
 def act(people: dict[str, Any], case: Case, action: str, by: str, **extra: Any) -> Case:
+    """``action`` by ``by``; with the photo its category asks for when the test gives none."""
     extra.setdefault("comment", COMMENT)
+    if "photos_in" not in extra:
+        extra["photos_in"] = required_photos(case, action)
     return services.case_act(case.pk, action, actor=people[by], **extra)
+
+
+def action_photo(action: str) -> list[services.Photo]:
+    """A small photo of the kind ``action`` stores (none for actions that take no photo)."""
+    kind = services.ACTION_PHOTO_KIND.get(action)
+    return [services.Photo(jpeg(), kind=kind)] if kind else []
+
+
+def required_photos(case: Case, action: str) -> list[services.Photo]:
+    """A small photo of the kind ``action`` takes, when the case's category requires one."""
+    case = Case.objects.select_related("category").get(pk=case.pk)
+    return action_photo(action) if services.photo_required(case, action) else []
 
 
 # Each variant: how to build it from a fresh report (steps of (action, user, extra inputs)).

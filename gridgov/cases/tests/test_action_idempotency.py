@@ -16,6 +16,7 @@ from django.test import Client
 from gridgov.cases import services
 from gridgov.cases.models import Case, CaseAttachment, CaseEvent, IdempotencyKey
 from gridgov.cases.tests.loop_helpers import build, jpeg, report
+from gridgov.categories.models import Category
 from gridgov.people.services import token_issue
 
 URL = "/api/v1/cases"
@@ -36,6 +37,13 @@ def photo(colour: tuple[int, int, int], name: str = "p.jpg") -> SimpleUploadedFi
 
 
 # --- actions ------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_photo_rule(people: Any) -> None:
+    """Idempotency does not depend on photos: these categories ask for none here (the photo
+    rule is tested in test_services)."""
+    Category.objects.update(result_photo_required=False, verify_photo_required=False)
 
 
 def test_a_verification_sent_twice_with_one_key_is_done_once_and_answers_200_both_times(people):

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from gridgov.cases import services, views_inbox
 from gridgov.cases.models import Case, CaseEvent, Status
+from gridgov.cases.tests.loop_helpers import action_photo
 from gridgov.cases.tests.test_views_field import client_for, dispatched
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +90,9 @@ def test_batch_acknowledge_cannot_reach_cases_of_another_department(people: dict
 def test_the_finished_tab_lists_what_the_department_handled_with_its_stage_history(people: dict[str, Any]):
     case = dispatched(people, people["grid01"], "traffic_police")
     services.case_act(case.pk, "acknowledge", actor=people["dept01"])
-    services.case_act(case.pk, "report_back", actor=people["dept01"], result="已劝离占道车辆")
+    services.case_act(
+        case.pk, "report_back", actor=people["dept01"], result="已劝离占道车辆", photos_in=action_photo("report_back")
+    )
     open_one = dispatched(people, people["grid01"], "traffic_police")
     client = client_for(people["dept01"])
     response = client.get(URL, {"tab": "finished"})

@@ -19,7 +19,7 @@ from gridgov.categories.models import Category
 from gridgov.core.models import AuditEvent
 from gridgov.notify.models import Notification
 
-from .loop_helpers import VERIFIED, act, build, grid_point, home_grid, jpeg, report
+from .loop_helpers import VERIFIED, act, action_photo, build, grid_point, home_grid, jpeg, report
 
 
 def create(people: dict[str, Any], by: str = "grid01", **fields: Any) -> tuple[Case, bool]:
@@ -267,10 +267,44 @@ def test_merge_needs_another_existing_case(people: dict[str, Any]) -> None:
 def test_report_back_needs_a_result(people: dict[str, Any]) -> None:
     case = build(people, "in_progress")
     with pytest.raises(ValidationError) as caught:
-        services.case_act(case.pk, "report_back", actor=people["dept01"])
+        services.case_act(case.pk, "report_back", actor=people["dept01"], photos_in=action_photo("report_back"))
     assert errors_of(caught) == {"result"}
-    done = services.case_act(case.pk, "report_back", actor=people["dept01"], result="已拖离")
-    assert CaseEvent.objects.get(case=done, action="report_back").data == {"result": "已拖离"}
+    done = services.case_act(
+        case.pk, "report_back", actor=people["dept01"], result="已拖离", photos_in=action_photo("report_back")
+    )
+    assert CaseEvent.objects.get(case=done, action="report_back").data["result"] == "已拖离"
+
+
+def test_a_field_category_refuses_a_result_and_a_verification_without_a_photo(people: dict[str, Any]) -> None:
+    """Each category says whether its report-back and verification need a photo (field
+    categories do); without one the action is refused on ``photos`` and nothing is written."""
+    case = build(people, "in_progress")
+    assert case.category.result_photo_required and case.category.verify_photo_required
+    with pytest.raises(ValidationError) as caught:
+        services.case_act(case.pk, "report_back", actor=people["dept01"], result="已拖离")
+    assert errors_of(caught) == {"photos"}
+    assert Case.objects.get(pk=case.pk).status == "in_progress"
+    # A photo of another kind is not the result photo.
+    with pytest.raises(ValidationError):
+        services.case_act(
+            case.pk, "report_back", actor=people["dept01"], result="已拖离", photos_in=action_photo("verify_pass")
+        )
+    case = services.case_act(
+        case.pk, "report_back", actor=people["dept01"], result="已拖离", photos_in=action_photo("report_back")
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.case_act(case.pk, "verify_fail", actor=people["grid01"], comment="车辆仍在")
+    assert errors_of(caught) == {"photos"}
+    assert (
+        services.case_act(case.pk, "verify_pass", actor=people["grid01"], photos_in=action_photo("verify_pass")).status
+        == "closed"
+    )
+
+    # A category that asks for none takes the same moves without photos.
+    Category.objects.filter(pk=case.category_id).update(result_photo_required=False, verify_photo_required=False)
+    other = build(people, "in_progress")
+    other = services.case_act(other.pk, "report_back", actor=people["dept01"], result="已拖离")
+    assert services.case_act(other.pk, "verify_pass", actor=people["grid01"]).status == "closed"
 
 
 @pytest.mark.parametrize("days", [None, 0, 31, "abc", -2])

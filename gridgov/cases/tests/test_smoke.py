@@ -1,6 +1,7 @@
 from gridgov.areas.models import Area
 from gridgov.cases import services
 from gridgov.cases.models import Case, Status
+from gridgov.cases.tests.loop_helpers import action_photo
 
 
 def _grid_point(user):
@@ -26,8 +27,12 @@ def test_whole_loop(people):
     services.case_act(case.pk, "register", actor=center)
     services.case_act(case.pk, "dispatch", actor=center, departments=["traffic_police"])
     services.case_act(case.pk, "acknowledge", actor=people["dept01"])
-    services.case_act(case.pk, "report_back", actor=people["dept01"], result="已拖离")
-    case = services.case_act(case.pk, "verify_pass", actor=grid01, comment="现场已恢复")
+    services.case_act(
+        case.pk, "report_back", actor=people["dept01"], result="已拖离", photos_in=action_photo("report_back")
+    )
+    case = services.case_act(
+        case.pk, "verify_pass", actor=grid01, comment="现场已恢复", photos_in=action_photo("verify_pass")
+    )
     assert case.status == Status.CLOSED
     assert list(case.events.values_list("action", flat=True)) == [
         "report",

@@ -21,7 +21,7 @@ from gridgov.cases.models import FINAL_STATUSES, STATUS_STAGE, Case, CaseEvent, 
 from gridgov.cases.services import CaseError
 from gridgov.cases.transitions import Action
 
-from .loop_helpers import UNVERIFIED, USERS, VARIANTS, VERIFIED, grid_point
+from .loop_helpers import UNVERIFIED, USERS, VARIANTS, VERIFIED, action_photo, grid_point
 
 # Monday morning in a week with ordinary working days.
 START = dt.datetime(2024, 6, 3, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -102,7 +102,7 @@ class CaseLoop(RuleBasedStateMachine):
                 at=self.tick(0),
             )
             for action, user, extra in VARIANTS[start][1]:
-                extra = {"comment": "说明", **extra}
+                extra = {"comment": "说明", "photos_in": action_photo(action), **extra}
                 case = services.case_act(case.pk, action, actor=self.people[user], at=self.tick(30), **extra)
             self.cases.append(case.pk)
             self.versions[case.pk] = case.version
@@ -117,6 +117,7 @@ class CaseLoop(RuleBasedStateMachine):
         into=st.integers(0, 2),
         minutes=st.integers(0, 900),
         stale=st.booleans(),
+        with_photo=st.booleans(),
     )
     def act(
         self,
@@ -129,6 +130,7 @@ class CaseLoop(RuleBasedStateMachine):
         into: int,
         minutes: int,
         stale: bool,
+        with_photo: bool,
     ) -> None:
         case_id = self.cases[index]
         before = snapshot(case_id)
@@ -144,6 +146,7 @@ class CaseLoop(RuleBasedStateMachine):
                 result="结果" if with_comment else "",
                 into=Case.objects.get(pk=self.cases[into]).number,
                 days=days,
+                photos_in=action_photo(action) if with_photo else [],
                 at=self.tick(minutes),
             )
         except (CaseError, ValidationError):
@@ -179,6 +182,7 @@ class CaseLoop(RuleBasedStateMachine):
                 days=data.draw(st.integers(1, 5)),
                 into=str(into),
                 version=self.versions[case_id],
+                photos_in=action_photo(action),
                 at=at,
             )
         except ValidationError:

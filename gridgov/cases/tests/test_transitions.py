@@ -19,7 +19,7 @@ from gridgov.cases.models import OPEN_STATUSES, Case, CaseEvent
 from gridgov.cases.services import CaseConflict, CaseForbidden, CaseNotFound
 from gridgov.cases.transitions import PARKED_FROM, SAME, TABLE, Action
 
-from .loop_helpers import COMMENT, USERS, VARIANTS, build, report
+from .loop_helpers import COMMENT, USERS, VARIANTS, action_photo, build, report
 
 REPORTED, REGISTERED, DISPATCHED = "reported", "registered", "dispatched"
 IN_PROGRESS, AWAITING, CLOSED = "in_progress", "awaiting_verification", "closed"
@@ -147,6 +147,7 @@ def _inputs(people: dict[str, Any], action: str, merge_into: Case | None) -> dic
         extra["into"] = merge_into.number
     if action == "callback":
         extra["satisfaction"] = "satisfied"
+    extra["photos_in"] = action_photo(action)
     return extra
 
 

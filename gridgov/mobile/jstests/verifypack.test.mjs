@@ -60,12 +60,15 @@ test("the verify screen reads a full case and a pack item alike", () => {
       { kind: "report", url: "r" },
       { kind: "result", url: "x" },
     ],
+    actions: [{ code: "verify_pass", photo_required: true }],
   };
   const fromCase = verifyModel(full);
   assert.equal(fromCase.result.text, "second");
   assert.deepEqual(fromCase.photos.map((p) => p.url), ["x"]);
+  assert.equal(fromCase.photoRequired, true);
   const packed = { id: 1, result: { text: "done", actor: null, at: "t" }, photos: [{ url: "y" }] };
   const fromPack = verifyModel(packed);
   assert.equal(fromPack.result.text, "done");
   assert.deepEqual(fromPack.photos.map((p) => p.url), ["y"]);
+  assert.equal(fromPack.photoRequired, false);
 });

@@ -340,6 +340,11 @@ def test_the_whole_to_verify_queue_is_verified_without_signal(browser: Any, live
     page.click("[data-testid=verify-fail]")
     page.fill("[data-testid=verify-comment]", "车辆仍在原处")
     page.click("[data-testid=verify-submit]")
+    # The category asks for an on-site photo: the phone says so before saving anything.
+    assert page.locator("[data-testid=form-errors]").is_visible()
+    page.set_input_files("[data-testid=photo-verify]", [jpeg((200, 60, 60))])
+    page.locator("[data-testid=photo-verify-list] img").wait_for()
+    page.click("[data-testid=verify-submit]")
     page.locator("[data-testid=outbox-list]").wait_for()
     shot(page, "mobile-verify-offline")
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from gridgov.cases import services as case_services
-from gridgov.cases.tests.loop_helpers import build
+from gridgov.cases.tests.loop_helpers import action_photo, build
 from gridgov.notify.services import notify
 from gridgov.patrols.models import Patrol
 from gridgov.patrols.services import TrackPoint, patrol_record
@@ -264,7 +264,9 @@ def test_work_summary_of_a_grid_worker(people):
 
 def test_work_summary_of_a_department_lists_its_rework(people):
     case = build(people, "awaiting_verification")
-    case_services.case_act(case.pk, "verify_fail", actor=people["grid01"], comment="车辆仍在")
+    case_services.case_act(
+        case.pk, "verify_fail", actor=people["grid01"], comment="车辆仍在", photos_in=action_photo("verify_fail")
+    )
     fresh = build(people, "in_progress")
     work = api(people["dept01"]).get("/api/v1/work").json()
     assert [c["id"] for c in work["rework"]["items"]] == [case.pk]

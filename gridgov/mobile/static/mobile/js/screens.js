@@ -89,7 +89,7 @@ export async function verifyScreen(c, route) {
   const editing = route.params.get("edit") ? await outboxStore.get(route.params.get("edit")) : null;
   const found = await caseToVerify(c, route.id);
   if (!found) return mount(c.view, offline());
-  const { item, result, photos: resultPhotos } = verifyModel(found);
+  const { item, result, photos: resultPhotos, photoRequired } = verifyModel(found);
   const photos = editing ? editing.photos.map((p) => ({ ...p, url: URL.createObjectURL(p.blob) })) : [];
   let passed = editing ? Boolean(editing.payload.passed) : null;
   const comment = h("textarea", { id: "m-comment", rows: 3, "data-testid": "verify-comment", maxlength: 2000 });
@@ -109,6 +109,7 @@ export async function verifyScreen(c, route) {
     const problems = [];
     if (passed === null) problems.push(t("Choose passed or not solved."));
     if (passed === false && !comment.value.trim()) problems.push(t("Say what is still wrong."));
+    if (photoRequired && !photos.length) problems.push(t("This category needs a photo taken on site."));
     if (problems.length) {
       mount(errors, problems.map((p) => h("li", {}, p)));
       errors.hidden = false;
@@ -147,7 +148,7 @@ export async function verifyScreen(c, route) {
       : h(
           "form",
           { class: "form", onsubmit: save, novalidate: true, "data-testid": "verify-form" },
-          photoInput(c, { list: photos, kind: "verify", label: t("Photo on site"), testid: "photo-verify" }),
+          photoInput(c, { list: photos, kind: "verify", label: photoRequired ? t("Photo on site (this category needs one)") : t("Photo on site"), testid: "photo-verify" }),
           h("div", { class: "choices" }, passButton, failButton),
           h("div", { class: "field" }, h("label", { for: "m-comment" }, t("Comment")), comment),
           errors,

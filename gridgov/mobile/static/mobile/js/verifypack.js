@@ -117,7 +117,8 @@ export function verifyModel(item) {
       item,
       result: event ? { text: (event.data && event.data.result) || event.comment || "", actor: event.actor, at: event.at } : null,
       photos: item.attachments.filter((attachment) => attachment.kind === "result"),
+      photoRequired: (item.actions || []).some((action) => action.code.startsWith("verify_") && action.photo_required),
     };
   }
-  return { item, result: item.result, photos: item.photos || [] };
+  return { item, result: item.result, photos: item.photos || [], photoRequired: Boolean(item.photo_required) };
 }
