@@ -4,6 +4,9 @@ Every column stored through :class:`gridgov.core.crypto.EncryptedTextField` (hot
 petitioners, case parties, anything added later: the columns are found from the models, not
 listed) is re-encrypted under the first configured key, a batch of rows per short
 transaction, so the rotation can run on a live system and be run again after an interruption.
+Every stored file of a file field (photos, attachments, workbooks, staff photos; encrypted by
+:mod:`gridgov.core.filecrypt`) is re-encrypted the same way, and a file stored before
+encryption is encrypted, each replaced atomically on disk.
 Once it is done the older keys decrypt nothing and can be taken out of ``GRIDGOV_FIELD_KEYS``,
 except the oldest, from which the search digests are derived (docs/deployment.md).
 
@@ -20,7 +23,8 @@ from django.db import models, transaction
 from django.db.models.functions import Cast
 
 from .audit import record
-from .crypto import PREFIX, EncryptedTextField, configured_keys, decrypt, encrypt
+from .crypto import PREFIX, DecryptionError, EncryptedTextField, configured_keys, decrypt, encrypt
+from .filecrypt import EncryptedFileSystemStorage, decrypt_bytes, encrypt_bytes, file_keys, key_id_of
 
 BATCH = 500
 
@@ -124,6 +128,49 @@ def _walk(*, write: bool) -> Report:
                     for pk, values in changes:
                         column.model._default_manager.filter(pk=pk).update(**values)
             after = int(rows[-1][0])  # type: ignore[call-overload]
+    _walk_files(report, write=write)
     if not write:
         report.rewritten = dict.fromkeys(report.rewritten, 0)
     return report
+
+
+def file_columns() -> list[Column]:
+    """The file fields whose storage encrypts (gridgov.core.filecrypt)."""
+    found = []
+    for model in apps.get_models():
+        names = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.FileField) and isinstance(f.storage, EncryptedFileSystemStorage)
+        ]
+        if names:
+            found.append(Column(model, names))
+    return found
+
+
+def _walk_files(report: Report, *, write: bool) -> None:
+    """Stored files: those not under the first key (or stored before encryption) re-encrypted,
+    each replaced atomically on disk; a file missing on disk is not counted."""
+    first = file_keys()[0].id
+    for column in file_columns():
+        for name in column.names:
+            key = f"{column.label}.{name} (files)"
+            report.values[key] = report.rewritten[key] = report.stale[key] = report.unreadable[key] = 0
+            storage = column.model._meta.get_field(name).storage  # type: ignore[union-attr]
+            rows = column.model._default_manager.exclude(**{name: ""}).exclude(**{f"{name}__isnull": True})
+            for stored_name in rows.values_list(name, flat=True).iterator(chunk_size=BATCH):
+                if not stored_name or not storage.exists(stored_name):
+                    continue
+                report.values[key] += 1
+                raw = storage.raw_bytes(stored_name)
+                if key_id_of(raw) == first:
+                    continue
+                report.stale[key] += 1
+                try:
+                    clear = decrypt_bytes(raw)
+                except DecryptionError:
+                    report.unreadable[key] += 1
+                    continue
+                if write:
+                    storage.replace_raw(stored_name, encrypt_bytes(clear))
+                    report.rewritten[key] += 1
