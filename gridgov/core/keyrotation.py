@@ -15,6 +15,7 @@ those no configured key opens)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -27,6 +28,9 @@ from .crypto import PREFIX, DecryptionError, EncryptedTextField, configured_keys
 from .filecrypt import EncryptedFileSystemStorage, decrypt_bytes, encrypt_bytes, file_keys, key_id_of
 
 BATCH = 500
+# Further walks of secrets kept in other apps' tables (e.g. the second-factor secrets of
+# gridgov.people), registered by those apps: each is called with the report and ``write``.
+EXTRA_WALKS: list[Callable[..., None]] = []
 
 
 @dataclass
@@ -129,6 +133,8 @@ def _walk(*, write: bool) -> Report:
                         column.model._default_manager.filter(pk=pk).update(**values)
             after = int(rows[-1][0])  # type: ignore[call-overload]
     _walk_files(report, write=write)
+    for walk in EXTRA_WALKS:
+        walk(report, write=write)
     if not write:
         report.rewritten = dict.fromkeys(report.rewritten, 0)
     return report

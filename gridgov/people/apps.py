@@ -49,3 +49,16 @@ class PeopleConfig(AppConfig):
 
         user_logged_in.connect(_logged_in, dispatch_uid="gridgov.people.logged_in")
         user_logged_out.connect(_logged_out, dispatch_uid="gridgov.people.logged_out")
+
+        # Second-factor secrets encrypted at rest (gridgov/people/otpcrypt.py).
+        from django.db.models.signals import post_init, post_save, pre_save
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from gridgov.core.keyrotation import EXTRA_WALKS
+        from gridgov.people import otpcrypt
+
+        post_init.connect(otpcrypt.device_loaded, sender=TOTPDevice, dispatch_uid="gridgov.people.otp_loaded")
+        pre_save.connect(otpcrypt.device_saving, sender=TOTPDevice, dispatch_uid="gridgov.people.otp_saving")
+        post_save.connect(otpcrypt.device_saved, sender=TOTPDevice, dispatch_uid="gridgov.people.otp_saved")
+        if otpcrypt.rotate_secrets not in EXTRA_WALKS:
+            EXTRA_WALKS.append(otpcrypt.rotate_secrets)

@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gridgov.core.actors import Actor
 from gridgov.core.audit import record
 from gridgov.people.models import RoleAssignment
+from gridgov.people.otpcrypt import recovery_stored
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -87,7 +88,8 @@ def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user_id=user.pk).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    # Stored as keyed digests, never the codes (gridgov/people/otpcrypt.py).
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=recovery_stored(code)) for code in codes])
     return codes
 
 
@@ -124,7 +126,7 @@ def verify(*, user: User, token: str, request: HttpRequest | None = None, purpos
                 record(action=VERIFIED, actor=user, obj=user, request=request, data={"purpose": purpose})
                 return True
         for static in StaticDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=True):
-            if static.verify_token(token.lower()):
+            if static.verify_token(recovery_stored(token)):
                 left = recovery_codes_left(user)
                 record(
                     action=RECOVERY_USED,

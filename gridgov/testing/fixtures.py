@@ -69,6 +69,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.notify.migrations.0003_notification_title_into_params",
     "gridgov.cases.migrations.0010_case_milestones_backfill",
     "gridgov.categories.migrations.0002_category_photo_flags",
+    "gridgov.people.migrations.0005_otp_secrets_encrypted",
 ]
 
 

@@ -239,3 +239,44 @@ def test_moving_to_a_new_phone_from_a_session_asks_for_the_password(client, root
     moved = client.post("/login/enrol/", {"token": next_code(device), "password": TEST_PASSWORD})
     assert len(moved.context["codes"]) == 10
     assert not type(old_device).objects.filter(pk=old_device.pk).exists()
+
+
+def test_the_secrets_are_not_stored_in_clear(client, root, settings):
+    """The authenticator's secret is stored encrypted and a recovery code only as a keyed
+    digest (issue 13, item 6); both still work, and a key rotation re-encrypts the secret."""
+    import base64
+    import os
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from gridgov.core.keyrotation import rotation_status
+
+    device, codes = enrol(root)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM otp_totp_totpdevice WHERE id = %s", [device.pk])
+        stored = cursor.fetchone()[0]
+        cursor.execute("SELECT token FROM otp_static_statictoken")
+        tokens = {row[0] for row in cursor.fetchall()}
+    assert stored.startswith("e1:") and device.key not in stored and len(stored) <= 80
+    assert not tokens & {c.lower() for c in codes} and len(tokens) == len(codes)
+    # The login still takes the authenticator's code and a recovery code.
+    assert twofactor.verify(user=root, token=next_code(device))
+    assert twofactor.verify(user=root, token=codes[0].upper())
+
+    old = settings.GRIDGOV_FIELD_KEYS or []
+    new = base64.urlsafe_b64encode(os.urandom(32)).decode()
+    settings.GRIDGOV_FIELD_KEYS = [new, *old] if old else [new, *_development_key()]
+    assert rotation_status().stale["otp_totp.totpdevice.key"] == 1
+    call_command("rotate_keys")
+    assert rotation_status().stale["otp_totp.totpdevice.key"] == 0
+    assert twofactor.verify(user=root, token=next_code(device))
+    # The recovery digests are keyed by the oldest key, which stays: the codes still work, once.
+    assert twofactor.verify(user=root, token=codes[1])
+    assert not twofactor.verify(user=root, token=codes[0])
+
+
+def _development_key() -> list[str]:
+    from gridgov.core.crypto import configured_keys
+
+    return [key.decode() for key in configured_keys()]
