@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.areas.selectors import latest_by_code
 from gridgov.workcalendar.calendar import working_minutes_between
 
-from .models import Case
+from .models import Case, Satisfaction
 
 __all__ = [
     "INDICES",
@@ -238,6 +238,17 @@ def _verified_on_time(p: Period) -> Q:
     return _verified(p) & Q(verified_on_time=True)
 
 
+SATISFIED: Final = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
+
+
+def _called_back(p: Period) -> Q:
+    return LOOP & p.within("callback_at") & ~Q(satisfaction="")
+
+
+def _satisfied(p: Period) -> Q:
+    return _called_back(p) & Q(satisfaction__in=SATISFIED)
+
+
 @dataclass(frozen=True)
 class Index:
     """One index: a count (``num`` only), a rate (``num`` over ``den``, ``num`` a part of
@@ -416,6 +427,18 @@ INDICES: Final[dict[str, Index]] = {
             _verified,
             RATE,
             _("per grid worker"),
+        ),
+        Index(
+            "satisfaction_rate",
+            _("Satisfaction rate"),
+            _(
+                "Cases whose party answered the call-back satisfied or basically satisfied ÷ cases called back, "
+                "by the last call-back (a dissatisfied answer reopens the case; its next call-back replaces it)."
+            ),
+            _("the last call-back"),
+            _satisfied,
+            _called_back,
+            RATE,
         ),
         Index(
             "handling_hours",

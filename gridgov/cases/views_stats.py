@@ -75,6 +75,7 @@ KPI_CODES: Final = (
     "accurate_dispatch_rate",
     "valid_report_rate",
     "on_time_verification_rate",
+    "satisfaction_rate",
     "handling_hours",
 )
 DEPARTMENT_CODES: Final = (
@@ -85,6 +86,7 @@ DEPARTMENT_CODES: Final = (
     "handling_rate",
     "on_time_handling_rate",
     "rework_rate",
+    "satisfaction_rate",
     "handling_hours",
 )
 AREA_CODES: Final = ("reported", "registered", "due", "closed", "closure_rate", "on_time_closure_rate")

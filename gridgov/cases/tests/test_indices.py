@@ -118,6 +118,7 @@ EXPECTED_MARCH = {
     "accurate_dispatch_rate": (2, 4, 50.0),  # A B of A B C D (C reworked, D returned)
     "valid_report_rate": (6, 7, 85.7),  # registered A B C D H, and F merged
     "on_time_verification_rate": (4, 4, 100.0),  # first verifications of A C D I
+    "satisfaction_rate": (0, 0, None),  # nobody called back (see the call-back test)
 }
 
 
@@ -253,3 +254,22 @@ def test_the_backfill_finds_from_the_timelines_what_the_services_wrote(month: di
     migration = importlib.import_module("gridgov.cases.migrations.0010_case_milestones_backfill")
     migration.backfill(apps, None)
     assert {case["pk"]: case for case in Case.objects.values("pk", *MILESTONES)} == written
+
+
+def test_the_satisfaction_rate_counts_the_last_call_back(people: dict[str, Any], month: dict[str, Case]) -> None:
+    """A satisfied on 4 March, C basically satisfied on 6 March, D satisfied in April (April's),
+    I dissatisfied on 9 March: 2 of 3 in March."""
+    Case.objects.filter(pk__in=[month[k].pk for k in "ACDI"]).update(party_phone="13900001111")
+    for key, day, answer in (
+        ("A", "2026-03-04", "satisfied"),
+        ("C", "2026-03-06", "basically_satisfied"),
+        ("D", "2026-04-02", "satisfied"),
+        ("I", "2026-03-09", "dissatisfied"),
+    ):
+        act(people, month[key], "callback", "center01", at=at(day, "15:00"), satisfaction=answer, comment="回访")
+    march = indices.figures(Case.objects.all(), MARCH)["satisfaction_rate"]
+    assert (march.num, march.den, march.value) == (2, 3, 66.7)
+    listed = indices.cases_for(Case.objects.all(), "satisfaction_rate", indices.NUM, MARCH)
+    assert sorted(c.pk for c in listed) == sorted([month["A"].pk, month["C"].pk])
+    april = indices.figures(Case.objects.all(), APRIL)["satisfaction_rate"]
+    assert (april.num, april.den) == (1, 1)
