@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import asdict
@@ -23,6 +24,7 @@ from django.core.files.uploadedfile import UploadedFile as DjangoUpload
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
 from ninja.errors import ValidationError as NinjaValidationError
@@ -30,6 +32,7 @@ from ninja.files import UploadedFile
 
 from gridgov.access.scope import scope_for
 from gridgov.categories.models import Urgency
+from gridgov.core.crypto import DecryptionError
 from gridgov.core.errors import BadRequest, NotFound
 from gridgov.core.schemas import ActionOut, code_name, code_names, filters_from_query
 from gridgov.people.models import Role
@@ -72,6 +75,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 router = Router(tags=["cases"])
+logger = logging.getLogger("gridgov.cases.api")
 
 MAP_MAX: Final = 5000
 # Cases of the to-verify queue the phone keeps for verifying without signal
@@ -101,7 +105,9 @@ def _body(request: HttpRequest, schema: type[BodyT]) -> tuple[BodyT, list[Django
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(_("The body is not valid JSON.")) from None
-    if request.content_type == "multipart/form-data" and isinstance(data, dict):
+    if request.content_type == "multipart/form-data":
+        if not isinstance(data, dict):
+            raise BadRequest(_("The payload must be a JSON object."))
         kinds = _split(request.POST.getlist("photo_kinds"))
         if kinds and not data.get("photo_kinds"):
             data["photo_kinds"] = kinds
@@ -597,6 +603,11 @@ def case_attachment_file(request: HttpRequest, attachment_id: int, variant: str)
         handle = chosen.open("rb")
     except (CaseAttachment.DoesNotExist, FileNotFoundError, ValueError):
         raise NotFound(_("No such photo.")) from None
+    except DecryptionError:
+        logger.error("case attachment %s: the stored file does not decrypt (altered or key missing)", attachment_id)
+        raise NotFound(_("No such photo.")) from None
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=86400"
+    # One phone may be used with several accounts' tokens: a cached photo is the token's.
+    patch_vary_headers(response, ["Authorization"])
     return response

@@ -324,13 +324,24 @@ def verify_pack(
     total = len(cases) if len(cases) < limit else queue.count()
     ids = [case.pk for case in cases]
     results: dict[int, CaseEvent] = {}
-    events = CaseEvent.objects.filter(case_id__in=ids, action=Action.REPORT_BACK).select_related("actor")
+    events = CaseEvent.objects.filter(case_id__in=ids, action=Action.REPORT_BACK).select_related("actor__profile")
     for event in events.order_by("at", "id"):
         results[event.case_id] = event
     photos: dict[int, list[CaseAttachment]] = {}
     for attachment in CaseAttachment.objects.filter(case_id__in=ids, kind=AttachmentKind.RESULT).order_by("id"):
         photos.setdefault(attachment.case_id, []).append(attachment)
-    return [VerifyPackItem(case, results.get(case.pk), photos.get(case.pk, [])) for case in cases], total
+    return [
+        VerifyPackItem(case, results.get(case.pk), _latest_round(photos.get(case.pk, []), results.get(case.pk)))
+        for case in cases
+    ], total
+
+
+def _latest_round(photos: list[CaseAttachment], last: CaseEvent | None) -> list[CaseAttachment]:
+    """The result photos sent with the last report-back (an earlier round's photos would show
+    a result the verification already refused); all of them when none came with it."""
+    if last is None:
+        return photos
+    return [photo for photo in photos if photo.event_id == last.pk] or photos
 
 
 def reported_case_ids(user_id: int, client_keys: list[str]) -> dict[str, int]:

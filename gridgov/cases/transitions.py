@@ -189,8 +189,8 @@ ROWS: Final[list[Transition]] = [
         required=COMMENT,
     ),
     row(Action.RESUME, {S.PARKED}, PARKED_FROM, {P.CENTER}),
-    row(Action.REMIND, OPEN - {S.PARKED}, SAME, {P.CENTER, P.LEADER}),
-    row(Action.SUPERVISE, OPEN, SAME, {P.LEADER}, required=COMMENT),
+    row(Action.REMIND, OPEN - {S.PARKED}, SAME, {P.CENTER, P.LEADER}, nudge=True),
+    row(Action.SUPERVISE, OPEN, SAME, {P.LEADER}, required=COMMENT, nudge=True),
     # A supervision notice needs its reply even when the case finished meanwhile.
     row(
         Action.REPLY_SUPERVISION,

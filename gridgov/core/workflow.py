@@ -71,6 +71,10 @@ class Transition:
     parties: frozenset[str]
     guard: Guard[Any] | None = None
     required: tuple[str, ...] = ()
+    # A nudge (a reminder, a supervision notice) changes nothing another party's open form relies
+    # on: the subject's version stays, so a verification saved offline on a phone, or a form open
+    # on a desk, is not refused because a leader reminded the case meanwhile.
+    nudge: bool = False
 
     @property
     def comment_required(self) -> bool:
@@ -85,9 +89,10 @@ def row(
     guard: Guard[Any] | None = None,
     *,
     required: Iterable[str] = (),
+    nudge: bool = False,
 ) -> Transition:
     """A table row, written compactly: ``row(Action.X, {S.A, S.B}, S.C, {P.CENTER}, GUARD)``."""
-    return Transition(str(action), frozenset(sources), str(target), frozenset(parties), guard, tuple(required))
+    return Transition(str(action), frozenset(sources), str(target), frozenset(parties), guard, tuple(required), nudge)
 
 
 @dataclass
@@ -216,9 +221,10 @@ class Workflow(Generic[S, A]):
             raise Invalid.field(name, self.required_message)
         return value.strip() if isinstance(value, str) else value
 
-    def clean_inputs(self, subject: S, transition: Transition, inputs: dict[str, Any]) -> None:
+    def clean_inputs(self, subject: S, transition: Transition, inputs: dict[str, Any], actor: A) -> None:
         """Clean the inputs every action shares, in place, once the required ones are in
-        (lengths, attached files…); raise to refuse. Runs before the effect."""
+        (lengths, attached files and whether ``actor`` may send them…); raise to refuse. Runs
+        before the effect."""
 
     def next_status(self, step: Step[S, A]) -> str:
         target = step.transition.target
@@ -232,7 +238,7 @@ class Workflow(Generic[S, A]):
         fields = set(step.fields)
         if self.status_of(step.subject) != step.before:
             fields.add(self.status_field)
-        if self.version_field is not None:
+        if self.version_field is not None and not step.transition.nudge:
             setattr(step.subject, self.version_field, getattr(step.subject, self.version_field) + 1)
             fields.add(self.version_field)
         if fields:
@@ -321,7 +327,7 @@ class Workflow(Generic[S, A]):
             raise refused
         for name in transition.required:
             inputs[name] = self.clean_required(name, inputs.get(name))
-        self.clean_inputs(subject, transition, inputs)
+        self.clean_inputs(subject, transition, inputs, actor)
         before = self.status_of(subject)
         step: Step[S, A] = Step(self, subject, transition, actor, now, inputs, before, target="")
         step.target = self.next_status(step)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import random
 from functools import cache, lru_cache
 from typing import Final
@@ -129,17 +130,14 @@ def case_photo(
 
 
 @lru_cache(maxsize=512)
-@cache
-def _plain_jpeg() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (150, 160, 170)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
 def plain_photo() -> io.BytesIO:
-    """A small grey JPEG: the photo a category requires, for generated cases without drawn
-    pictures (the benchmarks' and the tests' volumes)."""
-    return io.BytesIO(_plain_jpeg())
+    """A small JPEG of noise, new each time: the photo a category requires, for generated cases
+    without drawn pictures (the benchmarks' and the tests' volumes). Each is different, as a
+    new photo of a new round must be."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (16, 12), os.urandom(16 * 12 * 3)).save(buffer, "JPEG")
+    buffer.seek(0)
+    return buffer
 
 
 def _label(text: str, size: int, fill: tuple[int, int, int]) -> Image.Image:

@@ -37,6 +37,7 @@ SOURCES: tuple[str, ...] = (
     gettext_noop("Log out"),
     gettext_noop("Nothing to verify."),
     gettext_noop("All %(count)s to verify"),
+    gettext_noop("Needs your attention"),
     gettext_noop("This category needs a photo taken on site."),
     gettext_noop("Photo on site (this category needs one)"),
     gettext_noop("No signal: the copy kept at %(time)s."),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.actors import signed_in
+from gridgov.core.crypto import DecryptionError
 
 from .. import photos
 from ..access import parties_of
@@ -51,13 +52,28 @@ def photo_required(case: Case, action: str) -> bool:
     return False
 
 
-def photos_required_check(case: Case, action: str, checked: CheckedPhotos) -> None:
-    """Refuse (422 on ``photos``) an action its category wants a photo with, sent without one."""
+def action_photos_check(case: Case, action: str, actor: User | AnonymousUser, checked: CheckedPhotos) -> None:
+    """The photos sent with an action: a kind that speaks for another party is refused (403: a
+    result photo comes from the handler, a verification photo from the grid worker), and an
+    action its category wants a photo with needs one of its kind that is new to the case (422
+    on ``photos``: a photo already stored, e.g. the last round's sent again, is not a new one)."""
+    if any(PHOTO_KIND_PARTIES.get(photo.kind) for photo, _info in checked):
+        parties = working_parties(actor, case)
+        for photo, _info in checked:
+            needed = PHOTO_KIND_PARTIES.get(photo.kind)
+            if needed and not parties & needed:
+                raise CaseForbidden(_("You may not add photos of this kind to this case."))
     if not photo_required(case, action):
         return
     kind = ACTION_PHOTO_KIND[action]
-    if not any(photo.kind == kind for photo, _info in checked):
-        raise ValidationError({"photos": [PHOTO_NEEDED[kind]]}, code="photo_required")
+    offered = {info.sha256 for photo, info in checked if photo.kind == kind}
+    if not offered:
+        raise ValidationError({"photos": [PHOTO_NEEDED[kind]]})
+    known = set(
+        CaseAttachment.objects.filter(case=case, kind=kind, sha256__in=offered).values_list("sha256", flat=True)
+    )
+    if not offered - known:
+        raise ValidationError({"photos": [_("This photo is already on the case: take a new one.")]})
 
 
 # Photo kinds only some parties may add (others: anyone working on the case).
@@ -138,7 +154,7 @@ def thumbnails_make(attachment_ids: Sequence[int]) -> int:
                 thumbnail = photos.build_thumbnail(source)
                 source.seek(0)
                 display = photos.display_copy(source)
-        except (OSError, ValueError, ValidationError):
+        except (OSError, ValueError, ValidationError, DecryptionError):
             logger.exception("Thumbnail of attachment %s failed", attachment.pk)
             continue
         with transaction.atomic():

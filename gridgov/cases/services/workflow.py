@@ -20,7 +20,7 @@ from ..access import parties_of, visible_q
 from ..models import Case, CaseEvent, Status
 from ..transitions import ACTION_LABELS, PARKED_FROM, ROWS, Action, resumed_status
 from . import idempotency
-from .attachments import photos_check, photos_required_check, photos_store
+from .attachments import action_photos_check, photos_check, photos_store
 from .clock import STAGE_FIELDS, clock_stop, stage_enter
 from .common import CLOSE_HOOKS, COMMENT_MAX, case_lock, clean_text, event_add
 from .milestones import milestones_record
@@ -82,10 +82,12 @@ class CaseWorkflow(Workflow[Case]):
             return clean_text(value, "comment", required=True, maximum=COMMENT_MAX, message=COMMENT_NEEDED)
         return super().clean_required(name, value)
 
-    def clean_inputs(self, subject: Case, transition: Transition, inputs: dict[str, Any]) -> None:
+    def clean_inputs(
+        self, subject: Case, transition: Transition, inputs: dict[str, Any], actor: User | AnonymousUser
+    ) -> None:
         inputs["comment"] = clean_text(inputs.get("comment"), "comment", required=False, maximum=COMMENT_MAX)
         inputs["photos"] = photos_check(inputs.get("photos") or ())
-        photos_required_check(subject, transition.action, inputs["photos"])
+        action_photos_check(subject, transition.action, actor, inputs["photos"])
         if inputs.get("grid") and transition.action != Action.REGISTER:
             raise ValidationError({"grid": [_("The grid can only be corrected when registering.")]})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from typing import Any
 
 from PIL import Image
@@ -59,9 +60,15 @@ def act(people: dict[str, Any], case: Case, action: str, by: str, **extra: Any) 
 
 
 def action_photo(action: str) -> list[services.Photo]:
-    """A small photo of the kind ``action`` stores (none for actions that take no photo)."""
+    """A small photo, new each time (a photo already on the case is not a new one), of the kind
+    ``action`` stores (none for actions that take no photo)."""
     kind = services.ACTION_PHOTO_KIND.get(action)
-    return [services.Photo(jpeg(), kind=kind)] if kind else []
+    if not kind:
+        return []
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (16, 12), os.urandom(16 * 12 * 3)).save(buffer, "JPEG")
+    buffer.seek(0)
+    return [services.Photo(buffer, kind=kind)]
 
 
 def required_photos(case: Case, action: str) -> list[services.Photo]:

@@ -284,8 +284,8 @@ def test_a_field_category_refuses_a_result_and_a_verification_without_a_photo(pe
         services.case_act(case.pk, "report_back", actor=people["dept01"], result="已拖离")
     assert errors_of(caught) == {"photos"}
     assert Case.objects.get(pk=case.pk).status == "in_progress"
-    # A photo of another kind is not the result photo.
-    with pytest.raises(ValidationError):
+    # A photo of another kind is not the result photo (and a verification photo is the grid worker's).
+    with pytest.raises(CaseForbidden):
         services.case_act(
             case.pk, "report_back", actor=people["dept01"], result="已拖离", photos_in=action_photo("verify_pass")
         )
@@ -443,3 +443,41 @@ def test_the_center_corrects_the_grid_when_registering(people: dict[str, Any]) -
     from gridgov.cases.access import parties_of
 
     assert not parties_of(people["grid01"], case)  # grid01 is no longer the grid's worker
+
+
+def test_the_last_rounds_photo_sent_again_is_not_a_new_one(people: dict[str, Any]) -> None:
+    """After a failed verification the department needs a new result photo: the one of the last
+    round sent again (stored once, so nothing new would be kept) is refused."""
+    case = build(people, "in_progress")
+    first = jpeg((10, 20, 30)).getvalue()
+    result = [services.Photo(io.BytesIO(first), kind="result")]
+    act(people, case, "report_back", "dept01", result="已拖离", photos_in=result)
+    act(people, case, "verify_fail", "grid01", comment="车辆仍在")
+    with pytest.raises(ValidationError) as caught:
+        act(
+            people,
+            case,
+            "report_back",
+            "dept01",
+            result="又拖离",
+            photos_in=[services.Photo(io.BytesIO(first), kind="result")],
+        )
+    assert errors_of(caught) == {"photos"}
+    case = act(people, case, "report_back", "dept01", result="又拖离", photos_in=action_photo("report_back"))
+    assert case.status == "awaiting_verification"
+
+
+@pytest.mark.parametrize(
+    ("action", "variant", "by", "kind"),
+    [("verify_fail", "awaiting_verification", "grid01", "result"), ("report_back", "in_progress", "dept01", "verify")],
+)
+def test_a_photo_that_speaks_for_another_party_is_refused_with_an_action(
+    people: dict[str, Any], action: str, variant: str, by: str, kind: str
+) -> None:
+    """A grid worker cannot slip a "result" photo in with a verification, nor a department a
+    "verification" photo in with its result."""
+    case = build(people, variant)
+    photos = [*action_photo(action), services.Photo(jpeg((99, 0, 0)), kind=kind)]
+    with pytest.raises(CaseForbidden):
+        act(people, case, action, by, result="已处理", photos_in=photos)
+    assert Case.objects.get(pk=case.pk).version == case.version

@@ -188,7 +188,8 @@ def test_case_act_follows_the_table_for_every_role(people: dict[str, Any], varia
                     target = DISPATCHED  # the parked variant was parked while dispatched
                 assert changed.status == target
                 stored = Case.objects.get(pk=case.pk)
-                assert stored.status == target and stored.version == before_version + 1
+                bump = 0 if TABLE[Action(action)].nudge else 1  # a reminder leaves the version
+                assert stored.status == target and stored.version == before_version + bump
                 last = CaseEvent.objects.filter(case=case).order_by("-id").first()
                 assert last is not None
                 assert (last.action, last.from_status, last.to_status) == (action, status, target)

@@ -68,6 +68,9 @@ def test_the_pack_is_the_workers_own(people):
 def test_a_result_reported_again_after_a_failed_check_is_the_one_in_the_pack(people):
     case = awaiting_with_photo(people, "第一次")
     act(people, case, "verify_fail", "grid01", comment="车辆仍在")
+    first_photos = {a.pk for a in case.attachments.filter(kind="result")}
     case = act(people, case, "report_back", "dept01", result="第二次")
     item = api(people["grid01"]).get(URL).json()["items"][0]
     assert item["result"]["text"] == "第二次" and item["version"] == case.version
+    # Only the second round's photo: the first showed a result the check refused.
+    assert len(item["photos"]) == 1 and item["photos"][0]["id"] not in first_photos

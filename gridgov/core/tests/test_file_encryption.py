@@ -108,3 +108,16 @@ def test_rotation_moves_files_under_the_new_key_and_encrypts_files_stored_before
     settings.GRIDGOV_FIELD_KEYS = [new]
     assert _served(people["grid01"], attachment) == original
     assert _served(people["grid01"], legacy) == legacy_original
+
+
+def test_an_altered_photo_is_not_found_not_an_error_page(people: dict[str, Any], client: Any) -> None:
+    attachment, _original = _photo(people)
+    storage = attachment.file.storage
+    data = bytearray(storage.raw_bytes(attachment.file.name))  # type: ignore[attr-defined]
+    data[-1] ^= 0xFF
+    storage.replace_raw(attachment.file.name, bytes(data))  # type: ignore[attr-defined]
+    _token, raw = token_issue(actor=people["grid01"], user=people["grid01"], name="test")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    assert api.get(f"/api/v1/cases/attachments/{attachment.pk}/original").status_code == 404
+    client.force_login(people["grid01"])
+    assert client.get(f"/cases/attachments/{attachment.pk}/original/").status_code == 404

@@ -41,12 +41,14 @@ test("a verification sent for this round hides the case; one in the outbox marks
     { kind: "report", state: "waiting", payload: {} },
   ];
   assert.deepEqual(
-    packRows(items, records).map((row) => [row.item.id, row.pending]),
+    packRows(items, records).map((row) => [row.item.id, row.pending, row.failed]),
     [
-      [2, true],
-      [3, false],
+      [2, true, false],
+      [3, false, false],
     ],
   );
+  const refused = packRows([item(4, 2)], [{ kind: "verify", state: "failed", payload: { caseId: 4, version: 2 } }]);
+  assert.deepEqual([refused[0].pending, refused[0].failed], [true, true]);
 });
 
 test("the verify screen reads a full case and a pack item alike", () => {

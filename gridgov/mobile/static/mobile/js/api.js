@@ -120,7 +120,11 @@ export class Api {
   async fetchBlobNow(url) {
     const response = await fetch(url, { headers: this.headers() });
     if (response.status === 401) return this.lost();
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    if (!response.ok) {
+      const error = new Error(`HTTP ${response.status}`);
+      error.status = response.status;
+      throw error;
+    }
     return response.blob();
   }
 

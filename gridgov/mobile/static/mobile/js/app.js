@@ -9,7 +9,7 @@ import { SyncEngine } from "./sync.js";
 import { kv, outboxStore } from "./store.js";
 import { formatTime, h, mount, setStrings, t, toast } from "./ui.js";
 import { reportScreen } from "./report.js";
-import { refreshPack } from "./verifypack.js";
+import { forgetPack, refreshPack } from "./verifypack.js";
 import { caseScreen, casesScreen, patrolScreen, resumePatrol, verifyListScreen, verifyScreen } from "./screens.js";
 
 const config = JSON.parse(document.getElementById("m-config").textContent);
@@ -360,6 +360,9 @@ async function homeScreen(c, _route, current) {
 // A town leader's or the supervisor's home: the queues they act on (overdue, warning, under
 // supervision) in their scope, opened case by case; no report, verify or patrol buttons.
 function oversightHome(work, list) {
+  // A leader or the supervisor does not report from the phone: no report tab.
+  const reportTab = document.querySelector("#tabs a[data-route=report]");
+  if (reportTab) reportTab.hidden = true;
   const more = (block, queue) =>
     block.count > block.items.length ? h("a", { href: `/cases/?queue=${queue}`, class: "more" }, t("All %(count)s on the desk site", { count: block.count })) : null;
   const queueSection = (title, testid, block, queue, empty) =>
@@ -394,6 +397,7 @@ async function logout() {
 
 // Forget the copies of read-only data (the app's and the service worker's); the outbox stays.
 async function clearReadCaches() {
+  forgetPack();
   for (const key of await kv.keys()) if (String(key).startsWith("cache:")) await kv.delete(key);
   const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
   if (!worker) return;

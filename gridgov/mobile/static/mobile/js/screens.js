@@ -58,8 +58,8 @@ export async function verifyListScreen(c) {
         ? h(
             "ul",
             { class: "list card", "data-testid": "verify-list" },
-            rows.map(({ item, pending }) =>
-              h("li", {}, h("a", { href: `#/verify/${item.id}`, class: "row" }, h("span", { class: "row-main" }, h("strong", {}, `${item.number} · ${item.category.name}`), h("span", { class: "muted" }, item.description)), pending ? h("span", { class: "pill" }, t("In the outbox")) : null)),
+            rows.map(({ item, pending, failed }) =>
+              h("li", {}, h("a", { href: `#/verify/${item.id}`, class: "row" }, h("span", { class: "row-main" }, h("strong", {}, `${item.number} · ${item.category.name}`), h("span", { class: "muted" }, item.description)), failed ? h("span", { class: "pill failed" }, t("Needs your attention")) : pending ? h("span", { class: "pill" }, t("In the outbox")) : null)),
             ),
           )
         : h("p", { class: "muted card" }, t("Nothing to verify."))

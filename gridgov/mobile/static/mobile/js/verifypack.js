@@ -44,7 +44,7 @@ function finish(wanted, kept) {
 
 // The cases of the pack still to be verified on this phone: a verification already sent for
 // the same round (same case version) hides its case until the next pack; one still waiting in
-// the outbox is marked.
+// the outbox is marked, and one the server refused is marked as needing the worker.
 export function packRows(items, records) {
   const byCase = new Map();
   for (const record of records || []) {
@@ -55,32 +55,51 @@ export function packRows(items, records) {
   for (const item of items || []) {
     const record = byCase.get(`${item.id}:${item.version}`);
     if (record && record.state === "sent") continue;
-    rows.push({ item, pending: Boolean(record) });
+    rows.push({ item, pending: Boolean(record), failed: Boolean(record) && record.state === "failed" });
   }
   return rows;
 }
 
+// A thumbnail is small (the server makes them ~20-40 kB); a bigger answer is the original the
+// server sends while the thumbnail is not made yet: not kept, fetched again next time.
+export const THUMBNAIL_MAX_BYTES = 200_000;
+
+// The fetch in flight and the time of the last one, for the account whose token made them: a
+// logout or another login forgets both (forgetPack), and a fetch of an account that is no longer
+// logged in stops writing.
 let last = 0;
 let running = null;
+let runningToken = null;
+
+export function forgetPack() {
+  last = 0;
+  running = null;
+  runningToken = null;
+}
 
 // Fetch the pack and its thumbnails (at most once a minute unless `force`); answers the pack as
 // read ({data, offline, at}), or null when it was fresh enough and nobody forced it.
 export function refreshPack(api, { budget, force = false }) {
-  if (running) return running;
-  if (!force && Date.now() - last < REFRESH_MS) return Promise.resolve(null);
-  running = (async () => {
+  if (running && runningToken === api.token) return running;
+  if (!force && runningToken === api.token && Date.now() - last < REFRESH_MS) return Promise.resolve(null);
+  const token = api.token;
+  const current = (async () => {
     const read = await api.read(`${api.base}/cases/verify-pack`, { cacheKey: PACK_KEY });
-    if (read.offline) return read;
+    if (read.offline || api.token !== token) return read;
     last = Date.now();
-    await keepThumbnails(api, read.data.items, budget);
+    await keepThumbnails(api, read.data.items, budget, token);
     return read;
   })().finally(() => {
-    running = null;
+    if (running === current) {
+      running = null;
+    }
   });
-  return running;
+  running = current;
+  runningToken = token;
+  return current;
 }
 
-async function keepThumbnails(api, items, budget) {
+async function keepThumbnails(api, items, budget, token) {
   const kept = new Map(((await kv.get(INDEX_KEY)) || []).map((entry) => [entry.url, entry.size]));
   const plan = planThumbnails(items, kept, budget);
   for (const url of plan.drop) {
@@ -93,15 +112,18 @@ async function keepThumbnails(api, items, budget) {
     try {
       blob = await api.fetchBlob(url);
     } catch (error) {
+      if (error && error.status) continue; // this photo is refused or missing: the others still come
       break; // the signal went: what is kept stays, the rest comes next time
     }
+    if (api.token !== token) return; // logged out meanwhile: keep nothing more
+    if (blob.size > THUMBNAIL_MAX_BYTES) continue;
     if (spent + blob.size > budget) break;
     await kv.set(BLOB_PREFIX + url, blob);
     kept.set(url, blob.size);
     spent += blob.size;
     await kv.set(INDEX_KEY, [...kept].map(([key, size]) => ({ url: key, size })));
   }
-  await kv.set(INDEX_KEY, [...kept].map(([key, size]) => ({ url: key, size })));
+  if (api.token === token) await kv.set(INDEX_KEY, [...kept].map(([key, size]) => ({ url: key, size })));
 }
 
 // A kept thumbnail, or null.
@@ -116,7 +138,8 @@ export function verifyModel(item) {
     return {
       item,
       result: event ? { text: (event.data && event.data.result) || event.comment || "", actor: event.actor, at: event.at } : null,
-      photos: item.attachments.filter((attachment) => attachment.kind === "result"),
+      // The last report-back's own photos (an earlier round's show a refused result).
+      photos: event && event.photos && event.photos.length ? event.photos : item.attachments.filter((attachment) => attachment.kind === "result"),
       photoRequired: (item.actions || []).some((action) => action.code.startsWith("verify_") && action.photo_required),
     };
   }
