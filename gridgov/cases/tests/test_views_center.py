@@ -444,3 +444,23 @@ def test_the_api_registers_with_a_corrected_grid(people):
     assert bad.status_code == 422 and "grid" in bad.json()["error"]["details"]
     done = client.post(url, {"grid": sibling.code}, content_type="application/json")
     assert done.status_code == 200 and done.json()["grid"]["code"] == sibling.code
+
+
+def test_a_report_back_without_the_required_photo_is_refused_at_the_top_and_by_the_field(client, people, media):
+    """The category asks for a result photo: the form says so before, and a report-back sent
+    without one is refused with the error in a summary at the top and beside the field."""
+    case = report(people)
+    services.case_act(case.pk, "register", actor=people["center01"])
+    services.case_act(case.pk, "dispatch", actor=people["center01"], departments=["traffic_police"])
+    case = services.case_act(case.pk, "acknowledge", actor=people["dept01"])
+    login(client, people["dept01"])
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert 'id="id_report_back_photos_helptext"' in page
+    response = client.post(act_url(case, "report_back"), {"version": case.version, "result": "车辆已拖离"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    summary = html.split('data-testid="action-errors"')[1].split("</div>")[0]
+    assert "#id_report_back_photos" in summary
+    assert html.count("field-error") >= 1
+    case.refresh_from_db()
+    assert case.status == Status.IN_PROGRESS
