@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
@@ -24,10 +25,11 @@ from django.db import models, transaction
 from django.db.models.functions import Cast
 
 from .audit import record
-from .crypto import PREFIX, DecryptionError, EncryptedTextField, configured_keys, decrypt, encrypt
+from .crypto import PREFIX, EncryptedTextField, configured_keys, decrypt, encrypt
 from .filecrypt import EncryptedFileSystemStorage, decrypt_bytes, encrypt_bytes, file_keys, key_id_of
 
 BATCH = 500
+T = TypeVar("T", str, bytes)
 # Further walks of secrets kept in other apps' tables (e.g. the second-factor secrets of
 # gridgov.people), registered by those apps: each is called with the report and ``write``.
 EXTRA_WALKS: list[Callable[..., None]] = []
@@ -52,6 +54,25 @@ class Report:
     rewritten: dict[str, int] = field(default_factory=dict)
     stale: dict[str, int] = field(default_factory=dict)
     unreadable: dict[str, int] = field(default_factory=dict)
+
+    def start(self, key: str) -> None:
+        self.values[key] = self.rewritten[key] = self.stale[key] = self.unreadable[key] = 0
+
+    def reopen(self, key: str, stored: T, *, current: Callable[[T], bool], decrypt: Callable[[T], T]) -> T | None:
+        """Count one stored value of ``key``; answer its clear content when it is to be
+        re-encrypted (not under the first key, and some configured key opens it), else None.
+        Counted as rewritten: the caller writes it (a check only resets the counts)."""
+        self.values[key] += 1
+        if current(stored):
+            return None
+        self.stale[key] += 1
+        try:
+            clear = decrypt(stored)
+        except Exception:
+            self.unreadable[key] += 1
+            return None
+        self.rewritten[key] += 1
+        return clear
 
 
 def encrypted_columns() -> list[Column]:
@@ -102,29 +123,24 @@ def _walk(*, write: bool) -> Report:
     first = Fernet(configured_keys()[0])
     for column in encrypted_columns():
         for name in column.names:
-            key = f"{column.label}.{name}"
-            report.values[key] = report.rewritten[key] = report.stale[key] = report.unreadable[key] = 0
+            report.start(f"{column.label}.{name}")
         after = 0
         while rows := _raw_rows(column, after):
             changes: list[tuple[object, dict[str, str]]] = []
             for pk, *tokens in rows:
                 values: dict[str, str] = {}
                 for name, token in zip(column.names, tokens, strict=True):
-                    key = f"{column.label}.{name}"
                     text = str(token or "")
                     if not text:
                         continue
-                    report.values[key] += 1
-                    if text.startswith(PREFIX) and _under_first_key(text, first):
-                        continue
-                    report.stale[key] += 1
-                    try:
-                        clear = decrypt(text)
-                    except Exception:
-                        report.unreadable[key] += 1
-                        continue
-                    values[name] = encrypt(clear)
-                    report.rewritten[key] += 1
+                    clear = report.reopen(
+                        f"{column.label}.{name}",
+                        text,
+                        current=lambda t: t.startswith(PREFIX) and _under_first_key(t, first),
+                        decrypt=decrypt,
+                    )
+                    if clear is not None:
+                        values[name] = encrypt(clear)
                 if values:
                     changes.append((pk, values))
             if write and changes:
@@ -161,22 +177,13 @@ def _walk_files(report: Report, *, write: bool) -> None:
     for column in file_columns():
         for name in column.names:
             key = f"{column.label}.{name} (files)"
-            report.values[key] = report.rewritten[key] = report.stale[key] = report.unreadable[key] = 0
+            report.start(key)
             storage = column.model._meta.get_field(name).storage  # type: ignore[union-attr]
             rows = column.model._default_manager.exclude(**{name: ""}).exclude(**{f"{name}__isnull": True})
             for stored_name in rows.values_list(name, flat=True).iterator(chunk_size=BATCH):
                 if not stored_name or not storage.exists(stored_name):
                     continue
-                report.values[key] += 1
                 raw = storage.raw_bytes(stored_name)
-                if key_id_of(raw) == first:
-                    continue
-                report.stale[key] += 1
-                try:
-                    clear = decrypt_bytes(raw)
-                except DecryptionError:
-                    report.unreadable[key] += 1
-                    continue
-                if write:
+                clear = report.reopen(key, raw, current=lambda r: key_id_of(r) == first, decrypt=decrypt_bytes)
+                if write and clear is not None:
                     storage.replace_raw(stored_name, encrypt_bytes(clear))
-                    report.rewritten[key] += 1

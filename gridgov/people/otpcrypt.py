@@ -117,20 +117,11 @@ def rotate_secrets(report: Report, *, write: bool) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     label = "otp_totp.totpdevice.key"
-    report.values[label] = report.rewritten[label] = report.stale[label] = report.unreadable[label] = 0
+    report.start(label)
     rows = TOTPDevice.objects.order_by("pk").values_list("pk", "key")
     for pk, stored in rows.iterator(chunk_size=500):
         if not stored:
             continue
-        report.values[label] += 1
-        if under_first_key(stored):
-            continue
-        report.stale[label] += 1
-        try:
-            clear = decrypt_secret(stored)
-        except DecryptionError:
-            report.unreadable[label] += 1
-            continue
-        if write:
+        clear = report.reopen(label, stored, current=under_first_key, decrypt=decrypt_secret)
+        if write and clear is not None:
             TOTPDevice.objects.filter(pk=pk, key=stored).update(key=encrypt_secret(clear))
-            report.rewritten[label] += 1
