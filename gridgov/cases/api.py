@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import asdict
@@ -32,7 +31,6 @@ from ninja.files import UploadedFile
 
 from gridgov.access.scope import scope_for
 from gridgov.categories.models import Urgency
-from gridgov.core.crypto import DecryptionError
 from gridgov.core.errors import BadRequest, NotFound
 from gridgov.core.schemas import ActionOut, code_name, code_names, filters_from_query
 from gridgov.people.models import Role
@@ -75,7 +73,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 router = Router(tags=["cases"])
-logger = logging.getLogger("gridgov.cases.api")
 
 MAP_MAX: Final = 5000
 # Cases of the to-verify queue the phone keeps for verifying without signal
@@ -474,8 +471,7 @@ def _verify_item(item: selectors.VerifyPackItem) -> VerifyItemOut:
     case, event = item.case, item.result
     result = None
     if event is not None:
-        text = str((event.data or {}).get("result") or event.comment or "")
-        result = VerifyResultOut(text=text, actor=person_out(event.actor), at=event.at)
+        result = VerifyResultOut(text=selectors.result_text(event), actor=person_out(event.actor), at=event.at)
     return VerifyItemOut(
         id=case.pk,
         number=case.number,
@@ -599,12 +595,8 @@ def case_attachments_add(
 )
 def case_attachment_file(request: HttpRequest, attachment_id: int, variant: str) -> FileResponse:
     try:
-        chosen, content_type = selectors.attachment_file(request.user, attachment_id, variant)
-        handle = chosen.open("rb")
-    except (CaseAttachment.DoesNotExist, FileNotFoundError, ValueError):
-        raise NotFound(_("No such photo.")) from None
-    except DecryptionError:
-        logger.error("case attachment %s: the stored file does not decrypt (altered or key missing)", attachment_id)
+        handle, content_type = selectors.attachment_open(request.user, attachment_id, variant)
+    except CaseAttachment.DoesNotExist:
         raise NotFound(_("No such photo.")) from None
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=86400"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import latest_by_code
+from gridgov.core.crypto import DecryptionError
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
@@ -28,6 +30,8 @@ from .transitions import Action
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+logger = logging.getLogger("gridgov.cases.selectors")
 
 PAGE_SIZE: Final = 50
 PAGE_MAX: Final = 200
@@ -69,6 +73,19 @@ def case_get(user: User | AnonymousUser, case_id: int) -> Case:
 PHOTO_VARIANTS: Final = ("original", "display", "thumbnail")
 
 
+def attachment_open(user: User | AnonymousUser, pk: int, variant: str) -> tuple[FieldFile, str]:
+    """:func:`attachment_file` opened for reading. A file missing on disk, or one that does not
+    decrypt (altered, or its key removed: logged), is ``CaseAttachment.DoesNotExist`` too."""
+    chosen, content_type = attachment_file(user, pk, variant)
+    try:
+        return chosen.open("rb"), content_type
+    except (FileNotFoundError, ValueError):
+        raise CaseAttachment.DoesNotExist from None
+    except DecryptionError:
+        logger.error("case attachment %s: the stored file does not decrypt (altered or key missing)", pk)
+        raise CaseAttachment.DoesNotExist from None
+
+
 def attachment_file(user: User | AnonymousUser, pk: int, variant: str) -> tuple[FieldFile, str]:
     """The stored file of one photo of a case the user may see, and its content type.
     ``display`` and ``thumbnail`` fall back to the display copy, then the original, while the
@@ -87,6 +104,19 @@ def attachment_file(user: User | AnonymousUser, pk: int, variant: str) -> tuple[
 
 def case_history(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor", "actor__profile").prefetch_related("attachments").order_by("at", "id")
+
+
+def result_text(event: CaseEvent) -> str:
+    """What a report-back says the department did (its result, else its comment)."""
+    return str((event.data or {}).get("result") or event.comment or "")
+
+
+def latest_round(photos: list[CaseAttachment], last: CaseEvent | None) -> list[CaseAttachment]:
+    """Of a case's result photos, those sent with its last report-back (an earlier round's show
+    a result the verification refused); all of them when none came with it."""
+    if last is None:
+        return photos
+    return [photo for photo in photos if photo.event_id == last.pk] or photos
 
 
 def last_report_back(case_id: int) -> CaseEvent | None:
@@ -331,17 +361,9 @@ def verify_pack(
     for attachment in CaseAttachment.objects.filter(case_id__in=ids, kind=AttachmentKind.RESULT).order_by("id"):
         photos.setdefault(attachment.case_id, []).append(attachment)
     return [
-        VerifyPackItem(case, results.get(case.pk), _latest_round(photos.get(case.pk, []), results.get(case.pk)))
+        VerifyPackItem(case, results.get(case.pk), latest_round(photos.get(case.pk, []), results.get(case.pk)))
         for case in cases
     ], total
-
-
-def _latest_round(photos: list[CaseAttachment], last: CaseEvent | None) -> list[CaseAttachment]:
-    """The result photos sent with the last report-back (an earlier round's photos would show
-    a result the verification already refused); all of them when none came with it."""
-    if last is None:
-        return photos
-    return [photo for photo in photos if photo.event_id == last.pk] or photos
 
 
 def reported_case_ids(user_id: int, client_keys: list[str]) -> dict[str, int]:

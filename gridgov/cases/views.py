@@ -9,7 +9,6 @@ one; an action that is not the viewer's answers 403. Photos are streamed by
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
@@ -28,7 +27,6 @@ from gridgov.access.scope import scope_for, uses_desk
 from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import area_names, town_grids
 from gridgov.categories.models import Stage
-from gridgov.core.crypto import DecryptionError
 from gridgov.core.errors import Invalid, Throttled
 from gridgov.core.forms import apply_error, key_reused
 from gridgov.core.pages import ObjectPage, department_details, error_page, forbidden_page, next_query, query_without
@@ -56,8 +54,6 @@ from .transitions import ACTION_LABELS, TABLE, Action
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
-
-logger = logging.getLogger("gridgov.cases.views")
 
 WORKBENCH_ROLES: Final = DESK_ROLES
 CREATE_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
@@ -646,12 +642,8 @@ def case_photos(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment(request: HttpRequest, pk: int, variant: str) -> FileResponse:
     """One photo of a case the viewer may see (see ``selectors.attachment_file``)."""
     try:
-        chosen, content_type = selectors.attachment_file(request.user, pk, variant)
-        handle = chosen.open("rb")
-    except (CaseAttachment.DoesNotExist, FileNotFoundError, ValueError):
-        raise Http404 from None
-    except DecryptionError:
-        logger.error("case attachment %s: the stored file does not decrypt (altered or key missing)", pk)
+        handle, content_type = selectors.attachment_open(request.user, pk, variant)
+    except CaseAttachment.DoesNotExist:
         raise Http404 from None
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=86400"

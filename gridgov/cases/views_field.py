@@ -252,12 +252,11 @@ def _add_result(card: Card) -> None:
     events = getattr(card.case, "report_backs", None)
     last: CaseEvent | None = events[-1] if events else None
     if last is not None:
-        card.result = str(last.data.get("result") or last.comment)
+        card.result = selectors.result_text(last)
         card.result_at = last.at
-    photos = [a for a in getattr(card.case, "result_photos", []) if a.kind == AttachmentKind.RESULT]
-    if last is not None:
-        since = [a for a in photos if a.event_id == last.pk]
-        photos = since or photos
+    photos = selectors.latest_round(
+        [a for a in getattr(card.case, "result_photos", []) if a.kind == AttachmentKind.RESULT], last
+    )
     card.photos = [{"url": attachment_url(a), "thumb": attachment_url(a, "thumbnail")} for a in photos]
 
 
