@@ -30,7 +30,7 @@ PYTEST := DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cachep
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 4
 
 
-.PHONY: run simulate test jstest install install-test system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis fuzz messages migrate demo clean help
+.PHONY: run simulate test jstest install install-test run-packages system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis fuzz messages migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the Taiping demo and serve on http://127.0.0.1:$(PORT)"
@@ -65,12 +65,15 @@ locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(VENV)/.base-ins
 
 messages: $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-install: $(VENV)/.base-installed node_modules/.installed messages
+install: $(VENV)/.base-installed node_modules/.installed messages run-packages
 
 install-test: install $(VENV)/.test-installed system-packages
 
-system-packages:
+run-packages:
 	@scripts/ensure-system-packages.sh
+
+system-packages:
+	@scripts/ensure-system-packages.sh test
 
 # --- running ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "gridgov.upstream",
     "gridgov.patrols",
     "gridgov.mobile",
+    "gridgov.bulletins",
     "gridgov.web",
     "gridgov.demo",
 ]
@@ -302,6 +304,10 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
         "control_folder": str(CELERY_QUEUE_DIR / "control"),
         "store_processed": False,
+        # The folder is polled: with late acks and a prefetch of one, each worker process takes
+        # its next task only at the next poll (the default second made the demo's 400 thumbnail
+        # tasks hold a bulletin back for minutes).
+        "polling_interval": 0.1,
     }
     for _folder in ("queue", "control"):
         (CELERY_QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
@@ -322,6 +328,11 @@ CELERY_BEAT_SCHEDULE = {
     "upstream-deliver-due": {"task": "gridgov.upstream.tasks.deliver_due", "schedule": 60.0},
     "hotline-import-purge-files": {"task": "gridgov.hotline.importing.tasks.purge_files", "schedule": 86400.0},
     "people-purge-login-throttles": {"task": "gridgov.people.tasks.purge_login_throttles", "schedule": 86400.0},
+    # Last month's bulletins on the first working day of a month (the task checks the day).
+    "bulletins-schedule-monthly": {
+        "task": "gridgov.bulletins.tasks.schedule_monthly",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 # --- Case loop (see docs/cases.md) --------------------------------------------------------
@@ -350,6 +361,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every step of every PDF at INFO, and font subsetting chatters too.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 

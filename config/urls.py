@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("gridgov.upstream.urls")),
     path("", include("gridgov.patrols.urls")),
     path("", include("gridgov.mobile.urls")),
+    path("", include("gridgov.bulletins.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:

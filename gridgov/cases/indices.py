@@ -230,6 +230,12 @@ def _valid_reports(p: Period) -> Q:
     return _reported(p) & (registered | duplicate)
 
 
+def _not_closed_on_time(p: Period) -> Q:
+    """Due to close in the period and not closed on time by its end: closed late, or still
+    open (the complement of :func:`_closed_on_time` within :func:`_due`)."""
+    return _due(p) & ~(Q(closed_at__isnull=False) & p.before_end("closed_at") & Q(closed_on_time=True))
+
+
 def _verified(p: Period) -> Q:
     return LOOP & p.within("verified_at")
 
@@ -338,6 +344,16 @@ INDICES: Final[dict[str, Index]] = {
             _("Closed cases none of whose handling or verification stages ended after its deadline."),
             _("as due to close"),
             _closed_on_time,
+        ),
+        Index(
+            "not_closed_on_time",
+            _("Not closed on time"),
+            _(
+                "Cases due to close in the period that were not closed on time by the end of the period: "
+                "closed after a stage deadline, or still open. Due to close minus closed on time."
+            ),
+            _("as due to close"),
+            _not_closed_on_time,
         ),
         Index(
             "closure_rate",

@@ -3,6 +3,8 @@ signed-in user sees the whole classification)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .models import Category, CategoryQuerySet, CategoryTimeLimit
 
 
@@ -39,3 +41,11 @@ def time_limit_amount(category_id: int, urgency: str, stage: str) -> tuple[int, 
         .values_list("amount", "unit")[:1]
     )
     return next(iter(found), None)
+
+
+def category_names(codes: Iterable[str]) -> dict[str, str]:
+    """``code -> name`` of the categories with these codes."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    return dict(Category.objects.filter(code__in=wanted).values_list("code", "name"))

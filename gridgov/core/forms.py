@@ -69,6 +69,12 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class MonthInput(forms.DateInput):
+    """A month picker (``YYYY-MM``); pair it with ``input_formats=["%Y-%m", "%Y-%m-%d"]``."""
+
+    input_type = "month"
+
+
 class FilterDateField(forms.DateField):
     """A date of a list filter, held to the dates a day's start and end exist for
     (:data:`gridgov.core.schemas.FIRST_DATE` to ``LAST_DATE``)."""

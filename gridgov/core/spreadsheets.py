@@ -67,6 +67,11 @@ class Sheet:
         for index, width in enumerate(widths, start=1):
             self._sheet.column_dimensions[get_column_letter(index)].width = width
 
+    @property
+    def raw(self) -> WriteOnlyWorksheet:
+        """The openpyxl sheet, only for what adds no cell (a chart); cells go through append."""
+        return self._sheet
+
     def freeze_header(self) -> None:
         self._sheet.freeze_panes = "A2"
 

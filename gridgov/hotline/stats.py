@@ -527,3 +527,9 @@ def _ratings(cohort: QuerySet[HotlineOrder]) -> list[tuple[str, int]]:
 def _by_type(cohort: QuerySet[HotlineOrder]) -> list[tuple[str, int]]:
     counts = dict(cohort.values("order_type").annotate(n=Count("id")).order_by().values_list("order_type", "n"))
     return [(code, counts.get(code, 0)) for code in OrderType.values if counts.get(code)]
+
+
+def area_orders(path: str) -> QuerySet[HotlineOrder]:
+    """Every order of the area with this path and everything under it, unscoped: for the
+    bulletin of an area, whose reader the caller has already checked."""
+    return HotlineOrder.objects.filter(area_path__startswith=path)

@@ -25,6 +25,7 @@ from PIL import Image
 from gridgov.access.scope import visible_areas, visible_departments
 from gridgov.api.api import api
 from gridgov.areas.models import Area
+from gridgov.bulletins.services import bulletin_generate, bulletin_request, bulletins_visible
 from gridgov.cases import services as case_services
 from gridgov.cases.models import CaseAttachment
 from gridgov.cases.selectors import cases_visible
@@ -63,6 +64,7 @@ OBJECTS: dict[str, Visible] = {
     "notification_id": lambda user, obj: obj.recipient_id == user.pk,
     "reconciliation_id": lambda user, obj: reconciliations_visible(user).filter(pk=obj.pk).exists(),
     "difference_id": lambda user, obj: reconciliations_visible(user).filter(pk=obj.reconciliation_id).exists(),
+    "bulletin_id": lambda user, obj: bulletins_visible(user).filter(pk=obj.pk).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -92,7 +94,7 @@ def jpeg() -> io.BytesIO:
 
 def kind_of(path: str) -> str:
     """The object kind a path names (``{code}`` is an area's or a department's)."""
-    names = [name for name in re.findall(r"{(\w+)}", path) if name not in ("action", "variant")]
+    names = [name for name in re.findall(r"{(\w+)}", path) if name not in ("action", "variant", "extension")]
     assert len(names) == 1, path
     if names[0] == "code":
         return "area" if "/areas/" in path else "department"
@@ -124,7 +126,11 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         content=b"\xe5\xb7\xa5\xe5\x8d\x95\xe7\xbc\x96\xe5\x8f\xb7,x\nHL-NONE,1\n",
     )
     reconcile_run(pk=listed.pk)
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    bulletin = bulletin_request(actor=people["center01"], area_code=in_grid1.town.code, month=last_month)
+    bulletin_generate(pk=bulletin.pk)
     return {
+        "bulletin_id": [bulletin],
         "reconciliation_id": [listed],
         "difference_id": list(listed.differences.all()[:1]),
         "case_id": [in_grid1, in_grid2],
@@ -140,7 +146,7 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
 def url_for(path: str, obj: Any) -> str:
     value = obj if isinstance(obj, str) else obj.pk
     url = re.sub(r"{(\w+_id|code)}", str(value), path)
-    return url.replace("{action}", "remind").replace("{variant}", "thumbnail")
+    return url.replace("{action}", "remind").replace("{variant}", "thumbnail").replace("{extension}", "pdf")
 
 
 @pytest.mark.parametrize("account", ACCOUNTS)

@@ -110,6 +110,7 @@ EXPECTED_MARCH = {
     "due": (5, None, None),  # deadlines in March: A B C D I
     "closed": (4, None, None),
     "closed_on_time": (4, None, None),
+    "not_closed_on_time": (1, None, None),  # B, still open
     "closure_rate": (4, 5, 80.0),
     "on_time_closure_rate": (4, 5, 80.0),
     "handling_rate": (4, 5, 80.0),

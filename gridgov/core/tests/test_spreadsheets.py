@@ -49,8 +49,9 @@ def test_a_written_workbook_has_no_formula_and_keeps_types():
     cells = [cell for row in ws.iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    # (XML stores a carriage return as a line feed)
-    assert [row[1] for row in rows[: len(HOSTILE)]] == ["'" + text.replace("\r", "\n") for text in HOSTILE]
+    # (a carriage return may come back as a line feed: older XML writers did not escape it)
+    found = [str(row[1]).replace("\r", "\n") for row in rows[: len(HOSTILE)]]
+    assert found == ["'" + text.replace("\r", "\n") for text in HOSTILE]
     assert rows[0][2] == -4
     assert rows[0][3] == dt.datetime(2026, 3, 2, 9, 30)
     assert rows[-1][1] == "badbyte"

@@ -7,15 +7,12 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.forms import MonthInput
 from gridgov.hotline.importing.forms import UploadForm as ImportUploadForm
 from gridgov.hotline.models import DifferenceKind, DifferenceState
 
 if TYPE_CHECKING:
     pass
-
-
-class MonthInput(forms.DateInput):
-    input_type = "month"
 
 
 class UploadForm(ImportUploadForm):

@@ -22,7 +22,6 @@ import os
 from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Q
@@ -32,6 +31,7 @@ from django.utils.translation import gettext as _
 from gridgov.core import uploads
 from gridgov.core.actors import Actor
 from gridgov.core.audit import record
+from gridgov.core.claims import claim
 from gridgov.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from gridgov.core.workflow import Step, Workflow
 
@@ -347,13 +347,8 @@ def reconcile_run(*, pk: int) -> Reconciliation:
         item = Reconciliation.objects.select_related("town", "created_by").get(pk=pk)
         if item.status != ReconcileStatus.READING:
             return item
-        claim = f"gridgov:hotline-reconcile:{pk}"
-        if not cache.add(claim, 1, CLAIM_TTL):
-            return item
-        try:
-            return _run(item)
-        finally:
-            cache.delete(claim)
+        with claim(f"gridgov:hotline-reconcile:{pk}", CLAIM_TTL) as mine:
+            return _run(item) if mine else item
 
 
 def _run(item: Reconciliation) -> Reconciliation:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
@@ -77,6 +78,8 @@ class Command(BaseCommand):
                 load_demo_patrols,
                 options["allow_production_db"],
             )
+        if not options["no_cases"]:
+            self._timed("Monthly bulletins generated: {n}", load_demo_bulletins, options["allow_production_db"])
         self.stdout.write(accounts_block())
 
     def _load_cases(self, count: int, allow_production_db: bool) -> None:

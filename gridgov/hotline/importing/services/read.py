@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gridgov.core import uploads
+from gridgov.core.claims import claim
 from gridgov.core.errors import Conflict
 
 from ...models import ColumnMapping, ImportJob, ImportStatus
@@ -123,13 +123,8 @@ def import_read(*, job_id: int) -> ImportJob:
         job = ImportJob.objects.select_related("town", "created_by").get(pk=job_id)
         if job.status != ImportStatus.READING:
             return job  # delivered again after it was read
-        claim = f"{progress_key(job.pk)}:reading"
-        if not cache.add(claim, 1, PROGRESS_TTL):
-            return job
-        try:
-            return _read_job(job)
-        finally:
-            cache.delete(claim)
+        with claim(f"{progress_key(job.pk)}:reading", PROGRESS_TTL) as mine:
+            return _read_job(job) if mine else job
 
 
 def _read_job(job: ImportJob) -> ImportJob:

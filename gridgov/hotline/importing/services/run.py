@@ -13,11 +13,11 @@ import logging
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from gridgov.core.claims import claim
 from gridgov.core.errors import Conflict
 from gridgov.hotline import services as order_services
 
@@ -149,13 +149,8 @@ def import_run(*, job_id: int, actor: User) -> ImportJob:
         if job.status != ImportStatus.IMPORTING:
             return job  # delivered again after it finished
         # One run per job at a time, even if the broker delivers the task twice at once.
-        claim = f"{progress_key(job.pk)}:running"
-        if not cache.add(claim, 1, PROGRESS_TTL):
-            return job
-        try:
-            return _run(job, actor)
-        finally:
-            cache.delete(claim)
+        with claim(f"{progress_key(job.pk)}:running", PROGRESS_TTL) as mine:
+            return _run(job, actor) if mine else job
 
 
 def _entry(line: PreviewRow, outcome: str, order_id: int | None = None) -> dict[str, Any]:
