@@ -22,7 +22,7 @@ NAV_ENTRIES: list[NavEntry] = [
         "cases:workbench",
         roles=DESK_ROLES,
     ),
-    NavEntry("case-stats", _("Statistics and analysis"), "cases:stats", roles=DESK_ROLES),
+    NavEntry("case-stats", _("Statistics and analysis"), "cases:stats", roles=DESK_ROLES, also=("cases:cockpit",)),
     NavEntry(
         "case-report",
         _("Report a case"),

@@ -46,6 +46,8 @@ class NavEntry:
     description: str | Promise = ""
     # A plain path used when ``url_name`` does not resolve (a page not written yet).
     fallback_path: str = ""
+    # Other pages under this entry (URL names): the entry is the active one there too.
+    also: tuple[str, ...] = ()
 
     def allowed(self, user: User | AnonymousUser, scope: Scope) -> bool:
         if not getattr(user, "is_authenticated", False):
@@ -59,6 +61,16 @@ class NavEntry:
             return reverse(self.url_name)
         except NoReverseMatch:
             return self.fallback_path
+
+    def prefixes(self, url: str) -> list[str]:
+        """The paths under which the entry is the current page: its own and its others'."""
+        found = [url]
+        for name in self.also:
+            try:
+                found.append(reverse(name))
+            except NoReverseMatch:
+                continue
+        return found
 
 
 @dataclass(frozen=True)
@@ -124,18 +136,20 @@ def entries_for(user: User | AnonymousUser, entries: list[NavEntry], current_pat
     (the longest matching URL prefix, so that Home ``/`` is not active everywhere)."""
     scope = scope_for(user)
     links: list[NavLink] = []
+    # The longest path that the current one starts with decides the active link.
+    matches: list[tuple[int, NavLink]] = []
     for entry in entries:
         if not entry.allowed(user, scope):
             continue
         url = entry.url()
         if not url:
             continue
-        links.append(NavLink(key=entry.key, label=entry.label, url=url, active=False, description=entry.description))
-    best = max(
-        (link for link in links if current_path == link.url or (link.url != "/" and current_path.startswith(link.url))),
-        key=lambda link: len(link.url),
-        default=None,
-    )
+        link = NavLink(key=entry.key, label=entry.label, url=url, active=False, description=entry.description)
+        links.append(link)
+        for prefix in entry.prefixes(url):
+            if current_path == prefix or (prefix != "/" and current_path.startswith(prefix)):
+                matches.append((len(prefix), link))
+    best = max(matches, key=lambda match: match[0], default=(0, None))[1]
     return [
         NavLink(key=link.key, label=link.label, url=link.url, active=link is best, description=link.description)
         for link in links
