@@ -14,8 +14,8 @@ from ninja import Router, Schema, Status
 from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, Invalid
 
-from . import services
-from .models import Bulletin
+from . import platform, services
+from .models import Bulletin, PlatformCheck
 
 router = Router(tags=["bulletins"])
 
@@ -96,6 +96,87 @@ def bulletin_create(request: HttpRequest, body: BulletinIn) -> Status[BulletinOu
     _check(request)
     item = services.bulletin_request(actor=request.user, area_code=body.area, month=_month(body.month))
     return Status(202, bulletin_out(services.bulletin_get(request.user, item.pk)))
+
+
+class PlatformCheckOut(Schema):
+    id: int
+    town: str
+    month: str
+    platform: str
+    status: str
+    entered: dict[str, int]
+    ours: dict[str, int]
+    differences: list[str]
+    explanations: dict[str, dict[str, str]]
+    version: int
+    updated_at: dt.datetime
+
+
+class PlatformCheckIn(Schema):
+    town: str
+    month: str  # YYYY-MM
+    platform: str = ""
+    figures: dict[str, Any]
+
+
+class ExplainIn(Schema):
+    code: str
+    reason: str
+    version: int | None = None
+
+
+def check_out(check: PlatformCheck) -> PlatformCheckOut:
+    return PlatformCheckOut(
+        id=check.pk,
+        town=check.town.code,
+        month=f"{check.month:%Y-%m}",
+        platform=check.platform,
+        status=check.status,
+        entered=check.entered,
+        ours=check.ours,
+        differences=platform.differences(check),
+        explanations=check.explanations,
+        version=check.version,
+        updated_at=check.updated_at,
+    )
+
+
+@router.get(
+    "/platform-checks", response=list[PlatformCheckOut], summary="Checks of the case figures against a city platform"
+)
+def check_list(request: HttpRequest) -> list[PlatformCheckOut]:
+    _check(request)
+    return [check_out(check) for check in platform.checks_visible(request.user)[:100]]
+
+
+@router.post(
+    "/platform-checks",
+    response={201: PlatformCheckOut},
+    summary="Enter a city platform's monthly case figures of a town (`figures`: reported, registered, due, closed, "
+    "closed_on_time); the system's own are put beside them",
+)
+def check_create(request: HttpRequest, body: PlatformCheckIn) -> Status[PlatformCheckOut]:
+    _check(request)
+    check = platform.check_enter(
+        actor=request.user, town_code=body.town, month=_month(body.month), platform=body.platform, figures=body.figures
+    )
+    return Status(201, check_out(check))
+
+
+@router.get("/platform-checks/{int:check_id}", response=PlatformCheckOut, summary="One check and its differences")
+def check_detail(request: HttpRequest, check_id: int) -> PlatformCheckOut:
+    return check_out(platform.check_get(request.user, check_id))
+
+
+@router.post(
+    "/platform-checks/{int:check_id}/explain", response=PlatformCheckOut, summary="Explain one figure that differs"
+)
+def check_explain(request: HttpRequest, check_id: int, body: ExplainIn) -> PlatformCheckOut:
+    platform.check_get(request.user, check_id)
+    check = platform.check_explain(
+        actor=request.user, pk=check_id, code=body.code, reason=body.reason, version=body.version
+    )
+    return check_out(check)
 
 
 @router.get("/{int:bulletin_id}", response=BulletinOut, summary="One bulletin, its progress and its frozen figures")

@@ -51,3 +51,39 @@ class Bulletin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.month:%Y-%m} r{self.revision}"
+
+
+class CheckStatus(models.TextChoices):
+    OPEN = "open", _("Differences to explain")
+    SETTLED = "settled", _("Agrees or explained")
+
+
+class PlatformCheck(models.Model):
+    """The monthly case figures an upstream city-management platform reports for a town,
+    entered by hand, beside the system's own (frozen when entered): each difference is
+    explained with a reason (核对).
+
+    ``entered``: ``{code: count}`` as the platform gives them; ``ours``: the same codes from the
+    indices, computed when the figures were entered; ``explanations``: ``{code: {"reason",
+    "by", "at"}}``."""
+
+    town = models.ForeignKey("areas.Area", verbose_name=_("town"), on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"), help_text=_("The first day of the month compared."))
+    platform = models.CharField(_("platform"), max_length=60)
+    status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.OPEN)
+    entered = models.JSONField(default=dict)
+    ours = models.JSONField(default=dict)
+    explanations = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month", "town__code", "platform"]
+        constraints = [
+            models.UniqueConstraint(fields=["town", "month", "platform"], name="platform_check_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.month:%Y-%m}"

@@ -23,10 +23,10 @@ from gridgov.core.audit import record
 from gridgov.core.errors import DomainError
 from gridgov.core.pages import error_page
 
-from . import services
+from . import platform, services
 from .documents import outline
 from .figures import CASE_CODES, DEPARTMENT_CODES, VILLAGE_CODES
-from .forms import RequestForm
+from .forms import CheckForm, ExplainForm, RequestForm
 from .models import Bulletin, BulletinStatus
 
 LIST_LIMIT: Final = 60
@@ -195,9 +195,94 @@ def bulletin_download(request: HttpRequest, pk: int, extension: str) -> HttpResp
     return response
 
 
+# --- checking against the city platform ----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def check_list(request: HttpRequest) -> HttpResponse:
+    if not services.may_use(request.user):
+        return error_page(request, _("You may not open this page."), 403)
+    initial = {"month": _last_month(timezone.localdate()), "platform": str(platform.PLATFORM_DEFAULT)}
+    form = CheckForm(request.POST or None, user=request.user, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                check = platform.check_enter(
+                    actor=request.user,
+                    town_code=data["town"],
+                    month=data["month"],
+                    platform=data["platform"],
+                    figures={code: data.get(code) for code in platform.CODES},
+                )
+            except DomainError as error:
+                if error.status != 422:
+                    return error_page(request, error.message, error.status)
+                for name, problems in (error.details or {"month": [error.message]}).items():
+                    for problem in problems:
+                        form.add_error(name if name in form.fields else None, problem)
+            else:
+                return redirect("bulletins:check", pk=check.pk)
+    checks = list(platform.checks_visible(request.user)[:LIST_LIMIT])
+    for check in checks:
+        check.open_count = sum(1 for code in platform.differences(check) if code not in check.explanations)  # type: ignore[attr-defined]
+    return render(request, "bulletins/checks.html", {"form": form, "checks": checks}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        check = platform.check_get(request.user, pk)
+    except DomainError as error:
+        return error_page(request, error.message, error.status)
+    form = ExplainForm()
+    error_code = ""
+    status = 200
+    if request.method == "POST":
+        form = ExplainForm(request.POST)
+        error_code = request.POST.get("code", "")
+        status = 422
+        if form.is_valid():
+            try:
+                platform.check_explain(
+                    actor=request.user,
+                    pk=check.pk,
+                    code=error_code,
+                    reason=form.cleaned_data["reason"],
+                    version=_int(request.POST.get("version")),
+                )
+            except DomainError as error:
+                if error.status not in (409, 422):
+                    return error_page(request, error.message, error.status)
+                form.add_error(None, error.message)
+                status = error.status
+            else:
+                return redirect("bulletins:check", pk=check.pk)
+        check.refresh_from_db()
+    period = Period.of_month(check.month)
+    lines = platform.rows(check)
+    for line in lines:
+        line["url"] = _link(line["code"], indices.NUM, period, Dimensions(area=check.town.code))
+    context = {"check": check, "rows": lines, "form": form, "error_code": error_code}
+    return render(request, "bulletins/check.html", context, status=status)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
 urlpatterns: list[URLPattern] = [
     path("bulletins/", bulletin_list, name="list"),
     path("bulletins/<int:pk>/", bulletin_detail, name="detail"),
+    path("bulletins/platform-checks/", check_list, name="checks"),
+    path("bulletins/platform-checks/<int:pk>/", check_detail, name="check"),
     path("bulletins/<int:pk>/<str:action>/", bulletin_action, name="action"),
     path("bulletins/<int:pk>/file.<str:extension>", bulletin_download, name="download"),
 ]

@@ -25,6 +25,7 @@ from PIL import Image
 from gridgov.access.scope import visible_areas, visible_departments
 from gridgov.api.api import api
 from gridgov.areas.models import Area
+from gridgov.bulletins.platform import check_enter, checks_visible
 from gridgov.bulletins.services import bulletin_generate, bulletin_request, bulletins_visible
 from gridgov.cases import services as case_services
 from gridgov.cases.models import CaseAttachment
@@ -65,6 +66,7 @@ OBJECTS: dict[str, Visible] = {
     "reconciliation_id": lambda user, obj: reconciliations_visible(user).filter(pk=obj.pk).exists(),
     "difference_id": lambda user, obj: reconciliations_visible(user).filter(pk=obj.reconciliation_id).exists(),
     "bulletin_id": lambda user, obj: bulletins_visible(user).filter(pk=obj.pk).exists(),
+    "check_id": lambda user, obj: checks_visible(user).filter(pk=obj.pk).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -129,8 +131,12 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     bulletin = bulletin_request(actor=people["center01"], area_code=in_grid1.town.code, month=last_month)
     bulletin_generate(pk=bulletin.pk)
+    check = check_enter(
+        actor=people["center01"], town_code=in_grid1.town.code, month=last_month, platform="", figures={"reported": 1}
+    )
     return {
         "bulletin_id": [bulletin],
+        "check_id": [check],
         "reconciliation_id": [listed],
         "difference_id": list(listed.differences.all()[:1]),
         "case_id": [in_grid1, in_grid2],
