@@ -119,7 +119,7 @@ class PlatformCheckIn(Schema):
     figures: dict[str, Any]
 
 
-class ExplainIn(Schema):
+class PlatformExplainIn(Schema):
     code: str
     reason: str
     version: int | None = None
@@ -171,7 +171,7 @@ def check_detail(request: HttpRequest, check_id: int) -> PlatformCheckOut:
 @router.post(
     "/platform-checks/{int:check_id}/explain", response=PlatformCheckOut, summary="Explain one figure that differs"
 )
-def check_explain(request: HttpRequest, check_id: int, body: ExplainIn) -> PlatformCheckOut:
+def check_explain(request: HttpRequest, check_id: int, body: PlatformExplainIn) -> PlatformCheckOut:
     platform.check_get(request.user, check_id)
     check = platform.check_explain(
         actor=request.user, pk=check_id, code=body.code, reason=body.reason, version=body.version
