@@ -97,7 +97,12 @@ def token_create(request: HttpRequest, payload: TokenRequest) -> Status[TokenOut
             raise Unauthenticated(_("This code is not right."), code="otp_invalid")
     if passwords.change_reason(user):
         raise Forbidden(_("Change your password on the web before using the API."), code="password_change_required")
-    token, raw = services.token_issue(actor=user, user=user, name=payload.name or "api")
+    try:
+        token, raw = services.token_issue(
+            actor=user, user=user, name=payload.name or "api", password_hash=user.password
+        )
+    except services.PasswordChanged as changed:
+        raise Unauthenticated(_("Wrong username or password."), code="invalid_credentials") from changed
     return Status(201, TokenOut(token=raw, expires_at=token.expires_at))
 
 

@@ -448,12 +448,28 @@ def token_max_seconds(user: User) -> int:
     return int(settings.API_TOKEN_TTL_SECONDS)
 
 
+class PasswordChanged(Exception):
+    """The password a token was asked for with changed after it was checked (and that change
+    ended every token of the user): no token is issued."""
+
+
 @transaction.atomic
-def token_issue(*, actor: Actor, user: User, name: str = "", ttl_seconds: int | None = None) -> tuple[ApiToken, str]:
+def token_issue(
+    *, actor: Actor, user: User, name: str = "", ttl_seconds: int | None = None, password_hash: str | None = None
+) -> tuple[ApiToken, str]:
     """Issue a bearer token. Returns the token row and the raw token, which is shown once
     and never stored (only its SHA-256 hash and its first 8 characters are). The lifetime
-    is at most :func:`token_max_seconds`."""
-    if not user.is_active:
+    is at most :func:`token_max_seconds`.
+
+    ``password_hash``: the stored password (its hash) a login checked. The user's row is
+    locked and read again; if the password changed since the check, :class:`PasswordChanged`
+    is raised: a change that committed between the check and the issue has already ended the
+    user's tokens and must not be followed by a new one. A change that comes later waits for
+    the lock and then ends this token too."""
+    current = get_user_model().objects.select_for_update().filter(pk=user.pk).values("password", "is_active").first()
+    if password_hash is not None and (current is None or current["password"] != password_hash):
+        raise PasswordChanged
+    if not user.is_active or (current is not None and not current["is_active"]):
         raise ValidationError(_("An inactive user cannot get a token."))
     longest = token_max_seconds(user)
     ttl = longest if ttl_seconds is None else ttl_seconds

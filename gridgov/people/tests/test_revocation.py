@@ -57,6 +57,29 @@ def test_django_refuses_a_session_after_any_password_change_even_outside_the_ser
     assert not still_in(session)
 
 
+def test_a_token_asked_for_while_the_password_changes_does_not_outlive_the_change(world, monkeypatch):
+    """The attack re-run (docs/security.md): a token request checks the old password, the
+    password changes and ends every token, then the request issued its token, which worked."""
+    worker = world.users["worker"]
+    checked = services.login_check
+
+    def password_changes_after_the_check(**kwargs):
+        outcome = checked(**kwargs)
+        services.user_set_password(actor=worker, user=worker, password=NEW_PASSWORD)
+        return outcome
+
+    monkeypatch.setattr(services, "login_check", password_changes_after_the_check)
+    answer = Client().post(
+        "/api/v1/auth/token", {"username": worker.username, "password": TEST_PASSWORD}, content_type="application/json"
+    )
+    if answer.status_code == 201:
+        bearer = Client(headers={"Authorization": f"Bearer {answer.json()['token']}"})
+        assert not still_in(bearer)
+    else:
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "invalid_credentials"
+
+
 def test_disabling_an_account_ends_every_token_and_session(world):
     worker = world.users["worker"]
     session, bearer = logged_in(worker), with_token(worker)
