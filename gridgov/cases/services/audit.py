@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.audit import record
-from gridgov.core.reveals import reveal_check
+from gridgov.core.reveals import reveal_guard
 
 from ..access import can_reveal
 from ..models import Case
@@ -33,6 +33,6 @@ def reveal_party(case: Case, *, actor: User | AnonymousUser, request: HttpReques
     reveal is recorded in the audit log."""
     if not can_reveal(actor, case):
         raise CaseForbidden(_("You may not see this person's details."))
-    reveal_check(actor, request)
-    record(action="case.reveal_party", actor=actor, obj=case, request=request, data={"number": case.number})
+    with reveal_guard(actor, request):
+        record(action="case.reveal_party", actor=actor, obj=case, request=request, data={"number": case.number})
     return {"party_name": case.party_name, "party_phone": case.party_phone}

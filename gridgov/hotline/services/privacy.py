@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, NotFound
-from gridgov.core.reveals import reveal_check
+from gridgov.core.reveals import reveal_guard
 from gridgov.people.selectors import department_code
 
 from ..access import can_reveal, parties_of, visible_q
@@ -45,8 +45,7 @@ def petitioner_reveal(*, order_id: int, actor: User | AnonymousUser, request: Ht
     if not can_reveal(actor, order):
         record(action="hotline.petitioner_reveal", actor=actor, obj=order, success=False, request=request, data=audit)
         raise Forbidden(_("You may not see this petitioner's details."))
-    reveal_check(actor, request)
-    with transaction.atomic():
+    with reveal_guard(actor, request), transaction.atomic():
         record(action="hotline.petitioner_reveal", actor=actor, obj=order, request=request, data=audit)
         record_event(order, REVEAL, actor=actor, at=timezone.now(), from_status=order.status)
     return Petitioner(order.petitioner_name, order.petitioner_phone, order.petitioner_address)
@@ -66,12 +65,13 @@ def attachment_open(
     if item is None:
         raise NotFound(_("No such attachment."))
     audit = {"attachment": item.pk, "upstream_number": item.order.upstream_number}
-    allowed = can_reveal(actor, item.order)
-    if allowed:
-        reveal_check(actor, request)
-    record(action="hotline.attachment_open", actor=actor, obj=item.order, success=allowed, request=request, data=audit)
-    if not allowed:
+    if not can_reveal(actor, item.order):
+        record(
+            action="hotline.attachment_open", actor=actor, obj=item.order, success=False, request=request, data=audit
+        )
         raise Forbidden(_("Only those who may see the petitioner open the attachments."))
+    with reveal_guard(actor, request):
+        record(action="hotline.attachment_open", actor=actor, obj=item.order, request=request, data=audit)
     return item
 
 
