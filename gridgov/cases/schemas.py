@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from gridgov.core.schemas import ActionOut, CodeName, FilterDate, LocalTime, split_values
+from gridgov.core.schemas import ActionOut, CodeName, FilterDate, LocalTime, PlausibleTime, split_values
 from gridgov.people.schemas import PersonOut
 from gridgov.workcalendar.schemas import provisional_field, provisional_resolver
 
@@ -40,7 +39,7 @@ class CaseCreateIn(Schema):
     comment: str = ""
     # When the reporter recorded it on the device (ISO 8601 with its offset); kept beside the
     # server's receive time, flagged if the device's clock looks wrong.
-    occurred_at: dt.datetime | None = None
+    occurred_at: PlausibleTime | None = None
     # Kinds of the multipart ``photos``, in the same order (also accepted as form fields).
     photo_kinds: list[str] = Field(default_factory=list)
 

@@ -45,6 +45,17 @@ def plausible_date(value: dt.date) -> dt.date:
 FilterDate = Annotated[dt.date, AfterValidator(plausible_date)]
 
 
+def plausible_time(value: dt.datetime) -> dt.datetime:
+    plausible_date(value.date())
+    return value
+
+
+# A moment a client sends (a device's time, an upstream system's times): held to the same years,
+# so that converting it to UTC for the database cannot leave the calendar (0001-01-01 in +08:00
+# and 9999-12-31 in -12:00 were a 500).
+PlausibleTime = Annotated[dt.datetime, AfterValidator(plausible_time)]
+
+
 class Coded(Protocol):
     """Anything with a code and a name: an area, a department, a category."""
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
 
-from gridgov.core.schemas import ActionOut, CodeName, FilterDate, LocalTime
+from gridgov.core.schemas import ActionOut, CodeName, FilterDate, LocalTime, PlausibleTime
 from gridgov.people.schemas import PersonOut
 from gridgov.workcalendar.schemas import provisional_field, provisional_resolver
 
@@ -34,15 +33,15 @@ class OrderIn(Schema):
 
     source_system: str
     upstream_number: str
-    received_at: dt.datetime
+    received_at: PlausibleTime
     order_type: str
     urgency_class: str = "general"
     content: str
     title: str = ""
     upstream_category: str = ""
     address: str = ""
-    upstream_ack_deadline: dt.datetime | None = None
-    upstream_deadline: dt.datetime | None = None
+    upstream_ack_deadline: PlausibleTime | None = None
+    upstream_deadline: PlausibleTime | None = None
     petitioner: PetitionerIn | None = None
     anonymous: bool = False
     complex: bool = False
@@ -61,7 +60,7 @@ class ActionIn(Schema):
     text: str = ""
     reason: str = ""
     basis: str = ""
-    until: dt.datetime | None = None
+    until: PlausibleTime | None = None
     case_id: int | None = None
     # ``create_case``: the grid by id or by area code, and optionally the case category code.
     grid_id: int | None = None
@@ -77,8 +76,8 @@ class EventIn(Schema):
     satisfaction: str = ""
     solved: bool | None = None
     approved: bool | None = None
-    until: dt.datetime | None = None
-    deadline: dt.datetime | None = None
+    until: PlausibleTime | None = None
+    deadline: PlausibleTime | None = None
     comment: str = ""
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from gridgov.core.schemas import CodeName, FilterDate, LocalTime
+from gridgov.core.schemas import CodeName, FilterDate, LocalTime, PlausibleTime
 from gridgov.people.schemas import PersonOut
 
 from .selectors import PAGE_MAX, PAGE_SIZE
@@ -19,7 +18,7 @@ from .selectors import PAGE_MAX, PAGE_SIZE
 class PointIn(Schema):
     """One sampled position. Also accepted as a list ``[t, lat, lng, accuracy]``."""
 
-    t: dt.datetime
+    t: PlausibleTime
     lat: float
     lng: float
     accuracy: float | None = None
@@ -30,10 +29,10 @@ class PatrolIn(Schema):
     ``distance_m`` from the phone is ignored (the server measures the track)."""
 
     client_id: str | None = None
-    started_at: dt.datetime
-    ended_at: dt.datetime
+    started_at: PlausibleTime
+    ended_at: PlausibleTime
     consent: bool = False
-    consent_at: dt.datetime | None = None
+    consent_at: PlausibleTime | None = None
     track: list[PointIn] = Field(default_factory=list)
     findings: list[str] = Field(default_factory=list)
     distance_m: float | None = None

@@ -125,6 +125,18 @@ def test_the_devices_time_is_kept_beside_the_receive_time_and_flagged_when_doubt
     assert report(people, by="grid01").occurred_at is None
 
 
+@pytest.mark.parametrize("sent", ["0001-01-01T00:00:00", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-12:00"])
+def test_a_devices_time_at_the_edge_of_the_calendar_is_a_422_not_a_500(people: dict[str, Any], sent: str) -> None:
+    """The attack re-run (docs/security.md): 0001-01-01 in the site's time zone is the year 0
+    in UTC, which the database conversion cannot hold."""
+    lat, lng = grid_point(people["grid01"])
+    body = {"category": "parking.long_term", "description": "车辆长期占道", "lat": lat, "lng": lng, "occurred_at": sent}
+    made = api(people["grid01"]).post(URL, data=json.dumps(body), content_type="application/json")
+    assert made.status_code == 422, made.content
+    assert "occurred_at" in made.json()["error"]["details"]
+    assert Case.objects.count() == 0
+
+
 # --- the party's fields (issue 13, item 16) ---------------------------------------------------
 
 

@@ -108,6 +108,8 @@ def test_only_the_upstream_role_pushes(people: dict[str, Any]) -> None:
     [
         ({"order_type": "gossip"}, "order_type"),
         ({"received_at": "yesterday"}, "received_at"),
+        ({"received_at": "0001-01-01T00:00:00+08:00"}, "received_at"),
+        ({"upstream_deadline": "9999-12-31T23:59:59-12:00"}, "upstream_deadline"),
         ({"content": ""}, "content"),
         ({"town_code": "000000000000"}, "town_code"),
         ({"attachments": [{"name": "a.jpg", "content_base64": "@@not base64@@"}]}, "attachments"),
