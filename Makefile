@@ -30,7 +30,7 @@ PYTEST := DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cachep
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 4
 
 
-.PHONY: run simulate test jstest install install-test run-packages system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis fuzz messages migrate demo clean help
+.PHONY: run simulate test jstest install install-test run-packages system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis fuzz attack messages migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the Taiping demo and serve on http://127.0.0.1:$(PORT)"
@@ -152,6 +152,12 @@ test-pg: install-test
 
 fuzz: install .venv-fuzz/.installed
 	scripts/api-fuzz.sh
+
+# The attacker's-eye test of a running demo town (races, hostile payloads, authorization, with
+# figures): scripts/attack-rerun.sh. Minutes long and locks demo accounts on purpose, so not in
+# `make test` or CI; docs/security.md has the last figures.
+attack: install-test
+	scripts/attack-rerun.sh
 
 # Celery through a real Redis broker: a worker and beat started for the test.
 test-redis: install-test

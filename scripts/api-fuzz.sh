@@ -16,6 +16,8 @@ ST=.venv-fuzz/bin/st
 PORT="${FUZZ_PORT:-8097}"
 EXAMPLES="${FUZZ_EXAMPLES:-10}"
 SEED="${FUZZ_SEED:-1}"
+# FUZZ_PHASES=examples,coverage,fuzzing adds the edge values of every parameter (a longer run).
+PHASES="${FUZZ_PHASES:-examples,fuzzing}"
 
 work="$(mktemp -d)"
 server=""
@@ -56,10 +58,12 @@ done
 
 status=0
 for token in $tokens; do
-  echo "== fuzz: every operation, $EXAMPLES examples each, seed $SEED"
+  echo "== fuzz: every operation, $EXAMPLES examples each, phases $PHASES, seed $SEED"
+  # Not DELETE /auth/token: it revokes the token the run uses, and every operation fuzzed after
+  # it only met the 401 (its own tests cover it).
   $ST run "http://127.0.0.1:$PORT/api/v1/openapi.json" -H "Authorization: Bearer $token" \
-    --checks not_a_server_error --phases examples,fuzzing --max-examples "$EXAMPLES" --seed "$SEED" \
-    --workers 2 --no-color || status=1
+    --checks not_a_server_error --phases "$PHASES" --max-examples "$EXAMPLES" --seed "$SEED" \
+    --exclude-name "DELETE /api/v1/auth/token" --workers 2 --no-color || status=1
 done
 if grep -q '" 500 ' "$work/server.log"; then
   echo "The server answered 500:"
