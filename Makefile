@@ -153,10 +153,11 @@ test-pg: install-test
 fuzz: install .venv-fuzz/.installed
 	scripts/api-fuzz.sh
 
-# The attacker's-eye test of a running demo town (races, hostile payloads, authorization, with
-# figures): scripts/attack-rerun.sh. Minutes long and locks demo accounts on purpose, so not in
-# `make test` or CI; docs/security.md has the last figures.
-attack: install-test
+# The attacker's-eye test of a running demo town, with figures: races, hostile payloads,
+# authorization, and Schemathesis as `make fuzz` with the coverage phase (scripts/attack-rerun.sh).
+# Minutes long and locks demo accounts on purpose, so not in `make test` or CI; docs/security.md
+# has the last figures.
+attack: install-test .venv-fuzz/.installed
 	scripts/attack-rerun.sh
 
 # Celery through a real Redis broker: a worker and beat started for the test.

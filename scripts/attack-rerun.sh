@@ -7,8 +7,10 @@
 # can log in). The server trusts one proxy, so each part of the test sends its own
 # X-Forwarded-For and the per-address login locks and throttles of one part do not block the
 # next (the per-username limits, which the races test, are not affected). Then
-# scripts/attack_rerun.py runs the races, the hostile payloads and the authorization matrix
-# count against it; last, `verify_audit` walks the hash chain the test wrote.
+# scripts/attack_rerun.py runs the races, the hostile payloads, the authorization sweep and
+# matrix count, and Schemathesis (ATTACK_FUZZ_EXAMPLES, ATTACK_FUZZ_PHASES) against it; last,
+# `verify_audit` walks the hash chain the test wrote. Extra arguments go to the Python script
+# (--skip-matrix, --skip-fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -981,6 +981,61 @@ def matrix_count() -> tuple[int, bool]:
     return (int(found.group(1)) if found else 0), done.returncode == 0
 
 
+# --- fuzzing ----------------------------------------------------------------------------------
+
+
+def fuzz(demo: Demo) -> tuple[int, int, bool]:
+    """Schemathesis (its own virtualenv, as `make fuzz`) over every operation with a center
+    operator's and a grid worker's tokens: the cases it generated, the 5xx among them, passed."""
+    st = ROOT / ".venv-fuzz/bin/st"
+    if not st.exists():
+        print("  Schemathesis is not installed (make .venv-fuzz/.installed): skipped")
+        return 0, 0, True
+    examples = os.environ.get("ATTACK_FUZZ_EXAMPLES", "50")
+    phases = os.environ.get("ATTACK_FUZZ_PHASES", "examples,coverage,fuzzing")
+    cases = errors = 0
+    passed = True
+    for name in ("center01", "grid01"):
+        done = subprocess.run(  # noqa: S603 - the project's own Schemathesis against the demo server
+            [
+                str(st),
+                "run",
+                f"{demo.base}/api/v1/openapi.json",
+                "-H",
+                f"Authorization: Bearer {demo.t(name)}",
+                "-H",
+                f"X-Forwarded-For: 10.0.7.{len(name)}",
+                "--checks",
+                "not_a_server_error",
+                "--phases",
+                phases,
+                "--max-examples",
+                examples,
+                "--seed",
+                "1",
+                "--exclude-name",
+                "DELETE /api/v1/auth/token",
+                "--workers",
+                "2",
+                "--no-color",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        found = re.search(r"(\d+) generated", done.stdout)
+        generated = int(found.group(1)) if found else 0
+        failures = len(re.findall(r"Server error", done.stdout))
+        cases += generated
+        errors += failures
+        passed &= done.returncode == 0
+        print(
+            f"  {name}: {generated} cases, phases {phases}, {examples} examples; server errors: {failures}", flush=True
+        )
+    return cases, errors, passed
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -989,6 +1044,7 @@ def main() -> int:
     parser.add_argument("--base", required=True)
     parser.add_argument("--server-log", default="")
     parser.add_argument("--skip-matrix", action="store_true")
+    parser.add_argument("--skip-fuzz", action="store_true")
     args = parser.parse_args()
     failed = False
     demo = Demo(args.base)
@@ -1024,6 +1080,10 @@ def main() -> int:
         print("   ", line)
     failed |= bool(fives or payloads.unescaped or payloads.formulas or payloads.sent < 110)
 
+    print("== fuzzing: Schemathesis over every operation of the OpenAPI document", flush=True)
+    fuzz_cases, fuzz_errors, fuzz_ok = (0, 0, True) if args.skip_fuzz else fuzz(demo)
+    failed |= bool(fuzz_errors) or not fuzz_ok
+
     log_500 = 0
     if args.server_log and Path(args.server_log).exists():
         log_500 = Path(args.server_log).read_text(errors="replace").count('" 500 ')
@@ -1031,6 +1091,10 @@ def main() -> int:
     print(
         f"  requests to the server: {TALLY.requests}; 5xx answered: {len(TALLY.server_errors)}; "
         f"500 in the server log: {log_500}"
+    )
+    print(
+        f"  with the authorization matrix's {matrix} checks (in process) and Schemathesis's {fuzz_cases} cases: "
+        f"{TALLY.requests + matrix + fuzz_cases} requests in all"
     )
     for line in TALLY.server_errors[:20]:
         print("   ", line)
