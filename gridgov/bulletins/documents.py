@@ -314,7 +314,7 @@ def outline(figures: dict[str, Any]) -> Outline:
 
     return Outline(
         title=_("Monthly bulletin of grid-based service management"),
-        subtitle=_("%(area)s · %(month)s") % {"area": area, "month": month},
+        subtitle=_("%(area)s · %(month)s") % {"area": area, "month": month} + _unfinished(figures),
         sections=sections,
         footer=_(
             "Source: the grid-based service management platform, computed at %(at)s. The definition of "
@@ -322,6 +322,14 @@ def outline(figures: dict[str, Any]) -> Outline:
         )
         % {"at": figures["computed_at"].replace("T", " ")[:16]},
     )
+
+
+def _unfinished(figures: dict[str, Any]) -> str:
+    """Said after the title when the month had not ended when the figures were computed."""
+    computed = str(figures["computed_at"])[:10]
+    if computed > figures["period"]["end"]:
+        return ""
+    return " " + _("(as of %(day)s; the month has not ended)") % {"day": computed}
 
 
 def _index_columns(codes: tuple[str, ...]) -> list[Column]:

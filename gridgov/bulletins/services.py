@@ -55,7 +55,7 @@ logger = logging.getLogger("gridgov.bulletins")
 
 LEVELS: Final = (AreaLevel.TOWN, AreaLevel.VILLAGE)
 EARLIEST: Final = dt.date(2000, 1, 1)
-CLAIM_TTL: Final = 1800
+CLAIM_TTL: Final = 15 * 60  # as long as a queued bulletin waits before it may be retried
 PROGRESS_TTL: Final = 3600
 FORMATS: Final = ("docx", "pdf", "xlsx")
 CONTENT_TYPES: Final = {
@@ -147,14 +147,16 @@ def _fail(step: Step[Bulletin, RunActor]) -> None:
 
 @BULLETINS.effect(BulletinAction.RETRY)
 def _retry(step: Step[Bulletin, RunActor]) -> None:
-    step.set(error="", finished_at=None)
+    step.set(error="", finished_at=None, queued_at=step.now)
+    progress_clear(step.subject.pk)
     transaction.on_commit(lambda: enqueue(step.subject.pk))
 
 
 @BULLETINS.effect(BulletinAction.REWRITE)
 def _rewrite(step: Step[Bulletin, RunActor]) -> None:
     # The figures stay: the worker writes the documents from them again.
-    step.set(finished_at=None)
+    step.set(finished_at=None, queued_at=step.now)
+    progress_clear(step.subject.pk)
     transaction.on_commit(lambda: enqueue(step.subject.pk))
 
 
@@ -232,6 +234,11 @@ def _progress_key(pk: int) -> str:
 
 def progress_set(pk: int, step: str) -> None:
     cache.set(_progress_key(pk), {"step": step, "at": timezone.now().isoformat()}, PROGRESS_TTL)
+
+
+def progress_clear(pk: int) -> None:
+    """Forget a previous run's progress (a retry or a rewrite starts from nothing)."""
+    cache.delete(_progress_key(pk))
 
 
 def progress(bulletin: Bulletin) -> dict[str, Any]:
@@ -368,10 +375,11 @@ def bulletin_generate_now(area: Area, month: dt.date) -> Bulletin:
 
 
 def schedule_monthly(today: dt.date | None = None) -> int:
-    """On the first working day of a month, the previous month's bulletin of every town and
-    village in force, once each (a later run that day, or a second worker, adds nothing)."""
+    """From the first working day of a month on, the previous month's bulletin of every town
+    and village in force, once each: a later run that day, or a second worker, adds nothing,
+    and a day the schedule did not run (beat or the worker down) is caught up the next day."""
     today = today or timezone.localdate()
-    if today != first_workday(today):
+    if today < first_workday(today):
         return 0
     month = month_start(month_start(today) - dt.timedelta(days=1))
     towns = list(current_towns())

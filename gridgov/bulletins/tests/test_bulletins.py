@@ -16,6 +16,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from docx import Document
 from openpyxl import load_workbook
 from PIL import ImageFile
@@ -27,6 +28,7 @@ from gridgov.bulletins.models import Bulletin, BulletinStatus
 from gridgov.cases.models import Case
 from gridgov.cases.tests.test_indices import EXPECTED_MARCH, month  # noqa: F401 - the hand-built March
 from gridgov.cases.tests.test_stats_pages import check_every_link
+from gridgov.core.errors import Conflict
 from gridgov.core.models import AuditEvent
 
 MARCH = dt.date(2026, 3, 1)
@@ -269,3 +271,36 @@ def test_the_schedule_makes_last_months_bulletins_once_on_the_first_working_day(
     assert Bulletin.objects.filter(status=BulletinStatus.DONE, scheduled=True).count() == made
     village = Bulletin.objects.filter(area__level=AreaLevel.VILLAGE).first()
     assert village is not None and village.figures["villages"] == []
+
+
+def test_a_month_not_yet_ended_says_so(march: dict[str, Any]) -> None:
+    assert "本月未结束" not in documents.outline(march).subtitle
+    march["computed_at"] = "2026-03-20T10:00:00+08:00"
+    assert "（截至 2026-03-20，本月未结束）" in documents.outline(march).subtitle
+
+
+@pytest.mark.usefixtures("month")
+def test_a_bulletin_no_worker_took_may_be_retried_and_starts_from_nothing(
+    people: dict[str, Any], committed: Any
+) -> None:
+    center = people["center01"]
+    bulletin = services.bulletin_request(actor=center, area_code=town().code, month=MARCH)  # never delivered
+    services.progress_set(bulletin.pk, "store")
+    with pytest.raises(Conflict):
+        services.bulletin_act(actor=center, pk=bulletin.pk, action="retry")  # still fresh
+    Bulletin.objects.filter(pk=bulletin.pk).update(queued_at=timezone.now() - dt.timedelta(minutes=16))
+    with committed():
+        services.bulletin_act(actor=center, pk=bulletin.pk, action="retry")
+    bulletin.refresh_from_db()
+    assert bulletin.status == BulletinStatus.DONE
+    with committed():
+        services.bulletin_act(actor=center, pk=bulletin.pk, action="rewrite")
+        queued = Bulletin.objects.get(pk=bulletin.pk)
+        assert services.progress(queued)["percent"] in (0, 100)  # not the last run's 80 %
+
+
+def test_a_missed_first_working_day_is_caught_up(people: dict[str, Any], committed: Any) -> None:
+    first = services.first_workday(dt.date(2026, 5, 1))
+    with committed():
+        made = services.schedule_monthly(first + dt.timedelta(days=2))
+    assert made > 0 and services.schedule_monthly(first + dt.timedelta(days=3)) == 0
