@@ -19,26 +19,9 @@ SEED="${FUZZ_SEED:-1}"
 # FUZZ_PHASES=examples,coverage,fuzzing adds the edge values of every parameter (a longer run).
 PHASES="${FUZZ_PHASES:-examples,fuzzing}"
 
-work="$(mktemp -d)"
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export GRIDGOV_VAR_DIR="$work"
-export DATABASE_URL="sqlite:///$work/fuzz.sqlite3"
-export SECRET_KEY="fuzz-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export GRIDGOV_FIELD_KEYS="$($PY -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"
-export ALLOWED_HOSTS="127.0.0.1,localhost"
-export SECURE_COOKIES=0
-export GRIDGOV_STATIC_FINDERS=1
-export GRIDGOV_2FA_ROLES=""
-
-echo "== fuzz: a demo town in $work"
-DEBUG=1 $PY manage.py migrate --no-input -v 0
-DEBUG=1 $PY manage.py load_demo --cases 60 --hotline 40 --no-patrols > "$work/load.log"
+# shellcheck source=scripts/demo-town.sh
+. scripts/demo-town.sh
+demo_town fuzz
 
 tokens="$(DEBUG=0 $PY manage.py shell -v 0 -c '
 from django.contrib.auth import get_user_model
@@ -49,12 +32,7 @@ for name in ("center01", "grid01"):
 ' | awk '$1 == "token" {print $2}')"
 [ "$(echo "$tokens" | wc -w)" -eq 2 ] || { echo "could not issue the two tokens"; exit 1; }
 
-DEBUG=0 $PY manage.py runserver "127.0.0.1:$PORT" --noreload > "$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 60); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
-  sleep 0.5
-done
+demo_server
 
 status=0
 for token in $tokens; do

@@ -17,34 +17,11 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PORT="${ATTACK_PORT:-8098}"
 
-work="$(mktemp -d)"
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export GRIDGOV_VAR_DIR="$work"
-export DATABASE_URL="sqlite:///$work/attack.sqlite3"
-export SECRET_KEY="attack-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export GRIDGOV_FIELD_KEYS="$($PY -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"
-export ALLOWED_HOSTS="127.0.0.1,localhost"
-export SECURE_COOKIES=0
-export GRIDGOV_STATIC_FINDERS=1
-export GRIDGOV_2FA_ROLES=""
+# shellcheck source=scripts/demo-town.sh
+. scripts/demo-town.sh
+demo_town attack
 export GRIDGOV_TRUSTED_PROXY_COUNT=1
-
-echo "== attack: a demo town in $work"
-DEBUG=1 $PY manage.py migrate --no-input -v 0
-DEBUG=1 $PY manage.py load_demo --cases 60 --hotline 40 --no-patrols > "$work/load.log"
-
-DEBUG=0 $PY manage.py runserver "127.0.0.1:$PORT" --noreload > "$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 60); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1 && break
-  sleep 0.5
-done
+demo_server
 
 status=0
 DEBUG=0 $PY scripts/attack_rerun.py --base "http://127.0.0.1:$PORT" --server-log "$work/server.log" "$@" || status=1

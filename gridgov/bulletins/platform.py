@@ -68,8 +68,9 @@ def differences(check: PlatformCheck) -> list[str]:
     return [code for code in CODES if code in check.entered and check.entered[code] != check.ours.get(code)]
 
 
-def _settled(check: PlatformCheck) -> bool:
-    return all(code in check.explanations for code in differences(check))
+def unexplained(check: PlatformCheck) -> list[str]:
+    """The codes that differ and have no explanation yet."""
+    return [code for code in differences(check) if code not in check.explanations]
 
 
 def clean_figures(values: dict[str, Any]) -> dict[str, int]:
@@ -141,7 +142,7 @@ def _enter(step: Step[PlatformCheck, User | AnonymousUser]) -> None:
     check.entered, check.ours, check.explanations = entered, ours, kept
     step.set(entered=entered, ours=ours, explanations=kept)
     step.data.update({"entered": entered, "ours": ours})
-    step.target = CheckStatus.SETTLED if _settled(check) else CheckStatus.OPEN
+    step.target = CheckStatus.OPEN if unexplained(check) else CheckStatus.SETTLED
 
 
 @CHECKS.effect(EXPLAIN)
@@ -164,7 +165,7 @@ def _explain(step: Step[PlatformCheck, User | AnonymousUser]) -> None:
     check.explanations = explanations
     step.set(explanations=explanations)
     step.data.update({"code": code, "reason": reason})
-    step.target = CheckStatus.SETTLED if _settled(check) else CheckStatus.OPEN
+    step.target = CheckStatus.OPEN if unexplained(check) else CheckStatus.SETTLED
 
 
 CHECKS.check_complete()

@@ -21,7 +21,8 @@ from gridgov.cases import indices
 from gridgov.cases.indices import Dimensions, Period
 from gridgov.core.audit import record
 from gridgov.core.errors import DomainError
-from gridgov.core.pages import error_page
+from gridgov.core.forms import apply_error
+from gridgov.core.pages import error_page, posted_int
 
 from . import platform, services
 from .documents import outline
@@ -61,9 +62,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 if error.status != 422:
                     return error_page(request, error.message, error.status)
-                for name, problems in (error.details or {"month": [error.message]}).items():
-                    for problem in problems:
-                        form.add_error(name if name in form.fields else None, problem)
+                apply_error(form, error)
             else:
                 return redirect("bulletins:detail", pk=bulletin.pk)
     items = list(services.bulletins_visible(request.user)[:LIST_LIMIT])
@@ -221,14 +220,10 @@ def check_list(request: HttpRequest) -> HttpResponse:
             except DomainError as error:
                 if error.status != 422:
                     return error_page(request, error.message, error.status)
-                for name, problems in (error.details or {"month": [error.message]}).items():
-                    for problem in problems:
-                        form.add_error(name if name in form.fields else None, problem)
+                apply_error(form, error)
             else:
                 return redirect("bulletins:check", pk=check.pk)
-    checks = list(platform.checks_visible(request.user)[:LIST_LIMIT])
-    for check in checks:
-        check.open_count = sum(1 for code in platform.differences(check) if code not in check.explanations)  # type: ignore[attr-defined]
+    checks = [(check, len(platform.unexplained(check))) for check in platform.checks_visible(request.user)[:LIST_LIMIT]]
     return render(request, "bulletins/checks.html", {"form": form, "checks": checks}, status=status)
 
 
@@ -253,7 +248,7 @@ def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     pk=check.pk,
                     code=error_code,
                     reason=form.cleaned_data["reason"],
-                    version=_int(request.POST.get("version")),
+                    version=posted_int(request.POST.get("version")),
                 )
             except DomainError as error:
                 if error.status not in (409, 422):
@@ -269,13 +264,6 @@ def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
         line["url"] = _link(line["code"], indices.NUM, period, Dimensions(area=check.town.code))
     context = {"check": check, "rows": lines, "form": form, "error_code": error_code}
     return render(request, "bulletins/check.html", context, status=status)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 urlpatterns: list[URLPattern] = [

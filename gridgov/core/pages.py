@@ -37,6 +37,14 @@ class Versioned(Protocol):
     def version(self) -> int: ...
 
 
+def posted_int(value: str | None) -> int | None:
+    """A whole number a form posted (a version), or None when it is missing or not one."""
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
 def query_without(request: HttpRequest, *names: str) -> str:
     """The request's query string without the parameters ``names`` (e.g. the cursor)."""
     query = request.GET.copy()

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.core.errors import DomainError
-from gridgov.core.pages import error_page
+from gridgov.core.pages import error_page, posted_int
 
 from ..models import DifferenceKind, ReconcileDifference, ReconcileStatus, Reconciliation
 from . import services
@@ -119,7 +119,7 @@ def difference_action(request: HttpRequest, pk: int, difference: int, action: st
             difference_id=difference,
             action=action,
             reason=request.POST.get("reason", ""),
-            version=_int(request.POST.get("version")),
+            version=posted_int(request.POST.get("version")),
         )
     except DomainError as error:
         if request.headers.get("HX-Request"):
@@ -130,13 +130,6 @@ def difference_action(request: HttpRequest, pk: int, difference: int, action: st
     if request.headers.get("HX-Request"):
         return render(request, "hotline/reconcile/_difference.html", {"item": item, "d": changed})
     return redirect("hotline:reconcile-detail", pk=item.pk)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 @require_GET
