@@ -258,6 +258,12 @@ class Case(models.Model):
     # No handling or verification stage of the case ended late (set when it closes).
     closed_on_time = models.BooleanField(_("closed on time"), null=True, editable=False)
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True, editable=False)
+    # Brought in from a historical ledger (gridgov.ledger): a closed case of the old platform or
+    # spreadsheet, written with its events and stages so past months' statistics come out of the
+    # system. ``import_review`` lists what was doubtful in its row (codes and what the file said,
+    # never a party's data); an empty list is a row read without doubt.
+    imported = models.BooleanField(_("imported"), default=False, editable=False)
+    import_review = models.JSONField(default=list, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
