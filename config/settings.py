@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "gridgov.patrols",
     "gridgov.mobile",
     "gridgov.bulletins",
+    "gridgov.analysis",
     "gridgov.web",
     "gridgov.demo",
 ]
@@ -333,6 +334,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gridgov.bulletins.tasks.schedule_monthly",
         "schedule": crontab(hour=7, minute=30),
     },
+    # Last week's weekly analysis drafts (daily: a missed Monday is caught up), and the sweep
+    # that tells the grid worker and leader once when one is overdue.
+    "analysis-schedule-weekly": {
+        "task": "gridgov.analysis.tasks.schedule_weekly",
+        "schedule": crontab(hour=6, minute=10),
+    },
+    "analysis-sweep-overdue": {"task": "gridgov.analysis.tasks.sweep_overdue", "schedule": 1800.0},
 }
 
 # --- Case loop (see docs/cases.md) --------------------------------------------------------

@@ -395,11 +395,15 @@ def _east_asian(run_or_style: Any, font: str) -> None:
 @in_document_language
 def write_docx(figures: dict[str, Any]) -> bytes:
     """The bulletin as a Word document."""
+    return outline_docx(outline(figures))
+
+
+def outline_docx(text: Outline) -> bytes:
+    """Any outline (a bulletin's, a monthly summary's) as a Word document."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    text = outline(figures)
     document = Document()
     normal = document.styles["Normal"]
     normal.font.name = "SimSun"
@@ -462,7 +466,10 @@ def bars(table: Table) -> list[dict[str, Any]]:
 
 
 def html(figures: dict[str, Any]) -> str:
-    text = outline(figures)
+    return outline_html(outline(figures))
+
+
+def outline_html(text: Outline) -> str:
     tables = [
         (section, [(table, printed(table), bars(table), 8 + 18 * len(bars(table))) for table in section.tables])
         for section in text.sections
@@ -475,6 +482,11 @@ def html(figures: dict[str, Any]) -> str:
 @in_document_language
 def write_pdf(figures: dict[str, Any]) -> bytes:
     """The bulletin as a PDF, the CJK font embedded."""
+    return outline_pdf(outline(figures))
+
+
+def outline_pdf(text: Outline) -> bytes:
+    """Any outline as a PDF, the CJK font embedded."""
     # WeasyPrint turns on Pillow's loading of truncated images for the whole process when it is
     # first imported; the photo checks of the case loop rely on it being off (a cut-off upload is
     # refused), and a bulletin holds no raster image: put it back.
@@ -482,7 +494,7 @@ def write_pdf(figures: dict[str, Any]) -> bytes:
     from weasyprint import CSS, HTML
 
     ImageFile.LOAD_TRUNCATED_IMAGES = truncated
-    document = HTML(string=html(figures), base_url=str(STYLESHEET.parent))
+    document = HTML(string=outline_html(text), base_url=str(STYLESHEET.parent))
     result: bytes = document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
     return result
 

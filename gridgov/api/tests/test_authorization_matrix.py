@@ -23,6 +23,14 @@ from django.utils import timezone
 from PIL import Image
 
 from gridgov.access.scope import visible_areas, visible_departments
+from gridgov.analysis.models import WeeklyAnalysis
+from gridgov.analysis.services import (
+    analyses_visible,
+    last_complete_week,
+    summaries_visible,
+    summary_compose,
+    weekly_generate,
+)
 from gridgov.api.api import api
 from gridgov.areas.models import Area
 from gridgov.bulletins.platform import check_enter, checks_visible
@@ -67,6 +75,8 @@ OBJECTS: dict[str, Visible] = {
     "difference_id": lambda user, obj: reconciliations_visible(user).filter(pk=obj.reconciliation_id).exists(),
     "bulletin_id": lambda user, obj: bulletins_visible(user).filter(pk=obj.pk).exists(),
     "check_id": lambda user, obj: checks_visible(user).filter(pk=obj.pk).exists(),
+    "analysis_id": lambda user, obj: analyses_visible(user).filter(pk=obj.pk).exists(),
+    "summary_id": lambda user, obj: summaries_visible(user).filter(pk=obj.pk).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -134,7 +144,12 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
     check = check_enter(
         actor=people["center01"], town_code=in_grid1.town.code, month=last_month, platform="", figures={"reported": 1}
     )
+    week = last_complete_week(timezone.localdate())
+    weekly_generate(week, grids=Area.objects.filter(pk__in=[in_grid1.grid_id, in_grid2.grid_id]))
+    summary = summary_compose(actor=people["center01"], area_code=in_grid1.town.code, month=last_month)
     return {
+        "analysis_id": list(WeeklyAnalysis.objects.filter(week=week)),
+        "summary_id": [summary],
         "bulletin_id": [bulletin],
         "check_id": [check],
         "reconciliation_id": [listed],

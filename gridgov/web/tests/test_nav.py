@@ -81,6 +81,8 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "upstream-delivery",
         "patrol-list",
         "bulletin-list",
+        "weekly-list",
+        "summary-list",
     ]
     assert context["map_tile_url"] == ""
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from gridgov.demo.analysis import load_demo_analysis
 from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
@@ -80,6 +81,7 @@ class Command(BaseCommand):
             )
         if not options["no_cases"]:
             self._timed("Monthly bulletins generated: {n}", load_demo_bulletins, options["allow_production_db"])
+            self._timed("Weekly analyses generated: {n}", load_demo_analysis, options["allow_production_db"])
         self.stdout.write(accounts_block())
 
     def _load_cases(self, count: int, allow_production_db: bool) -> None:
