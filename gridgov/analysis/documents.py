@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.bulletins import documents as bulletin
@@ -57,6 +58,15 @@ def outline(summary: MonthlySummary) -> Outline:
         )
     )
     written = Section(_("3. The grids' analyses and measures"))
+    sent = content.get("analyses_sent", len(content["analyses"]))
+    if len(content["analyses"]) < sent:
+        written.paragraphs.append(
+            _(
+                "%(sent)s weekly analyses were submitted to the center this month; below are the %(shown)s "
+                "that report open problems (overdue cases, repeated problems or places), the most overdue first."
+            )
+            % {"sent": sent, "shown": len(content["analyses"])}
+        )
     written.tables.append(
         Table(
             _("Analyses"),
@@ -75,7 +85,7 @@ def outline(summary: MonthlySummary) -> Outline:
         subtitle=_("%(area)s, %(year)s-%(month)s") % {"area": area, "year": year, "month": month},
         sections=[overview, weeks, written, remarks],
         footer=_("Composed by the system from the figures frozen on %(date)s.")
-        % {"date": f"{summary.composed_at:%Y-%m-%d %H:%M}"},
+        % {"date": f"{timezone.localtime(summary.composed_at):%Y-%m-%d %H:%M}"},
     )
 
 

@@ -78,6 +78,8 @@ CENTER_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.AD
 TEXT_LIMIT: Final = 4000
 COMMENT_LIMIT: Final = 1000
 SUMMARY_EXCERPT: Final = 300
+# How many grids' analyses a town's summary quotes (those with open problems).
+TOWN_ANALYSES: Final = 30
 
 
 def due_workdays() -> int:
@@ -520,6 +522,18 @@ def compose(area: Area, month: dt.date, now: dt.datetime | None = None) -> dict[
                 "patrols": total["patrols"].get("count", 0),
             }
         )
+    sent = [
+        a
+        for a in sorted(analyses, key=lambda a: (a.week, a.area_path))
+        if a.status in (WeeklyStatus.SUBMITTED, WeeklyStatus.ACCEPTED) and (a.analysis or a.measures)
+    ]
+    chosen = sent
+    if area.level == AreaLevel.TOWN:
+        # A town has hundreds a month: the ones with an open problem (overdue cases, repeated
+        # problems or places), the most overdue first.
+        chosen = sorted(
+            (a for a in sent if _has_issues(a.figures)), key=lambda a: -int(a.figures.get("overdue_count", 0))
+        )[:TOWN_ANALYSES]
     written = [
         {
             "grid": a.grid.name,
@@ -527,8 +541,7 @@ def compose(area: Area, month: dt.date, now: dt.datetime | None = None) -> dict[
             "analysis": a.analysis[:SUMMARY_EXCERPT],
             "measures": a.measures[:SUMMARY_EXCERPT],
         }
-        for a in sorted(analyses, key=lambda a: (a.week, a.area_path))
-        if a.status in (WeeklyStatus.SUBMITTED, WeeklyStatus.ACCEPTED) and (a.analysis or a.measures)
+        for a in chosen
     ]
     return {
         "format": 1,
@@ -537,7 +550,12 @@ def compose(area: Area, month: dt.date, now: dt.datetime | None = None) -> dict[
         "bulletin": bulletin_figures(area, month, now=now),
         "weeks": rows,
         "analyses": written,
+        "analyses_sent": len(sent),
     }
+
+
+def _has_issues(content: dict[str, Any]) -> bool:
+    return bool(content.get("overdue_count") or content.get("repeated_places") or content.get("repeated_categories"))
 
 
 def summary_compose(*, actor: User | AnonymousUser, area_code: str, month: dt.date) -> MonthlySummary:
