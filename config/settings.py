@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "gridgov.mobile",
     "gridgov.bulletins",
     "gridgov.analysis",
+    "gridgov.meetings",
     "gridgov.web",
     "gridgov.demo",
 ]

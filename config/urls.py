@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("gridgov.mobile.urls")),
     path("", include("gridgov.bulletins.urls")),
     path("", include("gridgov.analysis.urls")),
+    path("", include("gridgov.meetings.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:

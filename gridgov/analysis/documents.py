@@ -8,8 +8,6 @@ measures, and the leader's remarks.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,18 +87,9 @@ def outline(summary: MonthlySummary) -> Outline:
     )
 
 
-def _in_document_language(summary: MonthlySummary, writer: Any) -> bytes:
-    @bulletin.in_document_language
-    def write(_summary: Any) -> bytes:
-        result: bytes = writer(outline(summary))
-        return result
-
-    return write(summary)
-
-
 def write_docx(summary: MonthlySummary) -> bytes:
-    return _in_document_language(summary, bulletin.outline_docx)
+    return bulletin.write_in_document_language(lambda: outline(summary), bulletin.outline_docx)
 
 
 def write_pdf(summary: MonthlySummary) -> bytes:
-    return _in_document_language(summary, bulletin.outline_pdf)
+    return bulletin.write_in_document_language(lambda: outline(summary), bulletin.outline_pdf)

@@ -78,25 +78,15 @@ class ComposeForm(forms.Form):
         field.choices = areas
 
 
-class SummaryActionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class SummaryActionForm(ActionFormBase):
     remarks = forms.CharField(
         label=_("Leader's remarks"), required=False, max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 5})
     )
     comment = forms.CharField(label=_("Reason"), required=False, max_length=COMMENT_LIMIT)
 
-    FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
+    fields_of_action: ClassVar[dict[str, tuple[str, ...]]] = {
         SummaryAction.REMARK: ("remarks",),
         SummaryAction.RECOMPOSE: (),
         SummaryAction.FINALIZE: (),
         SummaryAction.REOPEN: ("comment",),
     }
-
-    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"id_{action}_%s")
-        super().__init__(*args, **kwargs)
-        self.action = action
-        keep = {"version", *self.FIELDS.get(action, ())}
-        for name in list(self.fields):
-            if name not in keep:
-                del self.fields[name]

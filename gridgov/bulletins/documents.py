@@ -377,6 +377,14 @@ def in_document_language(function: Any) -> Any:
     return wrapped
 
 
+def write_in_document_language(make: Any, writer: Any) -> bytes:
+    """``writer(make())``: an outline made and written in the installation's language (the
+    monthly summary, a meeting's minutes)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        result: bytes = writer(make())
+        return result
+
+
 # --- Word -----------------------------------------------------------------------------------------
 
 

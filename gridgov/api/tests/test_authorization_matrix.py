@@ -43,6 +43,7 @@ from gridgov.hotline import services as hotline_services
 from gridgov.hotline.reconcile.services import reconcile_run, reconcile_upload, reconciliations_visible
 from gridgov.hotline.selectors import orders_visible
 from gridgov.hotline.tests.core_helpers import order_data
+from gridgov.meetings.services import meeting_act, meeting_plan, meetings_visible, resolution_add, resolutions_visible
 from gridgov.notify.models import Notification
 from gridgov.notify.services import notify
 from gridgov.patrols.selectors import patrols_visible
@@ -77,6 +78,8 @@ OBJECTS: dict[str, Visible] = {
     "check_id": lambda user, obj: checks_visible(user).filter(pk=obj.pk).exists(),
     "analysis_id": lambda user, obj: analyses_visible(user).filter(pk=obj.pk).exists(),
     "summary_id": lambda user, obj: summaries_visible(user).filter(pk=obj.pk).exists(),
+    "meeting_id": lambda user, obj: meetings_visible(user).filter(pk=obj.pk).exists(),
+    "resolution_id": lambda user, obj: resolutions_visible(user).filter(pk=obj.pk).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -147,7 +150,30 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
     week = last_complete_week(timezone.localdate())
     weekly_generate(week, grids=Area.objects.filter(pk__in=[in_grid1.grid_id, in_grid2.grid_id]))
     summary = summary_compose(actor=people["center01"], area_code=in_grid1.town.code, month=last_month)
+    meeting = meeting_plan(
+        actor=people["center01"],
+        area_code=in_grid1.town.code,
+        title="民情分析会",
+        starts_at=timezone.now(),
+        place="镇政府",
+        chair_id=people["leader01"].pk,
+        invitee_ids=[people["grid01"].pk],
+    )
+    meeting_act(actor=people["center01"], pk=meeting.pk, action="hold")
+    department = Department.objects.get(
+        pk=people["dept01"].role_assignments.exclude(department=None).first().department_id
+    )
+    task = resolution_add(
+        actor=people["center01"],
+        meeting_id=meeting.pk,
+        text="增设照明",
+        kind="task",
+        department_code=department.code,
+        deadline=timezone.localdate() + dt.timedelta(days=5),
+    )
     return {
+        "meeting_id": [meeting],
+        "resolution_id": [task],
         "analysis_id": list(WeeklyAnalysis.objects.filter(week=week)),
         "summary_id": [summary],
         "bulletin_id": [bulletin],

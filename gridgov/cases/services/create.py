@@ -56,7 +56,10 @@ def sources_allowed(scope: Scope) -> frozenset[str]:
     if scope.everything or scope.has_role(*CENTER_ROLES):
         return frozenset(Source.values)
     if scope.has_role(Role.TOWN_LEADER):
-        return FIELD_SOURCES | {Source.LEADER}
+        return FIELD_SOURCES | {Source.LEADER, Source.MEETING}
+    if scope.has_role(Role.GRID_LEADER, Role.VILLAGE_STAFF):
+        # A village's opinion meetings (gridgov.meetings) turn resolutions into cases.
+        return FIELD_SOURCES | {Source.MEETING}
     return FIELD_SOURCES
 
 

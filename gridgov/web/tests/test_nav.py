@@ -83,6 +83,7 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "bulletin-list",
         "weekly-list",
         "summary-list",
+        "meeting-list",
     ]
     assert context["map_tile_url"] == ""
 

@@ -15,6 +15,7 @@ from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
+from gridgov.demo.meetings import load_demo_meetings
 from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
 from gridgov.demo.staff import load_demo_staff_photos
 
@@ -69,8 +70,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data already in place: nothing changed.")
         self._timed("Staff photos drawn: {n}", load_demo_staff_photos, options["allow_production_db"])
+        cases_made = 0
         if not options["no_cases"]:
-            self._load_cases(options["cases"], options["allow_production_db"])
+            cases_made = self._load_cases(options["cases"], options["allow_production_db"])
         if not options["no_hotline"]:
             self._load_hotline(options["hotline"], options["allow_production_db"])
         if not options["no_patrols"]:
@@ -82,9 +84,12 @@ class Command(BaseCommand):
         if not options["no_cases"]:
             self._timed("Monthly bulletins generated: {n}", load_demo_bulletins, options["allow_production_db"])
             self._timed("Weekly analyses generated: {n}", load_demo_analysis, options["allow_production_db"])
+            if cases_made:
+                # Its resolutions make a case: only beside the demo's own case history.
+                self._timed("Opinion meetings: {n}", load_demo_meetings, options["allow_production_db"])
         self.stdout.write(accounts_block())
 
-    def _load_cases(self, count: int, allow_production_db: bool) -> None:
+    def _load_cases(self, count: int, allow_production_db: bool) -> int:
         started = time.perf_counter()
         made = load_demo_cases(count=count, allow_production_db=allow_production_db)
         if made:
@@ -93,6 +98,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Cases already exist: no demo cases added.")
+        return made
 
     def _load_hotline(self, count: int, allow_production_db: bool) -> None:
         started = time.perf_counter()

@@ -1,0 +1,327 @@
+"""Pages of the opinion meetings (民情分析会): the list and the planning form with the proposed
+agenda, a meeting (follow-up of earlier resolutions, agenda, sign-in QR code and attendance,
+minutes, resolutions), the phone's sign-in page behind the QR code, the resolutions a
+department or village owns, and the minutes as Word and PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any, Final
+
+import segno
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gridgov.areas.models import AreaLevel
+from gridgov.areas.selectors import areas_visible
+from gridgov.cases.forms import area_choices, category_choices, department_choices
+from gridgov.core.actors import signed_in
+from gridgov.core.audit import record
+from gridgov.core.errors import DomainError
+from gridgov.core.forms import apply_error
+from gridgov.core.pages import ObjectPage, error_page
+from gridgov.people.models import RoleAssignment
+from gridgov.people.selectors import display_name
+
+from . import documents, services
+from .forms import MeetingActionForm, PlanForm, ResolutionActionForm, ResolutionForm
+from .models import Meeting, MeetingStatus
+from .transitions import MeetingAction
+
+LIST_LIMIT: Final = 100
+CONTENT_TYPES: Final = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+PEOPLE_LIMIT: Final = 400
+
+
+def _people(request: HttpRequest) -> list[tuple[int, str]]:
+    """Active staff with a role in the user's areas (chairs and invitees)."""
+    areas = areas_visible(request.user).values("pk")
+    ids = (
+        RoleAssignment.objects.filter(area__in=areas, user__is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()[:PEOPLE_LIMIT]
+    )
+    users = get_user_model().objects.filter(pk__in=list(ids)).select_related("profile").order_by("username")
+    return [(user.pk, display_name(user)) for user in users]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    areas = services.meeting_areas(request.user)
+    organiser_areas = [(a.code, a.name) for a in areas.order_by("path") if services.is_organiser(request.user, a)]
+    owned = services.resolutions_owned(request.user)
+    if not areas.exists() and not owned.exists():
+        return error_page(request, _("You may not open this page."), 403)
+    form = None
+    status = 200
+    if organiser_areas:
+        start = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0) + dt.timedelta(days=7)
+        initial = {"starts_at": start.strftime("%Y-%m-%dT%H:%M"), "chair": request.user.pk}
+        form = PlanForm(request.POST or None, areas=organiser_areas, people=_people(request), initial=initial)
+        if request.method == "POST":
+            status = 422
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    meeting = services.meeting_plan(
+                        actor=request.user,
+                        area_code=data["area"],
+                        title=data["title"],
+                        starts_at=data["starts_at"],
+                        place=data["place"],
+                        chair_id=data["chair"],
+                        invitee_ids=data["invitees"],
+                        agenda=data["agenda"] or None,
+                    )
+                except DomainError as error:
+                    if error.status != 422:
+                        return error_page(request, error.message, error.status)
+                    apply_error(form, error)
+                else:
+                    return redirect("meetings:detail", pk=meeting.pk)
+    elif request.method == "POST":
+        return error_page(request, _("You may not plan a meeting."), 403)
+    items = list(services.meetings_visible(request.user)[:LIST_LIMIT])
+    context = {"form": form, "items": items, "owned_count": owned.exclude(status="done").count()}
+    return render(request, "meetings/list.html", context, status=status)
+
+
+def _visible(request: HttpRequest, pk: int) -> Meeting:
+    try:
+        return services.meeting_get(request.user, pk)
+    except DomainError:
+        raise Http404(_("No such meeting.")) from None
+
+
+def _resolution_rows(request: HttpRequest, resolutions: Any) -> list[dict[str, Any]]:
+    rows = []
+    for resolution in resolutions:
+        actions = [
+            {
+                "action": action,
+                "label": services.RESOLUTIONS.label(action),
+                "form": ResolutionActionForm(initial={"version": resolution.version}, action=action),
+                "url": reverse("meetings:resolution-act", args=[resolution.pk, action]) + f"?next={request.path}",
+                "danger": action == "return",
+            }
+            for action in services.RESOLUTIONS.allowed_actions(resolution, request.user)
+        ]
+        rows.append({"resolution": resolution, "state": services.resolution_state(resolution), "actions": actions})
+    return rows
+
+
+def _detail_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dict[str, Any]:
+    failed = extra.get("failed")
+    actions = []
+    for action in services.MEETINGS.allowed_actions(meeting, request.user):
+        initial = {
+            "version": meeting.version,
+            "agenda": "\n".join(item["title"] for item in meeting.agenda),
+            "minutes": meeting.minutes,
+        }
+        form = failed if failed is not None and getattr(failed, "action", "") == action else None
+        actions.append(
+            {
+                "action": action,
+                "label": services.MEETINGS.label(action),
+                "form": form or MeetingActionForm(initial=initial, action=action),
+                "url": reverse("meetings:act", args=[meeting.pk, action]),
+                "open": form is not None or action in (MeetingAction.MINUTES,),
+            }
+        )
+    organiser = services.is_organiser(request.user, meeting.area)
+    sign_in_url = request.build_absolute_uri(reverse("meetings:sign-in", args=[meeting.pk, meeting.sign_in_key]))
+    resolution_form = None
+    if organiser and meeting.status == MeetingStatus.HELD:
+        resolution_form = extra.get("resolution_form") or _resolution_form(request, meeting)
+    signed = list(meeting.attendance.select_related("user__profile"))
+    signed_ids = {a.user_id for a in signed}
+    return {
+        "meeting": meeting,
+        "organiser": organiser,
+        "actions": actions,
+        "error": extra.get("error", ""),
+        "followup": _resolution_rows(request, services.open_resolutions(meeting.area, before=meeting)),
+        "resolutions": _resolution_rows(request, meeting.resolutions.select_related("case", "department", "village")),
+        "resolution_form": resolution_form,
+        "attendance": [(a, display_name(a.user)) for a in signed],
+        "absent": [display_name(u) for u in meeting.invitees.select_related("profile") if u.pk not in signed_ids],
+        "chair": display_name(meeting.chair),
+        "qr": mark_safe(segno.make(sign_in_url, error="m").svg_inline(scale=4)) if organiser else "",  # noqa: S308 - our own SVG
+        "sign_in_url": sign_in_url if organiser else "",
+    }
+
+
+def _resolution_form(request: HttpRequest, meeting: Meeting, data: Any = None) -> ResolutionForm:
+    villages = list(areas_visible(request.user).filter(level=AreaLevel.VILLAGE).values_list("code", "name"))
+    grids = [choice for _group, options in area_choices(request.user, villages=False) for choice in options]
+    return ResolutionForm(
+        data,
+        departments=department_choices(request.user),
+        villages=villages,
+        categories=category_choices(majors=False),
+        grids=grids,
+    )
+
+
+def _page(request: HttpRequest, pk: int) -> ObjectPage:
+    return ObjectPage(
+        request,
+        template="meetings/detail.html",
+        context=lambda meeting, **extra: _detail_context(request, meeting, **extra),
+        reload=lambda: _visible(request, pk),
+        not_found=_("No such meeting."),
+        stale=_("Someone else changed this meeting meanwhile. The page shows it as it is now; your text is kept."),
+    )
+
+
+@require_GET
+@login_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, pk).render(_visible(request, pk))
+
+
+@require_POST
+@login_required
+def meeting_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    meeting = _visible(request, pk)
+    if action not in {a.value for a in MeetingAction}:
+        raise Http404(_("Unknown action."))
+    form = MeetingActionForm(request.POST, action=action)
+    page = _page(request, pk)
+    if not form.is_valid():
+        return page.invalid(meeting, form)
+    inputs = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    return page.act(
+        meeting,
+        form=form,
+        act=lambda: services.meeting_act(
+            actor=request.user, pk=meeting.pk, action=action, inputs=inputs, version=form.cleaned_data.get("version")
+        ),
+        rebuild=lambda data: MeetingActionForm(data, action=action),
+        error_fields={"agenda": "agenda", "minutes": "minutes"},
+        done=services.MEETINGS.label(action),
+        success_url=reverse("meetings:detail", args=[pk]),
+    )
+
+
+@require_POST
+@login_required
+def resolution_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _visible(request, pk)
+    form = _resolution_form(request, meeting, request.POST)
+    page = _page(request, pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.resolution_add(
+                actor=request.user,
+                meeting_id=meeting.pk,
+                text=data["text"],
+                kind=data["kind"],
+                deadline=data["deadline"],
+                department_code=data["department"],
+                village_code=data["village"],
+                category=data["category"],
+                grid_code=data["grid"],
+            )
+        except DomainError as error:
+            if error.status in (403, 404):
+                return error_page(request, error.message, error.status)
+            apply_error(form, error)
+        else:
+            return redirect("meetings:detail", pk=meeting.pk)
+    return page.render(meeting, 422, resolution_form=form)
+
+
+def _next(request: HttpRequest, fallback: str) -> str:
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@require_POST
+@login_required
+def resolution_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    form = ResolutionActionForm(request.POST, action=action)
+    if not form.is_valid():
+        return error_page(request, _("Check what you entered."), 422)
+    inputs = {k: v for k, v in form.cleaned_data.items() if k != "version" and v}
+    try:
+        resolution = services.resolution_act(
+            actor=request.user, pk=pk, action=action, inputs=inputs, version=form.cleaned_data.get("version")
+        )
+    except DomainError as error:
+        return error_page(request, error.message, error.status)
+    return redirect(_next(request, reverse("meetings:detail", args=[resolution.meeting_id])))
+
+
+@require_GET
+@login_required
+def resolution_list(request: HttpRequest) -> HttpResponse:
+    """The resolutions the user's department or village owns, open first."""
+    owned = services.resolutions_owned(request.user).order_by("status", "deadline", "pk")
+    return render(request, "meetings/resolutions.html", {"rows": _resolution_rows(request, owned[:LIST_LIMIT])})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def sign_in(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """The page behind the meeting's QR code: on a phone, one tap signs the user in."""
+    meeting = Meeting.objects.filter(pk=pk).select_related("area").first()
+    if meeting is None or not secrets.compare_digest(meeting.sign_in_key, key):
+        return error_page(request, _("This sign-in code is not valid."), 404)
+    user = signed_in(request.user)
+    if user is None:
+        return error_page(request, _("Sign in to the platform first."), 403)
+    signed = meeting.attendance.filter(user_id=user.pk).first()
+    status = 200
+    message = ""
+    if request.method == "POST":
+        try:
+            signed, _created = services.meeting_sign_in(actor=request.user, pk=pk, key=key)
+        except DomainError as error:
+            status = error.status
+            message = error.message
+    context = {"meeting": meeting, "signed": signed, "message": message, "name": display_name(user)}
+    return render(request, "meetings/sign_in.html", context, status=status)
+
+
+@require_GET
+@login_required
+def minutes_download(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
+    meeting = _visible(request, pk)
+    writer = {"docx": documents.write_docx, "pdf": documents.write_pdf}.get(extension)
+    if writer is None:
+        raise Http404(_("Unknown format."))
+    content = writer(meeting)
+    record(action="meeting.download", actor=request.user, obj=meeting, request=request, data={"format": extension})
+    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}-minutes.{extension}"'
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("meetings/", meeting_list, name="list"),
+    path("meetings/resolutions/", resolution_list, name="resolutions"),
+    path("meetings/resolutions/<int:pk>/act/<str:action>/", resolution_act, name="resolution-act"),
+    path("meetings/<int:pk>/", meeting_detail, name="detail"),
+    path("meetings/<int:pk>/act/<str:action>/", meeting_act, name="act"),
+    path("meetings/<int:pk>/resolutions/", resolution_add, name="resolution-add"),
+    path("meetings/<int:pk>/sign-in/<str:key>/", sign_in, name="sign-in"),
+    path("meetings/<int:pk>/minutes.<str:extension>", minutes_download, name="download"),
+]
