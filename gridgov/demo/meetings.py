@@ -14,7 +14,7 @@ from django.utils import timezone
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.meetings import services
 from gridgov.meetings.models import Meeting, ResolutionKind
-from gridgov.people.models import Department, Role, RoleAssignment
+from gridgov.people.models import Role, RoleAssignment
 
 from .loader import check_allowed
 
@@ -56,8 +56,13 @@ def load_demo_meetings(*, allow_production_db: bool = False) -> int:
         chair_id=leader.pk,
         invitee_ids=invitees,
     )
-    for username in ("leader01", "gridlead01", "dept01"):
-        services.meeting_sign_in(actor=users[username], pk=meeting.pk, key=meeting.sign_in_key)
+    for minutes, username in enumerate(("leader01", "gridlead01", "dept01")):
+        services.meeting_sign_in(
+            actor=users[username],
+            pk=meeting.pk,
+            key=meeting.sign_in_key,
+            at=held_at - dt.timedelta(minutes=12 - 4 * minutes),
+        )
     services.meeting_act(actor=center, pk=meeting.pk, action="hold")
     services.meeting_act(actor=center, pk=meeting.pk, action="minutes", inputs={"minutes": MINUTES})
     grid = Area.objects.current().filter(level=AreaLevel.GRID, parent=village).order_by("code").first()
@@ -69,10 +74,19 @@ def load_demo_meetings(*, allow_production_db: bool = False) -> int:
         category="appearance.street_vendor",
         grid_code=grid.code if grid else "",
     )
-    handler = users["dept01"]
-    department = Department.objects.get(
-        pk=RoleAssignment.objects.filter(user=handler, department__isnull=False).values("department_id")[:1]
+    # Street lighting is the planning and construction office's (规划建设办公室).
+    assignment = (
+        RoleAssignment.objects.filter(role=Role.DEPARTMENT_HANDLER, department__code="planning", user__is_active=True)
+        .select_related("user", "department")
+        .order_by("user__username")
+        .first()
+        or RoleAssignment.objects.filter(user=users["dept01"], department__isnull=False)
+        .select_related("user", "department")
+        .first()
     )
+    if assignment is None or assignment.department is None:
+        return 0
+    handler, department = assignment.user, assignment.department
     lights = services.resolution_add(
         actor=center,
         meeting_id=meeting.pk,
@@ -99,7 +113,7 @@ def load_demo_meetings(*, allow_production_db: bool = False) -> int:
     # The department's lights are done and confirmed; the village's visits are reported done and
     # wait for the center: the village's meeting below opens with them.
     services.resolution_act(
-        actor=handler, pk=lights.pk, action="report", inputs={"report": "已协调供电所安装路灯 6 盏"}
+        actor=handler, pk=lights.pk, action="report", inputs={"report": "已协调供电服务站在 3 个老旧小区安装路灯 6 盏"}
     )
     services.resolution_act(actor=center, pk=lights.pk, action="confirm")
     services.meeting_plan(

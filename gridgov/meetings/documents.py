@@ -24,7 +24,7 @@ def _owner(resolution: Any) -> str:
 
 
 def _state(resolution: Any) -> str:
-    return {"done": _("Done"), "open": _("Open"), "overdue": _("Overdue")}[resolution_state(resolution)]
+    return {"done": _("Done"), "open": _("Not done yet"), "overdue": _("Overdue")}[resolution_state(resolution)]
 
 
 def outline(meeting: Meeting) -> Outline:

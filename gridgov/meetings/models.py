@@ -71,7 +71,7 @@ class ResolutionKind(models.TextChoices):
 
 
 class ResolutionStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Not done yet")
     REPORTED = "reported", _("Reported done")
     DONE = "done", _("Done")
 

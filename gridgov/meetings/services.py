@@ -285,7 +285,9 @@ def meeting_plan(
     return meeting
 
 
-def meeting_sign_in(*, actor: User | AnonymousUser, pk: int, key: str) -> tuple[Attendance, bool]:
+def meeting_sign_in(
+    *, actor: User | AnonymousUser, pk: int, key: str, at: dt.datetime | None = None
+) -> tuple[Attendance, bool]:
     """Sign ``actor`` in to the meeting whose QR code carries ``key`` (once; a second scan
     changes nothing). Anyone signed in may scan it: an uninvited attendee is recorded too."""
     user = signed_in(actor)
@@ -298,7 +300,7 @@ def meeting_sign_in(*, actor: User | AnonymousUser, pk: int, key: str) -> tuple[
         raise Invalid.field("key", _("The meeting's minutes are final: signing in is closed."))
     try:
         with transaction.atomic():
-            attendance = Attendance.objects.create(meeting=meeting, user=user, signed_at=timezone.now())
+            attendance = Attendance.objects.create(meeting=meeting, user=user, signed_at=at or timezone.now())
             record(action="meeting.sign_in", actor=user, obj=meeting)
     except IntegrityError:
         return Attendance.objects.get(meeting=meeting, user=user), False
