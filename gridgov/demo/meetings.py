@@ -18,12 +18,20 @@ from gridgov.people.models import Role, RoleAssignment
 
 from .loader import check_allowed
 
-MINUTES: Final = (
-    "会议由副镇长主持，综治中心通报了上月网格事件办理情况和12345热线工单情况。\n"
-    "与会人员围绕市场周边占道经营反复出现、老旧小区夜间照明不足、冬季独居老人取暖安全三个问题进行了分析。\n"
-    "会议议定：一、对幸福路菜市场东门占道经营开展集中整治；二、由相关部门协调增设老旧小区夜间照明；"
+OPENING: Final = "会议由副镇长主持，综治中心通报了上月网格事件办理情况和12345热线工单情况。"
+DISCUSSION: Final = (
+    "群众代表和网格员反映：市场周边占道经营反复出现，老旧小区夜间照明不足，冬季独居老人取暖用电存在隐患。"
+)
+DECISIONS: Final = (
+    "会议议定：一、对幸福路菜市场东门占道经营开展集中整治；二、由规划建设办公室协调增设老旧小区夜间照明；"
     "三、各村对独居老人开展一次入户走访，排查取暖用电隐患。"
 )
+
+
+def _minutes(agenda: list[dict[str, str]]) -> str:
+    items = "；".join(item["title"] for item in agenda[:5])
+    analysed = f"与会人员逐项分析了本次议题：{items}。" if items else ""
+    return "\n".join(part for part in (OPENING, analysed, DISCUSSION, DECISIONS) if part)
 
 
 def load_demo_meetings(*, allow_production_db: bool = False) -> int:
@@ -64,7 +72,7 @@ def load_demo_meetings(*, allow_production_db: bool = False) -> int:
             at=held_at - dt.timedelta(minutes=12 - 4 * minutes),
         )
     services.meeting_act(actor=center, pk=meeting.pk, action="hold")
-    services.meeting_act(actor=center, pk=meeting.pk, action="minutes", inputs={"minutes": MINUTES})
+    services.meeting_act(actor=center, pk=meeting.pk, action="minutes", inputs={"minutes": _minutes(meeting.agenda)})
     grid = Area.objects.current().filter(level=AreaLevel.GRID, parent=village).order_by("code").first()
     services.resolution_add(
         actor=center,
