@@ -34,7 +34,8 @@ from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, Invalid, NotFound
 from gridgov.core.workflow import Step, Workflow
 from gridgov.notify.services import notify
-from gridgov.people.models import Role, RoleAssignment
+from gridgov.people.models import Role
+from gridgov.people.selectors import role_holder_ids
 from gridgov.workcalendar import calendar, clock
 from gridgov.workcalendar.units import TimeUnit
 
@@ -141,10 +142,8 @@ def _parties(user: User | AnonymousUser, area: Area) -> set[str]:
 
 def _holders(area: Area, roles: set[str]) -> list[User]:
     """The active users holding one of ``roles`` over ``area`` or an area above it."""
-    ids = RoleAssignment.objects.filter(
-        role__in=roles, area_id__in=area.ancestor_ids(), user__is_active=True
-    ).values_list("user_id", flat=True)
-    return list(get_user_model().objects.filter(pk__in=list(ids)))
+    ids = role_holder_ids(Q(role__in=roles, area_id__in=area.ancestor_ids()))
+    return list(get_user_model().objects.filter(pk__in=ids))
 
 
 # --- the weekly workflow --------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, Invalid, NotFound
 from gridgov.core.workflow import Step, Workflow
 from gridgov.notify.services import notify
-from gridgov.people.models import Department, Role, RoleAssignment
+from gridgov.people.models import Role
+from gridgov.people.selectors import department_by_code, role_holder_ids
 
 from .models import Attendance, Meeting, MeetingStatus, Resolution, ResolutionKind, ResolutionStatus
 from .transitions import (
@@ -413,9 +414,9 @@ def resolution_add(
                 raise Invalid.field("deadline", _("A task needs a deadline."))
             if deadline < timezone.localdate():
                 raise Invalid.field("deadline", _("The deadline has passed."))
-            department = (
-                Department.objects.filter(code=department_code, is_active=True).first() if department_code else None
-            )
+            department = department_by_code(department_code) if department_code else None
+            if department is not None and not department.is_active:
+                department = None
             village = (
                 areas_visible(actor).filter(code=village_code, level=AreaLevel.VILLAGE).first()
                 if village_code
@@ -475,8 +476,7 @@ def _owners(resolution: Resolution) -> list[User]:
         query |= Q(role=Role.DEPARTMENT_HANDLER, department_id=resolution.department_id)
     if resolution.village_id:
         query |= Q(role__in=VILLAGE_ROLES, area_id=resolution.village_id)
-    ids = RoleAssignment.objects.filter(query, user__is_active=True).values_list("user_id", flat=True)
-    return list(get_user_model().objects.filter(pk__in=list(ids)))
+    return list(get_user_model().objects.filter(pk__in=role_holder_ids(query)))
 
 
 class ResolutionFlow(Workflow[Resolution, MeetingActor]):

@@ -12,6 +12,7 @@ from typing import Any, Final
 import segno
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -29,8 +30,7 @@ from gridgov.core.audit import record
 from gridgov.core.errors import DomainError
 from gridgov.core.forms import apply_error
 from gridgov.core.pages import ObjectPage, error_page
-from gridgov.people.models import RoleAssignment
-from gridgov.people.selectors import display_name
+from gridgov.people.selectors import display_name, role_holder_ids
 
 from . import documents, services
 from .forms import MeetingActionForm, PlanForm, ResolutionActionForm, ResolutionForm
@@ -48,12 +48,8 @@ PEOPLE_LIMIT: Final = 400
 def _people(request: HttpRequest) -> list[tuple[int, str]]:
     """Active staff with a role in the user's areas (chairs and invitees)."""
     areas = areas_visible(request.user).values("pk")
-    ids = (
-        RoleAssignment.objects.filter(area__in=areas, user__is_active=True)
-        .values_list("user_id", flat=True)
-        .distinct()[:PEOPLE_LIMIT]
-    )
-    users = get_user_model().objects.filter(pk__in=list(ids)).select_related("profile").order_by("username")
+    ids = role_holder_ids(Q(area__in=areas))[:PEOPLE_LIMIT]
+    users = get_user_model().objects.filter(pk__in=ids).select_related("profile").order_by("username")
     return [(user.pk, display_name(user)) for user in users]
 
 
