@@ -414,16 +414,7 @@ def resolution_add(
                 raise Invalid.field("deadline", _("A task needs a deadline."))
             if deadline < timezone.localdate():
                 raise Invalid.field("deadline", _("The deadline has passed."))
-            department = department_by_code(department_code) if department_code else None
-            if department is not None and not department.is_active:
-                department = None
-            village = (
-                areas_visible(actor).filter(code=village_code, level=AreaLevel.VILLAGE).first()
-                if village_code
-                else None
-            )
-            if department is None and village is None:
-                raise Invalid.field("department", _("Choose the department or village that owns the task."))
+            department, village = _task_owner(actor, department_code, village_code)
             values.update(department=department, village=village, deadline=deadline)
         elif kind == ResolutionKind.CASE:
             if not category:
@@ -468,6 +459,17 @@ def resolution_add(
                 actor=signed_in(actor),
             )
     return resolution
+
+
+def _task_owner(actor: User | AnonymousUser, department_code: str, village_code: str) -> tuple[Any, Any]:
+    """The department (in service) or the visible village that owns a task; 422 without one."""
+    department = department_by_code(department_code) if department_code else None
+    if department is not None and not department.is_active:
+        department = None
+    village = areas_visible(actor).filter(code=village_code, level=AreaLevel.VILLAGE).first() if village_code else None
+    if department is None and village is None:
+        raise Invalid.field("department", _("Choose the department or village that owns the task."))
+    return department, village
 
 
 def _owners(resolution: Resolution) -> list[User]:
