@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "gridgov.patrols",
     "gridgov.mobile",
     "gridgov.bulletins",
+    "gridgov.ledger",
     "gridgov.web",
     "gridgov.demo",
 ]
