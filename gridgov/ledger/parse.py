@@ -27,8 +27,9 @@ from typing import Any, Final
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from gridgov.cases.historical_notes import FIELD_LABELS as L
+from gridgov.cases.historical_notes import Code, note_text
 from gridgov.core.tables import (
     FieldSpec,
     ValueProblem,
@@ -40,42 +41,30 @@ from gridgov.core.tables import (
     text_value,
 )
 
+__all__ = ["FIELDS", "Code", "LedgerRow", "note_text", "parse_row"]
+
 FIELDS: Final[tuple[FieldSpec, ...]] = (
-    FieldSpec(
-        "number", gettext_lazy("Case number"), True, ("案件编号", "编号", "案卷号", "工单编号", "事件编号", "number")
-    ),
+    FieldSpec("number", L["number"], True, ("案件编号", "编号", "案卷号", "工单编号", "事件编号", "number")),
     FieldSpec(
         "reported_at",
-        gettext_lazy("Reported at"),
+        L["reported_at"],
         False,
         ("上报时间", "发现时间", "受理时间", "来电时间", "reportedat"),
     ),
-    FieldSpec("registered_at", gettext_lazy("Registered at"), False, ("立案时间", "登记时间", "registeredat")),
-    FieldSpec(
-        "dispatched_at", gettext_lazy("Dispatched at"), False, ("派遣时间", "派单时间", "交办时间", "dispatchedat")
-    ),
-    FieldSpec(
-        "handled_at", gettext_lazy("Handled at"), False, ("处置时间", "办结时间", "处理时间", "反馈时间", "handledat")
-    ),
-    FieldSpec("verified_at", gettext_lazy("Verified at"), False, ("核查时间", "核实时间", "验收时间", "verifiedat")),
-    FieldSpec("closed_at", gettext_lazy("Closed at"), False, ("结案时间", "归档时间", "关闭时间", "closedat")),
-    FieldSpec(
-        "category", gettext_lazy("Category"), False, ("问题类型", "案件类型", "事件类型", "小类", "分类", "category")
-    ),
-    FieldSpec(
-        "area", gettext_lazy("Grid or village"), False, ("所属网格", "网格", "所属村", "村居", "村社区", "area", "grid")
-    ),
-    FieldSpec(
-        "department", gettext_lazy("Department"), False, ("处置部门", "责任部门", "承办部门", "主办部门", "department")
-    ),
-    FieldSpec(
-        "description", gettext_lazy("Description"), False, ("问题描述", "案件描述", "事件描述", "内容", "description")
-    ),
-    FieldSpec("address", gettext_lazy("Address"), False, ("地址", "事发地址", "发生地点", "位置", "address")),
-    FieldSpec("result", gettext_lazy("Result"), False, ("处置结果", "办理结果", "处理结果", "结果", "result")),
-    FieldSpec("deadline", gettext_lazy("Deadline"), False, ("办结时限", "处置时限", "截止时间", "期限", "deadline")),
-    FieldSpec("on_time", gettext_lazy("On time"), False, ("是否按时", "按时结案", "是否超期", "是否及时", "ontime")),
-    FieldSpec("source", gettext_lazy("Source"), False, ("案件来源", "来源", "source")),
+    FieldSpec("registered_at", L["registered_at"], False, ("立案时间", "登记时间", "registeredat")),
+    FieldSpec("dispatched_at", L["dispatched_at"], False, ("派遣时间", "派单时间", "交办时间", "dispatchedat")),
+    FieldSpec("handled_at", L["handled_at"], False, ("处置时间", "办结时间", "处理时间", "反馈时间", "handledat")),
+    FieldSpec("verified_at", L["verified_at"], False, ("核查时间", "核实时间", "验收时间", "verifiedat")),
+    FieldSpec("closed_at", L["closed_at"], False, ("结案时间", "归档时间", "关闭时间", "closedat")),
+    FieldSpec("category", L["category"], False, ("问题类型", "案件类型", "事件类型", "小类", "分类", "category")),
+    FieldSpec("area", L["area"], False, ("所属网格", "网格", "所属村", "村居", "村社区", "area", "grid")),
+    FieldSpec("department", L["department"], False, ("处置部门", "责任部门", "承办部门", "主办部门", "department")),
+    FieldSpec("description", L["description"], False, ("问题描述", "案件描述", "事件描述", "内容", "description")),
+    FieldSpec("address", L["address"], False, ("地址", "事发地址", "发生地点", "位置", "address")),
+    FieldSpec("result", L["result"], False, ("处置结果", "办理结果", "处理结果", "结果", "result")),
+    FieldSpec("deadline", L["deadline"], False, ("办结时限", "处置时限", "截止时间", "期限", "deadline")),
+    FieldSpec("on_time", L["on_time"], False, ("是否按时", "按时结案", "是否超期", "是否及时", "ontime")),
+    FieldSpec("source", L["source"], False, ("案件来源", "来源", "source")),
 )
 FIELD_NAMES: Final = tuple(spec.name for spec in FIELDS)
 REQUIRED_FIELDS: Final = tuple(spec.name for spec in FIELDS if spec.required)
@@ -103,66 +92,6 @@ SOURCE_WORDS: Final = (
 )
 SOURCE_CODES: Final = frozenset({"grid_report", "center", "hotline", "patrol", "meeting", "public", "leader"})
 DEFAULT_SOURCE: Final = "center"
-
-
-class Code:
-    """Review note codes of a ledger row."""
-
-    REPORTED_MISSING = "reported_missing"
-    CLOSED_MISSING = "closed_missing"
-    TIME_UNREADABLE = "time_unreadable"
-    TIME_ORDER = "time_order"
-    TIME_FUTURE = "time_future"
-    DEADLINE_UNREADABLE = "deadline_unreadable"
-    ON_TIME_UNREADABLE = "on_time_unreadable"
-    SOURCE_UNKNOWN = "source_unknown"
-    NUMBER_REPEATED = "number_repeated"
-    TEXT_TOO_LONG = "text_too_long"
-    CATEGORY_APPROXIMATE = "category_approximate"
-    CATEGORY_UNKNOWN = "category_unknown"
-    AREA_APPROXIMATE = "area_approximate"
-    AREA_UNKNOWN = "area_unknown"
-    DEPARTMENT_APPROXIMATE = "department_approximate"
-    DEPARTMENT_UNKNOWN = "department_unknown"
-    # Written by the cases service (gridgov.cases.services.historical).
-    NUMBER_TAKEN = "number_taken"
-    DEADLINE_DIFFERS = "deadline_differs"
-    ON_TIME_DIFFERS = "on_time_differs"
-
-
-NOTES: Final = {
-    Code.REPORTED_MISSING: gettext_lazy("No report time: the earliest time of the row is taken"),
-    Code.CLOSED_MISSING: gettext_lazy("No close time: the latest time of the row is taken"),
-    Code.TIME_UNREADABLE: gettext_lazy("A time cannot be read and is left out"),
-    Code.TIME_ORDER: gettext_lazy("A time comes before the step it follows"),
-    Code.TIME_FUTURE: gettext_lazy("A time lies in the future"),
-    Code.DEADLINE_UNREADABLE: gettext_lazy("The deadline cannot be read and is left out"),
-    Code.ON_TIME_UNREADABLE: gettext_lazy("The on-time flag cannot be read and is left out"),
-    Code.SOURCE_UNKNOWN: gettext_lazy("Unknown source: taken as the center"),
-    Code.NUMBER_REPEATED: gettext_lazy("The number appears again in the file: imported under a suffixed number"),
-    Code.TEXT_TOO_LONG: gettext_lazy("A text is longer than its column and was cut"),
-    Code.CATEGORY_APPROXIMATE: gettext_lazy("The category matched only approximately"),
-    Code.CATEGORY_UNKNOWN: gettext_lazy("Unknown category: the fallback category is taken"),
-    Code.AREA_APPROXIMATE: gettext_lazy("The grid or village matched only approximately"),
-    Code.AREA_UNKNOWN: gettext_lazy("Unknown grid or village: the case is put on the town"),
-    Code.DEPARTMENT_APPROXIMATE: gettext_lazy("The department matched only approximately"),
-    Code.DEPARTMENT_UNKNOWN: gettext_lazy("Unknown department: none is recorded"),
-    Code.NUMBER_TAKEN: gettext_lazy("The number belongs to another case: imported under a derived number"),
-    Code.DEADLINE_DIFFERS: gettext_lazy("The ledger's deadline differs from the calendar's: the ledger's is kept"),
-    Code.ON_TIME_DIFFERS: gettext_lazy("The ledger's on-time flag differs from the calendar's: the ledger's is kept"),
-}
-
-
-def note_text(note: Mapping[str, Any]) -> str:
-    """A review note for people: what it means, the field and what the file said."""
-    text = str(NOTES.get(str(note.get("code", "")), note.get("code", "")))
-    said = str(note.get("value") or "")
-    label = SPECS[note["field"]].label if note.get("field") in SPECS else ""
-    if label and said:
-        return f"{text}（{label}：{said}）"
-    if said:
-        return f"{text}（{said}）"
-    return text
 
 
 @dataclass

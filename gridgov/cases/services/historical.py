@@ -36,6 +36,7 @@ from gridgov.categories.models import Category, Stage
 from gridgov.core.audit import record
 
 from .. import deadlines
+from ..historical_notes import Code
 from ..models import Case, CaseEvent, CaseStage, Source, Status, Urgency
 from ..transitions import REPORT, Action
 
@@ -50,7 +51,6 @@ __all__ = [
     "UNCHANGED",
     "UPDATED",
     "HistoricalCase",
-    "Note",
     "case_import_historical",
     "derived_numbers",
 ]
@@ -63,14 +63,6 @@ NUMBER_MAX: Final = 30
 # The suffix of a number derived from a ledger number that another case already has.
 DERIVED_SUFFIX: Final = "-H"
 DERIVED_TRIES: Final = 20
-
-
-class Note:
-    """Review note codes written by this service (the ledger's parsing adds its own)."""
-
-    NUMBER_TAKEN = "number_taken"
-    DEADLINE_DIFFERS = "deadline_differs"
-    ON_TIME_DIFFERS = "on_time_differs"
 
 
 @dataclass
@@ -151,7 +143,7 @@ def _same_import(case: Case, row: HistoricalCase, number: str) -> bool:
         return False
     if case.number == number:
         return True
-    return any(n.get("code") == Note.NUMBER_TAKEN and n.get("value") == number[:60] for n in case.import_review)
+    return any(n.get("code") == Code.NUMBER_TAKEN and n.get("value") == number[:60] for n in case.import_review)
 
 
 def _place(row: HistoricalCase) -> tuple[str, int | None]:
@@ -247,7 +239,7 @@ def _milestones(row: HistoricalCase, stages: list[CaseStage]) -> dict[str, Any]:
     due_at = handle.deadline if handle is not None else None
     if row.deadline is not None:
         if due_at is not None and row.deadline != due_at:
-            row.note(Note.DEADLINE_DIFFERS, "deadline", _iso(row.deadline), _iso(due_at))
+            row.note(Code.DEADLINE_DIFFERS, "deadline", _iso(row.deadline), _iso(due_at))
         due_at = row.deadline
     calendar_on_time = not any(s.on_time is False for s in stages if s.stage in (Stage.HANDLE, Stage.VERIFY))
     closed_on_time = calendar_on_time
@@ -256,7 +248,7 @@ def _milestones(row: HistoricalCase, stages: list[CaseStage]) -> dict[str, Any]:
         ledger_on_time = row.closed_at <= row.deadline
     if ledger_on_time is not None:
         if ledger_on_time != calendar_on_time:
-            row.note(Note.ON_TIME_DIFFERS, "on_time", ledger_on_time, calendar_on_time)
+            row.note(Code.ON_TIME_DIFFERS, "on_time", ledger_on_time, calendar_on_time)
         closed_on_time = ledger_on_time
     return {
         "registered_at": row.registered_at or row.reported_at,
@@ -297,8 +289,8 @@ def case_import_historical(
     case, number, taken = _existing(row)
     if not number:
         raise ValueError("no free number for the ledger row")  # 20 derived numbers all taken
-    if taken and not any(n["code"] == Note.NUMBER_TAKEN for n in row.review):
-        row.note(Note.NUMBER_TAKEN, "number", row.number, number)
+    if taken and not any(n["code"] == Code.NUMBER_TAKEN for n in row.review):
+        row.note(Code.NUMBER_TAKEN, "number", row.number, number)
     area_path, area_id = _place(row)
     data = {"ledger": {**job, "number": row.number[:60]}}
     # Stages first: the milestones' notes join the review before the fingerprint is taken.

@@ -348,3 +348,26 @@ def test_the_pages_take_a_ledger_from_upload_to_report(
     assert any("L-0004" in str(cell.value) for row in book.active.iter_rows() for cell in row)
     client.force_login(people["grid01"])
     assert client.get(reverse("ledger:detail", args=[job.pk])).status_code == 403
+
+
+def test_the_workbench_filters_imported_cases_and_the_case_page_shows_the_notes(
+    client: Any, people: dict[str, Any], town: Area, things: dict[str, Any]
+) -> None:
+    from gridgov.cases.selectors import CaseFilters, apply_filters
+
+    run_import(people["center01"], town, workbook(ledger_rows(things)))
+    user = people["center01"]
+    imported = apply_filters(user, Case.objects.all(), CaseFilters(imported="imported"))
+    review = apply_filters(user, Case.objects.all(), CaseFilters(imported="imported_review"))
+    assert imported.count() == 4
+    assert list(review.values_list("number", flat=True)) == ["L-0004"]
+    client.force_login(user)
+    page = client.get(reverse("cases:workbench"), {"imported": "imported_review"})
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "L-0004" in content and "L-0001" not in content
+    case = Case.objects.get(number="L-0004")
+    page = client.get(reverse("cases:detail", args=[case.pk]))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert 'data-testid="case-imported"' in content and "火星村" in content
