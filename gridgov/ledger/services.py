@@ -621,6 +621,7 @@ def _run(job: LedgerImport, actor: User) -> LedgerImport:
     report: list[dict[str, Any]] = []
     inputs: dict[str, Any] = {"by": actor, "report": report}
     current: PreviewRow | None = None
+    limits: dict[Any, Any] = {}
     try:
         rows = build_preview(job).rows
         total = len(rows)
@@ -632,7 +633,7 @@ def _run(job: LedgerImport, actor: User) -> LedgerImport:
                         batch.append(_entry(current, REFUSED))
                         continue
                     ref = {"import": job.pk, "row": current.row}
-                    case, outcome = case_import_historical(row=current.data, actor=actor, job=ref)
+                    case, outcome = case_import_historical(row=current.data, actor=actor, job=ref, limits=limits)
                     batch.append(_entry(current, outcome, case))
                 current = None
                 LedgerImport.objects.filter(pk=job.pk).update(processed_rows=start + len(batch))

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from gridgov.categories.models import Category, Stage
+from gridgov.categories.selectors import time_limit_amount
 from gridgov.core.audit import record
 
 from .. import deadlines
@@ -176,10 +177,16 @@ def _spans(row: HistoricalCase) -> list[_StageSpan]:
     return spans
 
 
-def _stages(case: Case, row: HistoricalCase) -> list[CaseStage]:
+Limits = dict[tuple[int, str, str], "tuple[int, str] | None"]
+
+
+def _stages(case: Case, row: HistoricalCase, limits: Limits) -> list[CaseStage]:
     stages: list[CaseStage] = []
     for span in _spans(row):
-        timing = deadlines.timing(span.start, row.category.pk, row.urgency, span.stage)
+        key = (row.category.pk, row.urgency, span.stage)
+        if key not in limits:
+            limits[key] = time_limit_amount(*key)
+        timing = deadlines.timing_of(span.start, limits[key])
         stages.append(
             CaseStage(
                 case=case,
@@ -281,11 +288,16 @@ def _existing(row: HistoricalCase) -> tuple[Case | None, str, bool]:
 
 
 def case_import_historical(
-    *, row: HistoricalCase, actor: AbstractBaseUser | None, job: dict[str, Any]
+    *,
+    row: HistoricalCase,
+    actor: AbstractBaseUser | None,
+    job: dict[str, Any],
+    limits: Limits | None = None,
 ) -> tuple[Case, str]:
     """Write one ledger row as a closed, imported case (in the caller's transaction); returns
     the case and ``created``, ``updated`` or ``unchanged``. ``job`` names the import in the
-    events' data (e.g. ``{"import": 12, "row": 5}``)."""
+    events' data (e.g. ``{"import": 12, "row": 5}``); ``limits`` keeps the categories' time
+    limits read for the rows before (one dict for a whole import)."""
     case, number, taken = _existing(row)
     if not number:
         raise ValueError("no free number for the ledger row")  # 20 derived numbers all taken
@@ -295,7 +307,7 @@ def case_import_historical(
     data = {"ledger": {**job, "number": row.number[:60]}}
     # Stages first: the milestones' notes join the review before the fingerprint is taken.
     probe = Case(category=row.category)
-    stages = _stages(probe, row)
+    stages = _stages(probe, row, {} if limits is None else limits)
     milestones = _milestones(row, stages)
     digest = row.fingerprint()
     data["ledger"]["fingerprint"] = digest

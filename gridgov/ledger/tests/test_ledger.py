@@ -371,3 +371,20 @@ def test_the_workbench_filters_imported_cases_and_the_case_page_shows_the_notes(
     assert page.status_code == 200
     content = page.content.decode()
     assert 'data-testid="case-imported"' in content and "火星村" in content
+
+
+def test_the_demo_ledger_fills_the_six_months_before_the_live_history(taiping: None) -> None:
+    from gridgov.demo.ledger import load_demo_ledger
+
+    made = load_demo_ledger(allow_production_db=True)
+    committed()
+    job = LedgerImport.objects.get()
+    assert job.status == LedgerStatus.DONE
+    assert made == 198 and job.refused_count == 2
+    assert 0 < job.review_count < 40
+    oldest = Case.objects.filter(imported=True).order_by("reported_at").first()
+    newest = Case.objects.filter(imported=True).order_by("-reported_at").first()
+    assert oldest is not None and newest is not None
+    assert newest.reported_at < timezone.now() - dt.timedelta(days=182)
+    assert oldest.reported_at >= timezone.now() - dt.timedelta(days=365)
+    assert load_demo_ledger(allow_production_db=True) == 0  # once

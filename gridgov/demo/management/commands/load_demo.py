@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
+from gridgov.demo.ledger import load_demo_ledger
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
 from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
 from gridgov.demo.staff import load_demo_staff_photos
@@ -70,6 +71,12 @@ class Command(BaseCommand):
         self._timed("Staff photos drawn: {n}", load_demo_staff_photos, options["allow_production_db"])
         if not options["no_cases"]:
             self._load_cases(options["cases"], options["allow_production_db"])
+        if not options["no_cases"]:
+            self._timed(
+                "Historical ledger imported: {n} closed cases of the six months before",
+                load_demo_ledger,
+                options["allow_production_db"],
+            )
         if not options["no_hotline"]:
             self._load_hotline(options["hotline"], options["allow_production_db"])
         if not options["no_patrols"]:
