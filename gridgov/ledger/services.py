@@ -57,7 +57,7 @@ from gridgov.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFo
 from gridgov.core.spreadsheets import SafeWorkbook
 from gridgov.core.workflow import Step, Transition, Workflow
 from gridgov.hotline.importing.services import limits
-from gridgov.people.models import Department
+from gridgov.people.selectors import active_departments
 
 from . import parse, selectors
 from .models import LedgerImport, LedgerMapping, LedgerStatus
@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
     from gridgov.areas.models import Area
     from gridgov.categories.models import Category
+    from gridgov.people.models import Department
 
 logger = logging.getLogger("gridgov.ledger")
 
@@ -424,7 +425,7 @@ class Matcher:
         if not categories:
             raise Conflict(_("The classification has no category in use."), code="no_category")
         places = list(town_places(town.pk).order_by("level", "code"))
-        departments = list(Department.objects.filter(is_active=True).order_by("sort_order", "code"))
+        departments = list(active_departments())
         return cls(town, categories, places, departments)
 
     def case(self, line: parse.LedgerRow) -> HistoricalCase:
@@ -723,3 +724,6 @@ def report_workbook(job: LedgerImport) -> bytes:
 
 def at_local(moment: dt.datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+LEDGER_IMPORTS.check_complete()

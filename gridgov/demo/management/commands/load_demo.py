@@ -1,4 +1,5 @@
-"""``load_demo [--allow-production-db] [--no-cases] [--cases N] [--no-hotline] [--hotline N] [--no-patrols]``:
+"""``load_demo [--allow-production-db] [--no-cases] [--cases N] [--ledger N] [--no-hotline] [--hotline N]
+[--no-patrols]``:
 load the Taiping demo data, staff photos, its case history, hotline orders and patrols (safe to
 run again)."""
 
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
-from gridgov.demo.ledger import load_demo_ledger
+from gridgov.demo.ledger import DEFAULT_ROWS, load_demo_ledger
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
 from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
 from gridgov.demo.staff import load_demo_staff_photos
@@ -42,6 +43,12 @@ class Command(BaseCommand):
             default=DEFAULT_COUNT,
             help=f"How many historical cases to create when there are none yet (default {DEFAULT_COUNT}).",
         )
+        parser.add_argument(
+            "--ledger",
+            type=int,
+            default=DEFAULT_ROWS,
+            help=f"How many rows the imported historical ledger has (default {DEFAULT_ROWS}; 0 for none).",
+        )
         parser.add_argument("--no-hotline", action="store_true", help="Do not create the historical hotline orders.")
         parser.add_argument(
             "--hotline",
@@ -69,12 +76,16 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data already in place: nothing changed.")
         self._timed("Staff photos drawn: {n}", load_demo_staff_photos, options["allow_production_db"])
+        cases_made = 0
         if not options["no_cases"]:
-            self._load_cases(options["cases"], options["allow_production_db"])
-        if not options["no_cases"]:
+            cases_made = self._load_cases(options["cases"], options["allow_production_db"])
+        # The ledger comes with a fresh case history only (a town that has cases keeps them as
+        # they are).
+        if cases_made and options["ledger"] > 0:
+            rows = options["ledger"]
             self._timed(
                 "Historical ledger imported: {n} closed cases of the six months before",
-                load_demo_ledger,
+                lambda allow_production_db: load_demo_ledger(rows=rows, allow_production_db=allow_production_db),
                 options["allow_production_db"],
             )
         if not options["no_hotline"]:
@@ -89,7 +100,7 @@ class Command(BaseCommand):
             self._timed("Monthly bulletins generated: {n}", load_demo_bulletins, options["allow_production_db"])
         self.stdout.write(accounts_block())
 
-    def _load_cases(self, count: int, allow_production_db: bool) -> None:
+    def _load_cases(self, count: int, allow_production_db: bool) -> int:
         started = time.perf_counter()
         made = load_demo_cases(count=count, allow_production_db=allow_production_db)
         if made:
@@ -98,6 +109,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Cases already exist: no demo cases added.")
+        return made
 
     def _load_hotline(self, count: int, allow_production_db: bool) -> None:
         started = time.perf_counter()
