@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "gridgov.bulletins",
     "gridgov.analysis",
     "gridgov.meetings",
+    "gridgov.ledger",
     "gridgov.web",
     "gridgov.demo",
 ]

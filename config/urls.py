@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("gridgov.bulletins.urls")),
     path("", include("gridgov.analysis.urls")),
     path("", include("gridgov.meetings.urls")),
+    path("", include("gridgov.ledger.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:

@@ -58,6 +58,12 @@ def town_grids(town_id: int) -> AreaQuerySet:
     return Area.objects.current().grids().filter(path__contains=f"/{town_id}/")
 
 
+def town_places(town_id: int) -> AreaQuerySet:
+    """The villages and grids in force inside the town (what a ledger row may name)."""
+    levels = [AreaLevel.VILLAGE, AreaLevel.GRID]
+    return Area.objects.current().filter(path__contains=f"/{town_id}/", level__in=levels).exclude(pk=town_id)
+
+
 def grid_by_id(pk: int) -> Area | None:
     """The grid with this id, in force or retired (``None`` when the id is not a grid's)."""
     return Area.objects.grids().filter(pk=pk).first()

@@ -52,7 +52,12 @@ def limit_for(category_id: int, urgency: str, stage: str) -> CategoryTimeLimit |
 
 
 def timing(start: dt.datetime, category_id: int, urgency: str, stage: str) -> StageTiming:
-    limit = time_limit_amount(category_id, urgency, stage)
+    return timing_of(start, time_limit_amount(category_id, urgency, stage))
+
+
+def timing_of(start: dt.datetime, limit: tuple[int, str] | None) -> StageTiming:
+    """The timing of a stage starting at ``start`` under a time limit ``(amount, unit)`` read
+    before (``None``: the stage has no limit)."""
     if limit is None:
         return StageTiming(None, None, None, "")
     amount, unit = limit

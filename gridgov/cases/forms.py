@@ -110,8 +110,20 @@ class CaseFilterForm(FilterForm):
     grid = forms.ChoiceField(label=_("Grid / village"), required=False)
     source = forms.ChoiceField(label=_("Source"), required=False)
     light = forms.ChoiceField(label=_("Light"), required=False)
+    imported = forms.ChoiceField(label=_("Historical ledger"), required=False)
 
-    field_order = ["queue", "status", "category", "grid", "department", "source", "light", "date_from", "date_to"]
+    field_order = [
+        "queue",
+        "status",
+        "category",
+        "grid",
+        "department",
+        "source",
+        "light",
+        "imported",
+        "date_from",
+        "date_to",
+    ]
     labels = {"date_from": _("Reported from"), "date_to": _("Reported to"), "text": _("Text")}
     text_placeholder = _("Number, description or address")
 
@@ -123,6 +135,7 @@ class CaseFilterForm(FilterForm):
             "department": department_choices(user),
             "source": Source.choices,
             "light": [(c, label) for c, label in Light.choices if c != Light.NONE],
+            "imported": [("imported", _("Imported")), ("imported_review", _("Imported, to review"))],
         }
         super().__init__(*args, choices=choices, **kwargs)
 
@@ -141,6 +154,7 @@ class CaseFilterForm(FilterForm):
             text=(data.get("text") or "").strip(),
             light=data.get("light") or "",
             queue=data.get("queue") or "",
+            imported=data.get("imported") or "",
         )
 
 

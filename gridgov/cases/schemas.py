@@ -74,6 +74,7 @@ class CaseFilterQuery(Schema):
     light: str = ""
     queue: str = ""
     urgency: str = ""
+    imported: str = Field("", description="`imported`: cases from a historical ledger; `imported_review`: with notes.")
 
     @field_validator("status", mode="before")
     @classmethod

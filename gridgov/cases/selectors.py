@@ -138,6 +138,12 @@ class CaseFilters:
     light: str = ""
     queue: str = ""
     urgency: str = ""
+    # "imported": cases brought in from a historical ledger; "imported_review": those of them
+    # with review notes (docs/ledger.md).
+    imported: str = ""
+
+
+IMPORTED_CHOICES: Final = ("imported", "imported_review")
 
 
 def callback_due_q() -> Q:
@@ -223,7 +229,17 @@ def apply_filters(
         query = query.filter(Q(status__in=OPEN_STATUSES) & light_q(filters.light, now))
     if filters.queue:
         query = query.filter(_queue_q(user, filters.queue, now))
+    if filters.imported:
+        query = _imported(query, filters.imported)
     return query
+
+
+def _imported(query: QuerySet[Case], value: str) -> QuerySet[Case]:
+    """Cases from a historical ledger, or those of them with review notes."""
+    if value not in IMPORTED_CHOICES:
+        raise ValidationError({"imported": [_("Unknown choice.")]})
+    query = query.filter(imported=True)
+    return query.exclude(import_review=[]) if value == "imported_review" else query
 
 
 # --- keyset pagination --------------------------------------------------------------------

@@ -47,6 +47,7 @@ from .forms import (
     department_choices,
     photos_of,
 )
+from .historical_notes import note_text
 from .models import AttachmentKind, Case, CaseAttachment, Light, Status
 from .selectors import Queue
 from .services import CaseConflict, CaseForbidden
@@ -515,6 +516,7 @@ def _detail_context(
         "photo_form": photo_form or (PhotoAddForm() if may_add_photos else None),
         "may_add_photos": may_add_photos,
         "cooperating": list(case.cooperating_departments.all()),
+        "import_notes": [note_text(note) for note in case.import_review or []] if case.imported else [],
         "pending_extension": case.extension_request,
         "map_config": {
             "areaUrl": reverse("api:area_detail", args=[case.grid.code]) if case.grid else "",

@@ -146,13 +146,14 @@ def test_the_command_loads_with_the_explicit_flag_and_prints_the_accounts(settin
     out = StringIO()
     # A short history: the full one (300 cases, 300 orders) takes half a minute, and the
     # histories' own tests (test_demo_cases, test_hotline_demo) play every scenario.
-    call_command("load_demo", "--allow-production-db", "--cases", "5", "--hotline", "5", stdout=out)
+    call_command("load_demo", "--allow-production-db", "--cases", "5", "--ledger", "5", "--hotline", "5", stdout=out)
     text = out.getvalue()
     assert DEMO_PASSWORD in text
     for username in NAMED:
         assert username in text
     assert "Demo cases created: 5 cases" in text
     assert "Demo hotline orders created: 5 orders" in text
+    assert "Historical ledger imported: 5 closed cases" in text
     assert "Staff photos drawn: 102" in text
     assert "Demo patrols recorded:" in text
     out = StringIO()

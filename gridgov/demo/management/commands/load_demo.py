@@ -1,4 +1,5 @@
-"""``load_demo [--allow-production-db] [--no-cases] [--cases N] [--no-hotline] [--hotline N] [--no-patrols]``:
+"""``load_demo [--allow-production-db] [--no-cases] [--cases N] [--ledger N] [--no-hotline] [--hotline N]
+[--no-patrols]``:
 load the Taiping demo data, staff photos, its case history, hotline orders and patrols (safe to
 run again)."""
 
@@ -14,6 +15,7 @@ from gridgov.demo.analysis import load_demo_analysis
 from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
+from gridgov.demo.ledger import DEFAULT_ROWS, load_demo_ledger
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
 from gridgov.demo.meetings import load_demo_meetings
 from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
@@ -42,6 +44,12 @@ class Command(BaseCommand):
             type=int,
             default=DEFAULT_COUNT,
             help=f"How many historical cases to create when there are none yet (default {DEFAULT_COUNT}).",
+        )
+        parser.add_argument(
+            "--ledger",
+            type=int,
+            default=DEFAULT_ROWS,
+            help=f"How many rows the imported historical ledger has (default {DEFAULT_ROWS}; 0 for none).",
         )
         parser.add_argument("--no-hotline", action="store_true", help="Do not create the historical hotline orders.")
         parser.add_argument(
@@ -73,6 +81,15 @@ class Command(BaseCommand):
         cases_made = 0
         if not options["no_cases"]:
             cases_made = self._load_cases(options["cases"], options["allow_production_db"])
+        # The ledger comes with a fresh case history only (a town that has cases keeps them as
+        # they are).
+        if cases_made and options["ledger"] > 0:
+            rows = options["ledger"]
+            self._timed(
+                "Historical ledger imported: {n} closed cases of the six months before",
+                lambda allow_production_db: load_demo_ledger(rows=rows, allow_production_db=allow_production_db),
+                options["allow_production_db"],
+            )
         if not options["no_hotline"]:
             self._load_hotline(options["hotline"], options["allow_production_db"])
         if not options["no_patrols"]:
