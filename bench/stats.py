@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -263,13 +264,12 @@ COLUMNS = [
 H = dt.timedelta(hours=1)
 
 
-def make_case(u: Universe, serial: int) -> tuple[Any, ...]:
+def make_case(u: Universe, serial: int, day: dt.date) -> tuple[Any, ...]:
     """One case's row (COLUMNS), its milestones as the services would write them."""
     r = u.rng.random
     grid_id, town_id, path, lat, lng = u.grids[u.pick(u.grid_cum)]
     category_id, default_department = u.categories[u.pick(u.category_cum)]
     source = u.sources[u.pick(u.source_cum)]
-    day = u.days[u.pick(u.day_cum)]
     hour = 7 + r() * 12 if r() < 0.92 else r() * 24
     reported = dt.datetime.combine(day, dt.time(), u.tz) + dt.timedelta(hours=hour)
     if reported > u.now:
@@ -388,12 +388,20 @@ def _loop(
     return "closed", ""
 
 
-def rows(u: Universe, count: int, first_serial: int) -> Iterator[tuple[Any, ...]]:
-    for serial in range(first_serial, first_serial + count):
-        row = make_case(u, serial)
-        if row[53] is not None:  # the verifier: the grid's worker
-            row = (*row[:53], u.workers[row[2] % len(u.workers)], *row[54:])
-        yield row
+def rows(u: Universe, count: int) -> Iterator[tuple[Any, ...]]:
+    """``count`` cases in the order of their report dates, as a live table fills (a month's
+    cases lie together on disk, which the date indexes' plans rely on)."""
+    total = u.day_cum[-1]
+    made = 0
+    for number, day in enumerate(u.days):
+        wanted = count * u.day_cum[number] / total
+        n = round(wanted) - made if number < len(u.days) - 1 else count - made
+        for _ in range(max(0, n)):
+            made += 1
+            row = make_case(u, made, day)
+            if row[53] is not None:  # the verifier: the grid's worker
+                row = (*row[:53], u.workers[row[2] % len(u.workers)], *row[54:])
+            yield row
 
 
 def generate_cases(count: int, seed: int) -> float:
@@ -402,6 +410,7 @@ def generate_cases(count: int, seed: int) -> float:
     from django.utils import timezone
 
     u = Universe(random.Random(seed), timezone.now())
+    source = rows(u, count)
     started = time.perf_counter()
     table = "cases_case"
     if connection.vendor == "postgresql":
@@ -419,7 +428,7 @@ def generate_cases(count: int, seed: int) -> float:
         while made < count:
             size = min(CHUNK, count - made)
             with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows(u, size, made + 1):
+                for row in islice(source, size):
                     copy.write_row(row)
             raw.commit()
             made += size
@@ -452,7 +461,7 @@ def generate_cases(count: int, seed: int) -> float:
                 tuple(
                     value.astimezone(dt.UTC).strftime(fmt) if isinstance(value, dt.datetime) else value for value in row
                 )
-                for row in rows(u, size, made + 1)
+                for row in islice(source, size)
             ]
             with connection.cursor() as cursor:
                 cursor.executemany(sql, batch)

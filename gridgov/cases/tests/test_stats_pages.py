@@ -162,7 +162,7 @@ def test_the_area_filter_takes_a_grid_beyond_its_options_and_cuts_the_grid_table
 ) -> None:
     from gridgov.cases import views_stats
 
-    grid = Case.objects.exclude(grid=None).values_list("grid__code", flat=True).first()
+    grid = str(Case.objects.exclude(grid=None).values_list("grid__code", flat=True).first())
     monkeypatch.setattr(views_stats, "GRID_CHOICES", 0)  # villages only in the options
     monkeypatch.setattr(views_stats, "TABLE_ROWS", 0)  # the table cut to none
     client = client_for(people["center01"])
