@@ -43,8 +43,11 @@ def fresh_database(workdir: Path, database_url: str | None, label: str) -> tuple
     return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
-def server_environment(workdir: Path, database_url: str, settings_module: str) -> dict[str, str]:
-    """Environment of a production-like process (DEBUG off) on the bench database."""
+def server_environment(
+    workdir: Path, database_url: str, settings_module: str, field_keys: str | None = None
+) -> dict[str, str]:
+    """Environment of a production-like process (DEBUG off) on the bench database (``field_keys``:
+    a fixed key for a database kept between runs, else a random one)."""
     env = dict(os.environ)
     env.update(
         {
@@ -53,7 +56,7 @@ def server_environment(workdir: Path, database_url: str, settings_module: str) -
             "DEBUG": "0",
             "SECRET_KEY": env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(40),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "GRIDGOV_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            "GRIDGOV_FIELD_KEYS": field_keys or base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "DJANGO_SETTINGS_MODULE": settings_module,
             "PYTHONPATH": str(ROOT),
         }
@@ -62,10 +65,12 @@ def server_environment(workdir: Path, database_url: str, settings_module: str) -
     return env
 
 
-def setup_django(workdir: Path, database_url: str, settings_module: str = "config.settings") -> dict[str, str]:
+def setup_django(
+    workdir: Path, database_url: str, settings_module: str = "config.settings", field_keys: str | None = None
+) -> dict[str, str]:
     """Configure this process like the server (DEBUG off), migrate, and return the environment."""
     sys.path.insert(0, str(ROOT))
-    env = server_environment(workdir, database_url, settings_module)
+    env = server_environment(workdir, database_url, settings_module, field_keys)
     os.environ.update(env)
     import django
 

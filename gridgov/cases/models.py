@@ -281,6 +281,12 @@ class Case(models.Model):
             models.Index(fields=["due_at"], name="case_due_at"),
             models.Index(fields=["registered_at"], name="case_registered_at"),
             models.Index(fields=["handled_at"], name="case_handled_at"),
+            # The other dates the statistics put a case in a period by (docs/stats.md).
+            models.Index(fields=["closed_at"], name="case_closed_at"),
+            models.Index(fields=["dispatched_at"], name="case_dispatched_at"),
+            models.Index(fields=["verified_at"], name="case_verified_at"),
+            models.Index(fields=["voided_at"], name="case_voided_at"),
+            models.Index(fields=["callback_at"], name="case_callback_at"),
         ]
         # What the loop guarantees (the state-machine test walks it), kept by the database too.
         constraints = [

@@ -58,6 +58,13 @@ REPEAT_DAYS: Final = 30
 REPEAT_OTHERS: Final = 2
 MAP_POINTS: Final = 3000
 MAX_DAYS: Final = 732
+# At most this many rows in the grid and verifier tables (the busiest), and reporters shown;
+# a district has thousands of grids and grid workers (bench/stats.py).
+TABLE_ROWS: Final = 100
+TOP_PEOPLE: Final = 20
+# Above this many visible grids the area filter lists towns and villages only (a grid's code is
+# still accepted, from a figure's link or the address bar).
+GRID_CHOICES: Final = 600
 
 KPI_CODES: Final = (
     "reported",
@@ -97,12 +104,32 @@ def may_see(user: User | AnonymousUser) -> bool:
     return bool(scope_for(user).has_role(*STATS_ROLES) or getattr(user, "is_superuser", False))
 
 
+class AreaField(forms.ChoiceField):
+    """An area of the viewer's: any of ``codes``, listed in the choices or not."""
+
+    codes: set[str] = set()
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in self.codes or super().valid_value(value)
+
+
+def stats_area_choices(user: User | AnonymousUser) -> list[tuple[Any, Any]]:
+    """The towns (when the viewer sees several), then the villages with their grids, or the
+    villages alone when there are more than GRID_CHOICES grids."""
+    towns = list(areas_visible(user, level=AreaLevel.TOWN).values_list("code", "name"))
+    found: list[tuple[Any, Any]] = [(_("Towns"), towns)] if len(towns) > 1 else []
+    if areas_visible(user, level=AreaLevel.GRID).count() <= GRID_CHOICES:
+        return found + area_choices(user, villages=True)
+    villages = list(areas_visible(user, level=AreaLevel.VILLAGE).values_list("code", "name"))
+    return [*found, (_("Villages"), villages)]
+
+
 class StatsForm(forms.Form):
     """The filters of the page (all optional; the current month by default)."""
 
     start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
     end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
-    grid = forms.ChoiceField(label=gettext_lazy("Village / grid"), required=False)
+    grid = AreaField(label=gettext_lazy("Village / grid"), required=False)
     lead = forms.ChoiceField(label=gettext_lazy("Lead department"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
     source = forms.ChoiceField(label=gettext_lazy("Source"), required=False)
@@ -116,7 +143,8 @@ class StatsForm(forms.Form):
         super().__init__(*args, **kwargs)
         any_: list[tuple[Any, Any]] = [("", _("All"))]
         fields: Any = self.fields
-        fields["grid"].choices = any_ + area_choices(user, villages=True)
+        fields["grid"].choices = any_ + stats_area_choices(user)
+        fields["grid"].codes = set(areas_visible(user).values_list("code", flat=True))
         fields["lead"].choices = any_ + department_choices(user)
         fields["category"].choices = any_ + category_choices(majors=True)
         fields["source"].choices = any_ + list(Source.choices)
@@ -221,9 +249,25 @@ def _names(by: str, keys: Iterable[Any]) -> dict[Any, str]:
 
 
 def table(
-    query: QuerySet[Case], period: Period, by: str, dimensions: Dimensions, codes: tuple[str, ...]
+    query: QuerySet[Case],
+    period: Period,
+    by: str,
+    dimensions: Dimensions,
+    codes: tuple[str, ...],
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    rows = indices.grouped(query, period, by, dimensions, codes)
+    """The rows of a table by ``by``; with ``limit``, only the busiest rows (by the first
+    code's numerator, else its denominator), so that a district's thousands of grids or grid
+    workers do not make a page of thousands of rows."""
+    return table_of(indices.grouped(query, period, by, dimensions, codes), period, by, codes, limit)
+
+
+def table_of(
+    rows: list[indices.Row], period: Period, by: str, codes: tuple[str, ...], limit: int | None = None
+) -> list[dict[str, Any]]:
+    if limit is not None and len(rows) > limit:
+        first = codes[0]
+        rows = sorted(rows, key=lambda r: -(r.figures[first].den or r.figures[first].num))[:limit]
     names = _names(by, [row.key for row in rows])
     return [
         {
@@ -365,8 +409,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
     departments = ranked(table(query, period, "department", dimensions, DEPARTMENT_CODES), "on_time_closure_rate")
     top, rising = category_rows(query, period, dimensions)
     sources = table(query, period, "source", dimensions, ("reported", "registered", "self_handled"))
-    reporters = table(query, period, "reporter", dimensions, ("reported", "valid_report_rate"))
-    verifiers = table(query, period, "verifier", dimensions, ("on_time_verification_rate",))
+    reporters = table(query, period, "reporter", dimensions, ("reported", "valid_report_rate"), limit=TOP_PEOPLE)
+    verifiers = table(query, period, "verifier", dimensions, ("on_time_verification_rate",), limit=TABLE_ROWS)
+    grid_rows = indices.grouped(query, period, "grid", dimensions, AREA_CODES)
+    grids = table_of(grid_rows, period, "grid", AREA_CODES, limit=TABLE_ROWS)
     hot = hotspots(query.filter(dimensions.q()), period)
     context: dict[str, Any] = {
         "form": form,
@@ -376,7 +422,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "kpis": kpis,
         "departments": departments,
         "villages": table(query, period, "village", dimensions, AREA_CODES),
-        "grids": table(query, period, "grid", dimensions, AREA_CODES),
+        "grids": sorted(grids, key=lambda r: r["key"]),
+        "grids_total": len(grid_rows),
+        "table_rows": TABLE_ROWS,
         "top_categories": top,
         "rising_categories": rising,
         "sources": sources,

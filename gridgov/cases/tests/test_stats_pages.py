@@ -154,3 +154,26 @@ def test_the_export_of_a_figure_carries_the_milestones(people: dict[str, Any]) -
     assert a[2] is not None and a[15] is not None and a[16] is not None and a[18] is not None
     assert a[17] == a[19] != "" and a[17] is not None  # handled and closed on time: "yes"
     assert c[21] == 1
+
+
+@pytest.mark.usefixtures("month")
+def test_the_area_filter_takes_a_grid_beyond_its_options_and_cuts_the_grid_table(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridgov.cases import views_stats
+
+    grid = str(Case.objects.exclude(grid=None).values_list("grid__code", flat=True).first())
+    monkeypatch.setattr(views_stats, "GRID_CHOICES", 0)  # villages only in the options
+    monkeypatch.setattr(views_stats, "TABLE_ROWS", 0)  # the table cut to none
+    client = client_for(people["center01"])
+    response = client.get(reverse("cases:stats"), MARCH)
+    html = response.content.decode()
+    assert f'value="{grid}"' not in html
+    assert 'data-testid="grid-table-cut"' in html
+    check_every_link(client, html, minimum=20)
+    response = client.get(reverse("cases:stats"), {**MARCH, "grid": grid})
+    assert response.status_code == 200
+    assert response.context["form"].is_valid()
+    assert response.context["dimensions"].area == grid
+    response = client.get(reverse("cases:stats"), {**MARCH, "grid": "nowhere"})
+    assert not response.context["form"].is_valid()
