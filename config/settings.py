@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "gridgov.patrols",
     "gridgov.mobile",
     "gridgov.bulletins",
+    "gridgov.notice",
     "gridgov.web",
     "gridgov.demo",
 ]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("gridgov.patrols.urls")),
     path("", include("gridgov.mobile.urls")),
     path("", include("gridgov.bulletins.urls")),
+    path("", include("gridgov.notice.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:
