@@ -14,6 +14,7 @@ from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
+from gridgov.demo.notice import load_demo_notice
 from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
 from gridgov.demo.staff import load_demo_staff_photos
 
@@ -78,6 +79,7 @@ class Command(BaseCommand):
                 load_demo_patrols,
                 options["allow_production_db"],
             )
+        self._timed("Public notice: {n} staff published", load_demo_notice, options["allow_production_db"])
         if not options["no_cases"]:
             self._timed("Monthly bulletins generated: {n}", load_demo_bulletins, options["allow_production_db"])
         self.stdout.write(accounts_block())
