@@ -10,14 +10,16 @@ from typing import Final
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 
 from gridgov.areas.models import Area
 from gridgov.cases.services import Action, case_act
 from gridgov.categories.models import Category
 from gridgov.notice import selectors, services
-from gridgov.notice.models import PublicReport
-from gridgov.people.models import Role, RoleAssignment
+from gridgov.notice.models import Publication, PublicReport
+from gridgov.people.models import Role
+from gridgov.people.selectors import role_assignments
 
 from .loader import check_allowed
 from .taiping import TOWN_CODE
@@ -41,17 +43,18 @@ def _public_url(grid: Area) -> str:
     return base.rstrip("/") + reverse("notice:public", args=[grid.code])
 
 
-def load_demo_notice(*, allow_production_db: bool = False) -> int:
-    """Publish the notice and add its demo rows; returns how many people were published."""
+def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True) -> int:
+    """Publish the notice and add its demo rows (the residents' reports, which are cases, and the
+    complaint only with ``reports``); returns how many people were published."""
     check_allowed(allow_production_db=allow_production_db)
-    if PublicReport.objects.exists():
+    if PublicReport.objects.exists() or Publication.objects.exists():
         return 0
     town = Area.objects.current().get(code=TOWN_CODE)
     center = get_user_model().objects.get(username="center01")
     services.supervision_phone_save(actor=center, town=town, phone=SUPERVISION_PHONE)
     published = 0
-    rows = RoleAssignment.objects.filter(role__in=selectors.PUBLIC_ROLES, area__path__startswith=town.path)
-    for index, row in enumerate(rows.select_related("user__profile").order_by("user_id")):
+    rows = role_assignments(Q(role__in=selectors.PUBLIC_ROLES, area__path__startswith=town.path))
+    for index, row in enumerate(rows.order_by("user_id")):
         services.publication_save(
             actor=center,
             user=row.user,
@@ -65,7 +68,7 @@ def load_demo_notice(*, allow_production_db: bool = False) -> int:
         published += 1
     worker = get_user_model().objects.get(username="grid01")
     home = Area.objects.get(
-        pk=RoleAssignment.objects.filter(user=worker, role=Role.GRID_WORKER).values_list("area_id", flat=True)[0]
+        pk=role_assignments(Q(user=worker, role=Role.GRID_WORKER)).values_list("area_id", flat=True)[0]
     )
     grids = [home, *selectors.town_grids(town).exclude(pk=home.pk)[:3]]
     for grid in grids:
@@ -82,6 +85,8 @@ def load_demo_notice(*, allow_production_db: bool = False) -> int:
         duties=publication.duties,
         service_hours=publication.service_hours,
     )
+    if not reports:
+        return published
     category = Category.objects.filter(parent__isnull=False, is_active=True).order_by("code").first()
     assert category is not None
     for number, (text, state) in enumerate(REPORTS):

@@ -15,6 +15,7 @@ from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.areas.selectors import current_grid, town_of
 from gridgov.people.models import Role, RoleAssignment
+from gridgov.people.selectors import role_assignments
 
 from .models import ConductComplaint, NoticeSetting, Poster, Publication, PublicReport
 
@@ -68,9 +69,11 @@ def public_area(code: str) -> Area | None:
 def grid_cards(grid: Area) -> list[Card]:
     """The published grid workers of a grid and grid leaders of its village, leaders first."""
     rows = (
-        RoleAssignment.objects.filter(user__is_active=True, user__publication__published=True)
-        .filter(Q(role=Role.GRID_WORKER, area_id=grid.pk) | Q(role=Role.GRID_LEADER, area_id=grid.parent_id))
-        .select_related("user__publication", "user__profile")
+        role_assignments(
+            Q(user__is_active=True, user__publication__published=True)
+            & (Q(role=Role.GRID_WORKER, area_id=grid.pk) | Q(role=Role.GRID_LEADER, area_id=grid.parent_id))
+        )
+        .select_related("user__publication")
         .order_by("role", "user_id")
     )
     cards: dict[tuple[str, int], Card] = {}
@@ -123,7 +126,7 @@ def published_photo_owner(user_id: int) -> Any:
 
 
 def is_public_grid_staff(user_id: int) -> bool:
-    return RoleAssignment.objects.filter(user_id=user_id, role__in=PUBLIC_ROLES).exists()
+    return role_assignments(Q(user_id=user_id, role__in=PUBLIC_ROLES)).exists()
 
 
 # --- The center's reads ---------------------------------------------------------------------
@@ -159,10 +162,10 @@ def grid_managed(user: User | AnonymousUser, code: str) -> Area | None:
 def staff_managed(user: User | AnonymousUser) -> QuerySet[RoleAssignment]:
     """The grid workers' and grid leaders' roles inside the towns the user manages."""
     paths = [town.path for town in center_towns(user)]
-    rows = RoleAssignment.objects.none()
+    within = Q(pk__in=[])
     for path in paths:
-        rows = rows | RoleAssignment.objects.filter(role__in=PUBLIC_ROLES, area__path__startswith=path)
-    return rows.select_related("user__profile", "area").order_by("area__code", "role", "user_id")
+        within |= Q(area__path__startswith=path)
+    return role_assignments(Q(role__in=PUBLIC_ROLES) & within).order_by("area__code", "role", "user_id")
 
 
 def latest_posters(grids: list[Area]) -> dict[int, Poster]:

@@ -271,3 +271,17 @@ def test_tracking_result_masks_long_numbers(people: dict[str, Any]) -> None:
     report = services.public_report_submit(client="9.9.9.9", area=grid, category=minor().code, description="x")
     report.case.events.create(action="close", at=report.case.reported_at, comment="已修复，联系人 13912345678")
     assert services.public_result(report.case) == "已修复，联系人 ****"
+
+
+def test_demo_notice(people: dict[str, Any], settings: Any) -> None:
+    from gridgov.demo.notice import load_demo_notice
+
+    settings.DEBUG = True
+    assert load_demo_notice() > 0
+    assert sorted(PublicReport.objects.values_list("case__status", flat=True)) == ["registered", "reported", "voided"]
+    assert ConductComplaint.objects.count() == 1
+    grids = selectors.grids_managed(people["center01"])
+    posters = selectors.latest_posters(grids)
+    reprint = [p for p in posters.values() if p.fingerprint != selectors.staff_fingerprint(p.grid)]
+    assert len(posters) == 4 and [p.grid_id for p in reprint] == [home_grid(people["grid01"]).pk]
+    assert load_demo_notice() == 0  # once only

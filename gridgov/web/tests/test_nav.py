@@ -81,6 +81,7 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "upstream-delivery",
         "patrol-list",
         "bulletin-list",
+        "notice-manage",
     ]
     assert context["map_tile_url"] == ""
 

@@ -4,6 +4,7 @@ run again)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -69,8 +70,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Demo data already in place: nothing changed.")
         self._timed("Staff photos drawn: {n}", load_demo_staff_photos, options["allow_production_db"])
+        cases_made = 0
         if not options["no_cases"]:
-            self._load_cases(options["cases"], options["allow_production_db"])
+            cases_made = self._load_cases(options["cases"], options["allow_production_db"])
         if not options["no_hotline"]:
             self._load_hotline(options["hotline"], options["allow_production_db"])
         if not options["no_patrols"]:
@@ -79,12 +81,17 @@ class Command(BaseCommand):
                 load_demo_patrols,
                 options["allow_production_db"],
             )
-        self._timed("Public notice: {n} staff published", load_demo_notice, options["allow_production_db"])
+        # Residents' reports are cases: added only with the demo's own cases.
+        self._timed(
+            "Public notice: {n} staff published",
+            functools.partial(load_demo_notice, reports=bool(cases_made)),
+            options["allow_production_db"],
+        )
         if not options["no_cases"]:
             self._timed("Monthly bulletins generated: {n}", load_demo_bulletins, options["allow_production_db"])
         self.stdout.write(accounts_block())
 
-    def _load_cases(self, count: int, allow_production_db: bool) -> None:
+    def _load_cases(self, count: int, allow_production_db: bool) -> int:
         started = time.perf_counter()
         made = load_demo_cases(count=count, allow_production_db=allow_production_db)
         if made:
@@ -93,6 +100,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Cases already exist: no demo cases added.")
+        return made
 
     def _load_hotline(self, count: int, allow_production_db: bool) -> None:
         started = time.perf_counter()
