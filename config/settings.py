@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "gridgov.analysis",
     "gridgov.meetings",
     "gridgov.ledger",
+    "gridgov.notice",
     "gridgov.web",
     "gridgov.demo",
 ]

@@ -31,7 +31,12 @@ from .models import AuditEvent
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-REVEAL_ACTIONS: Final = ("case.reveal_party", "hotline.petitioner_reveal", "hotline.attachment_open")
+REVEAL_ACTIONS: Final = (
+    "case.reveal_party",
+    "hotline.petitioner_reveal",
+    "hotline.attachment_open",
+    "notice.complaint_reveal",
+)
 THROTTLED_ACTION: Final = "security.reveal_throttled"
 WINDOW: Final = dt.timedelta(hours=1)
 

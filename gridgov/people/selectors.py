@@ -155,3 +155,9 @@ def roles_of(user: User) -> QuerySet[RoleAssignment]:
         .select_related("area", "department")
         .order_by("role", "area__code", "department__code")
     )
+
+
+def role_assignments(query: Q) -> QuerySet[RoleAssignment]:
+    """The role assignments that match ``query`` (on the assignment and its user), with their
+    user, profile and area; for features that list role holders, e.g. the staff public notice."""
+    return RoleAssignment.objects.filter(query).select_related("user__profile", "area")

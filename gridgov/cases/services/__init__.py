@@ -49,7 +49,15 @@ from .common import (
     Photo,
     case_url,
 )
-from .create import CENTER_ROLES, FIELD_SOURCES, REPORTER_ROLES, _covers_path, case_create, sources_allowed
+from .create import (
+    CENTER_ROLES,
+    FIELD_SOURCES,
+    REPORTER_ROLES,
+    _covers_path,
+    case_create,
+    public_case_create,
+    sources_allowed,
+)
 from .desk import case_create_dispatched
 from .idempotency import KEY_REUSED
 from .notifications import recipient_ids, responsible
@@ -95,6 +103,7 @@ __all__ = [
     "export_recorded",
     "may_add_photos",
     "photo_required",
+    "public_case_create",
     "recipient_ids",
     "responsible",
     "reveal_party",

@@ -369,8 +369,76 @@ def _next_number(town: Area, year: int) -> str:
     return f"{year}-{town.code[6:9]}-{int(row[0]):06d}"
 
 
+def public_case_create(
+    *,
+    category: Category | str,
+    description: str,
+    grid: Area | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    address: str = "",
+    party_name: str = "",
+    party_phone: str = "",
+    photos_in: Sequence[Photo] = (),
+    at: dt.datetime | None = None,
+) -> Case:
+    """Create a case a resident reported from a public notice page, without an account.
+
+    No one signs in: the case has no reporter and its timeline's first line no actor (the
+    system on the resident's behalf); its source is ``public``. The same checks as a report
+    run (category, text, phone, photos); the place is the grid of the page the resident came
+    from, or the grid at the location they picked. The resident's name and phone are the case's
+    encrypted party fields. From there the case goes through the normal loop."""
+    now = now_or(at)
+    chosen = _category(category)
+    errors = _field_errors(chosen, source=Source.PUBLIC, urgency=Urgency.NORMAL, party_kind="", lat=lat, lng=lng)
+    description = clean_text(description, "description", required=True, maximum=DESCRIPTION_MAX)
+    address = clean_text(address, "address", required=False, maximum=200)
+    party_name = clean_text(party_name, "party_name", required=False, maximum=100)
+    party_phone = clean_text(party_phone, "party_phone", required=False, maximum=30)
+    digits = sum(char.isdigit() for char in party_phone)
+    if party_phone and not (PHONE.fullmatch(party_phone) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]):
+        errors.setdefault("party_phone", []).append(
+            _("Enter a phone number: digits, with + - ( ) or spaces, 5 to 20 digits.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    if lat is not None and lng is not None:
+        place = _place(Scope(user_id=None, everything=True), grid=None, lat=lat, lng=lng)
+    elif grid is not None and grid.level == AreaLevel.GRID:
+        town = _town_of(grid)
+        place = Place(grid.pk, grid.code, grid.name, grid.path, town.pk, town.code, town.path)
+    else:
+        raise ValidationError({"lat": [_("Pick the place on the map, or report from a grid's page.")]})
+    checked = photos_check(photos_in)
+    report = Report(chosen, description, address, place, checked, party_name, party_phone)
+    case = Case(
+        number="",
+        town=Area(pk=place.town_id, code=place.town_code, path=place.town_path, level=AreaLevel.TOWN),
+        grid=Area(
+            pk=place.grid_id, code=place.grid_code, name=place.grid_name, path=place.area_path, level=AreaLevel.GRID
+        ),
+        area_path=place.area_path,
+        category=chosen,
+        urgency=Urgency.NORMAL,
+        source=Source.PUBLIC,
+        status=Status.REPORTED,
+        description=description,
+        address=address,
+        lat=lat,
+        lng=lng,
+        party_kind=PartyKind.RESIDENT if party_name or party_phone else "",
+        party_name=party_name,
+        party_phone=party_phone,
+        reporter=None,
+        reported_at=now,
+    )
+    _insert(case, report, actor=None, comment="", key=None, digest="", now=now)
+    return case
+
+
 def _insert(
-    case: Case, report: Report, *, actor: User, comment: str, key: str | None, digest: str, now: dt.datetime
+    case: Case, report: Report, *, actor: User | None, comment: str, key: str | None, digest: str, now: dt.datetime
 ) -> None:
     """Write the new case, its key, timeline, photos and first stage, and tell the village."""
     # Everything is read and computed before the write transaction (the first stage's
@@ -381,18 +449,18 @@ def _insert(
     if not case.self_handled:
         stage = first_stage(case, now)
         # recipient_ids() only returns active users: no second check is needed.
-        users = [User(pk=pk) for pk in recipient_ids(case, Party.VILLAGE_LEADER) if pk != actor.pk]
+        users = [User(pk=pk) for pk in recipient_ids(case, Party.VILLAGE_LEADER) if actor is None or pk != actor.pk]
     with transaction.atomic():
         # The number last before the case's insert: on PostgreSQL its row stays locked to
         # the commit, so what follows is a handful of inserts.
         case.number = _next_number(case.town, timezone.localtime(now).year)
         case.save(force_insert=True)
-        if key:
+        if key and actor is not None:
             idempotency.remember_creation(actor, key, case=case, digest=digest)
         event = CaseEvent.objects.create(
             case=case,
             action=REPORT,
-            actor_id=actor.pk,
+            actor_id=actor.pk if actor is not None else None,
             at=now,
             from_status="",
             to_status=Status.REPORTED,
@@ -404,7 +472,7 @@ def _insert(
             CaseEvent.objects.create(
                 case=case,
                 action=SELF_HANDLE,
-                actor_id=actor.pk,
+                actor_id=actor.pk if actor is not None else None,
                 at=now,
                 from_status=Status.REPORTED,
                 to_status=Status.CLOSED,

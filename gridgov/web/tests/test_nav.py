@@ -85,6 +85,7 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "summary-list",
         "meeting-list",
         "ledger-import",
+        "notice-manage",
     ]
     assert context["map_tile_url"] == ""
 

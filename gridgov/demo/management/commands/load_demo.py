@@ -5,6 +5,7 @@ run again)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
 from gridgov.demo.ledger import DEFAULT_ROWS, load_demo_ledger
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
 from gridgov.demo.meetings import load_demo_meetings
+from gridgov.demo.notice import load_demo_notice
 from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
 from gridgov.demo.staff import load_demo_staff_photos
 
@@ -98,6 +100,12 @@ class Command(BaseCommand):
                 load_demo_patrols,
                 options["allow_production_db"],
             )
+        # Residents' reports are cases: added only with the demo's own cases.
+        self._timed(
+            "Public notice: {n} staff published",
+            functools.partial(load_demo_notice, reports=bool(cases_made)),
+            options["allow_production_db"],
+        )
         if not options["no_cases"]:
             self._timed("Monthly bulletins generated: {n}", load_demo_bulletins, options["allow_production_db"])
             self._timed("Weekly analyses generated: {n}", load_demo_analysis, options["allow_production_db"])

@@ -1,0 +1,113 @@
+"""The staff public notice for the demo: Taiping's grid workers and grid leaders published (their
+drawn avatars, a work phone, duties, service hours), the discipline office's supervision phone,
+posters of a few grids (one of them to reprint after a change), residents' reports in various
+states with their tracking codes, and one conduct complaint. Everything goes through the
+notice's services; it runs only while no public report exists."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.urls import reverse
+
+from gridgov.areas.models import Area
+from gridgov.cases.services import Action, case_act
+from gridgov.categories.models import Category
+from gridgov.notice import selectors, services
+from gridgov.notice.models import Publication, PublicReport
+from gridgov.people.models import Role
+from gridgov.people.selectors import role_assignments
+
+from .loader import check_allowed
+from .taiping import TOWN_CODE
+
+SUPERVISION_PHONE: Final = "022-63320110"
+DUTIES: Final = {
+    Role.GRID_WORKER: "网格巡查、信息采集、矛盾纠纷排查、政策宣传、群众诉求收集上报",
+    Role.GRID_LEADER: "统筹本村网格工作、督促网格员履职、协调处置上报事项",
+}
+HOURS: Final = "工作日 8:30—17:30，紧急情况随时联系"
+# The residents' reports: (minor class's major code prefix, text, state).
+REPORTS: Final = (
+    ("路灯不亮，晚上行人看不清路，请尽快维修。", "reported"),
+    ("小区门口的下水道井盖松动，车辆经过有响声，存在安全隐患。", "registered"),
+    ("出售各类发票，联系电话见图。", "spam"),
+)
+
+
+def _public_url(grid: Area) -> str:
+    base = getattr(settings, "GRIDGOV_PUBLIC_BASE_URL", "") or "http://localhost:8000"
+    return base.rstrip("/") + reverse("notice:public", args=[grid.code])
+
+
+def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True) -> int:
+    """Publish the notice and add its demo rows (the residents' reports, which are cases, and the
+    complaint only with ``reports``); returns how many people were published."""
+    check_allowed(allow_production_db=allow_production_db)
+    if PublicReport.objects.exists() or Publication.objects.exists():
+        return 0
+    town = Area.objects.current().get(code=TOWN_CODE)
+    center = get_user_model().objects.get(username="center01")
+    services.supervision_phone_save(actor=center, town=town, phone=SUPERVISION_PHONE)
+    published = 0
+    rows = role_assignments(Q(role__in=selectors.PUBLIC_ROLES, area__path__startswith=town.path))
+    for index, row in enumerate(rows.order_by("user_id")):
+        services.publication_save(
+            actor=center,
+            user=row.user,
+            published=True,
+            display_name="",
+            show_photo=True,
+            work_phone=f"022-6332{index % 10000:04d}",
+            duties=DUTIES[Role(row.role)],
+            service_hours=HOURS,
+        )
+        published += 1
+    worker = get_user_model().objects.get(username="grid01")
+    home = Area.objects.get(
+        pk=role_assignments(Q(user=worker, role=Role.GRID_WORKER)).values_list("area_id", flat=True)[0]
+    )
+    grids = [home, *selectors.town_grids(town).exclude(pk=home.pk)[:3]]
+    for grid in grids:
+        services.poster_generate(actor=center, grid=grid, public_url=_public_url(grid))
+    # A change after printing: the home grid's board is to reprint.
+    publication = worker.publication
+    services.publication_save(
+        actor=center,
+        user=worker,
+        published=True,
+        display_name=publication.display_name,
+        show_photo=True,
+        work_phone="022-63329999",
+        duties=publication.duties,
+        service_hours=publication.service_hours,
+    )
+    if not reports:
+        return published
+    category = Category.objects.filter(parent__isnull=False, is_active=True).order_by("code").first()
+    assert category is not None
+    for number, (text, state) in enumerate(REPORTS):
+        report = services.public_report_submit(
+            client=f"demo-{number}",
+            area=home,
+            category=category.code,
+            description=text,
+            name="" if number else "李女士",
+            phone="" if number else "13612345678",
+        )
+        if state == "registered":
+            case_act(report.case_id, Action.REGISTER, actor=center)
+        elif state == "spam":
+            services.report_mark_spam(actor=center, report=report, reason="广告信息")
+    services.complaint_submit(
+        client="demo-complaint",
+        area=home,
+        concerning_id=worker.pk,
+        text="上门办事时态度生硬，让我们自己去镇里问，没有帮忙上报。",
+        name="",
+        phone="",
+    )
+    return published

@@ -1,0 +1,300 @@
+"""Writes of the notice: what is published, posters, residents' reports and complaints.
+
+Every write runs in a transaction with its audit row. A resident's report becomes a case through
+:func:`gridgov.cases.services.public_case_create` (source ``public``) and follows the normal loop;
+marking it spam voids the case through :func:`gridgov.cases.services.case_act` with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.areas.models import Area
+from gridgov.areas.selectors import town_of
+from gridgov.cases.models import Case
+from gridgov.cases.services import Action, Photo, case_act, public_case_create
+from gridgov.core.audit import record
+from gridgov.core.errors import Throttled
+from gridgov.core.reveals import reveal_guard
+
+from . import selectors
+from .models import ConductComplaint, NoticeSetting, Poster, Publication, PublicReport
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.http import HttpRequest
+
+# The tracking code's alphabet: no 0/O, 1/I/L, easy to read over the phone.
+CODE_ALPHABET: Final = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH: Final = 10
+COMPLAINT_MAX: Final = 2000
+
+
+# --- Abuse limits ------------------------------------------------------------------------------
+
+
+def limits() -> dict[str, int]:
+    return {
+        "client_per_hour": int(getattr(settings, "GRIDGOV_PUBLIC_REPORTS_PER_CLIENT_HOUR", 5)),
+        "phone_per_day": int(getattr(settings, "GRIDGOV_PUBLIC_REPORTS_PER_PHONE_DAY", 3)),
+    }
+
+
+def _count(key: str, window: int) -> int:
+    """Add one to a counter of the cache that lives ``window`` seconds from its first hit."""
+    cache.add(key, 0, window)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, window)
+        return 1
+
+
+def _hashed(value: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()[:32]
+
+
+def throttle_public(client: str, phone: str = "", *, kind: str = "report") -> None:
+    """Refuse (:class:`Throttled`, 429) a client or a phone beyond its limit of public reports.
+    Counted in the cache under a digest (no address nor phone is stored)."""
+    limit = limits()
+    digits = "".join(char for char in phone if char.isdigit())
+    if _count(f"notice:{kind}:client:{_hashed(client)}", 3600) > limit["client_per_hour"]:
+        raise Throttled(
+            _("Too many reports from this connection; try again in an hour, or call the center."),
+            details={"retry_after_seconds": 3600},
+        )
+    if digits and _count(f"notice:{kind}:phone:{_hashed(digits)}", 86400) > limit["phone_per_day"]:
+        raise Throttled(
+            _("Too many reports with this phone number today; try again tomorrow, or call the center."),
+            details={"retry_after_seconds": 86400},
+        )
+
+
+# --- What is published -------------------------------------------------------------------------
+
+
+def _check_center(actor: User | AnonymousUser, area: Area) -> None:
+    if not any(area.path.startswith(town.path) for town in selectors.center_towns(actor)):
+        raise PermissionDenied
+
+
+def publication_save(
+    *,
+    actor: User | AnonymousUser,
+    user: User,
+    published: bool,
+    display_name: str,
+    show_photo: bool,
+    work_phone: str,
+    duties: str,
+    service_hours: str,
+    request: HttpRequest | None = None,
+) -> Publication:
+    """Set what is published about a grid worker or grid leader of the actor's town."""
+    areas = [row.area for row in selectors.staff_managed(actor).filter(user=user)]
+    if not areas:
+        raise PermissionDenied
+    with transaction.atomic():
+        publication, _created = Publication.objects.select_for_update().get_or_create(user=user)
+        publication.published = published
+        publication.display_name = display_name.strip()[:50]
+        publication.show_photo = show_photo
+        publication.work_phone = work_phone.strip()[:30]
+        publication.duties = duties.strip()[:500]
+        publication.service_hours = service_hours.strip()[:100]
+        publication.save()
+        record(
+            action="notice.publication_save",
+            actor=actor,
+            obj=publication,
+            request=request,
+            data={"user_id": user.pk, "published": published},
+        )
+    selectors.version_bump()
+    return publication
+
+
+def supervision_phone_save(
+    *, actor: User | AnonymousUser, town: Area, phone: str, request: HttpRequest | None = None
+) -> NoticeSetting:
+    _check_center(actor, town)
+    with transaction.atomic():
+        setting, _created = NoticeSetting.objects.select_for_update().get_or_create(town=town)
+        setting.supervision_phone = phone.strip()[:30]
+        setting.save()
+        record(action="notice.setting_save", actor=actor, obj=setting, request=request, data={"town": town.code})
+    selectors.version_bump()
+    return setting
+
+
+# --- Posters -----------------------------------------------------------------------------------
+
+
+def poster_generate(*, actor: User | AnonymousUser | None, grid: Area, public_url: str) -> Poster:
+    """Render a grid's A4 poster (PDF) and keep it with the fingerprint of what it shows."""
+    if actor is not None:
+        _check_center(actor, grid)
+    from .posters import poster_pdf
+
+    fingerprint = selectors.staff_fingerprint(grid)
+    pdf = poster_pdf(grid, public_url)
+    now = timezone.now()
+    with transaction.atomic():
+        poster = Poster(
+            grid=grid,
+            generated_at=now,
+            generated_by=actor if actor is not None and actor.is_authenticated else None,
+            fingerprint=fingerprint,
+        )
+        poster.pdf.save(f"{grid.code}-{now:%Y%m%d%H%M%S}.pdf", ContentFile(pdf), save=False)
+        poster.save()
+        record(action="notice.poster_generate", actor=actor, obj=poster, data={"grid": grid.code})
+    return poster
+
+
+# --- Residents' reports --------------------------------------------------------------------------
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not PublicReport.objects.filter(code=code).exists():
+            return code
+
+
+def public_report_submit(
+    *,
+    client: str,
+    area: Area,
+    category: str,
+    description: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    address: str = "",
+    name: str = "",
+    phone: str = "",
+    photos_in: Sequence[Photo] = (),
+) -> PublicReport:
+    """A resident's report: checked against the abuse limits, then a case with source
+    ``public`` and a tracking code."""
+    throttle_public(client, phone)
+    grid = area if area.level == "grid" else None
+    if grid is None and (lat is None or lng is None):
+        raise ValidationError({"lat": [_("Pick the place on the map, or report from a grid's page.")]})
+    with transaction.atomic():
+        case = public_case_create(
+            category=category,
+            description=description,
+            grid=grid,
+            lat=lat,
+            lng=lng,
+            address=address,
+            party_name=name,
+            party_phone=phone,
+            photos_in=photos_in,
+        )
+        report = PublicReport.objects.create(code=_new_code(), case=case)
+        record(action="notice.public_report", obj=case, data={"number": case.number, "source": "public"})
+    return report
+
+
+def report_by_code(code: str) -> PublicReport | None:
+    code = code.strip().upper()
+    if len(code) != CODE_LENGTH:
+        return None
+    return PublicReport.objects.filter(code=code).select_related("case", "case__grid", "case__category").first()
+
+
+# Runs of digits long enough to be a phone or an id number, masked in what a resident reads.
+_LONG_DIGITS: Final = re.compile(r"\d[\d\s-]{5,}\d")
+
+
+def public_result(case: Case) -> str:
+    """The result a resident reads: the last report-back's or closing comment, with anything
+    like a phone or an id number masked (staff write it for the case file, not for the public)."""
+    event = (
+        case.events.filter(action__in=[Action.REPORT_BACK, Action.CLOSE])
+        .exclude(comment="")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if event is None:
+        return ""
+    return _LONG_DIGITS.sub("****", event.comment)
+
+
+def report_mark_spam(
+    *, actor: User | AnonymousUser, report: PublicReport, reason: str, request: HttpRequest | None = None
+) -> Case:
+    """Void a public report's case as spam, with the reason, through the case loop."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason.")]})
+    if not selectors.public_reports_managed(actor).filter(pk=report.pk).exists():
+        raise PermissionDenied
+    with transaction.atomic():
+        case = case_act(report.case_id, Action.VOID, actor=actor, comment=_("Spam: %(reason)s") % {"reason": reason})
+        report.spam = True
+        report.save(update_fields=["spam"])
+        record(action="notice.report_spam", actor=actor, obj=report, request=request, data={"number": case.number})
+    return case
+
+
+# --- Conduct complaints ----------------------------------------------------------------------------
+
+
+def complaint_submit(
+    *, client: str, area: Area, text: str, concerning_id: int | None = None, name: str = "", phone: str = ""
+) -> ConductComplaint:
+    """Store a complaint about staff conduct for the discipline office (encrypted)."""
+    throttle_public(client, phone, kind="complaint")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": [_("Describe what happened.")]})
+    if len(text) > COMPLAINT_MAX:
+        raise ValidationError({"text": [_("At most %(n)s characters.") % {"n": COMPLAINT_MAX}]})
+    town = town_of(area)
+    if town is None:
+        raise ValidationError({"area": [_("The area is not inside a town.")]})
+    concerning = None
+    if concerning_id:
+        cards = selectors.grid_cards(area) if area.level == "grid" else []
+        if concerning_id in {card.user_id for card in cards}:
+            concerning = concerning_id
+    with transaction.atomic():
+        complaint = ConductComplaint.objects.create(
+            town=town,
+            grid=area if area.level == "grid" else None,
+            concerning_id=concerning,
+            text=text,
+            contact_name=name.strip()[:100],
+            contact_phone=phone.strip()[:30],
+            received_at=timezone.now(),
+        )
+        record(action="notice.complaint_received", obj=complaint, data={"town": town.code})
+    return complaint
+
+
+def complaint_reveal(
+    *, actor: User | AnonymousUser, complaint_id: int, request: HttpRequest | None = None
+) -> ConductComplaint:
+    """A complaint in clear for a supervisor; the reveal is audited (and counted)."""
+    complaint = selectors.complaints_visible(actor).filter(pk=complaint_id).first()
+    if complaint is None:
+        raise PermissionDenied
+    with reveal_guard(actor, request), transaction.atomic():
+        record(action="notice.complaint_reveal", actor=actor, obj=complaint, request=request)
+    return complaint

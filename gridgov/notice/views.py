@@ -1,0 +1,368 @@
+"""Pages of the notice: the public pages (no login; cached), the resident's report, tracking
+and complaint forms, and the center's pages (publications, posters, spam, complaints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gridgov.access.scope import scope_for
+from gridgov.areas.models import Area, AreaLevel
+from gridgov.cases.access import mask_name, mask_phone
+from gridgov.cases.models import Status
+from gridgov.cases.services import Photo
+from gridgov.categories.selectors import catalogue
+from gridgov.core.errors import Throttled
+from gridgov.core.pages import error_page
+from gridgov.people.models import Role
+
+from . import selectors, services
+from .models import Poster, Publication
+
+PAGE_TTL = 600  # seconds; every change to what is published bumps the cache version anyway
+MAX_PHOTOS = 3
+
+
+def _client(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _public_url(request: HttpRequest, area: Area) -> str:
+    base = getattr(settings, "GRIDGOV_PUBLIC_BASE_URL", "") or request.build_absolute_uri("/")[:-1]
+    return base.rstrip("/") + reverse("notice:public", args=[area.code])
+
+
+# --- Public pages ------------------------------------------------------------------------------
+
+
+def _public_context(area: Area) -> dict[str, Any]:
+    if area.level == AreaLevel.GRID:
+        grids = [area]
+    else:
+        grids = list(Area.objects.current().filter(parent=area, level=AreaLevel.GRID).order_by("code"))
+    features = [
+        {"type": "Feature", "properties": {"name": grid.name}, "geometry": grid.boundary}
+        for grid in grids
+        if grid.boundary
+    ]
+    return {
+        "area": area,
+        "is_grid": area.level == AreaLevel.GRID,
+        "village": area.parent if area.level == AreaLevel.GRID else area,
+        "sections": [(grid, selectors.grid_cards(grid)) for grid in grids],
+        "supervision_phone": selectors.supervision_phone(area),
+        "map_config": {
+            "features": features,
+            "tileUrl": getattr(settings, "MAP_TILE_URL", ""),
+            "tileAttribution": getattr(settings, "MAP_TILE_ATTRIBUTION", ""),
+        },
+    }
+
+
+def public_page(request: HttpRequest, code: str) -> HttpResponse:
+    """A village's or a grid's staff notice, for anyone. The page holds no form and nothing of
+    the viewer, so it is cached whole per area and language until something published changes."""
+    key = f"notice:page:{selectors.version()}:{get_language()}:{code}"
+    content = cache.get(key)
+    if content is None:
+        area = selectors.public_area(code)
+        if area is None:
+            raise Http404
+        content = render_to_string("notice/public.html", _public_context(area), request=None)
+        cache.set(key, content, PAGE_TTL)
+    response = HttpResponse(content)
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def public_photo(request: HttpRequest, user_id: int) -> FileResponse:
+    """A published photo (nothing for anyone not published, or without ``show_photo``)."""
+    profile = selectors.published_photo_owner(user_id)
+    if profile is None:
+        raise Http404
+    response = FileResponse(profile.photo.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+class ReportForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("What is it about"))
+    description = forms.CharField(label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 5}))
+    address = forms.CharField(label=gettext_lazy("Address or landmark"), required=False, max_length=200)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=gettext_lazy("Your name (optional)"), required=False, max_length=100)
+    phone = forms.CharField(label=gettext_lazy("Your phone (optional)"), required=False, max_length=30)
+    # The honeypot: hidden from people, filled by robots.
+    website = forms.CharField(required=False, label="Website")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [  # type: ignore[attr-defined]
+            (str(major.name), [(minor.code, minor.name) for minor in minors]) for major, minors in catalogue()
+        ]
+
+
+def _photos(request: HttpRequest) -> list[Photo]:
+    files = request.FILES.getlist("photos")
+    if len(files) > MAX_PHOTOS:
+        raise ValidationError({"photos": [_("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS}]})
+    return [Photo(file=item, name=item.name or "photo") for item in files]
+
+
+def public_report(request: HttpRequest, code: str) -> HttpResponse:
+    """A resident's report of a demand or a hazard, from a village's or a grid's page."""
+    area = selectors.public_area(code)
+    if area is None:
+        raise Http404
+    form = ReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["website"]:
+            # A robot: answered as if received, nothing kept.
+            return render(request, "notice/report_done.html", {"area": area, "code": None})
+        try:
+            report = services.public_report_submit(
+                client=_client(request),
+                area=area,
+                category=data["category"],
+                description=data["description"],
+                lat=data["lat"],
+                lng=data["lng"],
+                address=data["address"],
+                name=data["name"],
+                phone=data["phone"],
+                photos_in=_photos(request),
+            )
+        except Throttled as throttled:
+            form.add_error(None, throttled.message)
+            status = 429
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+            status = 422
+        else:
+            return render(request, "notice/report_done.html", {"area": area, "code": report.code})
+    elif request.method == "POST":
+        status = 422
+    context = {
+        "area": area,
+        "form": form,
+        "map_config": _public_context(area)["map_config"],
+        "max_photos": MAX_PHOTOS,
+    }
+    return render(request, "notice/report.html", context, status=status)
+
+
+TRACK_STEPS = [
+    (Status.REPORTED, gettext_lazy("Received")),
+    ("handling", gettext_lazy("Being handled")),
+    (Status.CLOSED, gettext_lazy("Closed")),
+]
+
+
+def track(request: HttpRequest, code: str = "") -> HttpResponse:
+    """A report's progress and result by its tracking code: the case's status, dates, category
+    and result, never a name, a phone or the staff's accounts."""
+    code = code or request.GET.get("code", "")
+    report = services.report_by_code(code) if code else None
+    if code and report is None:
+        return render(request, "notice/track.html", {"code": code, "not_found": True}, status=404)
+    context: dict[str, Any] = {"code": code, "report": report}
+    if report is not None:
+        case = report.case
+        context.update(
+            {
+                "case": case,
+                "closed": case.status == Status.CLOSED,
+                "voided": case.status == Status.VOIDED,
+                "result": services.public_result(case) if case.status == Status.CLOSED else "",
+            }
+        )
+    return render(request, "notice/track.html", context)
+
+
+class ComplaintForm(forms.Form):
+    concerning = forms.TypedChoiceField(label=gettext_lazy("Who"), coerce=int, required=False, empty_value=None)
+    text = forms.CharField(label=gettext_lazy("What happened"), widget=forms.Textarea(attrs={"rows": 6}))
+    name = forms.CharField(label=gettext_lazy("Your name (optional)"), required=False, max_length=100)
+    phone = forms.CharField(label=gettext_lazy("Your phone (optional)"), required=False, max_length=30)
+    website = forms.CharField(required=False, label="Website")
+
+
+def complaint(request: HttpRequest, code: str) -> HttpResponse:
+    """A complaint about a member of staff's conduct, for the discipline office only."""
+    area = selectors.public_area(code)
+    if area is None:
+        raise Http404
+    cards = selectors.grid_cards(area) if area.level == AreaLevel.GRID else []
+    form = ComplaintForm(request.POST or None)
+    choices: list[tuple[Any, str]] = [("", _("Not sure / not listed"))]
+    choices += [(card.user_id, f"{card.name}（{card.role_label}）") for card in cards]
+    form.fields["concerning"].choices = choices  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data["website"]:
+            return render(request, "notice/complaint_done.html", {"area": area})
+        try:
+            services.complaint_submit(
+                client=_client(request),
+                area=area,
+                text=data["text"],
+                concerning_id=data["concerning"],
+                name=data["name"],
+                phone=data["phone"],
+            )
+        except Throttled as throttled:
+            form.add_error(None, throttled.message)
+            status = 429
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages)
+            status = 422
+        else:
+            return render(request, "notice/complaint_done.html", {"area": area})
+    elif request.method == "POST":
+        status = 422
+    return render(request, "notice/complaint.html", {"area": area, "form": form}, status=status)
+
+
+# --- The center ----------------------------------------------------------------------------------
+
+
+def _center_only(request: HttpRequest) -> None:
+    if not selectors.center_towns(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    """The center's notice: who is published, each grid's poster and whether to reprint it."""
+    _center_only(request)
+    grids = selectors.grids_managed(request.user)
+    posters = selectors.latest_posters(grids)
+    rows = []
+    for grid in grids:
+        poster = posters.get(grid.pk)
+        fingerprint = selectors.staff_fingerprint(grid)
+        rows.append(
+            {"grid": grid, "poster": poster, "reprint": poster is not None and poster.fingerprint != fingerprint}
+        )
+    staff = list(selectors.staff_managed(request.user))
+    publications = {row.user_id: row for row in Publication.objects.filter(user__in=[s.user_id for s in staff])}
+    context = {
+        "rows": rows,
+        "staff": [(row, publications.get(row.user_id)) for row in staff],
+        "towns": selectors.center_towns(request.user),
+    }
+    return render(request, "notice/manage.html", context)
+
+
+class PublicationForm(forms.ModelForm):
+    class Meta:
+        model = Publication
+        fields = ["published", "display_name", "show_photo", "work_phone", "duties", "service_hours"]
+        widgets = {"duties": forms.Textarea(attrs={"rows": 3})}
+
+
+@login_required
+def publication_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    _center_only(request)
+    rows = list(selectors.staff_managed(request.user).filter(user_id=user_id))
+    if not rows:
+        raise Http404
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    instance = Publication.objects.filter(user=person).first() or Publication(user=person)
+    form = PublicationForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.publication_save(actor=request.user, user=person, request=request, **data)
+        return redirect("notice:manage")
+    profile = getattr(person, "profile", None)
+    return render(
+        request, "notice/publication.html", {"form": form, "person": person, "profile": profile, "rows": rows}
+    )
+
+
+@login_required
+@require_POST
+def poster_generate(request: HttpRequest, code: str) -> HttpResponse:
+    _center_only(request)
+    grid = selectors.grid_managed(request.user, code)
+    if grid is None:
+        raise Http404
+    services.poster_generate(actor=request.user, grid=grid, public_url=_public_url(request, grid))
+    return redirect("notice:manage")
+
+
+@login_required
+def poster_download(request: HttpRequest, pk: int) -> FileResponse:
+    _center_only(request)
+    grids = {grid.pk for grid in selectors.grids_managed(request.user)}
+    poster = get_object_or_404(Poster, pk=pk, grid_id__in=grids)
+    return FileResponse(poster.pdf.open("rb"), as_attachment=True, filename=f"poster-{poster.grid.code}.pdf")
+
+
+@login_required
+def reports(request: HttpRequest) -> HttpResponse:
+    """Residents' reports with their cases; the center marks spam here."""
+    _center_only(request)
+    rows = list(selectors.public_reports_managed(request.user)[:200])
+    return render(
+        request,
+        "notice/reports.html",
+        {"rows": rows, "voidable": {Status.REPORTED, Status.REGISTERED, Status.RETURNED}},
+    )
+
+
+@login_required
+@require_POST
+def report_spam(request: HttpRequest, pk: int) -> HttpResponse:
+    _center_only(request)
+    report = get_object_or_404(selectors.public_reports_managed(request.user), pk=pk)
+    try:
+        services.report_mark_spam(
+            actor=request.user, report=report, reason=request.POST.get("reason", ""), request=request
+        )
+    except ValidationError as error:
+        return error_page(request, " ".join(error.messages), 422)
+    return redirect("notice:reports")
+
+
+@login_required
+def complaints(request: HttpRequest) -> HttpResponse:
+    """Conduct complaints, for the discipline office: masked until revealed (audited)."""
+    if not scope_for(request.user).has_role(Role.SUPERVISOR):
+        raise PermissionDenied
+    rows = list(selectors.complaints_visible(request.user)[:200])
+    revealed = None
+    if request.method == "POST":
+        revealed = services.complaint_reveal(
+            actor=request.user, complaint_id=int(request.POST.get("complaint", "0") or 0), request=request
+        )
+    items = [
+        {
+            "complaint": row,
+            "length": len(row.text),
+            "name": mask_name(row.contact_name),
+            "phone": mask_phone(row.contact_phone),
+            "revealed": revealed is not None and revealed.pk == row.pk,
+        }
+        for row in rows
+    ]
+    return render(request, "notice/complaints.html", {"items": items, "revealed": revealed})
