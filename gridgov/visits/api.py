@@ -120,6 +120,7 @@ def _due_out(due: selectors.DueVisit, *, full_address: bool) -> DueOut:
         address=household.address if full_address else mask_address(household.address),
         head_name=mask_name(household.head_name),
         care_tags=list(household.care_tags),
+        care_labels=household.care_labels,
         interval_days=due.interval_days,
         last_visit=due.last_visit,
         due_on=due.due_on,

@@ -132,6 +132,7 @@ class DueOut(Schema):
     address: str
     head_name: str
     care_tags: list[str]
+    care_labels: list[str]
     interval_days: int
     last_visit: LocalTime | None
     due_on: dt.date

@@ -122,11 +122,13 @@ def household_save(
     household: Household | None = None,
     via: str = "web",
     request: HttpRequest | None = None,
+    at: dt.datetime | None = None,
 ) -> tuple[Household, str]:
     """Create or update a household; the outcome is ``created``, ``updated`` or ``unchanged``.
     Without ``household`` the grid and the address are its natural key: the household already
     registered there is updated (a re-import changes nothing twice). ``doubts`` flag it (kept,
-    shown, to be checked), never refuse it."""
+    shown, to be checked), never refuse it. ``at`` is when a new household was registered (now
+    by default; the demo's history sets it)."""
     area = _grid(grid)
     _check_edit(actor, area)
     clean_address = _text(address, "address", ADDRESS_MAX, required=True)
@@ -144,7 +146,7 @@ def household_save(
         raise ValidationError({"address": [_("Another household of the grid has this address.")]})
     created = household is None
     if household is None:
-        household = Household(created_at=timezone.now())
+        household = Household(created_at=at or timezone.now())
     before = (
         household.grid_id,
         household.address,
@@ -202,6 +204,7 @@ def unit_save(
     unit: Unit | None = None,
     via: str = "web",
     request: HttpRequest | None = None,
+    at: dt.datetime | None = None,
 ) -> tuple[Unit, str]:
     """Create or update a unit or key place; its natural key is the grid and the name. The
     outcome is ``created``, ``updated`` or ``unchanged``."""
@@ -229,7 +232,7 @@ def unit_save(
         raise ValidationError({"name": [_("Another unit of the grid has this name.")]})
     created = unit is None
     if unit is None:
-        unit = Unit(created_at=timezone.now())
+        unit = Unit(created_at=at or timezone.now())
     changed = [f for f, v in values.items() if getattr(unit, f, None) != v]
     if unit.grid_id != area.pk:
         changed.append("grid")
@@ -300,6 +303,28 @@ def plan_set(
         data={"care_tag": care_tag, "interval_days": interval_days, "active": active},
     )
     return plan
+
+
+# How often a household with each care tag is visited until the center changes it (the
+# migration 0002 creates the same plans).
+DEFAULT_PLANS: Final = {
+    CareTag.ELDERLY_ALONE: 7,
+    CareTag.DISABLED: 14,
+    CareTag.LEFT_BEHIND_CHILD: 14,
+    CareTag.LOW_INCOME: 30,
+}
+
+
+@transaction.atomic
+def plans_seed(*, actor: User | None = None) -> int:
+    """Create the default plan of every care tag that has none; returns how many were made."""
+    made = 0
+    for tag, days in DEFAULT_PLANS.items():
+        plan, created = VisitPlan.objects.get_or_create(care_tag=tag, defaults={"interval_days": days})
+        if created:
+            record(action="visits.plan_set", actor=actor, obj=plan, data={"care_tag": tag, "interval_days": days})
+            made += 1
+    return made
 
 
 # --- visits ---------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -150,4 +149,7 @@ def test_the_pages_answer(people):
         "/visits/units/new/",
     ):
         assert client.get(url).status_code == 200, url
-    assert settings.LANGUAGE_CODE
+    center = Client()
+    center.force_login(people["center01"])
+    cockpit = center.get("/cases/cockpit/").content.decode()
+    assert "/visits/coverage/" in cockpit and "/visits/overdue/" in cockpit

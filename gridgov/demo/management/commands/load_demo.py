@@ -1,6 +1,6 @@
-"""``load_demo [--allow-production-db] [--no-cases] [--cases N] [--no-hotline] [--hotline N] [--no-patrols]``:
-load the Taiping demo data, staff photos, its case history, hotline orders and patrols (safe to
-run again)."""
+"""``load_demo [--allow-production-db] [--no-cases] [--cases N] [--no-hotline] [--hotline N] [--no-patrols]
+[--no-visits]``: load the Taiping demo data, staff photos, its case history, hotline orders, patrols,
+households and their visits (safe to run again)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
 from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
 from gridgov.demo.staff import load_demo_staff_photos
+from gridgov.demo.visits import load_demo_visits
 
 
 class Command(BaseCommand):
@@ -49,6 +50,9 @@ class Command(BaseCommand):
             help=f"How many hotline orders to create when there are none yet (default {DEFAULT_ORDER_COUNT}).",
         )
         parser.add_argument(
+            "--no-visits", action="store_true", help="Do not register the demo households and units and their visits."
+        )
+        parser.add_argument(
             "--no-patrols",
             action="store_true",
             help=f"Do not record the demo patrols (the last {DEFAULT_DAYS} days, when there are none yet).",
@@ -76,6 +80,12 @@ class Command(BaseCommand):
             self._timed(
                 f"Demo patrols recorded: {{n}} over the last {DEFAULT_DAYS} days",
                 load_demo_patrols,
+                options["allow_production_db"],
+            )
+        if not options["no_visits"]:
+            self._timed(
+                "Demo households, units and key places registered, visits recorded: {n}",
+                load_demo_visits,
                 options["allow_production_db"],
             )
         if not options["no_cases"]:
