@@ -31,15 +31,22 @@ AREA_ROLES = frozenset(
 )
 
 NAV_ENTRIES: list[NavEntry] = [
-    NavEntry("visit-households", _("Households"), "visits:households", roles=AREA_ROLES),
-    NavEntry("visit-list", _("Visits"), "visits:list", roles=AREA_ROLES),
     NavEntry(
-        "visit-overdue",
-        _("Overdue visits"),
-        "visits:overdue",
-        roles=frozenset({Role.GRID_LEADER, Role.VILLAGE_STAFF, Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.ADMIN}),
+        "visit-basic-data",
+        _("Basic data"),
+        "visits:households",
+        roles=AREA_ROLES,
+        also=(
+            "visits:household",
+            "visits:household_new",
+            "visits:household_edit",
+            "visits:units",
+            "visits:unit_new",
+            "visits:unit_edit",
+            "visits:import",
+        ),
     ),
-    NavEntry("visit-coverage", _("Visit coverage"), "visits:coverage", roles=AREA_ROLES),
+    NavEntry("visit-list", _("Visits"), "visits:list", roles=AREA_ROLES, also=("visits:overdue", "visits:coverage")),
 ]
 
 

@@ -66,7 +66,7 @@ class UnitForm(forms.Form):
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
         label=gettext_lazy("What the file holds"),
-        choices=[("households", gettext_lazy("Households")), ("units", gettext_lazy("Units and key places"))],
+        choices=[("households", gettext_lazy("Resident households")), ("units", gettext_lazy("Units and key places"))],
     )
     file = forms.FileField(label=gettext_lazy("Spreadsheet (.xlsx or .csv)"))
 
