@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.views_stats import CockpitTile, add_cockpit_tiles
@@ -60,13 +60,11 @@ def cockpit_tiles(user: User | AnonymousUser) -> list[CockpitTile]:
     visited = sum(c.visited for _code, _name, c in rows)
     return [
         CockpitTile(
-            label=gettext_now("Visit coverage this month (%)"),
+            label=gettext("Visit coverage this month (%)"),
             count=round(100 * visited / due),
             url=reverse("visits:coverage"),
         ),
-        CockpitTile(
-            label=gettext_now("Overdue visits"), count=len(selectors.overdue(user)), url=reverse("visits:overdue")
-        ),
+        CockpitTile(label=gettext("Overdue visits"), count=len(selectors.overdue(user)), url=reverse("visits:overdue")),
     ]
 
 
