@@ -42,10 +42,10 @@ def test_visits_made_offline_arrive_once_each_and_a_finding_becomes_a_case(
     phone.wait_for_service_worker()
     phone.open("#/visits")  # fetched with signal, kept for the field
     page.locator("[data-testid=visit-due]").nth(1).wait_for()
+    shot(page, "mobile-visits-due")
     phone.open("#/report")  # the categories and the grid polygons, as a worker's phone has them
     page.locator("[data-testid=report-form]").wait_for()
     phone.settle()
-    shot(page, "mobile-visits-due")
 
     phone.context.set_offline(True)
     phone.open("#/visits")
@@ -70,8 +70,9 @@ def test_visits_made_offline_arrive_once_each_and_a_finding_becomes_a_case(
     page.click("[data-testid=report-submit]")
     page.locator("[data-testid=visit-due-list]").wait_for()
 
-    page.reload()  # still offline: the outbox lives in IndexedDB
     phone.open("#/outbox")
+    page.locator("[data-testid=outbox-list]").wait_for()
+    page.reload()  # still offline: the shell from the service worker, the outbox from IndexedDB
     page.locator("[data-testid=outbox-list]").wait_for()
     assert phone.outbox_states() == ["waiting", "waiting", "waiting"]
     assert not Visit.objects.exists()
