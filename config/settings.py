@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "gridgov.hotline",
     "gridgov.upstream",
     "gridgov.patrols",
+    "gridgov.visits",
     "gridgov.mobile",
     "gridgov.bulletins",
     "gridgov.analysis",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("gridgov.hotline.urls")),
     path("", include("gridgov.upstream.urls")),
     path("", include("gridgov.patrols.urls")),
+    path("", include("gridgov.visits.urls")),
     path("", include("gridgov.mobile.urls")),
     path("", include("gridgov.bulletins.urls")),
     path("", include("gridgov.analysis.urls")),

@@ -1,6 +1,7 @@
 """How many people's details one user may reveal in an hour (issue 13, item 15).
 
-Every reveal of personal data (a case's party, a petitioner, a petitioner's attachment) is an
+Every reveal of personal data (a case's party, a petitioner, a petitioner's attachment, a
+household's head or a unit's contact) is an
 audit row; :func:`reveal_guard`, around each reveal service's audit row, counts the user's
 reveals of the last hour and refuses beyond ``GRIDGOV_REVEALS_PER_HOUR`` (429). The count and
 the row are one transaction with the user's row locked, so reveals sent at once are counted one
@@ -36,6 +37,8 @@ REVEAL_ACTIONS: Final = (
     "hotline.petitioner_reveal",
     "hotline.attachment_open",
     "notice.complaint_reveal",
+    "visits.household_reveal",
+    "visits.unit_reveal",
 )
 THROTTLED_ACTION: Final = "security.reveal_throttled"
 WINDOW: Final = dt.timedelta(hours=1)

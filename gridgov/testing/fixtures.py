@@ -60,6 +60,7 @@ from gridgov.testing import snapshot
 DATA_MIGRATIONS = [
     "gridgov.core.migrations.0004_auditevent_append_only",  # the triggers that refuse UPDATE/DELETE
     "gridgov.workcalendar.migrations.0002_seed_working_periods",
+    "gridgov.visits.migrations.0002_default_plans",  # the default visit plan of each care tag
 ]
 # Data migrations that only move rows already there: nothing to do in a new, empty database.
 EMPTY_DATABASE_NOOPS = [

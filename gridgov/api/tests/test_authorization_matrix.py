@@ -50,6 +50,8 @@ from gridgov.patrols.selectors import patrols_visible
 from gridgov.patrols.tests.test_api import stored
 from gridgov.people.models import Department
 from gridgov.people.services import token_issue
+from gridgov.visits import selectors as visits_selectors
+from gridgov.visits import services as visits_services
 
 ACCOUNTS = [
     "admin",
@@ -80,6 +82,9 @@ OBJECTS: dict[str, Visible] = {
     "summary_id": lambda user, obj: summaries_visible(user).filter(pk=obj.pk).exists(),
     "meeting_id": lambda user, obj: meetings_visible(user).filter(pk=obj.pk).exists(),
     "resolution_id": lambda user, obj: resolutions_visible(user).filter(pk=obj.pk).exists(),
+    "household_id": lambda user, obj: visits_selectors.households_visible(user).filter(pk=obj.pk).exists(),
+    "unit_id": lambda user, obj: visits_selectors.units_visible(user).filter(pk=obj.pk).exists(),
+    "visit_id": lambda user, obj: visits_selectors.visits_visible(user).filter(pk=obj.pk).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -171,7 +176,22 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         department_code=department.code,
         deadline=timezone.localdate() + dt.timedelta(days=5),
     )
+    grid2 = Area.objects.get(pk=in_grid2.grid_id or 0)
+    household = visits_services.household_save(
+        actor=people["grid02"], grid=grid2, address="东兴村1排1号", head_name="赵六", care_tags=["disabled"]
+    )[0]
+    unit = visits_services.unit_save(actor=people["grid02"], grid=grid2, kind="shop", name="东兴小卖部")[0]
+    visit = visits_services.visit_record(
+        actor=people["grid02"],
+        client_id="6f1c1c8e-7c43-4d1e-9a57-0a3c2f6f0b01",
+        household_id=household.pk,
+        visited_at=timezone.now() - dt.timedelta(hours=1),
+        finding="need",
+    )[0]
     return {
+        "household_id": [household],
+        "unit_id": [unit],
+        "visit_id": [visit],
         "meeting_id": [meeting],
         "resolution_id": [task],
         "analysis_id": list(WeeklyAnalysis.objects.filter(week=week)),

@@ -72,6 +72,16 @@ test("a patrol is JSON with its track and findings", () => {
   assert.deepEqual(JSON.parse(request.body), payload);
 });
 
+test("a visit is JSON under its client UUID, the patrol's way", () => {
+  const payload = { household_id: 7, visited_at: "v", finding: "need", notes: "n", case_client_id: "k" };
+  const request = buildRequest(newRecord({ id: "v1", kind: Kind.VISIT, payload, now: 0 }), { api: API, token: "t" });
+  assert.equal(request.url, "/api/v1/visits");
+  assert.equal(request.method, "POST");
+  assert.equal(request.headers["Idempotency-Key"], "v1");
+  assert.equal(request.headers["Content-Type"], "application/json");
+  assert.deepEqual(JSON.parse(request.body), payload);
+});
+
 test("answers are classified: sent, retry, refused, auth", () => {
   assert.equal(classify({ status: 201, headers: headers(), body: { id: 1 } }).type, Outcome.SENT);
   assert.equal(classify({ status: 200, headers: headers(), body: { id: 1 } }).type, Outcome.SENT, "the same key again");

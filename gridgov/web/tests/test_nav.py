@@ -80,6 +80,8 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "hotline-workbench",
         "upstream-delivery",
         "patrol-list",
+        "visit-basic-data",
+        "visit-list",
         "bulletin-list",
         "weekly-list",
         "summary-list",

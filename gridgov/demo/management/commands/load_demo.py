@@ -1,7 +1,6 @@
 """``load_demo [--allow-production-db] [--no-cases] [--cases N] [--ledger N] [--no-hotline] [--hotline N]
-[--no-patrols]``:
-load the Taiping demo data, staff photos, its case history, hotline orders and patrols (safe to
-run again)."""
+[--no-patrols] [--no-visits]``: load the Taiping demo data, staff photos, its case history, hotline
+orders, patrols, households and their visits, and what follows from them (safe to run again)."""
 
 from __future__ import annotations
 
@@ -22,6 +21,7 @@ from gridgov.demo.meetings import load_demo_meetings
 from gridgov.demo.notice import load_demo_notice
 from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
 from gridgov.demo.staff import load_demo_staff_photos
+from gridgov.demo.visits import load_demo_visits
 
 
 class Command(BaseCommand):
@@ -59,6 +59,9 @@ class Command(BaseCommand):
             type=int,
             default=DEFAULT_ORDER_COUNT,
             help=f"How many hotline orders to create when there are none yet (default {DEFAULT_ORDER_COUNT}).",
+        )
+        parser.add_argument(
+            "--no-visits", action="store_true", help="Do not register the demo households and units and their visits."
         )
         parser.add_argument(
             "--no-patrols",
@@ -106,6 +109,12 @@ class Command(BaseCommand):
             functools.partial(load_demo_notice, reports=bool(cases_made)),
             options["allow_production_db"],
         )
+        if not options["no_visits"]:
+            self._timed(
+                "Demo households, units and key places registered, visits recorded: {n}",
+                load_demo_visits,
+                options["allow_production_db"],
+            )
         if not options["no_cases"]:
             self._timed("Monthly bulletins generated: {n}", load_demo_bulletins, options["allow_production_db"])
             self._timed("Weekly analyses generated: {n}", load_demo_analysis, options["allow_production_db"])

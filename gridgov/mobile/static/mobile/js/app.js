@@ -10,6 +10,7 @@ import { kv, outboxStore } from "./store.js";
 import { formatTime, h, mount, setStrings, t, toast } from "./ui.js";
 import { reportScreen } from "./report.js";
 import { forgetPack, refreshPack } from "./verifypack.js";
+import { DUE_KEY, dueUrl, visitScreen, visitsScreen } from "./visits.js";
 import { caseScreen, casesScreen, patrolScreen, resumePatrol, verifyListScreen, verifyScreen } from "./screens.js";
 
 const config = JSON.parse(document.getElementById("m-config").textContent);
@@ -133,6 +134,7 @@ async function prefetch() {
     await ctx.categories();
     await ctx.grids();
     await keepVerifyPack(true);
+    await ctx.cached(DUE_KEY, dueUrl(config));
   } catch (error) {
     console.warn("prefetch", error);
   }
@@ -175,6 +177,8 @@ const SCREENS = {
   self: (c, route) => reportScreen(c, route, { selfHandle: true }),
   verify: (c, route) => (route.id ? verifyScreen(c, route) : verifyListScreen(c, route)),
   patrol: patrolScreen,
+  visits: visitsScreen,
+  visit: visitScreen,
   cases: casesScreen,
   case: caseScreen,
 };
@@ -308,6 +312,7 @@ async function homeScreen(c, _route, current) {
       h("a", { href: "#/self", class: "btn big", "data-testid": "go-self" }, t("Self-handle")),
       h("a", { href: "#/verify", class: "btn big", "data-testid": "go-verify" }, t("Verify")),
       h("a", { href: "#/patrol", class: `btn big ${patrol ? "running" : ""}`, "data-testid": "go-patrol" }, patrol ? t("Patrol running") : t("Go on patrol")),
+      h("a", { href: "#/visits", class: "btn big", "data-testid": "go-visits" }, t("Today's visits")),
     ),
     section(t("To verify"), "home-verify", toVerify),
     section(t("Returned to me"), "home-returned", returned),
@@ -420,6 +425,7 @@ const KIND_LABELS = () => ({
   [Kind.SELF_HANDLE]: t("Self-handled case"),
   [Kind.VERIFY]: t("Verification"),
   [Kind.PATROL]: t("Patrol record"),
+  [Kind.VISIT]: t("Visit"),
 });
 
 const STATE_LABELS = () => ({
@@ -445,6 +451,7 @@ function editHref(record) {
   if (record.kind === Kind.REPORT) return `#/report?edit=${record.id}`;
   if (record.kind === Kind.SELF_HANDLE) return `#/self?edit=${record.id}`;
   if (record.kind === Kind.VERIFY) return `#/verify/${record.payload.caseId}?edit=${record.id}`;
+  if (record.kind === Kind.VISIT) return `#/visit/${record.payload.household_id}?edit=${record.id}`;
   return null;
 }
 

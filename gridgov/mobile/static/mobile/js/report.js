@@ -108,6 +108,8 @@ export async function reportScreen(c, route, { selfHandle }) {
   const editing = route.params.get("edit") ? await outboxStore.get(route.params.get("edit")) : null;
   const patrol = await kv.get("patrol");
   const fromPatrol = !selfHandle && !editing && route.params.get("patrol") === "1" && patrol;
+  // A visit's finding reported in one tap: the report's id is the one the visit named.
+  const fromVisit = !selfHandle && !editing ? route.params.get("visit") : null;
   const all = (await c.categories()) || [];
   const categories = selfHandle ? all.filter((cat) => cat.self_handle_allowed) : all;
   const usage = (await kv.get("usage")) || {};
@@ -127,7 +129,7 @@ export async function reportScreen(c, route, { selfHandle }) {
 
   const categoryButton = h("button", { type: "button", class: "select", "data-testid": "category-button" });
   const description = h("textarea", { id: "m-description", rows: 3, required: true, "data-testid": "description", maxlength: 2000 });
-  description.value = payload.description || "";
+  description.value = payload.description || (fromVisit ? route.params.get("description") || "" : "");
   const address = h("input", { id: "m-address", "data-testid": "address", maxlength: 200 });
   address.value = payload.address || "";
   const position = h("p", { class: "muted", "data-testid": "position" });
@@ -271,7 +273,8 @@ export async function reportScreen(c, route, { selfHandle }) {
       await outboxStore.put({ ...editRecord(editing, body, Date.now(), kept), title, meta });
       c.schedule();
     } else {
-      const record = await c.enqueue({ kind: selfHandle ? Kind.SELF_HANDLE : Kind.REPORT, payload: body, photos: kept, title, meta });
+      const id = fromVisit || undefined;
+      const record = await c.enqueue({ id, kind: selfHandle ? Kind.SELF_HANDLE : Kind.REPORT, payload: body, photos: kept, title, meta });
       if (fromPatrol) {
         const running = await kv.get("patrol");
         if (running) await kv.set("patrol", { ...running, findings: [...running.findings, record.id] });
@@ -279,7 +282,7 @@ export async function reportScreen(c, route, { selfHandle }) {
     }
     await kv.set("usage", recordUse(usage, draft.category.code, Date.now()));
     toast(t("Saved on the phone: it is sent as soon as there is signal."));
-    c.go(fromPatrol ? "#/patrol" : "#/outbox");
+    c.go(fromPatrol ? "#/patrol" : fromVisit ? "#/visits" : "#/outbox");
   }
 
   drawCategory();
@@ -292,6 +295,7 @@ export async function reportScreen(c, route, { selfHandle }) {
       { class: "form", onsubmit: save, novalidate: true, "data-testid": selfHandle ? "self-form" : "report-form" },
       editing && editing.error ? h("p", { class: "notice" }, t("The server refused this record: correct it and save again.")) : null,
       fromPatrol ? h("p", { class: "notice" }, t("Finding of the running patrol.")) : null,
+      fromVisit ? h("p", { class: "notice", "data-testid": "report-from-visit" }, t("Finding of a visit.")) : null,
       h("div", { class: "field" }, h("label", {}, t("Category")), categoryButton),
       h("div", { class: "field" }, h("label", { for: "m-description" }, selfHandle ? t("What was the problem and what did you do?") : t("Description")), description),
       selfHandle

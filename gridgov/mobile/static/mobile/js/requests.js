@@ -36,8 +36,9 @@ export function buildRequest(record, { api, token }) {
       };
     }
     case Kind.PATROL:
+    case Kind.VISIT:
       return {
-        url: `${api}/patrols`,
+        url: `${api}/${record.kind === Kind.PATROL ? "patrols" : "visits"}`,
         method: "POST",
         headers: { ...headers, "Content-Type": "application/json" },
         body: JSON.stringify(payload),

@@ -1,0 +1,141 @@
+// Daily visits (日走访) on the phone: "today's visits" (the care-tagged households of the
+// worker's grids whose visit is due or overdue, kept for use without signal) and the visit
+// form. A visit is an outbox record of kind "visit" like any report: kept on the phone first,
+// sent by the sync loop with its client UUID as Idempotency-Key, never twice. A finding can
+// become a case in one tap: the visit is saved with the client UUID the report will use, and
+// the report form opens with the notes; the server links the two when both have arrived.
+
+import { Kind, edit as editRecord } from "./outbox.js";
+import { outboxStore } from "./store.js";
+import { formatTime, h, mount, t, toast } from "./ui.js";
+
+export const DUE_KEY = "visits:due";
+
+export function dueUrl(config) {
+  return `${config.api}/visits/due`;
+}
+
+const FINDINGS = () => [
+  ["nothing", t("Nothing to report")],
+  ["need", t("A need")],
+  ["dispute", t("A dispute")],
+  ["hazard", t("A hazard")],
+];
+
+// Households whose visit waits in the outbox are marked, not hidden: the list is the server's.
+function pendingHouseholds(records) {
+  return new Set(records.filter((r) => r.kind === Kind.VISIT && r.state !== "sent").map((r) => r.payload.household_id));
+}
+
+export async function visitsScreen(c) {
+  c.setTitle(t("Today's visits"));
+  const data = await c.cached(DUE_KEY, dueUrl(c.config));
+  const pending = pendingHouseholds(await outboxStore.all());
+  mount(
+    c.view,
+    data
+      ? data.items.length
+        ? h(
+            "ul",
+            { class: "list card", "data-testid": "visit-due-list" },
+            data.items.map((item) =>
+              h(
+                "li",
+                {},
+                h(
+                  "a",
+                  { href: `#/visit/${item.household_id}`, class: "row", "data-testid": "visit-due", "data-household": item.household_id },
+                  h("span", { class: "row-main" }, h("strong", {}, item.address), h("span", { class: "muted" }, `${item.head_name} · ${item.care_labels.join("、")}`)),
+                  pending.has(item.household_id)
+                    ? h("span", { class: "pill", "data-testid": "visit-pending" }, t("In the outbox"))
+                    : h("span", { class: `pill ${item.overdue_days > 0 ? "status-overdue" : ""}` }, item.overdue_days > 0 ? t("%(days)s days overdue", { days: item.overdue_days }) : t("Due today")),
+                ),
+              ),
+            ),
+          )
+        : h("p", { class: "card muted", "data-testid": "visit-none" }, t("No visit is due today."))
+      : h("p", { class: "muted" }, t("Not available without signal.")),
+  );
+}
+
+function position(draft, text) {
+  if (!navigator.geolocation) return;
+  navigator.geolocation.getCurrentPosition(
+    (fix) => {
+      draft.lat = fix.coords.latitude;
+      draft.lng = fix.coords.longitude;
+      draft.accuracy = fix.coords.accuracy;
+      mount(text, t("Position ±%(metres)s m", { metres: Math.round(fix.coords.accuracy) }));
+      text.dataset.ready = "1";
+    },
+    () => mount(text, t("No position: the visit is saved without it.")),
+    { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+  );
+}
+
+export async function visitScreen(c, route) {
+  c.setTitle(t("Visit"));
+  const editing = route.params.get("edit") ? await outboxStore.get(route.params.get("edit")) : null;
+  const householdId = Number(route.id);
+  const due = await c.cached(DUE_KEY, dueUrl(c.config));
+  const item = due ? due.items.find((i) => i.household_id === householdId) : null;
+  const payload = editing ? editing.payload : {};
+  const draft = { lat: payload.lat ?? null, lng: payload.lng ?? null, accuracy: payload.accuracy ?? null };
+  const finding = h("select", { id: "m-finding", "data-testid": "visit-finding" }, FINDINGS().map(([value, label]) => h("option", { value }, label)));
+  finding.value = payload.finding || "nothing";
+  const notes = h("textarea", { id: "m-notes", rows: 3, maxlength: 2000, "data-testid": "visit-notes" });
+  notes.value = payload.notes || "";
+  const where = h("p", { class: "muted", "data-testid": "visit-position" }, t("Finding your position…"));
+  const caseButton = h("button", { type: "button", class: "btn big", "data-testid": "visit-to-case", hidden: finding.value === "nothing" }, t("Save and report as a case"));
+  finding.addEventListener("change", () => {
+    caseButton.hidden = finding.value === "nothing";
+  });
+
+  async function save(asCase) {
+    const body = {
+      household_id: householdId,
+      visited_at: payload.visited_at || new Date().toISOString(),
+      finding: finding.value,
+      notes: notes.value.trim(),
+      lat: draft.lat,
+      lng: draft.lng,
+      accuracy: draft.accuracy,
+      case_client_id: payload.case_client_id || "",
+    };
+    if (asCase && !body.case_client_id) body.case_client_id = c.uuid();
+    if (body.finding === "nothing") body.case_client_id = "";
+    const title = t("Visit: %(address)s", { address: item ? item.address : `#${householdId}` });
+    if (editing) {
+      await outboxStore.put({ ...editRecord(editing, body, Date.now(), []), title });
+      c.schedule();
+    } else {
+      await c.enqueue({ kind: Kind.VISIT, payload: body, title });
+    }
+    toast(t("Saved on the phone: it is sent as soon as there is signal."));
+    if (asCase) {
+      const params = new URLSearchParams({ visit: body.case_client_id, description: body.notes });
+      c.go(`#/report?${params.toString()}`);
+    } else {
+      c.go("#/visits");
+    }
+  }
+
+  mount(
+    c.view,
+    h(
+      "form",
+      { class: "form", novalidate: true, "data-testid": "visit-form", onsubmit: (event) => { event.preventDefault(); save(false); } },
+      editing && editing.error ? h("p", { class: "notice" }, t("The server refused this record: correct it and save again.")) : null,
+      item
+        ? h("div", { class: "card" }, h("strong", {}, item.address), h("p", { class: "muted" }, `${item.head_name} · ${item.last_visit ? t("Last visit %(time)s", { time: formatTime(item.last_visit) }) : t("Never visited")}`))
+        : null,
+      h("div", { class: "field" }, h("label", { for: "m-finding" }, t("What was found")), finding),
+      h("div", { class: "field" }, h("label", { for: "m-notes" }, t("Notes")), notes),
+      where,
+      h("button", { type: "submit", class: "btn primary big", "data-testid": "visit-save" }, t("Save the visit")),
+      caseButton,
+    ),
+  );
+  caseButton.addEventListener("click", () => save(true));
+  position(draft, where);
+}

@@ -1,0 +1,155 @@
+"""Request and response shapes of the visits API (``/api/v1/visits``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from gridgov.core.schemas import CodeName, LocalTime, PlausibleTime
+from gridgov.people.schemas import PersonOut
+
+from .selectors import PAGE_MAX, PAGE_SIZE
+
+
+class VisitIn(Schema):
+    """A visit recorded on the phone; ``client_id`` here or as the ``Idempotency-Key`` header."""
+
+    client_id: str | None = None
+    household_id: int | None = None
+    unit_id: int | None = None
+    visited_at: PlausibleTime
+    finding: str = "nothing"
+    notes: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    accuracy: float | None = None
+    # The Idempotency-Key of the case the worker reported from the finding on the phone.
+    case_client_id: str = ""
+
+
+class VisitCaseIn(Schema):
+    category: str
+    description: str = ""
+
+
+class VisitListQuery(Schema):
+    grid: str = ""
+    mine: bool = False
+    cursor: str = ""
+    limit: int = Field(PAGE_SIZE, ge=1, le=PAGE_MAX)
+
+
+class BasicListQuery(Schema):
+    grid: str = ""
+    cursor: str = ""
+    limit: int = Field(PAGE_SIZE, ge=1, le=PAGE_MAX)
+
+
+class CoverageQuery(Schema):
+    month: str = Field("", pattern=r"^(\d{4}-\d{2})?$", description="YYYY-MM; this month when empty")
+
+
+class HouseholdOut(Schema):
+    """A household; the head's name and phone and the address masked (reveal them with
+    ``POST /visits/households/{id}/reveal``)."""
+
+    id: int
+    grid: CodeName
+    address: str
+    head_name: str
+    head_phone: str
+    member_count: int | None
+    care_tags: list[str]
+    doubtful: bool
+    doubts: str
+
+
+class HouseholdPageOut(Schema):
+    items: list[HouseholdOut]
+    next_cursor: str | None
+
+
+class HouseholdRevealOut(Schema):
+    head_name: str
+    head_phone: str
+    address: str
+
+
+class UnitOut(Schema):
+    id: int
+    grid: CodeName
+    kind: str
+    key_place: bool
+    name: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    hazard_tags: list[str]
+    lat: float | None
+    lng: float | None
+    doubtful: bool
+
+
+class UnitPageOut(Schema):
+    items: list[UnitOut]
+    next_cursor: str | None
+
+
+class VisitTargetOut(Schema):
+    kind: str  # household, unit
+    id: int
+    label: str
+
+
+class VisitOut(Schema):
+    id: int
+    client_id: str
+    worker: PersonOut
+    grid: CodeName
+    target: VisitTargetOut
+    visited_at: LocalTime
+    finding: str
+    notes: str
+    lat: float | None
+    lng: float | None
+    accuracy: float | None
+    case_id: int | None
+    created_at: LocalTime
+
+
+class VisitPageOut(Schema):
+    items: list[VisitOut]
+    next_cursor: str | None
+
+
+class DueOut(Schema):
+    """A household whose visit is due (``overdue_days`` 0) or overdue. For the worker's own
+    grids the address is in full (they find the house offline); the head's name is masked."""
+
+    household_id: int
+    grid: CodeName
+    address: str
+    head_name: str
+    care_tags: list[str]
+    care_labels: list[str]
+    interval_days: int
+    last_visit: LocalTime | None
+    due_on: dt.date
+    overdue_days: int
+
+
+class DueListOut(Schema):
+    today: dt.date
+    count: int
+    items: list[DueOut]
+
+
+class CoverageOut(Schema):
+    grid: CodeName
+    month: str
+    households_due: int
+    households_visited: int
+    units_due: int
+    units_visited: int
+    rate: float | None

@@ -1,0 +1,256 @@
+"""Reads of basic data and visits, scoped (see :mod:`.access`), the due and overdue visits of
+the visit plans, and visit coverage (:func:`visit_coverage`)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from gridgov.access.scope import scope_for, visible_areas
+from gridgov.areas.selectors import latest_by_code
+from gridgov.cases.selectors import reported_case_ids
+from gridgov.core.pagination import Page, keyset_page
+from gridgov.people.models import Role
+
+from . import access
+from .models import KEY_KINDS, Household, Unit, Visit, VisitPlan
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+PAGE_SIZE: Final = 50
+PAGE_MAX: Final = 200
+
+
+def households_visible(user: User | AnonymousUser) -> QuerySet[Household]:
+    return Household.objects.filter(access.area_q(user), active=True)
+
+
+def units_visible(user: User | AnonymousUser, *, key_places: bool | None = None) -> QuerySet[Unit]:
+    query = Unit.objects.filter(access.area_q(user), active=True)
+    if key_places is True:
+        query = query.filter(kind__in=KEY_KINDS)
+    elif key_places is False:
+        query = query.exclude(kind__in=KEY_KINDS)
+    return query
+
+
+def visits_visible(user: User | AnonymousUser) -> QuerySet[Visit]:
+    """A grid worker sees the visits in their grids (their own and a colleague's on the same
+    grid), a grid leader those of the village, and so on up, as for basic data."""
+    return Visit.objects.filter(access.area_q(user))
+
+
+def household_get(user: User | AnonymousUser, pk: int) -> Household:
+    return households_visible(user).select_related("grid").get(pk=pk)
+
+
+def unit_get(user: User | AnonymousUser, pk: int) -> Unit:
+    return units_visible(user).select_related("grid").get(pk=pk)
+
+
+def visit_get(user: User | AnonymousUser, pk: int) -> Visit:
+    return (
+        visits_visible(user).select_related("grid", "worker", "worker__profile", "household", "unit", "case").get(pk=pk)
+    )
+
+
+def grid_filter(query: QuerySet, code: str) -> QuerySet:  # type: ignore[type-arg]
+    area = latest_by_code(code.strip())
+    return query.filter(area_path__startswith=area.path) if area else query.none()
+
+
+ORDER: Final = ("-visited_at", "-id")
+
+
+def visit_page(query: QuerySet[Visit], *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page[Visit]:
+    rows = query.select_related("grid", "worker", "worker__profile", "household", "unit")
+    return keyset_page(rows, ORDER, cursor, int(limit), max_limit=PAGE_MAX)
+
+
+def case_of(visit: Visit) -> int | None:
+    """The id of the case the visit's finding became, looked up by its client key when the
+    report reached the server after the visit."""
+    if visit.case_id is not None:
+        return visit.case_id
+    if not visit.case_client_id:
+        return None
+    return reported_case_ids(visit.worker_id, [visit.case_client_id]).get(visit.case_client_id)
+
+
+# --- the visit plans: due and overdue ----------------------------------------------------------
+
+
+def plan_intervals() -> dict[str, int]:
+    """``care tag -> days`` of the active visit plans."""
+    return dict(VisitPlan.objects.filter(active=True).values_list("care_tag", "interval_days"))
+
+
+def interval_of(tags: Iterable[str], intervals: dict[str, int]) -> int | None:
+    """The shortest interval among the household's tags that have a plan (None: no plan)."""
+    days = [intervals[tag] for tag in tags if tag in intervals]
+    return min(days) if days else None
+
+
+@dataclass(frozen=True)
+class DueVisit:
+    """A care-tagged household and when its next visit is due.
+
+    ``due_on`` is the local date of its last visit plus the shortest interval of its tags'
+    plans; a household never visited is due from the day it was registered. It is *due* on
+    ``due_on`` and *overdue* after it (``overdue_days`` > 0)."""
+
+    household: Household
+    interval_days: int
+    last_visit: dt.datetime | None
+    due_on: dt.date
+    overdue_days: int
+
+
+def _local_date(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def due_visits(households: QuerySet[Household], *, today: dt.date | None = None) -> list[DueVisit]:
+    """Every household of ``households`` with a visit due on ``today`` or earlier, the most
+    overdue first."""
+    today = today or timezone.localdate()
+    intervals = plan_intervals()
+    if not intervals:
+        return []
+    rows = households.exclude(care_tags=[]).annotate(last=Max("visits__visited_at")).select_related("grid")
+    due: list[DueVisit] = []
+    for household in rows:
+        interval = interval_of(household.care_tags, intervals)
+        if interval is None:
+            continue
+        last = household.last  # type: ignore[attr-defined]
+        start = _local_date(last) + dt.timedelta(days=interval) if last else _local_date(household.created_at)
+        if start <= today:
+            due.append(DueVisit(household, interval, last, start, (today - start).days))
+    due.sort(key=lambda d: (-d.overdue_days, d.household.area_path, d.household.pk))
+    return due
+
+
+def due_today(user: User | AnonymousUser, *, today: dt.date | None = None) -> list[DueVisit]:
+    """The phone's "今日走访": households of the user's own grids whose visit is due today or
+    overdue."""
+    own = Household.objects.filter(access.area_q(user, (Role.GRID_WORKER,)), active=True)
+    return due_visits(own, today=today)
+
+
+def overdue(user: User | AnonymousUser, *, today: dt.date | None = None) -> list[DueVisit]:
+    """The grid leader's list: visits due before today and not made, in the user's scope."""
+    return [d for d in due_visits(households_visible(user), today=today) if d.overdue_days > 0]
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Visit coverage of one grid in one month (by one worker when ``worker_id`` is set)."""
+
+    grid_id: int
+    month: dt.date  # the first day
+    worker_id: int | None
+    households_due: int
+    households_visited: int
+    units_due: int
+    units_visited: int
+
+    @property
+    def due(self) -> int:
+        return self.households_due + self.units_due
+
+    @property
+    def visited(self) -> int:
+        return self.households_visited + self.units_visited
+
+    @property
+    def rate(self) -> float | None:
+        """Visited over due (0..1), None when nothing was due."""
+        return self.visited / self.due if self.due else None
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    """The month as [first day 00:00, first day of the next month 00:00) in local time."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime(year, month, 1, tzinfo=tz)
+    last = calendar.monthrange(year, month)[1]
+    return start, dt.datetime.combine(dt.date(year, month, last) + dt.timedelta(days=1), dt.time.min, tz)
+
+
+def visit_coverage(*, year: int, month: int, grid_ids: Sequence[int], worker_id: int | None = None) -> list[Coverage]:
+    """Visit coverage of each grid in ``grid_ids`` for the month, unscoped (the caller has
+    chosen the grids): the one definition the statistics page and the assessment read.
+
+    - **Due**: every active household and every active unit (key places included) of the grid
+      registered before the month's end: each should be visited at least once a month.
+    - **Visited**: those of them visited at least once in the month (local time), by anyone,
+      or by ``worker_id`` only when given (a worker's own coverage of a grid).
+    - The rate is visited over due (:attr:`Coverage.rate`); a grid with nothing due has none.
+    """
+    start, end = month_bounds(year, month)
+    ids = list(grid_ids)
+    households = dict(
+        Household.objects.filter(grid_id__in=ids, active=True, created_at__lt=end)
+        .values("grid_id")
+        .annotate(n=Count("id"))
+        .values_list("grid_id", "n")
+    )
+    units = dict(
+        Unit.objects.filter(grid_id__in=ids, active=True, created_at__lt=end)
+        .values("grid_id")
+        .annotate(n=Count("id"))
+        .values_list("grid_id", "n")
+    )
+    visits = Visit.objects.filter(visited_at__gte=start, visited_at__lt=end)
+    if worker_id is not None:
+        visits = visits.filter(worker_id=worker_id)
+    households_visited = dict(
+        visits.filter(household__grid_id__in=ids, household__active=True, household__created_at__lt=end)
+        .values("household__grid_id")
+        .annotate(n=Count("household_id", distinct=True))
+        .values_list("household__grid_id", "n")
+    )
+    units_visited = dict(
+        visits.filter(unit__grid_id__in=ids, unit__active=True, unit__created_at__lt=end)
+        .values("unit__grid_id")
+        .annotate(n=Count("unit_id", distinct=True))
+        .values_list("unit__grid_id", "n")
+    )
+    first = start.date()
+    return [
+        Coverage(
+            grid_id=grid_id,
+            month=first,
+            worker_id=worker_id,
+            households_due=households.get(grid_id, 0),
+            households_visited=households_visited.get(grid_id, 0),
+            units_due=units.get(grid_id, 0),
+            units_visited=units_visited.get(grid_id, 0),
+        )
+        for grid_id in ids
+    ]
+
+
+def coverage_for(user: User | AnonymousUser, *, year: int, month: int) -> list[tuple[str, str, Coverage]]:
+    """``(grid code, grid name, coverage)`` of every grid in force the user may see."""
+    scope = scope_for(user)
+    grids = visible_areas(user).filter(level="grid")
+    if not scope.everything:
+        paths = scope.paths_for_roles(*access.VIEW_ROLES)
+        query = Q(pk__in=[])
+        for path in paths:
+            query |= Q(path__startswith=path)
+        grids = grids.filter(query)
+    rows = list(grids.order_by("path").values_list("id", "code", "name"))
+    by_id = {c.grid_id: c for c in visit_coverage(year=year, month=month, grid_ids=[r[0] for r in rows])}
+    return [(code, name, by_id[pk]) for pk, code, name in rows]

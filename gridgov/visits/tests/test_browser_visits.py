@@ -1,0 +1,93 @@
+"""Visits on the phone (/m/) in the system Chromium against a live server: today's visits are
+kept for use without signal; two visits made offline (one whose finding is reported as a case
+in one tap) survive a reload and arrive once each when the network returns, the case linked to
+its visit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from gridgov.browser_testing import BROWSER_MARKS, shot
+from gridgov.mobile.tests.test_browser_app import Phone, user
+from gridgov.visits import selectors, services
+from gridgov.visits.models import Finding, Household, Visit
+
+from .conftest import home_grid
+
+pytestmark = BROWSER_MARKS
+
+
+def test_visits_made_offline_arrive_once_each_and_a_finding_becomes_a_case(
+    browser: Any, live_server: Any, demo: str
+) -> None:
+    from gridgov.cases.models import Case, Source
+
+    services.plans_seed()
+    worker = user("grid01")
+    homes = [
+        services.household_save(
+            actor=worker,
+            grid=home_grid(worker),
+            address=f"太平村1排{n}号",
+            head_name="王秀兰",
+            member_count=1,
+            care_tags=["elderly_alone"],
+        )[0]
+        for n in (1, 2)
+    ]
+    phone = Phone(browser, live_server.url, demo)
+    page = phone.page
+    phone.wait_for_service_worker()
+    phone.open("#/visits")  # fetched with signal, kept for the field
+    page.locator("[data-testid=visit-due]").nth(1).wait_for()
+    shot(page, "mobile-visits-due")
+    phone.open("#/report")  # the categories and the grid polygons, as a worker's phone has them
+    page.locator("[data-testid=report-form]").wait_for()
+    phone.settle()
+
+    phone.context.set_offline(True)
+    phone.open("#/visits")
+    page.locator(f"[data-testid=visit-due][data-household='{homes[0].pk}']").click()
+    page.locator("[data-testid=visit-form]").wait_for()
+    page.select_option("[data-testid=visit-finding]", "need")
+    page.fill("[data-testid=visit-notes]", "老人需要代购降压药")
+    page.locator("[data-testid=visit-position][data-ready='1']").wait_for()
+    shot(page, "mobile-visit-form")
+    page.click("[data-testid=visit-save]")
+    page.locator("[data-testid=visit-pending]").wait_for()
+
+    page.locator(f"[data-testid=visit-due][data-household='{homes[1].pk}']").click()
+    page.select_option("[data-testid=visit-finding]", "hazard")
+    page.fill("[data-testid=visit-notes]", "电动车在楼道内充电")
+    page.locator("[data-testid=visit-position][data-ready='1']").wait_for()
+    page.click("[data-testid=visit-to-case]")  # one tap: the report form opens with the notes
+    page.locator("[data-testid=report-from-visit]").wait_for()
+    assert page.input_value("[data-testid=description]") == "电动车在楼道内充电"
+    phone.pick_category("wgtc", "parking.minor")
+    page.locator("[data-testid=position][data-ready='1']").wait_for()
+    page.click("[data-testid=report-submit]")
+    page.locator("[data-testid=visit-due-list]").wait_for()
+
+    phone.open("#/outbox")
+    page.locator("[data-testid=outbox-list]").wait_for()
+    page.reload()  # still offline: the shell from the service worker, the outbox from IndexedDB
+    page.locator("[data-testid=outbox-list]").wait_for()
+    assert phone.outbox_states() == ["waiting", "waiting", "waiting"]
+    assert not Visit.objects.exists()
+
+    phone.context.set_offline(False)
+    phone.wait_all_sent(3)
+    visits = {v.household_id: v for v in Visit.objects.all()}
+    assert set(visits) == {h.pk for h in homes} and Visit.objects.count() == 2
+    assert visits[homes[0].pk].finding == Finding.NEED and visits[homes[0].pk].lat is not None
+    hazard = visits[homes[1].pk]
+    case = Case.objects.get(description="电动车在楼道内充电")
+    assert case.source == Source.GRID_REPORT and selectors.case_of(hazard) == case.pk
+    # Both households were visited today: nothing is due any more.
+    assert selectors.due_today(worker, today=timezone.localdate()) == []
+    assert Household.objects.count() == 2
+    phone.open("#/visits")
+    page.locator("[data-testid=visit-none]").wait_for()
+    phone.close()

@@ -1,0 +1,395 @@
+"""Pages of basic data and visits: households, units and key places of the grids in scope
+(masked, with an audited reveal), their forms and the spreadsheet import with its row report,
+the visits, the overdue visits and the monthly coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gridgov.core.errors import DomainError, Forbidden, Invalid, Throttled
+from gridgov.core.forms import apply_error
+from gridgov.core.pages import error_page, forbidden_page
+from gridgov.core.pagination import keyset_page
+
+from . import access, importing, selectors, services
+from .models import CareTag, Finding, HazardTag, Household, Unit, UnitKind
+
+PAGE = 30
+REPORT_TTL = 3600
+
+
+class GridFilterForm(forms.Form):
+    grid = forms.CharField(label=gettext_lazy("Area code"), required=False, max_length=30)
+
+
+class HouseholdForm(forms.Form):
+    grid = forms.CharField(label=gettext_lazy("Grid code"), max_length=30)
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=services.ADDRESS_MAX)
+    head_name = forms.CharField(label=gettext_lazy("Head of household"), max_length=services.NAME_MAX, required=False)
+    head_phone = forms.CharField(label=gettext_lazy("Phone"), max_length=services.PHONE_MAX, required=False)
+    member_count = forms.IntegerField(
+        label=gettext_lazy("Members"), min_value=1, max_value=services.MEMBERS_MAX, required=False
+    )
+    care_tags = forms.MultipleChoiceField(
+        label=gettext_lazy("Care tags"), choices=CareTag.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class UnitForm(forms.Form):
+    grid = forms.CharField(label=gettext_lazy("Grid code"), max_length=30)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=UnitKind.choices)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=services.NAME_MAX)
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=services.ADDRESS_MAX, required=False)
+    contact_name = forms.CharField(label=gettext_lazy("Contact"), max_length=services.NAME_MAX, required=False)
+    contact_phone = forms.CharField(label=gettext_lazy("Contact phone"), max_length=services.PHONE_MAX, required=False)
+    hazard_tags = forms.MultipleChoiceField(
+        label=gettext_lazy("Hazard tags"),
+        choices=HazardTag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What the file holds"),
+        choices=[("households", gettext_lazy("Resident households")), ("units", gettext_lazy("Units and key places"))],
+    )
+    file = forms.FileField(label=gettext_lazy("Spreadsheet (.xlsx or .csv)"))
+
+
+def _grid_code(request: HttpRequest) -> str:
+    form = GridFilterForm(request.GET or None)
+    return form.cleaned_data["grid"] if form.is_bound and form.is_valid() else ""
+
+
+def _page(request: HttpRequest, rows: Any, order: tuple[str, ...]) -> Any:
+    try:
+        return keyset_page(rows, order, request.GET.get("cursor") or None, PAGE)
+    except Invalid:
+        return keyset_page(rows, order, None, PAGE)
+
+
+def _query(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    return params.urlencode()
+
+
+@require_GET
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    rows = selectors.households_visible(request.user).select_related("grid")
+    code = _grid_code(request)
+    if code:
+        rows = selectors.grid_filter(rows, code)
+    if request.GET.get("doubtful"):
+        rows = rows.filter(doubtful=True)
+    page = _page(request, rows, ("area_path", "id"))
+    items = [
+        {
+            "household": h,
+            "address": access.mask_address(h.address),
+            "head_name": access.mask_name(h.head_name),
+            "head_phone": access.mask_phone(h.head_phone),
+        }
+        for h in page.items
+    ]
+    return render(
+        request,
+        "visits/households.html",
+        {
+            "form": GridFilterForm(request.GET or None),
+            "items": items,
+            "next_cursor": page.next_cursor,
+            "first": not request.GET.get("cursor"),
+            "query": _query(request),
+        },
+    )
+
+
+def _household(request: HttpRequest, pk: int) -> Household:
+    try:
+        return selectors.household_get(request.user, pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("No such household.")) from None
+
+
+def _household_context(
+    request: HttpRequest, household: Household, revealed: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "household": household,
+        "person": {
+            "address": revealed["address"] if revealed else access.mask_address(household.address),
+            "name": revealed["head_name"] if revealed else access.mask_name(household.head_name),
+            "phone": revealed["head_phone"] if revealed else access.mask_phone(household.head_phone),
+            "revealed": revealed is not None,
+        },
+        "may_reveal": access.may_reveal(request.user, household),
+        "may_edit": access.may_edit(request.user, household.area_path),
+        "visits": selectors.visits_visible(request.user)
+        .filter(household=household)
+        .select_related("worker", "worker__profile")[:20],
+    }
+
+
+@require_GET
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    return render(request, "visits/household.html", _household_context(request, household))
+
+
+@require_POST
+@login_required
+def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    try:
+        revealed = services.household_reveal(household, actor=request.user, request=request)
+    except Forbidden as refused:
+        return forbidden_page(request, refused.message)
+    except Throttled as throttled:
+        return error_page(request, throttled.message, 429)
+    context = _household_context(request, household, revealed)
+    template = "visits/_household_person.html" if request.headers.get("HX-Request") else "visits/household.html"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    household = _household(request, pk) if pk is not None else None
+    if household is not None and not access.may_edit(request.user, household.area_path):
+        return forbidden_page(request, _("You may not edit the basic data of this grid."))
+    initial = {}
+    if household is not None:
+        initial = {
+            "grid": household.grid.code,
+            "address": household.address,
+            "head_name": household.head_name,
+            "head_phone": household.head_phone,
+            "member_count": household.member_count,
+            "care_tags": household.care_tags,
+        }
+    form = HouseholdForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved, _outcome = services.household_save(
+                actor=request.user,
+                household=household,
+                grid=data["grid"],
+                address=data["address"],
+                head_name=data["head_name"],
+                head_phone=data["head_phone"],
+                member_count=data["member_count"],
+                care_tags=data["care_tags"],
+                request=request,
+            )
+        except (ValidationError, DomainError) as error:
+            apply_error(form, error)
+        else:
+            return redirect("visits:household", saved.pk)
+    return render(
+        request,
+        "visits/form.html",
+        {
+            "form": form,
+            "title": _("Edit household") if household else _("New household"),
+            "note": _("The head's name, the phone and the address are stored encrypted."),
+        },
+    )
+
+
+@require_GET
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    key_places = {"key": True, "units": False}.get(request.GET.get("show", ""))
+    rows = selectors.units_visible(request.user, key_places=key_places).select_related("grid")
+    code = _grid_code(request)
+    if code:
+        rows = selectors.grid_filter(rows, code)
+    page = _page(request, rows, ("area_path", "name", "id"))
+    items = [
+        {
+            "unit": u,
+            "contact_name": access.mask_name(u.contact_name),
+            "contact_phone": access.mask_phone(u.contact_phone),
+        }
+        for u in page.items
+    ]
+    return render(
+        request,
+        "visits/units.html",
+        {
+            "form": GridFilterForm(request.GET or None),
+            "items": items,
+            "next_cursor": page.next_cursor,
+            "first": not request.GET.get("cursor"),
+            "query": _query(request),
+            "show": request.GET.get("show", ""),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    unit: Unit | None = None
+    if pk is not None:
+        try:
+            unit = selectors.unit_get(request.user, pk)
+        except ObjectDoesNotExist:
+            raise Http404(_("No such unit.")) from None
+        if not access.may_edit(request.user, unit.area_path):
+            return forbidden_page(request, _("You may not edit the basic data of this grid."))
+    initial = {}
+    if unit is not None:
+        initial = {
+            "grid": unit.grid.code,
+            "kind": unit.kind,
+            "name": unit.name,
+            "address": unit.address,
+            "contact_name": unit.contact_name,
+            "contact_phone": unit.contact_phone,
+            "hazard_tags": unit.hazard_tags,
+        }
+    form = UnitForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_save(
+                actor=request.user,
+                unit=unit,
+                request=request,
+                lat=unit.lat if unit else None,
+                lng=unit.lng if unit else None,
+                **form.cleaned_data,
+            )
+        except (ValidationError, DomainError) as error:
+            apply_error(form, error)
+        else:
+            return redirect("visits:units")
+    return render(
+        request,
+        "visits/form.html",
+        {
+            "form": form,
+            "title": _("Edit unit") if unit else _("New unit or key place"),
+            "note": _("The contact's name and phone are stored encrypted."),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    token = ""
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = importing.import_basic_data(
+            actor=request.user, kind=form.cleaned_data["kind"], handle=upload.file, name=upload.name, request=request
+        )
+        if not report.refused:
+            token = uuid.uuid4().hex
+            cache.set(f"visits:import:{request.user.pk}:{token}", report.workbook(), REPORT_TTL)
+    return render(request, "visits/import.html", {"form": form, "report": report, "token": token})
+
+
+@require_GET
+@login_required
+def import_report(request: HttpRequest, token: str) -> HttpResponse:
+    data = cache.get(f"visits:import:{request.user.pk}:{token}")
+    if data is None:
+        raise Http404(_("The row report has expired; import the file again to see it."))
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="row-report.xlsx"'
+    return response
+
+
+@require_GET
+@login_required
+def visit_list(request: HttpRequest) -> HttpResponse:
+    rows = selectors.visits_visible(request.user)
+    code = _grid_code(request)
+    if code:
+        rows = selectors.grid_filter(rows, code)
+    try:
+        page = selectors.visit_page(rows, cursor=request.GET.get("cursor") or None, limit=PAGE)
+    except Invalid:
+        page = selectors.visit_page(rows, limit=PAGE)
+    items = [
+        {
+            "visit": v,
+            "label": access.mask_address(v.household.address) if v.household else v.unit.name if v.unit else "",
+        }
+        for v in page.items
+    ]
+    return render(
+        request,
+        "visits/visits.html",
+        {
+            "form": GridFilterForm(request.GET or None),
+            "items": items,
+            "next_cursor": page.next_cursor,
+            "first": not request.GET.get("cursor"),
+            "query": _query(request),
+            "findings": Finding,
+        },
+    )
+
+
+@require_GET
+@login_required
+def overdue_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    rows = selectors.overdue(request.user, today=today)
+    items = [
+        {
+            "due": d,
+            "address": access.mask_address(d.household.address),
+            "head_name": access.mask_name(d.household.head_name),
+        }
+        for d in rows
+    ]
+    return render(request, "visits/overdue.html", {"items": items, "today": today, "plans": selectors.plan_intervals()})
+
+
+@require_GET
+@login_required
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    month_text = request.GET.get("month", "")
+    try:
+        chosen = dt.datetime.strptime(month_text, "%Y-%m").date() if month_text else today.replace(day=1)
+    except ValueError:
+        chosen = today.replace(day=1)
+    rows = selectors.coverage_for(request.user, year=chosen.year, month=chosen.month)
+    due = sum(c.due for _code, _name, c in rows)
+    visited = sum(c.visited for _code, _name, c in rows)
+    return render(
+        request,
+        "visits/coverage.html",
+        {
+            "rows": rows,
+            "month": chosen,
+            "total_due": due,
+            "total_visited": visited,
+            "total_rate": visited / due if due else None,
+        },
+    )
