@@ -17,6 +17,7 @@ from gridgov.areas.selectors import latest_by_code, paths_of
 from gridgov.cases.selectors import cases_visible, reported_case_ids
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
+from gridgov.people.selectors import area_role_assignments
 from gridgov.workcalendar import calendar
 
 from .coverage import GridArea, coverage_of, usable_points
@@ -224,19 +225,15 @@ def worker_days(
     """The day view: every grid worker the user may see (a worker: themself) × every working
     day from ``date_from`` to ``date_to``, with what they patrolled. A working day without a
     patrol with a route is ``patrolled`` False (shown to the grid leader)."""
-    from gridgov.people.models import RoleAssignment
-
     if not getattr(user, "is_authenticated", False):
         return []
     scope = scope_for(user)
-    assignments = RoleAssignment.objects.filter(role=Role.GRID_WORKER, area__isnull=False).select_related(
-        "user", "user__profile", "area"
-    )
+    oversee: Q | None = None
     if not scope.everything:
         oversee = Q(user_id=user.pk)
         for path in paths_of(sorted({a for role, a, _d in scope.assignments if role in OVERSIGHT_ROLES and a})):
             oversee |= Q(area__path__startswith=path)
-        assignments = assignments.filter(oversee)
+    assignments = area_role_assignments(Role.GRID_WORKER, oversee)
     if grid_code:
         area = latest_by_code(grid_code.strip())
         assignments = assignments.filter(area__path__startswith=area.path) if area else assignments.none()
