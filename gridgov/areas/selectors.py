@@ -35,6 +35,16 @@ def area_get(user: User | AnonymousUser, code: str) -> Area:
     return visible_areas(user).select_related("parent").get(code=code)
 
 
+def visible_grid(user: User | AnonymousUser, code: str) -> Area | None:
+    """The current grid with ``code`` when the user may see it, else ``None`` (also for an
+    area of another level)."""
+    return visible_areas(user).filter(code=code, level=AreaLevel.GRID).select_related("parent").first()
+
+
+def is_grid(area: Area) -> bool:
+    return area.level == AreaLevel.GRID
+
+
 # --- Lookups for other apps (not scoped: the caller has checked what the user may do) --------
 
 

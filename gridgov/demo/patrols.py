@@ -6,6 +6,13 @@ last weeks for the workers of several grids: the named accounts' grids and a spr
 across the villages. A round is a walk that wanders through the grid at a walking pace, a point
 every minute or so with a GPS accuracy of a few metres, and stays inside the grid's boundary.
 Like the rest of the demo it runs only while the patrol table is empty.
+
+Each chosen grid first gets a patrol standard (through
+:func:`gridgov.patrols.services.standard_set`, by a center operator): a minimum of minutes per
+working day and three checkpoints inside the grid, the first (where the rounds start, the
+grid's office) a key place to visit every working day. The walks keep to a street-like
+lattice: straight stretches of 60–180 m along the grid's own two street directions, turning at
+the corners, so the tracks look like streets walked rather than a random scribble.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from django.utils import timezone
 from shapely.geometry import shape
 
 from gridgov.areas.models import Area
+from gridgov.patrols.coverage import Checkpoint
 from gridgov.patrols.models import Patrol
-from gridgov.patrols.services import TrackPoint, patrol_record
+from gridgov.patrols.services import TrackPoint, patrol_record, standard_set
 from gridgov.workcalendar import calendar
 
 from .cast import Cast
@@ -34,8 +42,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 DEMO_PATROLS_SEED: Final = 20261130
-DEFAULT_DAYS: Final = 21
-DEFAULT_GRIDS: Final = 10
+DEFAULT_DAYS: Final = 42
+DEFAULT_GRIDS: Final = 14
 # A walk: a point every 45–90 s, 0.8–1.4 m/s, turning a little at each point.
 STEP_SECONDS: Final = (45, 90)
 SPEED_M_S: Final = (0.8, 1.4)
@@ -63,11 +71,12 @@ def load_demo_patrols(
         for grid in _chosen_grids(cast, grids):
             worker = cast.grid_workers[grid.pk][0]
             walker = Walker(grid, rng)
+            _standard(cast, grid, walker, rng)
             for day in _working_days(now, days):
                 if rng.random() < 0.15:
                     continue  # a day of meetings, leave or training
                 started = _morning(day, rng)
-                ended = started + dt.timedelta(minutes=rng.uniform(40, 110))
+                ended = started + dt.timedelta(minutes=rng.uniform(30, 90))
                 if ended > now:
                     continue
                 made += _record(worker, walker, rng, started, ended, now)
@@ -90,12 +99,32 @@ def _record(
     return int(created)
 
 
+def _standard(cast: Cast, grid: Area, walker: Walker, rng: random.Random) -> None:
+    """The grid's patrol standard: 45 or 60 minutes a working day, the office (where the rounds
+    start) as a key place to pass every working day, and two more checkpoints."""
+    office = walker.home
+    others = [walker.random_point() for _n in range(2)]
+    standard_set(
+        actor=cast.center[0],
+        grid=grid,
+        min_minutes_per_day=rng.choice([45, 60]),
+        checkpoints=[
+            Checkpoint(name="网格工作站", lat=office[0], lng=office[1], radius_m=40, visits_per_week=5),
+            Checkpoint(name="小区出入口", lat=others[0][0], lng=others[0][1], radius_m=50, visits_per_week=2),
+            Checkpoint(name="沿街商铺", lat=others[1][0], lng=others[1][1], radius_m=50),
+        ],
+    )
+
+
 def _chosen_grids(cast: Cast, count: int) -> list[Area]:
-    """The named accounts' grids first, then grids spread over the town."""
+    """The named accounts' grids first, then the other grids of their villages (so their grid
+    leader's day view is full), then grids spread over the town."""
     named = [grid for grid, weight in zip(cast.grids, cast.grid_weights, strict=True) if weight > 1]
-    others = [grid for grid in cast.grids if grid not in named]
-    stride = max(len(others) // max(count - len(named), 1), 1)
-    return (named + others[::stride])[:count]
+    villages = {cast.village_of_grid[grid.pk] for grid in named}
+    neighbours = [g for g in cast.grids if g not in named and cast.village_of_grid[g.pk] in villages]
+    others = [grid for grid in cast.grids if grid not in named and grid not in neighbours]
+    stride = max(len(others) // max(count - len(named) - len(neighbours), 1), 1)
+    return (named + neighbours + others[::stride])[:count]
 
 
 def _working_days(now: dt.datetime, days: int) -> list[dt.date]:
@@ -114,8 +143,9 @@ def _morning(day: dt.date, rng: random.Random) -> dt.datetime:
 
 
 class Walker:
-    """Walks inside one grid: a heading that drifts, turned back towards the grid's middle
-    when the next step would leave it."""
+    """Walks inside one grid along a street-like lattice: straight stretches along one of the
+    grid's two street directions, a turn at each corner, turning back into the grid when the
+    next step would leave it. Every round starts at the grid's office (``home``)."""
 
     def __init__(self, grid: Area, rng: random.Random) -> None:
         self.rng = rng
@@ -126,14 +156,24 @@ class Walker:
         centre = self.inside.representative_point()
         self.centre = (centre.y, centre.x)
         self.lng_scale = METRES_PER_DEGREE_LAT * math.cos(math.radians(self.centre[0]))
+        # The grid's streets run at this angle and at right angles to it.
+        self.street_angle = rng.uniform(0, math.pi / 2)
+        self.home = self.random_point()
 
     def _contains(self, lat: float, lng: float) -> bool:
         return bool(shapely.contains_xy(self.inside, lng, lat))
 
+    def _step(self, lat: float, lng: float, heading: float, distance: float) -> tuple[float, float]:
+        return (
+            lat + distance * math.cos(heading) / METRES_PER_DEGREE_LAT,
+            lng + distance * math.sin(heading) / self.lng_scale,
+        )
+
     def walk(self, started: dt.datetime, ended: dt.datetime) -> list[TrackPoint]:
         rng = self.rng
-        lat, lng = self._start()
-        heading = rng.uniform(0, 2 * math.pi)
+        lat, lng = self.home
+        heading = self.street_angle + rng.randrange(4) * math.pi / 2
+        stretch = rng.uniform(60, 180)  # metres left before the next corner
         moment = started
         points = [TrackPoint(t=moment, lat=round(lat, 6), lng=round(lng, 6), accuracy=round(rng.uniform(4, 15), 1))]
         while True:
@@ -142,24 +182,33 @@ class Walker:
             if moment > ended:
                 break
             distance = seconds * rng.uniform(*SPEED_M_S)
-            heading += rng.gauss(0, 0.35)
-            for _turn in range(8):
-                next_lat = lat + distance * math.cos(heading) / METRES_PER_DEGREE_LAT
-                next_lng = lng + distance * math.sin(heading) / self.lng_scale
+            if stretch <= 0:
+                heading += rng.choice([-1, 0, 1, 1, -1]) * math.pi / 2
+                stretch = rng.uniform(60, 180)
+            side = rng.choice([1, -1])
+            # Straight on; at the boundary a turn to one side, the other, or back.
+            for turn in (0, side, -side, 2):
+                candidate = heading + turn * math.pi / 2
+                next_lat, next_lng = self._step(lat, lng, candidate, distance)
                 if self._contains(next_lat, next_lng):
+                    if turn:
+                        heading, stretch = candidate, rng.uniform(60, 180)
                     break
-                # Turn towards the middle of the grid, with a little randomness.
-                heading = math.atan2(
-                    (self.centre[1] - lng) * self.lng_scale, (self.centre[0] - lat) * METRES_PER_DEGREE_LAT
-                ) + rng.uniform(-0.6, 0.6)
             else:
                 next_lat, next_lng = lat, lng  # stood still for a moment
+            stretch -= distance
+            # A little GPS wobble around the street line.
+            jitter_lat = rng.gauss(0, 3) / METRES_PER_DEGREE_LAT
+            jitter_lng = rng.gauss(0, 3) / self.lng_scale
             lat, lng = next_lat, next_lng
+            shown = (lat + jitter_lat, lng + jitter_lng)
+            if not self._contains(*shown):
+                shown = (lat, lng)
             accuracy = round(rng.uniform(4, 15) if rng.random() < 0.95 else rng.uniform(30, 60), 1)
-            points.append(TrackPoint(t=moment, lat=round(lat, 6), lng=round(lng, 6), accuracy=accuracy))
+            points.append(TrackPoint(t=moment, lat=round(shown[0], 6), lng=round(shown[1], 6), accuracy=accuracy))
         return points
 
-    def _start(self) -> tuple[float, float]:
+    def random_point(self) -> tuple[float, float]:
         minx, miny, maxx, maxy = self.inside.bounds
         for _attempt in range(100):
             lat, lng = self.rng.uniform(miny, maxy), self.rng.uniform(minx, maxx)

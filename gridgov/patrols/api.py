@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from gridgov.access.scope import scope_for
+from gridgov.areas.selectors import visible_grid
 from gridgov.cases import selectors as case_selectors
 from gridgov.cases.deadlines import light_expression
 from gridgov.cases.models import OPEN_STATUSES, Case
@@ -29,17 +30,26 @@ from gridgov.people.models import Role
 from gridgov.people.schemas import person_out
 
 from . import selectors, services
-from .models import Patrol
+from .models import Patrol, PatrolStandard
 from .schemas import (
+    CheckpointOut,
     FindingCaseOut,
     FindingOut,
+    GridDayOut,
+    GridMonthOut,
+    GridMonthQuery,
+    PatrolDaysQuery,
     PatrolDetailOut,
     PatrolIn,
     PatrolListQuery,
     PatrolPageOut,
+    PatrolStandardListOut,
+    PatrolStandardOut,
     PatrolSummaryOut,
     PointOut,
     WorkCaseOut,
+    WorkerDayListOut,
+    WorkerDayOut,
     WorkListOut,
     WorkOut,
 )
@@ -61,6 +71,9 @@ IDEMPOTENCY_HEADER_DOC: Final = {
 }
 
 
+# The day view over the API spans at most this many days.
+DAYS_MAX: Final = 31
+
 # --- output builders --------------------------------------------------------------------
 
 
@@ -78,6 +91,9 @@ def _summary_fields(patrol: Patrol, finding_count: int) -> dict[str, Any]:
         "point_count": patrol.point_count,
         "finding_count": finding_count,
         "url": reverse("patrols:detail", args=[patrol.pk]),
+        "coverage": patrol.coverage,
+        "checkpoints_passed": patrol.checkpoints_passed,
+        "checkpoint_total": patrol.checkpoint_total,
     }
 
 
@@ -157,6 +173,89 @@ def patrol_list(request: HttpRequest, query: Query[PatrolListQuery]) -> PatrolPa
     patrols = selectors.apply_filters(request.user, selectors.patrols_visible(request.user), filters)
     result = selectors.page(patrols, cursor=query.cursor or None, limit=query.limit)
     return PatrolPageOut(items=[patrol_summary_out(p) for p in result.items], next_cursor=result.next_cursor)
+
+
+# --- standards and coverage ------------------------------------------------------------------
+
+
+def standard_out(standard: PatrolStandard) -> PatrolStandardOut:
+    return PatrolStandardOut(
+        grid=code_name(standard.grid),
+        min_minutes_per_day=standard.min_minutes_per_day,
+        checkpoints=[CheckpointOut(**item) for item in standard.checkpoints],
+        updated_at=standard.updated_at,
+    )
+
+
+@router.get("/standards", response=PatrolStandardListOut, summary="Patrol standards of the grids the caller sees")
+def standard_list(request: HttpRequest) -> PatrolStandardListOut:
+    standards = selectors.standards_visible(request.user).select_related("grid")
+    return PatrolStandardListOut(items=[standard_out(s) for s in standards])
+
+
+@router.get(
+    "/days",
+    response=WorkerDayListOut,
+    summary="Each grid worker the caller sees x each working day: patrolled or not, minutes, coverage",
+)
+def worker_day_list(request: HttpRequest, query: Query[PatrolDaysQuery]) -> WorkerDayListOut:
+    date_to = query.date_to or timezone.localdate()
+    date_from = query.date_from or date_to - dt.timedelta(days=6)
+    if date_from > date_to or (date_to - date_from).days >= DAYS_MAX:
+        raise Invalid(
+            _("The request is not valid."),
+            details={"date_from": [_("Ask for 1 to %(n)s days.") % {"n": DAYS_MAX}]},
+        )
+    rows = selectors.worker_days(request.user, date_from, date_to, grid_code=query.grid)
+    return WorkerDayListOut(
+        date_from=date_from,
+        date_to=date_to,
+        items=[
+            WorkerDayOut(
+                worker=person_out(row.worker),
+                grid=code_name(row.grid) if row.grid else None,
+                day=row.day,
+                patrolled=row.patrolled,
+                patrols=len(row.patrols),
+                minutes=row.minutes,
+                coverage=row.coverage,
+                checkpoints_passed=row.checkpoints_passed,
+                checkpoint_total=row.checkpoint_total,
+                min_minutes=row.min_minutes,
+                meets_minimum=row.meets_minimum,
+            )
+            for row in rows
+        ],
+    )
+
+
+@router.get(
+    "/grids/{code}", response=GridMonthOut, summary="A grid's month of patrols: daily and monthly coverage, standard"
+)
+def grid_month(request: HttpRequest, code: str, query: Query[GridMonthQuery]) -> GridMonthOut:
+    grid = visible_grid(request.user, code)
+    if grid is None:
+        raise NotFound(_("No such grid."))
+    try:
+        month = dt.date(int(query.month[:4]), int(query.month[5:7]), 1) if query.month else timezone.localdate()
+    except ValueError:
+        raise Invalid(_("The request is not valid."), details={"month": [_("Write the month as YYYY-MM.")]}) from None
+    view = selectors.grid_month(request.user, grid, month)
+    standard = selectors.standard_of(grid)
+    return GridMonthOut(
+        grid=code_name(grid),
+        month=view.month.strftime("%Y-%m"),
+        coverage=view.coverage,
+        patrol_count=view.patrol_count,
+        minutes=view.minutes,
+        standard=standard_out(standard) if standard else None,
+        days=[
+            GridDayOut(
+                day=d["day"], workday=d["workday"], patrols=d["patrols"], minutes=d["minutes"], coverage=d["coverage"]
+            )
+            for d in view.days
+        ],
+    )
 
 
 @router.get("/{int:patrol_id}", response=PatrolDetailOut, summary="One patrol with its track and findings")

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .coverage import Checkpoint
+
 
 class PatrolStatus(models.TextChoices):
     COMPLETE = "complete", _("Complete")
@@ -42,6 +44,12 @@ class Patrol(models.Model):
     point_count = models.PositiveIntegerField(_("points"), default=0)
     # [[seconds since started_at, lat, lng, accuracy in metres or null], ...] in time order.
     track = models.JSONField(default=list, blank=True)
+    # Frozen when the patrol is stored (docs/patrols.md, "Coverage"): the share (0-1) of the
+    # grid within 50 m of the route (null for a grid without a boundary), and the names of
+    # the grid standard's checkpoints the route passed, out of how many it had then.
+    coverage = models.FloatField(_("coverage"), null=True, blank=True)
+    checkpoints_passed = models.JSONField(_("checkpoints passed"), default=list, blank=True)
+    checkpoint_total = models.PositiveSmallIntegerField(_("checkpoints in the standard"), default=0)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
 
     class Meta:
@@ -73,6 +81,10 @@ class Patrol(models.Model):
     def distance_km(self) -> float:
         return self.distance_m / 1000
 
+    @property
+    def coverage_percent(self) -> float | None:
+        return None if self.coverage is None else round(self.coverage * 100, 1)
+
     def points(self) -> list[dict[str, Any]]:
         """The track as ``{"t", "lat", "lng", "accuracy"}`` dicts with absolute times."""
         return [
@@ -98,3 +110,42 @@ class PatrolFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patrol_id}: {self.client_id}"
+
+
+class PatrolStandard(models.Model):
+    """What is expected of the patrols of one grid: a minimum of minutes per working day, and
+    checkpoints to pass (a point and a radius), some of them key places with a number of
+    visits per week. Changed only through
+    :func:`gridgov.patrols.services.standard_set`, which keeps the history in the audit log."""
+
+    grid = models.OneToOneField(
+        "areas.Area", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="patrol_standard"
+    )
+    area_path = models.CharField(max_length=255, db_index=True, editable=False)
+    min_minutes_per_day = models.PositiveSmallIntegerField(_("minimum minutes per working day"), default=0)
+    # [{"name", "lat", "lng", "radius_m", "visits_per_week"}, ...]
+    checkpoints = models.JSONField(_("checkpoints"), default=list, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("patrol standard")
+        verbose_name_plural = _("patrol standards")
+        ordering = ["area_path"]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id}: {self.min_minutes_per_day} min"
+
+    def checkpoint_list(self) -> list[Checkpoint]:
+        return [
+            Checkpoint(
+                name=str(item["name"]),
+                lat=float(item["lat"]),
+                lng=float(item["lng"]),
+                radius_m=float(item.get("radius_m") or 30),
+                visits_per_week=int(item.get("visits_per_week") or 0),
+            )
+            for item in self.checkpoints
+        ]

@@ -7,6 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.people.models import Role
 from gridgov.web.nav import NavEntry, add_entries
 
+OVERSIGHT_NAV_ROLES = frozenset(
+    {
+        Role.CENTER_OPERATOR,
+        Role.TOWN_LEADER,
+        Role.SUPERVISOR,
+        Role.ADMIN,
+        Role.GRID_LEADER,
+        Role.VILLAGE_STAFF,
+    }
+)
+
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(
         "patrol-list",
@@ -23,6 +34,7 @@ NAV_ENTRIES: list[NavEntry] = [
             }
         ),
     ),
+    NavEntry("patrol-days", _("Patrol days"), "patrols:days", roles=OVERSIGHT_NAV_ROLES),
 ]
 
 

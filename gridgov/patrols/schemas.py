@@ -85,6 +85,11 @@ class PatrolSummaryOut(Schema):
     point_count: int
     finding_count: int
     url: str
+    coverage: float | None = Field(
+        description="Share (0-1) of the grid within 50 m of the route; null without a boundary"
+    )
+    checkpoints_passed: list[str]
+    checkpoint_total: int
 
 
 class PatrolPageOut(Schema):
@@ -148,3 +153,75 @@ class WorkOut(Schema):
     my_open_reports: int
     patrols: list[PatrolSummaryOut]
     generated_at: LocalTime
+
+
+# --- standards and coverage -------------------------------------------------------------------
+
+
+class CheckpointOut(Schema):
+    name: str
+    lat: float
+    lng: float
+    radius_m: float
+    visits_per_week: int
+
+
+class PatrolStandardOut(Schema):
+    grid: CodeName
+    min_minutes_per_day: int
+    checkpoints: list[CheckpointOut]
+    updated_at: LocalTime
+
+
+class PatrolStandardListOut(Schema):
+    items: list[PatrolStandardOut]
+
+
+class PatrolDaysQuery(Schema):
+    date_from: FilterDate | None = None
+    date_to: FilterDate | None = None
+    grid: str = Field("", max_length=30, description="An area code: a grid, or a village/town for all under it")
+
+
+class WorkerDayOut(Schema):
+    worker: PersonOut
+    grid: CodeName | None
+    day: Any
+    patrolled: bool = Field(description="A patrol with a route (two points or more) started that working day")
+    patrols: int
+    minutes: int
+    coverage: float | None
+    checkpoints_passed: list[str]
+    checkpoint_total: int
+    min_minutes: int
+    meets_minimum: bool
+
+
+class WorkerDayListOut(Schema):
+    date_from: Any
+    date_to: Any
+    items: list[WorkerDayOut]
+
+
+class GridMonthQuery(Schema):
+    month: str = Field("", pattern=r"^(\d{4}-\d{2})?$", description="YYYY-MM; this month when empty")
+
+
+class GridDayOut(Schema):
+    day: Any
+    workday: bool
+    patrols: int
+    minutes: int
+    coverage: float | None
+
+
+class GridMonthOut(Schema):
+    grid: CodeName
+    month: str
+    coverage: float | None = Field(
+        description="Patrol coverage of the month: share (0-1) of the grid within 50 m of any of its routes"
+    )
+    patrol_count: int
+    minutes: int
+    standard: PatrolStandardOut | None
+    days: list[GridDayOut]

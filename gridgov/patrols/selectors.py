@@ -5,6 +5,7 @@ administrators (and supervisors without an area) every patrol."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -16,11 +17,17 @@ from gridgov.areas.selectors import latest_by_code, paths_of
 from gridgov.cases.selectors import cases_visible, reported_case_ids
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
+from gridgov.people.selectors import area_role_assignments
+from gridgov.workcalendar import calendar
 
-from .models import Patrol, PatrolFinding
+from .coverage import GridArea, coverage_of, usable_points
+from .models import Patrol, PatrolFinding, PatrolStandard
+from .services import max_accuracy_m
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+
+    from gridgov.areas.models import Area
 
 PAGE_SIZE: Final = 50
 PAGE_MAX: Final = 200
@@ -117,3 +124,224 @@ def findings_of(user: User | AnonymousUser, patrol: Patrol) -> list[tuple[Patrol
     ids = {f.case_id or keyed.get(f.client_id) for f in findings} - {None}
     cases = {c.pk: c for c in cases_visible(user).filter(pk__in=ids).select_related("category")}
     return [(f, cases.get(f.case_id or keyed.get(f.client_id) or 0)) for f in findings]
+
+
+# --- standards and coverage -----------------------------------------------------------------
+
+
+def standards_visible(user: User | AnonymousUser) -> QuerySet[PatrolStandard]:
+    """Patrol standards of the grids in the user's areas (a worker sees their grid's)."""
+    if not getattr(user, "is_authenticated", False):
+        return PatrolStandard.objects.none()
+    scope = scope_for(user)
+    if scope.everything:
+        return PatrolStandard.objects.all()
+    query = Q(pk__in=[])
+    for path in scope.area_paths:
+        query |= Q(area_path__startswith=path)
+    return PatrolStandard.objects.filter(query)
+
+
+def standard_of(grid: Area) -> PatrolStandard | None:
+    return PatrolStandard.objects.filter(grid=grid).first()
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The local start of ``month``'s first day and of the next month's."""
+    tz = timezone.get_current_timezone()
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return dt.datetime.combine(first, dt.time.min, tz), dt.datetime.combine(following, dt.time.min, tz)
+
+
+def patrol_coverage(grid: Area, month: dt.date, worker_id: int | None = None) -> float | None:
+    """**Patrol coverage** of a grid in a month (the figure the assessment reads).
+
+    The share (0–1) of the grid's area lying within 50 m of at least one route of the patrols
+    recorded in that grid that started in that month (local time), optionally only those of
+    one worker: area(grid ∩ union of the routes buffered by 50 m, in metres) / area(grid).
+    Patrols without a route add nothing; ``None`` for a grid without a boundary. Not scoped:
+    a figure about a grid, the caller decides who sees it (as the statistics do).
+    """
+    if not grid.boundary:
+        return None
+    start, end = month_bounds(month)
+    query = Patrol.objects.filter(grid=grid, started_at__gte=start, started_at__lt=end)
+    if worker_id is not None:
+        query = query.filter(worker_id=worker_id)
+    tracks = [usable_points(track, max_accuracy_m()) for track in query.values_list("track", flat=True)]
+    return coverage_of(grid.boundary, tracks)
+
+
+def grid_coverages(grids: Iterable[Area], month: dt.date) -> dict[int, float | None]:
+    """:func:`patrol_coverage` of each grid in ``month`` (for a table of grids)."""
+    return {grid.pk: patrol_coverage(grid, month) for grid in grids}
+
+
+@dataclass
+class WorkerDay:
+    """One worker's patrolling on one working day (the day view)."""
+
+    worker: Any
+    grid: Area | None
+    day: dt.date
+    patrols: list[Patrol]
+    minutes: int
+    coverage: float | None
+    checkpoints_passed: list[str]
+    checkpoint_total: int
+    min_minutes: int
+
+    @property
+    def patrolled(self) -> bool:
+        """A patrol with a route that day (a patrol without a route is a day without a track)."""
+        return any(p.point_count >= 2 for p in self.patrols)
+
+    @property
+    def meets_minimum(self) -> bool:
+        return self.patrolled and self.minutes >= self.min_minutes
+
+    @property
+    def coverage_percent(self) -> float | None:
+        return None if self.coverage is None else round(self.coverage * 100, 1)
+
+
+def _day_coverage(patrols: list[Patrol], grids: dict[int, GridArea | None]) -> float | None:
+    if not patrols:
+        return 0.0
+    if len(patrols) == 1:
+        return patrols[0].coverage
+    grid_area = grids.get(patrols[0].grid_id)
+    if grid_area is None:
+        return None
+    return grid_area.share(
+        grid_area.route(usable_points(p.track, max_accuracy_m())) for p in patrols if p.grid_id == patrols[0].grid_id
+    )
+
+
+def worker_days(
+    user: User | AnonymousUser, date_from: dt.date, date_to: dt.date, *, grid_code: str = ""
+) -> list[WorkerDay]:
+    """The day view: every grid worker the user may see (a worker: themself) × every working
+    day from ``date_from`` to ``date_to``, with what they patrolled. A working day without a
+    patrol with a route is ``patrolled`` False (shown to the grid leader)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    scope = scope_for(user)
+    oversee: Q | None = None
+    if not scope.everything:
+        oversee = Q(user_id=user.pk)
+        for path in paths_of(sorted({a for role, a, _d in scope.assignments if role in OVERSIGHT_ROLES and a})):
+            oversee |= Q(area__path__startswith=path)
+    assignments = area_role_assignments(Role.GRID_WORKER, oversee)
+    if grid_code:
+        area = latest_by_code(grid_code.strip())
+        assignments = assignments.filter(area__path__startswith=area.path) if area else assignments.none()
+    pairs = sorted({(a.area.path if a.area else "", a.user.username): a for a in assignments}.items())
+    rows = [a for _key, a in pairs]
+    if not rows:
+        return []
+    days = [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    today = timezone.localdate()
+    days = [d for d in days if calendar.is_workday(d) and d <= today]  # a day to come is not missed
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(date_from, dt.time.min, tz)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tz)
+    patrols = (
+        patrols_visible(user)
+        .select_related("grid")
+        .filter(worker_id__in={a.user_id for a in rows}, started_at__gte=start, started_at__lt=end)
+    )
+    by_key: dict[tuple[int, dt.date], list[Patrol]] = {}
+    for patrol in patrols.order_by("started_at"):
+        by_key.setdefault((patrol.worker_id, timezone.localtime(patrol.started_at).date()), []).append(patrol)
+    standards = {s.grid_id: s for s in PatrolStandard.objects.filter(grid_id__in={a.area_id for a in rows})}
+    grid_areas: dict[int, GridArea | None] = {}
+    for key_patrols in by_key.values():
+        if len(key_patrols) > 1 and key_patrols[0].grid_id not in grid_areas:
+            boundary: Any = key_patrols[0].grid.boundary
+            grid_areas[key_patrols[0].grid_id] = GridArea(boundary) if boundary else None
+    result = []
+    for assignment in rows:
+        standard = standards.get(assignment.area_id or 0)
+        for day in days:
+            found = by_key.get((assignment.user_id, day), [])
+            names: list[str] = []
+            for patrol in found:
+                names += [n for n in patrol.checkpoints_passed if n not in names]
+            result.append(
+                WorkerDay(
+                    worker=assignment.user,
+                    grid=assignment.area,
+                    day=day,
+                    patrols=found,
+                    minutes=sum(p.duration_minutes for p in found),
+                    coverage=_day_coverage(found, grid_areas),
+                    checkpoints_passed=names,
+                    checkpoint_total=len(standard.checkpoints) if standard else 0,
+                    min_minutes=standard.min_minutes_per_day if standard else 0,
+                )
+            )
+    return result
+
+
+@dataclass
+class GridMonth:
+    """The month view of one grid: each day's patrols and coverage, and the month's."""
+
+    grid: Area
+    month: dt.date
+    days: list[dict[str, Any]]
+    coverage: float | None
+    patrol_count: int
+    minutes: int
+    tracks: list[list[tuple[float, float]]]
+
+    @property
+    def coverage_percent(self) -> float | None:
+        return None if self.coverage is None else round(self.coverage * 100, 1)
+
+
+def grid_month(user: User | AnonymousUser, grid: Area, month: dt.date) -> GridMonth:
+    """The month view of a grid, over the patrols ``user`` may see; the month's coverage is the
+    union of all its routes (:func:`patrol_coverage` when the user sees them all)."""
+    start, end = month_bounds(month)
+    patrols = list(
+        patrols_visible(user).filter(grid=grid, started_at__gte=start, started_at__lt=end).order_by("started_at")
+    )
+    boundary: Any = grid.boundary
+    grid_area = GridArea(boundary) if boundary else None
+    tracks = [usable_points(p.track, max_accuracy_m()) for p in patrols]
+    by_day: dict[dt.date, list[int]] = {}
+    for index, patrol in enumerate(patrols):
+        by_day.setdefault(timezone.localtime(patrol.started_at).date(), []).append(index)
+    days = []
+    today = timezone.localdate()
+    day = start.date()
+    while day < end.date():
+        indexes = by_day.get(day, [])
+        coverage = None
+        if grid_area is not None:
+            coverage = grid_area.share(grid_area.route(tracks[i]) for i in indexes) if indexes else 0.0
+        days.append(
+            {
+                "day": day,
+                "workday": calendar.is_workday(day),
+                "future": day > today,
+                "patrols": len(indexes),
+                "minutes": sum(patrols[i].duration_minutes for i in indexes),
+                "coverage": coverage,
+                "coverage_percent": None if coverage is None else round(coverage * 100, 1),
+            }
+        )
+        day += dt.timedelta(days=1)
+    month_coverage = None if grid_area is None else grid_area.share(grid_area.route(t) for t in tracks)
+    return GridMonth(
+        grid=grid,
+        month=start.date(),
+        days=days,
+        coverage=month_coverage,
+        patrol_count=len(patrols),
+        minutes=sum(p.duration_minutes for p in patrols),
+        tracks=[t for t in tracks if t],
+    )

@@ -21,12 +21,13 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.locate import locate
-from gridgov.areas.selectors import grid_by_id
+from gridgov.areas.selectors import grid_by_id, is_grid
 from gridgov.cases.selectors import reported_case_ids
 from gridgov.core.audit import record
 from gridgov.people.models import Role
 
-from .models import Patrol, PatrolFinding, PatrolStatus
+from .coverage import Checkpoint, GridArea, checkpoints_passed, usable_points
+from .models import Patrol, PatrolFinding, PatrolStandard, PatrolStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -229,6 +230,7 @@ def patrol_record(
             for p in points
         ],
     )
+    judge(patrol, grid)
     try:
         with transaction.atomic():
             patrol.save(force_insert=True)
@@ -253,6 +255,131 @@ def patrol_record(
             "points": patrol.point_count,
             "distance_m": patrol.distance_m,
             "findings": len(keys),
+            "coverage": patrol.coverage,
+            "checkpoints_passed": len(patrol.checkpoints_passed),
         },
     )
     return patrol, True
+
+
+# --- judging a patrol -----------------------------------------------------------------------
+
+
+def judge(
+    patrol: Patrol, grid: Area, *, grid_area: GridArea | None = None, standard: PatrolStandard | None = None
+) -> None:
+    """Set the patrol's frozen figures from its track: the coverage of its grid and the
+    checkpoints of the grid's standard it passed (docs/patrols.md, "Coverage"). ``grid_area``
+    and ``standard`` may be given to judge many patrols of one grid (the demo)."""
+
+    points = usable_points(patrol.track, max_accuracy_m())
+    boundary: Any = grid.boundary
+    if grid_area is None and boundary:
+        grid_area = GridArea(boundary)
+    patrol.coverage = None if grid_area is None else round(grid_area.share([grid_area.route(points)]), 4)
+    if standard is None:
+        standard = PatrolStandard.objects.filter(grid=grid).first()
+    checkpoints = standard.checkpoint_list() if standard is not None else []
+    patrol.checkpoints_passed = checkpoints_passed(points, checkpoints)
+    patrol.checkpoint_total = len(checkpoints)
+
+
+# --- patrol standards -------------------------------------------------------------------------
+
+# Who sets a grid's patrol standard: the center (and administrators) for the town, a grid
+# leader for the grids of their village.
+STANDARD_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.GRID_LEADER})
+MAX_CHECKPOINTS: Final = 50
+
+
+def may_set_standard(actor: User | AnonymousUser, grid: Area) -> bool:
+    scope = scope_for(actor)
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if scope.everything:
+        return True
+    return any(grid.path.startswith(path) for path in scope.paths_for_roles(*STANDARD_ROLES))
+
+
+def _check_checkpoints(items: Sequence[Checkpoint]) -> list[dict[str, Any]]:
+    if len(items) > MAX_CHECKPOINTS:
+        raise ValidationError({"checkpoints": [_("At most %(n)s checkpoints per grid.") % {"n": MAX_CHECKPOINTS}]})
+    names: set[str] = set()
+    checked = []
+    for index, item in enumerate(items, start=1):
+        name = item.name.strip()
+        if not name or len(name) > 100 or name in names:
+            raise ValidationError(
+                {
+                    "checkpoints": [
+                        _("Checkpoint %(n)s needs a name of its own (at most 100 characters).") % {"n": index}
+                    ]
+                }
+            )
+        names.add(name)
+        if not (
+            math.isfinite(item.lat) and math.isfinite(item.lng) and -90 <= item.lat <= 90 and -180 <= item.lng <= 180
+        ):
+            raise ValidationError({"checkpoints": [_("Checkpoint %(n)s is not a valid coordinate.") % {"n": index}]})
+        if not 5 <= item.radius_m <= 500:
+            raise ValidationError(
+                {"checkpoints": [_("Checkpoint %(n)s: the radius is 5 to 500 metres.") % {"n": index}]}
+            )
+        if not 0 <= item.visits_per_week <= 50:
+            raise ValidationError(
+                {"checkpoints": [_("Checkpoint %(n)s: the visits per week are 0 to 50.") % {"n": index}]}
+            )
+        checked.append(
+            {
+                "name": name,
+                "lat": round(item.lat, 6),
+                "lng": round(item.lng, 6),
+                "radius_m": round(item.radius_m, 1),
+                "visits_per_week": int(item.visits_per_week),
+            }
+        )
+    return checked
+
+
+@transaction.atomic
+def standard_set(
+    *,
+    actor: User | AnonymousUser,
+    grid: Area,
+    min_minutes_per_day: int,
+    checkpoints: Sequence[Checkpoint],
+    request: HttpRequest | None = None,
+) -> PatrolStandard:
+    """Create or change the patrol standard of a grid. The audit row ``patrol.standard_set``
+    keeps the standard before and after (its history). Patrols already stored keep the
+    checkpoints they were judged against."""
+    if not may_set_standard(actor, grid):
+        raise PermissionDenied(_("You may not set the patrol standard of this grid."))
+    if not is_grid(grid):
+        raise ValidationError({"grid": [_("A patrol standard belongs to a grid.")]})
+    if not 0 <= int(min_minutes_per_day) <= 600:
+        raise ValidationError({"min_minutes_per_day": [_("The minimum is 0 to 600 minutes per day.")]})
+    items = _check_checkpoints(checkpoints)
+    standard = PatrolStandard.objects.select_for_update().filter(grid=grid).first()
+    before = None
+    if standard is None:
+        standard = PatrolStandard(grid=grid, area_path=grid.path)
+    else:
+        before = {"min_minutes_per_day": standard.min_minutes_per_day, "checkpoints": standard.checkpoints}
+    standard.area_path = grid.path
+    standard.min_minutes_per_day = int(min_minutes_per_day)
+    standard.checkpoints = items
+    standard.updated_by = cast("User", actor)
+    standard.save()
+    record(
+        action="patrol.standard_set",
+        actor=actor,
+        obj=standard,
+        request=request,
+        data={
+            "grid": grid.code,
+            "before": before,
+            "after": {"min_minutes_per_day": standard.min_minutes_per_day, "checkpoints": items},
+        },
+    )
+    return standard

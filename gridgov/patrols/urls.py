@@ -8,3 +8,9 @@ urlpatterns = [
     path("patrols/", views.patrol_list, name="list"),
     path("patrols/<int:pk>/", views.patrol_detail, name="detail"),
 ]
+
+urlpatterns += [
+    path("patrols/days/", views.patrol_days, name="days"),
+    path("patrols/grids/<str:code>/", views.grid_month, name="grid_month"),
+    path("patrols/grids/<str:code>/standard/", views.standard_edit, name="standard"),
+]

@@ -148,6 +148,15 @@ def role_holder_ids(query: Q) -> list[int]:
     return sorted(set(assignments.values_list("user_id", flat=True)))
 
 
+def area_role_assignments(role: str, query: Q | None = None) -> QuerySet[RoleAssignment]:
+    """The assignments of ``role`` over an area (matching ``query`` when given, e.g. on
+    ``area__path``), with their user, profile and area (the patrols' day view)."""
+    assignments = RoleAssignment.objects.filter(role=role, area__isnull=False)
+    if query is not None:
+        assignments = assignments.filter(query)
+    return assignments.select_related("user", "user__profile", "area")
+
+
 def roles_of(user: User) -> QuerySet[RoleAssignment]:
     """The user's role assignments with their area and department."""
     return (

@@ -117,7 +117,7 @@ def kind_of(path: str) -> str:
     names = [name for name in re.findall(r"{(\w+)}", path) if name not in ("action", "variant", "extension")]
     assert len(names) == 1, path
     if names[0] == "code":
-        return "area" if "/areas/" in path else "department"
+        return "area" if "/areas/" in path or "/patrols/grids/" in path else "department"
     return names[0]
 
 

@@ -27,7 +27,7 @@ from gridgov.demo.staff import load_demo_staff_photos
 from gridgov.demo.taiping import generate
 from gridgov.hotline.deadlines import light as order_light
 from gridgov.hotline.models import OPEN_ORDER_STATUSES, HotlineOrder
-from gridgov.patrols.models import Patrol
+from gridgov.patrols.models import Patrol, PatrolStandard
 from gridgov.people.models import StaffProfile
 from gridgov.workcalendar.units import Light
 
@@ -184,7 +184,7 @@ def test_patrols_cover_several_grids_over_the_last_weeks_and_stay_inside_them(ma
     assert made["patrols"] == len(patrols) >= 50
     assert len({patrol.grid_id for patrol in patrols}) >= 8
     assert {patrol.worker.username for patrol in patrols} >= {"grid01", "grid02"}
-    assert min(p.started_at for p in patrols) >= NOW - dt.timedelta(days=22)
+    assert min(p.started_at for p in patrols) >= NOW - dt.timedelta(days=43)
     assert max(p.ended_at for p in patrols) <= NOW
     for patrol in patrols[:20]:
         assert patrol.distance_m > 500 and patrol.point_count >= 20
@@ -192,6 +192,22 @@ def test_patrols_cover_several_grids_over_the_last_weeks_and_stay_inside_them(ma
             found = locate(point["lat"], point["lng"])
             assert found is not None and found.id == patrol.grid_id
     assert AuditEvent.objects.filter(action="patrol.record").count() == len(patrols)
+
+
+def test_demo_patrols_are_judged_against_their_grid_standards(made):
+    patrols = list(Patrol.objects.all())
+    grids = {patrol.grid_id for patrol in patrols}
+    standards = {s.grid_id: s for s in PatrolStandard.objects.all()}
+    assert set(standards) == grids and all(len(s.checkpoints) == 3 for s in standards.values())
+    assert all(p.coverage is not None and 0 < p.coverage < 0.8 and p.checkpoint_total == 3 for p in patrols)
+    # The rounds start at the grid's office: its checkpoint is always passed.
+    assert all("网格工作站" in p.checkpoints_passed for p in patrols)
+    assert all(30 <= p.duration_minutes <= 90 for p in patrols)
+    # Some working days are missed: fewer patrols than workers x working days.
+    days = {(p.worker_id, timezone.localtime(p.started_at).date()) for p in patrols}
+    assert len(days) == len(patrols)
+    working = {d for p in patrols for d in [timezone.localtime(p.started_at).date()]}
+    assert len(patrols) < len(grids) * len(working)
 
 
 def test_demo_people_have_a_drawn_photo_and_the_machine_account_none(made):

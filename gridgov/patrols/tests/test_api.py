@@ -58,6 +58,9 @@ def stored(user: Any, start: dt.datetime) -> Patrol:
 SUMMARY_KEYS = {
     "id",
     "client_id",
+    "coverage",
+    "checkpoints_passed",
+    "checkpoint_total",
     "worker",
     "grid",
     "status",

@@ -80,6 +80,7 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "hotline-workbench",
         "upstream-delivery",
         "patrol-list",
+        "patrol-days",
         "visit-basic-data",
         "visit-list",
         "bulletin-list",
