@@ -296,6 +296,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # Empty: grid polygons are drawn on a plain background (no outside tiles on an intranet).
 MAP_TILE_URL = env_str("MAP_TILE_URL")
+# The address residents reach the public notice pages at (the posters' QR codes point there);
+# empty: the address of the request that generated the poster.
+GRIDGOV_PUBLIC_BASE_URL = env_str("GRIDGOV_PUBLIC_BASE_URL").rstrip("/")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
 AREAS_INDEX_CHECK_SECONDS = env_int("AREAS_INDEX_CHECK_SECONDS", 10)  # locate index: DB signature check
 
