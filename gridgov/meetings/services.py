@@ -286,6 +286,12 @@ def meeting_plan(
     return meeting
 
 
+def key_matches(meeting: Meeting, key: object) -> bool:
+    """Whether ``key`` is the meeting's sign-in key (compared in constant time; anything not
+    shaped like a key, non-ASCII text included, simply does not match)."""
+    return isinstance(key, str) and key.isascii() and secrets.compare_digest(meeting.sign_in_key, key)
+
+
 def meeting_sign_in(
     *, actor: User | AnonymousUser, pk: int, key: str, at: dt.datetime | None = None
 ) -> tuple[Attendance, bool]:
@@ -295,7 +301,7 @@ def meeting_sign_in(
     if user is None:
         raise Forbidden(_("Sign in to the platform first."))
     meeting = Meeting.objects.filter(pk=pk).first()
-    if meeting is None or not secrets.compare_digest(meeting.sign_in_key, str(key)):
+    if meeting is None or not key_matches(meeting, key):
         raise NotFound(_("This sign-in code is not valid."))
     if meeting.status == MeetingStatus.CLOSED:
         raise Invalid.field("key", _("The meeting's minutes are final: signing in is closed."))

@@ -6,7 +6,6 @@ department or village owns, and the minutes as Word and PDF."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from typing import Any, Final
 
 import segno
@@ -279,7 +278,7 @@ def resolution_list(request: HttpRequest) -> HttpResponse:
 def sign_in(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """The page behind the meeting's QR code: on a phone, one tap signs the user in."""
     meeting = Meeting.objects.filter(pk=pk).select_related("area").first()
-    if meeting is None or not secrets.compare_digest(meeting.sign_in_key, key):
+    if meeting is None or not services.key_matches(meeting, key):
         return error_page(request, _("This sign-in code is not valid."), 404)
     user = signed_in(request.user)
     if user is None:

@@ -83,12 +83,14 @@ def test_sign_in_once_by_the_qr_key(people: dict[str, Any]) -> None:
     first, created = services.meeting_sign_in(actor=people["grid01"], pk=meeting.pk, key=meeting.sign_in_key)
     again, created_again = services.meeting_sign_in(actor=people["grid01"], pk=meeting.pk, key=meeting.sign_in_key)
     assert created and not created_again and first.pk == again.pk
-    with pytest.raises(NotFound):
-        services.meeting_sign_in(actor=people["grid02"], pk=meeting.pk, key="wrong")
+    for wrong in ("wrong", "签到" * 16, "\x9b\udca5"):
+        with pytest.raises(NotFound):
+            services.meeting_sign_in(actor=people["grid02"], pk=meeting.pk, key=wrong)
     page = client_for(people["grid02"]).post(reverse("meetings:sign-in", args=[meeting.pk, meeting.sign_in_key]))
     assert page.status_code == 200
     assert Attendance.objects.filter(meeting=meeting).count() == 2  # an uninvited attendee is recorded too
     assert client_for(people["grid02"]).get(reverse("meetings:sign-in", args=[meeting.pk, "nope"])).status_code == 404
+    assert client_for(people["grid02"]).get(reverse("meetings:sign-in", args=[meeting.pk, "签到"])).status_code == 404
 
 
 def test_hold_minutes_resolutions_and_close(people: dict[str, Any]) -> None:
