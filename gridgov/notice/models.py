@@ -78,6 +78,9 @@ class PublicReport(models.Model):
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="public_report")
     created_at = models.DateTimeField(auto_now_add=True)
     spam = models.BooleanField(_("spam"), default=False)
+    # The report form's one-time key: the same form sent twice (a double tap, a retry after a
+    # lost answer) makes one case and answers with the same tracking code.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("public report")

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -187,13 +187,53 @@ def public_report_submit(
     name: str = "",
     phone: str = "",
     photos_in: Sequence[Photo] = (),
+    submission_key: str | None = None,
 ) -> PublicReport:
     """A resident's report: checked against the abuse limits, then a case with source
-    ``public`` and a tracking code."""
+    ``public`` and a tracking code. A ``submission_key`` already used returns the report made
+    with it (the same form sent again makes no second case)."""
+    if submission_key:
+        earlier = PublicReport.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            return earlier
     throttle_public(client, phone)
     grid = area if area.level == "grid" else None
     if grid is None and (lat is None or lng is None):
         raise ValidationError({"lat": [_("Pick the place on the map, or report from a grid's page.")]})
+    try:
+        return _public_report_write(
+            submission_key=submission_key,
+            category=category,
+            description=description,
+            grid=grid,
+            lat=lat,
+            lng=lng,
+            address=address,
+            name=name,
+            phone=phone,
+            photos_in=photos_in,
+        )
+    except IntegrityError:
+        # The same form sent twice at once: the other request's report stands, this case is
+        # rolled back with it.
+        if not submission_key:
+            raise
+        return PublicReport.objects.get(submission_key=submission_key)
+
+
+def _public_report_write(
+    *,
+    submission_key: str | None,
+    category: str,
+    description: str,
+    grid: Area | None,
+    lat: float | None,
+    lng: float | None,
+    address: str,
+    name: str,
+    phone: str,
+    photos_in: Sequence[Photo],
+) -> PublicReport:
     with transaction.atomic():
         case = public_case_create(
             category=category,
@@ -206,7 +246,7 @@ def public_report_submit(
             party_phone=phone,
             photos_in=photos_in,
         )
-        report = PublicReport.objects.create(code=_new_code(), case=case)
+        report = PublicReport.objects.create(code=_new_code(), case=case, submission_key=submission_key or None)
         record(action="notice.public_report", obj=case, data={"number": case.number, "source": "public"})
     return report
 

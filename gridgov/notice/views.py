@@ -26,6 +26,7 @@ from gridgov.cases.models import Status
 from gridgov.cases.services import Photo
 from gridgov.categories.selectors import catalogue
 from gridgov.core.errors import Throttled
+from gridgov.core.forms import OneTimeKeyMixin
 from gridgov.core.pages import error_page
 from gridgov.people.models import Role
 
@@ -98,7 +99,7 @@ def public_photo(request: HttpRequest, user_id: int) -> FileResponse:
     return response
 
 
-class ReportForm(forms.Form):
+class ReportForm(OneTimeKeyMixin, forms.Form):
     category = forms.ChoiceField(label=gettext_lazy("What is it about"))
     description = forms.CharField(label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 5}))
     address = forms.CharField(label=gettext_lazy("Address or landmark"), required=False, max_length=200)
@@ -147,6 +148,7 @@ def public_report(request: HttpRequest, code: str) -> HttpResponse:
                 name=data["name"],
                 phone=data["phone"],
                 photos_in=_photos(request),
+                submission_key=form.key,
             )
         except Throttled as throttled:
             form.add_error(None, throttled.message)

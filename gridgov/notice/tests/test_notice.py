@@ -139,6 +139,17 @@ def test_public_report_creates_a_public_case_and_tracking(people: dict[str, Any]
     assert Client().get(reverse("notice:track", args=["ZZZZZZZZZZ"])).status_code == 404
 
 
+def test_the_same_form_sent_twice_makes_one_case(people: dict[str, Any]) -> None:
+    grid = home_grid(people["grid01"])
+    first = report_post(Client(), grid, idempotency_key="a" * 32)
+    again = report_post(Client(), grid, idempotency_key="a" * 32)
+    report = PublicReport.objects.get()
+    assert report.code in first.content.decode() and report.code in again.content.decode()
+    assert Case.objects.filter(source=Source.PUBLIC).count() == 1
+    report_post(Client(), grid, idempotency_key="b" * 32)
+    assert Case.objects.filter(source=Source.PUBLIC).count() == 2
+
+
 def test_honeypot_keeps_nothing(people: dict[str, Any]) -> None:
     grid = home_grid(people["grid01"])
     response = report_post(Client(), grid, website="http://spam.example")
