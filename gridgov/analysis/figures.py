@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Final
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from gridgov.areas.models import Area
@@ -108,9 +108,9 @@ def compute(grid: Area, week: dt.date) -> dict[str, Any]:
     patrols = Patrol.objects.filter(
         area_path__startswith=grid.path, started_at__gte=period.start_at, started_at__lt=end
     )
-    totals = patrols.aggregate(count=Count("pk"), distance=Sum("distance_m"))
-    minutes = sum(patrol.duration_minutes for patrol in patrols.only("started_at", "ended_at"))
-    days = len({timezone.localtime(patrol.started_at).date() for patrol in patrols.only("started_at")})
+    rounds = list(patrols.only("started_at", "ended_at", "distance_m"))
+    minutes = sum(patrol.duration_minutes for patrol in rounds)
+    days = len({timezone.localtime(patrol.started_at).date() for patrol in rounds})
 
     return {
         "format": FORMAT,
@@ -136,8 +136,8 @@ def compute(grid: Area, week: dt.date) -> dict[str, Any]:
         "carried": _listed(carried[:LISTED], listed_names),
         "carried_count": carried.count(),
         "patrols": {
-            "count": totals["count"] or 0,
-            "distance_m": totals["distance"] or 0,
+            "count": len(rounds),
+            "distance_m": sum(patrol.distance_m for patrol in rounds),
             "minutes": minutes,
             "days": days,
         },

@@ -28,7 +28,7 @@ from gridgov.cases.indices import Dimensions
 from gridgov.core.audit import record
 from gridgov.core.errors import DomainError
 from gridgov.core.forms import apply_error
-from gridgov.core.pages import ObjectPage, error_page, posted_int
+from gridgov.core.pages import ObjectPage, error_page
 from gridgov.people.selectors import display_name
 from gridgov.workcalendar.clock import light
 
@@ -385,51 +385,57 @@ def _summary_context(
     }
 
 
+def _summary_visible(request: HttpRequest, pk: int) -> MonthlySummary:
+    try:
+        return services.summary_get(request.user, pk)
+    except DomainError:
+        raise Http404(_("No such monthly summary.")) from None
+
+
+def _summary_page(request: HttpRequest, pk: int) -> ObjectPage:
+    return ObjectPage(
+        request,
+        template="analysis/summary_detail.html",
+        context=lambda summary, **extra: _summary_context(
+            request, summary, extra.get("failed"), extra.get("error", "")
+        ),
+        reload=lambda: _summary_visible(request, pk),
+        not_found=_("No such monthly summary."),
+        stale=_(
+            "Someone else changed this summary while you were writing. The page now shows it as it is; "
+            "your text is still in the form. Check it and submit again."
+        ),
+    )
+
+
 @require_GET
 @login_required
 def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    summary = _summary(request, pk)
-    if isinstance(summary, HttpResponse):
-        return summary
-    return render(request, "analysis/summary_detail.html", _summary_context(request, summary))
+    return _summary_page(request, pk).render(_summary_visible(request, pk))
 
 
 @require_POST
 @login_required
 def summary_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    summary = _summary(request, pk)
-    if isinstance(summary, HttpResponse):
-        return summary
+    summary = _summary_visible(request, pk)
     if action not in {a.value for a in SummaryAction}:
         raise Http404(_("Unknown action."))
     form = SummaryActionForm(request.POST, action=action)
-    status = 422
-    if form.is_valid():
-        inputs = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            services.summary_act(
-                actor=request.user,
-                pk=summary.pk,
-                action=action,
-                inputs=inputs,
-                version=posted_int(request.POST.get("version")),
-            )
-        except DomainError as error:
-            if error.status in (403, 404):
-                return error_page(request, error.message, error.status)
-            status = error.status
-            apply_error(form, error)
-            current = _summary(request, pk)
-            if isinstance(current, HttpResponse):
-                return current
-            return render(
-                request,
-                "analysis/summary_detail.html",
-                _summary_context(request, current, form, error.message),
-                status=status,
-            )
-        return redirect("analysis:summary-detail", pk=summary.pk)
-    return render(request, "analysis/summary_detail.html", _summary_context(request, summary, form), status=status)
+    page = _summary_page(request, pk)
+    if not form.is_valid():
+        return page.invalid(summary, form)
+    inputs = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+    return page.act(
+        summary,
+        form=form,
+        act=lambda: services.summary_act(
+            actor=request.user, pk=summary.pk, action=action, inputs=inputs, version=form.cleaned_data.get("version")
+        ),
+        rebuild=lambda data: SummaryActionForm(data, action=action),
+        error_fields={"remarks": "remarks", "comment": "comment"},
+        done=services.SUMMARIES.label(action),
+        success_url=reverse("analysis:summary-detail", args=[pk]),
+    )
 
 
 @require_GET
