@@ -317,13 +317,6 @@ def _date(value: str) -> dt.date | None:
 # --- monthly summaries ----------------------------------------------------------------------------
 
 
-def _summary(request: HttpRequest, pk: int) -> MonthlySummary | HttpResponse:
-    try:
-        return services.summary_get(request.user, pk)
-    except DomainError as error:
-        return error_page(request, error.message, error.status)
-
-
 def _summary_areas(request: HttpRequest) -> list[tuple[str, str]]:
     return list(services.summary_areas(request.user).order_by("path").values_list("code", "name"))
 
@@ -441,9 +434,7 @@ def summary_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_GET
 @login_required
 def summary_download(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
-    summary = _summary(request, pk)
-    if isinstance(summary, HttpResponse):
-        return summary
+    summary = _summary_visible(request, pk)
     writer = {"docx": documents.write_docx, "pdf": documents.write_pdf}.get(extension)
     if writer is None:
         raise Http404(_("Unknown format."))
