@@ -25,6 +25,7 @@ NAV_ENTRIES: list[NavEntry] = [
         "analysis:weekly-list",
         roles=READER_ROLES,
         description=_("Each grid's weekly analysis: written by the grid worker, checked, accepted by the center"),
+        group="grid",
     ),
     NavEntry(
         "summary-list",
@@ -32,6 +33,7 @@ NAV_ENTRIES: list[NavEntry] = [
         "analysis:summary-list",
         roles=SUMMARY_ROLES,
         description=_("The month of a village or the town, from the bulletin and the weekly analyses"),
+        group="figures",
     ),
 ]
 

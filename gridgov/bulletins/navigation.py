@@ -14,6 +14,7 @@ NAV_ENTRIES: list[NavEntry] = [
         "bulletins:list",
         roles=DESK_ROLES,
         description=_("The monthly bulletin of the town and each village, as Word, PDF and Excel"),
+        group="figures",
     ),
 ]
 

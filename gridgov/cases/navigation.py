@@ -22,7 +22,14 @@ NAV_ENTRIES: list[NavEntry] = [
         "cases:workbench",
         roles=DESK_ROLES,
     ),
-    NavEntry("case-stats", _("Statistics and analysis"), "cases:stats", roles=DESK_ROLES, also=("cases:cockpit",)),
+    NavEntry(
+        "case-stats",
+        _("Statistics and analysis"),
+        "cases:stats",
+        roles=DESK_ROLES,
+        also=("cases:cockpit",),
+        group="figures",
+    ),
     NavEntry(
         "case-report",
         _("Report a case"),
@@ -45,6 +52,7 @@ COCKPIT_LINK = NavEntry(
     "cases:cockpit",
     roles=frozenset({Role.TOWN_LEADER, Role.SUPERVISOR, Role.CENTER_OPERATOR}),
     description=_("Today's intake, lights, overdue and this month's rates, refreshed every minute"),
+    group="figures",
 )
 
 

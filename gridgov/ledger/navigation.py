@@ -14,6 +14,7 @@ NAV_ENTRIES: list[NavEntry] = [
         "ledger:list",
         roles=frozenset({Role.CENTER_OPERATOR, Role.ADMIN}),
         description=_("Past cases of the old platform or spreadsheets, brought in for the statistics"),
+        group="system",
     ),
 ]
 

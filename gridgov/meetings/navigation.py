@@ -17,6 +17,7 @@ NAV_ENTRIES: list[NavEntry] = [
         roles=frozenset({*READER_ROLES, Role.DEPARTMENT_HANDLER}),
         description=_("Public-opinion analysis meetings: agenda, sign-in, minutes, resolutions and their follow-up"),
         also=("meetings:detail", "meetings:resolutions"),
+        group="grid",
     ),
 ]
 

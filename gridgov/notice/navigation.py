@@ -8,8 +8,20 @@ from gridgov.people.models import Role
 from gridgov.web.nav import NavEntry, add_entries
 
 NAV_ENTRIES: list[NavEntry] = [
-    NavEntry("notice-manage", _("Public notice"), "notice:manage", roles=frozenset({Role.CENTER_OPERATOR, Role.ADMIN})),
-    NavEntry("notice-complaints", _("Conduct complaints"), "notice:complaints", roles=frozenset({Role.SUPERVISOR})),
+    NavEntry(
+        "notice-manage",
+        _("Public notice"),
+        "notice:manage",
+        roles=frozenset({Role.CENTER_OPERATOR, Role.ADMIN}),
+        group="grid",
+    ),
+    NavEntry(
+        "notice-complaints",
+        _("Conduct complaints"),
+        "notice:complaints",
+        roles=frozenset({Role.SUPERVISOR}),
+        group="oversight",
+    ),
 ]
 
 

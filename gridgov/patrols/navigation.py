@@ -33,8 +33,9 @@ NAV_ENTRIES: list[NavEntry] = [
                 Role.VILLAGE_STAFF,
             }
         ),
+        group="grid",
     ),
-    NavEntry("patrol-days", _("Patrol days"), "patrols:days", roles=OVERSIGHT_NAV_ROLES),
+    NavEntry("patrol-days", _("Patrol days"), "patrols:days", roles=OVERSIGHT_NAV_ROLES, group="grid"),
 ]
 
 

@@ -8,7 +8,9 @@ from gridgov.web.nav import NavEntry, add_entries
 
 from .selectors import MANAGE_ROLES
 
-NAV_ENTRY = NavEntry("upstream-delivery", _("Upstream delivery"), "upstream:delivery", roles=MANAGE_ROLES)
+NAV_ENTRY = NavEntry(
+    "upstream-delivery", _("Upstream delivery"), "upstream:delivery", roles=MANAGE_ROLES, group="system"
+)
 
 
 def register() -> None:

@@ -45,8 +45,16 @@ NAV_ENTRIES: list[NavEntry] = [
             "visits:unit_edit",
             "visits:import",
         ),
+        group="grid",
     ),
-    NavEntry("visit-list", _("Visits"), "visits:list", roles=AREA_ROLES, also=("visits:overdue", "visits:coverage")),
+    NavEntry(
+        "visit-list",
+        _("Visits"),
+        "visits:list",
+        roles=AREA_ROLES,
+        also=("visits:overdue", "visits:coverage"),
+        group="grid",
+    ),
 ]
 
 

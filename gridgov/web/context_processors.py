@@ -12,7 +12,7 @@ from gridgov.access.scope import scope_for
 from gridgov.people.models import Role
 from gridgov.people.selectors import display_name
 
-from .nav import NAV, entries_for
+from .nav import NAV, entries_for, sections
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -31,10 +31,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
     if user is None or not user.is_authenticated:
-        context.update({"nav": [], "user_display_name": "", "user_role_labels": []})
+        context.update({"nav": [], "nav_sections": [], "user_display_name": "", "user_role_labels": []})
         return context
     # Lazy: pages that never render the shell (the admin, the API) pay nothing.
-    context["nav"] = SimpleLazyObject(lambda: entries_for(user, NAV, request.path))
+    links = SimpleLazyObject(lambda: entries_for(user, NAV, request.path))
+    context["nav"] = links
+    context["nav_sections"] = SimpleLazyObject(lambda: sections(list(links)))
     context["user_display_name"] = SimpleLazyObject(lambda: display_name(user))
     context["user_role_labels"] = SimpleLazyObject(lambda: role_labels(user))
     return context

@@ -9,7 +9,7 @@ else needs to change: the context processor and the home page render what
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.urls import NoReverseMatch, reverse
@@ -48,6 +48,8 @@ class NavEntry:
     fallback_path: str = ""
     # Other pages under this entry (URL names): the entry is the active one there too.
     also: tuple[str, ...] = ()
+    # The menu group (a key of :data:`GROUPS`) the entry is shown under; "" puts it on the bar.
+    group: str = ""
 
     def allowed(self, user: User | AnonymousUser, scope: Scope) -> bool:
         if not getattr(user, "is_authenticated", False):
@@ -82,6 +84,39 @@ class NavLink:
     url: str
     active: bool
     description: str | Promise = ""
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A menu on the bar holding the links of one kind of work."""
+
+    key: str
+    label: str | Promise
+
+
+# The menus of the bar, in display order after the links that have no group. The daily work
+# of each role (its workbench, inbox, report and verify pages) stays on the bar itself.
+GROUPS: list[NavGroup] = [
+    NavGroup("grid", _("Grid work")),
+    NavGroup("figures", _("Figures")),
+    NavGroup("oversight", _("Oversight")),
+    NavGroup("system", _("System")),
+]
+
+
+@dataclass(frozen=True)
+class NavSection:
+    """One item of the bar: a single link (``link``) or a menu of several (``links``)."""
+
+    key: str
+    label: str | Promise
+    link: NavLink | None = None
+    links: tuple[NavLink, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(self.link and self.link.active) or any(link.active for link in self.links)
 
 
 # The main navigation, in display order. Features insert their entries before the
@@ -89,9 +124,15 @@ class NavLink:
 NAV: list[NavEntry] = [
     NavEntry("home", HOME, "home"),
     NavEntry("map", MAP, "map", roles=STAFF_ROLES),
-    NavEntry("admin", ADMINISTRATION, "admin:index", roles=ADMIN_ROLES, staff_only=True),
+    NavEntry("admin", ADMINISTRATION, "admin:index", roles=ADMIN_ROLES, staff_only=True, group="system"),
     NavEntry(
-        "status", SYSTEM_STATUS, "admin-status", roles=ADMIN_ROLES, staff_only=True, fallback_path="/admin/status/"
+        "status",
+        SYSTEM_STATUS,
+        "admin-status",
+        roles=ADMIN_ROLES,
+        staff_only=True,
+        fallback_path="/admin/status/",
+        group="system",
     ),
 ]
 
@@ -144,13 +185,32 @@ def entries_for(user: User | AnonymousUser, entries: list[NavEntry], current_pat
         url = entry.url()
         if not url:
             continue
-        link = NavLink(key=entry.key, label=entry.label, url=url, active=False, description=entry.description)
+        link = NavLink(
+            key=entry.key,
+            label=entry.label,
+            url=url,
+            active=False,
+            description=entry.description,
+            group=entry.group,
+        )
         links.append(link)
         for prefix in entry.prefixes(url):
             if current_path == prefix or (prefix != "/" and current_path.startswith(prefix)):
                 matches.append((len(prefix), link))
     best = max(matches, key=lambda match: match[0], default=(0, None))[1]
-    return [
-        NavLink(key=link.key, label=link.label, url=link.url, active=link is best, description=link.description)
-        for link in links
-    ]
+    return [replace(link, active=link is best) for link in links]
+
+
+def sections(links: list[NavLink]) -> list[NavSection]:
+    """The bar as shown: the links without a group in their order, then one menu per group in
+    the order of :data:`GROUPS`. A group the user sees only one link of is that link itself."""
+    bar = [NavSection(link.key, link.label, link=link) for link in links if not link.group]
+    for group in GROUPS:
+        members = tuple(link for link in links if link.group == group.key)
+        if len(members) == 1:
+            bar.append(NavSection(members[0].key, members[0].label, link=members[0]))
+        elif members:
+            bar.append(NavSection(group.key, group.label, links=members))
+    known = {group.key for group in GROUPS}
+    bar.extend(NavSection(link.key, link.label, link=link) for link in links if link.group and link.group not in known)
+    return bar

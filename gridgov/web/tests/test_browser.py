@@ -96,7 +96,13 @@ def test_the_language_switch_turns_the_page_english(browser, live_server, demo):
     try:
         log_in(page, live_server.url, "admin", demo)
         enrol_and_continue(page)  # administrators use two-step verification
+        menu = page.locator("nav.mainnav details[data-nav-group=system]")
+        assert menu.locator("summary").inner_text() == "系统"
+        assert not page.locator("nav.mainnav [data-nav=admin]").is_visible()
+        menu.locator("summary").click()
         assert page.locator("nav.mainnav [data-nav=admin]").inner_text() == "系统管理"
+        page.locator("main").click(position={"x": 5, "y": 5})  # a click elsewhere closes the menu
+        assert not page.locator("nav.mainnav [data-nav=admin]").is_visible()
         page.click(".lang-switch button[value=en]")
         page.wait_for_load_state("load")
         assert page.get_attribute("html", "lang") == "en"

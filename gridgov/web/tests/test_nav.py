@@ -111,3 +111,33 @@ def test_added_panels_come_after_those_added_earlier_once(monkeypatch):
     panels.add_panels([panel])
 
     assert [item.key for item in panels.HOME_PANELS] == ["earlier", "later"]
+
+
+def test_the_bar_keeps_ungrouped_links_and_folds_each_group_into_one_menu():
+    def link(key, group=""):
+        return nav.NavLink(key=key, label=key, url=f"/{key}/", active=key == "b", group=group)
+
+    bar = nav.sections([link("home"), link("a", "grid"), link("b", "grid"), link("c", "figures"), link("d", "nowhere")])
+
+    assert [(section.key, section.link is not None) for section in bar] == [
+        ("home", True),
+        ("grid", False),
+        ("c", True),  # the only link of its group stands on the bar itself
+        ("d", True),  # an unknown group does not hide its link
+    ]
+    assert [item.key for item in bar[1].links] == ["a", "b"]
+    assert bar[1].active and not bar[0].active
+
+
+def test_each_feature_page_of_the_center_sits_in_a_menu(world):
+    links = nav.entries_for(world.users["center01"], nav.NAV)
+    bar = nav.sections(links)
+    assert [section.key for section in bar] == [
+        "home",
+        "map",
+        "case-workbench",
+        "hotline-workbench",
+        "grid",
+        "figures",
+        "system",
+    ]
