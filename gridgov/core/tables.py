@@ -33,6 +33,33 @@ XLSX_EXTENSIONS: Final = uploads.XLSX_EXTENSIONS
 CSV_EXTENSIONS: Final = uploads.CSV_EXTENSIONS
 
 
+# --- personal data in samples -------------------------------------------------------------------
+
+# A mobile or landline number, with or without the country prefix, once spaces and dashes are gone.
+PHONE_LIKE: Final = re.compile(r"(\+?86|0086)?(1[3-9]\d{9}|0\d{2,3}\d{7,8})")
+# A resident identity card number (18 characters, the last a digit or X).
+ID_CARD_LIKE: Final = re.compile(r"\d{17}[\dXx]")
+# Column titles under which an old ledger keeps people's names, phones or identity numbers.
+PERSONAL_HEADER_HINTS: Final = ("姓名", "联系人", "电话", "手机", "身份证", "证件", "contact", "phone", "mobile")
+
+
+def compact(value: str) -> str:
+    """The value without the spaces, dashes and brackets people put in numbers."""
+    return re.sub(r"[\s\-()（）]", "", value)
+
+
+def looks_like_number_of_a_person(value: str) -> bool:
+    """True for a value that is a phone or an identity card number: shown masked on mapping pages."""
+    text = compact(value)
+    return bool(PHONE_LIKE.fullmatch(text) or ID_CARD_LIKE.fullmatch(text))
+
+
+def header_looks_personal(header: str) -> bool:
+    """True for a column title that names people's names, phones or identity numbers."""
+    folded = header.casefold()
+    return any(hint in folded for hint in PERSONAL_HEADER_HINTS)
+
+
 class ImportFileError(ValueError):
     """The file cannot be read as a table (wrong format, broken, empty)."""
 

@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gridgov.areas.selectors import town_places
+from gridgov.cases.access import mask_name, mask_phone
 from gridgov.cases.models import Case
 from gridgov.cases.services.historical import (
     CREATED,
@@ -340,8 +341,19 @@ def job_columns(job: LedgerImport, *, sample_rows: int = 3) -> Columns:
         for position, name in enumerate(columns):
             value = tables.text_value(cells[position] if position < len(cells) else None)
             if value:
-                samples[name].append(value[:40])
+                samples[name].append(_masked_sample(value, name)[:40])
     return Columns(columns, samples)
+
+
+def _masked_sample(value: str, column: str) -> str:
+    """A sample cell for the mapping page. A ledger holds no personal field GridGov imports, but
+    an old one may carry its reporters' names and phones in other columns: those columns, and
+    anything like a phone or an identity card number, are shown masked."""
+    if tables.looks_like_number_of_a_person(value):
+        return mask_phone(tables.compact(value))
+    if tables.header_looks_personal(column):
+        return mask_phone(value) if any(ch.isdigit() for ch in value) else mask_name(value)
+    return value
 
 
 @LEDGER_IMPORTS.effect(LedgerAction.MAP)

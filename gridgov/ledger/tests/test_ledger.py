@@ -388,3 +388,22 @@ def test_the_demo_ledger_fills_the_six_months_before_the_live_history(taiping: N
     assert newest.reported_at < timezone.now() - dt.timedelta(days=182)
     assert oldest.reported_at >= timezone.now() - dt.timedelta(days=365)
     assert load_demo_ledger(allow_production_db=True) == 0  # once
+
+
+def test_the_mapping_samples_show_people_masked(people: dict[str, Any], town: Area, things: dict[str, Any]) -> None:
+    """An old ledger's reporter columns are not imported, but the mapping page shows samples of
+    every column: names, phones and identity numbers there are masked like everywhere else."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([*HEADER, "上报人姓名", "联系电话", "备注"])
+    sheet.append([*good_row("L-0001", things), "王建国", "138 1234 5678", "110101199003071234"])
+    out = io.BytesIO()
+    book.save(out)
+    job = services.ledger_upload(actor=people["center01"], town=town, name="ledger.xlsx", content=out.getvalue())
+    committed()
+    samples = services.job_columns(LedgerImport.objects.get(pk=job.pk)).samples
+
+    assert samples["上报人姓名"] == ["王**"]
+    assert samples["联系电话"] == ["138****5678"]
+    assert samples["备注"] == ["110****1234"]
+    assert samples["问题描述"] == ["路灯不亮"]  # the rest as written

@@ -5,7 +5,6 @@ source system for the next upload)."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Final
@@ -15,7 +14,7 @@ from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridgov.core import uploads
+from gridgov.core import tables, uploads
 from gridgov.core.errors import Forbidden, Invalid
 from gridgov.hotline import intake
 from gridgov.hotline.access import mask_address, mask_name, mask_phone
@@ -147,18 +146,14 @@ def job_columns(job: ImportJob, *, sample_rows: int = 3) -> Columns:
     return Columns(header_row=job.header_row, columns=columns, samples=samples, candidates=candidates)
 
 
-_PHONE_LIKE: Final = re.compile(r"(\+?86|0086)?(1[3-9]\d{9}|0\d{2,3}\d{7,8})")
-
-
 def _masked_sample(value: str, field_name: str) -> str:
     """A sample cell for the mapping page: petitioner data and anything like a phone masked."""
     if field_name == "petitioner_name":
         return mask_name(value)
     if field_name == "petitioner_address":
         return mask_address(value)
-    compact = re.sub(r"[\s\-()（）]", "", value)
-    if field_name == "petitioner_phone" or _PHONE_LIKE.fullmatch(compact):
-        return mask_phone(compact)
+    if field_name == "petitioner_phone" or tables.looks_like_number_of_a_person(value):
+        return mask_phone(tables.compact(value))
     return value
 
 
