@@ -24,15 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-import os
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
-from django.core.cache import cache
-from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -50,7 +46,7 @@ from gridgov.cases.services.historical import (
     derived_numbers,
 )
 from gridgov.categories.selectors import active_minors
-from gridgov.core import tables, uploads
+from gridgov.core import importjobs, tables, uploads
 from gridgov.core.actors import Actor
 from gridgov.core.audit import record
 from gridgov.core.claims import claim
@@ -79,7 +75,7 @@ JobStep: TypeAlias = Step[LedgerImport, JobActor]
 
 BATCH_ROWS: Final = 100
 MAX_ROWS: Final = 5000
-PROGRESS_TTL: Final = 6 * 3600
+PROGRESS_TTL: Final = importjobs.PROGRESS_TTL
 REFUSED: Final = "refused"
 # Preview outcomes.
 NEW: Final = "new"
@@ -150,29 +146,13 @@ LEDGER_IMPORTS = LedgerFlow("ledger_import", ROWS, labels=LABELS)
 
 # --- progress -----------------------------------------------------------------------------------
 
-
-def progress_key(job_id: int) -> str:
-    return f"gridgov:ledger-import:{job_id}"
-
-
-def progress_set(job_id: int, *, status: str, processed: int, total: int) -> None:
-    value = {"status": status, "processed": processed, "total": total, "at": timezone.now().isoformat()}
-    cache.set(progress_key(job_id), value, PROGRESS_TTL)
-
-
-def progress_get(job: LedgerImport) -> dict[str, Any]:
-    """The job's progress: the cache while it runs, the job's own counts once finished."""
-    running = job.status in (LedgerStatus.IMPORTING, LedgerStatus.READING)
-    value = cache.get(progress_key(job.pk)) if running else None
-    if value:
-        value = {key: value[key] for key in ("status", "processed", "total")}
-    else:
-        total = job.total_rows
-        processed = total if job.status == LedgerStatus.DONE else job.processed_rows
-        value = {"status": job.status, "processed": processed, "total": total}
-    total = int(value["total"]) or 0
-    value["percent"] = 100 if not total else min(100, round(100 * int(value["processed"]) / total))
-    return value
+PROGRESS = importjobs.JobProgress(
+    "ledger-import",
+    running=(LedgerStatus.IMPORTING, LedgerStatus.READING),
+    done=LedgerStatus.DONE,
+    importing=LedgerStatus.IMPORTING,
+)
+progress_key, progress_set, progress_get = PROGRESS.key, PROGRESS.set, PROGRESS.get
 
 
 # --- upload and reading --------------------------------------------------------------------------
@@ -192,29 +172,24 @@ def ledger_upload(
         raise Forbidden(_("Only the center may import a historical ledger."))
     if not selectors.import_towns(actor).filter(pk=town.pk).exists():
         raise Forbidden(_("You may not import a ledger for this town."))
-    if content is not None:
-        file, size = ContentFile(content), len(content)
-    if file is None:
-        raise Invalid(_("The file is empty."), details={"file": [_("The file is empty.")]})
-    size = size if size is not None else int(getattr(file, "size", 0) or 0)
-    try:
-        if uploads.check_upload(name, size, limits()) == "xlsx":
-            uploads.check_workbook(file, limits())
-    except uploads.UploadRefused as error:
-        raise Invalid(error.message, details={"file": [error.message]}) from error
-    base = os.path.basename(name)[:200] or "ledger"
+    upload = importjobs.checked_upload(
+        name=name,
+        content=content,
+        file=file,
+        size=size,
+        limits=limits(),
+        refused=lambda message: Invalid(message, details={"file": [message]}),
+    )
     assert actor.is_authenticated  # an importer
-    job = LedgerImport(town=town, original_name=base, status=LedgerStatus.READING, created_by=actor)
-    file.seek(0)
-    job.file.save(f"ledger{os.path.splitext(base)[1].lower() or '.bin'}", File(file), save=False)
-    with transaction.atomic():
-        job.save()
-        progress_set(job.pk, status=LedgerStatus.READING, processed=0, total=0)
-        job_pk = job.pk
-        from .tasks import read_ledger  # tasks.py imports this module
+    job = LedgerImport(
+        town=town,
+        original_name=importjobs.base_name(name, "ledger"),
+        status=LedgerStatus.READING,
+        created_by=actor,
+    )
+    from .tasks import read_ledger  # tasks.py imports this module
 
-        transaction.on_commit(lambda: read_ledger.delay(job_pk))
-    return job
+    return importjobs.store_upload(job, upload, stem="ledger", progress=PROGRESS, read=read_ledger.delay)
 
 
 @dataclass(frozen=True)
@@ -287,33 +262,18 @@ def ledger_read(*, job_id: int) -> LedgerImport:
 
 def _read_job(job: LedgerImport) -> LedgerImport:
     inputs: dict[str, Any] = {"by": job.created_by}
-    with tempfile.TemporaryFile() as out:
-        try:
-            with job.file.open("rb") as handle:
-                result = read_upload(handle, job.original_name, out)
-        except (uploads.UploadRefused, tables.ImportFileError) as refused:
-            return _act(job, LedgerAction.REFUSE, {**inputs, "reason": str(refused)})
-        except OSError:
-            logger.warning("ledger import %s: the upload could not be read", job.pk, exc_info=True)
-            reason = _("The uploaded file could not be read; upload it again.")
-            return _act(job, LedgerAction.REFUSE, {**inputs, "reason": reason})
-        out.seek(0)
-        name = job.file.field.generate_filename(job, f"rows-{job.pk}.jsonl")
-        stored = job.file.storage.save(name, File(out))
-    try:
-        return _act(job, LedgerAction.READ, {**inputs, "result": result, "rows_file": stored})
-    except BaseException:
-        uploads.delete_stored(job.file.storage, stored)
-        raise
+    return importjobs.read_into_rows_file(
+        job,
+        read_upload,
+        refuse=lambda reason: _act(job, LedgerAction.REFUSE, {**inputs, "reason": reason}),
+        done=lambda result, rows_file: _act(
+            job, LedgerAction.READ, {**inputs, "result": result, "rows_file": rows_file}
+        ),
+    )
 
 
 def _act(job: LedgerImport, action: str, inputs: dict[str, Any]) -> LedgerImport:
-    try:
-        done = LEDGER_IMPORTS.act(job.pk, action, actor=None, inputs=inputs)
-    except Conflict:
-        return LedgerImport.objects.get(pk=job.pk)
-    progress_set(job.pk, status=done.status, processed=done.total_rows, total=done.total_rows)
-    return done
+    return importjobs.worker_act(LEDGER_IMPORTS, LedgerImport, job, action, inputs, PROGRESS)
 
 
 def read_job(job: LedgerImport) -> list[tables.Numbered]:

@@ -4,24 +4,21 @@ source system for the next upload)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Final
 
 from django.conf import settings
-from django.core.files.base import ContentFile, File
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gridgov.core import tables, uploads
+from gridgov.core import importjobs, tables, uploads
 from gridgov.core.errors import Forbidden, Invalid
 from gridgov.hotline import intake
 from gridgov.hotline.access import mask_address, mask_name, mask_phone
 
 from ...models import ColumnMapping, ImportJob, ImportStatus, SourceSystem
 from .. import parse, selectors
-from ..progress import progress_set
+from ..progress import PROGRESS
 from ..transitions import ImportAction
 from .flow import IMPORTS, JobStep, read_job
 
@@ -77,37 +74,20 @@ def import_upload(
         raise Forbidden(_("You may not import orders for this town."))
     if source_system not in SourceSystem.values:
         raise Invalid(_("Choose the source system."), details={"source_system": [_("Unknown source system.")]})
-    if content is not None:
-        file, size = ContentFile(content), len(content)
-    if file is None:
-        raise _file_refused(_("The file is empty."))
-    size = size if size is not None else int(getattr(file, "size", 0) or 0)
-    try:
-        kind = uploads.check_upload(name, size, limits())
-        if kind == "xlsx":
-            uploads.check_workbook(file, limits())
-    except uploads.UploadRefused as error:
-        raise _file_refused(error.message) from error
-    base = os.path.basename(name)[:200] or "import"
+    upload = importjobs.checked_upload(
+        name=name, content=content, file=file, size=size, limits=limits(), refused=_file_refused
+    )
     assert actor.is_authenticated  # an importer
     job = ImportJob(
         source_system=source_system,
         town=town,
-        original_name=base,
+        original_name=importjobs.base_name(name, "import"),
         status=ImportStatus.READING,
         created_by=actor,
     )
-    extension = os.path.splitext(base)[1].lower() or ".bin"
-    file.seek(0)
-    job.file.save(f"import{extension}", File(file), save=False)
-    with transaction.atomic():
-        job.save()
-        progress_set(job.pk, status=ImportStatus.READING, processed=0, total=0)
-        job_pk = job.pk
-        from ..tasks import read_import  # tasks.py imports this package (services <-> tasks cycle)
+    from ..tasks import read_import  # tasks.py imports this package (services <-> tasks cycle)
 
-        transaction.on_commit(lambda: read_import.delay(job_pk))
-    return job
+    return importjobs.store_upload(job, upload, stem="import", progress=PROGRESS, read=read_import.delay)
 
 
 @dataclass(frozen=True)

@@ -14,24 +14,20 @@ from __future__ import annotations
 
 import itertools
 import logging
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
 from django.conf import settings
-from django.core.files.base import File
 from django.db import transaction
 from django.utils import translation
-from django.utils.translation import gettext as _
 
-from gridgov.core import uploads
+from gridgov.core import importjobs, uploads
 from gridgov.core.claims import claim
-from gridgov.core.errors import Conflict
 
 from ...models import ColumnMapping, ImportJob, ImportStatus
 from .. import parse
-from ..progress import PROGRESS_TTL, progress_key, progress_set
+from ..progress import PROGRESS, PROGRESS_TTL, progress_key, progress_set
 from ..transitions import ImportAction
 from . import mapping
 from .flow import IMPORTS, JobStep
@@ -129,31 +125,13 @@ def import_read(*, job_id: int) -> ImportJob:
 
 def _read_job(job: ImportJob) -> ImportJob:
     inputs: dict[str, Any] = {"by": job.created_by}
-    with tempfile.TemporaryFile() as out:
-        try:
-            with job.file.open("rb") as handle:
-                result = read_upload(handle, job.original_name, out, job_id=job.pk)
-        except (uploads.UploadRefused, parse.ImportFileError) as refused:
-            return _act(job, ImportAction.REFUSE, {**inputs, "reason": str(refused)})
-        except OSError:
-            logger.warning("import %s: the upload could not be read", job.pk, exc_info=True)
-            reason = _("The uploaded file could not be read; upload it again.")
-            return _act(job, ImportAction.REFUSE, {**inputs, "reason": reason})
-        out.seek(0)
-        field = job.file.field
-        name = field.generate_filename(job, f"rows-{job.pk}.jsonl")
-        stored = job.file.storage.save(name, File(out))
-    try:
-        return _act(job, ImportAction.READ, {**inputs, "result": result, "rows_file": stored})
-    except BaseException:
-        uploads.delete_stored(job.file.storage, stored)
-        raise
+    return importjobs.read_into_rows_file(
+        job,
+        lambda handle, name, out: read_upload(handle, name, out, job_id=job.pk),
+        refuse=lambda reason: _act(job, ImportAction.REFUSE, {**inputs, "reason": reason}),
+        done=lambda result, rows: _act(job, ImportAction.READ, {**inputs, "result": result, "rows_file": rows}),
+    )
 
 
 def _act(job: ImportJob, action: str, inputs: dict[str, Any]) -> ImportJob:
-    try:
-        done = IMPORTS.act(job.pk, action, actor=None, inputs=inputs)
-    except Conflict:
-        return ImportJob.objects.get(pk=job.pk)
-    progress_set(job.pk, status=done.status, processed=done.total_rows, total=done.total_rows)
-    return done
+    return importjobs.worker_act(IMPORTS, ImportJob, job, action, inputs, PROGRESS)
