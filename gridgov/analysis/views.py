@@ -238,26 +238,14 @@ def weekly_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def weekly_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    analysis = _visible(request, pk)
-    if action not in {a.value for a in WeeklyAction}:
-        raise Http404(_("Unknown action."))
-    form = WeeklyActionForm(request.POST, action=action)
-    page = _page(request, pk)
-    if not form.is_valid():
-        return page.invalid(analysis, form)
-    return page.act(
-        analysis,
-        form=form,
-        act=lambda: services.weekly_act(
-            actor=request.user,
-            pk=analysis.pk,
-            action=action,
-            inputs=form.inputs(),
-            version=form.cleaned_data.get("version"),
-        ),
-        rebuild=lambda data: WeeklyActionForm(data, action=action),
+    return _page(request, pk).post_action(
+        _visible(request, pk),
+        action,
+        actions=WeeklyAction,
+        form_class=WeeklyActionForm,
+        service=services.weekly_act,
+        labels=services.WEEKLY.label,
         error_fields=ERROR_FIELDS,
-        done=services.WEEKLY.label(action),
         success_url=reverse("analysis:weekly-detail", args=[pk]),
     )
 
@@ -410,23 +398,14 @@ def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def summary_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    summary = _summary_visible(request, pk)
-    if action not in {a.value for a in SummaryAction}:
-        raise Http404(_("Unknown action."))
-    form = SummaryActionForm(request.POST, action=action)
-    page = _summary_page(request, pk)
-    if not form.is_valid():
-        return page.invalid(summary, form)
-    inputs = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-    return page.act(
-        summary,
-        form=form,
-        act=lambda: services.summary_act(
-            actor=request.user, pk=summary.pk, action=action, inputs=inputs, version=form.cleaned_data.get("version")
-        ),
-        rebuild=lambda data: SummaryActionForm(data, action=action),
+    return _summary_page(request, pk).post_action(
+        _summary_visible(request, pk),
+        action,
+        actions=SummaryAction,
+        form_class=SummaryActionForm,
+        service=services.summary_act,
+        labels=services.SUMMARIES.label,
         error_fields={"remarks": "remarks", "comment": "comment"},
-        done=services.SUMMARIES.label(action),
         success_url=reverse("analysis:summary-detail", args=[pk]),
     )
 

@@ -12,7 +12,7 @@ goes back to the page.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -158,3 +158,42 @@ class ObjectPage:
             return self.render(subject, 429, failed=form, error=throttled.message)
         messages.success(self.request, _("Done: %(action)s.") % {"action": done})
         return HttpResponseRedirect(success_url)
+
+    def post_action(
+        self,
+        subject: Any,
+        action: str,
+        *,
+        actions: Iterable[str],
+        form_class: Callable[..., forms.BaseForm],
+        service: Callable[..., object],
+        labels: Callable[[str], str],
+        error_fields: Mapping[str, str],
+        success_url: str,
+    ) -> HttpResponse:
+        """An action posted from a workflow object's page, the whole way: an unknown action is a
+        404, the form ``form_class(data, action=action)`` is checked, then ``service(actor=,
+        pk=, action=, inputs=, version=)`` runs (inputs: the form's ``inputs()`` when it has
+        one, else its cleaned data without the version) and :meth:`act` answers."""
+        if action not in set(actions):
+            raise Http404(_("Unknown action."))
+        form = form_class(self.request.POST, action=action)
+        if not form.is_valid():
+            return self.invalid(subject, form)
+        inputs_of = getattr(form, "inputs", None)
+        inputs = inputs_of() if callable(inputs_of) else {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        return self.act(
+            subject,
+            form=form,
+            act=lambda: service(
+                actor=self.request.user,
+                pk=subject.pk,
+                action=action,
+                inputs=inputs,
+                version=form.cleaned_data.get("version"),
+            ),
+            rebuild=lambda data: form_class(data, action=action),
+            error_fields=error_fields,
+            done=labels(action),
+            success_url=success_url,
+        )

@@ -192,23 +192,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def meeting_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    meeting = _visible(request, pk)
-    if action not in {a.value for a in MeetingAction}:
-        raise Http404(_("Unknown action."))
-    form = MeetingActionForm(request.POST, action=action)
-    page = _page(request, pk)
-    if not form.is_valid():
-        return page.invalid(meeting, form)
-    inputs = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-    return page.act(
-        meeting,
-        form=form,
-        act=lambda: services.meeting_act(
-            actor=request.user, pk=meeting.pk, action=action, inputs=inputs, version=form.cleaned_data.get("version")
-        ),
-        rebuild=lambda data: MeetingActionForm(data, action=action),
+    return _page(request, pk).post_action(
+        _visible(request, pk),
+        action,
+        actions=MeetingAction,
+        form_class=MeetingActionForm,
+        service=services.meeting_act,
+        labels=services.MEETINGS.label,
         error_fields={"agenda": "agenda", "minutes": "minutes"},
-        done=services.MEETINGS.label(action),
         success_url=reverse("meetings:detail", args=[pk]),
     )
 
