@@ -135,7 +135,9 @@ def is_public_grid_staff(user_id: int) -> bool:
 def center_towns(user: User | AnonymousUser) -> list[Area]:
     """The towns whose notice the user manages (the center's operators; the administrator: all)."""
     scope = scope_for(user)
-    if scope.everything:
+    if scope.everything and scope.has_role(Role.ADMIN):
+        # The administrator manages every town's notice; a discipline supervisor, who reads
+        # everything, manages none.
         return list(Area.objects.current().filter(level=AreaLevel.TOWN).order_by("code"))
     paths = scope.paths_for_roles(*CENTER_ROLES)
     return [town for town in Area.objects.current().filter(level=AreaLevel.TOWN) if town.path in paths]

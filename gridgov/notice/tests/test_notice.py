@@ -265,6 +265,20 @@ def test_publication_edit_by_the_center_only(people: dict[str, Any]) -> None:
     assert center.get(reverse("notice:publication", args=[people["dept01"].pk])).status_code == 404
 
 
+def test_the_discipline_supervisor_reads_but_does_not_manage_the_notice(people: dict[str, Any]) -> None:
+    """The supervisor reads everything, but the notice is the center's: no poster, no edit, no
+    spam verdict (a refusal, not a server error)."""
+    worker = people["grid01"]
+    grid = home_grid(worker)
+    report = services.public_report_submit(client="1.2.3.4", area=grid, category=minor().code, description="广告")
+    supervisor = client_for(people["super01"])
+    assert supervisor.post(reverse("notice:poster-generate", args=[grid.code])).status_code in (403, 404)
+    assert supervisor.get(reverse("notice:publication", args=[worker.pk])).status_code in (403, 404)
+    assert supervisor.post(reverse("notice:report-spam", args=[report.pk]), {"reason": "x"}).status_code in (403, 404)
+    assert not Poster.objects.exists() and not PublicReport.objects.filter(spam=True).exists()
+    assert selectors.center_towns(people["super01"]) == []
+
+
 def test_village_report_needs_the_place_and_locates_it(people: dict[str, Any]) -> None:
     grid = home_grid(people["grid01"])
     village = grid.parent
