@@ -72,4 +72,11 @@ def may_reveal(user: User | AnonymousUser, obj: Household | Unit) -> bool:
 
 
 def may_edit(user: User | AnonymousUser, area_path: str) -> bool:
-    return scope_for(user).everything or holds_over(user, area_path, EDIT_ROLES)
+    """The grid's own staff, its village, the town's center, and the administrator; never a
+    discipline supervisor, who reads everything and changes nothing."""
+    return is_administrator(user) or holds_over(user, area_path, EDIT_ROLES)
+
+
+def is_administrator(user: User | AnonymousUser) -> bool:
+    scope = scope_for(user)
+    return scope.everything and scope.has_role(Role.ADMIN)

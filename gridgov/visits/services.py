@@ -285,8 +285,7 @@ def plan_set(
     request: HttpRequest | None = None,
 ) -> VisitPlan:
     """Set how often households with ``care_tag`` are visited (the center or an administrator)."""
-    scope = scope_for(actor)
-    if not (scope.everything or scope.has_role(Role.CENTER_OPERATOR)):
+    if not (access.is_administrator(actor) or scope_for(actor).has_role(Role.CENTER_OPERATOR)):
         raise VisitForbidden(_("Only the center sets the visit plans."))
     if care_tag not in CareTag.values:
         raise ValidationError({"care_tag": [_("Unknown tag: %(tag)s.") % {"tag": care_tag}]})

@@ -176,12 +176,19 @@ def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if household is not None and not access.may_edit(request.user, household.area_path):
         return forbidden_page(request, _("You may not edit the basic data of this grid."))
     initial = {}
-    if household is not None:
+    if household is not None and request.method == "GET":
+        # The form shows the person in full: opening it is a reveal (audited, counted).
+        try:
+            person = services.household_reveal(household, actor=request.user, request=request)
+        except Forbidden as refused:
+            return forbidden_page(request, refused.message)
+        except Throttled as throttled:
+            return error_page(request, throttled.message, 429)
         initial = {
             "grid": household.grid.code,
-            "address": household.address,
-            "head_name": household.head_name,
-            "head_phone": household.head_phone,
+            "address": person["address"],
+            "head_name": person["head_name"],
+            "head_phone": person["head_phone"],
             "member_count": household.member_count,
             "care_tags": household.care_tags,
         }
@@ -258,14 +265,21 @@ def unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if not access.may_edit(request.user, unit.area_path):
             return forbidden_page(request, _("You may not edit the basic data of this grid."))
     initial = {}
-    if unit is not None:
+    if unit is not None and request.method == "GET":
+        # The form shows the contact in full: opening it is a reveal (audited, counted).
+        try:
+            contact = services.unit_reveal(unit, actor=request.user, request=request)
+        except Forbidden as refused:
+            return forbidden_page(request, refused.message)
+        except Throttled as throttled:
+            return error_page(request, throttled.message, 429)
         initial = {
             "grid": unit.grid.code,
             "kind": unit.kind,
             "name": unit.name,
             "address": unit.address,
-            "contact_name": unit.contact_name,
-            "contact_phone": unit.contact_phone,
+            "contact_name": contact["contact_name"],
+            "contact_phone": contact["contact_phone"],
             "hazard_tags": unit.hazard_tags,
         }
     form = UnitForm(request.POST or None, initial=initial)

@@ -134,6 +134,50 @@ def test_the_household_page_masks_and_reveals(people):
     assert other.post(f"/visits/households/{saved.pk}/reveal/").status_code == 404
 
 
+def test_opening_the_edit_form_is_an_audited_reveal(people):
+    saved = household(people["grid01"])
+    unit, _outcome = services.unit_save(
+        actor=people["grid01"],
+        unit=None,
+        grid=home_grid(people["grid01"]),
+        kind=UnitKind.SHOP,
+        name="便民超市",
+        address="太平村商业街1号",
+        contact_name="李红梅",
+        contact_phone="13900001111",
+        hazard_tags=[],
+        lat=None,
+        lng=None,
+    )
+    client = Client()
+    client.force_login(people["grid01"])
+    before = AuditEvent.objects.filter(action__in=["visits.household_reveal", "visits.unit_reveal"]).count()
+    assert "13812348888" in client.get(f"/visits/households/{saved.pk}/edit/").content.decode()
+    assert "13900001111" in client.get(f"/visits/units/{unit.pk}/edit/").content.decode()
+    after = AuditEvent.objects.filter(action__in=["visits.household_reveal", "visits.unit_reveal"]).count()
+    assert after == before + 2
+
+
+def test_the_discipline_supervisor_reads_but_never_edits(people):
+    saved = household(people["grid01"])
+    client = Client()
+    client.force_login(people["super01"])
+    assert client.get(f"/visits/households/{saved.pk}/").status_code == 200
+    assert client.get(f"/visits/households/{saved.pk}/edit/").status_code == 403
+    page = client.post(f"/visits/households/{saved.pk}/edit/", {"grid": saved.grid.code, "address": "x"})
+    assert page.status_code == 403
+    with pytest.raises(VisitForbidden):
+        services.household_save(
+            actor=people["super01"],
+            grid=saved.grid,
+            address="另一户",
+            head_name="",
+            head_phone="",
+            member_count=1,
+            care_tags=[],
+        )
+
+
 def test_the_pages_answer(people):
     household(people["grid01"])
     client = Client()
