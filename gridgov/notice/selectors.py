@@ -113,7 +113,10 @@ def staff_fingerprint(grid: Area) -> str:
 
 
 def published_photo_owner(user_id: int) -> Any:
-    """The profile whose photo is published, else ``None``."""
+    """The profile whose photo is published, else ``None``: only while the person serves a
+    grid (a revoked grid role takes the photo off the public pages at once)."""
+    if not is_public_grid_staff(user_id):
+        return None
     publication = (
         Publication.objects.filter(user_id=user_id, published=True, show_photo=True, user__is_active=True)
         .select_related("user__profile")

@@ -27,6 +27,7 @@ from gridgov.cases.models import Case
 from gridgov.cases.services import Action, Photo, case_act, public_case_create
 from gridgov.core.audit import record
 from gridgov.core.errors import Throttled
+from gridgov.core.forms import ONE_TIME_KEY
 from gridgov.core.reveals import reveal_guard
 
 from . import selectors
@@ -66,21 +67,46 @@ def _hashed(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()[:32]
 
 
-def throttle_public(client: str, phone: str = "", *, kind: str = "report") -> None:
-    """Refuse (:class:`Throttled`, 429) a client or a phone beyond its limit of public reports.
-    Counted in the cache under a digest (no address nor phone is stored)."""
-    limit = limits()
+def _phone_digits(phone: str) -> str:
+    """The phone as the limit counts it: digits only, without a +86 / 0086 / 86 prefix in front
+    of a mobile number (so that ``+86 139…`` and ``139…`` are one phone)."""
     digits = "".join(char for char in phone if char.isdigit())
-    if _count(f"notice:{kind}:client:{_hashed(client)}", 3600) > limit["client_per_hour"]:
+    if len(digits) > 11 and digits[-11] == "1" and digits[:-11] in {"86", "086", "0086"}:
+        return digits[-11:]
+    return digits
+
+
+def _limit_keys(client: str, phone: str, kind: str) -> tuple[str, str | None]:
+    digits = _phone_digits(phone)
+    phone_key = f"notice:{kind}:phone:{_hashed(digits)}" if digits else None
+    return f"notice:{kind}:client:{_hashed(client)}", phone_key
+
+
+def throttle_public(client: str, phone: str = "", *, kind: str = "report") -> None:
+    """Refuse (:class:`Throttled`, 429) a client or a phone that reached its limit of public
+    reports. Only what was accepted counts (:func:`count_public`): a resident who mistyped a
+    phone five times is not locked out. Counted in the cache under a digest (no address nor
+    phone is stored)."""
+    limit = limits()
+    client_key, phone_key = _limit_keys(client, phone, kind)
+    if int(cache.get(client_key) or 0) >= limit["client_per_hour"]:
         raise Throttled(
             _("Too many reports from this connection; try again in an hour, or call the center."),
             details={"retry_after_seconds": 3600},
         )
-    if digits and _count(f"notice:{kind}:phone:{_hashed(digits)}", 86400) > limit["phone_per_day"]:
+    if phone_key and int(cache.get(phone_key) or 0) >= limit["phone_per_day"]:
         raise Throttled(
             _("Too many reports with this phone number today; try again tomorrow, or call the center."),
             details={"retry_after_seconds": 86400},
         )
+
+
+def count_public(client: str, phone: str = "", *, kind: str = "report") -> None:
+    """Count an accepted report (or complaint) against its client's and its phone's limits."""
+    client_key, phone_key = _limit_keys(client, phone, kind)
+    _count(client_key, 3600)
+    if phone_key:
+        _count(phone_key, 86400)
 
 
 # --- What is published -------------------------------------------------------------------------
@@ -193,15 +219,15 @@ def public_report_submit(
     ``public`` and a tracking code. A ``submission_key`` already used returns the report made
     with it (the same form sent again makes no second case)."""
     if submission_key:
-        earlier = PublicReport.objects.filter(submission_key=submission_key).first()
+        earlier = PublicReport.objects.filter(submission_key=submission_key).select_related("case").first()
         if earlier is not None:
-            return earlier
+            return _same_report(earlier, description)
     throttle_public(client, phone)
     grid = area if area.level == "grid" else None
     if grid is None and (lat is None or lng is None):
         raise ValidationError({"lat": [_("Pick the place on the map, or report from a grid's page.")]})
     try:
-        return _public_report_write(
+        report = _public_report_write(
             submission_key=submission_key,
             category=category,
             description=description,
@@ -218,7 +244,20 @@ def public_report_submit(
         # rolled back with it.
         if not submission_key:
             raise
-        return PublicReport.objects.get(submission_key=submission_key)
+        return _same_report(PublicReport.objects.select_related("case").get(submission_key=submission_key), description)
+    count_public(client, phone)
+    return report
+
+
+def _same_report(earlier: PublicReport, description: str) -> PublicReport:
+    """The report a form's key was used for, when the form sent again is that report; a form
+    sent again with another text (the back button, an edit, a second report) is refused with the
+    key renewed, so that nothing the resident wrote is dropped silently."""
+    if earlier.case.description.strip() != description.strip():
+        raise ValidationError(
+            {ONE_TIME_KEY: [_("This form was already sent with another text. Check your report and send it again.")]}
+        )
+    return earlier
 
 
 def _public_report_write(
@@ -325,6 +364,7 @@ def complaint_submit(
             received_at=timezone.now(),
         )
         record(action="notice.complaint_received", obj=complaint, data={"town": town.code})
+    count_public(client, phone, kind="complaint")
     return complaint
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -25,8 +26,9 @@ from gridgov.cases.access import mask_name, mask_phone
 from gridgov.cases.models import Status
 from gridgov.cases.services import Photo
 from gridgov.categories.selectors import catalogue
-from gridgov.core.errors import Throttled
-from gridgov.core.forms import OneTimeKeyMixin
+from gridgov.core.audit import client_ip
+from gridgov.core.errors import Conflict, Throttled
+from gridgov.core.forms import ONE_TIME_KEY, OneTimeKeyMixin, key_reused
 from gridgov.core.pages import error_page
 from gridgov.people.models import Role
 
@@ -38,7 +40,9 @@ MAX_PHOTOS = 3
 
 
 def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The resident's address as the abuse limits count it: behind the documented reverse proxy
+    the one it forwards (``GRIDGOV_TRUSTED_PROXY_COUNT``), not the proxy's own."""
+    return client_ip(request) or ""
 
 
 def _public_url(request: HttpRequest, area: Area) -> str:
@@ -155,7 +159,9 @@ def public_report(request: HttpRequest, code: str) -> HttpResponse:
             status = 429
         except ValidationError as error:
             for field, messages in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+                form.add_error(field if field in form.fields and field != ONE_TIME_KEY else None, messages)
+            if key_reused(error):
+                form.renew_key()
             status = 422
         else:
             return render(request, "notice/report_done.html", {"area": area, "code": report.code})
@@ -338,11 +344,16 @@ def report_spam(request: HttpRequest, pk: int) -> HttpResponse:
     _center_only(request)
     report = get_object_or_404(selectors.public_reports_managed(request.user), pk=pk)
     try:
-        services.report_mark_spam(
+        case = services.report_mark_spam(
             actor=request.user, report=report, reason=request.POST.get("reason", ""), request=request
         )
     except ValidationError as error:
         return error_page(request, " ".join(error.messages), 422)
+    except Conflict:
+        # Sent twice, or someone else was quicker: the report is already settled.
+        messages.info(request, _("This report was already settled; nothing was changed."))
+        return redirect("notice:reports")
+    messages.success(request, _("Case %(number)s is voided as spam.") % {"number": case.number})
     return redirect("notice:reports")
 
 
@@ -354,9 +365,10 @@ def complaints(request: HttpRequest) -> HttpResponse:
     rows = list(selectors.complaints_visible(request.user)[:200])
     revealed = None
     if request.method == "POST":
-        revealed = services.complaint_reveal(
-            actor=request.user, complaint_id=int(request.POST.get("complaint", "0") or 0), request=request
-        )
+        wanted = request.POST.get("complaint", "")
+        if not wanted.isascii() or not wanted.isdigit():
+            raise Http404
+        revealed = services.complaint_reveal(actor=request.user, complaint_id=int(wanted), request=request)
     items = [
         {
             "complaint": row,

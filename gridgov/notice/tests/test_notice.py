@@ -20,7 +20,7 @@ from gridgov.categories.models import Category
 from gridgov.core.models import AuditEvent
 from gridgov.notice import selectors, services
 from gridgov.notice.models import ConductComplaint, Poster, Publication, PublicReport
-from gridgov.people.models import StaffProfile
+from gridgov.people.models import RoleAssignment, StaffProfile
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +110,9 @@ def test_photo_only_when_published(people: dict[str, Any]) -> None:
     assert Client().get(url).status_code == 200
     Publication.objects.filter(user=worker).update(show_photo=False)
     assert Client().get(url).status_code == 404
+    Publication.objects.filter(user=worker).update(show_photo=True)
+    RoleAssignment.objects.filter(user=worker, role__in=["grid_worker", "grid_leader"]).delete()
+    assert Client().get(url).status_code == 404  # no longer serving a grid: no longer public
 
 
 # --- Residents' reports ------------------------------------------------------------------------
@@ -174,6 +177,45 @@ def test_rate_limits_per_client_and_phone(people: dict[str, Any], settings: Any)
     assert report_post(Client(REMOTE_ADDR="10.0.0.2"), grid).status_code == 429
 
 
+def test_the_phone_limit_sees_one_phone_in_every_format_and_refusals_do_not_count(
+    people: dict[str, Any], settings: Any
+) -> None:
+    grid = home_grid(people["grid01"])
+    settings.GRIDGOV_PUBLIC_REPORTS_PER_CLIENT_HOUR = 2
+    settings.GRIDGOV_PUBLIC_REPORTS_PER_PHONE_DAY = 1
+    client = Client(REMOTE_ADDR="10.0.0.9")
+    for _attempt in range(3):  # mistakes are refused but use up nothing
+        assert report_post(client, grid, description="").status_code == 422
+    assert report_post(client, grid, phone="139 1234 5678").status_code == 200
+    for same in ("+86 13912345678", "0086-139-1234-5678", "(86)13912345678", "8613912345678"):
+        assert report_post(Client(REMOTE_ADDR="10.0.1.1"), grid, phone=same).status_code == 429
+    assert PublicReport.objects.count() == 1
+
+
+def test_behind_the_proxy_each_resident_is_counted_apart(people: dict[str, Any], settings: Any) -> None:
+    grid = home_grid(people["grid01"])
+    settings.GRIDGOV_TRUSTED_PROXY_COUNT = 1
+    settings.GRIDGOV_PUBLIC_REPORTS_PER_CLIENT_HOUR = 1
+    settings.GRIDGOV_PUBLIC_REPORTS_PER_PHONE_DAY = 10
+
+    def resident(address: str) -> Client:
+        return Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=address)
+
+    assert report_post(resident("192.0.2.1"), grid).status_code == 200
+    assert report_post(resident("192.0.2.2"), grid).status_code == 200
+    assert report_post(resident("192.0.2.1"), grid).status_code == 429
+
+
+def test_a_used_key_with_another_text_is_refused_with_a_new_key(people: dict[str, Any]) -> None:
+    grid = home_grid(people["grid01"])
+    report_post(Client(), grid, idempotency_key="c" * 32)
+    response = report_post(Client(), grid, idempotency_key="c" * 32, description="闻到燃气味")
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "闻到燃气味" in page and "c" * 32 not in page  # the text kept, the key renewed
+    assert PublicReport.objects.count() == 1
+
+
 def test_invalid_report_is_refused_with_the_form(people: dict[str, Any]) -> None:
     grid = home_grid(people["grid01"])
     response = report_post(Client(), grid, description="", phone="abc")
@@ -196,6 +238,8 @@ def test_spam_voids_the_case_with_reason(people: dict[str, Any]) -> None:
     assert report.case.events.filter(action="void", comment__contains="广告").exists()
     page = Client().get(reverse("notice:track", args=[report.code])).content.decode()
     assert "广告" not in page  # neither the text nor the reason
+    again = client_for(people["center01"]).post(reverse("notice:report-spam", args=[report.pk]), {"reason": "广告"})
+    assert again.status_code == 302  # sent twice: settled already, not a server error
 
 
 # --- Conduct complaints -------------------------------------------------------------------------
