@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Final
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.core.forms import ActionFormBase, DateInput, FilterDateField, MonthInput
+from gridgov.core.forms import ActionFormBase, BoundedDateField, DateInput, FilterDateField, MonthInput
 
 from .models import WeeklyStatus
 from .services import COMMENT_LIMIT, TEXT_LIMIT
@@ -70,7 +70,7 @@ class WeeklyFilterForm(forms.Form):
 
 class ComposeForm(forms.Form):
     area = forms.ChoiceField(label=_("Town or village"))
-    month = forms.DateField(label=_("Month"), widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d"])
+    month = BoundedDateField(label=_("Month"), widget=MonthInput(), input_formats=["%Y-%m", "%Y-%m-%d"])
 
     def __init__(self, *args: Any, areas: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -27,7 +27,7 @@ from gridgov.cases import indices
 from gridgov.cases.indices import Dimensions
 from gridgov.core.audit import record
 from gridgov.core.errors import DomainError
-from gridgov.core.forms import apply_error
+from gridgov.core.forms import apply_error, date_param
 from gridgov.core.pages import ObjectPage, error_page
 from gridgov.people.selectors import display_name
 from gridgov.workcalendar.clock import light
@@ -257,7 +257,7 @@ def weekly_rollup(request: HttpRequest) -> HttpResponse:
     refused = _refused(request)
     if refused:
         return refused
-    week = _week(_date(request.GET.get("week", "")))
+    week = _week(date_param(request.GET.get("week")))
     code = request.GET.get("area", "")
     visible = areas_visible(request.user)
     area = visible.filter(code=code).first() if code else visible.filter(level=AreaLevel.TOWN).first()
@@ -293,13 +293,6 @@ def weekly_rollup(request: HttpRequest) -> HttpResponse:
         "next": (week + dt.timedelta(days=7)).isoformat(),
     }
     return render(request, "analysis/weekly_rollup.html", context)
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 # --- monthly summaries ----------------------------------------------------------------------------

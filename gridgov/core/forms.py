@@ -9,6 +9,7 @@ messages next to the field, the rest above the form. The API's exception handler
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Final
@@ -73,6 +74,33 @@ class MonthInput(forms.DateInput):
     """A month picker (``YYYY-MM``); pair it with ``input_formats=["%Y-%m", "%Y-%m-%d"]``."""
 
     input_type = "month"
+
+
+def date_param(value: str | None) -> dt.date | None:
+    """A date from a query string (ISO), or ``None`` when absent, unreadable or outside the
+    dates the pages compute with (:data:`FIRST_DATE` to :data:`LAST_DATE`)."""
+    try:
+        day = dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return day if FIRST_DATE <= day <= LAST_DATE else None
+
+
+def month_param(value: str | None, default: dt.date) -> dt.date:
+    """The first day of a month from a query string (``YYYY-MM``), else ``default``'s month."""
+    try:
+        day = dt.datetime.strptime((value or "").strip(), "%Y-%m").date()
+    except ValueError:
+        return default.replace(day=1)
+    return day if FIRST_DATE <= day <= LAST_DATE else default.replace(day=1)
+
+
+class BoundedDateField(forms.DateField):
+    """A date a page computes with: held to :data:`FIRST_DATE` … :data:`LAST_DATE`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators += [MinValueValidator(FIRST_DATE), MaxValueValidator(LAST_DATE)]
 
 
 class FilterDateField(forms.DateField):

@@ -58,6 +58,8 @@ READER_ROLES: Final = frozenset({*CENTER_ROLES, *VILLAGE_ROLES, Role.SUPERVISOR}
 LEVELS: Final = (AreaLevel.TOWN, AreaLevel.VILLAGE)
 TEXT_LIMIT: Final = 20000
 ITEM_LIMIT: Final = 200
+# How far from today a meeting may be planned or recorded.
+PLAN_WINDOW: Final = dt.timedelta(days=366)
 AGENDA_ITEMS: Final = 30
 PROPOSAL_WEEKS: Final = 4
 HOTSPOT_DAYS: Final = 30
@@ -225,9 +227,17 @@ def agenda_proposals(area: Area, now: dt.datetime | None = None) -> list[Proposa
 
 def agenda_from_text(text: str) -> list[dict[str, str]]:
     """The agenda as the form gives it: one item per line (blank lines dropped)."""
-    items = [line.strip()[:ITEM_LIMIT] for line in str(text).splitlines() if line.strip()]
+    items = [line.strip() for line in str(text).splitlines() if line.strip()]
     if len(items) > AGENDA_ITEMS:
         raise Invalid.field("agenda", _("At most %(n)s agenda items.") % {"n": AGENDA_ITEMS})
+    long = next((item for item in items if len(item) > ITEM_LIMIT), None)
+    if long is not None:
+        # Never cut what someone wrote: say which line is too long, by how much.
+        raise Invalid.field(
+            "agenda",
+            _("Each agenda item is one line of at most %(n)s characters; “%(start)s…” has %(count)s.")
+            % {"n": ITEM_LIMIT, "start": long[:12], "count": len(long)},
+        )
     return [{"title": item, "source": "manual", "note": ""} for item in items]
 
 
@@ -248,6 +258,13 @@ def meeting_plan(
     area = meeting_areas(actor).filter(code=area_code).first()
     if area is None or not is_organiser(actor, area):
         raise Forbidden(_("You may not plan a meeting of this area."))
+    today = timezone.localdate()
+    if not today - PLAN_WINDOW <= timezone.localtime(starts_at).date() <= today + PLAN_WINDOW:
+        raise Invalid.field(
+            "starts_at",
+            _("A meeting is planned (or recorded) within a year of today: between %(first)s and %(last)s.")
+            % {"first": today - PLAN_WINDOW, "last": today + PLAN_WINDOW},
+        )
     user_model = get_user_model()
     chair = user_model.objects.filter(pk=chair_id, is_active=True).first()
     if chair is None:
@@ -475,6 +492,8 @@ def _task_owner(actor: User | AnonymousUser, department_code: str, village_code:
     village = areas_visible(actor).filter(code=village_code, level=AreaLevel.VILLAGE).first() if village_code else None
     if department is None and village is None:
         raise Invalid.field("department", _("Choose the department or village that owns the task."))
+    if department is not None and village is not None:
+        raise Invalid.field("department", _("A task has one owner: choose a department or a village, not both."))
     return department, village
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from gridgov.areas.selectors import visible_grid
 from gridgov.core.errors import Invalid
-from gridgov.core.forms import FilterDateField
+from gridgov.core.forms import FilterDateField, month_param
 
 from . import selectors, services
 from .coverage import Checkpoint
@@ -144,11 +144,7 @@ def patrol_days(request: HttpRequest) -> HttpResponse:
 
 
 def _month_of(value: str | None) -> dt.date:
-    today = timezone.localdate()
-    try:
-        return dt.datetime.strptime(value or "", "%Y-%m").date()
-    except ValueError:
-        return today.replace(day=1)
+    return month_param(value, timezone.localdate())
 
 
 def _visible_grid(request: HttpRequest, code: str) -> Area:

@@ -4,7 +4,6 @@ the visits, the overdue visits and the monthly coverage."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.core.errors import DomainError, Forbidden, Invalid, Throttled
-from gridgov.core.forms import apply_error
+from gridgov.core.forms import apply_error, month_param
 from gridgov.core.pages import error_page, forbidden_page
 from gridgov.core.pagination import keyset_page
 
@@ -388,11 +387,7 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def coverage_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    month_text = request.GET.get("month", "")
-    try:
-        chosen = dt.datetime.strptime(month_text, "%Y-%m").date() if month_text else today.replace(day=1)
-    except ValueError:
-        chosen = today.replace(day=1)
+    chosen = month_param(request.GET.get("month"), today)
     rows = selectors.coverage_for(request.user, year=chosen.year, month=chosen.month)
     due = sum(c.due for _code, _name, c in rows)
     visited = sum(c.visited for _code, _name, c in rows)

@@ -23,7 +23,7 @@ from gridgov.cases.models import Case, Source
 from gridgov.cases.tests.loop_helpers import home_grid, report
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.meetings import services
-from gridgov.meetings.models import Attendance, MeetingStatus, ResolutionKind, ResolutionStatus
+from gridgov.meetings.models import Attendance, Meeting, MeetingStatus, ResolutionKind, ResolutionStatus
 from gridgov.notify.models import Notification
 from gridgov.people.models import Department
 
@@ -274,3 +274,24 @@ def test_the_api(people: dict[str, Any]) -> None:
         f"/api/v1/meetings/resolutions/{task.pk}/report", {"report": "已安装"}, content_type="application/json"
     )
     assert done.status_code == 200 and done.json()["status"] == ResolutionStatus.REPORTED
+
+
+def test_what_is_written_is_refused_with_the_reason_never_cut_or_guessed(people: dict[str, Any]) -> None:
+    with pytest.raises(Invalid) as refused:
+        plan(people, starts_at=timezone.now().replace(year=2001))
+    assert "starts_at" in refused.value.details
+    with pytest.raises(Invalid) as refused:
+        plan(people, agenda="通报上周问题\n" + "议" * (services.ITEM_LIMIT + 1))
+    assert "agenda" in refused.value.details and not Meeting.objects.filter(title="十一月民情分析会").exists()
+    meeting = held(people)
+    department = people["dept01"].role_assignments.filter(department__isnull=False).first().department
+    with pytest.raises(Invalid):
+        services.resolution_add(
+            actor=people["gridlead01"],
+            meeting_id=meeting.pk,
+            text="两个责任主体",
+            kind=ResolutionKind.TASK,
+            department_code=department.code,
+            village_code=village(people).code,
+            deadline=timezone.localdate() + dt.timedelta(days=10),
+        )
