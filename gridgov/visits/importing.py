@@ -218,17 +218,20 @@ def import_basic_data(
     included) and answer the row report."""
     columns = HOUSEHOLD_COLUMNS if kind == "households" else UNIT_COLUMNS
     report = ImportReport(kind=kind)
+    # The whole file is read (within its limits) before any row is saved: a file refused for
+    # its size or a bad cell leaves nothing half imported.
     try:
         with open_table(handle, name, LIMITS) as table:
-            cols: dict[str, int] | None = None
-            for number, cells in table.rows():
-                if cols is None:
-                    cols = _header(cells, columns)
-                    continue
-                report.rows.append(_import_row(actor, kind, number, cells, cols, request))
+            rows = list(table.rows())
     except UploadRefused as refused:
         report.refused = refused.message
         return report
+    cols: dict[str, int] | None = None
+    for number, cells in rows:
+        if cols is None:
+            cols = _header(cells, columns)
+            continue
+        report.rows.append(_import_row(actor, kind, number, cells, cols, request))
     if cols is None:
         report.refused = _("No header row with the expected column titles was found.")
     return report

@@ -321,7 +321,10 @@ def import_page(request: HttpRequest) -> HttpResponse:
         if not report.refused:
             token = uuid.uuid4().hex
             cache.set(f"visits:import:{request.user.pk}:{token}", report.workbook(), REPORT_TTL)
-    return render(request, "visits/import.html", {"form": form, "report": report, "token": token})
+    refused = request.method == "POST" and (not form.is_valid() or (report is not None and bool(report.refused)))
+    return render(
+        request, "visits/import.html", {"form": form, "report": report, "token": token}, status=422 if refused else 200
+    )
 
 
 @require_GET

@@ -114,3 +114,20 @@ def test_the_import_page_shows_the_report_and_offers_it_for_download(people):
     other = Client()
     other.force_login(people["grid02"])
     assert other.get(f"/visits/import/{token}/report.xlsx").status_code == 404
+
+
+def test_a_file_over_the_row_limit_saves_nothing(people, monkeypatch):
+    from gridgov.core.uploads import UploadLimits
+    from gridgov.visits import importing
+    from gridgov.visits.models import Household
+
+    monkeypatch.setattr(importing, "LIMITS", UploadLimits(max_bytes=5 * 1024 * 1024, max_rows=5, max_columns=30))
+    grid = home_grid(people["grid01"]).code
+    rows = [["网格编码", "地址", "户主", "联系电话", "人口数", "关爱标签"]]
+    rows += [[grid, f"太平村{n}排1号", "王秀兰", "13812348888", 1, ""] for n in range(10)]
+    before = Household.objects.count()
+    report = import_basic_data(
+        actor=people["grid01"], kind="households", handle=io.BytesIO(workbook(rows)), name="x.xlsx"
+    )
+    assert report.refused and not report.rows
+    assert Household.objects.count() == before
