@@ -109,3 +109,31 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.component} {self.seen_at}"
+
+
+class SubmissionKey(models.Model):
+    """A form's one-time key, used once: the same form sent twice (a double click, the back
+    button, a retry after a lost answer) makes one object. ``user`` is empty for the public's
+    forms. ``fingerprint`` is a digest of what was sent, so that the key sent again with other
+    content is refused instead of answered with the first object. Cases keep their own keys
+    (``cases.IdempotencyKey``), which also cover actions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=40)
+    object_id = models.BigIntegerField(null=True)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="submission_key_unique_per_user"),
+            models.UniqueConstraint(
+                fields=["key"], condition=models.Q(user__isnull=True), name="submission_key_unique_public"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"

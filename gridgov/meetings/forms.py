@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.core.forms import ActionFormBase
+from gridgov.core.forms import ActionFormBase, OneTimeKeyMixin
 
 from .models import ResolutionKind
 from .transitions import MeetingAction, ResolutionAction
@@ -15,7 +15,7 @@ from .transitions import MeetingAction, ResolutionAction
 Choices = list[tuple[Any, Any]]
 
 
-class PlanForm(forms.Form):
+class PlanForm(OneTimeKeyMixin, forms.Form):
     area = forms.ChoiceField(label=_("Village or town"))
     title = forms.CharField(label=_("Title"), max_length=120)
     starts_at = forms.DateTimeField(
@@ -53,7 +53,7 @@ class MeetingActionForm(ActionFormBase):
     }
 
 
-class ResolutionForm(forms.Form):
+class ResolutionForm(OneTimeKeyMixin, forms.Form):
     text = forms.CharField(label=_("Resolution"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     kind = forms.ChoiceField(label=_("It becomes"), choices=ResolutionKind.choices)
     department = forms.ChoiceField(label=_("Owner department"), required=False)

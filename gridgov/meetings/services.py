@@ -31,6 +31,7 @@ from gridgov.categories.selectors import category_names
 from gridgov.core.actors import Actor, signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, Invalid, NotFound
+from gridgov.core.once import create_once
 from gridgov.core.workflow import Step, Workflow
 from gridgov.notify.services import notify
 from gridgov.people.models import Role
@@ -254,7 +255,10 @@ def meeting_plan(
     chair_id: int,
     invitee_ids: list[int],
     agenda: str | None = None,
+    submission_key: str | None = None,
 ) -> Meeting:
+    """Plan a meeting and invite its people. The plan form's one-time key makes the same form
+    sent twice one meeting (one invitation each)."""
     area = meeting_areas(actor).filter(code=area_code).first()
     if area is None or not is_organiser(actor, area):
         raise Forbidden(_("You may not plan a meeting of this area."))
@@ -274,32 +278,40 @@ def meeting_plan(
     title = title.strip()[:120]
     if not title:
         raise Invalid.field("title", _("Give the meeting a title."))
-    with transaction.atomic():
-        meeting = Meeting.objects.create(
-            area=area,
-            title=title,
-            starts_at=starts_at,
-            place=place.strip()[:120],
-            chair=chair,
-            agenda=items,
-            sign_in_key=secrets.token_hex(16),
-            created_by=signed_in(actor) or chair,
-        )
-        meeting.invitees.set(invitees)
-        record(action="meeting.plan", actor=actor, obj=meeting, data={"area": area.code, "invitees": len(invitees)})
-        url = reverse("meetings:detail", args=[meeting.pk])
-        notify(
-            recipients=[chair, *invitees],
-            kind="meeting.invited",
-            params={
-                "title": meeting.title,
-                "at": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}",
-                "place": meeting.place,
-            },
-            url=url,
-            obj=meeting,
-            actor=signed_in(actor),
-        )
+
+    def write() -> Meeting:
+        with transaction.atomic():
+            meeting = Meeting.objects.create(
+                area=area,
+                title=title,
+                starts_at=starts_at,
+                place=place.strip()[:120],
+                chair=chair,
+                agenda=items,
+                sign_in_key=secrets.token_hex(16),
+                created_by=signed_in(actor) or chair,
+            )
+            meeting.invitees.set(invitees)
+            record(action="meeting.plan", actor=actor, obj=meeting, data={"area": area.code, "invitees": len(invitees)})
+            url = reverse("meetings:detail", args=[meeting.pk])
+            notify(
+                recipients=[chair, *invitees],
+                kind="meeting.invited",
+                params={
+                    "title": meeting.title,
+                    "at": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}",
+                    "place": meeting.place,
+                },
+                url=url,
+                obj=meeting,
+                actor=signed_in(actor),
+            )
+        return meeting
+
+    sent = {"area": area.code, "title": title, "at": starts_at.isoformat(), "chair": chair.pk, "agenda": items}
+    meeting, _created = create_once(
+        key=submission_key, user=actor, kind="meeting.plan", sent=sent, create=write, model=Meeting
+    )
     return meeting
 
 
@@ -410,9 +422,52 @@ def resolution_add(
     village_code: str = "",
     category: str = "",
     grid_code: str = "",
+    submission_key: str | None = None,
 ) -> Resolution:
     """A resolution of a meeting being held: a task for its owner (a department or a village,
-    with a deadline) or a case created at once in the case loop (source ``meeting``)."""
+    with a deadline) or a case created at once in the case loop (source ``meeting``). The form's
+    one-time key makes the same resolution sent twice one resolution (and one case)."""
+    sent = {
+        "meeting": meeting_id,
+        "text": str(text).strip(),
+        "kind": kind,
+        "deadline": deadline,
+        "owner": [department_code, village_code],
+        "case": [category, grid_code],
+    }
+    resolution, _created = create_once(
+        key=submission_key,
+        user=actor,
+        kind="meeting.resolution",
+        sent=sent,
+        create=lambda: _resolution_write(
+            actor=actor,
+            meeting_id=meeting_id,
+            text=text,
+            kind=kind,
+            deadline=deadline,
+            department_code=department_code,
+            village_code=village_code,
+            category=category,
+            grid_code=grid_code,
+        ),
+        model=Resolution,
+    )
+    return resolution
+
+
+def _resolution_write(
+    *,
+    actor: User | AnonymousUser,
+    meeting_id: int,
+    text: str,
+    kind: str,
+    deadline: dt.date | None,
+    department_code: str,
+    village_code: str,
+    category: str,
+    grid_code: str,
+) -> Resolution:
     text = str(text).strip()
     if not text:
         raise Invalid.field("text", _("Write the resolution."))

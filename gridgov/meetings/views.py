@@ -11,6 +11,7 @@ from typing import Any, Final
 import segno
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,7 @@ from gridgov.cases.forms import area_choices, category_choices, department_choic
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import DomainError
-from gridgov.core.forms import apply_error
+from gridgov.core.forms import apply_error, key_reused
 from gridgov.core.pages import ObjectPage, error_page
 from gridgov.people.selectors import display_name, role_holder_ids
 
@@ -80,11 +81,14 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
                         chair_id=data["chair"],
                         invitee_ids=data["invitees"],
                         agenda=data["agenda"] or None,
+                        submission_key=form.key,
                     )
-                except DomainError as error:
-                    if error.status != 422:
+                except (DomainError, ValidationError) as error:
+                    if isinstance(error, DomainError) and error.status != 422:
                         return error_page(request, error.message, error.status)
                     apply_error(form, error)
+                    if key_reused(error):
+                        form.renew_key()
                 else:
                     return redirect("meetings:detail", pk=meeting.pk)
     elif request.method == "POST":
@@ -223,11 +227,14 @@ def resolution_add(request: HttpRequest, pk: int) -> HttpResponse:
                 village_code=data["village"],
                 category=data["category"],
                 grid_code=data["grid"],
+                submission_key=form.key,
             )
-        except DomainError as error:
-            if error.status in (403, 404):
+        except (DomainError, ValidationError) as error:
+            if isinstance(error, DomainError) and error.status in (403, 404):
                 return error_page(request, error.message, error.status)
             apply_error(form, error)
+            if key_reused(error):
+                form.renew_key()
         else:
             return redirect("meetings:detail", pk=meeting.pk)
     return page.render(meeting, 422, resolution_form=form)

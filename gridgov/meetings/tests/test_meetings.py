@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -279,10 +280,10 @@ def test_the_api(people: dict[str, Any]) -> None:
 def test_what_is_written_is_refused_with_the_reason_never_cut_or_guessed(people: dict[str, Any]) -> None:
     with pytest.raises(Invalid) as refused:
         plan(people, starts_at=timezone.now().replace(year=2001))
-    assert "starts_at" in refused.value.details
+    assert "starts_at" in (refused.value.details or {})
     with pytest.raises(Invalid) as refused:
         plan(people, agenda="通报上周问题\n" + "议" * (services.ITEM_LIMIT + 1))
-    assert "agenda" in refused.value.details and not Meeting.objects.filter(title="十一月民情分析会").exists()
+    assert "agenda" in (refused.value.details or {}) and not Meeting.objects.filter(title="十一月民情分析会").exists()
     meeting = held(people)
     department = people["dept01"].role_assignments.filter(department__isnull=False).first().department
     with pytest.raises(Invalid):
@@ -295,3 +296,27 @@ def test_what_is_written_is_refused_with_the_reason_never_cut_or_guessed(people:
             village_code=village(people).code,
             deadline=timezone.localdate() + dt.timedelta(days=10),
         )
+
+
+def test_the_same_plan_or_resolution_sent_twice_is_written_once(people: dict[str, Any]) -> None:
+    at = timezone.now() + dt.timedelta(days=1)
+    first = plan(people, submission_key="k" * 32, starts_at=at)
+    again = plan(people, submission_key="k" * 32, starts_at=at)
+    assert first.pk == again.pk and Meeting.objects.filter(title="十一月民情分析会").count() == 1
+    with pytest.raises(ValidationError):  # the key again with another title: refused, not merged
+        plan(people, submission_key="k" * 32, starts_at=at, title="另一个会")
+    services.meeting_act(actor=people["gridlead01"], pk=first.pk, action="hold")
+    grid = home_grid(people["grid01"])
+    category = "parking.long_term"
+    values = {
+        "actor": people["gridlead01"],
+        "meeting_id": first.pk,
+        "text": "清理河道垃圾",
+        "kind": ResolutionKind.CASE,
+        "category": category,
+        "grid_code": grid.code,
+        "submission_key": "r" * 32,
+    }
+    one = services.resolution_add(**values)
+    two = services.resolution_add(**values)
+    assert one.pk == two.pk and Case.objects.filter(source=Source.MEETING, description="清理河道垃圾").count() == 1
