@@ -307,6 +307,8 @@ AREAS_INDEX_CHECK_SECONDS = env_int("AREAS_INDEX_CHECK_SECONDS", 10)  # locate i
 CELERY_QUEUE_DIR = VAR_DIR / "celery"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem"):
+    # kombu's filesystem transport, writing each message whole before it is visible.
+    CELERY_BROKER_TRANSPORT = "gridgov.core.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
         "data_folder_out": str(CELERY_QUEUE_DIR / "queue"),
