@@ -21,12 +21,17 @@ from .loader import check_allowed
 
 WEEKS: Final = 6
 SEED: Final = 20261205
-MEASURES: Final = (
+# Measures, chosen by what the week showed (so that they answer the analysis).
+MEASURE_CATEGORY: Final = (
     "对{top}问题加密巡查频次，早晚高峰各巡查一次，发现即劝导、即上报。",
-    "联合社区物业和执法中队开展集中整治，整治后一周内回访复查。",
-    "对逾期事件逐件电话跟进，督促责任部门按期办结并反馈结果。",
-    "入户走访独居老人和困难家庭，做好冬季取暖和用电安全提示。",
-    "在重点点位张贴提示，发动楼门长和志愿者协助劝导、及时报告。",
+    "联合社区物业和执法中队对{top}问题开展集中整治，整治后一周内回访复查。",
+    "在{top}多发点位张贴提示，发动楼门长和志愿者协助劝导、及时报告。",
+)
+MEASURE_OVERDUE: Final = "对逾期的{overdue}件事件逐件电话跟进，督促责任部门按期办结并反馈结果。"
+MEASURE_PLACE: Final = "对{place}一带落实每日巡查，联系责任单位建立长效管护机制。"
+MEASURE_QUIET: Final = (
+    "保持日常巡查走访，重点关注独居老人和困难家庭的冬季取暖和用电安全。",
+    "结合冬季防火，逐户提示楼道堆物清理，发现隐患即拍照上报。",
 )
 TOWN_REMARKS: Final = (
     "本月网格工作总体平稳，事件按期办结率保持在较高水平。下月重点：一是冬季消防安全隐患排查，"
@@ -36,23 +41,36 @@ TOWN_REMARKS: Final = (
 
 def _text(content: dict[str, Any], rng: random.Random) -> tuple[str, str]:
     cases = content["cases"]
-    reported = cases["reported"]["num"]
+    reported, self_handled = cases["reported"]["num"], cases["self_handled"]["num"]
     top = content["categories"][:2]
-    parts = [f"本周{content['grid']['name']}共上报事件{reported}件"]
-    if top:
-        parts[0] += "，其中" + "、".join(f"{row['name']}{row['count']}件" for row in top)
-    parts[0] += f"；自行处置{cases['self_handled']['num']}件。"
+    found = reported + self_handled
+    if found:
+        parts = [f"本周{content['grid']['name']}共发现问题{found}件（上报中心{reported}件、自行处置{self_handled}件）"]
+        if top:
+            parts[0] += "，主要是" + "、".join(f"{row['name']}{row['count']}件" for row in top)
+        parts[0] += "。"
+    else:
+        parts = [f"本周{content['grid']['name']}未发现需上报的问题。"]
     overdue = content["overdue_count"]
     parts.append(f"周末时逾期未办结{overdue}件，已提请中心催办。" if overdue else "本周无逾期未办结事件。")
-    for place in content["repeated_places"][:1]:
+    places = content["repeated_places"][:1]
+    for place in places:
         parts.append(f"{place['address']}一带30天内反复出现问题{place['count']}次，需重点关注。")
     patrols = content["patrols"]
     if patrols["count"]:
         parts.append(f"本周巡查{patrols['count']}次、{patrols['days']}天，共{patrols['minutes']}分钟。")
     else:
-        parts.append("本周未记录巡查轨迹，下周补足巡查。")
-    measure = rng.choice(MEASURES).format(top=top[0]["name"] if top else "占道经营")
-    return "".join(parts), measure
+        parts.append("本周巡查轨迹未上传（手机定位未开启），已提醒开启定位，下周按标准补足巡查。")
+    measures = []
+    if top:
+        measures.append(rng.choice(MEASURE_CATEGORY).format(top=top[0]["name"]))
+    if overdue:
+        measures.append(MEASURE_OVERDUE.format(overdue=overdue))
+    if places:
+        measures.append(MEASURE_PLACE.format(place=places[0]["address"]))
+    if not measures:
+        measures.append(rng.choice(MEASURE_QUIET))
+    return "".join(parts), "".join(measures)
 
 
 def _holder(grid: Area, role: str) -> Any:
@@ -87,7 +105,8 @@ def _walk(analysis: WeeklyAnalysis, rng: random.Random, now: dt.datetime, center
     if leader is not None:
         if moment >= now:
             return
-        services.weekly_act(actor=leader, pk=analysis.pk, action="approve", inputs={"comment": "已审核"}, at=moment)
+        comment = "已审核" if analysis.figures["patrols"]["count"] else "已审核。巡查轨迹缺失，下周须按标准补足。"
+        services.weekly_act(actor=leader, pk=analysis.pk, action="approve", inputs={"comment": comment}, at=moment)
         moment += dt.timedelta(minutes=rng.randint(30, 240))
     if moment >= now:
         return

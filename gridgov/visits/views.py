@@ -403,5 +403,9 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
             "total_due": due,
             "total_visited": visited,
             "total_rate": visited / due if due else None,
+            "households_due": sum(c.households_due for _code, _name, c in rows),
+            "households_visited": sum(c.households_visited for _code, _name, c in rows),
+            "units_due": sum(c.units_due for _code, _name, c in rows),
+            "units_visited": sum(c.units_visited for _code, _name, c in rows),
         },
     )

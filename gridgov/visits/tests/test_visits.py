@@ -4,10 +4,12 @@ a finding turned into a case, coverage on a hand-made month."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from gridgov.cases import services as case_services
@@ -155,6 +157,15 @@ def test_coverage_of_a_hand_made_month(people):
     mine = next(r for r in answer if r["grid"]["code"] == grid.code)
     assert mine["households_visited"] == 2 and mine["rate"] == round(3 / 7, 4)
     assert all(r["grid"]["code"] != home_grid(people["grid02"]).code for r in answer)
+
+    client = Client()
+    client.force_login(people["gridlead01"])
+    page = client.get("/visits/coverage/?month=2026-05").content.decode()
+    # The total row adds households to households and units to units.
+    households = re.search(r'data-testid="households-total">(\d+) / (\d+)<', page)
+    units = re.search(r'data-testid="units-total">(\d+) / (\d+)<', page)
+    assert households and units
+    assert int(households.group(2)) >= 4 and int(units.group(2)) >= 3
 
 
 def test_a_finding_becomes_a_case_in_one_step_and_only_once(people):
