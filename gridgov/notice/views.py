@@ -112,12 +112,14 @@ class ReportForm(OneTimeKeyMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Your name (optional)"), required=False, max_length=100)
     phone = forms.CharField(label=gettext_lazy("Your phone (optional)"), required=False, max_length=30)
     # The honeypot: hidden from people, filled by robots.
-    website = forms.CharField(required=False, label="Website")
+    website = forms.CharField(required=False, label=gettext_lazy("Leave this field empty"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # No category chosen in advance: a resident who does not choose is asked to.
         self.fields["category"].choices = [  # type: ignore[attr-defined]
-            (str(major.name), [(minor.code, minor.name) for minor in minors]) for major, minors in catalogue()
+            ("", gettext_lazy("Choose what it is about")),
+            *((str(major.name), [(minor.code, minor.name) for minor in minors]) for major, minors in catalogue()),
         ]
 
 
@@ -209,7 +211,7 @@ class ComplaintForm(forms.Form):
     text = forms.CharField(label=gettext_lazy("What happened"), widget=forms.Textarea(attrs={"rows": 6}))
     name = forms.CharField(label=gettext_lazy("Your name (optional)"), required=False, max_length=100)
     phone = forms.CharField(label=gettext_lazy("Your phone (optional)"), required=False, max_length=30)
-    website = forms.CharField(required=False, label="Website")
+    website = forms.CharField(required=False, label=gettext_lazy("Leave this field empty"))
 
 
 def complaint(request: HttpRequest, code: str) -> HttpResponse:
@@ -277,6 +279,9 @@ def manage(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "staff": [(row, publications.get(row.user_id)) for row in staff],
         "towns": selectors.center_towns(request.user),
+        # Without the public address the posters' QR codes point to the address this page was
+        # opened at, which residents outside the intranet cannot reach.
+        "qr_base": "" if getattr(settings, "GRIDGOV_PUBLIC_BASE_URL", "") else request.build_absolute_uri("/")[:-1],
     }
     return render(request, "notice/manage.html", context)
 

@@ -354,3 +354,19 @@ def test_demo_notice(people: dict[str, Any], settings: Any) -> None:
     reprint = [p for p in posters.values() if p.fingerprint != selectors.staff_fingerprint(p.grid)]
     assert len(posters) == 4 and [p.grid_id for p in reprint] == [home_grid(people["grid01"]).pk]
     assert load_demo_notice() == 0  # once only
+
+
+def test_the_center_is_warned_while_posters_would_carry_a_local_address(people: dict[str, Any], settings: Any) -> None:
+    center = client_for(people["center01"])
+    settings.GRIDGOV_PUBLIC_BASE_URL = ""
+    assert 'data-testid="qr-base-warning"' in center.get(reverse("notice:manage")).content.decode()
+    settings.GRIDGOV_PUBLIC_BASE_URL = "https://gridgov.example.gov.cn"
+    assert 'data-testid="qr-base-warning"' not in center.get(reverse("notice:manage")).content.decode()
+
+
+def test_a_resident_who_chooses_no_category_is_asked_to(people: dict[str, Any]) -> None:
+    grid = home_grid(people["grid01"])
+    form = Client().get(reverse("notice:report", args=[grid.code])).content.decode()
+    assert '<option value="" selected>' in form
+    assert report_post(Client(), grid, category="").status_code == 422
+    assert not PublicReport.objects.exists()
