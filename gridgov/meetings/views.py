@@ -9,7 +9,6 @@ import datetime as dt
 from typing import Any, Final
 
 import segno
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -30,7 +29,9 @@ from gridgov.core.audit import record
 from gridgov.core.errors import DomainError
 from gridgov.core.forms import apply_error, key_reused
 from gridgov.core.pages import ObjectPage, error_page
-from gridgov.people.selectors import display_name, role_holder_ids
+from gridgov.people.models import Role
+from gridgov.people.selectors import display_name, role_assignments, role_holder_ids
+from gridgov.workcalendar import calendar
 
 from . import documents, services
 from .forms import MeetingActionForm, PlanForm, ResolutionActionForm, ResolutionForm
@@ -45,12 +46,22 @@ CONTENT_TYPES: Final = {
 PEOPLE_LIMIT: Final = 400
 
 
-def _people(request: HttpRequest) -> list[tuple[int, str]]:
-    """Active staff with a role in the user's areas (chairs and invitees)."""
+def _people(request: HttpRequest) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Active staff with a role in the user's areas (chairs and invitees), grouped by role, each
+    with the area they serve: 82 bare names tell an organiser nothing."""
     areas = areas_visible(request.user).values("pk")
     ids = role_holder_ids(Q(area__in=areas))[:PEOPLE_LIMIT]
-    users = get_user_model().objects.filter(pk__in=ids).select_related("profile").order_by("username")
-    return [(user.pk, display_name(user)) for user in users]
+    rows = role_assignments(Q(user_id__in=ids, area__in=areas, user__is_active=True)).order_by("role", "area__path")
+    labels = dict(Role.choices)
+    groups: dict[str, list[tuple[int, str]]] = {}
+    seen: set[int] = set()
+    for row in rows:
+        if row.user_id in seen:
+            continue  # listed once, under their first role
+        seen.add(row.user_id)
+        label = f"{display_name(row.user)} · {row.area.name}" if row.area else display_name(row.user)
+        groups.setdefault(str(labels.get(row.role, row.role)), []).append((row.user_id, label))
+    return list(groups.items())
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,7 +75,10 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     form = None
     status = 200
     if organiser_areas:
-        start = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0) + dt.timedelta(days=7)
+        # A week ahead at three in the afternoon, on a working day.
+        day = timezone.localdate() + dt.timedelta(days=7)
+        day = calendar.next_workday(day)
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time(15, 0)))
         initial = {"starts_at": start.strftime("%Y-%m-%dT%H:%M"), "chair": request.user.pk}
         form = PlanForm(request.POST or None, areas=organiser_areas, people=_people(request), initial=initial)
         if request.method == "POST":
@@ -166,7 +180,13 @@ def _detail_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dic
 
 def _resolution_form(request: HttpRequest, meeting: Meeting, data: Any = None) -> ResolutionForm:
     villages = list(areas_visible(request.user).filter(level=AreaLevel.VILLAGE).values_list("code", "name"))
-    grids = [choice for _group, options in area_choices(request.user, villages=False) for choice in options]
+    # A village's meeting sends work to its own grids; the town's meeting to any.
+    grids = [
+        choice
+        for _group, options in area_choices(request.user, villages=False)
+        for choice in options
+        if meeting.area.level != AreaLevel.VILLAGE or choice[0].startswith(meeting.area.code)
+    ]
     return ResolutionForm(
         data,
         departments=department_choices(request.user),

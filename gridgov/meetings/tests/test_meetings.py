@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from typing import Any
 
 import pytest
@@ -320,3 +321,15 @@ def test_the_same_plan_or_resolution_sent_twice_is_written_once(people: dict[str
     one = services.resolution_add(**values)
     two = services.resolution_add(**values)
     assert one.pk == two.pk and Case.objects.filter(source=Source.MEETING, description="清理河道垃圾").count() == 1
+
+
+def test_the_plan_form_names_each_person_s_role_and_area_and_a_working_day(people: dict[str, Any]) -> None:
+    client = Client()
+    client.force_login(people["gridlead01"])
+    page = client.get(reverse("meetings:list")).content.decode()
+    assert "<optgroup label=" in page and " · " in page  # grouped by role, each with the area served
+    meeting = held(people)
+    detail = client.get(reverse("meetings:detail", args=[meeting.pk])).content.decode()
+    assert 'data-testid="sign-in-link"' in detail
+    grids = re.findall(r'<option value="(\d{14})"', detail)
+    assert grids and all(code.startswith(meeting.area.code) for code in grids)  # the village's own grids
