@@ -77,6 +77,11 @@ def may_edit(user: User | AnonymousUser, area_path: str) -> bool:
     return is_administrator(user) or holds_over(user, area_path, EDIT_ROLES)
 
 
+def may_edit_somewhere(user: User | AnonymousUser) -> bool:
+    """Whether the user edits the basic data of any grid (the new-record and import pages)."""
+    return is_administrator(user) or scope_for(user).has_role(*EDIT_ROLES)
+
+
 def is_administrator(user: User | AnonymousUser) -> bool:
     scope = scope_for(user)
     return scope.everything and scope.has_role(Role.ADMIN)

@@ -172,6 +172,8 @@ def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     household = _household(request, pk) if pk is not None else None
+    if household is None and not access.may_edit_somewhere(request.user):
+        return forbidden_page(request, _("You may not edit the basic data of this grid."))
     if household is not None and not access.may_edit(request.user, household.area_path):
         return forbidden_page(request, _("You may not edit the basic data of this grid."))
     initial = {}
@@ -256,6 +258,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     unit: Unit | None = None
+    if pk is None and not access.may_edit_somewhere(request.user):
+        return forbidden_page(request, _("You may not edit the basic data of this grid."))
     if pk is not None:
         try:
             unit = selectors.unit_get(request.user, pk)
@@ -310,6 +314,8 @@ def unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
+    if not access.may_edit_somewhere(request.user):
+        return forbidden_page(request, _("You may not edit the basic data of this grid."))
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     token = ""

@@ -178,6 +178,13 @@ def test_the_discipline_supervisor_reads_but_never_edits(people):
         )
 
 
+def test_who_edits_no_grid_is_refused_the_forms_before_filling_them(people):
+    client = Client()
+    client.force_login(people["dept01"])
+    for url in ("/visits/households/new/", "/visits/units/new/", "/visits/import/"):
+        assert client.get(url).status_code == 403, url
+
+
 def test_the_pages_answer(people):
     household(people["grid01"])
     client = Client()
