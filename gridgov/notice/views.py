@@ -53,6 +53,21 @@ def _public_url(request: HttpRequest, area: Area) -> str:
 # --- Public pages ------------------------------------------------------------------------------
 
 
+def _sections(area: Area, grids: list[Area]) -> dict[str, Any]:
+    """Each grid's cards; on a village's page its grid leaders once, above the grids (a leader
+    serves several grids: repeated in each, one card became five)."""
+    cards = [(grid, selectors.grid_cards(grid)) for grid in grids]
+    if area.level == AreaLevel.GRID:
+        return {"sections": cards, "leaders": []}
+    leaders: dict[int, Any] = {}
+    for _grid, rows in cards:
+        for card in rows:
+            if card.role == Role.GRID_LEADER:
+                leaders.setdefault(card.user_id, card)
+    workers = [(grid, [card for card in rows if card.role != Role.GRID_LEADER]) for grid, rows in cards]
+    return {"sections": workers, "leaders": list(leaders.values())}
+
+
 def _public_context(area: Area) -> dict[str, Any]:
     if area.level == AreaLevel.GRID:
         grids = [area]
@@ -67,7 +82,7 @@ def _public_context(area: Area) -> dict[str, Any]:
         "area": area,
         "is_grid": area.level == AreaLevel.GRID,
         "village": area.parent if area.level == AreaLevel.GRID else area,
-        "sections": [(grid, selectors.grid_cards(grid)) for grid in grids],
+        **_sections(area, grids),
         "supervision_phone": selectors.supervision_phone(area),
         "map_config": {
             "features": features,

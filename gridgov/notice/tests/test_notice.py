@@ -96,7 +96,11 @@ def test_public_page_is_cached_and_invalidated(people: dict[str, Any], django_as
 def test_village_page_and_unknown_code(people: dict[str, Any]) -> None:
     grid = home_grid(people["grid01"])
     assert grid.parent is not None
-    assert Client().get(reverse("notice:public", args=[grid.parent.code])).status_code == 200
+    leader = people["gridlead01"]
+    publish(leader, display_name="网格长甲")
+    page = Client().get(reverse("notice:public", args=[grid.parent.code]))
+    assert page.status_code == 200
+    assert page.content.decode().count("网格长甲") == 1  # once above the grids, not once per grid
     assert Client().get(reverse("notice:public", args=["nowhere"])).status_code == 404
 
 
