@@ -9,7 +9,6 @@ from gridgov.web.nav import NavEntry, add_entries
 
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry("notice-manage", _("Public notice"), "notice:manage", roles=frozenset({Role.CENTER_OPERATOR, Role.ADMIN})),
-    NavEntry("notice-complaints", _("Conduct complaints"), "notice:complaints", roles=frozenset({Role.SUPERVISOR})),
 ]
 
 
