@@ -313,10 +313,7 @@ for _rule in [
     Rule(
         "overdue_cases",
         _("Overdue cases"),
-        _(
-            "Open cases (not parked) of the town whose current stage deadline has passed. "
-            "逾期事件：本镇未办结（暂缓除外）且当前环节已超过时限的事件。"
-        ),
+        _("Open cases (not parked) of the town whose current stage deadline has passed."),
         overdue_cases,
         CASE_COLUMNS,
         target="case",
@@ -327,10 +324,7 @@ for _rule in [
     Rule(
         "overdue_orders",
         _("Overdue hotline orders"),
-        _(
-            "Open 12345 orders of the town past their step deadline or their reply deadline. "
-            "逾期工单：本镇未办结且超过环节时限或答复时限的12345工单。"
-        ),
+        _("Open 12345 orders of the town past their step deadline or their reply deadline."),
         overdue_orders,
         ORDER_COLUMNS,
         target="order",
@@ -341,10 +335,7 @@ for _rule in [
     Rule(
         "returned_cases",
         _("Returned cases"),
-        _(
-            "Cases of the town that the handler returned to the center in the last %(period_days)s days. "
-            "退回事件：近%(period_days)s天被承办单位退回综治中心的事件。"
-        ),
+        _("Cases of the town that the handler returned to the center in the last %(period_days)s days."),
         returned_cases,
         CASE_COLUMNS,
         target="case",
@@ -356,8 +347,8 @@ for _rule in [
         "returned_orders",
         _("Returned hotline orders"),
         _(
-            "Orders of the town whose reply draft the center rejected, or that were returned upstream, in the "
-            "last %(period_days)s days. 退回工单：近%(period_days)s天答复被驳回或退回上级平台的工单。"
+            "Orders of the town whose reply draft the center rejected, or that were returned "
+            "upstream, in the last %(period_days)s days."
         ),
         returned_orders,
         ORDER_COLUMNS,
@@ -369,10 +360,7 @@ for _rule in [
     Rule(
         "reworked_cases",
         _("Reworked cases"),
-        _(
-            "Cases of the town whose on-site verification failed (rework) in the last %(period_days)s days. "
-            "返工事件：近%(period_days)s天核查未通过、退回重办的事件。"
-        ),
+        _("Cases of the town whose on-site verification failed (rework) in the last %(period_days)s days."),
         reworked_cases,
         CASE_COLUMNS,
         target="case",
@@ -383,10 +371,7 @@ for _rule in [
     Rule(
         "extended_cases",
         _("Extended cases"),
-        _(
-            "Cases of the town granted an extension in the last %(period_days)s days. "
-            "延期事件：近%(period_days)s天获批延期的事件。"
-        ),
+        _("Cases of the town granted an extension in the last %(period_days)s days."),
         extended_cases,
         CASE_COLUMNS,
         target="case",
@@ -397,10 +382,7 @@ for _rule in [
     Rule(
         "repeatedly_extended_cases",
         _("Repeatedly extended cases"),
-        _(
-            "Extended cases (as above) granted %(extension_repeat)s extensions or more in all. "
-            "多次延期事件：上述延期事件中累计获批延期%(extension_repeat)s次及以上的。"
-        ),
+        _("Extended cases (as above) granted %(extension_repeat)s extensions or more in all."),
         repeatedly_extended_cases,
         CASE_COLUMNS,
         params=(EXTENSIONS,),
@@ -413,9 +395,8 @@ for _rule in [
         "closed_after_notice",
         _("Closed right after a supervision notice"),
         _(
-            "Cases of the town closed (verification passed or closed by the center) in the last %(period_days)s "
-            "days within %(notice_close_hours)s hours after a supervision notice. "
-            "督办后突击办结：近%(period_days)s天在督办后%(notice_close_hours)s小时内办结的事件。"
+            "Cases of the town closed (verification passed or closed by the center) in the last "
+            "%(period_days)s days within %(notice_close_hours)s hours after a supervision notice."
         ),
         closed_after_notice,
         CASE_COLUMNS,
@@ -428,10 +409,7 @@ for _rule in [
     Rule(
         "self_verified",
         _("Verified by the reporter themself"),
-        _(
-            "Cases of the town first verified in the last %(period_days)s days by the same person who reported "
-            "them. 自报自核：近%(period_days)s天由上报人本人核查的事件。"
-        ),
+        _("Cases of the town first verified in the last %(period_days)s days by the same person who reported them."),
         self_verified_cases,
         CASE_COLUMNS,
         target="case",
@@ -442,10 +420,7 @@ for _rule in [
     Rule(
         "self_handled_no_photo",
         _("Self-handled without photos"),
-        _(
-            "Problems of the town recorded as self-handled in the last %(period_days)s days with no photo at all. "
-            "无照片自处置：近%(period_days)s天登记为自行处置却没有任何照片的事件。"
-        ),
+        _("Problems of the town recorded as self-handled in the last %(period_days)s days with no photo at all."),
         self_handled_without_photos,
         CASE_COLUMNS,
         target="case",
@@ -457,8 +432,8 @@ for _rule in [
         "overdue_supervision",
         _("Supervision notices not answered in time"),
         _(
-            "Supervision notices of the town past their answer deadline and not answered (on the notice or on "
-            "the case). 督办逾期未回复：已过回复时限仍未回复的督办。"
+            "Supervision notices of the town past their answer deadline and not answered (on the "
+            "notice or on the case)."
         ),
         overdue_notices,
         NOTICE_COLUMNS,
@@ -470,9 +445,8 @@ for _rule in [
         "data_access",
         _("Personal-data reveals and exports"),
         _(
-            "Staff of the town who revealed personal data (a party, a petitioner, a household, a complaint) or "
-            "exported a list in the last %(period_days)s days, with their counts. "
-            "个人信息查看与导出：近%(period_days)s天查看个人信息或导出清单的人员及次数。"
+            "Staff of the town who revealed personal data (a party, a petitioner, a household, a "
+            "complaint) or exported a list in the last %(period_days)s days, with their counts."
         ),
         data_access,
         USER_COLUMNS,
@@ -483,10 +457,9 @@ for _rule in [
         "bulk_reveals",
         _("Bulk reveals"),
         _(
-            "Staff of the town who revealed personal data more than %(reveals_per_hour)s times in one clock hour "
-            "or more than %(reveals_per_day)s times in one day, in the last %(period_days)s days. "
-            "批量查看：近%(period_days)s天单个整点小时内查看超过%(reveals_per_hour)s次或单日超过"
-            "%(reveals_per_day)s次的人员。"
+            "Staff of the town who revealed personal data more than %(reveals_per_hour)s times in "
+            "one clock hour or more than %(reveals_per_day)s times in one day, in the last "
+            "%(period_days)s days."
         ),
         bulk_revealers,
         (*USER_COLUMNS, Column(_("Most reveals in one hour"), peak_hour)),

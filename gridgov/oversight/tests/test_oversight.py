@@ -17,10 +17,10 @@ from openpyxl import load_workbook
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases.models import Case
 from gridgov.cases.tests.loop_helpers import act, build, report
+from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, Invalid, NotFound
 from gridgov.core.models import AuditEvent
 from gridgov.core.reveals import REVEAL_ACTIONS
-from gridgov.core.audit import record
 from gridgov.hotline import services as hotline_services
 from gridgov.hotline.tests.core_helpers import order_data
 from gridgov.notice import complaints as complaint_flow
