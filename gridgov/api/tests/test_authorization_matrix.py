@@ -47,9 +47,9 @@ from gridgov.meetings.services import meeting_act, meeting_plan, meetings_visibl
 from gridgov.notice import services as notice_services
 from gridgov.notice.selectors import complaints_visible
 from gridgov.notify.models import Notification
+from gridgov.notify.services import notify
 from gridgov.oversight import selectors as oversight_selectors
 from gridgov.oversight import services as oversight_services
-from gridgov.notify.services import notify
 from gridgov.patrols.selectors import patrols_visible
 from gridgov.patrols.tests.test_api import stored
 from gridgov.people.models import Department

@@ -217,7 +217,7 @@ def test_complaint_visible_to_supervisors_only_and_reveal_audited(people: dict[s
     assert client_for(people["admin"]).get(reverse("notice:complaints")).status_code == 403
     supervisor = client_for(people["super01"])
     # The discipline office handles complaints on its own pages (gridgov.oversight).
-    assert supervisor.get(reverse("notice:complaints")).url == reverse("oversight:complaints")
+    assert supervisor.get(reverse("notice:complaints"))["Location"] == reverse("oversight:complaints")
     page = supervisor.get(reverse("oversight:complaints")).content.decode()
     assert "态度恶劣" not in page and "13700003333" not in page and "137****3333" in page
     revealed = supervisor.post(reverse("oversight:complaint", args=[complaint.pk])).content.decode()
