@@ -16,6 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases.access import mask_name, mask_phone
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.errors import DomainError
@@ -321,7 +322,7 @@ def _accountability_form(request: HttpRequest, town: Any, data: Any = None) -> A
     staff = users_visible(request.user).filter(pk__in=staff_ids).order_by("username")
     villages = [
         (area.code, area.name)
-        for area in town.__class__.objects.current().filter(level="village", path__startswith=path).order_by("code")
+        for area in Area.objects.current().filter(level=AreaLevel.VILLAGE, path__startswith=path).order_by("code")
     ]
     return AccountabilityForm(
         data,
