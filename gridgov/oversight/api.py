@@ -65,7 +65,7 @@ class SupervisionIn(Schema):
     rule: str = ""
 
 
-class ActionIn(Schema):
+class OversightStepIn(Schema):
     version: int | None = None
     comment: str | None = None
     conclusion: str | None = None
@@ -197,7 +197,7 @@ def supervision_detail(request: HttpRequest, supervision_id: int) -> Supervision
     response=SupervisionOut,
     summary="Answer (the owner) or withdraw (the office) a supervision notice",
 )
-def supervision_act(request: HttpRequest, supervision_id: int, action: str, payload: ActionIn) -> SupervisionOut:
+def supervision_act(request: HttpRequest, supervision_id: int, action: str, payload: OversightStepIn) -> SupervisionOut:
     services.supervision_act(
         actor=request.user,
         pk=supervision_id,
@@ -286,7 +286,7 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> ComplaintOut:
     response=ComplaintOut,
     summary="A step of a complaint: investigate, note, conclude, transfer or dismiss",
 )
-def complaint_act(request: HttpRequest, complaint_id: int, action: str, payload: ActionIn) -> ComplaintOut:
+def complaint_act(request: HttpRequest, complaint_id: int, action: str, payload: OversightStepIn) -> ComplaintOut:
     inputs = {k: v for k, v in payload.dict(exclude={"version"}).items() if v is not None}
     complaint_flow.complaint_act(
         actor=request.user, pk=complaint_id, action=action, inputs=inputs, version=payload.version

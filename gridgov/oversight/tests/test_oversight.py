@@ -412,3 +412,18 @@ def test_the_api(people: dict[str, Any], world: dict[str, Any]) -> None:
         assert other.get(f"/api/v1/oversight/complaints/{complaint.pk}").status_code == 404, name
         assert other.get("/api/v1/oversight/complaints").json() == [], name
         assert other.get("/api/v1/oversight/accountability").json() == [], name
+
+
+def test_the_menu_entry_is_the_discipline_offices(people: dict[str, Any]) -> None:
+    from django.test import RequestFactory
+
+    from gridgov.web.context_processors import shell
+
+    def keys(name: str) -> list[str]:
+        request = RequestFactory().get("/")
+        request.user = people[name]
+        return [link.key for link in shell(request)["nav"]]
+
+    assert "oversight-console" in keys("super01") and "notice-complaints" not in keys("super01")
+    for name in REFUSED:
+        assert "oversight-console" not in keys(name), name
