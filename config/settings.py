@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "gridgov.meetings",
     "gridgov.ledger",
     "gridgov.notice",
+    "gridgov.oversight",
     "gridgov.web",
     "gridgov.demo",
 ]

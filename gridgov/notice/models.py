@@ -93,12 +93,18 @@ class PublicReport(models.Model):
 
 class ComplaintStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
+    INVESTIGATING = "investigating", _("Under investigation")
+    CONCLUDED = "concluded", _("Concluded")
+    TRANSFERRED = "transferred", _("Transferred")
+    DISMISSED = "dismissed", _("Not taken up")
 
 
 class ConductComplaint(models.Model):
     """A resident's complaint about a member of staff's conduct. It goes to the discipline
     office only: its text and contact are encrypted, shown masked to supervisors, and each
-    reveal is audited."""
+    reveal is audited. It moves on the workflow of :mod:`gridgov.notice.complaints` (received →
+    investigating → concluded, or transferred / not taken up), each step a
+    :class:`ComplaintEvent`; the resident follows only its state by ``code``."""
 
     town = models.ForeignKey("areas.Area", verbose_name=_("town"), on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey(
@@ -116,9 +122,16 @@ class ConductComplaint(models.Model):
     contact_name = EncryptedTextField(_("name"), blank=True)
     contact_phone = EncryptedTextField(_("phone"), blank=True)
     status = models.CharField(
-        _("status"), max_length=12, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
+        _("status"), max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
     )
     received_at = models.DateTimeField(_("received at"), db_index=True)
+    # The resident's tracking code (the public page shows the state only); null for complaints
+    # received before codes were given.
+    code = models.CharField(_("tracking code"), max_length=16, null=True, blank=True, unique=True)
+    # The discipline office's conclusion (encrypted: it names the staff and what was found).
+    conclusion = EncryptedTextField(_("conclusion"), blank=True)
+    concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("conduct complaint")
@@ -127,3 +140,26 @@ class ConductComplaint(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+
+class ComplaintEvent(models.Model):
+    """One step of a complaint's handling: who, when, from and to which status, and the note
+    (encrypted, as the complaint)."""
+
+    complaint = models.ForeignKey(ConductComplaint, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("time"))
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    comment = EncryptedTextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("complaint step")
+        verbose_name_plural = _("complaint steps")
+        ordering = ["complaint_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.action}"

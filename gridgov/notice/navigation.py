@@ -15,13 +15,6 @@ NAV_ENTRIES: list[NavEntry] = [
         roles=frozenset({Role.CENTER_OPERATOR, Role.ADMIN}),
         group="grid",
     ),
-    NavEntry(
-        "notice-complaints",
-        _("Conduct complaints"),
-        "notice:complaints",
-        roles=frozenset({Role.SUPERVISOR}),
-        group="oversight",
-    ),
 ]
 
 

@@ -188,17 +188,33 @@ def public_reports_managed(user: User | AnonymousUser) -> QuerySet[PublicReport]
     return rows.select_related("case", "case__grid", "case__category")
 
 
+# Roles above a member of staff: who manages the areas the staff serve. A complaint about
+# someone is never shown to them nor to anyone holding one of these roles over them, even when
+# that person also holds the supervisor's role.
+SUPERIOR_ROLES = (Role.GRID_LEADER, Role.VILLAGE_STAFF, Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.ADMIN)
+
+
 def complaints_visible(user: User | AnonymousUser) -> QuerySet[ConductComplaint]:
     """Conduct complaints go to the discipline office only: supervisors see those of their area
-    (all, without one); no other role sees any."""
+    (all, without one); no other role sees any. Never the complaints about the viewer, nor about
+    staff the viewer manages (a supervisor who is also a grid leader does not see the complaints
+    about the village's grid workers)."""
     scope = scope_for(user)
     if not scope.has_role(Role.SUPERVISOR):
         return ConductComplaint.objects.none()
     paths = scope.paths_for_roles(Role.SUPERVISOR)
     supervisor_rows = [row for row in scope.assignments if row[0] == Role.SUPERVISOR]
     if any(area_id is None for _role, area_id, _dept in supervisor_rows):
-        return ConductComplaint.objects.select_related("grid", "concerning__profile")
-    rows = ConductComplaint.objects.none()
-    for path in paths:
-        rows = rows | ConductComplaint.objects.filter(town__path__startswith=path)
-    return rows.select_related("grid", "concerning__profile")
+        rows = ConductComplaint.objects.all()
+    else:
+        rows = ConductComplaint.objects.none()
+        for path in paths:
+            rows = rows | ConductComplaint.objects.filter(town__path__startswith=path)
+    rows = rows.exclude(concerning_id=user.pk)
+    managed = scope.paths_for_roles(*SUPERIOR_ROLES)
+    if managed:
+        below = Q(pk__in=[])
+        for path in managed:
+            below |= Q(area__path__startswith=path)
+        rows = rows.exclude(concerning_id__in=role_assignments(below).values("user_id"))
+    return rows.select_related("grid", "town", "concerning__profile")

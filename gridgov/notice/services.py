@@ -26,12 +26,12 @@ from gridgov.areas.selectors import town_of
 from gridgov.cases.models import Case
 from gridgov.cases.services import Action, Photo, case_act, public_case_create
 from gridgov.core.audit import record
-from gridgov.core.errors import Throttled
+from gridgov.core.errors import NotFound, Throttled
 from gridgov.core.forms import ONE_TIME_KEY
 from gridgov.core.reveals import reveal_guard
 
 from . import selectors
-from .models import ConductComplaint, NoticeSetting, Poster, Publication, PublicReport
+from .models import ComplaintEvent, ConductComplaint, NoticeSetting, Poster, Publication, PublicReport
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -201,6 +201,13 @@ def _new_code() -> str:
             return code
 
 
+def _new_complaint_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not ConductComplaint.objects.filter(code=code).exists():
+            return code
+
+
 def public_report_submit(
     *,
     client: str,
@@ -338,7 +345,8 @@ def report_mark_spam(
 def complaint_submit(
     *, client: str, area: Area, text: str, concerning_id: int | None = None, name: str = "", phone: str = ""
 ) -> ConductComplaint:
-    """Store a complaint about staff conduct for the discipline office (encrypted)."""
+    """Store a complaint about staff conduct for the discipline office (encrypted), with the
+    tracking code the resident is given and the first line of its history."""
     throttle_public(client, phone, kind="complaint")
     text = text.strip()
     if not text:
@@ -362,6 +370,10 @@ def complaint_submit(
             contact_name=name.strip()[:100],
             contact_phone=phone.strip()[:30],
             received_at=timezone.now(),
+            code=_new_complaint_code(),
+        )
+        ComplaintEvent.objects.create(
+            complaint=complaint, action="received", at=complaint.received_at, to_status=complaint.status
         )
         record(action="notice.complaint_received", obj=complaint, data={"town": town.code})
     count_public(client, phone, kind="complaint")
@@ -374,7 +386,15 @@ def complaint_reveal(
     """A complaint in clear for a supervisor; the reveal is audited (and counted)."""
     complaint = selectors.complaints_visible(actor).filter(pk=complaint_id).first()
     if complaint is None:
-        raise PermissionDenied
+        raise NotFound(_("No such complaint."))
     with reveal_guard(actor, request), transaction.atomic():
         record(action="notice.complaint_reveal", actor=actor, obj=complaint, request=request)
     return complaint
+
+
+def complaint_by_code(code: str) -> ConductComplaint | None:
+    """The complaint a resident follows with ``code`` (its state only is shown)."""
+    code = code.strip().upper()
+    if len(code) != CODE_LENGTH:
+        return None
+    return ConductComplaint.objects.filter(code=code).first()

@@ -8,6 +8,8 @@ urlpatterns = [
     # Public, without login.
     path("p/track/", views.track, name="track-form"),
     path("p/track/<str:code>/", views.track, name="track"),
+    path("p/track-complaint/", views.complaint_track, name="complaint-track-form"),
+    path("p/track-complaint/<str:code>/", views.complaint_track, name="complaint-track"),
     path("p/photo/<int:user_id>/", views.public_photo, name="photo"),
     path("p/<str:code>/", views.public_page, name="public"),
     path("p/<str:code>/report/", views.public_report, name="report"),

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area, AreaLevel
-from gridgov.cases.access import mask_name, mask_phone
 from gridgov.cases.models import Status
 from gridgov.cases.services import Photo
 from gridgov.categories.selectors import catalogue
@@ -33,6 +32,7 @@ from gridgov.core.pages import error_page
 from gridgov.people.models import Role
 
 from . import selectors, services
+from .complaints import public_state
 from .models import Poster, Publication
 
 PAGE_TTL = 600  # seconds; every change to what is published bumps the cache version anyway
@@ -243,9 +243,9 @@ def complaint(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["website"]:
-            return render(request, "notice/complaint_done.html", {"area": area})
+            return render(request, "notice/complaint_done.html", {"area": area, "code": ""})
         try:
-            services.complaint_submit(
+            received = services.complaint_submit(
                 client=_client(request),
                 area=area,
                 text=data["text"],
@@ -261,7 +261,7 @@ def complaint(request: HttpRequest, code: str) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, messages)
             status = 422
         else:
-            return render(request, "notice/complaint_done.html", {"area": area})
+            return render(request, "notice/complaint_done.html", {"area": area, "code": received.code})
     elif request.method == "POST":
         status = 422
     return render(request, "notice/complaint.html", {"area": area, "form": form}, status=status)
@@ -379,24 +379,20 @@ def report_spam(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def complaints(request: HttpRequest) -> HttpResponse:
-    """Conduct complaints, for the discipline office: masked until revealed (audited)."""
+    """The discipline office handles complaints on its own pages (``gridgov.oversight``)."""
     if not scope_for(request.user).has_role(Role.SUPERVISOR):
         raise PermissionDenied
-    rows = list(selectors.complaints_visible(request.user)[:200])
-    revealed = None
-    if request.method == "POST":
-        wanted = request.POST.get("complaint", "")
-        if not wanted.isascii() or not wanted.isdigit():
-            raise Http404
-        revealed = services.complaint_reveal(actor=request.user, complaint_id=int(wanted), request=request)
-    items = [
-        {
-            "complaint": row,
-            "length": len(row.text),
-            "name": mask_name(row.contact_name),
-            "phone": mask_phone(row.contact_phone),
-            "revealed": revealed is not None and revealed.pk == row.pk,
-        }
-        for row in rows
-    ]
-    return render(request, "notice/complaints.html", {"items": items, "revealed": revealed})
+    return redirect("oversight:complaints")
+
+
+def complaint_track(request: HttpRequest, code: str = "") -> HttpResponse:
+    """A complaint's state by its tracking code: the state only, no text, no name, no date of
+    any step that could tell who handles it."""
+    code = code or request.GET.get("code", "")
+    found = services.complaint_by_code(code) if code else None
+    if code and found is None:
+        return render(request, "notice/complaint_track.html", {"code": code, "not_found": True}, status=404)
+    context: dict[str, Any] = {"code": code, "complaint": found}
+    if found is not None:
+        context["state"] = public_state(found)
+    return render(request, "notice/complaint_track.html", context)

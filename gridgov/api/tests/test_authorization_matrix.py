@@ -44,8 +44,12 @@ from gridgov.hotline.reconcile.services import reconcile_run, reconcile_upload, 
 from gridgov.hotline.selectors import orders_visible
 from gridgov.hotline.tests.core_helpers import order_data
 from gridgov.meetings.services import meeting_act, meeting_plan, meetings_visible, resolution_add, resolutions_visible
+from gridgov.notice import services as notice_services
+from gridgov.notice.selectors import complaints_visible
 from gridgov.notify.models import Notification
 from gridgov.notify.services import notify
+from gridgov.oversight import selectors as oversight_selectors
+from gridgov.oversight import services as oversight_services
 from gridgov.patrols.selectors import patrols_visible
 from gridgov.patrols.tests.test_api import stored
 from gridgov.people.models import Department
@@ -85,6 +89,9 @@ OBJECTS: dict[str, Visible] = {
     "household_id": lambda user, obj: visits_selectors.households_visible(user).filter(pk=obj.pk).exists(),
     "unit_id": lambda user, obj: visits_selectors.units_visible(user).filter(pk=obj.pk).exists(),
     "visit_id": lambda user, obj: visits_selectors.visits_visible(user).filter(pk=obj.pk).exists(),
+    "supervision_id": lambda user, obj: oversight_selectors.supervisions_visible(user).filter(pk=obj.pk).exists(),
+    "accountability_id": lambda user, obj: oversight_selectors.accountability_visible(user).filter(pk=obj.pk).exists(),
+    "complaint_id": lambda user, obj: complaints_visible(user).filter(pk=obj.pk).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -188,7 +195,22 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         visited_at=timezone.now() - dt.timedelta(hours=1),
         finding="need",
     )[0]
+    supervision = oversight_services.supervision_issue(actor=people["super01"], text="请说明", case_id=in_grid1.pk)
+    order_notice = oversight_services.supervision_issue(actor=people["super01"], text="请说明", order_id=order.pk)
+    decision = oversight_services.accountability_record(
+        actor=people["super01"],
+        town=Area.objects.get(pk=in_grid1.town_id),
+        target_kind="village",
+        target=Area.objects.get(pk=grid2.parent_id or 0).code,
+        kind="criticism",
+        reason="核查不实",
+        evidence=[in_grid2.number],
+    )
+    complaint = notice_services.complaint_submit(client="10.1.1.1", area=grid2, text="态度恶劣")
     return {
+        "supervision_id": [supervision, order_notice],
+        "accountability_id": [decision],
+        "complaint_id": [complaint],
         "household_id": [household],
         "unit_id": [unit],
         "visit_id": [visit],

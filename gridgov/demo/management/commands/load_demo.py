@@ -19,6 +19,7 @@ from gridgov.demo.ledger import DEFAULT_ROWS, load_demo_ledger
 from gridgov.demo.loader import DemoRefused, accounts_block, load_demo
 from gridgov.demo.meetings import load_demo_meetings
 from gridgov.demo.notice import load_demo_notice
+from gridgov.demo.oversight import load_demo_oversight
 from gridgov.demo.patrols import DEFAULT_DAYS, load_demo_patrols
 from gridgov.demo.staff import load_demo_staff_photos
 from gridgov.demo.visits import load_demo_visits
@@ -121,6 +122,7 @@ class Command(BaseCommand):
             if cases_made:
                 # Its resolutions make a case: only beside the demo's own case history.
                 self._timed("Opinion meetings: {n}", load_demo_meetings, options["allow_production_db"])
+                self._timed("Discipline oversight: {n} rows", load_demo_oversight, options["allow_production_db"])
         self.stdout.write(accounts_block())
 
     def _load_cases(self, count: int, allow_production_db: bool) -> int:
