@@ -28,6 +28,8 @@ from gridgov.cases.services import Action, Photo, case_act, public_case_create
 from gridgov.core.audit import record
 from gridgov.core.errors import NotFound, Throttled
 from gridgov.core.forms import ONE_TIME_KEY
+from gridgov.core.models import SubmissionKey
+from gridgov.core.once import create_once
 from gridgov.core.reveals import reveal_guard
 
 from . import selectors
@@ -343,10 +345,25 @@ def report_mark_spam(
 
 
 def complaint_submit(
-    *, client: str, area: Area, text: str, concerning_id: int | None = None, name: str = "", phone: str = ""
+    *,
+    client: str,
+    area: Area,
+    text: str,
+    concerning_id: int | None = None,
+    name: str = "",
+    phone: str = "",
+    submission_key: str | None = None,
 ) -> ConductComplaint:
     """Store a complaint about staff conduct for the discipline office (encrypted), with the
-    tracking code the resident is given and the first line of its history."""
+    tracking code the resident is given and the first line of its history. The form's one-time
+    key makes the same complaint sent twice one complaint (with one tracking code)."""
+    sent = {"area": area.code, "text": text.strip(), "concerning": concerning_id, "name": name.strip()}
+    if submission_key:
+        earlier = SubmissionKey.objects.filter(user__isnull=True, key=submission_key[:64]).exists()
+        if earlier:  # the same form again: answered with the complaint it made, nothing counted
+            return create_once(
+                key=submission_key, user=None, kind="notice.complaint", sent=sent, create=_never, model=ConductComplaint
+            )[0]
     throttle_public(client, phone, kind="complaint")
     text = text.strip()
     if not text:
@@ -361,6 +378,25 @@ def complaint_submit(
         cards = selectors.grid_cards(area) if area.level == "grid" else []
         if concerning_id in {card.user_id for card in cards}:
             concerning = concerning_id
+
+    def write() -> ConductComplaint:
+        return _complaint_write(town=town, area=area, concerning=concerning, text=text, name=name, phone=phone)
+
+    complaint, created = create_once(
+        key=submission_key, user=None, kind="notice.complaint", sent=sent, create=write, model=ConductComplaint
+    )
+    if created:
+        count_public(client, phone, kind="complaint")
+    return complaint
+
+
+def _never() -> ConductComplaint:
+    raise AssertionError("a complaint sent again is never written again")
+
+
+def _complaint_write(
+    *, town: Area, area: Area, concerning: int | None, text: str, name: str, phone: str
+) -> ConductComplaint:
     with transaction.atomic():
         complaint = ConductComplaint.objects.create(
             town=town,
@@ -376,7 +412,6 @@ def complaint_submit(
             complaint=complaint, action="received", at=complaint.received_at, to_status=complaint.status
         )
         record(action="notice.complaint_received", obj=complaint, data={"town": town.code})
-    count_public(client, phone, kind="complaint")
     return complaint
 
 

@@ -221,7 +221,7 @@ def track(request: HttpRequest, code: str = "") -> HttpResponse:
     return render(request, "notice/track.html", context)
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(OneTimeKeyMixin, forms.Form):
     concerning = forms.TypedChoiceField(label=gettext_lazy("Who"), coerce=int, required=False, empty_value=None)
     text = forms.CharField(label=gettext_lazy("What happened"), widget=forms.Textarea(attrs={"rows": 6}))
     name = forms.CharField(label=gettext_lazy("Your name (optional)"), required=False, max_length=100)
@@ -252,13 +252,16 @@ def complaint(request: HttpRequest, code: str) -> HttpResponse:
                 concerning_id=data["concerning"],
                 name=data["name"],
                 phone=data["phone"],
+                submission_key=form.key,
             )
         except Throttled as throttled:
             form.add_error(None, throttled.message)
             status = 429
         except ValidationError as error:
             for field, messages in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+                form.add_error(field if field in form.fields and field != ONE_TIME_KEY else None, messages)
+            if key_reused(error):
+                form.renew_key()
             status = 422
         else:
             return render(request, "notice/complaint_done.html", {"area": area, "code": received.code})

@@ -376,3 +376,15 @@ def test_a_resident_who_chooses_no_category_is_asked_to(people: dict[str, Any]) 
     assert '<option value="" selected>' in form
     assert report_post(Client(), grid, category="").status_code == 422
     assert not PublicReport.objects.exists()
+
+
+def test_the_same_complaint_form_sent_twice_is_one_complaint(people: dict[str, Any]) -> None:
+    grid = home_grid(people["grid01"])
+    url = reverse("notice:complaint", args=[grid.code])
+    data = {"text": "办事推诿", "idempotency_key": "q" * 32}
+    first = Client().post(url, data)
+    again = Client().post(url, data)
+    complaint = ConductComplaint.objects.get()
+    assert complaint.code in first.content.decode() and complaint.code in again.content.decode()
+    other = Client().post(url, {**data, "text": "另一件事"})
+    assert other.status_code == 422 and ConductComplaint.objects.count() == 1
