@@ -32,7 +32,7 @@ from gridgov.cases import indices
 from gridgov.cases.indices import DEN, NUM, Dimensions
 from gridgov.cases.models import Case
 from gridgov.patrols.models import Patrol
-from gridgov.patrols.selectors import patrol_coverage
+from gridgov.patrols.selectors import patrol_coverage, standard_of
 from gridgov.visits.models import Visit
 from gridgov.visits.selectors import visit_coverage
 
@@ -229,22 +229,29 @@ def _worker(target: Target) -> int | None:
 
 
 def patrols_measure(target: Target, window: Window, memo: Memo) -> Measure | None:
-    """The mean of the monthly patrol coverage of each of the target's grids (with a boundary)
-    over the window's months: a worker's own patrols, or everyone's for a leader or village."""
+    """The mean of the monthly patrol coverage of each of the target's grids over the window's
+    months: a worker's own patrols, or everyone's for a leader or village. Only grids with a
+    boundary and a patrol standard count (the standard is the center's requirement to patrol
+    the grid); without any, the item has no data."""
     if target.type == T.DEPARTMENT or not target.grid_ids:
         return None
     worker = _worker(target)
     values = []
     for grid in _grids(target, memo):
+        if ("standard", grid.pk) not in memo:
+            memo[("standard", grid.pk)] = standard_of(grid) is not None
+        if not memo[("standard", grid.pk)]:
+            continue  # the center has not asked for patrols in this grid
         for month in window.months():
             key = ("patrol", grid.pk, month, worker)
             if key not in memo:
                 memo[key] = patrol_coverage(grid, month, worker)
             if memo[key] is not None:
                 values.append(memo[key])
-    patrols = Patrol.objects.filter(
-        grid_id__in=target.grid_ids, started_at__gte=window.start_at, started_at__lt=window.end_at
-    )
+    required = [grid.pk for grid in _grids(target, memo) if memo[("standard", grid.pk)]]
+    if not required:
+        return None
+    patrols = Patrol.objects.filter(grid_id__in=required, started_at__gte=window.start_at, started_at__lt=window.end_at)
     if worker is not None:
         patrols = patrols.filter(worker_id=worker)
     refs = [
