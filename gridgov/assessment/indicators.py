@@ -259,7 +259,8 @@ def patrols_measure(target: Target, window: Window, memo: Memo) -> Measure | Non
         for pk, at in patrols.order_by("started_at", "pk").values_list("pk", "started_at")
     ]
     value = round(sum(values) * 100 / len(values), 1) if values else None
-    return Measure(value, value, 100 if values else None, {NUM: refs}, note=str(len(values)))
+    # The numerator lists the patrols; the denominator counts the grid-months averaged.
+    return Measure(value, len(refs), len(values), {NUM: refs})
 
 
 def visits_measure(target: Target, window: Window, memo: Memo) -> Measure | None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -118,7 +119,6 @@ class Period(models.Model):
     kind = models.CharField(_("period"), max_length=8, choices=PeriodKind.choices)
     start = models.DateField(_("from"))
     end = models.DateField(_("to"))
-    title = models.CharField(_("title"), max_length=120)
     schemes = models.ManyToManyField(Scheme, verbose_name=_("schemes"), related_name="periods")
     status = models.CharField(max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
     appeal_days = models.PositiveSmallIntegerField(_("appeal window (working days)"), default=5)
@@ -143,7 +143,20 @@ class Period(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.title)
+
+    @property
+    def title(self) -> str:
+        """The period's name in the reader's language, e.g. "2026-11 monthly assessment"."""
+        if self.kind == PeriodKind.MONTH:
+            return gettext("%(year)s-%(month)02d monthly assessment") % {
+                "year": self.start.year,
+                "month": self.start.month,
+            }
+        if self.kind == PeriodKind.QUARTER:
+            quarter = (self.start.month - 1) // 3 + 1
+            return gettext("%(year)s Q%(quarter)s assessment") % {"year": self.start.year, "quarter": quarter}
+        return gettext("%(year)s annual assessment") % {"year": self.start.year}
 
 
 class SnapshotStatus(models.TextChoices):
@@ -338,7 +351,7 @@ class Adjustment(models.Model):
 
 class SanctionKind(models.TextChoices):
     REWARD = "reward", _("Reward")
-    PENALTY = "penalty", _("Penalty")
+    PENALTY = "penalty", _("Disciplinary measure")
 
 
 class SanctionStatus(models.TextChoices):

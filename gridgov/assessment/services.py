@@ -398,9 +398,13 @@ def current_schemes(town: Area) -> QuerySet[Scheme]:
 # --- targets --------------------------------------------------------------------------------------
 
 
-def targets_of(town: Area, target_type: str) -> list[Target]:
-    """Everyone a scheme of ``target_type`` assesses in ``town``, in a stable order."""
+def targets_of(town: Area, target_type: str, key: str = "") -> list[Target]:
+    """Everyone a scheme of ``target_type`` assesses in ``town``, in a stable order (only the
+    one whose key is ``key``, when given)."""
+    kind, _sep, value = key.partition(":")
     inside = Q(area__path__startswith=town.path)
+    if kind == "user":
+        inside &= Q(user_id=int(value) if value.isdigit() else 0)
     if target_type in (TargetType.GRID_WORKER, TargetType.GRID_LEADER):
         role = Role.GRID_WORKER if target_type == TargetType.GRID_WORKER else Role.GRID_LEADER
         by_user: dict[int, list[Any]] = {}
@@ -429,6 +433,8 @@ def targets_of(town: Area, target_type: str) -> list[Target]:
         return sorted(found, key=lambda t: (t.paths, t.key))
     if target_type == TargetType.VILLAGE:
         villages = Area.objects.current().filter(level=AreaLevel.VILLAGE, path__startswith=town.path).order_by("path")
+        if kind == "area":
+            villages = villages.filter(code=value)
         return [
             Target(
                 type=target_type,
@@ -450,6 +456,8 @@ def targets_of(town: Area, target_type: str) -> list[Target]:
         .distinct()
         .order_by("sort_order", "code")
     )
+    if kind == "dept":
+        departments = departments.filter(code=value)
     return [
         Target(
             type=target_type,
@@ -462,9 +470,18 @@ def targets_of(town: Area, target_type: str) -> list[Target]:
     ]
 
 
+KEY_KINDS: Final = {
+    "user": (TargetType.GRID_WORKER, TargetType.GRID_LEADER),
+    "area": (TargetType.VILLAGE,),
+    "dept": (TargetType.DEPARTMENT,),
+}
+
+
 def target_of(period: Period, key: str) -> Target | None:
-    for scheme in period.schemes.all():
-        for target in targets_of(period.town, scheme.target_type):
+    """The target of ``key`` among those the period's schemes assess."""
+    kinds = KEY_KINDS.get(key.partition(":")[0], ())
+    for scheme in period.schemes.filter(target_type__in=kinds):
+        for target in targets_of(period.town, scheme.target_type, key):
             if target.key == key:
                 return target
     return None
@@ -489,14 +506,6 @@ def period_bounds(kind: str, start: dt.date) -> tuple[dt.date, dt.date]:
     month = first.month - 1 + months
     following = dt.date(first.year + month // 12, month % 12 + 1, 1)
     return first, following - dt.timedelta(days=1)
-
-
-def period_title(kind: str, first: dt.date) -> str:
-    if kind == PeriodKind.MONTH:
-        return _("%(year)s-%(month)02d monthly assessment") % {"year": first.year, "month": first.month}
-    if kind == PeriodKind.QUARTER:
-        return _("%(year)s Q%(quarter)s assessment") % {"year": first.year, "quarter": (first.month - 1) // 3 + 1}
-    return _("%(year)s annual assessment") % {"year": first.year}
 
 
 def period_create(
@@ -531,7 +540,6 @@ def period_create(
                 kind=kind,
                 start=first,
                 end=last,
-                title=period_title(kind, first),
                 appeal_days=int(appeal_days),
                 created_by=signed_in_user(actor),
             )
@@ -603,33 +611,55 @@ def manual_score_set(
     files: list[Any] | None = None,
 ) -> ManualScore:
     """Score a manual item for one target, with the evidence (text, and files)."""
+    return manual_scores_set(
+        actor=actor, period_id=period_id, item_code=item_code, scores={target_key: (score, evidence)}, files=files
+    )[0]
+
+
+def manual_scores_set(
+    *,
+    actor: User | AnonymousUser,
+    period_id: int,
+    item_code: str,
+    scores: Mapping[str, tuple[Any, str]],
+    files: list[Any] | None = None,
+) -> list[ManualScore]:
+    """Score a manual item for several targets at once (``{target key: (score, evidence)}``,
+    the assessor's table), each with its evidence; all or nothing. Files go with each score."""
     files = list(files or [])
     _check_files(files)
-    evidence = str(evidence).strip()
-    if not evidence:
-        raise Invalid.field("evidence", _("Write the evidence for the score."))
+    found: list[ManualScore] = []
     with transaction.atomic():
         period = _locked_period(actor, period_id)
         _open_for_scores(period)
-        target = target_of(period, target_key)
-        if target is None:
-            raise Invalid.field("target", _("Choose someone this period assesses."))
-        item = _scheme_item(period, target, item_code)
-        value = _decimal(score, "score", Decimal(0), item.weight)
-        manual, created = ManualScore.objects.update_or_create(
-            period=period,
-            target_key=target_key,
-            item_code=item_code,
-            defaults={"score": value, "evidence": evidence[:TEXT_LIMIT], "assessor": signed_in_user(actor)},
-        )
-        _store_files(files, actor, manual=manual)
-        record(
-            action="assessment.manual_score",
-            actor=actor,
-            obj=manual,
-            data={"period": period.pk, "target": target_key, "item": item_code, "score": str(value), "new": created},
-        )
-    return manual
+        known: dict[str, Target] = {}
+        for key in scores:
+            target = known.get(key) or target_of(period, key)
+            if target is None:
+                raise Invalid.field("target", _("Choose someone this period assesses."))
+            known[key] = target
+        items = {t.type: _scheme_item(period, t, item_code) for t in known.values()}
+        for key, (score, evidence) in scores.items():
+            text = str(evidence).strip()
+            if not text:
+                raise Invalid.field("evidence", _("Write the evidence for the score."))
+            item = items[known[key].type]
+            value = _decimal(score, "score", Decimal(0), item.weight)
+            manual, created = ManualScore.objects.update_or_create(
+                period=period,
+                target_key=key,
+                item_code=item_code,
+                defaults={"score": value, "evidence": text[:TEXT_LIMIT], "assessor": signed_in_user(actor)},
+            )
+            _store_files(files, actor, manual=manual)
+            record(
+                action="assessment.manual_score",
+                actor=actor,
+                obj=manual,
+                data={"period": period.pk, "target": key, "item": item_code, "score": str(value), "new": created},
+            )
+            found.append(manual)
+    return found
 
 
 def entry_add(
@@ -932,9 +962,7 @@ def _compute_snapshot(snapshot: Snapshot, now: dt.datetime) -> Snapshot:
         inputs = freeze_inputs(period, now, report=lambda done, total: progress_set(period.pk, done, total))
         scored = score_inputs(inputs)
         with transaction.atomic():
-            Snapshot.objects.filter(pk=snapshot.pk).update(
-                inputs=inputs, status=SnapshotStatus.DONE, finished_at=timezone.now()
-            )
+            Snapshot.objects.filter(pk=snapshot.pk).update(inputs=inputs, status=SnapshotStatus.DONE, finished_at=now)
             Result.objects.bulk_create(_result_row(snapshot, item) for item in scored)
             PERIODS.act(period.pk, PeriodAction.COMPLETE, actor=None, inputs={"snapshot": snapshot.pk})
     except Conflict:
@@ -1326,16 +1354,20 @@ def sanctions_propose(
     made = []
     best = results[: max(0, int(top))]
     worst = [r for r in results[::-1][: max(0, int(bottom))] if r not in best]
-    for result, kind, measure in [
-        *[(r, SanctionKind.REWARD, reward or _("Commendation")) for r in best],
-        *[(r, SanctionKind.PENALTY, penalty or _("Talk with the center")) for r in worst],
-    ]:
+    # What is stored is written in the installation's language, whoever proposes it.
+    with translation.override(settings.LANGUAGE_CODE):
+        planned = [
+            *[(r, SanctionKind.REWARD, reward or _("Commendation")) for r in best],
+            *[(r, SanctionKind.PENALTY, penalty or _("Talk with the center")) for r in worst],
+        ]
+        reasons = {
+            r.pk: _("Rank %(rank)s of %(count)s, %(total)s points.")
+            % {"rank": r.rank, "count": len(results), "total": r.total}
+            for r in results
+        }
+    for result, kind, measure in planned:
         if (result.pk, kind) in taken:
             continue
-        reason = _("Rank %(rank)s of %(count)s, %(total)s points.") % {
-            "rank": result.rank,
-            "count": len(results),
-            "total": result.total,
-        }
+        reason = reasons[result.pk]
         made.append(sanction_add(actor=actor, result_id=result.pk, kind=kind, measure=measure, reason=reason))
     return made

@@ -167,8 +167,13 @@ def _period_context(request: HttpRequest, period: Period) -> dict[str, Any]:
         "snapshots": period.snapshots.order_by("-number") if reader else [],
         "targets": targets,
         "manual_items": manual_items,
-        "manual_scores": period.manual_scores.order_by("target_key", "item_code") if reader else [],
-        "entries": period.entries.filter(withdrawn=False) if reader else [],
+        "manual_scores": _manual_rows(period, targets) if reader else [],
+        "entries": [
+            {"entry": e, "target": _names(period, targets).get(e.target_key, e.target_key)}
+            for e in period.entries.filter(withdrawn=False)
+        ]
+        if reader
+        else [],
         "entry_kinds": EntryKind.choices,
         "sanctions": services.sanctions_visible(request.user).filter(period=period),
         "sanction_kinds": SanctionKind.choices,
@@ -176,6 +181,23 @@ def _period_context(request: HttpRequest, period: Period) -> dict[str, Any]:
         "appeals": services.appeals_visible(request.user).filter(period=period),
         "schemes": period.schemes.all(),
     }
+
+
+def _names(period: Period, targets: list[tuple[str, str]]) -> dict[str, str]:
+    names = dict(targets)
+    if period.current is not None:
+        names.update(period.current.results.values_list("target_key", "label"))
+    return names
+
+
+def _manual_rows(period: Period, targets: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The scores entered, with the names of the assessed and of the items."""
+    names = _names(period, targets)
+    items = dict(period.schemes.values_list("items__code", "items__label"))
+    return [
+        {"target": names.get(m.target_key, m.target_key), "item": items.get(m.item_code, m.item_code), "score": m}
+        for m in period.manual_scores.order_by("target_key", "item_code").prefetch_related("files")
+    ]
 
 
 @require_GET
@@ -310,6 +332,7 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     period = result.snapshot.period
     lines = services.breakdown(result)
     for line in lines:
+        line["rule_text"] = documents.rule_text(line)
         line["workbench"] = {
             part: reverse("cases:workbench") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
             for part, query in line["link"].items()

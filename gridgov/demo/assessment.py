@@ -114,17 +114,13 @@ def _scores(period: Period, center: Any, rng: random.Random) -> None:
     for scheme in period.schemes.prefetch_related("items"):
         manual = [item for item in scheme.items.all() if item.kind == "manual"]
         targets = services.targets_of(period.town, scheme.target_type)
-        for target in targets:
-            for item in manual:
+        for item in manual:
+            scores = {}
+            for target in targets:
                 share = rng.choice([1.0, 0.9, 0.9, 0.8, 0.8, 0.7])
-                services.manual_score_set(
-                    actor=center,
-                    period_id=period.pk,
-                    target_key=target.key,
-                    item_code=item.code,
-                    score=(item.weight * Decimal(str(share))).quantize(Decimal("0.1")),
-                    evidence=rng.choice(CONDUCT) if share < 0.8 else CONDUCT[rng.randrange(3)],
-                )
+                evidence = rng.choice(CONDUCT) if share < 0.8 else CONDUCT[rng.randrange(3)]
+                scores[target.key] = ((item.weight * Decimal(str(share))).quantize(Decimal("0.1")), evidence)
+            services.manual_scores_set(actor=center, period_id=period.pk, item_code=item.code, scores=scores)
         if scheme.target_type == "grid_worker" and targets:
             services.entry_add(
                 actor=center,
@@ -237,7 +233,8 @@ def load_demo_assessment(*, allow_production_db: bool = False) -> int:
     # October: grid01 appealed the assessor's score; the center proposed to uphold it, the
     # discipline office agreed, the score went up by 2.
     result = october.current.results.get(target_key=f"user:{worker.pk}")  # type: ignore[union-attr]
-    submitted = october.published_at + dt.timedelta(days=1)  # type: ignore[operator]
+    assert october.published_at is not None and november.appeal_until is not None
+    submitted = october.published_at + dt.timedelta(days=1)
     appeal = services.appeal_submit(
         actor=worker,
         result_id=result.pk,
@@ -273,13 +270,13 @@ def load_demo_assessment(*, allow_production_db: bool = False) -> int:
         penalty="约谈提醒",
     )
     last = november.current.results.filter(target_type="grid_worker").order_by("-rank").first()  # type: ignore[union-attr]
-    if last is not None and last.user_id is not None:
+    if last is not None and last.user is not None:
         waiting = services.appeal_submit(
             actor=last.user,
             result_id=last.pk,
             item_code="patrol",
             reason="11月上旬手机定位故障，巡查轨迹未能上传，已报技术人员处理。",
-            now=min(timezone.now(), november.appeal_until) - dt.timedelta(minutes=5),  # type: ignore[type-var]
+            now=min(timezone.now(), november.appeal_until) - dt.timedelta(minutes=5),
         )
         services.APPEALS.act(
             waiting.pk,

@@ -21,7 +21,11 @@ def test_the_demo_assessment(people: dict[str, Any]) -> None:
     assert load_demo_assessment(allow_production_db=True) == 3
     assert load_demo_assessment(allow_production_db=True) == 0
     first, second, third = Period.objects.order_by("start")
-    assert [p.status for p in (first, second, third)] == [PeriodStatus.FINAL, PeriodStatus.FINAL, PeriodStatus.PUBLISHED]
+    assert [p.status for p in (first, second, third)] == [
+        PeriodStatus.FINAL,
+        PeriodStatus.FINAL,
+        PeriodStatus.PUBLISHED,
+    ]
     worker = Scheme.objects.filter(family="worker-monthly").order_by("version")
     assert [s.version for s in worker] == [1, 2] and worker[0].frozen_at and worker[1].frozen_at
     assert second.appeals.get().status == AppealStatus.DECIDED
