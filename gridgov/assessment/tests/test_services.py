@@ -275,3 +275,46 @@ def test_every_row_of_the_tables_is_allowed_exactly_when_act_succeeds(people: di
     assert allowed == ["recompute", "publish"]
     assert services.PERIODS.allowed_actions(period, people["grid01"], timezone.now()) == []
     assert Scheme.objects.filter(frozen_at__isnull=False).count() == 1
+
+
+def test_a_village_result_is_seen_by_its_leader_and_a_department_result_by_its_handlers(
+    people: dict[str, Any],
+) -> None:
+    town = services.managed_towns(people["center01"]).get()
+    rule = {"type": "linear", "low": 60, "high": 100}
+    schemes = [
+        services.scheme_save(
+            actor=people["center01"],
+            town_code=town.code,
+            family=family,
+            name=family,
+            target_type=target_type,
+            items=[
+                {
+                    "code": "closure",
+                    "label": "按期办结率",
+                    "kind": "auto",
+                    "indicator": "on_time_closure_rate",
+                    "weight": 100,
+                    "rule": rule,
+                }
+            ],
+        )
+        for family, target_type in (("village", "village"), ("dept", "department"))
+    ]
+    period = services.period_create(
+        actor=people["center01"],
+        town_code=town.code,
+        kind="month",
+        start=timezone.localdate(),
+        scheme_ids=[s.pk for s in schemes],
+    )
+    period = compute(people, period)
+    assert period.current is not None
+    for name in ("gridlead01", "dept01"):
+        assert not services.results_visible(people[name]).exists()
+    services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    village = list(services.results_visible(people["gridlead01"]))
+    department = list(services.results_visible(people["dept01"]))
+    assert [r.target_type for r in village] == ["village"] and [r.target_type for r in department] == ["department"]
+    assert not services.results_visible(people["grid01"]).exists()
