@@ -423,7 +423,13 @@ def sanction_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def appeal_list(request: HttpRequest) -> HttpResponse:
     appeals = services.appeals_visible(request.user).order_by("status", "-submitted_at")[:200]
-    rows = [{"appeal": a, "actions": services.APPEALS.allowed_actions(a, request.user)} for a in appeals]
+    rows = [
+        {
+            "appeal": a,
+            "actions": [(x, services.APPEALS.label(x)) for x in services.APPEALS.allowed_actions(a, request.user)],
+        }
+        for a in appeals
+    ]
     context = {"rows": rows, "decisions": Decision.choices, "open": AppealStatus.SUBMITTED}
     return render(request, "assessment/appeals.html", context)
 

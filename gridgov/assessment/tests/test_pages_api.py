@@ -116,6 +116,9 @@ def test_an_appeal_through_the_api_is_decided_by_the_discipline_office(people: d
         content_type="application/json",
     )
     assert proposed.json()["status"] == "proposed"
+    page = client(people["super01"]).get("/assessment/appeals/")
+    assert page.status_code == 200 and 'data-testid="appeal-agree"' in page.content.decode()
+    assert "同意并办结" in page.content.decode()  # the action's label, not its code
     decided = api(people["super01"]).post(
         f"/api/v1/assessment/appeals/{appeal['id']}/agree", {}, content_type="application/json"
     )
