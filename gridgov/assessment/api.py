@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from . import services
 from .models import Appeal, Period, Result, Sanction
@@ -300,11 +300,11 @@ def result_detail(request: HttpRequest, result_id: int) -> ResultOut:
 
 
 @router.post("/results/{result_id}/appeal", response={201: AppealOut}, summary="Appeal one's own published result")
-def appeal_submit(request: HttpRequest, result_id: int, payload: AppealIn) -> tuple[int, AppealOut]:
+def appeal_submit(request: HttpRequest, result_id: int, payload: AppealIn) -> Status[AppealOut]:
     appeal = services.appeal_submit(
         actor=request.user, result_id=result_id, reason=payload.reason, item_code=payload.item
     )
-    return 201, _appeal_out(appeal, request)
+    return Status(201, _appeal_out(appeal, request))
 
 
 @router.get("/appeals", response=list[AppealOut], summary="The appeals the user sees (their own, or the town's)")
