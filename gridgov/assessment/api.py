@@ -54,7 +54,7 @@ class PeriodOut(Schema):
     version: int
 
 
-class RankOut(Schema):
+class ResultRankOut(Schema):
     id: int
     target_type: str
     target_key: str
@@ -65,7 +65,7 @@ class RankOut(Schema):
     total: str
 
 
-class ProgressOut(Schema):
+class AssessmentProgressOut(Schema):
     done: int
     total: int
     percent: int
@@ -74,12 +74,12 @@ class ProgressOut(Schema):
 
 class PeriodDetailOut(PeriodOut):
     snapshot: int | None
-    progress: ProgressOut
+    progress: AssessmentProgressOut
     allowed_actions: list[str]
-    results: list[RankOut]
+    results: list[ResultRankOut]
 
 
-class LineOut(Schema):
+class ResultLineOut(Schema):
     code: str
     label: str
     kind: str
@@ -94,15 +94,15 @@ class LineOut(Schema):
     workbench: dict[str, dict[str, str]]
 
 
-class ResultOut(RankOut):
+class ResultOut(ResultRankOut):
     period: int
     snapshot: int
     bonus: str
     penalty: str
-    lines: list[LineOut]
+    lines: list[ResultLineOut]
 
 
-class ActionIn(Schema):
+class PeriodActionIn(Schema):
     version: int | None = None
     reason: str | None = None
 
@@ -247,9 +247,9 @@ def _period_detail(request: HttpRequest, period: Period) -> PeriodDetailOut:
     return PeriodDetailOut(
         **_period_fields(period),
         snapshot=period.current_id,
-        progress=ProgressOut(**services.progress(period)),
+        progress=AssessmentProgressOut(**services.progress(period)),
         allowed_actions=services.PERIODS.allowed_actions(period, request.user),
-        results=[RankOut(**_rank(r)) for r in results],
+        results=[ResultRankOut(**_rank(r)) for r in results],
     )
 
 
@@ -263,7 +263,7 @@ def period_detail(request: HttpRequest, period_id: int) -> PeriodDetailOut:
     response=PeriodDetailOut,
     summary="A step of a period: compute, recompute (with a reason), retry, publish, finalize",
 )
-def period_act(request: HttpRequest, period_id: int, action: str, payload: ActionIn) -> PeriodDetailOut:
+def period_act(request: HttpRequest, period_id: int, action: str, payload: PeriodActionIn) -> PeriodDetailOut:
     inputs = {"reason": payload.reason} if payload.reason is not None else {}
     services.period_act(actor=request.user, pk=period_id, action=action, inputs=inputs, version=payload.version)
     return _period_detail(request, services.period_get(request.user, period_id))
@@ -273,7 +273,7 @@ def period_act(request: HttpRequest, period_id: int, action: str, payload: Actio
 def result_detail(request: HttpRequest, result_id: int) -> ResultOut:
     result = services.result_get(request.user, result_id)
     lines = [
-        LineOut(
+        ResultLineOut(
             code=line["code"],
             label=line["label"],
             kind=line["kind"],
