@@ -11,7 +11,7 @@ from .services import READER_ROLES
 
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(
-        "assessment",
+        "assessment-periods",
         _("Assessment"),
         "assessment:periods",
         roles=frozenset(
