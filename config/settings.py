@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "gridgov.bulletins",
     "gridgov.analysis",
     "gridgov.meetings",
+    "gridgov.assessment",
     "gridgov.ledger",
     "gridgov.notice",
     "gridgov.oversight",

@@ -33,6 +33,9 @@ from gridgov.analysis.services import (
 )
 from gridgov.api.api import api
 from gridgov.areas.models import Area
+from gridgov.assessment import services as assessment
+from gridgov.assessment.tests.helpers import compute as assessment_compute
+from gridgov.assessment.tests.helpers import result_of, worker_scheme
 from gridgov.bulletins.platform import check_enter, checks_visible
 from gridgov.bulletins.services import bulletin_generate, bulletin_request, bulletins_visible
 from gridgov.cases import services as case_services
@@ -92,6 +95,10 @@ OBJECTS: dict[str, Visible] = {
     "supervision_id": lambda user, obj: oversight_selectors.supervisions_visible(user).filter(pk=obj.pk).exists(),
     "accountability_id": lambda user, obj: oversight_selectors.accountability_visible(user).filter(pk=obj.pk).exists(),
     "complaint_id": lambda user, obj: complaints_visible(user).filter(pk=obj.pk).exists(),
+    "period_id": lambda user, obj: assessment.periods_visible(user).filter(pk=obj.pk).exists(),
+    "result_id": lambda user, obj: assessment.results_visible(user).filter(pk=obj.pk).exists(),
+    "appeal_id": lambda user, obj: assessment.appeals_visible(user).filter(pk=obj.pk).exists(),
+    "sanction_id": lambda user, obj: assessment.sanctions_visible(user).filter(pk=obj.pk).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -207,10 +214,28 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         evidence=[in_grid2.number],
     )
     complaint = notice_services.complaint_submit(client="10.1.1.1", area=grid2, text="态度恶劣")
+    scheme = worker_scheme(people)
+    periods = []
+    for start in (last_month, timezone.localdate()):
+        made = assessment.period_create(
+            actor=people["center01"], town_code=in_grid1.town.code, kind="month", start=start, scheme_ids=[scheme.pk]
+        )
+        periods.append(assessment_compute(people, made))
+    assessment.period_act(actor=people["center01"], pk=periods[0].pk, action="publish")  # last month's published
+    published = result_of(periods[0], people["grid01"])
+    appeal = assessment.appeal_submit(actor=people["grid01"], result_id=published.pk, reason="例会请假已报备")
+    sanction = assessment.sanction_add(
+        actor=people["center01"], result_id=published.pk, kind="reward", measure="通报表扬", reason="排名第一"
+    )
+    sanction = assessment.sanction_act(actor=people["center01"], pk=sanction.pk, action="confirm")
     return {
         "supervision_id": [supervision, order_notice],
         "accountability_id": [decision],
         "complaint_id": [complaint],
+        "period_id": periods,
+        "result_id": [published, result_of(periods[0], people["grid02"]), result_of(periods[1], people["grid01"])],
+        "appeal_id": [appeal],
+        "sanction_id": [sanction],
         "household_id": [household],
         "unit_id": [unit],
         "visit_id": [visit],

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gridgov.demo.analysis import load_demo_analysis
+from gridgov.demo.assessment import load_demo_assessment
 from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
@@ -123,6 +124,11 @@ class Command(BaseCommand):
                 # Its resolutions make a case: only beside the demo's own case history.
                 self._timed("Opinion meetings: {n}", load_demo_meetings, options["allow_production_db"])
                 self._timed("Discipline oversight: {n} rows", load_demo_oversight, options["allow_production_db"])
+                self._timed(
+                    "Assessment periods computed and published: {n}",
+                    load_demo_assessment,
+                    options["allow_production_db"],
+                )
         self.stdout.write(accounts_block())
 
     def _load_cases(self, count: int, allow_production_db: bool) -> int:

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentConfig(AppConfig):
+    name = "gridgov.assessment"
+    label = "assessment"
+    verbose_name = _("Assessment")
+
+    def ready(self) -> None:
+        # Django's pattern: modules that need the app registry are imported once it is ready.
+        from .navigation import register
+
+        register()

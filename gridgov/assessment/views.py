@@ -1,0 +1,629 @@
+"""Pages of the assessment: the periods (create, compute with its progress, publish,
+finalize), a period's ranking per target type with the manual scores, bonus and penalty points,
+rewards and penalties and the documents; one result's breakdown down to the objects behind each
+automatic score, with the appeal form; the appeals; the schemes and their editor.
+
+Every write calls a service; a refusal shows its message (in Chinese) and keeps the page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Final
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gridgov.cases.selectors import cases_visible
+from gridgov.core.audit import record
+from gridgov.core.errors import DomainError
+from gridgov.core.pages import error_page
+
+from . import documents, services
+from .indicators import INDICATORS
+from .models import (
+    Appeal,
+    AppealStatus,
+    Attachment,
+    Decision,
+    EntryKind,
+    ItemKind,
+    NoData,
+    Period,
+    PeriodKind,
+    PeriodStatus,
+    Result,
+    SanctionKind,
+    Scheme,
+    TargetType,
+)
+from .transitions import AppealAction, PeriodAction
+
+CONTENT_TYPES: Final = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EDITOR_ROWS: Final = 12
+REF_LIMIT: Final = 500
+
+
+def _attempt(request: HttpRequest, act: Callable[[], Any], success: str, done: str = "") -> HttpResponse:
+    """Run a service; 403/404 as the error page, a conflict or bad input as a message on the page."""
+    try:
+        act()
+    except DomainError as error:
+        if error.status in (403, 404):
+            return error_page(request, error.message, error.status)
+        details = getattr(error, "details", None) or {}
+        text = "; ".join(m for msgs in details.values() for m in msgs) if isinstance(details, dict) else ""
+        messages.error(request, text or error.message)
+        return redirect(success)
+    messages.success(request, done or _("Done."))
+    return redirect(success)
+
+
+def _period(request: HttpRequest, pk: int) -> Period:
+    try:
+        return services.period_get(request.user, pk)
+    except DomainError:
+        raise Http404(_("No such assessment period.")) from None
+
+
+def _result(request: HttpRequest, pk: int) -> Result:
+    try:
+        return services.result_get(request.user, pk)
+    except DomainError:
+        raise Http404(_("No such result.")) from None
+
+
+# --- periods --------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def period_list(request: HttpRequest) -> HttpResponse:
+    towns = list(services.managed_towns(request.user).order_by("code"))
+    if request.method == "POST":
+        if not towns:
+            return error_page(request, _("You may not run the assessment of this town."), 403)
+        start = parse_date(request.POST.get("start", "") + "-01") if len(request.POST.get("start", "")) == 7 else None
+        if start is None:
+            start = parse_date(request.POST.get("start", ""))
+        created: list[Period] = []
+
+        def create() -> None:
+            if start is None:
+                from gridgov.core.errors import Invalid
+
+                raise Invalid.field("start", _("Choose the first month of the period."))
+            created.append(
+                services.period_create(
+                    actor=request.user,
+                    town_code=request.POST.get("town", ""),
+                    kind=request.POST.get("kind", ""),
+                    start=start,
+                    appeal_days=int(request.POST.get("appeal_days") or 5),
+                )
+            )
+
+        response = _attempt(request, create, reverse("assessment:periods"), _("Period created."))
+        if created:
+            return redirect("assessment:period", pk=created[0].pk)
+        return response
+    periods = list(services.periods_visible(request.user)[:100])
+    if not periods and not towns and not services.read_towns(request.user).exists():
+        pass  # the assessed before any publication: an empty list, as for anyone
+    context = {
+        "periods": periods,
+        "towns": towns,
+        "kinds": PeriodKind.choices,
+        "this_month": f"{timezone.localdate():%Y-%m}",
+        "readers": services.read_towns(request.user).exists(),
+    }
+    return render(request, "assessment/periods.html", context)
+
+
+def _period_context(request: HttpRequest, period: Period) -> dict[str, Any]:
+    reader = services.is_reader(request.user, period)
+    manager = services.is_manager(request.user, period.town_id)
+    snapshot = period.current
+    tables = []
+    if snapshot is not None:
+        results = snapshot.results.all() if reader else snapshot.results.filter(services.own_results_q(request.user))
+        for target_type in TargetType:
+            rows = [r for r in results.order_by("rank", "target_key") if r.target_type == target_type]
+            if rows:
+                tables.append({"label": target_type.label, "type": target_type.value, "rows": rows})
+    actions = [
+        {"action": a, "label": services.PERIODS.label(a)}
+        for a in services.PERIODS.allowed_actions(period, request.user)
+    ]
+    targets = []
+    manual_items = []
+    if manager and period.status in (PeriodStatus.OPEN, PeriodStatus.COMPUTED):
+        for scheme in period.schemes.prefetch_related("items"):
+            for target in services.targets_of(period.town, scheme.target_type):
+                targets.append((target.key, f"{scheme.get_target_type_display()} · {target.label}"))
+            for item in scheme.items.all():
+                if item.kind == ItemKind.MANUAL:
+                    manual_items.append(
+                        (item.code, f"{scheme.get_target_type_display()} · {item.label}（≤{item.weight}）")
+                    )
+    return {
+        "period": period,
+        "reader": reader,
+        "manager": manager,
+        "tables": tables,
+        "actions": actions,
+        "progress": services.progress(period),
+        "snapshots": period.snapshots.order_by("-number") if reader else [],
+        "targets": targets,
+        "manual_items": manual_items,
+        "manual_scores": _manual_rows(period, targets) if reader else [],
+        "entries": [
+            {"entry": e, "target": _names(period, targets).get(e.target_key, e.target_key)}
+            for e in period.entries.filter(withdrawn=False)
+        ]
+        if reader
+        else [],
+        "entry_kinds": EntryKind.choices,
+        "sanctions": services.sanctions_visible(request.user).filter(period=period),
+        "sanction_kinds": SanctionKind.choices,
+        "target_types": [(s.target_type, s.get_target_type_display()) for s in period.schemes.all()],
+        "appeals": services.appeals_visible(request.user).filter(period=period),
+        "schemes": period.schemes.all(),
+    }
+
+
+def _names(period: Period, targets: list[tuple[str, str]]) -> dict[str, str]:
+    names = dict(targets)
+    if period.current is not None:
+        names.update(period.current.results.values_list("target_key", "label"))
+    return names
+
+
+def _manual_rows(period: Period, targets: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The scores entered, with the names of the assessed and of the items."""
+    names = _names(period, targets)
+    items = dict(period.schemes.values_list("items__code", "items__label"))
+    return [
+        {"target": names.get(m.target_key, m.target_key), "item": items.get(m.item_code, m.item_code), "score": m}
+        for m in period.manual_scores.order_by("target_key", "item_code").prefetch_related("files")
+    ]
+
+
+@require_GET
+@login_required
+def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    period = _period(request, pk)
+    context = _period_context(request, period)
+    if request.headers.get("HX-Request") and period.status == PeriodStatus.COMPUTING:
+        return render(request, "assessment/_progress.html", context)
+    if request.headers.get("HX-Request"):
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "assessment/period.html", context)
+
+
+@require_POST
+@login_required
+def period_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    period = _period(request, pk)
+    if action not in {a.value for a in PeriodAction}:
+        raise Http404(_("Unknown action."))
+    inputs = {"reason": request.POST.get("reason", "")} if action == PeriodAction.RECOMPUTE else {}
+    return _attempt(
+        request,
+        lambda: services.period_act(actor=request.user, pk=period.pk, action=action, inputs=inputs),
+        reverse("assessment:period", args=[pk]),
+        services.PERIODS.label(action),
+    )
+
+
+@require_POST
+@login_required
+def manual_score(request: HttpRequest, pk: int) -> HttpResponse:
+    period = _period(request, pk)
+    return _attempt(
+        request,
+        lambda: services.manual_score_set(
+            actor=request.user,
+            period_id=period.pk,
+            target_key=request.POST.get("target", ""),
+            item_code=request.POST.get("item", ""),
+            score=request.POST.get("score", ""),
+            evidence=request.POST.get("evidence", ""),
+            files=request.FILES.getlist("files"),
+        ),
+        reverse("assessment:period", args=[pk]),
+        _("Score saved."),
+    )
+
+
+@require_POST
+@login_required
+def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
+    period = _period(request, pk)
+    return _attempt(
+        request,
+        lambda: services.entry_add(
+            actor=request.user,
+            period_id=period.pk,
+            target_key=request.POST.get("target", ""),
+            kind=request.POST.get("kind", ""),
+            points=request.POST.get("points", ""),
+            reason=request.POST.get("reason", ""),
+            files=request.FILES.getlist("files"),
+        ),
+        reverse("assessment:period", args=[pk]),
+        _("Points recorded."),
+    )
+
+
+@require_POST
+@login_required
+def sanctions_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    period = _period(request, pk)
+    return _attempt(
+        request,
+        lambda: services.sanctions_propose(
+            actor=request.user,
+            period_id=period.pk,
+            target_type=request.POST.get("target_type", ""),
+            top=int(request.POST.get("top") or 0),
+            bottom=int(request.POST.get("bottom") or 0),
+            reward=request.POST.get("reward", ""),
+            penalty=request.POST.get("penalty", ""),
+        ),
+        reverse("assessment:period", args=[pk]) + "#sanctions",
+        _("Rewards and penalties proposed."),
+    )
+
+
+@require_POST
+@login_required
+def sanction_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    try:
+        sanction = services.sanction_get(request.user, pk)
+    except DomainError:
+        raise Http404(_("No such reward or penalty.")) from None
+    return _attempt(
+        request,
+        lambda: services.sanction_act(
+            actor=request.user, pk=pk, action=action, inputs={"comment": request.POST.get("comment", "")}
+        ),
+        reverse("assessment:period", args=[sanction.period_id]) + "#sanctions",
+        services.SANCTIONS.label(action) if action in ("confirm", "drop") else "",
+    )
+
+
+@require_GET
+@login_required
+def period_download(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
+    period = _period(request, pk)
+    if not services.is_reader(request.user, period) or period.current is None:
+        raise Http404(_("No such assessment period."))
+    writer = {"docx": documents.write_docx, "pdf": documents.write_pdf, "xlsx": documents.write_xlsx}.get(extension)
+    if writer is None:
+        raise Http404(_("Unknown format."))
+    content = writer(period)
+    record(action="assessment.download", actor=request.user, obj=period, request=request, data={"format": extension})
+    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
+    response["Content-Disposition"] = f'attachment; filename="assessment-{period.pk}.{extension}"'
+    return response
+
+
+# --- a result -------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result(request, pk)
+    period = result.snapshot.period
+    lines = services.breakdown(result)
+    for line in lines:
+        line["rule_text"] = documents.rule_text(line)
+        line["workbench"] = {
+            part: reverse("cases:workbench") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+            for part, query in line["link"].items()
+        }
+    own = services.may_appeal(request.user, result)
+    window_open = (
+        own
+        and period.status == PeriodStatus.PUBLISHED
+        and period.current_id == result.snapshot_id
+        and period.appeal_until is not None
+        and timezone.now() < period.appeal_until
+    )
+    context = {
+        "result": result,
+        "period": period,
+        "lines": lines,
+        "entries": services.target_entries(result),
+        "adjustments": result.adjustments.all(),
+        "appeals": services.appeals_visible(request.user).filter(result=result),
+        "may_appeal": window_open,
+        "sanctions": services.sanctions_visible(request.user).filter(result=result),
+        "manager": services.is_manager(request.user, period.town_id),
+        "sanction_kinds": SanctionKind.choices,
+    }
+    return render(request, "assessment/result.html", context)
+
+
+@require_GET
+@login_required
+def result_refs(request: HttpRequest, pk: int, item: str, part: str) -> HttpResponse:
+    """The objects behind one part of one automatic score, as the snapshot froze them (cases
+    open when the viewer may see them)."""
+    result = _result(request, pk)
+    try:
+        kind, refs = services.refs_of(result, item, part)
+    except DomainError:
+        raise Http404(_("No such item.")) from None
+    refs = refs[:REF_LIMIT]
+    openable: set[int] = set()
+    if kind == "case":
+        openable = set(cases_visible(request.user).filter(pk__in=[r[0] for r in refs]).values_list("pk", flat=True))
+    line = next(line for line in services.breakdown(result) if line["code"] == item)
+    context = {"result": result, "line": line, "part": part, "kind": kind, "refs": refs, "openable": openable}
+    return render(request, "assessment/refs.html", context)
+
+
+@require_POST
+@login_required
+def appeal_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result(request, pk)
+    return _attempt(
+        request,
+        lambda: services.appeal_submit(
+            actor=request.user,
+            result_id=result.pk,
+            item_code=request.POST.get("item", ""),
+            reason=request.POST.get("reason", ""),
+            files=request.FILES.getlist("files"),
+        ),
+        reverse("assessment:result", args=[pk]),
+        _("Appeal submitted."),
+    )
+
+
+@require_POST
+@login_required
+def sanction_add(request: HttpRequest, pk: int) -> HttpResponse:
+    result = _result(request, pk)
+    return _attempt(
+        request,
+        lambda: services.sanction_add(
+            actor=request.user,
+            result_id=result.pk,
+            kind=request.POST.get("kind", ""),
+            measure=request.POST.get("measure", ""),
+            reason=request.POST.get("reason", ""),
+            amount=request.POST.get("amount", ""),
+        ),
+        reverse("assessment:result", args=[pk]),
+        _("Proposed."),
+    )
+
+
+# --- appeals --------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    appeals = services.appeals_visible(request.user).order_by("status", "-submitted_at")[:200]
+    rows = [
+        {
+            "appeal": a,
+            "actions": [(x, services.APPEALS.label(x)) for x in services.APPEALS.allowed_actions(a, request.user)],
+        }
+        for a in appeals
+    ]
+    context = {"rows": rows, "decisions": Decision.choices, "open": AppealStatus.SUBMITTED}
+    return render(request, "assessment/appeals.html", context)
+
+
+@require_POST
+@login_required
+def appeal_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    try:
+        services.appeal_get(request.user, pk)
+    except DomainError:
+        raise Http404(_("No such appeal.")) from None
+    inputs = {k: request.POST.get(k, "") for k in ("decision", "opinion", "delta", "comment") if k in request.POST}
+    label = services.APPEALS.label(action) if action in {a.value for a in AppealAction} else ""
+    return _attempt(
+        request,
+        lambda: services.appeal_act(actor=request.user, pk=pk, action=action, inputs=inputs),
+        reverse("assessment:appeals"),
+        label,
+    )
+
+
+@require_GET
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """A file of evidence, for those who see what it belongs to (the center and the appellant)."""
+    attachment = Attachment.objects.filter(pk=pk).select_related("manual", "entry", "appeal").first()
+    if attachment is None:
+        raise Http404(_("No such file."))
+    if attachment.appeal_id is not None:
+        allowed = services.appeals_visible(request.user).filter(pk=attachment.appeal_id).exists()
+    else:
+        period_id = (attachment.manual or attachment.entry).period_id  # type: ignore[union-attr]
+        allowed = services.read_towns(request.user).filter(pk=Period.objects.get(pk=period_id).town_id).exists()
+    if not allowed:
+        raise Http404(_("No such file."))
+    record(action="assessment.file_download", actor=request.user, obj=attachment, request=request)
+    response = HttpResponse(attachment.file.read(), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="evidence-{attachment.pk}"'
+    return response
+
+
+# --- schemes --------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def scheme_list(request: HttpRequest) -> HttpResponse:
+    if not services.read_towns(request.user).exists():
+        return error_page(request, _("You may not open this page."), 403)
+    schemes = services.schemes_visible(request.user).prefetch_related("items")
+    context = {"schemes": schemes, "managed": services.managed_towns(request.user).exists()}
+    return render(request, "assessment/schemes.html", context)
+
+
+def _parse_rule(text: str, kind: str) -> dict[str, Any]:
+    """The editor's rule text: ``60-100`` (linear, low to high) or ``>=95:100, >=90:80, else:0``
+    (``<=`` for at most)."""
+    text = text.replace("，", ",").replace("：", ":").replace(" ", "")
+    if kind != ItemKind.AUTO:
+        return {}
+    if "-" in text and ":" not in text:
+        low, _dash, high = text.partition("-") if not text.startswith("-") else ("", "", "")
+        return {"type": "linear", "low": low, "high": high}
+    direction = "at_most" if "<=" in text else "at_least"
+    steps: list[list[str]] = []
+    otherwise = "0"
+    for part in filter(None, text.split(",")):
+        bound, _colon, share = part.partition(":")
+        if bound.lower() in ("else", "其他", "否则"):
+            otherwise = share
+        else:
+            steps.append([bound.lstrip("<>="), share])
+    return {"type": "thresholds", "direction": direction, "steps": steps, "otherwise": otherwise}
+
+
+def rule_field(item: dict[str, Any]) -> str:
+    rule = item.get("rule") or {}
+    if rule.get("type") == "linear":
+        return f"{rule['low']:g}-{rule['high']:g}"
+    if rule.get("type") == "thresholds":
+        sign = ">=" if rule["direction"] == "at_least" else "<="
+        steps = ", ".join(f"{sign}{b:g}:{s:g}" for b, s in rule["steps"])
+        return f"{steps}, else:{rule.get('otherwise', 0):g}"
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def scheme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    towns = list(services.managed_towns(request.user).order_by("code"))
+    if not towns:
+        return error_page(request, _("You may not configure the assessment of this town."), 403)
+    scheme: Scheme | None = None
+    if pk is not None:
+        try:
+            scheme = services.scheme_get(request.user, pk)
+        except DomainError:
+            raise Http404(_("No such scheme.")) from None
+    error = ""
+    values: dict[str, Any]
+    if request.method == "POST":
+        data = request.POST
+        items: list[dict[str, Any]] = []
+        for number in range(EDITOR_ROWS):
+            label = data.get(f"label_{number}", "").strip()
+            if not label:
+                continue
+            kind = data.get(f"kind_{number}", "")
+            items.append(
+                {
+                    "code": data.get(f"code_{number}", ""),
+                    "label": label,
+                    "kind": kind,
+                    "indicator": data.get(f"indicator_{number}", ""),
+                    "weight": data.get(f"weight_{number}", ""),
+                    "rule": _parse_rule(data.get(f"rule_{number}", ""), kind),
+                    "no_data": data.get(f"no_data_{number}", NoData.FULL),
+                }
+            )
+        try:
+            saved = services.scheme_save(
+                actor=request.user,
+                town_code=data.get("town", ""),
+                family=data.get("family", ""),
+                name=data.get("name", ""),
+                target_type=data.get("target_type", ""),
+                items=items,
+                bonus_cap=data.get("bonus_cap", "0"),
+                penalty_cap=data.get("penalty_cap", "0"),
+                note=data.get("note", ""),
+            )
+        except DomainError as failed:
+            if failed.status in (403, 404):
+                return error_page(request, failed.message, failed.status)
+            details = getattr(failed, "details", None) or {}
+            error = "; ".join(m for msgs in details.values() for m in msgs) or failed.message
+        else:
+            messages.success(request, _("Scheme saved (version %(version)s).") % {"version": saved.version})
+            return redirect("assessment:schemes")
+        rows = [dict(i, rule_text=data.get(f"rule_{n}", "")) for n, i in enumerate(items)]
+        values = {
+            k: data.get(k, "") for k in ("town", "family", "name", "target_type", "bonus_cap", "penalty_cap", "note")
+        }
+    else:
+        rows = []
+        if scheme is not None:
+            frozen = services.scheme_frozen(scheme)
+            rows = [dict(i, rule_text=rule_field(i)) for i in frozen["items"]]
+            values = {
+                "town": scheme.town.code,
+                "family": scheme.family,
+                "name": scheme.name,
+                "target_type": scheme.target_type,
+                "bonus_cap": scheme.bonus_cap,
+                "penalty_cap": scheme.penalty_cap,
+                "note": scheme.note,
+            }
+        else:
+            values = {"town": towns[0].code, "bonus_cap": 5, "penalty_cap": 10}
+    rows += [{} for _n in range(EDITOR_ROWS - len(rows))]
+    context = {
+        "scheme": scheme,
+        "rows": rows,
+        "values": values,
+        "towns": towns,
+        "error": error,
+        "target_types": TargetType.choices,
+        "kinds": ItemKind.choices,
+        "no_data": NoData.choices,
+        "indicators": [(i.code, i.label) for i in INDICATORS.values()],
+        "total": sum(Decimal(str(r.get("weight") or 0)) for r in rows),
+    }
+    return render(request, "assessment/scheme_edit.html", context, status=422 if error else 200)
+
+
+urlpatterns: list[URLPattern] = [
+    path("assessment/", period_list, name="periods"),
+    path("assessment/schemes/", scheme_list, name="schemes"),
+    path("assessment/schemes/new/", scheme_edit, name="scheme-new"),
+    path("assessment/schemes/<int:pk>/", scheme_edit, name="scheme-edit"),
+    path("assessment/appeals/", appeal_list, name="appeals"),
+    path("assessment/appeals/<int:pk>/act/<str:action>/", appeal_act, name="appeal-act"),
+    path("assessment/files/<int:pk>/", attachment_download, name="file"),
+    path("assessment/<int:pk>/", period_detail, name="period"),
+    path("assessment/<int:pk>/act/<str:action>/", period_act, name="period-act"),
+    path("assessment/<int:pk>/manual/", manual_score, name="manual"),
+    path("assessment/<int:pk>/entries/", entry_add, name="entry"),
+    path("assessment/<int:pk>/sanctions/", sanctions_propose, name="sanctions-propose"),
+    path("assessment/<int:pk>/results.<str:extension>", period_download, name="download"),
+    path("assessment/results/<int:pk>/", result_detail, name="result"),
+    path("assessment/results/<int:pk>/appeal/", appeal_submit, name="appeal"),
+    path("assessment/results/<int:pk>/sanction/", sanction_add, name="sanction-add"),
+    path("assessment/results/<int:pk>/<str:item>/<str:part>/", result_refs, name="refs"),
+    path("assessment/sanctions/<int:pk>/act/<str:action>/", sanction_act, name="sanction-act"),
+]
+
+__all__ = ["Appeal", "urlpatterns"]
