@@ -10,5 +10,7 @@ class AssessmentConfig(AppConfig):
     def ready(self) -> None:
         # Django's pattern: modules that need the app registry are imported once it is ready.
         from .navigation import register
+        from .oversight_rules import register_rules
 
         register()
+        register_rules()

@@ -19,6 +19,7 @@ NAV_ENTRIES: list[NavEntry] = [
         ),
         description=_("Assessment schemes, monthly results and ranking, appeals, rewards and penalties"),
         also=("assessment:period", "assessment:result", "assessment:refs", "assessment:schemes", "assessment:appeals"),
+        group="oversight",
     ),
 ]
 

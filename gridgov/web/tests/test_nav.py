@@ -133,6 +133,7 @@ def test_the_bar_keeps_ungrouped_links_and_folds_each_group_into_one_menu():
 def test_each_feature_page_of_the_center_sits_in_a_menu(world):
     links = nav.entries_for(world.users["center01"], nav.NAV)
     bar = nav.sections(links)
+    # The assessment is the center's only page of the oversight menu: it stands on the bar.
     assert [section.key for section in bar] == [
         "home",
         "map",
@@ -140,5 +141,6 @@ def test_each_feature_page_of_the_center_sits_in_a_menu(world):
         "hotline-workbench",
         "grid",
         "figures",
+        "assessment-periods",
         "system",
     ]
