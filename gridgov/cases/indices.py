@@ -616,8 +616,8 @@ def figures(
     wanted = list(codes or INDICES)
     if on_rollups(scope, period, dimensions):
         sums = _rollup_rows(scope, period, dimensions).aggregate(**_rollup_sums())
-        row, hours = rollup_figures(sums)
-        return _figures_from(row, wanted, hours)
+        counts, averages = rollup_figures(sums)
+        return _figures_from(counts, wanted, averages)
     query = _scoped(cases, dimensions)
     row = _narrowed(query, [period], wanted).aggregate(**_aggregates(period, wanted))
     hours: dict[str, float | None] = {}

@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
 from django import forms
@@ -23,7 +24,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -58,6 +59,7 @@ REPEAT_RADIUS_M: Final = 50
 REPEAT_DAYS: Final = 30
 REPEAT_OTHERS: Final = 2
 MAP_POINTS: Final = 3000
+DETAIL_PLACEHOLDER: Final = "987654321"
 MAX_DAYS: Final = 732
 # At most this many rows in the grid and verifier tables (the busiest), and reporters shown;
 # a district has thousands of grids and grid workers (bench/stats.py).
@@ -177,7 +179,17 @@ class StatsForm(forms.Form):
 
 
 def figure_url(code: str, part: str, period: Period, dimensions: Dimensions) -> str:
-    return f"{reverse('cases:workbench')}?{urlencode(indices.link_query(code, part, period, dimensions))}"
+    return f"{workbench_path()}?{urlencode(indices.link_query(code, part, period, dimensions))}"
+
+
+def workbench_path() -> str:
+    """The workbench's path, reversed once (a district page has thousands of links)."""
+    return _workbench_path(get_script_prefix())
+
+
+@lru_cache(maxsize=8)
+def _workbench_path(prefix: str) -> str:
+    return reverse("cases:workbench")
 
 
 @dataclass
@@ -310,6 +322,7 @@ def hotspots(query: QuerySet[Case], period: Period) -> dict[str, Any]:
         .order_by("-reported_at", "-id")
         .values_list("id", "number", "lat", "lng", "reported_at", "category__name")[: MAP_POINTS * 2]
     ]
+    detail = reverse("cases:detail", args=[DETAIL_PLACEHOLDER])  # reversed once for the points
     cell_size = REPEAT_RADIUS_M / 111_000
     buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
     for position, row in enumerate(rows):
@@ -330,7 +343,7 @@ def hotspots(query: QuerySet[Case], period: Period) -> dict[str, Any]:
                     if abs(o[4] - at) <= window and metres(lat, lng, o[2], o[3]) <= REPEAT_RADIUS_M:
                         others += 1
         repeat = others >= REPEAT_OTHERS
-        url = reverse("cases:detail", args=[pk])
+        url = detail.replace(DETAIL_PLACEHOLDER, str(pk))
         points.append({"lat": lat, "lng": lng, "repeat": repeat, "number": number, "category": category, "url": url})
         if repeat:
             repeats.append({"number": number, "category": category, "url": url, "others": others})

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import itertools
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -33,7 +34,7 @@ from .test_indices import (
     MARCH,
     at,
     finish_b,
-    month,
+    month,  # noqa: F401 - the hand-built March, as a fixture
 )
 from .test_indices_narrowing import random_cases  # noqa: F401 - random milestones, bulk-written, as a fixture
 
@@ -60,7 +61,7 @@ SPRING = Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30))
 def dimension_sets(case: Case) -> Iterator[Dimensions]:
     """No filter, then every filter of the page alone and in pairs, for the values of ``case``."""
     assert case.grid is not None and case.grid.parent is not None
-    values = {
+    values: dict[str, list[str]] = {
         "area": [case.grid.code, case.grid.parent.code, case.town.code],
         "department": ["traffic_police", "urban_mgmt"],
         "category": [case.category.code, case.category.parent.code if case.category.parent else case.category.code],
@@ -69,9 +70,13 @@ def dimension_sets(case: Case) -> Iterator[Dimensions]:
     yield Dimensions()
     for name, options in values.items():
         for value in options:
-            yield Dimensions(**{name: value})
+            yield narrowed({name: value})
     for (one, first), (two, second) in itertools.combinations(values.items(), 2):
-        yield Dimensions(**{one: first[0], two: second[0]})
+        yield narrowed({one: first[0], two: second[0]})
+
+
+def narrowed(values: dict[str, Any]) -> Dimensions:
+    return replace(Dimensions(), **values)
 
 
 def same(period: Period, dimensions: Dimensions, scope: Q | None = None) -> None:

@@ -33,9 +33,8 @@ class Command(BaseCommand):
         for town_code, path in towns:
             outcome = rollups.check(path, repair=options["repair"])
             status = "repaired" if outcome.repaired else ("differ" if outcome.differences else "ok")
-            self.stdout.write(
-                f"{town_code}: {outcome.keys} rows, {len(outcome.differences)} differ, {status} ({outcome.seconds:.1f} s)"
-            )
+            counts = f"{outcome.keys} rows, {len(outcome.differences)} differ"
+            self.stdout.write(f"{town_code}: {counts}, {status} ({outcome.seconds:.1f} s)")
             for key, measures in list(outcome.differences.items())[:SHOWN]:
                 shown = ", ".join(
                     f"{m} kept {kept} counted {counted}" for m, (kept, counted) in sorted(measures.items())
