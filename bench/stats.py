@@ -561,11 +561,14 @@ def build_rollups() -> float:
     """Write the statistics' rollups from the bulk-written cases, town by town; the seconds."""
     from gridgov.areas.models import Area, AreaLevel
     from gridgov.cases import rollups
+    from gridgov.cases.models import CaseRollup
 
     began = time.perf_counter()
     towns = list(Area.objects.current().filter(level=AreaLevel.TOWN).order_by("code"))
     written = 0
     for number, town in enumerate(towns, start=1):
+        if CaseRollup.objects.filter(area_path__startswith=town.path).exists():
+            continue  # built by an earlier, interrupted run (each town is one transaction)
         written += rollups.rebuild(town.path)
         print(f"  rollups: {number}/{len(towns)} towns, {written:,} rows", flush=True)
     return time.perf_counter() - began
@@ -725,9 +728,8 @@ def main() -> None:
                     mark_ready(database_url)
             from gridgov.cases.models import CaseRollup
 
-            if not CaseRollup.objects.exists():
-                seconds = build_rollups()
-                print(f"rollups:    built in {seconds:.0f} s ({CaseRollup.objects.count():,} rows)", flush=True)
+            seconds = build_rollups()
+            print(f"rollups:    built in {seconds:.0f} s ({CaseRollup.objects.count():,} rows)", flush=True)
             if args.generate_only:
                 return
             measure(args.repeat, args.bare, args.only, args.live)
