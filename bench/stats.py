@@ -80,7 +80,7 @@ def database_for(args: argparse.Namespace, workdir: Path) -> tuple[str, bool, Ca
     parts = urlsplit(args.database_url)
     if not parts.scheme.startswith("postgres"):
         raise SystemExit("--database-url must be a postgres:// URL (SQLite is the default).")
-    name = f"gridgov_bench_stats_{label}"
+    name = args.database_name or f"gridgov_bench_stats_{label}"
     admin_url = urlunsplit(parts._replace(scheme="postgresql"))
     with psycopg.connect(admin_url, autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
@@ -189,9 +189,11 @@ class Universe:
         from django.contrib.auth import get_user_model
 
         from gridgov.areas.models import Area, AreaLevel
+        from gridgov.cases.services.milestones import handling_minutes
         from gridgov.categories.models import Category
         from gridgov.people.models import Department, DepartmentKind
 
+        self.handling_minutes = handling_minutes  # the frozen milestone, as the services write it
         self.rng = rng
         self.now = now
         areas = Area.objects.current()
@@ -259,7 +261,7 @@ COLUMNS = [
     "closed_at", "callback_at", "satisfaction", "callback_count", "registered_at", "dispatched_at",
     "dispatch_count", "redispatched_at", "handled_at", "handled_on_time", "reworked_at", "verified_at",
     "verified_on_time", "verified_by_id", "due_at", "closed_on_time", "voided_at", "imported", "import_review",
-    "updated_at",
+    "updated_at", "handling_minutes",
 ]  # fmt: skip
 H = dt.timedelta(hours=1)
 
@@ -320,6 +322,7 @@ def make_case(u: Universe, serial: int, day: dt.date) -> tuple[Any, ...]:
         values["handled_on_time"], values["reworked_at"], values["verified_at"], values["verified_on_time"],
         values["verified_by_id"] if values["verified_at"] else None, values["due_at"], values["closed_on_time"],
         values["voided_at"], False, "[]", u.now,
+        u.handling_minutes(values["dispatched_at"] or values["registered_at"], values["handled_at"]),
     )  # fmt: skip
 
 
@@ -427,8 +430,11 @@ def generate_cases(count: int, seed: int) -> float:
         made = 0
         while made < count:
             size = min(CHUNK, count - made)
+            # Made before the COPY: the working calendar may read the database, which the
+            # connection cannot answer while it copies.
+            batch = list(islice(source, size))
             with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in islice(source, size):
+                for row in batch:
                     copy.write_row(row)
             raw.commit()
             made += size
@@ -501,6 +507,12 @@ def line(label: str, times: list[float]) -> str:
     return f"  {label:<44}{statistics.median(ordered):10.0f}{p95:10.0f}{ordered[-1]:10.0f}"
 
 
+def months_before(first: dt.date, count: int) -> dt.date:
+    """The first day of the month ``count`` months before the month of ``first``."""
+    serial = first.year * 12 + first.month - 1 - count
+    return dt.date(serial // 12, serial % 12 + 1, 1)
+
+
 def matrix(today: dt.date) -> list[tuple[str, str, dict[str, str]]]:
     """(label, user, query) of the statistics page measured."""
     from gridgov.areas.models import Area, AreaLevel
@@ -509,10 +521,14 @@ def matrix(today: dt.date) -> list[tuple[str, str, dict[str, str]]]:
     from gridgov.demo.taiping import TOWN_CODE
     from gridgov.people.models import Department
 
-    last = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    month = {"start": last.isoformat(), "end": (today.replace(day=1) - dt.timedelta(days=1)).isoformat()}
-    year = {"start": today.replace(year=today.year - 1).isoformat(), "end": today.isoformat()}
-    two_years = {"start": (today - dt.timedelta(days=730)).isoformat(), "end": today.isoformat()}
+    ended = today.replace(day=1) - dt.timedelta(days=1)  # the last day of last month
+    last = ended.replace(day=1)
+    month = {"start": last.isoformat(), "end": ended.isoformat()}
+    # The last 12 and 24 whole months (what the rollups answer), and 365 days to today (counted
+    # on the cases: a period that is not whole months that have ended).
+    year = {"start": months_before(last, 11).isoformat(), "end": ended.isoformat()}
+    two_years = {"start": months_before(last, 23).isoformat(), "end": ended.isoformat()}
+    days = {"start": today.replace(year=today.year - 1).isoformat(), "end": today.isoformat()}
     village = Area.objects.current().filter(level=AreaLevel.VILLAGE, path__contains="/").order_by("code").first()
     grid = Area.objects.current().filter(level=AreaLevel.GRID).order_by("code").first()
     busiest = Case.objects.values_list("lead_department__code").exclude(lead_department=None)
@@ -527,6 +543,7 @@ def matrix(today: dt.date) -> list[tuple[str, str, dict[str, str]]]:
         ("district-current month (default)", "super01", {}),
         ("district-year", "super01", {**year}),
         ("district two years (the page's most)", "super01", {**two_years}),
+        ("district, 365 days to today (live)", "super01", {**days}),
         ("village-year", "super01", {**year, "grid": village.code if village else ""}),
         ("grid-year", "super01", {**year, "grid": grid.code if grid else ""}),
         ("department-year", "super01", {**year, "lead": department_code or ""}),
@@ -540,10 +557,29 @@ def matrix(today: dt.date) -> list[tuple[str, str, dict[str, str]]]:
 BARE_LINES = ("town-month (center01)", "district-month", "district-year", "cockpit (super01)", "five years, district")
 
 
-def measure(repeat: int, bare: bool, only: list[str]) -> None:
+def build_rollups() -> float:
+    """Write the statistics' rollups from the bulk-written cases, town by town; the seconds."""
+    from gridgov.areas.models import Area, AreaLevel
+    from gridgov.cases import rollups
+    from gridgov.cases.models import CaseRollup
+
+    began = time.perf_counter()
+    towns = list(Area.objects.current().filter(level=AreaLevel.TOWN).order_by("code"))
+    written = 0
+    for number, town in enumerate(towns, start=1):
+        if CaseRollup.objects.filter(area_path__startswith=town.path).exists():
+            continue  # built by an earlier, interrupted run (each town is one transaction)
+        written += rollups.rebuild(town.path)
+        print(f"  rollups: {number}/{len(towns)} towns, {written:,} rows", flush=True)
+    return time.perf_counter() - began
+
+
+def measure(repeat: int, bare: bool, only: list[str], live: bool = False) -> None:
     """Each line timed with the statistics narrowing on; with ``bare``, the lines of BARE_LINES
-    also once with it off (``indices.NARROW``), the code as it was before, in the same run."""
+    also once with it off (``indices.NARROW``), the code as it was before, in the same run.
+    With ``live``, without the rollups (``indices.ROLLUPS``): every figure counted on the cases."""
     from django.contrib.auth import get_user_model
+    from django.db.models import Q
     from django.test import Client
     from django.utils import timezone
 
@@ -551,6 +587,7 @@ def measure(repeat: int, bare: bool, only: list[str]) -> None:
     from gridgov.cases.indices import Dimensions, Period
     from gridgov.cases.selectors import cases_visible
 
+    indices.ROLLUPS = not live
     today = timezone.localdate()
     users = get_user_model().objects
     clients: dict[str, Client] = {}
@@ -601,12 +638,16 @@ def measure(repeat: int, bare: bool, only: list[str]) -> None:
     print(f"\n  {'figures through indices (all indices)':<44}{header}")
     everything = cases_visible(users.get(username="super01"))
     worker = users.filter(username__startswith="benchgw").order_by("pk").first()
-    five = Period(today.replace(year=today.year - YEARS), today)
-    year = Period(today.replace(year=today.year - 1), today)
+    ended = today.replace(day=1) - dt.timedelta(days=1)
+    five = Period(months_before(ended, 12 * YEARS - 1), ended)  # whole months
+    year = Period(months_before(ended, 11), ended)
     calls: list[tuple[str, Callable[[], Any]]] = [
-        ("five years, district", lambda: indices.figures(everything, five)),
-        ("five years, trend by month", lambda: indices.trend(everything, five, "month", ("reported", "closed_in"))),
-        ("year, by village", lambda: indices.grouped(everything, year, "village")),
+        ("five years, district", lambda: indices.figures(everything, five, scope=Q())),
+        (
+            "five years, trend by month",
+            lambda: indices.trend(everything, five, "month", ("reported", "closed_in"), scope=Q()),
+        ),
+        ("year, by village", lambda: indices.grouped(everything, year, "village", scope=Q())),
     ]
     if worker is not None:
         calls += [
@@ -649,6 +690,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per line after a warm-up (default 5)")
     parser.add_argument("--generate-only", action="store_true", help="generate (with --keep) and stop")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--database-name", help="the PostgreSQL database (default gridgov_bench_stats_<size>)")
     parser.add_argument(
         "--only", action="append", default=[], help="time only the lines whose label contains this (repeatable)"
     )
@@ -656,6 +698,7 @@ def main() -> None:
     parser.add_argument(
         "--bare", action="store_true", help="also time a few lines once with the statistics narrowing off"
     )
+    parser.add_argument("--live", action="store_true", help="time without the rollups (every figure on the cases)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as tmp:
@@ -683,9 +726,13 @@ def main() -> None:
                 )
                 if args.keep:
                     mark_ready(database_url)
+            from gridgov.cases.models import CaseRollup
+
+            seconds = build_rollups()
+            print(f"rollups:    built in {seconds:.0f} s ({CaseRollup.objects.count():,} rows)", flush=True)
             if args.generate_only:
                 return
-            measure(args.repeat, args.bare, args.only)
+            measure(args.repeat, args.bare, args.only, args.live)
             if not args.no_bulletin:
                 measure_bulletin(args.repeat)
         finally:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Final
 
+from django.db.models import Q
 from django.utils import timezone
 
 from gridgov.areas.selectors import area_names
@@ -99,11 +100,12 @@ def compute(area: Area, month: dt.date, *, now: dt.datetime | None = None) -> di
     period = Period.of_month(month)
     previous = period.previous()
     cases = Case.objects.all()
+    everything = Q()  # the rollups' scope: every case (of a month that has ended)
     dimensions = Dimensions(area=area.code)
-    current = indices.figures(cases, period, dimensions, CASE_CODES)
-    before = indices.figures(cases, previous, dimensions, CASE_CODES)
+    current = indices.figures(cases, period, dimensions, CASE_CODES, scope=everything)
+    before = indices.figures(cases, previous, dimensions, CASE_CODES, scope=everything)
 
-    departments = indices.grouped(cases, period, "department", dimensions, DEPARTMENT_CODES)
+    departments = indices.grouped(cases, period, "department", dimensions, DEPARTMENT_CODES, scope=everything)
     department_name = department_names([row.key for row in departments])
     department_rows = _rank(
         [
@@ -119,17 +121,17 @@ def compute(area: Area, month: dt.date, *, now: dt.datetime | None = None) -> di
 
     village_rows = []
     if area.level == "town":
-        villages = indices.grouped(cases, period, "village", dimensions, VILLAGE_CODES)
+        villages = indices.grouped(cases, period, "village", dimensions, VILLAGE_CODES, scope=everything)
         names = area_names([row.key for row in villages])
         village_rows = [
             {"code": row.key, "name": names.get(row.key, row.key), "figures": _case_figures(row.figures, VILLAGE_CODES)}
             for row in villages
         ]
 
-    now_categories = indices.grouped(cases, period, "category", dimensions, ("reported",))
+    now_categories = indices.grouped(cases, period, "category", dimensions, ("reported",), scope=everything)
     before_categories = {
         row.key: row.figures["reported"].num
-        for row in indices.grouped(cases, previous, "category", dimensions, ("reported",))
+        for row in indices.grouped(cases, previous, "category", dimensions, ("reported",), scope=everything)
     }
     category_name = category_names([row.key for row in now_categories])
     categories = sorted(

@@ -59,7 +59,8 @@ def check_get(user: User | AnonymousUser, pk: int) -> PlatformCheck:
 
 
 def our_figures(town_code: str, month: dt.date) -> dict[str, int]:
-    figures = indices.figures(Case.objects.all(), Period.of_month(month), Dimensions(area=town_code), CODES)
+    period, town = Period.of_month(month), Dimensions(area=town_code)
+    figures = indices.figures(Case.objects.all(), period, town, CODES, scope=Q())  # Q(): every case, on the rollups
     return {code: figures[code].num for code in CODES}
 
 

@@ -48,6 +48,25 @@ def visible_q(user: User | AnonymousUser) -> Q:
     return query
 
 
+def rollup_scope(user: User | AnonymousUser) -> Q | None:
+    """What ``user`` may see (:func:`visible_q`) as a filter on ``area_path`` alone, which the
+    statistics' rollups can apply; None when it is not one: the user sees cases through a
+    department, or reported a case outside their areas."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    scope = scope_for(user)
+    if scope.everything:
+        return Q()
+    if scope.department_ids:
+        return None
+    areas = Q(pk__in=[])
+    for path in area_paths(user):
+        areas |= Q(area_path__startswith=path)
+    if Case.objects.filter(reporter_id=user.pk).exclude(areas).exists():
+        return None
+    return areas
+
+
 def ancestor_ids(case: Case) -> set[int]:
     return {int(part) for part in case.area_path.strip("/").split("/") if part}
 

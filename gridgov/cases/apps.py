@@ -14,8 +14,10 @@ class CasesConfig(AppConfig):
         from . import (
             notices,  # noqa: F401  (registers the notification renderers)
             recalendar,
+            rollups,
         )
         from .navigation import register
 
         register()
+        rollups.connect()
         register_year_loaded_hook(recalendar.year_loaded)

@@ -27,21 +27,19 @@ from __future__ import annotations
 import calendar as month_calendar
 import datetime as dt
 import operator
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import reduce
 from typing import Any, Final
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.areas.selectors import latest_by_code
-from gridgov.workcalendar.calendar import working_minutes_between
 
-from .models import Case, Satisfaction
+from .models import ROLLUP_MEASURES, Case, CaseRollup, Satisfaction
 
 __all__ = [
     "INDICES",
@@ -587,34 +585,44 @@ def _scoped(cases: QuerySet[Case], dimensions: Dimensions | None) -> QuerySet[Ca
     return cases.filter(dimensions.q()) if dimensions else cases
 
 
-def handling_minutes(cases: QuerySet[Case], period: Period, key: str | None = None) -> dict[Any, list[int]]:
-    """Working minutes from the first dispatch (or acceptance) to the first report back of the
-    cases first handled in the period, by ``key`` (a value of each case) or all under None."""
-    columns = ["dispatched_at", "registered_at", "handled_at"] + ([key] if key else [])
-    rows = cases.filter(_first_handled(period)).values_list(*columns)
-    found: dict[Any, list[int]] = defaultdict(list)
-    for row in rows:
-        start = row[0] or row[1]
-        if start is None or row[2] is None:
-            continue
-        found[row[3] if key else None].append(max(0, working_minutes_between(start, row[2])))
-    return found
+def handling_minutes(cases: QuerySet[Case], period: Period, key: str | None = None) -> dict[Any, tuple[int, int]]:
+    """The stored handling minutes (``Case.handling_minutes``) of the cases first handled in
+    the period: their sum and how many there are, by ``key`` (a column) or all under None."""
+    handled = cases.filter(_first_handled(period), handling_minutes__isnull=False)
+    if key is None:
+        row = handled.aggregate(total=Sum("handling_minutes"), n=Count("pk"))
+        return {None: (int(row["total"] or 0), int(row["n"] or 0))}
+    rows = handled.values(key).annotate(total=Sum("handling_minutes"), n=Count("pk")).order_by()
+    return {row[key]: (int(row["total"] or 0), int(row["n"] or 0)) for row in rows}
 
 
-def _average_hours(minutes: list[int]) -> float | None:
-    return round(sum(minutes) / len(minutes) / 60, 1) if minutes else None
+def _average_hours(minutes: tuple[int, int] | None) -> float | None:
+    """Average working hours from (sum of minutes, cases)."""
+    return round(minutes[0] / minutes[1] / 60, 1) if minutes and minutes[1] else None
 
 
 def figures(
-    cases: QuerySet[Case], period: Period, dimensions: Dimensions | None = None, codes: Iterable[str] | None = None
+    cases: QuerySet[Case],
+    period: Period,
+    dimensions: Dimensions | None = None,
+    codes: Iterable[str] | None = None,
+    *,
+    scope: Q | None = None,
 ) -> Figures:
-    """Every index (or ``codes``) over ``cases`` (already scoped to the viewer) for the period."""
+    """Every index (or ``codes``) over ``cases`` (already scoped to the viewer) for the period.
+    ``scope`` is the same viewer's scope as a filter on ``area_path`` alone (see
+    :func:`gridgov.cases.access.rollup_scope`): with it, the figures of a period of whole months
+    that has ended come from the rollups."""
     wanted = list(codes or INDICES)
+    if on_rollups(scope, period, dimensions):
+        sums = _rollup_rows(scope, period, dimensions).aggregate(**_rollup_sums())
+        counts, averages = rollup_figures(sums)
+        return _figures_from(counts, wanted, averages)
     query = _scoped(cases, dimensions)
     row = _narrowed(query, [period], wanted).aggregate(**_aggregates(period, wanted))
     hours: dict[str, float | None] = {}
     if "handling_hours" in wanted:
-        hours["handling_hours"] = _average_hours(handling_minutes(query, period).get(None, []))
+        hours["handling_hours"] = _average_hours(handling_minutes(query, period).get(None))
     return _figures_from(row, wanted, hours)
 
 
@@ -654,29 +662,37 @@ def grouped(
     by: str,
     dimensions: Dimensions | None = None,
     codes: Iterable[str] | None = None,
+    *,
+    scope: Q | None = None,
 ) -> list[Row]:
     """The figures per department, village, grid, category, major class, source, reporter or
-    verifier (one aggregate query; rows with nothing in any figure are left out)."""
+    verifier (one aggregate query; rows with nothing in any figure are left out). With
+    ``scope`` (see :func:`figures`), from the rollups when they can answer."""
     column = GROUPS[by]
     wanted = list(codes or INDICES)
     base = dimensions or Dimensions()
-    query = _scoped(cases, dimensions)
-    rows = _narrowed(query, [period], wanted).values(column).annotate(**_aggregates(period, wanted)).order_by(column)
-    hours: dict[Any, list[int]] = {}
-    if "handling_hours" in wanted:
-        hours = handling_minutes(query, period, column)
+    found: list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]] = []
+    if by in ROLLUP_GROUPS and on_rollups(scope, period, dimensions):
+        rows = _rollup_rows(scope, period, dimensions).values(column).annotate(**_rollup_sums()).order_by(column)
+        found = [(row[column], *rollup_figures(row)) for row in rows]
+    else:
+        query = _scoped(cases, dimensions)
+        rows = _narrowed(query, [period], wanted).values(column).annotate(**_aggregates(period, wanted))
+        minutes = handling_minutes(query, period, column) if "handling_hours" in wanted else {}
+        found = [
+            (row[column], row, {"handling_hours": _average_hours(minutes.get(row[column]))})
+            for row in rows.order_by(column)
+        ]
     result: list[Row] = []
-    for row in rows:
+    for key, row, hours in found:
         if not any(row.get(f"{code}__{part}") for code in wanted for part in INDICES[code].parts):
             continue
-        key = row[column]
         if key is None:
             continue  # no department / no grid: not a row of the table (still in the totals)
         value = key if by not in ("reporter", "verifier") else int(key)
         changes: dict[str, Any] = {GROUP_DIMENSION[by]: value}
         chosen = replace(base, **changes)
-        average = {"handling_hours": _average_hours(hours.get(key, []))}
-        result.append(Row(key, chosen, _figures_from(row, wanted, average)))
+        result.append(Row(key, chosen, _figures_from(row, wanted, hours)))
     return result
 
 
@@ -708,10 +724,18 @@ def trend(
     step: str,
     codes: Iterable[str],
     dimensions: Dimensions | None = None,
+    *,
+    scope: Q | None = None,
 ) -> list[tuple[Period, Figures]]:
-    """Counts per day, week or month of the period (one aggregate query for all buckets)."""
+    """Counts per day, week or month of the period (one aggregate query for all buckets; by
+    month from the rollups, with ``scope``, when they can answer)."""
     wanted = list(codes)
     parts = buckets(period, step)
+    counts = [c for c in wanted if INDICES[c].kind != HOURS]
+    if step == "month" and on_rollups(scope, period, dimensions):
+        rows = _rollup_rows(scope, period, dimensions).filter(late=F("month")).values("month")
+        by_month = {row["month"]: rollup_figures(row)[0] for row in rows.annotate(**_rollup_sums()).order_by()}
+        return [(bucket, _figures_from(by_month.get(bucket.start, {}), counts, {})) for bucket in parts]
     aggregates: dict[str, Count] = {}
     for number, bucket in enumerate(parts):
         for code, item in _aggregates(bucket, wanted).items():
@@ -722,8 +746,86 @@ def trend(
     for number, bucket in enumerate(parts):
         prefix = f"b{number}__"
         mine = {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
-        result.append((bucket, _figures_from(mine, [c for c in wanted if INDICES[c].kind != HOURS], {})))
+        result.append((bucket, _figures_from(mine, counts, {})))
     return result
+
+
+# --- the rollups -----------------------------------------------------------------------------
+
+# Read a period of whole months that has ended from the rollup table (``gridgov.cases.rollups``)
+# when the caller gives the viewer's scope as an area filter; ``bench/stats.py --live``
+# switches it off to compare.
+ROLLUPS: bool = True
+# The tables the rollups can give (a reporter's or verifier's are counted on the cases).
+ROLLUP_GROUPS: Final = frozenset(GROUPS) - {"reporter", "verifier"}
+
+
+def whole_months(period: Period) -> bool:
+    """The period is whole calendar months that have ended (what the rollups can answer)."""
+    ended = period.end_at <= timezone.now()
+    return ended and period.start.day == 1 and period.end == Period.of_month(period.end).end
+
+
+def on_rollups(scope: Q | None, period: Period, dimensions: Dimensions | None) -> bool:
+    """Whether figures for this viewer's ``scope``, period and dimensions come from the rollups."""
+    if not ROLLUPS or scope is None or not whole_months(period):
+        return False
+    return dimensions is None or (dimensions.reporter is None and dimensions.verifier is None)
+
+
+def _rollup_rows(scope: Q | None, period: Period, dimensions: Dimensions | None) -> QuerySet[CaseRollup]:
+    """The rows of the period: a measure's first date in it, its second (``late``) before its end."""
+    last = period.end.replace(day=1)
+    rows = CaseRollup.objects.filter(month__gte=period.start, month__lte=last, late__lte=last)
+    return rows.filter(scope or Q()).filter(dimensions.q() if dimensions else Q())
+
+
+def _rollup_sums() -> dict[str, Sum]:
+    return {f"m_{measure}": Sum(measure) for measure in ROLLUP_MEASURES}
+
+
+def rollup_figures(sums: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, float | None]]:
+    """Every index's parts (``<code>__num`` / ``__den``) and the average hours from the sums of
+    the rollup measures (``m_<measure>``), by the definitions of the indices above: "due" is
+    due in the period, plus closed in it before a deadline after the period (or without one);
+    "not closed on time" is due minus closed on time; "accurate" is dispatched minus returned
+    or reworked by the end."""
+    m = {measure: int(sums.get(f"m_{measure}") or 0) for measure in ROLLUP_MEASURES}
+    closed_early = m["closed"] - m["closed_due"]  # closed in the period, deadline after it or none
+    handled_early = m["handled"] - m["handled_due"]
+    due = m["due"] + closed_early
+    closed = m["due_closed"] + closed_early
+    on_time = m["due_closed_cot"] + m["closed_cot"] - m["closed_due_cot"]
+    to_handle = m["due"] + handled_early
+    handled = m["due_handled"] + handled_early
+    handled_on_time = m["due_handled_hot"] + m["handled_hot"] - m["handled_due_hot"]
+    parts: dict[str, tuple[int, int | None]] = {
+        "reported": (m["reported"], None),
+        "self_handled": (m["self_handled"], None),
+        "registered": (m["registered"], None),
+        "voided": (m["voided"], None),
+        "closed_in": (m["closed"], None),
+        "due": (due, None),
+        "closed": (closed, None),
+        "closed_on_time": (on_time, None),
+        "not_closed_on_time": (due - on_time, None),
+        "closure_rate": (closed, due),
+        "on_time_closure_rate": (on_time, due),
+        "handling_rate": (handled, to_handle),
+        "on_time_handling_rate": (handled_on_time, to_handle),
+        "rework_rate": (m["reworked"], m["handled"]),
+        "accurate_dispatch_rate": (m["dispatched"] - m["misdispatched"], m["dispatched"]),
+        "valid_report_rate": (m["valid"], m["reported"]),
+        "on_time_verification_rate": (m["verified_on_time"], m["verified"]),
+        "satisfaction_rate": (m["satisfied"], m["called_back"]),
+        "handling_hours": (m["handled"], m["handled"]),
+    }
+    row: dict[str, int] = {}
+    for code, (num, den) in parts.items():
+        row[f"{code}__num"] = num
+        if den is not None:
+            row[f"{code}__den"] = den
+    return row, {"handling_hours": _average_hours((m["minutes"], m["minutes_n"]))}
 
 
 # --- the cases behind a figure ------------------------------------------------------------
@@ -736,7 +838,7 @@ def cases_for(
     item = index(code)
     if part not in item.parts:
         raise ValueError(f"{code} has no part {part!r}")
-    return _scoped(cases, dimensions).filter(item.condition(part, period))
+    return _narrowed(_scoped(cases, dimensions), [period], [code]).filter(item.condition(part, period))
 
 
 def link_query(code: str, part: str, period: Period, dimensions: Dimensions | None = None) -> dict[str, str]:

@@ -240,6 +240,9 @@ class Case(models.Model):
     redispatched_at = models.DateTimeField(_("first returned at"), null=True, blank=True, editable=False)
     handled_at = models.DateTimeField(_("first handled at"), null=True, blank=True, editable=False)
     handled_on_time = models.BooleanField(_("handled on time"), null=True, editable=False)
+    # Working minutes (on the working calendar) from the first dispatch, or the village's
+    # acceptance, to the first report back: frozen with ``handled_at`` (docs/stats.md).
+    handling_minutes = models.PositiveIntegerField(_("handling working minutes"), null=True, editable=False)
     reworked_at = models.DateTimeField(_("first rework at"), null=True, blank=True, editable=False)
     verified_at = models.DateTimeField(_("first verified at"), null=True, blank=True, editable=False)
     verified_on_time = models.BooleanField(_("verified on time"), null=True, editable=False)
@@ -436,3 +439,86 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+# The counts a rollup row keeps (gridgov.cases.rollups says what each counts).
+ROLLUP_MEASURES: tuple[str, ...] = (
+    "reported",
+    "self_handled",
+    "valid",
+    "registered",
+    "voided",
+    "closed",
+    "closed_cot",
+    "closed_due",
+    "closed_due_cot",
+    "due",
+    "due_closed",
+    "due_closed_cot",
+    "due_handled",
+    "due_handled_hot",
+    "handled",
+    "handled_hot",
+    "handled_due",
+    "handled_due_hot",
+    "reworked",
+    "minutes_n",
+    "minutes",
+    "dispatched",
+    "misdispatched",
+    "verified",
+    "verified_on_time",
+    "called_back",
+    "satisfied",
+)
+
+
+class CaseRollup(models.Model):
+    """Counts of the statistics' measures per month of the date that decides them, per grid,
+    lead department, category and source (``gridgov.cases.rollups``; ``docs/stats.md``).
+
+    ``late`` is the month of a measure's second date when it is later than ``month`` (a case
+    due in January and closed in March counts for "closed" in the row of January with ``late``
+    March); else it equals ``month``. Kept by the services' saves of a case, in their
+    transaction; ``manage.py stats_rollup_check`` compares them with a recount."""
+
+    month = models.DateField()
+    late = models.DateField()
+    grid = models.ForeignKey("areas.Area", null=True, on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(max_length=255, db_index=True)
+    lead_department = models.ForeignKey("people.Department", null=True, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey("categories.Category", null=True, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=16)
+    reported = models.IntegerField(default=0)
+    self_handled = models.IntegerField(default=0)
+    valid = models.IntegerField(default=0)
+    registered = models.IntegerField(default=0)
+    voided = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_cot = models.IntegerField(default=0)
+    closed_due = models.IntegerField(default=0)
+    closed_due_cot = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    due_closed = models.IntegerField(default=0)
+    due_closed_cot = models.IntegerField(default=0)
+    due_handled = models.IntegerField(default=0)
+    due_handled_hot = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    handled_hot = models.IntegerField(default=0)
+    handled_due = models.IntegerField(default=0)
+    handled_due_hot = models.IntegerField(default=0)
+    reworked = models.IntegerField(default=0)
+    minutes_n = models.IntegerField(default=0)
+    minutes = models.BigIntegerField(default=0)
+    dispatched = models.IntegerField(default=0)
+    misdispatched = models.IntegerField(default=0)
+    verified = models.IntegerField(default=0)
+    verified_on_time = models.IntegerField(default=0)
+    called_back = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "late"], name="case_rollup_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.area_path}"

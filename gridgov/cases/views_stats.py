@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
 from django import forms
@@ -23,7 +24,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from gridgov.people.models import DESK_ROLES
 from gridgov.people.selectors import department_names, display_name
 
 from . import indices
+from .access import rollup_scope
 from .deadlines import light_expression
 from .forms import area_choices, category_choices, department_choices
 from .indices import Dimensions, Figure, Period
@@ -57,6 +59,7 @@ REPEAT_RADIUS_M: Final = 50
 REPEAT_DAYS: Final = 30
 REPEAT_OTHERS: Final = 2
 MAP_POINTS: Final = 3000
+DETAIL_PLACEHOLDER: Final = "987654321"
 MAX_DAYS: Final = 732
 # At most this many rows in the grid and verifier tables (the busiest), and reporters shown;
 # a district has thousands of grids and grid workers (bench/stats.py).
@@ -176,7 +179,17 @@ class StatsForm(forms.Form):
 
 
 def figure_url(code: str, part: str, period: Period, dimensions: Dimensions) -> str:
-    return f"{reverse('cases:workbench')}?{urlencode(indices.link_query(code, part, period, dimensions))}"
+    return f"{workbench_path()}?{urlencode(indices.link_query(code, part, period, dimensions))}"
+
+
+def workbench_path() -> str:
+    """The workbench's path, reversed once (a district page has thousands of links)."""
+    return _workbench_path(get_script_prefix())
+
+
+@lru_cache(maxsize=8)
+def _workbench_path(prefix: str) -> str:
+    return reverse("cases:workbench")
 
 
 @dataclass
@@ -255,11 +268,13 @@ def table(
     dimensions: Dimensions,
     codes: tuple[str, ...],
     limit: int | None = None,
+    scope: Q | None = None,
 ) -> list[dict[str, Any]]:
     """The rows of a table by ``by``; with ``limit``, only the busiest rows (by the first
     code's numerator, else its denominator), so that a district's thousands of grids or grid
     workers do not make a page of thousands of rows."""
-    return table_of(indices.grouped(query, period, by, dimensions, codes), period, by, codes, limit)
+    rows = indices.grouped(query, period, by, dimensions, codes, scope=scope)
+    return table_of(rows, period, by, codes, limit)
 
 
 def table_of(
@@ -307,6 +322,7 @@ def hotspots(query: QuerySet[Case], period: Period) -> dict[str, Any]:
         .order_by("-reported_at", "-id")
         .values_list("id", "number", "lat", "lng", "reported_at", "category__name")[: MAP_POINTS * 2]
     ]
+    detail = reverse("cases:detail", args=[DETAIL_PLACEHOLDER])  # reversed once for the points
     cell_size = REPEAT_RADIUS_M / 111_000
     buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
     for position, row in enumerate(rows):
@@ -327,7 +343,7 @@ def hotspots(query: QuerySet[Case], period: Period) -> dict[str, Any]:
                     if abs(o[4] - at) <= window and metres(lat, lng, o[2], o[3]) <= REPEAT_RADIUS_M:
                         others += 1
         repeat = others >= REPEAT_OTHERS
-        url = reverse("cases:detail", args=[pk])
+        url = detail.replace(DETAIL_PLACEHOLDER, str(pk))
         points.append({"lat": lat, "lng": lng, "repeat": repeat, "number": number, "category": category, "url": url})
         if repeat:
             repeats.append({"number": number, "category": category, "url": url, "others": others})
@@ -345,13 +361,14 @@ def grid_shapes(user: User | AnonymousUser) -> list[dict[str, Any]]:
 
 
 def category_rows(
-    query: QuerySet[Case], period: Period, dimensions: Dimensions
+    query: QuerySet[Case], period: Period, dimensions: Dimensions, scope: Q | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The top categories of the period (by reports) and those rising most against the
     previous period."""
     previous = period.previous()
-    now_rows = table(query, period, "category", dimensions, ("reported",))
-    before = {row.key: row for row in indices.grouped(query, previous, "category", dimensions, ("reported",))}
+    now_rows = table(query, period, "category", dimensions, ("reported",), scope=scope)
+    earlier_rows = indices.grouped(query, previous, "category", dimensions, ("reported",), scope=scope)
+    before = {row.key: row for row in earlier_rows}
     for row in now_rows:
         earlier = before.get(row["key"])
         row["previous"] = cell(
@@ -376,8 +393,10 @@ def replace_category(dimensions: Dimensions, code: str) -> Dimensions:
     )
 
 
-def trend_chart(query: QuerySet[Case], period: Period, step: str, dimensions: Dimensions) -> dict[str, Any]:
-    series = indices.trend(query, period, step, TREND_CODES, dimensions)
+def trend_chart(
+    query: QuerySet[Case], period: Period, step: str, dimensions: Dimensions, scope: Q | None = None
+) -> dict[str, Any]:
+    series = indices.trend(query, period, step, TREND_CODES, dimensions, scope=scope)
     labels = {code: str(indices.INDICES[code].label) for code in TREND_CODES}
     fmt = "%m-%d" if step != "month" else "%Y-%m"
     return {
@@ -401,17 +420,21 @@ def statistics(request: HttpRequest) -> HttpResponse:
     form = StatsForm(request.GET or None, user=request.user)
     period, dimensions, step = form.chosen(timezone.localdate(now))
     query = cases_visible(request.user)
-    total = indices.figures(query, period, dimensions, KPI_CODES)
-    previous = indices.figures(query, period.previous(), dimensions, KPI_CODES)
+    # The viewer's scope for the rollups (None: the figures are counted on the cases).
+    scope = rollup_scope(request.user)
+    total = indices.figures(query, period, dimensions, KPI_CODES, scope=scope)
+    previous = indices.figures(query, period.previous(), dimensions, KPI_CODES, scope=scope)
     kpis = cells(total, KPI_CODES, period, dimensions)
     for item, before in zip(kpis, cells(previous, KPI_CODES, period.previous(), dimensions), strict=True):
         item.previous = before
-    departments = ranked(table(query, period, "department", dimensions, DEPARTMENT_CODES), "on_time_closure_rate")
-    top, rising = category_rows(query, period, dimensions)
-    sources = table(query, period, "source", dimensions, ("reported", "registered", "self_handled"))
+    departments = ranked(
+        table(query, period, "department", dimensions, DEPARTMENT_CODES, scope=scope), "on_time_closure_rate"
+    )
+    top, rising = category_rows(query, period, dimensions, scope)
+    sources = table(query, period, "source", dimensions, ("reported", "registered", "self_handled"), scope=scope)
     reporters = table(query, period, "reporter", dimensions, ("reported", "valid_report_rate"), limit=TOP_PEOPLE)
     verifiers = table(query, period, "verifier", dimensions, ("on_time_verification_rate",), limit=TABLE_ROWS)
-    grid_rows = indices.grouped(query, period, "grid", dimensions, AREA_CODES)
+    grid_rows = indices.grouped(query, period, "grid", dimensions, AREA_CODES, scope=scope)
     grids = table_of(grid_rows, period, "grid", AREA_CODES, limit=TABLE_ROWS)
     hot = hotspots(query.filter(dimensions.q()), period)
     context: dict[str, Any] = {
@@ -421,7 +444,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "repeats": hot["repeats"],
         "kpis": kpis,
         "departments": departments,
-        "villages": table(query, period, "village", dimensions, AREA_CODES),
+        "villages": table(query, period, "village", dimensions, AREA_CODES, scope=scope),
         "grids": sorted(grids, key=lambda r: r["key"]),
         "grids_total": len(grid_rows),
         "table_rows": TABLE_ROWS,
@@ -441,7 +464,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "green": GREEN,
         "yellow": YELLOW,
         "chart": {
-            "trend": trend_chart(query, period, step, dimensions),
+            "trend": trend_chart(query, period, step, dimensions, scope),
             "map": {
                 **hot,
                 "grids": grid_shapes(request.user),
@@ -516,8 +539,9 @@ def cockpit_context(user: User | AnonymousUser) -> dict[str, Any]:
     ]
     supervised = query.filter(Q(supervision_pending=True), status__in=OPEN_STATUSES).count()
     month = Period.of_month(today)
-    this_month = indices.figures(query, month, dimensions, COCKPIT_RATES)
-    last_month = indices.figures(query, month.previous(), dimensions, COCKPIT_RATES)
+    scope = rollup_scope(user)
+    this_month = indices.figures(query, month, dimensions, COCKPIT_RATES, scope=scope)
+    last_month = indices.figures(query, month.previous(), dimensions, COCKPIT_RATES, scope=scope)
     rates = []
     for code in COCKPIT_RATES:
         current = cell(this_month[code], month, dimensions)

@@ -40,6 +40,7 @@ from .. import deadlines
 from ..historical_notes import Code
 from ..models import Case, CaseEvent, CaseStage, Source, Status, Urgency
 from ..transitions import REPORT, Action
+from .milestones import handling_minutes
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -263,6 +264,7 @@ def _milestones(row: HistoricalCase, stages: list[CaseStage]) -> dict[str, Any]:
         "dispatch_count": 1 if row.dispatched_at is not None else 0,
         "handled_at": row.handled_at,
         "handled_on_time": None if handle is None else handle.on_time,
+        "handling_minutes": handling_minutes(row.dispatched_at or row.registered_at or row.reported_at, row.handled_at),
         "verified_at": row.verified_at,
         "verified_on_time": None if verify is None else verify.on_time,
         "due_at": due_at,

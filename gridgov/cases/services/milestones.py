@@ -8,8 +8,9 @@ The rules (one place; :func:`milestones_backfill` replays them over old timeline
 - ``registered_at``: the first ``register`` (by the center) or ``accept`` (by the village);
 - ``dispatched_at`` / ``dispatch_count``: the first dispatch, and how many there were;
 - ``redispatched_at``: the first ``return`` of a dispatched case;
-- ``handled_at`` / ``handled_on_time``: the first ``report_back`` and the frozen on-time flag
-  of the handling stage it ended;
+- ``handled_at`` / ``handled_on_time`` / ``handling_minutes``: the first ``report_back``, the
+  frozen on-time flag of the handling stage it ended, and the working minutes from the first
+  dispatch (or the village's acceptance) to it (:func:`handling_minutes`);
 - ``reworked_at``: the first ``verify_fail``;
 - ``verified_at`` / ``verified_on_time`` / ``verified_by``: the first verification by the grid
   worker (``verify_pass`` or ``verify_fail``) and its stage's on-time flag;
@@ -25,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gridgov.categories.models import Stage
+from gridgov.workcalendar.calendar import working_minutes_between
 
 from ..models import Case, CaseStage, Status
 from ..transitions import Action
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 
     from gridgov.core.workflow import Step
 
-__all__ = ["closed_on_time", "milestones_record"]
+__all__ = ["closed_on_time", "handling_minutes", "milestones_record"]
 
 VERIFY_ACTIONS = frozenset({Action.VERIFY_PASS, Action.VERIFY_FAIL})
 
@@ -43,6 +45,14 @@ def closed_on_time(case_id: int) -> bool:
     """No handling or verification stage of the case ended late."""
     late = CaseStage.objects.filter(case_id=case_id, stage__in=[Stage.HANDLE, Stage.VERIFY], on_time=False)
     return not late.exists()
+
+
+def handling_minutes(start: dt.datetime | None, handled: dt.datetime | None) -> int | None:
+    """Working minutes from the start of handling (the first dispatch, or the village's
+    acceptance) to the first report back; None without a start."""
+    if start is None or handled is None:
+        return None
+    return max(0, working_minutes_between(start, handled))
 
 
 def milestones_record(step: Step[Case], ended: CaseStage | None) -> None:
@@ -84,6 +94,7 @@ def milestone_changes(
     if action == Action.REPORT_BACK and case.handled_at is None:
         values["handled_at"] = now
         values["handled_on_time"] = ended_on_time
+        values["handling_minutes"] = handling_minutes(case.dispatched_at or case.registered_at, now)
     if action == Action.VERIFY_FAIL and case.reworked_at is None:
         values["reworked_at"] = now
     if action in VERIFY_ACTIONS and case.verified_at is None:

@@ -12,7 +12,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from gridgov.areas.locate import locate
-from gridgov.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseStage, Status
+from gridgov.cases import rollups
+from gridgov.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseRollup, CaseStage, Status
 from gridgov.demo.cases import SCENARIOS, load_demo_cases
 from gridgov.notify.models import Notification
 
@@ -38,6 +39,11 @@ def test_it_makes_the_number_of_cases_asked_for(made):
     assert made == COUNT
     assert Case.objects.count() == COUNT
     assert len(SCENARIOS) <= COUNT  # so that every scenario is played at least once
+
+
+def test_the_statistics_rollups_match_a_recount_of_the_demo(made):
+    assert CaseRollup.objects.exists()
+    assert rollups.check().differences == {}
 
 
 def test_every_status_appears(made):

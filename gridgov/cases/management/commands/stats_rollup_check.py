@@ -1,0 +1,54 @@
+"""Compare the statistics' rollups with a recount of the cases, town by town (docs/stats.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from gridgov.areas.models import AreaLevel
+from gridgov.areas.selectors import latest_by_code
+from gridgov.cases import rollups
+
+SHOWN = 20  # differing rows printed per town
+
+
+class Command(BaseCommand):
+    help = "Compare the statistics rollups with a full recount of the cases; --repair rewrites what differs"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--town", help="the code of one town (default: every town with cases)")
+        parser.add_argument("--repair", action="store_true", help="rewrite the rows of a town that differ")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        code = options.get("town") or ""
+        if code:
+            town = latest_by_code(code)
+            if town is None or town.level != AreaLevel.TOWN:
+                raise CommandError(f"no town {code!r}")
+            towns = [(town.code, town.path)]
+        else:
+            towns = self.towns()
+        differing = 0
+        for town_code, path in towns:
+            outcome = rollups.check(path, repair=options["repair"])
+            status = "repaired" if outcome.repaired else ("differ" if outcome.differences else "ok")
+            counts = f"{outcome.keys} rows, {len(outcome.differences)} differ"
+            self.stdout.write(f"{town_code}: {counts}, {status} ({outcome.seconds:.1f} s)")
+            for key, measures in list(outcome.differences.items())[:SHOWN]:
+                shown = ", ".join(
+                    f"{m} kept {kept} counted {counted}" for m, (kept, counted) in sorted(measures.items())
+                )
+                self.stdout.write(f"  {dict(zip(rollups.KEY, key, strict=True))}: {shown}")
+            if outcome.differences and not outcome.repaired:
+                differing += 1
+        self.stdout.write(f"{len(towns)} towns checked, {differing} differ")
+        if differing:
+            raise SystemExit(1)
+
+    def towns(self) -> list[tuple[str, str]]:
+        """Every town in force."""
+        from gridgov.areas.models import Area
+
+        towns = Area.objects.current().filter(level=AreaLevel.TOWN).order_by("code")
+        return [(town.code, town.path) for town in towns]

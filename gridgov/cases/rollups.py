@@ -1,0 +1,339 @@
+"""The statistics' rollup table (:class:`~gridgov.cases.models.CaseRollup`): what each case
+adds to it, its upkeep in the transaction of every save of a case, its bulk build and its
+check against a recount (``docs/stats.md``, "Rollups").
+
+**What a case adds.** Each measure counts the case in the month of the date that decides it
+(``month``). A measure of two dates — "due in the period and closed by its end" — counts it in
+the row whose ``late`` is the month of the second date when that is later, else ``month``; a
+case without the second date does not count for it. For a period of whole months ``m1 … m2``
+that has ended, the sum over the rows with ``m1 ≤ month ≤ m2`` and ``late ≤ m2`` is then
+exactly "first date in the period and second date before its end", which is how the indices
+(:mod:`gridgov.cases.indices`) define their two-date conditions. The indices are derived from
+the measures in :func:`gridgov.cases.indices.rollup_figures`:
+
+=================== ==========================================================================
+measure             counts the loop's cases (self-handled cases only in ``self_handled``)
+=================== ==========================================================================
+reported            by the report date
+self_handled        self-handled cases, by the report date
+valid               by the report date, registered (or merged) by the end: second date the
+                    first of the registration and a merge
+registered, voided  by their dates
+closed, closed_cot  by the closing date (all, closed on time)
+closed_due(_cot)    by the closing date, second date the overall deadline
+due                 by the overall deadline
+due_closed(_cot)    by the overall deadline, second date the closing
+due_handled(_hot)   by the overall deadline, second date the first report back (handled on time)
+handled(_hot)       by the first report back (all, on time)
+handled_due(_hot)   by the first report back, second date the overall deadline
+reworked            by the first report back, second date the first rework
+minutes_n, minutes  by the first report back: cases with stored handling minutes, their sum
+dispatched          by the first dispatch
+misdispatched       by the first dispatch, second date the first of a return and a rework
+verified(_on_time)  by the first verification
+called_back,        by the last call-back (with an answer; satisfied or basically)
+satisfied
+=================== ==========================================================================
+
+**Upkeep.** Every write of a case is a ``save`` by a service (report, the loop's steps, the
+sweep, the call-back, the historical ledger import), inside the service's transaction: a
+``pre_save`` hook reads the case's stored columns, a ``post_save`` hook reads them again and
+adds the difference of the two contributions to the rows (a save that touches none of the
+columns the rollups read costs nothing). Bulk writes that bypass ``save`` (a bench's ``COPY``)
+call :func:`rebuild`; :func:`check` (``manage.py stats_rollup_check``) compares the rows with a
+recount and repairs them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, Final
+
+from django.db import connection, transaction
+from django.db.models import F, Q, Sum
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
+
+from .models import ROLLUP_MEASURES, Case, CaseRollup, Satisfaction
+
+__all__ = ["KEY", "check", "connect", "contributions", "rebuild"]
+
+KEY: Final = ("month", "late", "grid_id", "area_path", "lead_department_id", "category_id", "source")
+# The columns of a case the contributions are read from.
+FIELDS: Final = (
+    "self_handled",
+    "reported_at",
+    "registered_at",
+    "voided_at",
+    "merged_into_id",
+    "closed_at",
+    "closed_on_time",
+    "due_at",
+    "handled_at",
+    "handled_on_time",
+    "handling_minutes",
+    "reworked_at",
+    "dispatched_at",
+    "redispatched_at",
+    "verified_at",
+    "verified_on_time",
+    "callback_at",
+    "satisfaction",
+    "grid_id",
+    "area_path",
+    "lead_department_id",
+    "category_id",
+    "source",
+)
+# The same as model field names (``grid`` for ``grid_id`` …), for ``update_fields``.
+FIELD_NAMES: Final = frozenset(name.removesuffix("_id") for name in FIELDS)
+SATISFIED: Final = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
+
+Key = tuple[Any, ...]
+Contributions = dict[Key, Counter[str]]
+
+
+def month_of(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
+    """The first day of the local month of ``moment``."""
+    local = moment.astimezone(zone or timezone.get_current_timezone())
+    return dt.date(local.year, local.month, 1)
+
+
+def _earliest(*moments: dt.datetime | None) -> dt.datetime | None:
+    found = [moment for moment in moments if moment is not None]
+    return min(found) if found else None
+
+
+def contributions(case: Mapping[str, Any]) -> Contributions:
+    """What one case (its ``FIELDS``) adds to which rows."""
+    found: Contributions = defaultdict(Counter)
+    dims = (case["grid_id"], case["area_path"], case["lead_department_id"], case["category_id"], case["source"])
+    zone = timezone.get_current_timezone()
+
+    def add(first: dt.datetime | None, measure: str, amount: int = 1) -> None:
+        if first is not None:
+            month = month_of(first, zone)
+            found[(month, month, *dims)][measure] += amount
+
+    def add_until(first: dt.datetime | None, second: dt.datetime | None, measure: str) -> None:
+        if first is not None and second is not None:
+            month = month_of(first, zone)
+            found[(month, max(month, month_of(second, zone)), *dims)][measure] += 1
+
+    if case["self_handled"]:
+        add(case["reported_at"], "self_handled")
+        return found
+    merged = case["voided_at"] if case["merged_into_id"] is not None else None
+    add(case["reported_at"], "reported")
+    add_until(case["reported_at"], _earliest(case["registered_at"], merged), "valid")
+    add(case["registered_at"], "registered")
+    add(case["voided_at"], "voided")
+    closed, due, handled = case["closed_at"], case["due_at"], case["handled_at"]
+    closed_on_time, handled_on_time = case["closed_on_time"] is True, case["handled_on_time"] is True
+    add(closed, "closed")
+    add_until(closed, due, "closed_due")
+    add(due, "due")
+    add_until(due, closed, "due_closed")
+    add_until(due, handled, "due_handled")
+    if closed_on_time:
+        add(closed, "closed_cot")
+        add_until(closed, due, "closed_due_cot")
+        add_until(due, closed, "due_closed_cot")
+    add(handled, "handled")
+    add_until(handled, due, "handled_due")
+    if handled_on_time:
+        add(handled, "handled_hot")
+        add_until(handled, due, "handled_due_hot")
+        add_until(due, handled, "due_handled_hot")
+    add_until(handled, case["reworked_at"], "reworked")
+    if case["handling_minutes"] is not None:
+        add(handled, "minutes_n")
+        add(handled, "minutes", case["handling_minutes"])
+    add(case["dispatched_at"], "dispatched")
+    add_until(case["dispatched_at"], _earliest(case["redispatched_at"], case["reworked_at"]), "misdispatched")
+    add(case["verified_at"], "verified")
+    if case["verified_on_time"] is True:
+        add(case["verified_at"], "verified_on_time")
+    if case["satisfaction"]:
+        add(case["callback_at"], "called_back")
+        if case["satisfaction"] in SATISFIED:
+            add(case["callback_at"], "satisfied")
+    return found
+
+
+def difference(before: Contributions, after: Contributions) -> Contributions:
+    """``after`` minus ``before``, without the keys and measures that did not change."""
+    found: Contributions = {}
+    for key in set(before) | set(after):
+        change = Counter(after.get(key, Counter()))
+        change.subtract(before.get(key, Counter()))
+        change = Counter({measure: amount for measure, amount in change.items() if amount})
+        if change:
+            found[key] = change
+    return found
+
+
+def apply(changes: Contributions) -> None:
+    """Add ``changes`` to the rows (a row is created for a key that has none; two rows of one
+    key, from two transactions creating it at once, are summed like any others)."""
+    for key, change in changes.items():
+        where = dict(zip(KEY, key, strict=True))
+        pk = CaseRollup.objects.filter(**where).order_by("pk").values_list("pk", flat=True).first()
+        if pk is None:
+            CaseRollup.objects.create(**where, **change)
+        else:
+            CaseRollup.objects.filter(pk=pk).update(
+                **{measure: F(measure) + amount for measure, amount in change.items()}
+            )
+
+
+# --- upkeep: the saves of a case --------------------------------------------------------------
+
+
+def _stored(pk: int) -> dict[str, Any] | None:
+    return Case.objects.filter(pk=pk).values(*FIELDS).first()
+
+
+def _touches(update_fields: Iterable[str] | None) -> bool:
+    return update_fields is None or bool(FIELD_NAMES.intersection(update_fields))
+
+
+def _before_save(sender: type[Case], instance: Case, update_fields: Any = None, raw: bool = False, **_: Any) -> None:
+    if raw or not _touches(update_fields):
+        return
+    instance._rollup_before = _stored(instance.pk) if instance.pk else None  # type: ignore[attr-defined]
+
+
+def _after_save(sender: type[Case], instance: Case, update_fields: Any = None, raw: bool = False, **_: Any) -> None:
+    if raw or not _touches(update_fields):
+        return
+    before = getattr(instance, "_rollup_before", None)
+    instance._rollup_before = None  # type: ignore[attr-defined]
+    after = _stored(instance.pk)
+    old = contributions(before) if before else {}
+    new = contributions(after) if after else {}
+    apply(difference(old, new))
+
+
+def _before_delete(sender: type[Case], instance: Case, **_: Any) -> None:
+    instance._rollup_before = _stored(instance.pk)  # type: ignore[attr-defined]
+
+
+def _after_delete(sender: type[Case], instance: Case, **_: Any) -> None:
+    before = getattr(instance, "_rollup_before", None)
+    if before:
+        apply(difference(contributions(before), {}))
+
+
+def connect() -> None:
+    """Keep the rollups with every save and deletion of a case (called once, by the app)."""
+    pre_save.connect(_before_save, sender=Case, dispatch_uid="case_rollup_before")
+    post_save.connect(_after_save, sender=Case, dispatch_uid="case_rollup_after")
+    pre_delete.connect(_before_delete, sender=Case, dispatch_uid="case_rollup_before_delete")
+    post_delete.connect(_after_delete, sender=Case, dispatch_uid="case_rollup_after_delete")
+
+
+# --- recount, bulk build and check ------------------------------------------------------------
+
+BATCH: Final = 5000
+
+
+def _under(prefix: str) -> Q:
+    return Q(area_path__startswith=prefix) if prefix else Q()
+
+
+def recount(prefix: str = "") -> Contributions:
+    """The rows as the cases under the area path ``prefix`` (all cases: "") make them."""
+    found: Contributions = defaultdict(Counter)
+    rows = Case.objects.filter(_under(prefix)).order_by().values(*FIELDS)
+    for case in rows.iterator(chunk_size=BATCH):
+        for key, counts in contributions(case).items():
+            found[key].update(counts)
+    return found
+
+
+def stored(prefix: str = "") -> Contributions:
+    """The rows kept under the area path ``prefix``, summed per key (zero counts left out)."""
+    found: Contributions = defaultdict(Counter)
+    totals = {measure: Sum(measure) for measure in ROLLUP_MEASURES}
+    for row in CaseRollup.objects.filter(_under(prefix)).values(*KEY).annotate(**totals).order_by():
+        counts = Counter({measure: row[measure] for measure in ROLLUP_MEASURES if row[measure]})
+        if counts:
+            found[tuple(row[name] for name in KEY)] = counts
+    return found
+
+
+def _rows(counts: Contributions) -> Iterator[CaseRollup]:
+    for key, measures in counts.items():
+        yield CaseRollup(**dict(zip(KEY, key, strict=True)), **measures)
+
+
+def write(prefix: str, counts: Contributions) -> int:
+    """Replace the rows under ``prefix`` with ``counts``; returns how many rows were written
+    (with ``COPY`` on PostgreSQL, for a bulk build of millions of rows)."""
+    with transaction.atomic():
+        CaseRollup.objects.filter(_under(prefix)).delete()
+        if connection.vendor == "postgresql":
+            return _copy(counts)
+        rows = _rows(counts)
+        written = 0
+        while batch := list(islice(rows, BATCH)):
+            CaseRollup.objects.bulk_create(batch)
+            written += len(batch)
+    return written
+
+
+def _copy(counts: Contributions) -> int:
+    columns = [*KEY, *ROLLUP_MEASURES]
+    table = CaseRollup._meta.db_table
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for key, measures in counts.items():
+            copy.write_row((*key, *(measures.get(measure, 0) for measure in ROLLUP_MEASURES)))
+    return len(counts)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One area's check: the keys whose rows differ from the recount (with the measures that
+    differ: stored, recounted), and whether they were rewritten."""
+
+    prefix: str
+    keys: int
+    differences: dict[Key, dict[str, tuple[int, int]]]
+    repaired: bool
+    seconds: float
+
+
+def compare(kept: Contributions, counted: Contributions) -> dict[Key, dict[str, tuple[int, int]]]:
+    found: dict[Key, dict[str, tuple[int, int]]] = {}
+    for key in set(kept) | set(counted):
+        mine, theirs = kept.get(key, Counter()), counted.get(key, Counter())
+        differing = {
+            measure: (mine[measure], theirs[measure])
+            for measure in set(mine) | set(theirs)
+            if mine[measure] != theirs[measure]
+        }
+        if differing:
+            found[key] = differing
+    return found
+
+
+def check(prefix: str = "", *, repair: bool = False) -> Outcome:
+    """Compare the rows under the area path ``prefix`` with a recount of its cases; with
+    ``repair``, rewrite them from the recount when they differ."""
+    began = time.perf_counter()
+    counted = recount(prefix)
+    differences = compare(stored(prefix), counted)
+    if differences and repair:
+        write(prefix, counted)
+    return Outcome(prefix, len(counted), differences, bool(differences and repair), time.perf_counter() - began)
+
+
+def rebuild(prefix: str = "") -> int:
+    """Write the rows under ``prefix`` from the cases (after a bulk load); returns the rows."""
+    return write(prefix, recount(prefix))

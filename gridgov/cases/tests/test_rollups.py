@@ -1,0 +1,205 @@
+"""The statistics' rollups (``gridgov.cases.rollups``): kept by every save of a case through
+the services, they give the same figures as a live count on the cases for every index, every
+filter the page has, every grouping and the monthly trend, over periods of whole months; a
+recount finds a tampered row and ``stats_rollup_check --repair`` mends it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import itertools
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from gridgov.areas.models import Area
+from gridgov.cases import indices, rollups
+from gridgov.cases.access import rollup_scope
+from gridgov.cases.indices import Dimensions, Period
+from gridgov.cases.models import Case, CaseRollup, Satisfaction, Source
+from gridgov.cases.services.milestones import handling_minutes
+
+from .loop_helpers import act, report
+from .test_indices import (
+    APRIL,
+    DEPT,
+    MARCH,
+    at,
+    finish_b,
+    month,  # noqa: F401 - the hand-built March, as a fixture
+)
+from .test_indices_narrowing import random_cases  # noqa: F401 - random milestones, bulk-written, as a fixture
+
+FEBRUARY = Period.month(2026, 2)
+
+
+@pytest.fixture
+def march(request: pytest.FixtureRequest) -> dict[str, Case]:
+    """The hand-built March of ``test_indices`` (cases through the services)."""
+    found: dict[str, Case] = request.getfixturevalue("month")
+    return found
+
+
+@pytest.fixture
+def bulk(request: pytest.FixtureRequest) -> list[Case]:
+    """The random milestones of ``test_indices_narrowing``, bulk-written (no save hooks)."""
+    found: list[Case] = request.getfixturevalue("random_cases")
+    return found
+
+
+SPRING = Period(dt.date(2026, 2, 1), dt.date(2026, 4, 30))
+
+
+def dimension_sets(case: Case) -> Iterator[Dimensions]:
+    """No filter, then every filter of the page alone and in pairs, for the values of ``case``."""
+    assert case.grid is not None and case.grid.parent is not None
+    values: dict[str, list[str]] = {
+        "area": [case.grid.code, case.grid.parent.code, case.town.code],
+        "department": ["traffic_police", "urban_mgmt"],
+        "category": [case.category.code, case.category.parent.code if case.category.parent else case.category.code],
+        "source": [Source.GRID_REPORT, Source.HOTLINE],
+    }
+    yield Dimensions()
+    for name, options in values.items():
+        for value in options:
+            yield narrowed({name: value})
+    for (one, first), (two, second) in itertools.combinations(values.items(), 2):
+        yield narrowed({one: first[0], two: second[0]})
+
+
+def narrowed(values: dict[str, Any]) -> Dimensions:
+    return replace(Dimensions(), **values)
+
+
+def same(period: Period, dimensions: Dimensions, scope: Q | None = None) -> None:
+    """The rollups and the live count agree on every index, grouping and the monthly trend."""
+    cases = Case.objects.filter(scope or Q())
+    assert indices.on_rollups(Q() if scope is None else scope, period, dimensions)
+    scope = Q() if scope is None else scope
+    live = indices.figures(cases, period, dimensions)
+    rolled = indices.figures(cases, period, dimensions, scope=scope)
+    assert rolled.by_code == live.by_code, (period, dimensions)
+    for by in sorted(indices.ROLLUP_GROUPS):
+        live_rows = [(r.key, r.dimensions, r.figures.by_code) for r in indices.grouped(cases, period, by, dimensions)]
+        rows = indices.grouped(cases, period, by, dimensions, scope=scope)
+        assert [(r.key, r.dimensions, r.figures.by_code) for r in rows] == live_rows, (period, dimensions, by)
+    codes = [code for code, item in indices.INDICES.items() if item.kind != indices.HOURS]
+    live_trend = indices.trend(cases, period, "month", codes, dimensions)
+    assert indices.trend(cases, period, "month", codes, dimensions, scope=scope) == live_trend
+
+
+def assert_kept() -> None:
+    outcome = rollups.check()
+    assert outcome.differences == {}
+
+
+@pytest.mark.django_db
+def test_the_services_keep_the_rollups_and_they_give_the_live_figures(
+    people: dict[str, Any], march: dict[str, Case]
+) -> None:
+    assert_kept()
+    a = Case.objects.select_related("grid__parent", "category__parent", "town").get(pk=march["A"].pk)
+    for period in (MARCH, FEBRUARY, APRIL, SPRING):
+        for dimensions in dimension_sets(a):
+            same(period, dimensions)
+    # More steps through the services, in April and May: the rows follow.
+    finish_b(people, march["B"])
+    act(people, march["H"], "dispatch", "center01", at=at("2026-04-21"), **DEPT)
+    act(people, march["H"], "acknowledge", "dept01", at=at("2026-04-21", "11:00"))
+    act(people, march["H"], "request_extension", "dept01", at=at("2026-04-21", "12:00"), days=2)
+    act(people, march["H"], "approve_extension", "center01", at=at("2026-04-21", "13:00"))
+    Case.objects.filter(pk__in=[march["A"].pk, march["C"].pk]).update(party_phone="13900001111")
+    for key, answer in (("A", Satisfaction.DISSATISFIED), ("C", Satisfaction.SATISFIED)):  # A reopens
+        act(people, march[key], "callback", "center01", at=at("2026-04-22", "15:00"), satisfaction=answer)
+    late = report(people, by="grid02", at=at("2026-04-29", "16:00"))
+    act(people, late, "void", "center01", at=at("2026-05-02", "09:00"))
+    assert_kept()
+    # A's reopening takes it out of March's closed cases, in the rollups as on the cases.
+    assert indices.figures(Case.objects.all(), MARCH, scope=Q())["closed"].num == 3
+    for period in (MARCH, APRIL, SPRING, Period(dt.date(2026, 4, 1), dt.date(2026, 5, 31))):
+        for dimensions in list(dimension_sets(a))[:6]:
+            same(period, dimensions)
+
+
+@pytest.mark.django_db
+def test_random_milestones_after_a_bulk_build(bulk: list[Case]) -> None:
+    # Bulk-written (no save hooks), so the rollups are built as after a bench's COPY.
+    assert CaseRollup.objects.count() == 0 or rollups.check().differences
+    rollups.rebuild()
+    assert_kept()
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    months = []
+    for _back in range(4):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+        months.append(Period.of_month(first))
+    periods = [*months, Period(months[2].start, months[0].end), Period(months[3].start, months[1].end)]
+    case = Case.objects.select_related("grid__parent", "category__parent", "town").get(pk=bulk[0].pk)
+    for period in periods:
+        for dimensions in list(dimension_sets(case))[:8]:
+            same(period, dimensions)
+
+
+@pytest.mark.django_db
+def test_a_running_month_a_reporter_or_days_are_counted_live(march: dict[str, Case]) -> None:
+    today = timezone.localdate()
+    assert not indices.on_rollups(Q(), Period.of_month(today), None)
+    assert not indices.on_rollups(Q(), Period(MARCH.start, dt.date(2026, 3, 30)), None)
+    assert not indices.on_rollups(Q(), MARCH, Dimensions(reporter=march["A"].reporter_id))
+    assert not indices.on_rollups(None, MARCH, None)
+    assert indices.on_rollups(Q(), MARCH, Dimensions(source=Source.HOTLINE))
+
+
+@pytest.mark.django_db
+def test_the_viewer_scope_of_the_rollups(people: dict[str, Any], march: dict[str, Case]) -> None:
+    center = rollup_scope(people["center01"])
+    assert center is not None
+    same(MARCH, Dimensions(), center)
+    assert rollup_scope(people["dept01"]) is None  # sees cases through a department
+
+
+@pytest.mark.django_db
+def test_the_page_of_a_past_month_reads_the_rollups(people: dict[str, Any], march: dict[str, Case]) -> None:
+    from .test_stats_pages import check_every_link, client_for
+
+    client = client_for(people["center01"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("cases:stats"), {"start": "2026-03-01", "end": "2026-03-31"})
+    assert response.status_code == 200
+    assert any("cases_caserollup" in query["sql"] for query in queries.captured_queries)
+    assert check_every_link(client, response.content.decode(), 20) >= 20
+
+
+@pytest.mark.django_db
+def test_the_check_finds_and_repairs_a_tampered_row(march: dict[str, Case]) -> None:
+    town = march["A"].town
+    row = CaseRollup.objects.filter(reported__gt=0).first()
+    assert row is not None
+    CaseRollup.objects.filter(pk=row.pk).update(reported=row.reported + 3)
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as failed:
+        call_command("stats_rollup_check", "--town", town.code, stdout=out)
+    assert failed.value.code == 1
+    assert "reported" in out.getvalue()
+    call_command("stats_rollup_check", "--town", town.code, "--repair", stdout=out)
+    assert_kept()
+    call_command("stats_rollup_check", stdout=out)
+    assert out.getvalue().splitlines()[-1].endswith(" 0 differ")
+    with pytest.raises(CommandError):
+        call_command("stats_rollup_check", "--town", "nowhere", stdout=out)
+    assert Area.objects.filter(code=town.code).exists()
+
+
+@pytest.mark.django_db
+def test_the_handling_minutes_are_frozen_with_the_first_report_back(march: dict[str, Case]) -> None:
+    a = march["A"]
+    assert a.handling_minutes == handling_minutes(a.dispatched_at, a.handled_at)
+    assert march["H"].handling_minutes is None
