@@ -44,6 +44,8 @@ from gridgov.hotline.reconcile.services import reconcile_run, reconcile_upload, 
 from gridgov.hotline.selectors import orders_visible
 from gridgov.hotline.tests.core_helpers import order_data
 from gridgov.meetings.services import meeting_act, meeting_plan, meetings_visible, resolution_add, resolutions_visible
+from gridgov.notice import selectors as notice_selectors
+from gridgov.notice import services as notice_services
 from gridgov.notify.models import Notification
 from gridgov.notify.services import notify
 from gridgov.patrols.selectors import patrols_visible
@@ -85,6 +87,11 @@ OBJECTS: dict[str, Visible] = {
     "household_id": lambda user, obj: visits_selectors.households_visible(user).filter(pk=obj.pk).exists(),
     "unit_id": lambda user, obj: visits_selectors.units_visible(user).filter(pk=obj.pk).exists(),
     "visit_id": lambda user, obj: visits_selectors.visits_visible(user).filter(pk=obj.pk).exists(),
+    "poster_id": lambda user, obj: notice_selectors.posters_managed(user).filter(pk=obj.pk).exists(),
+    "user_id": lambda user, obj: notice_selectors.staff_managed(user).filter(user_id=obj.pk).exists(),
+    # The residents' side of the notice is public: any grid's or village's code, any tracking code.
+    "public_code": lambda user, code: True,
+    "tracking_code": lambda user, code: True,
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -117,7 +124,10 @@ def kind_of(path: str) -> str:
     names = [name for name in re.findall(r"{(\w+)}", path) if name not in ("action", "variant", "extension")]
     assert len(names) == 1, path
     if names[0] == "code":
-        return "area" if "/areas/" in path or "/patrols/grids/" in path else "department"
+        if "/notice/public/" in path:
+            return "public_code"
+        area_paths = ("/areas/", "/patrols/grids/", "/notice/grids/", "/notice/settings/")
+        return "area" if any(part in path for part in area_paths) else "department"
     return names[0]
 
 
@@ -188,7 +198,15 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         visited_at=timezone.now() - dt.timedelta(hours=1),
         finding="need",
     )[0]
+    poster = notice_services.poster_generate(actor=people["center01"], grid=grid2, public_url="http://test/p/")
+    public = notice_services.public_report_submit(
+        client="10.0.0.9", area=grid2, category=in_grid2.category.code, description="x"
+    )
     return {
+        "poster_id": [poster],
+        "user_id": [people["grid02"], people["gridlead01"]],
+        "public_code": [grid2.code],
+        "tracking_code": [public.code],
         "household_id": [household],
         "unit_id": [unit],
         "visit_id": [visit],
@@ -212,7 +230,7 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
 
 def url_for(path: str, obj: Any) -> str:
     value = obj if isinstance(obj, str) else obj.pk
-    url = re.sub(r"{(\w+_id|code)}", str(value), path)
+    url = re.sub(r"{(\w+_id|\w*code)}", str(value), path)
     return url.replace("{action}", "remind").replace("{variant}", "thumbnail").replace("{extension}", "pdf")
 
 
