@@ -43,6 +43,8 @@ from gridgov.hotline import services as hotline_services
 from gridgov.hotline.reconcile.services import reconcile_run, reconcile_upload, reconciliations_visible
 from gridgov.hotline.selectors import orders_visible
 from gridgov.hotline.tests.core_helpers import order_data
+from gridgov.ledger import selectors as ledger_selectors
+from gridgov.ledger import services as ledger_services
 from gridgov.meetings.services import meeting_act, meeting_plan, meetings_visible, resolution_add, resolutions_visible
 from gridgov.notice import selectors as notice_selectors
 from gridgov.notice import services as notice_services
@@ -87,6 +89,7 @@ OBJECTS: dict[str, Visible] = {
     "household_id": lambda user, obj: visits_selectors.households_visible(user).filter(pk=obj.pk).exists(),
     "unit_id": lambda user, obj: visits_selectors.units_visible(user).filter(pk=obj.pk).exists(),
     "visit_id": lambda user, obj: visits_selectors.visits_visible(user).filter(pk=obj.pk).exists(),
+    "ledger_import_id": lambda user, obj: ledger_selectors.jobs_visible(user).filter(pk=obj.pk).exists(),
     "poster_id": lambda user, obj: notice_selectors.posters_managed(user).filter(pk=obj.pk).exists(),
     "user_id": lambda user, obj: notice_selectors.staff_managed(user).filter(user_id=obj.pk).exists(),
     # The residents' side of the notice is public: any grid's or village's code, any tracking code.
@@ -202,7 +205,16 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
     public = notice_services.public_report_submit(
         client="10.0.0.9", area=grid2, category=in_grid2.category.code, description="x"
     )
+    ledger = ledger_services.ledger_upload(
+        actor=people["center01"],
+        town=Area.objects.get(pk=in_grid1.town_id),
+        name="ledger.csv",
+        content="案件编号,上报时间\nL-1,2026-03-02 09:00\n".encode(),
+    )
+    ledger = ledger_services.ledger_read(job_id=ledger.pk)
+    ledger = ledger_services.ledger_map(actor=people["center01"], job_id=ledger.pk, mapping=ledger.mapping)
     return {
+        "ledger_import_id": [ledger],
         "poster_id": [poster],
         "user_id": [people["grid02"], people["gridlead01"]],
         "public_code": [grid2.code],
