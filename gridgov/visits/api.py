@@ -6,7 +6,7 @@ A visit comes from the phone once, named by its client UUID (the ``Idempotency-K
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
@@ -113,14 +113,41 @@ def visit_out(visit: Visit) -> VisitOut:
 
 
 def _due_out(due: selectors.DueVisit, *, full_address: bool) -> DueOut:
-    household = due.household
+    household, unit = due.household, due.unit
+    if household is not None:
+        target: dict[str, Any] = {
+            "household_id": household.pk,
+            "unit_id": None,
+            "name": "",
+            "unit_kind": "",
+            "key_place": False,
+            "grid": code_name(household.grid),
+            "address": household.address if full_address else mask_address(household.address),
+            "head_name": mask_name(household.head_name),
+            "care_tags": list(household.care_tags),
+            "care_labels": household.care_labels,
+            "tags": list(household.care_tags),
+            "tag_labels": household.care_labels,
+        }
+    else:
+        assert unit is not None
+        target = {
+            "household_id": None,
+            "unit_id": unit.pk,
+            "name": unit.name,
+            "unit_kind": unit.kind,
+            "key_place": unit.is_key_place,
+            "grid": code_name(unit.grid),
+            "address": unit.address,
+            "head_name": mask_name(unit.contact_name),
+            "care_tags": [],
+            "care_labels": [],
+            "tags": unit.plan_tags,
+            "tag_labels": unit.plan_labels,
+        }
     return DueOut(
-        household_id=household.pk,
-        grid=code_name(household.grid),
-        address=household.address if full_address else mask_address(household.address),
-        head_name=mask_name(household.head_name),
-        care_tags=list(household.care_tags),
-        care_labels=household.care_labels,
+        kind=due.kind,
+        **target,
         interval_days=due.interval_days,
         last_visit=due.last_visit,
         due_on=due.due_on,
@@ -178,7 +205,9 @@ def visit_list(request: HttpRequest, query: Query[VisitListQuery]) -> VisitPageO
     return VisitPageOut(items=[visit_out(v) for v in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/due", response=DueListOut, summary="Today's visits: due or overdue households of my grids")
+@router.get(
+    "/due", response=DueListOut, summary="Today's visits: due or overdue households, units and key places of my grids"
+)
 def visit_due(request: HttpRequest) -> DueListOut:
     today = timezone.localdate()
     due = selectors.due_today(request.user, today=today)

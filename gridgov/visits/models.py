@@ -49,6 +49,19 @@ class HazardTag(models.TextChoices):
     FLOOD = "flood", _("Flooding")
 
 
+class UnitPlanTag(models.TextChoices):
+    """What a unit's visit plan is for: one of its hazard tags, or its key-place kind."""
+
+    FIRE = "fire", _("Fire")
+    GAS = "gas", _("Gas")
+    CHEMICALS = "chemicals", _("Chemicals")
+    CROWD = "crowd", _("Crowded place")
+    STRUCTURE = "structure", _("Unsafe structure")
+    FLOOD = "flood", _("Flooding")
+    HAZARD_POINT = "hazard_point", _("Hazard point")
+    CONSTRUCTION_SITE = "construction_site", _("Construction site")
+
+
 class Finding(models.TextChoices):
     NOTHING = "nothing", _("Nothing to report")
     NEED = "need", _("A need")
@@ -126,6 +139,16 @@ class Unit(models.Model):
     def hazard_labels(self) -> list[str]:
         return [str(HazardTag(tag).label) for tag in self.hazard_tags if tag in HazardTag.values]
 
+    @property
+    def plan_tags(self) -> list[str]:
+        """The tags a unit's visit plans follow: its hazard tags and, for a key place, its kind."""
+        tags = [tag for tag in self.hazard_tags if tag in HazardTag.values]
+        return [*tags, self.kind] if self.kind in KEY_KINDS else tags
+
+    @property
+    def plan_labels(self) -> list[str]:
+        return [str(UnitPlanTag(tag).label) for tag in self.plan_tags]
+
 
 class VisitPlan(models.Model):
     """How often a household with ``care_tag`` must be visited. A household with several tags
@@ -143,6 +166,26 @@ class VisitPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.care_tag}: {self.interval_days}"
+
+
+class UnitVisitPlan(models.Model):
+    """How often a unit with a hazard tag, or a key place of a kind, must be visited. A unit
+    follows the shortest interval among its tags' active plans (as a household's care tags)."""
+
+    tag = models.CharField(_("hazard tag or key-place kind"), max_length=20, choices=UnitPlanTag.choices, unique=True)
+    interval_days = models.PositiveSmallIntegerField(_("visit at least every (days)"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit visit plan")
+        verbose_name_plural = _("unit visit plans")
+        ordering = ["tag"]
+        constraints = [
+            models.CheckConstraint(condition=Q(interval_days__gte=1), name="unit_visit_plan_interval_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag}: {self.interval_days}"
 
 
 class Visit(models.Model):

@@ -30,7 +30,18 @@ from gridgov.core.reveals import reveal_guard
 from gridgov.people.models import Role
 
 from . import access
-from .models import CareTag, Finding, HazardTag, Household, Unit, UnitKind, Visit, VisitPlan
+from .models import (
+    CareTag,
+    Finding,
+    HazardTag,
+    Household,
+    Unit,
+    UnitKind,
+    UnitPlanTag,
+    Visit,
+    VisitPlan,
+    UnitVisitPlan,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -315,14 +326,70 @@ DEFAULT_PLANS: Final = {
 }
 
 
+# How often a unit with each hazard tag, or a key place of each kind, is visited until the
+# center changes it, and whether the plan is on (the migration 0003 creates the same plans).
+# Fire, crowd and flood are on nearly every shop, school or low street, which the monthly
+# coverage asks for anyway: their plans start switched off.
+DEFAULT_UNIT_PLANS: Final = {
+    UnitPlanTag.HAZARD_POINT: (7, True),
+    UnitPlanTag.CONSTRUCTION_SITE: (7, True),
+    UnitPlanTag.CHEMICALS: (14, True),
+    UnitPlanTag.STRUCTURE: (14, True),
+    UnitPlanTag.GAS: (30, True),
+    UnitPlanTag.FIRE: (30, False),
+    UnitPlanTag.CROWD: (30, False),
+    UnitPlanTag.FLOOD: (30, False),
+}
+
+
+def unit_plan_set(
+    *,
+    actor: User | AnonymousUser,
+    tag: str,
+    interval_days: int,
+    active: bool = True,
+    request: HttpRequest | None = None,
+) -> UnitVisitPlan:
+    """Set how often units with a hazard tag, or key places of a kind, are visited (the center
+    or an administrator)."""
+    scope = scope_for(actor)
+    if not (scope.everything or scope.has_role(Role.CENTER_OPERATOR)):
+        raise VisitForbidden(_("Only the center sets the visit plans."))
+    if tag not in UnitPlanTag.values:
+        raise ValidationError({"tag": [_("Unknown tag: %(tag)s.") % {"tag": tag}]})
+    if not 1 <= interval_days <= 366:
+        raise ValidationError({"interval_days": [_("Between 1 and 366 days.")]})
+    with transaction.atomic():
+        plan, _created = UnitVisitPlan.objects.update_or_create(
+            tag=tag, defaults={"interval_days": interval_days, "active": active}
+        )
+        record(
+            action="visits.unit_plan_set",
+            actor=actor,
+            obj=plan,
+            request=request,
+            data={"tag": tag, "interval_days": interval_days, "active": active},
+        )
+    return plan
+
+
 @transaction.atomic
 def plans_seed(*, actor: User | None = None) -> int:
-    """Create the default plan of every care tag that has none; returns how many were made."""
+    """Create the default plan of every care tag and unit tag that has none; returns how many
+    were made."""
     made = 0
     for tag, days in DEFAULT_PLANS.items():
         plan, created = VisitPlan.objects.get_or_create(care_tag=tag, defaults={"interval_days": days})
         if created:
             record(action="visits.plan_set", actor=actor, obj=plan, data={"care_tag": tag, "interval_days": days})
+            made += 1
+    for tag, (days, active) in DEFAULT_UNIT_PLANS.items():
+        unit_plan, created = UnitVisitPlan.objects.get_or_create(
+            tag=tag, defaults={"interval_days": days, "active": active}
+        )
+        if created:
+            data = {"tag": tag, "interval_days": days, "active": active}
+            record(action="visits.unit_plan_set", actor=actor, obj=unit_plan, data=data)
             made += 1
     return made
 

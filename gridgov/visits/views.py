@@ -359,15 +359,23 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def overdue_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = selectors.overdue(request.user, today=today)
-    items = [
-        {
-            "due": d,
-            "address": access.mask_address(d.household.address),
-            "head_name": access.mask_name(d.household.head_name),
-        }
-        for d in rows
-    ]
-    return render(request, "visits/overdue.html", {"items": items, "today": today, "plans": selectors.plan_intervals()})
+    items = []
+    for d in rows:
+        if d.household is not None:
+            item = {
+                "address": access.mask_address(d.household.address),
+                "contact": access.mask_name(d.household.head_name),
+                "tags": d.household.care_labels,
+            }
+        else:
+            assert d.unit is not None
+            item = {
+                "address": d.unit.address,
+                "contact": access.mask_name(d.unit.contact_name),
+                "tags": d.unit.plan_labels,
+            }
+        items.append({"due": d, **item})
+    return render(request, "visits/overdue.html", {"items": items, "today": today})
 
 
 @require_GET
