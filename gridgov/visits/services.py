@@ -38,9 +38,9 @@ from .models import (
     Unit,
     UnitKind,
     UnitPlanTag,
+    UnitVisitPlan,
     Visit,
     VisitPlan,
-    UnitVisitPlan,
 )
 
 if TYPE_CHECKING:
@@ -383,12 +383,12 @@ def plans_seed(*, actor: User | None = None) -> int:
         if created:
             record(action="visits.plan_set", actor=actor, obj=plan, data={"care_tag": tag, "interval_days": days})
             made += 1
-    for tag, (days, active) in DEFAULT_UNIT_PLANS.items():
+    for unit_tag, (days, active) in DEFAULT_UNIT_PLANS.items():
         unit_plan, created = UnitVisitPlan.objects.get_or_create(
-            tag=tag, defaults={"interval_days": days, "active": active}
+            tag=unit_tag, defaults={"interval_days": days, "active": active}
         )
         if created:
-            data = {"tag": tag, "interval_days": days, "active": active}
+            data = {"tag": unit_tag, "interval_days": days, "active": active}
             record(action="visits.unit_plan_set", actor=actor, obj=unit_plan, data=data)
             made += 1
     return made
