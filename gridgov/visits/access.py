@@ -71,5 +71,10 @@ def may_reveal(user: User | AnonymousUser, obj: Household | Unit) -> bool:
     return holds_over(user, obj.area_path, REVEAL_ROLES)
 
 
+def may_visit(user: User | AnonymousUser, area_path: str) -> bool:
+    """Whether the user records visits in this area (the service decides again)."""
+    return holds_over(user, area_path, VISIT_ROLES)
+
+
 def may_edit(user: User | AnonymousUser, area_path: str) -> bool:
     return scope_for(user).everything or holds_over(user, area_path, EDIT_ROLES)

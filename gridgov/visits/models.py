@@ -242,3 +242,32 @@ class Visit(models.Model):
     @property
     def target(self) -> Household | Unit:
         return self.household if self.household_id else self.unit  # type: ignore[return-value]
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a visit: checked, stored encrypted (the default storage) and copied to
+    a thumbnail and display copy without EXIF by the worker, as a case's photos
+    (:mod:`gridgov.cases.photos`); served only to who may see the visit."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("file"), upload_to="visits/%Y/%m/")
+    display = models.FileField(null=True, blank=True, upload_to="visits/display/%Y/%m/")
+    thumbnail = models.FileField(null=True, blank=True, upload_to="visits/thumbs/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    exif_lat = models.FloatField(null=True, blank=True)
+    exif_lng = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["visit_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["visit", "sha256"], name="visit_photo_unique_content")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.sha256[:8]}"

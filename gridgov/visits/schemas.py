@@ -102,6 +102,14 @@ class VisitTargetOut(Schema):
     label: str
 
 
+class VisitPhotoOut(Schema):
+    id: int
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
 class VisitOut(Schema):
     id: int
     client_id: str
@@ -115,6 +123,7 @@ class VisitOut(Schema):
     lng: float | None
     accuracy: float | None
     case_id: int | None
+    photos: list[VisitPhotoOut]
     created_at: LocalTime
 
 

@@ -10,16 +10,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from gridgov.access.scope import scope_for, visible_areas
 from gridgov.areas.selectors import latest_by_code
+from gridgov.cases import photos
 from gridgov.cases.selectors import reported_case_ids
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
 from . import access
-from .models import KEY_KINDS, Household, Unit, UnitVisitPlan, Visit, VisitPlan
+from .models import KEY_KINDS, Household, Unit, UnitVisitPlan, Visit, VisitPhoto, VisitPlan
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -57,8 +59,22 @@ def unit_get(user: User | AnonymousUser, pk: int) -> Unit:
 
 def visit_get(user: User | AnonymousUser, pk: int) -> Visit:
     return (
-        visits_visible(user).select_related("grid", "worker", "worker__profile", "household", "unit", "case").get(pk=pk)
+        visits_visible(user)
+        .select_related("grid", "worker", "worker__profile", "household", "unit", "case")
+        .prefetch_related("photos")
+        .get(pk=pk)
     )
+
+
+def visit_photo_open(user: User | AnonymousUser, pk: int, variant: str) -> tuple[FieldFile, str]:
+    """One photo of a visit the user may see, opened (``original``, ``display`` or
+    ``thumbnail``: :func:`gridgov.cases.photos.open_variant`); ``VisitPhoto.DoesNotExist`` for
+    anything else, a photo out of scope as a missing one."""
+    item = VisitPhoto.objects.filter(pk=pk, visit__in=visits_visible(user)).first()
+    opened = photos.open_variant(item, variant) if item is not None else None
+    if opened is None:
+        raise VisitPhoto.DoesNotExist
+    return opened
 
 
 def grid_filter(query: QuerySet, code: str) -> QuerySet:  # type: ignore[type-arg]
@@ -70,7 +86,7 @@ ORDER: Final = ("-visited_at", "-id")
 
 
 def visit_page(query: QuerySet[Visit], *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page[Visit]:
-    rows = query.select_related("grid", "worker", "worker__profile", "household", "unit")
+    rows = query.select_related("grid", "worker", "worker__profile", "household", "unit").prefetch_related("photos")
     return keyset_page(rows, ORDER, cursor, int(limit), max_limit=PAGE_MAX)
 
 

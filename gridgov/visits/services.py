@@ -10,15 +10,17 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.selectors import current_grid
+from gridgov.cases import photos
 from gridgov.cases import services as case_services
 from gridgov.cases.models import Source
 from gridgov.cases.selectors import reported_case_ids
@@ -40,6 +42,7 @@ from .models import (
     UnitPlanTag,
     UnitVisitPlan,
     Visit,
+    VisitPhoto,
     VisitPlan,
 )
 
@@ -54,6 +57,8 @@ ADDRESS_MAX: Final = 200
 NAME_MAX: Final = 100
 PHONE_MAX: Final = 30
 NOTES_MAX: Final = 2000
+# Photos of one visit, as of a case report.
+MAX_PHOTOS: Final = case_services.MAX_PHOTOS
 MEMBERS_MAX: Final = 30
 # Clock difference between the phone and the server that is still accepted.
 CLOCK_SKEW: Final = dt.timedelta(minutes=5)
@@ -458,12 +463,15 @@ def visit_record(
     lng: float | None = None,
     accuracy: float | None = None,
     case_client_id: str = "",
+    photos_in: Sequence[IO[bytes]] = (),
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Visit, bool]:
-    """Store a visit the phone recorded. Returns ``(visit, created)``: the same ``client_id``
+    """Store a visit the phone (or the web form) recorded, with its photos (at most
+    :data:`MAX_PHOTOS`, checked as a case's). Returns ``(visit, created)``: the same ``client_id``
     from the same worker for the same visit (target, time, finding) is the visit already
-    stored, even under concurrent retries; the same id for another visit is refused (422).
+    stored, with the photos it was stored with, even under concurrent retries; the same id for
+    another visit is refused (422).
     ``case_client_id`` names the case the worker reported from the finding on the phone (its
     Idempotency-Key); it is linked now if that report arrived, else when the visit is read."""
     now = now or timezone.now()
@@ -495,6 +503,7 @@ def visit_record(
     if case_key and finding == Finding.NOTHING:
         raise ValidationError({"case_client_id": [_("A visit that found nothing has no case.")]})
     target = _target(user, household_id, unit_id)
+    infos = photos.check_photos(list(photos_in), max_count=MAX_PHOTOS) if photos_in else []
     visit = Visit(
         worker=user,
         grid=target.grid,
@@ -521,6 +530,7 @@ def visit_record(
         if existing is not None:
             return existing, False
         raise
+    stored = _photos_store(visit, list(zip(photos_in, infos, strict=True)))
     record(
         action="visit.record",
         actor=actor,
@@ -532,9 +542,52 @@ def visit_record(
             "target": "household" if visit.household_id else "unit",
             "target_id": target.pk,
             "finding": finding,
+            "photos": len(stored),
         },
     )
     return visit, True
+
+
+def _photos_store(visit: Visit, checked: list[tuple[IO[bytes], photos.ImageInfo]]) -> list[VisitPhoto]:
+    """Store a visit's checked photos (the same photo twice is kept once); the thumbnails are
+    made by the worker after the commit."""
+    stored: list[VisitPhoto] = []
+    seen: set[str] = set()
+    for handle, info in checked:
+        if info.sha256 in seen:
+            continue
+        seen.add(info.sha256)
+        handle.seek(0)
+        extension = {"jpeg": "jpg"}.get(info.format, info.format)
+        photo = VisitPhoto(
+            visit=visit,
+            content_type=info.content_type,
+            width=info.width,
+            height=info.height,
+            size=info.size,
+            sha256=info.sha256,
+            taken_at=info.taken_at,
+            exif_lat=info.lat,
+            exif_lng=info.lng,
+        )
+        photo.file.save(f"{info.sha256[:16]}.{extension}", ContentFile(handle.read()), save=False)
+        photo.save()
+        stored.append(photo)
+    if stored:
+        from .tasks import make_visit_thumbnails  # tasks.py imports this module
+
+        ids = [photo.pk for photo in stored]
+        transaction.on_commit(lambda: make_visit_thumbnails.delay(ids))
+    return stored
+
+
+def visit_thumbnails_make(photo_ids: Sequence[int]) -> int:
+    """The thumbnail and display copy of each visit photo that has none yet (the worker)."""
+    done = 0
+    for photo in VisitPhoto.objects.filter(pk__in=list(photo_ids), thumbnail=""):
+        with transaction.atomic():
+            done += photos.save_copies(photo)
+    return done
 
 
 def visit_case_create(
@@ -561,16 +614,23 @@ def visit_case_create(
         lat, lng = visit.unit.lat, visit.unit.lng
     if lat is None:
         lat, lng = visit.grid.center_lat, visit.grid.center_lng
-    case, created = case_services.case_create(
-        actor=actor,
-        category=category,
-        description=text,
-        lat=lat,
-        lng=lng,
-        address=address,
-        source=Source.GRID_REPORT,
-        idempotency_key=f"visit-{visit.client_id}",
-    )
+    # The case carries the visit's photos (opened from their encrypted files).
+    handles = [photo.file.open("rb") for photo in visit.photos.all()]
+    try:
+        case, created = case_services.case_create(
+            actor=actor,
+            category=category,
+            description=text,
+            lat=lat,
+            lng=lng,
+            address=address,
+            source=Source.GRID_REPORT,
+            idempotency_key=f"visit-{visit.client_id}",
+            photos_in=[case_services.Photo(file=handle, name=handle.name or "photo") for handle in handles],
+        )
+    finally:
+        for handle in handles:
+            handle.close()
     with transaction.atomic():
         updated = Visit.objects.filter(pk=visit.pk, case__isnull=True).update(case=case)
         if updated:

@@ -89,6 +89,7 @@ OBJECTS: dict[str, Visible] = {
     "household_id": lambda user, obj: visits_selectors.households_visible(user).filter(pk=obj.pk).exists(),
     "unit_id": lambda user, obj: visits_selectors.units_visible(user).filter(pk=obj.pk).exists(),
     "visit_id": lambda user, obj: visits_selectors.visits_visible(user).filter(pk=obj.pk).exists(),
+    "visit_photo_id": lambda user, obj: visits_selectors.visits_visible(user).filter(pk=obj.visit_id).exists(),
     "ledger_import_id": lambda user, obj: ledger_selectors.jobs_visible(user).filter(pk=obj.pk).exists(),
     "poster_id": lambda user, obj: notice_selectors.posters_managed(user).filter(pk=obj.pk).exists(),
     "user_id": lambda user, obj: notice_selectors.staff_managed(user).filter(user_id=obj.pk).exists(),
@@ -200,6 +201,7 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         household_id=household.pk,
         visited_at=timezone.now() - dt.timedelta(hours=1),
         finding="need",
+        photos_in=[jpeg()],
     )[0]
     poster = notice_services.poster_generate(actor=people["center01"], grid=grid2, public_url="http://test/p/")
     public = notice_services.public_report_submit(
@@ -222,6 +224,7 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         "household_id": [household],
         "unit_id": [unit],
         "visit_id": [visit],
+        "visit_photo_id": list(visit.photos.all()),
         "meeting_id": [meeting],
         "resolution_id": [task],
         "analysis_id": list(WeeklyAnalysis.objects.filter(week=week)),

@@ -91,3 +91,48 @@ def test_visits_made_offline_arrive_once_each_and_a_finding_becomes_a_case(
     phone.open("#/visits")
     page.locator("[data-testid=visit-none]").wait_for()
     phone.close()
+
+
+def test_a_key_place_visited_offline_with_a_photo_arrives_as_one_visit_with_one_photo(
+    browser: Any, live_server: Any, demo: str
+) -> None:
+    from gridgov.mobile.tests.test_browser_app import jpeg
+    from gridgov.visits.models import Unit, UnitKind, VisitPhoto
+
+    services.plans_seed()
+    worker = user("grid01")
+    Visit.objects.all().delete()
+    Household.objects.all().delete()
+    Unit.objects.all().delete()
+    place = services.unit_save(actor=worker, grid=home_grid(worker), kind=UnitKind.HAZARD_POINT, name="河堤低洼处")[0]
+    phone = Phone(browser, live_server.url, demo)
+    page = phone.page
+    phone.wait_for_service_worker()
+    phone.open("#/visits")  # the key place is due: it has a plan
+    page.locator(f"[data-testid=visit-due][data-target='u{place.pk}']").wait_for()
+    phone.settle()
+
+    phone.context.set_offline(True)
+    page.locator(f"[data-testid=visit-due][data-target='u{place.pk}']").click()
+    page.locator("[data-testid=visit-form]").wait_for()
+    page.select_option("[data-testid=visit-finding]", "hazard")
+    page.fill("[data-testid=visit-notes]", "河堤有裂缝")
+    page.set_input_files("[data-testid=visit-photo]", [jpeg((160, 90, 40))])
+    page.locator("[data-testid=visit-photo-list] img").wait_for()
+    page.locator("[data-testid=visit-position][data-ready='1']").wait_for()
+    shot(page, "mobile-visit-photo")
+    page.click("[data-testid=visit-save]")
+    page.locator("[data-testid=visit-pending]").wait_for()
+    page.reload()  # still offline: the record and its photo are kept on the phone
+    phone.open("#/outbox")
+    page.locator("[data-testid=outbox-list]").wait_for()
+    assert phone.outbox_states() == ["waiting"]
+    assert not Visit.objects.exists()
+
+    phone.context.set_offline(False)
+    phone.wait_all_sent(1)
+    visit = Visit.objects.get()
+    assert visit.unit_id == place.pk and visit.finding == Finding.HAZARD
+    assert VisitPhoto.objects.count() == 1 and visit.photos.count() == 1
+    assert selectors.due_today(worker, today=timezone.localdate()) == []
+    phone.close()

@@ -7,6 +7,7 @@
 // the report form opens with the notes; the server links the two when both have arrived.
 
 import { Kind, edit as editRecord } from "./outbox.js";
+import { photoInput } from "./report.js";
 import { outboxStore } from "./store.js";
 import { formatTime, h, mount, t, toast } from "./ui.js";
 
@@ -98,6 +99,7 @@ export async function visitScreen(c, route) {
   const item = due ? due.items.find((i) => targetKey(i) === key) : null;
   const payload = editing ? editing.payload : {};
   const draft = { lat: payload.lat ?? null, lng: payload.lng ?? null, accuracy: payload.accuracy ?? null };
+  const photos = editing ? (editing.photos || []).map((p) => ({ ...p, url: URL.createObjectURL(p.blob) })) : [];
   const finding = h("select", { id: "m-finding", "data-testid": "visit-finding" }, FINDINGS().map(([value, label]) => h("option", { value }, label)));
   finding.value = payload.finding || "nothing";
   const notes = h("textarea", { id: "m-notes", rows: 3, maxlength: 2000, "data-testid": "visit-notes" });
@@ -122,11 +124,12 @@ export async function visitScreen(c, route) {
     if (asCase && !body.case_client_id) body.case_client_id = c.uuid();
     if (body.finding === "nothing") body.case_client_id = "";
     const title = t("Visit: %(address)s", { address: item ? itemTitle(item) : `#${targetId}` });
+    const kept = photos.map((p) => ({ blob: p.blob, name: p.name, kind: "" }));
     if (editing) {
-      await outboxStore.put({ ...editRecord(editing, body, Date.now(), []), title });
+      await outboxStore.put({ ...editRecord(editing, body, Date.now(), kept), title });
       c.schedule();
     } else {
-      await c.enqueue({ kind: Kind.VISIT, payload: body, title });
+      await c.enqueue({ kind: Kind.VISIT, payload: body, photos: kept, title });
     }
     toast(t("Saved on the phone: it is sent as soon as there is signal."));
     if (asCase) {
@@ -144,10 +147,11 @@ export async function visitScreen(c, route) {
       { class: "form", novalidate: true, "data-testid": "visit-form", onsubmit: (event) => { event.preventDefault(); save(false); } },
       editing && editing.error ? h("p", { class: "notice" }, t("The server refused this record: correct it and save again.")) : null,
       item
-        ? h("div", { class: "card" }, h("strong", {}, itemTitle(item)), h("p", { class: "muted" }, `${item.kind === "unit" ? item.address || item.head_name : item.head_name} · ${item.last_visit ? t("Last visit %(time)s", { time: formatTime(item.last_visit) }) : t("Never visited")}`))
+        ? h("div", { class: "card" }, h("strong", {}, itemTitle(item)), h("p", { class: "muted" }, [...(item.kind === "unit" ? [item.tag_labels.join("、"), item.address] : []), item.head_name, item.last_visit ? t("Last visit %(time)s", { time: formatTime(item.last_visit) }) : t("Never visited")].filter(Boolean).join(" · ")))
         : null,
       h("div", { class: "field" }, h("label", { for: "m-finding" }, t("What was found")), finding),
       h("div", { class: "field" }, h("label", { for: "m-notes" }, t("Notes")), notes),
+      photoInput(c, { list: photos, kind: "", label: t("Take a photo"), testid: "visit-photo" }),
       where,
       h("button", { type: "submit", class: "btn primary big", "data-testid": "visit-save" }, t("Save the visit")),
       caseButton,
