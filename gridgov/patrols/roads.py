@@ -65,16 +65,17 @@ def grid_areas(grids: list[Area]) -> dict[int, GridArea | None]:
     return {grid.pk: GridArea(grid.boundary, roads.get(grid.pk, [])) if grid.boundary else None for grid in grids}  # type: ignore[arg-type]
 
 
-def may_load(actor: User | AnonymousUser, grid: Area | None = None) -> bool:
+def may_load(actor: User | AnonymousUser, area_path: str | None = None) -> bool:
+    """Whether the actor loads road lines (for a grid of ``area_path``, when given)."""
     if not getattr(actor, "is_authenticated", False):
         return False
     scope = scope_for(actor)
     if scope.everything:
         return True
     paths = scope.paths_for_roles(*ROAD_ROLES)
-    if grid is None:
+    if area_path is None:
         return bool(paths)
-    return any(grid.path.startswith(path) for path in paths)
+    return any(area_path.startswith(path) for path in paths)
 
 
 @dataclass
@@ -167,7 +168,7 @@ def _row(actor: User | AnonymousUser | None, index: int, feature: Any) -> RoadRo
     grid = current_grid(code=code) if code else None
     if grid is None:
         row.reasons.append(_("No grid in force has this code."))
-    elif actor is not None and not may_load(actor, grid):
+    elif actor is not None and not may_load(actor, grid.path):
         row.reasons.append(_("The grid is outside your towns."))
     if not road_name:
         row.reasons.append(_("The road has no name."))

@@ -13,7 +13,6 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from gridgov.access.scope import scope_for
-from gridgov.areas.models import Area
 from gridgov.areas.selectors import latest_by_code, paths_of
 from gridgov.cases.selectors import cases_visible, reported_case_ids
 from gridgov.core.pagination import Page, keyset_page
@@ -382,8 +381,7 @@ def road_grids(user: User | AnonymousUser) -> list[dict[str, Any]]:
     )
     grids: dict[int, dict[str, Any]] = {}
     for row in rows:
-        grid = Area(pk=row["grid_id"], path=row["grid__path"])
-        if not roads.may_load(user, grid):
+        if not roads.may_load(user, row["grid__path"]):
             continue
         entry = grids.setdefault(
             row["grid_id"], {"code": row["grid__code"], "name": row["grid__name"], "count": 0, "length_m": 0}
