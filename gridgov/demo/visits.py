@@ -161,6 +161,8 @@ class _Visits:
             return
         slipped = rng.random() < 0.125
         day = today - dt.timedelta(days=DAYS - rng.randrange(interval))
+        if day > today:  # a plan longer than the weeks recorded: one visit in them
+            day = today - dt.timedelta(days=rng.randrange(DAYS))
         last = today - dt.timedelta(days=interval + rng.randint(2, 6)) if slipped else today
         while day <= last:
             self.visit(target, day)

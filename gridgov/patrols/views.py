@@ -140,7 +140,14 @@ def patrol_days(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "patrols/days.html",
-        {"form": form, "days": days, "workers": list(workers.values()), "date_from": date_from, "date_to": date_to},
+        {
+            "form": form,
+            "days": days,
+            "workers": list(workers.values()),
+            "date_from": date_from,
+            "date_to": date_to,
+            "may_load_roads": roads.may_load(request.user),
+        },
     )
 
 
