@@ -11,13 +11,10 @@ field and the photos as ``photos`` files.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
-from copy import deepcopy
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final
 
-import pydantic
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile as DjangoUpload
 from django.http import FileResponse, HttpRequest
@@ -26,12 +23,12 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.files import UploadedFile
 
 from gridgov.access.scope import scope_for
 from gridgov.categories.models import Urgency
-from gridgov.core.errors import BadRequest, NotFound
+from gridgov.core.bodies import body_doc, json_or_multipart
+from gridgov.core.errors import NotFound
 from gridgov.core.schemas import ActionOut, code_name, code_names, filters_from_query
 from gridgov.people.models import Role
 from gridgov.people.schemas import person_out
@@ -79,43 +76,7 @@ MAP_MAX: Final = 5000
 # (``GRIDGOV_MOBILE_VERIFY_CASES`` overrides).
 VERIFY_PACK_CASES: Final = 100
 
-BodyT = TypeVar("BodyT", bound=pydantic.BaseModel)
-
-
 # --- request bodies ---------------------------------------------------------------------
-
-
-def _split(values: list[str]) -> list[str]:
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-
-def _body(request: HttpRequest, schema: type[BodyT]) -> tuple[BodyT, list[DjangoUpload]]:
-    """The JSON body (or the ``payload`` field of a multipart body) checked against ``schema``,
-    and the uploaded ``photos``."""
-    files: list[DjangoUpload] = []
-    if request.content_type == "multipart/form-data":
-        raw: str | bytes = request.POST.get("payload") or "{}"
-        files = request.FILES.getlist("photos")
-    else:
-        raw = request.body or b"{}"
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest(_("The body is not valid JSON.")) from None
-    if request.content_type == "multipart/form-data":
-        if not isinstance(data, dict):
-            raise BadRequest(_("The payload must be a JSON object."))
-        kinds = _split(request.POST.getlist("photo_kinds"))
-        if kinds and not data.get("photo_kinds"):
-            data["photo_kinds"] = kinds
-    try:
-        return schema.model_validate(data), files
-    except pydantic.ValidationError as error:
-        errors = [
-            {**item, "loc": ("body", "payload", *item["loc"]) if item["loc"] else ("body",)}
-            for item in error.errors(include_url=False, include_context=False)
-        ]
-        raise NinjaValidationError(errors) from None
 
 
 def _photos(files: Sequence[DjangoUpload], kinds: Sequence[str], default: Sequence[str]) -> list[services.Photo]:
@@ -126,47 +87,6 @@ def _photos(files: Sequence[DjangoUpload], kinds: Sequence[str], default: Sequen
         kind = kinds[index] if index < len(kinds) else default[min(index, len(default) - 1)]
         photos.append(services.Photo(file=upload, kind=kind, name=upload.name or "photo"))
     return photos
-
-
-def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    """A pydantic JSON schema with its ``$defs`` written in place (for ``openapi_extra``)."""
-    definitions = schema.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return walk(deepcopy(definitions[ref.removeprefix("#/$defs/")]))
-            return {key: walk(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        return node
-
-    return walk(schema)  # type: ignore[no-any-return]
-
-
-def _body_doc(schema: type[pydantic.BaseModel], extra_parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": _inline_refs(schema.model_json_schema())},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "payload": {"type": "string", "description": "The JSON body as text."},
-                            "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                            "photo_kinds": {"type": "array", "items": {"type": "string"}},
-                        },
-                    }
-                },
-            },
-        }
-    }
-    if extra_parameters:
-        doc["parameters"] = extra_parameters
-    return doc
 
 
 # --- output builders --------------------------------------------------------------------
@@ -380,10 +300,10 @@ def _idempotency_key(request: HttpRequest) -> str | None:
     "",
     response={200: CaseCreatedOut, 201: CaseCreatedOut},
     summary="Report a case (JSON, or multipart with `payload` and `photos`)",
-    openapi_extra=_body_doc(CaseCreateIn, [IDEMPOTENCY_HEADER_DOC]),
+    openapi_extra=body_doc(CaseCreateIn, [IDEMPOTENCY_HEADER_DOC]),
 )
 def case_create(request: HttpRequest) -> Status[CaseCreatedOut]:
-    payload, files = _body(request, CaseCreateIn)
+    payload, files = json_or_multipart(request, CaseCreateIn)
     default_kinds = (
         [AttachmentKind.BEFORE, AttachmentKind.AFTER]
         if payload.self_handle and len(files) > 1
@@ -530,10 +450,10 @@ def case_reveal(request: HttpRequest, case_id: int) -> PartyOut:
     "/{int:case_id}/actions/{action}",
     response=CaseDetailOut,
     summary="Take an action on a case (JSON, or multipart with `payload` and `photos`)",
-    openapi_extra=_body_doc(ActionIn, [ACTION_IDEMPOTENCY_HEADER_DOC]),
+    openapi_extra=body_doc(ActionIn, [ACTION_IDEMPOTENCY_HEADER_DOC]),
 )
 def case_action(request: HttpRequest, case_id: int, action: str) -> CaseDetailOut:
-    payload, files = _body(request, ActionIn)
+    payload, files = json_or_multipart(request, ActionIn)
     if action not in {member.value for member in Action}:
         # After parsing, so a bad body still reads as 422; before the case, which the
         # service would look up first (404 either way).

@@ -5,6 +5,11 @@ reads what we store about it; :func:`build_thumbnail` and :func:`display_copy` m
 lists and on the case page. Both copies are re-encoded without EXIF, so a photo's location never
 leaves the server through them.
 
+Any record that keeps photos (a case's, a visit's) uses the same pieces: :func:`check_photos` for a
+request's photos (count, pixel budget, content), :func:`copies` for the worker's thumbnail and display
+copy, and :func:`variant_file` / :func:`open_variant` to serve a stored photo (files are encrypted at
+rest by the default storage).
+
 A photo is judged by its content: the first bytes must be a JPEG, PNG or WebP signature, Pillow must
 read it as that same format, and the whole picture must decode. The file name and the declared
 content type play no part.
@@ -14,21 +19,27 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import math
 import struct
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import IO, Any
+from typing import IO, Any, Final, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import GPS, IFD, Base
+
+from gridgov.core.crypto import DecryptionError
+
+logger = logging.getLogger("gridgov.cases.photos")
 
 DEFAULT_MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MAX_PHOTO_PIXELS = 50_000_000
@@ -335,6 +346,95 @@ def display_copy(data: Source, *, max_side: int = 2048) -> bytes | None:
             return _render(image, max_side=max_side, quality=DISPLAY_QUALITY)
     finally:
         stream.seek(0)
+
+
+def check_photos(files: Sequence[Source], *, max_count: int) -> list[ImageInfo]:
+    """What each photo of one request is, in order; refused (``ValidationError`` on ``photos``)
+    when there are more than ``max_count``, when all of them together have more pixels than the
+    request's budget (read from their headers before any is decoded: a request of many large
+    pictures costs no decoding), or when one is not an image we take."""
+    if len(files) > max_count:
+        raise ValidationError({"photos": [_("At most %(n)s photos at a time.") % {"n": max_count}]})
+    budget = request_pixel_budget()
+    if sum(pixel_count(item) for item in files) > budget:
+        message = _("These photos have more than %(n)s million pixels together; send fewer or smaller ones.") % {
+            "n": budget // 1_000_000
+        }
+        raise ValidationError({"photos": [message]})
+    infos = []
+    for item in files:
+        try:
+            infos.append(inspect_image(item))
+        except ValidationError as error:
+            raise ValidationError({"photos": error.messages}) from error
+    return infos
+
+
+def copies(source: Source) -> tuple[bytes, bytes | None]:
+    """The thumbnail and, where needed, the display copy (:func:`display_copy`) of a stored photo."""
+    thumbnail = build_thumbnail(source)
+    _stream(source).seek(0)
+    return thumbnail, display_copy(source)
+
+
+class StoredPhoto(Protocol):
+    file: FieldFile
+    display: FieldFile
+    thumbnail: FieldFile
+    content_type: str
+    sha256: str
+
+    def save(self, *, update_fields: list[str]) -> None: ...
+
+
+def save_copies(item: StoredPhoto) -> bool:
+    """Make and save a stored photo's thumbnail and, where needed, display copy (the worker's
+    job). A photo that cannot be read is logged and left as it is (pages fall back to the
+    original); returns whether the copies were made."""
+    try:
+        with item.file.open("rb") as source:
+            thumbnail, display = copies(source)
+    except (OSError, ValueError, ValidationError, DecryptionError):
+        logger.exception("Thumbnail of photo %s failed", item.file.name)
+        return False
+    item.thumbnail.save(f"{item.sha256[:16]}-t.jpg", ContentFile(thumbnail), save=False)
+    fields = ["thumbnail"]
+    if display is not None:
+        item.display.save(f"{item.sha256[:16]}-d.jpg", ContentFile(display), save=False)
+        fields.append("display")
+    item.save(update_fields=fields)
+    return True
+
+
+VARIANTS: Final = ("original", "display", "thumbnail")
+
+
+def variant_file(item: StoredPhoto, variant: str) -> tuple[FieldFile, str] | None:
+    """The stored file of a photo's ``variant`` and its content type (None: no such variant).
+    ``display`` and ``thumbnail`` fall back to the display copy, then the original, while the
+    worker has not made them yet."""
+    if variant not in VARIANTS:
+        return None
+    if variant == "thumbnail" and item.thumbnail:
+        return item.thumbnail, "image/jpeg"
+    if variant in ("display", "thumbnail") and item.display:
+        return item.display, "image/jpeg"
+    return item.file, item.content_type
+
+
+def open_variant(item: StoredPhoto, variant: str) -> tuple[FieldFile, str] | None:
+    """:func:`variant_file` opened for reading; None when there is no such variant, the file is
+    missing on disk, or it does not decrypt (altered, or its key removed: logged)."""
+    chosen = variant_file(item, variant)
+    if chosen is None:
+        return None
+    try:
+        return chosen[0].open("rb"), chosen[1]
+    except (FileNotFoundError, ValueError):
+        return None
+    except DecryptionError:
+        logger.error("photo %s: the stored file does not decrypt (altered or key missing)", chosen[0].name)
+        return None
 
 
 def _render(image: Image.Image, *, max_side: int, quality: int) -> bytes:

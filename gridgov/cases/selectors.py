@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import latest_by_code
-from gridgov.core.crypto import DecryptionError
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
+from . import photos
 from .access import visible_q
 from .deadlines import light_expression, light_q
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, IdempotencyKey, Light, Status
@@ -70,36 +70,27 @@ def case_get(user: User | AnonymousUser, case_id: int) -> Case:
     )
 
 
-PHOTO_VARIANTS: Final = ("original", "display", "thumbnail")
+PHOTO_VARIANTS: Final = photos.VARIANTS
 
 
 def attachment_open(user: User | AnonymousUser, pk: int, variant: str) -> tuple[FieldFile, str]:
-    """:func:`attachment_file` opened for reading. A file missing on disk, or one that does not
-    decrypt (altered, or its key removed: logged), is ``CaseAttachment.DoesNotExist`` too."""
-    chosen, content_type = attachment_file(user, pk, variant)
-    try:
-        return chosen.open("rb"), content_type
-    except (FileNotFoundError, ValueError):
-        raise CaseAttachment.DoesNotExist from None
-    except DecryptionError:
-        logger.error("case attachment %s: the stored file does not decrypt (altered or key missing)", pk)
-        raise CaseAttachment.DoesNotExist from None
+    """One photo of a case the user may see, opened for reading (:func:`photos.open_variant`).
+    A file missing on disk, or one that does not decrypt, is ``CaseAttachment.DoesNotExist`` too."""
+    item = CaseAttachment.objects.filter(pk=pk, case__in=cases_visible(user)).first()
+    opened = photos.open_variant(item, variant) if item is not None else None
+    if opened is None:
+        raise CaseAttachment.DoesNotExist
+    return opened
 
 
 def attachment_file(user: User | AnonymousUser, pk: int, variant: str) -> tuple[FieldFile, str]:
-    """The stored file of one photo of a case the user may see, and its content type.
-    ``display`` and ``thumbnail`` fall back to the display copy, then the original, while the
-    worker has not made them yet. Raises ``CaseAttachment.DoesNotExist`` otherwise."""
-    if variant not in PHOTO_VARIANTS:
-        raise CaseAttachment.DoesNotExist
+    """The stored file of one photo of a case the user may see, and its content type
+    (:func:`photos.variant_file`). Raises ``CaseAttachment.DoesNotExist`` otherwise."""
     item = CaseAttachment.objects.filter(pk=pk, case__in=cases_visible(user)).first()
-    if item is None:
+    chosen = photos.variant_file(item, variant) if item is not None else None
+    if chosen is None:
         raise CaseAttachment.DoesNotExist
-    if variant == "thumbnail" and item.thumbnail:
-        return item.thumbnail, "image/jpeg"
-    if variant in ("display", "thumbnail") and item.display:
-        return item.display, "image/jpeg"
-    return item.file, item.content_type
+    return chosen
 
 
 def case_history(case: Case) -> QuerySet[CaseEvent]:

@@ -25,6 +25,7 @@ from .loader import check_allowed
 from .taiping import TOWN_CODE
 
 SUPERVISION_PHONE: Final = "022-63320110"
+SERVICE_HOURS: Final = "周一至周五 8:30-12:00、14:00-17:30"
 DUTIES: Final = {
     Role.GRID_WORKER: "网格巡查、信息采集、矛盾纠纷排查、政策宣传、群众诉求收集上报",
     Role.GRID_LEADER: "统筹本村网格工作、督促网格员履职、协调处置上报事项",
@@ -51,7 +52,9 @@ def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True)
         return 0
     town = Area.objects.current().get(code=TOWN_CODE)
     center = get_user_model().objects.get(username="center01")
-    services.supervision_phone_save(actor=center, town=town, phone=SUPERVISION_PHONE)
+    services.notice_setting_save(
+        actor=center, town=town, supervision_phone=SUPERVISION_PHONE, service_hours=SERVICE_HOURS
+    )
     published = 0
     rows = role_assignments(Q(role__in=selectors.PUBLIC_ROLES, area__path__startswith=town.path))
     for index, row in enumerate(rows.order_by("user_id")):
@@ -63,7 +66,8 @@ def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True)
             show_photo=True,
             work_phone=f"022-6332{index % 10000:04d}",
             duties=DUTIES[Role(row.role)],
-            service_hours=HOURS,
+            # Grid leaders show the town's service hours.
+            service_hours=HOURS if row.role == Role.GRID_WORKER else "",
         )
         published += 1
     worker = get_user_model().objects.get(username="grid01")

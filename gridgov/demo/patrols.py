@@ -13,11 +13,18 @@ working day and three checkpoints inside the grid, the first (where the rounds s
 grid's office) a key place to visit every working day. The walks keep to a street-like
 lattice: straight stretches of 60–180 m along the grid's own two street directions, turning at
 the corners, so the tracks look like streets walked rather than a random scribble.
+
+The first few grids (:data:`ROAD_GRIDS`) also get their road lines, loaded by the center
+through the road import (:func:`gridgov.patrols.roads.roads_import`) before the patrols are
+recorded: the two streets crossing at the grid's office along the grid's street directions and
+a parallel street on each side, 150 m away, cut at the grid's boundary. The walks follow the
+same lattice, so their coverage is measured on streets they really walk along, in part.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 import uuid
@@ -26,11 +33,12 @@ from typing import TYPE_CHECKING, Any, Final
 import shapely
 from django.db import transaction
 from django.utils import timezone
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
 
 from gridgov.areas.models import Area
 from gridgov.patrols.coverage import Checkpoint
 from gridgov.patrols.models import Patrol
+from gridgov.patrols.roads import roads_import
 from gridgov.patrols.services import TrackPoint, patrol_record, standard_set
 from gridgov.workcalendar import calendar
 
@@ -48,6 +56,10 @@ DEFAULT_GRIDS: Final = 14
 STEP_SECONDS: Final = (45, 90)
 SPEED_M_S: Final = (0.8, 1.4)
 METRES_PER_DEGREE_LAT: Final = 111_320.0
+# How many of the chosen grids get road lines (their coverage is measured on them).
+ROAD_GRIDS: Final = 4
+ROAD_NAMES: Final = (("太平大街", "兴业路"), ("文化路", "建设路"), ("和平路", "民生路"))
+ROAD_SPACING_M: Final = 150.0
 
 
 def load_demo_patrols(
@@ -68,10 +80,13 @@ def load_demo_patrols(
     made = 0
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
-        for grid in _chosen_grids(cast, grids):
+        chosen = _chosen_grids(cast, grids)
+        for index, grid in enumerate(chosen):
             worker = cast.grid_workers[grid.pk][0]
             walker = Walker(grid, rng)
             _standard(cast, grid, walker, rng)
+            if index < ROAD_GRIDS:
+                _roads(cast, grid, walker)
             for day in _working_days(now, days):
                 if rng.random() < 0.15:
                     continue  # a day of meetings, leave or training
@@ -114,6 +129,38 @@ def _standard(cast: Cast, grid: Area, walker: Walker, rng: random.Random) -> Non
             Checkpoint(name="沿街商铺", lat=others[1][0], lng=others[1][1], radius_m=50),
         ],
     )
+
+
+def _roads(cast: Cast, grid: Area, walker: Walker) -> None:
+    """The grid's road lines along its street lattice, through the road import."""
+    boundary: Any = grid.boundary
+    outline = shape(boundary)
+    features = []
+    for turn, names in zip((0, 1), zip(*ROAD_NAMES, strict=True), strict=True):
+        heading = walker.street_angle + turn * math.pi / 2
+        across = heading + math.pi / 2
+        for offset, name in zip((0.0, ROAD_SPACING_M, -ROAD_SPACING_M), names, strict=True):
+            lat, lng = walker.step(*walker.home, across, offset)
+            ends = [walker.step(lat, lng, heading, sign * 3000) for sign in (-1, 1)]
+            inside = outline.intersection(shapely.LineString([(e[1], e[0]) for e in ends]))
+            if inside.is_empty or inside.length == 0:
+                continue
+            geometry = mapping(inside)
+            if geometry["type"] not in ("LineString", "MultiLineString"):
+                continue
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"grid": grid.code, "name": name},
+                    "geometry": {"type": geometry["type"], "coordinates": _lists(geometry["coordinates"])},
+                }
+            )
+    content = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    roads_import(actor=cast.center[0], content=content, name=f"{grid.code}-roads.geojson")
+
+
+def _lists(value: Any) -> Any:
+    return [_lists(item) for item in value] if isinstance(value, list | tuple) else value
 
 
 def _chosen_grids(cast: Cast, count: int) -> list[Area]:
@@ -163,7 +210,7 @@ class Walker:
     def _contains(self, lat: float, lng: float) -> bool:
         return bool(shapely.contains_xy(self.inside, lng, lat))
 
-    def _step(self, lat: float, lng: float, heading: float, distance: float) -> tuple[float, float]:
+    def step(self, lat: float, lng: float, heading: float, distance: float) -> tuple[float, float]:
         return (
             lat + distance * math.cos(heading) / METRES_PER_DEGREE_LAT,
             lng + distance * math.sin(heading) / self.lng_scale,
@@ -189,7 +236,7 @@ class Walker:
             # Straight on; at the boundary a turn to one side, the other, or back.
             for turn in (0, side, -side, 2):
                 candidate = heading + turn * math.pi / 2
-                next_lat, next_lng = self._step(lat, lng, candidate, distance)
+                next_lat, next_lng = self.step(lat, lng, candidate, distance)
                 if self._contains(next_lat, next_lng):
                     if turn:
                         heading, stretch = candidate, rng.uniform(60, 180)

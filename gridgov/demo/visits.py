@@ -4,8 +4,9 @@ left-behind child, a low-income household), a shop or two, an enterprise or a sc
 and then a key place (a petrol station, a pumping station, a building site); then the last four
 weeks of visits, through the services the pages and the phone use.
 
-Care-tagged households are visited about as often as their plan asks, a day early or late;
-about one in eight has been let slip and is overdue today. Other households and units get a
+Care-tagged households, key places and units with a planned hazard tag are visited about as
+often as their plan asks, a day early or late; about one in eight has been let slip and is
+overdue today. Other households and units get a
 visit or two a month, so the coverage of the month differs from grid to grid. Most visits found
 nothing; a few found a need, a dispute or a hazard. Like the rest of the demo it runs only
 while there is no household yet.
@@ -150,6 +151,23 @@ class _Visits:
         )
         self.made += 1
 
+    def planned(self, target: Household | Unit, interval: int | None, today: dt.date) -> None:
+        """Visits as the plan asks, a day early or late; about one in eight let slip (overdue
+        today). Without a plan: a visit or two in the last weeks."""
+        rng = self.rng
+        if interval is None:
+            for _n in range(rng.choice([0, 1, 1, 2])):
+                self.visit(target, today - dt.timedelta(days=rng.randrange(DAYS)))
+            return
+        slipped = rng.random() < 0.125
+        day = today - dt.timedelta(days=DAYS - rng.randrange(interval))
+        if day > today:  # a plan longer than the weeks recorded: one visit in them
+            day = today - dt.timedelta(days=rng.randrange(DAYS))
+        last = today - dt.timedelta(days=interval + rng.randint(2, 6)) if slipped else today
+        while day <= last:
+            self.visit(target, day)
+            day += dt.timedelta(days=max(1, interval + rng.randint(-1, 1)))
+
 
 def load_demo_visits(
     *, seed: int = DEMO_VISITS_SEED, now: dt.datetime | None = None, allow_production_db: bool = False
@@ -167,6 +185,7 @@ def load_demo_visits(
     with transaction.atomic():
         services.plans_seed()
         intervals = selectors.plan_intervals()
+        unit_intervals = selectors.unit_plan_intervals()
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
         for grid in cast.grids:
             worker = cast.grid_workers[grid.pk][0]
@@ -184,17 +203,7 @@ def load_demo_visits(
                     care_tags=tags,
                     at=registered,
                 )[0]
-                interval = selectors.interval_of(tags, intervals)
-                if interval is None:
-                    for _n in range(rng.choice([0, 1, 1, 2])):
-                        visits.visit(household, today - dt.timedelta(days=rng.randrange(DAYS)))
-                    continue
-                slipped = rng.random() < 0.125
-                day = today - dt.timedelta(days=DAYS - rng.randrange(interval))
-                last = today - dt.timedelta(days=interval + rng.randint(2, 6)) if slipped else today
-                while day <= last:
-                    visits.visit(household, day)
-                    day += dt.timedelta(days=max(1, interval + rng.randint(-1, 1)))
+                visits.planned(household, selectors.interval_of(tags, intervals), today)
             for kind, name, hazards in _units(grid, rng):
                 lat = (grid.center_lat or 0) + rng.uniform(-0.0008, 0.0008)
                 lng = (grid.center_lng or 0) + rng.uniform(-0.0008, 0.0008)
@@ -211,7 +220,7 @@ def load_demo_visits(
                     lng=lng if grid.center_lat is not None else None,
                     at=registered,
                 )[0]
-                for _n in range(rng.choice([0, 1, 1, 2])):
-                    visits.visit(unit, today - dt.timedelta(days=rng.randrange(DAYS)))
+                # Key places and units with a planned hazard tag: visited as their plan asks.
+                visits.planned(unit, selectors.interval_of(unit.plan_tags, unit_intervals), today)
             made += visits.made
     return made

@@ -35,10 +35,12 @@ class Publication(models.Model):
 
 
 class NoticeSetting(models.Model):
-    """A town's settings of the notice: the discipline office's supervision phone."""
+    """A town's settings of the notice: the discipline office's supervision phone and the
+    service hours shown for anyone published without hours of their own."""
 
     town = models.OneToOneField("areas.Area", verbose_name=_("town"), on_delete=models.PROTECT, related_name="+")
     supervision_phone = models.CharField(_("supervision phone"), max_length=30, blank=True)
+    service_hours = models.CharField(_("service hours"), max_length=100, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -77,6 +77,7 @@ def grid_cards(grid: Area) -> list[Card]:
         .order_by("role", "user_id")
     )
     cards: dict[tuple[str, int], Card] = {}
+    default_hours = town_setting(grid).service_hours
     for row in rows:
         publication = row.user.publication
         profile = getattr(row.user, "profile", None)
@@ -88,18 +89,21 @@ def grid_cards(grid: Area) -> list[Card]:
             photo=bool(publication.show_photo and profile is not None and profile.photo),
             work_phone=publication.work_phone,
             duties=publication.duties,
-            service_hours=publication.service_hours,
+            service_hours=publication.service_hours or default_hours,
         )
     order: dict[str, int] = {Role.GRID_LEADER: 0, Role.GRID_WORKER: 1}
     return sorted(cards.values(), key=lambda card: (order.get(card.role, 2), card.user_id))
 
 
-def supervision_phone(area: Area) -> str:
+def town_setting(area: Area) -> NoticeSetting:
+    """The notice's settings of the area's town (blank ones when it has none)."""
     town = town_of(area)
-    if town is None:
-        return ""
-    setting = NoticeSetting.objects.filter(town=town).first()
-    return setting.supervision_phone if setting else ""
+    setting = NoticeSetting.objects.filter(town=town).first() if town is not None else None
+    return setting or NoticeSetting(town=town)
+
+
+def supervision_phone(area: Area) -> str:
+    return town_setting(area).supervision_phone
 
 
 def staff_fingerprint(grid: Area) -> str:
@@ -178,6 +182,40 @@ def latest_posters(grids: list[Area]) -> dict[int, Poster]:
     for poster in Poster.objects.filter(grid__in=grids).order_by("grid_id", "-generated_at", "-pk"):
         latest.setdefault(poster.grid_id, poster)
     return latest
+
+
+@dataclass(frozen=True)
+class PosterRow:
+    """A grid of the center's towns with its latest poster: ``state`` is ``none`` (no poster
+    yet), ``up_to_date`` or ``reprint`` (the published staff changed since it was printed)."""
+
+    grid: Area
+    poster: Poster | None
+    state: str
+
+    @property
+    def reprint(self) -> bool:
+        return self.state == "reprint"
+
+
+def poster_rows(user: User | AnonymousUser) -> list[PosterRow]:
+    grids = grids_managed(user)
+    posters = latest_posters(grids)
+    rows = []
+    for grid in grids:
+        poster = posters.get(grid.pk)
+        if poster is None:
+            state = "none"
+        elif poster.fingerprint != staff_fingerprint(grid):
+            state = "reprint"
+        else:
+            state = "up_to_date"
+        rows.append(PosterRow(grid=grid, poster=poster, state=state))
+    return rows
+
+
+def posters_managed(user: User | AnonymousUser) -> QuerySet[Poster]:
+    return Poster.objects.filter(grid__in=grids_managed(user)).select_related("grid")
 
 
 def public_reports_managed(user: User | AnonymousUser) -> QuerySet[PublicReport]:

@@ -7,10 +7,12 @@ marking it spam voids the case through :func:`gridgov.cases.services.case_act` w
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from django.conf import settings
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import town_of
-from gridgov.cases.models import Case
+from gridgov.cases.models import Case, Status
 from gridgov.cases.services import Action, Photo, case_act, public_case_create
 from gridgov.core.audit import record
 from gridgov.core.errors import NotFound, Throttled
@@ -155,13 +157,26 @@ def publication_save(
     return publication
 
 
-def supervision_phone_save(
-    *, actor: User | AnonymousUser, town: Area, phone: str, request: HttpRequest | None = None
+def notice_setting_save(
+    *,
+    actor: User | AnonymousUser,
+    town: Area,
+    supervision_phone: str,
+    service_hours: str,
+    request: HttpRequest | None = None,
 ) -> NoticeSetting:
+    """Set a town's supervision phone and default service hours (the center of the town)."""
     _check_center(actor, town)
+    supervision_phone = supervision_phone.strip()
+    service_hours = service_hours.strip()
+    if len(supervision_phone) > 30:
+        raise ValidationError({"supervision_phone": [_("At most %(n)s characters.") % {"n": 30}]})
+    if len(service_hours) > 100:
+        raise ValidationError({"service_hours": [_("At most %(n)s characters.") % {"n": 100}]})
     with transaction.atomic():
         setting, _created = NoticeSetting.objects.select_for_update().get_or_create(town=town)
-        setting.supervision_phone = phone.strip()[:30]
+        setting.supervision_phone = supervision_phone
+        setting.service_hours = service_hours
         setting.save()
         record(action="notice.setting_save", actor=actor, obj=setting, request=request, data={"town": town.code})
     selectors.version_bump()
@@ -297,6 +312,42 @@ def _public_report_write(
         report = PublicReport.objects.create(code=_new_code(), case=case, submission_key=submission_key or None)
         record(action="notice.public_report", obj=case, data={"number": case.number, "source": "public"})
     return report
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """What a resident may read about their report: no case number, name, phone, description
+    or handler. ``progress``: received, handling, closed or not_taken_up (voided)."""
+
+    code: str
+    received_at: dt.datetime
+    category: str
+    grid: str
+    progress: str
+    closed_at: dt.datetime | None
+    result: str
+
+
+def tracking(report: PublicReport) -> Tracking:
+    case = report.case
+    if case.status == Status.VOIDED:
+        progress = "not_taken_up"
+    elif case.status == Status.CLOSED:
+        progress = "closed"
+    elif case.status == Status.REPORTED:
+        progress = "received"
+    else:
+        progress = "handling"
+    closed = progress == "closed"
+    return Tracking(
+        code=report.code,
+        received_at=case.reported_at,
+        category=case.category.name if case.category_id else "",
+        grid=case.grid.name if case.grid is not None else "",
+        progress=progress,
+        closed_at=case.closed_at if closed else None,
+        result=public_result(case) if closed else "",
+    )
 
 
 def report_by_code(code: str) -> PublicReport | None:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("p/<str:code>/complaint/", views.complaint, name="complaint"),
     # The center.
     path("notice/", views.manage, name="manage"),
+    path("notice/settings/<str:code>/", views.settings_edit, name="settings"),
     path("notice/people/<int:user_id>/", views.publication_edit, name="publication"),
     path("notice/posters/<str:code>/generate/", views.poster_generate, name="poster-generate"),
     path("notice/posters/<int:pk>/download/", views.poster_download, name="poster-download"),

@@ -23,26 +23,17 @@ from django.views.decorators.http import require_POST
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases.models import Status
-from gridgov.cases.services import Photo
-from gridgov.categories.selectors import catalogue
-from gridgov.core.audit import client_ip
 from gridgov.core.errors import Conflict, Throttled
-from gridgov.core.forms import ONE_TIME_KEY, OneTimeKeyMixin, key_reused
+from gridgov.core.forms import ONE_TIME_KEY, OneTimeKeyMixin, apply_error, key_reused
 from gridgov.core.pages import error_page
 from gridgov.people.models import Role
 
 from . import selectors, services
 from .complaints import public_state
-from .models import Poster, Publication
+from .forms import MAX_PHOTOS, ReportForm, client_of, report_submit
+from .models import Publication
 
 PAGE_TTL = 600  # seconds; every change to what is published bumps the cache version anyway
-MAX_PHOTOS = 3
-
-
-def _client(request: HttpRequest) -> str:
-    """The resident's address as the abuse limits count it: behind the documented reverse proxy
-    the one it forwards (``GRIDGOV_TRUSTED_PROXY_COUNT``), not the proxy's own."""
-    return client_ip(request) or ""
 
 
 def _public_url(request: HttpRequest, area: Area) -> str:
@@ -118,33 +109,6 @@ def public_photo(request: HttpRequest, user_id: int) -> FileResponse:
     return response
 
 
-class ReportForm(OneTimeKeyMixin, forms.Form):
-    category = forms.ChoiceField(label=gettext_lazy("What is it about"))
-    description = forms.CharField(label=gettext_lazy("Description"), widget=forms.Textarea(attrs={"rows": 5}))
-    address = forms.CharField(label=gettext_lazy("Address or landmark"), required=False, max_length=200)
-    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
-    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
-    name = forms.CharField(label=gettext_lazy("Your name (optional)"), required=False, max_length=100)
-    phone = forms.CharField(label=gettext_lazy("Your phone (optional)"), required=False, max_length=30)
-    # The honeypot: hidden from people, filled by robots.
-    website = forms.CharField(required=False, label=gettext_lazy("Leave this field empty"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # No category chosen in advance: a resident who does not choose is asked to.
-        self.fields["category"].choices = [  # type: ignore[attr-defined]
-            ("", gettext_lazy("Choose what it is about")),
-            *((str(major.name), [(minor.code, minor.name) for minor in minors]) for major, minors in catalogue()),
-        ]
-
-
-def _photos(request: HttpRequest) -> list[Photo]:
-    files = request.FILES.getlist("photos")
-    if len(files) > MAX_PHOTOS:
-        raise ValidationError({"photos": [_("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS}]})
-    return [Photo(file=item, name=item.name or "photo") for item in files]
-
-
 def public_report(request: HttpRequest, code: str) -> HttpResponse:
     """A resident's report of a demand or a hazard, from a village's or a grid's page."""
     area = selectors.public_area(code)
@@ -153,24 +117,8 @@ def public_report(request: HttpRequest, code: str) -> HttpResponse:
     form = ReportForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if data["website"]:
-            # A robot: answered as if received, nothing kept.
-            return render(request, "notice/report_done.html", {"area": area, "code": None})
         try:
-            report = services.public_report_submit(
-                client=_client(request),
-                area=area,
-                category=data["category"],
-                description=data["description"],
-                lat=data["lat"],
-                lng=data["lng"],
-                address=data["address"],
-                name=data["name"],
-                phone=data["phone"],
-                photos_in=_photos(request),
-                submission_key=form.key,
-            )
+            report = report_submit(form, area=area, request=request)
         except Throttled as throttled:
             form.add_error(None, throttled.message)
             status = 429
@@ -181,7 +129,8 @@ def public_report(request: HttpRequest, code: str) -> HttpResponse:
                 form.renew_key()
             status = 422
         else:
-            return render(request, "notice/report_done.html", {"area": area, "code": report.code})
+            # A robot (report None) is answered as if received; nothing was kept.
+            return render(request, "notice/report_done.html", {"area": area, "code": report.code if report else None})
     elif request.method == "POST":
         status = 422
     context = {
@@ -209,15 +158,7 @@ def track(request: HttpRequest, code: str = "") -> HttpResponse:
         return render(request, "notice/track.html", {"code": code, "not_found": True}, status=404)
     context: dict[str, Any] = {"code": code, "report": report}
     if report is not None:
-        case = report.case
-        context.update(
-            {
-                "case": case,
-                "closed": case.status == Status.CLOSED,
-                "voided": case.status == Status.VOIDED,
-                "result": services.public_result(case) if case.status == Status.CLOSED else "",
-            }
-        )
+        context["tracking"] = services.tracking(report)
     return render(request, "notice/track.html", context)
 
 
@@ -246,7 +187,7 @@ def complaint(request: HttpRequest, code: str) -> HttpResponse:
             return render(request, "notice/complaint_done.html", {"area": area, "code": ""})
         try:
             received = services.complaint_submit(
-                client=_client(request),
+                client=client_of(request),
                 area=area,
                 text=data["text"],
                 concerning_id=data["concerning"],
@@ -282,21 +223,13 @@ def _center_only(request: HttpRequest) -> None:
 def manage(request: HttpRequest) -> HttpResponse:
     """The center's notice: who is published, each grid's poster and whether to reprint it."""
     _center_only(request)
-    grids = selectors.grids_managed(request.user)
-    posters = selectors.latest_posters(grids)
-    rows = []
-    for grid in grids:
-        poster = posters.get(grid.pk)
-        fingerprint = selectors.staff_fingerprint(grid)
-        rows.append(
-            {"grid": grid, "poster": poster, "reprint": poster is not None and poster.fingerprint != fingerprint}
-        )
+    rows = selectors.poster_rows(request.user)
     staff = list(selectors.staff_managed(request.user))
     publications = {row.user_id: row for row in Publication.objects.filter(user__in=[s.user_id for s in staff])}
     context = {
         "rows": rows,
         "staff": [(row, publications.get(row.user_id)) for row in staff],
-        "towns": selectors.center_towns(request.user),
+        "towns": [(town, selectors.town_setting(town)) for town in selectors.center_towns(request.user)],
         # Without the public address the posters' QR codes point to the address this page was
         # opened at, which residents outside the intranet cannot reach.
         "qr_base": "" if getattr(settings, "GRIDGOV_PUBLIC_BASE_URL", "") else request.build_absolute_uri("/")[:-1],
@@ -330,6 +263,43 @@ def publication_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     )
 
 
+class SettingForm(forms.Form):
+    supervision_phone = forms.CharField(
+        label=gettext_lazy("Supervision phone"),
+        required=False,
+        max_length=30,
+        help_text=gettext_lazy("The discipline office's phone, on every notice and poster of the town."),
+    )
+    service_hours = forms.CharField(
+        label=gettext_lazy("Service hours"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("Shown for anyone published without service hours of their own."),
+    )
+
+
+@login_required
+def settings_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """A town's supervision phone and default service hours (the center of the town)."""
+    _center_only(request)
+    town = next((town for town in selectors.center_towns(request.user) if town.code == code), None)
+    if town is None:
+        raise Http404
+    setting = selectors.town_setting(town)
+    form = SettingForm(
+        request.POST or None,
+        initial={"supervision_phone": setting.supervision_phone, "service_hours": setting.service_hours},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notice_setting_save(actor=request.user, town=town, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            apply_error(form, error)
+        else:
+            return redirect("notice:manage")
+    return render(request, "notice/settings.html", {"form": form, "town": town}, status=422 if form.errors else 200)
+
+
 @login_required
 @require_POST
 def poster_generate(request: HttpRequest, code: str) -> HttpResponse:
@@ -344,8 +314,7 @@ def poster_generate(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def poster_download(request: HttpRequest, pk: int) -> FileResponse:
     _center_only(request)
-    grids = {grid.pk for grid in selectors.grids_managed(request.user)}
-    poster = get_object_or_404(Poster, pk=pk, grid_id__in=grids)
+    poster = get_object_or_404(selectors.posters_managed(request.user), pk=pk)
     return FileResponse(poster.pdf.open("rb"), as_attachment=True, filename=f"poster-{poster.grid.code}.pdf")
 
 

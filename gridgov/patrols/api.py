@@ -92,6 +92,7 @@ def _summary_fields(patrol: Patrol, finding_count: int) -> dict[str, Any]:
         "finding_count": finding_count,
         "url": reverse("patrols:detail", args=[patrol.pk]),
         "coverage": patrol.coverage,
+        "coverage_measure": patrol.coverage_measure,
         "checkpoints_passed": patrol.checkpoints_passed,
         "checkpoint_total": patrol.checkpoint_total,
     }
@@ -219,6 +220,7 @@ def worker_day_list(request: HttpRequest, query: Query[PatrolDaysQuery]) -> Work
                 patrols=len(row.patrols),
                 minutes=row.minutes,
                 coverage=row.coverage,
+                coverage_measure=row.measure,
                 checkpoints_passed=row.checkpoints_passed,
                 checkpoint_total=row.checkpoint_total,
                 min_minutes=row.min_minutes,
@@ -246,6 +248,7 @@ def grid_month(request: HttpRequest, code: str, query: Query[GridMonthQuery]) ->
         grid=code_name(grid),
         month=view.month.strftime("%Y-%m"),
         coverage=view.coverage,
+        coverage_measure=view.measure,
         patrol_count=view.patrol_count,
         minutes=view.minutes,
         standard=standard_out(standard) if standard else None,

@@ -1,8 +1,10 @@
 """Patrol geometry: how much of a grid a route covers, and which checkpoints it passed.
 
 Definition (used everywhere, and by the assessment): the coverage of a set of routes in a grid
-is the area of (grid ∩ the routes buffered by ``COVERAGE_BUFFER_M`` metres) divided by the area
-of the grid, a share between 0 and 1. The geometry is projected first to a local metric plane
+is, when the grid has road lines, the length of (its roads inside the grid ∩ the routes buffered
+by ``COVERAGE_BUFFER_M`` metres) divided by the length of its roads inside the grid (measure
+``roads``); otherwise the area of (grid ∩ the buffered routes) divided by the area of the grid
+(measure ``area``): a share between 0 and 1. The geometry is projected first to a local metric plane
 (an equirectangular projection centred on the grid: at grid scale, a few kilometres, its error
 is far below a metre), so the buffer is a true 50 m. A route is the line through its points
 accurate enough to count (as for the distance); a single usable point counts as a 50 m disc.
@@ -67,14 +69,30 @@ def usable_points(
 
 
 class GridArea:
-    """A grid's boundary projected once, to measure the coverage of many routes."""
+    """A grid's boundary (and road lines, if it has any) projected once, to measure the
+    coverage of many routes. ``measure`` says which share :meth:`share` gives."""
 
-    def __init__(self, boundary: dict[str, Any]) -> None:
+    def __init__(self, boundary: dict[str, Any], roads: Sequence[dict[str, Any]] = ()) -> None:
         lnglat = shape(boundary)
         self.projection = LocalProjection.around(lnglat)
         self.polygon = shapely.make_valid(self.projection.geometry(lnglat))
         shapely.prepare(self.polygon)
         self.area = float(self.polygon.area)
+        self.roads: BaseGeometry | None = None
+        self.road_length = 0.0
+        if roads:
+            lines = shapely.union_all([self.projection.geometry(shape(road)) for road in roads])
+            inside = shapely.intersection(lines, self.polygon)
+            if inside.length > 0:
+                self.roads, self.road_length = inside, float(inside.length)
+
+    @property
+    def measure(self) -> str:
+        return "roads" if self.roads is not None else "area"
+
+    def road_length_inside(self, geometry: dict[str, Any]) -> float:
+        """The length in metres of one road line inside the grid."""
+        return float(shapely.intersection(self.projection.geometry(shape(geometry)), self.polygon).length)
 
     def route(self, points: Sequence[tuple[float, float]]) -> BaseGeometry | None:
         """The route's covered band: its line (or point) buffered by the coverage radius."""
@@ -95,19 +113,30 @@ class GridArea:
         return shapely.intersection(self.polygon, shapely.union_all(parts))
 
     def share(self, bands: Iterable[BaseGeometry | None]) -> float:
-        """The covered share of the grid (0–1) for the bands together (their union)."""
+        """The covered share of the grid (0–1) for the bands together (their union): of its
+        road length when it has roads, else of its area."""
+        if self.roads is not None:
+            parts = [band for band in bands if band is not None]
+            if not parts or self.road_length <= 0:
+                return 0.0
+            walked = shapely.intersection(self.roads, shapely.union_all(parts))
+            return min(1.0, float(walked.length) / self.road_length)
         covered = self.covered(bands)
         if covered is None or self.area <= 0:
             return 0.0
         return min(1.0, float(covered.area) / self.area)
 
 
-def coverage_of(boundary: dict[str, Any] | None, tracks: Iterable[Sequence[tuple[float, float]]]) -> float | None:
-    """The coverage (0–1) of the routes (lists of (lat, lng)) together in the grid; ``None``
-    for a grid without a boundary."""
+def coverage_of(
+    boundary: dict[str, Any] | None,
+    tracks: Iterable[Sequence[tuple[float, float]]],
+    roads: Sequence[dict[str, Any]] = (),
+) -> float | None:
+    """The coverage (0–1) of the routes (lists of (lat, lng)) together in the grid (of its
+    ``roads`` when given); ``None`` for a grid without a boundary."""
     if not boundary:
         return None
-    grid = GridArea(boundary)
+    grid = GridArea(boundary, roads)
     return grid.share(grid.route(points) for points in tracks)
 
 

@@ -19,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from .coverage import Checkpoint
 
 
+class CoverageMeasure(models.TextChoices):
+    AREA = "area", _("Share of the grid's area")
+    ROADS = "roads", _("Share of the grid's road length")
+
+
 class PatrolStatus(models.TextChoices):
     COMPLETE = "complete", _("Complete")
     NO_TRACK = "no_track", _("Without a route")
@@ -48,6 +53,10 @@ class Patrol(models.Model):
     # grid within 50 m of the route (null for a grid without a boundary), and the names of
     # the grid standard's checkpoints the route passed, out of how many it had then.
     coverage = models.FloatField(_("coverage"), null=True, blank=True)
+    # Which share ``coverage`` is: of the grid's road lines when it had any then, else its area.
+    coverage_measure = models.CharField(
+        _("coverage measure"), max_length=5, choices=CoverageMeasure.choices, default=CoverageMeasure.AREA
+    )
     checkpoints_passed = models.JSONField(_("checkpoints passed"), default=list, blank=True)
     checkpoint_total = models.PositiveSmallIntegerField(_("checkpoints in the standard"), default=0)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
@@ -149,3 +158,25 @@ class PatrolStandard(models.Model):
             )
             for item in self.checkpoints
         ]
+
+
+class RoadLine(models.Model):
+    """A road of a grid as a line (GeoJSON ``LineString`` or ``MultiLineString``, lng/lat),
+    loaded from GeoJSON by the center (``manage.py load_roads`` or the import page). A grid with
+    road lines has its patrol coverage measured on them (docs/patrols.md, "Coverage")."""
+
+    grid = models.ForeignKey("areas.Area", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    geometry = models.JSONField(_("line"))
+    # Inside the grid's boundary, in metres (computed on import).
+    length_m = models.PositiveIntegerField(_("length (m)"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("road line")
+        verbose_name_plural = _("road lines")
+        ordering = ["grid_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["grid", "name"], name="road_line_name_unique_per_grid")]
+
+    def __str__(self) -> str:
+        return self.name

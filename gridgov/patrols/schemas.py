@@ -88,6 +88,7 @@ class PatrolSummaryOut(Schema):
     coverage: float | None = Field(
         description="Share (0-1) of the grid within 50 m of the route; null without a boundary"
     )
+    coverage_measure: str = Field(description="`roads`: share of the grid's road length; `area`: of its area")
     checkpoints_passed: list[str]
     checkpoint_total: int
 
@@ -191,6 +192,7 @@ class WorkerDayOut(Schema):
     patrols: int
     minutes: int
     coverage: float | None
+    coverage_measure: str = Field(description="`roads` or `area`")
     checkpoints_passed: list[str]
     checkpoint_total: int
     min_minutes: int
@@ -219,8 +221,10 @@ class GridMonthOut(Schema):
     grid: CodeName
     month: str
     coverage: float | None = Field(
-        description="Patrol coverage of the month: share (0-1) of the grid within 50 m of any of its routes"
+        description="Patrol coverage of the month: share (0-1) of the grid's road length (measure `roads`) or "
+        "area (`area`) within 50 m of any of its routes"
     )
+    coverage_measure: str
     patrol_count: int
     minutes: int
     standard: PatrolStandardOut | None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Count, Q, QuerySet
@@ -20,8 +20,9 @@ from gridgov.people.models import Role
 from gridgov.people.selectors import area_role_assignments
 from gridgov.workcalendar import calendar
 
+from . import roads
 from .coverage import GridArea, coverage_of, usable_points
-from .models import Patrol, PatrolFinding, PatrolStandard
+from .models import CoverageMeasure, Patrol, PatrolFinding, PatrolStandard, RoadLine
 from .services import max_accuracy_m
 
 if TYPE_CHECKING:
@@ -157,11 +158,13 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def patrol_coverage(grid: Area, month: dt.date, worker_id: int | None = None) -> float | None:
     """**Patrol coverage** of a grid in a month (the figure the assessment reads).
 
-    The share (0–1) of the grid's area lying within 50 m of at least one route of the patrols
+    The share (0–1) of the grid lying within 50 m of at least one route of the patrols
     recorded in that grid that started in that month (local time), optionally only those of
-    one worker: area(grid ∩ union of the routes buffered by 50 m, in metres) / area(grid).
-    Patrols without a route add nothing; ``None`` for a grid without a boundary. Not scoped:
-    a figure about a grid, the caller decides who sees it (as the statistics do).
+    one worker: when the grid has road lines, length(roads in the grid ∩ union of the routes
+    buffered by 50 m) / length(roads in the grid); otherwise area(grid ∩ the buffered routes) /
+    area(grid) (:func:`coverage_measure` says which). Patrols without a route add nothing;
+    ``None`` for a grid without a boundary. Not scoped: a figure about a grid, the caller
+    decides who sees it (as the statistics do).
     """
     if not grid.boundary:
         return None
@@ -170,7 +173,15 @@ def patrol_coverage(grid: Area, month: dt.date, worker_id: int | None = None) ->
     if worker_id is not None:
         query = query.filter(worker_id=worker_id)
     tracks = [usable_points(track, max_accuracy_m()) for track in query.values_list("track", flat=True)]
-    return coverage_of(grid.boundary, tracks)
+    return coverage_of(
+        grid.boundary, tracks, list(RoadLine.objects.filter(grid=grid).values_list("geometry", flat=True))
+    )
+
+
+def coverage_measure(grid: Area) -> str:
+    """``roads`` when the grid's coverage is measured on its road lines, else ``area``."""
+    area = roads.grid_area(grid)
+    return area.measure if area is not None else CoverageMeasure.AREA
 
 
 def grid_coverages(grids: Iterable[Area], month: dt.date) -> dict[int, float | None]:
@@ -191,6 +202,7 @@ class WorkerDay:
     checkpoints_passed: list[str]
     checkpoint_total: int
     min_minutes: int
+    measure: str = "area"
 
     @property
     def patrolled(self) -> bool:
@@ -217,6 +229,13 @@ def _day_coverage(patrols: list[Patrol], grids: dict[int, GridArea | None]) -> f
     return grid_area.share(
         grid_area.route(usable_points(p.track, max_accuracy_m())) for p in patrols if p.grid_id == patrols[0].grid_id
     )
+
+
+def _day_measure(patrols: list[Patrol], has_roads: bool) -> str:
+    """The measure of a day's coverage: that of its one stored patrol, else the grid's now."""
+    if len(patrols) == 1:
+        return patrols[0].coverage_measure
+    return CoverageMeasure.ROADS if has_roads else CoverageMeasure.AREA
 
 
 def worker_days(
@@ -256,11 +275,9 @@ def worker_days(
     for patrol in patrols.order_by("started_at"):
         by_key.setdefault((patrol.worker_id, timezone.localtime(patrol.started_at).date()), []).append(patrol)
     standards = {s.grid_id: s for s in PatrolStandard.objects.filter(grid_id__in={a.area_id for a in rows})}
-    grid_areas: dict[int, GridArea | None] = {}
-    for key_patrols in by_key.values():
-        if len(key_patrols) > 1 and key_patrols[0].grid_id not in grid_areas:
-            boundary: Any = key_patrols[0].grid.boundary
-            grid_areas[key_patrols[0].grid_id] = GridArea(boundary) if boundary else None
+    several = {p[0].grid for p in by_key.values() if len(p) > 1}
+    grid_areas: dict[int, GridArea | None] = roads.grid_areas(list(several))
+    measured = set(RoadLine.objects.filter(grid_id__in={a.area_id for a in rows}).values_list("grid_id", flat=True))
     result = []
     for assignment in rows:
         standard = standards.get(assignment.area_id or 0)
@@ -280,6 +297,7 @@ def worker_days(
                     checkpoints_passed=names,
                     checkpoint_total=len(standard.checkpoints) if standard else 0,
                     min_minutes=standard.min_minutes_per_day if standard else 0,
+                    measure=_day_measure(found, assignment.area_id in measured),
                 )
             )
     return result
@@ -296,6 +314,8 @@ class GridMonth:
     patrol_count: int
     minutes: int
     tracks: list[list[tuple[float, float]]]
+    measure: str = "area"
+    roads: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def coverage_percent(self) -> float | None:
@@ -309,8 +329,7 @@ def grid_month(user: User | AnonymousUser, grid: Area, month: dt.date) -> GridMo
     patrols = list(
         patrols_visible(user).filter(grid=grid, started_at__gte=start, started_at__lt=end).order_by("started_at")
     )
-    boundary: Any = grid.boundary
-    grid_area = GridArea(boundary) if boundary else None
+    grid_area = roads.grid_area(grid)
     tracks = [usable_points(p.track, max_accuracy_m()) for p in patrols]
     by_day: dict[dt.date, list[int]] = {}
     for index, patrol in enumerate(patrols):
@@ -344,4 +363,29 @@ def grid_month(user: User | AnonymousUser, grid: Area, month: dt.date) -> GridMo
         patrol_count=len(patrols),
         minutes=sum(p.duration_minutes for p in patrols),
         tracks=[t for t in tracks if t],
+        measure=grid_area.measure if grid_area is not None else CoverageMeasure.AREA,
+        roads=[
+            {"name": name, "geometry": geometry}
+            for name, geometry in RoadLine.objects.filter(grid=grid).values_list("name", "geometry")
+        ],
     )
+
+
+def road_grids(user: User | AnonymousUser) -> list[dict[str, Any]]:
+    """The grids with road lines the user may load roads for: each with its roads' count and
+    length (the import page's list)."""
+    rows = (
+        RoadLine.objects.select_related("grid")
+        .order_by("grid__code", "name")
+        .values("grid_id", "grid__code", "grid__name", "grid__path", "length_m")
+    )
+    grids: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        if not roads.may_load(user, row["grid__path"]):
+            continue
+        entry = grids.setdefault(
+            row["grid_id"], {"code": row["grid__code"], "name": row["grid__name"], "count": 0, "length_m": 0}
+        )
+        entry["count"] += 1
+        entry["length_m"] += row["length_m"]
+    return list(grids.values())

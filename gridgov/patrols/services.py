@@ -26,8 +26,9 @@ from gridgov.cases.selectors import reported_case_ids
 from gridgov.core.audit import record
 from gridgov.people.models import Role
 
+from . import roads
 from .coverage import Checkpoint, GridArea, checkpoints_passed, usable_points
-from .models import Patrol, PatrolFinding, PatrolStandard, PatrolStatus
+from .models import CoverageMeasure, Patrol, PatrolFinding, PatrolStandard, PatrolStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -256,6 +257,7 @@ def patrol_record(
             "distance_m": patrol.distance_m,
             "findings": len(keys),
             "coverage": patrol.coverage,
+            "coverage_measure": patrol.coverage_measure,
             "checkpoints_passed": len(patrol.checkpoints_passed),
         },
     )
@@ -273,10 +275,10 @@ def judge(
     and ``standard`` may be given to judge many patrols of one grid (the demo)."""
 
     points = usable_points(patrol.track, max_accuracy_m())
-    boundary: Any = grid.boundary
-    if grid_area is None and boundary:
-        grid_area = GridArea(boundary)
+    if grid_area is None:
+        grid_area = roads.grid_area(grid)
     patrol.coverage = None if grid_area is None else round(grid_area.share([grid_area.route(points)]), 4)
+    patrol.coverage_measure = grid_area.measure if grid_area is not None else CoverageMeasure.AREA
     if standard is None:
         standard = PatrolStandard.objects.filter(grid=grid).first()
     checkpoints = standard.checkpoint_list() if standard is not None else []

@@ -11,6 +11,7 @@ urlpatterns = [
 
 urlpatterns += [
     path("patrols/days/", views.patrol_days, name="days"),
+    path("patrols/roads/", views.road_import, name="roads"),
     path("patrols/grids/<str:code>/", views.grid_month, name="grid_month"),
     path("patrols/grids/<str:code>/standard/", views.standard_edit, name="standard"),
 ]

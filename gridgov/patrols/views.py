@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from gridgov.areas.selectors import visible_grid
 from gridgov.core.errors import Invalid
-from gridgov.core.forms import FilterDateField, month_param
+from gridgov.core.forms import FilterDateField, apply_error, month_param
+from gridgov.core.pages import forbidden_page
 
-from . import selectors, services
+from . import roads, selectors, services
 from .coverage import Checkpoint
 from .models import Patrol, PatrolStandard
 
@@ -139,7 +140,14 @@ def patrol_days(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "patrols/days.html",
-        {"form": form, "days": days, "workers": list(workers.values()), "date_from": date_from, "date_to": date_to},
+        {
+            "form": form,
+            "days": days,
+            "workers": list(workers.values()),
+            "date_from": date_from,
+            "date_to": date_to,
+            "may_load_roads": roads.may_load(request.user),
+        },
     )
 
 
@@ -183,6 +191,7 @@ def grid_month(request: HttpRequest, code: str) -> HttpResponse:
             "map_config": {
                 "areaUrl": reverse("api:area_detail", args=[grid.code]),
                 "tracks": [[[round(lat, 5), round(lng, 5)] for lat, lng in track] for track in view.tracks],
+                "roads": view.roads,
                 "tileUrl": settings.MAP_TILE_URL,
                 "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
             },
@@ -261,3 +270,43 @@ def standard_edit(request: HttpRequest, code: str) -> HttpResponse:
             }
         )
     return render(request, "patrols/standard.html", {"grid": grid, "form": form, "standard": standard})
+
+
+class RoadImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Road lines (GeoJSON)"),
+        help_text=gettext_lazy(
+            "A FeatureCollection of LineString or MultiLineString features with the properties "
+            "“grid” (the grid's code) and “name” (the road's name)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json,application/json"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def road_import(request: HttpRequest) -> HttpResponse:
+    """The center loads the grids' road lines from GeoJSON; the row report is shown."""
+    if not roads.may_load(request.user):
+        return forbidden_page(request, _("Only the center loads road lines."))
+    form = RoadImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > roads.MAX_BYTES:
+                raise Invalid(
+                    _("The file is larger than 5 MB."), details={"file": [_("The file is larger than 5 MB.")]}
+                )
+            rows = roads.roads_import(actor=request.user, content=upload.read(), name=upload.name or "")
+        except Invalid as error:
+            apply_error(form, error)
+        else:
+            report = [(row, roads.outcome_label(row.outcome)) for row in rows]
+    grids = selectors.road_grids(request.user)
+    return render(
+        request,
+        "patrols/roads.html",
+        {"form": form, "report": report, "grids": grids},
+        status=422 if form.errors else 200,
+    )

@@ -71,6 +71,11 @@ def may_reveal(user: User | AnonymousUser, obj: Household | Unit) -> bool:
     return holds_over(user, obj.area_path, REVEAL_ROLES)
 
 
+def may_visit(user: User | AnonymousUser, area_path: str) -> bool:
+    """Whether the user records visits in this area (the service decides again)."""
+    return holds_over(user, area_path, VISIT_ROLES)
+
+
 def may_edit(user: User | AnonymousUser, area_path: str) -> bool:
     """The grid's own staff, its village, the town's center, and the administrator; never a
     discipline supervisor, who reads everything and changes nothing."""

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from gridgov.core.admin import ReadOnlyAdmin
 
 from . import services
-from .models import Visit, VisitPlan
+from .models import UnitVisitPlan, Visit, VisitPlan
 
 
 @admin.register(Visit)
@@ -36,6 +36,21 @@ class VisitPlanAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             interval_days=obj.interval_days,
             active=obj.active,
             request=request,
+        )
+        obj.pk = saved.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(UnitVisitPlan)
+class UnitVisitPlanAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("tag", "interval_days", "active")
+    fields = ("tag", "interval_days", "active")
+
+    def save_model(self, request: HttpRequest, obj: UnitVisitPlan, form: Any, change: bool) -> None:
+        saved = services.unit_plan_set(
+            actor=request.user, tag=obj.tag, interval_days=obj.interval_days, active=obj.active, request=request
         )
         obj.pk = saved.pk
 

@@ -6,14 +6,17 @@ A visit comes from the phone once, named by its client UUID (the ``Idempotency-K
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from gridgov.core.bodies import body_doc, json_or_multipart
 from gridgov.core.errors import Invalid, NotFound
 from gridgov.core.pagination import keyset_page
 from gridgov.core.schemas import CodeName, code_name
@@ -21,7 +24,7 @@ from gridgov.people.schemas import person_out
 
 from . import selectors, services
 from .access import mask_address, mask_name, mask_phone
-from .models import Household, Unit, Visit
+from .models import Household, Unit, Visit, VisitPhoto
 from .schemas import (
     BasicListQuery,
     CoverageOut,
@@ -38,6 +41,7 @@ from .schemas import (
     VisitListQuery,
     VisitOut,
     VisitPageOut,
+    VisitPhotoOut,
     VisitTargetOut,
 )
 
@@ -108,19 +112,56 @@ def visit_out(visit: Visit) -> VisitOut:
         lng=visit.lng,
         accuracy=visit.accuracy,
         case_id=selectors.case_of(visit),
+        photos=[
+            VisitPhotoOut(
+                id=photo.pk,
+                url=reverse("api:visit_photo_file", args=[photo.pk, "display"]),
+                thumbnail_url=reverse("api:visit_photo_file", args=[photo.pk, "thumbnail"]),
+                width=photo.width,
+                height=photo.height,
+            )
+            for photo in visit.photos.all()
+        ],
         created_at=visit.created_at,
     )
 
 
 def _due_out(due: selectors.DueVisit, *, full_address: bool) -> DueOut:
-    household = due.household
+    household, unit = due.household, due.unit
+    if household is not None:
+        target: dict[str, Any] = {
+            "household_id": household.pk,
+            "unit_id": None,
+            "name": "",
+            "unit_kind": "",
+            "key_place": False,
+            "grid": code_name(household.grid),
+            "address": household.address if full_address else mask_address(household.address),
+            "head_name": mask_name(household.head_name),
+            "care_tags": list(household.care_tags),
+            "care_labels": household.care_labels,
+            "tags": list(household.care_tags),
+            "tag_labels": household.care_labels,
+        }
+    else:
+        assert unit is not None
+        target = {
+            "household_id": None,
+            "unit_id": unit.pk,
+            "name": unit.name,
+            "unit_kind": unit.kind,
+            "key_place": unit.is_key_place,
+            "grid": code_name(unit.grid),
+            "address": unit.address,
+            "head_name": mask_name(unit.contact_name),
+            "care_tags": [],
+            "care_labels": [],
+            "tags": unit.plan_tags,
+            "tag_labels": unit.plan_labels,
+        }
     return DueOut(
-        household_id=household.pk,
-        grid=code_name(household.grid),
-        address=household.address if full_address else mask_address(household.address),
-        head_name=mask_name(household.head_name),
-        care_tags=list(household.care_tags),
-        care_labels=household.care_labels,
+        kind=due.kind,
+        **target,
         interval_days=due.interval_days,
         last_visit=due.last_visit,
         due_on=due.due_on,
@@ -134,10 +175,12 @@ def _due_out(due: selectors.DueVisit, *, full_address: bool) -> DueOut:
 @router.post(
     "",
     response={200: VisitOut, 201: VisitOut},
-    summary="Store a visit recorded on the phone (idempotent by the visit's client UUID)",
-    openapi_extra={"parameters": [IDEMPOTENCY_HEADER_DOC]},
+    summary="Store a visit recorded on the phone (JSON, or multipart with `payload` and up to 9 `photos`; "
+    "idempotent by the visit's client UUID)",
+    openapi_extra=body_doc(VisitIn, [IDEMPOTENCY_HEADER_DOC]),
 )
-def visit_create(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
+def visit_create(request: HttpRequest) -> Status[VisitOut]:
+    payload, files = json_or_multipart(request, VisitIn)
     header = (request.headers.get("Idempotency-Key") or "").strip()
     body = (payload.client_id or "").strip()
     if header and body and header.lower() != body.lower():
@@ -162,9 +205,27 @@ def visit_create(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
         lng=payload.lng,
         accuracy=payload.accuracy,
         case_client_id=payload.case_client_id,
+        photos_in=files,
         request=request,
     )
     return Status(201 if created else 200, visit_out(selectors.visit_get(request.user, visit.pk)))
+
+
+@router.get(
+    "/photos/{int:visit_photo_id}/{variant}",
+    url_name="visit_photo_file",
+    summary="One photo of a visible visit: `original`, `display` (upright, without EXIF) or `thumbnail`",
+)
+def visit_photo_file(request: HttpRequest, visit_photo_id: int, variant: str) -> FileResponse:
+    try:
+        handle, content_type = selectors.visit_photo_open(request.user, visit_photo_id, variant)
+    except VisitPhoto.DoesNotExist:
+        raise NotFound(_("No such photo.")) from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    # One phone may be used with several accounts' tokens: a cached photo is the token's.
+    patch_vary_headers(response, ["Authorization"])
+    return response
 
 
 @router.get("", response=VisitPageOut, summary="Visits the caller may see, latest first (keyset pages)")
@@ -178,7 +239,9 @@ def visit_list(request: HttpRequest, query: Query[VisitListQuery]) -> VisitPageO
     return VisitPageOut(items=[visit_out(v) for v in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/due", response=DueListOut, summary="Today's visits: due or overdue households of my grids")
+@router.get(
+    "/due", response=DueListOut, summary="Today's visits: due or overdue households, units and key places of my grids"
+)
 def visit_due(request: HttpRequest) -> DueListOut:
     today = timezone.localdate()
     due = selectors.due_today(request.user, today=today)

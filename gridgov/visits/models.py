@@ -49,6 +49,19 @@ class HazardTag(models.TextChoices):
     FLOOD = "flood", _("Flooding")
 
 
+class UnitPlanTag(models.TextChoices):
+    """What a unit's visit plan is for: one of its hazard tags, or its key-place kind."""
+
+    FIRE = "fire", _("Fire")
+    GAS = "gas", _("Gas")
+    CHEMICALS = "chemicals", _("Chemicals")
+    CROWD = "crowd", _("Crowded place")
+    STRUCTURE = "structure", _("Unsafe structure")
+    FLOOD = "flood", _("Flooding")
+    HAZARD_POINT = "hazard_point", _("Hazard point")
+    CONSTRUCTION_SITE = "construction_site", _("Construction site")
+
+
 class Finding(models.TextChoices):
     NOTHING = "nothing", _("Nothing to report")
     NEED = "need", _("A need")
@@ -126,6 +139,16 @@ class Unit(models.Model):
     def hazard_labels(self) -> list[str]:
         return [str(HazardTag(tag).label) for tag in self.hazard_tags if tag in HazardTag.values]
 
+    @property
+    def plan_tags(self) -> list[str]:
+        """The tags a unit's visit plans follow: its hazard tags and, for a key place, its kind."""
+        tags = [tag for tag in self.hazard_tags if tag in HazardTag.values]
+        return [*tags, self.kind] if self.kind in KEY_KINDS else tags
+
+    @property
+    def plan_labels(self) -> list[str]:
+        return [str(UnitPlanTag(tag).label) for tag in self.plan_tags]
+
 
 class VisitPlan(models.Model):
     """How often a household with ``care_tag`` must be visited. A household with several tags
@@ -143,6 +166,26 @@ class VisitPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.care_tag}: {self.interval_days}"
+
+
+class UnitVisitPlan(models.Model):
+    """How often a unit with a hazard tag, or a key place of a kind, must be visited. A unit
+    follows the shortest interval among its tags' active plans (as a household's care tags)."""
+
+    tag = models.CharField(_("hazard tag or key-place kind"), max_length=20, choices=UnitPlanTag.choices, unique=True)
+    interval_days = models.PositiveSmallIntegerField(_("visit at least every (days)"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit visit plan")
+        verbose_name_plural = _("unit visit plans")
+        ordering = ["tag"]
+        constraints = [
+            models.CheckConstraint(condition=Q(interval_days__gte=1), name="unit_visit_plan_interval_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag}: {self.interval_days}"
 
 
 class Visit(models.Model):
@@ -199,3 +242,32 @@ class Visit(models.Model):
     @property
     def target(self) -> Household | Unit:
         return self.household if self.household_id else self.unit  # type: ignore[return-value]
+
+
+class VisitPhoto(models.Model):
+    """A photo taken on a visit: checked, stored encrypted (the default storage) and copied to
+    a thumbnail and display copy without EXIF by the worker, as a case's photos
+    (:mod:`gridgov.cases.photos`); served only to who may see the visit."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("file"), upload_to="visits/%Y/%m/")
+    display = models.FileField(null=True, blank=True, upload_to="visits/display/%Y/%m/")
+    thumbnail = models.FileField(null=True, blank=True, upload_to="visits/thumbs/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    exif_lat = models.FloatField(null=True, blank=True)
+    exif_lng = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["visit_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["visit", "sha256"], name="visit_photo_unique_content")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.sha256[:8]}"

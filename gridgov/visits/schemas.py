@@ -102,6 +102,14 @@ class VisitTargetOut(Schema):
     label: str
 
 
+class VisitPhotoOut(Schema):
+    id: int
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
 class VisitOut(Schema):
     id: int
     client_id: str
@@ -115,6 +123,7 @@ class VisitOut(Schema):
     lng: float | None
     accuracy: float | None
     case_id: int | None
+    photos: list[VisitPhotoOut]
     created_at: LocalTime
 
 
@@ -124,15 +133,25 @@ class VisitPageOut(Schema):
 
 
 class DueOut(Schema):
-    """A household whose visit is due (``overdue_days`` 0) or overdue. For the worker's own
-    grids the address is in full (they find the house offline); the head's name is masked."""
+    """A household or a unit (key places included: ``kind`` ``unit``, ``key_place``) whose
+    visit is due (``overdue_days`` 0) or overdue. For the worker's own grids a household's
+    address is in full (they find the house offline); the head's name (a unit's contact) is
+    masked. ``tags``/``tag_labels``: the tags its plan follows (care tags; hazard tags and
+    key-place kind)."""
 
-    household_id: int
+    kind: str
+    household_id: int | None
+    unit_id: int | None
+    name: str
+    unit_kind: str
+    key_place: bool
     grid: CodeName
     address: str
     head_name: str
     care_tags: list[str]
     care_labels: list[str]
+    tags: list[str]
+    tag_labels: list[str]
     interval_days: int
     last_visit: LocalTime | None
     due_on: dt.date

@@ -10,16 +10,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from gridgov.access.scope import scope_for, visible_areas
 from gridgov.areas.selectors import latest_by_code
+from gridgov.cases import photos
 from gridgov.cases.selectors import reported_case_ids
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
 from . import access
-from .models import KEY_KINDS, Household, Unit, Visit, VisitPlan
+from .models import KEY_KINDS, Household, Unit, UnitVisitPlan, Visit, VisitPhoto, VisitPlan
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -57,8 +59,22 @@ def unit_get(user: User | AnonymousUser, pk: int) -> Unit:
 
 def visit_get(user: User | AnonymousUser, pk: int) -> Visit:
     return (
-        visits_visible(user).select_related("grid", "worker", "worker__profile", "household", "unit", "case").get(pk=pk)
+        visits_visible(user)
+        .select_related("grid", "worker", "worker__profile", "household", "unit", "case")
+        .prefetch_related("photos")
+        .get(pk=pk)
     )
+
+
+def visit_photo_open(user: User | AnonymousUser, pk: int, variant: str) -> tuple[FieldFile, str]:
+    """One photo of a visit the user may see, opened (``original``, ``display`` or
+    ``thumbnail``: :func:`gridgov.cases.photos.open_variant`); ``VisitPhoto.DoesNotExist`` for
+    anything else, a photo out of scope as a missing one."""
+    item = VisitPhoto.objects.filter(pk=pk, visit__in=visits_visible(user)).first()
+    opened = photos.open_variant(item, variant) if item is not None else None
+    if opened is None:
+        raise VisitPhoto.DoesNotExist
+    return opened
 
 
 def grid_filter(query: QuerySet, code: str) -> QuerySet:  # type: ignore[type-arg]
@@ -70,7 +86,7 @@ ORDER: Final = ("-visited_at", "-id")
 
 
 def visit_page(query: QuerySet[Visit], *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page[Visit]:
-    rows = query.select_related("grid", "worker", "worker__profile", "household", "unit")
+    rows = query.select_related("grid", "worker", "worker__profile", "household", "unit").prefetch_related("photos")
     return keyset_page(rows, ORDER, cursor, int(limit), max_limit=PAGE_MAX)
 
 
@@ -92,62 +108,100 @@ def plan_intervals() -> dict[str, int]:
     return dict(VisitPlan.objects.filter(active=True).values_list("care_tag", "interval_days"))
 
 
+def unit_plan_intervals() -> dict[str, int]:
+    """``hazard tag or key-place kind -> days`` of the active unit visit plans."""
+    return dict(UnitVisitPlan.objects.filter(active=True).values_list("tag", "interval_days"))
+
+
 def interval_of(tags: Iterable[str], intervals: dict[str, int]) -> int | None:
-    """The shortest interval among the household's tags that have a plan (None: no plan)."""
+    """The shortest interval among the tags that have a plan (None: no plan)."""
     days = [intervals[tag] for tag in tags if tag in intervals]
     return min(days) if days else None
 
 
 @dataclass(frozen=True)
 class DueVisit:
-    """A care-tagged household and when its next visit is due.
+    """A household or a unit (key places included) and when its next visit is due.
 
     ``due_on`` is the local date of its last visit plus the shortest interval of its tags'
-    plans; a household never visited is due from the day it was registered. It is *due* on
-    ``due_on`` and *overdue* after it (``overdue_days`` > 0)."""
+    plans (a household's care tags; a unit's hazard tags and key-place kind); one never visited
+    is due from the day it was registered. It is *due* on ``due_on`` and *overdue* after it
+    (``overdue_days`` > 0). Exactly one of ``household`` and ``unit`` is set."""
 
-    household: Household
+    household: Household | None
     interval_days: int
     last_visit: dt.datetime | None
     due_on: dt.date
     overdue_days: int
+    unit: Unit | None = None
+
+    @property
+    def kind(self) -> str:
+        return "household" if self.household is not None else "unit"
+
+    @property
+    def target(self) -> Household | Unit:
+        target = self.household if self.household is not None else self.unit
+        assert target is not None
+        return target
 
 
 def _local_date(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def due_visits(households: QuerySet[Household], *, today: dt.date | None = None) -> list[DueVisit]:
-    """Every household of ``households`` with a visit due on ``today`` or earlier, the most
-    overdue first."""
+def _due_on(last: dt.datetime | None, registered: dt.datetime, interval: int) -> dt.date:
+    return _local_date(last) + dt.timedelta(days=interval) if last else _local_date(registered)
+
+
+def due_visits(
+    households: QuerySet[Household], *, units: QuerySet[Unit] | None = None, today: dt.date | None = None
+) -> list[DueVisit]:
+    """Every household of ``households`` and unit of ``units`` with a visit due on ``today`` or
+    earlier, the most overdue first."""
     today = today or timezone.localdate()
-    intervals = plan_intervals()
-    if not intervals:
-        return []
-    rows = households.exclude(care_tags=[]).annotate(last=Max("visits__visited_at")).select_related("grid")
     due: list[DueVisit] = []
-    for household in rows:
-        interval = interval_of(household.care_tags, intervals)
-        if interval is None:
-            continue
-        last = household.last  # type: ignore[attr-defined]
-        start = _local_date(last) + dt.timedelta(days=interval) if last else _local_date(household.created_at)
-        if start <= today:
-            due.append(DueVisit(household, interval, last, start, (today - start).days))
-    due.sort(key=lambda d: (-d.overdue_days, d.household.area_path, d.household.pk))
+    intervals = plan_intervals()
+    if intervals:
+        rows = households.exclude(care_tags=[]).annotate(last=Max("visits__visited_at")).select_related("grid")
+        for household in rows:
+            interval = interval_of(household.care_tags, intervals)
+            if interval is None:
+                continue
+            last = household.last  # type: ignore[attr-defined]
+            start = _due_on(last, household.created_at, interval)
+            if start <= today:
+                due.append(DueVisit(household, interval, last, start, (today - start).days))
+    unit_intervals = unit_plan_intervals()
+    if units is not None and unit_intervals:
+        # Key places and tagged units; which tags have a plan is decided below (a JSON list's
+        # contents are not filtered in the database on every backend).
+        planned = Q(kind__in=list(KEY_KINDS)) | ~Q(hazard_tags=[])
+        for unit in units.filter(planned).annotate(last=Max("visits__visited_at")).select_related("grid"):
+            interval = interval_of(unit.plan_tags, unit_intervals)
+            if interval is None:
+                continue
+            last = unit.last  # type: ignore[attr-defined]
+            start = _due_on(last, unit.created_at, interval)
+            if start <= today:
+                due.append(DueVisit(None, interval, last, start, (today - start).days, unit=unit))
+    due.sort(key=lambda d: (-d.overdue_days, d.target.area_path, d.kind, d.target.pk))
     return due
 
 
 def due_today(user: User | AnonymousUser, *, today: dt.date | None = None) -> list[DueVisit]:
-    """The phone's "今日走访": households of the user's own grids whose visit is due today or
-    overdue."""
-    own = Household.objects.filter(access.area_q(user, (Role.GRID_WORKER,)), active=True)
-    return due_visits(own, today=today)
+    """The phone's "今日走访": households and units of the user's own grids whose visit is due
+    today or overdue."""
+    own = access.area_q(user, (Role.GRID_WORKER,))
+    return due_visits(
+        Household.objects.filter(own, active=True), units=Unit.objects.filter(own, active=True), today=today
+    )
 
 
 def overdue(user: User | AnonymousUser, *, today: dt.date | None = None) -> list[DueVisit]:
     """The grid leader's list: visits due before today and not made, in the user's scope."""
-    return [d for d in due_visits(households_visible(user), today=today) if d.overdue_days > 0]
+    due = due_visits(households_visible(user), units=units_visible(user), today=today)
+    return [d for d in due if d.overdue_days > 0]
 
 
 # --- coverage -------------------------------------------------------------------------------

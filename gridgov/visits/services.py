@@ -10,15 +10,17 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.selectors import current_grid
+from gridgov.cases import photos
 from gridgov.cases import services as case_services
 from gridgov.cases.models import Source
 from gridgov.cases.selectors import reported_case_ids
@@ -30,7 +32,19 @@ from gridgov.core.reveals import reveal_guard
 from gridgov.people.models import Role
 
 from . import access
-from .models import CareTag, Finding, HazardTag, Household, Unit, UnitKind, Visit, VisitPlan
+from .models import (
+    CareTag,
+    Finding,
+    HazardTag,
+    Household,
+    Unit,
+    UnitKind,
+    UnitPlanTag,
+    UnitVisitPlan,
+    Visit,
+    VisitPhoto,
+    VisitPlan,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -43,6 +57,8 @@ ADDRESS_MAX: Final = 200
 NAME_MAX: Final = 100
 PHONE_MAX: Final = 30
 NOTES_MAX: Final = 2000
+# Photos of one visit, as of a case report.
+MAX_PHOTOS: Final = case_services.MAX_PHOTOS
 MEMBERS_MAX: Final = 30
 # Clock difference between the phone and the server that is still accepted.
 CLOCK_SKEW: Final = dt.timedelta(minutes=5)
@@ -314,14 +330,70 @@ DEFAULT_PLANS: Final = {
 }
 
 
+# How often a unit with each hazard tag, or a key place of each kind, is visited until the
+# center changes it, and whether the plan is on (the migration 0003 creates the same plans).
+# Fire, crowd and flood are on nearly every shop, school or low street, which the monthly
+# coverage asks for anyway: their plans start switched off.
+DEFAULT_UNIT_PLANS: Final = {
+    UnitPlanTag.HAZARD_POINT: (7, True),
+    UnitPlanTag.CONSTRUCTION_SITE: (7, True),
+    UnitPlanTag.CHEMICALS: (14, True),
+    UnitPlanTag.STRUCTURE: (14, True),
+    UnitPlanTag.GAS: (30, True),
+    UnitPlanTag.FIRE: (30, False),
+    UnitPlanTag.CROWD: (30, False),
+    UnitPlanTag.FLOOD: (30, False),
+}
+
+
+def unit_plan_set(
+    *,
+    actor: User | AnonymousUser,
+    tag: str,
+    interval_days: int,
+    active: bool = True,
+    request: HttpRequest | None = None,
+) -> UnitVisitPlan:
+    """Set how often units with a hazard tag, or key places of a kind, are visited (the center
+    or an administrator)."""
+    scope = scope_for(actor)
+    if not (scope.everything or scope.has_role(Role.CENTER_OPERATOR)):
+        raise VisitForbidden(_("Only the center sets the visit plans."))
+    if tag not in UnitPlanTag.values:
+        raise ValidationError({"tag": [_("Unknown tag: %(tag)s.") % {"tag": tag}]})
+    if not 1 <= interval_days <= 366:
+        raise ValidationError({"interval_days": [_("Between 1 and 366 days.")]})
+    with transaction.atomic():
+        plan, _created = UnitVisitPlan.objects.update_or_create(
+            tag=tag, defaults={"interval_days": interval_days, "active": active}
+        )
+        record(
+            action="visits.unit_plan_set",
+            actor=actor,
+            obj=plan,
+            request=request,
+            data={"tag": tag, "interval_days": interval_days, "active": active},
+        )
+    return plan
+
+
 @transaction.atomic
 def plans_seed(*, actor: User | None = None) -> int:
-    """Create the default plan of every care tag that has none; returns how many were made."""
+    """Create the default plan of every care tag and unit tag that has none; returns how many
+    were made."""
     made = 0
     for tag, days in DEFAULT_PLANS.items():
         plan, created = VisitPlan.objects.get_or_create(care_tag=tag, defaults={"interval_days": days})
         if created:
             record(action="visits.plan_set", actor=actor, obj=plan, data={"care_tag": tag, "interval_days": days})
+            made += 1
+    for unit_tag, (days, active) in DEFAULT_UNIT_PLANS.items():
+        unit_plan, created = UnitVisitPlan.objects.get_or_create(
+            tag=unit_tag, defaults={"interval_days": days, "active": active}
+        )
+        if created:
+            data = {"tag": unit_tag, "interval_days": days, "active": active}
+            record(action="visits.unit_plan_set", actor=actor, obj=unit_plan, data=data)
             made += 1
     return made
 
@@ -390,12 +462,15 @@ def visit_record(
     lng: float | None = None,
     accuracy: float | None = None,
     case_client_id: str = "",
+    photos_in: Sequence[IO[bytes]] = (),
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[Visit, bool]:
-    """Store a visit the phone recorded. Returns ``(visit, created)``: the same ``client_id``
+    """Store a visit the phone (or the web form) recorded, with its photos (at most
+    :data:`MAX_PHOTOS`, checked as a case's). Returns ``(visit, created)``: the same ``client_id``
     from the same worker for the same visit (target, time, finding) is the visit already
-    stored, even under concurrent retries; the same id for another visit is refused (422).
+    stored, with the photos it was stored with, even under concurrent retries; the same id for
+    another visit is refused (422).
     ``case_client_id`` names the case the worker reported from the finding on the phone (its
     Idempotency-Key); it is linked now if that report arrived, else when the visit is read."""
     now = now or timezone.now()
@@ -427,6 +502,7 @@ def visit_record(
     if case_key and finding == Finding.NOTHING:
         raise ValidationError({"case_client_id": [_("A visit that found nothing has no case.")]})
     target = _target(user, household_id, unit_id)
+    infos = photos.check_photos(list(photos_in), max_count=MAX_PHOTOS) if photos_in else []
     visit = Visit(
         worker=user,
         grid=target.grid,
@@ -453,6 +529,7 @@ def visit_record(
         if existing is not None:
             return existing, False
         raise
+    stored = _photos_store(visit, list(zip(photos_in, infos, strict=True)))
     record(
         action="visit.record",
         actor=actor,
@@ -464,9 +541,52 @@ def visit_record(
             "target": "household" if visit.household_id else "unit",
             "target_id": target.pk,
             "finding": finding,
+            "photos": len(stored),
         },
     )
     return visit, True
+
+
+def _photos_store(visit: Visit, checked: list[tuple[IO[bytes], photos.ImageInfo]]) -> list[VisitPhoto]:
+    """Store a visit's checked photos (the same photo twice is kept once); the thumbnails are
+    made by the worker after the commit."""
+    stored: list[VisitPhoto] = []
+    seen: set[str] = set()
+    for handle, info in checked:
+        if info.sha256 in seen:
+            continue
+        seen.add(info.sha256)
+        handle.seek(0)
+        extension = {"jpeg": "jpg"}.get(info.format, info.format)
+        photo = VisitPhoto(
+            visit=visit,
+            content_type=info.content_type,
+            width=info.width,
+            height=info.height,
+            size=info.size,
+            sha256=info.sha256,
+            taken_at=info.taken_at,
+            exif_lat=info.lat,
+            exif_lng=info.lng,
+        )
+        photo.file.save(f"{info.sha256[:16]}.{extension}", ContentFile(handle.read()), save=False)
+        photo.save()
+        stored.append(photo)
+    if stored:
+        from .tasks import make_visit_thumbnails  # tasks.py imports this module
+
+        ids = [photo.pk for photo in stored]
+        transaction.on_commit(lambda: make_visit_thumbnails.delay(ids))
+    return stored
+
+
+def visit_thumbnails_make(photo_ids: Sequence[int]) -> int:
+    """The thumbnail and display copy of each visit photo that has none yet (the worker)."""
+    done = 0
+    for photo in VisitPhoto.objects.filter(pk__in=list(photo_ids), thumbnail=""):
+        with transaction.atomic():
+            done += photos.save_copies(photo)
+    return done
 
 
 def visit_case_create(
@@ -493,16 +613,23 @@ def visit_case_create(
         lat, lng = visit.unit.lat, visit.unit.lng
     if lat is None:
         lat, lng = visit.grid.center_lat, visit.grid.center_lng
-    case, created = case_services.case_create(
-        actor=actor,
-        category=category,
-        description=text,
-        lat=lat,
-        lng=lng,
-        address=address,
-        source=Source.GRID_REPORT,
-        idempotency_key=f"visit-{visit.client_id}",
-    )
+    # The case carries the visit's photos (opened from their encrypted files).
+    handles = [photo.file.open("rb") for photo in visit.photos.all()]
+    try:
+        case, created = case_services.case_create(
+            actor=actor,
+            category=category,
+            description=text,
+            lat=lat,
+            lng=lng,
+            address=address,
+            source=Source.GRID_REPORT,
+            idempotency_key=f"visit-{visit.client_id}",
+            photos_in=[case_services.Photo(file=handle, name=handle.name or "photo") for handle in handles],
+        )
+    finally:
+        for handle in handles:
+            handle.close()
     with transaction.atomic():
         updated = Visit.objects.filter(pk=visit.pk, case__isnull=True).update(case=case)
         if updated:

@@ -6,6 +6,9 @@ app_name = "visits"
 
 urlpatterns = [
     path("visits/", views.visit_list, name="list"),
+    path("visits/new/", views.visit_new, name="new"),
+    path("visits/<int:pk>/", views.visit_detail, name="detail"),
+    path("visits/photos/<int:pk>/<str:variant>/", views.visit_photo, name="photo"),
     path("visits/overdue/", views.overdue_list, name="overdue"),
     path("visits/coverage/", views.coverage_page, name="coverage"),
     path("visits/households/", views.household_list, name="households"),

@@ -11,20 +11,21 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridgov.cases.forms import MultiplePhotoField
 from gridgov.core.errors import DomainError, Forbidden, Invalid, Throttled
-from gridgov.core.forms import apply_error, month_param
+from gridgov.core.forms import OneTimeKeyMixin, apply_error, month_param
 from gridgov.core.pages import error_page, forbidden_page
 from gridgov.core.pagination import keyset_page
 
 from . import access, importing, selectors, services
-from .models import CareTag, Finding, HazardTag, Household, Unit, UnitKind
+from .models import CareTag, Finding, HazardTag, Household, Unit, UnitKind, VisitPhoto
 
 PAGE = 30
 REPORT_TTL = 3600
@@ -60,6 +61,25 @@ class UnitForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class VisitForm(OneTimeKeyMixin, forms.Form):
+    """A visit recorded on the web (the phone records most): its one-time key is the visit's
+    client UUID, so the form sent twice is one visit."""
+
+    visited_at = forms.DateTimeField(
+        label=gettext_lazy("Visited at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    finding = forms.ChoiceField(label=gettext_lazy("Finding"), choices=Finding.choices)
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"),
+        required=False,
+        max_length=services.NOTES_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    photos = MultiplePhotoField(label=gettext_lazy("Photos"))
 
 
 class ImportForm(forms.Form):
@@ -140,6 +160,7 @@ def _household_context(
         },
         "may_reveal": access.may_reveal(request.user, household),
         "may_edit": access.may_edit(request.user, household.area_path),
+        "may_visit": access.may_visit(request.user, household.area_path),
         "visits": selectors.visits_visible(request.user)
         .filter(household=household)
         .select_related("worker", "worker__profile")[:20],
@@ -237,6 +258,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             "unit": u,
             "contact_name": access.mask_name(u.contact_name),
             "contact_phone": access.mask_phone(u.contact_phone),
+            "may_visit": access.may_visit(request.user, u.area_path),
         }
         for u in page.items
     ]
@@ -376,20 +398,109 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _visit_target(request: HttpRequest) -> Household | Unit:
+    """The household (``?household=``) or unit (``?unit=``) a visit is recorded for, in scope."""
+    try:
+        if request.GET.get("unit"):
+            return selectors.unit_get(request.user, int(request.GET["unit"]))
+        return selectors.household_get(request.user, int(request.GET.get("household", "")))
+    except (ValueError, ObjectDoesNotExist):
+        raise Http404(_("No such household or unit.")) from None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def visit_new(request: HttpRequest) -> HttpResponse:
+    """Record a visit to a household or a unit, with photos, on the web."""
+    target = _visit_target(request)
+    if not access.may_visit(request.user, target.area_path):
+        return forbidden_page(request, _("Your role does not record visits."))
+    now = timezone.localtime()
+    form = VisitForm(
+        request.POST or None, request.FILES or None, initial={"visited_at": now.replace(second=0, microsecond=0)}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit, _created = services.visit_record(
+                actor=request.user,
+                client_id=uuid.UUID(form.key) if form.key else uuid.uuid4(),
+                visited_at=data["visited_at"],
+                household_id=target.pk if isinstance(target, Household) else None,
+                unit_id=target.pk if isinstance(target, Unit) else None,
+                finding=data["finding"],
+                notes=data["notes"],
+                photos_in=data["photos"],
+                request=request,
+            )
+        except ValueError:
+            form.add_error(None, _("The form has expired; send it again."))
+            form.renew_key()
+        except (ValidationError, DomainError) as error:
+            apply_error(form, error, {"household_id": "__all__", "unit_id": "__all__"})
+        else:
+            return redirect("visits:detail", pk=visit.pk)
+    label = target.name if isinstance(target, Unit) else access.mask_address(target.address)
+    return render(
+        request,
+        "visits/visit_form.html",
+        {"form": form, "target": target, "label": label, "is_unit": isinstance(target, Unit)},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_GET
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One visit with its photos, for whoever may see the visit."""
+    try:
+        visit = selectors.visit_get(request.user, pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("No such visit.")) from None
+    label = access.mask_address(visit.household.address) if visit.household else visit.unit.name if visit.unit else ""
+    case_id = selectors.case_of(visit)
+    return render(
+        request,
+        "visits/visit.html",
+        {"visit": visit, "label": label, "case_id": case_id, "photos": list(visit.photos.all())},
+    )
+
+
+@require_GET
+@login_required
+def visit_photo(request: HttpRequest, pk: int, variant: str) -> FileResponse:
+    """One photo of a visit the viewer may see."""
+    try:
+        handle, content_type = selectors.visit_photo_open(request.user, pk, variant)
+    except VisitPhoto.DoesNotExist:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 @require_GET
 @login_required
 def overdue_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = selectors.overdue(request.user, today=today)
-    items = [
-        {
-            "due": d,
-            "address": access.mask_address(d.household.address),
-            "head_name": access.mask_name(d.household.head_name),
-        }
-        for d in rows
-    ]
-    return render(request, "visits/overdue.html", {"items": items, "today": today, "plans": selectors.plan_intervals()})
+    items = []
+    for d in rows:
+        if d.household is not None:
+            item = {
+                "address": access.mask_address(d.household.address),
+                "contact": access.mask_name(d.household.head_name),
+                "tags": d.household.care_labels,
+            }
+        else:
+            assert d.unit is not None
+            item = {
+                "address": d.unit.address,
+                "contact": access.mask_name(d.unit.contact_name),
+                "tags": d.unit.plan_labels,
+            }
+        items.append({"due": d, **item})
+    return render(request, "visits/overdue.html", {"items": items, "today": today})
 
 
 @require_GET

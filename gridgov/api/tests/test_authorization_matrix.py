@@ -46,7 +46,10 @@ from gridgov.hotline import services as hotline_services
 from gridgov.hotline.reconcile.services import reconcile_run, reconcile_upload, reconciliations_visible
 from gridgov.hotline.selectors import orders_visible
 from gridgov.hotline.tests.core_helpers import order_data
+from gridgov.ledger import selectors as ledger_selectors
+from gridgov.ledger import services as ledger_services
 from gridgov.meetings.services import meeting_act, meeting_plan, meetings_visible, resolution_add, resolutions_visible
+from gridgov.notice import selectors as notice_selectors
 from gridgov.notice import services as notice_services
 from gridgov.notice.selectors import complaints_visible
 from gridgov.notify.models import Notification
@@ -99,6 +102,13 @@ OBJECTS: dict[str, Visible] = {
     "result_id": lambda user, obj: assessment.results_visible(user).filter(pk=obj.pk).exists(),
     "appeal_id": lambda user, obj: assessment.appeals_visible(user).filter(pk=obj.pk).exists(),
     "sanction_id": lambda user, obj: assessment.sanctions_visible(user).filter(pk=obj.pk).exists(),
+    "visit_photo_id": lambda user, obj: visits_selectors.visits_visible(user).filter(pk=obj.visit_id).exists(),
+    "ledger_import_id": lambda user, obj: ledger_selectors.jobs_visible(user).filter(pk=obj.pk).exists(),
+    "poster_id": lambda user, obj: notice_selectors.posters_managed(user).filter(pk=obj.pk).exists(),
+    "user_id": lambda user, obj: notice_selectors.staff_managed(user).filter(user_id=obj.pk).exists(),
+    # The residents' side of the notice is public: any grid's or village's code, any tracking code.
+    "public_code": lambda user, code: True,
+    "tracking_code": lambda user, code: True,
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -131,7 +141,10 @@ def kind_of(path: str) -> str:
     names = [name for name in re.findall(r"{(\w+)}", path) if name not in ("action", "variant", "extension")]
     assert len(names) == 1, path
     if names[0] == "code":
-        return "area" if "/areas/" in path or "/patrols/grids/" in path else "department"
+        if "/notice/public/" in path:
+            return "public_code"
+        area_paths = ("/areas/", "/patrols/grids/", "/notice/grids/", "/notice/settings/")
+        return "area" if any(part in path for part in area_paths) else "department"
     return names[0]
 
 
@@ -201,6 +214,7 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         household_id=household.pk,
         visited_at=timezone.now() - dt.timedelta(hours=1),
         finding="need",
+        photos_in=[jpeg()],
     )[0]
     supervision = oversight_services.supervision_issue(actor=people["super01"], text="请说明", case_id=in_grid1.pk)
     order_notice = oversight_services.supervision_issue(actor=people["super01"], text="请说明", order_id=order.pk)
@@ -228,6 +242,18 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         actor=people["center01"], result_id=published.pk, kind="reward", measure="通报表扬", reason="排名第一"
     )
     sanction = assessment.sanction_act(actor=people["center01"], pk=sanction.pk, action="confirm")
+    poster = notice_services.poster_generate(actor=people["center01"], grid=grid2, public_url="http://test/p/")
+    public = notice_services.public_report_submit(
+        client="10.0.0.9", area=grid2, category=in_grid2.category.code, description="x"
+    )
+    ledger = ledger_services.ledger_upload(
+        actor=people["center01"],
+        town=Area.objects.get(pk=in_grid1.town_id),
+        name="ledger.csv",
+        content="案件编号,上报时间\nL-1,2026-03-02 09:00\n".encode(),
+    )
+    ledger = ledger_services.ledger_read(job_id=ledger.pk)
+    ledger = ledger_services.ledger_map(actor=people["center01"], job_id=ledger.pk, mapping=ledger.mapping)
     return {
         "supervision_id": [supervision, order_notice],
         "accountability_id": [decision],
@@ -236,9 +262,15 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         "result_id": [published, result_of(periods[0], people["grid02"]), result_of(periods[1], people["grid01"])],
         "appeal_id": [appeal],
         "sanction_id": [sanction],
+        "ledger_import_id": [ledger],
+        "poster_id": [poster],
+        "user_id": [people["grid02"], people["gridlead01"]],
+        "public_code": [grid2.code],
+        "tracking_code": [public.code],
         "household_id": [household],
         "unit_id": [unit],
         "visit_id": [visit],
+        "visit_photo_id": list(visit.photos.all()),
         "meeting_id": [meeting],
         "resolution_id": [task],
         "analysis_id": list(WeeklyAnalysis.objects.filter(week=week)),
@@ -259,7 +291,7 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
 
 def url_for(path: str, obj: Any) -> str:
     value = obj if isinstance(obj, str) else obj.pk
-    url = re.sub(r"{(\w+_id|code)}", str(value), path)
+    url = re.sub(r"{(\w+_id|\w*code)}", str(value), path)
     return url.replace("{action}", "remind").replace("{variant}", "thumbnail").replace("{extension}", "pdf")
 
 

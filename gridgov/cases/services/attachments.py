@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.actors import signed_in
-from gridgov.core.crypto import DecryptionError
 
 from .. import photos
 from ..access import parties_of
@@ -86,26 +85,11 @@ PHOTO_KIND_PARTIES: Final[dict[str, frozenset[Party]]] = {
 def photos_check(items: Sequence[Photo]) -> CheckedPhotos:
     """Each photo with what its content is (refused, 422 on ``photos``, when it is not an
     image we take, or there are too many)."""
-    if len(items) > MAX_PHOTOS:
-        raise ValidationError({"photos": [_("At most %(n)s photos at a time.") % {"n": MAX_PHOTOS}]})
-    # The pixels of all the photos together, read from their headers before any is decoded: a
-    # request of many large pictures is refused before it costs a decoding each.
-    budget = photos.request_pixel_budget()
-    if sum(photos.pixel_count(item.file) for item in items) > budget:
-        message = _("These photos have more than %(n)s million pixels together; send fewer or smaller ones.") % {
-            "n": budget // 1_000_000
-        }
-        raise ValidationError({"photos": [message]})
-    checked = []
     for item in items:
         if item.kind not in AttachmentKind.values:
             raise ValidationError({"photos": [_("Unknown photo kind.")]})
-        try:
-            info = photos.inspect_image(item.file)
-        except ValidationError as error:
-            raise ValidationError({"photos": error.messages}) from error
-        checked.append((item, info))
-    return checked
+    infos = photos.check_photos([item.file for item in items], max_count=MAX_PHOTOS)
+    return list(zip(items, infos, strict=True))
 
 
 def photos_store(
@@ -149,22 +133,8 @@ def thumbnails_make(attachment_ids: Sequence[int]) -> int:
     left as it is (the pages fall back to the original)."""
     done = 0
     for attachment in CaseAttachment.objects.filter(pk__in=list(attachment_ids), thumbnail=""):
-        try:
-            with attachment.file.open("rb") as source:
-                thumbnail = photos.build_thumbnail(source)
-                source.seek(0)
-                display = photos.display_copy(source)
-        except (OSError, ValueError, ValidationError, DecryptionError):
-            logger.exception("Thumbnail of attachment %s failed", attachment.pk)
-            continue
         with transaction.atomic():
-            attachment.thumbnail.save(f"{attachment.sha256[:16]}-t.jpg", ContentFile(thumbnail), save=False)
-            fields = ["thumbnail"]
-            if display is not None:
-                attachment.display.save(f"{attachment.sha256[:16]}-d.jpg", ContentFile(display), save=False)
-                fields.append("display")
-            attachment.save(update_fields=fields)
-        done += 1
+            done += photos.save_copies(attachment)
     return done
 
 

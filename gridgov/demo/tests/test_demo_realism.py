@@ -21,13 +21,13 @@ from gridgov.categories.seed import SEED
 from gridgov.core.models import AuditEvent
 from gridgov.demo.cases import load_demo_cases
 from gridgov.demo.hotline import generate_demo_orders
-from gridgov.demo.patrols import load_demo_patrols
+from gridgov.demo.patrols import ROAD_GRIDS, load_demo_patrols
 from gridgov.demo.scenes import closest, scenes
 from gridgov.demo.staff import load_demo_staff_photos
 from gridgov.demo.taiping import generate
 from gridgov.hotline.deadlines import light as order_light
 from gridgov.hotline.models import OPEN_ORDER_STATUSES, HotlineOrder
-from gridgov.patrols.models import Patrol, PatrolStandard
+from gridgov.patrols.models import Patrol, PatrolStandard, RoadLine
 from gridgov.people.models import StaffProfile
 from gridgov.workcalendar.units import Light
 
@@ -199,7 +199,14 @@ def test_demo_patrols_are_judged_against_their_grid_standards(made):
     grids = {patrol.grid_id for patrol in patrols}
     standards = {s.grid_id: s for s in PatrolStandard.objects.all()}
     assert set(standards) == grids and all(len(s.checkpoints) == 3 for s in standards.values())
-    assert all(p.coverage is not None and 0 < p.coverage < 0.8 and p.checkpoint_total == 3 for p in patrols)
+    by_area = [p for p in patrols if p.coverage_measure == "area"]
+    assert all(p.coverage is not None and 0 < p.coverage < 0.8 and p.checkpoint_total == 3 for p in by_area)
+    # A few grids have road lines: their patrols are measured on the roads walked, in part.
+    on_roads = [p for p in patrols if p.coverage_measure == "roads"]
+    road_grids = set(RoadLine.objects.values_list("grid_id", flat=True))
+    assert len(road_grids) == ROAD_GRIDS and {p.grid_id for p in on_roads} == road_grids
+    assert all(p.coverage is not None and 0.05 < p.coverage < 1 for p in on_roads)
+    assert RoadLine.objects.count() >= 3 * ROAD_GRIDS
     # The rounds start at the grid's office: its checkpoint is always passed.
     assert all("网格工作站" in p.checkpoints_passed for p in patrols)
     assert all(30 <= p.duration_minutes <= 90 for p in patrols)

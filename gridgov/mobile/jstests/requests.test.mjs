@@ -82,6 +82,18 @@ test("a visit is JSON under its client UUID, the patrol's way", () => {
   assert.deepEqual(JSON.parse(request.body), payload);
 });
 
+test("a visit with photos is multipart, its payload as JSON text", () => {
+  const payload = { unit_id: 3, visited_at: "v", finding: "hazard" };
+  const photos = [{ blob: new Blob(["x"], { type: "image/jpeg" }), name: "a.jpg", kind: "" }];
+  const request = buildRequest(newRecord({ id: "v2", kind: Kind.VISIT, payload, photos, now: 0 }), { api: API, token: "t" });
+  assert.equal(request.url, "/api/v1/visits");
+  assert.equal(request.headers["Idempotency-Key"], "v2");
+  assert.equal(request.headers["Content-Type"], undefined);
+  assert.deepEqual(JSON.parse(request.body.get("payload")), payload);
+  assert.equal(request.body.getAll("photos").length, 1);
+  assert.equal(request.body.get("photo_kinds"), null);
+});
+
 test("answers are classified: sent, retry, refused, auth", () => {
   assert.equal(classify({ status: 201, headers: headers(), body: { id: 1 } }).type, Outcome.SENT);
   assert.equal(classify({ status: 200, headers: headers(), body: { id: 1 } }).type, Outcome.SENT, "the same key again");

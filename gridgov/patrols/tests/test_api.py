@@ -59,6 +59,7 @@ SUMMARY_KEYS = {
     "id",
     "client_id",
     "coverage",
+    "coverage_measure",
     "checkpoints_passed",
     "checkpoint_total",
     "worker",

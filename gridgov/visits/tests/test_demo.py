@@ -18,11 +18,15 @@ def test_the_demo_has_households_units_key_places_and_weeks_of_visits(people):
     assert Household.objects.exclude(care_tags=[]).count() >= Household.objects.count() // 3
     assert Unit.objects.filter(kind__in=["hazard_point", "construction_site"]).exists()
     overdue = selectors.overdue(people["center01"])
-    tagged = Household.objects.exclude(care_tags=[]).count()
+    intervals = selectors.unit_plan_intervals()
+    planned_units = [u for u in Unit.objects.all() if selectors.interval_of(u.plan_tags, intervals)]
+    tagged = Household.objects.exclude(care_tags=[]).count() + len(planned_units)
     assert 0 < len(overdue) < tagged / 2
+    # Key places are on the plans: some are overdue, most were visited in time.
+    assert any(d.unit is not None and d.unit.is_key_place for d in overdue)
     # grid01's phone has its list, and another grid's worker sees none of it.
     own = selectors.due_today(people["grid01"])
-    assert all(d.household.grid_id == own[0].household.grid_id for d in own) if own else True
+    assert all(d.target.grid_id == own[0].target.grid_id for d in own) if own else True
     today = timezone.localdate()
     rows = selectors.coverage_for(people["center01"], year=today.year, month=today.month)
     rates = [c.rate for _code, _name, c in rows if c.rate is not None]

@@ -119,6 +119,62 @@ def test_due_and_overdue_follow_the_shortest_plan_of_the_household_s_tags(people
     assert body["items"][0]["head_name"] == "王**"
 
 
+def test_units_and_key_places_with_a_plan_are_due_and_overdue(people, client):
+    from gridgov.visits.models import UnitVisitPlan
+
+    UnitVisitPlan.objects.all().delete()
+    UnitVisitPlan.objects.create(tag="hazard_point", interval_days=7)
+    UnitVisitPlan.objects.create(tag="gas", interval_days=30)
+    UnitVisitPlan.objects.create(tag="crowd", interval_days=3)
+    UnitVisitPlan.objects.create(tag="fire", interval_days=1, active=False)
+    today = timezone.localdate()
+    worker = people["grid01"]
+    point = unit(worker, "河堤隐患点", UnitKind.HAZARD_POINT)
+    gas = unit(worker, "燃气站", UnitKind.ENTERPRISE)
+    Unit.objects.filter(pk=gas.pk).update(hazard_tags=["gas", "crowd"])
+    shop = unit(worker, "小卖部")  # no tag: no plan
+    Unit.objects.filter(pk=shop.pk).update(hazard_tags=["fire"])  # its plan is switched off
+    site = unit(worker, "工地", UnitKind.CONSTRUCTION_SITE)  # no plan for construction sites here
+    visit(worker, point, at(today - dt.timedelta(days=9)))  # 7-day plan: 2 days overdue
+    visit(worker, gas, at(today - dt.timedelta(days=3)))  # the shortest of its tags: 3 days, due today
+
+    due = {d.unit.pk: d for d in selectors.due_today(worker, today=today) if d.unit is not None}
+    assert set(due) == {point.pk, gas.pk}
+    assert due[point.pk].overdue_days == 2 and due[point.pk].interval_days == 7 and due[point.pk].kind == "unit"
+    assert due[gas.pk].interval_days == 3 and due[gas.pk].overdue_days == 0
+    assert shop.pk not in due and site.pk not in due
+    overdue = {d.unit.pk for d in selectors.overdue(people["gridlead01"], today=today) if d.unit is not None}
+    assert overdue == {point.pk}
+    assert selectors.overdue(people["grid02"], today=today) == []
+
+    body = api(worker).get(f"{URL}/due").json()
+    items = {item["unit_id"]: item for item in body["items"] if item["kind"] == "unit"}
+    assert items[point.pk]["key_place"] is True and items[point.pk]["name"] == "河堤隐患点"
+    assert items[point.pk]["household_id"] is None and items[point.pk]["tag_labels"] == ["隐患点"]
+    assert items[gas.pk]["tags"] == ["gas", "crowd"]
+    client.force_login(people["gridlead01"])
+    page = client.get("/visits/overdue/").content.decode()
+    assert f'data-unit="{point.pk}"' in page and "河堤隐患点" in page and f'data-unit="{gas.pk}"' not in page
+
+    # A unit visited today is no longer due.
+    visit(worker, point, at(today, 9))
+    assert point.pk not in {d.unit.pk for d in selectors.due_today(worker, today=today) if d.unit is not None}
+
+
+def test_unit_plans_are_set_by_the_center(people):
+    from gridgov.visits.models import UnitVisitPlan
+
+    plan = services.unit_plan_set(actor=people["center01"], tag="construction_site", interval_days=5)
+    assert UnitVisitPlan.objects.get(tag="construction_site").interval_days == plan.interval_days == 5
+    assert AuditEvent.objects.filter(action="visits.unit_plan_set").exists()
+    with pytest.raises(VisitForbidden):
+        services.unit_plan_set(actor=people["grid01"], tag="construction_site", interval_days=5)
+    with pytest.raises(ValidationError):
+        services.unit_plan_set(actor=people["center01"], tag="shop", interval_days=5)
+    with pytest.raises(ValidationError):
+        services.unit_plan_set(actor=people["center01"], tag="gas", interval_days=0)
+
+
 def test_coverage_of_a_hand_made_month(people):
     worker, colleague = people["grid01"], people["gridlead01"]
     grid = home_grid(worker)

@@ -19,6 +19,9 @@
     }
   });
   heat.addTo(map);
+  (config.roads || []).forEach(function (road) {
+    L.geoJSON(road.geometry, { style: { color: "#0b4f9c", weight: 3, opacity: 0.8, dashArray: "6 4" }, interactive: false }).addTo(map);
+  });
   if (config.tracks.length) {
     map.fitBounds(heat.getBounds(), { padding: [20, 20], animate: false });
   }

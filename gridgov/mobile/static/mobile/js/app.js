@@ -10,7 +10,7 @@ import { kv, outboxStore } from "./store.js";
 import { formatTime, h, mount, setStrings, t, toast } from "./ui.js";
 import { reportScreen } from "./report.js";
 import { forgetPack, refreshPack } from "./verifypack.js";
-import { DUE_KEY, dueUrl, visitScreen, visitsScreen } from "./visits.js";
+import { DUE_KEY, dueUrl, targetKey, visitScreen, visitsScreen } from "./visits.js";
 import { caseScreen, casesScreen, patrolScreen, resumePatrol, verifyListScreen, verifyScreen } from "./screens.js";
 
 const config = JSON.parse(document.getElementById("m-config").textContent);
@@ -451,7 +451,7 @@ function editHref(record) {
   if (record.kind === Kind.REPORT) return `#/report?edit=${record.id}`;
   if (record.kind === Kind.SELF_HANDLE) return `#/self?edit=${record.id}`;
   if (record.kind === Kind.VERIFY) return `#/verify/${record.payload.caseId}?edit=${record.id}`;
-  if (record.kind === Kind.VISIT) return `#/visit/${record.payload.household_id}?edit=${record.id}`;
+  if (record.kind === Kind.VISIT) return `#/visit/${targetKey(record.payload)}?edit=${record.id}`;
   return null;
 }
 

@@ -125,6 +125,11 @@ export async function reportScreen(c, route, { selfHandle }) {
     manual: Boolean(editing && editing.meta && editing.meta.manual),
   };
   const photos = editing ? editing.photos.filter((p) => p.kind !== "after").map((p) => ({ ...p, url: URL.createObjectURL(p.blob) })) : [];
+  if (fromVisit) {
+    // The case carries the visit's photos: copied from the visit's outbox record.
+    const visit = (await outboxStore.all()).find((r) => r.kind === Kind.VISIT && r.payload.case_client_id === fromVisit);
+    for (const p of (visit && visit.photos) || []) photos.push({ blob: p.blob, name: p.name, kind: "report", url: URL.createObjectURL(p.blob) });
+  }
   const after = editing ? editing.photos.filter((p) => p.kind === "after").map((p) => ({ ...p, url: URL.createObjectURL(p.blob) })) : [];
 
   const categoryButton = h("button", { type: "button", class: "select", "data-testid": "category-button" });

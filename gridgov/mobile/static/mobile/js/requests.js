@@ -35,10 +35,13 @@ export function buildRequest(record, { api, token }) {
         body: multipart(rest, photos),
       };
     }
-    case Kind.PATROL:
     case Kind.VISIT:
+      // With photos, multipart like a report; without, JSON.
+      if (photos.length) return { url: `${api}/visits`, method: "POST", headers, body: multipart(payload, photos) };
+      return { url: `${api}/visits`, method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(payload) };
+    case Kind.PATROL:
       return {
-        url: `${api}/${record.kind === Kind.PATROL ? "patrols" : "visits"}`,
+        url: `${api}/patrols`,
         method: "POST",
         headers: { ...headers, "Content-Type": "application/json" },
         body: JSON.stringify(payload),

@@ -1,11 +1,13 @@
-// Daily visits (日走访) on the phone: "today's visits" (the care-tagged households of the
-// worker's grids whose visit is due or overdue, kept for use without signal) and the visit
+// Daily visits (日走访) on the phone: "today's visits" (the care-tagged households, and the
+// units and key places with a visit plan, of the worker's grids whose visit is due or overdue,
+// kept for use without signal) and the visit
 // form. A visit is an outbox record of kind "visit" like any report: kept on the phone first,
 // sent by the sync loop with its client UUID as Idempotency-Key, never twice. A finding can
 // become a case in one tap: the visit is saved with the client UUID the report will use, and
 // the report form opens with the notes; the server links the two when both have arrived.
 
 import { Kind, edit as editRecord } from "./outbox.js";
+import { photoInput } from "./report.js";
 import { outboxStore } from "./store.js";
 import { formatTime, h, mount, t, toast } from "./ui.js";
 
@@ -22,15 +24,29 @@ const FINDINGS = () => [
   ["hazard", t("A hazard")],
 ];
 
-// Households whose visit waits in the outbox are marked, not hidden: the list is the server's.
-function pendingHouseholds(records) {
-  return new Set(records.filter((r) => r.kind === Kind.VISIT && r.state !== "sent").map((r) => r.payload.household_id));
+// A visit's target in the route and the outbox: "12" a household, "u12" a unit.
+export function targetKey(target) {
+  return target.unit_id ? `u${target.unit_id}` : `${target.household_id}`;
+}
+
+// Targets whose visit waits in the outbox are marked, not hidden: the list is the server's.
+function pendingTargets(records) {
+  return new Set(records.filter((r) => r.kind === Kind.VISIT && r.state !== "sent").map((r) => targetKey(r.payload)));
+}
+
+function itemTitle(item) {
+  return item.kind === "unit" ? item.name : item.address;
+}
+
+function itemDetail(item) {
+  const who = item.head_name ? `${item.head_name} · ` : "";
+  return `${who}${item.tag_labels.join("、")}`;
 }
 
 export async function visitsScreen(c) {
   c.setTitle(t("Today's visits"));
   const data = await c.cached(DUE_KEY, dueUrl(c.config));
-  const pending = pendingHouseholds(await outboxStore.all());
+  const pending = pendingTargets(await outboxStore.all());
   mount(
     c.view,
     data
@@ -44,9 +60,9 @@ export async function visitsScreen(c) {
                 {},
                 h(
                   "a",
-                  { href: `#/visit/${item.household_id}`, class: "row", "data-testid": "visit-due", "data-household": item.household_id },
-                  h("span", { class: "row-main" }, h("strong", {}, item.address), h("span", { class: "muted" }, `${item.head_name} · ${item.care_labels.join("、")}`)),
-                  pending.has(item.household_id)
+                  { href: `#/visit/${targetKey(item)}`, class: "row", "data-testid": "visit-due", "data-target": targetKey(item), "data-household": item.household_id ?? "" },
+                  h("span", { class: "row-main" }, h("strong", {}, itemTitle(item)), h("span", { class: "muted" }, itemDetail(item))),
+                  pending.has(targetKey(item))
                     ? h("span", { class: "pill", "data-testid": "visit-pending" }, t("In the outbox"))
                     : h("span", { class: `pill ${item.overdue_days > 0 ? "status-overdue" : ""}` }, item.overdue_days > 0 ? t("%(days)s days overdue", { days: item.overdue_days }) : t("Due today")),
                 ),
@@ -76,11 +92,14 @@ function position(draft, text) {
 export async function visitScreen(c, route) {
   c.setTitle(t("Visit"));
   const editing = route.params.get("edit") ? await outboxStore.get(route.params.get("edit")) : null;
-  const householdId = Number(route.id);
+  const isUnit = String(route.id).startsWith("u");
+  const targetId = Number(isUnit ? String(route.id).slice(1) : route.id);
+  const key = isUnit ? `u${targetId}` : `${targetId}`;
   const due = await c.cached(DUE_KEY, dueUrl(c.config));
-  const item = due ? due.items.find((i) => i.household_id === householdId) : null;
+  const item = due ? due.items.find((i) => targetKey(i) === key) : null;
   const payload = editing ? editing.payload : {};
   const draft = { lat: payload.lat ?? null, lng: payload.lng ?? null, accuracy: payload.accuracy ?? null };
+  const photos = editing ? (editing.photos || []).map((p) => ({ ...p, url: URL.createObjectURL(p.blob) })) : [];
   const finding = h("select", { id: "m-finding", "data-testid": "visit-finding" }, FINDINGS().map(([value, label]) => h("option", { value }, label)));
   finding.value = payload.finding || "nothing";
   const notes = h("textarea", { id: "m-notes", rows: 3, maxlength: 2000, "data-testid": "visit-notes" });
@@ -93,7 +112,7 @@ export async function visitScreen(c, route) {
 
   async function save(asCase) {
     const body = {
-      household_id: householdId,
+      ...(isUnit ? { unit_id: targetId } : { household_id: targetId }),
       visited_at: payload.visited_at || new Date().toISOString(),
       finding: finding.value,
       notes: notes.value.trim(),
@@ -104,12 +123,13 @@ export async function visitScreen(c, route) {
     };
     if (asCase && !body.case_client_id) body.case_client_id = c.uuid();
     if (body.finding === "nothing") body.case_client_id = "";
-    const title = t("Visit: %(address)s", { address: item ? item.address : `#${householdId}` });
+    const title = t("Visit: %(address)s", { address: item ? itemTitle(item) : `#${targetId}` });
+    const kept = photos.map((p) => ({ blob: p.blob, name: p.name, kind: "" }));
     if (editing) {
-      await outboxStore.put({ ...editRecord(editing, body, Date.now(), []), title });
+      await outboxStore.put({ ...editRecord(editing, body, Date.now(), kept), title });
       c.schedule();
     } else {
-      await c.enqueue({ kind: Kind.VISIT, payload: body, title });
+      await c.enqueue({ kind: Kind.VISIT, payload: body, photos: kept, title });
     }
     toast(t("Saved on the phone: it is sent as soon as there is signal."));
     if (asCase) {
@@ -127,10 +147,11 @@ export async function visitScreen(c, route) {
       { class: "form", novalidate: true, "data-testid": "visit-form", onsubmit: (event) => { event.preventDefault(); save(false); } },
       editing && editing.error ? h("p", { class: "notice" }, t("The server refused this record: correct it and save again.")) : null,
       item
-        ? h("div", { class: "card" }, h("strong", {}, item.address), h("p", { class: "muted" }, `${item.head_name} · ${item.last_visit ? t("Last visit %(time)s", { time: formatTime(item.last_visit) }) : t("Never visited")}`))
+        ? h("div", { class: "card" }, h("strong", {}, itemTitle(item)), h("p", { class: "muted" }, [...(item.kind === "unit" ? [item.tag_labels.join("、"), item.address] : []), item.head_name, item.last_visit ? t("Last visit %(time)s", { time: formatTime(item.last_visit) }) : t("Never visited")].filter(Boolean).join(" · ")))
         : null,
       h("div", { class: "field" }, h("label", { for: "m-finding" }, t("What was found")), finding),
       h("div", { class: "field" }, h("label", { for: "m-notes" }, t("Notes")), notes),
+      photoInput(c, { list: photos, kind: "", label: t("Take a photo"), testid: "visit-photo" }),
       where,
       h("button", { type: "submit", class: "btn primary big", "data-testid": "visit-save" }, t("Save the visit")),
       caseButton,
