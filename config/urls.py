@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("gridgov.meetings.urls")),
     path("", include("gridgov.ledger.urls")),
     path("", include("gridgov.notice.urls")),
+    path("", include("gridgov.ops.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:
