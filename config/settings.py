@@ -294,7 +294,10 @@ STORAGES = {
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or env_bool("GRIDGOV_TESTING") or env_bool("GRIDGOV_STATIC_FINDERS")
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        ),
+        # Static files are public and nginx (another user) serves them: readable by all, unlike
+        # the stored files (FILE_UPLOAD_PERMISSIONS below).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 # The local demo server (`make run`, DEBUG off) serves static files through WhiteNoise straight

@@ -35,9 +35,21 @@ def scrape_allowed(request: HttpRequest) -> bool | None:
         if address is None:
             return False
         ip = ipaddress.ip_address(address)
-        if not any(ip in ipaddress.ip_network(network, strict=False) for network in networks):
+        if not any(ip in network for network in _networks(networks)):
             return False
     return True
+
+
+def _networks(values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The configured networks; one that is not an address is skipped (the deployment check
+    ops.E002 names it)."""
+    found = []
+    for value in values:
+        try:
+            found.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            continue
+    return found
 
 
 @never_cache
