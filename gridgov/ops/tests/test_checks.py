@@ -57,3 +57,12 @@ def test_the_example_env_has_every_variable_the_settings_read(tmp_path: Any) -> 
     missing = read - set(env)
     assert not missing
     assert "CHANGE_ME" not in "".join(env.values())
+
+
+def test_static_files_are_readable_by_the_web_server() -> None:
+    """nginx serves STATIC_ROOT as another user: not the stored files' 0600/0700 (found by
+    the deployment trial, docs/deployment.md)."""
+    from django.conf import settings
+
+    options = settings.STORAGES["staticfiles"]["OPTIONS"]
+    assert options == {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755}
