@@ -347,10 +347,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues (docs/operations.md, "Queues"): production runs one worker per queue so that a long
 # import or bulletin never holds back a notification; a worker started without -Q (make run,
-# the Procfile) consumes all of them. Tasks not routed below go to "default" (the heartbeat,
-# the deadline sweeps, thumbnails, purges).
-CELERY_TASK_DEFAULT_QUEUE = "default"
-GRIDGOV_QUEUES = ("default", "notifications", "upstream", "imports", "reports")
+# the Procfile) consumes all of them. Tasks not routed below go to "celery" (the heartbeat, the
+# deadline sweeps, thumbnails, purges): Celery's own default name, so that what was queued
+# before the split, and any client that names no queue, is still consumed.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+GRIDGOV_QUEUES = ("celery", "notifications", "upstream", "imports", "reports")
 CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in GRIDGOV_QUEUES}
 CELERY_TASK_ROUTES = {
     "gridgov.notify.tasks.*": {"queue": "notifications"},

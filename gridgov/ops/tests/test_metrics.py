@@ -114,7 +114,7 @@ def test_the_state_figures(client: Client, open_metrics: None, django_user_model
     assert sample(text, "gridgov_import_runs", kind="hotline", status="done") == 0
     assert sample(text, "gridgov_import_runs", kind="ledger", status="failed") == 0
     # The suite's broker is memory://: every queue answers, empty.
-    for queue in ("default", "notifications", "upstream", "imports", "reports"):
+    for queue in ("celery", "notifications", "upstream", "imports", "reports"):
         assert sample(text, "gridgov_celery_queue_length", queue=queue) == 0
 
 

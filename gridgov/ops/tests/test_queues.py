@@ -24,12 +24,12 @@ EXPECTED = {
     "gridgov.bulletins.tasks.schedule_monthly": "reports",
     "gridgov.analysis.tasks.schedule_weekly": "reports",
     "gridgov.analysis.tasks.sweep_overdue": "reports",
-    "gridgov.core.tasks.heartbeat": "default",
-    "gridgov.core.tasks.ping": "default",
-    "gridgov.cases.tasks.sweep_deadlines": "default",
-    "gridgov.cases.tasks.make_thumbnails": "default",
-    "gridgov.hotline.tasks.sweep_deadlines": "default",
-    "gridgov.people.tasks.purge_login_throttles": "default",
+    "gridgov.core.tasks.heartbeat": "celery",
+    "gridgov.core.tasks.ping": "celery",
+    "gridgov.cases.tasks.sweep_deadlines": "celery",
+    "gridgov.cases.tasks.make_thumbnails": "celery",
+    "gridgov.hotline.tasks.sweep_deadlines": "celery",
+    "gridgov.people.tasks.purge_login_throttles": "celery",
 }
 
 

@@ -87,10 +87,10 @@ def test_a_task_published_during_a_request_carries_its_id() -> None:
         with Connection("memory://localhost") as connection:
             token = requestid.bind("rid-from-the-web-0001")
             try:
-                ping.apply_async(connection=connection, queue="default")  # type: ignore[call-arg]
+                ping.apply_async(connection=connection, queue="celery")  # type: ignore[call-arg]
             finally:
                 requestid.unbind(token)
-            message = connection.SimpleQueue("default").get(timeout=2)
+            message = connection.SimpleQueue("celery").get(timeout=2)
             assert message.headers[requestid.TASK_HEADER] == "rid-from-the-web-0001"
             message.ack()
     finally:
