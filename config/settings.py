@@ -286,7 +286,7 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     # Every stored file is encrypted at rest (gridgov/core/filecrypt.py, docs/security.md).
     "default": {"BACKEND": env_str("MEDIA_STORAGE_BACKEND", "gridgov.core.filecrypt.EncryptedFileSystemStorage")},
     "staticfiles": {

@@ -64,5 +64,6 @@ def test_static_files_are_readable_by_the_web_server() -> None:
     the deployment trial, docs/deployment.md)."""
     from django.conf import settings
 
-    options = settings.STORAGES["staticfiles"]["OPTIONS"]
+    storage: dict[str, Any] = dict(settings.STORAGES["staticfiles"])
+    options = storage["OPTIONS"]
     assert options == {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755}
