@@ -30,7 +30,7 @@ PYTEST := DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cachep
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 4
 
 
-.PHONY: run simulate test jstest install install-test run-packages system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis fuzz attack messages migrate demo clean help
+.PHONY: run simulate test jstest install install-test run-packages system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis prod-check fuzz attack messages migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the Taiping demo and serve on http://127.0.0.1:$(PORT)"
@@ -142,6 +142,12 @@ jstest:
 # database is built by the migrations (elsewhere from the models, see gridgov/testing/fixtures.py).
 test-pg: install-test
 	$(PYTEST) $(PYTEST_XDIST) --migrations -m "not browser"
+
+# The production settings of deploy/env.example (secrets generated, state in a temporary folder)
+# through `manage.py check --deploy` and the project's own deployment checks, failing on any
+# warning; then gunicorn reads deploy/gunicorn.conf.py (scripts/prod_check.py).
+prod-check: install
+	$(PY) scripts/prod_check.py
 
 # Schemathesis over the whole API with two roles' tokens (zero 5xx), then the audit chain
 # verified: scripts/api-fuzz.sh. Schemathesis gets a virtualenv of its own.

@@ -95,10 +95,13 @@ INSTALLED_APPS = [
     "gridgov.notice",
     "gridgov.oversight",
     "gridgov.web",
+    "gridgov.ops",
     "gridgov.demo",
 ]
 
 MIDDLEWARE = [
+    "gridgov.core.requestid.RequestIdMiddleware",  # the request id in every log line and task
+    "gridgov.ops.middleware.MetricsMiddleware",  # requests by view and status, latency (/metrics)
     "django.middleware.security.SecurityMiddleware",
     "gridgov.core.middleware.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, no-store
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -250,6 +253,18 @@ GRIDGOV_PHOTO_MEGAPIXELS_PER_REQUEST = env_int("GRIDGOV_PHOTO_MEGAPIXELS_PER_REQ
 SECURE_HSTS_SECONDS = env_int("GRIDGOV_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = False
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind the reference nginx (deploy/nginx/gridgov.conf), which terminates TLS and sets
+# X-Forwarded-Proto: the application then knows a request came over HTTPS (HSTS, secure
+# redirects) and sends any plain-HTTP request that reached it to HTTPS, except the health and
+# metrics endpoints that the local monitoring asks over the loopback.
+GRIDGOV_BEHIND_TLS_PROXY = env_bool("GRIDGOV_BEHIND_TLS_PROXY", False)
+if GRIDGOV_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("GRIDGOV_SSL_REDIRECT", GRIDGOV_BEHIND_TLS_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+# System checks an installation has decided to silence, with its reason in its env file
+# (deploy/env.example: HSTS preload and subdomains on an intranet name).
+SILENCED_SYSTEM_CHECKS = env_list("GRIDGOV_SILENCED_CHECKS")
 
 # --- Internationalization ---------------------------------------------------------------
 
@@ -273,7 +288,7 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     # Every stored file is encrypted at rest (gridgov/core/filecrypt.py, docs/security.md).
     "default": {"BACKEND": env_str("MEDIA_STORAGE_BACKEND", "gridgov.core.filecrypt.EncryptedFileSystemStorage")},
     "staticfiles": {
@@ -281,7 +296,10 @@ STORAGES = {
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG or env_bool("GRIDGOV_TESTING") or env_bool("GRIDGOV_STATIC_FINDERS")
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        ),
+        # Static files are public and nginx (another user) serves them: readable by all, unlike
+        # the stored files (FILE_UPLOAD_PERMISSIONS below).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 # The local demo server (`make run`, DEBUG off) serves static files through WhiteNoise straight
@@ -331,8 +349,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Queues (docs/operations.md, "Queues"): production runs one worker per queue so that a long
+# import or bulletin never holds back a notification; a worker started without -Q (make run,
+# the Procfile) consumes all of them. Tasks not routed below go to "celery" (the heartbeat, the
+# deadline sweeps, thumbnails, purges): Celery's own default name, so that what was queued
+# before the split, and any client that names no queue, is still consumed.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+GRIDGOV_QUEUES = ("celery", "notifications", "upstream", "imports", "reports")
+CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in GRIDGOV_QUEUES}
+CELERY_TASK_ROUTES = {
+    "gridgov.notify.tasks.*": {"queue": "notifications"},
+    "gridgov.upstream.tasks.*": {"queue": "upstream"},
+    "gridgov.hotline.importing.tasks.*": {"queue": "imports"},
+    "gridgov.hotline.reconcile.tasks.*": {"queue": "imports"},
+    "gridgov.ledger.tasks.*": {"queue": "imports"},
+    "gridgov.bulletins.tasks.*": {"queue": "reports"},
+    "gridgov.analysis.tasks.*": {"queue": "reports"},
+}
+# The worker logs through LOGGING below (JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 30)
-CELERY_BEAT_SCHEDULE = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "heartbeat": {"task": "gridgov.core.tasks.heartbeat", "schedule": float(HEARTBEAT_SECONDS)},
     "notify-deliver-due": {"task": "gridgov.notify.tasks.deliver_due", "schedule": 60.0},
     "cases-sweep-deadlines": {"task": "gridgov.cases.tasks.sweep_deadlines", "schedule": 60.0},
@@ -374,18 +411,48 @@ GRIDGOV_WEBHOOK_SECRET = env_str("GRIDGOV_WEBHOOK_SECRET")
 
 # --- Logging ----------------------------------------------------------------------------
 
-LOGGING = {
+# GRIDGOV_LOG_FORMAT: "plain" (the default, for a terminal) or "json" (one JSON object a line,
+# for a log collector). Every line carries the request id (gridgov/core/requestid.py).
+GRIDGOV_LOG_FORMAT = env_str("GRIDGOV_LOG_FORMAT", "plain")
+if GRIDGOV_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("GRIDGOV_LOG_FORMAT must be plain or json.")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "gridgov.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": GRIDGOV_LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # WeasyPrint logs every step of every PDF at INFO, and font subsetting chatters too.
+    # One line per request (gridgov.request) is for production's JSON logs; the development
+    # server prints its own.
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "gridgov.request": {
+            "level": env_str("GRIDGOV_REQUEST_LOG_LEVEL", "INFO" if GRIDGOV_LOG_FORMAT == "json" else "WARNING")
+        },
     },
 }
+
+# --- Operations (docs/operations.md) ------------------------------------------------------
+
+# /metrics (Prometheus): a bearer token and/or the addresses allowed to scrape (CIDR, comma
+# separated); with neither the endpoint answers 404. With both, both are required.
+GRIDGOV_METRICS_TOKEN = env_str("GRIDGOV_METRICS_TOKEN")
+GRIDGOV_METRICS_ALLOWED_IPS = env_list("GRIDGOV_METRICS_ALLOWED_IPS")
+# Where backups are written (manage.py backup) unless --out is given.
+GRIDGOV_BACKUP_DIR = Path(env_str("GRIDGOV_BACKUP_DIR", str(VAR_DIR / "backups")))
 
 
 # --- Hotline work orders (see docs/hotline.md) ----------------------------------------------

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("gridgov.ledger.urls")),
     path("", include("gridgov.notice.urls")),
     path("", include("gridgov.oversight.urls")),
+    path("", include("gridgov.ops.urls")),
     path("", include("gridgov.web.urls")),
 ]
 if settings.DEBUG:

@@ -381,3 +381,9 @@ def reported_case_ids(user_id: int, client_keys: list[str]) -> dict[str, int]:
     return dict(
         IdempotencyKey.objects.filter(user_id=user_id, key__in=client_keys, action="").values_list("key", "case_id")
     )
+
+
+def overdue_count(now: dt.datetime) -> int:
+    """Open cases whose stage is past its deadline, in the whole installation (the ``overdue``
+    queue's definition without a viewer's scope: the metrics)."""
+    return Case.objects.filter(Q(status__in=OPEN_STATUSES) & light_q(Light.RED, now)).count()

@@ -43,5 +43,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.admin.models import LogEntry
 
+        from . import requestid  # noqa: F401  (connects the Celery signals that carry the request id)
+
         post_migrate.connect(_reinstall_audit_triggers, sender=self, dispatch_uid="gridgov.core.audit_triggers")
         post_save.connect(_admin_change, sender=LogEntry, dispatch_uid="gridgov.core.admin_change")

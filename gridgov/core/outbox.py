@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Generic, TypeVar
 
 from django.db import connection, models, transaction
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
@@ -251,3 +252,30 @@ class Outbox(Generic[M]):
             if self.attempt(pk) != NOT_DUE:
                 attempted += 1
         return attempted
+
+
+# --- monitoring ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What an outbox holds back (the metrics of docs/operations.md): rows not yet delivered,
+    the age of the oldest of them, and rows given up on."""
+
+    waiting: int
+    oldest_age_seconds: float
+    failed: int
+
+
+def backlog_of(
+    rows: models.QuerySet[M], *, waiting: Q, failed: Q, now: dt.datetime, created_field: str = "created_at"
+) -> Backlog:
+    """One query over an outbox table: ``waiting`` and ``failed`` say which rows are which."""
+    figures = rows.aggregate(
+        waiting=Count("pk", filter=waiting),
+        oldest=Min(created_field, filter=waiting),
+        failed=Count("pk", filter=failed),
+    )
+    oldest = figures["oldest"]
+    age = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+    return Backlog(waiting=int(figures["waiting"]), oldest_age_seconds=age, failed=int(figures["failed"]))

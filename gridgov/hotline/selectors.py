@@ -312,3 +312,9 @@ def page(
     now = now or timezone.now()
     rows = query.select_related("town", "lead_department").annotate(light=light_expression(now))
     return keyset_page(rows, ORDER, cursor, int(limit), max_limit=PAGE_MAX)
+
+
+def overdue_count(now: dt.datetime) -> int:
+    """Open orders past their step's or reply's deadline, in the whole installation (the
+    ``overdue`` queue's definition without a viewer's scope: the metrics)."""
+    return HotlineOrder.objects.filter(overdue_q(now)).count()

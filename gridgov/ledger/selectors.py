@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from gridgov.hotline.importing.selectors import import_towns, may_import
 
-from .models import LedgerImport
+from .models import LedgerImport, LedgerStatus
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -25,3 +25,9 @@ __all__ = ["import_towns", "jobs_visible", "may_import"]
 
 def jobs_visible(user: User | AnonymousUser) -> QuerySet[LedgerImport]:
     return LedgerImport.objects.filter(town__in=import_towns(user)).select_related("town", "created_by")
+
+
+def status_counts() -> dict[str, int]:
+    """Ledger imports of the whole installation by status, every status named (the metrics)."""
+    counts = dict(LedgerImport.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return {status: int(counts.get(status, 0)) for status in LedgerStatus.values}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from gridgov.core.outbox import Backlog, backlog_of
 from gridgov.core.pagination import Page, keyset_page
 
-from .models import Notification
+from .models import Delivery, DeliveryStatus, Notification
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -49,3 +51,13 @@ def notification_get(user: User | AnonymousUser, notification_id: int) -> Notifi
         return notifications_for(user).get(pk=notification_id)
     except Notification.DoesNotExist as missing:
         raise Http404 from missing
+
+
+def delivery_backlog(now: dt.datetime) -> Backlog:
+    """External deliveries not yet sent, the oldest one's age, and those given up on (metrics)."""
+    return backlog_of(
+        Delivery.objects.all(),
+        waiting=Q(status=DeliveryStatus.PENDING),
+        failed=Q(status=DeliveryStatus.FAILED),
+        now=now,
+    )

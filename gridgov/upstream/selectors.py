@@ -9,16 +9,18 @@ whose own selector has already decided that the viewer may see the order.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from django.db.models import Count, Q, QuerySet
 
 from gridgov.access.scope import scope_for
+from gridgov.core.outbox import Backlog, backlog_of
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
-from .models import FileBatch, MessageState, UpstreamMessage
+from .models import OPEN_MESSAGE_STATES, FileBatch, MessageState, UpstreamMessage
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -118,3 +120,14 @@ def messages_for_order(order_id: int) -> list[UpstreamMessage]:
     """The delivery state of an order's messages, oldest first (kind, state, attempts,
     last_error, delivered_at …). The caller has checked that the viewer may see the order."""
     return list(UpstreamMessage.objects.filter(order_id=order_id).order_by("id"))
+
+
+def message_backlog(now: dt.datetime) -> Backlog:
+    """Messages to the upstream systems not yet delivered (pending, being sent, or in a file
+    batch not handed over), the oldest one's age, and those given up on (metrics)."""
+    return backlog_of(
+        UpstreamMessage.objects.all(),
+        waiting=Q(state__in=OPEN_MESSAGE_STATES),
+        failed=Q(state=MessageState.FAILED),
+        now=now,
+    )

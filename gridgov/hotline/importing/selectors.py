@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.selectors import current_towns
-from gridgov.hotline.models import ImportJob
+from gridgov.hotline.models import ImportJob, ImportStatus
 from gridgov.people.models import Role
 
 if TYPE_CHECKING:
@@ -48,3 +48,9 @@ def jobs_visible(user: User | AnonymousUser) -> QuerySet[ImportJob]:
 def job_get(user: User | AnonymousUser, job_id: int) -> ImportJob:
     """The job, or :class:`ImportJob.DoesNotExist` when it is missing or not the user's."""
     return jobs_visible(user).get(pk=job_id)
+
+
+def status_counts() -> dict[str, int]:
+    """Import runs of the whole installation by status, every status named (the metrics)."""
+    counts = dict(ImportJob.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return {status: int(counts.get(status, 0)) for status in ImportStatus.values}
