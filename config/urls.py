@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("gridgov.bulletins.urls")),
     path("", include("gridgov.analysis.urls")),
     path("", include("gridgov.meetings.urls")),
+    path("", include("gridgov.assignments.urls")),
     path("", include("gridgov.ledger.urls")),
     path("", include("gridgov.notice.urls")),
     path("", include("gridgov.web.urls")),

@@ -87,6 +87,7 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "weekly-list",
         "summary-list",
         "meeting-list",
+        "assignment-list",
         "ledger-import",
         "notice-manage",
     ]
