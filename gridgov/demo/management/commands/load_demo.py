@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gridgov.demo.analysis import load_demo_analysis
+from gridgov.demo.assignments import load_demo_assignments
 from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
@@ -121,6 +122,7 @@ class Command(BaseCommand):
             if cases_made:
                 # Its resolutions make a case: only beside the demo's own case history.
                 self._timed("Opinion meetings: {n}", load_demo_meetings, options["allow_production_db"])
+            self._timed("Leaders' tasks: {n}", load_demo_assignments, options["allow_production_db"])
         self.stdout.write(accounts_block())
 
     def _load_cases(self, count: int, allow_production_db: bool) -> int:
