@@ -3,6 +3,7 @@ owners' inbox section and the home panel (added when the app is ready)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
@@ -13,10 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.inbox import InboxItem, InboxSection, add_inbox_section
 from gridgov.cases.views_stats import CockpitTile, add_cockpit_tiles
+from gridgov.meetings.links import ResolutionLink, add_resolution_links
+from gridgov.meetings.models import Resolution, ResolutionKind
 from gridgov.web.nav import NavEntry, add_entries
 from gridgov.web.panels import HomePanel, add_panels
 
-from . import access, selectors
+from . import access, selectors, services
 from .models import PartStatus
 from .selectors import LIGHTS
 
@@ -102,8 +105,26 @@ PANELS: list[HomePanel] = [
 ]
 
 
+def resolution_links(resolutions: Sequence[Resolution], user: User | AnonymousUser) -> dict[int, list[ResolutionLink]]:
+    """On a meeting's page: the leader's task that took a resolution over, else (for those who
+    give tasks) the link that makes a task resolution a leader's task."""
+    ids = [resolution.pk for resolution in resolutions]
+    taken = dict(access.assignments_visible(user).filter(resolution_id__in=ids).values_list("resolution_id", "pk"))
+    may_create = services.creator_towns(user).exists() if len(taken) < len(ids) else False
+    found: dict[int, list[ResolutionLink]] = {}
+    for resolution in resolutions:
+        if resolution.pk in taken:
+            url = reverse("assignments:detail", args=[taken[resolution.pk]])
+            found[resolution.pk] = [ResolutionLink(gettext("Leader's task"), url)]
+        elif may_create and resolution.kind == ResolutionKind.TASK:
+            url = f"{reverse('assignments:create')}?resolution={resolution.pk}"
+            found[resolution.pk] = [ResolutionLink(gettext("Make it a leader's task"), url)]
+    return found
+
+
 def register() -> None:
     add_entries(NAV_ENTRIES)
     add_panels(PANELS)
     add_cockpit_tiles(cockpit_tiles)
     add_inbox_section(inbox_section)
+    add_resolution_links(resolution_links)

@@ -33,6 +33,9 @@ from gridgov.analysis.services import (
 )
 from gridgov.api.api import api
 from gridgov.areas.models import Area
+from gridgov.assignments import services as assignment_services
+from gridgov.assignments.access import assignments_visible
+from gridgov.assignments.models import AssignmentFile
 from gridgov.bulletins.platform import check_enter, checks_visible
 from gridgov.bulletins.services import bulletin_generate, bulletin_request, bulletins_visible
 from gridgov.cases import services as case_services
@@ -85,6 +88,9 @@ OBJECTS: dict[str, Visible] = {
     "household_id": lambda user, obj: visits_selectors.households_visible(user).filter(pk=obj.pk).exists(),
     "unit_id": lambda user, obj: visits_selectors.units_visible(user).filter(pk=obj.pk).exists(),
     "visit_id": lambda user, obj: visits_selectors.visits_visible(user).filter(pk=obj.pk).exists(),
+    "assignment_id": lambda user, obj: assignments_visible(user).filter(pk=obj.pk).exists(),
+    "part_id": lambda user, obj: assignments_visible(user).filter(pk=obj.assignment_id).exists(),
+    "assignment_file_id": lambda user, obj: assignments_visible(user).filter(pk=obj.assignment_id).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -188,7 +194,18 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         visited_at=timezone.now() - dt.timedelta(hours=1),
         finding="need",
     )[0]
+    assignment = assignment_services.assignment_create(
+        actor=people["leader01"],
+        title="燃气安全隐患排查整治",
+        requirement="排查整治",
+        lead=f"department:{department.code}",
+        deadline=timezone.localdate() + dt.timedelta(days=10),
+        files=[assignment_services.Upload("通知.pdf", b"%PDF-1.4 x")],
+    )
     return {
+        "assignment_id": [assignment],
+        "part_id": list(assignment.parts.all()),
+        "assignment_file_id": list(AssignmentFile.objects.filter(assignment=assignment)),
         "household_id": [household],
         "unit_id": [unit],
         "visit_id": [visit],
