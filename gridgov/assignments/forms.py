@@ -97,7 +97,7 @@ class CreateForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
     leader = forms.TypedChoiceField(label=_("Assigning leader"), coerce=int, required=False)
     document_number = forms.CharField(label=_("Document number"), max_length=60, required=False)
-    files = MultipleFileField(label=_("Document and other files"))
+    attachments = MultipleFileField(label=_("Document and other files"))
     resolution = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, owners: Choices, leaders: Choices | None, **kwargs: Any) -> None:
@@ -118,15 +118,15 @@ class PartActionForm(ActionFormBase):
     )
     percent = forms.IntegerField(label=_("Progress (%)"), required=False, min_value=0, max_value=100)
     until = forms.DateField(label=_("New deadline"), required=False, widget=DateInput)
-    files = MultipleFileField(label=_("Files"))
+    attachments = MultipleFileField(label=_("Files"))
 
     fields_of_action: ClassVar[dict[str, tuple[str, ...]]] = {
         PartAction.ACCEPT: (),
-        PartAction.PROGRESS: ("comment", "percent", "files"),
+        PartAction.PROGRESS: ("comment", "percent", "attachments"),
         PartAction.REQUEST_EXTENSION: ("until", "comment"),
         PartAction.GRANT_EXTENSION: ("until", "comment"),
         PartAction.REFUSE_EXTENSION: ("comment",),
-        PartAction.SUBMIT: ("comment", "files"),
+        PartAction.SUBMIT: ("comment", "attachments"),
         PartAction.APPROVE: ("comment",),
         PartAction.RETURN: ("comment",),
     }

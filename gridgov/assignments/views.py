@@ -262,13 +262,13 @@ def assignment_create(request: HttpRequest) -> HttpResponse:
                     leader_id=data.get("leader"),
                     town_code=town.code,
                     document_number=data["document_number"],
-                    files=uploads_of(data["files"]),
+                    files=uploads_of(data["attachments"]),
                     resolution_id=resolution.pk if resolution is not None else None,
                 )
             except DomainError as error:
                 if error.status in (403, 404):
                     return error_page(request, error.message, error.status)
-                apply_error(form, error)
+                apply_error(form, error, {"files": "attachments", "town": "lead"})
                 if error.status == 409:
                     status = 409
             else:
@@ -463,10 +463,10 @@ def part_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not form.is_valid():
         return page.invalid(assignment, form)
     inputs: dict[str, Any] = {
-        k: v for k, v in form.cleaned_data.items() if k not in ("version", "files") and v not in (None, "")
+        k: v for k, v in form.cleaned_data.items() if k not in ("version", "attachments") and v not in (None, "")
     }
-    if form.cleaned_data.get("files"):
-        inputs["files"] = uploads_of(form.cleaned_data["files"])
+    if form.cleaned_data.get("attachments"):
+        inputs["files"] = uploads_of(form.cleaned_data["attachments"])
     return page.act(
         assignment,
         form=form,
@@ -474,7 +474,7 @@ def part_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             actor=request.user, pk=part.pk, action=action, inputs=inputs, version=form.cleaned_data.get("version")
         ),
         rebuild=build,
-        error_fields={"comment": "comment", "percent": "percent", "until": "until", "files": "files"},
+        error_fields={"comment": "comment", "percent": "percent", "until": "until", "files": "attachments"},
         done=services.PARTS.label(action),
         success_url=reverse("assignments:detail", args=[assignment.pk]),
     )

@@ -216,11 +216,11 @@ PLANS: Final[tuple[Plan, ...]] = (
 
 
 class _Cast:
-    def __init__(self, town: Area, villages: list[Area]) -> None:
+    def __init__(self, town: Area, villages: list[Area], leader: Any) -> None:
         self.town = town
         self.villages = villages
+        self.leader = leader
         users = get_user_model().objects
-        self.leader = users.filter(username="leader01").first()
         self.center = users.filter(username="center01").first()
         self.supervisor = users.filter(username="super01").first()
 
@@ -286,6 +286,7 @@ def _run(plan: Plan, cast: _Cast, today: dt.date) -> Assignment | None:
             continue
         index = int(raw.get("part", 0)) if who in ("leader", "super") else int(who)
         actor = cast.leader if who == "leader" else actors[index]
+        assert actor is not None
         services.part_act(actor=actor, pk=parts[index].pk, action=action, inputs=inputs, at=at)
     return assignment
 
@@ -321,7 +322,7 @@ def _from_resolution(cast: _Cast) -> int:
         deadline=max(deadline, timezone.localdate() + dt.timedelta(days=3)),
         at=timezone.now() - dt.timedelta(hours=3),
     )
-    owner = cast.actor_for(f"village:{resolution.village.code}")
+    owner = cast.actor_for(f"village:{resolution.village.code}") if resolution.village is not None else None
     if owner is not None:
         part = assignment.parts.get()
         services.part_act(actor=owner, pk=part.pk, action=ACCEPT, at=timezone.now() - dt.timedelta(hours=1))
@@ -339,9 +340,10 @@ def load_demo_assignments(*, allow_production_db: bool = False) -> int:
     villages = list(
         Area.objects.current().filter(level=AreaLevel.VILLAGE, path__startswith=town.path).order_by("code")[:2]
     )
-    cast = _Cast(town, villages)
-    if cast.leader is None or len(villages) < 2:
+    leader = get_user_model().objects.filter(username="leader01").first()
+    if leader is None or len(villages) < 2:
         return 0
+    cast = _Cast(town, villages, leader)
     today = timezone.localdate()
     made = sum(1 for plan in PLANS if _run(plan, cast, today) is not None)
     made += _from_resolution(cast)

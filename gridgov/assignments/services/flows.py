@@ -165,11 +165,11 @@ class PartFlow(Workflow[AssignmentPart, FlowActor]):
         files = step.input("files") or []
         if files:
             kind = FileKind.RESULT if step.action == PartAction.SUBMIT else FileKind.PROGRESS
-            step.after.append(
-                lambda stored_event: files_store(
-                    part.assignment, files, kind=kind, actor=step.actor, part=part, event=stored_event
-                )
-            )
+
+            def store(stored_event: AssignmentEvent) -> None:
+                files_store(part.assignment, files, kind=kind, actor=step.actor, part=part, event=stored_event)
+
+            step.after.append(store)
         return event
 
     def send_notices(self, step: Step[AssignmentPart, FlowActor]) -> None:

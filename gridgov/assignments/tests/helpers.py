@@ -22,7 +22,9 @@ def client_for(user: Any) -> Client:
 
 
 def department_of(user: Any) -> str:
-    return RoleAssignment.objects.filter(user=user).exclude(department=None).first().department.code
+    found = RoleAssignment.objects.filter(user=user).exclude(department=None).select_related("department").first()
+    assert found is not None and found.department is not None
+    return found.department.code
 
 
 def village_of(people: dict[str, Any]) -> str:

@@ -16,8 +16,8 @@ from gridgov.assignments import access, figures, selectors, services
 from gridgov.assignments.models import Assignment, AssignmentEvent, AssignmentFile, AssignmentStatus, PartStatus
 from gridgov.assignments.transitions import PART_ROWS, TASK_ROWS
 from gridgov.cases.indices import Period
-from gridgov.core.audit import AuditEvent
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
+from gridgov.core.models import AuditEvent
 from gridgov.notify.models import Notification
 from gridgov.notify.rendering import render
 
@@ -44,7 +44,7 @@ def test_a_leader_gives_a_task_with_a_part_per_owner_and_each_owner_is_told(peop
     assert Notification.objects.filter(recipient=people["dept01"], kind="assignment.assigned").exists()
     assert Notification.objects.filter(recipient=people["gridlead01"], kind="assignment.assigned").exists()
     stored = AssignmentFile.objects.get(assignment=task)
-    assert stored.kind == "document" and stored.event.action == "create"
+    assert stored.kind == "document" and stored.event is not None and stored.event.action == "create"
     with stored.file.open("rb") as handle:
         assert handle.read() == b"%PDF-1.4 demo"
     assert AuditEvent.objects.filter(action="assignment.create", object_id=str(task.pk)).exists()
@@ -53,7 +53,7 @@ def test_a_leader_gives_a_task_with_a_part_per_owner_and_each_owner_is_told(peop
 def test_the_center_gives_a_task_only_in_a_named_leaders_name(people: dict[str, Any]) -> None:
     with pytest.raises(Invalid) as refused:
         give(people, by="center01", leader_id=None)
-    assert "leader" in refused.value.details
+    assert "leader" in (refused.value.details or {})
     task = give(people, by="center01")
     assert task.leader == people["leader01"] and task.created_by == people["center01"]
     assert Notification.objects.filter(recipient=people["leader01"], kind="assignment.created_for").exists()
@@ -79,7 +79,7 @@ def test_others_may_not_give_tasks(people: dict[str, Any], who: str) -> None:
 def test_bad_input_is_a_clear_error_on_its_field(people: dict[str, Any], change: dict[str, Any], field: str) -> None:
     with pytest.raises(Invalid) as refused:
         give(people, **change)
-    assert field in refused.value.details
+    assert field in (refused.value.details or {})
     assert not Assignment.objects.exists()
 
 
@@ -106,7 +106,8 @@ def test_the_whole_loop_of_a_part_with_its_history(people: dict[str, Any]) -> No
     assert lead.status == PartStatus.DONE and lead.on_time is True and lead.return_count == 1 and lead.percent == 100
     actions = list(AssignmentEvent.objects.filter(part=lead).values_list("action", flat=True))
     assert actions == ["accept", "progress", "submit", "return", "submit", "approve"]
-    assert AssignmentFile.objects.get(part=lead).event.action == "progress"
+    progress_file = AssignmentFile.objects.get(part=lead)
+    assert progress_file.event is not None and progress_file.event.action == "progress"
     assert Notification.objects.filter(recipient=people["leader01"], kind="assignment.submit").count() == 2
     task.refresh_from_db()
     # The others are still to accept: the task waits for them.
@@ -152,7 +153,7 @@ def test_an_extension_must_go_beyond_the_deadline(people: dict[str, Any]) -> Non
     lead = parts(give(people))["lead"]
     with pytest.raises(Invalid) as refused:
         act(people, "dept01", lead, "request_extension", comment="x", until=timezone.localdate())
-    assert "until" in refused.value.details
+    assert "until" in (refused.value.details or {})
 
 
 def test_the_engine_answers_version_and_status_conflicts_and_missing_inputs(people: dict[str, Any]) -> None:
@@ -309,7 +310,7 @@ def test_a_file_is_served_after_the_visibility_check_and_audited(people: dict[st
     task = give(people, files=[services.Upload("通知.pdf", b"%PDF-1.4 secret")])
     stored = AssignmentFile.objects.get(assignment=task)
     answer = client_for(people["dept01"]).get(f"/assignments/files/{stored.pk}/")
-    assert answer.status_code == 200 and b"".join(answer.streaming_content) == b"%PDF-1.4 secret"
+    assert answer.status_code == 200 and answer.getvalue() == b"%PDF-1.4 secret"
     assert AuditEvent.objects.filter(action="assignment.file_open", object_id=str(task.pk)).exists()
     assert client_for(people["grid01"]).get(f"/assignments/files/{stored.pk}/").status_code == 404
     assert client_for(people["grid01"]).get(f"/api/v1/assignments/files/{stored.pk}").status_code == 404

@@ -82,7 +82,7 @@ def test_a_task_is_given_through_the_form_with_a_document(people: dict[str, Any]
             "deadline": (timezone.localdate() + dt.timedelta(days=20)).isoformat(),
             "priority": "high",
             "document_number": "太政办〔2026〕40号",
-            "files": [SimpleUploadedFile("通知.pdf", b"%PDF-1.4 notice", content_type="application/pdf")],
+            "attachments": [SimpleUploadedFile("通知.pdf", b"%PDF-1.4 notice", content_type="application/pdf")],
         },
     )
     task = Assignment.objects.get()
@@ -148,7 +148,7 @@ def test_a_step_posted_from_the_page_is_answered_like_every_workflows(people: di
             "version": lead.version + 1,
             "comment": "已排查20家",
             "percent": 20,
-            "files": [SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff jpeg", content_type="image/jpeg")],
+            "attachments": [SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff jpeg", content_type="image/jpeg")],
         },
     )
     assert done.status_code == 302
