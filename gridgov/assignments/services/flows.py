@@ -257,7 +257,8 @@ def _submit(step: Step[AssignmentPart, FlowActor]) -> None:
 def _approve(step: Step[AssignmentPart, FlowActor]) -> None:
     part = step.subject
     on_time = part.submitted_at is not None and part.submitted_at <= part.deadline
-    step.set(completed_at=step.now, on_time=on_time)
+    # An extension still asked for is moot once the part is done.
+    step.set(completed_at=step.now, on_time=on_time, extension_until=None, extension_reason="")
     step.data["on_time"] = on_time
     step.notify.append(Party.OWNER)
 
