@@ -17,6 +17,8 @@ from .services import MAX_FILES, Upload
 from .transitions import PartAction, TaskAction
 
 Choices = list[tuple[Any, Any]]
+# The browser's date picker takes and gives ISO dates, whatever the language.
+ISO_DATE = "%Y-%m-%d"
 FILE_ACCEPT = ".pdf,.doc,.docx,.wps,.ofd,.xls,.xlsx,.et,.txt,.jpg,.jpeg,.png,.gif,.zip"
 
 
@@ -93,7 +95,7 @@ class CreateForm(forms.Form):
     cooperating = forms.MultipleChoiceField(
         label=_("Cooperating owners"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput(format=ISO_DATE))
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
     leader = forms.TypedChoiceField(label=_("Assigning leader"), coerce=int, required=False)
     document_number = forms.CharField(label=_("Document number"), max_length=60, required=False)
@@ -117,7 +119,7 @@ class PartActionForm(ActionFormBase):
         label=_("Text"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     percent = forms.IntegerField(label=_("Progress (%)"), required=False, min_value=0, max_value=100)
-    until = forms.DateField(label=_("New deadline"), required=False, widget=DateInput)
+    until = forms.DateField(label=_("New deadline"), required=False, widget=DateInput(format=ISO_DATE))
     attachments = MultipleFileField(label=_("Files"))
 
     fields_of_action: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -136,7 +138,7 @@ class TaskActionForm(ActionFormBase):
     comment = forms.CharField(
         label=_("Text"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    until = forms.DateField(label=_("Answer by"), required=False, widget=DateInput)
+    until = forms.DateField(label=_("Answer by"), required=False, widget=DateInput(format=ISO_DATE))
 
     fields_of_action: ClassVar[dict[str, tuple[str, ...]]] = {
         TaskAction.SUPERVISE: ("comment", "until"),

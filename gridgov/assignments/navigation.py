@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 INBOX_ITEMS: Final = 10
-COCKPIT_OWNERS: Final = 5
+COCKPIT_OWNERS: Final = 3
 
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(

@@ -72,8 +72,12 @@ class Filters:
         return Period(self.start, self.end)
 
 
+STATISTICS_MONTHS: Final = 3
+
+
 def period_of(start: str | None, end: str | None, today: dt.date | None = None) -> Period:
-    """The statistics' period from ``YYYY-MM-DD`` texts: this month when missing or wrong."""
+    """The statistics' period from ``YYYY-MM-DD`` texts: the last three months (this one and the
+    two before) when missing or wrong."""
     today = today or timezone.localdate()
     try:
         first = dt.date.fromisoformat(start or "")
@@ -81,7 +85,10 @@ def period_of(start: str | None, end: str | None, today: dt.date | None = None) 
         if last < first:
             raise ValueError
     except ValueError:
-        return Period.of_month(today)
+        first = today.replace(day=1)
+        for _n in range(STATISTICS_MONTHS - 1):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        return Period(first, Period.of_month(today).end)
     return Period(first, last)
 
 

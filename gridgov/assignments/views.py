@@ -183,7 +183,7 @@ def export(request: HttpRequest) -> HttpResponse:
             _("Priority"),
             _("Status"),
             _("Owners"),
-            _("Assigned at"),
+            _("Given at"),
             _("Deadline"),
             _("Light"),
             _("Supervision"),

@@ -1,4 +1,4 @@
-"""Sections other apps add to the owners' inboxes (the department and village inboxes), beside
+"""Sections other apps add to the owners' inboxes (the department and village inboxes), above
 the cases: e.g. the leaders' tasks a unit owns. Like the cockpit's tiles, a feature registers a
 function that gives its section for a user (or None when it has nothing for them); the inbox
 pages render the sections in the order they were added, each item opening its own page."""
