@@ -18,6 +18,7 @@ from gridgov.meetings.links import ResolutionLink, add_resolution_links
 from gridgov.meetings.models import Resolution, ResolutionKind
 from gridgov.web.nav import NavEntry, add_entries
 from gridgov.web.panels import HomePanel, add_panels
+from gridgov.workcalendar import clock
 
 from . import access, selectors, services
 from .models import PartStatus
@@ -77,17 +78,20 @@ def inbox_section(user: User | AnonymousUser) -> InboxSection | None:
     if not count:
         return None
     now = timezone.now()
-    items = [
-        InboxItem(
-            title=part.assignment.title,
-            url=reverse("assignments:detail", args=[part.assignment_id]),
-            state=str(PartStatus(part.status).label),
-            light=selectors.light_of(part.deadline, part.warn_at, now) if part.status != PartStatus.SUBMITTED else "",
-            deadline=part.deadline,
-            note=gettext("Extension asked") if part.extension_until else "",
+    items = []
+    for part in parts[:INBOX_ITEMS]:
+        light = selectors.light_of(part.deadline, part.warn_at, now) if part.status != PartStatus.SUBMITTED else ""
+        items.append(
+            InboxItem(
+                title=part.assignment.title,
+                url=reverse("assignments:detail", args=[part.assignment_id]),
+                state=str(PartStatus(part.status).label),
+                light=light,
+                light_label=clock.light_label(light) if light else "",
+                deadline=part.deadline,
+                note=gettext("Extension asked") if part.extension_until else "",
+            )
         )
-        for part in parts[:INBOX_ITEMS]
-    ]
     return InboxSection(
         "assignments", gettext("Leaders' tasks for my unit"), items, count=count, more_url=list_url(mine=1)
     )

@@ -17,12 +17,13 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class InboxItem:
     """One thing to act on: a title, its state, its light (``green``/``yellow``/``red`` or
-    empty), its deadline and the page it opens."""
+    empty) and the light's label, its deadline and the page it opens."""
 
     title: str
     url: str
     state: str = ""
     light: str = ""
+    light_label: str = ""
     deadline: dt.datetime | None = None
     note: str = ""
 
