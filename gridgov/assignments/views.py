@@ -45,7 +45,8 @@ BOARD_STATUSES: Final = (
 
 def _owner_choices(request: HttpRequest) -> list[tuple[str, str]]:
     found: dict[str, str] = {}
-    for town in selectors.access.assignments_visible(request.user).values_list("town", flat=True).distinct()[:20]:
+    towns = access.assignments_visible(request.user).order_by().values_list("town", flat=True).distinct()
+    for town in towns[:20]:
         for key, name in services.owner_choices(area_by_id(town)):
             found.setdefault(key, name)
     return list(found.items())
