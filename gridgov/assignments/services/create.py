@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,57 +151,89 @@ def assignment_create(
         if resolution.kind != ResolutionKind.TASK:
             raise Invalid.field("resolution", _("Only a resolution that is a task becomes a leader's task."))
     source = Source.RESOLUTION if resolution is not None else Source.DOCUMENT if uploads else Source.MANUAL
-    with transaction.atomic():
-        if resolution is not None and Assignment.objects.select_for_update().filter(resolution=resolution).exists():
-            raise Conflict(_("This resolution is already a leader's task."), code="resolution_taken")
-        warn = warn_of(now, due)
-        assignment = Assignment.objects.create(
-            town=town,
-            area_path=town.path,
+    taken = Conflict(_("This resolution is already a leader's task."), code="resolution_taken")
+    if resolution is not None and Assignment.objects.filter(resolution=resolution).exists():
+        raise taken
+    try:
+        return _store(
+            actor,
+            town,
+            leader,
+            due,
+            now,
+            owners,
+            uploads,
+            resolution,
             title=title,
             requirement=requirement,
             source=source,
-            document_number=clean_text(document_number, "document_number", 60),
-            resolution=resolution,
             priority=priority,
-            leader=leader,
-            created_by=signed_in(actor) or leader,
-            assigned_at=now,
-            deadline=due,
-            due_at=due,
-            warn_at=warn,
+            document_number=clean_text(document_number, "document_number", 60),
         )
-        parts = [
-            AssignmentPart.objects.create(
-                assignment=assignment, lead=index == 0, started_at=now, deadline=due, warn_at=warn, **owner
-            )
-            for index, owner in enumerate(owners)
-        ]
-        event = AssignmentEvent.objects.create(
-            assignment=assignment,
-            action="create",
-            actor=signed_in(actor),
-            at=now,
-            to_status=assignment.status,
-            data={
-                "owners": [part.owner_key for part in parts],
-                "deadline": due.isoformat(),
-                "priority": priority,
-                **({"resolution": resolution.pk} if resolution is not None else {}),
-                **({"on_behalf_of": leader.pk} if leader.pk != actor.pk else {}),
-            },
+    except IntegrityError:
+        # The same resolution taken over twice at once: the one-to-one link refuses the second.
+        if resolution is not None:
+            raise taken from None
+        raise
+
+
+@transaction.atomic
+def _store(
+    actor: User | AnonymousUser,
+    town: Area,
+    leader: User,
+    due: dt.datetime,
+    now: dt.datetime,
+    owners: list[dict[str, Any]],
+    uploads: list[Upload],
+    resolution: Any,
+    **values: Any,
+) -> Assignment:
+    """Write a checked task, its parts, its history row and files, and tell the owners."""
+    warn = warn_of(now, due)
+    assignment = Assignment.objects.create(
+        town=town,
+        area_path=town.path,
+        resolution=resolution,
+        leader=leader,
+        **values,
+        created_by=signed_in(actor) or leader,
+        assigned_at=now,
+        deadline=due,
+        due_at=due,
+        warn_at=warn,
+    )
+    parts = [
+        AssignmentPart.objects.create(
+            assignment=assignment, lead=index == 0, started_at=now, deadline=due, warn_at=warn, **owner
         )
-        files_store(assignment, uploads, kind=FileKind.DOCUMENT, actor=actor, event=event)
-        record(
-            action="assignment.create",
-            actor=actor,
-            obj=assignment,
-            data={"town": town.code, "owners": [part.owner_key for part in parts], "source": source},
-        )
-        for part in parts:
-            send(assignment, "assigned", part_owner_ids(part), actor=actor, part=part, note=requirement)
-        if leader.pk != actor.pk:
-            send(assignment, "created_for", [leader.pk], actor=actor)
+        for index, owner in enumerate(owners)
+    ]
+    event = AssignmentEvent.objects.create(
+        assignment=assignment,
+        action="create",
+        actor=signed_in(actor),
+        at=now,
+        to_status=assignment.status,
+        data={
+            "owners": [part.owner_key for part in parts],
+            "deadline": due.isoformat(),
+            "priority": values["priority"],
+            **({"resolution": resolution.pk} if resolution is not None else {}),
+            **({"on_behalf_of": leader.pk} if leader.pk != actor.pk else {}),
+        },
+    )
+    files_store(assignment, uploads, kind=FileKind.DOCUMENT, actor=actor, event=event)
+    record(
+        action="assignment.create",
+        actor=actor,
+        obj=assignment,
+        data={"town": town.code, "owners": [part.owner_key for part in parts], "source": values["source"]},
+    )
+    for part in parts:
+        send(assignment, "assigned", part_owner_ids(part), actor=actor, part=part, note=values["requirement"])
+    if leader.pk != actor.pk:
+        send(assignment, "created_for", [leader.pk], actor=actor)
     return assignment
 
 
