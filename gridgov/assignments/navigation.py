@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.cases.inbox import InboxItem, InboxSection, add_inbox_section
 from gridgov.cases.views_stats import CockpitTile, add_cockpit_tiles
 from gridgov.meetings.links import ResolutionLink, add_resolution_links
-from gridgov.meetings.models import Resolution, ResolutionKind
+from gridgov.meetings.models import Resolution, ResolutionKind, ResolutionStatus
 from gridgov.web.nav import NavEntry, add_entries
 from gridgov.web.panels import HomePanel, add_panels
 from gridgov.workcalendar import clock
@@ -111,7 +111,7 @@ PANELS: list[HomePanel] = [
 
 def resolution_links(resolutions: Sequence[Resolution], user: User | AnonymousUser) -> dict[int, list[ResolutionLink]]:
     """On a meeting's page: the leader's task that took a resolution over, else (for those who
-    give tasks) the link that makes a task resolution a leader's task."""
+    give tasks) the link that makes a task resolution not done yet a leader's task."""
     ids = [resolution.pk for resolution in resolutions]
     taken = dict(access.assignments_visible(user).filter(resolution_id__in=ids).values_list("resolution_id", "pk"))
     may_create = services.creator_towns(user).exists() if len(taken) < len(ids) else False
@@ -120,7 +120,7 @@ def resolution_links(resolutions: Sequence[Resolution], user: User | AnonymousUs
         if resolution.pk in taken:
             url = reverse("assignments:detail", args=[taken[resolution.pk]])
             found[resolution.pk] = [ResolutionLink(gettext("Leader's task"), url)]
-        elif may_create and resolution.kind == ResolutionKind.TASK:
+        elif may_create and resolution.kind == ResolutionKind.TASK and resolution.status != ResolutionStatus.DONE:
             url = f"{reverse('assignments:create')}?resolution={resolution.pk}"
             found[resolution.pk] = [ResolutionLink(gettext("Make it a leader's task"), url)]
     return found
