@@ -114,7 +114,7 @@ class AssignmentIn(Schema):
     files: list[FileIn] = []
 
 
-class ActionIn(Schema):
+class AssignmentActionIn(Schema):
     version: int | None = None
     comment: str | None = None
     percent: int | None = None
@@ -292,7 +292,7 @@ def assignment_file(request: HttpRequest, assignment_file_id: int) -> FileRespon
     summary="A step of an owner's part: accept, progress, request_extension, submit (owner); "
     "grant_extension, refuse_extension, approve, return (the assigning leader)",
 )
-def part_act(request: HttpRequest, part_id: int, action: str, payload: ActionIn) -> AssignmentDetailOut:
+def part_act(request: HttpRequest, part_id: int, action: str, payload: AssignmentActionIn) -> AssignmentDetailOut:
     inputs: dict[str, Any] = {
         key: value for key, value in payload.dict(exclude={"version", "files"}).items() if value is not None
     }
@@ -321,7 +321,9 @@ def assignment_progress(request: HttpRequest, assignment_id: int) -> list[EventO
     response=AssignmentDetailOut,
     summary="A step of the task: supervise (a town leader or discipline supervisor), reply_supervision (an owner)",
 )
-def assignment_act(request: HttpRequest, assignment_id: int, action: str, payload: ActionIn) -> AssignmentDetailOut:
+def assignment_act(
+    request: HttpRequest, assignment_id: int, action: str, payload: AssignmentActionIn
+) -> AssignmentDetailOut:
     inputs = {
         key: value for key, value in payload.dict(exclude={"version", "files", "percent"}).items() if value is not None
     }
