@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "gridgov.analysis",
     "gridgov.meetings",
     "gridgov.assessment",
+    "gridgov.assignments",
     "gridgov.ledger",
     "gridgov.notice",
     "gridgov.oversight",
@@ -389,6 +390,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": crontab(hour=6, minute=10),
     },
     "analysis-sweep-overdue": {"task": "gridgov.analysis.tasks.sweep_overdue", "schedule": 1800.0},
+    # Leaders' tasks: the reminder at 80 % of a part's time and the overdue notice.
+    "assignments-sweep-deadlines": {"task": "gridgov.assignments.tasks.sweep_deadlines", "schedule": 600.0},
 }
 
 # --- Case loop (see docs/cases.md) --------------------------------------------------------

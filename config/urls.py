@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("gridgov.analysis.urls")),
     path("", include("gridgov.meetings.urls")),
     path("", include("gridgov.assessment.urls")),
+    path("", include("gridgov.assignments.urls")),
     path("", include("gridgov.ledger.urls")),
     path("", include("gridgov.notice.urls")),
     path("", include("gridgov.oversight.urls")),

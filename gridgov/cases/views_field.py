@@ -36,6 +36,7 @@ from . import selectors, services
 from .deadlines import light_expression
 from .forms import photos_of
 from .forms_field import INBOX_ACTIONS, InboxActForm, ReportForm, category_groups
+from .inbox import inbox_sections
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Light, Status
 from .services import CaseError, Photo, case_url
 from .transitions import ACTION_LABELS, Action
@@ -337,6 +338,7 @@ def _village_context(request: HttpRequest, failed: InboxActForm | None) -> dict[
     return {
         "waiting": _cards(request, waiting, offered=VILLAGE_ACTIONS, failed=failed),
         "handling": _cards(request, handling, offered=VILLAGE_ACTIONS, failed=failed),
+        "inbox_sections": inbox_sections(request.user),
     }
 
 

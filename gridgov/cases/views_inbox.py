@@ -35,6 +35,7 @@ from gridgov.core.forms import ANY, OneTimeKeyMixin
 from . import selectors, services
 from .deadlines import light_expression
 from .forms import category_choices
+from .inbox import inbox_sections
 from .models import Case, CaseStage, Light, Status
 from .transitions import Action
 from .views_field import DEPARTMENT_ACTIONS, DEPARTMENT_ROLES, _act, _cards, _require_role
@@ -216,7 +217,13 @@ def department(request: HttpRequest) -> HttpResponse:
     filters = InboxFilterForm(request.GET or None, user=request.user)
     tab = FINISHED if filters.value("tab") == FINISHED else OPEN
     counts = _counts(request)
-    context: dict[str, Any] = {"filters": filters, "tab": tab, "failed": failed, "counts": counts}
+    context: dict[str, Any] = {
+        "filters": filters,
+        "tab": tab,
+        "failed": failed,
+        "counts": counts,
+        "inbox_sections": inbox_sections(request.user),
+    }
     if tab == FINISHED:
         context.update(_finished_context(request, filters))
     else:

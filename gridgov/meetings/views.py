@@ -35,6 +35,7 @@ from gridgov.workcalendar import calendar
 
 from . import documents, services
 from .forms import MeetingActionForm, PlanForm, ResolutionActionForm, ResolutionForm
+from .links import resolution_links
 from .models import Meeting, MeetingStatus
 from .transitions import MeetingAction
 
@@ -121,6 +122,8 @@ def _visible(request: HttpRequest, pk: int) -> Meeting:
 
 def _resolution_rows(request: HttpRequest, resolutions: Any) -> list[dict[str, Any]]:
     rows = []
+    resolutions = list(resolutions)
+    links = resolution_links(resolutions, request.user)
     for resolution in resolutions:
         actions = [
             {
@@ -132,7 +135,14 @@ def _resolution_rows(request: HttpRequest, resolutions: Any) -> list[dict[str, A
             }
             for action in services.RESOLUTIONS.allowed_actions(resolution, request.user)
         ]
-        rows.append({"resolution": resolution, "state": services.resolution_state(resolution), "actions": actions})
+        rows.append(
+            {
+                "resolution": resolution,
+                "state": services.resolution_state(resolution),
+                "actions": actions,
+                "links": links.get(resolution.pk, []),
+            }
+        )
     return rows
 
 

@@ -36,6 +36,9 @@ from gridgov.areas.models import Area
 from gridgov.assessment import services as assessment
 from gridgov.assessment.tests.helpers import compute as assessment_compute
 from gridgov.assessment.tests.helpers import result_of, worker_scheme
+from gridgov.assignments import services as assignment_services
+from gridgov.assignments.access import assignments_visible
+from gridgov.assignments.models import AssignmentFile
 from gridgov.bulletins.platform import check_enter, checks_visible
 from gridgov.bulletins.services import bulletin_generate, bulletin_request, bulletins_visible
 from gridgov.cases import services as case_services
@@ -109,6 +112,9 @@ OBJECTS: dict[str, Visible] = {
     # The residents' side of the notice is public: any grid's or village's code, any tracking code.
     "public_code": lambda user, code: True,
     "tracking_code": lambda user, code: True,
+    "assignment_id": lambda user, obj: assignments_visible(user).filter(pk=obj.pk).exists(),
+    "part_id": lambda user, obj: assignments_visible(user).filter(pk=obj.assignment_id).exists(),
+    "assignment_file_id": lambda user, obj: assignments_visible(user).filter(pk=obj.assignment_id).exists(),
     "area": lambda user, code: visible_areas(user).filter(code=code).exists(),
     "department": lambda user, code: visible_departments(user).filter(code=code).exists(),
 }
@@ -254,6 +260,14 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
     )
     ledger = ledger_services.ledger_read(job_id=ledger.pk)
     ledger = ledger_services.ledger_map(actor=people["center01"], job_id=ledger.pk, mapping=ledger.mapping)
+    assignment = assignment_services.assignment_create(
+        actor=people["leader01"],
+        title="燃气安全隐患排查整治",
+        requirement="排查整治",
+        lead=f"department:{department.code}",
+        deadline=timezone.localdate() + dt.timedelta(days=10),
+        files=[assignment_services.Upload("通知.pdf", b"%PDF-1.4 x")],
+    )
     return {
         "supervision_id": [supervision, order_notice],
         "accountability_id": [decision],
@@ -267,6 +281,9 @@ def world(people: dict[str, Any]) -> dict[str, list[Any]]:
         "user_id": [people["grid02"], people["gridlead01"]],
         "public_code": [grid2.code],
         "tracking_code": [public.code],
+        "assignment_id": [assignment],
+        "part_id": list(assignment.parts.all()),
+        "assignment_file_id": list(AssignmentFile.objects.filter(assignment=assignment)),
         "household_id": [household],
         "unit_id": [unit],
         "visit_id": [visit],

@@ -88,6 +88,7 @@ def test_the_context_processor_gives_names_roles_and_map_settings(world, setting
         "summary-list",
         "meeting-list",
         "assessment-periods",
+        "assignment-list",
         "ledger-import",
         "notice-manage",
     ]

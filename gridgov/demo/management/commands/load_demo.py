@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gridgov.demo.analysis import load_demo_analysis
 from gridgov.demo.assessment import load_demo_assessment
+from gridgov.demo.assignments import load_demo_assignments
 from gridgov.demo.bulletins import load_demo_bulletins
 from gridgov.demo.cases import DEFAULT_COUNT, load_demo_cases
 from gridgov.demo.hotline import DEFAULT_ORDER_COUNT, load_demo_hotline
@@ -129,6 +130,7 @@ class Command(BaseCommand):
                     load_demo_assessment,
                     options["allow_production_db"],
                 )
+            self._timed("Leaders' tasks: {n}", load_demo_assignments, options["allow_production_db"])
         self.stdout.write(accounts_block())
 
     def _load_cases(self, count: int, allow_production_db: bool) -> int:

@@ -1,0 +1,134 @@
+"""The leaders' tasks' places in the web shell: the navigation entry, the cockpit's tiles, the
+owners' inbox section and the home panel (added when the app is ready)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.cases.inbox import InboxItem, InboxSection, add_inbox_section
+from gridgov.cases.views_stats import CockpitTile, add_cockpit_tiles
+from gridgov.meetings.links import ResolutionLink, add_resolution_links
+from gridgov.meetings.models import Resolution, ResolutionKind, ResolutionStatus
+from gridgov.web.nav import NavEntry, add_entries
+from gridgov.web.panels import HomePanel, add_panels
+from gridgov.workcalendar import clock
+
+from . import access, selectors, services
+from .models import PartStatus
+from .selectors import LIGHTS
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+INBOX_ITEMS: Final = 10
+COCKPIT_OWNERS: Final = 3
+
+NAV_ENTRIES: list[NavEntry] = [
+    NavEntry(
+        "assignment-list",
+        _("Leaders' tasks"),
+        "assignments:list",
+        roles=access.READER_ROLES,
+        description=_("Tasks the town's leaders give: owners, deadlines, progress, supervision, on-time completion"),
+        also=("assignments:detail", "assignments:create"),
+    ),
+]
+
+
+def list_url(**params: Any) -> str:
+    return f"{reverse('assignments:list')}?{urlencode(params)}"
+
+
+def cockpit_tiles(user: User | AnonymousUser) -> list[CockpitTile]:
+    """Open tasks by light, and the owners with the most overdue parts."""
+    if not access.reads_town(user):
+        return []
+    counts = selectors.board(user)
+    tiles = []
+    for light in LIGHTS:
+        count = sum(counts.get(status, {}).get(light, 0) for status in ("assigned", "in_progress", "submitted"))
+        label = {
+            "green": gettext("Leaders' tasks on time"),
+            "yellow": gettext("Leaders' tasks due soon"),
+            "red": gettext("Leaders' tasks overdue"),
+        }[light]
+        tiles.append(CockpitTile(label, count, list_url(light=light)))
+    for key, name, count in selectors.overdue_by_owner(user)[:COCKPIT_OWNERS]:
+        tiles.append(
+            CockpitTile(
+                gettext("Overdue leaders' tasks: %(owner)s") % {"owner": name},
+                count,
+                list_url(owner=key, light="red"),
+            )
+        )
+    return tiles
+
+
+def inbox_section(user: User | AnonymousUser) -> InboxSection | None:
+    """The open parts the user's unit owns, beside the cases in the inbox."""
+    parts = selectors.inbox_parts(user)
+    count = parts.count()
+    if not count:
+        return None
+    now = timezone.now()
+    items = []
+    for part in parts[:INBOX_ITEMS]:
+        light = selectors.light_of(part.deadline, part.warn_at, now) if part.status != PartStatus.SUBMITTED else ""
+        items.append(
+            InboxItem(
+                title=part.assignment.title,
+                url=reverse("assignments:detail", args=[part.assignment_id]),
+                state=str(PartStatus(part.status).label),
+                light=light,
+                light_label=clock.light_label(light) if light else "",
+                deadline=part.deadline,
+                note=gettext("Extension asked") if part.extension_until else "",
+            )
+        )
+    return InboxSection(
+        "assignments", gettext("Leaders' tasks for my unit"), items, count=count, more_url=list_url(mine=1)
+    )
+
+
+def home_panel(user: User | AnonymousUser) -> dict[str, Any]:
+    """How many open tasks the user's unit owns, and how many of them are overdue (one query)."""
+    now = timezone.now()
+    counts = selectors.owned_counts(user, now)
+    return {**counts, "url": list_url(mine=1), "overdue_url": list_url(mine=1, light="red")}
+
+
+PANELS: list[HomePanel] = [
+    HomePanel("assignments-owner", "assignments/_panel.html", roles=access.OWNER_ROLES, context=home_panel),
+]
+
+
+def resolution_links(resolutions: Sequence[Resolution], user: User | AnonymousUser) -> dict[int, list[ResolutionLink]]:
+    """On a meeting's page: the leader's task that took a resolution over, else (for those who
+    give tasks) the link that makes a task resolution not done yet a leader's task."""
+    ids = [resolution.pk for resolution in resolutions]
+    taken = dict(access.assignments_visible(user).filter(resolution_id__in=ids).values_list("resolution_id", "pk"))
+    may_create = services.creator_towns(user).exists() if len(taken) < len(ids) else False
+    found: dict[int, list[ResolutionLink]] = {}
+    for resolution in resolutions:
+        if resolution.pk in taken:
+            url = reverse("assignments:detail", args=[taken[resolution.pk]])
+            found[resolution.pk] = [ResolutionLink(gettext("Leader's task"), url)]
+        elif may_create and resolution.kind == ResolutionKind.TASK and resolution.status != ResolutionStatus.DONE:
+            url = f"{reverse('assignments:create')}?resolution={resolution.pk}"
+            found[resolution.pk] = [ResolutionLink(gettext("Make it a leader's task"), url)]
+    return found
+
+
+def register() -> None:
+    add_entries(NAV_ENTRIES)
+    add_panels(PANELS)
+    add_cockpit_tiles(cockpit_tiles)
+    add_inbox_section(inbox_section)
+    add_resolution_links(resolution_links)
