@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.analysis.models import WeeklyAnalysis
 from gridgov.analysis.services import state_q, weekly_timeliness
 from gridgov.areas.models import Area
+from gridgov.assignments.figures import assignment_completion, figure_q, owner_q
+from gridgov.assignments.models import AssignmentPart
 from gridgov.cases import indices
 from gridgov.cases.indices import DEN, NUM, Dimensions
 from gridgov.cases.models import Case
@@ -302,6 +304,35 @@ def weekly_measure(target: Target, window: Window, memo: Memo) -> Measure | None
     return Measure(figure.rate, figure.on_time, figure.due, refs)
 
 
+# --- leaders' tasks ----------------------------------------------------------------------------
+
+UNITS: Final = frozenset({T.VILLAGE, T.DEPARTMENT})
+
+
+def tasks_measure(target: Target, window: Window, memo: Memo) -> Measure | None:
+    """A village's or department's parts of leaders' tasks done on time ÷ due in the window
+    (:func:`gridgov.assignments.figures.assignment_completion`; a granted extension moves a part
+    to its new deadline)."""
+    if target.type == T.VILLAGE and target.area_code:
+        key = f"village:{target.area_code}"
+    elif target.type == T.DEPARTMENT and target.department_code:
+        key = f"department:{target.department_code}"
+    else:
+        return None
+    until = window.until
+    figure = assignment_completion([key], window.period, now=until)[key]
+    parts = AssignmentPart.objects.filter(owner_q([key])).select_related("assignment")
+    refs = {
+        part: [
+            [row.assignment_id, row.assignment.title]
+            for row in parts.filter(figure_q(name, window.period, until)).order_by("deadline", "pk")
+        ]
+        for part, name in ((NUM, "on_time"), (DEN, "due"))
+    }
+    value = round(figure.on_time * 100 / figure.due, 1) if figure.due else None
+    return Measure(value, figure.on_time, figure.due, refs)
+
+
 # --- the registry --------------------------------------------------------------------------------
 
 INDICATORS: Final[dict[str, Indicator]] = {
@@ -372,6 +403,17 @@ INDICATORS: Final[dict[str, Indicator]] = {
             AREAS,
             weekly_measure,
             "analysis",
+        ),
+        Indicator(
+            "task_completion",
+            _("Leaders' tasks done on time"),
+            _(
+                "The unit's parts of leaders' tasks done by their deadline ÷ parts whose deadline (as "
+                "extended) fell in the period and that are done or past it."
+            ),
+            UNITS,
+            tasks_measure,
+            "task",
         ),
     ]
 }

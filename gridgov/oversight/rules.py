@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.assignments.models import AssignmentPart, PartStatus
 from gridgov.cases.models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, Status
 from gridgov.cases.selectors import cases_visible
 from gridgov.cases.transitions import Action as CaseAction
@@ -34,6 +35,7 @@ CASES: Final = _("Cases")
 ORDERS: Final = _("12345 hotline orders")
 NOTICES: Final = _("Supervision")
 DATA: Final = _("Personal data")
+TASKS: Final = _("Leaders' tasks")
 
 EXTENSIONS: Final = Param("extension_repeat", _("Extensions that make a case repeatedly extended"), 2, 2, 20)
 NOTICE_HOURS: Final = Param("notice_close_hours", _("Hours after a supervision notice a closing is suspicious"), 24)
@@ -197,6 +199,44 @@ def overdue_notices(context: Context) -> QuerySet[SupervisionNotice]:
         .filter(status=SupervisionStatus.ISSUED, deadline__lt=context.now)
         .exclude(answered_on_case_q())
     )
+
+
+def _town_parts(context: Context) -> QuerySet[AssignmentPart]:
+    return AssignmentPart.objects.filter(assignment__town=context.town).select_related(
+        "assignment", "department", "area"
+    )
+
+
+def overdue_task_parts(context: Context) -> QuerySet[AssignmentPart]:
+    """Owners' parts of the town's leaders' tasks past their deadline and not done."""
+    return _town_parts(context).exclude(status=PartStatus.DONE).filter(deadline__lt=context.now).order_by("deadline")
+
+
+def extended_task_parts(context: Context) -> QuerySet[AssignmentPart]:
+    """Owners' parts extended the town's number of times or more, or returned, and not done or
+    done in the window."""
+    repeat = context.value(EXTENSIONS.code)
+    recent = ~Q(status=PartStatus.DONE) | Q(completed_at__gte=context.since)
+    return (
+        _town_parts(context)
+        .filter(Q(extension_count__gte=repeat) | Q(return_count__gte=1))
+        .filter(recent)
+        .order_by("-extension_count", "deadline")
+    )
+
+
+def task_link(part: AssignmentPart) -> str:
+    return reverse("assignments:detail", args=[part.assignment_id])
+
+
+TASK_COLUMNS: Final = (
+    Column(_("Task"), lambda p: p.assignment.title),
+    Column(_("Owner"), lambda p: p.owner_name),
+    Column(_("Status"), lambda p: p.get_status_display()),
+    Column(_("Deadline"), lambda p: _local(p.deadline)),
+    Column(_("Extensions"), lambda p: p.extension_count),
+    Column(_("Returned"), lambda p: p.return_count),
+)
 
 
 def notice_link(notice: SupervisionNotice) -> str:
@@ -466,6 +506,30 @@ for _rule in [
         params=(REVEALS_HOUR, REVEALS_DAY),
         order=130,
         group=DATA,
+    ),
+    Rule(
+        "overdue_task_parts",
+        _("Overdue leaders' tasks"),
+        _("Owners' parts of the town's leaders' tasks past their deadline (as extended) and not done."),
+        overdue_task_parts,
+        TASK_COLUMNS,
+        link=task_link,
+        order=200,
+        group=TASKS,
+    ),
+    Rule(
+        "extended_task_parts",
+        _("Leaders' tasks extended or returned"),
+        _(
+            "Owners' parts of the town's leaders' tasks extended %(extension_repeat)s times or more, or "
+            "returned by the leader, not done or done in the last %(period_days)s days."
+        ),
+        extended_task_parts,
+        TASK_COLUMNS,
+        params=(EXTENSIONS,),
+        link=task_link,
+        order=210,
+        group=TASKS,
     ),
 ]:
     register(_rule)

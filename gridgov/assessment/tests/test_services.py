@@ -318,3 +318,27 @@ def test_a_village_result_is_seen_by_its_leader_and_a_department_result_by_its_h
     department = list(services.results_visible(people["dept01"]))
     assert [r.target_type for r in village] == ["village"] and [r.target_type for r in department] == ["department"]
     assert not services.results_visible(people["grid01"]).exists()
+
+
+def test_the_task_completion_item_reads_the_leaders_tasks(people: dict[str, Any]) -> None:
+    """A department's parts done on time ÷ due, with the tasks behind both parts."""
+    from gridgov.assessment.indicators import INDICATORS, Target, Window
+    from gridgov.assignments.tests.helpers import department_of, give, parts
+    from gridgov.assignments.tests.test_assignments import act
+
+    task = give(people, cooperating=[f"department:{department_of(people['dept02'])}"])
+    found = parts(task)
+    act(people, "dept01", found["lead"], "accept")
+    act(people, "dept01", found["lead"], "submit", comment="完成")
+    act(people, "leader01", found["lead"], "approve")
+    deadline = timezone.localtime(found["lead"].deadline)
+    window = Window(deadline.date().replace(day=1), deadline.date(), deadline + dt.timedelta(days=1))
+    measure = INDICATORS["task_completion"].measure
+    done = Target("department", "d1", "甲", department_id=1, department_code=department_of(people["dept01"]))
+    open_ = Target("department", "d2", "乙", department_id=2, department_code=department_of(people["dept02"]))
+    first, second = measure(done, window, {}), measure(open_, window, {})
+    assert first is not None and (first.value, first.num, first.den) == (100.0, 1, 1)
+    assert first.refs["den"] == [[task.pk, task.title]]
+    assert second is not None and (second.value, second.num, second.den) == (0.0, 0, 1)
+    grid_worker = Target("grid_worker", "w", "丙", user_id=people["grid01"].pk)
+    assert measure(grid_worker, window, {}) is None
