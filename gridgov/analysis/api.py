@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from gridgov.cases import indices
 from gridgov.core.errors import Forbidden, Invalid
 
 from . import figures, services
@@ -27,6 +28,7 @@ class WeeklyAnalysisOut(Schema):
     grid_name: str
     week: dt.date
     status: str
+    status_label: str
     due_at: dt.datetime
     submitted_at: dt.datetime | None
     on_time: bool | None
@@ -37,6 +39,10 @@ class WeeklyAnalysisOut(Schema):
     version: int
     allowed_actions: list[str]
     figures: dict[str, Any] | None = None
+    # The names of the figures' case codes, and the most characters each text takes (for the
+    # phone app, which writes the analysis without signal).
+    figure_labels: dict[str, str] | None = None
+    text_limit: int = services.TEXT_LIMIT
 
 
 class TimelinessOut(Schema):
@@ -80,6 +86,7 @@ def _out(item: WeeklyAnalysis, request: HttpRequest, *, full: bool = False) -> W
         grid_name=item.grid.name,
         week=item.week,
         status=item.status,
+        status_label=item.get_status_display(),
         due_at=item.due_at,
         submitted_at=item.submitted_at,
         on_time=item.on_time,
@@ -90,6 +97,7 @@ def _out(item: WeeklyAnalysis, request: HttpRequest, *, full: bool = False) -> W
         version=item.version,
         allowed_actions=services.allowed_actions(item, request.user) if full else [],
         figures=item.figures if full else None,
+        figure_labels={code: str(indices.INDICES[code].label) for code in figures.CASE_CODES} if full else None,
     )
 
 

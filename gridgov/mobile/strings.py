@@ -172,6 +172,22 @@ SOURCES: tuple[str, ...] = (
     gettext_noop("Notes"),
     gettext_noop("Save the visit"),
     gettext_noop("Finding of a visit."),
+    gettext_noop("Weekly analysis"),
+    gettext_noop("Analysis"),
+    gettext_noop("Proposed measures"),
+    gettext_noop("To write, due %(date)s"),
+    gettext_noop("Returned: %(comment)s"),
+    gettext_noop("Week of %(date)s"),
+    gettext_noop("No weekly analysis yet."),
+    gettext_noop("Patrols"),
+    gettext_noop("%(count)s rounds, %(km)s km"),
+    gettext_noop("Overdue at the week's end"),
+    gettext_noop("The week's figures"),
+    gettext_noop("Top categories"),
+    gettext_noop("Write the analysis and the measures before submitting."),
+    gettext_noop("Weekly analysis: %(grid)s, week of %(date)s"),
+    gettext_noop("Save"),
+    gettext_noop("Submit"),
 )
 
 

@@ -128,3 +128,12 @@ test("a fetch that throws is retried", () => {
   aborted.name = "AbortError";
   assert.equal(classifyError(aborted).reason, "aborted");
 });
+
+test("a weekly analysis step is JSON with its version, to the analysis's action", () => {
+  const payload = { analysisId: 12, action: "submit", version: 3, analysis: "a", measures: "m" };
+  const request = buildRequest(newRecord({ id: "w1", kind: Kind.ANALYSIS, payload, now: 0 }), { api: API, token: "t" });
+  assert.equal(request.url, "/api/v1/analysis/weekly/12/submit");
+  assert.equal(request.method, "POST");
+  assert.equal(request.headers["Content-Type"], "application/json");
+  assert.deepEqual(JSON.parse(request.body), { version: 3, analysis: "a", measures: "m" });
+});

@@ -11,6 +11,7 @@ import { formatTime, h, mount, setStrings, t, toast } from "./ui.js";
 import { reportScreen } from "./report.js";
 import { forgetPack, refreshPack } from "./verifypack.js";
 import { DUE_KEY, dueUrl, targetKey, visitScreen, visitsScreen } from "./visits.js";
+import { WEEKLY_KEY, weeklyListScreen, weeklyScreen, weeklyTile, weeklyUrl } from "./weekly.js";
 import { caseScreen, casesScreen, patrolScreen, resumePatrol, verifyListScreen, verifyScreen } from "./screens.js";
 
 const config = JSON.parse(document.getElementById("m-config").textContent);
@@ -135,9 +136,23 @@ async function prefetch() {
     await ctx.grids();
     await keepVerifyPack(true);
     await ctx.cached(DUE_KEY, dueUrl(config));
+    await prefetchWeekly();
   } catch (error) {
     console.warn("prefetch", error);
   }
+}
+
+// The worker's analyses of the last complete week, each with its figures, for writing it
+// without signal (quiet for those who may not read analyses).
+async function prefetchWeekly() {
+  let data = null;
+  try {
+    data = await ctx.cached(WEEKLY_KEY, weeklyUrl(config));
+  } catch (error) {
+    if (error.status === 403) return;
+    throw error;
+  }
+  for (const item of data ? data.items : []) await ctx.cached(`weekly:${item.id}`, `${config.api}/analysis/weekly/${item.id}`);
 }
 
 // The to-verify queue with its thumbnails, kept for the field (see verifypack.js); quiet on
@@ -181,6 +196,7 @@ const SCREENS = {
   visit: visitScreen,
   cases: casesScreen,
   case: caseScreen,
+  weekly: (c, route) => (route.id ? weeklyScreen(c, route) : weeklyListScreen(c, route)),
 };
 
 let rendering = 0;
@@ -294,6 +310,7 @@ async function homeScreen(c, _route, current) {
   const toVerify = h("div", {}, h("p", { class: "muted" }, t("Loading…")));
   const returned = h("div", {}, h("p", { class: "muted" }, t("Loading…")));
   const notes = h("div", {}, h("p", { class: "muted" }, t("Loading…")));
+  const weekly = h("span", { style: "display: contents" });
   const patrol = await kv.get("patrol");
   mount(
     view,
@@ -313,6 +330,7 @@ async function homeScreen(c, _route, current) {
       h("a", { href: "#/verify", class: "btn big", "data-testid": "go-verify" }, t("Verify")),
       h("a", { href: "#/patrol", class: `btn big ${patrol ? "running" : ""}`, "data-testid": "go-patrol" }, patrol ? t("Patrol running") : t("Go on patrol")),
       h("a", { href: "#/visits", class: "btn big", "data-testid": "go-visits" }, t("Today's visits")),
+      weekly,
     ),
     section(t("To verify"), "home-verify", toVerify),
     section(t("Returned to me"), "home-returned", returned),
@@ -360,6 +378,9 @@ async function homeScreen(c, _route, current) {
         : h("p", { class: "muted" }, t("No unread notifications."))
       : offlineNote(),
   );
+  const tile = await weeklyTile(c);
+  if (!current()) return;
+  mount(weekly, tile);
 }
 
 // A town leader's or the supervisor's home: the queues they act on (overdue, warning, under
@@ -426,6 +447,7 @@ const KIND_LABELS = () => ({
   [Kind.VERIFY]: t("Verification"),
   [Kind.PATROL]: t("Patrol record"),
   [Kind.VISIT]: t("Visit"),
+  [Kind.ANALYSIS]: t("Weekly analysis"),
 });
 
 const STATE_LABELS = () => ({
@@ -445,6 +467,8 @@ const fieldLabels = () => ({
   comment: t("Comment"),
   self_handle: t("Self-handle"),
   version: t("Case"),
+  analysis: t("Analysis"),
+  measures: t("Proposed measures"),
 });
 
 function editHref(record) {
@@ -452,6 +476,7 @@ function editHref(record) {
   if (record.kind === Kind.SELF_HANDLE) return `#/self?edit=${record.id}`;
   if (record.kind === Kind.VERIFY) return `#/verify/${record.payload.caseId}?edit=${record.id}`;
   if (record.kind === Kind.VISIT) return `#/visit/${targetKey(record.payload)}?edit=${record.id}`;
+  if (record.kind === Kind.ANALYSIS) return `#/weekly/${record.payload.analysisId}`;
   return null;
 }
 

@@ -1,6 +1,7 @@
-// The outbox: every report, verification, self-handle record, patrol and visit is first a record
-// here, kept in IndexedDB, then sent by the sync loop. This module is the state machine of a
-// record; it is pure (no DOM, no storage, the time is passed in) so Node can test it.
+// The outbox: every report, verification, self-handle record, patrol, visit and weekly-analysis
+// step is first a record here, kept in IndexedDB, then sent by the sync loop. This module is
+// the state machine of a record; it is pure (no DOM, no storage, the time is passed in) so
+// Node can test it.
 //
 //   waiting --(picked by the sync loop)--> sending --(2xx)--> sent
 //   sending --(no network, 5xx, 408, 429)--> waiting, with a backoff delay
@@ -15,7 +16,7 @@
 import { backoffDelay } from "./backoff.js";
 
 export const State = Object.freeze({ WAITING: "waiting", SENDING: "sending", SENT: "sent", FAILED: "failed" });
-export const Kind = Object.freeze({ REPORT: "report", SELF_HANDLE: "self_handle", VERIFY: "verify", PATROL: "patrol", VISIT: "visit" });
+export const Kind = Object.freeze({ REPORT: "report", SELF_HANDLE: "self_handle", VERIFY: "verify", PATROL: "patrol", VISIT: "visit", ANALYSIS: "analysis" });
 export const Outcome = Object.freeze({ SENT: "sent", RETRY: "retry", REFUSED: "refused", AUTH: "auth" });
 
 // Sent records stay visible for a week, then are pruned.

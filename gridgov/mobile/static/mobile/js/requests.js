@@ -39,6 +39,17 @@ export function buildRequest(record, { api, token }) {
       // With photos, multipart like a report; without, JSON.
       if (photos.length) return { url: `${api}/visits`, method: "POST", headers, body: multipart(payload, photos) };
       return { url: `${api}/visits`, method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(payload) };
+    case Kind.ANALYSIS: {
+      // A step on a weekly analysis, with the version the worker wrote on: the server refuses
+      // it (409) if the analysis moved on meanwhile; nothing is stored twice.
+      const { analysisId, action, ...rest } = payload;
+      return {
+        url: `${api}/analysis/weekly/${encodeURIComponent(analysisId)}/${action}`,
+        method: "POST",
+        headers: { ...headers, "Content-Type": "application/json" },
+        body: JSON.stringify(rest),
+      };
+    }
     case Kind.PATROL:
       return {
         url: `${api}/patrols`,

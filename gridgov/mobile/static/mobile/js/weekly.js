@@ -1,0 +1,186 @@
+// The weekly analysis (周分析) on the phone: the worker's recent analyses (kept for reading
+// without signal, like today's visits), and an analysis with its frozen figures and the two
+// texts. Saving and submitting are outbox records of kind "analysis" carrying the version the
+// worker wrote on: kept on the phone first, sent by the sync loop; a refusal (409: the analysis
+// moved on; 422: a text is missing) shows on the outbox card and the text stays in the record.
+// One analysis has at most one unsent record: a second step taken before it left replaces it
+// (a save then a submit offline is one submit, not two requests with the same version).
+
+import { Kind, State, edit as editRecord } from "./outbox.js";
+import { outboxStore } from "./store.js";
+import { h, mount, t, toast } from "./ui.js";
+
+export const WEEKLY_KEY = "weekly";
+// The list shows the last complete week and the weeks before it.
+const RECENT_WEEKS = 4;
+
+export function weeklyUrl(config, week = "") {
+  return `${config.api}/analysis/weekly${week ? `?week=${week}` : ""}`;
+}
+
+function detailKey(id) {
+  return `weekly:${id}`;
+}
+
+function weekBefore(iso, weeks) {
+  const day = new Date(`${iso}T00:00:00Z`);
+  day.setUTCDate(day.getUTCDate() - 7 * weeks);
+  return day.toISOString().slice(0, 10);
+}
+
+function localDay(iso) {
+  return iso ? new Date(iso).toLocaleDateString("zh-CN") : "";
+}
+
+// The unsent record of an analysis (waiting, sending or refused), or the last one sent.
+async function recordsOf(id) {
+  return (await outboxStore.all()).filter((r) => r.kind === Kind.ANALYSIS && r.payload.analysisId === id).sort((a, b) => b.createdAt - a.createdAt);
+}
+
+// One line for an analysis: what the worker has to do about it.
+export function stateLine(item) {
+  if (item.status === "draft") return t("To write, due %(date)s", { date: localDay(item.due_at) });
+  if (item.status === "returned") {
+    const comment = item.center_comment || item.leader_comment;
+    return comment ? t("Returned: %(comment)s", { comment }) : item.status_label;
+  }
+  return item.status_label;
+}
+
+// The home's tile: the worker's analysis of the last complete week (quiet for those who may
+// not read analyses).
+export async function weeklyTile(c) {
+  let data = null;
+  try {
+    data = await c.cached(WEEKLY_KEY, weeklyUrl(c.config));
+  } catch (error) {
+    if (error.status !== 403) throw error;
+    return null;
+  }
+  const item = data && data.items.length ? data.items[0] : null;
+  return h(
+    "a",
+    { href: "#/weekly", class: `btn big ${item && ["draft", "returned"].includes(item.status) ? "running" : ""}`, "data-testid": "go-weekly" },
+    t("Weekly analysis"),
+    item ? h("span", { class: "muted", "data-testid": "weekly-state" }, ` · ${stateLine(item)}`) : null,
+  );
+}
+
+export async function weeklyListScreen(c) {
+  c.setTitle(t("Weekly analysis"));
+  const latest = await c.cached(WEEKLY_KEY, weeklyUrl(c.config));
+  if (!latest) {
+    mount(c.view, h("p", { class: "muted" }, t("Not available without signal.")));
+    return;
+  }
+  const items = [...latest.items];
+  for (let n = 1; n < RECENT_WEEKS; n += 1) {
+    const week = weekBefore(latest.week, n);
+    const older = await c.cached(`${WEEKLY_KEY}:${week}`, weeklyUrl(c.config, week));
+    if (older) items.push(...older.items);
+  }
+  const pending = new Set((await outboxStore.all()).filter((r) => r.kind === Kind.ANALYSIS && r.state !== State.SENT).map((r) => r.payload.analysisId));
+  mount(
+    c.view,
+    items.length
+      ? h(
+          "ul",
+          { class: "list card", "data-testid": "weekly-list" },
+          items.map((item) =>
+            h(
+              "li",
+              {},
+              h(
+                "a",
+                { href: `#/weekly/${item.id}`, class: "row", "data-testid": "weekly-item", "data-id": item.id },
+                h("span", { class: "row-main" }, h("strong", {}, `${item.grid_name} · ${t("Week of %(date)s", { date: item.week })}`), h("span", { class: "muted" }, stateLine(item))),
+                pending.has(item.id) ? h("span", { class: "pill", "data-testid": "weekly-pending" }, t("In the outbox")) : h("span", { class: "pill" }, item.status_label),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "card muted", "data-testid": "weekly-none" }, t("No weekly analysis yet.")),
+  );
+}
+
+function figuresCard(item) {
+  const content = item.figures || {};
+  const labels = item.figure_labels || {};
+  const rows = Object.entries(content.cases || {}).map(([code, figure]) =>
+    h("tr", {}, h("th", {}, labels[code] || code), h("td", {}, figure.den == null ? String(figure.num) : figure.value == null ? "—" : `${figure.value}%`)),
+  );
+  const patrols = content.patrols;
+  if (patrols) rows.push(h("tr", {}, h("th", {}, t("Patrols")), h("td", {}, t("%(count)s rounds, %(km)s km", { count: patrols.count, km: (patrols.distance_m / 1000).toFixed(1) }))));
+  if (content.overdue_count != null) rows.push(h("tr", {}, h("th", {}, t("Overdue at the week's end")), h("td", {}, String(content.overdue_count))));
+  const categories = (content.categories || []).map((row) => `${row.name || row.code} ${row.count}`).join("、");
+  return h(
+    "section",
+    { class: "card", "data-testid": "weekly-figures" },
+    h("h2", {}, t("The week's figures")),
+    h("table", {}, h("tbody", {}, rows)),
+    categories ? h("p", {}, `${t("Top categories")}: ${categories}`) : null,
+  );
+}
+
+export async function weeklyScreen(c, route) {
+  c.setTitle(t("Weekly analysis"));
+  const id = Number(route.id);
+  let item = await c.cached(detailKey(id), `${c.config.api}/analysis/weekly/${id}`);
+  const records = await recordsOf(id);
+  const unsent = records.find((r) => r.state !== State.SENT) || null;
+  // What the phone sent last is newer than a copy kept before it.
+  const sent = records.find((r) => r.state === State.SENT && r.result);
+  if (sent && (!item || sent.result.version > item.version)) item = sent.result;
+  if (!item) {
+    mount(c.view, h("p", { class: "muted" }, t("Not available without signal.")));
+    return;
+  }
+  const writable = ["draft", "returned"].includes(item.status);
+  const texts = unsent ? unsent.payload : item;
+  const limit = item.text_limit || 4000;
+  const analysis = h("textarea", { id: "m-analysis", rows: 6, maxlength: limit, "data-testid": "weekly-analysis", disabled: !writable });
+  analysis.value = texts.analysis || "";
+  const measures = h("textarea", { id: "m-measures", rows: 4, maxlength: limit, "data-testid": "weekly-measures", disabled: !writable });
+  measures.value = texts.measures || "";
+  const error = h("p", { class: "error", role: "alert", hidden: true });
+
+  async function act(action) {
+    const body = { analysisId: id, action, version: item.version, analysis: analysis.value.trim(), measures: measures.value.trim() };
+    if (action === "submit" && (!body.analysis || !body.measures)) {
+      error.textContent = t("Write the analysis and the measures before submitting.");
+      error.hidden = false;
+      return;
+    }
+    const title = t("Weekly analysis: %(grid)s, week of %(date)s", { grid: item.grid_name, date: item.week });
+    const fresh = unsent ? await outboxStore.get(unsent.id) : null;
+    if (fresh && (fresh.state === State.WAITING || fresh.state === State.FAILED)) {
+      // Replaces the step not sent yet; a submit is not undone by a later save.
+      if (fresh.payload.action === "submit" && fresh.state === State.WAITING) body.action = "submit";
+      await outboxStore.put({ ...editRecord(fresh, body, Date.now()), title });
+      c.schedule();
+    } else {
+      await c.enqueue({ kind: Kind.ANALYSIS, payload: body, title });
+    }
+    toast(t("Saved on the phone: it is sent as soon as there is signal."));
+    c.go("#/weekly");
+  }
+
+  const comment = item.status === "returned" ? item.center_comment || item.leader_comment : "";
+  mount(
+    c.view,
+    h(
+      "form",
+      { class: "form", novalidate: true, "data-testid": "weekly-form", onsubmit: (event) => { event.preventDefault(); act("save"); } },
+      h("div", { class: "card" }, h("strong", {}, `${item.grid_name} · ${t("Week of %(date)s", { date: item.week })}`), h("p", { class: "muted", "data-testid": "weekly-status" }, stateLine(item))),
+      unsent && unsent.state === State.FAILED ? h("p", { class: "notice" }, t("The server refused this record: correct it and save again.")) : null,
+      unsent && unsent.state !== State.FAILED ? h("p", { class: "notice", "data-testid": "weekly-pending" }, t("In the outbox")) : null,
+      comment ? h("p", { class: "notice", "data-testid": "weekly-comment" }, comment) : null,
+      figuresCard(item),
+      h("div", { class: "field" }, h("label", { for: "m-analysis" }, t("Analysis")), analysis),
+      h("div", { class: "field" }, h("label", { for: "m-measures" }, t("Proposed measures")), measures),
+      error,
+      writable ? h("button", { type: "submit", class: "btn big", "data-testid": "weekly-save" }, t("Save")) : null,
+      writable ? h("button", { type: "button", class: "btn primary big", "data-testid": "weekly-submit", onclick: () => act("submit") }, t("Submit")) : null,
+    ),
+  );
+}
