@@ -366,6 +366,7 @@ CELERY_TASK_ROUTES = {
     "gridgov.ledger.tasks.*": {"queue": "imports"},
     "gridgov.bulletins.tasks.*": {"queue": "reports"},
     "gridgov.analysis.tasks.*": {"queue": "reports"},
+    "gridgov.assessment.tasks.*": {"queue": "reports"},
 }
 # The worker logs through LOGGING below (JSON in production), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

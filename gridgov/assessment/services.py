@@ -31,8 +31,8 @@ from gridgov.core.audit import record
 from gridgov.core.claims import claim
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.core.workflow import Step, Workflow
-from gridgov.people.models import Department, Role
-from gridgov.people.selectors import area_role_assignments, display_name
+from gridgov.people.models import Role
+from gridgov.people.selectors import active_departments, area_role_assignments, display_name
 from gridgov.workcalendar.calendar import add_working_days
 
 from . import scoring
@@ -451,7 +451,7 @@ def targets_of(town: Area, target_type: str, key: str = "") -> list[Target]:
         ]
     above = [int(part) for part in town.path.strip("/").split("/") if part]
     departments = (
-        Department.objects.filter(is_active=True)
+        active_departments()
         .filter(Q(areas__path__startswith=town.path) | Q(areas__pk__in=above))
         .distinct()
         .order_by("sort_order", "code")

@@ -61,6 +61,7 @@ DATA_MIGRATIONS = [
     "gridgov.core.migrations.0004_auditevent_append_only",  # the triggers that refuse UPDATE/DELETE
     "gridgov.workcalendar.migrations.0002_seed_working_periods",
     "gridgov.visits.migrations.0002_default_plans",  # the default visit plan of each care tag
+    "gridgov.visits.migrations.0003_unit_visit_plans",  # the default plans of units and key places
 ]
 # Data migrations that only move rows already there: nothing to do in a new, empty database.
 EMPTY_DATABASE_NOOPS = [
@@ -71,6 +72,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.cases.migrations.0010_case_milestones_backfill",
     "gridgov.categories.migrations.0002_category_photo_flags",
     "gridgov.people.migrations.0005_otp_secrets_encrypted",
+    "gridgov.cases.migrations.0013_case_handling_minutes",
 ]
 
 

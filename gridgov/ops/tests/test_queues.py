@@ -24,10 +24,13 @@ EXPECTED = {
     "gridgov.bulletins.tasks.schedule_monthly": "reports",
     "gridgov.analysis.tasks.schedule_weekly": "reports",
     "gridgov.analysis.tasks.sweep_overdue": "reports",
+    "gridgov.assessment.tasks.compute_snapshot": "reports",
     "gridgov.core.tasks.heartbeat": "celery",
     "gridgov.core.tasks.ping": "celery",
     "gridgov.cases.tasks.sweep_deadlines": "celery",
     "gridgov.cases.tasks.make_thumbnails": "celery",
+    "gridgov.visits.tasks.make_visit_thumbnails": "celery",
+    "gridgov.assignments.tasks.sweep_deadlines": "celery",
     "gridgov.hotline.tasks.sweep_deadlines": "celery",
     "gridgov.people.tasks.purge_login_throttles": "celery",
 }

@@ -140,6 +140,7 @@ def test_each_feature_page_of_the_center_sits_in_a_menu(world):
         "map",
         "case-workbench",
         "hotline-workbench",
+        "assignment-list",
         "grid",
         "figures",
         "assessment-periods",
