@@ -144,3 +144,7 @@ class TaskActionForm(ActionFormBase):
         TaskAction.SUPERVISE: ("comment", "until"),
         TaskAction.REPLY_SUPERVISION: ("comment",),
     }
+
+    def inputs(self) -> dict[str, Any]:
+        """What the step takes: the fields filled in (the version travels apart)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "version" and v not in (None, "")}

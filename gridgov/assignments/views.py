@@ -416,30 +416,14 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    assignment = _visible(request, pk)
-    if action not in {a.value for a in TaskAction}:
-        raise Http404(_("Unknown action."))
-    form = TaskActionForm(request.POST, action=action)
-    form.part_id = None  # type: ignore[attr-defined]
-    page = _page(request, pk)
-    if not form.is_valid():
-        return page.invalid(assignment, form)
-    inputs = {k: v for k, v in form.cleaned_data.items() if k != "version" and v not in (None, "")}
-
-    def rebuild(data: Any) -> TaskActionForm:
-        again = TaskActionForm(data, action=action)
-        again.part_id = None  # type: ignore[attr-defined]
-        return again
-
-    return page.act(
-        assignment,
-        form=form,
-        act=lambda: services.task_act(
-            actor=request.user, pk=pk, action=action, inputs=inputs, version=form.cleaned_data.get("version")
-        ),
-        rebuild=rebuild,
+    return _page(request, pk).post_action(
+        _visible(request, pk),
+        action,
+        actions=TaskAction,
+        form_class=TaskActionForm,
+        service=services.task_act,
+        labels=services.TASKS.label,
         error_fields={"comment": "comment", "until": "until"},
-        done=services.TASKS.label(action),
         success_url=reverse("assignments:detail", args=[pk]),
     )
 
