@@ -43,7 +43,7 @@ def create_once(
     ``sent`` is what the form carried (its fingerprint tells a repeat from another request)."""
     if not key:
         return create(), True
-    owner: User | None = user if user is not None and user.is_authenticated else None
+    owner = _owner(user)
     digest = fingerprint(sent)
     earlier = _earlier(owner, key)
     if earlier is not None:
@@ -61,6 +61,19 @@ def create_once(
             raise
         return _replay(earlier, kind, digest, model), False
     return made, True
+
+
+def made_before(
+    *, key: str | None, user: User | AnonymousUser | None, kind: str, sent: Any, model: type[Made]
+) -> Made | None:
+    """The object the same form made before (``None`` the first time): for a service that has
+    to skip its limits for a form sent again; a key sent again with other content is refused."""
+    earlier = _earlier(_owner(user), key) if key else None
+    return _replay(earlier, kind, fingerprint(sent), model) if earlier is not None else None
+
+
+def _owner(user: User | AnonymousUser | None) -> User | None:
+    return user if user is not None and user.is_authenticated else None
 
 
 def _earlier(owner: Any, key: str) -> SubmissionKey | None:

@@ -30,8 +30,7 @@ from gridgov.cases.services import Action, Photo, case_act, public_case_create
 from gridgov.core.audit import record
 from gridgov.core.errors import NotFound, Throttled
 from gridgov.core.forms import ONE_TIME_KEY
-from gridgov.core.models import SubmissionKey
-from gridgov.core.once import create_once
+from gridgov.core.once import create_once, made_before
 from gridgov.core.reveals import reveal_guard
 
 from . import selectors
@@ -409,12 +408,9 @@ def complaint_submit(
     tracking code the resident is given and the first line of its history. The form's one-time
     key makes the same complaint sent twice one complaint (with one tracking code)."""
     sent = {"area": area.code, "text": text.strip(), "concerning": concerning_id, "name": name.strip()}
-    if submission_key:
-        earlier = SubmissionKey.objects.filter(user__isnull=True, key=submission_key[:64]).exists()
-        if earlier:  # the same form again: answered with the complaint it made, nothing counted
-            return create_once(
-                key=submission_key, user=None, kind="notice.complaint", sent=sent, create=_never, model=ConductComplaint
-            )[0]
+    earlier = made_before(key=submission_key, user=None, kind="notice.complaint", sent=sent, model=ConductComplaint)
+    if earlier is not None:  # the same form again: answered with the complaint it made, nothing counted
+        return earlier
     throttle_public(client, phone, kind="complaint")
     text = text.strip()
     if not text:
@@ -439,10 +435,6 @@ def complaint_submit(
     if created:
         count_public(client, phone, kind="complaint")
     return complaint
-
-
-def _never() -> ConductComplaint:
-    raise AssertionError("a complaint sent again is never written again")
 
 
 def _complaint_write(
