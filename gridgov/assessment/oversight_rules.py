@@ -8,10 +8,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.oversight.registry import Column, Context, Rule, register
+from gridgov.oversight.registry import Column, Context, Rule, local_time, register
 from gridgov.people.selectors import display_name
 
 from .models import Appeal, AppealStatus
@@ -27,10 +26,6 @@ def appeals_for_review(context: Context) -> QuerySet[Any]:
     )
 
 
-def _local(moment: Any) -> str:
-    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
-
-
 COLUMNS = (
     Column(_("No."), lambda a: a.pk),
     Column(_("Assessed"), lambda a: a.result.label),
@@ -38,7 +33,7 @@ COLUMNS = (
     Column(_("Reason"), lambda a: a.reason),
     Column(_("Status"), lambda a: a.get_status_display()),
     Column(_("Decision"), lambda a: a.get_decision_display() if a.decision else ""),
-    Column(_("Submitted at"), lambda a: _local(a.submitted_at)),
+    Column(_("Submitted at"), lambda a: local_time(a.submitted_at)),
 )
 
 

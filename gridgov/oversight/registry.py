@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,12 @@ class Param:
     default: int
     minimum: int = 1
     maximum: int = 10000
+
+
+def local_time(value: dt.datetime | None) -> dt.datetime | None:
+    """A moment as a column shows it: in the installation's time zone (the list and the
+    spreadsheet format it)."""
+    return timezone.localtime(value) if value is not None else None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any, Final
 from django.db.models import Count, DateTimeField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDay, TruncHour
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.assignments.models import AssignmentPart, PartStatus
@@ -29,7 +28,7 @@ from gridgov.hotline.transitions import Action as OrderAction
 from gridgov.people.selectors import display_name, role_holder_ids, users_visible
 
 from .models import SupervisionNotice, SupervisionStatus
-from .registry import Column, Context, Param, Rule, register
+from .registry import Column, Context, Param, Rule, local_time, register
 
 CASES: Final = _("Cases")
 ORDERS: Final = _("12345 hotline orders")
@@ -50,10 +49,6 @@ EXPORT_ACTIONS: Final = (
     "oversight.export",
     "security.download",
 )
-
-
-def _local(value: dt.datetime | None) -> Any:
-    return timezone.localtime(value) if value is not None else None
 
 
 # --- cases ----------------------------------------------------------------------------------------
@@ -133,8 +128,8 @@ CASE_COLUMNS: Final = (
     Column(_("Grid"), lambda c: c.grid.name if c.grid else ""),
     Column(_("Status"), lambda c: c.get_status_display()),
     Column(_("Lead department"), lambda c: c.lead_department.name if c.lead_department else ""),
-    Column(_("Reported at"), lambda c: _local(c.reported_at)),
-    Column(_("Stage deadline"), lambda c: _local(c.stage_deadline)),
+    Column(_("Reported at"), lambda c: local_time(c.reported_at)),
+    Column(_("Stage deadline"), lambda c: local_time(c.stage_deadline)),
     Column(_("Returns"), lambda c: c.return_count),
     Column(_("Reworks"), lambda c: c.rework_count),
     Column(_("Extensions"), lambda c: c.extension_count),
@@ -169,8 +164,8 @@ ORDER_COLUMNS: Final = (
     Column(_("Title"), lambda o: o.title),
     Column(_("Status"), lambda o: o.get_status_display()),
     Column(_("Lead department"), lambda o: o.lead_department.name if o.lead_department else ""),
-    Column(_("Arrived at"), lambda o: _local(o.arrived_at)),
-    Column(_("Reply deadline"), lambda o: _local(o.reply_deadline)),
+    Column(_("Arrived at"), lambda o: local_time(o.arrived_at)),
+    Column(_("Reply deadline"), lambda o: local_time(o.reply_deadline)),
     Column(_("Drafts rejected"), lambda o: o.reject_count),
 )
 
@@ -233,7 +228,7 @@ TASK_COLUMNS: Final = (
     Column(_("Task"), lambda p: p.assignment.title),
     Column(_("Owner"), lambda p: p.owner_name),
     Column(_("Status"), lambda p: p.get_status_display()),
-    Column(_("Deadline"), lambda p: _local(p.deadline)),
+    Column(_("Deadline"), lambda p: local_time(p.deadline)),
     Column(_("Extensions"), lambda p: p.extension_count),
     Column(_("Returned"), lambda p: p.return_count),
 )
@@ -247,8 +242,8 @@ NOTICE_COLUMNS: Final = (
     Column(_("No."), lambda n: n.pk),
     Column(_("Case or order"), lambda n: n.target_label),
     Column(_("What is asked"), lambda n: n.text),
-    Column(_("Issued at"), lambda n: _local(n.issued_at)),
-    Column(_("Answer due by"), lambda n: _local(n.deadline)),
+    Column(_("Issued at"), lambda n: local_time(n.issued_at)),
+    Column(_("Answer due by"), lambda n: local_time(n.deadline)),
     Column(_("Status"), lambda n: n.get_status_display()),
 )
 
