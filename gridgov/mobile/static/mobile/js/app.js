@@ -566,7 +566,6 @@ async function boot() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") schedule();
   });
-  window.addEventListener("hashchange", render);
   const auth = await api.load();
   currentUser = auth ? auth.username : null;
   if (auth) {
@@ -578,6 +577,9 @@ async function boot() {
   if ("serviceWorker" in navigator && config.sw) {
     navigator.serviceWorker.register(config.sw, { scope: config.shell, type: "module" }).catch((error) => console.warn("service worker", error));
   }
+  // Only now: a hash changed while the saved sign-in was still being read would otherwise
+  // render without it and send a signed-in worker to the login screen.
+  window.addEventListener("hashchange", render);
   await render();
   schedule();
   prefetch();
