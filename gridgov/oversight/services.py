@@ -62,6 +62,8 @@ TEXT_MAX: Final = 2000
 ATTACHMENT_MAX_BYTES: Final = 10 * 1024 * 1024
 ATTACHMENTS_MAX: Final = 5
 EVIDENCE_MAX: Final = 50
+# The furthest an answer may be asked for (the working calendar is known about that far).
+DEADLINE_MAX_DAYS: Final = 366
 
 
 def _office_town(actor: User | AnonymousUser, town: Area) -> None:
@@ -191,11 +193,30 @@ def supervision_issue(
         town = Area.objects.get(pk=order.town_id)
     _office_town(actor, town)
     deadline = deadline or default_deadline(town, now)
+    if timezone.is_naive(deadline):
+        # A time without its offset (the API's ``2026-12-30T10:00``) is the town's local time.
+        deadline = timezone.make_aware(deadline, timezone.get_current_timezone())
     if deadline <= now:
         raise Invalid.field("deadline", _("The deadline for the answer must be in the future."))
+    if deadline > now + dt.timedelta(days=DEADLINE_MAX_DAYS):
+        raise Invalid.field("deadline", _("Ask for the answer within a year."))
     if rule and registry.rule(rule) is None:
         rule = ""
     with transaction.atomic():
+        # The target locked: a second click (or a second office's same notice) waits here, then
+        # finds the first one open with the same text and is refused.
+        if case is not None:
+            Case.objects.select_for_update().filter(pk=case.pk).first()
+        else:
+            HotlineOrder.objects.select_for_update().filter(pk=order.pk).first()  # type: ignore[union-attr]
+        twin = SupervisionNotice.objects.filter(
+            case=case, order=order, status=SupervisionStatus.ISSUED, text=text
+        ).exists()
+        if twin:
+            raise Conflict(
+                _("The same notice on this case or order is already waiting for its answer."),
+                code="supervision_duplicate",
+            )
         if case is not None:
             case_act(case.pk, CaseAction.SUPERVISE, actor=actor, comment=text, at=now)
         notice = SupervisionNotice.objects.create(
@@ -355,7 +376,7 @@ def _evidence(actor: User | AnonymousUser, town: Area, numbers: Sequence[str]) -
 def _target(actor: User | AnonymousUser, town: Area, kind: str, target: str) -> dict[str, Any]:
     target = str(target or "").strip()
     if kind == TargetKind.USER:
-        user = users_visible(actor).filter(pk=int(target) if target.isdigit() else 0).first()
+        user = users_visible(actor).filter(pk=int(target) if target.isdecimal() else 0).first()
         if user is None or not role_holder_ids(
             Q(user_id=user.pk)
             & (Q(area__path__startswith=town.path) | Q(department__areas__path__startswith=town.path))
@@ -364,8 +385,10 @@ def _target(actor: User | AnonymousUser, town: Area, kind: str, target: str) -> 
         return {"target_user": user}
     if kind == TargetKind.DEPARTMENT:
         department = department_by_code(target)
-        if department is None:
-            raise Invalid.field("target", _("Choose a department."))
+        # A department of the town: one serving it or an area above it (as the accountability
+        # form lists them and as the leaders' tasks take their owners).
+        if department is None or not department.areas.filter(pk__in=town.ancestor_ids()).exists():
+            raise Invalid.field("target", _("Choose a department serving the town."))
         return {"target_department": department}
     if kind == TargetKind.VILLAGE:
         village = (

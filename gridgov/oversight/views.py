@@ -205,8 +205,8 @@ def supervision_issue(request: HttpRequest) -> HttpResponse:
         raise Http404
     case_id = request.GET.get("case", "")
     order_id = request.GET.get("order", "")
-    case = cases_visible(request.user).filter(pk=int(case_id)).first() if case_id.isdigit() else None
-    order = orders_visible(request.user).filter(pk=int(order_id)).first() if order_id.isdigit() else None
+    case = cases_visible(request.user).filter(pk=int(case_id)).first() if case_id.isdecimal() else None
+    order = orders_visible(request.user).filter(pk=int(order_id)).first() if order_id.isdecimal() else None
     if case is None and order is None:
         raise Http404
     town_id = case.town_id if case is not None else order.town_id  # type: ignore[union-attr]
@@ -327,7 +327,10 @@ def _accountability_form(request: HttpRequest, town: Any, data: Any = None) -> A
     return AccountabilityForm(
         data,
         users=[(user.pk, f"{display_name(user)}（{user.username}）") for user in staff],
-        departments=[(department.code, department.name) for department in active_departments()],
+        departments=[
+            (department.code, department.name)
+            for department in active_departments().filter(areas__id__in=town.ancestor_ids()).distinct()
+        ],
         villages=villages,
     )
 

@@ -239,6 +239,48 @@ def test_a_case_notice_answered_on_the_case_page_is_not_overdue(people: dict[str
     assert list(registry.rule("overdue_supervision").queryset(later)) == []  # type: ignore[union-attr]
 
 
+def test_a_notice_sent_twice_is_issued_once_and_its_deadline_is_checked(people: dict[str, Any]) -> None:
+    """Two clicks on "Issue" make one notice; the API's time without an offset is local time;
+    an answer may not be asked for years ahead."""
+    from gridgov.core.errors import Conflict
+
+    case = build(people, "in_progress")
+    first = services.supervision_issue(actor=people["super01"], text="请说明逾期原因", case_id=case.pk)
+    with pytest.raises(Conflict) as refused:
+        services.supervision_issue(actor=people["super01"], text="请说明逾期原因", case_id=case.pk)
+    assert refused.value.code == "supervision_duplicate"
+    assert case.events.filter(action="supervise").count() == 1
+    services.supervision_act(actor=people["dept01"], pk=first.pk, action="answer", inputs={"comment": "已处理"})
+    again = services.supervision_issue(actor=people["super01"], text="请说明逾期原因", case_id=case.pk)
+    assert again.pk != first.pk  # once answered, the office may ask again
+    local = timezone.localtime() + dt.timedelta(days=3)
+    naive = services.supervision_issue(
+        actor=people["super01"], text="请另行说明", case_id=case.pk, deadline=local.replace(tzinfo=None)
+    )
+    assert abs((naive.deadline - local).total_seconds()) < 1
+    with pytest.raises(Invalid):
+        services.supervision_issue(
+            actor=people["super01"], text="x", case_id=case.pk, deadline=timezone.now() + dt.timedelta(days=400)
+        )
+    office = Client()
+    office.force_login(people["super01"])
+    assert office.get(reverse("oversight:issue") + "?case=\u00b2").status_code == 404
+    from gridgov.people.services import token_issue
+
+    _token, raw = token_issue(actor=people["super01"], user=people["super01"], name="t")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    sent = api.post(
+        "/api/v1/oversight/supervisions",
+        {"text": "请第三次说明", "case_id": case.pk, "deadline": f"{local.replace(tzinfo=None):%Y-%m-%dT%H:%M:%S}"},
+        content_type="application/json",
+    )
+    assert sent.status_code == 201, sent.content
+    twice = api.post(
+        "/api/v1/oversight/supervisions", {"text": "请第三次说明", "case_id": case.pk}, content_type="application/json"
+    )
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "supervision_duplicate"
+
+
 # --- accountability -------------------------------------------------------------------------------
 
 
@@ -298,6 +340,27 @@ def test_the_accountability_form(people: dict[str, Any]) -> None:
         reverse("oversight:accountability"), {"target_kind": "village", "kind": "circulated", "reason": "x"}
     )
     assert bad.status_code == 422
+
+
+def test_a_department_held_to_account_serves_the_town(people: dict[str, Any]) -> None:
+    from gridgov.people.models import Department
+
+    elsewhere = Department.objects.create(code="elsewhere-water", name="外镇水务站", kind="town_office")
+    with pytest.raises(Invalid):
+        services.accountability_record(
+            actor=people["super01"],
+            town=town(),
+            target_kind="department",
+            target=elsewhere.code,
+            kind="criticism",
+            reason="x",
+        )
+    with pytest.raises(Invalid):
+        services.accountability_record(
+            actor=people["super01"], town=town(), target_kind="user", target="\u00b2", kind="criticism", reason="x"
+        )
+    page = client_for(people["super01"]).get(reverse("oversight:accountability"))
+    assert "elsewhere-water" not in page.content.decode()
 
 
 # --- conduct complaints ---------------------------------------------------------------------------
