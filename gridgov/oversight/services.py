@@ -38,7 +38,7 @@ from gridgov.hotline.selectors import orders_visible
 from gridgov.hotline.transitions import Party as OrderParty
 from gridgov.notify.services import notify
 from gridgov.people.selectors import department_by_code, role_holder_ids, users_visible
-from gridgov.workcalendar.calendar import next_workday
+from gridgov.workcalendar.calendar import is_workday, next_workday, working_periods
 
 from . import registry, selectors
 from .models import (
@@ -146,13 +146,22 @@ def rule_settings_save(
 # --- supervision notices --------------------------------------------------------------------------
 
 
+def answer_due(day: dt.date) -> dt.datetime:
+    """The deadline a chosen date stands for: the end of that working day (the calendar's last
+    office period), or of the next working day when the date is a weekend or a holiday."""
+    if not is_workday(day):
+        day = next_workday(day)
+    end = working_periods()[-1][1]
+    return timezone.make_aware(dt.datetime.combine(day, end), timezone.get_current_timezone())
+
+
 def default_deadline(town: Area, now: dt.datetime | None = None) -> dt.datetime:
     """The end of the ``answer_days``-th working day after today."""
     now = now or timezone.now()
     day = timezone.localdate(now)
     for _each in range(selectors.values_of(town)[registry.ANSWER_DAYS.code]):
         day = next_workday(day + dt.timedelta(days=1))
-    return dt.datetime.combine(day, dt.time(18, 0), timezone.get_current_timezone())
+    return answer_due(day)
 
 
 def _order_owners(order: HotlineOrder) -> list[int]:

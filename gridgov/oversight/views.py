@@ -5,7 +5,6 @@ notice's page is also its owner's (to answer it)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Final
 
 from django.contrib.auth.decorators import login_required
@@ -220,7 +219,7 @@ def supervision_issue(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             deadline = None
             if data["deadline"]:
-                deadline = dt.datetime.combine(data["deadline"], dt.time(18, 0), timezone.get_current_timezone())
+                deadline = services.answer_due(data["deadline"])
             try:
                 notice = services.supervision_issue(
                     actor=request.user,

@@ -281,6 +281,25 @@ def test_a_notice_sent_twice_is_issued_once_and_its_deadline_is_checked(people: 
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "supervision_duplicate"
 
 
+def test_a_chosen_answer_date_on_a_weekend_is_the_end_of_the_next_working_day(people: dict[str, Any]) -> None:
+    from gridgov.workcalendar.calendar import is_workday, next_workday, working_periods
+
+    case = build(people, "in_progress")
+    day = timezone.localdate() + dt.timedelta(days=2)
+    while is_workday(day):
+        day += dt.timedelta(days=1)
+    answer = client_for(people["super01"]).post(
+        reverse("oversight:issue") + f"?case={case.pk}", {"text": "请说明", "deadline": day.isoformat()}
+    )
+    assert answer.status_code == 302
+    from gridgov.oversight.models import SupervisionNotice
+
+    notice = SupervisionNotice.objects.get(case=case)
+    due = timezone.localtime(notice.deadline)
+    assert due.date() == next_workday(day) and due.time() == working_periods()[-1][1]
+    assert timezone.localtime(services.default_deadline(town())).time() == working_periods()[-1][1]
+
+
 # --- accountability -------------------------------------------------------------------------------
 
 
