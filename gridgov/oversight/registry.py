@@ -93,6 +93,9 @@ class Rule:
     # What a row is: "case" or "order" rows may get a supervision notice from the list.
     target: str = ""
     link: Callable[[Any], str] | None = None
+    # Where **Supervise** leads for rows that are not cases or orders (a leaders' task's own page,
+    # whose `supervise` step is the notice); an empty string leaves the row without it.
+    supervise: Callable[[Any], str] | None = None
     order: int = 100
     group: Promise | str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, TruncDay, TruncHour
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.assignments.models import AssignmentPart, PartStatus
+from gridgov.assignments.models import PART_OPEN, AssignmentPart, PartStatus
 from gridgov.cases.models import OPEN_STATUSES, Case, CaseAttachment, CaseEvent, Status
 from gridgov.cases.selectors import cases_visible
 from gridgov.cases.transitions import Action as CaseAction
@@ -222,6 +222,11 @@ def extended_task_parts(context: Context) -> QuerySet[AssignmentPart]:
 
 def task_link(part: AssignmentPart) -> str:
     return reverse("assignments:detail", args=[part.assignment_id])
+
+
+def task_supervise(part: AssignmentPart) -> str:
+    """A leaders' task is supervised by its own `supervise` step, on its page, while it is open."""
+    return task_link(part) if part.status in PART_OPEN else ""
 
 
 TASK_COLUMNS: Final = (
@@ -509,6 +514,7 @@ for _rule in [
         overdue_task_parts,
         TASK_COLUMNS,
         link=task_link,
+        supervise=task_supervise,
         order=200,
         group=TASKS,
     ),
@@ -523,6 +529,7 @@ for _rule in [
         TASK_COLUMNS,
         params=(EXTENSIONS,),
         link=task_link,
+        supervise=task_supervise,
         order=210,
         group=TASKS,
     ),

@@ -91,6 +91,16 @@ def _rule_rows(request: HttpRequest, code: str) -> tuple[Any, Any, Any, str]:
     return town, rule, rule.queryset(context), rule.describe(context.values)
 
 
+def _issue_url(rule: Any, row: Any) -> str:
+    """Where a list row's **Supervise** leads: the notice form for a case or an order, the rule's
+    own page for other rows (a leaders' task), or nowhere."""
+    if rule.target:
+        return reverse("oversight:issue") + f"?{rule.target}={row.pk}&rule={rule.code}"
+    if rule.supervise is not None:
+        return str(rule.supervise(row))
+    return ""
+
+
 @require_GET
 @login_required
 def rule_list(request: HttpRequest, code: str) -> HttpResponse:
@@ -102,9 +112,7 @@ def rule_list(request: HttpRequest, code: str) -> HttpResponse:
             {
                 "cells": [column.value(row) for column in rule.columns],
                 "link": rule.link(row) if rule.link else "",
-                "issue": reverse("oversight:issue") + f"?{rule.target}={row.pk}&rule={rule.code}"
-                if rule.target
-                else "",
+                "issue": _issue_url(rule, row),
             }
         )
     context = {

@@ -509,3 +509,36 @@ def test_the_menu_entry_is_the_discipline_offices(people: dict[str, Any]) -> Non
     assert "oversight-console" in keys("super01") and "notice-complaints" not in keys("super01")
     for name in REFUSED:
         assert "oversight-console" not in keys(name), name
+
+
+def test_a_task_row_leads_supervise_to_the_tasks_own_page_while_it_is_open(people: dict[str, Any]) -> None:
+    from gridgov.assignments.models import AssignmentPart, PartStatus
+    from gridgov.assignments.tests.helpers import give
+
+    task = give(people)
+    past = timezone.now() - dt.timedelta(days=2)
+    AssignmentPart.objects.filter(assignment=task).update(deadline=past)
+    done = AssignmentPart.objects.filter(assignment=task).order_by("id").last()
+    assert done is not None
+    AssignmentPart.objects.filter(pk=done.pk).update(
+        status=PartStatus.DONE, return_count=1, completed_at=timezone.now(), percent=100
+    )
+    client = client_for(people["super01"])
+    page = client.get(reverse("oversight:rule", args=["overdue_task_parts"]) + f"?town={town().code}")
+    body = page.content.decode()
+    task_url = reverse("assignments:detail", args=[task.pk])
+    assert page.status_code == 200
+    assert body.count(f'class="btn btn-small" href="{task_url}"') == 2  # the two open parts
+    assert "/oversight/supervisions/new/" not in body
+    returned = client.get(reverse("oversight:rule", args=["extended_task_parts"]) + f"?town={town().code}")
+    # A part done already is listed (returned once) but has nothing left to supervise.
+    assert returned.status_code == 200 and f'class="btn btn-small" href="{task_url}"' not in returned.content.decode()
+
+
+def test_the_office_forms_use_the_labelled_fields(people: dict[str, Any], world: dict[str, Any]) -> None:
+    client = client_for(people["super01"])
+    issue = client.get(reverse("oversight:issue") + f"?case={world['reworked'].pk}").content.decode()
+    assert 'class="field field-text' in issue and 'class="field field-deadline' in issue
+    accountability = client.get(reverse("oversight:accountability") + f"?town={town().code}").content.decode()
+    for name in ("target_kind", "user", "department", "village", "kind", "reason", "evidence", "attachments"):
+        assert f'class="field field-{name}' in accountability
