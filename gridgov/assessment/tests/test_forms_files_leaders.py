@@ -51,7 +51,7 @@ def test_a_refused_score_or_entry_shows_the_message_by_the_form_and_keeps_the_te
     page = _page(refused)
     assert 'data-testid="error-manual"' in page and "请输入 0 至 30.00 之间的数字" in page
     assert "例会缺席两次，台账补齐</textarea>" in page and 'value="45"' in page
-    assert f'<option value="{target}" selected>' in page
+    assert f'<option value="{target}" selected>' in page and "请重新选择附件" in page
     assert not period.manual_scores.exists()
 
     refused = center.post(
