@@ -9,6 +9,7 @@ class AssessmentConfig(AppConfig):
 
     def ready(self) -> None:
         # Django's pattern: modules that need the app registry are imported once it is ready.
+        from . import notices  # noqa: F401  (registers the notification renderers)
         from .navigation import register
         from .oversight_rules import register_rules
 

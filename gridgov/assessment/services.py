@@ -134,14 +134,31 @@ def own_results_q(user: User | AnonymousUser) -> Q:
     return mine
 
 
+def led_results_q(user: User | AnonymousUser) -> Q:
+    """The results of the grid workers a grid leader leads: those of the grids of their villages
+    (a grid leader follows their workers' results with them; the workers' appeals, rewards and
+    penalties stay theirs and the center's)."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    led = Q(pk__in=[])
+    for path in scope_for(user).paths_for_roles(Role.GRID_LEADER):
+        led |= Q(target_type=TargetType.GRID_WORKER, area__path__startswith=path)
+    return led
+
+
+def seen_results_q(user: User | AnonymousUser) -> Q:
+    """The results the assessed see once published: their own, and a grid leader's workers'."""
+    return own_results_q(user) | led_results_q(user)
+
+
 def results_visible(user: User | AnonymousUser) -> QuerySet[Result]:
-    """Every result of the town for its readers (any snapshot); for the assessed only their own,
-    of the snapshot in force of a published or final period."""
+    """Every result of the town for its readers (any snapshot); for the assessed their own (and a
+    grid leader's workers'), of the snapshot in force of a published or final period."""
     if not getattr(user, "is_authenticated", False):
         return Result.objects.none()
     readable = Q(snapshot__period__town__in=read_towns(user).values("pk"))
     published = Q(snapshot__period__status__in=SEEN_BY_ASSESSED, snapshot__period__current_id=F("snapshot_id"))
-    return Result.objects.filter(readable | (published & own_results_q(user))).select_related(
+    return Result.objects.filter(readable | (published & seen_results_q(user))).select_related(
         "snapshot__period", "scheme"
     )
 
@@ -151,7 +168,7 @@ def periods_visible(user: User | AnonymousUser) -> QuerySet[Period]:
     which they have a result."""
     if not getattr(user, "is_authenticated", False):
         return Period.objects.none()
-    mine = Result.objects.filter(own_results_q(user), snapshot__period__status__in=SEEN_BY_ASSESSED).values(
+    mine = Result.objects.filter(seen_results_q(user), snapshot__period__status__in=SEEN_BY_ASSESSED).values(
         "snapshot__period_id"
     )
     query = Q(town__in=read_towns(user).values("pk")) | Q(pk__in=mine)
@@ -823,10 +840,12 @@ def _notify_published(period: Period) -> None:
     if period.current is None:
         return
     users = [r.user for r in period.current.results.filter(user__isnull=False).select_related("user") if r.user]
+    from .notices import PUBLISHED_KIND, published_params
+
     notify(
         recipients=users,
-        kind="assessment.published",
-        title=_("The results of %(title)s are published") % {"title": period.title},
+        kind=PUBLISHED_KIND,
+        params=published_params(period),
         url=reverse("assessment:period", args=[period.pk]),
         obj=period,
     )
@@ -988,7 +1007,9 @@ def _result_row(snapshot: Snapshot, item: Mapping[str, Any]) -> Result:
         target_key=target["key"],
         label=target["label"][:120],
         user_id=target["user"] if target["type"] in (TargetType.GRID_WORKER, TargetType.GRID_LEADER) else None,
-        area_id=target["area"] if target["type"] == TargetType.VILLAGE else None,
+        # A person's result keeps their (first) area as computed: a grid worker's grid, which
+        # places it under a grid leader's village (``led_results_q``).
+        area_id=target["area"] if target["type"] != TargetType.DEPARTMENT else None,
         department_id=target["department"],
         scheme_id=item["scheme"],
         score=total,

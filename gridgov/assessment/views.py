@@ -3,7 +3,10 @@ finalize), a period's ranking per target type with the manual scores, bonus and 
 rewards and penalties and the documents; one result's breakdown down to the objects behind each
 automatic score, with the appeal form; the appeals; the schemes and their editor.
 
-Every write calls a service; a refusal shows its message (in Chinese) and keeps the page."""
+Every write calls a service; a refusal renders the page again with its message (in Chinese)
+next to the refused form and the text typed in it kept (422 for bad input, 409 for a conflict:
+a closed window, or a form older than the object when another user acted first, the forms of
+the workflow steps carrying the object's version)."""
 
 from __future__ import annotations
 
@@ -55,19 +58,55 @@ EDITOR_ROWS: Final = 12
 REF_LIMIT: Final = 500
 
 
-def _attempt(request: HttpRequest, act: Callable[[], Any], success: str, done: str = "") -> HttpResponse:
-    """Run a service; 403/404 as the error page, a conflict or bad input as a message on the page."""
+Refused = Callable[[str, int], HttpResponse]
+
+
+def _refusal(error: DomainError) -> str:
+    """The message of a refusal: the fields' messages when there are, else the error's."""
+    details = getattr(error, "details", None) or {}
+    text = "; ".join(m for msgs in details.values() for m in msgs) if isinstance(details, dict) else ""
+    return text or str(error.message)
+
+
+def _attempt(
+    request: HttpRequest, act: Callable[[], Any], success: str, done: str = "", refused: Refused | None = None
+) -> HttpResponse:
+    """Run a service; 403/404 as the error page; a conflict or bad input renders the page again
+    through ``refused(message, status)`` (the form's text kept), or without it as a message above
+    the page."""
     try:
         act()
     except DomainError as error:
         if error.status in (403, 404):
             return error_page(request, error.message, error.status)
-        details = getattr(error, "details", None) or {}
-        text = "; ".join(m for msgs in details.values() for m in msgs) if isinstance(details, dict) else ""
-        messages.error(request, text or error.message)
+        if refused is not None:
+            return refused(_refusal(error), error.status)
+        messages.error(request, _refusal(error))
         return redirect(success)
     messages.success(request, done or _("Done."))
     return redirect(success)
+
+
+def _version(request: HttpRequest) -> int | None:
+    """The version of the object the form was rendered with (``None``: not sent)."""
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _typed(request: HttpRequest, form: str, error: str, **extra: Any) -> dict[str, Any]:
+    """What a page needs to show a refused form again: the message and the text typed."""
+    return {"form_errors": {form: error}, "typed": {form: request.POST}, **extra}
+
+
+def _period_page(request: HttpRequest, pk: int, form: str, **extra: Any) -> Refused:
+    """Render the period page again with the refused ``form``'s message and text."""
+
+    def page(error: str, status: int) -> HttpResponse:
+        context = _period_context(request, _period(request, pk))
+        context.update(_typed(request, form, error, **extra))
+        return render(request, "assessment/period.html", context, status=status)
+
+    return page
 
 
 def _period(request: HttpRequest, pk: int) -> Period:
@@ -114,21 +153,26 @@ def period_list(request: HttpRequest) -> HttpResponse:
                 )
             )
 
-        response = _attempt(request, create, reverse("assessment:periods"), _("Period created."))
+        def refused(error: str, status: int) -> HttpResponse:
+            context = _periods_context(request, towns)
+            context.update(_typed(request, "period", error))
+            return render(request, "assessment/periods.html", context, status=status)
+
+        response = _attempt(request, create, reverse("assessment:periods"), _("Period created."), refused)
         if created:
             return redirect("assessment:period", pk=created[0].pk)
         return response
-    periods = list(services.periods_visible(request.user)[:100])
-    if not periods and not towns and not services.read_towns(request.user).exists():
-        pass  # the assessed before any publication: an empty list, as for anyone
-    context = {
-        "periods": periods,
+    return render(request, "assessment/periods.html", _periods_context(request, towns))
+
+
+def _periods_context(request: HttpRequest, towns: list[Any]) -> dict[str, Any]:
+    return {
+        "periods": list(services.periods_visible(request.user)[:100]),
         "towns": towns,
         "kinds": PeriodKind.choices,
         "this_month": f"{timezone.localdate():%Y-%m}",
         "readers": services.read_towns(request.user).exists(),
     }
-    return render(request, "assessment/periods.html", context)
 
 
 def _period_context(request: HttpRequest, period: Period) -> dict[str, Any]:
@@ -137,7 +181,7 @@ def _period_context(request: HttpRequest, period: Period) -> dict[str, Any]:
     snapshot = period.current
     tables = []
     if snapshot is not None:
-        results = snapshot.results.all() if reader else snapshot.results.filter(services.own_results_q(request.user))
+        results = snapshot.results.all() if reader else snapshot.results.filter(services.seen_results_q(request.user))
         for target_type in TargetType:
             rows = [r for r in results.order_by("rank", "target_key") if r.target_type == target_type]
             if rows:
@@ -223,9 +267,12 @@ def period_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     inputs = {"reason": request.POST.get("reason", "")} if action == PeriodAction.RECOMPUTE else {}
     return _attempt(
         request,
-        lambda: services.period_act(actor=request.user, pk=period.pk, action=action, inputs=inputs),
+        lambda: services.period_act(
+            actor=request.user, pk=period.pk, action=action, inputs=inputs, version=_version(request)
+        ),
         reverse("assessment:period", args=[pk]),
         services.PERIODS.label(action),
+        _period_page(request, pk, "action", refused_action=action),
     )
 
 
@@ -246,6 +293,7 @@ def manual_score(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         reverse("assessment:period", args=[pk]),
         _("Score saved."),
+        _period_page(request, pk, "manual"),
     )
 
 
@@ -266,6 +314,7 @@ def entry_add(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         reverse("assessment:period", args=[pk]),
         _("Points recorded."),
+        _period_page(request, pk, "entry"),
     )
 
 
@@ -286,6 +335,7 @@ def sanctions_propose(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         reverse("assessment:period", args=[pk]) + "#sanctions",
         _("Rewards and penalties proposed."),
+        _period_page(request, pk, "sanctions"),
     )
 
 
@@ -299,10 +349,15 @@ def sanction_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return _attempt(
         request,
         lambda: services.sanction_act(
-            actor=request.user, pk=pk, action=action, inputs={"comment": request.POST.get("comment", "")}
+            actor=request.user,
+            pk=pk,
+            action=action,
+            inputs={"comment": request.POST.get("comment", "")},
+            version=_version(request),
         ),
         reverse("assessment:period", args=[sanction.period_id]) + "#sanctions",
         services.SANCTIONS.label(action) if action in ("confirm", "drop") else "",
+        _period_page(request, sanction.period_id, "sanction", refused_sanction=sanction.pk),
     )
 
 
@@ -328,7 +383,21 @@ def period_download(request: HttpRequest, pk: int, extension: str) -> HttpRespon
 @require_GET
 @login_required
 def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    result = _result(request, pk)
+    return render(request, "assessment/result.html", _result_context(request, _result(request, pk)))
+
+
+def _result_page(request: HttpRequest, pk: int, form: str) -> Refused:
+    """Render the result page again with the refused ``form``'s message and text."""
+
+    def page(error: str, status: int) -> HttpResponse:
+        context = _result_context(request, _result(request, pk))
+        context.update(_typed(request, form, error))
+        return render(request, "assessment/result.html", context, status=status)
+
+    return page
+
+
+def _result_context(request: HttpRequest, result: Result) -> dict[str, Any]:
     period = result.snapshot.period
     lines = services.breakdown(result)
     for line in lines:
@@ -345,7 +414,7 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and period.appeal_until is not None
         and timezone.now() < period.appeal_until
     )
-    context = {
+    return {
         "result": result,
         "period": period,
         "lines": lines,
@@ -357,7 +426,6 @@ def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "manager": services.is_manager(request.user, period.town_id),
         "sanction_kinds": SanctionKind.choices,
     }
-    return render(request, "assessment/result.html", context)
 
 
 @require_GET
@@ -394,6 +462,7 @@ def appeal_submit(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         reverse("assessment:result", args=[pk]),
         _("Appeal submitted."),
+        _result_page(request, pk, "appeal"),
     )
 
 
@@ -413,6 +482,7 @@ def sanction_add(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         reverse("assessment:result", args=[pk]),
         _("Proposed."),
+        _result_page(request, pk, "sanction"),
     )
 
 
@@ -422,16 +492,23 @@ def sanction_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def appeal_list(request: HttpRequest) -> HttpResponse:
+    return _appeals_page(request)
+
+
+def _appeals_page(request: HttpRequest, refused: int | None = None, error: str = "", status: int = 200) -> HttpResponse:
+    """The appeals; the ``refused`` appeal's row shows the message and the text typed."""
     appeals = services.appeals_visible(request.user).order_by("status", "-submitted_at")[:200]
     rows = [
         {
             "appeal": a,
             "actions": [(x, services.APPEALS.label(x)) for x in services.APPEALS.allowed_actions(a, request.user)],
+            "error": error if a.pk == refused else "",
+            "typed": request.POST if a.pk == refused else {},
         }
         for a in appeals
     ]
     context = {"rows": rows, "decisions": Decision.choices, "open": AppealStatus.SUBMITTED}
-    return render(request, "assessment/appeals.html", context)
+    return render(request, "assessment/appeals.html", context, status=status)
 
 
 @require_POST
@@ -445,9 +522,10 @@ def appeal_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     label = services.APPEALS.label(action) if action in {a.value for a in AppealAction} else ""
     return _attempt(
         request,
-        lambda: services.appeal_act(actor=request.user, pk=pk, action=action, inputs=inputs),
+        lambda: services.appeal_act(actor=request.user, pk=pk, action=action, inputs=inputs, version=_version(request)),
         reverse("assessment:appeals"),
         label,
+        lambda error, status: _appeals_page(request, pk, error, status),
     )
 
 

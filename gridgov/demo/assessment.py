@@ -8,6 +8,11 @@ coverage, visit completion and weekly analyses on time (version 2, the weights o
 practice). September and October are final; October had an appeal upheld by the discipline
 office and its rewards and penalties confirmed; November is published with its appeal window
 open, an appeal waiting for the discipline office and rewards and penalties proposed.
+
+The grid leaders (网格长) are assessed as common town practice does: on how their village's grid
+workers do (cases closed on time, reports verified on time, valid reports: the village's figures
+of the workers' own items), from November on visits and weekly analyses too, and on organising
+the grid (组织管理, the center's score). Their scheme changes with the workers' in November.
 """
 
 from __future__ import annotations
@@ -84,6 +89,20 @@ VILLAGE: Final = [
     _auto("verify", "按时核查率", "on_time_verification_rate", 10, VERIFY),
     _manual("work", "综治工作落实", 10),
 ]
+LEADER_V1: Final = [
+    _auto("closure", "辖区事件按期办结率", "on_time_closure_rate", 35, CLOSURE),
+    _auto("verify", "辖区按时核查率", "on_time_verification_rate", 25, VERIFY),
+    _auto("reports", "辖区有效上报率", "valid_report_rate", 20, REPORTS),
+    _manual("organise", "网格组织管理", 20),
+]
+LEADER_V2: Final = [
+    _auto("closure", "辖区事件按期办结率", "on_time_closure_rate", 25, CLOSURE),
+    _auto("verify", "辖区按时核查率", "on_time_verification_rate", 20, VERIFY),
+    _auto("visits", "辖区走访完成率", "visit_coverage", 20, VISITS, "exclude"),
+    _auto("weekly", "周分析按时率", "weekly_timeliness", 15, WEEKLY, "exclude"),
+    _auto("reports", "辖区有效上报率", "valid_report_rate", 10, REPORTS),
+    _manual("organise", "网格组织管理", 10),
+]
 DEPARTMENT: Final = [
     _auto("closure", "按期办结率", "on_time_closure_rate", 45, CLOSURE),
     _auto("rework", "返工率", "rework_rate", 20, REWORK),
@@ -95,6 +114,12 @@ CONDUCT: Final = [
     "网格员工作日志填写规范，信息采集及时。",
     "积极配合中心开展专项排查。",
     "例会缺席一次，台账有缺项。",
+]
+ORGANISE: Final = [
+    "每周召集网格员例会，分析研判台账齐全。",
+    "组织网格员开展专项排查，分工明确、反馈及时。",
+    "督促网格员按时核查上报事件，跟踪到位。",
+    "例会记录不全，对网格员走访督促不够。",
 ]
 
 
@@ -116,9 +141,10 @@ def _scores(period: Period, center: Any, rng: random.Random) -> None:
         targets = services.targets_of(period.town, scheme.target_type)
         for item in manual:
             scores = {}
+            texts = ORGANISE if scheme.target_type == "grid_leader" else CONDUCT
             for target in targets:
                 share = rng.choice([1.0, 0.9, 0.9, 0.8, 0.8, 0.7])
-                evidence = rng.choice(CONDUCT) if share < 0.8 else CONDUCT[rng.randrange(3)]
+                evidence = rng.choice(texts) if share < 0.8 else texts[rng.randrange(3)]
                 scores[target.key] = ((item.weight * Decimal(str(share))).quantize(Decimal("0.1")), evidence)
             services.manual_scores_set(actor=center, period_id=period.pk, item_code=item.code, scores=scores)
         if scheme.target_type == "grid_worker" and targets:
@@ -184,6 +210,17 @@ def load_demo_assessment(*, allow_production_db: bool = False) -> int:
         bonus_cap=5,
         penalty_cap=10,
     )
+    leader_scheme = services.scheme_save(
+        actor=center,
+        town_code=town.code,
+        family="leader-monthly",
+        name="网格长月度考核",
+        target_type="grid_leader",
+        items=LEADER_V1,
+        bonus_cap=5,
+        penalty_cap=10,
+        note="事件类指标取所在村（社区）网格员的统计口径；网格组织管理由综治中心评定。",
+    )
     department_scheme = services.scheme_save(
         actor=center,
         town_code=town.code,
@@ -211,12 +248,23 @@ def load_demo_assessment(*, allow_production_db: bool = False) -> int:
                 penalty_cap=10,
                 note="自本月起增加巡查覆盖率、走访完成率、周分析按时率（手机端巡查、走访已全面使用）。",
             )
+            leader_scheme = services.scheme_save(
+                actor=center,
+                town_code=town.code,
+                family="leader-monthly",
+                name="网格长月度考核",
+                target_type="grid_leader",
+                items=LEADER_V2,
+                bonus_cap=5,
+                penalty_cap=10,
+                note="自本月起增加辖区走访完成率、周分析按时率。",
+            )
         period = services.period_create(
             actor=center,
             town_code=town.code,
             kind="month",
             start=first,
-            scheme_ids=[worker_scheme.pk, village_scheme.pk, department_scheme.pk],
+            scheme_ids=[worker_scheme.pk, leader_scheme.pk, village_scheme.pk, department_scheme.pk],
             today=today,
         )
         _scores(period, center, rng)

@@ -73,6 +73,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.categories.migrations.0002_category_photo_flags",
     "gridgov.people.migrations.0005_otp_secrets_encrypted",
     "gridgov.cases.migrations.0013_case_handling_minutes",
+    "gridgov.assessment.migrations.0002_result_area_of_people",
 ]
 
 

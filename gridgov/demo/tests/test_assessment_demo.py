@@ -28,6 +28,8 @@ def test_the_demo_assessment(people: dict[str, Any]) -> None:
     ]
     worker = Scheme.objects.filter(family="worker-monthly").order_by("version")
     assert [s.version for s in worker] == [1, 2] and worker[0].frozen_at and worker[1].frozen_at
+    leader = Scheme.objects.filter(family="leader-monthly").order_by("version")
+    assert [s.version for s in leader] == [1, 2]
     assert second.appeals.get().status == AppealStatus.DECIDED
     assert second.sanctions.filter(status=SanctionStatus.CONFIRMED).exists()
     assert third.sanctions.filter(status=SanctionStatus.PROPOSED).exists()
@@ -36,3 +38,10 @@ def test_the_demo_assessment(people: dict[str, Any]) -> None:
         totals = [r.total for r in period.current.results.all()]
         assert totals and all(0 <= t <= 105 for t in totals)
         assert services.rescore(period.current) == services.score_inputs(period.current.inputs)
+        leaders = period.current.results.filter(target_type="grid_leader")
+        assert leaders.filter(user=people["gridlead01"]).exists()
+    # The grid leader sees their own result and their village's grid workers', not the others'.
+    seen = services.results_visible(people["gridlead01"]).filter(snapshot=third.current_id)
+    assert seen.filter(user=people["gridlead01"]).exists()
+    assert seen.filter(target_type="grid_worker").exists()
+    assert seen.count() < third.current.results.exclude(target_type="department").count()  # type: ignore[union-attr]
