@@ -127,7 +127,7 @@ def weekly_list(request: HttpRequest, week: dt.date | None = None, status: str =
         timeliness=TimelinessOut(
             due=counted.due, on_time=counted.on_time, late=counted.late, missing=counted.missing, rate=counted.rate
         ),
-        items=[_out(item, request) for item in query.order_by("area_path")[:LIMIT]],
+        items=[_out(item, request) for item in query.order_by("grid__code")[:LIMIT]],
     )
 
 

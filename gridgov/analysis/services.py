@@ -538,7 +538,7 @@ def compose(area: Area, month: dt.date, now: dt.datetime | None = None) -> dict[
         )
     sent = [
         a
-        for a in sorted(analyses, key=lambda a: (a.week, a.area_path))
+        for a in sorted(analyses, key=lambda a: (a.week, a.grid.code))
         if a.status in (WeeklyStatus.SUBMITTED, WeeklyStatus.ACCEPTED) and (a.analysis or a.measures)
     ]
     chosen = sent

@@ -105,7 +105,7 @@ def weekly_list(request: HttpRequest) -> HttpResponse:
         "rate": counted.rate,
         "items": [
             (item, light(item.due_at, item.warn_at, now) if item.status in services.OPEN else "")
-            for item in (rows if overdue_only else rows.order_by("area_path"))[:LIST_LIMIT]
+            for item in (rows if overdue_only else rows.order_by("grid__code"))[:LIST_LIMIT]
         ],
         "rollup_url": f"{reverse('analysis:weekly-rollup')}?{urlencode(base)}",
         "overdue_only": overdue_only,
@@ -265,9 +265,8 @@ def weekly_rollup(request: HttpRequest) -> HttpResponse:
         area = visible.order_by("path").first()
     if area is None:
         return error_page(request, _("You may not open this page."), 403)
-    analyses = list(
-        services.analyses_visible(request.user).filter(week=week, area_path__startswith=area.path).order_by("area_path")
-    )
+    within = services.analyses_visible(request.user).filter(week=week, area_path__startswith=area.path)
+    analyses = list(within.order_by("grid__code"))
     total = figures.rollup(a.figures for a in analyses)
     now = timezone.now()
     villages: dict[str, dict[str, Any]] = {}
@@ -287,7 +286,7 @@ def weekly_rollup(request: HttpRequest) -> HttpResponse:
         "total": total,
         "timeliness": counted,
         "villages": list(villages.values()),
-        "areas": visible.filter(level__in=(AreaLevel.TOWN, AreaLevel.VILLAGE)).order_by("path"),
+        "areas": visible.filter(level__in=(AreaLevel.TOWN, AreaLevel.VILLAGE)).order_by("code"),
         "reported_url": _case_link("reported", indices.NUM, week, area.code),
         "previous": (week - dt.timedelta(days=7)).isoformat(),
         "next": (week + dt.timedelta(days=7)).isoformat(),
@@ -299,7 +298,7 @@ def weekly_rollup(request: HttpRequest) -> HttpResponse:
 
 
 def _summary_areas(request: HttpRequest) -> list[tuple[str, str]]:
-    return list(services.summary_areas(request.user).order_by("path").values_list("code", "name"))
+    return list(services.summary_areas(request.user).order_by("code").values_list("code", "name"))
 
 
 @require_http_methods(["GET", "POST"])

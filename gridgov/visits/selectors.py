@@ -185,7 +185,7 @@ def due_visits(
             start = _due_on(last, unit.created_at, interval)
             if start <= today:
                 due.append(DueVisit(None, interval, last, start, (today - start).days, unit=unit))
-    due.sort(key=lambda d: (-d.overdue_days, d.target.area_path, d.kind, d.target.pk))
+    due.sort(key=lambda d: (-d.overdue_days, d.target.grid.code, d.kind, d.target.pk))
     return due
 
 
@@ -305,6 +305,6 @@ def coverage_for(user: User | AnonymousUser, *, year: int, month: int) -> list[t
         for path in paths:
             query |= Q(path__startswith=path)
         grids = grids.filter(query)
-    rows = list(grids.order_by("path").values_list("id", "code", "name"))
+    rows = list(grids.order_by("code").values_list("id", "code", "name"))
     by_id = {c.grid_id: c for c in visit_coverage(year=year, month=month, grid_ids=[r[0] for r in rows])}
     return [(code, name, by_id[pk]) for pk, code, name in rows]

@@ -325,3 +325,23 @@ def test_without_a_key_a_second_step_is_refused_as_before(people: dict[str, Any]
         services.weekly_act(
             actor=people["grid01"], pk=analysis.pk, action="submit", inputs=TEXT, version=analysis.version
         )
+
+
+def test_grids_and_villages_come_in_the_order_of_their_codes(people: dict[str, Any]) -> None:
+    week = monday()
+    services.weekly_generate(week)
+    center = client_for(people["center01"])
+    page = center.get(reverse("analysis:weekly-list"), {"week": week.isoformat()})
+    codes = [item.grid.code for item, _light in page.context["items"]]
+    assert len(codes) > 10 and codes == sorted(codes)
+    _token, raw = token_issue(actor=people["center01"], user=people["center01"], name="test")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    listed = api.get("/api/v1/analysis/weekly", {"week": week.isoformat()})
+    grids = [item["grid"] for item in listed.json()["items"]]
+    assert grids == codes
+    rollup = center.get(reverse("analysis:weekly-rollup"), {"week": week.isoformat()})
+    names = [entry["name"] for entry in rollup.context["villages"]]
+    villages = list(Area.objects.current().filter(level="village").order_by("code").values_list("name", flat=True))
+    assert names == [name for name in villages if name in names]
+    choices = [area.code for area in rollup.context["areas"]]
+    assert choices == sorted(choices)

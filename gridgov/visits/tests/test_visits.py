@@ -256,3 +256,11 @@ def test_a_case_reported_on_the_phone_is_linked_by_its_client_key(people):
         idempotency_key=key,
     )
     assert selectors.case_of(found) == case.pk
+
+
+def test_the_coverage_lists_the_grids_by_code(people):
+    """Villages and grids come in the order of their codes on every page (the path is made of
+    ids: /1/2/10/ sorts before /1/2/3/)."""
+    rows = selectors.coverage_for(people["center01"], year=2026, month=1)
+    codes = [code for code, _name, _coverage in rows]
+    assert len(codes) > 10 and codes == sorted(codes)
