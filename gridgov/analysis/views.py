@@ -156,6 +156,15 @@ def _detail_context(request: HttpRequest, analysis: WeeklyAnalysis, **extra: Any
                 "danger": action in (WeeklyAction.SEND_BACK, WeeklyAction.RETURN),
             }
         )
+    # Saving and submitting take the same two texts: one form, with a second button that
+    # saves (two forms showed every text box twice).
+    by_action = {item["action"]: item for item in actions}
+    if WeeklyAction.SAVE in by_action and WeeklyAction.SUBMIT in by_action:
+        save, submit = by_action[WeeklyAction.SAVE], by_action[WeeklyAction.SUBMIT]
+        if failed is not None and failed.action == WeeklyAction.SAVE:
+            submit["form"] = save["form"]
+        submit["also"] = [{"action": save["action"], "label": save["label"], "url": save["url"]}]
+        actions = [item for item in actions if item is not save]
     content = analysis.figures
     now = timezone.now()
     return {

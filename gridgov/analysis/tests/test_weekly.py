@@ -232,7 +232,12 @@ def test_the_pages_of_a_worker(people: dict[str, Any]) -> None:
     client = client_for(people["grid01"])
     page = client.get(reverse("analysis:weekly-detail", args=[analysis.pk]))
     assert page.status_code == 200
-    assert [item["action"] for item in page.context["actions"]] == ["save", "submit"]
+    # One form for the two texts: submit, and a second button that saves.
+    assert [item["action"] for item in page.context["actions"]] == ["submit"]
+    assert page.content.decode().count('name="analysis"') == 1
+    assert page.content.decode().count('name="measures"') == 1
+    save_url = reverse("analysis:weekly-act", args=[analysis.pk, "save"])
+    assert f'formaction="{save_url}"' in page.content.decode()
     answer = client.post(
         reverse("analysis:weekly-act", args=[analysis.pk, "submit"]), {"version": analysis.version, "analysis": ""}
     )
