@@ -158,6 +158,8 @@ SOURCES: tuple[str, ...] = (
     gettext_noop("A dispute"),
     gettext_noop("A hazard"),
     gettext_noop("Today's visits"),
+    gettext_noop("Zoom in"),
+    gettext_noop("Zoom out"),
     gettext_noop("%(days)s days overdue"),
     gettext_noop("Due today"),
     gettext_noop("No visit is due today."),
