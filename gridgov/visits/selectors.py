@@ -198,6 +198,43 @@ def due_today(user: User | AnonymousUser, *, today: dt.date | None = None) -> li
     )
 
 
+# The most places the phone keeps for visits without a plan (a grid holds a few hundred
+# households and units; a worker rarely has more than a few grids).
+PLACES_MAX: Final = 2000
+
+
+@dataclass(frozen=True)
+class Places:
+    """Every active household and unit of the user's own grids (``items``, at most
+    :data:`PLACES_MAX`, by grid code), and how many there are in all (``total``)."""
+
+    items: list[Household | Unit]
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.items)
+
+
+def places(user: User | AnonymousUser, *, limit: int = PLACES_MAX) -> Places:
+    """The phone's "all places": the households and units the user may record a visit to
+    without a plan (their own grids, as :func:`due_today`), each with its last visit
+    (``last``), by grid code, households first; at most ``limit``."""
+    own = access.area_q(user, (Role.GRID_WORKER,))
+    households = Household.objects.filter(own, active=True)
+    units = Unit.objects.filter(own, active=True)
+    total = households.count() + units.count()
+    items: list[Household | Unit] = []
+    for rows in (households, units):
+        room = limit - len(items)
+        if room <= 0:
+            break
+        items += list(
+            rows.annotate(last=Max("visits__visited_at")).select_related("grid").order_by("grid__code", "id")[:room]
+        )
+    return Places(items=items, total=total)
+
+
 def overdue(user: User | AnonymousUser, *, today: dt.date | None = None) -> list[DueVisit]:
     """The grid leader's list: visits due before today and not made, in the user's scope."""
     due = due_visits(households_visible(user), units=units_visible(user), today=today)
