@@ -126,6 +126,7 @@ def test_every_public_page_names_the_town_in_its_header(people: dict[str, Any]) 
     grid = home_grid(people["grid01"])
     town = next(a for a in Area.objects.filter(pk__in=grid.ancestor_ids()) if a.level == "town")
     header = f'data-testid="notice-town">{town.name}'
+    assert grid.parent is not None
     pages = [
         reverse("notice:public", args=[grid.code]),
         reverse("notice:public", args=[grid.parent.code]),
