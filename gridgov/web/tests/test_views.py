@@ -247,7 +247,9 @@ def test_leaflets_own_texts_come_from_the_pages_translations(client, world):
     assert leaflet < texts < setter < html.index("/static/web/js/map.js")
     found = re.search(r'<script type="application/json" id="leaflet-text">(.*?)</script>', html)
     assert found is not None
-    assert set(json.loads(found.group(1))) == {"zoomIn", "zoomOut", "library", "marker", "closePopup"}
+    texts = json.loads(found.group(1))
+    assert set(texts) == {"zoomIn", "zoomOut", "library", "marker", "closePopup"}
+    assert (texts["zoomIn"], texts["zoomOut"]) == ("放大", "缩小")  # the page's language
     root = pathlib.Path(__file__).resolve().parents[2]
     direct = [
         str(path.relative_to(root))
