@@ -5,7 +5,7 @@ and the monthly summaries with their content."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -20,6 +20,14 @@ from .models import MonthlySummary, WeeklyAnalysis
 
 router = Router(tags=["analysis"])
 LIMIT = 500
+IDEMPOTENCY_HEADER_DOC: Final = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 64},
+    "description": "A client UUID: the same key from the same user for the same step on the same analysis (same "
+    "texts) is not taken again and answers 200 with the analysis as it is now.",
+}
 
 
 class WeeklyAnalysisOut(Schema):
@@ -119,7 +127,7 @@ def weekly_list(request: HttpRequest, week: dt.date | None = None, status: str =
         timeliness=TimelinessOut(
             due=counted.due, on_time=counted.on_time, late=counted.late, missing=counted.missing, rate=counted.rate
         ),
-        items=[_out(item, request) for item in query.order_by("area_path")[:LIMIT]],
+        items=[_out(item, request) for item in query.order_by("grid__code")[:LIMIT]],
     )
 
 
@@ -132,11 +140,17 @@ def weekly_detail(request: HttpRequest, analysis_id: int) -> WeeklyAnalysisOut:
     "/weekly/{analysis_id}/{action}",
     response=WeeklyAnalysisOut,
     summary="Take a step: save, submit, approve, send_back, accept or return",
+    openapi_extra={"parameters": [IDEMPOTENCY_HEADER_DOC]},
 )
 def weekly_act(request: HttpRequest, analysis_id: int, action: str, payload: WeeklyActionIn) -> WeeklyAnalysisOut:
     inputs = {name: value for name, value in payload.dict(exclude={"version"}).items() if value is not None}
     item = services.weekly_act(
-        actor=request.user, pk=analysis_id, action=action, inputs=inputs, version=payload.version
+        actor=request.user,
+        pk=analysis_id,
+        action=action,
+        inputs=inputs,
+        version=payload.version,
+        idempotency_key=(request.headers.get("Idempotency-Key") or "").strip() or None,
     )
     return _out(services.analysis_get(request.user, item.pk), request, full=True)
 

@@ -32,6 +32,7 @@ from gridgov.bulletins.figures import compute as bulletin_figures
 from gridgov.core.actors import Actor, signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Forbidden, Invalid, NotFound
+from gridgov.core.once import create_once
 from gridgov.core.workflow import Step, Workflow
 from gridgov.notify.services import notify
 from gridgov.people.models import Role
@@ -281,8 +282,22 @@ def weekly_act(
     inputs: dict[str, Any] | None = None,
     version: int | None = None,
     at: dt.datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> WeeklyAnalysis:
-    return WEEKLY.act(pk, action, actor=actor, inputs=inputs or {}, version=version, at=at)
+    """Take one step of the table. With an ``idempotency_key`` the actor already used for this
+    same step on this same analysis with the same texts (``version`` aside: a retry sends the
+    same one), nothing is done again and the analysis comes back as it is now (a phone's retry
+    after a lost answer); the key used for anything else is refused (422)."""
+    inputs = inputs or {}
+
+    def act() -> WeeklyAnalysis:
+        return WEEKLY.act(pk, action, actor=actor, inputs=inputs, version=version, at=at)
+
+    sent = {"analysis": pk, "action": action, "inputs": inputs}
+    analysis, _created = create_once(
+        key=idempotency_key, user=actor, kind="analysis.weekly_act", sent=sent, create=act, model=WeeklyAnalysis
+    )
+    return analysis
 
 
 def allowed_actions(analysis: WeeklyAnalysis, user: User | AnonymousUser) -> list[str]:
@@ -523,7 +538,7 @@ def compose(area: Area, month: dt.date, now: dt.datetime | None = None) -> dict[
         )
     sent = [
         a
-        for a in sorted(analyses, key=lambda a: (a.week, a.area_path))
+        for a in sorted(analyses, key=lambda a: (a.week, a.grid.code))
         if a.status in (WeeklyStatus.SUBMITTED, WeeklyStatus.ACCEPTED) and (a.analysis or a.measures)
     ]
     chosen = sent

@@ -105,7 +105,7 @@ def weekly_list(request: HttpRequest) -> HttpResponse:
         "rate": counted.rate,
         "items": [
             (item, light(item.due_at, item.warn_at, now) if item.status in services.OPEN else "")
-            for item in (rows if overdue_only else rows.order_by("area_path"))[:LIST_LIMIT]
+            for item in (rows if overdue_only else rows.order_by("grid__code"))[:LIST_LIMIT]
         ],
         "rollup_url": f"{reverse('analysis:weekly-rollup')}?{urlencode(base)}",
         "overdue_only": overdue_only,
@@ -156,6 +156,15 @@ def _detail_context(request: HttpRequest, analysis: WeeklyAnalysis, **extra: Any
                 "danger": action in (WeeklyAction.SEND_BACK, WeeklyAction.RETURN),
             }
         )
+    # Saving and submitting take the same two texts: one form, with a second button that
+    # saves (two forms showed every text box twice).
+    by_action = {item["action"]: item for item in actions}
+    if WeeklyAction.SAVE in by_action and WeeklyAction.SUBMIT in by_action:
+        save, submit = by_action[WeeklyAction.SAVE], by_action[WeeklyAction.SUBMIT]
+        if failed is not None and failed.action == WeeklyAction.SAVE:
+            submit["form"] = save["form"]
+        submit["also"] = [{"action": save["action"], "label": save["label"], "url": save["url"]}]
+        actions = [item for item in actions if item is not save]
     content = analysis.figures
     now = timezone.now()
     return {
@@ -265,9 +274,8 @@ def weekly_rollup(request: HttpRequest) -> HttpResponse:
         area = visible.order_by("path").first()
     if area is None:
         return error_page(request, _("You may not open this page."), 403)
-    analyses = list(
-        services.analyses_visible(request.user).filter(week=week, area_path__startswith=area.path).order_by("area_path")
-    )
+    within = services.analyses_visible(request.user).filter(week=week, area_path__startswith=area.path)
+    analyses = list(within.order_by("grid__code"))
     total = figures.rollup(a.figures for a in analyses)
     now = timezone.now()
     villages: dict[str, dict[str, Any]] = {}
@@ -287,7 +295,7 @@ def weekly_rollup(request: HttpRequest) -> HttpResponse:
         "total": total,
         "timeliness": counted,
         "villages": list(villages.values()),
-        "areas": visible.filter(level__in=(AreaLevel.TOWN, AreaLevel.VILLAGE)).order_by("path"),
+        "areas": visible.filter(level__in=(AreaLevel.TOWN, AreaLevel.VILLAGE)).order_by("code"),
         "reported_url": _case_link("reported", indices.NUM, week, area.code),
         "previous": (week - dt.timedelta(days=7)).isoformat(),
         "next": (week + dt.timedelta(days=7)).isoformat(),
@@ -299,7 +307,7 @@ def weekly_rollup(request: HttpRequest) -> HttpResponse:
 
 
 def _summary_areas(request: HttpRequest) -> list[tuple[str, str]]:
-    return list(services.summary_areas(request.user).order_by("path").values_list("code", "name"))
+    return list(services.summary_areas(request.user).order_by("code").values_list("code", "name"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -434,7 +434,7 @@ def targets_of(town: Area, target_type: str, key: str = "") -> list[Target]:
             if target_type == TargetType.GRID_WORKER:
                 grids = [a for a in areas if a.level == AreaLevel.GRID]
             else:
-                grids = list(Area.objects.current().filter(level=AreaLevel.GRID, parent__in=areas).order_by("path"))
+                grids = list(Area.objects.current().filter(level=AreaLevel.GRID, parent__in=areas).order_by("code"))
             found.append(
                 Target(
                     type=target_type,
@@ -449,7 +449,7 @@ def targets_of(town: Area, target_type: str, key: str = "") -> list[Target]:
             )
         return sorted(found, key=lambda t: (t.paths, t.key))
     if target_type == TargetType.VILLAGE:
-        villages = Area.objects.current().filter(level=AreaLevel.VILLAGE, path__startswith=town.path).order_by("path")
+        villages = Area.objects.current().filter(level=AreaLevel.VILLAGE, path__startswith=town.path).order_by("code")
         if kind == "area":
             villages = villages.filter(code=value)
         return [

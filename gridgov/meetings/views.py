@@ -69,7 +69,7 @@ def _people(request: HttpRequest) -> list[tuple[str, list[tuple[int, str]]]]:
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
     areas = services.meeting_areas(request.user)
-    organiser_areas = [(a.code, a.name) for a in areas.order_by("path") if services.is_organiser(request.user, a)]
+    organiser_areas = [(a.code, a.name) for a in areas.order_by("code") if services.is_organiser(request.user, a)]
     owned = services.resolutions_owned(request.user)
     if not areas.exists() and not owned.exists():
         return error_page(request, _("You may not open this page."), 403)

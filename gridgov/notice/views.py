@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.models import Area, AreaLevel
+from gridgov.areas.selectors import town_of
 from gridgov.cases.models import Status
 from gridgov.core.errors import Conflict, Throttled
 from gridgov.core.forms import ONE_TIME_KEY, OneTimeKeyMixin, apply_error, key_reused
@@ -42,6 +43,18 @@ def _public_url(request: HttpRequest, area: Area) -> str:
 
 
 # --- Public pages ------------------------------------------------------------------------------
+
+
+def _town(area: Area | None) -> Area | None:
+    return town_of(area) if area is not None else None
+
+
+def _public_render(
+    request: HttpRequest, template: str, context: dict[str, Any], *, town: Area | None = None, status: int = 200
+) -> HttpResponse:
+    """A public page, with the town's name in its header (``town``, else the town of ``area``)."""
+    context = {**context, "town": town or _town(context.get("area"))}
+    return render(request, template, context, status=status)
 
 
 def _sections(area: Area, grids: list[Area]) -> dict[str, Any]:
@@ -71,6 +84,7 @@ def _public_context(area: Area) -> dict[str, Any]:
     ]
     return {
         "area": area,
+        "town": _town(area),
         "is_grid": area.level == AreaLevel.GRID,
         "village": area.parent if area.level == AreaLevel.GRID else area,
         **_sections(area, grids),
@@ -130,7 +144,9 @@ def public_report(request: HttpRequest, code: str) -> HttpResponse:
             status = 422
         else:
             # A robot (report None) is answered as if received; nothing was kept.
-            return render(request, "notice/report_done.html", {"area": area, "code": report.code if report else None})
+            return _public_render(
+                request, "notice/report_done.html", {"area": area, "code": report.code if report else None}
+            )
     elif request.method == "POST":
         status = 422
     context = {
@@ -139,7 +155,7 @@ def public_report(request: HttpRequest, code: str) -> HttpResponse:
         "map_config": _public_context(area)["map_config"],
         "max_photos": MAX_PHOTOS,
     }
-    return render(request, "notice/report.html", context, status=status)
+    return _public_render(request, "notice/report.html", context, status=status)
 
 
 TRACK_STEPS = [
@@ -155,11 +171,12 @@ def track(request: HttpRequest, code: str = "") -> HttpResponse:
     code = code or request.GET.get("code", "")
     report = services.report_by_code(code) if code else None
     if code and report is None:
-        return render(request, "notice/track.html", {"code": code, "not_found": True}, status=404)
+        return _public_render(request, "notice/track.html", {"code": code, "not_found": True}, status=404)
     context: dict[str, Any] = {"code": code, "report": report}
     if report is not None:
         context["tracking"] = services.tracking(report)
-    return render(request, "notice/track.html", context)
+    town = _town(report.case.grid) if report is not None else None
+    return _public_render(request, "notice/track.html", context, town=town)
 
 
 class ComplaintForm(OneTimeKeyMixin, forms.Form):
@@ -184,7 +201,7 @@ def complaint(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["website"]:
-            return render(request, "notice/complaint_done.html", {"area": area, "code": ""})
+            return _public_render(request, "notice/complaint_done.html", {"area": area, "code": ""})
         try:
             received = services.complaint_submit(
                 client=client_of(request),
@@ -205,10 +222,10 @@ def complaint(request: HttpRequest, code: str) -> HttpResponse:
                 form.renew_key()
             status = 422
         else:
-            return render(request, "notice/complaint_done.html", {"area": area, "code": received.code})
+            return _public_render(request, "notice/complaint_done.html", {"area": area, "code": received.code})
     elif request.method == "POST":
         status = 422
-    return render(request, "notice/complaint.html", {"area": area, "form": form}, status=status)
+    return _public_render(request, "notice/complaint.html", {"area": area, "form": form}, status=status)
 
 
 # --- The center ----------------------------------------------------------------------------------
@@ -363,8 +380,9 @@ def complaint_track(request: HttpRequest, code: str = "") -> HttpResponse:
     code = code or request.GET.get("code", "")
     found = services.complaint_by_code(code) if code else None
     if code and found is None:
-        return render(request, "notice/complaint_track.html", {"code": code, "not_found": True}, status=404)
+        return _public_render(request, "notice/complaint_track.html", {"code": code, "not_found": True}, status=404)
     context: dict[str, Any] = {"code": code, "complaint": found}
     if found is not None:
         context["state"] = public_state(found)
-    return render(request, "notice/complaint_track.html", context)
+    town = found.town if found is not None else None
+    return _public_render(request, "notice/complaint_track.html", context, town=town)

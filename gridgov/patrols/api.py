@@ -197,7 +197,8 @@ def standard_list(request: HttpRequest) -> PatrolStandardListOut:
 @router.get(
     "/days",
     response=WorkerDayListOut,
-    summary="Each grid worker the caller sees x each working day: patrolled or not, minutes, coverage",
+    summary="Each grid worker the caller sees x each working day (and rest day patrolled on): patrolled or not, "
+    "minutes, coverage",
 )
 def worker_day_list(request: HttpRequest, query: Query[PatrolDaysQuery]) -> WorkerDayListOut:
     date_to = query.date_to or timezone.localdate()
@@ -217,6 +218,7 @@ def worker_day_list(request: HttpRequest, query: Query[PatrolDaysQuery]) -> Work
                 grid=code_name(row.grid) if row.grid else None,
                 day=row.day,
                 patrolled=row.patrolled,
+                workday=row.workday,
                 patrols=len(row.patrols),
                 minutes=row.minutes,
                 coverage=row.coverage,

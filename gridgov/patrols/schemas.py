@@ -188,7 +188,10 @@ class WorkerDayOut(Schema):
     worker: PersonOut
     grid: CodeName | None
     day: Any
-    patrolled: bool = Field(description="A patrol with a route (two points or more) started that working day")
+    patrolled: bool = Field(description="A patrol with a route (two points or more) started that day")
+    workday: bool = Field(
+        default=True, description="A working day; a rest day is listed only when someone patrolled on it"
+    )
     patrols: int
     minutes: int
     coverage: float | None

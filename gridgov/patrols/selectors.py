@@ -203,6 +203,7 @@ class WorkerDay:
     checkpoint_total: int
     min_minutes: int
     measure: str = "area"
+    workday: bool = True  # a rest day is shown only when someone patrolled on it, never missed
 
     @property
     def patrolled(self) -> bool:
@@ -242,8 +243,9 @@ def worker_days(
     user: User | AnonymousUser, date_from: dt.date, date_to: dt.date, *, grid_code: str = ""
 ) -> list[WorkerDay]:
     """The day view: every grid worker the user may see (a worker: themself) × every working
-    day from ``date_from`` to ``date_to``, with what they patrolled. A working day without a
-    patrol with a route is ``patrolled`` False (shown to the grid leader)."""
+    day from ``date_from`` to ``date_to`` and every rest day someone of them patrolled on, with
+    what they patrolled. A working day without a patrol with a route is ``patrolled`` False
+    (shown to the grid leader); a rest day is never missed (``workday`` False)."""
     if not getattr(user, "is_authenticated", False):
         return []
     scope = scope_for(user)
@@ -260,9 +262,6 @@ def worker_days(
     rows = [a for _key, a in pairs]
     if not rows:
         return []
-    days = [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
-    today = timezone.localdate()
-    days = [d for d in days if calendar.is_workday(d) and d <= today]  # a day to come is not missed
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(date_from, dt.time.min, tz)
     end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tz)
@@ -274,6 +273,14 @@ def worker_days(
     by_key: dict[tuple[int, dt.date], list[Patrol]] = {}
     for patrol in patrols.order_by("started_at"):
         by_key.setdefault((patrol.worker_id, timezone.localtime(patrol.started_at).date()), []).append(patrol)
+    # Every working day up to today (a day to come is not missed), and a rest day (a Sunday, a
+    # holiday) on which someone of the view patrolled: their patrol is shown, the others' is
+    # not missing.
+    today = timezone.localdate()
+    patrolled_days = {day for _worker, day in by_key}
+    days = [date_from + dt.timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    workdays = {d for d in days if calendar.is_workday(d) and d <= today}
+    days = [d for d in days if d in workdays or d in patrolled_days]
     standards = {s.grid_id: s for s in PatrolStandard.objects.filter(grid_id__in={a.area_id for a in rows})}
     several = {p[0].grid for p in by_key.values() if len(p) > 1}
     grid_areas: dict[int, GridArea | None] = roads.grid_areas(list(several))
@@ -298,6 +305,7 @@ def worker_days(
                     checkpoint_total=len(standard.checkpoints) if standard else 0,
                     min_minutes=standard.min_minutes_per_day if standard else 0,
                     measure=_day_measure(found, assignment.area_id in measured),
+                    workday=day in workdays,
                 )
             )
     return result

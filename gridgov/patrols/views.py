@@ -136,13 +136,14 @@ def patrol_days(request: HttpRequest) -> HttpResponse:
         )
         entry["days"].append(row)
     for entry in workers.values():
-        entry["missing"] = sum(1 for row in entry["days"] if not row.patrolled)
+        entry["missing"] = sum(1 for row in entry["days"] if row.workday and not row.patrolled)
     return render(
         request,
         "patrols/days.html",
         {
             "form": form,
             "days": days,
+            "rest_days": {row.day for row in rows if not row.workday},
             "workers": list(workers.values()),
             "date_from": date_from,
             "date_to": date_to,

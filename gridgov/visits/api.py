@@ -34,6 +34,8 @@ from .schemas import (
     HouseholdOut,
     HouseholdPageOut,
     HouseholdRevealOut,
+    PlaceListOut,
+    PlaceOut,
     UnitOut,
     UnitPageOut,
     VisitCaseIn,
@@ -246,6 +248,47 @@ def visit_due(request: HttpRequest) -> DueListOut:
     today = timezone.localdate()
     due = selectors.due_today(request.user, today=today)
     return DueListOut(today=today, count=len(due), items=[_due_out(d, full_address=True) for d in due])
+
+
+def _place_out(place: Household | Unit) -> PlaceOut:
+    last = place.last  # type: ignore[union-attr]
+    if isinstance(place, Household):
+        return PlaceOut(
+            kind="household",
+            household_id=place.pk,
+            unit_id=None,
+            name="",
+            unit_kind="",
+            key_place=False,
+            grid=code_name(place.grid),
+            address=place.address,
+            head_name=mask_name(place.head_name),
+            tag_labels=place.care_labels,
+            last_visit=last,
+        )
+    return PlaceOut(
+        kind="unit",
+        household_id=None,
+        unit_id=place.pk,
+        name=place.name,
+        unit_kind=place.kind,
+        key_place=place.is_key_place,
+        grid=code_name(place.grid),
+        address=place.address,
+        head_name=mask_name(place.contact_name),
+        tag_labels=[str(place.get_kind_display()), *place.hazard_labels],
+        last_visit=last,
+    )
+
+
+@router.get(
+    "/places",
+    response=PlaceListOut,
+    summary="Every household and unit of my grids, planned or not, for a visit without a plan (at most 2,000)",
+)
+def visit_places(request: HttpRequest) -> PlaceListOut:
+    found = selectors.places(request.user)
+    return PlaceListOut(count=found.total, truncated=found.truncated, items=[_place_out(p) for p in found.items])
 
 
 @router.get("/overdue", response=DueListOut, summary="Overdue visits in the caller's areas (grid leaders)")

@@ -164,6 +164,30 @@ class DueListOut(Schema):
     items: list[DueOut]
 
 
+class PlaceOut(Schema):
+    """A household or a unit of the worker's own grids, planned or not (the phone's "all
+    places"): as :class:`DueOut` without the plan's dates (a household's address in full, the
+    head's name or a unit's contact masked; ``tag_labels``: its care or hazard tags)."""
+
+    kind: str
+    household_id: int | None
+    unit_id: int | None
+    name: str
+    unit_kind: str
+    key_place: bool
+    grid: CodeName
+    address: str
+    head_name: str
+    tag_labels: list[str]
+    last_visit: LocalTime | None
+
+
+class PlaceListOut(Schema):
+    count: int = Field(description="How many households and units the worker's grids hold in all")
+    truncated: bool = Field(description="More than the list carries (at most 2,000): search on the web for the rest")
+    items: list[PlaceOut]
+
+
 class CoverageOut(Schema):
     grid: CodeName
     month: str

@@ -185,7 +185,7 @@ def due_visits(
             start = _due_on(last, unit.created_at, interval)
             if start <= today:
                 due.append(DueVisit(None, interval, last, start, (today - start).days, unit=unit))
-    due.sort(key=lambda d: (-d.overdue_days, d.target.area_path, d.kind, d.target.pk))
+    due.sort(key=lambda d: (-d.overdue_days, d.target.grid.code, d.kind, d.target.pk))
     return due
 
 
@@ -196,6 +196,43 @@ def due_today(user: User | AnonymousUser, *, today: dt.date | None = None) -> li
     return due_visits(
         Household.objects.filter(own, active=True), units=Unit.objects.filter(own, active=True), today=today
     )
+
+
+# The most places the phone keeps for visits without a plan (a grid holds a few hundred
+# households and units; a worker rarely has more than a few grids).
+PLACES_MAX: Final = 2000
+
+
+@dataclass(frozen=True)
+class Places:
+    """Every active household and unit of the user's own grids (``items``, at most
+    :data:`PLACES_MAX`, by grid code), and how many there are in all (``total``)."""
+
+    items: list[Household | Unit]
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.items)
+
+
+def places(user: User | AnonymousUser, *, limit: int = PLACES_MAX) -> Places:
+    """The phone's "all places": the households and units the user may record a visit to
+    without a plan (their own grids, as :func:`due_today`), each with its last visit
+    (``last``), by grid code, households first; at most ``limit``."""
+    own = access.area_q(user, (Role.GRID_WORKER,))
+    households = Household.objects.filter(own, active=True)
+    units = Unit.objects.filter(own, active=True)
+    total = households.count() + units.count()
+    items: list[Household | Unit] = []
+    for rows in (households, units):
+        room = limit - len(items)
+        if room <= 0:
+            break
+        items += list(
+            rows.annotate(last=Max("visits__visited_at")).select_related("grid").order_by("grid__code", "id")[:room]
+        )
+    return Places(items=items, total=total)
 
 
 def overdue(user: User | AnonymousUser, *, today: dt.date | None = None) -> list[DueVisit]:
@@ -305,6 +342,6 @@ def coverage_for(user: User | AnonymousUser, *, year: int, month: int) -> list[t
         for path in paths:
             query |= Q(path__startswith=path)
         grids = grids.filter(query)
-    rows = list(grids.order_by("path").values_list("id", "code", "name"))
+    rows = list(grids.order_by("code").values_list("id", "code", "name"))
     by_id = {c.grid_id: c for c in visit_coverage(year=year, month=month, grid_ids=[r[0] for r in rows])}
     return [(code, name, by_id[pk]) for pk, code, name in rows]

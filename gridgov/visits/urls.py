@@ -19,6 +19,7 @@ urlpatterns = [
     path("visits/units/", views.unit_list, name="units"),
     path("visits/units/new/", views.unit_edit, name="unit_new"),
     path("visits/units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
+    path("visits/units/<int:pk>/reveal/", views.unit_reveal, name="unit_reveal"),
     path("visits/import/", views.import_page, name="import"),
     path("visits/import/<str:token>/report.xlsx", views.import_report, name="import_report"),
 ]

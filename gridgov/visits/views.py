@@ -254,12 +254,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         rows = selectors.grid_filter(rows, code)
     page = _page(request, rows, ("area_path", "name", "id"))
     items = [
-        {
-            "unit": u,
-            "contact_name": access.mask_name(u.contact_name),
-            "contact_phone": access.mask_phone(u.contact_phone),
-            "may_visit": access.may_visit(request.user, u.area_path),
-        }
+        {"unit": u, "contact": _unit_contact(request, u), "may_visit": access.may_visit(request.user, u.area_path)}
         for u in page.items
     ]
     return render(
@@ -274,6 +269,36 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             "show": request.GET.get("show", ""),
         },
     )
+
+
+def _unit_contact(request: HttpRequest, unit: Unit, revealed: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "name": revealed["contact_name"] if revealed else access.mask_name(unit.contact_name),
+        "phone": revealed["contact_phone"] if revealed else access.mask_phone(unit.contact_phone),
+        "revealed": revealed is not None,
+        "may_reveal": access.may_reveal(request.user, unit),
+        "target": f"unit-contact-{unit.pk}",
+    }
+
+
+@require_POST
+@login_required
+def unit_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's contact in full (audited ``visits.unit_reveal``, counted with every reveal):
+    the list's cell through htmx, else a small page."""
+    try:
+        unit = selectors.unit_get(request.user, pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("No such unit.")) from None
+    try:
+        revealed = services.unit_reveal(unit, actor=request.user, request=request)
+    except Forbidden as refused:
+        return forbidden_page(request, refused.message)
+    except Throttled as throttled:
+        return error_page(request, throttled.message, 429)
+    context = {"unit": unit, "contact": _unit_contact(request, unit, revealed)}
+    template = "visits/_unit_contact.html" if request.headers.get("HX-Request") else "visits/unit_contact.html"
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])

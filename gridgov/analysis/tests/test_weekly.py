@@ -232,7 +232,12 @@ def test_the_pages_of_a_worker(people: dict[str, Any]) -> None:
     client = client_for(people["grid01"])
     page = client.get(reverse("analysis:weekly-detail", args=[analysis.pk]))
     assert page.status_code == 200
-    assert [item["action"] for item in page.context["actions"]] == ["save", "submit"]
+    # One form for the two texts: submit, and a second button that saves.
+    assert [item["action"] for item in page.context["actions"]] == ["submit"]
+    assert page.content.decode().count('name="analysis"') == 1
+    assert page.content.decode().count('name="measures"') == 1
+    save_url = reverse("analysis:weekly-act", args=[analysis.pk, "save"])
+    assert f'formaction="{save_url}"' in page.content.decode()
     answer = client.post(
         reverse("analysis:weekly-act", args=[analysis.pk, "submit"]), {"version": analysis.version, "analysis": ""}
     )
@@ -287,3 +292,61 @@ def test_the_api(people: dict[str, Any]) -> None:
         content_type="application/json",
     )
     assert stale.status_code == 409
+
+
+def test_a_step_sent_twice_with_one_key_is_taken_once(people: dict[str, Any]) -> None:
+    """The phone's path: an outbox record is sent with its UUID as the Idempotency-Key and the
+    version it was written on; the first answer is lost, the retry answers the same result."""
+    analysis = draft(people)
+    _token, raw = token_issue(actor=people["grid01"], user=people["grid01"], name="phone")
+    phone = Client(headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": "5f0c6a52-0d4e-4f3b-9a57-1c2b3d4e"})
+    url = f"/api/v1/analysis/weekly/{analysis.pk}/submit"
+    body = {**TEXT, "version": analysis.version}
+    first = phone.post(url, body, content_type="application/json")
+    again = phone.post(url, body, content_type="application/json")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and first.json()["status"] == WeeklyStatus.CHECKING
+    assert analysis.events.filter(action="submit").count() == 1
+    assert Notification.objects.filter(recipient=people["gridlead01"], kind="weekly.submit").count() == 1
+    # The key sent with other texts is refused, nothing is taken.
+    other = phone.post(url, {**body, "measures": "另一条措施。"}, content_type="application/json")
+    assert other.status_code == 422
+    analysis.refresh_from_db()
+    assert analysis.measures == TEXT["measures"] and analysis.events.count() == 2
+    # The leader's step with their own key: twice, once.
+    _token, lead = token_issue(actor=people["gridlead01"], user=people["gridlead01"], name="phone")
+    leader = Client(headers={"Authorization": f"Bearer {lead}", "Idempotency-Key": "leader-key-1"})
+    back = f"/api/v1/analysis/weekly/{analysis.pk}/send_back"
+    sent = {"comment": "措施再具体些。", "version": analysis.version}
+    assert leader.post(back, sent, content_type="application/json").status_code == 200
+    assert leader.post(back, sent, content_type="application/json").json()["status"] == WeeklyStatus.RETURNED
+    assert analysis.events.filter(action="send_back").count() == 1
+
+
+def test_without_a_key_a_second_step_is_refused_as_before(people: dict[str, Any]) -> None:
+    analysis = draft(people)
+    services.weekly_act(actor=people["grid01"], pk=analysis.pk, action="submit", inputs=TEXT, version=analysis.version)
+    with pytest.raises(Conflict):
+        services.weekly_act(
+            actor=people["grid01"], pk=analysis.pk, action="submit", inputs=TEXT, version=analysis.version
+        )
+
+
+def test_grids_and_villages_come_in_the_order_of_their_codes(people: dict[str, Any]) -> None:
+    week = monday()
+    services.weekly_generate(week)
+    center = client_for(people["center01"])
+    page = center.get(reverse("analysis:weekly-list"), {"week": week.isoformat()})
+    codes = [item.grid.code for item, _light in page.context["items"]]
+    assert len(codes) > 10 and codes == sorted(codes)
+    _token, raw = token_issue(actor=people["center01"], user=people["center01"], name="test")
+    api = Client(headers={"Authorization": f"Bearer {raw}"})
+    listed = api.get("/api/v1/analysis/weekly", {"week": week.isoformat()})
+    grids = [item["grid"] for item in listed.json()["items"]]
+    assert grids == codes
+    rollup = center.get(reverse("analysis:weekly-rollup"), {"week": week.isoformat()})
+    names = [entry["name"] for entry in rollup.context["villages"]]
+    villages = list(Area.objects.current().filter(level="village").order_by("code").values_list("name", flat=True))
+    assert names == [name for name in villages if name in names]
+    choices = [area.code for area in rollup.context["areas"]]
+    assert choices == sorted(choices)

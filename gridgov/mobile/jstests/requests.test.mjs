@@ -135,5 +135,7 @@ test("a weekly analysis step is JSON with its version, to the analysis's action"
   assert.equal(request.url, "/api/v1/analysis/weekly/12/submit");
   assert.equal(request.method, "POST");
   assert.equal(request.headers["Content-Type"], "application/json");
+  // The record's UUID: the server takes a step sent twice (a lost answer) once.
+  assert.equal(request.headers["Idempotency-Key"], "w1");
   assert.deepEqual(JSON.parse(request.body), { version: 3, analysis: "a", measures: "m" });
 });

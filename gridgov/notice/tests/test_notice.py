@@ -122,6 +122,26 @@ def test_photo_only_when_published(people: dict[str, Any]) -> None:
 # --- Residents' reports ------------------------------------------------------------------------
 
 
+def test_every_public_page_names_the_town_in_its_header(people: dict[str, Any]) -> None:
+    grid = home_grid(people["grid01"])
+    town = next(a for a in Area.objects.filter(pk__in=grid.ancestor_ids()) if a.level == "town")
+    header = f'data-testid="notice-town">{town.name}'
+    assert grid.parent is not None
+    pages = [
+        reverse("notice:public", args=[grid.code]),
+        reverse("notice:public", args=[grid.parent.code]),
+        reverse("notice:report", args=[grid.code]),
+        reverse("notice:complaint", args=[grid.code]),
+    ]
+    for url in pages:
+        assert header in Client().get(url).content.decode(), url
+    report_post(Client(), grid)
+    report = PublicReport.objects.get()
+    assert header in Client().get(reverse("notice:track", args=[report.code])).content.decode()
+    # Without a place to know the town by, the centre's name alone.
+    assert 'data-testid="notice-town">' in Client().get(reverse("notice:track-form")).content.decode()
+
+
 def report_post(client: Client, grid: Area, **extra: Any) -> Any:
     data = {"category": minor().code, "description": "路灯坏了", "name": "王五", "phone": "13800002222", **extra}
     return client.post(reverse("notice:report", args=[grid.code]), data)

@@ -123,6 +123,28 @@ def test_the_day_view_marks_working_days_without_a_route(people):
     assert {people["grid01"], people["grid02"]} <= center
 
 
+def test_the_day_view_shows_a_sunday_patrol_and_misses_nobody_on_sunday(people):
+    sunday = timezone.localdate() - dt.timedelta(days=1)
+    while sunday.weekday() != 6 or calendar.is_workday(sunday):
+        sunday -= dt.timedelta(days=1)
+    monday = sunday + dt.timedelta(days=1)
+    patrol = patrol_on(people["grid01"], sunday)
+    rows = selectors.worker_days(people["center01"], sunday - dt.timedelta(days=6), monday)
+    on_sunday = {row.worker: row for row in rows if row.day == sunday}
+    assert on_sunday[people["grid01"]].patrolled and on_sunday[people["grid01"]].patrols == [patrol]
+    assert not on_sunday[people["grid01"]].workday
+    assert not on_sunday[people["grid02"]].patrolled and not on_sunday[people["grid02"]].workday
+    saturday = sunday - dt.timedelta(days=1)
+    if not calendar.is_workday(saturday):
+        assert all(row.day != saturday for row in rows)  # a rest day nobody patrolled is not shown
+    page = client_for(people["gridlead01"]).get(
+        reverse("patrols:days"), {"date_from": sunday.isoformat(), "date_to": sunday.isoformat()}
+    )
+    html = page.content.decode()
+    assert f'data-day="{sunday.isoformat()}" data-patrolled="yes" data-workday="no"' in html
+    assert "<td>0</td>" in html and "<td>1</td>" not in html  # nobody has a day without a route
+
+
 def test_the_month_coverage_is_the_union_of_the_month_routes(people):
     day = workdays(1)[0]
     one = patrol_on(people["grid01"], day)

@@ -204,3 +204,36 @@ def test_the_pages_answer(people):
     center.force_login(people["center01"])
     cockpit = center.get("/cases/cockpit/").content.decode()
     assert "/visits/coverage/" in cockpit and "/visits/overdue/" in cockpit
+
+
+def test_the_unit_list_masks_the_contact_and_reveals_it_audited(people, settings):
+    unit, _outcome = services.unit_save(
+        actor=people["grid01"],
+        grid=home_grid(people["grid01"]),
+        kind=UnitKind.SHOP,
+        name="便民超市",
+        contact_name="李红梅",
+        contact_phone="13900001111",
+    )
+    client = Client()
+    client.force_login(people["grid01"])
+    page = client.get("/visits/units/").content.decode()
+    assert "李**" in page and "李红梅" not in page and "13900001111" not in page
+    url = f"/visits/units/{unit.pk}/reveal/"
+    assert f'hx-post="{url}"' in page and f'hx-target="#unit-contact-{unit.pk}"' in page
+    revealed = client.post(url, headers={"HX-Request": "true"}).content.decode()
+    assert "李红梅" in revealed and "13900001111" in revealed and f'id="unit-contact-{unit.pk}"' in revealed
+    assert 'data-testid="revealed"' in revealed
+    audit = AuditEvent.objects.get(action="visits.unit_reveal", object_id=str(unit.pk))
+    assert audit.actor == people["grid01"] and "visits.unit_reveal" in REVEAL_ACTIONS
+    # Without htmx: a small page with the contact in full.
+    assert "李红梅" in client.post(url).content.decode()
+    # Outside the unit's scope: not found, nothing recorded; who only reads sees no button.
+    other = Client()
+    other.force_login(people["grid02"])
+    assert other.post(url).status_code == 404
+    supervisor = Client()
+    supervisor.force_login(people["super01"])
+    listed = supervisor.get("/visits/units/").content.decode()
+    assert 'data-testid="reveal"' not in listed
+    assert AuditEvent.objects.filter(action="visits.unit_reveal").count() == 2

@@ -143,3 +143,49 @@ def test_a_key_place_visited_offline_with_a_photo_arrives_as_one_visit_with_one_
     assert VisitPhoto.objects.count() == 1 and visit.photos.count() == 1
     assert selectors.due_today(worker, today=timezone.localdate()) == []
     phone.close()
+
+
+def test_a_unit_without_a_plan_is_found_in_all_places_and_its_visit_made_offline_arrives_once(
+    browser: Any, live_server: Any, demo: str
+) -> None:
+    from gridgov.visits.models import Unit, UnitKind
+
+    services.plans_seed()
+    worker = user("grid01")
+    Visit.objects.all().delete()
+    Household.objects.all().delete()
+    Unit.objects.all().delete()
+    shop = services.unit_save(actor=worker, grid=home_grid(worker), kind=UnitKind.SHOP, name="太平五金店")[0]
+    services.unit_save(actor=worker, grid=home_grid(worker), kind=UnitKind.SHOP, name="太平理发店")
+    assert selectors.due_today(worker, today=timezone.localdate()) == []  # no plan: never due
+    phone = Phone(browser, live_server.url, demo)
+    page = phone.page
+    phone.wait_for_service_worker()
+    phone.open("#/visits")  # the due list and all places, fetched with signal and kept
+    page.locator("[data-testid=visit-none]").wait_for()
+    page.locator(f"[data-testid=visit-place][data-target='u{shop.pk}']").wait_for()
+    phone.settle()
+
+    phone.context.set_offline(True)
+    page.reload()  # without signal: both lists from the phone's copies
+    phone.open("#/visits")
+    page.fill("[data-testid=visit-places-search]", "五金")
+    assert page.locator("[data-testid=visit-place]").count() == 1
+    shot(page, "mobile-visit-places")
+    page.locator(f"[data-testid=visit-place][data-target='u{shop.pk}']").click()
+    page.locator("[data-testid=visit-form]").wait_for()
+    assert "太平五金店" in page.locator("[data-testid=visit-form]").inner_text()
+    page.fill("[data-testid=visit-notes]", "消防通道畅通")
+    page.locator("[data-testid=visit-position][data-ready='1']").wait_for()
+    page.click("[data-testid=visit-save]")
+    page.locator(f"[data-testid=visit-place][data-target='u{shop.pk}'] [data-testid=visit-place-pending]").wait_for()
+    phone.open("#/outbox")
+    page.locator("[data-testid=outbox-list]").wait_for()
+    assert phone.outbox_states() == ["waiting"]
+    assert not Visit.objects.exists()
+
+    phone.context.set_offline(False)
+    phone.wait_all_sent(1)
+    visit = Visit.objects.get()
+    assert visit.unit_id == shop.pk and visit.household_id is None and visit.notes == "消防通道畅通"
+    phone.close()

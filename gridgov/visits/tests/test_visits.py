@@ -256,3 +256,44 @@ def test_a_case_reported_on_the_phone_is_linked_by_its_client_key(people):
         idempotency_key=key,
     )
     assert selectors.case_of(found) == case.pk
+
+
+def test_the_coverage_lists_the_grids_by_code(people):
+    """Villages and grids come in the order of their codes on every page (the path is made of
+    ids: /1/2/10/ sorts before /1/2/3/)."""
+    rows = selectors.coverage_for(people["center01"], year=2026, month=1)
+    codes = [code for code, _name, _coverage in rows]
+    assert len(codes) > 10 and codes == sorted(codes)
+
+
+def test_all_places_of_my_grids_planned_or_not_for_the_phone(people):
+    worker = people["grid01"]
+    home = household(worker, tags=())
+    shop = unit(worker)  # a shop without hazard tags: no plan, never due
+    other = household(people["grid02"], address="别村1号")
+    assert selectors.due_today(worker) == []
+    answer = api(worker).get("/api/v1/visits/places")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["count"] == 2 and body["truncated"] is False
+    by_target = {(item["kind"], item["household_id"] or item["unit_id"]): item for item in body["items"]}
+    assert set(by_target) == {("household", home.pk), ("unit", shop.pk)}
+    assert by_target[("household", home.pk)]["address"] == "太平村3排5号"  # in full: the worker finds the door
+    assert "*" in by_target[("household", home.pk)]["head_name"]  # the head's name masked
+    assert by_target[("unit", shop.pk)]["name"] == "太平超市" and by_target[("unit", shop.pk)]["last_visit"] is None
+    # A visit to the unit without a plan is recorded and shows as its last visit.
+    recorded = post_json(
+        api(worker),
+        "/api/v1/visits",
+        {"unit_id": shop.pk, "visited_at": timezone.now().isoformat(), "finding": "nothing"},
+        **{"Idempotency-Key": new_id()},
+    )
+    assert recorded.status_code == 201
+    again = api(worker).get("/api/v1/visits/places").json()
+    assert next(i for i in again["items"] if i["unit_id"] == shop.pk)["last_visit"] is not None
+    # Capped, and says so.
+    capped = selectors.places(worker, limit=1)
+    assert len(capped.items) == 1 and capped.total == 2 and capped.truncated
+    # Others: their own grids, or nothing.
+    assert {i["household_id"] for i in api(people["grid02"]).get("/api/v1/visits/places").json()["items"]} == {other.pk}
+    assert api(people["dept01"]).get("/api/v1/visits/places").json()["items"] == []

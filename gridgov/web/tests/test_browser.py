@@ -76,6 +76,9 @@ def test_center01_logs_in_and_sees_the_chinese_home_page_and_the_map(browser, li
         page.wait_for_selector(".leaflet-overlay-pane path")
         page.wait_for_selector("#map-status", state="hidden")
         assert page.locator(".leaflet-overlay-pane path").count() > 0
+        # Leaflet's own controls speak the page's language.
+        assert page.get_attribute(".leaflet-control-zoom-in", "title") == "放大"
+        assert page.get_attribute(".leaflet-control-zoom-out", "title") == "缩小"
         assert page.locator("#village-list li").count() > 0
         assert page.locator(".leaflet-tile").count() == 0
         # A click in the middle of the town finds a grid.

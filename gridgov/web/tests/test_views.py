@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import pathlib
 import re
 
 import pytest
@@ -230,6 +232,31 @@ def test_every_page_offers_the_language_switch(client, world):
 
 
 # --- map --------------------------------------------------------------------------------
+
+
+def test_leaflets_own_texts_come_from_the_pages_translations(client, world):
+    """Every page that loads Leaflet loads it through partials/_leaflet.html: the zoom buttons'
+    tooltips and the other control texts in the page's language, set before any map is made."""
+    client.force_login(world.users["center01"])
+    html = html_of(client.get(reverse("map")))
+    leaflet, texts, setter = (
+        html.index("/static/vendor/leaflet/leaflet.js"),
+        html.index('id="leaflet-text"'),
+        html.index("/static/web/js/leaflet_text.js"),
+    )
+    assert leaflet < texts < setter < html.index("/static/web/js/map.js")
+    found = re.search(r'<script type="application/json" id="leaflet-text">(.*?)</script>', html)
+    assert found is not None
+    texts = json.loads(found.group(1))
+    assert set(texts) == {"zoomIn", "zoomOut", "library", "marker", "closePopup"}
+    assert (texts["zoomIn"], texts["zoomOut"]) == ("放大", "缩小")  # the page's language
+    root = pathlib.Path(__file__).resolve().parents[2]
+    direct = [
+        str(path.relative_to(root))
+        for path in root.rglob("templates/**/*.html")
+        if "vendor/leaflet/leaflet.js" in path.read_text() and path.name != "_leaflet.html"
+    ]
+    assert direct == []  # every page takes Leaflet with its texts
 
 
 def test_the_map_needs_login(client):

@@ -10,7 +10,7 @@ import { kv, outboxStore } from "./store.js";
 import { formatTime, h, mount, setStrings, t, toast } from "./ui.js";
 import { reportScreen } from "./report.js";
 import { forgetPack, refreshPack } from "./verifypack.js";
-import { DUE_KEY, dueUrl, targetKey, visitScreen, visitsScreen } from "./visits.js";
+import { DUE_KEY, PLACES_KEY, dueUrl, placesUrl, targetKey, visitScreen, visitsScreen } from "./visits.js";
 import { WEEKLY_KEY, weeklyListScreen, weeklyScreen, weeklyTile, weeklyUrl } from "./weekly.js";
 import { caseScreen, casesScreen, patrolScreen, resumePatrol, verifyListScreen, verifyScreen } from "./screens.js";
 
@@ -136,6 +136,7 @@ async function prefetch() {
     await ctx.grids();
     await keepVerifyPack(true);
     await ctx.cached(DUE_KEY, dueUrl(config));
+    await ctx.cached(PLACES_KEY, placesUrl(config));
     await prefetchWeekly();
   } catch (error) {
     console.warn("prefetch", error);

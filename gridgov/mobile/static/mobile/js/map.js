@@ -2,10 +2,18 @@
 // outside tiles), the GPS position with its accuracy circle, and a pin the worker can drag or
 // move with a tap. Leaflet comes from the site's own static files.
 
+import { t } from "./ui.js";
+
 let loading = null;
 
+// Leaflet's zoom buttons' tooltips in the app's language, for every map made afterwards.
+function localise(L) {
+  L.Control.Zoom.mergeOptions({ zoomInTitle: t("Zoom in"), zoomOutTitle: t("Zoom out") });
+  return L;
+}
+
 export function loadLeaflet(config) {
-  if (window.L) return Promise.resolve(window.L);
+  if (window.L) return Promise.resolve(localise(window.L));
   if (!loading) {
     loading = new Promise((resolve, reject) => {
       const css = document.createElement("link");
@@ -14,7 +22,7 @@ export function loadLeaflet(config) {
       document.head.append(css);
       const script = document.createElement("script");
       script.src = config.leafletJs;
-      script.onload = () => resolve(window.L);
+      script.onload = () => resolve(localise(window.L));
       script.onerror = () => {
         loading = null;
         reject(new Error("Leaflet could not be loaded"));

@@ -41,7 +41,8 @@ export function buildRequest(record, { api, token }) {
       return { url: `${api}/visits`, method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(payload) };
     case Kind.ANALYSIS: {
       // A step on a weekly analysis, with the version the worker wrote on: the server refuses
-      // it (409) if the analysis moved on meanwhile; nothing is stored twice.
+      // it (409) if the analysis moved on meanwhile; the record's UUID as Idempotency-Key makes
+      // a retry after a lost answer the same step, answered with the analysis as it is now.
       const { analysisId, action, ...rest } = payload;
       return {
         url: `${api}/analysis/weekly/${encodeURIComponent(analysisId)}/${action}`,

@@ -1,7 +1,8 @@
 // Daily visits (日走访) on the phone: "today's visits" (the care-tagged households, and the
 // units and key places with a visit plan, of the worker's grids whose visit is due or overdue,
-// kept for use without signal) and the visit
-// form. A visit is an outbox record of kind "visit" like any report: kept on the phone first,
+// kept for use without signal), "all places" under it (every household and unit of the
+// worker's grids, planned or not, at most 2,000, kept likewise and searched on the phone) and
+// the visit form. A visit is an outbox record of kind "visit" like any report: kept on the phone first,
 // sent by the sync loop with its client UUID as Idempotency-Key, never twice. A finding can
 // become a case in one tap: the visit is saved with the client UUID the report will use, and
 // the report form opens with the notes; the server links the two when both have arrived.
@@ -12,9 +13,26 @@ import { outboxStore } from "./store.js";
 import { formatTime, h, mount, t, toast } from "./ui.js";
 
 export const DUE_KEY = "visits:due";
+export const PLACES_KEY = "visits:places";
+// The most matches the "all places" list shows at once (type to narrow it).
+const PLACES_SHOWN = 50;
 
 export function dueUrl(config) {
   return `${config.api}/visits/due`;
+}
+
+export function placesUrl(config) {
+  return `${config.api}/visits/places`;
+}
+
+// The places whose name, address, grid or tags contain every word of `query`.
+export function searchPlaces(items, query) {
+  const words = query.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return items;
+  return items.filter((item) => {
+    const text = [item.name, item.address, item.grid && item.grid.name, item.grid && item.grid.code, ...(item.tag_labels || [])].join(" ").toLowerCase();
+    return words.every((word) => text.includes(word));
+  });
 }
 
 const FINDINGS = () => [
@@ -39,13 +57,54 @@ function itemTitle(item) {
 }
 
 function itemDetail(item) {
-  const who = item.head_name ? `${item.head_name} · ` : "";
-  return `${who}${item.tag_labels.join("、")}`;
+  return [item.head_name, item.tag_labels.join("、")].filter(Boolean).join(" · ");
+}
+
+function placeRow(item, pending) {
+  return h(
+    "li",
+    {},
+    h(
+      "a",
+      { href: `#/visit/${targetKey(item)}`, class: "row", "data-testid": "visit-place", "data-target": targetKey(item) },
+      h("span", { class: "row-main" }, h("strong", {}, itemTitle(item)), h("span", { class: "muted" }, [item.kind === "unit" ? item.address : "", itemDetail(item), item.last_visit ? t("Last visit %(time)s", { time: formatTime(item.last_visit) }) : t("Never visited")].filter(Boolean).join(" · "))),
+      pending.has(targetKey(item)) ? h("span", { class: "pill", "data-testid": "visit-place-pending" }, t("In the outbox")) : null,
+    ),
+  );
+}
+
+// "All places": a visit to a household or unit that is not due (or has no plan at all).
+function placesSection(data, pending) {
+  if (!data) return h("section", { class: "card" }, h("h2", {}, t("All places")), h("p", { class: "muted" }, t("Not available without signal.")));
+  const list = h("ul", { class: "list", "data-testid": "visit-places" });
+  const more = h("p", { class: "muted small", "data-testid": "visit-places-more" });
+  const search = h("input", { type: "search", id: "m-places-search", placeholder: t("Search by name, address or tag"), "data-testid": "visit-places-search", autocomplete: "off" });
+  function show() {
+    const found = searchPlaces(data.items, search.value);
+    mount(list, found.slice(0, PLACES_SHOWN).map((item) => placeRow(item, pending)));
+    const lines = [];
+    if (found.length > PLACES_SHOWN) lines.push(t("%(shown)s of %(count)s shown: type to narrow the list.", { shown: PLACES_SHOWN, count: found.length }));
+    if (!found.length) lines.push(t("No place matches."));
+    if (data.truncated) lines.push(t("The phone keeps %(kept)s of your %(count)s places: find the others on the web.", { kept: data.items.length, count: data.count }));
+    mount(more, lines.join(" "));
+  }
+  search.addEventListener("input", show);
+  show();
+  return h(
+    "section",
+    { class: "card" },
+    h("h2", {}, t("All places")),
+    h("p", { class: "muted small" }, t("Record a visit to any household or unit of your grids, due or not.")),
+    h("div", { class: "field" }, h("label", { for: "m-places-search" }, t("Search")), search),
+    list,
+    more,
+  );
 }
 
 export async function visitsScreen(c) {
   c.setTitle(t("Today's visits"));
   const data = await c.cached(DUE_KEY, dueUrl(c.config));
+  const places = await c.cached(PLACES_KEY, placesUrl(c.config));
   const pending = pendingTargets(await outboxStore.all());
   mount(
     c.view,
@@ -71,6 +130,7 @@ export async function visitsScreen(c) {
           )
         : h("p", { class: "card muted", "data-testid": "visit-none" }, t("No visit is due today."))
       : h("p", { class: "muted" }, t("Not available without signal.")),
+    placesSection(places, pending),
   );
 }
 
@@ -96,7 +156,11 @@ export async function visitScreen(c, route) {
   const targetId = Number(isUnit ? String(route.id).slice(1) : route.id);
   const key = isUnit ? `u${targetId}` : `${targetId}`;
   const due = await c.cached(DUE_KEY, dueUrl(c.config));
-  const item = due ? due.items.find((i) => targetKey(i) === key) : null;
+  let item = due ? due.items.find((i) => targetKey(i) === key) : null;
+  if (!item) {
+    const places = await c.cached(PLACES_KEY, placesUrl(c.config));
+    item = places ? places.items.find((i) => targetKey(i) === key) || null : null;
+  }
   const payload = editing ? editing.payload : {};
   const draft = { lat: payload.lat ?? null, lng: payload.lng ?? null, accuracy: payload.accuracy ?? null };
   const photos = editing ? (editing.photos || []).map((p) => ({ ...p, url: URL.createObjectURL(p.blob) })) : [];
