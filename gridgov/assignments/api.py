@@ -20,7 +20,7 @@ from gridgov.core.errors import Invalid, NotFound
 from gridgov.people.selectors import display_name
 
 from . import selectors, services
-from .models import Assignment, AssignmentEvent, AssignmentFile, AssignmentPart, PartStatus
+from .models import PART_OPEN, Assignment, AssignmentEvent, AssignmentFile, AssignmentPart
 from .transitions import EVENT_LABELS
 
 router = Router(tags=["assignments"])
@@ -163,7 +163,7 @@ def _part(part: AssignmentPart, request: HttpRequest, now: dt.datetime) -> PartO
         owner_name=part.owner_name,
         lead=part.lead,
         status=part.status,
-        light=selectors.light_of(part.deadline, part.warn_at, now) if part.status != PartStatus.DONE else "",
+        light=selectors.light_of(part.deadline, part.warn_at, now) if part.status in PART_OPEN else "",
         percent=part.percent,
         deadline=part.deadline,
         extension_until=part.extension_until,

@@ -30,7 +30,7 @@ from gridgov.people.selectors import display_name
 
 from . import access, figures, selectors, services
 from .forms import CreateForm, ListFilterForm, PartActionForm, TaskActionForm, uploads_of
-from .models import Assignment, AssignmentStatus, PartStatus, Priority
+from .models import OPEN_STATUSES, PART_OPEN, Assignment, AssignmentStatus, PartStatus, Priority
 from .transitions import EVENT_LABELS, PartAction, TaskAction
 
 PAGE_SIZE: Final = 50
@@ -40,6 +40,7 @@ BOARD_STATUSES: Final = (
     AssignmentStatus.IN_PROGRESS,
     AssignmentStatus.SUBMITTED,
     AssignmentStatus.DONE,
+    AssignmentStatus.CANCELLED,
 )
 
 
@@ -78,7 +79,7 @@ def _board(request: HttpRequest) -> list[dict[str, Any]]:
     for status in BOARD_STATUSES:
         cell = counts.get(status, {})
         lights = []
-        if status != AssignmentStatus.DONE:
+        if status in OPEN_STATUSES:
             lights = [
                 {"light": light, "count": cell.get(light, 0), "url": _list_url(status=status, light=light)}
                 for light in selectors.LIGHTS
@@ -154,7 +155,7 @@ def _rows(items: list[Assignment]) -> list[dict[str, Any]]:
     return [
         {
             "item": item,
-            "light": getattr(item, "light", "") if item.status != AssignmentStatus.DONE else "",
+            "light": getattr(item, "light", "") if item.status in OPEN_STATUSES else "",
             "owners": [part.owner_name for part in parts.get(item.pk, [])],
             "leader": display_name(item.leader),
         }
@@ -359,7 +360,7 @@ def _detail_context(request: HttpRequest, assignment: Assignment, **extra: Any) 
     failed = extra.get("failed")
     parts = []
     for part in selectors.parts_of(assignment):
-        light = selectors.light_of(part.deadline, part.warn_at, now) if part.status != PartStatus.DONE else ""
+        light = selectors.light_of(part.deadline, part.warn_at, now) if part.status in PART_OPEN else ""
         parts.append({"part": part, "light": light, "actions": _part_forms(request, part, failed, now)})
     task_actions = []
     for action in services.TASKS.allowed_actions(assignment, request.user, now):
@@ -377,11 +378,7 @@ def _detail_context(request: HttpRequest, assignment: Assignment, **extra: Any) 
                 "open": chosen is not None or action == TaskAction.REPLY_SUPERVISION,
             }
         )
-    light = (
-        selectors.light_of(assignment.due_at, assignment.warn_at, now)
-        if assignment.status != AssignmentStatus.DONE
-        else ""
-    )
+    light = selectors.light_of(assignment.due_at, assignment.warn_at, now) if assignment.status in OPEN_STATUSES else ""
     return {
         "assignment": assignment,
         "light": light,
