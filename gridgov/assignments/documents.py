@@ -112,7 +112,8 @@ def outline(assignment: Assignment) -> Outline:
         data = event.data or {}
         extra = [f"{data['percent']}%"] if "percent" in data else []
         extra += [_at(dt.datetime.fromisoformat(data["until"]), "%Y-%m-%d")] if data.get("until") else []
-        return "；".join([event.comment, *extra]) if event.comment else "；".join(extra)
+        shown = f"（{'，'.join(extra)}）" if extra else ""
+        return f"{event.comment}{shown}" if event.comment else "，".join(extra)
 
     log = Section(_("4. Progress log"))
     log.tables.append(_log(_("Progress"), events, PROGRESS, text))

@@ -165,6 +165,7 @@ class TaskActionForm(ActionFormBase):
             fields["cooperating"].choices = list(owners or [])
         if action in (TaskAction.EDIT, TaskAction.CANCEL):
             fields["comment"].label = _("Reason")
+            self.order_fields(["requirement", "priority", "deadline", "cooperating", "comment"])
 
     def inputs(self) -> dict[str, Any]:
         """What the step takes: the fields filled in (the version travels apart; the

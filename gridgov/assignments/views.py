@@ -432,10 +432,14 @@ def _detail_context(request: HttpRequest, assignment: Assignment, **extra: Any) 
 
 
 def _task_owners(assignment: Assignment) -> list[tuple[str, str]]:
-    """The owners a task's cooperating parts may have (its town's), those on it included."""
+    """The owners a task's cooperating parts may have (its town's, those on it included, the
+    lead owner not)."""
     found = dict(services.owner_choices(assignment.town))
     for part in selectors.parts_of(assignment):
-        found.setdefault(services.choice_key(part), part.owner_name)
+        if part.lead:
+            found.pop(services.choice_key(part), None)
+        else:
+            found.setdefault(services.choice_key(part), part.owner_name)
     return list(found.items())
 
 
