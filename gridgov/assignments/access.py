@@ -123,3 +123,11 @@ def may_supervise(user: User | AnonymousUser, town: Area) -> bool:
 
 def may_create(user: User | AnonymousUser, town: Area) -> bool:
     return bool(scope_for(user).roles_for_area(town) & CREATOR_ROLES) or bool(getattr(user, "is_superuser", False))
+
+
+def issues_for_leader(user: User | AnonymousUser, assignment: Assignment) -> bool:
+    """A center operator of the task's town, for a task the center gave in a leader's name:
+    the center edits or cancels it on the leader's behalf, as it gave it."""
+    if assignment.created_by_id == assignment.leader_id:
+        return False
+    return Role.CENTER_OPERATOR in scope_for(user).roles_for_area(assignment.town)

@@ -1,7 +1,7 @@
 """Leaders' tasks under ``/api/v1/assignments``: the list with its filters, one task with its
 parts, files and history, giving a task (by hand, from a document, from a resolution), each
-step of a part and of the task, the progress reports, a file (the same services and rules as
-the pages: out of scope is 404)."""
+step of a part and of the task (the leader's edit and cancel among them), the progress reports,
+a file, the task sheet (the same services and rules as the pages: out of scope is 404)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import binascii
 import datetime as dt
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -19,12 +19,18 @@ from gridgov.core.audit import record
 from gridgov.core.errors import Invalid, NotFound
 from gridgov.people.selectors import display_name
 
-from . import selectors, services
-from .models import Assignment, AssignmentEvent, AssignmentFile, AssignmentPart, PartStatus
+from . import documents, selectors, services
+from .models import OPEN_STATUSES, PART_OPEN, Assignment, AssignmentEvent, AssignmentFile, AssignmentPart
 from .transitions import EVENT_LABELS
 
 router = Router(tags=["assignments"])
 LIMIT = 200
+SHEET_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+# The inputs only an edit of the task takes.
+TASK_ONLY = frozenset({"requirement", "priority", "deadline", "cooperating"})
 
 
 class FileIn(Schema):
@@ -74,6 +80,7 @@ class AssignmentOut(Schema):
     supervision_pending: bool
     supervision_due: dt.datetime | None
     resolution: int | None
+    cancelled_at: dt.datetime | None
     version: int
 
 
@@ -120,6 +127,11 @@ class AssignmentActionIn(Schema):
     percent: int | None = None
     until: dt.date | None = None
     files: list[FileIn] = []
+    # An edit of the task (the leader): what changes; ``cooperating`` is the whole new list.
+    requirement: str | None = None
+    priority: str | None = None
+    deadline: dt.date | None = None
+    cooperating: list[str] | None = None
 
 
 class ListFilters(Schema):
@@ -163,7 +175,7 @@ def _part(part: AssignmentPart, request: HttpRequest, now: dt.datetime) -> PartO
         owner_name=part.owner_name,
         lead=part.lead,
         status=part.status,
-        light=selectors.light_of(part.deadline, part.warn_at, now) if part.status != PartStatus.DONE else "",
+        light=selectors.light_of(part.deadline, part.warn_at, now) if part.status in PART_OPEN else "",
         percent=part.percent,
         deadline=part.deadline,
         extension_until=part.extension_until,
@@ -177,7 +189,7 @@ def _part(part: AssignmentPart, request: HttpRequest, now: dt.datetime) -> PartO
 
 
 def _fields(assignment: Assignment, now: dt.datetime) -> dict[str, Any]:
-    open_task = assignment.status != "done"
+    open_task = assignment.status in OPEN_STATUSES
     return {
         "id": assignment.pk,
         "town": assignment.town.code,
@@ -193,6 +205,7 @@ def _fields(assignment: Assignment, now: dt.datetime) -> dict[str, Any]:
         "supervision_pending": assignment.supervision_pending,
         "supervision_due": assignment.supervision_due,
         "resolution": assignment.resolution_id,
+        "cancelled_at": assignment.cancelled_at,
         "version": assignment.version,
     }
 
@@ -294,7 +307,7 @@ def assignment_file(request: HttpRequest, assignment_file_id: int) -> FileRespon
 )
 def part_act(request: HttpRequest, part_id: int, action: str, payload: AssignmentActionIn) -> AssignmentDetailOut:
     inputs: dict[str, Any] = {
-        key: value for key, value in payload.dict(exclude={"version", "files"}).items() if value is not None
+        key: value for key, value in payload.dict(exclude={"version", "files", *TASK_ONLY}).items() if value is not None
     }
     if payload.files:
         inputs["files"] = _uploads(payload.files)
@@ -316,10 +329,29 @@ def assignment_progress(request: HttpRequest, assignment_id: int) -> list[EventO
     return [_event(event, request) for event in events]
 
 
+@router.get(
+    "/{int:assignment_id}/sheet.{extension}",
+    response={200: None},
+    summary="The task sheet (交办单): `docx` or `pdf`",
+)
+def assignment_sheet(request: HttpRequest, assignment_id: int, extension: str) -> HttpResponse:
+    assignment = selectors.assignment_get(request.user, assignment_id)
+    writer = {"docx": documents.write_docx, "pdf": documents.write_pdf}.get(extension)
+    if writer is None:
+        raise NotFound(_("Unknown format."), code="unknown_format")
+    content = writer(assignment)
+    record(action="assignment.sheet", actor=request.user, obj=assignment, request=request, data={"format": extension})
+    response = HttpResponse(content, content_type=SHEET_TYPES[extension])
+    response["Content-Disposition"] = f'attachment; filename="assignment-{assignment.pk}.{extension}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @router.post(
     "/{int:assignment_id}/{action}",
     response=AssignmentDetailOut,
-    summary="A step of the task: supervise (a town leader or discipline supervisor), reply_supervision (an owner)",
+    summary="A step of the task: supervise (a town leader or discipline supervisor), reply_supervision (an owner); "
+    "edit (requirement, priority, deadline, cooperating) and cancel (the assigning leader), each with a reason",
 )
 def assignment_act(
     request: HttpRequest, assignment_id: int, action: str, payload: AssignmentActionIn

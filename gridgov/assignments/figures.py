@@ -10,6 +10,9 @@ Counted per owner's part, on the part's deadline in force (after any extension g
 - **late**: completed after the deadline;
 - **open**: due and not done yet (overdue);
 - **on-time rate** = on time / due.
+
+A cancelled part (its task cancelled, or its owner taken off the task before any progress) is
+never counted: it is neither due nor open, whatever its deadline.
 """
 
 from __future__ import annotations
@@ -46,8 +49,9 @@ class Completion:
 def figure_q(figure: str, period: Period, now: dt.datetime | None = None) -> Q:
     """The parts one figure counts (``due``, ``completed``, ``on_time``, ``late``, ``open``)."""
     now = now or timezone.now()
+    # A cancelled part (the task withdrawn, or the owner taken off it) is never due.
     due = Q(deadline__gte=period.start_at, deadline__lt=period.end_at) & (
-        Q(status=PartStatus.DONE) | Q(deadline__lt=now)
+        Q(status=PartStatus.DONE) | (Q(deadline__lt=now) & ~Q(status=PartStatus.CANCELLED))
     )
     return {
         "due": due,

@@ -139,12 +139,38 @@ class TaskActionForm(ActionFormBase):
         label=_("Text"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     until = forms.DateField(label=_("Answer by"), required=False, widget=DateInput(format=ISO_DATE))
+    requirement = forms.CharField(
+        label=_("Requirement"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    priority = forms.ChoiceField(label=_("Priority"), required=False, choices=Priority.choices)
+    deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput(format=ISO_DATE))
+    cooperating = forms.MultipleChoiceField(
+        label=_("Cooperating owners"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("An owner who has reported progress stays on the task."),
+    )
 
     fields_of_action: ClassVar[dict[str, tuple[str, ...]]] = {
         TaskAction.SUPERVISE: ("comment", "until"),
         TaskAction.REPLY_SUPERVISION: ("comment",),
+        TaskAction.EDIT: ("requirement", "priority", "deadline", "cooperating", "comment"),
+        TaskAction.CANCEL: ("comment",),
     }
 
+    def __init__(self, *args: Any, action: str, owners: Choices | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, action=action, **kwargs)
+        fields: Any = self.fields
+        if "cooperating" in fields:
+            fields["cooperating"].choices = list(owners or [])
+        if action in (TaskAction.EDIT, TaskAction.CANCEL):
+            fields["comment"].label = _("Reason")
+            self.order_fields(["requirement", "priority", "deadline", "cooperating", "comment"])
+
     def inputs(self) -> dict[str, Any]:
-        """What the step takes: the fields filled in (the version travels apart)."""
-        return {k: v for k, v in self.cleaned_data.items() if k != "version" and v not in (None, "")}
+        """What the step takes: the fields filled in (the version travels apart; the
+        cooperating owners of an edit even when none is chosen)."""
+        found = {k: v for k, v in self.cleaned_data.items() if k != "version" and v not in (None, "", [])}
+        if "cooperating" in self.fields:
+            found["cooperating"] = list(self.cleaned_data.get("cooperating") or [])
+        return found

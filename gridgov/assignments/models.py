@@ -39,6 +39,7 @@ class AssignmentStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     SUBMITTED = "submitted", _("Waiting for approval")
     DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 OPEN_STATUSES = (AssignmentStatus.ASSIGNED, AssignmentStatus.IN_PROGRESS, AssignmentStatus.SUBMITTED)
@@ -52,6 +53,8 @@ class PartStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Waiting for approval")
     RETURNED = "returned", _("Returned")
     DONE = "done", _("Done")
+    # The task was cancelled, or the owner was taken off it before starting (an edit).
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 PART_OPEN = (PartStatus.ASSIGNED, PartStatus.IN_PROGRESS, PartStatus.SUBMITTED, PartStatus.RETURNED)
@@ -94,6 +97,7 @@ class Assignment(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     warn_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     supervision_pending = models.BooleanField(default=False, editable=False)
     supervision_due = models.DateTimeField(null=True, blank=True, editable=False)
     supervision_count = models.PositiveIntegerField(default=0, editable=False)

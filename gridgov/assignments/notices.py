@@ -88,3 +88,18 @@ def warning_notice(params: Params, note: str) -> Rendered:
 @renders("assignment.overdue")
 def overdue_notice(params: Params, note: str) -> Rendered:
     return Rendered(gettext("“%(title)s” (%(owner)s) is overdue since %(deadline)s") % _about(params), note)
+
+
+@renders("assignment.edit")
+def edited_notice(params: Params, note: str) -> Rendered:
+    return Rendered(gettext("The leader changed “%(title)s”: due %(deadline)s") % _about(params), note)
+
+
+@renders("assignment.owner_removed")
+def owner_removed_notice(params: Params, note: str) -> Rendered:
+    return Rendered(gettext("%(owner)s was taken off the leader's task “%(title)s”") % _about(params), note)
+
+
+@renders("assignment.cancel")
+def cancelled_notice(params: Params, note: str) -> Rendered:
+    return Rendered(gettext("The leader's task “%(title)s” was cancelled") % _about(params), note)

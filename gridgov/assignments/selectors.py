@@ -25,7 +25,6 @@ from .models import (
     AssignmentFile,
     AssignmentPart,
     AssignmentStatus,
-    PartStatus,
 )
 
 if TYPE_CHECKING:
@@ -203,7 +202,7 @@ def inbox_parts(user: User | AnonymousUser) -> QuerySet[AssignmentPart]:
     """The open parts the user's unit owns, soonest deadline first."""
     return (
         access.parts_owned(user)
-        .exclude(status=PartStatus.DONE)
+        .filter(status__in=PART_OPEN)
         .select_related("assignment", "department", "area")
         .order_by("deadline", "id")
     )

@@ -27,6 +27,9 @@ class Party(StrEnum):
     OWNER = "owner"
     LEADER = "leader"  # the assigning leader (or an administrator over the town)
     SUPERVISOR = "supervisor"  # a town leader of the town or a discipline supervisor over it
+    # The center's operators of the town, for a task they gave in a leader's name: they edit or
+    # cancel it for the leader as they gave it (they never decide on the parts).
+    ISSUER = "issuer"
 
 
 class PartAction(StrEnum):
@@ -43,6 +46,8 @@ class PartAction(StrEnum):
 class TaskAction(StrEnum):
     SUPERVISE = "supervise"
     REPLY_SUPERVISION = "reply_supervision"
+    EDIT = "edit"
+    CANCEL = "cancel"
 
 
 S = PartStatus
@@ -111,11 +116,17 @@ TASK_ROWS: Final[list[Transition]] = [
         required=("comment",),
         nudge=True,
     ),
+    # The leader changes the requirement, priority, deadline or cooperating owners (with a reason).
+    row(TaskAction.EDIT, OPEN, SAME, {P.LEADER, P.ISSUER}, required=("comment",)),
+    # The leader withdraws the task (撤销): every open part ends as cancelled.
+    row(TaskAction.CANCEL, OPEN, A.CANCELLED, {P.LEADER, P.ISSUER}, required=("comment",)),
 ]
 
 TASK_LABELS: Final[dict[str, Promise]] = {
     TaskAction.SUPERVISE: _("Supervision notice"),
     TaskAction.REPLY_SUPERVISION: _("Reply to supervision"),
+    TaskAction.EDIT: _("Edit the task"),
+    TaskAction.CANCEL: _("Cancel the task"),
 }
 
 # Labels of the history rows that are not steps of a table.
@@ -124,4 +135,7 @@ EVENT_LABELS: Final[dict[str, Promise]] = {
     "warning": _("Deadline approaching"),
     "overdue": _("Overdue"),
     "complete": _("Task done"),
+    "owner_added": _("Owner added"),
+    "owner_removed": _("Owner taken off"),
+    "deadline_moved": _("Deadline changed"),
 }

@@ -6,6 +6,7 @@ forms, files, the timeline), the steps posted from it, and a file."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import urlencode
 
@@ -28,9 +29,9 @@ from gridgov.core.spreadsheets import SafeWorkbook
 from gridgov.meetings.services import resolutions_visible
 from gridgov.people.selectors import display_name
 
-from . import access, figures, selectors, services
+from . import access, documents, figures, selectors, services
 from .forms import CreateForm, ListFilterForm, PartActionForm, TaskActionForm, uploads_of
-from .models import Assignment, AssignmentStatus, PartStatus, Priority
+from .models import OPEN_STATUSES, PART_OPEN, Assignment, AssignmentStatus, PartStatus, Priority
 from .transitions import EVENT_LABELS, PartAction, TaskAction
 
 PAGE_SIZE: Final = 50
@@ -40,6 +41,7 @@ BOARD_STATUSES: Final = (
     AssignmentStatus.IN_PROGRESS,
     AssignmentStatus.SUBMITTED,
     AssignmentStatus.DONE,
+    AssignmentStatus.CANCELLED,
 )
 
 
@@ -78,7 +80,7 @@ def _board(request: HttpRequest) -> list[dict[str, Any]]:
     for status in BOARD_STATUSES:
         cell = counts.get(status, {})
         lights = []
-        if status != AssignmentStatus.DONE:
+        if status in OPEN_STATUSES:
             lights = [
                 {"light": light, "count": cell.get(light, 0), "url": _list_url(status=status, light=light)}
                 for light in selectors.LIGHTS
@@ -154,7 +156,7 @@ def _rows(items: list[Assignment]) -> list[dict[str, Any]]:
     return [
         {
             "item": item,
-            "light": getattr(item, "light", "") if item.status != AssignmentStatus.DONE else "",
+            "light": getattr(item, "light", "") if item.status in OPEN_STATUSES else "",
             "owners": [part.owner_name for part in parts.get(item.pk, [])],
             "leader": display_name(item.leader),
         }
@@ -288,7 +290,28 @@ def _visible(request: HttpRequest, pk: int) -> Assignment:
         raise Http404(_("No such task.")) from None
 
 
+def _when(value: str) -> str:
+    return f"{timezone.localtime(dt.datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
+
+
+def _changes(changes: dict[str, Any], owners: dict[str, str]) -> list[tuple[str, str]]:
+    """An edit's changes, each as (what, "old → new")."""
+    shown: dict[str, tuple[Any, Callable[[Any], str]]] = {
+        "requirement": (_("Requirement"), str),
+        "priority": (_("Priority"), lambda v: str(Priority(v).label) if v in Priority.values else str(v)),
+        "deadline": (_("Deadline"), _when),
+        "cooperating": (_("Cooperating owners"), lambda keys: "、".join(owners.get(k, k) for k in keys) or "—"),
+    }
+    found = []
+    for name, (label, show) in shown.items():
+        if name in changes:
+            old, new = changes[name]
+            found.append((str(label), f"{show(old)} → {show(new)}"))
+    return found
+
+
 def _timeline(assignment: Assignment) -> list[dict[str, Any]]:
+    owners = dict(_task_owners(assignment))
     rows = []
     for event in selectors.history(assignment):
         label = services.PARTS.labels.get(event.action) or services.TASKS.labels.get(event.action)
@@ -300,11 +323,12 @@ def _timeline(assignment: Assignment) -> list[dict[str, Any]]:
             details.append((_("Progress (%)"), str(data["percent"])))
         for name, title in (("until", _("Until")), ("answer_by", _("Answer by")), ("deadline", _("Deadline"))):
             if data.get(name):
-                details.append(
-                    (str(title), f"{timezone.localtime(dt.datetime.fromisoformat(data[name])):%Y-%m-%d %H:%M}")
-                )
+                details.append((str(title), _when(data[name])))
         if "on_time" in data:
             details.append((_("On time"), _("Yes") if data["on_time"] else _("No")))
+        if data.get("before"):
+            details.append((_("Deadline before"), _when(data["before"])))
+        details.extend(_changes(data.get("changes") or {}, owners))
         files = list(event.files.all())
         if files:
             details.append((_("Files"), "、".join(item.name for item in files)))
@@ -359,7 +383,7 @@ def _detail_context(request: HttpRequest, assignment: Assignment, **extra: Any) 
     failed = extra.get("failed")
     parts = []
     for part in selectors.parts_of(assignment):
-        light = selectors.light_of(part.deadline, part.warn_at, now) if part.status != PartStatus.DONE else ""
+        light = selectors.light_of(part.deadline, part.warn_at, now) if part.status in PART_OPEN else ""
         parts.append({"part": part, "light": light, "actions": _part_forms(request, part, failed, now)})
     task_actions = []
     for action in services.TASKS.allowed_actions(assignment, request.user, now):
@@ -368,20 +392,31 @@ def _detail_context(request: HttpRequest, assignment: Assignment, **extra: Any) 
             if failed is not None and getattr(failed, "part_id", None) is None and failed.action == action
             else None
         )
+        initial: dict[str, Any] = {"version": assignment.version}
+        owners = None
+        if action == TaskAction.EDIT:
+            owners = _task_owners(assignment)
+            initial.update(
+                requirement=assignment.requirement,
+                priority=assignment.priority,
+                deadline=timezone.localdate(assignment.deadline),
+                cooperating=[
+                    services.choice_key(part)
+                    for part in selectors.parts_of(assignment)
+                    if not part.lead and part.status != PartStatus.CANCELLED
+                ],
+            )
         task_actions.append(
             {
                 "action": action,
                 "label": services.TASKS.label(action),
-                "form": chosen or TaskActionForm(initial={"version": assignment.version}, action=action),
+                "form": chosen or TaskActionForm(initial=initial, action=action, owners=owners),
                 "url": reverse("assignments:act", args=[assignment.pk, action]),
                 "open": chosen is not None or action == TaskAction.REPLY_SUPERVISION,
+                "danger": action == TaskAction.CANCEL,
             }
         )
-    light = (
-        selectors.light_of(assignment.due_at, assignment.warn_at, now)
-        if assignment.status != AssignmentStatus.DONE
-        else ""
-    )
+    light = selectors.light_of(assignment.due_at, assignment.warn_at, now) if assignment.status in OPEN_STATUSES else ""
     return {
         "assignment": assignment,
         "light": light,
@@ -394,6 +429,18 @@ def _detail_context(request: HttpRequest, assignment: Assignment, **extra: Any) 
         "error": extra.get("error", ""),
         "resolution": assignment.resolution,
     }
+
+
+def _task_owners(assignment: Assignment) -> list[tuple[str, str]]:
+    """The owners a task's cooperating parts may have (its town's, those on it included, the
+    lead owner not)."""
+    found = dict(services.owner_choices(assignment.town))
+    for part in selectors.parts_of(assignment):
+        if part.lead:
+            found.pop(services.choice_key(part), None)
+        else:
+            found.setdefault(services.choice_key(part), part.owner_name)
+    return list(found.items())
 
 
 def _page(request: HttpRequest, pk: int) -> ObjectPage:
@@ -416,14 +463,27 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    assignment = _visible(request, pk)
+    owners = _task_owners(assignment) if action == TaskAction.EDIT else None
+
+    def form_class(data: Any, *, action: str) -> TaskActionForm:
+        return TaskActionForm(data, action=action, owners=owners)
+
     return _page(request, pk).post_action(
-        _visible(request, pk),
+        assignment,
         action,
         actions=TaskAction,
-        form_class=TaskActionForm,
+        form_class=form_class,
         service=services.task_act,
         labels=services.TASKS.label,
-        error_fields={"comment": "comment", "until": "until"},
+        error_fields={
+            "comment": "comment",
+            "until": "until",
+            "requirement": "requirement",
+            "priority": "priority",
+            "deadline": "deadline",
+            "cooperating": "cooperating",
+        },
         success_url=reverse("assignments:detail", args=[pk]),
     )
 
@@ -483,6 +543,28 @@ def file_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+CONTENT_TYPES: Final = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+@require_GET
+@login_required
+def sheet_download(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
+    """The task sheet (交办单) as Word or PDF, for whoever sees the task (404 otherwise), audited."""
+    assignment = _visible(request, pk)
+    writer = {"docx": documents.write_docx, "pdf": documents.write_pdf}.get(extension)
+    if writer is None:
+        raise Http404(_("Unknown format."))
+    content = writer(assignment)
+    record(action="assignment.sheet", actor=request.user, obj=assignment, request=request, data={"format": extension})
+    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
+    response["Content-Disposition"] = f'attachment; filename="assignment-{assignment.pk}.{extension}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 urlpatterns: list[URLPattern] = [
     path("assignments/", assignment_list, name="list"),
     path("assignments/new/", assignment_create, name="create"),
@@ -491,4 +573,5 @@ urlpatterns: list[URLPattern] = [
     path("assignments/parts/<int:pk>/act/<str:action>/", part_act, name="part-act"),
     path("assignments/<int:pk>/", assignment_detail, name="detail"),
     path("assignments/<int:pk>/act/<str:action>/", task_act, name="act"),
+    path("assignments/<int:pk>/sheet.<str:extension>", sheet_download, name="sheet"),
 ]

@@ -203,15 +203,16 @@ def _town_parts(context: Context) -> QuerySet[AssignmentPart]:
 
 
 def overdue_task_parts(context: Context) -> QuerySet[AssignmentPart]:
-    """Owners' parts of the town's leaders' tasks past their deadline and not done."""
-    return _town_parts(context).exclude(status=PartStatus.DONE).filter(deadline__lt=context.now).order_by("deadline")
+    """Owners' parts of the town's leaders' tasks past their deadline and still open (not done,
+    not cancelled)."""
+    return _town_parts(context).filter(status__in=PART_OPEN, deadline__lt=context.now).order_by("deadline")
 
 
 def extended_task_parts(context: Context) -> QuerySet[AssignmentPart]:
     """Owners' parts extended the town's number of times or more, or returned, and not done or
     done in the window."""
     repeat = context.value(EXTENSIONS.code)
-    recent = ~Q(status=PartStatus.DONE) | Q(completed_at__gte=context.since)
+    recent = Q(status__in=PART_OPEN) | Q(status=PartStatus.DONE, completed_at__gte=context.since)
     return (
         _town_parts(context)
         .filter(Q(extension_count__gte=repeat) | Q(return_count__gte=1))

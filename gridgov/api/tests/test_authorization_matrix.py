@@ -36,6 +36,7 @@ from gridgov.areas.models import Area
 from gridgov.assessment import services as assessment
 from gridgov.assessment.tests.helpers import compute as assessment_compute
 from gridgov.assessment.tests.helpers import result_of, worker_scheme
+from gridgov.assignments import access as assignment_access
 from gridgov.assignments import services as assignment_services
 from gridgov.assignments.access import assignments_visible
 from gridgov.assignments.models import AssignmentFile
@@ -339,3 +340,30 @@ def test_an_object_out_of_scope_is_a_404_on_every_operation(
                 assert status == 200, (account, method, url, status)
             checked += 1
     assert checked >= 15
+
+
+@pytest.mark.parametrize("action", ["edit", "cancel"])
+def test_only_the_assigning_leader_edits_or_cancels_a_leaders_task(
+    people: dict[str, Any], world: dict[str, list[Any]], action: str
+) -> None:
+    """The leader's steps on a task: out of scope 404, in scope but not the leader's 403."""
+    assignment = world["assignment_id"][0]
+    for account in ACCOUNTS:
+        user = people[account]
+        _token, raw = token_issue(actor=user, user=user, name="matrix")
+        client = Client(headers={"Authorization": f"Bearer {raw}"})
+        assignment.refresh_from_db()
+        answer = client.post(
+            f"/api/v1/assignments/{assignment.pk}/{action}",
+            {"version": assignment.version, "comment": "调整", "priority": "high" if action == "edit" else None},
+            content_type="application/json",
+        )
+        if not assignments_visible(user).filter(pk=assignment.pk).exists():
+            expected = 404
+        elif assignment_access.is_leader(user, assignment) or assignment_access.issues_for_leader(user, assignment):
+            expected = 200 if action == "edit" or assignment.status != "cancelled" else 409
+        else:
+            expected = 403
+        if action == "edit" and expected == 200 and assignment.priority == "high":
+            expected = 422  # nothing left to change
+        assert answer.status_code == expected, (account, action, answer.content[:200])

@@ -13,7 +13,7 @@ from .create import (
     resolution_defaults,
     town_leader_ids,
 )
-from .flows import PARTS, TASKS, part_act, summary_status, task_act
+from .flows import PARTS, TASKS, choice_key, part_act, summary_status, task_act
 from .sweep import sweep_deadlines
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Upload",
     "assignment_create",
     "assignment_from_resolution",
+    "choice_key",
     "creator_towns",
     "end_of_day",
     "files_check",

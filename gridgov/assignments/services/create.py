@@ -66,7 +66,7 @@ def owner_choices(town: Area) -> list[tuple[str, str]]:
     return choices
 
 
-def _owner(town: Area, key: str, field: str) -> dict[str, Any]:
+def owner_of(town: Area, key: str, field: str) -> dict[str, Any]:
     """A part's owner fields from ``center``, ``department:<code>`` or ``village:<code>``."""
     kind, _sep, code = str(key).strip().partition(":")
     if kind == OwnerKind.CENTER:
@@ -133,10 +133,10 @@ def assignment_create(
     if priority not in Priority.values:
         raise Invalid.field("priority", _("Choose the priority."))
     due = deadline_of(as_date(deadline, "deadline"), "deadline", now)
-    owners = [_owner(town, lead, "lead")]
+    owners = [owner_of(town, lead, "lead")]
     for key in cooperating:
         if key and key != lead:
-            owners.append(_owner(town, key, "cooperating"))
+            owners.append(owner_of(town, key, "cooperating"))
     keys = {
         (o["owner_kind"], getattr(o.get("area"), "pk", None), getattr(o.get("department"), "pk", None)) for o in owners
     }

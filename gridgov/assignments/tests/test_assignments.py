@@ -233,7 +233,7 @@ def test_a_leader_or_the_discipline_office_supervises_and_an_owner_replies(peopl
     with pytest.raises(Conflict) as again:
         services.task_act(actor=people["dept01"], pk=task.pk, action="reply_supervision", inputs={"comment": "x"})
     assert again.value.code == "no_supervision_pending"
-    assert {row.action for row in TASK_ROWS} == {"supervise", "reply_supervision"}
+    assert {row.action for row in TASK_ROWS} == {"supervise", "reply_supervision", "edit", "cancel"}
 
 
 # --- the sweep, the lights, the figure ---------------------------------------------------------

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from gridgov.assignments import services
-from gridgov.assignments.models import Assignment, AssignmentEvent, AssignmentPart, PartStatus
+from gridgov.assignments.models import PART_OPEN, Assignment, AssignmentEvent, AssignmentPart, PartStatus
 from gridgov.assignments.transitions import PartAction, TaskAction
 from gridgov.core.errors import DomainError
 
@@ -140,8 +140,11 @@ class TaskFlow(RuleBasedStateMachine):
             return
         task = Assignment.objects.get(pk=self.task_id)
         parts = self.parts()
-        assert task.status == services.summary_status(part.status for part in parts)
-        open_parts = [part for part in parts if part.status != PartStatus.DONE]
+        if task.status == "cancelled":
+            assert task.cancelled_at is not None and not any(part.status in PART_OPEN for part in parts)
+        else:
+            assert task.status == services.summary_status(part.status for part in parts)
+        open_parts = [part for part in parts if part.status in PART_OPEN]
         if open_parts:
             assert task.due_at == min(part.deadline for part in open_parts)
         assert (task.completed_at is not None) == (task.status == "done")
