@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.people.models import Role
 from gridgov.web.nav import NavEntry, add_entries
+from gridgov.web.panels import HomePanel, add_panels
+
+from .views import home_panel_context
 
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(
@@ -27,5 +30,16 @@ NAV_ENTRIES: list[NavEntry] = [
 ]
 
 
+PANELS: list[HomePanel] = [
+    HomePanel(
+        "oversight-office",
+        "oversight/_home_panel.html",
+        roles=frozenset({Role.SUPERVISOR}),
+        context=home_panel_context,
+    ),
+]
+
+
 def register() -> None:
     add_entries(NAV_ENTRIES)
+    add_panels(PANELS)

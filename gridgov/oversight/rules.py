@@ -48,6 +48,9 @@ EXPORT_ACTIONS: Final = (
     "hotline.export_statistics",
     "oversight.export",
     "security.download",
+    # Lists that name staff or residents: the assessment's ranking and documents, the tasks' board.
+    "assessment.download",
+    "assignment.export",
 )
 
 
@@ -339,7 +342,14 @@ def peak_hour(user: Any) -> int:
 
 
 def user_link(user: Any) -> str:
-    return reverse("oversight:rule", args=["data_access"]) + f"?user={user.pk}"
+    """A staff row's drill-down: the reveals and exports behind its counts."""
+    return reverse("oversight:access-events", args=[user.pk])
+
+
+def access_events(context: Context, user_id: int) -> QuerySet[AuditEvent]:
+    """The reveals and exports a member of the town's staff made in the rule's window: what the
+    counts of ``data_access`` and ``bulk_reveals`` add up."""
+    return _period_events(context, REVEAL_ACTIONS + EXPORT_ACTIONS).filter(actor_id=user_id).order_by("-created_at")
 
 
 USER_COLUMNS: Final = (
@@ -491,6 +501,7 @@ for _rule in [
         ),
         data_access,
         USER_COLUMNS,
+        link=user_link,
         order=120,
         group=DATA,
     ),
@@ -504,6 +515,7 @@ for _rule in [
         ),
         bulk_revealers,
         (*USER_COLUMNS, Column(_("Most reveals in one hour"), peak_hour)),
+        link=user_link,
         params=(REVEALS_HOUR, REVEALS_DAY),
         order=130,
         group=DATA,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,6 +182,13 @@ def target_name(record: Accountability) -> str:
     if record.target_village is not None:
         return record.target_village.name
     return ""
+
+
+def evidence_links(record: Accountability) -> list[tuple[str, str]]:
+    """The evidence as (number, page) pairs: each case and order opens its own page."""
+    links = [(case.number, reverse("cases:detail", args=[case.pk])) for case in record.cases.all()]
+    links += [(order.upstream_number, reverse("hotline:detail", args=[order.pk])) for order in record.orders.all()]
+    return links
 
 
 def evidence_numbers(record: Accountability) -> list[str]:

@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.areas.models import Area, AreaLevel
@@ -27,9 +28,9 @@ from gridgov.notice import services as notice_services
 from gridgov.notice.selectors import complaints_visible
 from gridgov.people.selectors import active_departments, display_name, role_holder_ids, users_visible
 
-from . import documents, registry, selectors, services
+from . import documents, registry, rules, selectors, services
 from .forms import AccountabilityForm, CommentForm, ConcludeForm, IssueForm, SettingsForm
-from .models import Accountability, AccountabilityAttachment, RuleSetting, SupervisionNotice
+from .models import Accountability, AccountabilityAttachment, RuleSetting, SupervisionNotice, SupervisionStatus
 from .transitions import SupervisionAction
 
 LIST_LIMIT: Final = 500
@@ -91,6 +92,13 @@ def _rule_rows(request: HttpRequest, code: str) -> tuple[Any, Any, Any, str]:
     return town, rule, rule.queryset(context), rule.describe(context.values)
 
 
+def _in_town(link: str, town: Area) -> str:
+    """The console's own pages keep the town the office is looking at; other pages have theirs."""
+    if link.startswith(reverse("oversight:console")) and "?" not in link:
+        return f"{link}?town={town.code}"
+    return link
+
+
 def _issue_url(rule: Any, row: Any) -> str:
     """Where a list row's **Supervise** leads: the notice form for a case or an order, the rule's
     own page for other rows (a leaders' task), or nowhere."""
@@ -111,7 +119,7 @@ def rule_list(request: HttpRequest, code: str) -> HttpResponse:
         items.append(
             {
                 "cells": [column.value(row) for column in rule.columns],
-                "link": rule.link(row) if rule.link else "",
+                "link": _in_town(rule.link(row), town) if rule.link else "",
                 "issue": _issue_url(rule, row),
             }
         )
@@ -137,6 +145,68 @@ def rule_export(request: HttpRequest, code: str) -> HttpResponse:
     stamp = f"{timezone.localdate():%Y%m%d}"
     response["Content-Disposition"] = f'attachment; filename="oversight-{rule.code}-{stamp}.xlsx"'
     return response
+
+
+@require_GET
+@login_required
+def access_events(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The reveals and exports behind one staff row of the personal-data rules: each event with
+    its time, what was opened or exported, the rows and the address it came from."""
+    town = _office(request)
+    context = selectors.context_for(request.user, town)
+    staff = rules.town_staff(context).filter(pk=user_id).first()
+    if staff is None:
+        raise Http404
+    events = rules.access_events(context, staff.pk)
+    total = events.count()
+    items = [
+        {
+            "at": event.created_at,
+            "kind": _("Export") if event.action in rules.EXPORT_ACTIONS else _("Reveal"),
+            "action": event.action,
+            "target": f"{event.object_type} {event.object_id}".strip(),
+            "rows": (event.data or {}).get("rows", ""),
+            "ip": event.ip_address or "",
+        }
+        for event in events[:LIST_LIMIT]
+    ]
+    page = {
+        "town": town,
+        "staff": staff,
+        "staff_name": display_name(staff),
+        "since": context.since,
+        "items": items,
+        "total": total,
+        "limited": total > LIST_LIMIT,
+    }
+    return render(request, "oversight/access_events.html", page)
+
+
+def home_panel_context(user: Any) -> dict[str, Any]:
+    """The office's home panel: what waits for it in its town, each count opening its list."""
+    try:
+        town = selectors.office_town(user)
+    except DomainError:
+        return {}
+    notices = selectors.supervisions_visible(user).filter(town=town, status=SupervisionStatus.ISSUED)
+    complaints = complaints_visible(user).filter(town=town)
+    supervisions = reverse("oversight:supervisions")
+    listing = reverse("oversight:complaints")
+    queues = [
+        (complaints.filter(status="received").count(), _("New conduct complaints"), f"{listing}?status=received"),
+        (
+            complaints.filter(status="investigating").count(),
+            _("Complaints under investigation"),
+            f"{listing}?status=investigating",
+        ),
+        (notices.count(), _("Supervision notices awaiting the answer"), f"{supervisions}?status=issued"),
+        (notices.filter(deadline__lt=timezone.now()).count(), _("Answers overdue"), f"{supervisions}?status=overdue"),
+    ]
+    return {
+        "town": town,
+        "queues": [{"count": n, "label": label, "url": f"{url}&town={town.code}"} for n, label, url in queues],
+        "console_url": reverse("oversight:console") + f"?town={town.code}",
+    }
 
 
 # --- thresholds -----------------------------------------------------------------------------------
@@ -201,7 +271,13 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 @login_required
 def supervision_list(request: HttpRequest) -> HttpResponse:
     town = _office(request)
-    rows = selectors.supervisions_visible(request.user).filter(town=town)[:LIST_LIMIT]
+    rows = selectors.supervisions_visible(request.user).filter(town=town)
+    status = request.GET.get("status", "")
+    if status == "overdue":  # waiting for its answer past the deadline (the home panel's count)
+        rows = rows.filter(status=SupervisionStatus.ISSUED, deadline__lt=timezone.now())
+    elif status in SupervisionStatus.values:
+        rows = rows.filter(status=status)
+    rows = rows[:LIST_LIMIT]
     return render(request, "oversight/supervisions.html", {"town": town, "towns": _towns(request), "items": rows})
 
 
@@ -377,7 +453,7 @@ def accountability_list(request: HttpRequest) -> HttpResponse:
                 return redirect("oversight:accountability-detail", pk=decision.pk)
     records = selectors.accountability_visible(request.user).filter(town=town).prefetch_related("cases", "orders")
     items = [
-        {"record": record, "target": selectors.target_name(record), "evidence": selectors.evidence_numbers(record)}
+        {"record": record, "target": selectors.target_name(record), "evidence": selectors.evidence_links(record)}
         for record in records[:LIST_LIMIT]
     ]
     context = {"town": town, "towns": _towns(request), "form": form, "items": items}
@@ -568,6 +644,7 @@ urlpatterns: list[URLPattern] = [
     path("oversight/", console, name="console"),
     path("oversight/rules/<str:code>/", rule_list, name="rule"),
     path("oversight/rules/<str:code>/export.xlsx", rule_export, name="rule-export"),
+    path("oversight/access/<int:user_id>/", access_events, name="access-events"),
     path("oversight/settings/", settings_page, name="settings"),
     path("oversight/supervisions/", supervision_list, name="supervisions"),
     path("oversight/supervisions/new/", supervision_issue, name="issue"),

@@ -131,6 +131,24 @@ def test_reveals_and_exports_per_user_and_bulk_reveals(people: dict[str, Any]) -
     assert registry.rule("bulk_reveals").columns[-1].value(bulk[0]) == 4  # type: ignore[union-attr]
 
 
+def test_a_staff_row_opens_the_reveals_and_exports_behind_its_counts(people: dict[str, Any]) -> None:
+    center = people["center01"]
+    for _ in range(3):
+        record(action=REVEAL_ACTIONS[0], actor=center, object_type="case", object_id="7")
+    record(action="assessment.download", actor=center, data={"rows": 12})
+    office = client_for(people["super01"])
+    listing = office.get(reverse("oversight:rule", args=["data_access"]))
+    link = reverse("oversight:access-events", args=[center.pk])
+    assert link in listing.content.decode()
+    page = office.get(link)
+    assert page.status_code == 200
+    assert page.content.decode().count('data-testid="access-event"') == 4  # 3 reveals + the ranking downloaded
+    assert "assessment.download" in page.content.decode()
+    # Only the office reads it, and only for the town's staff.
+    assert client_for(people["center01"]).get(link).status_code in (403, 404)
+    assert office.get(reverse("oversight:access-events", args=[999999])).status_code == 404
+
+
 # --- the pages ----------------------------------------------------------------------------------
 
 
@@ -331,6 +349,8 @@ def test_an_accountability_record_with_evidence_word_and_excel(people: dict[str,
     assert list(selectors.accountability_in(town_, today, today)) == [decision]
     assert list(selectors.accountability_in(town_, today - dt.timedelta(9), today - dt.timedelta(1))) == []
     office = client_for(people["super01"])
+    listing = office.get(reverse("oversight:accountability")).content.decode()
+    assert f'href="{reverse("cases:detail", args=[world["returned"].pk])}"' in listing  # the evidence opens
     word = office.get(reverse("oversight:accountability-download", args=[decision.pk, "docx"]))
     assert word.status_code == 200 and word.content[:2] == b"PK"
     sheet = office.get(reverse("oversight:accountability-export"))
@@ -542,3 +562,13 @@ def test_the_office_forms_use_the_labelled_fields(people: dict[str, Any], world:
     accountability = client.get(reverse("oversight:accountability") + f"?town={town().code}").content.decode()
     for name in ("target_kind", "user", "department", "village", "kind", "reason", "evidence", "attachments"):
         assert f'class="field field-{name}' in accountability
+
+
+def test_the_office_home_panel_counts_what_waits_and_opens_each_list(people: dict[str, Any]) -> None:
+    office = client_for(people["super01"])
+    home = office.get(reverse("home")).content.decode()
+    assert 'data-testid="oversight-panel"' in home
+    assert reverse("oversight:console") in home
+    for status in ("issued", "overdue", "answered"):
+        assert office.get(reverse("oversight:supervisions") + f"?status={status}").status_code == 200
+    assert 'data-testid="oversight-panel"' not in client_for(people["center01"]).get(reverse("home")).content.decode()
