@@ -573,7 +573,11 @@ def _complaint_page(request: HttpRequest, complaint: Any, **extra: Any) -> HttpR
                 "action": action,
                 "label": complaint_flow.COMPLAINTS.label(action),
                 "form": (failed if failed is not None and extra.get("action") == action else None)
-                or (form_class(initial={"version": complaint.version}) if form_class else None),
+                or (
+                    form_class(initial={"version": complaint.version}, auto_id=f"id_{action}_%s")
+                    if form_class
+                    else None
+                ),
                 "url": reverse("oversight:complaint-act", args=[complaint.pk, action]),
                 "danger": action == complaint_flow.ComplaintAction.DISMISS,
             }

@@ -426,6 +426,8 @@ def test_a_complaint_gets_a_code_and_runs_its_workflow(people: dict[str, Any]) -
     with pytest.raises(Invalid):
         complaint_flow.complaint_act(actor=office, pk=complaint.pk, action="dismiss", inputs={})
     complaint_flow.complaint_act(actor=office, pk=complaint.pk, action="investigate")
+    page = client_for(office).get(reverse("oversight:complaint", args=[complaint.pk])).content.decode()
+    assert '<label for="id_note_comment"' in page  # the action boxes are labelled
     complaint_flow.complaint_act(actor=office, pk=complaint.pk, action="note", inputs={"comment": "已约谈"})
     done = complaint_flow.complaint_act(
         actor=office, pk=complaint.pk, action="conclude", inputs={"conclusion": "情况属实，已批评教育"}
