@@ -31,11 +31,11 @@ DUTIES: Final = {
     Role.GRID_LEADER: "统筹本村网格工作、督促网格员履职、协调处置上报事项",
 }
 HOURS: Final = "工作日 8:30—17:30，紧急情况随时联系"
-# The residents' reports: (minor class's major code prefix, text, state).
+# The residents' reports: (the category's name, text, state).
 REPORTS: Final = (
-    ("路灯不亮，晚上行人看不清路，请尽快维修。", "reported"),
-    ("小区门口的下水道井盖松动，车辆经过有响声，存在安全隐患。", "registered"),
-    ("出售各类发票，联系电话见图。", "spam"),
+    ("路灯不亮", "路灯不亮，晚上行人看不清路，请尽快维修。", "reported"),
+    ("井盖缺失或破损", "小区门口的下水道井盖松动，车辆经过有响声，存在安全隐患。", "registered"),
+    ("乱张贴小广告", "出售各类发票，联系电话见图。", "spam"),
 )
 
 
@@ -91,9 +91,10 @@ def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True)
     )
     if not reports:
         return published
-    category = Category.objects.filter(parent__isnull=False, is_active=True).order_by("code").first()
-    assert category is not None
-    for number, (text, state) in enumerate(REPORTS):
+    minors = Category.objects.filter(parent__isnull=False, is_active=True).order_by("code")
+    for number, (name, text, state) in enumerate(REPORTS):
+        category = minors.filter(name=name).first() or minors.first()
+        assert category is not None
         report = services.public_report_submit(
             client=f"demo-{number}",
             area=home,

@@ -374,6 +374,10 @@ def test_demo_notice(people: dict[str, Any], settings: Any) -> None:
     settings.DEBUG = True
     assert load_demo_notice() > 0
     assert sorted(PublicReport.objects.values_list("case__status", flat=True)) == ["registered", "reported", "voided"]
+    # Each report is filed under the category its text is about.
+    assert {
+        r.case.description[:4]: r.case.category.name for r in PublicReport.objects.select_related("case__category")
+    }["路灯不亮"] == "路灯不亮"
     assert ConductComplaint.objects.count() == 1
     grids = selectors.grids_managed(people["center01"])
     posters = selectors.latest_posters(grids)
