@@ -144,7 +144,7 @@ def resolution_links(resolutions: Sequence[Resolution], user: User | AnonymousUs
             url = reverse("assignments:detail", args=[pk])
             state = str(AssignmentStatus(status).label)
             found[resolution.pk] = [ResolutionLink(gettext("Leader's task"), url, state=state)]
-        elif may_create and resolution.kind == ResolutionKind.TASK and resolution.status != ResolutionStatus.DONE:
+        elif may_create and resolution.kind == ResolutionKind.TASK and resolution.status == ResolutionStatus.OPEN:
             url = f"{reverse('assignments:create')}?resolution={resolution.pk}"
             found[resolution.pk] = [ResolutionLink(gettext("Make it a leader's task"), url)]
     return found

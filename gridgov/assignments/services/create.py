@@ -17,7 +17,7 @@ from gridgov.areas.selectors import areas_visible
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
-from gridgov.meetings.models import ResolutionKind
+from gridgov.meetings.models import ResolutionKind, ResolutionStatus
 from gridgov.meetings.services import resolutions_visible
 from gridgov.people.models import Role
 from gridgov.people.selectors import departments_serving, role_holder_ids
@@ -149,6 +149,9 @@ def assignment_create(
             raise NotFound(_("No such resolution."))
         if resolution.kind != ResolutionKind.TASK:
             raise Invalid.field("resolution", _("Only a resolution that is a task becomes a leader's task."))
+        if resolution.status != ResolutionStatus.OPEN:
+            # Reported or confirmed done, it has its own state: a task would contradict it.
+            raise Invalid.field("resolution", _("A resolution already reported done is not taken over."))
     source = Source.RESOLUTION if resolution is not None else Source.DOCUMENT if uploads else Source.MANUAL
     taken = Conflict(_("This resolution is already a leader's task."), code="resolution_taken")
     if resolution is not None and Assignment.objects.filter(resolution=resolution).exists():

@@ -157,3 +157,16 @@ def test_the_cooperating_owners_are_checkboxes_grouped_by_kind(people: dict[str,
     labels = [str(group) for group, _items in field.choices]
     assert labels[0] == "The center" or len(labels) == 3
     assert 'type="checkbox" name="cooperating"' in page.content.decode()
+
+
+def test_the_new_texts_read_in_chinese(people: dict[str, Any]) -> None:
+    from django.utils import translation
+
+    task = give(people)
+    services.task_act(actor=people["super01"], pk=task.pk, action="supervise", inputs={"comment": "请加快进度"})
+    with translation.override("zh-hans"), pytest.raises(Conflict) as again:
+        services.task_act(actor=people["leader01"], pk=task.pk, action="supervise", inputs={"comment": "再次督办"})
+    assert "督办" in again.value.message
+    with translation.override("zh-hans"):
+        assert translation.gettext("On-time completion rate") == "按时办结率"
+        assert translation.gettext("Extension asked until %(at)s: %(reason)s") == "申请延期至 %(at)s：%(reason)s"

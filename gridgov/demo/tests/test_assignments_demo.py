@@ -54,3 +54,19 @@ def test_a_resolution_taken_over_shows_its_tasks_state(people: dict[str, Any]) -
     assert row["taken_state"] == str(AssignmentStatus(taken.status).label) and row["actions"] == []
     assert 'data-testid="resolution-taken-state"' in page.content.decode()
     assert "?resolution=" in page.content.decode()  # another task is left to take over
+
+
+def test_a_resolution_reported_done_is_not_taken_over(people: dict[str, Any]) -> None:
+    from gridgov.assignments import services
+    from gridgov.core.errors import Invalid
+
+    load_demo_meetings(allow_production_db=True)
+    reported = Resolution.objects.get(status=ResolutionStatus.REPORTED)
+    with pytest.raises(Invalid):
+        services.assignment_from_resolution(
+            actor=people["center01"], resolution_id=reported.pk, leader_id=people["leader01"].pk
+        )
+    client = Client()
+    client.force_login(people["center01"])
+    page = client.get(f"/meetings/{reported.meeting_id}/")
+    assert f"?resolution={reported.pk}" not in page.content.decode()
