@@ -143,6 +143,7 @@ class ListFilters(Schema):
     supervision: bool = False
     text: str = ""
     figure: str = ""
+    waiting: str = ""
     start: dt.date | None = None
     end: dt.date | None = None
 
@@ -251,6 +252,7 @@ def assignment_list(request: HttpRequest, filters: Query[ListFilters]) -> list[A
         supervision=filters.supervision,
         text=filters.text.strip()[:100],
         figure=filters.figure,
+        waiting=filters.waiting,
         start=filters.start,
         end=filters.end,
     )

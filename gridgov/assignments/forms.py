@@ -57,6 +57,23 @@ def uploads_of(files: list[Any]) -> list[Upload]:
     ]
 
 
+WAITING_CHOICES: Choices = [
+    ("any", _("Waiting for my decision")),
+    ("extension", _("Extension requests")),
+    ("submitted", _("Completions submitted")),
+]
+
+
+def owner_groups(owners: Choices) -> Choices:
+    """The owner choices grouped by kind (the center, departments, villages) for a list of
+    checkboxes: no Ctrl-click needed to pick several."""
+    groups: dict[str, list[Any]] = {"center": [], "department": [], "village": []}
+    for key, name in owners:
+        groups.setdefault(str(key).partition(":")[0], []).append((key, name))
+    labels = {"center": _("The center"), "department": _("Departments"), "village": _("Villages")}
+    return [(labels.get(kind, kind), items) for kind, items in groups.items() if items]
+
+
 class ListFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False)
     light = forms.ChoiceField(label=_("Light"), required=False)
@@ -67,6 +84,7 @@ class ListFilterForm(forms.Form):
     )
     mine = forms.BooleanField(label=_("My unit's only"), required=False)
     supervision = forms.BooleanField(label=_("Supervision awaiting a reply"), required=False)
+    waiting = forms.ChoiceField(label=_("Waiting for a decision"), required=False)
     figure = forms.ChoiceField(required=False, widget=forms.HiddenInput)
     start = FilterDateField(label=_("From"))
     end = FilterDateField(label=_("To"))
@@ -79,6 +97,7 @@ class ListFilterForm(forms.Form):
         fields["light"].choices = [ANY, *[(light, labels[light]) for light in LIGHTS]]
         fields["owner"].choices = [ANY, *owners]
         fields["priority"].choices = [ANY, *Priority.choices]
+        fields["waiting"].choices = [ANY, *WAITING_CHOICES]
         fields["figure"].choices = [ANY, *[(name, name) for name in FIGURES]]
 
     def valid_data(self) -> dict[str, Any]:
@@ -93,7 +112,9 @@ class CreateForm(forms.Form):
     requirement = forms.CharField(label=_("Requirement"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}))
     lead = forms.ChoiceField(label=_("Lead owner"))
     cooperating = forms.MultipleChoiceField(
-        label=_("Cooperating owners"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("Cooperating owners"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "owner-checks"}),
     )
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput(format=ISO_DATE))
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
@@ -106,7 +127,7 @@ class CreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["lead"].choices = owners
-        fields["cooperating"].choices = owners
+        fields["cooperating"].choices = owner_groups(owners)
         if leaders is None:
             del fields["leader"]
         else:
@@ -147,7 +168,7 @@ class TaskActionForm(ActionFormBase):
     cooperating = forms.MultipleChoiceField(
         label=_("Cooperating owners"),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "owner-checks"}),
         help_text=_("An owner who has reported progress stays on the task."),
     )
 
@@ -162,7 +183,7 @@ class TaskActionForm(ActionFormBase):
         super().__init__(*args, action=action, **kwargs)
         fields: Any = self.fields
         if "cooperating" in fields:
-            fields["cooperating"].choices = list(owners or [])
+            fields["cooperating"].choices = owner_groups(list(owners or []))
         if action in (TaskAction.EDIT, TaskAction.CANCEL):
             fields["comment"].label = _("Reason")
             self.order_fields(["requirement", "priority", "deadline", "cooperating", "comment"])

@@ -16,18 +16,20 @@ from gridgov.cases.inbox import InboxItem, InboxSection, add_inbox_section
 from gridgov.cases.views_stats import CockpitTile, add_cockpit_tiles
 from gridgov.meetings.links import ResolutionLink, add_resolution_links
 from gridgov.meetings.models import Resolution, ResolutionKind, ResolutionStatus
+from gridgov.people.models import Role
 from gridgov.web.nav import NavEntry, add_entries
 from gridgov.web.panels import HomePanel, add_panels
 from gridgov.workcalendar import clock
 
 from . import access, selectors, services
-from .models import PartStatus
+from .models import AssignmentStatus, PartStatus
 from .selectors import LIGHTS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
 
 INBOX_ITEMS: Final = 10
+LEADER_ROLES: Final = frozenset({Role.TOWN_LEADER})
 COCKPIT_OWNERS: Final = 3
 
 NAV_ENTRIES: list[NavEntry] = [
@@ -47,11 +49,19 @@ def list_url(**params: Any) -> str:
 
 
 def cockpit_tiles(user: User | AnonymousUser) -> list[CockpitTile]:
-    """Open tasks by light, and the owners with the most overdue parts."""
+    """What waits for the leaders (extension requests, completions submitted), open tasks by
+    light, and the owners with the most overdue parts."""
     if not access.reads_town(user):
         return []
+    waiting = selectors.waiting_counts(user)
+    tiles = [
+        CockpitTile(label, waiting[kind], list_url(waiting=kind), waiting=True)
+        for kind, label in (
+            ("extension", gettext("Leaders' tasks: extension requests")),
+            ("submitted", gettext("Leaders' tasks: completions to approve")),
+        )
+    ]
     counts = selectors.board(user)
-    tiles = []
     for light in LIGHTS:
         count = sum(counts.get(status, {}).get(light, 0) for status in ("assigned", "in_progress", "submitted"))
         label = {
@@ -104,23 +114,37 @@ def home_panel(user: User | AnonymousUser) -> dict[str, Any]:
     return {**counts, "url": list_url(mine=1), "overdue_url": list_url(mine=1, light="red")}
 
 
+def leader_panel(user: User | AnonymousUser) -> dict[str, Any]:
+    """What waits for the leader's decision: extension requests and completions submitted."""
+    counts = selectors.waiting_counts(user)
+    return {**counts, "urls": {kind: list_url(waiting=kind) for kind in selectors.WAITING}}
+
+
 PANELS: list[HomePanel] = [
+    HomePanel("assignments-leader", "assignments/_panel_leader.html", roles=LEADER_ROLES, context=leader_panel),
     HomePanel("assignments-owner", "assignments/_panel.html", roles=access.OWNER_ROLES, context=home_panel),
 ]
 
 
 def resolution_links(resolutions: Sequence[Resolution], user: User | AnonymousUser) -> dict[int, list[ResolutionLink]]:
-    """On a meeting's page: the leader's task that took a resolution over, else (for those who
+    """On a meeting's page: the leader's task that took a resolution over (its state stands
+    for the resolution's), else (for those who
     give tasks) the link that makes a task resolution not done yet a leader's task."""
     ids = [resolution.pk for resolution in resolutions]
-    taken = dict(access.assignments_visible(user).filter(resolution_id__in=ids).values_list("resolution_id", "pk"))
+    visible = access.assignments_visible(user).filter(resolution_id__in=ids)
+    taken = {
+        resolution_id: (pk, status)
+        for resolution_id, pk, status in visible.values_list("resolution_id", "pk", "status")
+    }
     may_create = services.creator_towns(user).exists() if len(taken) < len(ids) else False
     found: dict[int, list[ResolutionLink]] = {}
     for resolution in resolutions:
         if resolution.pk in taken:
-            url = reverse("assignments:detail", args=[taken[resolution.pk]])
-            found[resolution.pk] = [ResolutionLink(gettext("Leader's task"), url)]
-        elif may_create and resolution.kind == ResolutionKind.TASK and resolution.status != ResolutionStatus.DONE:
+            pk, status = taken[resolution.pk]
+            url = reverse("assignments:detail", args=[pk])
+            state = str(AssignmentStatus(status).label)
+            found[resolution.pk] = [ResolutionLink(gettext("Leader's task"), url, state=state)]
+        elif may_create and resolution.kind == ResolutionKind.TASK and resolution.status == ResolutionStatus.OPEN:
             url = f"{reverse('assignments:create')}?resolution={resolution.pk}"
             found[resolution.pk] = [ResolutionLink(gettext("Make it a leader's task"), url)]
     return found

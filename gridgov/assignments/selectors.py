@@ -25,6 +25,7 @@ from .models import (
     AssignmentFile,
     AssignmentPart,
     AssignmentStatus,
+    PartStatus,
 )
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class Filters:
     supervision: bool = False
     # A figure of the statistics: the tasks whose owner's part it counts.
     figure: str = ""
+    # Waiting for the assigning leader: ``any``, ``extension`` (a request) or ``submitted``.
+    waiting: str = ""
     start: dt.date | None = None
     end: dt.date | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -69,6 +72,34 @@ class Filters:
         if self.start is None or self.end is None:
             return None
         return Period(self.start, self.end)
+
+
+WAITING: Final = ("any", "extension", "submitted")
+
+
+def waiting_q(kind: str, prefix: str = "") -> Q:
+    """Parts waiting for the assigning leader's decision: an extension request, a completion
+    submitted, or either (``any``)."""
+    extension = Q(**{f"{prefix}extension_until__isnull": False, f"{prefix}status__in": PART_OPEN})
+    submitted = Q(**{f"{prefix}status": PartStatus.SUBMITTED})
+    return extension if kind == "extension" else submitted if kind == "submitted" else extension | submitted
+
+
+def waiting_for(user: User | AnonymousUser, query: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """The open tasks of ``query`` that wait for a decision of ``user``: a leader who gives
+    tasks sees theirs, whoever else (the center, a supervisor, an administrator) all in scope."""
+    query = query.filter(status__in=OPEN_STATUSES)
+    if user.pk is not None and Assignment.objects.filter(leader_id=user.pk).exists():
+        query = query.filter(leader_id=user.pk)
+    return query
+
+
+def waiting_counts(user: User | AnonymousUser) -> dict[str, int]:
+    """The tasks waiting for ``user``'s decision, by kind (``any``, ``extension``,
+    ``submitted``), in one query."""
+    query = waiting_for(user, access.assignments_visible(user))
+    parts = AssignmentPart.objects.filter(assignment__in=query.values("pk"))
+    return parts.aggregate(**{kind: Count("assignment_id", filter=waiting_q(kind), distinct=True) for kind in WAITING})
 
 
 STATISTICS_MONTHS: Final = 3
@@ -91,17 +122,11 @@ def period_of(start: str | None, end: str | None, today: dt.date | None = None) 
     return Period(first, last)
 
 
-def filtered(user: User | AnonymousUser, filters: Filters, now: dt.datetime | None = None) -> QuerySet[Assignment]:
-    now = now or timezone.now()
-    query = access.assignments_visible(user)
-    if filters.status:
-        if filters.status not in AssignmentStatus.values:
-            raise Invalid.field("status", _("Unknown status."))
-        query = query.filter(status=filters.status)
-    if filters.light:
-        if filters.light not in LIGHTS:
-            raise Invalid.field("light", _("Unknown light."))
-        query = query.filter(task_light_q(filters.light, now))
+def _parts_of_filters(
+    user: User | AnonymousUser, filters: Filters, now: dt.datetime
+) -> QuerySet[AssignmentPart] | None:
+    """The parts the owner, my-unit, figure and waiting filters ask for (``None``: no such
+    filter)."""
     parts = AssignmentPart.objects.all()
     narrowed = False
     if filters.owner:
@@ -116,8 +141,30 @@ def filtered(user: User | AnonymousUser, filters: Filters, now: dt.datetime | No
             raise Invalid.field("figure", _("Unknown figure."))
         parts = parts.filter(figures.figure_q(filters.figure, period, now))
         narrowed = True
-    if narrowed:
+    if filters.waiting:
+        if filters.waiting not in WAITING:
+            raise Invalid.field("waiting", _("Unknown choice."))
+        parts = parts.filter(waiting_q(filters.waiting))
+        narrowed = True
+    return parts if narrowed else None
+
+
+def filtered(user: User | AnonymousUser, filters: Filters, now: dt.datetime | None = None) -> QuerySet[Assignment]:
+    now = now or timezone.now()
+    query = access.assignments_visible(user)
+    if filters.status:
+        if filters.status not in AssignmentStatus.values:
+            raise Invalid.field("status", _("Unknown status."))
+        query = query.filter(status=filters.status)
+    if filters.light:
+        if filters.light not in LIGHTS:
+            raise Invalid.field("light", _("Unknown light."))
+        query = query.filter(task_light_q(filters.light, now))
+    parts = _parts_of_filters(user, filters, now)
+    if parts is not None:
         query = query.filter(pk__in=parts.values("assignment_id"))
+    if filters.waiting:
+        query = waiting_for(user, query)
     if filters.priority:
         query = query.filter(priority=filters.priority)
     if filters.leader:

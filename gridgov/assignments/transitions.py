@@ -69,6 +69,11 @@ SUPERVISION_PENDING: Final[Guard[Assignment]] = Guard(
     _("There is no supervision notice awaiting a reply."),
     lambda task, _now: task.supervision_pending,
 )
+NO_SUPERVISION_PENDING: Final[Guard[Assignment]] = Guard(
+    "supervision_pending",
+    _("A supervision notice on this task is already waiting for its reply."),
+    lambda task, _now: not task.supervision_pending,
+)
 
 WORKING: Final = frozenset({S.IN_PROGRESS, S.RETURNED})
 NOT_DONE: Final = frozenset({S.ASSIGNED, S.IN_PROGRESS, S.RETURNED})
@@ -105,7 +110,16 @@ PART_LABELS: Final[dict[str, Promise]] = {
 OPEN: Final = frozenset({A.ASSIGNED, A.IN_PROGRESS, A.SUBMITTED})
 
 TASK_ROWS: Final[list[Transition]] = [
-    row(TaskAction.SUPERVISE, OPEN, SAME, {P.SUPERVISOR}, required=("comment",), nudge=True),
+    # One notice at a time: a second one while the first waits for its reply is refused.
+    row(
+        TaskAction.SUPERVISE,
+        OPEN,
+        SAME,
+        {P.SUPERVISOR},
+        NO_SUPERVISION_PENDING,
+        required=("comment",),
+        nudge=True,
+    ),
     # A supervision notice needs its reply even when the task finished meanwhile.
     row(
         TaskAction.REPLY_SUPERVISION,

@@ -65,6 +65,7 @@ def _filters(form: ListFilterForm) -> selectors.Filters:
         mine=bool(data.get("mine")),
         supervision=bool(data.get("supervision")),
         figure=data.get("figure") or "",
+        waiting=data.get("waiting") or "",
         start=data.get("start"),
         end=data.get("end"),
     )
@@ -233,7 +234,7 @@ def assignment_create(request: HttpRequest) -> HttpResponse:
         return error_page(request, _("Only a town leader or the center gives leaders' tasks."), 403)
     town = towns[0]
     leaders = None if request.user.pk in services.town_leader_ids(town) else _leaders(town)
-    initial: dict[str, Any] = {"deadline": timezone.localdate() + dt.timedelta(days=14)}
+    initial: dict[str, Any] = {"deadline": services.working_day(timezone.localdate() + dt.timedelta(days=14))}
     resolution = None
     resolution_id = request.GET.get("resolution") or request.POST.get("resolution")
     if resolution_id and str(resolution_id).isdigit():

@@ -493,11 +493,14 @@ COCKPIT_RATES: Final = (
 @dataclass(frozen=True)
 class CockpitTile:
     """A figure another app adds to the cockpit (the hotline's orders waiting for
-    instruction): a label, a count and the list that makes it up."""
+    instruction): a label, a count and the list that makes it up. A ``waiting`` tile counts
+    what waits for a leader's decision and goes in the box "Waiting for leaders"; the others
+    go in the box "Other work"."""
 
     label: str
     count: int
     url: str
+    waiting: bool = False
 
 
 CockpitSource = Callable[["User | AnonymousUser"], list[CockpitTile]]
@@ -539,6 +542,7 @@ def cockpit_context(user: User | AnonymousUser) -> dict[str, Any]:
     ]
     supervised = query.filter(Q(supervision_pending=True), status__in=OPEN_STATUSES).count()
     month = Period.of_month(today)
+    tiles = [tile for source in COCKPIT_TILES for tile in source(user)]
     scope = rollup_scope(user)
     this_month = indices.figures(query, month, dimensions, COCKPIT_RATES, scope=scope)
     last_month = indices.figures(query, month.previous(), dimensions, COCKPIT_RATES, scope=scope)
@@ -560,7 +564,8 @@ def cockpit_context(user: User | AnonymousUser) -> dict[str, Any]:
         "supervised_url": workbench_url(queue="supervision"),
         "rates": rates,
         "month": month,
-        "extra": [tile for source in COCKPIT_TILES for tile in source(user)],
+        "extra": [tile for tile in tiles if tile.waiting],
+        "other": [tile for tile in tiles if not tile.waiting],
     }
 
 

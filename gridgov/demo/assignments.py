@@ -2,7 +2,8 @@
 two months, walked through the same services a user goes through, with past times: done on
 time and late, in progress with progress reports, one extended, one returned and submitted
 again, one overdue under a supervision notice, one waiting for approval, one fresh one waiting
-for the village's acceptance, and one taken over from the last town meeting's resolution. The
+for the village's acceptance, one cancelled, and one taken over from the last town meeting's
+resolution (another of its tasks is left to take over). The
 deadline sweep runs at the end, so the reminders and overdue notices are in the histories."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.utils import timezone
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.assignments import services
 from gridgov.assignments.models import Assignment
-from gridgov.meetings.models import Resolution, ResolutionKind
+from gridgov.meetings.models import Resolution, ResolutionKind, ResolutionStatus
 from gridgov.people.models import Role, RoleAssignment
 
 from .loader import check_allowed
@@ -130,6 +131,8 @@ PLANS: Final[tuple[Plan, ...]] = (
             (0.3, 15, "2", ACCEPT, {}),
             (10, 17, "0", "progress", {"comment": "累计巡查120人次，未发现火点。", "percent": 40}),
             (20, 17, "1", "progress", {"comment": "村内秸秆已全部离田。", "percent": 70}),
+            # Waiting for the leader's decision (an extension request not decided yet).
+            (25, 10, "2", "request_extension", {"comment": "村内离田机械不足，申请延期完成巡查收尾。", "until": 55}),
         ),
     ),
     Plan(
@@ -202,6 +205,18 @@ PLANS: Final[tuple[Plan, ...]] = (
             (5, 16, "0", "progress", {"comment": "组织网格员入户宣传，清理楼道停放车辆58辆。", "percent": 50}),
             (8, 9, "leader", "supervise", {"comment": "请加快推进集中充电设施建设。"}),
             (8, 15, "0", "reply_supervision", {"comment": "已与两个小区物业确定选址，下周开工。"}),
+        ),
+    ),
+    Plan(
+        "废旧厂房安全隐患排查",
+        "对辖区闲置厂房开展安全隐患排查，防止违规住人和堆放易燃物品。",
+        ("department:safety", "village2"),
+        10,
+        20,
+        steps=(
+            (0.1, 10, "0", ACCEPT, {}),
+            # The county ran the same inspection itself: the leader withdrew the task.
+            (3, 9, "leader", "cancel", {"comment": "县安委会已统一组织专项检查，本任务撤销。"}),
         ),
     ),
     Plan(
@@ -280,9 +295,10 @@ def _run(plan: Plan, cast: _Cast, today: dt.date) -> Assignment | None:
         inputs = {key: value for key, value in raw.items() if key != "part"}
         if "until" in inputs:
             inputs["until"] = start + dt.timedelta(days=int(inputs["until"]))
-        if action in ("supervise", "reply_supervision"):
+        if action in ("supervise", "reply_supervision", "cancel"):
             actor = {"leader": cast.leader, "super": cast.supervisor}.get(who) or actors[int(who)]
-            services.task_act(actor=actor, pk=assignment.pk, action=action, inputs=inputs, at=at)
+            version = Assignment.objects.get(pk=assignment.pk).version if action == "cancel" else None
+            services.task_act(actor=actor, pk=assignment.pk, action=action, inputs=inputs, version=version, at=at)
             continue
         index = int(raw.get("part", 0)) if who in ("leader", "super") else int(who)
         actor = cast.leader if who == "leader" else actors[index]
@@ -305,11 +321,12 @@ def _pdf(plan: Plan) -> bytes:
 
 
 def _from_resolution(cast: _Cast) -> int:
-    """The last town meeting's village task, taken over as a leader's task by the center on the
-    leader's behalf and accepted by the village."""
+    """The last town meeting's first task not reported yet, taken over as a leader's task by the
+    center on the leader's behalf and accepted by its owner (the meeting's other open task is
+    left for "make it a leader's task"; a task already reported is not taken over)."""
     resolution = (
-        Resolution.objects.filter(kind=ResolutionKind.TASK, village__isnull=False)
-        .order_by("-meeting__starts_at")
+        Resolution.objects.filter(kind=ResolutionKind.TASK, status=ResolutionStatus.OPEN)
+        .order_by("-meeting__starts_at", "number")
         .first()
     )
     if resolution is None or cast.center is None:
@@ -322,7 +339,7 @@ def _from_resolution(cast: _Cast) -> int:
         deadline=max(deadline, timezone.localdate() + dt.timedelta(days=3)),
         at=timezone.now() - dt.timedelta(hours=3),
     )
-    owner = cast.actor_for(f"village:{resolution.village.code}") if resolution.village is not None else None
+    owner = cast.actor_for(assignment.parts.get().owner_key)
     if owner is not None:
         part = assignment.parts.get()
         services.part_act(actor=owner, pk=part.pk, action=ACCEPT, at=timezone.now() - dt.timedelta(hours=1))

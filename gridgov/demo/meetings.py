@@ -111,6 +111,17 @@ def load_demo_meetings(*, allow_production_db: bool = False) -> int:
         village_code=village.code,
         deadline=timezone.localdate() + dt.timedelta(days=3),
     )
+    # Two more tasks for the department: the leaders' tasks demo takes the first over as a
+    # leader's task; the second is left for "make it a leader's task" to be tried.
+    for text, days in (("排查老旧小区楼道堆物及消防通道占用情况", 7), ("制定老旧小区冬季供暖排查工作方案", 10)):
+        services.resolution_add(
+            actor=center,
+            meeting_id=meeting.pk,
+            text=text,
+            kind=ResolutionKind.TASK,
+            department_code=department.code,
+            deadline=timezone.localdate() + dt.timedelta(days=days),
+        )
     services.meeting_act(actor=center, pk=meeting.pk, action="close")
     services.resolution_act(
         actor=users["gridlead01"],

@@ -72,4 +72,4 @@ def cockpit_tiles(user: User | AnonymousUser) -> list[CockpitTile]:
     """The leader cockpit's hotline figure: orders waiting for a leader's instruction."""
     count = queue_counts(user, [Queue.TO_INSTRUCT]).get(Queue.TO_INSTRUCT, 0)
     url = f"{reverse('hotline:workbench')}?queue={Queue.TO_INSTRUCT}"
-    return [CockpitTile(str(_("Hotline orders awaiting instruction")), count, url)]
+    return [CockpitTile(str(_("Hotline orders awaiting instruction")), count, url, waiting=True)]

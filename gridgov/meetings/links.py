@@ -16,8 +16,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ResolutionLink:
+    """A link on a resolution's row. A link with a ``state`` is to what took the resolution
+    over (a leader's task): the row shows that state instead of the resolution's own, and
+    hides the resolution's own steps."""
+
     label: str
     url: str
+    state: str = ""
 
 
 LinkSource = Callable[[Sequence["Resolution"], "User | AnonymousUser"], dict[int, list[ResolutionLink]]]

@@ -125,6 +125,9 @@ def _resolution_rows(request: HttpRequest, resolutions: Any) -> list[dict[str, A
     resolutions = list(resolutions)
     links = resolution_links(resolutions, request.user)
     for resolution in resolutions:
+        own = links.get(resolution.pk, [])
+        # Taken over (by a leader's task): its state is the task's, its own steps are hidden.
+        taken = next((link.state for link in own if link.state), "")
         actions = [
             {
                 "action": action,
@@ -134,13 +137,15 @@ def _resolution_rows(request: HttpRequest, resolutions: Any) -> list[dict[str, A
                 "danger": action == "return",
             }
             for action in services.RESOLUTIONS.allowed_actions(resolution, request.user)
+            if not taken
         ]
         rows.append(
             {
                 "resolution": resolution,
                 "state": services.resolution_state(resolution),
+                "taken_state": taken,
                 "actions": actions,
-                "links": links.get(resolution.pk, []),
+                "links": own,
             }
         )
     return rows

@@ -106,6 +106,12 @@ def active_departments() -> QuerySet[Department]:
     return Department.objects.filter(is_active=True).order_by("sort_order", "name")
 
 
+def departments_serving(area_ids: Iterable[int]) -> QuerySet[Department]:
+    """The departments in service that serve one of ``area_ids`` (an area and those above it),
+    in their display order."""
+    return active_departments().filter(areas__id__in=list(area_ids)).distinct()
+
+
 def active_departments_by_code(codes: Iterable[str]) -> dict[str, Department]:
     """The departments in service among ``codes``, by code (an unknown or retired code is
     left out: the caller says which are missing)."""

@@ -4,7 +4,7 @@ Every write is here, in a transaction, with its history row (:class:`..models.As
 and its audit row (``assignment.*``).
 """
 
-from .common import MAX_FILE_BYTES, MAX_FILES, Upload, end_of_day, files_check
+from .common import MAX_FILE_BYTES, MAX_FILES, Upload, end_of_day, files_check, working_day
 from .create import (
     assignment_create,
     assignment_from_resolution,
@@ -35,4 +35,5 @@ __all__ = [
     "sweep_deadlines",
     "task_act",
     "town_leader_ids",
+    "working_day",
 ]

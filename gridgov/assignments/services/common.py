@@ -56,6 +56,11 @@ class Upload:
     content_type: str = ""
 
 
+def working_day(day: dt.date) -> dt.date:
+    """``day`` when it is a working day, else the next working day (a form's default date)."""
+    return day if calendar.is_workday(day) else calendar.next_workday(day)
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """The deadline a date stands for: the end of that working day (the calendar's last office
     period), or of the next working day when the date is a holiday or a weekend."""
@@ -70,6 +75,9 @@ def deadline_of(day: dt.date, field: str, now: dt.datetime) -> dt.datetime:
     :data:`MAX_DAYS_AHEAD` (the working calendar is known that far); 422 on ``field`` otherwise."""
     if day > timezone.localdate(now) + dt.timedelta(days=MAX_DAYS_AHEAD):
         raise Invalid.field(field, _("Choose a date within two years."))
+    # A past date is refused as such, before a weekend or holiday rolls it onto a working day.
+    if day < timezone.localdate(now):
+        raise Invalid.field(field, _("The date has passed."))
     due = end_of_day(day)
     if due <= now:
         raise Invalid.field(field, _("The date has passed."))

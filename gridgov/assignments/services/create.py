@@ -17,10 +17,10 @@ from gridgov.areas.selectors import areas_visible
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
-from gridgov.meetings.models import ResolutionKind
+from gridgov.meetings.models import ResolutionKind, ResolutionStatus
 from gridgov.meetings.services import resolutions_visible
 from gridgov.people.models import Role
-from gridgov.people.selectors import active_departments, department_by_code, role_holder_ids
+from gridgov.people.selectors import departments_serving, role_holder_ids
 
 from .. import access
 from ..models import Assignment, AssignmentEvent, AssignmentPart, FileKind, OwnerKind, Priority, Source
@@ -57,9 +57,7 @@ def owner_choices(town: Area) -> list[tuple[str, str]]:
     """The owners a task of ``town`` can have: the center, the departments in service that
     serve the town (or an area above it), the town's villages."""
     choices: list[tuple[str, str]] = [("center", str(_("The center")))]
-    departments = (
-        active_departments().filter(areas__id__in=town.ancestor_ids()).distinct().order_by("sort_order", "code")
-    )
+    departments = departments_serving(town.ancestor_ids()).order_by("sort_order", "code")
     choices += [(f"department:{d.code}", d.name) for d in departments]
     villages = Area.objects.current().filter(level=AreaLevel.VILLAGE, path__startswith=town.path).order_by("code")
     choices += [(f"village:{v.code}", v.name) for v in villages]
@@ -72,8 +70,9 @@ def owner_of(town: Area, key: str, field: str) -> dict[str, Any]:
     if kind == OwnerKind.CENTER:
         return {"owner_kind": OwnerKind.CENTER, "area": town}
     if kind == OwnerKind.DEPARTMENT:
-        department = department_by_code(code)
-        if department is not None and department.is_active:
+        # Only a department serving the town, as the form lists them.
+        department = departments_serving(town.ancestor_ids()).filter(code=code).first()
+        if department is not None:
             return {"owner_kind": OwnerKind.DEPARTMENT, "department": department}
     if kind == OwnerKind.VILLAGE:
         village = Area.objects.current().filter(level=AreaLevel.VILLAGE, code=code, path__startswith=town.path).first()
@@ -150,6 +149,9 @@ def assignment_create(
             raise NotFound(_("No such resolution."))
         if resolution.kind != ResolutionKind.TASK:
             raise Invalid.field("resolution", _("Only a resolution that is a task becomes a leader's task."))
+        if resolution.status != ResolutionStatus.OPEN:
+            # Reported or confirmed done, it has its own state: a task would contradict it.
+            raise Invalid.field("resolution", _("A resolution already reported done is not taken over."))
     source = Source.RESOLUTION if resolution is not None else Source.DOCUMENT if uploads else Source.MANUAL
     taken = Conflict(_("This resolution is already a leader's task."), code="resolution_taken")
     if resolution is not None and Assignment.objects.filter(resolution=resolution).exists():

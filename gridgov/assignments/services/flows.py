@@ -54,17 +54,19 @@ FlowActor: TypeAlias = Actor
 # --- the task's status, summarised from its parts ---------------------------------------------
 
 
-def summary_status(statuses: Iterable[str]) -> str:
-    """The task's status from its parts' statuses: done when every part is; waiting for
-    approval when every part not done is submitted; waiting for acceptance while a part is not
-    accepted; in progress otherwise."""
+def summary_status(statuses: Iterable[str], *, lead: str | None = None) -> str:
+    """The task's status from its parts' statuses (``lead``: the lead part's): done when every
+    part is; waiting for approval when every part not done is submitted; waiting for acceptance
+    while the lead part is not accepted (without ``lead``: while no part is accepted); in
+    progress otherwise. Cancelled parts do not count."""
     found = [status for status in statuses if status != PartStatus.CANCELLED]
     remaining = [status for status in found if status != PartStatus.DONE]
     if not remaining:
         return AssignmentStatus.DONE
     if all(status == PartStatus.SUBMITTED for status in remaining):
         return AssignmentStatus.SUBMITTED
-    if PartStatus.ASSIGNED in remaining:
+    waiting = lead == PartStatus.ASSIGNED if lead is not None else all(s == PartStatus.ASSIGNED for s in remaining)
+    if waiting:
         return AssignmentStatus.ASSIGNED
     return AssignmentStatus.IN_PROGRESS
 
@@ -72,7 +74,8 @@ def summary_status(statuses: Iterable[str]) -> str:
 def summarise(assignment: Assignment, parts: list[AssignmentPart], *, now: dt.datetime, actor: FlowActor) -> None:
     """Write the task's status and its earliest open deadline (for the lists' lights) from
     ``parts``; a task that has just become done gets its history row."""
-    status = summary_status(part.status for part in parts)
+    lead = next((part.status for part in parts if part.lead), None)
+    status = summary_status((part.status for part in parts), lead=lead)
     open_parts = [part for part in parts if part.status in PART_OPEN]
     changes: dict[str, Any] = {"status": status}
     if open_parts:
@@ -252,6 +255,8 @@ def _refuse_extension(step: Step[AssignmentPart, FlowActor]) -> None:
 
 @PARTS.effect(PartAction.SUBMIT)
 def _submit(step: Step[AssignmentPart, FlowActor]) -> None:
+    # The percent before the submission is kept in the history: a return puts it back.
+    step.data["percent_before"] = step.subject.percent
     step.set(submitted_at=step.now, percent=100)
     step.data["in_time"] = step.now <= step.subject.deadline
     if step.input("files"):
@@ -271,6 +276,15 @@ def _approve(step: Step[AssignmentPart, FlowActor]) -> None:
 
 @PARTS.effect(PartAction.RETURN)
 def _return(step: Step[AssignmentPart, FlowActor]) -> None:
+    # Returned, the part is not complete: its progress goes back to the owner's last report (the
+    # 100 % the submission set is not the owner's figure any more).
+    submitted = (
+        AssignmentEvent.objects.filter(part=step.subject, action=PartAction.SUBMIT).order_by("-at", "-id").first()
+    )
+    before = submitted.data.get("percent_before") if submitted is not None else None
+    if isinstance(before, int):
+        step.set(percent=before)
+        step.data["percent"] = before
     step.set(return_count=step.subject.return_count + 1)
     step.notify.append(Party.OWNER)
 

@@ -110,8 +110,8 @@ def test_the_whole_loop_of_a_part_with_its_history(people: dict[str, Any]) -> No
     assert progress_file.event is not None and progress_file.event.action == "progress"
     assert Notification.objects.filter(recipient=people["leader01"], kind="assignment.submit").count() == 2
     task.refresh_from_db()
-    # The others are still to accept: the task waits for them.
-    assert task.status == AssignmentStatus.ASSIGNED
+    # The lead part is done while the others are still to accept: the task is under way.
+    assert task.status == AssignmentStatus.IN_PROGRESS
 
 
 def test_the_task_is_done_when_every_part_is(people: dict[str, Any]) -> None:

@@ -159,7 +159,8 @@ def test_a_cancelled_task_ends_its_open_parts_and_leaves_the_counts(people: dict
     assert notice is not None
     assert "燃气安全隐患排查整治" in render(notice.kind, notice.params, "", language="zh-hans").title
     event = AssignmentEvent.objects.get(assignment=task, action="cancel")
-    assert event.from_status == AssignmentStatus.ASSIGNED and event.to_status == AssignmentStatus.CANCELLED
+    # The lead owner accepted: the task was under way.
+    assert event.from_status == AssignmentStatus.IN_PROGRESS and event.to_status == AssignmentStatus.CANCELLED
     assert not selectors.inbox_parts(people["dept01"]).exists()
     assert selectors.owned_counts(people["dept01"])["open"] == 0
     counts = selectors.board(people["leader01"])

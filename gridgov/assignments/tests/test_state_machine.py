@@ -143,7 +143,8 @@ class TaskFlow(RuleBasedStateMachine):
         if task.status == "cancelled":
             assert task.cancelled_at is not None and not any(part.status in PART_OPEN for part in parts)
         else:
-            assert task.status == services.summary_status(part.status for part in parts)
+            lead = next((part.status for part in parts if part.lead), None)
+            assert task.status == services.summary_status((part.status for part in parts), lead=lead)
         open_parts = [part for part in parts if part.status in PART_OPEN]
         if open_parts:
             assert task.due_at == min(part.deadline for part in open_parts)

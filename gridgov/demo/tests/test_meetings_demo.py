@@ -18,7 +18,7 @@ def test_the_demo_meetings(people: dict[str, Any]) -> None:
     assert load_demo_meetings(allow_production_db=True) == 0
     town, village = Meeting.objects.order_by("starts_at")
     assert town.status == MeetingStatus.CLOSED and town.attendance.count() == 3
-    assert sorted(r.kind for r in town.resolutions.all()) == ["case", "task", "task"]
+    assert sorted(r.kind for r in town.resolutions.all()) == ["case", "task", "task", "task", "task"]
     assert town.resolutions.filter(status=ResolutionStatus.DONE).count() == 1
     assert village.status == MeetingStatus.PLANNED
     followup = services.open_resolutions(village.area, before=village)
