@@ -431,3 +431,9 @@ def test_the_center_s_list_shows_the_start_of_each_report_to_judge_spam(people: 
     excerpt = page[page.index('data-testid="report-excerpt"') :]
     excerpt = excerpt[excerpt.index(">") + 1 : excerpt.index("</td>")]
     assert excerpt.startswith("加微信领红包") and len(excerpt) == 60 and text not in page.replace('title="' + text, "")
+
+
+def test_the_complaint_form_carries_its_key_without_a_label(people: dict[str, Any]) -> None:
+    page = Client().get(reverse("notice:complaint", args=[home_grid(people["grid01"]).code])).content.decode()
+    assert re.search(r'type="hidden" name="idempotency_key" value="[0-9a-f]{32}"', page)
+    assert "Idempotency key" not in page and 'for="id_idempotency_key"' not in page
