@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.areas.locate import locate
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import town_of
 from gridgov.cases.models import Case, Status
@@ -295,6 +296,8 @@ def public_report_submit(
     grid = area if area.level == "grid" else None
     if grid is None and (lat is None or lng is None):
         raise ValidationError({"lat": [_("Pick the place on the map, or report from a grid's page.")]})
+    if lat is not None and lng is not None:
+        _check_inside(area, lat, lng)
     try:
         report = _public_report_write(
             client=client,
@@ -316,6 +319,27 @@ def public_report_submit(
             raise
         return _same_report(PublicReport.objects.select_related("case").get(submission_key=submission_key), description)
     return report
+
+
+def _check_inside(area: Area, lat: float, lng: float) -> None:
+    """A place picked on the map stays within the page's village (a grid's page: its village):
+    a report from one village's page never lands in another village's grid unnoticed."""
+    village = area if area.level == "village" else area.parent
+    if village is None or village.level != "village":
+        return
+    found = locate(lat, lng)
+    if found is not None and not found.path.startswith(village.path):
+        raise ValidationError(
+            {
+                "lat": [
+                    _(
+                        "The place picked on the map is outside %(village)s (it is in %(other)s): pick a "
+                        "place inside %(village)s, or report from the page of the village it belongs to."
+                    )
+                    % {"village": village.name, "other": found.village_name or found.name}
+                ]
+            }
+        )
 
 
 def _same_report(earlier: PublicReport, description: str) -> PublicReport:

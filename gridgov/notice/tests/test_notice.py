@@ -437,3 +437,24 @@ def test_the_complaint_form_carries_its_key_without_a_label(people: dict[str, An
     page = Client().get(reverse("notice:complaint", args=[home_grid(people["grid01"]).code])).content.decode()
     assert re.search(r'type="hidden" name="idempotency_key" value="[0-9a-f]{32}"', page)
     assert "Idempotency key" not in page and 'for="id_idempotency_key"' not in page
+
+
+def test_a_village_page_refuses_a_place_in_another_village(people: dict[str, Any]) -> None:
+    here = home_grid(people["grid01"])
+    there = home_grid(people["grid02"])
+    assert here.parent_id != there.parent_id
+    village = here.parent
+    assert village is not None
+    url = reverse("notice:report", args=[village.code])
+    data = {"category": minor().code, "description": "路灯坏了", "lat": there.center_lat, "lng": there.center_lng}
+    refused = Client().post(url, data)
+    assert refused.status_code == 422 and village.name in refused.content.decode()
+    assert not Case.objects.filter(source=Source.PUBLIC).exists()
+    inside = Client().post(url, {**data, "lat": here.center_lat, "lng": here.center_lng})
+    assert inside.status_code == 200
+    assert Case.objects.get(source=Source.PUBLIC).grid_id == here.pk
+
+
+def test_the_report_form_offers_the_phone_s_location(people: dict[str, Any]) -> None:
+    page = Client().get(reverse("notice:report", args=[home_grid(people["grid01"]).parent.code])).content.decode()
+    assert 'data-testid="use-my-location"' in page and 'type="tel"' in page
