@@ -456,5 +456,7 @@ def test_a_village_page_refuses_a_place_in_another_village(people: dict[str, Any
 
 
 def test_the_report_form_offers_the_phone_s_location(people: dict[str, Any]) -> None:
-    page = Client().get(reverse("notice:report", args=[home_grid(people["grid01"]).parent.code])).content.decode()
+    village = home_grid(people["grid01"]).parent
+    assert village is not None
+    page = Client().get(reverse("notice:report", args=[village.code])).content.decode()
     assert 'data-testid="use-my-location"' in page and 'type="tel"' in page
