@@ -30,7 +30,7 @@ from gridgov.cases.services import case_create
 from gridgov.categories.selectors import category_names
 from gridgov.core.actors import Actor, signed_in
 from gridgov.core.audit import record
-from gridgov.core.errors import Forbidden, Invalid, NotFound
+from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.core.once import create_once
 from gridgov.core.workflow import Step, Workflow
 from gridgov.notify.services import notify
@@ -373,8 +373,21 @@ def _agenda(step: Step[Meeting, MeetingActor]) -> None:
     step.set(agenda=agenda_from_text(step.input("agenda")))
 
 
+# How long before its planned time a meeting may be opened (people gather early); never on an
+# earlier day than the planned one.
+HOLD_EARLY: Final = dt.timedelta(hours=2)
+
+
 @MEETINGS.effect(MeetingAction.HOLD)
 def _hold(step: Step[Meeting, MeetingActor]) -> None:
+    starts_at = step.subject.starts_at
+    now = step.now
+    if now < starts_at - HOLD_EARLY or timezone.localdate(now) < timezone.localdate(starts_at):
+        raise Conflict(
+            _("This meeting is planned for %(time)s: it can be opened at most two hours before that time.")
+            % {"time": timezone.localtime(starts_at).strftime("%Y-%m-%d %H:%M")},
+            code="meeting_not_yet",
+        )
     step.data["attendance"] = step.subject.attendance.count()
 
 

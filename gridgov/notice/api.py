@@ -293,7 +293,8 @@ REPORT_FIELDS: Final[dict[str, Any]] = {
 )
 def public_report(request: HttpRequest, code: str) -> Status[PublicReportOut]:
     """The public page's form and rules: the same checks, the abuse limits (429 ``throttled``),
-    the honeypot (``website`` filled: answered as received, nothing kept, ``code`` null) and the
+    the honeypot (``website`` filled: answered as received with a tracking code that no report
+    has, nothing kept) and the
     one-time key (the same key again is the same report, 200)."""
     area = selectors.public_area(code)
     if area is None:
@@ -306,7 +307,7 @@ def public_report(request: HttpRequest, code: str) -> Status[PublicReportOut]:
     key = form.key or header
     replayed = bool(key) and PublicReport.objects.filter(submission_key=key).exists()
     report = report_submit(form, area=area, request=request, key=header)
-    return Status(200 if replayed else 201, PublicReportOut(code=report.code if report else None))
+    return Status(200 if replayed else 201, PublicReportOut(code=report.code if report else services.decoy_code()))
 
 
 @router.get(

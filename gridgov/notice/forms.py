@@ -32,7 +32,12 @@ class ReportForm(OneTimeKeyMixin, forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=gettext_lazy("Your name (optional)"), required=False, max_length=100)
-    phone = forms.CharField(label=gettext_lazy("Your phone (optional)"), required=False, max_length=30)
+    phone = forms.CharField(
+        label=gettext_lazy("Your phone (optional)"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
     # The honeypot: hidden from people, filled by robots.
     website = forms.CharField(required=False, label=gettext_lazy("Leave this field empty"))
 

@@ -165,3 +165,22 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.action}"
+
+
+class PublicLimit(models.Model):
+    """How many public reports (or complaints) one client or one phone had accepted in one
+    window (an hour, a day). Counted in the database inside the report's own transaction, so
+    parallel requests cannot all pass the limit; ``key`` is a digest (no address nor phone)."""
+
+    key = models.CharField(max_length=80)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("public report limit")
+        verbose_name_plural = _("public report limits")
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="notice_limit_key_window")]
+        indexes = [models.Index(fields=["window_start"], name="notice_limit_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

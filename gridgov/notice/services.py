@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.areas.locate import locate
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import town_of
 from gridgov.cases.models import Case, Status
@@ -34,7 +35,7 @@ from gridgov.core.once import create_once, made_before
 from gridgov.core.reveals import reveal_guard
 
 from . import selectors
-from .models import ComplaintEvent, ConductComplaint, NoticeSetting, Poster, Publication, PublicReport
+from .models import ComplaintEvent, ConductComplaint, NoticeSetting, Poster, Publication, PublicLimit, PublicReport
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -56,16 +57,6 @@ def limits() -> dict[str, int]:
     }
 
 
-def _count(key: str, window: int) -> int:
-    """Add one to a counter of the cache that lives ``window`` seconds from its first hit."""
-    cache.add(key, 0, window)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between the two calls
-        cache.set(key, 1, window)
-        return 1
-
-
 def _hashed(value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{value}".encode()).hexdigest()[:32]
 
@@ -79,37 +70,83 @@ def _phone_digits(phone: str) -> str:
     return digits
 
 
-def _limit_keys(client: str, phone: str, kind: str) -> tuple[str, str | None]:
+@dataclass(frozen=True)
+class _Limit:
+    """One counter a public report passes: its key, its window and how many it allows."""
+
+    key: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    allowed: int
+    message: str
+
+    def refusal(self, now: dt.datetime) -> Throttled:
+        retry = max(1, int((self.window_end - now).total_seconds()))
+        return Throttled(self.message, details={"retry_after_seconds": retry})
+
+
+def _limits_for(client: str, phone: str, kind: str, now: dt.datetime) -> list[_Limit]:
+    """The client's hour (the clock hour) and the phone's day (the local day)."""
+    limit = limits()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    found = [
+        _Limit(
+            f"{kind}:client:{_hashed(client)}",
+            hour,
+            hour + dt.timedelta(hours=1),
+            limit["client_per_hour"],
+            _("Too many reports from this connection; try again in an hour, or call the center."),
+        )
+    ]
     digits = _phone_digits(phone)
-    phone_key = f"notice:{kind}:phone:{_hashed(digits)}" if digits else None
-    return f"notice:{kind}:client:{_hashed(client)}", phone_key
+    if digits:
+        day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        found.append(
+            _Limit(
+                f"{kind}:phone:{_hashed(digits)}",
+                day,
+                day + dt.timedelta(days=1),
+                limit["phone_per_day"],
+                _("Too many reports with this phone number today; try again tomorrow, or call the center."),
+            )
+        )
+    return found
 
 
 def throttle_public(client: str, phone: str = "", *, kind: str = "report") -> None:
-    """Refuse (:class:`Throttled`, 429) a client or a phone that reached its limit of public
-    reports. Only what was accepted counts (:func:`count_public`): a resident who mistyped a
-    phone five times is not locked out. Counted in the cache under a digest (no address nor
-    phone is stored)."""
-    limit = limits()
-    client_key, phone_key = _limit_keys(client, phone, kind)
-    if int(cache.get(client_key) or 0) >= limit["client_per_hour"]:
-        raise Throttled(
-            _("Too many reports from this connection; try again in an hour, or call the center."),
-            details={"retry_after_seconds": 3600},
+    """Refuse (:class:`Throttled`, 429) at once a client or a phone that already reached its
+    limit of public reports (a quick look before anything is checked; :func:`take_public`
+    decides, inside the write)."""
+    now = timezone.now()
+    for limit in _limits_for(client, phone, kind, now):
+        used = PublicLimit.objects.filter(key=limit.key, window_start=limit.window_start).values_list(
+            "count", flat=True
         )
-    if phone_key and int(cache.get(phone_key) or 0) >= limit["phone_per_day"]:
-        raise Throttled(
-            _("Too many reports with this phone number today; try again tomorrow, or call the center."),
-            details={"retry_after_seconds": 86400},
-        )
+        if (used.first() or 0) >= limit.allowed:
+            raise limit.refusal(now)
 
 
-def count_public(client: str, phone: str = "", *, kind: str = "report") -> None:
-    """Count an accepted report (or complaint) against its client's and its phone's limits."""
-    client_key, phone_key = _limit_keys(client, phone, kind)
-    _count(client_key, 3600)
-    if phone_key:
-        _count(phone_key, 86400)
+def take_public(client: str, phone: str = "", *, kind: str = "report") -> None:
+    """Count a public report (or complaint) against its client's and its phone's limits, or
+    refuse it (:class:`Throttled`). Called inside the transaction that writes the report: the
+    counter row is incremented first (an UPDATE, which locks the row until the write commits on
+    PostgreSQL and takes SQLite's write lock), then read, so that parallel requests from one
+    client queue on the row and only the allowed number pass. A refused or failed write rolls
+    the count back with it: only what was accepted counts (a resident who mistyped a phone five
+    times is not locked out). Keys are digests: no address nor phone is stored."""
+    now = timezone.now()
+    for limit in _limits_for(client, phone, kind, now):
+        rows = PublicLimit.objects.filter(key=limit.key, window_start=limit.window_start)
+        if not rows.update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    PublicLimit.objects.create(key=limit.key, window_start=limit.window_start, count=1)
+            except IntegrityError:  # another request made the row meanwhile
+                rows.update(count=F("count") + 1)
+            # Old windows go when a new one starts (rarely: once per client and hour).
+            PublicLimit.objects.filter(window_start__lt=now - dt.timedelta(days=2)).delete()
+        if rows.values_list("count", flat=True).get() > limit.allowed:
+            raise limit.refusal(now)
 
 
 # --- What is published -------------------------------------------------------------------------
@@ -217,6 +254,16 @@ def _new_code() -> str:
             return code
 
 
+def decoy_code() -> str:
+    """A tracking code for a robot caught by the honeypot: shaped like a real one, so that the
+    answer looks like any success, but no report nor complaint has it (following it finds the
+    same "not found" as any mistyped code)."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not (PublicReport.objects.filter(code=code).exists() or ConductComplaint.objects.filter(code=code).exists()):
+            return code
+
+
 def _new_complaint_code() -> str:
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -249,8 +296,11 @@ def public_report_submit(
     grid = area if area.level == "grid" else None
     if grid is None and (lat is None or lng is None):
         raise ValidationError({"lat": [_("Pick the place on the map, or report from a grid's page.")]})
+    if lat is not None and lng is not None:
+        _check_inside(area, lat, lng)
     try:
         report = _public_report_write(
+            client=client,
             submission_key=submission_key,
             category=category,
             description=description,
@@ -268,8 +318,28 @@ def public_report_submit(
         if not submission_key:
             raise
         return _same_report(PublicReport.objects.select_related("case").get(submission_key=submission_key), description)
-    count_public(client, phone)
     return report
+
+
+def _check_inside(area: Area, lat: float, lng: float) -> None:
+    """A place picked on the map stays within the page's village (a grid's page: its village):
+    a report from one village's page never lands in another village's grid unnoticed."""
+    village = area if area.level == "village" else area.parent
+    if village is None or village.level != "village":
+        return
+    found = locate(lat, lng)
+    if found is not None and not found.path.startswith(village.path):
+        raise ValidationError(
+            {
+                "lat": [
+                    _(
+                        "The place picked on the map is outside %(village)s (it is in %(other)s): pick a "
+                        "place inside %(village)s, or report from the page of the village it belongs to."
+                    )
+                    % {"village": village.name, "other": found.village_name or found.name}
+                ]
+            }
+        )
 
 
 def _same_report(earlier: PublicReport, description: str) -> PublicReport:
@@ -285,6 +355,7 @@ def _same_report(earlier: PublicReport, description: str) -> PublicReport:
 
 def _public_report_write(
     *,
+    client: str,
     submission_key: str | None,
     category: str,
     description: str,
@@ -297,6 +368,7 @@ def _public_report_write(
     photos_in: Sequence[Photo],
 ) -> PublicReport:
     with transaction.atomic():
+        take_public(client, phone)
         case = public_case_create(
             category=category,
             description=description,
@@ -427,20 +499,21 @@ def complaint_submit(
             concerning = concerning_id
 
     def write() -> ConductComplaint:
-        return _complaint_write(town=town, area=area, concerning=concerning, text=text, name=name, phone=phone)
+        return _complaint_write(
+            client=client, town=town, area=area, concerning=concerning, text=text, name=name, phone=phone
+        )
 
-    complaint, created = create_once(
+    complaint, _created = create_once(
         key=submission_key, user=None, kind="notice.complaint", sent=sent, create=write, model=ConductComplaint
     )
-    if created:
-        count_public(client, phone, kind="complaint")
     return complaint
 
 
 def _complaint_write(
-    *, town: Area, area: Area, concerning: int | None, text: str, name: str, phone: str
+    *, client: str, town: Area, area: Area, concerning: int | None, text: str, name: str, phone: str
 ) -> ConductComplaint:
     with transaction.atomic():
+        take_public(client, phone, kind="complaint")
         complaint = ConductComplaint.objects.create(
             town=town,
             grid=area if area.level == "grid" else None,

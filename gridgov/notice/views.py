@@ -143,10 +143,10 @@ def public_report(request: HttpRequest, code: str) -> HttpResponse:
                 form.renew_key()
             status = 422
         else:
-            # A robot (report None) is answered as if received; nothing was kept.
-            return _public_render(
-                request, "notice/report_done.html", {"area": area, "code": report.code if report else None}
-            )
+            # A robot (report None) is answered as if received, with a code that leads nowhere;
+            # nothing was kept.
+            code = report.code if report else services.decoy_code()
+            return _public_render(request, "notice/report_done.html", {"area": area, "code": code})
     elif request.method == "POST":
         status = 422
     context = {
@@ -201,7 +201,8 @@ def complaint(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if data["website"]:
-            return _public_render(request, "notice/complaint_done.html", {"area": area, "code": ""})
+            # A robot: answered as received, with a code that leads nowhere; nothing kept.
+            return _public_render(request, "notice/complaint_done.html", {"area": area, "code": services.decoy_code()})
         try:
             received = services.complaint_submit(
                 client=client_of(request),

@@ -94,6 +94,15 @@ class RowResult:
     label: str = ""  # what the row names (a masked address, a unit's name)
     messages: list[str] = field(default_factory=list)
 
+    @property
+    def text(self) -> str:
+        """The messages in one line, joined by "；" (a message's own full stop dropped, but the
+        last one's)."""
+        if not self.messages:
+            return ""
+        joined = "；".join(message.rstrip("。. ") for message in self.messages)
+        return joined + ("。" if self.messages[-1].endswith("。") else "")
+
 
 @dataclass
 class ImportReport:
@@ -112,11 +121,11 @@ class ImportReport:
         """The row report as a spreadsheet (formula-safe)."""
         book = SafeWorkbook()
         sheet = book.sheet(_("Row report"))
-        sheet.header([_("Row"), _("Result"), _("Saved"), _("Record"), _("Messages")])
+        sheet.header([_("Row"), _("Result"), _("Saved"), _("Record"), _("Hints")])
         labels = {"good": _("Good"), "doubtful": _("Doubtful"), "bad": _("Not imported")}
         saved = {"created": _("Created"), "updated": _("Updated"), "unchanged": _("Unchanged"), "": ""}
         for row in self.rows:
-            sheet.append([row.number, labels[row.status], saved[row.outcome], row.label, "；".join(row.messages)])
+            sheet.append([row.number, labels[row.status], saved[row.outcome], row.label, row.text])
         return book.bytes()
 
 
@@ -203,12 +212,27 @@ def _unit_row(cells: list[Any], cols: dict[str, int], doubts: list[str]) -> dict
     }
 
 
-def _messages(error: ValidationError | Forbidden) -> list[str]:
+def _messages(error: ValidationError | Forbidden, titles: dict[str, str]) -> list[str]:
+    """The refusal's messages, each naming its column (as titled in the file) when it is about
+    one: "地址：此项为必填项。"."""
     if isinstance(error, Forbidden):
         return [error.message]
     if hasattr(error, "error_dict"):
-        return [str(m) for messages in error.message_dict.values() for m in messages]
+        return [
+            f"{titles[name]}：{message}" if name in titles else str(message)
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
     return [str(m) for m in error.messages]
+
+
+def _titles(cells: list[Any], cols: dict[str, int], columns: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Each field's column title: the file's own, else the usual one (a column the file lacks)."""
+    titles = {name: accepted[0] for name, accepted in columns.items()}
+    for name, index in cols.items():
+        title = str(cells[index]).strip() if index < len(cells) and cells[index] is not None else ""
+        titles[name] = title or titles[name]
+    return titles
 
 
 def import_basic_data(
@@ -227,11 +251,14 @@ def import_basic_data(
         report.refused = refused.message
         return report
     cols: dict[str, int] | None = None
+    titles: dict[str, str] = {}
     for number, cells in rows:
         if cols is None:
             cols = _header(cells, columns)
+            if cols is not None:
+                titles = _titles(cells, cols, columns)
             continue
-        report.rows.append(_import_row(actor, kind, number, cells, cols, request))
+        report.rows.append(_import_row(actor, kind, number, cells, cols, titles, request))
     if cols is None:
         report.refused = _("No header row with the expected column titles was found.")
     return report
@@ -243,6 +270,7 @@ def _import_row(
     number: int,
     cells: list[Any],
     cols: dict[str, int],
+    titles: dict[str, str],
     request: HttpRequest | None,
 ) -> RowResult:
     doubts: list[str] = []
@@ -254,5 +282,5 @@ def _import_row(
         else:
             outcome = services.unit_save(actor=actor, doubts=doubts, via="import", request=request, **values)[1]
     except (ValidationError, Forbidden) as error:
-        return RowResult(number, "bad", label=label, messages=_messages(error) + doubts)
+        return RowResult(number, "bad", label=label, messages=_messages(error, titles) + doubts)
     return RowResult(number, "doubtful" if doubts else "good", outcome=outcome, label=label, messages=doubts)

@@ -58,7 +58,7 @@ def plan(people: dict[str, Any], by: str = "gridlead01", **extra: Any) -> Any:
 
 
 def held(people: dict[str, Any]) -> Any:
-    meeting = plan(people)
+    meeting = plan(people, starts_at=timezone.now())
     services.meeting_act(actor=people["gridlead01"], pk=meeting.pk, action="hold")
     meeting.refresh_from_db()
     return meeting
@@ -209,7 +209,7 @@ def test_the_pages(people: dict[str, Any]) -> None:
     assert client.get(reverse("meetings:list")).status_code == 200
     bad = client.post(reverse("meetings:list"), {"area": town.code, "title": "", "place": "x"})
     assert bad.status_code == 422
-    start = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    start = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     made = client.post(
         reverse("meetings:list"),
         {
@@ -300,7 +300,7 @@ def test_what_is_written_is_refused_with_the_reason_never_cut_or_guessed(people:
 
 
 def test_the_same_plan_or_resolution_sent_twice_is_written_once(people: dict[str, Any]) -> None:
-    at = timezone.now() + dt.timedelta(days=1)
+    at = timezone.now()
     first = plan(people, submission_key="k" * 32, starts_at=at)
     again = plan(people, submission_key="k" * 32, starts_at=at)
     assert first.pk == again.pk and Meeting.objects.filter(title="十一月民情分析会").count() == 1
@@ -333,3 +333,62 @@ def test_the_plan_form_names_each_person_s_role_and_area_and_a_working_day(peopl
     assert 'data-testid="sign-in-link"' in detail
     grids = re.findall(r'<option value="(\d{14})"', detail)
     assert grids and all(code.startswith(meeting.area.code) for code in grids)  # the village's own grids
+
+
+def keyed(page: bytes, testid: str) -> dict[str, str]:
+    """The hidden one-time key the page's form carries (what a browser sends back)."""
+    html = page.decode()
+    form = html[html.index(f'data-testid="{testid}"') :]
+    form = form[: form.index("</form>")]
+    found = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', form)
+    assert found, "the form carries no one-time key"
+    return {"idempotency_key": found.group(1)}
+
+
+def test_the_plan_and_resolution_forms_sent_twice_make_one_meeting_and_one_case(people: dict[str, Any]) -> None:
+    client = client_for(people["center01"])
+    town = Area.objects.current().get(level=AreaLevel.TOWN)
+    values = {
+        "area": town.code,
+        "title": "两次提交的会",
+        "starts_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "place": "镇政府三楼",
+        "chair": people["leader01"].pk,
+        **keyed(client.get(reverse("meetings:list")).content, "plan-form"),
+    }
+    for _twice in range(2):
+        assert client.post(reverse("meetings:list"), values).status_code == 302
+    assert Meeting.objects.filter(title="两次提交的会").count() == 1
+    meeting = Meeting.objects.get(title="两次提交的会")
+    client.post(reverse("meetings:act", args=[meeting.pk, "hold"]), {"version": meeting.version})
+    page = client.get(reverse("meetings:detail", args=[meeting.pk])).content
+    resolution = {
+        "text": "两次提交的决议",
+        "kind": "case",
+        "category": "parking.long_term",
+        "grid": home_grid(people["grid01"]).code,
+        **keyed(page, "resolution-form"),
+    }
+    for _twice in range(2):
+        assert client.post(reverse("meetings:resolution-add", args=[meeting.pk]), resolution).status_code == 302
+    assert meeting.resolutions.count() == 1
+    assert Case.objects.filter(source=Source.MEETING, description="两次提交的决议").count() == 1
+
+
+def test_a_meeting_is_not_opened_days_before_its_time(people: dict[str, Any]) -> None:
+    meeting = plan(people, starts_at=timezone.now() + dt.timedelta(days=3))
+    with pytest.raises(Conflict) as refused:
+        services.meeting_act(actor=people["gridlead01"], pk=meeting.pk, action="hold")
+    assert refused.value.code == "meeting_not_yet"
+    assert f"{timezone.localtime(meeting.starts_at):%Y-%m-%d %H:%M}" in str(refused.value.message)
+    page = client_for(people["gridlead01"]).post(
+        reverse("meetings:act", args=[meeting.pk, "hold"]), {"version": meeting.version}
+    )
+    meeting.refresh_from_db()
+    assert page.status_code != 302 and meeting.status == MeetingStatus.PLANNED
+    soon = timezone.localtime().replace(hour=22, minute=0, second=0, microsecond=0)
+    early = soon - dt.timedelta(hours=1)  # an hour before on the same day: allowed
+    Meeting.objects.filter(pk=meeting.pk).update(starts_at=soon)
+    services.MEETINGS.act(meeting.pk, "hold", actor=people["gridlead01"], at=early)
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.HELD

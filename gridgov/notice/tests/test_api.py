@@ -12,7 +12,7 @@ from django.test import Client
 from gridgov.cases.models import Case, Source
 from gridgov.core.models import AuditEvent
 from gridgov.notice import selectors
-from gridgov.notice.models import NoticeSetting, Poster, Publication, PublicReport
+from gridgov.notice.models import NoticeSetting, Poster, Publication, PublicLimit, PublicReport
 from gridgov.notice.tests.test_notice import home_grid, minor, png, publish
 from gridgov.people.services import token_issue
 
@@ -154,7 +154,7 @@ def test_public_report_checks_honeypot_and_limits(people: dict[str, Any], settin
     assert bad.status_code == 422
     assert {"category", "description"} <= set(bad.json()["error"]["details"])
     robot = report(grid, website="http://spam.example")
-    assert robot.status_code == 201 and robot.json()["code"] is None
+    assert robot.status_code == 201 and len(robot.json()["code"]) == 10  # looks like any success
     assert not Case.objects.filter(source=Source.PUBLIC).exists()
     settings.GRIDGOV_PUBLIC_REPORTS_PER_CLIENT_HOUR = 2
     assert report(grid, phone="").status_code == 201
@@ -166,5 +166,5 @@ def test_public_report_checks_honeypot_and_limits(people: dict[str, Any], settin
     assert Client().post(f"/p/{grid.code}/report/", {"category": minor().code, "description": "x"}).status_code == 429
     # A village's report needs the place, as on the page.
     village = grid.parent
-    cache.clear()
+    PublicLimit.objects.all().delete()
     assert report(village).status_code == 422

@@ -5,6 +5,7 @@ audited) and posters (the reprint flag when staff change)."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from gridgov.cases.models import Case, Source, Status
 from gridgov.categories.models import Category
 from gridgov.core.models import AuditEvent
 from gridgov.notice import selectors, services
-from gridgov.notice.models import ConductComplaint, Poster, Publication, PublicReport
+from gridgov.notice.models import ConductComplaint, Poster, Publication, PublicLimit, PublicReport
 from gridgov.people.models import RoleAssignment, StaffProfile
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +183,18 @@ def test_honeypot_keeps_nothing(people: dict[str, Any]) -> None:
     response = report_post(Client(), grid, website="http://spam.example")
     assert response.status_code == 200
     assert not Case.objects.filter(source=Source.PUBLIC).exists()
+    # The robot is answered as any resident is: a tracking code of the usual shape, which leads
+    # to the same "not found" as a mistyped one.
+    page = response.content.decode()
+    found = re.search(r'data-testid="tracking-code">([0-9A-Z]{10})<', page)
+    assert found and not PublicReport.objects.filter(code=found.group(1)).exists()
+    assert Client().get(reverse("notice:track", args=[found.group(1)])).status_code == 404
+    complaint = Client().post(
+        reverse("notice:complaint", args=[grid.code]), {"text": "广告", "website": "http://spam.example"}
+    )
+    code = re.search(r'data-testid="complaint-code">([0-9A-Z]{10})<', complaint.content.decode())
+    assert code and not ConductComplaint.objects.exists()
+    assert Client().get(reverse("notice:complaint-track", args=[code.group(1)])).status_code == 404
 
 
 def test_rate_limits_per_client_and_phone(people: dict[str, Any], settings: Any) -> None:
@@ -194,7 +207,7 @@ def test_rate_limits_per_client_and_phone(people: dict[str, Any], settings: Any)
     assert report_post(client, grid).status_code == 429
     assert PublicReport.objects.count() == 2
 
-    cache.clear()
+    PublicLimit.objects.all().delete()
     settings.GRIDGOV_PUBLIC_REPORTS_PER_CLIENT_HOUR = 10
     settings.GRIDGOV_PUBLIC_REPORTS_PER_PHONE_DAY = 1
     assert report_post(Client(REMOTE_ADDR="10.0.0.1"), grid).status_code == 200
@@ -412,3 +425,42 @@ def test_the_same_complaint_form_sent_twice_is_one_complaint(people: dict[str, A
     assert code and code in first.content.decode() and code in again.content.decode()
     other = Client().post(url, {**data, "text": "另一件事"})
     assert other.status_code == 422 and ConductComplaint.objects.count() == 1
+
+
+def test_the_center_s_list_shows_the_start_of_each_report_to_judge_spam(people: dict[str, Any]) -> None:
+    grid = home_grid(people["grid01"])
+    text = "加微信领红包" + "快来" * 40
+    assert report_post(Client(), grid, description=text).status_code == 200
+    page = client_for(people["center01"]).get(reverse("notice:reports")).content.decode()
+    excerpt = page[page.index('data-testid="report-excerpt"') :]
+    excerpt = excerpt[excerpt.index(">") + 1 : excerpt.index("</td>")]
+    assert excerpt.startswith("加微信领红包") and len(excerpt) == 60 and text not in page.replace('title="' + text, "")
+
+
+def test_the_complaint_form_carries_its_key_without_a_label(people: dict[str, Any]) -> None:
+    page = Client().get(reverse("notice:complaint", args=[home_grid(people["grid01"]).code])).content.decode()
+    assert re.search(r'type="hidden" name="idempotency_key" value="[0-9a-f]{32}"', page)
+    assert "Idempotency key" not in page and 'for="id_idempotency_key"' not in page
+
+
+def test_a_village_page_refuses_a_place_in_another_village(people: dict[str, Any]) -> None:
+    here = home_grid(people["grid01"])
+    there = home_grid(people["grid02"])
+    assert here.parent_id != there.parent_id
+    village = here.parent
+    assert village is not None
+    url = reverse("notice:report", args=[village.code])
+    data = {"category": minor().code, "description": "路灯坏了", "lat": there.center_lat, "lng": there.center_lng}
+    refused = Client().post(url, data)
+    assert refused.status_code == 422 and village.name in refused.content.decode()
+    assert not Case.objects.filter(source=Source.PUBLIC).exists()
+    inside = Client().post(url, {**data, "lat": here.center_lat, "lng": here.center_lng})
+    assert inside.status_code == 200
+    assert Case.objects.get(source=Source.PUBLIC).grid_id == here.pk
+
+
+def test_the_report_form_offers_the_phone_s_location(people: dict[str, Any]) -> None:
+    village = home_grid(people["grid01"]).parent
+    assert village is not None
+    page = Client().get(reverse("notice:report", args=[village.code])).content.decode()
+    assert 'data-testid="use-my-location"' in page and 'type="tel"' in page

@@ -62,6 +62,9 @@ def test_rows_are_good_doubtful_or_bad_and_a_reimport_changes_nothing(people):
     assert all(r.outcome == "created" for r in report.rows if r.status != "bad")
     # The address in the report is masked.
     assert "1排1号" not in report.rows[0].label
+    # A refusal names its column; messages are joined by "；" alone.
+    assert report.rows[3].text == "地址：此项为必填项。", report.rows[3].text
+    assert len(report.rows[2].messages) > 1 and "。；" not in report.rows[2].text and "；" in report.rows[2].text
 
     again = import_basic_data(actor=people["grid01"], kind="households", handle=io.BytesIO(data), name="h.xlsx")
     assert again.counts == report.counts

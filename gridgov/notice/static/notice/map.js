@@ -26,14 +26,44 @@
     var lat = document.getElementById("id_lat");
     var lng = document.getElementById("id_lng");
     var marker = null;
-    map.on("click", function (event) {
+    var mark = function (latlng) {
       if (marker) {
-        marker.setLatLng(event.latlng);
+        marker.setLatLng(latlng);
       } else {
-        marker = L.marker(event.latlng).addTo(map);
+        marker = L.marker(latlng).addTo(map);
       }
-      lat.value = event.latlng.lat.toFixed(6);
-      lng.value = event.latlng.lng.toFixed(6);
+      lat.value = latlng.lat.toFixed(6);
+      lng.value = latlng.lng.toFixed(6);
+    };
+    map.on("click", function (event) {
+      mark(event.latlng);
     });
+    // "Use my location": the browser's position (asked only on the tap), marked as a tap would.
+    var locate = document.getElementById("notice-locate");
+    var status = document.getElementById("notice-locate-status");
+    if (locate && navigator.geolocation) {
+      locate.hidden = false;
+      locate.addEventListener("click", function () {
+        locate.disabled = true;
+        navigator.geolocation.getCurrentPosition(
+          function (position) {
+            locate.disabled = false;
+            var here = L.latLng(position.coords.latitude, position.coords.longitude);
+            mark(here);
+            map.setView(here, Math.max(map.getZoom(), 16));
+            if (status) {
+              status.textContent = "";
+            }
+          },
+          function () {
+            locate.disabled = false;
+            if (status) {
+              status.textContent = locate.getAttribute("data-failed");
+            }
+          },
+          { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+        );
+      });
+    }
   }
 })();
