@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.cases.inbox import InboxItem, InboxSection, add_inbox_section
 from gridgov.cases.views_stats import CockpitTile, add_cockpit_tiles
-from gridgov.meetings.links import ResolutionLink, add_resolution_links
+from gridgov.meetings.links import ResolutionLink, add_resolution_links, add_taken_over
 from gridgov.meetings.models import Resolution, ResolutionKind, ResolutionStatus
 from gridgov.people.models import Role
 from gridgov.web.nav import NavEntry, add_entries
@@ -22,7 +22,7 @@ from gridgov.web.panels import HomePanel, add_panels
 from gridgov.workcalendar import clock
 
 from . import access, selectors, services
-from .models import AssignmentStatus, PartStatus
+from .models import Assignment, AssignmentStatus, PartStatus
 from .selectors import LIGHTS
 
 if TYPE_CHECKING:
@@ -150,9 +150,15 @@ def resolution_links(resolutions: Sequence[Resolution], user: User | AnonymousUs
     return found
 
 
+def resolution_taken_over(resolution_id: int) -> bool:
+    """A meeting resolution a leader's task took over (its steps are the task's from then on)."""
+    return Assignment.objects.filter(resolution_id=resolution_id).exists()
+
+
 def register() -> None:
     add_entries(NAV_ENTRIES)
     add_panels(PANELS)
     add_cockpit_tiles(cockpit_tiles)
     add_inbox_section(inbox_section)
     add_resolution_links(resolution_links)
+    add_taken_over(resolution_taken_over)

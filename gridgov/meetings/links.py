@@ -44,3 +44,18 @@ def resolution_links(resolutions: Sequence[Resolution], user: User | AnonymousUs
         for pk, links in source(resolutions, user).items():
             found.setdefault(pk, []).extend(links)
     return found
+
+
+TakenOver = Callable[[int], bool]
+TAKEN_OVER: list[TakenOver] = []
+
+
+def add_taken_over(check: TakenOver) -> None:
+    """Register a function telling whether a resolution (by id) was taken over by another app's
+    work; its own steps are then refused (registering twice changes nothing)."""
+    if check not in TAKEN_OVER:
+        TAKEN_OVER.append(check)
+
+
+def taken_over(resolution_id: int) -> bool:
+    return any(check(resolution_id) for check in TAKEN_OVER)

@@ -37,6 +37,7 @@ from gridgov.notify.services import notify
 from gridgov.people.models import Role
 from gridgov.people.selectors import department_by_code, role_holder_ids
 
+from .links import taken_over
 from .models import Attendance, Meeting, MeetingStatus, Resolution, ResolutionKind, ResolutionStatus
 from .transitions import (
     MEETING_LABELS,
@@ -596,6 +597,17 @@ class ResolutionFlow(Workflow[Resolution, MeetingActor]):
 
     def record(self, step: Step[Resolution, MeetingActor]) -> AuditEvent:
         return record(action=f"resolution.{step.action}", actor=step.actor, obj=step.subject, data=step.data)
+
+    def state_refusal(self, subject: Resolution, transition: Any, now: dt.datetime) -> Conflict | None:
+        """A resolution taken over (by a leader's task) is done through what took it over."""
+        if taken_over(subject.pk):
+            return Conflict(
+                _("This resolution was made a leader's task: report and confirm it on the task."), code="taken_over"
+            )
+        return super().state_refusal(subject, transition, now)
+
+    def allowed_actions(self, subject: Resolution, user: MeetingActor, now: dt.datetime | None = None) -> list[str]:
+        return [] if taken_over(subject.pk) else super().allowed_actions(subject, user, now)
 
 
 RESOLUTIONS = ResolutionFlow("resolution", RESOLUTION_ROWS, labels=RESOLUTION_LABELS)

@@ -127,6 +127,13 @@ def test_a_task_taken_over_from_a_meeting_resolution_links_to_it(people: dict[st
 
     with pytest.raises(Conflict):
         services.assignment_from_resolution(actor=people["leader01"], resolution_id=resolution.pk)
+    # From now on the task carries it: the resolution's own steps are refused, even posted directly.
+    assert meetings.RESOLUTIONS.allowed_actions(resolution, people["gridlead01"]) == []
+    with pytest.raises(Conflict) as refused:
+        meetings.resolution_act(
+            actor=people["gridlead01"], pk=resolution.pk, action="report", inputs={"report": "已完成"}
+        )
+    assert refused.value.code == "taken_over"
 
 
 def test_a_step_posted_from_the_page_is_answered_like_every_workflows(people: dict[str, Any]) -> None:
