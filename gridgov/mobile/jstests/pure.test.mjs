@@ -128,3 +128,12 @@ test("a new version deletes the old shell caches and keeps the data", () => {
   assert.deepEqual(names, { shell: "gridgov-m-shell-v2", data: "gridgov-m-data" });
   assert.deepEqual(staleCaches(["gridgov-m-shell-v1", "gridgov-m-shell-v2", "gridgov-m-data", "other"], "v2"), ["gridgov-m-shell-v1"]);
 });
+
+test("no inline style attribute in the app's elements (the phone's CSP refuses them)", async () => {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const dir = new URL("../static/mobile/js/", import.meta.url);
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith(".js"))) {
+    const source = await readFile(new URL(name, dir), "utf8");
+    assert.doesNotMatch(source, /\bstyle:\s*["'`]/, `${name} sets an inline style`);
+  }
+});
