@@ -185,6 +185,8 @@ SOURCES: tuple[str, ...] = (
     gettext_noop("Analysis"),
     gettext_noop("Proposed measures"),
     gettext_noop("To write, due %(date)s"),
+    gettext_noop("Past its deadline (due %(date)s)"),
+    gettext_noop("Past its deadline"),
     gettext_noop("Returned: %(comment)s"),
     gettext_noop("Week of %(date)s"),
     gettext_noop("No weekly analysis yet."),

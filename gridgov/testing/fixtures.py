@@ -74,6 +74,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.people.migrations.0005_otp_secrets_encrypted",
     "gridgov.cases.migrations.0013_case_handling_minutes",
     "gridgov.assessment.migrations.0002_result_area_of_people",
+    "gridgov.visits.migrations.0005_care_tags_encrypted",
 ]
 
 

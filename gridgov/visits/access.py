@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from gridgov.access.scope import scope_for
 from gridgov.cases.access import mask_name, mask_phone
@@ -22,7 +23,13 @@ if TYPE_CHECKING:
 
     from .models import Household, Unit
 
-__all__ = ["mask_address", "mask_name", "mask_phone"]
+__all__ = ["mask_address", "mask_care", "mask_name", "mask_phone"]
+
+
+def mask_care(tags: list[str]) -> str:
+    """A household's care tags masked (issue 15): that it has some ("关怀对象 ●●"), never which."""
+    return gettext("Cared for ●●") if tags else ""
+
 
 VIEW_ROLES: Final = (
     Role.GRID_WORKER,

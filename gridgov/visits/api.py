@@ -23,7 +23,7 @@ from gridgov.core.schemas import CodeName, code_name
 from gridgov.people.schemas import person_out
 
 from . import selectors, services
-from .access import mask_address, mask_name, mask_phone
+from .access import mask_address, mask_care, mask_name, mask_phone
 from .models import Household, Unit, Visit, VisitPhoto
 from .schemas import (
     BasicListQuery,
@@ -67,7 +67,7 @@ def household_out(household: Household) -> HouseholdOut:
         head_name=mask_name(household.head_name),
         head_phone=mask_phone(household.head_phone),
         member_count=household.member_count,
-        care_tags=list(household.care_tags),
+        care_tags=mask_care(household.care_tags),
         doubtful=household.doubtful,
         doubts=household.doubts,
     )
@@ -131,6 +131,7 @@ def visit_out(visit: Visit) -> VisitOut:
 def _due_out(due: selectors.DueVisit, *, full_address: bool) -> DueOut:
     household, unit = due.household, due.unit
     if household is not None:
+        masked = [mask_care(household.care_tags)]
         target: dict[str, Any] = {
             "household_id": household.pk,
             "unit_id": None,
@@ -140,10 +141,12 @@ def _due_out(due: selectors.DueVisit, *, full_address: bool) -> DueOut:
             "grid": code_name(household.grid),
             "address": household.address if full_address else mask_address(household.address),
             "head_name": mask_name(household.head_name),
-            "care_tags": list(household.care_tags),
-            "care_labels": household.care_labels,
-            "tags": list(household.care_tags),
-            "tag_labels": household.care_labels,
+            # The worker's own due list carries the tags (the worker needs them at the door);
+            # a leader's overdue list, like every other list, only that there are some.
+            "care_tags": list(household.care_tags) if full_address else [],
+            "care_labels": household.care_labels if full_address else masked,
+            "tags": list(household.care_tags) if full_address else [],
+            "tag_labels": household.care_labels if full_address else masked,
         }
     else:
         assert unit is not None
@@ -345,7 +348,13 @@ def household_reveal(request: HttpRequest, household_id: int) -> HouseholdReveal
         household = selectors.household_get(request.user, household_id)
     except ObjectDoesNotExist:
         raise NotFound(_("No such household.")) from None
-    return HouseholdRevealOut(**services.household_reveal(household, actor=request.user, request=request))
+    revealed = services.household_reveal(household, actor=request.user, request=request)
+    return HouseholdRevealOut(
+        head_name=revealed["head_name"],
+        head_phone=revealed["head_phone"],
+        address=revealed["address"],
+        care_tags=list(household.care_tags),
+    )
 
 
 @router.get("/units", response=UnitPageOut, summary="Units and key places the caller may see")

@@ -10,6 +10,7 @@ How often a care-tagged household must be visited is a :class:`VisitPlan` per ca
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from django.conf import settings
@@ -80,7 +81,11 @@ class Household(models.Model):
     head_name = EncryptedTextField(_("head of household"), blank=True)
     head_phone = EncryptedTextField(_("phone"), blank=True)
     member_count = models.PositiveSmallIntegerField(_("members"), null=True, blank=True)
-    care_tags = models.JSONField(_("care tags"), default=list, blank=True)
+    # Care tags are health and welfare data (issue 15): encrypted at rest, the tags joined by
+    # commas; use the ``care_tags`` property. ``cared`` (any tag at all) is the only index kept
+    # in clear, for the due lists: it says no more than the masked "关怀对象 ●●" of the lists.
+    care_tags_sealed = EncryptedTextField(_("care tags"), blank=True, default="")
+    cared = models.BooleanField(_("care-tagged"), default=False, editable=False)
     # Kept but flagged: an import row with something doubtful (see ``doubts``).
     doubtful = models.BooleanField(_("doubtful"), default=False)
     doubts = models.TextField(_("doubts"), blank=True)
@@ -98,6 +103,17 @@ class Household(models.Model):
 
     def __str__(self) -> str:
         return f"household {self.pk}"
+
+    @property
+    def care_tags(self) -> list[str]:
+        """The care tags in clear (decrypted); show them masked unless revealed or allowed."""
+        return [tag for tag in (self.care_tags_sealed or "").split(",") if tag]
+
+    @care_tags.setter
+    def care_tags(self, tags: Iterable[str]) -> None:
+        tags = [str(tag) for tag in tags if tag]
+        self.care_tags_sealed = ",".join(tags)
+        self.cared = bool(tags)
 
     @property
     def care_labels(self) -> list[str]:

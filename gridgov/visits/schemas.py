@@ -60,7 +60,7 @@ class HouseholdOut(Schema):
     head_name: str
     head_phone: str
     member_count: int | None
-    care_tags: list[str]
+    care_tags: str = Field(description="Masked: 关怀对象 ●● when the household has care tags (reveal to see them)")
     doubtful: bool
     doubts: str
 
@@ -74,6 +74,7 @@ class HouseholdRevealOut(Schema):
     head_name: str
     head_phone: str
     address: str
+    care_tags: list[str]
 
 
 class UnitOut(Schema):

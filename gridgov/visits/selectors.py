@@ -163,7 +163,7 @@ def due_visits(
     due: list[DueVisit] = []
     intervals = plan_intervals()
     if intervals:
-        rows = households.exclude(care_tags=[]).annotate(last=Max("visits__visited_at")).select_related("grid")
+        rows = households.filter(cared=True).annotate(last=Max("visits__visited_at")).select_related("grid")
         for household in rows:
             interval = interval_of(household.care_tags, intervals)
             if interval is None:

@@ -198,7 +198,7 @@ def household_save(
         actor=actor,
         obj=household,
         request=request,
-        data={"grid": area.code, "via": via, "changed": changed, "care_tags": tags, "doubtful": household.doubtful},
+        data={"grid": area.code, "via": via, "changed": changed, "doubtful": household.doubtful},
     )
     return household, CREATED if created else UPDATED
 
@@ -274,13 +274,18 @@ def unit_save(
 def household_reveal(
     household: Household, *, actor: User | AnonymousUser, request: HttpRequest | None = None
 ) -> dict[str, str]:
-    """The head's name, phone and the address in full; audited, within the hourly limit of
-    reveals shared with cases and the hotline."""
+    """The head's name, phone, the address and the care tags (``care_labels``, joined) in
+    full; audited, within the hourly limit of reveals shared with cases and the hotline."""
     if not access.may_reveal(actor, household):
         raise VisitForbidden(_("You may not see this person's details."))
     with reveal_guard(actor, request):
         record(action="visits.household_reveal", actor=actor, obj=household, request=request, data={})
-    return {"head_name": household.head_name, "head_phone": household.head_phone, "address": household.address}
+    return {
+        "head_name": household.head_name,
+        "head_phone": household.head_phone,
+        "address": household.address,
+        "care_labels": "、".join(household.care_labels),
+    }
 
 
 def unit_reveal(unit: Unit, *, actor: User | AnonymousUser, request: HttpRequest | None = None) -> dict[str, str]:

@@ -124,6 +124,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "address": access.mask_address(h.address),
             "head_name": access.mask_name(h.head_name),
             "head_phone": access.mask_phone(h.head_phone),
+            "care": access.mask_care(h.care_tags),
         }
         for h in page.items
     ]
@@ -156,6 +157,7 @@ def _household_context(
             "address": revealed["address"] if revealed else access.mask_address(household.address),
             "name": revealed["head_name"] if revealed else access.mask_name(household.head_name),
             "phone": revealed["head_phone"] if revealed else access.mask_phone(household.head_phone),
+            "care": revealed["care_labels"] if revealed else access.mask_care(household.care_tags),
             "revealed": revealed is not None,
         },
         "may_reveal": access.may_reveal(request.user, household),
@@ -515,7 +517,7 @@ def overdue_list(request: HttpRequest) -> HttpResponse:
             item = {
                 "address": access.mask_address(d.household.address),
                 "contact": access.mask_name(d.household.head_name),
-                "tags": d.household.care_labels,
+                "tags": [access.mask_care(d.household.care_tags)],
             }
         else:
             assert d.unit is not None

@@ -19,6 +19,7 @@ import {
   prunable,
   recover,
   retryNow,
+  visitLabel,
 } from "../static/mobile/js/outbox.js";
 
 const half = () => 0.5; // no jitter
@@ -152,4 +153,13 @@ test("counts, the next wakeup and pruning", () => {
   assert.ok(prunable(rs[2], 8 * 24 * 3600_000));
   assert.ok(!prunable(rs[2], 3600_000));
   assert.ok(!prunable(rs[0], 1e12));
+});
+
+test("a queued visit is labelled by its place, kept in the record when the due list is gone", () => {
+  assert.equal(visitLabel({ kind: "household", address: "太平村3排5号", household_id: 3 }, null, 3), "太平村3排5号");
+  assert.equal(visitLabel({ kind: "unit", name: "太平超市", address: "太平村" }, null, 4), "太平超市");
+  const queued = { meta: { label: "太平村3排5号" } };
+  assert.equal(visitLabel(null, queued, 3), "太平村3排5号");
+  assert.equal(visitLabel(null, { meta: {} }, 3), "#3");
+  assert.equal(visitLabel(null, null, 3), "#3");
 });

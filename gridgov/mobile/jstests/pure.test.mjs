@@ -128,3 +128,26 @@ test("a new version deletes the old shell caches and keeps the data", () => {
   assert.deepEqual(names, { shell: "gridgov-m-shell-v2", data: "gridgov-m-data" });
   assert.deepEqual(staleCaches(["gridgov-m-shell-v1", "gridgov-m-shell-v2", "gridgov-m-data", "other"], "v2"), ["gridgov-m-shell-v1"]);
 });
+
+test("no inline style attribute in the app's elements (the phone's CSP refuses them)", async () => {
+  const { readdir, readFile } = await import("node:fs/promises");
+  const dir = new URL("../static/mobile/js/", import.meta.url);
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith(".js"))) {
+    const source = await readFile(new URL(name, dir), "utf8");
+    assert.doesNotMatch(source, /\bstyle:\s*["'`]/, `${name} sets an inline style`);
+  }
+});
+
+test("the weekly tile shows an overdue unwritten week before a passed latest week", async () => {
+  const { isOverdue, mostUrgent } = await import("../static/mobile/js/weeklystate.js");
+  const now = Date.parse("2026-12-05T12:00:00Z");
+  const passed = { id: 3, week: "2026-11-23", status: "passed", due_at: "2026-12-01T10:00:00Z" };
+  const late = { id: 2, week: "2026-11-16", status: "draft", due_at: "2026-11-24T10:00:00Z" };
+  const open = { id: 4, week: "2026-11-30", status: "draft", due_at: "2026-12-08T10:00:00Z" };
+  assert.ok(isOverdue(late, now) && !isOverdue(passed, now) && !isOverdue(open, now));
+  assert.equal(mostUrgent([passed, late], now).id, 2);
+  assert.equal(mostUrgent([open, passed, late], now).id, 2);
+  assert.equal(mostUrgent([open, passed], now).id, 4);
+  assert.equal(mostUrgent([passed, { ...passed, id: 1, week: "2026-11-16" }], now).id, 3);
+  assert.equal(mostUrgent([], now), null);
+});

@@ -71,7 +71,12 @@ def test_the_api_masks_and_the_reveal_is_audited_and_counted(people):
     assert item["head_name"] == "王**" and item["head_phone"] == "138****8888"
     assert "3排5号" not in item["address"]
     revealed = client.post(f"/api/v1/visits/households/{saved.pk}/reveal").json()
-    assert revealed == {"head_name": "王秀兰", "head_phone": "13812348888", "address": "太平村3排5号"}
+    assert revealed == {
+        "head_name": "王秀兰",
+        "head_phone": "13812348888",
+        "address": "太平村3排5号",
+        "care_tags": ["elderly_alone"],
+    }
     audit = AuditEvent.objects.get(action="visits.household_reveal")
     assert audit.actor == people["grid01"] and audit.object_id == str(saved.pk)
     assert "visits.household_reveal" in REVEAL_ACTIONS

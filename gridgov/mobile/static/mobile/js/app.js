@@ -311,7 +311,7 @@ async function homeScreen(c, _route, current) {
   const toVerify = h("div", {}, h("p", { class: "muted" }, t("Loading…")));
   const returned = h("div", {}, h("p", { class: "muted" }, t("Loading…")));
   const notes = h("div", {}, h("p", { class: "muted" }, t("Loading…")));
-  const weekly = h("span", { style: "display: contents" });
+  const weekly = h("span", { class: "contents" });
   const patrol = await kv.get("patrol");
   mount(
     view,

@@ -43,6 +43,15 @@ export function newRecord({ id, kind, payload, photos = [], title = "", dependsO
   };
 }
 
+// A visit's place as the outbox shows it: a unit's name or a household's address, kept in the
+// record's meta when it is queued (the cached due list may have changed, or be gone, when the
+// record is opened again); the target's number only when nothing better is known.
+export function visitLabel(item, record, targetId) {
+  if (item) return (item.kind === "unit" ? item.name : item.address) || item.address || `#${targetId}`;
+  if (record && record.meta && record.meta.label) return record.meta.label;
+  return `#${targetId}`;
+}
+
 function dependenciesSent(record, byId) {
   return (record.dependsOn || []).every((id) => {
     const other = byId.get(id);

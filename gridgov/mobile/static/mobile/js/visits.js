@@ -7,7 +7,7 @@
 // become a case in one tap: the visit is saved with the client UUID the report will use, and
 // the report form opens with the notes; the server links the two when both have arrived.
 
-import { Kind, edit as editRecord } from "./outbox.js";
+import { Kind, edit as editRecord, visitLabel } from "./outbox.js";
 import { photoInput } from "./report.js";
 import { outboxStore } from "./store.js";
 import { formatTime, h, mount, t, toast } from "./ui.js";
@@ -187,13 +187,14 @@ export async function visitScreen(c, route) {
     };
     if (asCase && !body.case_client_id) body.case_client_id = c.uuid();
     if (body.finding === "nothing") body.case_client_id = "";
-    const title = t("Visit: %(address)s", { address: item ? itemTitle(item) : `#${targetId}` });
+    const label = visitLabel(item, editing, targetId);
+    const title = t("Visit: %(address)s", { address: label });
     const kept = photos.map((p) => ({ blob: p.blob, name: p.name, kind: "" }));
     if (editing) {
-      await outboxStore.put({ ...editRecord(editing, body, Date.now(), kept), title });
+      await outboxStore.put({ ...editRecord(editing, body, Date.now(), kept), title, meta: { ...(editing.meta || {}), label } });
       c.schedule();
     } else {
-      await c.enqueue({ kind: Kind.VISIT, payload: body, photos: kept, title });
+      await c.enqueue({ kind: Kind.VISIT, payload: body, photos: kept, title, meta: { label } });
     }
     toast(t("Saved on the phone: it is sent as soon as there is signal."));
     if (asCase) {

@@ -9,6 +9,7 @@
 import { Kind, State, edit as editRecord } from "./outbox.js";
 import { outboxStore } from "./store.js";
 import { h, mount, t, toast } from "./ui.js";
+import { isOverdue, mostUrgent } from "./weeklystate.js";
 
 export const WEEKLY_KEY = "weekly";
 // The list shows the last complete week and the weeks before it.
@@ -39,6 +40,7 @@ async function recordsOf(id) {
 
 // One line for an analysis: what the worker has to do about it.
 export function stateLine(item) {
+  if (isOverdue(item, Date.now())) return t("Past its deadline (due %(date)s)", { date: localDay(item.due_at) });
   if (item.status === "draft") return t("To write, due %(date)s", { date: localDay(item.due_at) });
   if (item.status === "returned") {
     const comment = item.center_comment || item.leader_comment;
@@ -47,8 +49,19 @@ export function stateLine(item) {
   return item.status_label;
 }
 
-// The home's tile: the worker's analysis of the last complete week (quiet for those who may
-// not read analyses).
+// The worker's analyses of the last complete week and the weeks before it (as cached).
+async function recentItems(c, latest) {
+  const items = [...latest.items];
+  for (let n = 1; n < RECENT_WEEKS; n += 1) {
+    const week = weekBefore(latest.week, n);
+    const older = await c.cached(`${WEEKLY_KEY}:${week}`, weeklyUrl(c.config, week));
+    if (older) items.push(...older.items);
+  }
+  return items;
+}
+
+// The home's tile: the most urgent of the worker's recent analyses, an overdue unwritten week
+// before a passed latest one (quiet for those who may not read analyses).
 export async function weeklyTile(c) {
   let data = null;
   try {
@@ -57,12 +70,12 @@ export async function weeklyTile(c) {
     if (error.status !== 403) throw error;
     return null;
   }
-  const item = data && data.items.length ? data.items[0] : null;
+  const item = data ? mostUrgent(await recentItems(c, data), Date.now()) : null;
   return h(
     "a",
     { href: "#/weekly", class: `btn big ${item && ["draft", "returned"].includes(item.status) ? "running" : ""}`, "data-testid": "go-weekly" },
     t("Weekly analysis"),
-    item ? h("span", { class: "muted", "data-testid": "weekly-state" }, ` · ${stateLine(item)}`) : null,
+    item ? h("span", { class: isOverdue(item, Date.now()) ? "status-overdue" : "muted", "data-testid": "weekly-state" }, ` · ${stateLine(item)}`) : null,
   );
 }
 
@@ -73,12 +86,7 @@ export async function weeklyListScreen(c) {
     mount(c.view, h("p", { class: "muted" }, t("Not available without signal.")));
     return;
   }
-  const items = [...latest.items];
-  for (let n = 1; n < RECENT_WEEKS; n += 1) {
-    const week = weekBefore(latest.week, n);
-    const older = await c.cached(`${WEEKLY_KEY}:${week}`, weeklyUrl(c.config, week));
-    if (older) items.push(...older.items);
-  }
+  const items = await recentItems(c, latest);
   const pending = new Set((await outboxStore.all()).filter((r) => r.kind === Kind.ANALYSIS && r.state !== State.SENT).map((r) => r.payload.analysisId));
   mount(
     c.view,
@@ -94,7 +102,11 @@ export async function weeklyListScreen(c) {
                 "a",
                 { href: `#/weekly/${item.id}`, class: "row", "data-testid": "weekly-item", "data-id": item.id },
                 h("span", { class: "row-main" }, h("strong", {}, `${item.grid_name} · ${t("Week of %(date)s", { date: item.week })}`), h("span", { class: "muted" }, stateLine(item))),
-                pending.has(item.id) ? h("span", { class: "pill", "data-testid": "weekly-pending" }, t("In the outbox")) : h("span", { class: "pill" }, item.status_label),
+                pending.has(item.id)
+                  ? h("span", { class: "pill", "data-testid": "weekly-pending" }, t("In the outbox"))
+                  : isOverdue(item, Date.now())
+                    ? h("span", { class: "pill status-overdue", "data-testid": "weekly-overdue" }, t("Past its deadline"))
+                    : h("span", { class: "pill" }, item.status_label),
               ),
             ),
           ),
