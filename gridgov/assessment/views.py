@@ -11,7 +11,7 @@ the workflow steps carrying the object's version)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from django.contrib import messages
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.audit import record
-from gridgov.core.errors import DomainError
+from gridgov.core.errors import DomainError, Invalid
 from gridgov.core.pages import error_page
 
 from . import documents, services
@@ -87,6 +87,16 @@ def _attempt(
     return redirect(success)
 
 
+def _whole(request: HttpRequest, name: str, default: int) -> int:
+    """A whole number typed in the form (``default`` when empty), or a refusal of the field."""
+    typed = request.POST.get(name, "").strip()
+    if not typed:
+        return default
+    if not typed.isdigit() or len(typed) > 6:
+        raise Invalid.field(name, _("Write a whole number."))
+    return int(typed)
+
+
 def _version(request: HttpRequest) -> int | None:
     """The version of the object the form was rendered with (``None``: not sent)."""
     value = request.POST.get("version", "")
@@ -133,15 +143,15 @@ def period_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not towns:
             return error_page(request, _("You may not run the assessment of this town."), 403)
-        start = parse_date(request.POST.get("start", "") + "-01") if len(request.POST.get("start", "")) == 7 else None
-        if start is None:
-            start = parse_date(request.POST.get("start", ""))
         created: list[Period] = []
 
         def create() -> None:
+            typed = request.POST.get("start", "")
+            try:
+                start = parse_date(typed + "-01") if len(typed) == 7 else parse_date(typed)
+            except ValueError:
+                start = None
             if start is None:
-                from gridgov.core.errors import Invalid
-
                 raise Invalid.field("start", _("Choose the first month of the period."))
             created.append(
                 services.period_create(
@@ -149,7 +159,7 @@ def period_list(request: HttpRequest) -> HttpResponse:
                     town_code=request.POST.get("town", ""),
                     kind=request.POST.get("kind", ""),
                     start=start,
-                    appeal_days=int(request.POST.get("appeal_days") or 5),
+                    appeal_days=_whole(request, "appeal_days", 5),
                 )
             )
 
@@ -328,8 +338,8 @@ def sanctions_propose(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             period_id=period.pk,
             target_type=request.POST.get("target_type", ""),
-            top=int(request.POST.get("top") or 0),
-            bottom=int(request.POST.get("bottom") or 0),
+            top=_whole(request, "top", 0),
+            bottom=_whole(request, "bottom", 0),
             reward=request.POST.get("reward", ""),
             penalty=request.POST.get("penalty", ""),
         ),
@@ -678,9 +688,18 @@ def scheme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "kinds": ItemKind.choices,
         "no_data": NoData.choices,
         "indicators": [(i.code, i.label) for i in INDICATORS.values()],
-        "total": sum(Decimal(str(r.get("weight") or 0)) for r in rows),
+        "total": sum((_weight(r.get("weight")) for r in rows), Decimal(0)),
     }
     return render(request, "assessment/scheme_edit.html", context, status=422 if error else 200)
+
+
+def _weight(typed: Any) -> Decimal:
+    """A typed weight for the editor's running total (0 when it is not a finite number)."""
+    try:
+        number = Decimal(str(typed or 0))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+    return number if number.is_finite() else Decimal(0)
 
 
 urlpatterns: list[URLPattern] = [

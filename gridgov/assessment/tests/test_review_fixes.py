@@ -1,0 +1,121 @@
+"""Review findings: each test failed before the fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from gridgov.assessment import services
+from gridgov.assessment.models import Result
+from gridgov.core.errors import Conflict, Invalid
+
+from .helpers import compute, ended, result_of, town
+from .test_pages_api import computed
+
+pytestmark = pytest.mark.usefixtures("taiping")
+
+
+def test_bad_period_form_inputs_are_refused_not_a_server_error(people: dict[str, Any]) -> None:
+    center = Client(raise_request_exception=False)
+    center.force_login(people["center01"])
+    for data in (
+        {"town": town().code, "kind": "month", "start": "2026-13", "appeal_days": "5"},
+        {"town": town().code, "kind": "month", "start": "2026-02-30", "appeal_days": "5"},
+        {"town": town().code, "kind": "month", "start": "2026-06", "appeal_days": "abc"},
+    ):
+        answer = center.post("/assessment/", data)
+        assert answer.status_code == 422, data
+        assert data["start"] in answer.content.decode()
+    period = computed(people)
+    answer = center.post(f"/assessment/{period.pk}/sanctions/", {"target_type": "grid_worker", "top": "x"})
+    assert answer.status_code == 422
+
+
+def test_a_period_of_year_one_is_refused(people: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from .helpers import worker_scheme
+
+    worker_scheme(people)
+    with pytest.raises(Invalid):
+        services.period_create(actor=people["center01"], town_code=town().code, kind="year", start=dt.date(1, 1, 1))
+    with pytest.raises(Invalid):
+        services.period_create(actor=people["center01"], town_code=town().code, kind="year", start=dt.date(9999, 12, 1))
+
+
+def test_an_upheld_appeal_cannot_lift_a_total_above_the_scale(people: dict[str, Any]) -> None:
+    period = computed(people)
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
+    mine = result_of(period, people["grid01"])
+    appeal = services.appeal_submit(actor=people["grid01"], result_id=mine.pk, reason="x")
+    with pytest.raises(Invalid):
+        services.appeal_act(
+            actor=people["center01"],
+            pk=appeal.pk,
+            action="propose",
+            inputs={"decision": "upheld", "delta": "100", "opinion": "x"},
+        )
+        services.appeal_act(actor=people["super01"], pk=appeal.pk, action="agree", inputs={})
+        total = Result.objects.get(pk=mine.pk).total
+        assert total <= 100 + 3, total  # the scheme's bonus cap is 3
+
+
+def test_publishing_after_a_score_changed_since_computing_is_refused(people: dict[str, Any]) -> None:
+    period = computed(people)
+    services.manual_score_set(
+        actor=people["center01"],
+        period_id=period.pk,
+        target_key=f"user:{people['grid02'].pk}",
+        item_code="conduct",
+        score="0",
+        evidence="复核后改为0分",
+    )
+    with pytest.raises(Conflict):
+        services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
+
+
+def test_a_bad_weight_in_the_scheme_editor_is_a_422_not_a_500(people: dict[str, Any]) -> None:
+    center = Client(raise_request_exception=False)
+    center.force_login(people["center01"])
+    for weight in ("abc", "NaN"):
+        answer = center.post(
+            "/assessment/schemes/new/",
+            {
+                "town": town().code,
+                "family": "f",
+                "name": "n",
+                "target_type": "grid_worker",
+                "bonus_cap": "5",
+                "penalty_cap": "10",
+                "label_0": "工作表现",
+                "kind_0": "manual",
+                "weight_0": weight,
+            },
+        )
+        assert answer.status_code == 422, weight
+
+
+def test_an_upheld_appeal_cannot_take_an_item_below_zero(people: dict[str, Any]) -> None:
+    period = computed(people)
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
+    mine = result_of(period, people["grid01"])
+    appeal = services.appeal_submit(actor=people["grid01"], result_id=mine.pk, reason="x", item_code="conduct")
+    with pytest.raises(Invalid):
+        services.appeal_act(
+            actor=people["center01"],
+            pk=appeal.pk,
+            action="propose",
+            inputs={"decision": "upheld", "delta": "-1", "opinion": "x"},
+        )
+
+
+def test_publishing_after_an_entry_was_withdrawn_is_refused_until_computed_again(people: dict[str, Any]) -> None:
+    period = computed(people)
+    entry = period.entries.get()
+    services.entry_withdraw(actor=people["center01"], pk=entry.pk)
+    with pytest.raises(Conflict):
+        services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
+    period = compute(people, period, "recompute", reason="撤回加分")
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
