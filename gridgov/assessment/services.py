@@ -31,7 +31,7 @@ from gridgov.core.audit import record
 from gridgov.core.claims import claim
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.core.workflow import Step, Workflow
-from gridgov.people.models import Role
+from gridgov.people.models import DepartmentKind, Role
 from gridgov.people.selectors import active_departments, area_role_assignments, display_name
 from gridgov.workcalendar.calendar import add_working_days
 
@@ -467,8 +467,10 @@ def targets_of(town: Area, target_type: str, key: str = "") -> list[Target]:
             for village in villages
         ]
     above = [int(part) for part in town.path.strip("/").split("/") if part]
+    # A village committee is a department in the register but is assessed as its village.
     departments = (
         active_departments()
+        .exclude(kind=DepartmentKind.VILLAGE)
         .filter(Q(areas__path__startswith=town.path) | Q(areas__pk__in=above))
         .distinct()
         .order_by("sort_order", "code")

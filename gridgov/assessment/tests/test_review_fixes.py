@@ -119,3 +119,14 @@ def test_publishing_after_an_entry_was_withdrawn_is_refused_until_computed_again
         services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
     period = compute(people, period, "recompute", reason="撤回加分")
     services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
+
+
+def test_village_committees_are_assessed_as_villages_not_as_departments(people: dict[str, Any]) -> None:
+    from gridgov.people.models import Department, DepartmentKind
+
+    assert Department.objects.filter(kind=DepartmentKind.VILLAGE, is_active=True).exists()
+    departments = services.targets_of(town(), "department")
+    assert departments
+    codes = {t.department_code for t in departments}
+    assert not codes & set(Department.objects.filter(kind=DepartmentKind.VILLAGE).values_list("code", flat=True))
+    assert services.targets_of(town(), "village")
