@@ -567,7 +567,13 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
 def scheme_list(request: HttpRequest) -> HttpResponse:
     if not services.read_towns(request.user).exists():
         return error_page(request, _("You may not open this page."), 403)
-    schemes = services.schemes_visible(request.user).prefetch_related("items")
+    schemes = list(services.schemes_visible(request.user).prefetch_related("items"))
+    for scheme in schemes:
+        # The rules in words, as on the result pages and in the documents.
+        scheme.rows = [  # type: ignore[attr-defined]
+            {"item": item, "rule_text": documents.rule_text({"kind": item.kind, "rule": item.rule})}
+            for item in scheme.items.all()
+        ]
     context = {"schemes": schemes, "managed": services.managed_towns(request.user).exists()}
     return render(request, "assessment/schemes.html", context)
 

@@ -130,3 +130,14 @@ def test_village_committees_are_assessed_as_villages_not_as_departments(people: 
     codes = {t.department_code for t in departments}
     assert not codes & set(Department.objects.filter(kind=DepartmentKind.VILLAGE).values_list("code", flat=True))
     assert services.targets_of(town(), "village")
+
+
+def test_the_schemes_page_shows_the_rules_in_words(people: dict[str, Any]) -> None:
+    from .helpers import worker_scheme
+
+    worker_scheme(people)
+    center = Client()
+    center.force_login(people["center01"])
+    page = center.get("/assessment/schemes/").content.decode()
+    assert "{&#x27;type&#x27;" not in page and "{'type'" not in page
+    assert "60%" in page and "≥90%" in page
