@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -407,6 +408,16 @@ def _result_page(request: HttpRequest, pk: int, form: str) -> Refused:
     return page
 
 
+def _patrol_list(result: Result, period: Period) -> str:
+    """The patrol list filtered to the patrols of the period (a person's own, or the area's)."""
+    query = {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
+    if result.user is not None and result.target_type == TargetType.GRID_WORKER:
+        query["worker"] = result.user.username
+    elif result.area is not None:
+        query["grid"] = result.area.code
+    return reverse("patrols:list") + "?" + urlencode(query)
+
+
 def _result_context(request: HttpRequest, result: Result) -> dict[str, Any]:
     period = result.snapshot.period
     lines = services.breakdown(result)
@@ -416,6 +427,8 @@ def _result_context(request: HttpRequest, result: Result) -> dict[str, Any]:
             part: reverse("cases:workbench") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
             for part, query in line["link"].items()
         }
+        if line["ref_kind"] == "patrol" and line.get("num") is not None:
+            line["workbench"]["num"] = _patrol_list(result, period)
     own = services.may_appeal(request.user, result)
     window_open = (
         own

@@ -141,3 +141,57 @@ def test_the_schemes_page_shows_the_rules_in_words(people: dict[str, Any]) -> No
     page = center.get("/assessment/schemes/").content.decode()
     assert "{&#x27;type&#x27;" not in page and "{'type'" not in page
     assert "60%" in page and "≥90%" in page
+
+
+def test_patrol_coverage_states_a_mean_with_its_numerator_and_denominator(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gridgov.areas.models import Area, AreaLevel
+
+    from .. import indicators
+
+    grids = list(Area.objects.current().filter(level=AreaLevel.GRID).order_by("path")[:2])
+    monkeypatch.setattr(indicators, "standard_of", lambda grid: object())
+    shares = {grids[0].pk: 0.964, grids[1].pk: 0.5}
+    monkeypatch.setattr(indicators, "patrol_coverage", lambda grid, month, worker: shares[grid.pk])
+    target = indicators.Target(
+        type="grid_leader", key="x", label="x", grid_ids=tuple(g.pk for g in grids), paths=tuple(g.path for g in grids)
+    )
+    today = timezone.localdate()
+    window = indicators.Window(today.replace(day=1), today.replace(day=1), timezone.now() - dt.timedelta(0))
+    measure = indicators.patrols_measure(target, window, {})
+    assert measure is not None
+    assert (measure.value, measure.num, measure.den) == (73.2, 146.4, 2)
+
+
+def test_a_workers_patrol_coverage_links_the_patrol_list_of_the_period(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .. import indicators
+    from .helpers import WORKER_ITEMS, ended, this_month, worker_scheme
+
+    monkeypatch.setattr(indicators, "standard_of", lambda grid: object())
+    monkeypatch.setattr(indicators, "patrol_coverage", lambda grid, month, worker: 0.964)
+    patrol = {
+        "code": "patrol",
+        "label": "巡查覆盖率",
+        "kind": "auto",
+        "indicator": "patrol_coverage",
+        "weight": 30,
+        "rule": {"type": "linear", "low": 60, "high": 100},
+    }
+    items = [WORKER_ITEMS[0], patrol, WORKER_ITEMS[2]]
+    period = compute(people, this_month(people, worker_scheme(people, items)))
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
+    mine = result_of(period, people["grid01"])
+    worker = Client()
+    worker.force_login(people["grid01"])
+    page = worker.get(f"/assessment/results/{mine.pk}/").content.decode()
+    assert f"/patrols/?date_from={period.start.isoformat()}" in page
+    assert "worker=grid01" in page
+    line = next(i for i in mine.breakdown["items"] if i["code"] == "patrol")
+    assert line["value"] == 96.4 and line["den"] >= 1 and line["num"] == round(96.4 * line["den"], 1)
