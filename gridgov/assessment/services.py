@@ -32,7 +32,7 @@ from gridgov.core.claims import claim
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.core.workflow import Step, Workflow
 from gridgov.people.models import DepartmentKind, Role
-from gridgov.people.selectors import active_departments, area_role_assignments, display_name
+from gridgov.people.selectors import active_departments, area_role_assignments, display_name, role_holder_ids
 from gridgov.workcalendar.calendar import add_working_days
 
 from . import scoring
@@ -878,13 +878,21 @@ PERIODS.check_complete()
 
 
 def _notify_published(period: Period) -> None:
+    from django.contrib.auth import get_user_model
     from django.urls import reverse
 
     from gridgov.notify.services import notify
 
     if period.current is None:
         return
-    users = [r.user for r in period.current.results.filter(user__isnull=False).select_related("user") if r.user]
+    results = period.current.results
+    users = [r.user for r in results.filter(user__isnull=False).select_related("user") if r.user]
+    # A village's result is its grid leaders' and staff's, a department's its handlers'.
+    villages = list(results.filter(target_type=TargetType.VILLAGE).values_list("area_id", flat=True))
+    departments = list(results.filter(target_type=TargetType.DEPARTMENT).values_list("department_id", flat=True))
+    responsible = role_holder_ids(Q(role__in=VILLAGE_ROLES, area_id__in=villages) | Q(department_id__in=departments))
+    known = {u.pk for u in users}
+    users += list(get_user_model().objects.filter(pk__in=[pk for pk in responsible if pk not in known]))
     from .notices import PUBLISHED_KIND, published_params
 
     notify(

@@ -321,6 +321,11 @@ def test_a_village_result_is_seen_by_its_leader_and_a_department_result_by_its_h
     village = list(services.results_visible(people["gridlead01"]))
     department = list(services.results_visible(people["dept01"]))
     assert [r.target_type for r in village] == ["village"] and [r.target_type for r in department] == ["department"]
+    # The village's and the department's responsible staff are told.
+    from gridgov.notify.models import Notification
+
+    for name in ("gridlead01", "dept01"):
+        assert Notification.objects.filter(kind="assessment.published", recipient=people[name]).exists(), name
     assert not services.results_visible(people["grid01"]).exists()
 
 
