@@ -46,6 +46,7 @@ from .models import (
     Result,
     SanctionKind,
     Scheme,
+    SchemeItem,
     TargetType,
 )
 from .transitions import AppealAction, PeriodAction
@@ -520,10 +521,20 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 
 def _appeals_page(request: HttpRequest, refused: int | None = None, error: str = "", status: int = 200) -> HttpResponse:
     """The appeals; the ``refused`` appeal's row shows the message and the text typed."""
-    appeals = services.appeals_visible(request.user).order_by("status", "-submitted_at")[:200]
+    appeals = list(
+        services.appeals_visible(request.user)
+        .select_related("period", "result")
+        .prefetch_related("files")
+        .order_by("status", "-submitted_at")[:200]
+    )
+    labels = {
+        (item.scheme_id, item.code): item.label
+        for item in SchemeItem.objects.filter(scheme_id__in={a.result.scheme_id for a in appeals})
+    }
     rows = [
         {
             "appeal": a,
+            "item": labels.get((a.result.scheme_id, a.item_code), a.item_code) if a.item_code else "",
             "actions": [(x, services.APPEALS.label(x)) for x in services.APPEALS.allowed_actions(a, request.user)],
             "error": error if a.pk == refused else "",
             "typed": request.POST if a.pk == refused else {},

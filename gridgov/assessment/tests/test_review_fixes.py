@@ -195,3 +195,24 @@ def test_a_workers_patrol_coverage_links_the_patrol_list_of_the_period(
     assert "worker=grid01" in page
     line = next(i for i in mine.breakdown["items"] if i["code"] == "patrol")
     assert line["value"] == 96.4 and line["den"] >= 1 and line["num"] == round(96.4 * line["den"], 1)
+
+
+def test_the_appeals_list_names_the_item_and_links_the_files(people: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .helpers import ended
+
+    period = computed(people)
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
+    mine = result_of(period, people["grid01"])
+    services.appeal_submit(
+        actor=people["grid01"],
+        result_id=mine.pk,
+        reason="签到表漏记",
+        item_code="conduct",
+        files=[SimpleUploadedFile("sign.pdf", b"%PDF-1.4 x")],
+    )
+    center = Client()
+    center.force_login(people["center01"])
+    page = center.get("/assessment/appeals/").content.decode()
+    assert "工作表现" in page and "sign.pdf" in page and "/assessment/files/" in page
