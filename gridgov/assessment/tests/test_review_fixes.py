@@ -216,3 +216,18 @@ def test_the_appeals_list_names_the_item_and_links_the_files(people: dict[str, A
     center.force_login(people["center01"])
     page = center.get("/assessment/appeals/").content.decode()
     assert "工作表现" in page and "sign.pdf" in page and "/assessment/files/" in page
+
+
+def test_the_workbooks_empty_sheets_say_so(people: dict[str, Any]) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from .. import documents
+
+    period = computed(people)
+    book = load_workbook(io.BytesIO(documents.write_xlsx(period)))
+    for sheet in book.worksheets[-2:]:
+        rows = [row for row in sheet.iter_rows(values_only=True) if any(v not in (None, "") for v in row)]
+        assert len(rows) == 2, sheet.title
+        assert rows[1][0], sheet.title
