@@ -231,3 +231,15 @@ def test_the_workbooks_empty_sheets_say_so(people: dict[str, Any]) -> None:
         rows = [row for row in sheet.iter_rows(values_only=True) if any(v not in (None, "") for v in row)]
         assert len(rows) == 2, sheet.title
         assert rows[1][0], sheet.title
+
+
+def test_the_publish_refusal_after_a_change_is_in_chinese(people: dict[str, Any]) -> None:
+    from .helpers import ended
+
+    period = ended(computed(people))
+    services.entry_withdraw(actor=people["center01"], pk=period.entries.get().pk)
+    center = Client()
+    center.force_login(people["center01"])
+    answer = center.post(f"/assessment/{period.pk}/act/publish/", {"version": str(period.version)})
+    assert answer.status_code == 409
+    assert "有改动未重新计算，请先重新计算" in answer.content.decode()
