@@ -243,3 +243,25 @@ def test_the_publish_refusal_after_a_change_is_in_chinese(people: dict[str, Any]
     answer = center.post(f"/assessment/{period.pk}/act/publish/", {"version": str(period.version)})
     assert answer.status_code == 409
     assert "有改动未重新计算，请先重新计算" in answer.content.decode()
+
+
+def test_the_home_page_shows_the_workers_published_result_with_the_appeal_deadline(people: dict[str, Any]) -> None:
+    from .helpers import ended
+
+    period = computed(people)
+    worker = Client()
+    worker.force_login(people["grid01"])
+    assert 'data-testid="panel-assessment"' not in worker.get("/").content.decode()
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
+    period.refresh_from_db()
+    page = worker.get("/").content.decode()
+    mine = result_of(period, people["grid01"])
+    assert 'data-testid="panel-assessment"' in page and f"/assessment/results/{mine.pk}/" in page
+    assert period.appeal_until is not None
+    assert timezone_local(period.appeal_until) in page
+
+
+def timezone_local(at: Any) -> str:
+    from django.utils import timezone
+
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
