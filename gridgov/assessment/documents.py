@@ -172,6 +172,8 @@ def _workbook(text: Outline) -> bytes:
             sheet.header([column.title for column in table.columns])
             for row in table.rows:
                 sheet.append([_number(value) for value in row])
+            if not table.rows:
+                sheet.append([_("None in this period.")])  # not a header over blank rows
             sheet.freeze_header()
     return book.bytes()
 

@@ -260,9 +260,12 @@ def patrols_measure(target: Target, window: Window, memo: Memo) -> Measure | Non
         [pk, f"{timezone.localtime(at):%Y-%m-%d %H:%M}"]
         for pk, at in patrols.order_by("started_at", "pk").values_list("pk", "started_at")
     ]
-    value = round(sum(values) * 100 / len(values), 1) if values else None
-    # The numerator lists the patrols; the denominator counts the grid-months averaged.
-    return Measure(value, len(refs), len(values), {NUM: refs})
+    if not values:
+        return Measure(None, None, None, {NUM: refs})
+    # A mean: the numerator is the sum of the grid-months' coverage (in percent), the denominator
+    # the grid-months counted; the numerator opens the patrols behind it.
+    total = round(sum(values) * 100, 1)
+    return Measure(round(total / len(values), 1), total, len(values), {NUM: refs})
 
 
 def visits_measure(target: Target, window: Window, memo: Memo) -> Measure | None:
@@ -383,7 +386,10 @@ INDICATORS: Final[dict[str, Indicator]] = {
         Indicator(
             "patrol_coverage",
             _("Patrol coverage"),
-            _("Share of each grid's area within 50 m of a patrol route, per month, averaged over grids and months."),
+            _(
+                "Mean of each grid's monthly coverage (share of its area within 50 m of a patrol route): "
+                "the grid-months' coverage added up ÷ grid-months; the numerator opens the patrols."
+            ),
             AREAS,
             patrols_measure,
             "patrol",

@@ -31,8 +31,8 @@ from gridgov.core.audit import record
 from gridgov.core.claims import claim
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.core.workflow import Step, Workflow
-from gridgov.people.models import Role
-from gridgov.people.selectors import active_departments, area_role_assignments, display_name
+from gridgov.people.models import DepartmentKind, Role
+from gridgov.people.selectors import active_departments, area_role_assignments, display_name, role_holder_ids
 from gridgov.workcalendar.calendar import add_working_days
 
 from . import scoring
@@ -467,8 +467,10 @@ def targets_of(town: Area, target_type: str, key: str = "") -> list[Target]:
             for village in villages
         ]
     above = [int(part) for part in town.path.strip("/").split("/") if part]
+    # A village committee is a department in the register but is assessed as its village.
     departments = (
         active_departments()
+        .exclude(kind=DepartmentKind.VILLAGE)
         .filter(Q(areas__path__startswith=town.path) | Q(areas__pk__in=above))
         .distinct()
         .order_by("sort_order", "code")
@@ -507,6 +509,9 @@ def target_of(period: Period, key: str) -> Target | None:
 # --- periods --------------------------------------------------------------------------------------
 
 
+EARLIEST_PERIOD: Final = dt.date(2000, 1, 1)
+
+
 def period_bounds(kind: str, start: dt.date) -> tuple[dt.date, dt.date]:
     """The first and last day of the month, quarter or year that ``start`` falls in."""
     if kind == PeriodKind.MONTH:
@@ -539,8 +544,13 @@ def period_create(
     town = managed_towns(actor).filter(code=town_code).first()
     if town is None:
         raise Forbidden(_("You may not run the assessment of this town."))
+    today = today or timezone.localdate()
+    if not EARLIEST_PERIOD <= start <= today + dt.timedelta(days=366):
+        raise Invalid.field(
+            "start", _("Choose a period from %(year)s up to this year.") % {"year": EARLIEST_PERIOD.year}
+        )
     first, last = period_bounds(kind, start)
-    if first > (today or timezone.localdate()):
+    if first > today:
         raise Invalid.field("start", _("This period has not begun yet."))
     if not 1 <= int(appeal_days) <= 30:
         raise Invalid.field("appeal_days", _("Give between 1 and 30 working days for appeals."))
@@ -815,8 +825,43 @@ def _fail(step: Step[Period, FlowActor]) -> None:
         step.target = PeriodStatus.COMPUTED
 
 
+def inputs_changed(period: Period) -> bool:
+    """Whether a manual score or a bonus/penalty entry of the period's targets changed since its
+    current snapshot froze them (so publishing it would show old figures)."""
+    snapshot = period.current
+    if snapshot is None:
+        return False
+    inputs = snapshot.inputs
+    manual_codes = {
+        key: {i["code"] for i in scheme["items"] if i["kind"] == ItemKind.MANUAL}
+        for key, scheme in inputs.get("schemes", {}).items()
+    }
+    frozen_scores: dict[tuple[str, str], Any] = {}
+    frozen_entries: set[int] = set()
+    for target in inputs.get("targets", []):
+        key = target["target"]["key"]
+        for code in manual_codes.get(target["scheme"], set()):
+            frozen_scores[(key, code)] = (target["items"].get(code) or {}).get("value")
+        frozen_entries.update(int(e["id"]) for e in target.get("entries", []))
+    keys = {key for key, _code in frozen_scores} | {t["target"]["key"] for t in inputs.get("targets", [])}
+    live_scores = {
+        (m.target_key, m.item_code): str(m.score)
+        for m in period.manual_scores.filter(target_key__in=keys)
+        if (m.target_key, m.item_code) in frozen_scores
+    }
+    if any(live_scores.get(slot) != value for slot, value in frozen_scores.items()):
+        return True
+    live_entries = set(period.entries.filter(withdrawn=False, target_key__in=keys).values_list("pk", flat=True))
+    return live_entries != frozen_entries
+
+
 @PERIODS.effect(PeriodAction.PUBLISH)
 def _publish(step: Step[Period, FlowActor]) -> None:
+    if inputs_changed(step.subject):
+        raise Conflict(
+            _("Scores or entries changed since the period was computed: compute it again first."),
+            code="inputs_changed",
+        )
     until = add_working_days(step.now, step.subject.appeal_days)
     step.set(published_at=step.now, appeal_until=until)
     step.data.update({"snapshot": step.subject.current_id, "appeal_until": until.isoformat()})
@@ -833,13 +878,21 @@ PERIODS.check_complete()
 
 
 def _notify_published(period: Period) -> None:
+    from django.contrib.auth import get_user_model
     from django.urls import reverse
 
     from gridgov.notify.services import notify
 
     if period.current is None:
         return
-    users = [r.user for r in period.current.results.filter(user__isnull=False).select_related("user") if r.user]
+    results = period.current.results
+    users = [r.user for r in results.filter(user__isnull=False).select_related("user") if r.user]
+    # A village's result is its grid leaders' and staff's, a department's its handlers'.
+    villages = list(results.filter(target_type=TargetType.VILLAGE).values_list("area_id", flat=True))
+    departments = list(results.filter(target_type=TargetType.DEPARTMENT).values_list("department_id", flat=True))
+    responsible = role_holder_ids(Q(role__in=VILLAGE_ROLES, area_id__in=villages) | Q(department_id__in=departments))
+    known = {u.pk for u in users}
+    users += list(get_user_model().objects.filter(pk__in=[pk for pk in responsible if pk not in known]))
     from .notices import PUBLISHED_KIND, published_params
 
     notify(
@@ -1166,6 +1219,31 @@ class AppealFlow(Workflow[Appeal, FlowActor]):
 APPEALS = AppealFlow("assessment_appeal", APPEAL_ROWS, labels=APPEAL_LABELS)
 
 
+def check_delta(result: Result, item_code: str, delta: Decimal) -> None:
+    """Refuse a change that would put the appealed item outside 0 to its weight, or the total
+    outside the scale (its penalty cap below 0 to 100 plus its bonus cap)."""
+    scheme = result.snapshot.inputs.get("schemes", {}).get(str(result.scheme_id), {})
+    if item_code:
+        weights = {i["code"]: Decimal(str(i["weight"])) for i in scheme.get("items", [])}
+        points = {line["code"]: line.get("points") for line in result.breakdown.get("items", [])}
+        if points.get(item_code) is not None and item_code in weights:
+            now = Decimal(str(points[item_code]))
+            if not 0 <= now + delta <= weights[item_code]:
+                raise Invalid.field(
+                    "delta",
+                    _("The item would get %(points)s points; it allows 0 to %(max)s.")
+                    % {"points": now + delta, "max": weights[item_code]},
+                )
+    top = Decimal(100) + Decimal(str(scheme.get("bonus_cap", 0)))
+    low = -Decimal(str(scheme.get("penalty_cap", 0)))
+    if not low <= result.total + delta <= top:
+        raise Invalid.field(
+            "delta",
+            _("The total would be %(total)s; the scale allows %(low)s to %(high)s.")
+            % {"total": result.total + delta, "low": low, "high": top},
+        )
+
+
 @APPEALS.effect(AppealAction.PROPOSE)
 def _propose(step: Step[Appeal, FlowActor]) -> None:
     decision = step.input("decision")
@@ -1176,6 +1254,7 @@ def _propose(step: Step[Appeal, FlowActor]) -> None:
         raise Invalid.field("delta", _("An upheld appeal changes the score: give the change."))
     if decision == Decision.REJECTED:
         delta = Decimal(0)
+    check_delta(step.subject.result, step.subject.item_code, delta)
     opinion = str(step.input("opinion")).strip()[:TEXT_LIMIT]
     step.set(decision=decision, delta=delta, opinion=opinion, review_comment="")
     step.data.update({"decision": decision, "delta": str(delta)})
@@ -1189,6 +1268,7 @@ def _agree(step: Step[Appeal, FlowActor]) -> None:
     step.set(decided_at=step.now, review_comment=str(step.input("comment") or "")[:TEXT_LIMIT])
     step.data.update({"decision": appeal.decision, "delta": str(appeal.delta)})
     if appeal.decision == Decision.UPHELD and appeal.delta:
+        check_delta(Result.objects.get(pk=appeal.result_id), appeal.item_code, appeal.delta)
         adjust(
             result_id=appeal.result_id,
             delta=appeal.delta,

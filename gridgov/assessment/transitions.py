@@ -19,6 +19,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Final
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,15 @@ def _no_open_appeal(period: Period, now: dt.datetime) -> bool:
     return _window_closed(period, now) and not period.appeals.filter(status__in=(A.SUBMITTED, A.PROPOSED)).exists()
 
 
+def _ended(period: Period, now: dt.datetime) -> bool:
+    return timezone.localdate(now) > period.end
+
+
+ENDED: Final[Guard[Period]] = Guard(
+    "period_not_ended",
+    _("The period has not ended yet: publish it after its last day."),
+    _ended,
+)
 STUCK: Final[Guard[Period]] = Guard(
     "assessment_running",
     _("The period is being computed; try again if it has not moved for 15 minutes."),
@@ -93,7 +103,7 @@ PERIOD_ROWS: Final[list[Transition]] = [
     row(PeriodAction.COMPLETE, {S.COMPUTING}, S.COMPUTED, {P.WORKER}, required=("snapshot",)),
     row(PeriodAction.FAIL, {S.COMPUTING}, S.OPEN, {P.WORKER}, required=("reason",)),
     row(PeriodAction.RETRY, {S.COMPUTING}, SAME, {P.CENTER}, STUCK),
-    row(PeriodAction.PUBLISH, {S.COMPUTED}, S.PUBLISHED, {P.CENTER}),
+    row(PeriodAction.PUBLISH, {S.COMPUTED}, S.PUBLISHED, {P.CENTER}, ENDED),
     row(PeriodAction.FINALIZE, {S.PUBLISHED}, S.FINAL, {P.CENTER}, SETTLED),
 ]
 

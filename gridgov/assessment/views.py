@@ -11,7 +11,7 @@ the workflow steps carrying the object's version)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from django.contrib import messages
@@ -21,12 +21,13 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.audit import record
-from gridgov.core.errors import DomainError
+from gridgov.core.errors import DomainError, Invalid
 from gridgov.core.pages import error_page
 
 from . import documents, services
@@ -45,6 +46,7 @@ from .models import (
     Result,
     SanctionKind,
     Scheme,
+    SchemeItem,
     TargetType,
 )
 from .transitions import AppealAction, PeriodAction
@@ -85,6 +87,16 @@ def _attempt(
         return redirect(success)
     messages.success(request, done or _("Done."))
     return redirect(success)
+
+
+def _whole(request: HttpRequest, name: str, default: int) -> int:
+    """A whole number typed in the form (``default`` when empty), or a refusal of the field."""
+    typed = request.POST.get(name, "").strip()
+    if not typed:
+        return default
+    if not typed.isdigit() or len(typed) > 6:
+        raise Invalid.field(name, _("Write a whole number."))
+    return int(typed)
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -133,15 +145,15 @@ def period_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not towns:
             return error_page(request, _("You may not run the assessment of this town."), 403)
-        start = parse_date(request.POST.get("start", "") + "-01") if len(request.POST.get("start", "")) == 7 else None
-        if start is None:
-            start = parse_date(request.POST.get("start", ""))
         created: list[Period] = []
 
         def create() -> None:
+            typed = request.POST.get("start", "")
+            try:
+                start = parse_date(typed + "-01") if len(typed) == 7 else parse_date(typed)
+            except ValueError:
+                start = None
             if start is None:
-                from gridgov.core.errors import Invalid
-
                 raise Invalid.field("start", _("Choose the first month of the period."))
             created.append(
                 services.period_create(
@@ -149,7 +161,7 @@ def period_list(request: HttpRequest) -> HttpResponse:
                     town_code=request.POST.get("town", ""),
                     kind=request.POST.get("kind", ""),
                     start=start,
-                    appeal_days=int(request.POST.get("appeal_days") or 5),
+                    appeal_days=_whole(request, "appeal_days", 5),
                 )
             )
 
@@ -328,8 +340,8 @@ def sanctions_propose(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             period_id=period.pk,
             target_type=request.POST.get("target_type", ""),
-            top=int(request.POST.get("top") or 0),
-            bottom=int(request.POST.get("bottom") or 0),
+            top=_whole(request, "top", 0),
+            bottom=_whole(request, "bottom", 0),
             reward=request.POST.get("reward", ""),
             penalty=request.POST.get("penalty", ""),
         ),
@@ -397,6 +409,16 @@ def _result_page(request: HttpRequest, pk: int, form: str) -> Refused:
     return page
 
 
+def _patrol_list(result: Result, period: Period) -> str:
+    """The patrol list filtered to the patrols of the period (a person's own, or the area's)."""
+    query = {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
+    if result.user is not None and result.target_type == TargetType.GRID_WORKER:
+        query["worker"] = result.user.username
+    elif result.area is not None:
+        query["grid"] = result.area.code
+    return reverse("patrols:list") + "?" + urlencode(query)
+
+
 def _result_context(request: HttpRequest, result: Result) -> dict[str, Any]:
     period = result.snapshot.period
     lines = services.breakdown(result)
@@ -406,6 +428,8 @@ def _result_context(request: HttpRequest, result: Result) -> dict[str, Any]:
             part: reverse("cases:workbench") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
             for part, query in line["link"].items()
         }
+        if line["ref_kind"] == "patrol" and line.get("num") is not None:
+            line["workbench"]["num"] = _patrol_list(result, period)
     own = services.may_appeal(request.user, result)
     window_open = (
         own
@@ -497,10 +521,20 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 
 def _appeals_page(request: HttpRequest, refused: int | None = None, error: str = "", status: int = 200) -> HttpResponse:
     """The appeals; the ``refused`` appeal's row shows the message and the text typed."""
-    appeals = services.appeals_visible(request.user).order_by("status", "-submitted_at")[:200]
+    appeals = list(
+        services.appeals_visible(request.user)
+        .select_related("period", "result")
+        .prefetch_related("files")
+        .order_by("status", "-submitted_at")[:200]
+    )
+    labels = {
+        (item.scheme_id, item.code): item.label
+        for item in SchemeItem.objects.filter(scheme_id__in={a.result.scheme_id for a in appeals})
+    }
     rows = [
         {
             "appeal": a,
+            "item": labels.get((a.result.scheme_id, a.item_code), a.item_code) if a.item_code else "",
             "actions": [(x, services.APPEALS.label(x)) for x in services.APPEALS.allowed_actions(a, request.user)],
             "error": error if a.pk == refused else "",
             "typed": request.POST if a.pk == refused else {},
@@ -557,7 +591,13 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
 def scheme_list(request: HttpRequest) -> HttpResponse:
     if not services.read_towns(request.user).exists():
         return error_page(request, _("You may not open this page."), 403)
-    schemes = services.schemes_visible(request.user).prefetch_related("items")
+    schemes = list(services.schemes_visible(request.user).prefetch_related("items"))
+    for scheme in schemes:
+        # The rules in words, as on the result pages and in the documents.
+        scheme.rows = [  # type: ignore[attr-defined]
+            {"item": item, "rule_text": documents.rule_text({"kind": item.kind, "rule": item.rule})}
+            for item in scheme.items.all()
+        ]
     context = {"schemes": schemes, "managed": services.managed_towns(request.user).exists()}
     return render(request, "assessment/schemes.html", context)
 
@@ -678,9 +718,18 @@ def scheme_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "kinds": ItemKind.choices,
         "no_data": NoData.choices,
         "indicators": [(i.code, i.label) for i in INDICATORS.values()],
-        "total": sum(Decimal(str(r.get("weight") or 0)) for r in rows),
+        "total": sum((_weight(r.get("weight")) for r in rows), Decimal(0)),
     }
     return render(request, "assessment/scheme_edit.html", context, status=422 if error else 200)
+
+
+def _weight(typed: Any) -> Decimal:
+    """A typed weight for the editor's running total (0 when it is not a finite number)."""
+    try:
+        number = Decimal(str(typed or 0))
+    except (InvalidOperation, ValueError):
+        return Decimal(0)
+    return number if number.is_finite() else Decimal(0)
 
 
 urlpatterns: list[URLPattern] = [

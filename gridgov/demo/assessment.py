@@ -134,6 +134,22 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
+def _restore_conduct(result: Any) -> dict[str, str]:
+    """The center's proposal on grid01's October appeal: the conduct score back up by 2 points,
+    or by what the item still allows (an appeal never lifts an item above its weight)."""
+    scheme = result.snapshot.inputs["schemes"][str(result.scheme_id)]
+    weight = next(Decimal(str(i["weight"])) for i in scheme["items"] if i["code"] == "conduct")
+    points = next(Decimal(str(i["points"] or 0)) for i in result.breakdown["items"] if i["code"] == "conduct")
+    delta = min(Decimal(2), weight - points)
+    if delta <= 0:
+        return {"decision": "rejected", "opinion": "经核实工作表现已得满分，无需调整。"}
+    return {
+        "decision": "upheld",
+        "opinion": f"经核实请假手续齐全，缺席系处置突发事件，工作表现补回{delta.normalize()}分。",
+        "delta": str(delta),
+    }
+
+
 def _scores(period: Period, center: Any, rng: random.Random) -> None:
     """The assessor's scores of every target's manual items, and a few bonus and penalty points."""
     for scheme in period.schemes.prefetch_related("items"):
@@ -295,11 +311,7 @@ def load_demo_assessment(*, allow_production_db: bool = False) -> int:
         "propose",
         actor=center,
         at=submitted + dt.timedelta(hours=20),
-        inputs={
-            "decision": "upheld",
-            "opinion": "经核实请假手续齐全，缺席系处置突发事件，工作表现补回2分。",
-            "delta": "2",
-        },
+        inputs=_restore_conduct(result),
     )
     services.APPEALS.act(
         appeal.pk, "agree", actor=supervisor, at=submitted + dt.timedelta(days=2), inputs={"comment": "同意。"}

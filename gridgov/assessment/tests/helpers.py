@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -72,3 +73,16 @@ def compute(people: dict[str, Any], period: Period, action: str = "compute", **i
 def result_of(period: Period, user: Any) -> Result:
     assert period.current is not None
     return period.current.results.get(target_key=f"user:{user.pk}")
+
+
+def ended(period: Period) -> Period:
+    """Let a period computed this month be over (publishing waits for its last day)."""
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    Period.objects.filter(pk=period.pk, end__gt=yesterday).update(end=yesterday)
+    return Period.objects.get(pk=period.pk)
+
+
+def publish(people: dict[str, Any], period: Period) -> Period:
+    """Publish a computed period once it has ended."""
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
+    return Period.objects.get(pk=period.pk)

@@ -19,7 +19,7 @@ from gridgov.core.filecrypt import MAGIC
 from gridgov.core.models import AuditEvent
 from gridgov.notify.models import Notification
 
-from .helpers import compute, result_of, this_month, worker_scheme
+from .helpers import compute, ended, result_of, this_month, worker_scheme
 from .test_pages_api import client, computed
 
 pytestmark = pytest.mark.usefixtures("taiping")
@@ -29,7 +29,7 @@ STALE = "他人已修改了此内容"
 
 def _published(people: dict[str, Any]) -> Period:
     period = computed(people)
-    return services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    return services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
 
 
 def _page(response: Any) -> str:
@@ -151,7 +151,7 @@ def test_a_stale_period_step_is_refused_with_409_and_changes_nothing(people: dic
     assert f'name="version" value="{period.version}"' in page
     seen = period.version
     # Another operator recomputes meanwhile (the version moves on).
-    moved = compute(people, period, "recompute", reason="补录")
+    moved = ended(compute(people, period, "recompute", reason="补录"))
     stale = center.post(f"/assessment/{period.pk}/act/publish/", {"version": str(seen)})
     assert stale.status_code == 409 and STALE in _page(stale)
     after = Period.objects.get(pk=period.pk)
@@ -212,7 +212,8 @@ def test_evidence_files_are_encrypted_at_rest_and_downloaded_in_clear_by_those_w
     for name in ("grid01", "grid02", "gridlead01", "dept01"):
         assert client(people[name]).get(f"/assessment/files/{attachment.pk}/").status_code == 404
 
-    services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    period = compute(people, period, "recompute", reason="补充例会签到表")
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
     mine = result_of(period, people["grid01"])
     worker = client(people["grid01"])
     worker.post(
@@ -235,7 +236,7 @@ def test_a_grid_leader_sees_the_published_results_of_the_workers_of_their_villag
     leader = people["gridlead01"]
     assert not services.results_visible(leader).exists()  # before publication: nothing
     assert client(leader).get(f"/assessment/{period.pk}/").status_code == 404
-    services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
     paths = scope_for(leader).paths_for_roles("grid_leader")
     assert period.current is not None
     workers = period.current.results.filter(target_type="grid_worker").select_related("area")

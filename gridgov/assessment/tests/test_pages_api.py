@@ -17,7 +17,7 @@ from gridgov.assessment import services
 from gridgov.assessment.models import Period
 from gridgov.cases.tests.loop_helpers import build, report
 
-from .helpers import compute, result_of, this_month, worker_scheme
+from .helpers import compute, ended, result_of, this_month, worker_scheme
 
 pytestmark = pytest.mark.usefixtures("taiping")
 
@@ -73,7 +73,7 @@ def test_after_publication_a_worker_opens_their_breakdown_and_the_cases_behind_a
     people: dict[str, Any],
 ) -> None:
     period = computed(people)
-    services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
     mine = result_of(period, people["grid01"])
     other = result_of(period, people["grid02"])
     worker = client(people["grid01"])
@@ -93,7 +93,7 @@ def test_after_publication_a_worker_opens_their_breakdown_and_the_cases_behind_a
 
 
 def test_an_appeal_through_the_api_is_decided_by_the_discipline_office(people: dict[str, Any]) -> None:
-    period = computed(people)
+    period = ended(computed(people))
     api(people["center01"]).post(f"/api/v1/assessment/periods/{period.pk}/publish", {}, content_type="application/json")
     mine = result_of(period, people["grid01"])
     answer = api(people["grid01"]).post(

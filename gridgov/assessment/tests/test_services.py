@@ -16,7 +16,7 @@ from gridgov.cases.tests.loop_helpers import act, build, report
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.core.models import AuditEvent
 
-from .helpers import WORKER_ITEMS, compute, result_of, this_month, worker_scheme
+from .helpers import WORKER_ITEMS, compute, ended, result_of, this_month, worker_scheme
 
 pytestmark = pytest.mark.usefixtures("taiping")
 
@@ -138,7 +138,7 @@ def test_before_publication_the_assessed_see_nothing_of_the_period(people: dict[
 
 def test_after_publication_each_worker_sees_only_their_own_breakdown(people: dict[str, Any]) -> None:
     period = _published(people)
-    services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
     mine, other = result_of(period, people["grid01"]), result_of(period, people["grid02"])
     assert services.result_get(people["grid01"], mine.pk) == mine
     with pytest.raises(NotFound):
@@ -170,7 +170,7 @@ def test_an_upheld_appeal_is_proposed_by_the_center_agreed_by_the_discipline_off
     people: dict[str, Any],
 ) -> None:
     period = _published(people)
-    services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
     result = result_of(period, people["grid01"])
     before = result.total
     appeal = services.appeal_submit(
@@ -214,7 +214,7 @@ def test_an_upheld_appeal_is_proposed_by_the_center_agreed_by_the_discipline_off
 
 def test_the_period_is_final_only_after_the_window_and_then_locked(people: dict[str, Any]) -> None:
     period = _published(people)
-    services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
     period.refresh_from_db()
     result = result_of(period, people["grid01"])
     later = period.appeal_until + dt.timedelta(minutes=1)
@@ -271,7 +271,11 @@ def test_a_failed_computation_goes_back_and_says_why(people: dict[str, Any], mon
 
 def test_every_row_of_the_tables_is_allowed_exactly_when_act_succeeds(people: dict[str, Any]) -> None:
     period = _published(people)
-    allowed = services.PERIODS.allowed_actions(period, people["center01"], timezone.now())
+    # A period that has not ended is not published yet.
+    assert services.PERIODS.allowed_actions(period, people["center01"], timezone.now()) == ["recompute"]
+    with pytest.raises(Conflict):
+        services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    allowed = services.PERIODS.allowed_actions(ended(period), people["center01"], timezone.now())
     assert allowed == ["recompute", "publish"]
     assert services.PERIODS.allowed_actions(period, people["grid01"], timezone.now()) == []
     assert Scheme.objects.filter(frozen_at__isnull=False).count() == 1
@@ -313,10 +317,15 @@ def test_a_village_result_is_seen_by_its_leader_and_a_department_result_by_its_h
     assert period.current is not None
     for name in ("gridlead01", "dept01"):
         assert not services.results_visible(people[name]).exists()
-    services.period_act(actor=people["center01"], pk=period.pk, action="publish")
+    services.period_act(actor=people["center01"], pk=ended(period).pk, action="publish")
     village = list(services.results_visible(people["gridlead01"]))
     department = list(services.results_visible(people["dept01"]))
     assert [r.target_type for r in village] == ["village"] and [r.target_type for r in department] == ["department"]
+    # The village's and the department's responsible staff are told.
+    from gridgov.notify.models import Notification
+
+    for name in ("gridlead01", "dept01"):
+        assert Notification.objects.filter(kind="assessment.published", recipient=people[name]).exists(), name
     assert not services.results_visible(people["grid01"]).exists()
 
 
