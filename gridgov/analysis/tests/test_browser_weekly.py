@@ -37,6 +37,13 @@ def test_a_weekly_analysis_written_offline_is_submitted_once_with_its_text(
     phone.open("#/weekly")  # fetched with signal, kept for the field
     page.locator(f"[data-testid=weekly-item][data-id='{analysis.pk}']").click()
     page.locator("[data-testid=weekly-figures]").wait_for()
+    figures = page.inner_text("[data-testid=weekly-figures]")
+    # The same figures in the same words as the web's page of the analysis.
+    content = analysis.figures
+    patrols = content["patrols"]
+    assert f"巡查 {patrols['count']} 次，{patrols['days']} 天，共 {patrols['minutes']} 分钟" in figures
+    assert "周末未办结" in figures and "反复出现的问题和地点" in figures
+    assert f"往周遗留未办结（{content['carried_count']} 件）" in figures
     phone.settle()
 
     phone.context.set_offline(True)

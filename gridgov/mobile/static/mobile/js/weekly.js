@@ -115,22 +115,47 @@ export async function weeklyListScreen(c) {
   );
 }
 
+function caseList(rows) {
+  if (!rows || !rows.length) return h("p", { class: "muted" }, t("None."));
+  return h(
+    "ul",
+    {},
+    rows.map((row) => h("li", {}, `${row.number} · ${row.category}${row.due_at ? ` · ${t("Deadline")} ${row.due_at.slice(0, 16).replace("T", " ")}` : ""}`)),
+  );
+}
+
+// The same figures, in the same words, as the web's page of the analysis
+// (analysis/weekly_detail.html): both read the frozen content.
 function figuresCard(item) {
   const content = item.figures || {};
   const labels = item.figure_labels || {};
   const rows = Object.entries(content.cases || {}).map(([code, figure]) =>
     h("tr", {}, h("th", {}, labels[code] || code), h("td", {}, figure.den == null ? String(figure.num) : figure.value == null ? "—" : `${figure.value}%`)),
   );
+  if (content.open_at_end != null) rows.push(h("tr", {}, h("th", {}, t("Open at the week's end")), h("td", {}, String(content.open_at_end))));
   const patrols = content.patrols;
-  if (patrols) rows.push(h("tr", {}, h("th", {}, t("Patrols")), h("td", {}, t("%(count)s rounds, %(km)s km", { count: patrols.count, km: (patrols.distance_m / 1000).toFixed(1) }))));
-  if (content.overdue_count != null) rows.push(h("tr", {}, h("th", {}, t("Overdue at the week's end")), h("td", {}, String(content.overdue_count))));
-  const categories = (content.categories || []).map((row) => `${row.name || row.code} ${row.count}`).join("、");
+  if (patrols)
+    rows.push(
+      h("tr", {}, h("th", {}, t("Patrols")), h("td", {}, t("%(count)s patrols on %(days)s days, %(minutes)s minutes", { count: patrols.count, days: patrols.days, minutes: patrols.minutes }))),
+    );
+  const categories = (content.categories || []).map((row) => `${row.name || row.code}: ${row.count}`).join("、");
+  const repeated = [
+    ...(content.repeated_categories || []).map((row) => `${row.name} × ${row.count}`),
+    ...(content.repeated_places || []).map((row) => `${row.address} × ${row.count} ${t("(30 days)")}`),
+  ];
   return h(
     "section",
     { class: "card", "data-testid": "weekly-figures" },
     h("h2", {}, t("The week's figures")),
     h("table", {}, h("tbody", {}, rows)),
-    categories ? h("p", {}, `${t("Top categories")}: ${categories}`) : null,
+    h("h3", {}, t("Cases by category")),
+    categories ? h("p", {}, categories) : h("p", { class: "muted" }, t("None.")),
+    h("h3", {}, t("Repeated problems and places")),
+    repeated.length ? h("ul", { "data-testid": "weekly-repeated" }, repeated.map((line) => h("li", {}, line))) : h("p", { class: "muted" }, t("None.")),
+    h("h3", {}, t("Overdue at the week's end (%(n)s)", { n: content.overdue_count ?? 0 })),
+    caseList(content.overdue),
+    h("h3", {}, t("Carried over from earlier weeks (%(n)s)", { n: content.carried_count ?? 0 })),
+    caseList(content.carried),
   );
 }
 
