@@ -26,6 +26,7 @@ from gridgov.bulletins.documents import printed
 from gridgov.cases import indices
 from gridgov.cases.indices import Dimensions
 from gridgov.core.audit import record
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError
 from gridgov.core.forms import apply_error, date_param
 from gridgov.core.pages import ObjectPage, error_page
@@ -38,10 +39,6 @@ from .models import MonthlySummary, WeeklyAnalysis
 from .transitions import SummaryAction, WeeklyAction
 
 LIST_LIMIT: Final = 300
-CONTENT_TYPES: Final = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
 ERROR_FIELDS: Final = {"analysis": "analysis", "measures": "measures", "comment": "comment"}
 
 
@@ -421,9 +418,7 @@ def summary_download(request: HttpRequest, pk: int, extension: str) -> HttpRespo
     content = writer(summary)
     record(action="summary.download", actor=request.user, obj=summary, request=request, data={"format": extension})
     name = f"monthly-summary-{summary.area.code}-{summary.month:%Y-%m}.{extension}"
-    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return document_response(content, extension, name)
 
 
 urlpatterns: list[URLPattern] = [

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.cases.selectors import cases_visible
 from gridgov.core.audit import record
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError, Invalid
 from gridgov.core.pages import error_page
 
@@ -51,11 +52,6 @@ from .models import (
 )
 from .transitions import AppealAction, PeriodAction
 
-CONTENT_TYPES: Final = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 EDITOR_ROWS: Final = 12
 REF_LIMIT: Final = 500
 
@@ -384,9 +380,7 @@ def period_download(request: HttpRequest, pk: int, extension: str) -> HttpRespon
         raise Http404(_("Unknown format."))
     content = writer(period)
     record(action="assessment.download", actor=request.user, obj=period, request=request, data={"format": extension})
-    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
-    response["Content-Disposition"] = f'attachment; filename="assessment-{period.pk}.{extension}"'
-    return response
+    return document_response(content, extension, f"assessment-{period.pk}.{extension}")
 
 
 # --- a result -------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from gridgov.core.audit import record
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import Invalid, NotFound
 from gridgov.people.selectors import display_name
 
@@ -25,10 +26,6 @@ from .transitions import EVENT_LABELS
 
 router = Router(tags=["assignments"])
 LIMIT = 200
-SHEET_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
 # The inputs only an edit of the task takes.
 TASK_ONLY = frozenset({"requirement", "priority", "deadline", "cooperating"})
 
@@ -343,10 +340,7 @@ def assignment_sheet(request: HttpRequest, assignment_id: int, extension: str) -
         raise NotFound(_("Unknown format."), code="unknown_format")
     content = writer(assignment)
     record(action="assignment.sheet", actor=request.user, obj=assignment, request=request, data={"format": extension})
-    response = HttpResponse(content, content_type=SHEET_TYPES[extension])
-    response["Content-Disposition"] = f'attachment; filename="assignment-{assignment.pk}.{extension}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(content, extension, f"assignment-{assignment.pk}.{extension}")
 
 
 @router.post(

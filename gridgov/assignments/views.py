@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.areas.selectors import area_by_id
 from gridgov.core.audit import record
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError
 from gridgov.core.forms import apply_error
 from gridgov.core.pages import ObjectPage, error_page, query_without
@@ -544,12 +545,6 @@ def file_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
-CONTENT_TYPES: Final = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
-
-
 @require_GET
 @login_required
 def sheet_download(request: HttpRequest, pk: int, extension: str) -> HttpResponse:
@@ -560,10 +555,7 @@ def sheet_download(request: HttpRequest, pk: int, extension: str) -> HttpRespons
         raise Http404(_("Unknown format."))
     content = writer(assignment)
     record(action="assignment.sheet", actor=request.user, obj=assignment, request=request, data={"format": extension})
-    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
-    response["Content-Disposition"] = f'attachment; filename="assignment-{assignment.pk}.{extension}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(content, extension, f"assignment-{assignment.pk}.{extension}")
 
 
 urlpatterns: list[URLPattern] = [

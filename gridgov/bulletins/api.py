@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from gridgov.core.audit import record
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import Forbidden, Invalid
 
 from . import platform, services
@@ -206,6 +207,4 @@ def bulletin_file(request: HttpRequest, bulletin_id: int, extension: str) -> Htt
     item = services.bulletin_get(request.user, bulletin_id)
     content = services.open_document(item, extension)
     record(action="bulletin.download", actor=request.user, obj=item, request=request, data={"format": extension})
-    response = HttpResponse(content, content_type=services.CONTENT_TYPES[extension])
-    response["Content-Disposition"] = f'attachment; filename="{services.download_name(item, extension)}"'
-    return response
+    return document_response(content, extension, services.download_name(item, extension))

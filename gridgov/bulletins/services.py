@@ -58,11 +58,6 @@ EARLIEST: Final = dt.date(2000, 1, 1)
 CLAIM_TTL: Final = 15 * 60  # as long as a queued bulletin waits before it may be retried
 PROGRESS_TTL: Final = 3600
 FORMATS: Final = ("docx", "pdf", "xlsx")
-CONTENT_TYPES: Final = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 # The steps of a generation, as the progress bar counts them.
 STEPS: Final = ("figures", "docx", "pdf", "xlsx", "store")
 

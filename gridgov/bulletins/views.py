@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridgov.cases import indices
 from gridgov.cases.indices import Dimensions, Period
 from gridgov.core.audit import record
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError
 from gridgov.core.forms import apply_error
 from gridgov.core.pages import error_page, posted_int
@@ -189,9 +190,7 @@ def bulletin_download(request: HttpRequest, pk: int, extension: str) -> HttpResp
         return error_page(request, error.message, error.status)
     name = services.download_name(bulletin, extension)
     record(action="bulletin.download", actor=request.user, obj=bulletin, request=request, data={"format": extension})
-    response = HttpResponse(content, content_type=services.CONTENT_TYPES[extension])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return document_response(content, extension, name)
 
 
 # --- checking against the city platform ----------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 
 from . import parse, selectors, services
@@ -236,9 +237,4 @@ def import_report(request: HttpRequest, ledger_import_id: int) -> list[Any]:
 @router.get("/imports/{int:ledger_import_id}/report/xlsx", summary="The row report as Excel (formula-safe)")
 def import_report_xlsx(request: HttpRequest, ledger_import_id: int) -> HttpResponse:
     job = _job(request, ledger_import_id)
-    response = HttpResponse(
-        services.report_workbook(job),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="ledger-import-{job.pk}.xlsx"'
-    return response
+    return document_response(services.report_workbook(job), "xlsx", f"ledger-import-{job.pk}.xlsx")

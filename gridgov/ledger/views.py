@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.areas.selectors import current_towns
+from gridgov.core.downloads import document_response
 from gridgov.core.pages import error_page
 
 from . import parse, selectors, services
@@ -199,9 +200,4 @@ def ledger_report(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if isinstance(job, HttpResponse):
         return job
-    response = HttpResponse(
-        services.report_workbook(job),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="ledger-import-{job.pk}.xlsx"'
-    return response
+    return document_response(services.report_workbook(job), "xlsx", f"ledger-import-{job.pk}.xlsx")

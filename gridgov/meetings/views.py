@@ -26,6 +26,7 @@ from gridgov.areas.selectors import areas_visible
 from gridgov.cases.forms import area_choices, category_choices, department_choices
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError
 from gridgov.core.forms import apply_error, key_reused
 from gridgov.core.pages import ObjectPage, error_page
@@ -40,10 +41,6 @@ from .models import Meeting, MeetingStatus
 from .transitions import MeetingAction
 
 LIST_LIMIT: Final = 100
-CONTENT_TYPES: Final = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
 PEOPLE_LIMIT: Final = 400
 
 
@@ -338,9 +335,7 @@ def minutes_download(request: HttpRequest, pk: int, extension: str) -> HttpRespo
         raise Http404(_("Unknown format."))
     content = writer(meeting)
     record(action="meeting.download", actor=request.user, obj=meeting, request=request, data={"format": extension})
-    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
-    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}-minutes.{extension}"'
-    return response
+    return document_response(content, extension, f"meeting-{meeting.pk}-minutes.{extension}")
 
 
 urlpatterns: list[URLPattern] = [

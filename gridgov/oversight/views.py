@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases.access import mask_name, mask_phone
 from gridgov.cases.selectors import cases_visible
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError
 from gridgov.core.forms import apply_error
 from gridgov.core.pages import error_page
@@ -35,10 +36,6 @@ from .transitions import SupervisionAction
 
 LIST_LIMIT: Final = 500
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CONTENT_TYPES: Final = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
 
 
 def _office(request: HttpRequest) -> Any:
@@ -492,9 +489,7 @@ def accountability_download(request: HttpRequest, pk: int, extension: str) -> Ht
     services.export_recorded(
         actor=request.user, what=f"accountability-{record.pk}.{extension}", rows=1, town=record.town, request=request
     )
-    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
-    response["Content-Disposition"] = f'attachment; filename="accountability-{record.pk}.{extension}"'
-    return response
+    return document_response(content, extension, f"accountability-{record.pk}.{extension}")
 
 
 @require_GET
@@ -504,9 +499,7 @@ def accountability_export(request: HttpRequest) -> HttpResponse:
     records = selectors.accountability_visible(request.user).filter(town=town).prefetch_related("cases", "orders")
     content, count = documents.accountability_xlsx(records, town.name)
     services.export_recorded(actor=request.user, what="accountability", rows=count, town=town, request=request)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="accountability-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+    return document_response(content, "xlsx", f"accountability-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @require_GET

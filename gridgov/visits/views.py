@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.cases.forms import MultiplePhotoField
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError, Forbidden, Invalid, Throttled
 from gridgov.core.forms import OneTimeKeyMixin, apply_error, month_param
 from gridgov.core.pages import error_page, forbidden_page
@@ -388,9 +389,7 @@ def import_report(request: HttpRequest, token: str) -> HttpResponse:
     data = cache.get(f"visits:import:{request.user.pk}:{token}")
     if data is None:
         raise Http404(_("The row report has expired; import the file again to see it."))
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="row-report.xlsx"'
-    return response
+    return document_response(data, "xlsx", "row-report.xlsx")
 
 
 @require_GET

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridgov.core.downloads import document_response
 from gridgov.core.pages import error_page
 from gridgov.hotline.models import ImportJob, ImportStatus
 
@@ -274,8 +275,4 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
         return job
     if job.status not in (ImportStatus.DONE, ImportStatus.FAILED):
         return HttpResponseRedirect(reverse("hotline:import-detail", args=[job.pk]))
-    response = HttpResponse(
-        report_workbook(job), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.xlsx"'
-    return response
+    return document_response(report_workbook(job), "xlsx", f"import-{job.pk}-report.xlsx")

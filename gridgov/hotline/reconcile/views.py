@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError
 from gridgov.core.pages import error_page, posted_int
 
@@ -140,9 +141,6 @@ def reconcile_workbook(request: HttpRequest, pk: int) -> HttpResponse:
         return item
     if item.status != ReconcileStatus.DONE:
         return redirect("hotline:reconcile-detail", pk=item.pk)
-    response = HttpResponse(
-        reconciliation_workbook(item),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return document_response(
+        reconciliation_workbook(item), "xlsx", f"reconciliation-{item.town.code}-{item.month:%Y-%m}.xlsx"
     )
-    response["Content-Disposition"] = f'attachment; filename="reconciliation-{item.town.code}-{item.month:%Y-%m}.xlsx"'
-    return response
