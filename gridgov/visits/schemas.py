@@ -133,12 +133,10 @@ class VisitPageOut(Schema):
     next_cursor: str | None
 
 
-class DueOut(Schema):
-    """A household or a unit (key places included: ``kind`` ``unit``, ``key_place``) whose
-    visit is due (``overdue_days`` 0) or overdue. For the worker's own grids a household's
-    address is in full (they find the house offline); the head's name (a unit's contact) is
-    masked. ``tags``/``tag_labels``: the tags its plan follows (care tags; hazard tags and
-    key-place kind)."""
+class PlaceOut(Schema):
+    """A household or a unit of the worker's own grids, planned or not (the phone's "all
+    places"): a household's address in full (the worker finds the house offline), the head's
+    name or a unit's contact masked; ``tag_labels``: its care or hazard tags."""
 
     kind: str
     household_id: int | None
@@ -149,12 +147,19 @@ class DueOut(Schema):
     grid: CodeName
     address: str
     head_name: str
+    tag_labels: list[str]
+    last_visit: LocalTime | None
+
+
+class DueOut(PlaceOut):
+    """A place whose visit is due (``overdue_days`` 0) or overdue (key places included: ``kind``
+    ``unit``, ``key_place``): the place as in :class:`PlaceOut`, with the tags its plan follows
+    (``tags``/``tag_labels``: care tags; hazard tags and key-place kind) and the plan's dates."""
+
     care_tags: list[str]
     care_labels: list[str]
     tags: list[str]
-    tag_labels: list[str]
     interval_days: int
-    last_visit: LocalTime | None
     due_on: dt.date
     overdue_days: int
 
@@ -163,24 +168,6 @@ class DueListOut(Schema):
     today: dt.date
     count: int
     items: list[DueOut]
-
-
-class PlaceOut(Schema):
-    """A household or a unit of the worker's own grids, planned or not (the phone's "all
-    places"): as :class:`DueOut` without the plan's dates (a household's address in full, the
-    head's name or a unit's contact masked; ``tag_labels``: its care or hazard tags)."""
-
-    kind: str
-    household_id: int | None
-    unit_id: int | None
-    name: str
-    unit_kind: str
-    key_place: bool
-    grid: CodeName
-    address: str
-    head_name: str
-    tag_labels: list[str]
-    last_visit: LocalTime | None
 
 
 class PlaceListOut(Schema):
