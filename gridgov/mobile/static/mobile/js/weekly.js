@@ -138,7 +138,7 @@ function figuresCard(item) {
     rows.push(
       h("tr", {}, h("th", {}, t("Patrols")), h("td", {}, t("%(count)s patrols on %(days)s days, %(minutes)s minutes", { count: patrols.count, days: patrols.days, minutes: patrols.minutes }))),
     );
-  const categories = (content.categories || []).map((row) => `${row.name || row.code}: ${row.count}`).join("、");
+  const categories = (content.categories || []).map((row) => `${row.name || row.code}：${row.count}`).join("、");
   const repeated = [
     ...(content.repeated_categories || []).map((row) => `${row.name} × ${row.count}`),
     ...(content.repeated_places || []).map((row) => `${row.address} × ${row.count} ${t("(30 days)")}`),
