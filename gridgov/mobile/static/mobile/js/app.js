@@ -219,19 +219,28 @@ async function render() {
   document.querySelectorAll("#tabs a").forEach((a) => a.classList.toggle("active", a.dataset.route === route.name));
   document.getElementById("tabs").hidden = route.name === "login";
   const screen = SCREENS[route.name] || homeScreen;
+  // Each render draws into a container of its own: a screen still awaiting (its cache, the
+  // outbox) when another route is opened fills a container no longer shown, never the page.
+  const current = () => mine === rendering;
+  const screenView = h("div", { class: "contents" });
+  view.replaceChildren(screenView);
+  const screenCtx = Object.assign(Object.create(ctx), {
+    view: screenView,
+    setTitle: (text) => current() && ctx.setTitle(text),
+  });
   try {
-    await screen(ctx, route, () => mine === rendering);
+    await screen(screenCtx, route, current);
   } catch (error) {
     if (error instanceof AuthLost) return;
     console.error(error);
-    mount(view, h("p", { class: "error" }, t("Something went wrong: %(message)s", { message: error.message })));
+    mount(screenView, h("p", { class: "error" }, t("Something went wrong: %(message)s", { message: error.message })));
   }
   view.focus({ preventScroll: true });
 }
 
 // --- login ---------------------------------------------------------------------------------
 
-async function loginScreen() {
+async function loginScreen(c) {
   ctx.setTitle(t("Log in"));
   const pending = counts(await outboxStore.all()).pending;
   const error = h("p", { class: "error", role: "alert", hidden: true });
@@ -278,7 +287,7 @@ async function loginScreen() {
     error,
     button,
   );
-  mount(view, h("div", { class: "login" }, h("img", { src: config.icon, alt: "", class: "login-icon", width: 96, height: 96 }), form));
+  mount(c.view, h("div", { class: "login" }, h("img", { src: config.icon, alt: "", class: "login-icon", width: 96, height: 96 }), form));
 }
 
 // --- home ----------------------------------------------------------------------------------
@@ -314,7 +323,7 @@ async function homeScreen(c, _route, current) {
   const weekly = h("span", { class: "contents" });
   const patrol = await kv.get("patrol");
   mount(
-    view,
+    c.view,
     tally.pending
       ? h(
           "a",
@@ -349,7 +358,7 @@ async function homeScreen(c, _route, current) {
   const list = (block, href, empty) =>
     block.items.length ? h("ul", { class: "list" }, block.items.map((item) => caseItem(item, href(item)))) : h("p", { class: "muted" }, empty);
   if (work && work.view === "oversight") {
-    oversightHome(work, list);
+    oversightHome(c.view, work, list);
     return;
   }
   mount(
@@ -386,7 +395,7 @@ async function homeScreen(c, _route, current) {
 
 // A town leader's or the supervisor's home: the queues they act on (overdue, warning, under
 // supervision) in their scope, opened case by case; no report, verify or patrol buttons.
-function oversightHome(work, list) {
+function oversightHome(target, work, list) {
   // A leader or the supervisor does not report from the phone: no report tab.
   const reportTab = document.querySelector("#tabs a[data-route=report]");
   if (reportTab) reportTab.hidden = true;
@@ -395,7 +404,7 @@ function oversightHome(work, list) {
   const queueSection = (title, testid, block, queue, empty) =>
     section(`${title} (${block.count})`, testid, h("div", {}, list(block, (item) => `#/case/${item.id}`, empty), more(block, queue)));
   mount(
-    view,
+    target,
     h("p", { class: "muted", "data-testid": "oversight-note" }, t("Reminding and supervising are done on a case's page.")),
     queueSection(t("Overdue"), "home-overdue", work.overdue, "overdue", t("Nothing is overdue.")),
     queueSection(t("Warning"), "home-warning", work.warning, "warning", t("Nothing is close to its deadline.")),
@@ -538,7 +547,7 @@ async function outboxScreen(c) {
   records = records.filter((r) => !prunable(r, now)).sort((a, b) => b.createdAt - a.createdAt);
   const tally = counts(records);
   mount(
-    view,
+    c.view,
     h(
       "div",
       { class: "card summary", "data-testid": "outbox-summary" },
