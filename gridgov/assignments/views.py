@@ -211,12 +211,7 @@ def export(request: HttpRequest) -> HttpResponse:
             ]
         )
     record(action="assignment.export", actor=request.user, request=request, data={"rows": len(items)})
-    response = HttpResponse(
-        book.bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="assignments-{stamp}.xlsx"'
-    return response
+    return document_response(book.bytes(), "xlsx", f"assignments-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
 # --- giving a task -------------------------------------------------------------------------------

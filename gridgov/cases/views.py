@@ -27,6 +27,7 @@ from gridgov.access.scope import scope_for, uses_desk
 from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import area_names, town_grids
 from gridgov.categories.models import Stage
+from gridgov.core.downloads import document_response
 from gridgov.core.errors import Invalid, Throttled
 from gridgov.core.forms import apply_error, key_reused
 from gridgov.core.pages import ObjectPage, department_details, error_page, forbidden_page, next_query, query_without
@@ -291,10 +292,8 @@ def export(request: HttpRequest) -> HttpResponse:
     query = _filtered(request, form, now)
     filters = {key: value for key, value in request.GET.items() if key != "cursor" and value}
     content = export_workbook(query, actor=request.user, filters=filters, request=request)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.xlsx"'
-    return response
+    return document_response(content, "xlsx", f"cases-{stamp}.xlsx")
 
 
 # --- the center's report form ----------------------------------------------------------

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 EXPORT_LIMIT: Final = 20_000
-XLSX_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The only columns the list export loads: never the encrypted petitioner fields.
 ORDER_COLUMNS: Final = (

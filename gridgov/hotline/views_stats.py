@@ -25,12 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.access.scope import scope_for, uses_desk
+from gridgov.core.downloads import document_response
 from gridgov.core.forms import DateInput
 from gridgov.core.pages import error_page
 from gridgov.people.models import DESK_ROLES, Role
 
 from . import stats
-from .export import XLSX_TYPE, export_orders_workbook, export_stats_workbook
+from .export import export_orders_workbook, export_stats_workbook
 from .forms import OrderFilterForm
 from .models import HotlineOrder, OrderType, Satisfaction
 from .selectors import orders_visible
@@ -225,11 +226,7 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
             request, _("The rules of the rates are not set up correctly; ask the system administrator."), 500
         )
     content = export_stats_workbook(result, actor=request.user, request=request)
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="hotline-statistics-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"'
-    )
-    return response
+    return document_response(content, "xlsx", f"hotline-statistics-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
 
 
 def may_export_list(user: User | AnonymousUser) -> bool:
@@ -253,10 +250,8 @@ def orders_export(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     query, filters = filtered_orders(request, now)
     content = export_orders_workbook(query, actor=request.user, filters=filters, request=request)
-    response = HttpResponse(content, content_type=XLSX_TYPE)
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="hotline-orders-{stamp}.xlsx"'
-    return response
+    return document_response(content, "xlsx", f"hotline-orders-{stamp}.xlsx")
 
 
 urlpatterns: list[URLPattern] = [

@@ -35,7 +35,6 @@ from .models import Accountability, AccountabilityAttachment, RuleSetting, Super
 from .transitions import SupervisionAction
 
 LIST_LIMIT: Final = 500
-XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _office(request: HttpRequest) -> Any:
@@ -138,10 +137,7 @@ def rule_export(request: HttpRequest, code: str) -> HttpResponse:
     town, rule, rows, definition = _rule_rows(request, code)
     content, count = documents.rule_xlsx(rule, rows.iterator(chunk_size=500), definition, town.name)
     services.export_recorded(actor=request.user, what=rule.code, rows=count, town=town, request=request)
-    response = HttpResponse(content, content_type=XLSX)
-    stamp = f"{timezone.localdate():%Y%m%d}"
-    response["Content-Disposition"] = f'attachment; filename="oversight-{rule.code}-{stamp}.xlsx"'
-    return response
+    return document_response(content, "xlsx", f"oversight-{rule.code}-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @require_GET

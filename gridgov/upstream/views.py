@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from gridgov.core.downloads import document_response
 from gridgov.core.pages import forbidden_page
 from gridgov.hotline.models import SourceSystem
 
@@ -155,10 +156,8 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
         return _refuse(request)
     batch = _batch(request, pk)
     content = workbook.build(batch.messages.select_related("order__town", "order__lead_department").order_by("id"))
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime(batch.created_at).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="upstream-{batch.source_system}-{batch.pk}-{stamp}.xlsx"'
-    return response
+    return document_response(content, "xlsx", f"upstream-{batch.source_system}-{batch.pk}-{stamp}.xlsx")
 
 
 @require_POST
