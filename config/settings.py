@@ -146,23 +146,39 @@ TEMPLATES = [
 
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
-_db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0)))
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write lock
-    # up front so two writers queue on the busy timeout instead of failing mid-transaction.
-    _db["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": (
-            "PRAGMA journal_mode=WAL;"
-            "PRAGMA synchronous=NORMAL;"
-            "PRAGMA foreign_keys=ON;"
-            "PRAGMA temp_store=MEMORY;"
-            "PRAGMA cache_size=-64000;"
-            "PRAGMA mmap_size=268435456;"
-        ),
-    }
-DATABASES = {"default": _db}
+
+
+def _database(url: str) -> dict[str, Any]:
+    db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0)))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write lock
+        # up front so two writers queue on the busy timeout instead of failing mid-transaction.
+        db["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA temp_store=MEMORY;"
+                "PRAGMA cache_size=-64000;"
+                "PRAGMA mmap_size=268435456;"
+            ),
+        }
+    return db
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
+# A read replica for the statistics pages, the cockpit and the bulletins' figures
+# (gridgov/core/dbrouter.py; docs/deployment.md, "Several machines"); unset: one database.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+    DATABASES["replica"].get("OPTIONS", {}).pop("transaction_mode", None)  # a reader takes no write lock
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        # Belt and braces: the router never writes there, and the server would refuse it too.
+        DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
+DATABASE_ROUTERS = ["gridgov.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = env_str("CACHE_URL")
@@ -289,9 +305,12 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+_media_storage: dict[str, Any] = {
+    "BACKEND": env_str("MEDIA_STORAGE_BACKEND", "gridgov.core.filecrypt.EncryptedFileSystemStorage")
+}
 STORAGES: dict[str, dict[str, Any]] = {
     # Every stored file is encrypted at rest (gridgov/core/filecrypt.py, docs/security.md).
-    "default": {"BACKEND": env_str("MEDIA_STORAGE_BACKEND", "gridgov.core.filecrypt.EncryptedFileSystemStorage")},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

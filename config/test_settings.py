@@ -1,5 +1,6 @@
 """Settings for the test suite: the normal settings with test switches turned on."""
 
+import copy
 import os
 
 os.environ.setdefault("GRIDGOV_TESTING", "1")
@@ -14,3 +15,12 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Reminders are not spaced in the suite (the state machines remind at machine speed); the
 # spacing has its own tests (core/tests/test_reminders.py), which set the interval.
 GRIDGOV_REMIND_INTERVAL_MINUTES = 0
+# The read replica (gridgov/core/dbrouter.py) as a test mirror of the primary: its own
+# connection to the test database, so the statistics that tests commit are read through it;
+# read-only on PostgreSQL, as a replica is.
+DATABASES["replica"] = copy.deepcopy(DATABASES["default"])  # noqa: F405
+# Readers take no write lock (SQLite's IMMEDIATE transactions would, against the primary's).
+DATABASES["replica"].get("OPTIONS", {}).pop("transaction_mode", None)  # noqa: F405
+if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"  # noqa: F405
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405

@@ -35,6 +35,7 @@ from gridgov.areas.geometry import metres
 from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import area_names, areas_visible
 from gridgov.categories.models import Category
+from gridgov.core.dbrouter import reads_from_replica
 from gridgov.core.forms import DateInput
 from gridgov.core.pages import error_page
 from gridgov.people.models import DESK_ROLES
@@ -413,6 +414,7 @@ def trend_chart(
 
 
 @login_required
+@reads_from_replica
 def statistics(request: HttpRequest) -> HttpResponse:
     if not may_see(request.user):
         return error_page(request, _("You may not open this page."), 403)
@@ -570,6 +572,7 @@ def cockpit_context(user: User | AnonymousUser) -> dict[str, Any]:
 
 
 @login_required
+@reads_from_replica
 def cockpit(request: HttpRequest) -> HttpResponse:
     if not may_see(request.user):
         return error_page(request, _("You may not open this page."), 403)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.access.scope import scope_for, uses_desk
+from gridgov.core.dbrouter import reads_from_replica
 from gridgov.core.downloads import document_response
 from gridgov.core.forms import DateInput
 from gridgov.core.pages import error_page
@@ -160,6 +161,7 @@ def chart_data(result: stats.Statistics) -> dict[str, Any]:
 
 
 @login_required
+@reads_from_replica
 def statistics(request: HttpRequest) -> HttpResponse:
     scoped = statistics_scope(request.user)
     if scoped is None:

@@ -78,6 +78,24 @@ EMPTY_DATABASE_NOOPS = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that commits may also use the read replica (a test mirror of the primary,
+    ``config/test_settings.py``): a statistics page opened after a commit reads through the
+    replica's own connection, as in production (gridgov/core/dbrouter.py). The other tests run
+    inside a transaction, where every read goes to the primary, and keep the replica closed (a
+    second SQLite connection would stumble on the locks of their transaction)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and "databases" in marker.kwargs:
+            continue
+        fixtures = set(getattr(item, "fixturenames", ()))
+        committing = bool(marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)))
+        if not committing and not fixtures & {"transactional_db", "live_server"}:
+            continue
+        kwargs = {**(marker.kwargs if marker is not None else {}), "databases": "__all__"}
+        item.add_marker(pytest.mark.django_db(*(marker.args if marker is not None else ()), **kwargs), append=False)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_use_migrations: bool, django_db_blocker: Any) -> None:
     """pytest-django's test database, with the rows of the data migrations when the tables were
