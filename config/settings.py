@@ -305,9 +305,27 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Stored files in an S3-compatible object store (MinIO on the intranet, say) instead of MEDIA_ROOT,
+# still encrypted (gridgov/core/objectstorage.py; needs requirements/object-storage.txt): for web
+# and worker processes on several machines without a shared folder.
+MEDIA_S3_BUCKET = env_str("MEDIA_S3_BUCKET")
 _media_storage: dict[str, Any] = {
     "BACKEND": env_str("MEDIA_STORAGE_BACKEND", "gridgov.core.filecrypt.EncryptedFileSystemStorage")
 }
+if MEDIA_S3_BUCKET:
+    _media_storage = {
+        "BACKEND": "gridgov.core.objectstorage.EncryptedS3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env_str("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("MEDIA_S3_REGION") or None,
+            "access_key": env_str("MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("MEDIA_S3_PREFIX"),
+            "verify": env_bool("MEDIA_S3_VERIFY_TLS", True),
+            "addressing_style": env_str("MEDIA_S3_ADDRESSING_STYLE") or None,  # "path" for MinIO
+        },
+    }
 STORAGES: dict[str, dict[str, Any]] = {
     # Every stored file is encrypted at rest (gridgov/core/filecrypt.py, docs/security.md).
     "default": _media_storage,

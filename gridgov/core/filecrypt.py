@@ -12,7 +12,9 @@ are until ``rotate_keys`` encrypts them. A file is held in memory while it is en
 decrypted: uploads are bounded (15 MB photos, 10 MB workbooks), which keeps that small.
 
 Files are only ever served by the application's views after a visibility check, never by the web
-server from the media folder (which would hand out ciphertext anyway).
+server from the media folder (which would hand out ciphertext anyway). The encryption is a mixin
+(:class:`EncryptedStorageMixin`) over any Django storage: the file system's by default, an
+S3-compatible object store with ``MEDIA_S3_BUCKET`` (:mod:`gridgov.core.objectstorage`).
 """
 
 from __future__ import annotations
@@ -97,8 +99,11 @@ def _read_all(content: Any) -> bytes:
     return data if isinstance(data, bytes) else data.encode()
 
 
-class EncryptedFileSystemStorage(FileSystemStorage):
-    """The file system storage, with every file's content encrypted (see the module)."""
+class EncryptedStorageMixin:
+    """Every file's content encrypted (see the module), over any Django storage: put it before
+    the storage class (``class EncryptedS3Storage(EncryptedStorageMixin, S3Storage)``). The
+    storage below only ever sees ciphertext; :meth:`raw_bytes` and :meth:`replace_raw` reach it
+    for key rotation."""
 
     def _save(self, name: str, content: Any) -> str:
         saved: str = super()._save(name, ContentFile(encrypt_bytes(_read_all(content))))  # type: ignore[misc]
@@ -110,7 +115,24 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         return ContentFile(decrypt_bytes(self.raw_bytes(name)), name=name)
 
     def size(self, name: str) -> int:
-        stored = super().size(name)
+        stored = self.raw_bytes(name)
+        return len(stored) - OVERHEAD if is_encrypted(stored) else len(stored)
+
+    def raw_bytes(self, name: str) -> bytes:
+        """The stored bytes as the storage below holds them (key rotation, tests)."""
+        with super()._open(name, "rb") as raw:  # type: ignore[misc]
+            return _read_all(raw)
+
+    def replace_raw(self, name: str, data: bytes) -> None:
+        """Write ``data`` over the stored file under the same name (key rotation)."""
+        super()._save(name, ContentFile(data))  # type: ignore[misc]
+
+
+class EncryptedFileSystemStorage(EncryptedStorageMixin, FileSystemStorage):
+    """The file system storage, with every file's content encrypted (see the module)."""
+
+    def size(self, name: str) -> int:
+        stored = FileSystemStorage.size(self, name)
         with open(self.path(name), "rb") as raw:
             head = raw.read(len(MAGIC))
         return stored - OVERHEAD if head == MAGIC else stored
@@ -130,3 +152,9 @@ class EncryptedFileSystemStorage(FileSystemStorage):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+
+
+def encrypts(storage: Any) -> bool:
+    """Whether a storage (an instance or a class) encrypts what it stores."""
+    kind = storage if isinstance(storage, type) else storage.__class__  # through a lazy default_storage
+    return issubclass(kind, EncryptedStorageMixin)

@@ -26,7 +26,7 @@ from django.db.models.functions import Cast
 
 from .audit import record
 from .crypto import PREFIX, EncryptedTextField, configured_keys, decrypt, encrypt
-from .filecrypt import EncryptedFileSystemStorage, decrypt_bytes, encrypt_bytes, file_keys, key_id_of
+from .filecrypt import decrypt_bytes, encrypt_bytes, encrypts, file_keys, key_id_of
 
 BATCH = 500
 T = TypeVar("T", str, bytes)
@@ -160,11 +160,7 @@ def file_columns() -> list[Column]:
     """The file fields whose storage encrypts (gridgov.core.filecrypt)."""
     found = []
     for model in apps.get_models():
-        names = [
-            f.name
-            for f in model._meta.concrete_fields
-            if isinstance(f, models.FileField) and isinstance(f.storage, EncryptedFileSystemStorage)
-        ]
+        names = [f.name for f in model._meta.concrete_fields if isinstance(f, models.FileField) and encrypts(f.storage)]
         if names:
             found.append(Column(model, names))
     return found

@@ -35,9 +35,11 @@ from typing import Any, Final
 
 from django.apps import apps
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import connection, transaction
 
 from gridgov.core.audit import verify_chain
+from gridgov.core.filecrypt import encrypts
 from gridgov.core.models import AuditEvent
 
 MANIFEST: Final = "manifest.json"
@@ -152,7 +154,7 @@ def backup(out_dir: Path, *, now: dt.datetime | None = None) -> Path:
         "rows": sum(counts.values()),
         "media_files": len(media),
         "media_bytes": sum(path.stat().st_size for path in media),
-        "media_encrypted": settings.STORAGES["default"]["BACKEND"].endswith("EncryptedFileSystemStorage"),
+        "media_encrypted": encrypts(storages["default"]),
         "audit_head": head,
         "files": {
             name: {"sha256": sha256_of(folder / name), "bytes": (folder / name).stat().st_size}

@@ -8,6 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from gridgov.core.filecrypt import encrypts
 
 
 @register(Tags.security, deploy=True)
@@ -39,6 +42,7 @@ def production_services(app_configs: Any = None, **kwargs: Any) -> list[Error | 
                 id="ops.W003",
             )
         )
+    found.extend(_media_storage())
     if not settings.GRIDGOV_2FA_ROLES:
         found.append(Error("GRIDGOV_2FA_ROLES is empty: nobody logs in with two-step verification.", id="ops.E001"))
     if not settings.GRIDGOV_METRICS_TOKEN and not settings.GRIDGOV_METRICS_ALLOWED_IPS:
@@ -67,3 +71,26 @@ def production_services(app_configs: Any = None, **kwargs: Any) -> list[Error | 
             )
         )
     return found
+
+
+def _media_storage() -> list[Error | Warning]:
+    backend = settings.STORAGES["default"]["BACKEND"]
+    try:
+        storage = import_string(backend)
+    except ImportError as error:
+        return [
+            Error(
+                f"The stored files' storage {backend} cannot be imported ({error}).",
+                hint="MEDIA_S3_BUCKET needs `pip install -r requirements/object-storage.txt` (docs/deployment.md).",
+                id="ops.E004",
+            )
+        ]
+    if not encrypts(storage):
+        return [
+            Warning(
+                f"The stored files' storage {backend} does not encrypt them at rest.",
+                hint="Use gridgov.core.filecrypt.EncryptedFileSystemStorage or set MEDIA_S3_BUCKET (docs/security.md).",
+                id="ops.W006",
+            )
+        ]
+    return []

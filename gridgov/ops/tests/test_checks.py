@@ -42,6 +42,16 @@ def test_errors(settings: Any) -> None:
     assert {"ops.E001", "ops.E002", "ops.E003"} <= ids()
 
 
+def test_the_stored_files_storage_must_import_and_encrypt(settings: Any) -> None:
+    default = settings.STORAGES["default"]
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "gridgov.nowhere.Storage"}}
+    assert "ops.E004" in ids()
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    assert "ops.W006" in ids()
+    settings.STORAGES = {**settings.STORAGES, "default": default}
+    assert not {"ops.E004", "ops.W006"} & ids()
+
+
 def test_the_example_env_has_every_variable_the_settings_read(tmp_path: Any) -> None:
     """deploy/env.example names every variable config/settings.py reads (but the suite's)."""
     import re
