@@ -106,3 +106,37 @@ def test_the_s3_storage_encrypts_and_never_hands_out_a_url() -> None:
     assert storage.default_acl is None and storage.file_overwrite is False
     with pytest.raises(ValueError, match="served by the application"):
         storage.url("cases/1/photo.jpg")
+
+
+def test_through_an_s3_api_the_bucket_holds_ciphertext_and_the_app_reads_the_original(settings: Any) -> None:
+    """Against moto's in-process S3 (no network), where moto is installed."""
+    pytest.importorskip("storages.backends.s3", reason="django-storages is installed only for object storage")
+    moto = pytest.importorskip("moto", reason="moto is not a dependency of the suite")
+    import boto3
+
+    from gridgov.core.objectstorage import EncryptedS3Storage
+
+    with moto.mock_aws():
+        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+        client.create_bucket(Bucket="gridgov-media")
+        storage = EncryptedS3Storage(
+            bucket_name="gridgov-media", region_name="us-east-1", access_key="k", secret_key="s", location="town"
+        )
+        clear = b"a case photo" * 50
+        name = storage.save("cases/1/photo.jpg", ContentFile(clear))
+        again = storage.save("cases/1/photo.jpg", ContentFile(b"another"))
+        assert again != name  # never overwritten
+        stored = client.get_object(Bucket="gridgov-media", Key=f"town/{name}")["Body"].read()
+        assert stored.startswith(MAGIC) and clear not in stored
+        grants = client.get_object_acl(Bucket="gridgov-media", Key=f"town/{name}")["Grants"]
+        assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # the owner's: no public read
+        with storage.open(name) as handle:
+            assert handle.read() == clear
+        assert storage.size(name) == len(clear)
+        from gridgov.core.filecrypt import decrypt_bytes, encrypt_bytes
+
+        storage.replace_raw(name, encrypt_bytes(decrypt_bytes(storage.raw_bytes(name))))
+        with storage.open(name) as handle:
+            assert handle.read() == clear
+        storage.delete(name)
+        assert not storage.exists(name)
