@@ -98,6 +98,38 @@ def area_choices(user: User | AnonymousUser, *, villages: bool) -> list[tuple[An
     return [(name, options) for name, options in groups.values()]
 
 
+# Beyond this many visible grids (a district user sees thousands), the workbench's area filter
+# lists towns and villages only: a select of 5,000 grids took seconds to build and render and
+# nobody scrolls it. A grid is still taken from the URL (the map, the statistics' links) and
+# then shown as the chosen option.
+FILTER_GRIDS_MAX = 300
+
+
+def area_filter_choices(user: User | AnonymousUser, selected: object = None) -> list[tuple[Any, Any]]:
+    """The workbench's area filter: each village with its grids, as :func:`area_choices`; for a
+    user who sees more than :data:`FILTER_GRIDS_MAX` grids, each town with its villages, plus
+    the grid or area ``selected`` in the URL when the user may see it."""
+    if areas_visible(user, level=AreaLevel.GRID).count() <= FILTER_GRIDS_MAX:
+        return area_choices(user, villages=True)
+    villages = areas_visible(user, level=AreaLevel.VILLAGE).order_by("parent__code", "code")
+    groups: dict[str, tuple[str, Choices]] = {}
+    for village in villages:
+        town = village.parent
+        key = town.code if town else ""
+        if key not in groups:
+            first: Choices = [(key, _("%(name)s (whole town)") % {"name": town.name})] if town else []
+            groups[key] = (town.name if town else "", first)
+        groups[key][1].append((village.code, village.name))
+    found: list[tuple[Any, Any]] = [(name, options) for name, options in groups.values()]
+    listed = {code for _name, options in found for code, _label in options}
+    if isinstance(selected, str) and selected and selected not in listed:
+        area = areas_visible(user).filter(code=selected).first()
+        if area is not None:
+            label = f"{area.parent.name} {area.name}" if area.parent else area.name
+            found.insert(0, (_("Chosen"), [(area.code, label)]))
+    return found
+
+
 def department_choices(user: User | AnonymousUser) -> Choices:
     departments = visible_departments(user).filter(is_active=True).order_by("sort_order", "name")
     return [(d.code, d.name) for d in departments]
@@ -128,10 +160,11 @@ class CaseFilterForm(FilterForm):
     text_placeholder = _("Number, description or address")
 
     def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
+        data = (args[0] if args else kwargs.get("data")) or {}
         choices = {
             "status": Status.choices,
             "category": category_choices(majors=True),
-            "grid": area_choices(user, villages=True),
+            "grid": area_filter_choices(user, data.get("grid")),
             "department": department_choices(user),
             "source": Source.choices,
             "light": [(c, label) for c, label in Light.choices if c != Light.NONE],

@@ -95,6 +95,31 @@ def test_the_workbench_filters_by_status_and_text_and_answers_htmx_with_the_tabl
     assert second.number in html and first.number not in html
 
 
+def test_the_area_filter_of_a_user_who_sees_many_grids_lists_towns_and_villages_and_keeps_a_chosen_grid(
+    client, people, monkeypatch
+):
+    from gridgov.cases import forms
+
+    case = report(people)
+    other_grid = Area.objects.current().filter(level="grid").exclude(pk=case.grid_id).order_by("code").first()
+    login(client, people["center01"])
+    small = client.get(reverse("cases:workbench")).content.decode()
+    assert f'value="{case.grid.code}"' in small  # few grids: every grid is listed
+
+    village = Area.objects.get(pk=int(case.grid.path.strip("/").split("/")[-2]))
+    monkeypatch.setattr(forms, "FILTER_GRIDS_MAX", 2)
+    html = client.get(reverse("cases:workbench")).content.decode()
+    assert f'value="{village.code}"' in html and f'value="{case.town.code}"' in html
+    assert f'value="{case.grid.code}"' not in html and f'value="{other_grid.code}"' not in html
+    # A grid from a link (the map, the statistics) is still a valid filter, shown as chosen.
+    html = client.get(reverse("cases:workbench"), {"grid": case.grid.code}).content.decode()
+    assert f'<option value="{case.grid.code}" selected>' in html and case.number in html
+    assert "errorlist" not in html
+    # A town filters its whole area.
+    html = client.get(reverse("cases:workbench"), {"grid": case.town.code}).content.decode()
+    assert case.number in html and "errorlist" not in html
+
+
 def test_the_workbench_pages_with_a_cursor_and_links_back_to_the_first_page(client, people, monkeypatch):
     monkeypatch.setattr(views, "WORKBENCH_PAGE_SIZE", 2)
     start = timezone.now() - dt.timedelta(hours=3)
