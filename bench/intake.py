@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/intake.py [--clients 8] [--seconds 10] [--rounds 2] [--workers 2]
                                      [--threads 4] [--database-url postgres://...] [--quick]
+                                     [--peer] [--no-bare]
 
 Starts a real server (gunicorn, ``config.wsgi`` with ``bench.bench_settings``: the product's
 URLs plus ``/bench/bare-insert/``) with DEBUG off on a fresh database (a SQLite file in a
@@ -16,7 +17,10 @@ to every grid worker, then lets ``--clients`` threads (each with one keep-alive
 
 The two alternate for ``--rounds`` rounds of ``--seconds`` each after a short warm-up, in the
 same run on the same server. Prints both rates, latencies and their ratio (target: the full
-stack at least 50 % of the bare rate). See docs/benchmarks.md.
+stack at least 50 % of the bare rate). With ``--peer``, django-helpdesk 2.6.1 runs beside it
+(``bench/intake_peer.py``: same database kind, same gunicorn settings, tickets created over its
+token-authenticated REST API) and a third phase per round measures it; the GridGov/peer ratio
+is printed (goal: at least 2× the rate, p95 no higher). See docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -37,9 +37,10 @@ satisfied
 
 **Upkeep.** Every write of a case is a ``save`` by a service (report, the loop's steps, the
 sweep, the call-back, the historical ledger import), inside the service's transaction: a
-``pre_save`` hook reads the case's stored columns, a ``post_save`` hook reads them again and
-adds the difference of the two contributions to the rows (a save that touches none of the
-columns the rollups read costs nothing). Bulk writes that bypass ``save`` (a bench's ``COPY``)
+``pre_save`` hook reads the case's stored columns, a ``post_save`` hook reads them again (a
+case just inserted: from the instance, which holds what the insert wrote) and adds the
+difference of the two contributions to the rows (a save that touches none of the columns the
+rollups read costs nothing). Bulk writes that bypass ``save`` (a bench's ``COPY``)
 call :func:`rebuild`; :func:`check` (``manage.py stats_rollup_check``) compares the rows with a
 recount and repairs them.
 """
