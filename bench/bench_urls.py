@@ -2,7 +2,9 @@
 
 The bare view is the yardstick of ``bench/intake.py``: the same server, middleware and
 database, but no authentication, validation, grid lookup, deadlines, history or outbox. It
-appends one :class:`gridgov.core.models.AuditEvent` (a small append-only table) per request.
+appends one :class:`gridgov.core.models.AuditEvent` (a small append-only, hash-chained table)
+per request through ``gridgov.core.audit.record`` (one read of the chain's head, one insert): a
+bare ``create()`` leaves the row without its hash, which the database refuses.
 Loaded only through ``bench.bench_settings``; never part of ``config.urls``.
 """
 
@@ -13,14 +15,14 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from config.urls import urlpatterns as product_urlpatterns
-from gridgov.core.models import AuditEvent
+from gridgov.core.audit import record
 
 
 @csrf_exempt
 def bare_insert(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    event = AuditEvent.objects.create(action="bench.bare_insert", data={"bytes": len(request.body)})
+    event = record(action="bench.bare_insert", data={"bytes": len(request.body)})
     return JsonResponse({"id": event.pk}, status=201)
 
 

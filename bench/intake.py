@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/intake.py [--clients 8] [--seconds 10] [--rounds 2] [--workers 2]
                                      [--threads 4] [--database-url postgres://...] [--quick]
+                                     [--peer] [--no-bare]
 
 Starts a real server (gunicorn, ``config.wsgi`` with ``bench.bench_settings``: the product's
 URLs plus ``/bench/bare-insert/``) with DEBUG off on a fresh database (a SQLite file in a
@@ -16,7 +17,10 @@ to every grid worker, then lets ``--clients`` threads (each with one keep-alive
 
 The two alternate for ``--rounds`` rounds of ``--seconds`` each after a short warm-up, in the
 same run on the same server. Prints both rates, latencies and their ratio (target: the full
-stack at least 50 % of the bare rate). See docs/benchmarks.md.
+stack at least 50 % of the bare rate). With ``--peer``, django-helpdesk 2.6.1 runs beside it
+(``bench/intake_peer.py``: same database kind, same gunicorn settings, tickets created over its
+token-authenticated REST API) and a third phase per round measures it; the GridGov/peer ratio
+is printed (goal: at least 2× the rate, p95 no higher). See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, fresh_database, load_demo_people, setup_django
+from bench.intake_peer import PEER_TICKETS_PATH
 
 BARE_PATH = "/bench/bare-insert/"
 CASES_PATH = "/api/v1/cases"
@@ -49,6 +54,8 @@ class Client:
     token: str
     points: list[tuple[float, float]]
     categories: list[str]
+    peer_token: str = ""
+    peer_queue: int = 0
 
 
 @dataclass
@@ -123,10 +130,21 @@ def prepare_clients(count: int) -> list[Client]:
     return clients
 
 
-def start_server(env: dict[str, str], port: int, workers: int, threads: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    threads: int,
+    log: Path,
+    *,
+    gunicorn: str | None = None,
+    app: str = "config.wsgi",
+    cwd: Path = ROOT,
+    probe: str = BARE_PATH,
+) -> subprocess.Popen[bytes]:
     command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "config.wsgi",
+        gunicorn or str(Path(sys.executable).with_name("gunicorn")),
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -139,15 +157,15 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int, log
         "warning",
     ]
     handle = log.open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"The server stopped at start:\n{log.read_text(errors='replace')[-3000:]}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", BARE_PATH)
-            if connection.getresponse().status == 405:
+            connection.request("GET", probe)
+            if connection.getresponse().status in (401, 403, 405):
                 connection.close()
                 return process
         except OSError:
@@ -159,6 +177,15 @@ def start_server(env: dict[str, str], port: int, workers: int, threads: int, log
 def request_body(kind: str, client: Client, rng: random.Random) -> tuple[str, bytes, dict[str, str]]:
     if kind == "bare":
         return BARE_PATH, b"{}", {"Content-Type": "application/json"}
+    if kind == "peer":
+        ticket = {
+            "queue": client.peer_queue,
+            "title": "路边有车辆长期占道",
+            "description": "压力测试上报：路边有车辆长期占道，影响通行。",
+            "priority": 3,
+        }
+        headers = {"Content-Type": "application/json", "Authorization": f"Token {client.peer_token}"}
+        return PEER_TICKETS_PATH, json.dumps(ticket).encode(), headers
     lat, lng = rng.choice(client.points)
     body = {
         "category": rng.choice(client.categories),
@@ -226,6 +253,29 @@ def run_phase(kind: str, port: int, clients: list[Client], seconds: float) -> Re
     return total
 
 
+def print_results(totals: dict[str, Result]) -> None:
+    """Rates and latencies of every kind side by side, with the ratios."""
+    full = totals["full"]
+    labels = {"bare": "bare insert", "full": "POST /api/v1/cases", "peer": "peer ticket"}
+    for kind in totals:
+        result = totals[kind]
+        print(
+            f"{labels[kind] + ':':<21}{result.rate:8.1f} per second  ({result.ok} ok, {result.errors} errors; "
+            f"p50 {result.percentile(0.5):.0f} ms, p95 {result.percentile(0.95):.0f} ms)"
+        )
+        if result.first_error:
+            print(f"{'':<21}first error: {result.first_error}")
+    if "bare" in totals:
+        bare = totals["bare"]
+        ratio = full.rate / bare.rate if bare.rate else 0.0
+        print(f"full / bare:         {ratio:.0%}  (target ≥ 50 %)")
+    if "peer" in totals:
+        peer = totals["peer"]
+        ratio = full.rate / peer.rate if peer.rate else 0.0
+        p95 = full.percentile(0.95) / peer.percentile(0.95) if peer.latencies else 0.0
+        print(f"GridGov / peer:      rate {ratio:.2f}×  (goal ≥ 2), p95 {p95:.2f}×  (goal ≤ 1)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads (default 8)")
@@ -238,6 +288,12 @@ def main() -> None:
         "--conn-max-age", type=int, default=60, help="DB_CONN_MAX_AGE of the server (default 60, as in production)"
     )
     parser.add_argument("--database-url", help="a PostgreSQL server to create a fresh database on")
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also run django-helpdesk 2.6.1 (ticket creation over its REST API) in the same run, same settings",
+    )
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare-insert phases")
     parser.add_argument("--quick", action="store_true", help="a short smoke run (4 clients, 2 s, 1 round)")
     args = parser.parse_args()
     if args.quick:
@@ -246,7 +302,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as tmp:
         workdir = Path(tmp)
         database_url, drop = fresh_database(workdir, args.database_url, "intake")
-        process = None
+        processes: list[subprocess.Popen[bytes]] = []
+        drops = [drop]
         try:
             started = time.perf_counter()
             env = setup_django(workdir, database_url, "bench.bench_settings")
@@ -259,47 +316,72 @@ def main() -> None:
             setup_seconds = time.perf_counter() - started
             env["DB_CONN_MAX_AGE"] = str(args.conn_max_age)
             port = free_port()
-            process = start_server(env, port, args.workers, args.threads, workdir / "server.log")
+            ports = {"bare": port, "full": port}
+            kinds = ["full"] if args.no_bare else ["bare", "full"]
+            if args.peer:
+                from bench.intake_peer import peer_gunicorn, peer_seed, peer_ticket_count, peer_version, prepare_peer
 
-            for kind in ("bare", "full"):
-                run_phase(kind, port, clients, args.warmup)
-            bare, full = Result(), Result()
+                project, peer_env, peer_drop = prepare_peer(workdir, database_url, args.clients)
+                drops.insert(0, peer_drop)
+                queue, tokens = peer_seed(project)
+                for client, token in zip(clients, tokens, strict=True):
+                    client.peer_token, client.peer_queue = token, queue
+                peer_env["DB_CONN_MAX_AGE"] = str(args.conn_max_age)
+                ports["peer"] = free_port()
+                kinds.append("peer")
+            processes.append(start_server(env, port, args.workers, args.threads, workdir / "server.log"))
+            if args.peer:
+                processes.append(
+                    start_server(
+                        peer_env,
+                        ports["peer"],
+                        args.workers,
+                        args.threads,
+                        workdir / "peer.log",
+                        gunicorn=peer_gunicorn(project),
+                        app="peerproject.wsgi",
+                        cwd=project,
+                        probe=PEER_TICKETS_PATH,
+                    )
+                )
+
+            for kind in kinds:
+                run_phase(kind, ports[kind], clients, args.warmup)
+            totals = {kind: Result() for kind in kinds}
             for _round in range(args.rounds):
-                for kind, total in (("bare", bare), ("full", full)):
-                    result = run_phase(kind, port, clients, args.seconds)
-                    total.add(result)
-                    total.seconds += result.seconds
+                for kind in kinds:
+                    result = run_phase(kind, ports[kind], clients, args.seconds)
+                    totals[kind].add(result)
+                    totals[kind].seconds += result.seconds
 
             from gridgov.cases.models import Case, CaseEvent
 
             cases = Case.objects.count()
             events = CaseEvent.objects.filter(action="report").count()
-            ratio = full.rate / bare.rate if bare.rate else 0.0
+            full = totals["full"]
             print(f"database:            {vendor}; set-up (migrate, demo, tokens) {setup_seconds:.1f} s")
             print(
-                f"server:              gunicorn config.wsgi, {args.workers} workers × {args.threads} threads, "
-                f"DEBUG off, DB_CONN_MAX_AGE={args.conn_max_age}"
+                f"server:              gunicorn, {args.workers} workers × {args.threads} threads, "
+                f"keep-alive 30, DEBUG off, DB_CONN_MAX_AGE={args.conn_max_age} (GridGov and peer alike)"
             )
             print(f"clients:             {args.clients} threads, keep-alive, {args.rounds} × {args.seconds:g} s each")
-            for label, result in (("bare insert", bare), ("POST /api/v1/cases", full)):
-                print(
-                    f"{label + ':':<21}{result.rate:8.1f} per second  ({result.ok} ok, {result.errors} errors; "
-                    f"p50 {result.percentile(0.5):.0f} ms, p95 {result.percentile(0.95):.0f} ms)"
-                )
-                if result.first_error:
-                    print(f"{'':<21}first error: {result.first_error}")
-            print(f"full / bare:         {ratio:.0%}  (target ≥ 50 %)")
+            if args.peer:
+                print(f"peer:                {peer_version(Path(peer_gunicorn(project)).with_name('python'))}")
+            print_results(totals)
+            if args.peer:
+                print(f"peer tickets:        {peer_ticket_count(project, peer_env)} in its database")
             print(f"cases in database:   {cases} ({events} with their report event)")
             if full.latencies:
                 print(f"mean case latency:   {statistics.mean(full.latencies) * 1000:.0f} ms")
         finally:
-            if process is not None:
+            for process in processes:
                 process.terminate()
                 try:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
-            drop()
+            for remove in drops:
+                remove()
 
 
 if __name__ == "__main__":

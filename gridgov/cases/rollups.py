@@ -37,9 +37,10 @@ satisfied
 
 **Upkeep.** Every write of a case is a ``save`` by a service (report, the loop's steps, the
 sweep, the call-back, the historical ledger import), inside the service's transaction: a
-``pre_save`` hook reads the case's stored columns, a ``post_save`` hook reads them again and
-adds the difference of the two contributions to the rows (a save that touches none of the
-columns the rollups read costs nothing). Bulk writes that bypass ``save`` (a bench's ``COPY``)
+``pre_save`` hook reads the case's stored columns, a ``post_save`` hook reads them again (a
+case just inserted: from the instance, which holds what the insert wrote) and adds the
+difference of the two contributions to the rows (a save that touches none of the columns the
+rollups read costs nothing). Bulk writes that bypass ``save`` (a bench's ``COPY``)
 call :func:`rebuild`; :func:`check` (``manage.py stats_rollup_check``) compares the rows with a
 recount and repairs them.
 """
@@ -55,7 +56,7 @@ from itertools import islice
 from typing import Any, Final
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, Subquery, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
@@ -183,13 +184,13 @@ def apply(changes: Contributions) -> None:
     key, from two transactions creating it at once, are summed like any others)."""
     for key, change in changes.items():
         where = dict(zip(KEY, key, strict=True))
-        pk = CaseRollup.objects.filter(**where).order_by("pk").values_list("pk", flat=True).first()
-        if pk is None:
+        # One statement when the row exists: the update of the key's first row.
+        first = CaseRollup.objects.filter(**where).order_by("pk").values("pk")[:1]
+        updated = CaseRollup.objects.filter(pk=Subquery(first)).update(
+            **{measure: F(measure) + amount for measure, amount in change.items()}
+        )
+        if not updated:
             CaseRollup.objects.create(**where, **change)
-        else:
-            CaseRollup.objects.filter(pk=pk).update(
-                **{measure: F(measure) + amount for measure, amount in change.items()}
-            )
 
 
 # --- upkeep: the saves of a case --------------------------------------------------------------
@@ -209,12 +210,29 @@ def _before_save(sender: type[Case], instance: Case, update_fields: Any = None, 
     instance._rollup_before = _stored(instance.pk) if instance.pk else None  # type: ignore[attr-defined]
 
 
-def _after_save(sender: type[Case], instance: Case, update_fields: Any = None, raw: bool = False, **_: Any) -> None:
+def _inserted(instance: Case) -> dict[str, Any] | None:
+    """The columns of a case just inserted, from the instance itself (what the insert wrote),
+    or None when one of them is an expression the database computed (then it is read back)."""
+    values = {name: getattr(instance, name) for name in FIELDS}
+    if any(hasattr(value, "resolve_expression") for value in values.values()):
+        return None
+    return values
+
+
+def _after_save(
+    sender: type[Case],
+    instance: Case,
+    created: bool = False,
+    update_fields: Any = None,
+    raw: bool = False,
+    **_: Any,
+) -> None:
     if raw or not _touches(update_fields):
         return
     before = getattr(instance, "_rollup_before", None)
     instance._rollup_before = None  # type: ignore[attr-defined]
-    after = _stored(instance.pk)
+    # A new case: its row holds exactly the instance's values, no need to read it back.
+    after = (_inserted(instance) if created and before is None else None) or _stored(instance.pk)
     old = contributions(before) if before else {}
     new = contributions(after) if after else {}
     apply(difference(old, new))
