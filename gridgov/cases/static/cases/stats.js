@@ -1,5 +1,6 @@
 /* Case statistics: the trend chart (a click opens the cases of a point) and the hotspot map.
-   Data in #stats-data; no inline script (CSP). */
+   The trend's data in #stats-data; the map's in #stats-map-data, which comes with the map's
+   part of the page (loaded by htmx after it); no inline script (CSP). */
 (function () {
   "use strict";
 
@@ -43,9 +44,15 @@
     });
   }
 
-  var element = document.getElementById("stats-map");
-  if (element && window.L) {
-    var map = data.map;
+  var drawn = false;
+  function drawMap() {
+    var element = document.getElementById("stats-map");
+    var mapSource = document.getElementById("stats-map-data");
+    if (drawn || !element || !mapSource || !window.L) {
+      return;
+    }
+    drawn = true;
+    var map = JSON.parse(mapSource.textContent);
     var leaflet = window.L.map(element, { zoomSnap: 0.25, attributionControl: Boolean(map.tileUrl) });
     // A view first: vector layers cannot be drawn on a map without one.
     leaflet.setView([39.1, 117.2], 12);
@@ -83,4 +90,6 @@
       leaflet.fitBounds(bounds, { padding: [12, 12] });
     }
   }
+  document.body.addEventListener("htmx:afterSettle", drawMap);
+  drawMap();
 })();
