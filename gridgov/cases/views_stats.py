@@ -383,22 +383,31 @@ def category_rows(
     query: QuerySet[Case], period: Period, dimensions: Dimensions, scope: Q | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The top categories of the period (by reports) and those rising most against the
-    previous period."""
+    previous period (the links built for those rows only)."""
     previous = period.previous()
-    now_rows = table(query, period, "category", dimensions, ("reported",), scope=scope)
+    now_rows = indices.grouped(query, period, "category", dimensions, ("reported",), scope=scope)
     earlier_rows = indices.grouped(query, previous, "category", dimensions, ("reported",), scope=scope)
     before = {row.key: row for row in earlier_rows}
-    for row in now_rows:
-        earlier = before.get(row["key"])
+
+    def change(row: indices.Row) -> int:
+        earlier = before.get(row.key)
+        return row.figures["reported"].num - (earlier.figures["reported"].num if earlier else 0)
+
+    names = _names("category", [row.key for row in now_rows])
+    by_name = {row.key: names.get(row.key, str(row.key)) for row in now_rows}
+    top = sorted(now_rows, key=lambda r: (-r.figures["reported"].num, by_name[r.key]))[:10]
+    rising = sorted((r for r in now_rows if change(r) > 0), key=lambda r: (-change(r), by_name[r.key]))[:5]
+    shown = {row.key: row for row in [*top, *rising]}
+    rows = {row["key"]: row for row in table_of(list(shown.values()), period, "category", ("reported",))}
+    for key, row in rows.items():
+        earlier = before.get(key)
         row["previous"] = cell(
             earlier.figures["reported"] if earlier else Figure("reported", 0),
             previous,
-            earlier.dimensions if earlier else replace_category(dimensions, row["key"]),
+            earlier.dimensions if earlier else replace_category(dimensions, key),
         )
         row["change"] = row["figures"]["reported"].num - row["previous"].num
-    top = sorted(now_rows, key=lambda r: (-r["figures"]["reported"].num, r["name"]))[:10]
-    rising = sorted((r for r in now_rows if r["change"] > 0), key=lambda r: (-r["change"], r["name"]))[:5]
-    return top, rising
+    return [rows[row.key] for row in top], [rows[row.key] for row in rising]
 
 
 def replace_category(dimensions: Dimensions, code: str) -> Dimensions:
@@ -450,9 +459,11 @@ def chosen(request: HttpRequest) -> Chosen:
     return Chosen(form, period, dimensions, step, cases_visible(request.user), rollup_scope(request.user))
 
 
-# The parts of the page loaded after it (htmx), each at its own URL with the page's query:
-# the long tables and the map, which the rollups do not answer or which are long to build.
-PARTS: Final = ("grids", "reporters", "verifiers", "map")
+# The parts of the page loaded after it (htmx), each at its own URL with the page's query: the
+# trend (by day or week counted on the cases), the long tables (a district's hundreds of
+# villages, its grids, reporters and verifiers) and the map. The first response holds the
+# key figures and the short tables (departments, categories, sources).
+PARTS: Final = ("trend", "villages", "grids", "reporters", "verifiers", "map")
 
 
 @login_required
@@ -460,7 +471,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     if not may_see(request.user):
         return error_page(request, _("You may not open this page."), 403)
     c = chosen(request)
-    form, period, dimensions, step, query, scope = c.form, c.period, c.dimensions, c.step, c.query, c.scope
+    form, period, dimensions, query, scope = c.form, c.period, c.dimensions, c.query, c.scope
     total = indices.figures(query, period, dimensions, KPI_CODES, scope=scope)
     previous = indices.figures(query, period.previous(), dimensions, KPI_CODES, scope=scope)
     kpis = cells(total, KPI_CODES, period, dimensions)
@@ -478,7 +489,6 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "dimensions": dimensions,
         "kpis": kpis,
         "departments": departments,
-        "villages": table(query, period, "village", dimensions, AREA_CODES, scope=scope),
         "top_categories": top,
         "rising_categories": rising,
         "sources": sources,
@@ -495,7 +505,6 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "labels": {code: str(item.label) for code, item in indices.INDICES.items()},
         "green": GREEN,
         "yellow": YELLOW,
-        "chart": {"trend": trend_chart(query, period, step, dimensions, scope)},
         "previous_query": urlencode({**request.GET.dict(), **period.previous().query()}),
     }
     return render(request, "cases/stats.html", context)
@@ -512,7 +521,12 @@ def statistics_part(request: HttpRequest, part: str) -> HttpResponse:
     c = chosen(request)
     period, dimensions, query = c.period, c.dimensions, c.query
     context: dict[str, Any] = {"period": period, "labels": {code: str(i.label) for code, i in indices.INDICES.items()}}
-    if part == "grids":
+    if part == "trend":
+        context["chart"] = {"trend": trend_chart(query, period, c.step, dimensions, c.scope)}
+    elif part == "villages":
+        context["villages"] = table(query, period, "village", dimensions, AREA_CODES, scope=c.scope)
+        context["area_headers"] = [str(indices.INDICES[code].label) for code in AREA_CODES]
+    elif part == "grids":
         grid_rows = indices.grouped(query, period, "grid", dimensions, AREA_CODES, scope=c.scope)
         grids = table_of(grid_rows, period, "grid", AREA_CODES, limit=TABLE_ROWS)
         context.update(

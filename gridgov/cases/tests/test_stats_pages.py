@@ -96,7 +96,7 @@ def test_every_number_of_the_statistics_page_opens_its_cases(people: dict[str, A
     assert response.status_code == 200
     html = with_parts(client, response.content.decode())
     assert 'data-testid="definitions"' in html and 'id="stats-data"' in html and 'id="stats-map-data"' in html
-    for table in ("grid-table", "reporter-table", "verifier-table", "repeat-list"):
+    for table in ("village-table", "grid-table", "reporter-table", "verifier-table", "repeat-list", "trend-data"):
         assert f'data-testid="{table}"' in html
     assert check_every_link(client, html, minimum=100) > 40
 
@@ -124,8 +124,9 @@ def test_the_statistics_page_narrowed_to_a_department_and_by_week(people: dict[s
 @pytest.mark.usefixtures("month")
 def test_the_trend_points_link_their_cases(people: dict[str, Any]) -> None:
     client = client_for(people["center01"])
-    response = client.get(reverse("cases:stats"), {**MARCH, "step": "week"})
+    response = client.get(reverse("cases:stats-part", args=["trend"]), {**MARCH, "step": "week"})
     chart = response.context["chart"]["trend"]
+    assert len(chart["x"]) == 6  # the weeks of March 2026, Monday to Sunday, clipped
     for points in chart["series"].values():
         for point in points:
             assert list_count(client, point["url"]) == point["value"]

@@ -1,17 +1,18 @@
 /* Case statistics: the trend chart (a click opens the cases of a point) and the hotspot map.
-   The trend's data in #stats-data; the map's in #stats-map-data, which comes with the map's
-   part of the page (loaded by htmx after it); no inline script (CSP). */
+   Their data come with the parts of the page that htmx loads after it: #stats-data (the
+   trend) and #stats-map-data (the map); no inline script (CSP). */
 (function () {
   "use strict";
 
-  var source = document.getElementById("stats-data");
-  if (!source) {
-    return;
-  }
-  var data = JSON.parse(source.textContent);
-
-  var trend = document.getElementById("chart-trend");
-  if (trend && window.echarts) {
+  var trendDrawn = false;
+  function drawTrend() {
+    var trend = document.getElementById("chart-trend");
+    var source = document.getElementById("stats-data");
+    if (trendDrawn || !trend || !source || !window.echarts) {
+      return;
+    }
+    trendDrawn = true;
+    var data = JSON.parse(source.textContent);
     var colors = { reported: "#1d63b8", registered: "#e89b24", closed_in: "#2e8540" };
     var chart = window.echarts.init(trend, null, { renderer: "svg" });
     var series = Object.keys(data.trend.series).map(function (code) {
@@ -90,6 +91,10 @@
       leaflet.fitBounds(bounds, { padding: [12, 12] });
     }
   }
-  document.body.addEventListener("htmx:afterSettle", drawMap);
-  drawMap();
+  function draw() {
+    drawTrend();
+    drawMap();
+  }
+  document.body.addEventListener("htmx:afterSettle", draw);
+  draw();
 })();
