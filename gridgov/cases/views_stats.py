@@ -27,9 +27,8 @@ from django.shortcuts import render
 from django.urls import URLPattern, get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
