@@ -48,6 +48,7 @@ __all__ = [
     "Figures",
     "Index",
     "Period",
+    "busiest",
     "cases_for",
     "figures",
     "grouped",
@@ -668,6 +669,22 @@ def grouped(
     """The figures per department, village, grid, category, major class, source, reporter or
     verifier (one aggregate query; rows with nothing in any figure are left out). With
     ``scope`` (see :func:`figures`), from the rollups when they can answer."""
+    return busiest(cases, period, by, dimensions, codes, scope=scope)[0]
+
+
+def busiest(
+    cases: QuerySet[Case],
+    period: Period,
+    by: str,
+    dimensions: Dimensions | None = None,
+    codes: Iterable[str] | None = None,
+    *,
+    scope: Q | None = None,
+    limit: int | None = None,
+) -> tuple[list[Row], int]:
+    """:func:`grouped`, with ``limit``: only the busiest rows (by the first code's
+    denominator, else its numerator; ties in the order of the rows), their figures alone
+    built (a district's thousands of grids); and how many rows there are in all."""
     column = GROUPS[by]
     wanted = list(codes or INDICES)
     base = dimensions or Dimensions()
@@ -683,17 +700,22 @@ def grouped(
             (row[column], row, {"handling_hours": _average_hours(minutes.get(row[column]))})
             for row in rows.order_by(column)
         ]
+    parts = [f"{code}__{part}" for code in wanted for part in INDICES[code].parts]
+    # No department / no grid: not a row of the table (still in the totals).
+    found = [item for item in found if item[0] is not None and any(item[1].get(part) for part in parts)]
+    total = len(found)
+    if limit is not None and total > limit:
+        first = wanted[0]
+        found = sorted(
+            found, key=lambda item: -(int(item[1].get(f"{first}__den") or 0) or int(item[1].get(f"{first}__num") or 0))
+        )[:limit]
     result: list[Row] = []
     for key, row, hours in found:
-        if not any(row.get(f"{code}__{part}") for code in wanted for part in INDICES[code].parts):
-            continue
-        if key is None:
-            continue  # no department / no grid: not a row of the table (still in the totals)
         value = key if by not in ("reporter", "verifier") else int(key)
         changes: dict[str, Any] = {GROUP_DIMENSION[by]: value}
         chosen = replace(base, **changes)
         result.append(Row(key, chosen, _figures_from(row, wanted, hours)))
-    return result
+    return result, total
 
 
 TREND_STEPS: Final = ("day", "week", "month")
