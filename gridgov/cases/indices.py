@@ -48,7 +48,6 @@ __all__ = [
     "Figures",
     "Index",
     "Period",
-    "busiest",
     "cases_for",
     "figures",
     "grouped",
@@ -657,6 +656,13 @@ class Row:
     figures: Figures
 
 
+class Rows(list[Row]):
+    """The rows of a table, and how many there are in all (``total``: more than the rows when
+    they were cut to the busiest)."""
+
+    total: int = 0
+
+
 def grouped(
     cases: QuerySet[Case],
     period: Period,
@@ -665,26 +671,14 @@ def grouped(
     codes: Iterable[str] | None = None,
     *,
     scope: Q | None = None,
-) -> list[Row]:
+    limit: int | None = None,
+) -> Rows:
     """The figures per department, village, grid, category, major class, source, reporter or
     verifier (one aggregate query; rows with nothing in any figure are left out). With
-    ``scope`` (see :func:`figures`), from the rollups when they can answer."""
-    return busiest(cases, period, by, dimensions, codes, scope=scope)[0]
-
-
-def busiest(
-    cases: QuerySet[Case],
-    period: Period,
-    by: str,
-    dimensions: Dimensions | None = None,
-    codes: Iterable[str] | None = None,
-    *,
-    scope: Q | None = None,
-    limit: int | None = None,
-) -> tuple[list[Row], int]:
-    """:func:`grouped`, with ``limit``: only the busiest rows (by the first code's
-    denominator, else its numerator; ties in the order of the rows), their figures alone
-    built (a district's thousands of grids); and how many rows there are in all."""
+    ``scope`` (see :func:`figures`), from the rollups when they can answer. With ``limit``,
+    only the busiest rows (by the first code's denominator, else its numerator; ties in the
+    order of the rows), whose figures alone are built (a district's thousands of grids); the
+    result's ``total`` says how many rows there are in all."""
     column = GROUPS[by]
     wanted = list(codes or INDICES)
     base = dimensions or Dimensions()
@@ -709,13 +703,14 @@ def busiest(
         found = sorted(
             found, key=lambda item: -(int(item[1].get(f"{first}__den") or 0) or int(item[1].get(f"{first}__num") or 0))
         )[:limit]
-    result: list[Row] = []
+    result = Rows()
+    result.total = total
     for key, row, hours in found:
         value = key if by not in ("reporter", "verifier") else int(key)
         changes: dict[str, Any] = {GROUP_DIMENSION[by]: value}
         chosen = replace(base, **changes)
         result.append(Row(key, chosen, _figures_from(row, wanted, hours)))
-    return result, total
+    return result
 
 
 TREND_STEPS: Final = ("day", "week", "month")

@@ -291,7 +291,7 @@ def table(
     """The rows of a table by ``by``; with ``limit``, only the busiest rows (by the first
     code's numerator, else its denominator), so that a district's thousands of grids or grid
     workers do not make a page of thousands of rows."""
-    rows, _total = indices.busiest(query, period, by, dimensions, codes, scope=scope, limit=limit)
+    rows = indices.grouped(query, period, by, dimensions, codes, scope=scope, limit=limit)
     return table_of(rows, period, by, codes)
 
 
@@ -526,13 +526,11 @@ def statistics_part(request: HttpRequest, part: str) -> HttpResponse:
         context["villages"] = table(query, period, "village", dimensions, AREA_CODES, scope=c.scope)
         context["area_headers"] = [str(indices.INDICES[code].label) for code in AREA_CODES]
     elif part == "grids":
-        grid_rows, grids_total = indices.busiest(
-            query, period, "grid", dimensions, AREA_CODES, scope=c.scope, limit=TABLE_ROWS
-        )
+        grid_rows = indices.grouped(query, period, "grid", dimensions, AREA_CODES, scope=c.scope, limit=TABLE_ROWS)
         grids = table_of(grid_rows, period, "grid", AREA_CODES)
         context.update(
             grids=sorted(grids, key=lambda r: r["key"]),
-            grids_total=grids_total,
+            grids_total=grid_rows.total,
             table_rows=TABLE_ROWS,
             area_headers=[str(indices.INDICES[code].label) for code in AREA_CODES],
         )
