@@ -4,15 +4,20 @@
 (function () {
   "use strict";
 
-  var trendDrawn = false;
-  function drawTrend() {
-    var trend = document.getElementById("chart-trend");
-    var source = document.getElementById("stats-data");
-    if (trendDrawn || !trend || !source || !window.echarts) {
+  var drawn = {};
+  // Calls draw(element, data) once, when the element, its data (a JSON script) and the library
+  // are all there.
+  function once(elementId, dataId, library, draw) {
+    var element = document.getElementById(elementId);
+    var source = document.getElementById(dataId);
+    if (drawn[elementId] || !element || !source || !library) {
       return;
     }
-    trendDrawn = true;
-    var data = JSON.parse(source.textContent);
+    drawn[elementId] = true;
+    draw(element, JSON.parse(source.textContent));
+  }
+
+  function drawTrend(trend, data) {
     var colors = { reported: "#1d63b8", registered: "#e89b24", closed_in: "#2e8540" };
     var chart = window.echarts.init(trend, null, { renderer: "svg" });
     var series = Object.keys(data.trend.series).map(function (code) {
@@ -45,15 +50,7 @@
     });
   }
 
-  var drawn = false;
-  function drawMap() {
-    var element = document.getElementById("stats-map");
-    var mapSource = document.getElementById("stats-map-data");
-    if (drawn || !element || !mapSource || !window.L) {
-      return;
-    }
-    drawn = true;
-    var map = JSON.parse(mapSource.textContent);
+  function drawMap(element, map) {
     var leaflet = window.L.map(element, { zoomSnap: 0.25, attributionControl: Boolean(map.tileUrl) });
     // A view first: vector layers cannot be drawn on a map without one.
     leaflet.setView([39.1, 117.2], 12);
@@ -92,8 +89,8 @@
     }
   }
   function draw() {
-    drawTrend();
-    drawMap();
+    once("chart-trend", "stats-data", window.echarts, drawTrend);
+    once("stats-map", "stats-map-data", window.L, drawMap);
   }
   document.body.addEventListener("htmx:afterSettle", draw);
   draw();
