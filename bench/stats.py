@@ -620,7 +620,7 @@ def measure(repeat: int, bare: bool, only: list[str], live: bool = False) -> Non
                 indices.NARROW = True
         print(line(label, measured) + bare_ms, flush=True)
 
-    from gridgov.cases.views_stats import StatsForm
+    from gridgov.cases.views_stats import PARTS, StatsForm
 
     for label, username, query in matrix(today):  # every filter of the matrix is taken (untimed)
         form = StatsForm(query or None, user=users.get(username=username))
@@ -631,6 +631,8 @@ def measure(repeat: int, bare: bool, only: list[str], live: bool = False) -> Non
     print(f"\n  {'statistics page (统计分析)':<44}{header}")
     for label, username, query in matrix(today):
         run(label, page(username, "/cases/stats/", query), repeat)
+        for part in PARTS:  # loaded by the browser after the page, each its own request
+            run(f"{label} · {part}", page(username, f"/cases/stats/part/{part}/", query), repeat)
     print(f"\n  {'cockpit (领导驾驶舱)':<44}{header}")
     for username in ("center01", "super01"):
         run(f"cockpit ({username})", page(username, "/cases/cockpit/", {}), repeat)

@@ -656,6 +656,13 @@ class Row:
     figures: Figures
 
 
+class Rows(list[Row]):
+    """The rows of a table, and how many there are in all (``total``: more than the rows when
+    they were cut to the busiest)."""
+
+    total: int = 0
+
+
 def grouped(
     cases: QuerySet[Case],
     period: Period,
@@ -664,10 +671,14 @@ def grouped(
     codes: Iterable[str] | None = None,
     *,
     scope: Q | None = None,
-) -> list[Row]:
+    limit: int | None = None,
+) -> Rows:
     """The figures per department, village, grid, category, major class, source, reporter or
     verifier (one aggregate query; rows with nothing in any figure are left out). With
-    ``scope`` (see :func:`figures`), from the rollups when they can answer."""
+    ``scope`` (see :func:`figures`), from the rollups when they can answer. With ``limit``,
+    only the busiest rows (by the first code's denominator, else its numerator; ties in the
+    order of the rows), whose figures alone are built (a district's thousands of grids); the
+    result's ``total`` says how many rows there are in all."""
     column = GROUPS[by]
     wanted = list(codes or INDICES)
     base = dimensions or Dimensions()
@@ -683,12 +694,18 @@ def grouped(
             (row[column], row, {"handling_hours": _average_hours(minutes.get(row[column]))})
             for row in rows.order_by(column)
         ]
-    result: list[Row] = []
+    parts = [f"{code}__{part}" for code in wanted for part in INDICES[code].parts]
+    # No department / no grid: not a row of the table (still in the totals).
+    found = [item for item in found if item[0] is not None and any(item[1].get(part) for part in parts)]
+    total = len(found)
+    if limit is not None and total > limit:
+        first = wanted[0]
+        found = sorted(
+            found, key=lambda item: -(int(item[1].get(f"{first}__den") or 0) or int(item[1].get(f"{first}__num") or 0))
+        )[:limit]
+    result = Rows()
+    result.total = total
     for key, row, hours in found:
-        if not any(row.get(f"{code}__{part}") for code in wanted for part in INDICES[code].parts):
-            continue
-        if key is None:
-            continue  # no department / no grid: not a row of the table (still in the totals)
         value = key if by not in ("reporter", "verifier") else int(key)
         changes: dict[str, Any] = {GROUP_DIMENSION[by]: value}
         chosen = replace(base, **changes)

@@ -22,13 +22,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
@@ -180,7 +180,15 @@ class StatsForm(forms.Form):
 
 
 def figure_url(code: str, part: str, period: Period, dimensions: Dimensions) -> str:
-    return f"{workbench_path()}?{urlencode(indices.link_query(code, part, period, dimensions))}"
+    """The workbench list of a figure's part: the same parameters as
+    :func:`indices.link_query`, the period's and dimensions' part encoded once per row (a
+    district page builds thousands of links)."""
+    return f"{workbench_path()}?{urlencode({'index': code, 'part': part})}&{_link_tail(period, dimensions)}"
+
+
+@lru_cache(maxsize=4096)
+def _link_tail(period: Period, dimensions: Dimensions) -> str:
+    return urlencode({**period.query(), **dimensions.query()})
 
 
 def workbench_path() -> str:
@@ -217,9 +225,10 @@ class Cell:
 def cell(figure: Figure, period: Period, dimensions: Dimensions) -> Cell:
     item = indices.INDICES[figure.code]
     den_url = figure_url(figure.code, indices.DEN, period, dimensions) if item.den is not None else ""
+    label, definition = _texts(figure.code, get_language())
     return Cell(
         code=figure.code,
-        label=str(item.label),
+        label=label,
         display=figure.display,
         num=figure.num,
         num_url=figure_url(figure.code, indices.NUM, period, dimensions),
@@ -227,8 +236,17 @@ def cell(figure: Figure, period: Period, dimensions: Dimensions) -> Cell:
         den_url=den_url,
         value=figure.value,
         kind=item.kind,
-        definition=f"{item.definition} " + _("Period decided by: %(date)s.") % {"date": item.month_by},
+        definition=definition,
     )
+
+
+@lru_cache(maxsize=256)
+def _texts(code: str, language: str | None) -> tuple[str, str]:
+    """An index's label and its definition with the date deciding its period, translated once
+    per language (``language`` keys the cache)."""
+    item = indices.INDICES[code]
+    definition = f"{item.definition} " + _("Period decided by: %(date)s.") % {"date": item.month_by}
+    return str(item.label), definition
 
 
 def cells(figures: indices.Figures, codes: Iterable[str], period: Period, dimensions: Dimensions) -> list[Cell]:
@@ -274,8 +292,8 @@ def table(
     """The rows of a table by ``by``; with ``limit``, only the busiest rows (by the first
     code's numerator, else its denominator), so that a district's thousands of grids or grid
     workers do not make a page of thousands of rows."""
-    rows = indices.grouped(query, period, by, dimensions, codes, scope=scope)
-    return table_of(rows, period, by, codes, limit)
+    rows = indices.grouped(query, period, by, dimensions, codes, scope=scope, limit=limit)
+    return table_of(rows, period, by, codes)
 
 
 def table_of(
@@ -365,22 +383,31 @@ def category_rows(
     query: QuerySet[Case], period: Period, dimensions: Dimensions, scope: Q | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The top categories of the period (by reports) and those rising most against the
-    previous period."""
+    previous period (the links built for those rows only)."""
     previous = period.previous()
-    now_rows = table(query, period, "category", dimensions, ("reported",), scope=scope)
+    now_rows = indices.grouped(query, period, "category", dimensions, ("reported",), scope=scope)
     earlier_rows = indices.grouped(query, previous, "category", dimensions, ("reported",), scope=scope)
     before = {row.key: row for row in earlier_rows}
-    for row in now_rows:
-        earlier = before.get(row["key"])
+
+    def change(row: indices.Row) -> int:
+        earlier = before.get(row.key)
+        return row.figures["reported"].num - (earlier.figures["reported"].num if earlier else 0)
+
+    names = _names("category", [row.key for row in now_rows])
+    by_name = {row.key: names.get(row.key, str(row.key)) for row in now_rows}
+    top = sorted(now_rows, key=lambda r: (-r.figures["reported"].num, by_name[r.key]))[:10]
+    rising = sorted((r for r in now_rows if change(r) > 0), key=lambda r: (-change(r), by_name[r.key]))[:5]
+    shown = {row.key: row for row in [*top, *rising]}
+    rows = {row["key"]: row for row in table_of(list(shown.values()), period, "category", ("reported",))}
+    for key, row in rows.items():
+        earlier = before.get(key)
         row["previous"] = cell(
             earlier.figures["reported"] if earlier else Figure("reported", 0),
             previous,
-            earlier.dimensions if earlier else replace_category(dimensions, row["key"]),
+            earlier.dimensions if earlier else replace_category(dimensions, key),
         )
         row["change"] = row["figures"]["reported"].num - row["previous"].num
-    top = sorted(now_rows, key=lambda r: (-r["figures"]["reported"].num, r["name"]))[:10]
-    rising = sorted((r for r in now_rows if r["change"] > 0), key=lambda r: (-r["change"], r["name"]))[:5]
-    return top, rising
+    return [rows[row.key] for row in top], [rows[row.key] for row in rising]
 
 
 def replace_category(dimensions: Dimensions, code: str) -> Dimensions:
@@ -413,17 +440,39 @@ def trend_chart(
     }
 
 
+@dataclass
+class Chosen:
+    """What a request of the page (or of one of its parts) asks for, scoped to the viewer."""
+
+    form: StatsForm
+    period: Period
+    dimensions: Dimensions
+    step: str
+    query: QuerySet[Case]
+    # The viewer's scope for the rollups (None: the figures are counted on the cases).
+    scope: Q | None
+
+
+def chosen(request: HttpRequest) -> Chosen:
+    form = StatsForm(request.GET or None, user=request.user)
+    period, dimensions, step = form.chosen(timezone.localdate())
+    return Chosen(form, period, dimensions, step, cases_visible(request.user), rollup_scope(request.user))
+
+
+# The parts of the page loaded after it (htmx), each at its own URL with the page's query: the
+# trend (by day or week counted on the cases), the long tables (a district's hundreds of
+# villages, its grids, reporters and verifiers) and the map. The first response holds the
+# key figures and the short tables (departments, categories, sources).
+PARTS: Final = ("trend", "villages", "grids", "reporters", "verifiers", "map")
+
+
 @login_required
 @reads_from_replica
 def statistics(request: HttpRequest) -> HttpResponse:
     if not may_see(request.user):
         return error_page(request, _("You may not open this page."), 403)
-    now = timezone.now()
-    form = StatsForm(request.GET or None, user=request.user)
-    period, dimensions, step = form.chosen(timezone.localdate(now))
-    query = cases_visible(request.user)
-    # The viewer's scope for the rollups (None: the figures are counted on the cases).
-    scope = rollup_scope(request.user)
+    c = chosen(request)
+    form, period, dimensions, query, scope = c.form, c.period, c.dimensions, c.query, c.scope
     total = indices.figures(query, period, dimensions, KPI_CODES, scope=scope)
     previous = indices.figures(query, period.previous(), dimensions, KPI_CODES, scope=scope)
     kpis = cells(total, KPI_CODES, period, dimensions)
@@ -434,28 +483,20 @@ def statistics(request: HttpRequest) -> HttpResponse:
     )
     top, rising = category_rows(query, period, dimensions, scope)
     sources = table(query, period, "source", dimensions, ("reported", "registered", "self_handled"), scope=scope)
-    reporters = table(query, period, "reporter", dimensions, ("reported", "valid_report_rate"), limit=TOP_PEOPLE)
-    verifiers = table(query, period, "verifier", dimensions, ("on_time_verification_rate",), limit=TABLE_ROWS)
-    grid_rows = indices.grouped(query, period, "grid", dimensions, AREA_CODES, scope=scope)
-    grids = table_of(grid_rows, period, "grid", AREA_CODES, limit=TABLE_ROWS)
-    hot = hotspots(query.filter(dimensions.q()), period)
+    own_query = request.GET.urlencode()
     context: dict[str, Any] = {
         "form": form,
         "period": period,
         "dimensions": dimensions,
-        "repeats": hot["repeats"],
         "kpis": kpis,
         "departments": departments,
-        "villages": table(query, period, "village", dimensions, AREA_CODES, scope=scope),
-        "grids": sorted(grids, key=lambda r: r["key"]),
-        "grids_total": len(grid_rows),
-        "table_rows": TABLE_ROWS,
         "top_categories": top,
         "rising_categories": rising,
         "sources": sources,
         "self_handled": cell(total["self_handled"], period, dimensions),
-        "reporters": sorted(reporters, key=lambda r: -r["figures"]["reported"].num)[:20],
-        "verifiers": verifiers,
+        "parts": {
+            part: f"{reverse('cases:stats-part', args=[part])}{'?' if own_query else ''}{own_query}" for part in PARTS
+        },
         "definitions": [
             (str(item.label), str(item.definition), str(item.month_by), str(item.per or ""))
             for item in indices.INDICES.values()
@@ -465,19 +506,54 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "labels": {code: str(item.label) for code, item in indices.INDICES.items()},
         "green": GREEN,
         "yellow": YELLOW,
-        "chart": {
-            "trend": trend_chart(query, period, step, dimensions, scope),
-            "map": {
-                **hot,
-                "grids": grid_shapes(request.user),
-                "tileUrl": settings.MAP_TILE_URL,
-                "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
-                "text": {"repeat": _("Repeat location"), "case": _("Case")},
-            },
-        },
         "previous_query": urlencode({**request.GET.dict(), **period.previous().query()}),
     }
     return render(request, "cases/stats.html", context)
+
+
+@login_required
+def statistics_part(request: HttpRequest, part: str) -> HttpResponse:
+    """One part of the page loaded after it, for the same query and viewer: the grid table, the
+    reporters, the verifiers or the map (its points, grids and repeat locations)."""
+    if not may_see(request.user):
+        return error_page(request, _("You may not open this page."), 403)
+    if part not in PARTS:
+        raise Http404(part)
+    c = chosen(request)
+    period, dimensions, query = c.period, c.dimensions, c.query
+    context: dict[str, Any] = {"period": period, "labels": {code: str(i.label) for code, i in indices.INDICES.items()}}
+    if part == "trend":
+        context["chart"] = {"trend": trend_chart(query, period, c.step, dimensions, c.scope)}
+    elif part == "villages":
+        context["villages"] = table(query, period, "village", dimensions, AREA_CODES, scope=c.scope)
+        context["area_headers"] = [str(indices.INDICES[code].label) for code in AREA_CODES]
+    elif part == "grids":
+        grid_rows = indices.grouped(query, period, "grid", dimensions, AREA_CODES, scope=c.scope, limit=TABLE_ROWS)
+        grids = table_of(grid_rows, period, "grid", AREA_CODES)
+        context.update(
+            grids=sorted(grids, key=lambda r: r["key"]),
+            grids_total=grid_rows.total,
+            table_rows=TABLE_ROWS,
+            area_headers=[str(indices.INDICES[code].label) for code in AREA_CODES],
+        )
+    elif part == "reporters":
+        reporters = table(query, period, "reporter", dimensions, ("reported", "valid_report_rate"), limit=TOP_PEOPLE)
+        context["reporters"] = sorted(reporters, key=lambda r: -r["figures"]["reported"].num)[:TOP_PEOPLE]
+    elif part == "verifiers":
+        context["verifiers"] = table(
+            query, period, "verifier", dimensions, ("on_time_verification_rate",), limit=TABLE_ROWS
+        )
+    else:
+        hot = hotspots(query.filter(dimensions.q()), period)
+        context["repeats"] = hot["repeats"]
+        context["map"] = {
+            **hot,
+            "grids": grid_shapes(request.user),
+            "tileUrl": settings.MAP_TILE_URL,
+            "tileAttribution": settings.MAP_TILE_ATTRIBUTION,
+            "text": {"repeat": _("Repeat location"), "case": _("Case")},
+        }
+    return render(request, f"cases/_stats_{part}.html", context)
 
 
 # --- the cockpit --------------------------------------------------------------------------
@@ -584,5 +660,6 @@ def cockpit(request: HttpRequest) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("cases/stats/", statistics, name="stats"),
+    path("cases/stats/part/<str:part>/", statistics_part, name="stats-part"),
     path("cases/cockpit/", cockpit, name="cockpit"),
 ]

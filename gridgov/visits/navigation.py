@@ -61,11 +61,9 @@ NAV_ENTRIES: list[NavEntry] = [
 def cockpit_tiles(user: User | AnonymousUser) -> list[CockpitTile]:
     """The cockpit's visit figures: this month's coverage (in per cent) and the overdue visits."""
     today = timezone.localdate()
-    rows = selectors.coverage_for(user, year=today.year, month=today.month)
-    due = sum(c.due for _code, _name, c in rows)
+    visited, due = selectors.coverage_total(user, year=today.year, month=today.month)
     if not due:
         return []
-    visited = sum(c.visited for _code, _name, c in rows)
     return [
         CockpitTile(
             label=gettext("Visit coverage this month (%)"),

@@ -7,7 +7,7 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.fields.files import FieldFile
@@ -288,52 +288,60 @@ def visit_coverage(*, year: int, month: int, grid_ids: Sequence[int], worker_id:
       or by ``worker_id`` only when given (a worker's own coverage of a grid).
     - The rate is visited over due (:attr:`Coverage.rate`); a grid with nothing due has none.
     """
-    start, end = month_bounds(year, month)
     ids = list(grid_ids)
-    households = dict(
-        Household.objects.filter(grid_id__in=ids, active=True, created_at__lt=end)
-        .values("grid_id")
-        .annotate(n=Count("id"))
-        .values_list("grid_id", "n")
-    )
-    units = dict(
-        Unit.objects.filter(grid_id__in=ids, active=True, created_at__lt=end)
-        .values("grid_id")
-        .annotate(n=Count("id"))
-        .values_list("grid_id", "n")
-    )
-    visits = Visit.objects.filter(visited_at__gte=start, visited_at__lt=end)
-    if worker_id is not None:
-        visits = visits.filter(worker_id=worker_id)
-    households_visited = dict(
-        visits.filter(household__grid_id__in=ids, household__active=True, household__created_at__lt=end)
-        .values("household__grid_id")
-        .annotate(n=Count("household_id", distinct=True))
-        .values_list("household__grid_id", "n")
-    )
-    units_visited = dict(
-        visits.filter(unit__grid_id__in=ids, unit__active=True, unit__created_at__lt=end)
-        .values("unit__grid_id")
-        .annotate(n=Count("unit_id", distinct=True))
-        .values_list("unit__grid_id", "n")
-    )
-    first = start.date()
+    counts = _coverage_counts(year, month, ids, worker_id, by_grid=True)
+    first = dt.date(year, month, 1)
     return [
         Coverage(
             grid_id=grid_id,
             month=first,
             worker_id=worker_id,
-            households_due=households.get(grid_id, 0),
-            households_visited=households_visited.get(grid_id, 0),
-            units_due=units.get(grid_id, 0),
-            units_visited=units_visited.get(grid_id, 0),
+            households_due=counts["households"].get(grid_id, 0),
+            households_visited=counts["households_visited"].get(grid_id, 0),
+            units_due=counts["units"].get(grid_id, 0),
+            units_visited=counts["units_visited"].get(grid_id, 0),
         )
         for grid_id in ids
     ]
 
 
-def coverage_for(user: User | AnonymousUser, *, year: int, month: int) -> list[tuple[str, str, Coverage]]:
-    """``(grid code, grid name, coverage)`` of every grid in force the user may see."""
+def _coverage_counts(
+    year: int, month: int, grid_ids: Sequence[int] | QuerySet[Any], worker_id: int | None, *, by_grid: bool
+) -> dict[str, dict[Any, int]]:
+    """The four counts of :func:`visit_coverage` for the grids ``grid_ids`` (a list, or a
+    query of their ids), per grid or (``by_grid`` false) for all of them under None."""
+    start, end = month_bounds(year, month)
+
+    def counted(query: QuerySet[Any], grid: str, what: str, distinct: bool = False) -> dict[Any, int]:
+        if not by_grid:
+            return {None: int(query.aggregate(n=Count(what, distinct=distinct))["n"] or 0)}
+        return dict(query.values(grid).annotate(n=Count(what, distinct=distinct)).values_list(grid, "n"))
+
+    visits = Visit.objects.filter(visited_at__gte=start, visited_at__lt=end)
+    if worker_id is not None:
+        visits = visits.filter(worker_id=worker_id)
+    households = Household.objects.filter(grid_id__in=grid_ids, active=True, created_at__lt=end)
+    units = Unit.objects.filter(grid_id__in=grid_ids, active=True, created_at__lt=end)
+    return {
+        "households": counted(households, "grid_id", "id"),
+        "units": counted(units, "grid_id", "id"),
+        "households_visited": counted(
+            visits.filter(household__grid_id__in=grid_ids, household__active=True, household__created_at__lt=end),
+            "household__grid_id",
+            "household_id",
+            distinct=True,
+        ),
+        "units_visited": counted(
+            visits.filter(unit__grid_id__in=grid_ids, unit__active=True, unit__created_at__lt=end),
+            "unit__grid_id",
+            "unit_id",
+            distinct=True,
+        ),
+    }
+
+
+def _coverage_grids(user: User | AnonymousUser) -> QuerySet[Any]:
+    """The grids in force the user may see, for coverage."""
     scope = scope_for(user)
     grids = visible_areas(user).filter(level="grid")
     if not scope.everything:
@@ -342,6 +350,20 @@ def coverage_for(user: User | AnonymousUser, *, year: int, month: int) -> list[t
         for path in paths:
             query |= Q(path__startswith=path)
         grids = grids.filter(query)
-    rows = list(grids.order_by("code").values_list("id", "code", "name"))
+    return grids
+
+
+def coverage_for(user: User | AnonymousUser, *, year: int, month: int) -> list[tuple[str, str, Coverage]]:
+    """``(grid code, grid name, coverage)`` of every grid in force the user may see."""
+    rows = list(_coverage_grids(user).order_by("code").values_list("id", "code", "name"))
     by_id = {c.grid_id: c for c in visit_coverage(year=year, month=month, grid_ids=[r[0] for r in rows])}
     return [(code, name, by_id[pk]) for pk, code, name in rows]
+
+
+def coverage_total(user: User | AnonymousUser, *, year: int, month: int) -> tuple[int, int]:
+    """``(visited, due)`` summed over every grid of :func:`coverage_for`, in the database (the
+    cockpit's tile: a district's thousands of grids are not listed)."""
+    grids = _coverage_grids(user).order_by().values("id")
+    counts = _coverage_counts(year, month, grids, None, by_grid=False)
+    visited = counts["households_visited"][None] + counts["units_visited"][None]
+    return visited, counts["households"][None] + counts["units"][None]

@@ -55,7 +55,8 @@ def test_the_statistics_the_cockpit_and_a_bulletin(browser: Any, live_server: An
     center.goto("/cases/stats/?start=2026-03-01&end=2026-03-31")
     page.wait_for_selector("#chart-trend svg")
     assert page.locator("[data-testid=kpi-tiles] [data-kpi]").count() >= 15
-    assert page.locator(".leaflet-overlay-pane path").count() > 0  # the grids on the map
+    page.wait_for_selector(".leaflet-overlay-pane path")  # the grids on the map (its part loads after the page)
+    assert page.locator("[data-testid=grid-table]").count() == 1  # the parts came
     reported = page.locator("[data-kpi=reported] .kpi-value a.fig").first
     assert reported.inner_text().strip() == "4"
     shot(page, "stats-1440")

@@ -4,14 +4,17 @@ workbench list of exactly the cases it counts (the list's count equals the figur
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from gridgov.cases import views_stats
 from gridgov.cases.models import Case
 
 from .test_indices import month  # noqa: F401 - the hand-built March, as a fixture
@@ -70,14 +73,44 @@ def check_every_link(client: Client, html: str, minimum: int) -> int:
     return len(checked)
 
 
+PART_URL = re.compile(r'hx-get="([^"]+)"[^>]*data-part="([a-z]+)"')
+
+
+def with_parts(client: Client, html: str) -> str:
+    """The page followed by each of its parts loaded after it (the grid table, the reporters,
+    the verifiers, the map), fetched at the URLs the page gives them."""
+    found = PART_URL.findall(html)
+    assert sorted(name for _url, name in found) == sorted(views_stats.PARTS)
+    pieces = [html]
+    for url, _name in found:
+        response = client.get(unescape(url))
+        assert response.status_code == 200, url
+        pieces.append(response.content.decode())
+    return "\n".join(pieces)
+
+
 @pytest.mark.usefixtures("month")
 def test_every_number_of_the_statistics_page_opens_its_cases(people: dict[str, Any]) -> None:
     client = client_for(people["center01"])
     response = client.get(reverse("cases:stats"), MARCH)
     assert response.status_code == 200
-    html = response.content.decode()
-    assert 'data-testid="definitions"' in html and 'id="stats-data"' in html
+    html = with_parts(client, response.content.decode())
+    assert 'data-testid="definitions"' in html and 'id="stats-data"' in html and 'id="stats-map-data"' in html
+    for table in ("village-table", "grid-table", "reporter-table", "verifier-table", "repeat-list", "trend-data"):
+        assert f'data-testid="{table}"' in html
     assert check_every_link(client, html, minimum=100) > 40
+
+
+@pytest.mark.usefixtures("month")
+def test_the_parts_of_the_page_are_scoped_like_it(people: dict[str, Any]) -> None:
+    query = {**MARCH, "lead": "traffic_police"}
+    client = client_for(people["leader01"])
+    html = client.get(reverse("cases:stats"), query).content.decode()
+    for url, name in PART_URL.findall(html):
+        assert url.startswith(reverse("cases:stats-part", args=[name]) + "?")
+        assert dict(parse_qsl(urlsplit(unescape(url)).query)) == query
+        assert client_for(people["grid01"]).get(unescape(url)).status_code == 403
+    assert client.get(reverse("cases:stats-part", args=["nothing"])).status_code == 404
 
 
 @pytest.mark.usefixtures("month")
@@ -85,14 +118,15 @@ def test_the_statistics_page_narrowed_to_a_department_and_by_week(people: dict[s
     client = client_for(people["leader01"])
     response = client.get(reverse("cases:stats"), {**MARCH, "lead": "traffic_police", "step": "week"})
     assert response.status_code == 200
-    check_every_link(client, response.content.decode(), minimum=20)
+    check_every_link(client, with_parts(client, response.content.decode()), minimum=20)
 
 
 @pytest.mark.usefixtures("month")
 def test_the_trend_points_link_their_cases(people: dict[str, Any]) -> None:
     client = client_for(people["center01"])
-    response = client.get(reverse("cases:stats"), {**MARCH, "step": "week"})
+    response = client.get(reverse("cases:stats-part", args=["trend"]), {**MARCH, "step": "week"})
     chart = response.context["chart"]["trend"]
+    assert len(chart["x"]) == 6  # the weeks of March 2026, Monday to Sunday, clipped
     for points in chart["series"].values():
         for point in points:
             assert list_count(client, point["url"]) == point["value"]
@@ -160,14 +194,12 @@ def test_the_export_of_a_figure_carries_the_milestones(people: dict[str, Any]) -
 def test_the_area_filter_takes_a_grid_beyond_its_options_and_cuts_the_grid_table(
     people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gridgov.cases import views_stats
-
     grid = str(Case.objects.exclude(grid=None).values_list("grid__code", flat=True).first())
     monkeypatch.setattr(views_stats, "GRID_CHOICES", 0)  # villages only in the options
     monkeypatch.setattr(views_stats, "TABLE_ROWS", 0)  # the table cut to none
     client = client_for(people["center01"])
     response = client.get(reverse("cases:stats"), MARCH)
-    html = response.content.decode()
+    html = with_parts(client, response.content.decode())
     assert f'value="{grid}"' not in html
     assert 'data-testid="grid-table-cut"' in html
     check_every_link(client, html, minimum=20)

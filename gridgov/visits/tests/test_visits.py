@@ -208,6 +208,12 @@ def test_coverage_of_a_hand_made_month(people):
     assert (own.households_visited, own.units_visited) == (1, 1)
     [empty] = selectors.visit_coverage(year=2026, month=5, grid_ids=[home_grid(people["grid02"]).pk])
     assert empty.due == 0 and empty.rate is None
+    # The cockpit's total over every grid a viewer sees: the sum of the grids' rows.
+    for viewer in ("center01", "gridlead01", "grid02"):
+        listed = selectors.coverage_for(people[viewer], year=2026, month=5)
+        total = (sum(c.visited for *_n, c in listed), sum(c.due for *_n, c in listed))
+        assert selectors.coverage_total(people[viewer], year=2026, month=5) == total
+    assert selectors.coverage_total(people["center01"], year=2026, month=5)[1] >= 7
 
     answer = api(people["gridlead01"]).get(f"{URL}/coverage?month=2026-05").json()
     mine = next(r for r in answer if r["grid"]["code"] == grid.code)

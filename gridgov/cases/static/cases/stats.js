@@ -1,16 +1,23 @@
 /* Case statistics: the trend chart (a click opens the cases of a point) and the hotspot map.
-   Data in #stats-data; no inline script (CSP). */
+   Their data come with the parts of the page that htmx loads after it: #stats-data (the
+   trend) and #stats-map-data (the map); no inline script (CSP). */
 (function () {
   "use strict";
 
-  var source = document.getElementById("stats-data");
-  if (!source) {
-    return;
+  var drawn = {};
+  // Calls draw(element, data) once, when the element, its data (a JSON script) and the library
+  // are all there.
+  function once(elementId, dataId, library, draw) {
+    var element = document.getElementById(elementId);
+    var source = document.getElementById(dataId);
+    if (drawn[elementId] || !element || !source || !library) {
+      return;
+    }
+    drawn[elementId] = true;
+    draw(element, JSON.parse(source.textContent));
   }
-  var data = JSON.parse(source.textContent);
 
-  var trend = document.getElementById("chart-trend");
-  if (trend && window.echarts) {
+  function drawTrend(trend, data) {
     var colors = { reported: "#1d63b8", registered: "#e89b24", closed_in: "#2e8540" };
     var chart = window.echarts.init(trend, null, { renderer: "svg" });
     var series = Object.keys(data.trend.series).map(function (code) {
@@ -43,9 +50,7 @@
     });
   }
 
-  var element = document.getElementById("stats-map");
-  if (element && window.L) {
-    var map = data.map;
+  function drawMap(element, map) {
     var leaflet = window.L.map(element, { zoomSnap: 0.25, attributionControl: Boolean(map.tileUrl) });
     // A view first: vector layers cannot be drawn on a map without one.
     leaflet.setView([39.1, 117.2], 12);
@@ -83,4 +88,10 @@
       leaflet.fitBounds(bounds, { padding: [12, 12] });
     }
   }
+  function draw() {
+    once("chart-trend", "stats-data", window.echarts, drawTrend);
+    once("stats-map", "stats-map-data", window.L, drawMap);
+  }
+  document.body.addEventListener("htmx:afterSettle", draw);
+  draw();
 })();
