@@ -276,3 +276,50 @@ class Viewer(Client):
     @task(1)
     def orders(self) -> None:
         self.read("GET /hotline/orders", f"{API}/hotline/orders", limit=50)
+
+
+class Dashboard(HttpUser):
+    """A town leader or center operator in the browser: signed in once, then the cockpit, the
+    statistics page and the case workbench, as web pages (session, not token)."""
+
+    weight = 2
+    wait_time = between(4, 10)
+
+    def on_start(self) -> None:
+        self.username = random.choice(SCENARIO["center"] + SCENARIO["leader"])["username"]
+        self.signed_in = False
+        for _ in range(30):
+            with self.client.get("/login/", name="GET /login/", catch_response=True) as page:
+                if page.status_code != 200:
+                    page.failure(f"{page.status_code}")
+                    time.sleep(1)
+                    continue
+            token = self.client.cookies.get("csrftoken", "")
+            form = {"username": self.username, "password": SCENARIO["password"], "csrfmiddlewaretoken": token}
+            with self.client.post("/login/", name="POST /login/", data=form, catch_response=True) as response:
+                self.signed_in = response.status_code == 200 and "/login/" not in response.url
+                if self.signed_in:
+                    return
+                response.failure(f"{response.status_code} not signed in")
+            time.sleep(1)
+
+    def page(self, name: str, path: str) -> None:
+        if not self.signed_in:
+            return
+        with self.client.get(path, name=name, catch_response=True) as response:
+            if response.status_code == 200 and "/login/" not in response.url:
+                response.success()
+            else:
+                response.failure(f"{response.status_code}")
+
+    @task(2)
+    def cockpit(self) -> None:
+        self.page("GET /cases/cockpit/ (page)", "/cases/cockpit/")
+
+    @task(1)
+    def statistics(self) -> None:
+        self.page("GET /cases/stats/ (page)", "/cases/stats/")
+
+    @task(2)
+    def workbench(self) -> None:
+        self.page("GET /cases/ (page)", "/cases/")
