@@ -731,6 +731,8 @@ def main() -> None:
             "LOG_LEVEL": "WARNING",
             "GUNICORN_WORKERS": "2",
             "GUNICORN_THREADS": "4",
+            # nginx listens on plain HTTP on the loopback: cookies without the Secure flag.
+            "SECURE_COOKIES": "0",
         }
         for source in ("DISTRICT", "CITY"):
             extra[f"GRIDGOV_UPSTREAM_{source}_URL"] = f"http://127.0.0.1:{ports['webhook']}/"
