@@ -30,7 +30,7 @@ PYTEST := DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/pytest -p no:cachep
 PYTEST_XDIST := -n $(PYTEST_WORKERS) --maxschedchunk 4
 
 
-.PHONY: run simulate test jstest install install-test run-packages system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis prod-check fuzz attack messages migrate demo clean help
+.PHONY: load run simulate test jstest install install-test run-packages system-packages check lint typecheck compile pytest pytest-main pytest-browser test-pg test-redis prod-check fuzz attack messages migrate demo clean help
 
 help:
 	@echo "make run   - install, migrate, load the Taiping demo and serve on http://127.0.0.1:$(PORT)"
@@ -169,6 +169,23 @@ attack: install-test .venv-fuzz/.installed
 # Celery through a real Redis broker: a worker and beat started for the test.
 test-redis: install-test
 	GRIDGOV_REQUIRE_REDIS=1 $(PYTEST) -m redis
+
+# Load with faults (issue 17): a district's busiest morning at ten times its peak through nginx,
+# two gunicorn instances and two Celery workers, on a PostgreSQL cluster and a redis-server of
+# its own (started and restarted by the script, never the machine's), while a web worker and
+# a Celery worker are killed and PostgreSQL and Redis restart; then every acknowledged write,
+# duplicates and the outbox are checked (bench/load/run.py, docs/benchmarks.md). About 8
+# minutes; `make load ARGS=--quick` about 4. Locust gets a virtualenv of its own.
+var/load-venv/.installed:
+	test -d var/load-venv || $(PYTHON) -m venv var/load-venv
+	VIRTUAL_ENV=$(CURDIR)/var/load-venv $(BIN)/uv pip install --quiet locust || var/load-venv/bin/python -m pip install --quiet locust
+	touch $@
+
+load: install var/load-venv/.installed
+	@command -v nginx >/dev/null || { echo "nginx is needed (apt-get install nginx)"; exit 1; }
+	@command -v redis-server >/dev/null || { echo "redis-server is needed (apt-get install redis-server)"; exit 1; }
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "PostgreSQL is needed (apt-get install postgresql)"; exit 1; }
+	PATH="$$PATH:$$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)" $(PY) bench/load/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .venv-fuzz node_modules var

@@ -148,8 +148,13 @@ SQLITE_PATH = VAR_DIR / "db.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
 
 
+# Persistent connections (DB_CONN_MAX_AGE) are checked before a request reuses one: after a
+# database restart every thread's kept connection is dead, and without the check each answered
+# its next request with a 500 (bench/load/run.py, docs/benchmarks.md "Load with faults").
 def _database(url: str) -> dict[str, Any]:
-    db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0)))
+    db: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True)
+    )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write lock
         # up front so two writers queue on the busy timeout instead of failing mid-transaction.

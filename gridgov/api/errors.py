@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
@@ -56,6 +57,11 @@ _STATUS_CODES = {
     422: "invalid",
     429: "throttled",
 }
+# A request that met the database restarting or out of reach (OperationalError: connection
+# refused, "terminating connection due to administrator command"; InterfaceError: a closed
+# connection) is answered 503 with a Retry-After: the client sends it again, as it would after a
+# 502 from the proxy; it is not a bug, so one warning line instead of a traceback.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 2
 
 
 def error_response(
@@ -166,6 +172,12 @@ def _http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResp
 
 
 def _server_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("Database unavailable in %s %s: %s", request.method, request.path, str(exc).strip()[:300])
+        message = str(_("The service is briefly unavailable. Try again in a few seconds."))
+        response = error_response(api, request, 503, "unavailable", message)
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
+        return response
     logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
     return error_response(api, request, 500, "server_error", str(_("Internal server error.")))
 

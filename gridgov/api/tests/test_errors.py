@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.utils import translation
 from ninja import NinjaAPI
@@ -27,6 +28,8 @@ RAISED: dict[str, Exception] = {
     "permission_denied": PermissionDenied("Role refused."),
     "api_error": ApiError(429, "locked", "Try again later.", details={"retry_after_seconds": 60}),
     "bug": RuntimeError("boom"),
+    "database_restarting": OperationalError("terminating connection due to administrator command"),
+    "connection_closed": InterfaceError("connection already closed"),
 }
 
 api = NinjaAPI(urls_namespace="error-mapping-test", auth=None)
@@ -77,9 +80,25 @@ def _english():
             {"code": "locked", "message": "Try again later.", "details": {"retry_after_seconds": 60}},
         ),
         ("bug", 500, {"code": "server_error", "message": "Internal server error."}),
+        (
+            "database_restarting",
+            503,
+            {"code": "unavailable", "message": "The service is briefly unavailable. Try again in a few seconds."},
+        ),
+        (
+            "connection_closed",
+            503,
+            {"code": "unavailable", "message": "The service is briefly unavailable. Try again in a few seconds."},
+        ),
     ],
 )
 def test_each_refusal_answers_with_its_status_and_the_one_error_shape(kind, status, body):
     response = client.get(f"/raise/{kind}")
     assert response.status_code == status
     assert response.json() == {"error": body}
+
+
+def test_database_unavailable_tells_the_client_when_to_retry():
+    response = client.get("/raise/database_restarting")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2"
