@@ -104,7 +104,7 @@ def order_rows(count: int, seed: int) -> Iterator[list[Any]]:
         OrderStatus.DRAFTED: OrderStep.APPROVE,
     }
     for serial in range(count):
-        arrived = first + span * (serial + rng.random()) / count
+        arrived = first + dt.timedelta(seconds=span.total_seconds() * (serial + rng.random()) / count)
         grid_id, town_id, path = grids[int(rng.random() ** 1.6 * len(grids))]
         age = now - arrived
         reply_deadline = arrived + dt.timedelta(days=5)

@@ -41,15 +41,17 @@ from .test_indices_narrowing import random_cases  # noqa: F401 - random mileston
 FEBRUARY = Period.month(2026, 2)
 
 
+# Both take the demo's session snapshot by name: asked for only through getfixturevalue, it
+# would be built inside the test's transaction when this module runs first in its process.
 @pytest.fixture
-def march(request: pytest.FixtureRequest) -> dict[str, Case]:
+def march(request: pytest.FixtureRequest, taiping: None) -> dict[str, Case]:
     """The hand-built March of ``test_indices`` (cases through the services)."""
     found: dict[str, Case] = request.getfixturevalue("month")
     return found
 
 
 @pytest.fixture
-def bulk(request: pytest.FixtureRequest) -> list[Case]:
+def bulk(request: pytest.FixtureRequest, taiping: None) -> list[Case]:
     """The random milestones of ``test_indices_narrowing``, bulk-written (no save hooks)."""
     found: list[Case] = request.getfixturevalue("random_cases")
     return found
