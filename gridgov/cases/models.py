@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.categories.models import Stage, Urgency
@@ -290,6 +290,15 @@ class Case(models.Model):
             models.Index(fields=["verified_at"], name="case_verified_at"),
             models.Index(fields=["voided_at"], name="case_voided_at"),
             models.Index(fields=["callback_at"], name="case_callback_at"),
+            # The call-back queue (selectors.callback_due_q): a few rows among a district's
+            # millions of closed cases.
+            models.Index(
+                fields=["-closed_at"],
+                name="case_callback_due",
+                condition=Q(status="closed")
+                & ~Q(party_phone="")
+                & (Q(callback_at__isnull=True) | Q(callback_at__lt=F("closed_at"))),
+            ),
         ]
         # What the loop guarantees (the state-machine test walks it), kept by the database too.
         constraints = [

@@ -61,6 +61,7 @@ WORKBENCH_ROLES: Final = DESK_ROLES
 CREATE_ROLES: Final = frozenset({Role.CENTER_OPERATOR})
 MAP_LIMIT: Final = 5000
 WORKBENCH_PAGE_SIZE = 50
+FILTER_COUNT_MAX: Final = 10_000
 ALL: Final = "all"
 
 # The workbench tabs, in display order ("all": no queue).
@@ -205,7 +206,15 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "figure_label": figure_label(request),
     }
     if any(key != "cursor" for key in request.GET):
-        context["figure_total"] = query.count()
+        if context["figure_label"]:
+            # A figure's list says exactly how many cases make the figure.
+            context["figure_total"] = query.count()
+        else:
+            # A plain filter counts up to FILTER_COUNT_MAX: past it "more than" (the count of
+            # a district's closed cases read the whole table, seconds at ten million).
+            total = query.order_by()[: FILTER_COUNT_MAX + 1].count()
+            context["figure_total"] = min(total, FILTER_COUNT_MAX)
+            context["figure_more"] = total > FILTER_COUNT_MAX
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         return render(request, "cases/_results.html", context)
     counts = selectors.queue_counts(request.user, [code for code in QUEUES if code != ALL], now)

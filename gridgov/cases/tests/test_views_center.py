@@ -120,6 +120,17 @@ def test_the_area_filter_of_a_user_who_sees_many_grids_lists_towns_and_villages_
     assert case.number in html and "errorlist" not in html
 
 
+def test_a_plain_filter_counts_up_to_a_limit_and_a_figure_counts_exactly(client, people, monkeypatch):
+    report(people, "第一起占道")
+    report(people, "第二起占道")
+    monkeypatch.setattr(views, "FILTER_COUNT_MAX", 1)
+    login(client, people["center01"])
+    html = client.get(reverse("cases:workbench"), {"text": "占道"}).content.decode()
+    assert "more than 1 cases" in html or "超过 1 件" in html
+    html = client.get(reverse("cases:workbench"), {"text": "第一起"}).content.decode()
+    assert re.search(r'data-testid="case-total" hidden>1<', html) and "超过" not in html
+
+
 def test_the_workbench_pages_with_a_cursor_and_links_back_to_the_first_page(client, people, monkeypatch):
     monkeypatch.setattr(views, "WORKBENCH_PAGE_SIZE", 2)
     start = timezone.now() - dt.timedelta(hours=3)
