@@ -512,6 +512,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def statistics_part(request: HttpRequest, part: str) -> HttpResponse:
     """One part of the page loaded after it, for the same query and viewer: the grid table, the
     reporters, the verifiers or the map (its points, grids and repeat locations)."""

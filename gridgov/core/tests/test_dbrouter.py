@@ -106,15 +106,18 @@ def _statements(context: CaptureQueriesContext) -> list[str]:
     return [query["sql"].lstrip().upper() for query in context.captured_queries]
 
 
-@pytest.mark.parametrize("page", ["cases:stats", "cases:cockpit", "hotline:stats"])
-def test_statistics_pages_read_the_replica_and_write_nothing_there(page: str, demo: str) -> None:
+@pytest.mark.parametrize(
+    ("page", "args"),
+    [("cases:stats", []), ("cases:stats-part", ["villages"]), ("cases:cockpit", []), ("hotline:stats", [])],
+)
+def test_statistics_pages_read_the_replica_and_write_nothing_there(page: str, args: list[str], demo: str) -> None:
     center = get_user_model().objects.get(username="center01")
     client = _client(center)
     with (
         CaptureQueriesContext(connections[REPLICA]) as on_replica,
         CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary,
     ):
-        response = client.get(reverse(page))
+        response = client.get(reverse(page, args=args))
     assert response.status_code == 200
     replica = _statements(on_replica)
     assert replica, "the statistics were not read from the replica"
