@@ -1,6 +1,6 @@
-"""``{% fig c %}``: one figure of the statistics page as a link to the cases it counts — the
-same markup as ``cases/_fig.html``, built in Python (a district page has hundreds of them, and
-an ``{% include %}`` each took most of the page's rendering)."""
+"""``{% fig c %}``: one figure of the statistics page or the cockpit as a link to the cases it
+counts, built in Python (a district page has hundreds of them, and an ``{% include %}`` each
+took most of the page's rendering)."""
 
 from __future__ import annotations
 
