@@ -6,7 +6,7 @@ Choices (categories, grids, departments) are limited to what the user may see.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.access.scope import visible_departments
-from gridgov.areas.models import AreaLevel
+from gridgov.areas.models import Area, AreaLevel
 from gridgov.areas.selectors import areas_visible
 from gridgov.categories.models import Category, Urgency
 from gridgov.categories.selectors import active_minors
@@ -82,20 +82,26 @@ def category_choices(*, majors: bool) -> list[tuple[Any, Any]]:
     return [(parent.name, options) for parent, options in groups.values()]
 
 
+def _by_parent(areas: Iterable[Area], whole: str | None) -> list[tuple[Any, Any]]:
+    """Areas grouped under their parent's name; with ``whole`` (a label with ``%(name)s``)
+    each group starts with the whole parent (for filters)."""
+    groups: dict[str, tuple[str, Choices]] = {}
+    for area in areas:
+        parent = area.parent
+        key = parent.code if parent else ""
+        if key not in groups:
+            name = parent.name if parent else ""
+            first: Choices = [(key, whole % {"name": name})] if whole and parent else []
+            groups[key] = (name, first)
+        groups[key][1].append((area.code, area.name))
+    return [(name, options) for name, options in groups.values()]
+
+
 def area_choices(user: User | AnonymousUser, *, villages: bool) -> list[tuple[Any, Any]]:
     """The user's grids grouped by village; with ``villages`` each group starts with the whole
     village (for filters)."""
     grids = areas_visible(user, level=AreaLevel.GRID).order_by("code")
-    groups: dict[str, tuple[str, Choices]] = {}
-    for grid in grids:
-        parent = grid.parent
-        key = parent.code if parent else ""
-        if key not in groups:
-            name = parent.name if parent else ""
-            first: Choices = [(key, _("%(name)s (whole village)") % {"name": name})] if villages and parent else []
-            groups[key] = (name, first)
-        groups[key][1].append((grid.code, grid.name))
-    return [(name, options) for name, options in groups.values()]
+    return _by_parent(grids, str(_("%(name)s (whole village)")) if villages else None)
 
 
 # Beyond this many visible grids (a district user sees thousands), the workbench's area filter
@@ -112,15 +118,7 @@ def area_filter_choices(user: User | AnonymousUser, selected: object = None) -> 
     if areas_visible(user, level=AreaLevel.GRID).count() <= FILTER_GRIDS_MAX:
         return area_choices(user, villages=True)
     villages = areas_visible(user, level=AreaLevel.VILLAGE).order_by("parent__code", "code")
-    groups: dict[str, tuple[str, Choices]] = {}
-    for village in villages:
-        town = village.parent
-        key = town.code if town else ""
-        if key not in groups:
-            first: Choices = [(key, _("%(name)s (whole town)") % {"name": town.name})] if town else []
-            groups[key] = (town.name if town else "", first)
-        groups[key][1].append((village.code, village.name))
-    found: list[tuple[Any, Any]] = [(name, options) for name, options in groups.values()]
+    found = _by_parent(villages, str(_("%(name)s (whole town)")))
     listed = {code for _name, options in found for code, _label in options}
     if isinstance(selected, str) and selected and selected not in listed:
         area = areas_visible(user).filter(code=selected).first()
