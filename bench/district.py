@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
@@ -39,8 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django
-from bench.stats import FIELD_KEYS, build_district, database_for, generate_cases, mark_ready, progress
+from bench.stats import build_district, database_for, generate_cases, mark_ready, progress, setup_page_django
 
 CHUNK = 50_000
 ORDER_TEXTS = [
@@ -81,7 +79,8 @@ def order_rows(count: int, seed: int) -> Iterator[list[Any]]:
     # Each column's default prepared once (the model's own defaults, auto_now as now); a row
     # prepares only the values it sets (a model instance per row made two million rows slow).
     blank = HotlineOrder()
-    connection = connection_()
+    from django.db import connection
+
     template = [
         (
             f.attname,
@@ -151,12 +150,6 @@ def order_rows(count: int, seed: int) -> Iterator[list[Any]]:
             )
         # The values set here are plain strings, numbers, booleans and times: COPY adapts them.
         yield [values.get(name, default) for name, _column, default in template]
-
-
-def connection_() -> Any:
-    from django.db import connection
-
-    return connection
 
 
 def generate_orders(count: int, seed: int) -> float:
@@ -393,7 +386,7 @@ def main() -> None:
 
         url = urlunsplit(urlsplit(args.database_url)._replace(path=f"/{args.database_name}"))
         with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as tmp:
-            setup_django(Path(tmp), url, field_keys=FIELD_KEYS)
+            setup_page_django(Path(tmp), url)
             from gridgov.hotline.models import HotlineOrder
 
             HotlineOrder.objects.filter(upstream_number__startswith="BENCH").delete()
@@ -407,8 +400,7 @@ def main() -> None:
         database_url, ready, drop = database_for(args, workdir)
         try:
             began = time.perf_counter()
-            os.environ.update({"GRIDGOV_STATIC_FINDERS": "1", "GRIDGOV_2FA_ROLES": ""})
-            setup_django(workdir, database_url, field_keys=FIELD_KEYS)
+            setup_page_django(workdir, database_url)
             from django.core.management import call_command
             from django.db import connection
 

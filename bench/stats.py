@@ -105,6 +105,13 @@ def database_for(args: argparse.Namespace, workdir: Path) -> tuple[str, bool, Ca
     return urlunsplit(parts._replace(path=f"/{name}")), ready, drop
 
 
+def setup_page_django(workdir: Path, database_url: str) -> None:
+    """Django on a kept bench database, for timing pages: the static files from the finders (no
+    collectstatic), no second factor for the superuser the bench logs in as, the fixed field key."""
+    os.environ.update({"GRIDGOV_STATIC_FINDERS": "1", "GRIDGOV_2FA_ROLES": ""})
+    setup_django(workdir, database_url, field_keys=FIELD_KEYS)
+
+
 def mark_ready(database_url: str) -> None:
     from django.db import connection
 
@@ -708,10 +715,7 @@ def main() -> None:
         database_url, ready, drop = database_for(args, workdir)
         try:
             began = time.perf_counter()
-            # The page's static files from the finders (no collectstatic), and no second factor
-            # for the superuser the bench logs in as.
-            os.environ.update({"GRIDGOV_STATIC_FINDERS": "1", "GRIDGOV_2FA_ROLES": ""})
-            setup_django(workdir, database_url, field_keys=FIELD_KEYS)
+            setup_page_django(workdir, database_url)
             from django.db import connection
 
             print(f"database:   {connection.vendor}, {args.cases:,} cases", flush=True)
