@@ -214,9 +214,6 @@ def _queue_q(user: User | AnonymousUser, queue: str, now: dt.datetime) -> Q:
 # The archive of closed orders is a tab without a count: it grows by the year and waits for
 # nobody (its list still counts the rows a filter or a figure asks for).
 UNCOUNTED_QUEUES: Final = frozenset({Queue.CLOSED})
-# Queues whose orders may be closed, each counted on its own index (``TO_REVIEW``: the partial
-# index ``hotline_needs_review``).
-OWN_COUNT_QUEUES: Final = frozenset({Queue.TO_REVIEW})
 
 
 def queue_counts(
@@ -226,21 +223,16 @@ def queue_counts(
     (:func:`queues_for`). The queues of :data:`UNCOUNTED_QUEUES` are left out."""
     now = now or timezone.now()
     names = queues if queues is not None else queues_for(user)
-    if not names:
+    counted = [name for name in names if name not in UNCOUNTED_QUEUES]
+    if not counted:
         return {}
-    visible = orders_visible(user)
-    found: dict[str, int] = {}
-    waiting = [name for name in names if name not in UNCOUNTED_QUEUES | OWN_COUNT_QUEUES]
-    if waiting:
-        # One aggregate over the orders not yet closed (the status index), not over every
-        # visible order: a district's two million closed orders took seconds to read.
-        aggregates = {name: Count("pk", filter=_queue_q(user, name, now)) for name in waiting}
-        not_closed = [status for status in OrderStatus.values if status != OrderStatus.CLOSED]
-        found.update(visible.filter(status__in=not_closed).aggregate(**aggregates))
-    for name in names:
-        if name in OWN_COUNT_QUEUES:
-            found[name] = visible.filter(_queue_q(user, name, now)).count()
-    return found
+    # One aggregate over the orders not yet closed (the status index) and those to review (the
+    # partial index ``hotline_needs_review``), not over every visible order: a district's two
+    # million closed orders took seconds to read.
+    aggregates = {name: Count("pk", filter=_queue_q(user, name, now)) for name in counted}
+    not_closed = [status for status in OrderStatus.values if status != OrderStatus.CLOSED]
+    waiting = orders_visible(user).filter(Q(status__in=not_closed) | Q(needs_review=True))
+    return dict(waiting.aggregate(**aggregates))
 
 
 @dataclass
