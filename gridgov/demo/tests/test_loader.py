@@ -144,9 +144,14 @@ def test_the_loader_refuses_without_debug(settings):
 def test_the_command_loads_with_the_explicit_flag_and_prints_the_accounts(settings):
     settings.DEBUG = False
     out = StringIO()
-    # A short history: the full one (300 cases, 300 orders) takes half a minute, and the
-    # histories' own tests (test_demo_cases, test_hotline_demo) play every scenario.
-    call_command("load_demo", "--allow-production-db", "--cases", "5", "--ledger", "5", "--hotline", "5", stdout=out)
+    # A short history: the full one (300 cases, 300 orders, six weeks of analyses) takes most of a
+    # minute, and the histories' own tests (test_demo_cases, test_hotline_demo) play every scenario.
+    call_command(
+        "load_demo",
+        "--allow-production-db",
+        *("--cases", "5", "--ledger", "5", "--hotline", "5", "--weeks", "1"),
+        stdout=out,
+    )
     text = out.getvalue()
     assert DEMO_PASSWORD in text
     for username in NAMED:
@@ -156,6 +161,7 @@ def test_the_command_loads_with_the_explicit_flag_and_prints_the_accounts(settin
     assert "Historical ledger imported: 5 closed cases" in text
     assert "Staff photos drawn: 102" in text
     assert "Demo patrols recorded:" in text
+    assert "Weekly analyses generated: 51 " in text  # one week of the demo's 51 grids
     out = StringIO()
     call_command("load_demo", "--allow-production-db", stdout=out)
     assert "nothing changed" in out.getvalue()

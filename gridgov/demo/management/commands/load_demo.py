@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from gridgov.demo.analysis import WEEKS as ANALYSIS_WEEKS
 from gridgov.demo.analysis import load_demo_analysis
 from gridgov.demo.assessment import load_demo_assessment
 from gridgov.demo.assignments import load_demo_assignments
@@ -62,6 +63,12 @@ class Command(BaseCommand):
             type=int,
             default=DEFAULT_ORDER_COUNT,
             help=f"How many hotline orders to create when there are none yet (default {DEFAULT_ORDER_COUNT}).",
+        )
+        parser.add_argument(
+            "--weeks",
+            type=int,
+            default=ANALYSIS_WEEKS,
+            help=f"How many past weeks of grid analyses to write when there are none yet (default {ANALYSIS_WEEKS}).",
         )
         parser.add_argument(
             "--no-visits", action="store_true", help="Do not register the demo households and units and their visits."
@@ -120,7 +127,11 @@ class Command(BaseCommand):
             )
         if not options["no_cases"]:
             self._timed("Monthly bulletins generated: {n}", load_demo_bulletins, options["allow_production_db"])
-            self._timed("Weekly analyses generated: {n}", load_demo_analysis, options["allow_production_db"])
+            self._timed(
+                "Weekly analyses generated: {n}",
+                functools.partial(load_demo_analysis, weeks=options["weeks"]),
+                options["allow_production_db"],
+            )
             if cases_made:
                 # Its resolutions make a case: only beside the demo's own case history.
                 self._timed("Opinion meetings: {n}", load_demo_meetings, options["allow_production_db"])
