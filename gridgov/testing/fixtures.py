@@ -157,14 +157,19 @@ def taiping(taiping_snapshot: snapshot.Snapshot, django_db_blocker: Any) -> Iter
             forget_process_caches()
 
 
-@pytest.fixture
-def people(taiping: None, db: None) -> dict[str, Any]:
+def named_people() -> dict[str, Any]:
     """The named demo accounts (``admin``, ``center01``, ``leader01``, ``dept01``, ``dept02``,
     ``gridlead01``, ``grid01``, ``grid02``, ``super01``, ``upstream01``) by username."""
     from gridgov.demo.taiping import generate
 
     names = [person.username for person in generate().people if person.named]
     return {user.username: user for user in get_user_model().objects.filter(username__in=names)}
+
+
+@pytest.fixture
+def people(taiping: None, db: None) -> dict[str, Any]:
+    """The named demo accounts by username (:func:`named_people`)."""
+    return named_people()
 
 
 @pytest.fixture

@@ -15,10 +15,11 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from PIL import Image
 
@@ -64,6 +65,7 @@ from gridgov.patrols.selectors import patrols_visible
 from gridgov.patrols.tests.test_api import stored
 from gridgov.people.models import Department
 from gridgov.people.services import token_issue
+from gridgov.testing.fixtures import named_people
 from gridgov.visits import selectors as visits_selectors
 from gridgov.visits import services as visits_services
 
@@ -160,8 +162,26 @@ def test_every_object_operation_of_the_schema_is_in_the_matrix() -> None:
         assert kind_of(path) in OBJECTS, f"{path}: add its object kind to OBJECTS"
 
 
-@pytest.fixture
-def world(people: dict[str, Any]) -> dict[str, list[Any]]:
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, media: Path) -> None:
+    """The module's files (the world's photos) in one folder for all its tests."""
+    settings.MEDIA_ROOT = media
+
+
+@pytest.fixture(scope="module")
+def world(taiping: None, django_db_blocker: Any, media: Path) -> dict[str, list[Any]]:
+    """One object of every kind, made once for the module (in the transaction of ``taiping``;
+    each test's own changes are rolled back after it)."""
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        return _world(named_people())
+
+
+def _world(people: dict[str, Any]) -> dict[str, list[Any]]:
     in_grid1 = build(people, "dispatched")  # grid01's grid, dispatched to two departments
     in_grid2 = report(people, by="grid02", where="grid02")  # another grid, not dispatched
     photo = case_services.attachments_add(in_grid2.pk, actor=people["grid02"], photos_in=[case_services.Photo(jpeg())])[
