@@ -64,6 +64,14 @@ def committed(django_capture_on_commit_callbacks: Any) -> Any:
 
 
 @pytest.fixture
+def placeholder_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schedule's tests make a bulletin for the town and each village: their documents are
+    placeholders (the documents have tests of their own), not thirteen Word, PDF and Excel files."""
+    for writer in ("write_docx", "write_pdf", "write_xlsx"):
+        monkeypatch.setattr(documents, writer, lambda figures, name=writer: name.encode())
+
+
+@pytest.fixture
 def march(month: dict[str, Case]) -> dict[str, Any]:  # noqa: F811 - the imported fixture
     return compute(town(), MARCH)
 
@@ -255,6 +263,7 @@ def test_only_the_readers_of_the_statistics_get_bulletins(people: dict[str, Any]
     assert supervisor.get(reverse("bulletins:detail", args=[bulletin.pk])).status_code == 200
 
 
+@pytest.mark.usefixtures("placeholder_documents")
 def test_the_schedule_makes_last_months_bulletins_once_on_the_first_working_day(
     people: dict[str, Any], committed: Any
 ) -> None:
@@ -299,6 +308,7 @@ def test_a_bulletin_no_worker_took_may_be_retried_and_starts_from_nothing(
         assert services.progress(queued)["percent"] in (0, 100)  # not the last run's 80 %
 
 
+@pytest.mark.usefixtures("placeholder_documents")
 def test_a_missed_first_working_day_is_caught_up(people: dict[str, Any], committed: Any) -> None:
     first = services.first_workday(dt.date(2026, 5, 1))
     with committed():
