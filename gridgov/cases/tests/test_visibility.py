@@ -23,8 +23,11 @@ from gridgov.cases import selectors, services
 from gridgov.cases.access import parties_of
 from gridgov.cases.models import Case
 from gridgov.cases.selectors import CaseFilters, Queue
+from gridgov.testing.fixtures import named_people
 
 from .loop_helpers import VERIFIED, grid_point, home_grid
+
+pytestmark = pytest.mark.django_db
 
 SEES: dict[str, set[str]] = {
     "grid01": {"A", "C", "D"},  # its grid, and what it reported elsewhere
@@ -40,8 +43,15 @@ SEES: dict[str, set[str]] = {
 }
 
 
-@pytest.fixture
-def world(people: dict[str, Any]) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def world(taiping: None, django_db_blocker: Any) -> dict[str, Any]:
+    """The six cases, made once for the module (in the transaction of ``taiping``; each test's
+    own changes are rolled back after it)."""
+    with django_db_blocker.unblock():
+        return _world(named_people())
+
+
+def _world(people: dict[str, Any]) -> dict[str, Any]:
     people = {**people, "nobody": get_user_model().objects.create_user("nobody", password="x")}
     center = people["center01"]
 
