@@ -1,5 +1,9 @@
 """Leaders' tasks: giving them, the two workflows, the sweep, the files.
 
+The parts: :mod:`.create` (giving a task, and its owners), :mod:`.part_flow` (an owner's part,
+and the task's status summarised from its parts), :mod:`.task_flow` (the task's supervision
+notices, the leader's edits and cancelling), :mod:`.sweep` (deadlines), :mod:`.common`.
+
 Every write is here, in a transaction, with its history row (:class:`..models.AssignmentEvent`)
 and its audit row (``assignment.*``).
 """
@@ -13,8 +17,9 @@ from .create import (
     resolution_defaults,
     town_leader_ids,
 )
-from .flows import PARTS, TASKS, choice_key, part_act, summary_status, task_act
+from .part_flow import PARTS, part_act, summary_status
 from .sweep import sweep_deadlines
+from .task_flow import TASKS, choice_key, task_act
 
 __all__ = [
     "MAX_FILES",
