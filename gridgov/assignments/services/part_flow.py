@@ -29,6 +29,7 @@ from ..transitions import PART_LABELS, PART_ROWS, PartAction, Party
 from .common import (
     COMMENT_LIMIT,
     as_date,
+    clean_text,
     deadline_of,
     files_check,
     files_store,
@@ -123,10 +124,7 @@ class PartFlow(Workflow[AssignmentPart, FlowActor]):
         self, subject: AssignmentPart, transition: Transition, inputs: dict[str, Any], actor: FlowActor
     ) -> None:
         if inputs.get("comment") is not None:
-            comment = str(inputs["comment"]).strip()
-            if len(comment) > COMMENT_LIMIT:
-                raise Invalid.field("comment", _("At most %(limit)d characters.") % {"limit": COMMENT_LIMIT})
-            inputs["comment"] = comment
+            inputs["comment"] = clean_text(inputs["comment"], "comment", COMMENT_LIMIT)
         if inputs.get("percent") not in (None, ""):
             try:
                 percent = int(inputs["percent"])

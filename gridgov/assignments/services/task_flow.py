@@ -81,10 +81,7 @@ class TaskFlow(Workflow[Assignment, FlowActor]):
     def clean_inputs(
         self, subject: Assignment, transition: Transition, inputs: dict[str, Any], actor: FlowActor
     ) -> None:
-        comment = str(inputs.get("comment") or "").strip()
-        if len(comment) > COMMENT_LIMIT:
-            raise Invalid.field("comment", _("At most %(limit)d characters.") % {"limit": COMMENT_LIMIT})
-        inputs["comment"] = comment
+        inputs["comment"] = clean_text(inputs.get("comment"), "comment", COMMENT_LIMIT)
         if inputs.get("until") not in (None, ""):
             inputs["until"] = as_date(inputs["until"], "until")
         if transition.action != TaskAction.EDIT:
