@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 
 from gridgov.areas.models import Area
 from gridgov.cases import selectors, services
-from gridgov.cases.access import parties_of
+from gridgov.cases.access import may_see, parties_of
 from gridgov.cases.models import Case
 from gridgov.cases.selectors import CaseFilters, Queue
 from gridgov.testing.fixtures import named_people
@@ -93,6 +93,13 @@ def tags(world: dict[str, Any], cases: Any) -> set[str]:
 @pytest.mark.parametrize("user", list(SEES))
 def test_lists_show_exactly_the_users_cases(world: dict[str, Any], user: str) -> None:
     assert tags(world, selectors.cases_visible(world["people"][user])) == SEES[user]
+
+
+@pytest.mark.parametrize("user", list(SEES))
+def test_the_check_of_one_case_agrees_with_the_lists(world: dict[str, Any], user: str) -> None:
+    actor = world["people"][user]
+    for tag, case in world["cases"].items():
+        assert may_see(actor, Case.objects.get(pk=case.pk)) == (tag in SEES[user]), tag
 
 
 @pytest.mark.parametrize("user", list(SEES))
