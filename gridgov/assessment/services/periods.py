@@ -35,9 +35,9 @@ from gridgov.people.models import DepartmentKind, Role
 from gridgov.people.selectors import active_departments, area_role_assignments, display_name, role_holder_ids
 from gridgov.workcalendar.calendar import add_working_days
 
-from . import scoring
-from .indicators import INDICATORS, Target, Window, misses
-from .models import (
+from .. import scoring
+from ..indicators import INDICATORS, Target, Window, misses
+from ..models import (
     Adjustment,
     Appeal,
     AppealStatus,
@@ -61,7 +61,7 @@ from .models import (
     SnapshotStatus,
     TargetType,
 )
-from .transitions import (
+from ..transitions import (
     APPEAL_LABELS,
     APPEAL_ROWS,
     PERIOD_LABELS,
@@ -893,7 +893,7 @@ def _notify_published(period: Period) -> None:
     responsible = role_holder_ids(Q(role__in=VILLAGE_ROLES, area_id__in=villages) | Q(department_id__in=departments))
     known = {u.pk for u in users}
     users += list(get_user_model().objects.filter(pk__in=[pk for pk in responsible if pk not in known]))
-    from .notices import PUBLISHED_KIND, published_params
+    from ..notices import PUBLISHED_KIND, published_params
 
     notify(
         recipients=users,
@@ -918,7 +918,7 @@ def period_act(
 
 
 def enqueue(snapshot_pk: int) -> None:
-    from .tasks import compute_snapshot
+    from ..tasks import compute_snapshot
 
     compute_snapshot.delay(snapshot_pk)
 
