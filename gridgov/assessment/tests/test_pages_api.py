@@ -134,7 +134,7 @@ def test_an_appeal_through_the_api_is_decided_by_the_discipline_office(people: d
 def test_computing_from_the_page_shows_the_progress_bar_while_the_worker_runs(
     people: dict[str, Any], monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(services, "enqueue", lambda pk: None)  # the worker has not started
+    monkeypatch.setattr(services.periods, "enqueue", lambda pk: None)  # the worker has not started
     period = this_month(people, worker_scheme(people))
     center = client(people["center01"])
     center.post(f"/assessment/{period.pk}/act/compute/")

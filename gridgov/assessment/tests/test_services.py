@@ -263,7 +263,7 @@ def test_a_failed_computation_goes_back_and_says_why(people: dict[str, Any], mon
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "freeze_inputs", broken)
+    monkeypatch.setattr(services.snapshots, "freeze_inputs", broken)
     period = compute(people, period)
     assert period.status == PeriodStatus.OPEN and period.current is None
     assert period.snapshots.get().status == SnapshotStatus.FAILED
