@@ -52,6 +52,7 @@ def test_a_page_that_meets_the_database_away_answers_503_and_reloads_itself(sign
     assert response["Retry-After"] == "2"
     assert response.templates[0].name == "errors/503.html"
     assert 'data-testid="error-page"' in html and 'data-status="503"' in html
+    assert "系统暂时繁忙" in html and "自动刷新" in html  # Chinese unless the user switched
     assert '<meta http-equiv="refresh" content="2">' in html
     assert 'href="/raise/' + kind + '/?page=2"' in html  # reload now
     assert 'data-testid="send-again"' not in html
@@ -63,7 +64,7 @@ def test_a_form_sent_while_the_database_is_away_is_never_sent_again_by_the_page(
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
     assert "http-equiv" not in html
-    assert 'data-testid="send-again"' in html
+    assert 'data-testid="send-again"' in html and "重新提交" in html
 
 
 def test_an_htmx_request_gets_a_notice_that_is_not_swapped_into_the_page(signed_in):
@@ -72,7 +73,7 @@ def test_an_htmx_request_gets_a_notice_that_is_not_swapped_into_the_page(signed_
     assert response.status_code == 503
     assert response["Retry-After"] == "2"
     assert response["HX-Reswap"] == "none"
-    assert "data-unavailable" in html and 'role="alert"' in html
+    assert "data-unavailable" in html and 'role="alert"' in html and "系统暂时繁忙" in html
     assert "<html" not in html and "http-equiv" not in html
 
 
