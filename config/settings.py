@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gridgov.core.middleware.DatabaseUnavailableMiddleware",  # 503 and a page that reloads, not a 500
     "gridgov.core.middleware.SecurityAuditMiddleware",  # 403s, 404s and downloads of signed-in users
     "gridgov.core.middleware.InputGuardMiddleware",  # control characters, lone surrogates, deep JSON
     "gridgov.core.middleware.SessionAbsoluteTimeoutMiddleware",

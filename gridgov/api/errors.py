@@ -19,12 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 
-from gridgov.core.errors import DomainError, Forbidden, Invalid, NotFound, error_body
+from gridgov.core.errors import (
+    UNAVAILABLE_MESSAGE,
+    UNAVAILABLE_RETRY_AFTER_SECONDS,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    database_unavailable,
+    error_body,
+)
+from gridgov.core.pages import already_logged
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -57,11 +66,6 @@ _STATUS_CODES = {
     422: "invalid",
     429: "throttled",
 }
-# A request that met the database restarting or out of reach (OperationalError: connection
-# refused, "terminating connection due to administrator command"; InterfaceError: a closed
-# connection) is answered 503 with a Retry-After: the client sends it again, as it would after a
-# 502 from the proxy; it is not a bug, so one warning line instead of a traceback.
-UNAVAILABLE_RETRY_AFTER_SECONDS = 2
 
 
 def error_response(
@@ -172,12 +176,14 @@ def _http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpResp
 
 
 def _server_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpResponse:
-    if isinstance(exc, OperationalError | InterfaceError):
+    if database_unavailable(exc):
+        # The database restarting or out of reach: 503 with a Retry-After, and the client sends
+        # it again, as it would after a 502 from the proxy; not a bug, so one warning line
+        # instead of a traceback. Web pages answer alike (``DatabaseUnavailableMiddleware``).
         logger.warning("Database unavailable in %s %s: %s", request.method, request.path, str(exc).strip()[:300])
-        message = str(_("The service is briefly unavailable. Try again in a few seconds."))
-        response = error_response(api, request, 503, "unavailable", message)
+        response = error_response(api, request, 503, "unavailable", str(UNAVAILABLE_MESSAGE))
         response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
-        return response
+        return already_logged(response)
     logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
     return error_response(api, request, 500, "server_error", str(_("Internal server error.")))
 

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext_lazy
 
 
 class DomainError(Exception):
@@ -113,3 +115,19 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     if details is not None:
         body["details"] = details
     return {"error": body}
+
+
+# A request that met the database restarting or out of reach is answered 503 with this
+# ``Retry-After``, by the API (``gridgov.api.errors``) and by the pages
+# (``gridgov.core.middleware.DatabaseUnavailableMiddleware``).
+UNAVAILABLE_RETRY_AFTER_SECONDS = 2
+UNAVAILABLE_MESSAGE = gettext_lazy("The service is briefly unavailable. Try again in a few seconds.")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` is the database out of reach rather than a bug: ``OperationalError``
+    (connection refused, "terminating connection due to administrator command", SQLite's
+    "database is locked") or ``InterfaceError`` (a connection already closed). The write that met
+    it was rolled back with its transaction; sent again in a moment, it may succeed. ``IntegrityError``,
+    ``ProgrammingError`` and the rest are not: they stay server errors."""
+    return isinstance(exc, OperationalError | InterfaceError)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -18,8 +19,8 @@ from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
 from . import inputs
-from .errors import error_body
-from .pages import error_page
+from .errors import database_unavailable, error_body
+from .pages import error_page, unavailable_page
 
 SESSION_STARTED_KEY = "gridgov_session_started"
 
@@ -56,6 +57,11 @@ class IdleSessionMiddleware(SessionMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if request.META.get(BACKGROUND_HEADER) == "1":
             return response
+        if response.status_code == 503:
+            # The database was out of reach (DatabaseUnavailableMiddleware): a session that
+            # could not be loaded looks empty to Django, which would delete its cookie and sign
+            # the user out; it is left as it is.
+            return response
         return super().process_response(request, response)
 
 
@@ -80,6 +86,36 @@ class HtmxLoginRedirectMiddleware:
         refreshed = HttpResponse(status=204)
         refreshed["HX-Redirect"] = target
         return refreshed
+
+
+class DatabaseUnavailableMiddleware:
+    """A page that meets the database out of reach (restarting, the connection refused or
+    dropped: :func:`~gridgov.core.errors.database_unavailable`) answers 503 with
+    ``Retry-After`` (:func:`~gridgov.core.pages.unavailable_page`), as the API does, instead of
+    the 500 page and its traceback. Any other error is left to Django: still a 500, logged.
+
+    Right after ``AuthenticationMiddleware``: it loads the session and the user itself, the
+    first query of a signed-in request (the session timeout below would make it anyway), so
+    that a failure there is answered too; an error raised inside a later middleware becomes
+    Django's 500 before it comes back here. ``process_exception`` answers for the view."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            request.user.is_authenticated  # noqa: B018 - loads the session and the user here
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # Who asks is not known in that second: the middlewares around this one (headers,
+            # the request log) then ask no more of the database.
+            request.user = AnonymousUser()
+            return unavailable_page(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return unavailable_page(request, exception) if database_unavailable(exception) else None
 
 
 class SecurityAuditMiddleware:

@@ -19,16 +19,27 @@ from typing import Any, Protocol
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 
-from .errors import Conflict, Forbidden, Invalid, NotFound, Throttled
+from .errors import (
+    UNAVAILABLE_MESSAGE,
+    UNAVAILABLE_RETRY_AFTER_SECONDS,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Throttled,
+    error_body,
+)
 from .forms import apply_error
 
 ERROR_TEMPLATE = "errors/page.html"
 PLAIN_ERROR_TEMPLATE = "errors/plain.html"
+UNAVAILABLE_TEMPLATE = "errors/503.html"
+UNAVAILABLE_FRAGMENT = "errors/503_fragment.html"
 logger = logging.getLogger(__name__)
 
 
@@ -93,6 +104,52 @@ def error_page(request: HttpRequest, message: str, status: int, *, title: str = 
         logger.exception("The error page could not be drawn in the shell")
         content = loader.render_to_string(PLAIN_ERROR_TEMPLATE, context)
     return HttpResponse(content, status=status)
+
+
+def unavailable_page(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """The answer to a request that met the database out of reach
+    (:func:`~gridgov.core.errors.database_unavailable`): 503 with ``Retry-After``, and one
+    warning line (the method, the path and the error's class; no query string, no user).
+
+    A page: the plain frame (the shell's navigation reads the database), which reloads itself
+    after ``Retry-After`` seconds when it was a GET; a POST is never sent again by itself, the
+    page says to send the form again. An htmx request: a short notice that htmx does not swap
+    (``HX-Reswap: none``); the shell's script shows it above the page. Under ``/api/``
+    (a session whose loading failed before any endpoint ran): the API's JSON body."""
+    logger.warning("Database unavailable in %s %s (%s)", request.method, request.path, type(exc).__name__)
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            error_body("unavailable", str(UNAVAILABLE_MESSAGE)),
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        htmx = bool(request.headers.get("HX-Request"))
+        reloads = request.method in ("GET", "HEAD") and not htmx
+        context = {
+            "status": 503,
+            "title": _("The system is briefly busy"),
+            "reload_seconds": UNAVAILABLE_RETRY_AFTER_SECONDS if reloads else None,
+            "reload_url": request.get_full_path() if reloads else "",
+            "sent": request.method not in ("GET", "HEAD", "OPTIONS"),
+        }
+        # No request context: the context processors read the database.
+        content = loader.render_to_string(UNAVAILABLE_FRAGMENT if htmx else UNAVAILABLE_TEMPLATE, context)
+        response = HttpResponse(content, status=503)
+        if htmx:
+            response["HX-Reswap"] = "none"
+    response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    already_logged(response)
+    return response
+
+
+def already_logged(response: HttpResponse) -> HttpResponse:
+    """Mark ``response`` as logged, so Django's request logger adds no "Service Unavailable"
+    error line after the warning that was written for it (``django.utils.log.log_response``
+    skips a response so marked)."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 def forbidden_page(request: HttpRequest, message: str = "") -> HttpResponse:

@@ -43,3 +43,30 @@ def test_marking_one_read_updates_the_item_and_the_bell(browser, live_server, tr
     page.wait_for_url("**/notifications/")
     assert page.locator("[data-testid=notify-count]").count() == 0
     page.close()
+
+
+def test_an_htmx_action_that_meets_the_database_away_says_so_above_the_page(
+    browser, live_server, transactional_db, people
+):
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    notify(recipients=[people["alice"]], kind="case.assigned", title="新案件已派遣至本部门：道路破损", url="/")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("form button[type=submit].btn-primary")
+    page.goto(f"{live_server.url}/notifications/")
+    with mock.patch("gridgov.notify.views.services.mark_read", side_effect=OperationalError("connection refused")):
+        page.locator("[data-testid=mark-read]").first.click()
+        notice = page.locator("#content > [data-testid=unavailable-notice]")
+        expect(notice).to_have_count(1)
+    assert "503" not in notice.inner_text() and notice.inner_text().strip()
+    expect(page.locator(".notify-item.unread")).to_have_count(1)  # nothing swapped in
+    shot(page, "notifications-database-away")
+    page.locator("[data-testid=mark-read]").first.click()  # the database is back
+    expect(page.locator(".notify-item.unread")).to_have_count(0)
+    expect(page.locator("[data-testid=unavailable-notice]")).to_have_count(0)
+    page.close()
