@@ -56,9 +56,9 @@ from gridgov.core.workflow import Step, Transition, Workflow
 from gridgov.hotline.importing.services import limits
 from gridgov.people.selectors import active_departments
 
-from . import parse, selectors
-from .models import LedgerImport, LedgerMapping, LedgerStatus
-from .transitions import FORBIDDEN, INVALID, LABELS, ROWS, LedgerAction, LedgerParty
+from .. import parse, selectors
+from ..models import LedgerImport, LedgerMapping, LedgerStatus
+from ..transitions import FORBIDDEN, INVALID, LABELS, ROWS, LedgerAction, LedgerParty
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -187,7 +187,7 @@ def ledger_upload(
         status=LedgerStatus.READING,
         created_by=actor,
     )
-    from .tasks import read_ledger  # tasks.py imports this module
+    from ..tasks import read_ledger  # tasks.py imports this module
 
     return importjobs.store_upload(job, upload, stem="ledger", progress=PROGRESS, read=read_ledger.delay)
 
@@ -522,7 +522,7 @@ def ledger_start(*, actor: User | AnonymousUser, job_id: int) -> LedgerImport:
 
 @LEDGER_IMPORTS.effect(LedgerAction.START)
 def _start(step: JobStep) -> None:
-    from .tasks import run_ledger  # tasks.py imports this module
+    from ..tasks import run_ledger  # tasks.py imports this module
 
     job = step.subject
     if not job.file.name:
