@@ -40,15 +40,15 @@ from gridgov.people.selectors import role_holder_ids
 from gridgov.workcalendar import calendar, clock
 from gridgov.workcalendar.units import TimeUnit
 
-from . import figures
-from .models import (
+from .. import figures
+from ..models import (
     AnalysisEvent,
     MonthlySummary,
     SummaryStatus,
     WeeklyAnalysis,
     WeeklyStatus,
 )
-from .transitions import (
+from ..transitions import (
     SUMMARY_LABELS,
     SUMMARY_ROWS,
     WEEKLY_LABELS,
