@@ -1,5 +1,5 @@
 """The ledger import's steps, each a service with an ``actor``; the job's statuses move only on
-the workflow engine (:data:`LEDGER_IMPORTS`, table in :mod:`.transitions`):
+the workflow engine (:data:`LEDGER_IMPORTS`, table in :mod:`gridgov.ledger.transitions`):
 
 1. :func:`ledger_upload` stores the file as a :class:`LedgerImport` and hands it to the worker:
    :func:`ledger_read` reads it streaming within the hotline import's ceilings (the shared
