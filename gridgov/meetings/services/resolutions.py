@@ -1,7 +1,7 @@
 """Opinion meetings: planning with a proposed agenda, sign-in by QR, the minutes, resolutions
 that become cases or tasks, their follow-up at the next meeting, and who sees what.
 
-Every write goes through the two workflows (:mod:`.transitions`) or a service here, in a
+Every write goes through the two workflows (:mod:`gridgov.meetings.transitions`) or a service here, in a
 transaction, with its audit row (``meeting.*``, ``resolution.*``).
 """
 
@@ -37,9 +37,9 @@ from gridgov.notify.services import notify
 from gridgov.people.models import Role
 from gridgov.people.selectors import department_by_code, role_holder_ids
 
-from .links import taken_over
-from .models import Attendance, Meeting, MeetingStatus, Resolution, ResolutionKind, ResolutionStatus
-from .transitions import (
+from ..links import taken_over
+from ..models import Attendance, Meeting, MeetingStatus, Resolution, ResolutionKind, ResolutionStatus
+from ..transitions import (
     MEETING_LABELS,
     MEETING_ROWS,
     RESOLUTION_LABELS,
