@@ -31,8 +31,8 @@ from gridgov.core.errors import Forbidden
 from gridgov.core.reveals import reveal_guard
 from gridgov.people.models import Role
 
-from . import access
-from .models import (
+from .. import access
+from ..models import (
     CareTag,
     Finding,
     HazardTag,
@@ -578,7 +578,7 @@ def _photos_store(visit: Visit, checked: list[tuple[IO[bytes], photos.ImageInfo]
         photo.save()
         stored.append(photo)
     if stored:
-        from .tasks import make_visit_thumbnails  # tasks.py imports this module
+        from ..tasks import make_visit_thumbnails  # tasks.py imports this module
 
         ids = [photo.pk for photo in stored]
         transaction.on_commit(lambda: make_visit_thumbnails.delay(ids))
