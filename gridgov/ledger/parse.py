@@ -2,7 +2,7 @@
 
 The table itself (the file, the header row, the body, dates and text of cells) is read by
 :mod:`gridgov.core.tables`. Nothing here touches the database: names of categories, places and
-departments are matched in :mod:`gridgov.ledger.services` against the town's.
+departments are matched in :mod:`gridgov.ledger.services.matching` against the town's.
 
 A row is refused only when it has no number or no readable time at all. Anything else doubtful
 is imported with a review note (``{"code", "field", "value", "taken"}``, :data:`NOTES`):
