@@ -224,6 +224,26 @@ def suggest_mapping(
     return {name: mapping[name] for name in names if name in mapping}
 
 
+def mapping_problems(
+    mapping: Mapping[str, str], columns: Iterable[str], fields: Iterable[str], required: Iterable[str]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """A mapping chosen on the form (field → column): the fields given a column, and what is wrong
+    with it by field (a field not in ``fields``, a column the file does not have, a ``required``
+    field without a column). Each import adds its own rules before it refuses."""
+    known, present = set(fields), set(columns)
+    cleaned = {name: column for name, column in mapping.items() if column}
+    details: dict[str, list[str]] = {}
+    for name, column in cleaned.items():
+        if name not in known:
+            details.setdefault(name, []).append(_("Unknown field."))
+        elif column not in present:
+            details.setdefault(name, []).append(_("The file has no such column."))
+    for name in required:
+        if name not in cleaned:
+            details.setdefault(name, []).append(_("Choose the column for this field."))
+    return cleaned, details
+
+
 # --- values --------------------------------------------------------------------------------------
 
 

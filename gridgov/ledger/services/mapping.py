@@ -55,16 +55,7 @@ def _masked_sample(value: str, column: str) -> str:
 def _map(step: JobStep) -> None:
     job = step.subject
     columns = job_columns(job).columns
-    cleaned = {name: column for name, column in step.input("mapping").items() if column}
-    details: dict[str, list[str]] = {}
-    for name, column in cleaned.items():
-        if name not in parse.SPECS:
-            details.setdefault(name, []).append(_("Unknown field."))
-        elif column not in columns:
-            details.setdefault(name, []).append(_("The file has no such column."))
-    for name in parse.REQUIRED_FIELDS:
-        if name not in cleaned:
-            details.setdefault(name, []).append(_("Choose the column for this field."))
+    cleaned, details = tables.mapping_problems(step.input("mapping"), columns, parse.SPECS, parse.REQUIRED_FIELDS)
     if not any(name in cleaned for name in parse.TIME_FIELDS):
         details.setdefault("reported_at", []).append(_("Choose the column of at least one time."))
     if details:

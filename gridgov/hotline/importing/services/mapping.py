@@ -161,16 +161,7 @@ def _map(step: JobStep) -> None:
     """The mapping (field → column), checked against the file; remembered for the source."""
     job = step.subject
     columns = job_columns(job).columns
-    cleaned = {name: column for name, column in step.input("mapping").items() if column}
-    details: dict[str, list[str]] = {}
-    for name, column in cleaned.items():
-        if name not in parse.SPECS:
-            details.setdefault(name, []).append(_("Unknown field."))
-        elif column not in columns:
-            details.setdefault(name, []).append(_("The file has no such column."))
-    for name in parse.REQUIRED_FIELDS:
-        if name not in cleaned:
-            details.setdefault(name, []).append(_("Choose the column for this field."))
+    cleaned, details = tables.mapping_problems(step.input("mapping"), columns, parse.SPECS, parse.REQUIRED_FIELDS)
     if details:
         raise Invalid(_("The mapping is incomplete."), details=details)
     mapping = {name: cleaned[name] for name in parse.FIELD_NAMES if name in cleaned}
