@@ -485,8 +485,11 @@ def generate_cases(count: int, seed: int) -> float:
             for _name, sql in indexes:
                 cursor.execute(sql)
             cursor.execute("PRAGMA synchronous = FULL")
-            cursor.execute("ANALYZE")
-        print(f"  indexes rebuilt and analysed in {time.perf_counter() - began:.0f} s", flush=True)
+            # No ANALYZE: the application never runs it on SQLite, so its planner works without
+            # statistics there. With them it scans the whole table for the open cases (the
+            # status index's statistics say nothing of how rare the open statuses are; this
+            # SQLite has no STAT4), which made the cockpit 0.4-0.6 s at a million cases.
+        print(f"  indexes rebuilt in {time.perf_counter() - began:.0f} s", flush=True)
     return time.perf_counter() - started
 
 
@@ -566,6 +569,8 @@ BARE_LINES = ("town-month (center01)", "district-month", "district-year", "cockp
 
 def build_rollups() -> float:
     """Write the statistics' rollups from the bulk-written cases, town by town; the seconds."""
+    from django.db import connection
+
     from gridgov.areas.models import Area, AreaLevel
     from gridgov.cases import rollups
     from gridgov.cases.models import CaseRollup
@@ -578,13 +583,47 @@ def build_rollups() -> float:
             continue  # built by an earlier, interrupted run (each town is one transaction)
         written += rollups.rebuild(town.path)
         print(f"  rollups: {number}/{len(towns)} towns, {written:,} rows", flush=True)
+    if connection.vendor == "postgresql":  # as autovacuum would soon after (the migration's rows too)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE cases_caserollup, cases_caserollupcoarse")
     return time.perf_counter() - began
 
 
-def measure(repeat: int, bare: bool, only: list[str], live: bool = False) -> None:
+def once_bare(function: Callable[[], Any]) -> str:
+    """One run of ``function`` with the statistics narrowing off, in milliseconds."""
+    from gridgov.cases import indices
+
+    indices.NARROW = False
+    try:
+        began = time.perf_counter()
+        function()
+        return f"{(time.perf_counter() - began) * 1000:12.0f}"
+    finally:
+        indices.NARROW = True
+
+
+def slowest(function: Callable[[], Any], count: int) -> None:
+    """Run ``function`` once more and print its ``count`` slowest SQL statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    statements = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))
+    total = sum(float(q["time"]) for q in statements) * 1000
+    print(f"      {len(statements)} statements, {total:.0f} ms in the database", flush=True)
+    for query in statements[:count]:
+        print(f"      {float(query['time']) * 1000:8.0f} ms  {query['sql'][:400]}", flush=True)
+
+
+def measure(
+    repeat: int, bare: bool, only: list[str], live: bool = False, queries: int = 0, grid_rows: bool = False
+) -> None:
     """Each line timed with the statistics narrowing on; with ``bare``, the lines of BARE_LINES
     also once with it off (``indices.NARROW``), the code as it was before, in the same run.
-    With ``live``, without the rollups (``indices.ROLLUPS``): every figure counted on the cases."""
+    With ``live``, without the rollups (``indices.ROLLUPS``): every figure counted on the cases.
+    With ``queries``, each line's slowest statements of one more run are printed. With
+    ``grid_rows``, the rollups are read from the grid rows only (``indices.COARSE`` off)."""
     from django.contrib.auth import get_user_model
     from django.db.models import Q
     from django.test import Client
@@ -595,6 +634,7 @@ def measure(repeat: int, bare: bool, only: list[str], live: bool = False) -> Non
     from gridgov.cases.selectors import cases_visible
 
     indices.ROLLUPS = not live
+    indices.COARSE = not grid_rows
     today = timezone.localdate()
     users = get_user_model().objects
     clients: dict[str, Client] = {}
@@ -616,16 +656,10 @@ def measure(repeat: int, bare: bool, only: list[str], live: bool = False) -> Non
         if only and not any(part in label for part in only):
             return
         measured = timed(function, times)
-        bare_ms = ""
-        if bare and label in BARE_LINES:
-            indices.NARROW = False
-            try:
-                began = time.perf_counter()
-                function()
-                bare_ms = f"{(time.perf_counter() - began) * 1000:12.0f}"
-            finally:
-                indices.NARROW = True
+        bare_ms = once_bare(function) if bare and label in BARE_LINES else ""
         print(line(label, measured) + bare_ms, flush=True)
+        if queries:
+            slowest(function, queries)
 
     from gridgov.cases.views_stats import PARTS, StatsForm
 
@@ -708,6 +742,12 @@ def main() -> None:
         "--bare", action="store_true", help="also time a few lines once with the statistics narrowing off"
     )
     parser.add_argument("--live", action="store_true", help="time without the rollups (every figure on the cases)")
+    parser.add_argument(
+        "--grid-rows", action="store_true", help="time the rollups without their coarse levels (the grid rows only)"
+    )
+    parser.add_argument(
+        "--queries", type=int, default=0, metavar="N", help="print each line's N slowest SQL statements"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as tmp:
@@ -738,7 +778,7 @@ def main() -> None:
             print(f"rollups:    built in {seconds:.0f} s ({CaseRollup.objects.count():,} rows)", flush=True)
             if args.generate_only:
                 return
-            measure(args.repeat, args.bare, args.only, args.live)
+            measure(args.repeat, args.bare, args.only, args.live, args.queries, args.grid_rows)
             if not args.no_bulletin:
                 measure_bulletin(args.repeat)
         finally:

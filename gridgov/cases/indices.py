@@ -39,7 +39,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.areas.selectors import latest_by_code
 
-from .models import ROLLUP_MEASURES, Case, CaseRollup, Satisfaction
+from . import rollups
+from .models import ROLLUP_MEASURES, Case, CaseRollup, CaseRollupCoarse, Satisfaction
 
 __all__ = [
     "INDICES",
@@ -97,10 +98,20 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def months(self) -> int:
+        """How many whole calendar months the period is (0 when it is not whole months)."""
+        if self.start.day != 1 or self.end != Period.of_month(self.end).end:
+            return 0
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
     def previous(self) -> Period:
-        """The period before: the previous month for a whole month, else as many days before."""
-        if self.start.day == 1 and self.end == Period.of_month(self.start).end and self.start.month == self.end.month:
-            return Period.of_month(self.start - dt.timedelta(days=1))
+        """The period before: as many whole months before for whole months (a month, a
+        quarter, a year), else as many days before."""
+        if months := self.months:
+            serial = self.start.year * 12 + self.start.month - 1 - months
+            first = dt.date(serial // 12, serial % 12 + 1, 1)
+            return Period(first, self.start - dt.timedelta(days=1))
         return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
 
     @property
@@ -615,7 +626,7 @@ def figures(
     that has ended come from the rollups."""
     wanted = list(codes or INDICES)
     if on_rollups(scope, period, dimensions):
-        sums = _rollup_rows(scope, period, dimensions).aggregate(**_rollup_sums())
+        sums = _rollup_rows(scope, period, dimensions)[0].aggregate(**_rollup_sums())
         counts, averages = rollup_figures(sums)
         return _figures_from(counts, wanted, averages)
     query = _scoped(cases, dimensions)
@@ -684,8 +695,8 @@ def grouped(
     base = dimensions or Dimensions()
     found: list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]] = []
     if by in ROLLUP_GROUPS and on_rollups(scope, period, dimensions):
-        rows = _rollup_rows(scope, period, dimensions).values(column).annotate(**_rollup_sums()).order_by(column)
-        found = [(row[column], *rollup_figures(row)) for row in rows]
+        rows, on = _rollup_rows(scope, period, dimensions, by)
+        found = [(row[on], *rollup_figures(row)) for row in rows.values(on).annotate(**_rollup_sums()).order_by(on)]
     else:
         query = _scoped(cases, dimensions)
         rows = _narrowed(query, [period], wanted).values(column).annotate(**_aggregates(period, wanted))
@@ -750,7 +761,7 @@ def trend(
     parts = buckets(period, step)
     counts = [c for c in wanted if INDICES[c].kind != HOURS]
     if step == "month" and on_rollups(scope, period, dimensions):
-        rows = _rollup_rows(scope, period, dimensions).filter(late=F("month")).values("month")
+        rows = _rollup_rows(scope, period, dimensions, "month")[0].filter(late=F("month")).values("month")
         by_month = {row["month"]: rollup_figures(row)[0] for row in rows.annotate(**_rollup_sums()).order_by()}
         return [(bucket, _figures_from(by_month.get(bucket.start, {}), counts, {})) for bucket in parts]
     aggregates: dict[str, Count] = {}
@@ -779,8 +790,7 @@ ROLLUP_GROUPS: Final = frozenset(GROUPS) - {"reporter", "verifier"}
 
 def whole_months(period: Period) -> bool:
     """The period is whole calendar months that have ended (what the rollups can answer)."""
-    ended = period.end_at <= timezone.now()
-    return ended and period.start.day == 1 and period.end == Period.of_month(period.end).end
+    return period.months > 0 and period.end_at <= timezone.now()
 
 
 def on_rollups(scope: Q | None, period: Period, dimensions: Dimensions | None) -> bool:
@@ -790,11 +800,86 @@ def on_rollups(scope: Q | None, period: Period, dimensions: Dimensions | None) -
     return dimensions is None or (dimensions.reporter is None and dimensions.verifier is None)
 
 
-def _rollup_rows(scope: Q | None, period: Period, dimensions: Dimensions | None) -> QuerySet[CaseRollup]:
-    """The rows of the period: a measure's first date in it, its second (``late``) before its end."""
+# Read the coarse levels when they can answer (``bench/stats.py --grid-rows`` switches it off
+# to compare, and the tests to check that both give the same figures).
+COARSE: bool = True
+# What a table groups on, as a coarse level must keep it (GROUPS: on the grid rows).
+COARSE_GROUPS: Final[dict[str, tuple[str, str | None]]] = {
+    "department": ("lead_department__code", rollups.DEPARTMENT),
+    "category": ("category__code", rollups.CATEGORY),
+    "major": ("category__parent__code", rollups.CATEGORY),
+    "source": ("source", rollups.SOURCE),
+    "village": ("area__code", None),
+    "grid": ("area__code", None),
+    "month": ("month", None),
+}
+
+
+def _rollup_rows(
+    scope: Q | None, period: Period, dimensions: Dimensions | None, by: str | None = None
+) -> tuple[QuerySet[Any], str]:
+    """The rows of the period (a measure's first date in it, its second, ``late``, before its
+    end) and the column to group them ``by``: the rows of the smallest coarse level that keeps
+    the areas and dimensions the question needs (``rollups.level_for``), else the grid rows."""
     last = period.end.replace(day=1)
-    rows = CaseRollup.objects.filter(month__gte=period.start, month__lte=last, late__lte=last)
-    return rows.filter(scope or Q()).filter(dimensions.q() if dimensions else Q())
+    condition = (scope or Q()) & (dimensions.q() if dimensions else Q())
+    window = Q(month__gte=period.start, month__lte=last, late__lte=last)
+    level = _coarse_level(scope, dimensions, by)
+    if level is None:
+        column = GROUPS.get(by or "", "month")
+        return CaseRollup.objects.filter(window).filter(condition), column
+    column = COARSE_GROUPS[by][0] if by else "month"
+    if by == "village" and level.depth == rollups.GRID_DEPTH:
+        column = "area__parent__code"  # rows of grids (under a grid filter)
+    return CaseRollupCoarse.objects.filter(window, level=level.name).filter(condition), column
+
+
+def _coarse_level(scope: Q | None, dimensions: Dimensions | None, by: str | None) -> rollups.Level | None:
+    """The coarse level for the viewer's ``scope``, the filters and the grouping (None: the
+    grid rows)."""
+    depth = _scope_depth(scope or Q())
+    if not COARSE or depth is None or (by is not None and by not in COARSE_GROUPS):
+        return None
+    needs: set[str] = set()
+    if by in ("village", "grid"):
+        depth = max(depth, rollups.VILLAGE_DEPTH if by == "village" else rollups.GRID_DEPTH)
+    elif by is not None and (dimension := COARSE_GROUPS[by][1]):
+        needs.add(dimension)
+    if dimensions is not None:
+        if dimensions.area:
+            area = latest_by_code(dimensions.area)
+            depth = max(depth, rollups.path_depth(area.path) if area else 0)
+        needs |= {
+            name
+            for name, value in (
+                (rollups.DEPARTMENT, dimensions.department),
+                (rollups.CATEGORY, dimensions.category),
+                (rollups.SOURCE, dimensions.source),
+            )
+            if value
+        }
+    return rollups.level_for(depth, needs)
+
+
+def _scope_depth(scope: Q) -> int | None:
+    """How deep the areas of a viewer's scope go (``access.rollup_scope``: an ``OR`` of
+    ``area_path__startswith``; 0 for everything), or None for any other filter."""
+    if scope.negated:
+        return None
+    depth = 0
+    for child in scope.children:
+        if isinstance(child, Q):
+            inner = _scope_depth(child)
+            if inner is None:
+                return None
+            depth = max(depth, inner)
+        else:
+            lookup, value = child  # type: ignore[misc]
+            if lookup == "area_path__startswith":
+                depth = max(depth, rollups.path_depth(value))
+            elif not (lookup == "pk__in" and not value):  # (pk__in=[] matches nothing: any level)
+                return None
+    return depth
 
 
 def _rollup_sums() -> dict[str, Sum]:

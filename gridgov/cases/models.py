@@ -482,22 +482,9 @@ ROLLUP_MEASURES: tuple[str, ...] = (
 )
 
 
-class CaseRollup(models.Model):
-    """Counts of the statistics' measures per month of the date that decides them, per grid,
-    lead department, category and source (``gridgov.cases.rollups``; ``docs/stats.md``).
+class RollupCounts(models.Model):
+    """The measures of a rollup row (``ROLLUP_MEASURES``; what each counts: ``gridgov.cases.rollups``)."""
 
-    ``late`` is the month of a measure's second date when it is later than ``month`` (a case
-    due in January and closed in March counts for "closed" in the row of January with ``late``
-    March); else it equals ``month``. Kept by the services' saves of a case, in their
-    transaction; ``manage.py stats_rollup_check`` compares them with a recount."""
-
-    month = models.DateField()
-    late = models.DateField()
-    grid = models.ForeignKey("areas.Area", null=True, on_delete=models.PROTECT, related_name="+")
-    area_path = models.CharField(max_length=255, db_index=True)
-    lead_department = models.ForeignKey("people.Department", null=True, on_delete=models.PROTECT, related_name="+")
-    category = models.ForeignKey("categories.Category", null=True, on_delete=models.PROTECT, related_name="+")
-    source = models.CharField(max_length=16)
     reported = models.IntegerField(default=0)
     self_handled = models.IntegerField(default=0)
     valid = models.IntegerField(default=0)
@@ -527,7 +514,52 @@ class CaseRollup(models.Model):
     satisfied = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class CaseRollup(RollupCounts):
+    """Counts of the statistics' measures per month of the date that decides them, per grid,
+    lead department, category and source (``gridgov.cases.rollups``; ``docs/stats.md``).
+
+    ``late`` is the month of a measure's second date when it is later than ``month`` (a case
+    due in January and closed in March counts for "closed" in the row of January with ``late``
+    March); else it equals ``month``. Kept by the services' saves of a case, in their
+    transaction; ``manage.py stats_rollup_check`` compares them with a recount."""
+
+    month = models.DateField()
+    late = models.DateField()
+    grid = models.ForeignKey("areas.Area", null=True, on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(max_length=255, db_index=True)
+    lead_department = models.ForeignKey("people.Department", null=True, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey("categories.Category", null=True, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=16)
+
+    class Meta:
         indexes = [models.Index(fields=["month", "late"], name="case_rollup_month")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.area_path}"
+
+
+class CaseRollupCoarse(RollupCounts):
+    """The rows of :class:`CaseRollup` summed to a town or a village and some of its
+    dimensions, one set of rows per ``level`` (``gridgov.cases.rollups.LEVELS``): a district's
+    year of figures reads thousands of these instead of millions of grid rows. ``area`` is the
+    town or village (``area_path`` its path; a case filed above that level keeps its own path
+    and no ``area``); a dimension the level does not keep is empty. Kept with the grid rows,
+    in the same transaction; ``manage.py stats_rollup_check`` checks both."""
+
+    level = models.CharField(max_length=20)  # the name of one of rollups.LEVELS
+    month = models.DateField()
+    late = models.DateField()
+    area = models.ForeignKey("areas.Area", null=True, on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(max_length=255)
+    lead_department = models.ForeignKey("people.Department", null=True, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey("categories.Category", null=True, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["level", "month", "late", "area_path"], name="case_rollup_level")]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.month:%Y-%m} {self.area_path}"

@@ -56,13 +56,13 @@ from itertools import islice
 from typing import Any, Final
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Subquery, Sum
+from django.db.models import F, Min, Q, Subquery, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
-from .models import ROLLUP_MEASURES, Case, CaseRollup, Satisfaction
+from .models import ROLLUP_MEASURES, Case, CaseRollup, CaseRollupCoarse, Satisfaction
 
-__all__ = ["KEY", "check", "connect", "contributions", "rebuild"]
+__all__ = ["COARSE_KEY", "KEY", "LEVELS", "Level", "check", "connect", "contributions", "level_for", "rebuild"]
 
 KEY: Final = ("month", "late", "grid_id", "area_path", "lead_department_id", "category_id", "source")
 # The columns of a case the contributions are read from.
@@ -97,6 +97,101 @@ SATISFIED: Final = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
 Key = tuple[Any, ...]
 Contributions = dict[Key, Counter[str]]
+
+# --- the coarse levels ------------------------------------------------------------------------
+
+COARSE_KEY: Final = ("level", "month", "late", "area_id", "area_path", "lead_department_id", "category_id", "source")
+TOWN_DEPTH: Final = 2  # an area path's depth: /district/town/village/grid/
+VILLAGE_DEPTH: Final = 3
+GRID_DEPTH: Final = 4
+DEPARTMENT, CATEGORY, SOURCE = "department", "category", "source"
+
+
+@dataclass(frozen=True)
+class Level:
+    """A coarse rollup: the grid rows summed to the area at ``depth`` (a town or a village),
+    keeping only the dimensions ``keeps``."""
+
+    name: str
+    depth: int
+    keeps: frozenset[str]
+
+
+# Smallest first; a figure is read from the first level that keeps what it needs
+# (level_for), else from the grid rows (docs/stats.md, "Coarse levels", has their sizes).
+LEVELS: Final = (
+    Level("town_source", TOWN_DEPTH, frozenset({SOURCE})),
+    Level("town_category", TOWN_DEPTH, frozenset({CATEGORY})),
+    Level("village_source", VILLAGE_DEPTH, frozenset({SOURCE})),
+    Level("town_department", TOWN_DEPTH, frozenset({DEPARTMENT, SOURCE})),
+    Level("grid", GRID_DEPTH, frozenset()),
+    Level("town", TOWN_DEPTH, frozenset({DEPARTMENT, CATEGORY, SOURCE})),
+)
+
+
+def level_for(depth: int, needs: Iterable[str]) -> Level | None:
+    """The smallest level whose rows answer a question on areas down to ``depth`` and the
+    dimensions ``needs`` (filtered or grouped on); None: only the grid rows do."""
+    wanted = frozenset(needs)
+    for level in LEVELS:
+        if depth <= level.depth and wanted <= level.keeps:
+            return level
+    return None
+
+
+def path_depth(path: str) -> int:
+    return len([part for part in path.split("/") if part])
+
+
+def project(key: Key, level: Level) -> Key:
+    """The coarse key of ``level`` a grid row's key adds to."""
+    month, late, _grid_id, area_path, department_id, category_id, source = key
+    ids = [part for part in area_path.split("/") if part]
+    if len(ids) >= level.depth:
+        area_id: int | None = int(ids[level.depth - 1])
+        path = "/" + "/".join(ids[: level.depth]) + "/"
+    else:  # filed above the level's areas: its own path, no area of the level
+        area_id, path = None, area_path
+    return (
+        level.name,
+        month,
+        late,
+        area_id,
+        path,
+        department_id if DEPARTMENT in level.keeps else None,
+        category_id if CATEGORY in level.keeps else None,
+        source if SOURCE in level.keeps else "",
+    )
+
+
+def coarse_by_town(rows: Iterable[Mapping[str, Any]]) -> Iterator[Contributions]:
+    """The coarse rows made by grid rows (``KEY`` and the measures) given in the order of their
+    area path, one town at a time (what a database whose grid rows predate the coarse levels
+    needs: migration ``cases/0016``)."""
+    town, counts = None, Counter[str]()
+    found: Contributions = defaultdict(Counter)
+    for row in rows:
+        ids = [part for part in row["area_path"].split("/") if part]
+        here = tuple(ids[:TOWN_DEPTH])
+        if here != town and found:
+            yield found
+            found = defaultdict(Counter)
+        town = here
+        counts = Counter({measure: row[measure] for measure in ROLLUP_MEASURES if row[measure]})
+        key = tuple(row[name] for name in KEY)
+        for level in LEVELS:
+            found[project(key, level)].update(counts)
+    if found:
+        yield found
+
+
+def coarse(counts: Contributions) -> Contributions:
+    """The coarse rows of every level that the grid rows ``counts`` make."""
+    found: Contributions = defaultdict(Counter)
+    for key, measures in counts.items():
+        for level in LEVELS:
+            found[project(key, level)].update(measures)
+    return found
 
 
 def month_of(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
@@ -180,17 +275,32 @@ def difference(before: Contributions, after: Contributions) -> Contributions:
 
 
 def apply(changes: Contributions) -> None:
-    """Add ``changes`` to the rows (a row is created for a key that has none; two rows of one
-    key, from two transactions creating it at once, are summed like any others)."""
+    """Add ``changes`` to the grid rows and to the coarse rows of every level (a row is created
+    for a key that has none; two rows of one key, from two transactions creating it at once,
+    are summed like any others)."""
     for key, change in changes.items():
         where = dict(zip(KEY, key, strict=True))
+        amounts = {measure: F(measure) + amount for measure, amount in change.items()}
         # One statement when the row exists: the update of the key's first row.
         first = CaseRollup.objects.filter(**where).order_by("pk").values("pk")[:1]
-        updated = CaseRollup.objects.filter(pk=Subquery(first)).update(
-            **{measure: F(measure) + amount for measure, amount in change.items()}
-        )
-        if not updated:
+        if not CaseRollup.objects.filter(pk=Subquery(first)).update(**amounts):
             CaseRollup.objects.create(**where, **change)
+        _apply_coarse([project(key, level) for level in LEVELS], change, amounts)
+
+
+def _apply_coarse(keys: list[Key], change: Counter[str], amounts: dict[str, Any]) -> None:
+    """One statement for the first row of each of ``keys`` (one per level) when they exist."""
+    matches = Q(pk__in=[])
+    for key in keys:
+        matches |= Q(**dict(zip(COARSE_KEY, key, strict=True)))
+    rows = CaseRollupCoarse.objects.filter(matches)
+    firsts = rows.order_by().values(*COARSE_KEY).annotate(first=Min("pk")).values("first")
+    if CaseRollupCoarse.objects.filter(pk__in=Subquery(firsts)).update(**amounts) == len(keys):
+        return
+    present = set(rows.values_list(*COARSE_KEY))
+    for key in keys:
+        if key not in present:
+            CaseRollupCoarse.objects.create(**dict(zip(COARSE_KEY, key, strict=True)), **change)
 
 
 # --- upkeep: the saves of a case --------------------------------------------------------------
@@ -275,50 +385,58 @@ def recount(prefix: str = "") -> Contributions:
     return found
 
 
-def stored(prefix: str = "") -> Contributions:
-    """The rows kept under the area path ``prefix``, summed per key (zero counts left out)."""
+def stored(prefix: str = "", *, model: type[CaseRollup | CaseRollupCoarse] = CaseRollup) -> Contributions:
+    """The rows kept under the area path ``prefix``, summed per key (zero counts left out): the
+    grid rows, or with ``model=CaseRollupCoarse`` the coarse rows of every level."""
+    key = KEY if model is CaseRollup else COARSE_KEY
     found: Contributions = defaultdict(Counter)
     totals = {measure: Sum(measure) for measure in ROLLUP_MEASURES}
-    for row in CaseRollup.objects.filter(_under(prefix)).values(*KEY).annotate(**totals).order_by():
+    for row in model.objects.filter(_under(prefix)).values(*key).annotate(**totals).order_by():
         counts = Counter({measure: row[measure] for measure in ROLLUP_MEASURES if row[measure]})
         if counts:
-            found[tuple(row[name] for name in KEY)] = counts
+            found[tuple(row[name] for name in key)] = counts
     return found
 
 
-def _rows(counts: Contributions) -> Iterator[CaseRollup]:
-    for key, measures in counts.items():
-        yield CaseRollup(**dict(zip(KEY, key, strict=True)), **measures)
+def _rows(model: type[CaseRollup | CaseRollupCoarse], key: tuple[str, ...], counts: Contributions) -> Iterator[Any]:
+    for values, measures in counts.items():
+        yield model(**dict(zip(key, values, strict=True)), **measures)
 
 
-def write(prefix: str, counts: Contributions) -> int:
-    """Replace the rows under ``prefix`` with ``counts``; returns how many rows were written
-    (with ``COPY`` on PostgreSQL, for a bulk build of millions of rows)."""
+def write(prefix: str, counts: Contributions, *, grid_rows: bool = True) -> int:
+    """Replace the rows under ``prefix`` with ``counts`` (the grid rows; the coarse rows are
+    made from them), or only the coarse rows with ``grid_rows=False``; returns how many grid
+    rows were given (written with ``COPY`` on PostgreSQL, for a bulk build of millions)."""
+    tables: list[tuple[type[CaseRollup | CaseRollupCoarse], tuple[str, ...], Contributions]] = [
+        (CaseRollupCoarse, COARSE_KEY, coarse(counts))
+    ]
+    if grid_rows:
+        tables.insert(0, (CaseRollup, KEY, counts))
     with transaction.atomic():
-        CaseRollup.objects.filter(_under(prefix)).delete()
-        if connection.vendor == "postgresql":
-            return _copy(counts)
-        rows = _rows(counts)
-        written = 0
-        while batch := list(islice(rows, BATCH)):
-            CaseRollup.objects.bulk_create(batch)
-            written += len(batch)
-    return written
-
-
-def _copy(counts: Contributions) -> int:
-    columns = [*KEY, *ROLLUP_MEASURES]
-    table = CaseRollup._meta.db_table
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for key, measures in counts.items():
-            copy.write_row((*key, *(measures.get(measure, 0) for measure in ROLLUP_MEASURES)))
+        for model, key, rows in tables:
+            model.objects.filter(_under(prefix)).delete()
+            if connection.vendor == "postgresql":
+                _copy(model, key, rows)
+                continue
+            made = _rows(model, key, rows)
+            while batch := list(islice(made, BATCH)):
+                model.objects.bulk_create(batch)
     return len(counts)
+
+
+def _copy(model: type[CaseRollup | CaseRollupCoarse], key: tuple[str, ...], counts: Contributions) -> None:
+    columns = [*key, *ROLLUP_MEASURES]
+    table = model._meta.db_table
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for values, measures in counts.items():
+            copy.write_row((*values, *(measures.get(measure, 0) for measure in ROLLUP_MEASURES)))
 
 
 @dataclass(frozen=True)
 class Outcome:
     """One area's check: the keys whose rows differ from the recount (with the measures that
-    differ: stored, recounted), and whether they were rewritten."""
+    differ: stored, recounted; a coarse key starts with its level's name), and whether they
+    were rewritten."""
 
     prefix: str
     keys: int
@@ -341,17 +459,30 @@ def compare(kept: Contributions, counted: Contributions) -> dict[Key, dict[str, 
     return found
 
 
+def describe(key: Key) -> dict[str, Any]:
+    """A key of either table as its column names and values (for the check's report)."""
+    names = COARSE_KEY if len(key) == len(COARSE_KEY) else KEY
+    return dict(zip(names, key, strict=True))
+
+
 def check(prefix: str = "", *, repair: bool = False) -> Outcome:
-    """Compare the rows under the area path ``prefix`` with a recount of its cases; with
-    ``repair``, rewrite them from the recount when they differ."""
+    """Compare the grid rows and the coarse rows under the area path ``prefix`` with a
+    recount of its cases; with ``repair``, rewrite both from the recount when they differ."""
     began = time.perf_counter()
     counted = recount(prefix)
     differences = compare(stored(prefix), counted)
+    differences.update(compare(stored(prefix, model=CaseRollupCoarse), coarse(counted)))
     if differences and repair:
         write(prefix, counted)
     return Outcome(prefix, len(counted), differences, bool(differences and repair), time.perf_counter() - began)
 
 
 def rebuild(prefix: str = "") -> int:
-    """Write the rows under ``prefix`` from the cases (after a bulk load); returns the rows."""
+    """Write the rows under ``prefix`` from the cases (after a bulk load); returns the grid rows."""
     return write(prefix, recount(prefix))
+
+
+def rebuild_coarse(prefix: str = "") -> int:
+    """Write the coarse rows under ``prefix`` from the grid rows kept (a database whose grid
+    rows predate the coarse levels); returns the grid rows read."""
+    return write(prefix, stored(prefix), grid_rows=False)

@@ -215,6 +215,13 @@ def test_previous_period() -> None:
     assert Period(dt.date(2026, 3, 10), dt.date(2026, 3, 19)).previous() == Period(
         dt.date(2026, 2, 28), dt.date(2026, 3, 9)
     )
+    # Whole months: as many whole months before (a year after a leap year is still a year).
+    year = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert year.months == 12
+    assert year.previous() == Period(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    quarter = Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert quarter.previous() == Period(dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    assert Period(dt.date(2026, 3, 1), dt.date(2026, 3, 30)).months == 0
 
 
 def test_docs_stats_md_has_every_definition() -> None:

@@ -205,3 +205,69 @@ def test_the_handling_minutes_are_frozen_with_the_first_report_back(march: dict[
     a = march["A"]
     assert a.handling_minutes == handling_minutes(a.dispatched_at, a.handled_at)
     assert march["H"].handling_minutes is None
+
+
+@pytest.mark.django_db
+def test_every_coarse_level_is_read_and_gives_the_grid_rows_figures(march: dict[str, Case]) -> None:
+    a = Case.objects.select_related("grid__parent", "category__parent", "town").get(pk=march["A"].pk)
+    questions = [(by, dims) for by in (None, "month", *sorted(indices.ROLLUP_GROUPS)) for dims in dimension_sets(a)]
+    chosen = {getattr(indices._coarse_level(Q(), dims, by), "name", None) for by, dims in questions}
+    assert chosen == {level.name for level in rollups.LEVELS} | {None}  # None: the grid rows
+    cases = Case.objects.all()
+    codes = [code for code, item in indices.INDICES.items() if item.kind != indices.HOURS]
+
+    def everything(period: Period, dims: Dimensions) -> list[Any]:
+        found: list[Any] = [indices.figures(cases, period, dims, scope=Q()).by_code]
+        for by in sorted(indices.ROLLUP_GROUPS):
+            found += [(r.key, r.figures.by_code) for r in indices.grouped(cases, period, by, dims, scope=Q())]
+        return [*found, indices.trend(cases, period, "month", codes, dims, scope=Q())]
+
+    for period in (MARCH, SPRING):
+        for dims in dimension_sets(a):
+            coarse = everything(period, dims)
+            indices.COARSE = False
+            try:
+                assert everything(period, dims) == coarse, (period, dims)
+            finally:
+                indices.COARSE = True
+
+
+@pytest.mark.django_db
+def test_a_village_viewer_reads_no_town_rows(march: dict[str, Case]) -> None:
+    a = Case.objects.select_related("grid__parent").get(pk=march["A"].pk)
+    assert a.grid is not None and a.grid.parent is not None
+    village = Q(pk__in=[]) | Q(area_path__startswith=a.grid.parent.path)
+    level = indices._coarse_level(village, Dimensions(), None)
+    assert level is not None and level.depth >= rollups.VILLAGE_DEPTH
+    assert indices._coarse_level(village, Dimensions(), "department") is None  # no village × department level
+    assert getattr(indices._coarse_level(Q(), Dimensions(area=a.grid.code), None), "name", "") == "grid"
+    assert indices._coarse_level(Q(), Dimensions(area=a.grid.code, source=Source.HOTLINE), None) is None
+    assert indices._coarse_level(Q(reporter_id=a.reporter_id), Dimensions(), None) is None
+    assert indices._coarse_level(~Q(area_path__startswith="/"), Dimensions(), None) is None
+    for dims in (Dimensions(), Dimensions(source=Source.GRID_REPORT), Dimensions(department="urban_mgmt")):
+        same(MARCH, dims, village)
+
+
+@pytest.mark.django_db
+def test_the_check_finds_a_tampered_coarse_row_and_the_migration_builds_them(march: dict[str, Case]) -> None:
+    from gridgov.cases.models import ROLLUP_MEASURES, CaseRollupCoarse
+
+    kept = rollups.stored(model=CaseRollupCoarse)
+    built: rollups.Contributions = {}
+    grid_rows = CaseRollup.objects.order_by("area_path", "pk").values(*rollups.KEY, *ROLLUP_MEASURES)
+    for town in rollups.coarse_by_town(grid_rows):
+        assert not set(town) & set(built)  # each town once, in the order of the paths
+        built.update(town)
+    assert rollups.compare(kept, built) == {}
+    assert {key[0] for key in kept} == {level.name for level in rollups.LEVELS}
+    row = CaseRollupCoarse.objects.filter(level="town_category", reported__gt=0).first()
+    assert row is not None
+    CaseRollupCoarse.objects.filter(pk=row.pk).update(reported=row.reported - 1)
+    outcome = rollups.check()
+    assert list(outcome.differences.values()) == [{"reported": (row.reported - 1, row.reported)}]
+    assert rollups.describe(next(iter(outcome.differences)))["level"] == "town_category"
+    rollups.check(repair=True)
+    assert_kept()
+    CaseRollupCoarse.objects.all().delete()
+    assert rollups.rebuild_coarse() == CaseRollup.objects.count()
+    assert_kept()

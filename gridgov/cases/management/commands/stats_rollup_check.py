@@ -1,4 +1,4 @@
-"""Compare the statistics' rollups with a recount of the cases, town by town (docs/stats.md)."""
+"""Compare the statistics' rollups (grid and coarse rows) with a recount of the cases, town by town (docs/stats.md)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 shown = ", ".join(
                     f"{m} kept {kept} counted {counted}" for m, (kept, counted) in sorted(measures.items())
                 )
-                self.stdout.write(f"  {dict(zip(rollups.KEY, key, strict=True))}: {shown}")
+                self.stdout.write(f"  {rollups.describe(key)}: {shown}")
             if outcome.differences and not outcome.repaired:
                 differing += 1
         self.stdout.write(f"{len(towns)} towns checked, {differing} differ")
