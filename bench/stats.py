@@ -573,14 +573,21 @@ def build_rollups() -> float:
 
     from gridgov.areas.models import Area, AreaLevel
     from gridgov.cases import rollups
-    from gridgov.cases.models import CaseRollup
+    from gridgov.cases.models import CaseRollup, CaseRollupCoarse
 
     began = time.perf_counter()
     towns = list(Area.objects.current().filter(level=AreaLevel.TOWN).order_by("code"))
     written = 0
     for number, town in enumerate(towns, start=1):
         if CaseRollup.objects.filter(area_path__startswith=town.path).exists():
-            continue  # built by an earlier, interrupted run (each town is one transaction)
+            # Built by an earlier, interrupted run (each town is one transaction); its coarse
+            # rows are made again from the grid rows when a level is missing (a database kept
+            # from before that level).
+            kept = CaseRollupCoarse.objects.filter(area_path__startswith=town.path).values_list("level", flat=True)
+            if set(kept.distinct()) < {level.name for level in rollups.LEVELS}:
+                rollups.rebuild_coarse(town.path)
+                print(f"  coarse rollups: {number}/{len(towns)} towns made again", flush=True)
+            continue
         written += rollups.rebuild(town.path)
         print(f"  rollups: {number}/{len(towns)} towns, {written:,} rows", flush=True)
     if connection.vendor == "postgresql":  # as autovacuum would soon after (the migration's rows too)

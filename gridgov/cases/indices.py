@@ -38,6 +38,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.areas.selectors import latest_by_code
+from gridgov.categories.selectors import category_ids
 
 from . import rollups
 from .models import ROLLUP_MEASURES, Case, CaseRollup, CaseRollupCoarse, Satisfaction
@@ -155,7 +156,7 @@ class Dimensions:
         if self.department:
             condition &= Q(lead_department__code=self.department)
         if self.category:
-            condition &= Q(category__code=self.category) | Q(category__parent__code=self.category)
+            condition &= Q(category_id__in=category_ids(self.category))
         if self.source:
             condition &= Q(source=self.source)
         if self.reporter is not None:

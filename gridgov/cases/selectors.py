@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import latest_by_code
+from gridgov.categories.selectors import category_ids
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 
@@ -187,7 +188,7 @@ def apply_filters(
             raise ValidationError({"status": [_("Unknown status.")]})
         query = query.filter(status__in=filters.status)
     if filters.category:
-        query = query.filter(Q(category__code=filters.category) | Q(category__parent__code=filters.category))
+        query = query.filter(category_id__in=category_ids(filters.category))
     if filters.grid:
         area = latest_by_code(filters.grid)
         query = query.filter(area_path__startswith=area.path) if area else query.none()

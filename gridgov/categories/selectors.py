@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Q
+
 from .models import Category, CategoryQuerySet, CategoryTimeLimit
 
 
@@ -21,6 +23,13 @@ def catalogue() -> list[tuple[Category, list[Category]]]:
     for minor in minors:
         by_major.setdefault(minor.parent_id or 0, []).append(minor)
     return [(major, by_major.get(major.pk, [])) for major in majors]
+
+
+def category_ids(code: str) -> list[int]:
+    """A minor class, or a major class with all its minors, as ids (no code: none). A filter on
+    the column alone lets a query use the category indexes: the join with an ``OR`` over the
+    category and its parent read every case (or rollup row) of the period at district scale."""
+    return list(Category.objects.filter(Q(code=code) | Q(parent__code=code)).values_list("pk", flat=True))
 
 
 def category_by_code(code: str) -> Category | None:
