@@ -452,8 +452,10 @@ def generate_cases(count: int, seed: int) -> float:
         with connection.cursor() as cursor:
             for _name, sql in indexes:
                 cursor.execute(sql)
-            cursor.execute("ANALYZE")
-        print(f"  indexes rebuilt and analysed in {time.perf_counter() - began:.0f} s", flush=True)
+            # As autovacuum soon would after a bulk load: the statistics, and the visibility map
+            # that lets an index answer alone (the open cases' index of the cockpit).
+            cursor.execute("VACUUM ANALYZE")
+        print(f"  indexes rebuilt, vacuumed and analysed in {time.perf_counter() - began:.0f} s", flush=True)
     else:
         with connection.cursor() as cursor:
             cursor.execute(
