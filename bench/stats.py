@@ -752,6 +752,9 @@ def main() -> None:
     )
     parser.add_argument("--live", action="store_true", help="time without the rollups (every figure on the cases)")
     parser.add_argument(
+        "--jit", action="store_true", help="time with PostgreSQL's JIT compilation on (the application turns it off)"
+    )
+    parser.add_argument(
         "--grid-rows", action="store_true", help="time the rollups without their coarse levels (the grid rows only)"
     )
     parser.add_argument(
@@ -787,6 +790,9 @@ def main() -> None:
             print(f"rollups:    built in {seconds:.0f} s ({CaseRollup.objects.count():,} rows)", flush=True)
             if args.generate_only:
                 return
+            if args.jit and connection.vendor == "postgresql":  # every new connection (one per request)
+                connection.close()
+                connection.settings_dict["OPTIONS"]["options"] = "-c jit=on"
             measure(args.repeat, args.bare, args.only, args.live, args.queries, args.grid_rows)
             if not args.no_bulletin:
                 measure_bulletin(args.repeat)

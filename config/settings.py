@@ -171,6 +171,11 @@ def _database(url: str) -> dict[str, Any]:
                 "PRAGMA mmap_size=268435456;"
             ),
         }
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        # No JIT compilation: the statistics' aggregates are estimated costly enough for it, and
+        # compiling them took 0.7-2 s where the query itself took 12 ms (bench/stats.py at ten
+        # million cases; docs/benchmarks.md). Also in deploy/postgresql/gridgov.conf.
+        db.setdefault("OPTIONS", {})["options"] = "-c jit=off"
     return db
 
 
@@ -183,7 +188,7 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"].get("OPTIONS", {}).pop("transaction_mode", None)  # a reader takes no write lock
     if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
         # Belt and braces: the router never writes there, and the server would refuse it too.
-        DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
+        DATABASES["replica"]["OPTIONS"]["options"] += " -c default_transaction_read_only=on"
 DATABASE_ROUTERS = ["gridgov.core.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

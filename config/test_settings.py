@@ -22,5 +22,5 @@ DATABASES["replica"] = copy.deepcopy(DATABASES["default"])  # noqa: F405
 # Readers take no write lock (SQLite's IMMEDIATE transactions would, against the primary's).
 DATABASES["replica"].get("OPTIONS", {}).pop("transaction_mode", None)  # noqa: F405
 if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"  # noqa: F405
+    DATABASES["replica"]["OPTIONS"]["options"] += " -c default_transaction_read_only=on"  # noqa: F405
 DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405

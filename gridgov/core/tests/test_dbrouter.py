@@ -152,3 +152,11 @@ def test_a_bulletins_figures_are_computed_on_the_replica(demo: str, monkeypatch:
     assert town is not None
     services.bulletin_generate_now(town, dt.date(2026, 3, 1))
     assert seen == [REPLICA]
+
+
+def test_postgresql_connections_run_without_jit() -> None:
+    from config.settings import _database
+
+    options = _database("postgres://gridgov@db.example/gridgov")["OPTIONS"]
+    assert options["options"] == "-c jit=off"
+    assert "options" not in _database("sqlite:///x.sqlite3").get("OPTIONS", {})
