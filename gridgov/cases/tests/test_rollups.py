@@ -271,3 +271,36 @@ def test_the_check_finds_a_tampered_coarse_row_and_the_migration_builds_them(mar
     CaseRollupCoarse.objects.all().delete()
     assert rollups.rebuild_coarse() == CaseRollup.objects.count()
     assert_kept()
+
+
+@pytest.mark.django_db
+def test_a_coarse_row_created_by_another_transaction_meanwhile_is_not_lost(
+    march: dict[str, Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two transactions file the first case of a coarse key at once (PostgreSQL, read
+    committed): the other one's row is committed between this one's statements. Both counts
+    must be kept (two rows of one key are summed), none taken for the other's."""
+    from collections import Counter
+
+    from django.db.models.query import QuerySet
+
+    from gridgov.cases.models import CaseRollupCoarse
+
+    a = march["A"]
+    grid_key = (dt.date(2030, 1, 1), dt.date(2030, 1, 1), a.grid_id, a.area_path, None, a.category_id, a.source)
+    keys = [rollups.project(grid_key, level) for level in rollups.LEVELS]
+    original = QuerySet.update
+    done: list[bool] = []
+
+    def update(self: QuerySet[Any], **kwargs: Any) -> int:
+        found = original(self, **kwargs)
+        if self.model is CaseRollupCoarse and not done:  # the other transaction commits now
+            done.append(True)
+            CaseRollupCoarse.objects.create(**dict(zip(rollups.COARSE_KEY, keys[0], strict=True)), reported=1)
+        return found
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    rollups.apply({grid_key: Counter(reported=1)})
+    kept = rollups.stored(model=CaseRollupCoarse)
+    assert kept[keys[0]] == Counter(reported=2)
+    assert all(kept[key] == Counter(reported=1) for key in keys[1:])
