@@ -56,7 +56,7 @@ from itertools import islice
 from typing import Any, Final
 
 from django.db import connection, transaction
-from django.db.models import F, Min, Q, Subquery, Sum
+from django.db.models import Exists, F, Min, Q, Subquery, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
@@ -289,18 +289,22 @@ def apply(changes: Contributions) -> None:
 
 
 def _apply_coarse(keys: list[Key], change: Counter[str], amounts: dict[str, Any]) -> None:
-    """One statement for the first row of each of ``keys`` (one per level) when they exist."""
+    """One statement for the first row of each of ``keys`` (one per level) when they all exist;
+    else none, and each key on its own like the grid rows. (Updating the rows that exist and
+    then asking which keys lack one would take a row another transaction committed meanwhile
+    for one this statement updated, and lose the change: PostgreSQL, read committed.)"""
+    wheres = [dict(zip(COARSE_KEY, key, strict=True)) for key in keys]
     matches = Q(pk__in=[])
-    for key in keys:
-        matches |= Q(**dict(zip(COARSE_KEY, key, strict=True)))
-    rows = CaseRollupCoarse.objects.filter(matches)
-    firsts = rows.order_by().values(*COARSE_KEY).annotate(first=Min("pk")).values("first")
-    if CaseRollupCoarse.objects.filter(pk__in=Subquery(firsts)).update(**amounts) == len(keys):
+    for where in wheres:
+        matches |= Q(**where)
+    firsts = CaseRollupCoarse.objects.filter(matches).order_by().values(*COARSE_KEY).annotate(first=Min("pk"))
+    every = [Exists(CaseRollupCoarse.objects.filter(**where)) for where in wheres]
+    if CaseRollupCoarse.objects.filter(*every, pk__in=Subquery(firsts.values("first"))).update(**amounts):
         return
-    present = set(rows.values_list(*COARSE_KEY))
-    for key in keys:
-        if key not in present:
-            CaseRollupCoarse.objects.create(**dict(zip(COARSE_KEY, key, strict=True)), **change)
+    for where in wheres:
+        first = CaseRollupCoarse.objects.filter(**where).order_by("pk").values("pk")[:1]
+        if not CaseRollupCoarse.objects.filter(pk=Subquery(first)).update(**amounts):
+            CaseRollupCoarse.objects.create(**where, **change)
 
 
 # --- upkeep: the saves of a case --------------------------------------------------------------

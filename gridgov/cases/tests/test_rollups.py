@@ -24,7 +24,7 @@ from gridgov.areas.models import Area
 from gridgov.cases import indices, rollups
 from gridgov.cases.access import rollup_scope
 from gridgov.cases.indices import Dimensions, Period
-from gridgov.cases.models import Case, CaseRollup, Satisfaction, Source
+from gridgov.cases.models import Case, CaseRollup, Satisfaction, Source, Status
 from gridgov.cases.services.milestones import handling_minutes
 
 from .loop_helpers import act, report
@@ -271,3 +271,111 @@ def test_the_check_finds_a_tampered_coarse_row_and_the_migration_builds_them(mar
     CaseRollupCoarse.objects.all().delete()
     assert rollups.rebuild_coarse() == CaseRollup.objects.count()
     assert_kept()
+
+
+@pytest.mark.django_db
+def test_a_coarse_row_created_by_another_transaction_meanwhile_is_not_lost(
+    march: dict[str, Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two transactions file the first case of a coarse key at once (PostgreSQL, read
+    committed): the other one's row is committed between this one's statements. Both counts
+    must be kept (two rows of one key are summed), none taken for the other's."""
+    from collections import Counter
+
+    from django.db.models.query import QuerySet
+
+    from gridgov.cases.models import CaseRollupCoarse
+
+    a = march["A"]
+    grid_key = (dt.date(2030, 1, 1), dt.date(2030, 1, 1), a.grid_id, a.area_path, None, a.category_id, a.source)
+    keys = [rollups.project(grid_key, level) for level in rollups.LEVELS]
+    original = QuerySet.update
+    done: list[bool] = []
+
+    def update(self: QuerySet[Any], **kwargs: Any) -> int:
+        found = original(self, **kwargs)
+        if self.model is CaseRollupCoarse and not done:  # the other transaction commits now
+            done.append(True)
+            CaseRollupCoarse.objects.create(**dict(zip(rollups.COARSE_KEY, keys[0], strict=True)), reported=1)
+        return found
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    rollups.apply({grid_key: Counter(reported=1)})
+    kept = rollups.stored(model=CaseRollupCoarse)
+    assert kept[keys[0]] == Counter(reported=2)
+    assert all(kept[key] == Counter(reported=1) for key in keys[1:])
+
+
+@pytest.mark.django_db
+def test_cases_moved_recategorised_or_deleted_keep_every_level(march: dict[str, Case]) -> None:
+    """Saves that move a case to another village, another town or its town without a grid,
+    change its category or lead department, merge or delete it: every level follows, and reads
+    the live figures for a village viewer, a viewer of two towns, a period across a year's end
+    and a major class within a grid."""
+    from gridgov.areas.models import AreaLevel
+    from gridgov.categories.models import Category
+    from gridgov.people.models import Department
+
+    a, b, c = (Case.objects.select_related("grid__parent", "town").get(pk=march[k].pk) for k in "ABC")
+    assert a.grid is not None and a.grid.parent is not None
+    grids = Area.objects.filter(level=AreaLevel.GRID).exclude(parent=a.grid.parent).select_related("parent__parent")
+    elsewhere = grids.filter(parent__parent=a.town).first() or grids.first()
+    made: list[Area] = []
+    for code, level in (
+        ("120116999000", AreaLevel.TOWN),
+        ("120116999001", AreaLevel.VILLAGE),
+        ("12011699900101", AreaLevel.GRID),
+    ):
+        area = Area.objects.create(code=code, name=code, level=level, parent=made[-1] if made else a.town.parent)
+        area.path = f"{area.parent.path}{area.pk}/"  # type: ignore[union-attr]
+        area.save(update_fields=["path"])
+        made.append(area)
+    town, other_town = made[0], made[-1]
+    assert elsewhere is not None and other_town.path.startswith(town.path) and rollups.path_depth(other_town.path) == 4
+    a.grid, a.area_path = elsewhere, elsewhere.path
+    a.category = Category.objects.exclude(pk=a.category_id).filter(parent__isnull=False)[0]
+    a.lead_department = Department.objects.exclude(pk=a.lead_department_id or 0).first()
+    a.reported_at = at("2025-12-30")
+    a.save()
+    b.grid, b.area_path = other_town, other_town.path
+    b.save()
+    c.grid, c.area_path = None, c.town.path
+    c.save()
+    rest = Case.objects.exclude(pk__in=[a.pk, b.pk, c.pk]).order_by("pk")
+    merged = rest.filter(closed_at__isnull=True, self_handled=False).first()
+    assert merged is not None
+    merged.merged_into, merged.voided_at, merged.status = a, at("2026-03-20"), Status.VOIDED
+    merged.save()
+    rest.exclude(pk=merged.pk).first().delete()  # type: ignore[union-attr]
+    assert_kept()
+    towns = list(Area.objects.filter(level=AreaLevel.TOWN).order_by("pk")[:2])
+    village = elsewhere.parent
+    assert village is not None
+    scopes: list[Q] = [Q(), Q(pk__in=[]) | Q(area_path__startswith=village.path)]
+    scopes.append(Q(pk__in=[]) | Q(area_path__startswith=towns[0].path) | Q(area_path__startswith=towns[-1].path))
+    assert a.category is not None and a.category.parent is not None
+    major = a.category.parent.code
+    dims = [Dimensions(), Dimensions(category=major), Dimensions(category=major, area=elsewhere.code)]
+    dims += [Dimensions(area=village.code), Dimensions(area=c.town.code, source=c.source)]
+    for period in (MARCH, Period(dt.date(2025, 12, 1), dt.date(2026, 3, 31))):
+        for scope in scopes:
+            for dimensions in dims:
+                same(period, dimensions, scope)
+
+
+@pytest.mark.django_db
+def test_the_command_finds_and_repairs_missing_and_doubled_coarse_rows(march: dict[str, Case]) -> None:
+    from gridgov.cases.models import CaseRollupCoarse
+
+    CaseRollupCoarse.objects.filter(level="village_source").delete()
+    row = CaseRollupCoarse.objects.filter(level="town", reported__gt=0).first()
+    assert row is not None
+    row.pk = None
+    row.save()  # a second row of the key: counted twice
+    with pytest.raises(SystemExit):
+        call_command("stats_rollup_check", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("stats_rollup_check", "--repair", stdout=out)
+    assert "repaired" in out.getvalue()
+    assert_kept()
+    call_command("stats_rollup_check", stdout=io.StringIO())
