@@ -145,11 +145,13 @@ def path_depth(path: str) -> int:
 
 def project(key: Key, level: Level) -> Key:
     """The coarse key of ``level`` a grid row's key adds to."""
-    month, late, _grid_id, area_path, department_id, category_id, source = key
+    month, late, grid_id, area_path, department_id, category_id, source = key
     ids = [part for part in area_path.split("/") if part]
     if len(ids) >= level.depth:
-        area_id: int | None = int(ids[level.depth - 1])
         path = "/" + "/".join(ids[: level.depth]) + "/"
+        # The area a table groups on; a case without a grid is in no village's or grid's row,
+        # as on the grid rows (which group on the grid's parent).
+        area_id: int | None = int(ids[level.depth - 1]) if grid_id is not None else None
     else:  # filed above the level's areas: its own path, no area of the level
         area_id, path = None, area_path
     return (

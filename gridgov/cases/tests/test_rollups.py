@@ -379,3 +379,23 @@ def test_the_command_finds_and_repairs_missing_and_doubled_coarse_rows(march: di
     assert "repaired" in out.getvalue()
     assert_kept()
     call_command("stats_rollup_check", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_a_case_without_a_grid_is_in_no_village_row_on_either_table(march: dict[str, Case]) -> None:
+    case = Case.objects.select_related("grid__parent").get(pk=march["A"].pk)
+    assert case.grid is not None and case.grid.parent is not None
+    case.area_path, case.grid = case.grid.parent.path, None  # filed at a village, no grid (saved: the hooks run)
+    case.save()
+    assert_kept()
+    cases = Case.objects.all()
+
+    def villages() -> list[Any]:
+        return [(r.key, r.figures.by_code) for r in indices.grouped(cases, MARCH, "village", scope=Q())]
+
+    coarse = villages()
+    indices.COARSE = False
+    try:
+        assert villages() == coarse
+    finally:
+        indices.COARSE = True
