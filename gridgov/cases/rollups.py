@@ -282,15 +282,19 @@ def apply(changes: Contributions) -> None:
     are summed like any others)."""
     for key, change in changes.items():
         where = dict(zip(KEY, key, strict=True))
-        amounts = {measure: F(measure) + amount for measure, amount in change.items()}
-        # One statement when the row exists: the update of the key's first row.
-        first = CaseRollup.objects.filter(**where).order_by("pk").values("pk")[:1]
-        if not CaseRollup.objects.filter(pk=Subquery(first)).update(**amounts):
-            CaseRollup.objects.create(**where, **change)
-        _apply_coarse([project(key, level) for level in LEVELS], change, amounts)
+        _bump(CaseRollup, where, change)
+        _apply_coarse([project(key, level) for level in LEVELS], change)
 
 
-def _apply_coarse(keys: list[Key], change: Counter[str], amounts: dict[str, Any]) -> None:
+def _bump(model: type[CaseRollup | CaseRollupCoarse], where: dict[str, Any], change: Counter[str]) -> None:
+    """Add ``change`` to the first row of one key, or insert it: one statement when the row exists."""
+    first = model.objects.filter(**where).order_by("pk").values("pk")[:1]
+    amounts = {measure: F(measure) + amount for measure, amount in change.items()}
+    if not model.objects.filter(pk=Subquery(first)).update(**amounts):
+        model.objects.create(**where, **change)
+
+
+def _apply_coarse(keys: list[Key], change: Counter[str]) -> None:
     """One statement for the first row of each of ``keys`` (one per level) when they all exist;
     else none, and each key on its own like the grid rows. (Updating the rows that exist and
     then asking which keys lack one would take a row another transaction committed meanwhile
@@ -326,10 +330,7 @@ def _apply_coarse(keys: list[Key], change: Counter[str], amounts: dict[str, Any]
         if cursor.rowcount:
             return
     for key in keys:
-        row = dict(zip(COARSE_KEY, key, strict=True))
-        first = CaseRollupCoarse.objects.filter(**row).order_by("pk").values("pk")[:1]
-        if not CaseRollupCoarse.objects.filter(pk=Subquery(first)).update(**amounts):
-            CaseRollupCoarse.objects.create(**row, **change)
+        _bump(CaseRollupCoarse, dict(zip(COARSE_KEY, key, strict=True)), change)
 
 
 # --- upkeep: the saves of a case --------------------------------------------------------------
