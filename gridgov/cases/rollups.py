@@ -43,6 +43,12 @@ difference of the two contributions to the rows (a save that touches none of the
 rollups read costs nothing). Bulk writes that bypass ``save`` (a bench's ``COPY``)
 call :func:`rebuild`; :func:`check` (``manage.py stats_rollup_check``) compares the rows with a
 recount and repairs them.
+
+**Coarse levels.** The same measures summed to a town, a village or a grid with fewer
+dimensions (``LEVELS``; :class:`~gridgov.cases.models.CaseRollupCoarse`), kept by the same
+hooks in the same transaction (one more statement), rebuilt and checked with the grid rows;
+:mod:`gridgov.cases.indices` reads the smallest level that answers a question
+(:func:`level_for`).
 """
 
 from __future__ import annotations
@@ -62,7 +68,23 @@ from django.utils import timezone
 
 from .models import ROLLUP_MEASURES, Case, CaseRollup, CaseRollupCoarse, Satisfaction
 
-__all__ = ["COARSE_KEY", "KEY", "LEVELS", "Level", "check", "connect", "contributions", "level_for", "rebuild"]
+__all__ = [
+    "COARSE_KEY",
+    "KEY",
+    "LEVELS",
+    "Level",
+    "check",
+    "coarse",
+    "coarse_by_town",
+    "connect",
+    "contributions",
+    "describe",
+    "level_for",
+    "project",
+    "rebuild",
+    "rebuild_coarse",
+    "stored",
+]
 
 KEY: Final = ("month", "late", "grid_id", "area_path", "lead_department_id", "category_id", "source")
 # The columns of a case the contributions are read from.
@@ -109,8 +131,8 @@ DEPARTMENT, CATEGORY, SOURCE = "department", "category", "source"
 
 @dataclass(frozen=True)
 class Level:
-    """A coarse rollup: the grid rows summed to the area at ``depth`` (a town or a village),
-    keeping only the dimensions ``keeps``."""
+    """A coarse rollup: the grid rows summed to the area at ``depth`` (a town, a village or a
+    grid), keeping only the dimensions ``keeps``."""
 
     name: str
     depth: int
@@ -170,7 +192,7 @@ def coarse_by_town(rows: Iterable[Mapping[str, Any]]) -> Iterator[Contributions]
     """The coarse rows made by grid rows (``KEY`` and the measures) given in the order of their
     area path, one town at a time (what a database whose grid rows predate the coarse levels
     needs: migration ``cases/0016``)."""
-    town, counts = None, Counter[str]()
+    town: tuple[str, ...] | None = None
     found: Contributions = defaultdict(Counter)
     for row in rows:
         ids = [part for part in row["area_path"].split("/") if part]
