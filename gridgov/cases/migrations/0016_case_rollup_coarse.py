@@ -7,10 +7,15 @@ from django.db import migrations, models
 
 
 def build(apps: Any, schema_editor: Any) -> None:
-    """The coarse rows of the grid rows already kept, town by town."""
+    """The coarse rows of the grid rows already kept: in SQL on PostgreSQL, else town by town."""
     from gridgov.cases import rollups
     from gridgov.cases.models import ROLLUP_MEASURES
 
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            for level in rollups.LEVELS:
+                cursor.execute(rollups.coarse_sql(level))
+        return
     grid_rows = apps.get_model("cases", "CaseRollup").objects.order_by("area_path", "pk")
     coarse = apps.get_model("cases", "CaseRollupCoarse")
     rows = grid_rows.values(*rollups.KEY, *ROLLUP_MEASURES).iterator(chunk_size=rollups.BATCH)

@@ -399,3 +399,25 @@ def test_a_case_without_a_grid_is_in_no_village_row_on_either_table(march: dict[
         assert villages() == coarse
     finally:
         indices.COARSE = True
+
+
+@pytest.mark.django_db
+def test_the_migrations_sql_makes_the_coarse_rows_the_hooks_keep(march: dict[str, Case]) -> None:
+    from gridgov.cases.models import CaseRollupCoarse
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the migration's INSERT … SELECT is for PostgreSQL")
+    for key, depth in (("A", rollups.TOWN_DEPTH), ("B", rollups.VILLAGE_DEPTH)):  # filed without a grid
+        case = Case.objects.select_related("grid__parent").get(pk=march[key].pk)
+        assert case.grid is not None and case.grid.parent is not None
+        case.area_path = case.grid.parent.path if depth == rollups.VILLAGE_DEPTH else case.town.path
+        case.grid = None
+        case.save()
+    assert_kept()
+    kept = rollups.stored(model=CaseRollupCoarse)
+    CaseRollupCoarse.objects.all().delete()
+    with connection.cursor() as cursor:
+        for level in rollups.LEVELS:
+            cursor.execute(rollups.coarse_sql(level))
+    assert rollups.compare(rollups.stored(model=CaseRollupCoarse), kept) == {}
+    assert_kept()
