@@ -75,6 +75,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.cases.migrations.0013_case_handling_minutes",
     "gridgov.assessment.migrations.0002_result_area_of_people",
     "gridgov.visits.migrations.0005_care_tags_encrypted",
+    "gridgov.cases.migrations.0016_case_rollup_coarse",  # coarse rows of the grid rows already kept
 ]
 
 
