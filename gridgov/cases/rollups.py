@@ -216,10 +216,9 @@ def coarse_sql(level: Level) -> str:
     Only the model's names and the level's fixed values are written in."""
     table, grid = CaseRollupCoarse._meta.db_table, CaseRollup._meta.db_table
     depth = level.depth
-    parts = "string_to_array(trim(both '/' from area_path), '/')"
-    deep = f"cardinality({parts}) >= {depth}"
-    area = f"CASE WHEN grid_id IS NOT NULL AND {deep} THEN ({parts})[{depth}]::bigint END"
-    path = f"CASE WHEN {deep} THEN '/' || array_to_string(({parts})[1:{depth}], '/') || '/' ELSE area_path END"
+    deep = f"cardinality(parts) >= {depth}"
+    area = f"CASE WHEN grid_id IS NOT NULL AND {deep} THEN parts[{depth}]::bigint END"
+    path = f"CASE WHEN {deep} THEN '/' || array_to_string(parts[1:{depth}], '/') || '/' ELSE area_path END"
     department = "lead_department_id" if DEPARTMENT in level.keeps else "NULL::bigint"
     category = "category_id" if CATEGORY in level.keeps else "NULL::bigint"
     source = "source" if SOURCE in level.keeps else "''"
@@ -227,8 +226,9 @@ def coarse_sql(level: Level) -> str:
     sums = ", ".join(f"SUM({measure})" for measure in ROLLUP_MEASURES)
     columns = f"level, month, late, area_id, area_path, lead_department_id, category_id, source, {measures}"
     chosen = f"'{level.name}', month, late, {area}, {path}, {department}, {category}, {source}"
+    rows = f"SELECT *, string_to_array(trim(both '/' from area_path), '/') AS parts FROM {grid}"  # noqa: S608
     return (
-        f"INSERT INTO {table} ({columns}) SELECT {chosen}, {sums} FROM {grid} "  # noqa: S608
+        f"INSERT INTO {table} ({columns}) SELECT {chosen}, {sums} FROM ({rows}) AS g "  # noqa: S608
         "GROUP BY month, late, 4, 5, 6, 7, 8"
     )
 
