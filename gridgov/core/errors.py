@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 
 class DomainError(Exception):
@@ -106,6 +106,17 @@ class Invalid(DomainError):
             details = {"__all__": [str(m) for m in error.messages]}
         first = next((m for msgs in details.values() for m in msgs), "")
         return cls(first, details=details)
+
+
+def clean_text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
+    """A text input stripped; ``Invalid`` on ``field`` when required and empty, or longer than
+    ``limit`` characters."""
+    text = str(value or "").strip()
+    if required and not text:
+        raise Invalid.field(field, gettext("This field is required."))
+    if len(text) > limit:
+        raise Invalid.field(field, gettext("At most %(limit)d characters.") % {"limit": limit})
+    return text
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from gridgov.areas.selectors import areas_visible
 from gridgov.bulletins.figures import compute as bulletin_figures
 from gridgov.core.actors import Actor, signed_in
 from gridgov.core.audit import record
-from gridgov.core.errors import Forbidden, Invalid, NotFound
+from gridgov.core.errors import Forbidden, Invalid, NotFound, clean_text
 from gridgov.core.workflow import Step, Workflow
 from gridgov.people.models import Role
 
@@ -187,10 +187,7 @@ SUMMARIES = SummaryFlow("monthly_summary", SUMMARY_ROWS, labels=SUMMARY_LABELS)
 
 @SUMMARIES.effect(SummaryAction.REMARK)
 def _remark(step: Step[MonthlySummary, SummaryActor]) -> None:
-    remarks = str(step.input("remarks"))
-    if len(remarks) > TEXT_LIMIT:
-        raise Invalid.field("remarks", _("At most %(limit)d characters.") % {"limit": TEXT_LIMIT})
-    step.set(remarks=remarks)
+    step.set(remarks=clean_text(step.input("remarks"), "remarks", TEXT_LIMIT))
 
 
 @SUMMARIES.effect(SummaryAction.RECOMPOSE)

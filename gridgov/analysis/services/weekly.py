@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.actors import Actor, signed_in
 from gridgov.core.audit import record
-from gridgov.core.errors import Invalid
+from gridgov.core.errors import clean_text
 from gridgov.core.once import create_once
 from gridgov.core.workflow import Step, Workflow
 from gridgov.notify.services import notify
@@ -48,10 +48,7 @@ class WeeklyFlow(Workflow[WeeklyAnalysis, WeeklyActor]):
             value = inputs.get(name)
             if value is None:
                 continue
-            value = str(value).strip()
-            if len(value) > limit:
-                raise Invalid.field(name, _("At most %(limit)d characters.") % {"limit": limit})
-            inputs[name] = value
+            inputs[name] = clean_text(value, name, limit)
 
     def record(self, step: Step[WeeklyAnalysis, WeeklyActor]) -> AnalysisEvent:
         event = AnalysisEvent.objects.create(

@@ -100,15 +100,6 @@ def warn_of(start: dt.datetime, deadline: dt.datetime) -> dt.datetime:
     return clock.warn_point(start, deadline, UNIT)
 
 
-def clean_text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise Invalid.field(field, _("This field is required."))
-    if len(text) > limit:
-        raise Invalid.field(field, _("At most %(limit)d characters.") % {"limit": limit})
-    return text
-
-
 def files_check(uploads: Sequence[Upload] | None, field: str = "files") -> list[Upload]:
     """The files sent: at most ten, each at most 15 MB, of the kinds a town's documents come in
     (PDF, Word, WPS, OFD, Excel, text, pictures, zip); 422 on ``field`` otherwise."""

@@ -16,7 +16,7 @@ from gridgov.areas.models import Area, AreaLevel
 from gridgov.areas.selectors import areas_visible
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
-from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
+from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound, clean_text
 from gridgov.meetings.models import ResolutionKind, ResolutionStatus
 from gridgov.meetings.services import resolutions_visible
 from gridgov.people.models import Role
@@ -29,7 +29,6 @@ from .common import (
     TITLE_LIMIT,
     Upload,
     as_date,
-    clean_text,
     deadline_of,
     files_check,
     files_store,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.actors import Actor, signed_in
 from gridgov.core.audit import record
-from gridgov.core.errors import Invalid
+from gridgov.core.errors import Invalid, clean_text
 from gridgov.core.workflow import Step, Transition, Workflow
 
 from .. import access
@@ -29,7 +29,6 @@ from ..transitions import PART_LABELS, PART_ROWS, PartAction, Party
 from .common import (
     COMMENT_LIMIT,
     as_date,
-    clean_text,
     deadline_of,
     files_check,
     files_store,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
-from gridgov.core.errors import Invalid
+from gridgov.core.errors import Invalid, clean_text
 from gridgov.core.workflow import Step, Transition, Workflow
 from gridgov.workcalendar import calendar
 
@@ -33,7 +33,6 @@ from .common import (
     SUPERVISION_ANSWER_DAYS,
     TEXT_LIMIT,
     as_date,
-    clean_text,
     deadline_of,
     part_owner_ids,
     send,

@@ -20,7 +20,7 @@ from gridgov.cases.models import Source
 from gridgov.cases.services import case_create
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
-from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
+from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound, clean_text
 from gridgov.core.once import create_once
 from gridgov.core.workflow import Step, Workflow
 from gridgov.notify.services import notify
@@ -101,11 +101,9 @@ def _resolution_write(
     category: str,
     grid_code: str,
 ) -> Resolution:
-    text = str(text).strip()
+    text = clean_text(text, "text", 2000)
     if not text:
         raise Invalid.field("text", _("Write the resolution."))
-    if len(text) > 2000:
-        raise Invalid.field("text", _("At most %(limit)d characters.") % {"limit": 2000})
     with transaction.atomic():
         meeting = (
             Meeting.objects.select_for_update()

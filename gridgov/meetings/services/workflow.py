@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.audit import record
-from gridgov.core.errors import Conflict, Invalid
+from gridgov.core.errors import Conflict, Invalid, clean_text
 from gridgov.core.workflow import Step, Workflow
 
 from ..models import Meeting, MeetingStatus
@@ -76,10 +76,7 @@ def _hold(step: Step[Meeting, MeetingActor]) -> None:
 
 @MEETINGS.effect(MeetingAction.MINUTES)
 def _minutes(step: Step[Meeting, MeetingActor]) -> None:
-    minutes = str(step.input("minutes"))
-    if len(minutes) > TEXT_LIMIT:
-        raise Invalid.field("minutes", _("At most %(limit)d characters.") % {"limit": TEXT_LIMIT})
-    step.set(minutes=minutes)
+    step.set(minutes=clean_text(step.input("minutes"), "minutes", TEXT_LIMIT))
 
 
 @MEETINGS.effect(MeetingAction.CLOSE)
