@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
 
+def _may_set_plans(actor: User | AnonymousUser) -> None:
+    """The center or an administrator sets the visit plans (both kinds)."""
+    if not (access.is_administrator(actor) or scope_for(actor).has_role(Role.CENTER_OPERATOR)):
+        raise VisitForbidden(_("Only the center sets the visit plans."))
+
+
 @transaction.atomic
 def plan_set(
     *,
@@ -38,8 +44,7 @@ def plan_set(
     request: HttpRequest | None = None,
 ) -> VisitPlan:
     """Set how often households with ``care_tag`` are visited (the center or an administrator)."""
-    if not (access.is_administrator(actor) or scope_for(actor).has_role(Role.CENTER_OPERATOR)):
-        raise VisitForbidden(_("Only the center sets the visit plans."))
+    _may_set_plans(actor)
     if care_tag not in CareTag.values:
         raise ValidationError({"care_tag": [_("Unknown tag: %(tag)s.") % {"tag": care_tag}]})
     if not 1 <= interval_days <= 366:
@@ -93,9 +98,7 @@ def unit_plan_set(
 ) -> UnitVisitPlan:
     """Set how often units with a hazard tag, or key places of a kind, are visited (the center
     or an administrator)."""
-    scope = scope_for(actor)
-    if not (scope.everything or scope.has_role(Role.CENTER_OPERATOR)):
-        raise VisitForbidden(_("Only the center sets the visit plans."))
+    _may_set_plans(actor)
     if tag not in UnitPlanTag.values:
         raise ValidationError({"tag": [_("Unknown tag: %(tag)s.") % {"tag": tag}]})
     if not 1 <= interval_days <= 366:
