@@ -250,7 +250,9 @@ def lines(center_town: Any) -> list[tuple[str, str, str, dict[str, str]]]:
             (f"cases, {user}, source hotline", user, "/cases/", {"source": "hotline"}),
             (f"cases, {user}, light red", user, "/cases/", {"light": "red"}),
             (f"cases, {user}, last 30 days", user, "/cases/", month),
-            (f"cases, {user}, text (address words)", user, "/cases/", {"text": "路灯"}),
+            (f"cases, {user}, text in 1 of 15 cases", user, "/cases/", {"text": "路灯"}),
+            (f"cases, {user}, text in no case", user, "/cases/", {"text": "地震"}),
+            (f"cases, {user}, text of one character", user, "/cases/", {"text": "震"}),
             (
                 f"cases, {user}, grid + category + 30 days",
                 user,
@@ -266,6 +268,8 @@ def lines(center_town: Any) -> list[tuple[str, str, str, dict[str, str]]]:
         found += [
             (f"orders, {user}, no filter", user, "/hotline/", {}),
             (f"orders, {user}, last 30 days", user, "/hotline/", month),
+            (f"orders, {user}, text in 1 of 5 orders", user, "/hotline/", {"text": "噪音"}),
+            (f"orders, {user}, text in no order", user, "/hotline/", {"text": "地震"}),
         ]
         found += [(f"orders, {user}, tab {queue}", user, "/hotline/", {"queue": str(queue)}) for queue in ORDER_QUEUES]
     found += [

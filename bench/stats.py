@@ -273,6 +273,43 @@ COLUMNS = [
 H = dt.timedelta(hours=1)
 
 
+# What the generated cases say: sentences of a town's reports, one after the other (so a word
+# of one sentence is in a known share of the cases; the text filter's lines of bench/district.py
+# search one of them and one that no case has).
+DESCRIPTIONS = [
+    "东风路与海滨大道交口路灯不亮，夜间行人看不清路面。",
+    "小区北门外占道经营摊点较多，早高峰影响车辆通行。",
+    "居民楼下垃圾堆放多日无人清运，气味较大。",
+    "建筑工地夜间施工噪音扰民，居民反映休息受影响。",
+    "人行道地砖松动破损约五平方米，存在绊倒隐患。",
+    "雨水井盖缺失，位于学校门口，需尽快补装。",
+    "绿化带内有私自开垦种菜现象，破坏公共绿地。",
+    "小广告张贴在楼道和电线杆上，影响市容。",
+    "共享单车乱停放堵塞盲道，需清理归位。",
+    "沿街商户油烟直排，周边居民投诉。",
+    "河道岸边有漂浮垃圾和枯枝，需要打捞。",
+    "违规停车占用消防通道，存在安全隐患。",
+    "老旧小区楼顶违建阳光房，疑似私搭乱建。",
+    "路口交通信号灯故障，车辆通行混乱。",
+    "公交站台顶棚破损漏雨，候车群众不便。",
+    "流浪犬在村口聚集，村民担心被咬伤。",
+    "污水管道堵塞外溢，路面积水有异味。",
+    "树木枝叶遮挡路灯和交通标志，需修剪。",
+    "村道边秸秆露天焚烧，烟雾影响周边。",
+    "电动自行车在楼道内充电，存在火灾隐患。",
+    "农贸市场周边临时摊点占道，垃圾散落。",
+    "供热管网漏水，单元门口路面结冰。",
+    "空置厂房内堆放杂物，有外来人员出入。",
+    "渣土车未苫盖沿路遗撒，道路扬尘严重。",
+    "自来水水压偏低，高层住户用水困难。",
+    "公园健身器材损坏，老人锻炼存在风险。",
+    "广告牌松动倾斜，大风天气可能坠落。",
+    "村内坑塘水体发黑发臭，需治理。",
+    "无证照经营的小作坊，疑似食品安全隐患。",
+    "邻里因漏水纠纷多次争吵，需调解。",
+]
+
+
 def make_case(u: Universe, serial: int, day: dt.date) -> tuple[Any, ...]:
     """One case's row (COLUMNS), its milestones as the services would write them."""
     r = u.rng.random
@@ -320,7 +357,7 @@ def make_case(u: Universe, serial: int, day: dt.date) -> tuple[Any, ...]:
         lead = None
     return (
         f"S{reported.year}-{serial:010d}", town_id, grid_id, path, category_id, "normal", source, status,
-        "批量生成的统计测试事件", "", lat + (r() - 0.5) * 0.004, lng + (r() - 0.5) * 0.004, "", "", "",
+        DESCRIPTIONS[serial % len(DESCRIPTIONS)], "", lat + (r() - 0.5) * 0.004, lng + (r() - 0.5) * 0.004, "", "", "",
         reporter, lead, village, self_handled, False, None, "", None, None, False, counts["rework_count"],
         counts["return_count"], 0, 0, 0, 0, stage, values["stage_started_at"], values["stage_warn_at"],
         values["stage_deadline"], values["next_alert_at"], 1, reported, None, False, values["closed_at"],

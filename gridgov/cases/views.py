@@ -9,6 +9,7 @@ one; an action that is not the viewer's answers 403. Photos are streamed by
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from django.conf import settings
@@ -151,8 +152,11 @@ def _figure_cases(request: HttpRequest, form: CaseFilterForm, query: QuerySet[Ca
     try:
         selection = indices.parse(request.GET)
         if selection is None:
-            # The dimensions the other filters lack (the lead department, reporter, verifier).
-            return query.filter(indices.parse_dimensions(request.GET).q())
+            # The dimensions the other filters lack (the lead department, reporter, verifier);
+            # the area, category and source are the form's own filters, already applied (asked
+            # twice, PostgreSQL took the list for a few rows and joined before sorting).
+            lacking = replace(indices.parse_dimensions(request.GET), area="", category="", source="")
+            return query.filter(lacking.q())
     except ValueError:
         form.add_error(None, _("The figure in the link cannot be read; the list shows all cases."))
         return query

@@ -148,7 +148,13 @@ def _after(keys: list[_Key], values: list[Any]) -> Q:
 
 
 def keyset_page(
-    queryset: QuerySet[M], order: Sequence[str], cursor: str | None, limit: int, *, max_limit: int | None = None
+    queryset: QuerySet[M],
+    order: Sequence[str],
+    cursor: str | None,
+    limit: int,
+    *,
+    max_limit: int | None = None,
+    ids_first: bool = False,
 ) -> Page[M]:
     """The ``limit`` rows of ``queryset`` in ``order`` that follow ``cursor`` (from the top
     without one), and the cursor of the page after them.
@@ -156,13 +162,25 @@ def keyset_page(
     ``order`` names the sort fields, ``-`` for descending (``("-received_at", "-id")``); the
     last must be unique. ``limit`` is clamped to 1 … ``max_limit``. One query, which asks for
     one row more than the page to learn whether another page follows.
+
+    ``ids_first``: two queries, the page's keys in order, then their rows (with the
+    queryset's joins and annotations) by key. For a large table whose lists join other tables
+    (``select_related``): when PostgreSQL takes a filter for a few rows where it finds
+    thousands, it joins every one of them before sorting (a village's list at ten million
+    cases: 44,000 rows joined, a second); keys first, only the page's rows are joined.
     """
     limit = max(1, limit if max_limit is None else min(limit, max_limit))
     keys = _keys(queryset.model, order)
     query = queryset.order_by(*order)
     if cursor:
         query = query.filter(_after(keys, _values(keys, cursor)))
-    rows = list(query[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
+    if ids_first:
+        found = list(query.values_list("pk", flat=True)[: limit + 1])
+        more = len(found) > limit
+        by_key = {row.pk: row for row in queryset.filter(pk__in=found[:limit])}
+        rows = [by_key[key] for key in found[:limit] if key in by_key]  # a row gone meanwhile is left out
+    else:
+        rows = list(query[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
     return Page(rows, encode([_text(key, rows[-1]) for key in keys]) if more and rows else None)

@@ -15,6 +15,7 @@ from gridgov.areas.selectors import latest_by_code
 from gridgov.cases.models import OPEN_STATUSES as OPEN_CASE_STATUSES
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
+from gridgov.people.selectors import led_or_cooperated_q
 from gridgov.workcalendar.units import Light
 
 from . import conf
@@ -280,10 +281,7 @@ def apply_filters(
         query = query.filter(channel=filters.channel)
     if filters.department:
         through = HotlineOrder.cooperating_departments.through
-        query = query.filter(
-            Q(lead_department__code=filters.department)
-            | Q(pk__in=through.objects.filter(department__code=filters.department).values("hotlineorder_id"))
-        )
+        query = query.filter(led_or_cooperated_q(through, "hotlineorder_id", filters.department))
     if filters.town:
         area = latest_by_code(filters.town)
         query = query.filter(area_path__startswith=area.path) if area else query.none()

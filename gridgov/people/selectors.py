@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -130,6 +130,19 @@ def department_by_code(code: str) -> Department | None:
 
 def department_id(code: str) -> int | None:
     return Department.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+def led_or_cooperated_q(through: type[Model], owner: str, code: str) -> Q:
+    """The work (cases, orders) that the department ``code`` leads or cooperates on, as a
+    condition on the work's own columns: ``through`` is the work's table of cooperating
+    departments and ``owner`` its column naming the work. By the department's id, which an
+    index of the work carries; through the code it was a join inside an ``OR`` that read
+    every row of the work."""
+    found = department_id(code)
+    if found is None:
+        return Q(pk__in=[])
+    cooperating = through._default_manager.filter(department_id=found).values(owner)
+    return Q(lead_department_id=found) | Q(pk__in=cooperating)
 
 
 def department_code(pk: int) -> str | None:

@@ -62,6 +62,7 @@ DATA_MIGRATIONS = [
     "gridgov.workcalendar.migrations.0002_seed_working_periods",
     "gridgov.visits.migrations.0002_default_plans",  # the default visit plan of each care tag
     "gridgov.visits.migrations.0003_unit_visit_plans",  # the default plans of units and key places
+    "gridgov.cases.migrations.0018_case_village_index",  # PostgreSQL: a village's cases by date
 ]
 # Data migrations that only move rows already there: nothing to do in a new, empty database.
 EMPTY_DATABASE_NOOPS = [

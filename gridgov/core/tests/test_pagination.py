@@ -194,3 +194,17 @@ def test_the_database_reads_the_sort_index_as_a_range():
             assert "Index Cond: (created_at <=" in plan, plan
         else:
             pytest.skip(f"no plan check for {connection.vendor}")
+
+
+def test_keys_first_gives_the_same_pages_in_two_queries(django_assert_num_queries):
+    events(("a", 0), ("b", 5), ("c", 5), ("d", 5), ("e", 9), ("f", 3), ("g", 1))
+    for order in (NEWEST_FIRST, ("action", "-id")):
+        cursor: str | None = None
+        while True:
+            plain = keyset_page(AuditEvent.objects.all(), order, cursor, 3)
+            with django_assert_num_queries(2):
+                first = keyset_page(AuditEvent.objects.all(), order, cursor, 3, ids_first=True)
+            assert first == plain
+            cursor = plain.next_cursor
+            if cursor is None:
+                break

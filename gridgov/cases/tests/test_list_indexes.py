@@ -1,0 +1,100 @@
+"""The workbench's filters on both databases: the text filter's rule (any case, any of the
+three columns, wildcards as plain characters), and the village filter, which PostgreSQL asks
+by the village's id in the path (the index of villages and report dates, migration 0018)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from gridgov.areas.models import Area
+from gridgov.cases import selectors, services
+from gridgov.cases.models import Case
+from gridgov.cases.selectors import CaseFilters
+from gridgov.testing.fixtures import named_people
+
+from .loop_helpers import VERIFIED, grid_point
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cases(taiping: None) -> dict[str, Case]:
+    people = named_people()
+    lat, lng = grid_point(people["grid01"])
+
+    def new(description: str, address: str = "") -> Case:
+        case, _created = services.case_create(
+            actor=people["grid01"], category=VERIFIED, description=description, address=address, lat=lat, lng=lng
+        )
+        return case
+
+    return {
+        "lamp": new("东街路灯不亮，晚上很黑", address="幸福里3号楼"),
+        "latin": new("Street LAMP broken near the bus stop"),
+        "rubbish": new("垃圾桶满了没人清运"),
+    }
+
+
+def found(text: str) -> set[str]:
+    center = named_people()["center01"]
+    query = selectors.apply_filters(center, selectors.cases_visible(center), CaseFilters(text=text))
+    return set(query.values_list("description", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("路灯", {"lamp"}),
+        ("路", {"lamp"}),
+        ("幸福里", {"lamp"}),  # in the address
+        ("lamp", {"latin"}),  # any case
+        ("LAMP BROKEN", {"latin"}),
+        ("灯不亮，晚", {"lamp"}),  # punctuation inside
+        ("路灯不", {"lamp"}),
+        ("灯路", set()),  # the same characters in another order
+        ("不亮\n幸福", set()),  # across two columns is no match
+        ("50%", set()),  # LIKE's wildcards are plain characters
+        ("没人 清运", set()),  # a space is a character too
+    ],
+)
+def test_the_filter_finds_what_icontains_finds(cases: dict[str, Case], text: str, expected: set[str]) -> None:
+    assert found(text) == {cases[name].description for name in expected}
+
+
+def plan(query: Any) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_village_filter_finds_the_villages_cases(cases: dict[str, Case]) -> None:
+    people = named_people()
+    center = people["center01"]
+    elsewhere = services.case_create(
+        actor=people["grid02"],
+        category=VERIFIED,
+        description="另一个村的事件",
+        lat=grid_point(people["grid02"])[0],
+        lng=grid_point(people["grid02"])[1],
+    )[0]
+    grid_id = cases["lamp"].grid_id
+    assert grid_id is not None
+    village = Area.objects.get(pk=grid_id).parent
+    assert village is not None and elsewhere.area_path.split("/")[3] != str(village.pk)
+    query = selectors.apply_filters(center, selectors.cases_visible(center), CaseFilters(grid=village.code))
+    assert set(query.values_list("pk", flat=True)) == {case.pk for case in cases.values()}
+    ordered = selectors.page(query).items
+    assert [case.pk for case in ordered] == sorted((case.pk for case in cases.values()), reverse=True)
+    if connection.vendor == "postgresql":
+        assert "case_village_reported" in plan(query.order_by("-reported_at", "-id")[:51])
+
+
+def test_a_case_number_is_found(cases: dict[str, Case]) -> None:
+    number = cases["rubbish"].number
+    assert found(number) == {cases["rubbish"].description}
+    assert found(number[-4:]) >= {cases["rubbish"].description}
