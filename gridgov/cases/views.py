@@ -153,9 +153,17 @@ def _figure_cases(request: HttpRequest, form: CaseFilterForm, query: QuerySet[Ca
         selection = indices.parse(request.GET)
         if selection is None:
             # The dimensions the other filters lack (the lead department, reporter, verifier);
-            # the area, category and source are the form's own filters, already applied (asked
-            # twice, PostgreSQL took the list for a few rows and joined before sorting).
-            lacking = replace(indices.parse_dimensions(request.GET), area="", category="", source="")
+            # an area, category or source the form took is already applied and not asked again
+            # (asked twice, PostgreSQL took the list for a few rows and joined before sorting),
+            # one the form refused (retired, out of scope) still narrows the list.
+            asked = indices.parse_dimensions(request.GET)
+            applied = form.filters()
+            lacking = replace(
+                asked,
+                area="" if applied.grid == asked.area else asked.area,
+                category="" if applied.category == asked.category else asked.category,
+                source="" if applied.source == asked.source else asked.source,
+            )
             return query.filter(lacking.q())
     except ValueError:
         form.add_error(None, _("The figure in the link cannot be read; the list shows all cases."))

@@ -29,6 +29,7 @@ import binascii
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 from urllib.parse import unquote
 
@@ -175,12 +176,17 @@ def keyset_page(
     if cursor:
         query = query.filter(_after(keys, _values(keys, cursor)))
     if ids_first:
-        found = list(query.values_list("pk", flat=True)[: limit + 1])
-        more = len(found) > limit
-        by_key = {row.pk: row for row in queryset.filter(pk__in=found[:limit])}
-        rows = [by_key[key] for key in found[:limit] if key in by_key]  # a row gone meanwhile is left out
-    else:
-        rows = list(query[: limit + 1])
-        more = len(rows) > limit
-        rows = rows[:limit]
+        names = [key.name for key in keys]
+        found = list(query.values_list("pk", *names)[: limit + 1])
+        by_key = {row.pk: row for row in queryset.filter(pk__in=[values[0] for values in found[:limit]])}
+        # A row gone (or no longer matching) between the two queries is left out; the cursor is
+        # still the page's last key, so the next page follows on from where this one ended.
+        rows = [by_key[values[0]] for values in found[:limit] if values[0] in by_key]
+        if len(found) <= limit:
+            return Page(rows, None)
+        last = SimpleNamespace(**dict(zip(names, found[limit - 1][1:], strict=True)))
+        return Page(rows, encode([_text(key, last) for key in keys]))  # type: ignore[arg-type]
+    rows = list(query[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
     return Page(rows, encode([_text(key, rows[-1]) for key in keys]) if more and rows else None)

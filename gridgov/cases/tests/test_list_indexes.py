@@ -13,9 +13,10 @@ from gridgov.areas.models import Area
 from gridgov.cases import selectors, services
 from gridgov.cases.models import Case
 from gridgov.cases.selectors import CaseFilters
+from gridgov.categories.models import Category
 from gridgov.testing.fixtures import named_people
 
-from .loop_helpers import VERIFIED, grid_point
+from .loop_helpers import UNVERIFIED, VERIFIED, grid_point
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,12 @@ def test_a_case_number_is_found(cases: dict[str, Case]) -> None:
     number = cases["rubbish"].number
     assert found(number) == {cases["rubbish"].description}
     assert found(number[-4:]) >= {cases["rubbish"].description}
+
+
+def test_a_category_the_form_refuses_still_narrows_the_list(cases: dict[str, Case], client: Any) -> None:
+    """A link with a retired category lists none of the other categories' cases."""
+    Category.objects.filter(code=UNVERIFIED).update(is_active=False)
+    client.force_login(named_people()["center01"])
+    page = client.get("/cases/", {"category": UNVERIFIED}).content.decode()
+    assert cases["lamp"].number not in page
+    assert cases["lamp"].number in client.get("/cases/", {"category": VERIFIED}).content.decode()

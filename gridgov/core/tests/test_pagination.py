@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from gridgov.core import pagination
@@ -208,3 +209,20 @@ def test_keys_first_gives_the_same_pages_in_two_queries(django_assert_num_querie
             cursor = plain.next_cursor
             if cursor is None:
                 break
+
+
+class _RowsGone(QuerySet):
+    """Rows read by key come back empty: every row of the page went between the two queries."""
+
+    def filter(self, *args, **kwargs):
+        found = super().filter(*args, **kwargs)
+        return found.none() if "pk__in" in kwargs else found
+
+
+def test_keys_first_goes_on_after_a_page_whose_rows_all_went_meanwhile():
+    events(("a", 0), ("b", 1), ("c", 2), ("d", 3), ("e", 4))
+    keys = list(AuditEvent.objects.order_by(*NEWEST_FIRST).values_list("pk", flat=True))
+    first = keyset_page(_RowsGone(model=AuditEvent), NEWEST_FIRST, None, 2, ids_first=True)
+    assert first.items == [] and first.next_cursor is not None
+    second = keyset_page(AuditEvent.objects.all(), NEWEST_FIRST, first.next_cursor, 2, ids_first=True)
+    assert [event.pk for event in second.items] == keys[2:4]
