@@ -30,7 +30,7 @@ from gridgov.cases.transitions import Action as CaseAction
 from gridgov.cases.transitions import Party as CaseParty
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
-from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
+from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound, clean_text
 from gridgov.core.workflow import Step, Workflow
 from gridgov.hotline import access as order_access
 from gridgov.hotline.models import HotlineOrder
@@ -72,12 +72,7 @@ def _office_town(actor: User | AnonymousUser, town: Area) -> None:
 
 
 def _text(name: str, value: Any, *, required: bool = True, limit: int = TEXT_MAX) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise Invalid.field(name, _("This field is required."))
-    if len(text) > limit:
-        raise Invalid.field(name, _("At most %(n)s characters.") % {"n": limit})
-    return text
+    return clean_text(value, name, limit, required=required)
 
 
 # --- thresholds -----------------------------------------------------------------------------------
