@@ -146,6 +146,7 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------------------
 
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
+SQLITE_ENGINES = ("django.db.backends.sqlite3", "gridgov.core.sqlite")
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
 
 
@@ -156,9 +157,12 @@ def _database(url: str) -> dict[str, Any]:
     db: dict[str, Any] = dict(
         dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0), conn_health_checks=True)
     )
-    if db["ENGINE"] == "django.db.backends.sqlite3":
+    if db["ENGINE"] in SQLITE_ENGINES:
         # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write lock
-        # up front so two writers queue on the busy timeout instead of failing mid-transaction.
+        # up front so two writers queue instead of failing mid-transaction, and the backend
+        # queues them on a lock of its own that wakes the next one at once, where SQLite's busy
+        # handler sleeps up to 100 ms between tries (gridgov/core/sqlite/base.py).
+        db["ENGINE"] = "gridgov.core.sqlite"
         db["OPTIONS"] = {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
@@ -293,7 +297,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 # System checks an installation has decided to silence, with its reason in its env file
 # (deploy/env.example: HSTS preload and subdomains on an intranet name).
 SILENCED_SYSTEM_CHECKS = env_list("GRIDGOV_SILENCED_CHECKS")
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] in SQLITE_ENGINES:
     # The open cases' index (cases.Case, "case_open") includes columns for PostgreSQL's
     # index-only scans; SQLite builds it without them, which is all this warning says.
     SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "models.W040"]

@@ -15,6 +15,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Reminders are not spaced in the suite (the state machines remind at machine speed); the
 # spacing has its own tests (core/tests/test_reminders.py), which set the interval.
 GRIDGOV_REMIND_INTERVAL_MINUTES = 0
+# The suite's SQLite database is in memory, as Django makes it for its own SQLite backend
+# (pytest-django recognises only that backend's name: for another it would name a file after
+# the path of the real database).
+if DATABASES["default"]["ENGINE"] in SQLITE_ENGINES:  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")  # noqa: F405
 # The read replica (gridgov/core/dbrouter.py) as a test mirror of the primary: its own
 # connection to the test database, so the statistics that tests commit are read through it;
 # read-only on PostgreSQL, as a replica is.

@@ -282,24 +282,23 @@ def test_a_coarse_row_created_by_another_transaction_meanwhile_is_not_lost(
     must be kept (two rows of one key are summed), none taken for the other's."""
     from collections import Counter
 
-    from django.db.models.query import QuerySet
-
     from gridgov.cases.models import CaseRollupCoarse
 
     a = march["A"]
     grid_key = (dt.date(2030, 1, 1), dt.date(2030, 1, 1), a.grid_id, a.area_path, None, a.category_id, a.source)
     keys = [rollups.project(grid_key, level) for level in rollups.LEVELS]
-    original = QuerySet.update
+    original = CaseRollupCoarse.objects.create
     done: list[bool] = []
 
-    def update(self: QuerySet[Any], **kwargs: Any) -> int:
-        found = original(self, **kwargs)
-        if self.model is CaseRollupCoarse and not done:  # the other transaction commits now
+    def create(**kwargs: Any) -> CaseRollupCoarse:
+        # This transaction's update of the first key found no row; the other one commits its
+        # row now, before this one inserts.
+        if not done:
             done.append(True)
-            CaseRollupCoarse.objects.create(**dict(zip(rollups.COARSE_KEY, keys[0], strict=True)), reported=1)
-        return found
+            original(**dict(zip(rollups.COARSE_KEY, keys[0], strict=True)), reported=1)
+        return original(**kwargs)
 
-    monkeypatch.setattr(QuerySet, "update", update)
+    monkeypatch.setattr(CaseRollupCoarse.objects, "create", create)
     rollups.apply({grid_key: Counter(reported=1)})
     kept = rollups.stored(model=CaseRollupCoarse)
     assert kept[keys[0]] == Counter(reported=2)

@@ -1,0 +1,1 @@
+"""SQLite with its write transactions queued in the application (see :mod:`.base`)."""

@@ -1,0 +1,137 @@
+"""Django's SQLite backend, with the write transactions of every thread and process queued on a
+lock before they ask SQLite for the database's write lock.
+
+SQLite lets one writer in at a time. The settings open every transaction with ``BEGIN
+IMMEDIATE``, so a second writer waits in SQLite's busy handler, which does not wake when the
+lock is free: it sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 and then 100 ms between tries.
+Under a few concurrent reports a writer that waited twice sleeps on long after the lock came
+free, and the tail of the intake grew to half a second (``bench/intake.py``,
+``docs/benchmarks.md`` "Intake"). Here a writer first takes a lock of the application: a
+thread lock for the threads of one process (which wakes the next thread at once), then an
+``flock`` on ``<database>-lock`` for the processes of one machine (web workers, Celery
+workers, commands; retried every 0.2–2 ms), and only then sends ``BEGIN IMMEDIATE``, which
+finds the database free. The lock is released after the ``COMMIT`` or ``ROLLBACK`` (or when
+the connection closes).
+
+Nothing changes in what may run at once: ``BEGIN IMMEDIATE`` already allowed one write
+transaction at a time, and readers (WAL) never wait. The wait keeps the busy timeout of the
+settings (``OPTIONS["timeout"]``) and fails as SQLite does ("database is locked"). A process
+that does not use this backend (the ``sqlite3`` shell, another program) takes no part in the
+queue; SQLite's own lock and busy handler still keep it out. Transactions opened without
+``IMMEDIATE`` (the read replica's) and in-memory databases are not queued.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from typing import Any
+
+from django.db.backends.sqlite3 import base
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: the processes of one machine are not queued
+    fcntl = None  # type: ignore[assignment]
+
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+FIRST_RETRY = 0.0002
+LAST_RETRY = 0.002
+WRITE_MODES = frozenset({"IMMEDIATE", "EXCLUSIVE"})
+
+
+def _forget_thread_locks() -> None:
+    # A child process starts with no transaction of its own; a lock some thread of the parent
+    # held at the fork would never be released there.
+    global _THREAD_LOCKS_GUARD
+    _THREAD_LOCKS.clear()
+    _THREAD_LOCKS_GUARD = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_thread_locks)
+
+
+def _thread_lock(path: str) -> threading.Lock:
+    with _THREAD_LOCKS_GUARD:
+        return _THREAD_LOCKS.setdefault(path, threading.Lock())
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _writer_file: int | None = None
+    _writer_lock: threading.Lock | None = None
+
+    def _queued(self) -> bool:
+        # transaction_mode is read from the options when the connection opens.
+        return getattr(self, "transaction_mode", None) in WRITE_MODES and not self.is_in_memory_db()
+
+    def _take_write_lock(self) -> None:
+        path = str(self.settings_dict["NAME"])
+        timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+        deadline = time.monotonic() + timeout
+        lock = _thread_lock(path)
+        if not lock.acquire(timeout=timeout):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            if fcntl is not None:
+                if self._writer_file is None:
+                    self._writer_file = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT, 0o600)
+                delay = FIRST_RETRY
+                while True:
+                    try:
+                        fcntl.flock(self._writer_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise sqlite3.OperationalError("database is locked") from None
+                        time.sleep(delay)
+                        delay = min(delay * 2, LAST_RETRY)
+        except BaseException:
+            lock.release()
+            raise
+        self._writer_lock = lock
+
+    def _release_write_lock(self) -> None:
+        lock, self._writer_lock = self._writer_lock, None
+        if lock is None:
+            return
+        try:
+            if fcntl is not None and self._writer_file is not None:
+                fcntl.flock(self._writer_file, fcntl.LOCK_UN)
+        finally:
+            lock.release()
+
+    def _start_transaction_under_autocommit(self) -> None:
+        if not self._queued():
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in the stubs
+            return
+        with self.wrap_database_errors:
+            self._take_write_lock()
+        try:
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in the stubs
+        except BaseException:
+            self._release_write_lock()
+            raise
+
+    def _commit(self) -> Any:
+        try:
+            return super()._commit()  # type: ignore[misc]  # private in the stubs
+        finally:
+            self._release_write_lock()
+
+    def _rollback(self) -> Any:
+        try:
+            return super()._rollback()  # type: ignore[misc]  # private in the stubs
+        finally:
+            self._release_write_lock()
+
+    def _close(self) -> Any:
+        try:
+            return super()._close()  # type: ignore[misc]  # private in the stubs
+        finally:
+            self._release_write_lock()
+            if self._writer_file is not None:
+                os.close(self._writer_file)
+                self._writer_file = None

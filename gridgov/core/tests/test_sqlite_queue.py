@@ -1,0 +1,209 @@
+"""The SQLite backend's queue of write transactions (gridgov/core/sqlite/base.py): writers of
+several threads and processes take turns without SQLite's busy handler, a writer that waits
+longer than the timeout fails as SQLite does, and every way a transaction ends frees the queue.
+
+These tests make their own SQLite files; they do not use the suite's database (they run the
+same under ``DATABASE_URL=postgres://…``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import OperationalError
+from django.db.utils import ConnectionHandler
+
+from gridgov.core.sqlite.base import DatabaseWrapper
+
+
+@pytest.fixture(autouse=True)
+def _own_databases(django_db_blocker: Any) -> Any:
+    with django_db_blocker.unblock():
+        yield
+
+
+ALIAS = "default"  # a ConnectionHandler of its own: not the suite's database
+
+
+def _handler(path: Path, *, timeout: float = 5, mode: str | None = "IMMEDIATE") -> ConnectionHandler:
+    options: dict[str, Any] = {"timeout": timeout, "init_command": "PRAGMA journal_mode=WAL;"}
+    if mode:
+        options["transaction_mode"] = mode
+    handler = ConnectionHandler({ALIAS: {"ENGINE": "gridgov.core.sqlite", "NAME": str(path), "OPTIONS": options}})
+    connection = handler[ALIAS]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS entry (id INTEGER PRIMARY KEY, who TEXT)")
+    return handler
+
+
+def _conn(handler: ConnectionHandler) -> DatabaseWrapper:
+    """This thread's connection of ``handler``."""
+    connection = handler[ALIAS]
+    assert isinstance(connection, DatabaseWrapper)
+    return connection
+
+
+def _begin(connection: DatabaseWrapper) -> None:
+    connection.ensure_connection()
+    connection._start_transaction_under_autocommit()
+
+
+def _write(connection: DatabaseWrapper, who: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO entry (who) VALUES (%s)", [who])
+
+
+def _entries(connection: DatabaseWrapper) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT who FROM entry ORDER BY id")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_writers_of_several_threads_take_turns_and_lose_nothing(tmp_path: Path) -> None:
+    handler = _handler(tmp_path / "db.sqlite3", timeout=20)
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        connection = _conn(handler)  # each thread its own connection
+        try:
+            for step in range(25):
+                _begin(connection)
+                _write(connection, f"{index}-{step}")
+                connection.commit()
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(_entries(_conn(handler))) == 150
+
+
+def test_a_second_writer_waits_for_the_commit_of_the_first(tmp_path: Path) -> None:
+    handler = _handler(tmp_path / "db.sqlite3")
+    first = _conn(handler)
+    _begin(first)
+    _write(first, "first")
+    order: list[str] = []
+
+    def second() -> None:
+        connection = _conn(handler)
+        _begin(connection)  # waits on the queue, not in SQLite
+        order.append("second began")
+        _write(connection, "second")
+        connection.commit()
+        connection.close()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.2)
+    order.append("first commits")
+    first.commit()
+    thread.join(timeout=10)
+    assert order == ["first commits", "second began"]
+    assert _entries(first) == ["first", "second"]
+
+
+def test_a_writer_that_waits_past_the_timeout_fails_like_sqlite(tmp_path: Path) -> None:
+    handler = _handler(tmp_path / "db.sqlite3", timeout=0.3)
+    first = _conn(handler)
+    _begin(first)
+    failures: list[BaseException] = []
+
+    def second() -> None:
+        connection = _conn(handler)
+        try:
+            _begin(connection)
+        except OperationalError as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(timeout=10)
+    assert [str(error) for error in failures] == ["database is locked"]
+    first.rollback()
+    # The queue is free again after the rollback.
+    _begin(first)
+    _write(first, "after")
+    first.commit()
+    assert _entries(first) == ["after"]
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback", "close"])
+def test_every_end_of_a_transaction_frees_the_queue(tmp_path: Path, end: str) -> None:
+    handler = _handler(tmp_path / "db.sqlite3", timeout=0.5)
+    connection = _conn(handler)
+    _begin(connection)
+    _write(connection, "x")
+    getattr(connection, end)()
+    assert connection._writer_lock is None
+    other = _conn(ConnectionHandler(handler.settings))
+    _begin(other)  # would time out if the queue were still held
+    other.rollback()
+    other.close()
+    connection.close()
+
+
+def test_another_process_is_queued_too(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    handler = _handler(path, timeout=0.3)
+    # Another process holds the machine-wide queue (the lock file next to the database).
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(path) + '-lock'!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "sys.stdin.readline()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        connection = _conn(handler)
+        with pytest.raises(OperationalError, match="database is locked"):
+            _begin(connection)
+        assert connection._writer_lock is None  # the thread lock was given back
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=10)
+    _begin(connection)
+    connection.commit()
+    connection.close()
+
+
+def test_readers_and_memory_databases_are_not_queued(tmp_path: Path) -> None:
+    reader = _conn(_handler(tmp_path / "db.sqlite3", mode=None))
+    assert not reader._queued()
+    memory = _conn(
+        ConnectionHandler(
+            {ALIAS: {"ENGINE": "gridgov.core.sqlite", "NAME": ":memory:", "OPTIONS": {"transaction_mode": "IMMEDIATE"}}}
+        )
+    )
+    memory.ensure_connection()
+    assert not memory._queued()
+    writer = _conn(_handler(tmp_path / "db.sqlite3"))
+    assert writer._queued()
+    # A reader's transaction leaves the queue alone while a writer holds it.
+    _begin(writer)
+    _begin(reader)
+    reader.rollback()
+    writer.rollback()
