@@ -23,6 +23,8 @@ queue; SQLite's own lock and busy handler still keep it out. Transactions opened
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -36,11 +38,13 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: the processes of one machine are not queued
     fcntl = None  # type: ignore[assignment]
 
+logger = logging.getLogger(__name__)
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _THREAD_LOCKS_GUARD = threading.Lock()
 FIRST_RETRY = 0.0002
 LAST_RETRY = 0.002
 WRITE_MODES = frozenset({"IMMEDIATE", "EXCLUSIVE"})
+UNAVAILABLE = -1  # the lock file could not be opened: this connection queues its threads only
 
 
 def _forget_thread_locks() -> None:
@@ -59,6 +63,27 @@ def _thread_lock(path: str) -> threading.Lock:
         return _THREAD_LOCKS.setdefault(path, threading.Lock())
 
 
+def _open_lock_file(path: str) -> int | None:
+    """The lock file beside the database, made as SQLite makes its ``-wal`` and ``-shm`` files:
+    with the database file's permissions and, for a process running as root, its owner, so that
+    a command run as root does not lock the service's user out. ``None`` when it cannot be
+    opened: the processes are then not queued (SQLite's own lock still keeps them apart)."""
+    try:
+        database = os.stat(path)
+    except OSError:
+        database = None
+    mode = database.st_mode & 0o666 if database is not None else 0o644
+    try:
+        descriptor = os.open(f"{path}-lock", os.O_RDONLY | os.O_CREAT, mode)
+    except OSError as error:
+        logger.warning("SQLite write queue: cannot open %s-lock (%s); processes are not queued", path, error)
+        return None
+    if database is not None and os.geteuid() == 0 and database.st_uid != 0:
+        with contextlib.suppress(OSError):  # as SQLite: a failed change of owner is not an error
+            os.fchown(descriptor, database.st_uid, database.st_gid)
+    return descriptor
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_file: int | None = None
     _writer_lock: threading.Lock | None = None
@@ -66,6 +91,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _queued(self) -> bool:
         # transaction_mode is read from the options when the connection opens.
         return getattr(self, "transaction_mode", None) in WRITE_MODES and not self.is_in_memory_db()
+
+    def _lock_file(self) -> int | None:
+        """The descriptor of the lock file (opened once a connection), or None without one."""
+        if fcntl is None:
+            return None
+        if self._writer_file is None:
+            opened = _open_lock_file(str(self.settings_dict["NAME"]))
+            self._writer_file = UNAVAILABLE if opened is None else opened
+        return None if self._writer_file == UNAVAILABLE else self._writer_file
 
     def _take_write_lock(self) -> None:
         path = str(self.settings_dict["NAME"])
@@ -75,13 +109,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if not lock.acquire(timeout=timeout):
             raise sqlite3.OperationalError("database is locked")
         try:
-            if fcntl is not None:
-                if self._writer_file is None:
-                    self._writer_file = os.open(f"{path}-lock", os.O_RDWR | os.O_CREAT, 0o600)
+            descriptor = self._lock_file()
+            if descriptor is not None:
                 delay = FIRST_RETRY
                 while True:
                     try:
-                        fcntl.flock(self._writer_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
                         break
                     except BlockingIOError:
                         if time.monotonic() >= deadline:
@@ -98,8 +131,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if lock is None:
             return
         try:
-            if fcntl is not None and self._writer_file is not None:
-                fcntl.flock(self._writer_file, fcntl.LOCK_UN)
+            descriptor = self._lock_file()
+            if descriptor is not None:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
         finally:
             lock.release()
 
@@ -132,6 +166,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._close()  # type: ignore[misc]  # private in the stubs
         finally:
             self._release_write_lock()
-            if self._writer_file is not None:
+            if self._writer_file is not None and self._writer_file != UNAVAILABLE:
                 os.close(self._writer_file)
-                self._writer_file = None
+            self._writer_file = None

@@ -10,7 +10,12 @@ from kombu import Connection
 def test_a_message_appears_whole_and_a_partial_file_is_never_taken(tmp_path: Path) -> None:
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder), "store_processed": False}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),  # else kombu writes ./control/ where pytest runs
+        "store_processed": False,
+    }
     with Connection("filesystem://", transport="gridgov.core.broker:Transport", transport_options=options) as conn:
         queue = conn.SimpleQueue("work")
         # What another process is still writing: a name no queue matches.

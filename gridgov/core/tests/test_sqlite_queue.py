@@ -207,3 +207,36 @@ def test_readers_and_memory_databases_are_not_queued(tmp_path: Path) -> None:
     _begin(reader)
     reader.rollback()
     writer.rollback()
+
+
+def test_the_lock_file_takes_the_database_files_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    connection = _conn(_handler(path))
+    path.chmod(0o640)
+    _begin(connection)
+    connection.commit()
+    assert (Path(f"{path}-lock").stat().st_mode & 0o777) == 0o640 & ~_umask()
+    connection.close()
+
+
+def _umask() -> int:
+    import os
+
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def test_without_a_lock_file_the_writes_go_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "db.sqlite3"
+    Path(f"{path}-lock").mkdir()  # cannot be opened as a file
+    connection = _conn(_handler(path))
+    for who in ("one", "two"):
+        _begin(connection)
+        _write(connection, who)
+        connection.commit()
+    assert _entries(connection) == ["one", "two"]
+    warnings = [record.getMessage() for record in caplog.records if "write queue" in record.getMessage()]
+    assert len(warnings) == 1  # asked once for the connection, not at every transaction
+    assert f"cannot open {path}-lock" in warnings[0] and "processes are not queued" in warnings[0]
+    connection.close()

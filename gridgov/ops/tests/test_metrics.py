@@ -127,7 +127,11 @@ def test_queue_depth_counts_waiting_messages(settings: Any, tmp_path: Any) -> No
 
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),
+    }
     with Connection("filesystem://", transport_options=options) as connection:
         producer = connection.Producer()
         for _ in range(2):
