@@ -10,6 +10,10 @@ from .settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
+# The embedded default's transport and folders (set for filesystem://) would win over the URL:
+# the suite would read the var/celery queue of a demo run on the same checkout.
+for _name in ("CELERY_BROKER_TRANSPORT", "CELERY_BROKER_TRANSPORT_OPTIONS"):
+    globals().pop(_name, None)
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Reminders are not spaced in the suite (the state machines remind at machine speed); the
