@@ -210,21 +210,19 @@ def test_readers_and_memory_databases_are_not_queued(tmp_path: Path) -> None:
 
 
 def test_the_lock_file_takes_the_database_files_permissions(tmp_path: Path) -> None:
+    import os
+
     path = tmp_path / "db.sqlite3"
     connection = _conn(_handler(path))
     path.chmod(0o640)
-    _begin(connection)
-    connection.commit()
-    assert (Path(f"{path}-lock").stat().st_mode & 0o777) == 0o640 & ~_umask()
+    previous = os.umask(0o077)  # as SQLite's own files: the database's mode, whatever the umask
+    try:
+        _begin(connection)
+        connection.commit()
+    finally:
+        os.umask(previous)
+    assert (Path(f"{path}-lock").stat().st_mode & 0o777) == 0o640
     connection.close()
-
-
-def _umask() -> int:
-    import os
-
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def test_without_a_lock_file_the_writes_go_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -240,3 +238,138 @@ def test_without_a_lock_file_the_writes_go_on(tmp_path: Path, caplog: pytest.Log
     assert len(warnings) == 1  # asked once for the connection, not at every transaction
     assert f"cannot open {path}-lock" in warnings[0] and "processes are not queued" in warnings[0]
     connection.close()
+
+
+def _writes_from_another_thread(handler: ConnectionHandler) -> str:
+    found: list[str] = []
+
+    def work() -> None:
+        connection = _conn(handler)
+        try:
+            _begin(connection)
+            _write(connection, "other")
+            connection.commit()
+            found.append("ok")
+        except OperationalError as error:
+            found.append(str(error))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=20)
+    return found[0]
+
+
+class _Interrupted(BaseException):
+    """What a signal handler raises between two statements (a task's soft time limit, Ctrl-C)."""
+
+
+def test_an_interruption_right_after_the_thread_lock_does_not_strand_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridgov.core.sqlite import base as queue
+
+    handler = _handler(tmp_path / "db.sqlite3", timeout=0.5)
+    connection = _conn(handler)
+    real = queue._thread_lock
+
+    class Interrupting:
+        def __init__(self, lock: Any) -> None:
+            self.lock = lock
+
+        def acquire(self, timeout: float) -> bool:
+            self.lock.acquire(timeout=timeout)
+            raise _Interrupted  # lands after the lock was taken, before anything else
+
+        def release(self) -> None:
+            self.lock.release()
+
+    monkeypatch.setattr(queue, "_thread_lock", lambda path: Interrupting(real(path)))
+    with pytest.raises(_Interrupted):
+        _begin(connection)
+    monkeypatch.setattr(queue, "_thread_lock", real)
+    connection.close()  # as a task's end does
+    assert _writes_from_another_thread(handler) == "ok"
+
+
+def test_an_interruption_while_waiting_for_the_other_processes_gives_the_lock_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridgov.core.sqlite import base as queue
+
+    handler = _handler(tmp_path / "db.sqlite3", timeout=0.5)
+    connection = _conn(handler)
+
+    import fcntl as real
+
+    class Flock:
+        LOCK_EX, LOCK_NB, LOCK_UN = real.LOCK_EX, real.LOCK_NB, real.LOCK_UN
+
+        @staticmethod
+        def flock(descriptor: int, operation: int) -> None:
+            if operation & Flock.LOCK_EX:
+                raise _Interrupted
+            real.flock(descriptor, operation)
+
+    monkeypatch.setattr(queue, "fcntl", Flock)
+    with pytest.raises(_Interrupted):
+        _begin(connection)
+    monkeypatch.undo()
+    assert connection._writer_lock is None
+    assert _writes_from_another_thread(handler) == "ok"
+    connection.close()
+
+
+def test_a_lock_file_is_closed_when_its_connection_is_collected_unclosed(tmp_path: Path) -> None:
+    import gc
+    import os
+
+    path = tmp_path / "db.sqlite3"
+    handler = _handler(path)
+
+    def lock_files() -> int:
+        folder = Path("/proc/self/fd")
+        return sum(1 for entry in folder.iterdir() if os.path.realpath(entry) == f"{path}-lock")
+
+    def write_without_closing() -> None:
+        connection = _conn(handler)
+        _begin(connection)
+        connection.commit()
+
+    before = lock_files()
+    for _ in range(5):  # threads that end without closing their connection
+        thread = threading.Thread(target=write_without_closing)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert lock_files() == before
+
+
+def test_a_fork_child_does_not_keep_the_lock_of_a_parent_that_died(tmp_path: Path) -> None:
+    """A process holds the queue and has forked a long-lived child (a prefork worker); the
+    process is killed. The child must not go on holding the queue with the lock file it
+    inherited."""
+    import os
+    import signal
+
+    path = tmp_path / "db.sqlite3"
+    _conn(_handler(path)).close()
+    read, write = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # pragma: no cover - runs in the forked process
+        try:
+            connection = _conn(_handler(path, timeout=1))
+            _begin(connection)
+            _write(connection, "parent")
+            if os.fork() == 0:
+                time.sleep(4)  # the forked worker lives on
+                os._exit(0)
+            os.write(write, b"holding\n")
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    assert os.read(read, 100) == b"holding\n"
+    os.kill(parent, signal.SIGKILL)
+    os.waitpid(parent, 0)
+    assert _writes_from_another_thread(_handler(path, timeout=1)) == "ok"
