@@ -30,6 +30,7 @@ from . import photos
 from .access import visible_q
 from .deadlines import light_expression, light_q
 from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, IdempotencyKey, Light, Status
+from .rollups import VILLAGE_DEPTH
 from .transitions import Action
 
 if TYPE_CHECKING:
@@ -139,8 +140,6 @@ class CaseFilters:
 
 
 IMPORTED_CHOICES: Final = ("imported", "imported_review")
-# How many ids a village's area path holds (district, town, village).
-VILLAGE_DEPTH: Final = 3
 
 
 def callback_due_q() -> Q:
