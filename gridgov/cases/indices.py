@@ -695,7 +695,7 @@ def grouped(
     wanted = list(codes or INDICES)
     base = dimensions or Dimensions()
     found: list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]] = []
-    if by in ROLLUP_GROUPS and on_rollups(scope, period, dimensions):
+    if by in ROLLUP_GROUPS and on_rollups(scope, period, dimensions) and _rollups_group(scope, dimensions, by):
         rows, on = _rollup_rows(scope, period, dimensions, by)
         found = [(row[on], *rollup_figures(row)) for row in rows.values(on).annotate(**_rollup_sums()).order_by(on)]
     else:
@@ -785,8 +785,10 @@ def trend(
 # when the caller gives the viewer's scope as an area filter; ``bench/stats.py --live``
 # switches it off to compare.
 ROLLUPS: bool = True
-# The tables the rollups can give (a reporter's or verifier's are counted on the cases).
-ROLLUP_GROUPS: Final = frozenset(GROUPS) - {"reporter", "verifier"}
+# The tables the rollups can give: every one; the reporters' and verifiers' only from their
+# person levels (the grid rows keep no people), so not under a filter those levels do not keep.
+ROLLUP_GROUPS: Final = frozenset(GROUPS)
+PERSON_GROUPS: Final = frozenset({"reporter", "verifier"})
 
 
 def whole_months(period: Period) -> bool:
@@ -813,7 +815,14 @@ COARSE_GROUPS: Final[dict[str, tuple[str, str | None]]] = {
     "village": ("area__code", None),
     "grid": ("area__code", None),
     "month": ("month", None),
+    "reporter": ("person_id", rollups.REPORTER),
+    "verifier": ("person_id", rollups.VERIFIER),
 }
+
+
+def _rollups_group(scope: Q | None, dimensions: Dimensions | None, by: str) -> bool:
+    """Whether the rollups have the rows of a table by ``by`` (a person's: a person level)."""
+    return by not in PERSON_GROUPS or _coarse_level(scope, dimensions, by) is not None
 
 
 def _rollup_rows(

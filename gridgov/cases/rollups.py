@@ -48,7 +48,10 @@ recount and repairs them.
 dimensions (``LEVELS``; :class:`~gridgov.cases.models.CaseRollupCoarse`), kept by the same
 hooks in the same transaction (one more statement), rebuilt and checked with the grid rows;
 :mod:`gridgov.cases.indices` reads the smallest level that answers a question
-(:func:`level_for`).
+(:func:`level_for`). Two person levels (``PERSON_LEVELS``) keep the same measures per grid and
+reporter, and per grid and verifying grid worker, for the page's reporters' and verifiers'
+tables; the grid rows do not keep people, so those two are made from the cases, not from the
+grid rows.
 """
 
 from __future__ import annotations
@@ -69,9 +72,13 @@ from django.utils import timezone
 from .models import ROLLUP_MEASURES, Case, CaseRollup, CaseRollupCoarse, Satisfaction
 
 __all__ = [
+    "ALL_LEVELS",
+    "CASE_KEY",
     "COARSE_KEY",
     "KEY",
     "LEVELS",
+    "PEOPLE",
+    "PERSON_LEVELS",
     "Level",
     "check",
     "coarse",
@@ -79,11 +86,15 @@ __all__ = [
     "connect",
     "contributions",
     "describe",
+    "grid_rows",
     "level_for",
+    "people_rows",
     "project",
     "rebuild",
     "rebuild_coarse",
     "stored",
+    "tally",
+    "targets",
 ]
 
 KEY: Final = ("month", "late", "grid_id", "area_path", "lead_department_id", "category_id", "source")
@@ -112,6 +123,8 @@ FIELDS: Final = (
     "lead_department_id",
     "category_id",
     "source",
+    "reporter_id",
+    "verified_by_id",
 )
 # The same as model field names (``grid`` for ``grid_id`` …), for ``update_fields``.
 FIELD_NAMES: Final = frozenset(name.removesuffix("_id") for name in FIELDS)
@@ -119,24 +132,42 @@ SATISFIED: Final = (Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED)
 
 Key = tuple[Any, ...]
 Contributions = dict[Key, Counter[str]]
+# What a case adds is keyed by KEY and then by the people its person levels are kept for (the
+# reporter, the verifying grid worker): CASE_KEY. The grid rows drop the people.
+PEOPLE: Final = ("reporter_id", "verified_by_id")
+CASE_KEY: Final = (*KEY, *PEOPLE)
 
 # --- the coarse levels ------------------------------------------------------------------------
 
-COARSE_KEY: Final = ("level", "month", "late", "area_id", "area_path", "lead_department_id", "category_id", "source")
+COARSE_KEY: Final = (
+    "level",
+    "month",
+    "late",
+    "area_id",
+    "area_path",
+    "lead_department_id",
+    "category_id",
+    "source",
+    "person_id",
+)
 TOWN_DEPTH: Final = 2  # an area path's depth: /district/town/village/grid/
 VILLAGE_DEPTH: Final = 3
 GRID_DEPTH: Final = 4
 DEPARTMENT, CATEGORY, SOURCE = "department", "category", "source"
+REPORTER, VERIFIER = "reporter", "verifier"
 
 
 @dataclass(frozen=True)
 class Level:
     """A coarse rollup: the grid rows summed to the area at ``depth`` (a town, a village or a
-    grid), keeping only the dimensions ``keeps``."""
+    grid), keeping only the dimensions ``keeps``; a person level (``person``: one of
+    ``PEOPLE``) keeps the user in that column of the case, and a case without one is in none
+    of its rows."""
 
     name: str
     depth: int
     keeps: frozenset[str]
+    person: str | None = None
 
 
 # Smallest first; a figure is read from the first level that keeps what it needs
@@ -149,13 +180,22 @@ LEVELS: Final = (
     Level("grid", GRID_DEPTH, frozenset()),
     Level("town", TOWN_DEPTH, frozenset({DEPARTMENT, CATEGORY, SOURCE})),
 )
+# The statistics page's reporters' and verifiers' tables: per grid and person, no other
+# dimension. Made from the cases (the grid rows do not keep people), so not by
+# rebuild_coarse or migration cases/0016; migration cases/0019 made them for the cases
+# already there.
+PERSON_LEVELS: Final = (
+    Level(REPORTER, GRID_DEPTH, frozenset({REPORTER}), person="reporter_id"),
+    Level(VERIFIER, GRID_DEPTH, frozenset({VERIFIER}), person="verified_by_id"),
+)
+ALL_LEVELS: Final = (*LEVELS, *PERSON_LEVELS)
 
 
 def level_for(depth: int, needs: Iterable[str]) -> Level | None:
     """The smallest level whose rows answer a question on areas down to ``depth`` and the
     dimensions ``needs`` (filtered or grouped on); None: only the grid rows do."""
     wanted = frozenset(needs)
-    for level in LEVELS:
+    for level in ALL_LEVELS:
         if depth <= level.depth and wanted <= level.keeps:
             return level
     return None
@@ -166,8 +206,10 @@ def path_depth(path: str) -> int:
 
 
 def project(key: Key, level: Level) -> Key:
-    """The coarse key of ``level`` a grid row's key adds to."""
-    month, late, grid_id, area_path, department_id, category_id, source = key
+    """The coarse key of ``level`` a grid row's key (``KEY``) or a case's (``CASE_KEY``) adds
+    to; for a person level, a key without that person gives ``person_id`` None, which is in
+    no row (:func:`targets`)."""
+    month, late, grid_id, area_path, department_id, category_id, source = key[: len(KEY)]
     ids = [part for part in area_path.split("/") if part]
     if len(ids) >= level.depth:
         path = "/" + "/".join(ids[: level.depth]) + "/"
@@ -185,7 +227,36 @@ def project(key: Key, level: Level) -> Key:
         department_id if DEPARTMENT in level.keeps else None,
         category_id if CATEGORY in level.keeps else None,
         source if SOURCE in level.keeps else "",
+        _person(key, level),
     )
+
+
+def _person(key: Key, level: Level) -> Any:
+    if level.person is None or len(key) == len(KEY):
+        return None
+    return key[len(KEY) + PEOPLE.index(level.person)]
+
+
+def targets(key: Key, levels: Iterable[Level] = ALL_LEVELS) -> Iterator[Key]:
+    """The coarse keys of ``levels`` that a case's key adds to (a person level's only when the
+    case has that person)."""
+    for level in levels:
+        found = project(key, level)
+        if level.person is None or found[-1] is not None:
+            yield found
+
+
+def grid_rows(counts: Contributions) -> Contributions:
+    """Contributions by ``CASE_KEY`` summed to the grid rows' ``KEY`` (no zero counts)."""
+    found: Contributions = defaultdict(Counter)
+    for key, measures in counts.items():
+        found[key[: len(KEY)]].update(measures)
+    return _nonzero(found)
+
+
+def _nonzero(counts: Contributions) -> Contributions:
+    kept = {key: Counter({m: n for m, n in measures.items() if n}) for key, measures in counts.items()}
+    return {key: measures for key, measures in kept.items() if measures}
 
 
 def coarse_by_town(rows: Iterable[Mapping[str, Any]]) -> Iterator[Contributions]:
@@ -233,13 +304,15 @@ def coarse_sql(level: Level) -> str:
     )
 
 
-def coarse(counts: Contributions) -> Contributions:
-    """The coarse rows of every level that the grid rows ``counts`` make."""
+def coarse(counts: Contributions, levels: Iterable[Level] = ALL_LEVELS) -> Contributions:
+    """The coarse rows of ``levels`` that ``counts`` make: keyed by ``CASE_KEY`` (a recount,
+    changes), every level; keyed by ``KEY`` (grid rows), the person levels have none."""
+    chosen = tuple(levels)
     found: Contributions = defaultdict(Counter)
     for key, measures in counts.items():
-        for level in LEVELS:
-            found[project(key, level)].update(measures)
-    return found
+        for target in targets(key, chosen):
+            found[target].update(measures)
+    return _nonzero(found)
 
 
 def month_of(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
@@ -256,7 +329,15 @@ def _earliest(*moments: dt.datetime | None) -> dt.datetime | None:
 def contributions(case: Mapping[str, Any]) -> Contributions:
     """What one case (its ``FIELDS``) adds to which rows."""
     found: Contributions = defaultdict(Counter)
-    dims = (case["grid_id"], case["area_path"], case["lead_department_id"], case["category_id"], case["source"])
+    dims = (
+        case["grid_id"],
+        case["area_path"],
+        case["lead_department_id"],
+        case["category_id"],
+        case["source"],
+        case["reporter_id"],
+        case["verified_by_id"],
+    )
     zone = timezone.get_current_timezone()
 
     def add(first: dt.datetime | None, measure: str, amount: int = 1) -> None:
@@ -323,13 +404,23 @@ def difference(before: Contributions, after: Contributions) -> Contributions:
 
 
 def apply(changes: Contributions) -> None:
-    """Add ``changes`` to the grid rows and to the coarse rows of every level (a row is created
-    for a key that has none; two rows of one key, from two transactions creating it at once,
-    are summed like any others)."""
-    for key, change in changes.items():
-        where = dict(zip(KEY, key, strict=True))
-        _bump(CaseRollup, where, change)
-        _apply_coarse([project(key, level) for level in LEVELS], change)
+    """Add ``changes`` (by ``CASE_KEY``) to the grid rows and to the coarse rows of every level
+    (a row is created for a key that has none; two rows of one key, from two transactions
+    creating it at once, are summed like any others). The coarse keys that change by the same
+    counts, one per level, take one statement: a save that changes no person takes one for
+    all its levels, a verification (the case now in its verifier's rows) one more."""
+    for key, change in grid_rows(changes).items():
+        _bump(CaseRollup, dict(zip(KEY, key, strict=True)), change)
+    same: dict[tuple[tuple[str, int], ...], list[list[Key]]] = defaultdict(list)
+    for key, change in sorted(coarse(changes).items(), key=lambda item: repr(item[0])):
+        statements = same[tuple(sorted(change.items()))]
+        free = next((keys for keys in statements if all(k[0] != key[0] for k in keys)), None)
+        if free is None:
+            statements.append(free := [])
+        free.append(key)
+    for counts, statements in same.items():
+        for keys in statements:
+            _apply_coarse(keys, Counter(dict(counts)))
 
 
 def _match(names: Iterable[str], key: Iterable[Any]) -> tuple[str, list[Any]]:
@@ -474,10 +565,15 @@ def _under(prefix: str) -> Q:
 
 
 def recount(prefix: str = "") -> Contributions:
-    """The rows as the cases under the area path ``prefix`` (all cases: "") make them."""
+    """What the cases under the area path ``prefix`` (all cases: "") add, by ``CASE_KEY``
+    (:func:`grid_rows` and :func:`coarse` make the rows)."""
+    return tally(Case.objects.filter(_under(prefix)).order_by().values(*FIELDS).iterator(chunk_size=BATCH))
+
+
+def tally(cases: Iterable[Mapping[str, Any]]) -> Contributions:
+    """What ``cases`` (their ``FIELDS``) add, by ``CASE_KEY``."""
     found: Contributions = defaultdict(Counter)
-    rows = Case.objects.filter(_under(prefix)).order_by().values(*FIELDS)
-    for case in rows.iterator(chunk_size=BATCH):
+    for case in cases:
         for key, counts in contributions(case).items():
             found[key].update(counts)
     return found
@@ -501,25 +597,28 @@ def _rows(model: type[CaseRollup | CaseRollupCoarse], key: tuple[str, ...], coun
         yield model(**dict(zip(key, values, strict=True)), **measures)
 
 
-def write(prefix: str, counts: Contributions, *, grid_rows: bool = True) -> int:
-    """Replace the rows under ``prefix`` with ``counts`` (the grid rows; the coarse rows are
-    made from them), or only the coarse rows with ``grid_rows=False``; returns how many grid
-    rows were given (written with ``COPY`` on PostgreSQL, for a bulk build of millions)."""
-    tables: list[tuple[type[CaseRollup | CaseRollupCoarse], tuple[str, ...], Contributions]] = [
-        (CaseRollupCoarse, COARSE_KEY, coarse(counts))
+def write(prefix: str, counts: Contributions, *, grid: bool = True, levels: Iterable[Level] = ALL_LEVELS) -> int:
+    """Replace the rows under ``prefix`` with those ``counts`` make: the grid rows (not with
+    ``grid=False``) and the coarse rows of ``levels`` (the person levels need ``counts`` by
+    ``CASE_KEY``, a recount of the cases); returns how many grid rows there are (written with
+    ``COPY`` on PostgreSQL, for a bulk build of millions)."""
+    chosen = tuple(levels)
+    rows = grid_rows(counts)
+    tables: list[tuple[type[CaseRollup | CaseRollupCoarse], tuple[str, ...], Contributions, Q]] = [
+        (CaseRollupCoarse, COARSE_KEY, coarse(counts, chosen), Q(level__in=[level.name for level in chosen]))
     ]
-    if grid_rows:
-        tables.insert(0, (CaseRollup, KEY, counts))
+    if grid:
+        tables.insert(0, (CaseRollup, KEY, rows, Q()))
     with transaction.atomic():
-        for model, key, rows in tables:
-            model.objects.filter(_under(prefix)).delete()
+        for model, key, made, only in tables:
+            model.objects.filter(_under(prefix)).filter(only).delete()
             if connection.vendor == "postgresql":
-                _copy(model, key, rows)
+                _copy(model, key, made)
                 continue
-            made = _rows(model, key, rows)
-            while batch := list(islice(made, BATCH)):
+            instances = _rows(model, key, made)
+            while batch := list(islice(instances, BATCH)):
                 model.objects.bulk_create(batch)
-    return len(counts)
+    return len(rows)
 
 
 def _copy(model: type[CaseRollup | CaseRollupCoarse], key: tuple[str, ...], counts: Contributions) -> None:
@@ -559,7 +658,7 @@ def compare(kept: Contributions, counted: Contributions) -> dict[Key, dict[str, 
 
 def describe(key: Key) -> dict[str, Any]:
     """A key of either table as its column names and values (for the check's report)."""
-    names = COARSE_KEY if len(key) == len(COARSE_KEY) else KEY
+    names = COARSE_KEY if isinstance(key[0], str) else KEY  # a coarse key starts with its level
     return dict(zip(names, key, strict=True))
 
 
@@ -568,11 +667,12 @@ def check(prefix: str = "", *, repair: bool = False) -> Outcome:
     recount of its cases; with ``repair``, rewrite both from the recount when they differ."""
     began = time.perf_counter()
     counted = recount(prefix)
-    differences = compare(stored(prefix), counted)
+    rows = grid_rows(counted)
+    differences = compare(stored(prefix), rows)
     differences.update(compare(stored(prefix, model=CaseRollupCoarse), coarse(counted)))
     if differences and repair:
         write(prefix, counted)
-    return Outcome(prefix, len(counted), differences, bool(differences and repair), time.perf_counter() - began)
+    return Outcome(prefix, len(rows), differences, bool(differences and repair), time.perf_counter() - began)
 
 
 def rebuild(prefix: str = "") -> int:
@@ -581,6 +681,11 @@ def rebuild(prefix: str = "") -> int:
 
 
 def rebuild_coarse(prefix: str = "") -> int:
-    """Write the coarse rows under ``prefix`` from the grid rows kept (a database whose grid
-    rows predate the coarse levels); returns the grid rows read."""
-    return write(prefix, stored(prefix), grid_rows=False)
+    """Write the coarse rows of the area levels under ``prefix`` from the grid rows kept (a
+    database whose grid rows predate the coarse levels); returns the grid rows read."""
+    return write(prefix, stored(prefix), grid=False, levels=LEVELS)
+
+
+def people_rows(cases: Iterable[Mapping[str, Any]]) -> Contributions:
+    """The rows of the person levels that ``cases`` (their ``FIELDS``) make."""
+    return coarse(tally(cases), PERSON_LEVELS)

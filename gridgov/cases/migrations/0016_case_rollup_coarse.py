@@ -20,8 +20,10 @@ def build(apps: Any, schema_editor: Any) -> None:
     coarse = apps.get_model("cases", "CaseRollupCoarse")
     rows = grid_rows.values(*rollups.KEY, *ROLLUP_MEASURES).iterator(chunk_size=rollups.BATCH)
     for town in rollups.coarse_by_town(rows):
+        # (the last column of the key, the person of a later migration's levels, is empty here)
         made = [
-            coarse(**dict(zip(rollups.COARSE_KEY, key, strict=True)), **measures) for key, measures in town.items()
+            coarse(**dict(zip(rollups.COARSE_KEY[:8], key[:8], strict=True)), **measures)
+            for key, measures in town.items()
         ]
         coarse.objects.bulk_create(made, batch_size=rollups.BATCH)
 
