@@ -628,6 +628,8 @@ def figures(
     wanted = list(codes or INDICES)
     if on_rollups(scope, period, dimensions):
         sums = _rollup_rows(scope, period, dimensions)[0].aggregate(**_rollup_sums())
+        if running(period):
+            sums = _less(sums, _deadlines_to_come(cases, period, dimensions).aggregate(**_due_counts(period)))
         counts, averages = rollup_figures(sums)
         return _figures_from(counts, wanted, averages)
     query = _scoped(cases, dimensions)
@@ -697,7 +699,14 @@ def grouped(
     found: list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]] = []
     if by in ROLLUP_GROUPS and on_rollups(scope, period, dimensions) and _rollups_group(scope, dimensions, by):
         rows, on = _rollup_rows(scope, period, dimensions, by)
-        found = [(row[on], *rollup_figures(row)) for row in rows.values(on).annotate(**_rollup_sums()).order_by(on)]
+        summed = list(rows.values(on).annotate(**_rollup_sums()).order_by(on))
+        if running(period):
+            to_come = (
+                _deadlines_to_come(cases, period, dimensions).values(column).annotate(**_due_counts(period)).order_by()
+            )
+            less = {row[column]: row for row in to_come}
+            summed = [_less(row, less.get(row[on], {})) for row in summed]
+        found = [(row[on], *rollup_figures(row)) for row in summed]
     else:
         query = _scoped(cases, dimensions)
         rows = _narrowed(query, [period], wanted).values(column).annotate(**_aggregates(period, wanted))
@@ -761,7 +770,7 @@ def trend(
     wanted = list(codes)
     parts = buckets(period, step)
     counts = [c for c in wanted if INDICES[c].kind != HOURS]
-    if step == "month" and on_rollups(scope, period, dimensions):
+    if step == "month" and on_rollups(scope, period, dimensions) and (not running(period) or _due_free(counts)):
         rows = _rollup_rows(scope, period, dimensions, "month")[0].filter(late=F("month")).values("month")
         by_month = {row["month"]: rollup_figures(row)[0] for row in rows.annotate(**_rollup_sums()).order_by()}
         return [(bucket, _figures_from(by_month.get(bucket.start, {}), counts, {})) for bucket in parts]
@@ -792,13 +801,20 @@ PERSON_GROUPS: Final = frozenset({"reporter", "verifier"})
 
 
 def whole_months(period: Period) -> bool:
-    """The period is whole calendar months that have ended (what the rollups can answer)."""
+    """The period is whole calendar months that have ended."""
     return period.months > 0 and period.end_at <= timezone.now()
 
 
+def running(period: Period) -> bool:
+    """The period is whole calendar months and runs now (this month, this year)."""
+    return period.months > 0 and period.start_at <= timezone.now() < period.end_at
+
+
 def on_rollups(scope: Q | None, period: Period, dimensions: Dimensions | None) -> bool:
-    """Whether figures for this viewer's ``scope``, period and dimensions come from the rollups."""
-    if not ROLLUPS or scope is None or not whole_months(period):
+    """Whether figures for this viewer's ``scope``, period and dimensions come from the rollups:
+    whole months that have ended, or that run now (the deadlines still to come taken out,
+    :func:`_deadlines_to_come`)."""
+    if not ROLLUPS or scope is None or not (whole_months(period) or running(period)):
         return False
     return dimensions is None or (dimensions.reporter is None and dimensions.verifier is None)
 
@@ -890,6 +906,69 @@ def _scope_depth(scope: Q) -> int | None:
             elif not (lookup == "pk__in" and not value):  # (pk__in=[] matches nothing: any level)
                 return None
     return depth
+
+
+# While a period runs, a deadline counts once it has come (``Period.due_by``: now), but the
+# rollups count every deadline of the period's months. The measures of a deadline (as the first
+# date or the second, ``gridgov.cases.rollups``) are therefore counted again on the cases whose
+# deadline is still to come in the period, and taken off: a few days of new cases, through the
+# deadline index, where the whole running month was counted on the cases before.
+def _deadlines_to_come(cases: QuerySet[Case], period: Period, dimensions: Dimensions | None) -> QuerySet[Case]:
+    return _scoped(cases, dimensions).filter(self_handled=False, due_at__gte=period.due_by, due_at__lt=period.end_at)
+
+
+def _counted_in(period: Period, column: str) -> Q:
+    return Q(**{f"{column}__gte": period.start_at, f"{column}__lt": period.end_at})
+
+
+def _due_counts(period: Period) -> dict[str, Count]:
+    """The deadline measures of the cases of :func:`_deadlines_to_come`, as the rollups count
+    them in the period's rows (``m_<measure>``): every deadline there is in the period and
+    before its end; a second date counts when it is before the period's end (it has come: the
+    period runs), a first date when it is in the period."""
+    closed, handled = Q(closed_at__isnull=False), Q(handled_at__isnull=False)
+    cot, hot = Q(closed_on_time=True), Q(handled_on_time=True)
+    closed_in, handled_in = _counted_in(period, "closed_at"), _counted_in(period, "handled_at")
+    conditions = {
+        "due": Q(),
+        "due_closed": closed,
+        "due_closed_cot": closed & cot,
+        "due_handled": handled,
+        "due_handled_hot": handled & hot,
+        "closed_due": closed_in,
+        "closed_due_cot": closed_in & cot,
+        "handled_due": handled_in,
+        "handled_due_hot": handled_in & hot,
+    }
+    return {f"m_{measure}": Count("pk", filter=condition) for measure, condition in conditions.items()}
+
+
+def _less(sums: Mapping[str, Any], to_come: Mapping[str, Any]) -> dict[str, Any]:
+    """The rollup sums without the deadline measures of the deadlines still to come."""
+    found = dict(sums)
+    for name, amount in to_come.items():
+        if name.startswith("m_"):
+            found[name] = int(found.get(name) or 0) - int(amount or 0)
+    return found
+
+
+# The indices that read a deadline measure (see rollup_figures); the others need no correction.
+DEADLINE_INDICES: Final = frozenset(
+    {
+        "due",
+        "closed",
+        "closed_on_time",
+        "not_closed_on_time",
+        "closure_rate",
+        "on_time_closure_rate",
+        "handling_rate",
+        "on_time_handling_rate",
+    }
+)
+
+
+def _due_free(codes: Iterable[str]) -> bool:
+    return not DEADLINE_INDICES.intersection(codes)
 
 
 def _rollup_sums() -> dict[str, Sum]:
