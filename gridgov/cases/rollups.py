@@ -180,13 +180,16 @@ LEVELS: Final = (
     Level("grid", GRID_DEPTH, frozenset()),
     Level("town", TOWN_DEPTH, frozenset({DEPARTMENT, CATEGORY, SOURCE})),
 )
-# The statistics page's reporters' and verifiers' tables: per grid and person, no other
-# dimension. Made from the cases (the grid rows do not keep people), so not by
+# The statistics page's reporters' and verifiers' tables: per grid and person, with no other
+# dimension or with the lead department (a department's page; a category's would be as many
+# rows as the grid rows). Made from the cases (the grid rows do not keep people), so not by
 # rebuild_coarse or migration cases/0016; migration cases/0019 made them for the cases
 # already there.
 PERSON_LEVELS: Final = (
     Level(REPORTER, GRID_DEPTH, frozenset({REPORTER}), person="reporter_id"),
     Level(VERIFIER, GRID_DEPTH, frozenset({VERIFIER}), person="verified_by_id"),
+    Level("reporter_department", GRID_DEPTH, frozenset({REPORTER, DEPARTMENT}), person="reporter_id"),
+    Level("verifier_department", GRID_DEPTH, frozenset({VERIFIER, DEPARTMENT}), person="verified_by_id"),
 )
 ALL_LEVELS: Final = (*LEVELS, *PERSON_LEVELS)
 
@@ -196,6 +199,9 @@ def level_for(depth: int, needs: Iterable[str]) -> Level | None:
     dimensions ``needs`` (filtered or grouped on); None: only the grid rows do."""
     wanted = frozenset(needs)
     for level in ALL_LEVELS:
+        # A person level holds only the cases that have its person: never for other questions.
+        if level.person is not None and not wanted & {REPORTER, VERIFIER}:
+            continue
         if depth <= level.depth and wanted <= level.keeps:
             return level
     return None
