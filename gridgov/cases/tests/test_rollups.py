@@ -444,11 +444,8 @@ def test_a_running_period_reads_the_rollups_without_the_deadlines_still_to_come(
     the rollups' monthly rows cannot tell; the deadlines still to come are counted on the cases
     and taken off, and every index, table and the monthly trend equal the live count."""
     a = Case.objects.select_related("grid__parent", "category__parent", "town").get(pk=march["A"].pk)
-    dues = sorted(
-        Case.objects.filter(self_handled=False, due_at__gte=MARCH.start_at, due_at__lt=MARCH.end_at).values_list(
-            "due_at", flat=True
-        )
-    )
+    in_march = Case.objects.filter(self_handled=False, due_at__gte=MARCH.start_at, due_at__lt=MARCH.end_at)
+    dues = sorted(due for due in in_march.values_list("due_at", flat=True) if due is not None)
     assert len(dues) >= 3
     for moment in (dues[len(dues) // 2] - dt.timedelta(minutes=1), dues[-1] - dt.timedelta(minutes=1)):
         monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
