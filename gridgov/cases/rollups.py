@@ -183,7 +183,7 @@ LEVELS: Final = (
 # The statistics page's reporters' and verifiers' tables: per grid and person, with no other
 # dimension or with the lead department (a department's page; a category's would be as many
 # rows as the grid rows). Made from the cases (the grid rows do not keep people), so not by
-# rebuild_coarse or migration cases/0016; migration cases/0019 made them for the cases
+# rebuild_coarse or migration cases/0016; migration cases/0020 made them for the cases
 # already there.
 PERSON_LEVELS: Final = (
     Level(REPORTER, GRID_DEPTH, frozenset({REPORTER}), person="reporter_id"),

@@ -77,7 +77,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.assessment.migrations.0002_result_area_of_people",
     "gridgov.visits.migrations.0005_care_tags_encrypted",
     "gridgov.cases.migrations.0016_case_rollup_coarse",  # coarse rows of the grid rows already kept
-    "gridgov.cases.migrations.0019_rollup_people",  # the person levels' rows of the cases already kept
+    "gridgov.cases.migrations.0020_rollup_people_rows",  # the person levels' rows of the cases already kept
 ]
 
 

@@ -1,36 +1,10 @@
-"""The person levels of the statistics' rollups (``rollups.PERSON_LEVELS``: per grid and
-reporter, per grid and verifier), made from the cases already there, grid by grid (the grid
-rows do not keep people). Python on both databases: about as long as a rebuild of the grid
-rows (``docs/benchmarks.md``); stop the web and worker processes while it runs, or run
-``stats_rollup_check --repair`` after it if they kept saving cases."""
-
-from typing import Any
+"""The person column of the coarse rollup table (``rollups.PERSON_LEVELS``); its rows are made by
+0020. Two migrations, not one: on PostgreSQL the foreign key's index cannot be created in a
+transaction that has just inserted rows (pending trigger events)."""
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-
-
-def build(apps: Any, schema_editor: Any) -> None:
-    from gridgov.cases import rollups
-
-    cases = apps.get_model("cases", "Case").objects.order_by()
-    coarse = apps.get_model("cases", "CaseRollupCoarse")
-    grids = list(cases.values_list("grid_id", flat=True).distinct())
-    for grid in grids:
-        rows = cases.filter(grid_id=grid) if grid is not None else cases.filter(grid__isnull=True)
-        made = rollups.people_rows(rows.values(*rollups.FIELDS).iterator(chunk_size=rollups.BATCH))
-        coarse.objects.bulk_create(
-            (coarse(**dict(zip(rollups.COARSE_KEY, key, strict=True)), **measures) for key, measures in made.items()),
-            batch_size=rollups.BATCH,
-        )
-
-
-def unbuild(apps: Any, schema_editor: Any) -> None:
-    from gridgov.cases import rollups
-
-    names = [level.name for level in rollups.PERSON_LEVELS]
-    apps.get_model("cases", "CaseRollupCoarse").objects.filter(level__in=names).delete()
 
 
 class Migration(migrations.Migration):
@@ -46,5 +20,4 @@ class Migration(migrations.Migration):
             name='person',
             field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
-        migrations.RunPython(build, unbuild),
     ]

@@ -273,11 +273,11 @@ def test_the_check_finds_a_tampered_coarse_row_and_the_migration_builds_them(mar
     rollups.check(repair=True)
     assert_kept()
     # A database from before the coarse levels: migration 0016 makes the area levels from the
-    # grid rows, 0019 the person levels from the cases.
+    # grid rows, 0020 the person levels from the cases.
     CaseRollupCoarse.objects.all().delete()
     assert rollups.rebuild_coarse() == CaseRollup.objects.count()
     assert set(CaseRollupCoarse.objects.values_list("level", flat=True).distinct()) == areas
-    importlib.import_module("gridgov.cases.migrations.0019_rollup_people").build(django_apps, None)
+    importlib.import_module("gridgov.cases.migrations.0020_rollup_people_rows").build(django_apps, None)
     assert_kept()
 
 
