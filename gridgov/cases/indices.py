@@ -631,7 +631,7 @@ def figures(
         to_come: Mapping[str, Any] = {}
         if running(period):
             to_come = _deadlines_to_come(cases, period, dimensions).aggregate(**_due_counts(period))
-        sums = _less(_rollup_rows(scope, period, dimensions)[0].aggregate(**_rollup_sums()), to_come)
+        sums = _less(_rollup_rows(scope, period, dimensions)[0].aggregate(**_rollup_sums(wanted)), to_come)
         counts, averages = rollup_figures(sums)
         return _figures_from(counts, wanted, averages)
     query = _scoped(cases, dimensions)
@@ -705,7 +705,8 @@ def grouped(
         if running(period):  # read first (see _deadlines_to_come)
             to_come = _deadlines_to_come(cases, period, dimensions).values(column)
             less = {row[column]: row for row in to_come.annotate(**_due_counts(period)).order_by()}
-        summed = [_less(row, less.get(row[on], {})) for row in rows.values(on).annotate(**_rollup_sums()).order_by(on)]
+        sums = _rollup_sums(wanted)
+        summed = [_less(row, less.get(row[on], {})) for row in rows.values(on).annotate(**sums).order_by(on)]
         found = [(row[on], *rollup_figures(row)) for row in summed]
     else:
         query = _scoped(cases, dimensions)
@@ -772,7 +773,7 @@ def trend(
     counts = [c for c in wanted if INDICES[c].kind != HOURS]
     if step == "month" and on_rollups(scope, period, dimensions) and (not running(period) or _due_free(counts)):
         rows = _rollup_rows(scope, period, dimensions, "month")[0].filter(late=F("month")).values("month")
-        by_month = {row["month"]: rollup_figures(row)[0] for row in rows.annotate(**_rollup_sums()).order_by()}
+        by_month = {row["month"]: rollup_figures(row)[0] for row in rows.annotate(**_rollup_sums(counts)).order_by()}
         return [(bucket, _figures_from(by_month.get(bucket.start, {}), counts, {})) for bucket in parts]
     aggregates: dict[str, Count] = {}
     for number, bucket in enumerate(parts):
@@ -974,8 +975,33 @@ def _due_free(codes: Iterable[str]) -> bool:
     return not DEADLINE_INDICES.intersection(codes)
 
 
-def _rollup_sums() -> dict[str, Sum]:
-    return {f"m_{measure}": Sum(measure) for measure in ROLLUP_MEASURES}
+def _rollup_sums(codes: Iterable[str]) -> dict[str, Sum]:
+    """The sums of the measures the indices ``codes`` read (:data:`MEASURES_OF`): a table of
+    two indices sums two or three columns of its rows, not all of them."""
+    needed = set().union(*(MEASURES_OF[code] for code in codes))
+    return {f"m_{measure}": Sum(measure) for measure in ROLLUP_MEASURES if measure in needed}
+
+
+def _measures_of() -> dict[str, frozenset[str]]:
+    """Which measures each index's parts and average read in :func:`rollup_figures`, found by
+    changing one measure at a time (so the map cannot drift from the function): every part is a
+    sum or a difference of measures, and the average a ratio, so a large change of a measure
+    it reads always shows."""
+    base = {f"m_{measure}": 10 + number for number, measure in enumerate(ROLLUP_MEASURES)}
+    base["m_minutes"] = 60_000_000  # (an average well above the rounding)
+
+    def computed(sums: Mapping[str, int]) -> dict[str, Any]:
+        counts, averages = rollup_figures(sums)
+        return {**counts, **averages}
+
+    before = computed(base)
+    found: dict[str, set[str]] = {code: set() for code in INDICES}
+    for measure in ROLLUP_MEASURES:
+        after = computed({**base, f"m_{measure}": base[f"m_{measure}"] + 100_000})
+        for key, value in after.items():
+            if value != before[key]:
+                found[key.split("__")[0]].add(measure)
+    return {code: frozenset(measures) for code, measures in found.items()}
 
 
 def rollup_figures(sums: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, float | None]]:
@@ -1020,6 +1046,10 @@ def rollup_figures(sums: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, f
         if den is not None:
             row[f"{code}__den"] = den
     return row, {"handling_hours": _average_hours((m["minutes"], m["minutes_n"]))}
+
+
+# The measures each index reads from the rollups (see _rollup_sums).
+MEASURES_OF: Final = _measures_of()
 
 
 # --- the cases behind a figure ------------------------------------------------------------

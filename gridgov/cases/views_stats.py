@@ -538,11 +538,12 @@ def statistics_part(request: HttpRequest, part: str) -> HttpResponse:
             area_headers=[str(indices.INDICES[code].label) for code in AREA_CODES],
         )
     elif part == "reporters":
-        reporters = table(query, period, "reporter", dimensions, ("reported", "valid_report_rate"), limit=TOP_PEOPLE)
+        codes = ("reported", "valid_report_rate")
+        reporters = table(query, period, "reporter", dimensions, codes, limit=TOP_PEOPLE, scope=c.scope)
         context["reporters"] = sorted(reporters, key=lambda r: -r["figures"]["reported"].num)[:TOP_PEOPLE]
     elif part == "verifiers":
         context["verifiers"] = table(
-            query, period, "verifier", dimensions, ("on_time_verification_rate",), limit=TABLE_ROWS
+            query, period, "verifier", dimensions, ("on_time_verification_rate",), limit=TABLE_ROWS, scope=c.scope
         )
     else:
         hot = hotspots(query.filter(dimensions.q()), period)

@@ -457,3 +457,18 @@ def test_a_running_period_reads_the_rollups_without_the_deadlines_still_to_come(
             same(MARCH, dimensions)
         same(SPRING, Dimensions())
         same(Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), Dimensions())
+
+
+@pytest.mark.django_db
+def test_each_index_alone_sums_only_its_measures_and_gives_the_live_figure(march: dict[str, Case]) -> None:
+    cases = Case.objects.all()
+    for code in indices.INDICES:
+        assert indices.MEASURES_OF[code]
+        assert (
+            indices.figures(cases, SPRING, None, [code], scope=Q()).by_code
+            == indices.figures(cases, SPRING, None, [code]).by_code
+        ), code
+        for by in ("department", "reporter"):
+            rolled = indices.grouped(cases, SPRING, by, None, [code], scope=Q())
+            live = indices.grouped(cases, SPRING, by, None, [code])
+            assert [(r.key, r.figures.by_code) for r in rolled] == [(r.key, r.figures.by_code) for r in live], code
