@@ -629,7 +629,7 @@ def figures(
     if on_rollups(scope, period, dimensions):
         # While the period runs, the deadlines to come are read first (see _deadlines_to_come).
         to_come: Mapping[str, Any] = {}
-        if running(period):
+        if running(period) and not _due_free(wanted):
             to_come = _deadlines_to_come(cases, period, dimensions).aggregate(**_due_counts(period))
         sums = _less(_rollup_rows(scope, period, dimensions)[0].aggregate(**_rollup_sums(wanted)), to_come)
         counts, averages = rollup_figures(sums)
@@ -702,7 +702,7 @@ def grouped(
     if by in ROLLUP_GROUPS and on_rollups(scope, period, dimensions) and _rollups_group(scope, dimensions, by):
         rows, on = _rollup_rows(scope, period, dimensions, by)
         less: dict[Any, Mapping[str, Any]] = {}
-        if running(period):  # read first (see _deadlines_to_come)
+        if running(period) and not _due_free(wanted):  # read first (see _deadlines_to_come)
             to_come = _deadlines_to_come(cases, period, dimensions).values(column)
             less = {row[column]: row for row in to_come.annotate(**_due_counts(period)).order_by()}
         sums = _rollup_sums(wanted)

@@ -457,6 +457,11 @@ def test_a_running_period_reads_the_rollups_without_the_deadlines_still_to_come(
             same(MARCH, dimensions)
         same(SPRING, Dimensions())
         same(Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31)), Dimensions())
+        for code in indices.INDICES:  # alone: without a deadline, no cases are read
+            cases = Case.objects.all()
+            live = [(r.key, r.figures.by_code) for r in indices.grouped(cases, MARCH, "reporter", None, [code])]
+            rolled = indices.grouped(cases, MARCH, "reporter", None, [code], scope=Q())
+            assert [(r.key, r.figures.by_code) for r in rolled] == live, code
 
 
 @pytest.mark.django_db
