@@ -956,21 +956,6 @@ def _less(sums: Mapping[str, Any], to_come: Mapping[str, Any]) -> dict[str, Any]
     return found
 
 
-# The indices that read a deadline measure (see rollup_figures); the others need no correction.
-DEADLINE_INDICES: Final = frozenset(
-    {
-        "due",
-        "closed",
-        "closed_on_time",
-        "not_closed_on_time",
-        "closure_rate",
-        "on_time_closure_rate",
-        "handling_rate",
-        "on_time_handling_rate",
-    }
-)
-
-
 def _due_free(codes: Iterable[str]) -> bool:
     return not DEADLINE_INDICES.intersection(codes)
 
@@ -1050,6 +1035,22 @@ def rollup_figures(sums: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, f
 
 # The measures each index reads from the rollups (see _rollup_sums).
 MEASURES_OF: Final = _measures_of()
+# The measures of a deadline (_due_counts) and the indices that read one: while a period runs,
+# those need the deadlines still to come taken off; the others read the rows alone.
+DEADLINE_MEASURES: Final = frozenset(
+    {
+        "due",
+        "due_closed",
+        "due_closed_cot",
+        "due_handled",
+        "due_handled_hot",
+        "closed_due",
+        "closed_due_cot",
+        "handled_due",
+        "handled_due_hot",
+    }
+)
+DEADLINE_INDICES: Final = frozenset(code for code, measures in MEASURES_OF.items() if measures & DEADLINE_MEASURES)
 
 
 # --- the cases behind a figure ------------------------------------------------------------
