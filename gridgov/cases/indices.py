@@ -921,10 +921,6 @@ def _deadlines_to_come(cases: QuerySet[Case], period: Period, dimensions: Dimens
     return _scoped(cases, dimensions).filter(self_handled=False, due_at__gte=period.due_by, due_at__lt=period.end_at)
 
 
-def _counted_in(period: Period, column: str) -> Q:
-    return Q(**{f"{column}__gte": period.start_at, f"{column}__lt": period.end_at})
-
-
 def _due_counts(period: Period) -> dict[str, Count]:
     """The deadline measures of the cases of :func:`_deadlines_to_come`, as the rollups count
     them in the period's rows (``m_<measure>``): every deadline there is in the period and
@@ -932,7 +928,7 @@ def _due_counts(period: Period) -> dict[str, Count]:
     period runs), a first date when it is in the period."""
     closed, handled = Q(closed_at__isnull=False), Q(handled_at__isnull=False)
     cot, hot = Q(closed_on_time=True), Q(handled_on_time=True)
-    closed_in, handled_in = _counted_in(period, "closed_at"), _counted_in(period, "handled_at")
+    closed_in, handled_in = period.within("closed_at"), period.within("handled_at")
     conditions = {
         "due": Q(),
         "due_closed": closed,

@@ -555,8 +555,8 @@ class CaseRollup(RollupCounts):
 class CaseRollupCoarse(RollupCounts):
     """The rows of :class:`CaseRollup` summed to a town or a village and some of its
     dimensions, one set of rows per ``level`` (``gridgov.cases.rollups.LEVELS``): a district's
-    year of figures reads thousands of these instead of millions of grid rows (and the two
-    person levels, per grid and reporter or verifier, the page's tables of people). ``area`` is the
+    year of figures reads thousands of these instead of millions of grid rows (and the person
+    levels, per grid and reporter or verifier, the page's tables of people). ``area`` is the
     town or village (``area_path`` its path; a case filed above that level keeps its own path
     and no ``area``); a dimension the level does not keep is empty. Kept with the grid rows,
     in the same transaction; ``manage.py stats_rollup_check`` checks both."""

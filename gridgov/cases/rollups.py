@@ -48,10 +48,10 @@ recount and repairs them.
 dimensions (``LEVELS``; :class:`~gridgov.cases.models.CaseRollupCoarse`), kept by the same
 hooks in the same transaction (one more statement), rebuilt and checked with the grid rows;
 :mod:`gridgov.cases.indices` reads the smallest level that answers a question
-(:func:`level_for`). Two person levels (``PERSON_LEVELS``) keep the same measures per grid and
-reporter, and per grid and verifying grid worker, for the page's reporters' and verifiers'
-tables; the grid rows do not keep people, so those two are made from the cases, not from the
-grid rows.
+(:func:`level_for`). The person levels (``PERSON_LEVELS``) keep the same measures per grid and
+reporter or verifying grid worker (and per lead department), for the page's reporters' and
+verifiers' tables; the grid rows do not keep people, so those are made from the cases, not
+from the grid rows.
 """
 
 from __future__ import annotations

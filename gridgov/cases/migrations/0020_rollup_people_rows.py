@@ -1,5 +1,5 @@
 """The person levels of the statistics' rollups (``rollups.PERSON_LEVELS``: per grid and
-reporter, per grid and verifier), made from the cases already there, grid by grid (the grid
+reporter or verifier, and per lead department), made from the cases already there, grid by grid (the grid
 rows do not keep people). Python on both databases: about as long as a rebuild of the grid
 rows (``docs/benchmarks.md``); stop the web and worker processes while it runs, or run
 ``stats_rollup_check --repair`` after it if they kept saving cases."""
