@@ -24,9 +24,11 @@ for the cases behind a figure. A bulletin for a town or a village and a month is
 
 from __future__ import annotations
 
+import bisect
 import calendar as month_calendar
 import datetime as dt
 import operator
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import reduce
@@ -699,7 +701,7 @@ def grouped(
     wanted = list(codes or INDICES)
     base = dimensions or Dimensions()
     found: list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]] = []
-    if by in ROLLUP_GROUPS and on_rollups(scope, period, dimensions) and _rollups_group(scope, dimensions, by):
+    if by in ROLLUP_GROUPS and on_rollups(scope, period, dimensions, by):
         rows, on = _rollup_rows(scope, period, dimensions, by)
         less: dict[Any, Mapping[str, Any]] = {}
         if running(period) and not _due_free(wanted):  # read first (see _deadlines_to_come)
@@ -771,10 +773,14 @@ def trend(
     wanted = list(codes)
     parts = buckets(period, step)
     counts = [c for c in wanted if INDICES[c].kind != HOURS]
-    if step == "month" and on_rollups(scope, period, dimensions) and (not running(period) or _due_free(counts)):
-        rows = _rollup_rows(scope, period, dimensions, "month")[0].filter(late=F("month")).values("month")
-        by_month = {row["month"]: rollup_figures(row)[0] for row in rows.annotate(**_rollup_sums(counts)).order_by()}
-        return [(bucket, _figures_from(by_month.get(bucket.start, {}), counts, {})) for bucket in parts]
+    if on_rollups(scope, period, dimensions, "month") and (not running(period) or _due_free(counts)):
+        if step == "month" and period.months:
+            rows = _rollup_rows(scope, period, dimensions, "month")[0].filter(late=F("month")).values("month")
+            sums = rows.annotate(**_rollup_sums(counts)).order_by()
+            by_month = {row["month"]: rollup_figures(row)[0] for row in sums}
+            return [(bucket, _figures_from(by_month.get(bucket.start, {}), counts, {})) for bucket in parts]
+        if (days := _day_trend(scope, period, dimensions, parts, counts)) is not None:
+            return days
     aggregates: dict[str, Count] = {}
     for number, bucket in enumerate(parts):
         for code, item in _aggregates(bucket, wanted).items():
@@ -787,6 +793,29 @@ def trend(
         mine = {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
         result.append((bucket, _figures_from(mine, counts, {})))
     return result
+
+
+def _day_trend(
+    scope: Q | None, period: Period, dimensions: Dimensions | None, parts: list[Period], codes: list[str]
+) -> list[tuple[Period, Figures]] | None:
+    """The trend from the rows of a day level (None: no day level answers): a bucket sums the
+    rows of its days whose second date (``late``) is before its end, as the live count's
+    conditions are on the bucket. The rows are few (a district's month: its towns × days ×
+    the days their second dates fall on), so they are put in buckets here."""
+    level = _coarse_level(scope, dimensions, "month", rollups.DAY)
+    if level is None:
+        return None
+    condition = (scope or Q()) & (dimensions.q() if dimensions else Q())
+    window = Q(month__gte=period.start, month__lte=period.end, late__lte=period.end)
+    rows = CaseRollupCoarse.objects.filter(window, level=level.name).filter(condition).values("month", "late")
+    starts = [bucket.start for bucket in parts]
+    sums: list[Counter[str]] = [Counter() for _ in parts]
+    for row in rows.annotate(**_rollup_sums(codes)).order_by():
+        number = bisect.bisect_right(starts, row["month"]) - 1
+        if row["late"] <= parts[number].end:
+            sums[number].update({name: int(value or 0) for name, value in row.items() if name.startswith("m_")})
+    made = zip(parts, sums, strict=True)
+    return [(bucket, _figures_from(rollup_figures(part)[0], codes, {})) for bucket, part in made]
 
 
 # --- the rollups -----------------------------------------------------------------------------
@@ -807,17 +836,23 @@ def whole_months(period: Period) -> bool:
 
 
 def running(period: Period) -> bool:
-    """The period is whole calendar months and runs now (this month, this year)."""
-    return period.months > 0 and period.start_at <= timezone.now() < period.end_at
+    """The period runs now (this month, this year, the last 30 days to today)."""
+    return period.start_at <= timezone.now() < period.end_at
 
 
-def on_rollups(scope: Q | None, period: Period, dimensions: Dimensions | None) -> bool:
-    """Whether figures for this viewer's ``scope``, period and dimensions come from the rollups:
-    whole months that have ended, or that run now (the deadlines still to come taken out,
-    :func:`_deadlines_to_come`)."""
-    if not ROLLUPS or scope is None or not (whole_months(period) or running(period)):
+def on_rollups(scope: Q | None, period: Period, dimensions: Dimensions | None, by: str | None = None) -> bool:
+    """Whether figures (grouped ``by``, or a trend's under "month") for this viewer's
+    ``scope``, period and dimensions come from the rollups: a period that has begun (while it
+    runs, the deadlines still to come are taken out, :func:`_deadlines_to_come`); of whole
+    months from the grid rows or a month level, of days from a day level that keeps what the
+    question needs (else on the cases)."""
+    if not ROLLUPS or scope is None or period.start_at > timezone.now():
         return False
-    return dimensions is None or (dimensions.reporter is None and dimensions.verifier is None)
+    if dimensions is not None and (dimensions.reporter is not None or dimensions.verifier is not None):
+        return False
+    if not period.months:
+        return _coarse_level(scope, dimensions, by, rollups.DAY) is not None
+    return by not in PERSON_GROUPS or _coarse_level(scope, dimensions, by) is not None
 
 
 # Read the coarse levels when they can answer (``bench/stats.py --grid-rows`` switches it off
@@ -837,22 +872,22 @@ COARSE_GROUPS: Final[dict[str, tuple[str, str | None]]] = {
 }
 
 
-def _rollups_group(scope: Q | None, dimensions: Dimensions | None, by: str) -> bool:
-    """Whether the rollups have the rows of a table by ``by`` (a person's: a person level)."""
-    return by not in PERSON_GROUPS or _coarse_level(scope, dimensions, by) is not None
-
-
 def _rollup_rows(
     scope: Q | None, period: Period, dimensions: Dimensions | None, by: str | None = None
 ) -> tuple[QuerySet[Any], str]:
     """The rows of the period (a measure's first date in it, its second, ``late``, before its
     end) and the column to group them ``by``: the rows of the smallest coarse level that keeps
-    the areas and dimensions the question needs (``rollups.level_for``), else the grid rows."""
-    last = period.end.replace(day=1)
+    the areas and dimensions the question needs (``rollups.level_for``), else the grid rows; a
+    period that is not whole months, the rows of a day level (:func:`on_rollups` said one
+    answers)."""
+    grain = rollups.MONTH if period.months else rollups.DAY
+    last = period.end.replace(day=1) if grain == rollups.MONTH else period.end
     condition = (scope or Q()) & (dimensions.q() if dimensions else Q())
     window = Q(month__gte=period.start, month__lte=last, late__lte=last)
-    level = _coarse_level(scope, dimensions, by)
+    level = _coarse_level(scope, dimensions, by, grain)
     if level is None:
+        if grain == rollups.DAY:
+            raise ValueError("no day level answers this question")
         column = GROUPS.get(by or "", "month")
         return CaseRollup.objects.filter(window).filter(condition), column
     column = COARSE_GROUPS[by][0] if by else "month"
@@ -861,9 +896,11 @@ def _rollup_rows(
     return CaseRollupCoarse.objects.filter(window, level=level.name).filter(condition), column
 
 
-def _coarse_level(scope: Q | None, dimensions: Dimensions | None, by: str | None) -> rollups.Level | None:
-    """The coarse level for the viewer's ``scope``, the filters and the grouping (None: the
-    grid rows)."""
+def _coarse_level(
+    scope: Q | None, dimensions: Dimensions | None, by: str | None, grain: str = rollups.MONTH
+) -> rollups.Level | None:
+    """The coarse level of ``grain`` for the viewer's ``scope``, the filters and the grouping
+    (None: the grid rows, for months; for days, the cases)."""
     depth = _scope_depth(scope or Q())
     if not COARSE or depth is None or (by is not None and by not in COARSE_GROUPS):
         return None
@@ -885,7 +922,7 @@ def _coarse_level(scope: Q | None, dimensions: Dimensions | None, by: str | None
             )
             if value
         }
-    return rollups.level_for(depth, needs)
+    return rollups.level_for(depth, needs, grain)
 
 
 def _scope_depth(scope: Q) -> int | None:

@@ -559,9 +559,10 @@ class CaseRollupCoarse(RollupCounts):
     levels, per grid and reporter or verifier, the page's tables of people). ``area`` is the
     town or village (``area_path`` its path; a case filed above that level keeps its own path
     and no ``area``); a dimension the level does not keep is empty. Kept with the grid rows,
-    in the same transaction; ``manage.py stats_rollup_check`` checks both."""
+    in the same transaction; ``manage.py stats_rollup_check`` checks both. On the rows of a
+    day level (``rollups.DAY_LEVELS``), ``month`` and ``late`` hold local days, not months."""
 
-    level = models.CharField(max_length=20)  # the name of one of rollups.LEVELS
+    level = models.CharField(max_length=20)  # the name of one of rollups.ALL_LEVELS
     month = models.DateField()
     late = models.DateField()
     area = models.ForeignKey("areas.Area", null=True, on_delete=models.PROTECT, related_name="+")

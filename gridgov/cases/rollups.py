@@ -51,7 +51,8 @@ hooks in the same transaction (one more statement), rebuilt and checked with the
 (:func:`level_for`). The person levels (``PERSON_LEVELS``) keep the same measures per grid and
 reporter or verifying grid worker (and per lead department), for the page's reporters' and
 verifiers' tables; the grid rows do not keep people, so those are made from the cases, not
-from the grid rows.
+from the grid rows. The day levels (``DAY_LEVELS``) keep local days where the others keep
+months, for periods of days and the trends by day and week; made from the cases too.
 """
 
 from __future__ import annotations
@@ -74,9 +75,14 @@ from .models import ROLLUP_MEASURES, Case, CaseRollup, CaseRollupCoarse, Satisfa
 __all__ = [
     "ALL_LEVELS",
     "CASE_KEY",
+    "CASE_LEVELS",
     "COARSE_KEY",
+    "DAY",
+    "DAYS",
+    "DAY_LEVELS",
     "KEY",
     "LEVELS",
+    "MONTH",
     "PEOPLE",
     "PERSON_LEVELS",
     "Level",
@@ -85,6 +91,7 @@ __all__ = [
     "coarse_by_town",
     "connect",
     "contributions",
+    "day_rows",
     "describe",
     "grid_rows",
     "level_for",
@@ -135,7 +142,10 @@ Contributions = dict[Key, Counter[str]]
 # What a case adds is keyed by KEY and then by the people its person levels are kept for (the
 # reporter, the verifying grid worker): CASE_KEY. The grid rows drop the people.
 PEOPLE: Final = ("reporter_id", "verified_by_id")
-CASE_KEY: Final = (*KEY, *PEOPLE)
+# ... and last by the local days of its two dates (as ``month`` and ``late`` are their months),
+# which the day levels keep.
+DAYS: Final = ("day", "late_day")
+CASE_KEY: Final = (*KEY, *PEOPLE, *DAYS)
 
 # --- the coarse levels ------------------------------------------------------------------------
 
@@ -155,6 +165,7 @@ VILLAGE_DEPTH: Final = 3
 GRID_DEPTH: Final = 4
 DEPARTMENT, CATEGORY, SOURCE = "department", "category", "source"
 REPORTER, VERIFIER = "reporter", "verifier"
+MONTH, DAY = "month", "day"  # a level's grain: what its ``month`` and ``late`` columns hold
 
 
 @dataclass(frozen=True)
@@ -162,12 +173,14 @@ class Level:
     """A coarse rollup: the grid rows summed to the area at ``depth`` (a town, a village or a
     grid), keeping only the dimensions ``keeps``; a person level (``person``: one of
     ``PEOPLE``) keeps the user in that column of the case, and a case without one is in none
-    of its rows."""
+    of its rows. A day level (``grain`` DAY) keeps local days where the others keep months:
+    its ``month`` is the day of a measure's first date, its ``late`` the day of the second."""
 
     name: str
     depth: int
     keeps: frozenset[str]
     person: str | None = None
+    grain: str = MONTH
 
 
 # Smallest first; a figure is read from the first level that keeps what it needs
@@ -191,14 +204,29 @@ PERSON_LEVELS: Final = (
     Level("reporter_department", GRID_DEPTH, frozenset({REPORTER, DEPARTMENT}), person="reporter_id"),
     Level("verifier_department", GRID_DEPTH, frozenset({VERIFIER, DEPARTMENT}), person="verified_by_id"),
 )
-ALL_LEVELS: Final = (*LEVELS, *PERSON_LEVELS)
+# The day levels: a period that is not whole months (30 days, a week, 365 days to today) and
+# the trends by day and week, for a town or a village, with one dimension at most (a grid's
+# days, or a category's, would be as many rows as there are cases). Made from the cases, like
+# the person levels; migration cases/0021 made them for the cases already there.
+DAY_LEVELS: Final = (
+    Level("day_town", TOWN_DEPTH, frozenset(), grain=DAY),
+    Level("day_town_source", TOWN_DEPTH, frozenset({SOURCE}), grain=DAY),
+    Level("day_town_department", TOWN_DEPTH, frozenset({DEPARTMENT}), grain=DAY),
+    Level("day_village", VILLAGE_DEPTH, frozenset(), grain=DAY),
+)
+ALL_LEVELS: Final = (*LEVELS, *PERSON_LEVELS, *DAY_LEVELS)
+# The levels the cases themselves make (not the grid rows, which keep neither people nor days).
+CASE_LEVELS: Final = (*PERSON_LEVELS, *DAY_LEVELS)
 
 
-def level_for(depth: int, needs: Iterable[str]) -> Level | None:
-    """The smallest level whose rows answer a question on areas down to ``depth`` and the
-    dimensions ``needs`` (filtered or grouped on); None: only the grid rows do."""
+def level_for(depth: int, needs: Iterable[str], grain: str = MONTH) -> Level | None:
+    """The smallest level of ``grain`` whose rows answer a question on areas down to ``depth``
+    and the dimensions ``needs`` (filtered or grouped on); None: only the grid rows do (by
+    month; by day, nothing does)."""
     wanted = frozenset(needs)
     for level in ALL_LEVELS:
+        if level.grain != grain:
+            continue
         # A person level holds only the cases that have its person: never for other questions.
         if level.person is not None and not wanted & {REPORTER, VERIFIER}:
             continue
@@ -214,8 +242,10 @@ def path_depth(path: str) -> int:
 def project(key: Key, level: Level) -> Key:
     """The coarse key of ``level`` a grid row's key (``KEY``) or a case's (``CASE_KEY``) adds
     to; for a person level, a key without that person gives ``person_id`` None, which is in
-    no row (:func:`targets`)."""
+    no row (:func:`targets`). A day level's needs a case's key (the grid rows keep no days)."""
     month, late, grid_id, area_path, department_id, category_id, source = key[: len(KEY)]
+    if level.grain == DAY:
+        month, late = key[len(KEY) + len(PEOPLE) :]
     ids = [part for part in area_path.split("/") if part]
     if len(ids) >= level.depth:
         path = "/" + "/".join(ids[: level.depth]) + "/"
@@ -245,8 +275,10 @@ def _person(key: Key, level: Level) -> Any:
 
 def targets(key: Key, levels: Iterable[Level] = ALL_LEVELS) -> Iterator[Key]:
     """The coarse keys of ``levels`` that a case's key adds to (a person level's only when the
-    case has that person)."""
+    case has that person; neither a person level's nor a day level's for a grid row's key)."""
     for level in levels:
+        if len(key) == len(KEY) and (level.person is not None or level.grain == DAY):
+            continue
         found = project(key, level)
         if level.person is None or found[-1] is not None:
             yield found
@@ -321,12 +353,6 @@ def coarse(counts: Contributions, levels: Iterable[Level] = ALL_LEVELS) -> Contr
     return _nonzero(found)
 
 
-def month_of(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
-    """The first day of the local month of ``moment``."""
-    local = moment.astimezone(zone or timezone.get_current_timezone())
-    return dt.date(local.year, local.month, 1)
-
-
 def _earliest(*moments: dt.datetime | None) -> dt.datetime | None:
     found = [moment for moment in moments if moment is not None]
     return min(found) if found else None
@@ -348,13 +374,15 @@ def contributions(case: Mapping[str, Any]) -> Contributions:
 
     def add(first: dt.datetime | None, measure: str, amount: int = 1) -> None:
         if first is not None:
-            month = month_of(first, zone)
-            found[(month, month, *dims)][measure] += amount
+            day = first.astimezone(zone).date()
+            month = day.replace(day=1)
+            found[(month, month, *dims, day, day)][measure] += amount
 
     def add_until(first: dt.datetime | None, second: dt.datetime | None, measure: str) -> None:
         if first is not None and second is not None:
-            month = month_of(first, zone)
-            found[(month, max(month, month_of(second, zone)), *dims)][measure] += 1
+            day, until = first.astimezone(zone).date(), second.astimezone(zone).date()
+            month = day.replace(day=1)
+            found[(month, max(month, until.replace(day=1)), *dims, day, max(day, until))][measure] += 1
 
     if case["self_handled"]:
         add(case["reported_at"], "self_handled")
@@ -413,8 +441,9 @@ def apply(changes: Contributions) -> None:
     """Add ``changes`` (by ``CASE_KEY``) to the grid rows and to the coarse rows of every level
     (a row is created for a key that has none; two rows of one key, from two transactions
     creating it at once, are summed like any others). The coarse keys that change by the same
-    counts, one per level, take one statement: a save that changes no person takes one for
-    all its levels, a verification (the case now in its verifier's rows) one more."""
+    counts, one per level, take one statement (and one insert for those without a row): a
+    save whose measures all move the same way takes one for all its levels, a verification
+    (the case now in its verifier's rows) one more."""
     for key, change in grid_rows(changes).items():
         _bump(CaseRollup, dict(zip(KEY, key, strict=True)), change)
     same: dict[tuple[tuple[str, int], ...], list[list[Key]]] = defaultdict(list)
@@ -465,12 +494,13 @@ def _bump(model: type[CaseRollup | CaseRollupCoarse], where: dict[str, Any], cha
 
 
 def _apply_coarse(keys: list[Key], change: Counter[str]) -> None:
-    """One statement for the first row of each of ``keys`` (one per level) when they all exist;
-    else none, and each key on its own like the grid rows. (Updating the rows that exist and
-    then asking which keys lack one would take a row another transaction committed meanwhile
-    for one this statement updated, and lose the change: PostgreSQL, read committed.)
+    """One statement for the first row of each of ``keys`` (one per level), returning the
+    levels it updated; then one insert of a row for each key that had none. (Asking afterwards
+    which keys lack a row would see a row another transaction committed meanwhile for a key
+    this statement did not update, and lose the change: PostgreSQL, read committed. Two rows
+    of one key, from two transactions creating it at once, are summed like any others.)
 
-    The statement is written here rather than by the ORM: compiling its six keys' filters took
+    The statement is written here rather than by the ORM: compiling its keys' filters took
     7 of the 12 ms of a report (in-process, SQLite), inside the transaction that holds the
     database's write lock, and halved the intake rate (bench/intake.py)."""
     table = connection.ops.quote_name(CaseRollupCoarse._meta.db_table)
@@ -488,14 +518,15 @@ def _apply_coarse(keys: list[Key], change: Counter[str]) -> None:
     # the model's quoted table and column names are written in; every value is a parameter.
     pk, level = column("id"), column("level")
     firsts = f"SELECT MIN({pk}) FROM {table} WHERE {where} GROUP BY {level}"  # noqa: S608
-    found = f"SELECT COUNT(DISTINCT {level}) FROM {table} WHERE {where}"  # noqa: S608
-    sql = f"UPDATE {table} SET {sets} WHERE {pk} IN ({firsts}) AND ({found}) = %s"  # noqa: S608
+    sql = f"UPDATE {table} SET {sets} WHERE {pk} IN ({firsts}) RETURNING {level}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*(change[m] for m in measures), *params, *params, len(keys)])
-        if cursor.rowcount:
-            return
-    for key in keys:
-        _bump(CaseRollupCoarse, dict(zip(COARSE_KEY, key, strict=True)), change)
+        cursor.execute(sql, [*(change[m] for m in measures), *params])
+        updated = {row[0] for row in cursor.fetchall()}
+    missing = [key for key in keys if key[0] not in updated]
+    if missing:
+        CaseRollupCoarse.objects.bulk_create(
+            CaseRollupCoarse(**dict(zip(COARSE_KEY, key, strict=True)), **change) for key in missing
+        )
 
 
 # --- upkeep: the saves of a case --------------------------------------------------------------
@@ -695,3 +726,8 @@ def rebuild_coarse(prefix: str = "") -> int:
 def people_rows(cases: Iterable[Mapping[str, Any]]) -> Contributions:
     """The rows of the person levels that ``cases`` (their ``FIELDS``) make."""
     return coarse(tally(cases), PERSON_LEVELS)
+
+
+def day_rows(cases: Iterable[Mapping[str, Any]]) -> Contributions:
+    """The rows of the day levels that ``cases`` (their ``FIELDS``) make."""
+    return coarse(tally(cases), DAY_LEVELS)

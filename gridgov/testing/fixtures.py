@@ -78,6 +78,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.visits.migrations.0005_care_tags_encrypted",
     "gridgov.cases.migrations.0016_case_rollup_coarse",  # coarse rows of the grid rows already kept
     "gridgov.cases.migrations.0020_rollup_people_rows",  # the person levels' rows of the cases already kept
+    "gridgov.cases.migrations.0021_rollup_day_rows",  # the day levels' rows of the cases already kept
 ]
 
 

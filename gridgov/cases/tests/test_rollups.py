@@ -157,7 +157,11 @@ def test_a_month_to_come_a_reporter_or_days_are_counted_live(march: dict[str, Ca
     today = timezone.localdate()
     assert indices.on_rollups(Q(), Period.of_month(today), None)  # running: see below
     assert not indices.on_rollups(Q(), Period.of_month(today + dt.timedelta(days=40)), None)
-    assert not indices.on_rollups(Q(), Period(MARCH.start, dt.date(2026, 3, 30)), None)
+    # A period of days from a day level, where one keeps what the question needs.
+    assert indices.on_rollups(Q(), Period(MARCH.start, dt.date(2026, 3, 30)), Dimensions(source=Source.HOTLINE))
+    assert not indices.on_rollups(Q(), Period(MARCH.start, dt.date(2026, 3, 30)), None, "grid")
+    category = Dimensions(category=march["A"].category.code)
+    assert not indices.on_rollups(Q(), Period(MARCH.start, dt.date(2026, 3, 30)), category)
     assert not indices.on_rollups(Q(), MARCH, Dimensions(reporter=march["A"].reporter_id))
     assert not indices.on_rollups(None, MARCH, None)
     assert indices.on_rollups(Q(), MARCH, Dimensions(source=Source.HOTLINE))
@@ -215,7 +219,10 @@ def test_every_coarse_level_is_read_and_gives_the_grid_rows_figures(march: dict[
     a = Case.objects.select_related("grid__parent", "category__parent", "town").get(pk=march["A"].pk)
     questions = [(by, dims) for by in (None, "month", *sorted(indices.ROLLUP_GROUPS)) for dims in dimension_sets(a)]
     chosen = {getattr(indices._coarse_level(Q(), dims, by), "name", None) for by, dims in questions}
-    assert chosen == {level.name for level in rollups.ALL_LEVELS} | {None}  # None: the grid rows
+    months = [level for level in rollups.ALL_LEVELS if level.grain == rollups.MONTH]
+    assert chosen == {level.name for level in months} | {None}  # None: the grid rows
+    days = {getattr(indices._coarse_level(Q(), dims, by, rollups.DAY), "name", None) for by, dims in questions}
+    assert days == {level.name for level in rollups.DAY_LEVELS} | {None}  # None: the cases
     cases = Case.objects.all()
     codes = [code for code, item in indices.INDICES.items() if item.kind != indices.HOURS]
 
@@ -278,6 +285,8 @@ def test_the_check_finds_a_tampered_coarse_row_and_the_migration_builds_them(mar
     assert rollups.rebuild_coarse() == CaseRollup.objects.count()
     assert set(CaseRollupCoarse.objects.values_list("level", flat=True).distinct()) == areas
     importlib.import_module("gridgov.cases.migrations.0020_rollup_people_rows").build(django_apps, None)
+    assert rollups.check().differences  # the day levels' rows are missing
+    importlib.import_module("gridgov.cases.migrations.0021_rollup_day_rows").build(django_apps, None)
     assert_kept()
 
 
@@ -295,19 +304,20 @@ def test_a_coarse_row_created_by_another_transaction_meanwhile_is_not_lost(
     a = march["A"]
     grid_key = (dt.date(2030, 1, 1), dt.date(2030, 1, 1), a.grid_id, a.area_path, None, a.category_id, a.source)
     keys = [rollups.project(grid_key, level) for level in rollups.LEVELS]
-    original = CaseRollupCoarse.objects.create
+    original = CaseRollupCoarse.objects.bulk_create
     done: list[bool] = []
 
-    def create(**kwargs: Any) -> CaseRollupCoarse:
-        # This transaction's update of the first key found no row; the other one commits its
-        # row now, before this one inserts.
+    def bulk_create(rows: Any, **kwargs: Any) -> Any:
+        # This transaction's update found no row of these keys; the other one commits its row
+        # of the first key now, before this one inserts.
         if not done:
             done.append(True)
-            original(**dict(zip(rollups.COARSE_KEY, keys[0], strict=True)), reported=1)
-        return original(**kwargs)
+            CaseRollupCoarse.objects.create(**dict(zip(rollups.COARSE_KEY, keys[0], strict=True)), reported=1)
+        return original(rows, **kwargs)
 
-    monkeypatch.setattr(CaseRollupCoarse.objects, "create", create)
+    monkeypatch.setattr(CaseRollupCoarse.objects, "bulk_create", bulk_create)
     rollups.apply({grid_key: Counter(reported=1)})
+    assert done
     kept = rollups.stored(model=CaseRollupCoarse)
     assert kept[keys[0]] == Counter(reported=2)
     assert all(kept[key] == Counter(reported=1) for key in keys[1:])
@@ -478,3 +488,72 @@ def test_each_index_alone_sums_only_its_measures_and_gives_the_live_figure(march
             rolled = indices.grouped(cases, SPRING, by, None, [code], scope=Q())
             live = indices.grouped(cases, SPRING, by, None, [code])
             assert [(r.key, r.figures.by_code) for r in rolled] == [(r.key, r.figures.by_code) for r in live], code
+
+
+def same_days(period: Period, dimensions: Dimensions, scope: Q | None = None) -> None:
+    """A period of days (or a trend by day or week) read from a day level gives the live
+    count: every index, the tables a day level has, the trends by day, week and month."""
+    cases = Case.objects.filter(scope or Q())
+    scope = Q() if scope is None else scope
+    codes = [code for code, item in indices.INDICES.items() if item.kind != indices.HOURS]
+    assert indices._coarse_level(scope, dimensions, "month", rollups.DAY) is not None, dimensions
+    if not period.months:
+        assert indices.on_rollups(scope, period, dimensions)
+        live = indices.figures(cases, period, dimensions)
+        assert indices.figures(cases, period, dimensions, scope=scope).by_code == live.by_code, (period, dimensions)
+        for by in ("department", "village", "source"):
+            if not indices.on_rollups(scope, period, dimensions, by):
+                continue
+            live_rows = [(r.key, r.figures.by_code) for r in indices.grouped(cases, period, by, dimensions)]
+            rows = indices.grouped(cases, period, by, dimensions, scope=scope)
+            assert [(r.key, r.figures.by_code) for r in rows] == live_rows, (period, dimensions, by)
+    for step in indices.TREND_STEPS:
+        if step == "day" and period.days > 31:  # the live count's columns: every index by day
+            continue
+        live_trend = indices.trend(cases, period, step, codes, dimensions)
+        with CaptureQueriesContext(connection) as queries:
+            rolled = indices.trend(cases, period, step, codes, dimensions, scope=scope)
+        assert rolled == live_trend, (period, dimensions, step)
+        if not indices.running(period):
+            assert all('"cases_case"' not in query["sql"] for query in queries.captured_queries), (period, step)
+
+
+@pytest.mark.django_db
+def test_periods_of_days_and_trends_by_day_read_the_day_levels(
+    people: dict[str, Any], march: dict[str, Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = Case.objects.select_related("grid__parent", "category__parent", "town").get(pk=march["A"].pk)
+    assert a.grid is not None and a.grid.parent is not None
+    choices = [
+        Dimensions(),
+        Dimensions(source=Source.GRID_REPORT),
+        Dimensions(source=Source.HOTLINE),
+        Dimensions(department="urban_mgmt"),
+        Dimensions(area=a.town.code),
+        Dimensions(area=a.grid.parent.code),
+    ]
+    periods = [
+        Period(dt.date(2026, 3, 3), dt.date(2026, 3, 17)),
+        Period(dt.date(2026, 2, 20), dt.date(2026, 4, 10)),
+        MARCH,  # whole months: the trend by day and week only
+        SPRING,
+    ]
+    for period in periods:
+        for dimensions in choices:
+            same_days(period, dimensions)
+    village = Q(pk__in=[]) | Q(area_path__startswith=a.grid.parent.path)
+    same_days(periods[0], Dimensions(), village)
+    # A filter no day level keeps: counted on the cases, with the same figures.
+    category = Dimensions(category=a.category.code)
+    assert not indices.on_rollups(Q(), periods[0], category)
+    cases = Case.objects.all()
+    assert indices.figures(cases, periods[0], category, scope=Q()) == indices.figures(cases, periods[0], category)
+    # While a period of days runs, its deadlines to come are taken off as for a running month.
+    in_march = Case.objects.filter(self_handled=False, due_at__gte=MARCH.start_at, due_at__lt=MARCH.end_at)
+    dues = sorted(due for due in in_march.values_list("due_at", flat=True) if due is not None)
+    moment = dues[len(dues) // 2] - dt.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    running = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 29))
+    assert indices.running(running)
+    for dimensions in choices:
+        same_days(running, dimensions)
