@@ -573,11 +573,12 @@ def matrix(today: dt.date) -> list[tuple[str, str, dict[str, str]]]:
     ended = today.replace(day=1) - dt.timedelta(days=1)  # the last day of last month
     last = ended.replace(day=1)
     month = {"start": last.isoformat(), "end": ended.isoformat()}
-    # The last 12 and 24 whole months (what the rollups answer), and 365 days to today (counted
-    # on the cases: a period that is not whole months that have ended).
+    # The last 12 and 24 whole months (the month levels), and 30 and 365 days to today (a
+    # period of days: the day levels, as a past month's trend by day or week).
     year = {"start": months_before(last, 11).isoformat(), "end": ended.isoformat()}
     two_years = {"start": months_before(last, 23).isoformat(), "end": ended.isoformat()}
     days = {"start": today.replace(year=today.year - 1).isoformat(), "end": today.isoformat()}
+    thirty = {"start": (today - dt.timedelta(days=29)).isoformat(), "end": today.isoformat()}
     village = Area.objects.current().filter(level=AreaLevel.VILLAGE, path__contains="/").order_by("code").first()
     grid = Area.objects.current().filter(level=AreaLevel.GRID).order_by("code").first()
     busiest = Case.objects.values_list("lead_department__code").exclude(lead_department=None)
@@ -592,7 +593,9 @@ def matrix(today: dt.date) -> list[tuple[str, str, dict[str, str]]]:
         ("district-current month (default)", "super01", {}),
         ("district-year", "super01", {**year}),
         ("district two years (the page's most)", "super01", {**two_years}),
-        ("district, 365 days to today (live)", "super01", {**days}),
+        ("district-month by week", "super01", {**month, "step": "week"}),
+        ("district, 30 days to today", "super01", {**thirty}),
+        ("district, 365 days to today", "super01", {**days}),
         ("village-year", "super01", {**year, "grid": village.code if village else ""}),
         ("grid-year", "super01", {**year, "grid": grid.code if grid else ""}),
         ("department-year", "super01", {**year, "lead": department_code or ""}),

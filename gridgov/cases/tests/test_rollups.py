@@ -188,6 +188,29 @@ def test_the_page_of_a_past_month_reads_the_rollups(people: dict[str, Any], marc
 
 
 @pytest.mark.django_db
+def test_the_page_of_a_period_of_days_reads_the_day_levels(people: dict[str, Any], march: dict[str, Case]) -> None:
+    from .test_stats_pages import check_every_link, client_for, list_count, with_parts
+
+    client = client_for(people["center01"])
+    days = {"start": "2026-03-03", "end": "2026-03-24"}
+    for step in ("day", "week"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("cases:stats-part", args=["trend"]), {**days, "step": step})
+        assert response.status_code == 200
+        assert any("cases_caserollupcoarse" in query["sql"] for query in queries.captured_queries)
+        # (The viewer's scope asks whether they reported a case outside their areas: one row.)
+        counted = [q["sql"] for q in queries.captured_queries if 'COUNT("cases_case"' in q["sql"]]
+        assert counted == []
+        points = [point for series in response.context["chart"]["trend"]["series"].values() for point in series]
+        assert sum(point["value"] for point in points) > 0
+        for point in points:  # each point opens the list of its cases
+            assert list_count(client, point["url"]) == point["value"], point
+    response = client.get(reverse("cases:stats"), {**days, "step": "week"})
+    assert response.status_code == 200
+    assert check_every_link(client, with_parts(client, response.content.decode()), 20) >= 20
+
+
+@pytest.mark.django_db
 def test_the_check_finds_and_repairs_a_tampered_row(march: dict[str, Case]) -> None:
     town = march["A"].town
     row = CaseRollup.objects.filter(reported__gt=0).first()
