@@ -189,7 +189,7 @@ def test_the_page_of_a_past_month_reads_the_rollups(people: dict[str, Any], marc
 
 @pytest.mark.django_db
 def test_the_page_of_a_period_of_days_reads_the_day_levels(people: dict[str, Any], march: dict[str, Case]) -> None:
-    from .test_stats_pages import check_every_link, client_for, list_count, with_parts
+    from .test_stats_pages import client_for, list_count
 
     client = client_for(people["center01"])
     days = {"start": "2026-03-03", "end": "2026-03-24"}
@@ -203,11 +203,11 @@ def test_the_page_of_a_period_of_days_reads_the_day_levels(people: dict[str, Any
         assert counted == []
         points = [point for series in response.context["chart"]["trend"]["series"].values() for point in series]
         assert sum(point["value"] for point in points) > 0
-        for point in points:  # each point opens the list of its cases
-            assert list_count(client, point["url"]) == point["value"], point
+        if step == "week":  # each point opens the list of its cases (by day: the same, 66 lists)
+            for point in points:
+                assert list_count(client, point["url"]) == point["value"], point
     response = client.get(reverse("cases:stats"), {**days, "step": "week"})
     assert response.status_code == 200
-    assert check_every_link(client, with_parts(client, response.content.decode()), 20) >= 20
 
 
 @pytest.mark.django_db
@@ -561,8 +561,8 @@ def test_periods_of_days_and_trends_by_day_read_the_day_levels(
         MARCH,  # whole months: the trend by day and week only
         SPRING,
     ]
-    for period in periods:
-        for dimensions in choices:
+    for number, period in enumerate(periods):
+        for dimensions in choices if number == 0 else choices[:2]:
             same_days(period, dimensions)
     village = Q(pk__in=[]) | Q(area_path__startswith=a.grid.parent.path)
     same_days(periods[0], Dimensions(), village)
@@ -578,5 +578,5 @@ def test_periods_of_days_and_trends_by_day_read_the_day_levels(
     monkeypatch.setattr(timezone, "now", lambda: moment)
     running = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 29))
     assert indices.running(running)
-    for dimensions in choices:
+    for dimensions in choices[:4]:
         same_days(running, dimensions)
