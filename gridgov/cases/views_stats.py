@@ -460,9 +460,9 @@ def chosen(request: HttpRequest) -> Chosen:
 
 
 # The parts of the page loaded after it (htmx), each at its own URL with the page's query: the
-# trend (by day or week counted on the cases), the long tables (a district's hundreds of
-# villages, its grids, reporters and verifiers) and the map. The first response holds the
-# key figures and the short tables (departments, categories, sources).
+# trend, the long tables (a district's hundreds of villages, its grids, reporters and
+# verifiers) and the map. The first response holds the key figures and the short tables
+# (departments, categories, sources).
 PARTS: Final = ("trend", "villages", "grids", "reporters", "verifiers", "map")
 
 
