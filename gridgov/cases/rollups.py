@@ -438,24 +438,11 @@ def difference(before: Contributions, after: Contributions) -> Contributions:
 
 
 def apply(changes: Contributions) -> None:
-    """Add ``changes`` (by ``CASE_KEY``) to the grid rows and to the coarse rows of every level
-    (a row is created for a key that has none; two rows of one key, from two transactions
-    creating it at once, are summed like any others). The coarse keys that change by the same
-    counts, one per level, take one statement (and one insert for those without a row): a
-    save whose measures all move the same way takes one for all its levels, a verification
-    (the case now in its verifier's rows) one more."""
-    for key, change in grid_rows(changes).items():
-        _bump(CaseRollup, dict(zip(KEY, key, strict=True)), change)
-    same: dict[tuple[tuple[str, int], ...], list[list[Key]]] = defaultdict(list)
-    for key, change in sorted(coarse(changes).items(), key=lambda item: repr(item[0])):
-        statements = same[tuple(sorted(change.items()))]
-        free = next((keys for keys in statements if all(k[0] != key[0] for k in keys)), None)
-        if free is None:
-            statements.append(free := [])
-        free.append(key)
-    for counts, statements in same.items():
-        for keys in statements:
-            _apply_coarse(keys, Counter(dict(counts)))
+    """Add ``changes`` (by ``CASE_KEY``) to the grid rows and to the coarse rows of every level:
+    one statement for each table (:func:`_upsert`), and one insert for the keys that had no
+    row yet."""
+    _upsert(CaseRollup, KEY, grid_rows(changes))
+    _upsert(CaseRollupCoarse, COARSE_KEY, coarse(changes))
 
 
 def _match(names: Iterable[str], key: Iterable[Any]) -> tuple[str, list[Any]]:
@@ -472,61 +459,60 @@ def _match(names: Iterable[str], key: Iterable[Any]) -> tuple[str, list[Any]]:
     return "(" + " AND ".join(terms) + ")", params
 
 
-def _bump(model: type[CaseRollup | CaseRollupCoarse], where: dict[str, Any], change: Counter[str]) -> None:
-    """Add ``change`` to the first row of one key, or insert it: one statement when the row exists.
+def _same(key: Iterable[Any]) -> tuple[str | None, ...]:
+    """A key as text, to match the key columns a statement returns (dates may come back as
+    text from SQLite) with the keys asked for."""
+    return tuple(None if value is None else str(value) for value in key)
 
-    The update is written here rather than by the ORM, like :func:`_apply_coarse`'s: compiling
-    the key's filter, the subquery and the ``F()`` sums was a quarter of a report's time
-    (cProfile, ``docs/benchmarks.md``), inside the transaction that holds the write lock."""
+
+def _upsert(model: type[CaseRollup | CaseRollupCoarse], names: tuple[str, ...], changes: Contributions) -> None:
+    """Add each key's change to the first row of that key, all keys in one ``UPDATE`` that
+    returns the keys it found; then one ``INSERT`` of a row for each key that had none. (Two
+    rows of one key, from two transactions creating it at once, are summed like any others;
+    a row another transaction commits meanwhile for a key this statement did not find is not
+    taken for this one's: the keys come back from the rows it updated.)
+
+    The statement is written here rather than by the ORM: compiling the keys' filters through
+    the ORM took 7 of the 12 ms of a report (in-process, SQLite), inside the transaction that
+    holds the database's write lock, and halved the intake rate (bench/intake.py). Only the
+    model's quoted table and column names are written in; every value is a parameter."""
+    if not changes:
+        return
     column = connection.ops.quote_name
     table = column(model._meta.db_table)
-    match, params = _match(where, where.values())
-    measures = sorted(change)
-    sets = ", ".join(f"{column(m)} = {column(m)} + %s" for m in measures)
-    pk = column("id")
-    # Only the model's quoted table and column names are written in; every value is a parameter.
-    first = f"SELECT {pk} FROM {table} WHERE {match} ORDER BY {pk} LIMIT 1"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {sets} WHERE {pk} = ({first})", [*(change[m] for m in measures), *params])  # noqa: S608
-        if cursor.rowcount:
-            return
-    model.objects.create(**where, **change)
-
-
-def _apply_coarse(keys: list[Key], change: Counter[str]) -> None:
-    """One statement for the first row of each of ``keys`` (one per level), returning the
-    levels it updated; then one insert of a row for each key that had none. (Asking afterwards
-    which keys lack a row would see a row another transaction committed meanwhile for a key
-    this statement did not update, and lose the change: PostgreSQL, read committed. Two rows
-    of one key, from two transactions creating it at once, are summed like any others.)
-
-    The statement is written here rather than by the ORM: compiling its keys' filters took
-    7 of the 12 ms of a report (in-process, SQLite), inside the transaction that holds the
-    database's write lock, and halved the intake rate (bench/intake.py)."""
-    table = connection.ops.quote_name(CaseRollupCoarse._meta.db_table)
-    column = connection.ops.quote_name
+    keys = sorted(changes, key=repr)
     matches: list[str] = []
-    params: list[Any] = []
+    match_params: list[list[Any]] = []
     for key in keys:
-        match, key_params = _match(COARSE_KEY, key)
+        match, params = _match(names, key)
         matches.append(match)
-        params.extend(key_params)
+        match_params.append(params)
+    sets: list[str] = []
+    set_params: list[Any] = []
+    for measure in sorted(set().union(*changes.values())):
+        amounts = [changes[key][measure] for key in keys]
+        name = column(measure)
+        if len(set(amounts)) == 1:  # the same for every key (a report: +1 everywhere)
+            sets.append(f"{name} = {name} + %s")
+            set_params.append(amounts[0])
+            continue
+        cases: list[str] = []
+        for number, amount in enumerate(amounts):
+            if amount:
+                cases.append(f"WHEN {matches[number]} THEN %s")
+                set_params.extend([*match_params[number], amount])
+        sets.append(f"{name} = {name} + CASE {' '.join(cases)} ELSE 0 END")
+    pk = column("id")
+    key_columns = ", ".join(column(name) for name in names)
     where = " OR ".join(matches)
-    measures = sorted(change)
-    sets = ", ".join(f"{column(m)} = {column(m)} + %s" for m in measures)
-    # The keys differ in their level: the first row per level is the first row per key. Only
-    # the model's quoted table and column names are written in; every value is a parameter.
-    pk, level = column("id"), column("level")
-    firsts = f"SELECT MIN({pk}) FROM {table} WHERE {where} GROUP BY {level}"  # noqa: S608
-    sql = f"UPDATE {table} SET {sets} WHERE {pk} IN ({firsts}) RETURNING {level}"  # noqa: S608
+    firsts = f"SELECT MIN({pk}) FROM {table} WHERE {where} GROUP BY {key_columns}"  # noqa: S608
+    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} IN ({firsts}) RETURNING {key_columns}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*(change[m] for m in measures), *params])
-        updated = {row[0] for row in cursor.fetchall()}
-    missing = [key for key in keys if key[0] not in updated]
+        cursor.execute(sql, [*set_params, *(value for params in match_params for value in params)])
+        found = {_same(row) for row in cursor.fetchall()}
+    missing = [key for key in keys if _same(key) not in found]
     if missing:
-        CaseRollupCoarse.objects.bulk_create(
-            CaseRollupCoarse(**dict(zip(COARSE_KEY, key, strict=True)), **change) for key in missing
-        )
+        model.objects.bulk_create(_rows(model, names, {key: changes[key] for key in missing}))
 
 
 # --- upkeep: the saves of a case --------------------------------------------------------------
@@ -729,5 +715,10 @@ def people_rows(cases: Iterable[Mapping[str, Any]]) -> Contributions:
 
 
 def day_rows(cases: Iterable[Mapping[str, Any]]) -> Contributions:
-    """The rows of the day levels that ``cases`` (their ``FIELDS``) make."""
-    return coarse(tally(cases), DAY_LEVELS)
+    """The rows of the day levels that ``cases`` (their ``FIELDS``) make, summed case by case
+    (a town's: far fewer keys than its cases' contributions)."""
+    found: Contributions = defaultdict(Counter)
+    for case in cases:
+        for key, measures in coarse(contributions(case), DAY_LEVELS).items():
+            found[key].update(measures)
+    return _nonzero(found)

@@ -1,8 +1,9 @@
 """The day levels of the statistics' rollups (``rollups.DAY_LEVELS``: per town, per town and
-source or lead department, per village, by local day), made from the cases already there, grid
-by grid (the grid rows keep months, not days). Python on both databases: about as long as a
-rebuild of the grid rows (``docs/benchmarks.md``); stop the web and worker processes while it
-runs, or run ``stats_rollup_check --repair`` after it if they kept saving cases."""
+source or lead department, per village, by local day), made from the cases already there, town
+by town (the grid rows keep months, not days; a town's rows are summed over all its cases, so
+each key is one row). Python on both databases: about as long as a rebuild of the grid rows
+(``docs/benchmarks.md``); stop the web and worker processes while it runs, or run
+``stats_rollup_check --repair`` after it if they kept saving cases."""
 
 from typing import Any
 
@@ -14,10 +15,9 @@ def build(apps: Any, schema_editor: Any) -> None:
 
     cases = apps.get_model("cases", "Case").objects.order_by()
     coarse = apps.get_model("cases", "CaseRollupCoarse")
-    grids = list(cases.values_list("grid_id", flat=True).distinct())
-    for grid in grids:
-        rows = cases.filter(grid_id=grid) if grid is not None else cases.filter(grid__isnull=True)
-        made = rollups.day_rows(rows.values(*rollups.FIELDS).iterator(chunk_size=rollups.BATCH))
+    towns = list(cases.values_list("town_id", flat=True).distinct())
+    for town in towns:
+        made = rollups.day_rows(cases.filter(town_id=town).values(*rollups.FIELDS).iterator(chunk_size=rollups.BATCH))
         coarse.objects.bulk_create(
             (coarse(**dict(zip(rollups.COARSE_KEY, key, strict=True)), **measures) for key, measures in made.items()),
             batch_size=rollups.BATCH,

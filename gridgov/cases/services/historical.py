@@ -32,6 +32,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from gridgov.areas.models import AreaLevel
 from gridgov.categories.models import Category, Stage
 from gridgov.categories.selectors import time_limit_amount
 from gridgov.core.audit import record
@@ -149,11 +150,13 @@ def _same_import(case: Case, row: HistoricalCase, number: str) -> bool:
 
 
 def _place(row: HistoricalCase) -> tuple[str, int | None]:
-    # Any area of the town under which the case lies: a grid, or a village when the ledger names
-    # only the village (the town when it names neither).
+    # The area path under which the case lies (a grid's, a village's when the ledger names only
+    # the village, the town's when it names neither) and its grid: only a grid is a case's grid,
+    # as for every other case, so that a village's case is in the village's and town's totals
+    # and in no row of the village or grid tables (which group on the grid), live or rolled up.
     if row.area is None:
         return row.town.path, None
-    return row.area.path, row.area.pk
+    return row.area.path, row.area.pk if row.area.level == AreaLevel.GRID else None
 
 
 @dataclass(frozen=True)

@@ -311,6 +311,8 @@ def test_the_check_finds_a_tampered_coarse_row_and_the_migration_builds_them(mar
     assert rollups.check().differences  # the day levels' rows are missing
     importlib.import_module("gridgov.cases.migrations.0021_rollup_day_rows").build(django_apps, None)
     assert_kept()
+    days = CaseRollupCoarse.objects.filter(level__in=[level.name for level in rollups.DAY_LEVELS])
+    assert days.count() == days.values(*rollups.COARSE_KEY).distinct().count()  # one row a key
 
 
 @pytest.mark.django_db
@@ -580,3 +582,50 @@ def test_periods_of_days_and_trends_by_day_read_the_day_levels(
     assert indices.running(running)
     for dimensions in choices[:4]:
         same_days(running, dimensions)
+
+
+@pytest.mark.django_db
+def test_a_save_takes_one_update_and_at_most_one_insert_per_rollup_table(people: dict[str, Any]) -> None:
+    """Whatever a step changes (the day levels' keys differ by the days of two dates), each
+    rollup table gets one ``UPDATE`` and, for keys without a row yet, one ``INSERT``."""
+    for round_ in range(2):  # the second time, most rows exist
+        day = 10 + 5 * round_
+        with CaptureQueriesContext(connection) as queries:
+            case = report(people, at=at(f"2026-03-{day}"))
+        steps: list[tuple[str, str, str, dict[str, Any]]] = [
+            ("register", "center01", f"2026-03-{day}", {}),
+            ("dispatch", "center01", f"2026-03-{day}", DEPT),
+            ("acknowledge", "dept01", f"2026-03-{day}", {}),
+            ("report_back", "dept01", f"2026-03-{day + 1}", {"result": "已处理"}),
+            ("verify_pass", "grid01", f"2026-03-{day + 2}", {}),
+        ]
+        counted = [queries]
+        for action, by, when, extra in steps:
+            with CaptureQueriesContext(connection) as queries:
+                act(people, case, action, by, at=at(when, "16:00"), **extra)
+            counted.append(queries)
+        Case.objects.filter(pk=case.pk).update(party_phone="13900001111")
+        with CaptureQueriesContext(connection) as queries:  # dissatisfied: the case reopens
+            answer = Satisfaction.DISSATISFIED
+            act(people, case, "callback", "center01", at=at(f"2026-03-{day + 3}"), satisfaction=answer)
+        counted.append(queries)
+        with CaptureQueriesContext(connection) as queries:
+            Case.objects.get(pk=case.pk).delete()
+        counted.append(queries)
+        updates = 0
+        for captured in counted:
+            for table in ('"cases_caserollup"', '"cases_caserollupcoarse"'):
+                sql = [q["sql"] for q in captured.captured_queries if written(q["sql"]) == table]
+                assert len([q for q in sql if q.startswith("UPDATE")]) <= 1, sql
+                assert len([q for q in sql if q.startswith("INSERT")]) <= 1, sql
+                updates += len([q for q in sql if q.startswith("UPDATE")])
+        assert updates == 2 * len(counted)  # every step changes both tables
+    assert_kept()
+
+
+def written(sql: str) -> str:
+    """The table an ``UPDATE`` or ``INSERT`` statement writes (else "")."""
+    words = sql.split()
+    if sql.startswith("UPDATE"):
+        return words[1]
+    return words[2] if sql.startswith("INSERT INTO") else ""

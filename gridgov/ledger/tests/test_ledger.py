@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -258,6 +259,48 @@ def test_statistics_of_an_imported_month_equal_the_hand_count(
     assert (rate.num, rate.den, rate.value) == (3, 4, 75.0)
     rate = figures["on_time_handling_rate"]
     assert (rate.num, rate.den, rate.value) == (3, 4, 75.0)
+
+
+def test_a_case_filed_at_a_village_has_no_grid_and_the_village_table_is_the_same_rolled_up(
+    people: dict[str, Any], town: Area, things: dict[str, Any]
+) -> None:
+    village = things["grid"].parent
+    rows = [good_row("V-1", things, day=3), good_row("V-2", things, day=4)]
+    rows[1][8] = village.name  # the ledger names only the village
+    run_import(people["center01"], town, workbook(rows))
+    filed = Case.objects.get(number="V-2")
+    assert filed.grid_id is None and filed.area_path == village.path  # in the village's totals, no grid's row
+    cases = Case.objects.all()
+    for period in (MARCH, Period(dt.date(2026, 3, 2), dt.date(2026, 3, 10))):
+        live = [(r.key, r.figures.by_code) for r in indices.grouped(cases, period, "village", None, ["reported"])]
+        rolled = indices.grouped(cases, period, "village", None, ["reported"], scope=Q())
+        assert [(r.key, r.figures.by_code) for r in rolled] == live
+        assert indices.figures(cases, period, indices.Dimensions(area=village.code), ["reported"]).by_code == (
+            indices.figures(cases, period, indices.Dimensions(area=village.code), ["reported"], scope=Q()).by_code
+        )
+
+
+def test_the_migration_takes_the_village_out_of_the_grid_of_cases_imported_before(
+    people: dict[str, Any], town: Area, things: dict[str, Any]
+) -> None:
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from gridgov.cases import rollups
+
+    village = things["grid"].parent
+    row = good_row("V-3", things, day=3)
+    row[8] = village.name
+    run_import(people["center01"], town, workbook([row]))
+    Case.objects.filter(number="V-3").update(grid=village)  # as the import wrote it before
+    rollups.rebuild()
+    importlib.import_module("gridgov.cases.migrations.0022_ledger_cases_without_a_village_grid").forwards(
+        django_apps, None
+    )
+    filed = Case.objects.get(number="V-3")
+    assert filed.grid_id is None and filed.area_path == village.path
+    assert rollups.check().differences == {}
 
 
 def test_importing_again_changes_nothing_and_an_edit_updates(
