@@ -190,6 +190,9 @@ LEVELS: Final = (
     Level("town_category", TOWN_DEPTH, frozenset({CATEGORY})),
     Level("village_source", VILLAGE_DEPTH, frozenset({SOURCE})),
     Level("town_department", TOWN_DEPTH, frozenset({DEPARTMENT, SOURCE})),
+    # A department's or a category's villages (migration cases/0023).
+    Level("village_department", VILLAGE_DEPTH, frozenset({DEPARTMENT})),
+    Level("village_category", VILLAGE_DEPTH, frozenset({CATEGORY})),
     Level("grid", GRID_DEPTH, frozenset()),
     Level("town", TOWN_DEPTH, frozenset({DEPARTMENT, CATEGORY, SOURCE})),
 )
@@ -297,10 +300,11 @@ def _nonzero(counts: Contributions) -> Contributions:
     return {key: measures for key, measures in kept.items() if measures}
 
 
-def coarse_by_town(rows: Iterable[Mapping[str, Any]]) -> Iterator[Contributions]:
-    """The coarse rows made by grid rows (``KEY`` and the measures) given in the order of their
-    area path, one town at a time (what a database whose grid rows predate the coarse levels
-    needs: migration ``cases/0016``)."""
+def coarse_by_town(rows: Iterable[Mapping[str, Any]], levels: Iterable[Level] = LEVELS) -> Iterator[Contributions]:
+    """The coarse rows of ``levels`` made by grid rows (``KEY`` and the measures) given in the
+    order of their area path, one town at a time (what a database whose grid rows predate the
+    coarse levels needs: migrations ``cases/0016`` and ``cases/0023``)."""
+    chosen = tuple(levels)
     town: tuple[str, ...] | None = None
     found: Contributions = defaultdict(Counter)
     for row in rows:
@@ -312,7 +316,7 @@ def coarse_by_town(rows: Iterable[Mapping[str, Any]]) -> Iterator[Contributions]
         town = here
         counts = Counter({measure: row[measure] for measure in ROLLUP_MEASURES if row[measure]})
         key = tuple(row[name] for name in KEY)
-        for level in LEVELS:
+        for level in chosen:
             found[project(key, level)].update(counts)
     if found:
         yield found
