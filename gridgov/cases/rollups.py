@@ -75,7 +75,6 @@ from .models import ROLLUP_MEASURES, Case, CaseRollup, CaseRollupCoarse, Satisfa
 __all__ = [
     "ALL_LEVELS",
     "CASE_KEY",
-    "CASE_LEVELS",
     "COARSE_KEY",
     "DAY",
     "DAYS",
@@ -218,8 +217,6 @@ DAY_LEVELS: Final = (
     Level("day_village", VILLAGE_DEPTH, frozenset(), grain=DAY),
 )
 ALL_LEVELS: Final = (*LEVELS, *PERSON_LEVELS, *DAY_LEVELS)
-# The levels the cases themselves make (not the grid rows, which keep neither people nor days).
-CASE_LEVELS: Final = (*PERSON_LEVELS, *DAY_LEVELS)
 
 
 def level_for(depth: int, needs: Iterable[str], grain: str = MONTH) -> Level | None:
