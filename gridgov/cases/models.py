@@ -574,7 +574,13 @@ class CaseRollupCoarse(RollupCounts):
     person = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        indexes = [models.Index(fields=["level", "month", "late", "area_path"], name="case_rollup_level")]
+        indexes = [
+            models.Index(fields=["level", "month", "late", "area_path"], name="case_rollup_level"),
+            # A department's, a category's or a source's rows of a level (migration 0024).
+            models.Index(fields=["level", "lead_department", "month", "late"], name="rollup_level_department"),
+            models.Index(fields=["level", "category", "month", "late"], name="rollup_level_category"),
+            models.Index(fields=["level", "source", "month", "late"], name="rollup_level_source"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.level} {self.month:%Y-%m} {self.area_path}"
