@@ -802,12 +802,9 @@ def _day_trend(
     rows of its days whose second date (``late``) is before its end, as the live count's
     conditions are on the bucket. The rows are few (a district's month: its towns × days ×
     the days their second dates fall on), so they are put in buckets here."""
-    level = _coarse_level(scope, dimensions, "month", rollups.DAY)
-    if level is None:
+    if _coarse_level(scope, dimensions, "month", rollups.DAY) is None:
         return None
-    condition = (scope or Q()) & (dimensions.q() if dimensions else Q())
-    window = Q(month__gte=period.start, month__lte=period.end, late__lte=period.end)
-    rows = CaseRollupCoarse.objects.filter(window, level=level.name).filter(condition).values("month", "late")
+    rows = _rollup_rows(scope, period, dimensions, "month", rollups.DAY)[0].values("month", "late")
     starts = [bucket.start for bucket in parts]
     sums: list[Counter[str]] = [Counter() for _ in parts]
     for row in rows.annotate(**_rollup_sums(codes)).order_by():
@@ -873,14 +870,14 @@ COARSE_GROUPS: Final[dict[str, tuple[str, str | None]]] = {
 
 
 def _rollup_rows(
-    scope: Q | None, period: Period, dimensions: Dimensions | None, by: str | None = None
+    scope: Q | None, period: Period, dimensions: Dimensions | None, by: str | None = None, grain: str = ""
 ) -> tuple[QuerySet[Any], str]:
     """The rows of the period (a measure's first date in it, its second, ``late``, before its
     end) and the column to group them ``by``: the rows of the smallest coarse level that keeps
     the areas and dimensions the question needs (``rollups.level_for``), else the grid rows; a
-    period that is not whole months, the rows of a day level (:func:`on_rollups` said one
-    answers)."""
-    grain = rollups.MONTH if period.months else rollups.DAY
+    period that is not whole months (or ``grain`` DAY), the rows of a day level (the caller
+    knows that one answers)."""
+    grain = grain or (rollups.MONTH if period.months else rollups.DAY)
     last = period.end.replace(day=1) if grain == rollups.MONTH else period.end
     condition = (scope or Q()) & (dimensions.q() if dimensions else Q())
     window = Q(month__gte=period.start, month__lte=last, late__lte=last)

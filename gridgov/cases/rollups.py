@@ -94,6 +94,7 @@ __all__ = [
     "describe",
     "grid_rows",
     "level_for",
+    "level_rows",
     "people_rows",
     "project",
     "rebuild",
@@ -712,14 +713,20 @@ def rebuild_coarse(prefix: str = "") -> int:
 
 def people_rows(cases: Iterable[Mapping[str, Any]]) -> Contributions:
     """The rows of the person levels that ``cases`` (their ``FIELDS``) make."""
-    return coarse(tally(cases), PERSON_LEVELS)
+    return level_rows(cases, PERSON_LEVELS)
 
 
 def day_rows(cases: Iterable[Mapping[str, Any]]) -> Contributions:
-    """The rows of the day levels that ``cases`` (their ``FIELDS``) make, summed case by case
-    (a town's: far fewer keys than its cases' contributions)."""
+    """The rows of the day levels that ``cases`` (their ``FIELDS``) make."""
+    return level_rows(cases, DAY_LEVELS)
+
+
+def level_rows(cases: Iterable[Mapping[str, Any]], levels: Iterable[Level]) -> Contributions:
+    """The rows of ``levels`` that ``cases`` (their ``FIELDS``) make, summed case by case (far
+    fewer keys than the cases' own contributions)."""
+    chosen = tuple(levels)
     found: Contributions = defaultdict(Counter)
     for case in cases:
-        for key, measures in coarse(contributions(case), DAY_LEVELS).items():
+        for key, measures in coarse(contributions(case), chosen).items():
             found[key].update(measures)
     return _nonzero(found)
