@@ -4,14 +4,17 @@
 last six months by the demo's people: every path of the case loop (closed on time and late,
 self-handled, handled by the village, escalated, voided, merged, returned and re-dispatched,
 rework, extensions approved and rejected, parked and resumed, reminders, supervision notices
-with replies, reopened) and a good share still open in every status, some fresh and some
-overdue, so that the workbench queues are not empty.
+with replies, reopened) and some still open in every status, some fresh and some overdue.
 
 What each case is about comes from the table of :mod:`gridgov.demo.scenes` (description,
 place, result and verification of the case's own category); field reports, results and
-verifications carry drawn placeholder photos (:mod:`gridgov.demo.pictures`). Open cases are
-planned back from the moment of loading (:mod:`gridgov.demo.timing`): most inside their time
-limits, a few yellow and a few red, as in a town that keeps up.
+verifications carry drawn placeholder photos (:mod:`gridgov.demo.pictures`). The reports come
+at one steady rate over the window, so the last days of the statistics page's trend look like
+the months before them: a case whose story runs past the moment of loading simply stays open
+where it has got to (that is most of the open queue, as in a town that keeps up), and each open
+scenario is played once more, planned back from the moment of loading
+(:mod:`gridgov.demo.timing`) so that every status and light is in the queues: most inside their
+time limits, a few yellow and a few red.
 
 Every case is created with :func:`gridgov.cases.services.case_create` and moved with
 :func:`gridgov.cases.services.case_act`, each with ``at=`` set to a moment in the past, so the
@@ -112,9 +115,11 @@ class CaseGenerator:
     """Creates cases through the services, following scenarios, at times in the past.
 
     ``open_share`` is the share of open scenarios (``None``: the scenario weights decide,
-    about a third open). Cases are made in the order they were reported, so case numbers
-    follow the dates. With ``photos`` the field reports, results and verifications carry
-    drawn placeholder photos (:mod:`gridgov.demo.pictures`); self-handled cases always do.
+    about a third open; the demo's load uses 0: each open scenario once, the rest of the open
+    queue is the stories that have not ended yet, so the rate of reports stays steady). Cases
+    are made in the order they were reported, so case numbers follow the dates. With
+    ``photos`` the field reports, results and verifications carry drawn placeholder photos
+    (:mod:`gridgov.demo.pictures`); self-handled cases always do.
     """
 
     def __init__(
@@ -539,7 +544,7 @@ def load_demo_cases(
         return 0
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
-        generator = CaseGenerator(cast, seed=seed, now=now, photos=True)
+        generator = CaseGenerator(cast, seed=seed, now=now, open_share=0.0, photos=True)
         stats = generator.run(count)
         for user in get_user_model().objects.filter(is_active=True, role_assignments__isnull=False).distinct():
             mark_read(actor=user)

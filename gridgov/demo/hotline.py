@@ -7,7 +7,7 @@ food and prices, praise, and matters outside the town's remit. They follow every
 flow: acknowledged on time and late, instructed by a town leader or assigned straight to a
 department (enquiries), drafts rejected, replies on time and late, call-backs satisfied,
 basically satisfied and dissatisfied (重办), extensions, reminders and supervision from
-upstream, returns (退单), field work through a linked case in the case loop; and a share still
+upstream, returns (退单), field work through a linked case in the case loop; and some still
 open in every status.
 
 Every order is received with :func:`gridgov.hotline.services.order_receive` and moved with
@@ -265,11 +265,13 @@ class OrderGenerator:
         seed: int = DEMO_HOTLINE_SEED,
         now: dt.datetime | None = None,
         window_days: int = WINDOW_DAYS,
+        open_share: float | None = None,
     ) -> None:
         self.cast = cast
         self.rng = random.Random(seed)
         self.now = now or timezone.now()
         self.start = self.now - dt.timedelta(days=window_days)
+        self.open_share = open_share
         self.stats = Stats()
         self.numbers: set[str] = set()
         # The moment of each message queued upstream, in the order they were queued.
@@ -287,12 +289,17 @@ class OrderGenerator:
 
     def plans(self, count: int) -> list[Plan]:
         """``count`` plans in date order: every scenario once when ``count`` allows, then
-        drawn by weight. The open orders that can be planned back from now get their lights
+        drawn by weight (with ``open_share``, first open or closed by that share, as the case
+        generator does). The open orders that can be planned back from now get their lights
         from one deck (a few yellow, a few red)."""
         rng = self.rng
         chosen: list[Scenario] = list(SCENARIOS) if count >= len(SCENARIOS) else []
         while len(chosen) < count:
-            chosen.append(rng.choices(SCENARIOS, weights=[s.weight for s in SCENARIOS])[0])
+            pool = SCENARIOS
+            if self.open_share is not None:
+                wanted_open = rng.random() < self.open_share
+                pool = tuple(s for s in SCENARIOS if s.open == wanted_open)
+            chosen.append(rng.choices(pool, weights=[s.weight for s in pool])[0])
         deck = light_deck(rng, sum(1 for s in chosen if s.open and plannable(s.steps)))
         plans = []
         for scenario in chosen:
@@ -323,9 +330,13 @@ class OrderGenerator:
             else:
                 back = dt.timedelta(days=rng.uniform(8, 30))
             moment = self.now - back
-        else:
+        elif self.open_share is None:
             # Leave the story room to finish: closed orders arrived at least a month ago.
             moment = self.start + (self.now - dt.timedelta(days=30) - self.start) * rng.random()
+        else:
+            # One steady rate over the window: a story that runs past now stays open where it
+            # has got to, as the open queue of a town that keeps up.
+            moment = self.start + (self.now - self.start) * rng.random()
         if rng.random() < 0.8:
             moment = self._working_moment(moment)
         return min(moment, self.now - dt.timedelta(minutes=5))
@@ -773,10 +784,14 @@ def load_demo_hotline(
 
 def generate_demo_orders(*, count: int, seed: int = DEMO_HOTLINE_SEED, now: dt.datetime | None = None) -> Stats:
     """Make the orders in one transaction; the in-app notifications the history sends are
-    marked read (they are old news) and its upstream messages recorded as delivered."""
+    marked read (they are old news) and its upstream messages recorded as delivered.
+
+    The orders arrive at one steady rate over the window: each open scenario is played once
+    (planned back from now), the rest of the open queue is the stories that have not ended by
+    now, so the last days' arrivals look like the months before them."""
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
-        generator = OrderGenerator(cast, seed=seed, now=now)
+        generator = OrderGenerator(cast, seed=seed, now=now, open_share=0.0)
         stats = generator.run(count)
         # Its messages upstream were delivered long ago: record them, do not send them again.
         history_settle(order_ids=generator.order_ids, sent_at=generator.sent_at, now=generator.now)

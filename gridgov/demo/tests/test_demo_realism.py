@@ -15,11 +15,13 @@ from PIL import Image
 
 from gridgov.areas.locate import locate
 from gridgov.cases.deadlines import light as case_light
-from gridgov.cases.models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Source
+from gridgov.cases.models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Source, Status
 from gridgov.cases.services import COMMENT_MAX, DESCRIPTION_MAX
 from gridgov.categories.seed import SEED
 from gridgov.core.models import AuditEvent
+from gridgov.demo.case_plans import SCENARIOS as CASE_SCENARIOS
 from gridgov.demo.cases import load_demo_cases
+from gridgov.demo.hotline import SCENARIOS as ORDER_SCENARIOS
 from gridgov.demo.hotline import generate_demo_orders
 from gridgov.demo.patrols import ROAD_GRIDS, load_demo_patrols
 from gridgov.demo.scenes import closest, scenes
@@ -138,7 +140,16 @@ def test_most_open_cases_are_inside_their_limits_a_few_yellow_a_few_red(made):
     lights = [case_light(case.stage_deadline, case.stage_warn_at, NOW) for case in open_cases]
     shares = _shares(lights)
     print(f"\nopen cases at {NOW:%a %H:%M}: {len(open_cases)}, " + ", ".join(f"{k} {v:.0%}" for k, v in shares.items()))
-    assert len(open_cases) >= CASES // 5
+    # Each open scenario once, and the stories that have not ended by now.
+    assert len(open_cases) >= 10
+    assert {case.status for case in open_cases} >= {
+        Status.REPORTED,
+        Status.REGISTERED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.AWAITING_VERIFICATION,
+        Status.PARKED,
+    }
     assert shares[Light.GREEN] >= 0.75
     assert shares[Light.RED] <= 0.10
     assert Light.YELLOW in lights and Light.RED in lights
@@ -152,6 +163,28 @@ def test_most_open_orders_are_inside_their_limits_a_few_yellow_a_few_red(made):
     assert shares[Light.GREEN] >= 0.75
     assert shares[Light.RED] <= 0.10
     assert Light.YELLOW in lights and Light.RED in lights
+
+
+def test_reports_and_orders_come_at_a_steady_rate_to_the_last_day(made):
+    """The statistics page's trend has no pile of open cases or orders on its last days: the
+    last week brings about what the weeks before it brought (the open scenarios, one each,
+    planned back from now, add a few)."""
+    week = dt.timedelta(days=7)
+
+    def weeks(model: Any, field: str) -> tuple[int, float]:
+        last = model.objects.filter(**{f"{field}__gt": NOW - week, f"{field}__lte": NOW}).count()
+        before = model.objects.filter(**{f"{field}__gt": NOW - 9 * week, f"{field}__lte": NOW - week}).count()
+        return last, before / 8
+
+    for model, field, scenarios in (
+        (Case, "reported_at", CASE_SCENARIOS),
+        (HotlineOrder, "arrived_at", ORDER_SCENARIOS),
+    ):
+        last, usual = weeks(model, field)
+        planned = sum(1 for scenario in scenarios if scenario.open)
+        print(f"\n{model.__name__}: last week {last}, weeks before {usual:.1f} each, {planned} planned open")
+        assert usual > 0
+        assert last <= 2 * usual + planned
 
 
 def test_the_queues_look_like_a_live_morning(made):
