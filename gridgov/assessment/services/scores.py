@@ -19,7 +19,7 @@ from ..indicators import Target
 from ..models import Entry, EntryKind, ItemKind, ManualScore, Period, PeriodStatus, SchemeItem
 from .access import _locked_period
 from .common import TEXT_LIMIT, _check_files, _decimal, _store_files
-from .targets import target_of
+from .targets import target_of, targets_by_key
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -74,12 +74,9 @@ def manual_scores_set(
     with transaction.atomic():
         period = _locked_period(actor, period_id)
         _open_for_scores(period)
-        known: dict[str, Target] = {}
-        for key in scores:
-            target = known.get(key) or target_of(period, key)
-            if target is None:
-                raise Invalid.field("target", _("Choose someone this period assesses."))
-            known[key] = target
+        known: dict[str, Target] = targets_by_key(period, scores)
+        if any(key not in known for key in scores):
+            raise Invalid.field("target", _("Choose someone this period assesses."))
         items = {t.type: _scheme_item(period, t, item_code) for t in known.values()}
         for key, (score, evidence) in scores.items():
             text = str(evidence).strip()

@@ -351,3 +351,31 @@ def test_the_task_completion_item_reads_the_leaders_tasks(people: dict[str, Any]
     assert second is not None and (second.value, second.num, second.den) == (0.0, 0, 1)
     grid_worker = Target("grid_worker", "w", "丙", user_id=people["grid01"].pk)
     assert measure(grid_worker, window, {}) is None
+
+
+def test_an_assessors_table_reads_each_scheme_s_targets_once_and_finds_what_one_key_finds(
+    people: dict[str, Any],
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.assessment.services.targets import targets_by_key
+
+    period = this_month(people, worker_scheme(people))
+    targets = services.targets_of(period.town, period.schemes.get().target_type)
+    keys = [target.key for target in targets] + ["user:0", "area:nowhere", "dept:none", "nonsense"]
+    one_by_one = {key: found for key in keys if (found := services.target_of(period, key)) is not None}
+    with CaptureQueriesContext(connection) as queries:
+        together = targets_by_key(period, keys)
+    assert together == one_by_one
+    assert len(together) == len(targets) >= 2
+    assert len(queries.captured_queries) < len(targets)
+    # A table with one key nobody is assessed under is refused whole.
+    scores = {targets[0].key: ("5", "按时巡查"), "user:0": ("5", "x")}
+    with pytest.raises(Invalid):
+        services.manual_scores_set(actor=people["center01"], period_id=period.pk, item_code="conduct", scores=scores)
+    assert not period.manual_scores.exists()
+    made = services.manual_scores_set(
+        actor=people["center01"], period_id=period.pk, item_code="conduct", scores={targets[0].key: ("5", "按时巡查")}
+    )
+    assert [score.target_key for score in made] == [targets[0].key]
