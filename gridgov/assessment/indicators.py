@@ -158,27 +158,60 @@ class Indicator:
 
 # --- cases ---------------------------------------------------------------------------------------
 
-CaseDimension = Callable[[Target], tuple[Q, Dimensions | None] | None]
+# The memo's entry for every target of one computation (``freeze_inputs`` sets it): the case
+# measures read the cases of all of them at once, one query per figure and part, and give each
+# target its own (a town's period measured every target with two queries of its own).
+TARGETS: Final = "targets"
 
 
-def by_area(target: Target) -> tuple[Q, Dimensions | None] | None:
+@dataclass(frozen=True)
+class Pick:
+    """Which cases are a target's, on one column: equal to ``value``, or (``area_path``) under
+    one of ``prefixes``."""
+
+    column: str
+    value: int | None = None
+    prefixes: tuple[str, ...] = ()
+
+    def wanted(self) -> tuple[Any, ...]:
+        return self.prefixes if self.prefixes else (self.value,)
+
+    def holds(self, found: Any) -> bool:
+        if self.prefixes:
+            return isinstance(found, str) and found.startswith(self.prefixes)
+        return found is not None and found == self.value
+
+
+def _union(column: str, wanted: tuple[Any, ...], prefixed: bool) -> Q:
+    """The cases of several picks on one column (prefixes under another kept out: their cases
+    are the other's)."""
+    if not prefixed:
+        return Q(**{f"{column}__in": wanted})
+    kept = [path for path in wanted if not any(path != other and path.startswith(other) for other in wanted)]
+    return reduce(operator.or_, [Q(**{f"{column}__startswith": path}) for path in kept], Q(pk__in=[]))
+
+
+CaseDimension = Callable[[Target], tuple[Pick, Dimensions | None] | None]
+
+
+def by_area(target: Target) -> tuple[Pick, Dimensions | None] | None:
     """The cases of the target's grids or village (a department: those it leads)."""
     if target.type == T.DEPARTMENT:
-        return Q(lead_department_id=target.department_id), Dimensions(department=target.department_code)
+        return Pick("lead_department_id", target.department_id), Dimensions(department=target.department_code)
     if not target.paths:
         return None
-    return target.area_q(), (Dimensions(area=target.area_code) if target.area_code else None)
+    return Pick("area_path", prefixes=target.paths), (Dimensions(area=target.area_code) if target.area_code else None)
 
 
 def by_person(column: str, dimension: str) -> CaseDimension:
     """A grid worker's own cases (reported, verified); others by area."""
 
-    def select(target: Target) -> tuple[Q, Dimensions | None] | None:
+    def select(target: Target) -> tuple[Pick, Dimensions | None] | None:
         if target.type == T.GRID_WORKER and target.user_id:
             chosen = (
                 Dimensions(reporter=target.user_id) if dimension == "reporter" else Dimensions(verifier=target.user_id)
             )
-            return Q(**{column: target.user_id}), chosen
+            return Pick(column, target.user_id), chosen
         if target.type == T.DEPARTMENT:
             return None
         return by_area(target)
@@ -190,21 +223,35 @@ def case_rate(code: str, dimension: CaseDimension) -> Measurer:
     """A rate of :data:`gridgov.cases.indices.INDICES` over the target's cases, with the case
     ids and numbers of both parts."""
 
+    def refs_of(pick: Pick, target: Target, window: Window, memo: Memo) -> dict[str, list[list[Any]]]:
+        together: list[Target] = memo.get(TARGETS) or []
+        alone = target not in together
+        union_key = ("union", dimension, pick.column, target if alone else None)
+        if union_key not in memo:
+            picks = [chosen[0] for other in ([target] if alone else together) if (chosen := dimension(other))]
+            memo[union_key] = tuple(
+                sorted({value for other in picks if other.column == pick.column for value in other.wanted()})
+            )
+        wanted = memo[union_key]
+        refs = {}
+        for part in (NUM, DEN):
+            key = ("cases", code, part, window.start, window.end, pick.column, wanted)
+            if key not in memo:
+                cases = Case.objects.filter(_union(pick.column, wanted, bool(pick.prefixes)))
+                memo[key] = list(
+                    indices.cases_for(cases, code, part, window.period)
+                    .order_by("pk")
+                    .values_list("pk", "number", pick.column)
+                )
+            refs[part] = [[pk, number] for pk, number, found in memo[key] if pick.holds(found)]
+        return refs
+
     def measure(target: Target, window: Window, memo: Memo) -> Measure | None:
         chosen = dimension(target)
         if chosen is None:
             return None
-        condition, dimensions = chosen
-        cases = Case.objects.filter(condition)
-        refs = {
-            part: [
-                list(pair)
-                for pair in indices.cases_for(cases, code, part, window.period)
-                .order_by("pk")
-                .values_list("pk", "number")
-            ]
-            for part in (NUM, DEN)
-        }
+        pick, dimensions = chosen
+        refs = refs_of(pick, target, window, memo)
         num, den = len(refs[NUM]), len(refs[DEN])
         link = (
             {part: indices.link_query(code, part, window.period, dimensions) for part in (NUM, DEN)}

@@ -20,7 +20,7 @@ from gridgov.core.claims import claim
 from gridgov.core.errors import Conflict, NotFound
 
 from .. import scoring
-from ..indicators import INDICATORS, Window
+from ..indicators import INDICATORS, TARGETS, Window
 from ..models import ItemKind, Period, Result, Snapshot, SnapshotStatus, TargetType
 from ..transitions import PeriodAction
 from .common import CLAIM_TTL
@@ -45,7 +45,8 @@ def freeze_inputs(period: Period, now: dt.datetime, report: Any = None) -> dict[
     plan = [
         (key, target) for key, scheme in schemes.items() for target in targets_of(period.town, scheme["target_type"])
     ]
-    memo: dict[Any, Any] = {}
+    # Every target is measured with the others (the case figures read all their cases at once).
+    memo: dict[Any, Any] = {TARGETS: [target for _key, target in plan]}
     targets = []
     for done, (scheme_key, target) in enumerate(plan):
         if report is not None:

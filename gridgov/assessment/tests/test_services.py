@@ -379,3 +379,35 @@ def test_an_assessors_table_reads_each_scheme_s_targets_once_and_finds_what_one_
         actor=people["center01"], period_id=period.pk, item_code="conduct", scores={targets[0].key: ("5", "按时巡查")}
     )
     assert [score.target_key for score in made] == [targets[0].key]
+
+
+def test_measured_together_every_target_gets_the_cases_it_gets_measured_alone(people: dict[str, Any]) -> None:
+    from gridgov.assessment.indicators import INDICATORS, TARGETS, Window
+    from gridgov.assessment.models import TargetType
+
+    # Cases of several grids, villages, reporters, verifiers and departments.
+    for state in ("registered", "dispatched", "awaiting_verification", "closed", "closed"):
+        build(people, state)
+    for by in ("grid01", "grid02", "grid01"):
+        report(people, by=by)
+    today = timezone.localdate()
+    window = Window(today.replace(day=1), today, timezone.now())
+    period = this_month(people, worker_scheme(people))
+    targets = [target for kind in TargetType for target in services.targets_of(period.town, kind)]
+    assert {target.type for target in targets} == set(TargetType)
+    together: dict[Any, Any] = {TARGETS: targets}
+    measured = 0
+    for code, indicator in INDICATORS.items():
+        if indicator.ref_kind != "case":
+            continue
+        for target in targets:
+            alone = indicator.measure(target, window, {})
+            with_others = indicator.measure(target, window, together)
+            assert (alone.as_json() if alone else None) == (with_others.as_json() if with_others else None), (
+                code,
+                target.key,
+            )
+            measured += bool(alone and alone.den)
+    assert measured >= 10
+    # One query per figure, part and column for all of them.
+    assert len([key for key in together if isinstance(key, tuple) and key[0] == "cases"]) <= 5 * 2 * 3
