@@ -265,13 +265,11 @@ class OrderGenerator:
         seed: int = DEMO_HOTLINE_SEED,
         now: dt.datetime | None = None,
         window_days: int = WINDOW_DAYS,
-        open_share: float | None = None,
     ) -> None:
         self.cast = cast
         self.rng = random.Random(seed)
         self.now = now or timezone.now()
         self.start = self.now - dt.timedelta(days=window_days)
-        self.open_share = open_share
         self.stats = Stats()
         self.numbers: set[str] = set()
         # The moment of each message queued upstream, in the order they were queued.
@@ -289,16 +287,13 @@ class OrderGenerator:
 
     def plans(self, count: int) -> list[Plan]:
         """``count`` plans in date order: every scenario once when ``count`` allows, then
-        drawn by weight (with ``open_share``, first open or closed by that share, as the case
-        generator does). The open orders that can be planned back from now get their lights
-        from one deck (a few yellow, a few red)."""
+        drawn by weight from the paths that end (the open queue is then the stories that have
+        not ended by now, and orders arrive at one steady rate). The open orders that can be
+        planned back from now get their lights from one deck (a few yellow, a few red)."""
         rng = self.rng
         chosen: list[Scenario] = list(SCENARIOS) if count >= len(SCENARIOS) else []
+        pool = tuple(s for s in SCENARIOS if not s.open) if chosen else SCENARIOS
         while len(chosen) < count:
-            pool = SCENARIOS
-            if self.open_share is not None:
-                wanted_open = rng.random() < self.open_share
-                pool = tuple(s for s in SCENARIOS if s.open == wanted_open)
             chosen.append(rng.choices(pool, weights=[s.weight for s in pool])[0])
         deck = light_deck(rng, sum(1 for s in chosen if s.open and plannable(s.steps)))
         plans = []
@@ -330,9 +325,6 @@ class OrderGenerator:
             else:
                 back = dt.timedelta(days=rng.uniform(8, 30))
             moment = self.now - back
-        elif self.open_share is None:
-            # Leave the story room to finish: closed orders arrived at least a month ago.
-            moment = self.start + (self.now - dt.timedelta(days=30) - self.start) * rng.random()
         else:
             # One steady rate over the window: a story that runs past now stays open where it
             # has got to, as the open queue of a town that keeps up.
@@ -791,7 +783,7 @@ def generate_demo_orders(*, count: int, seed: int = DEMO_HOTLINE_SEED, now: dt.d
     now, so the last days' arrivals look like the months before them."""
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
-        generator = OrderGenerator(cast, seed=seed, now=now, open_share=0.0)
+        generator = OrderGenerator(cast, seed=seed, now=now)
         stats = generator.run(count)
         # Its messages upstream were delivered long ago: record them, do not send them again.
         history_settle(order_ids=generator.order_ids, sent_at=generator.sent_at, now=generator.now)
