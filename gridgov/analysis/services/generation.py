@@ -38,8 +38,11 @@ def weekly_generate(week: dt.date, *, grids: QuerySet[Area] | None = None, now: 
     warn = clock.warn_point(start, due, TimeUnit.WORKING_HOURS)
     made = 0
     done = set(WeeklyAnalysis.objects.filter(week=week).values_list("grid_id", flat=True))
-    for grid in (grids if grids is not None else current_grids()).exclude(pk__in=done).order_by("code"):
-        values = figures.compute(grid, week)
+    todo = list((grids if grids is not None else current_grids()).exclude(pk__in=done).order_by("code"))
+    # The week's case figures of all the grids in one query (a district has thousands of grids).
+    case_figures = figures.week_case_figures(todo, week)
+    for grid in todo:
+        values = figures.compute(grid, week, case_figures[grid.path])
         try:
             with transaction.atomic():
                 analysis = WeeklyAnalysis.objects.create(

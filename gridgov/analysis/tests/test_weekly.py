@@ -16,7 +16,10 @@ from django.utils import timezone
 from gridgov.analysis import figures, services
 from gridgov.analysis.models import WeeklyAnalysis, WeeklyStatus
 from gridgov.areas.models import Area
-from gridgov.cases.tests.loop_helpers import home_grid, report
+from gridgov.cases import indices
+from gridgov.cases.indices import Dimensions
+from gridgov.cases.models import Case
+from gridgov.cases.tests.loop_helpers import build, home_grid, report
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.notify.models import Notification
 from gridgov.patrols.tests.test_api import stored
@@ -61,7 +64,8 @@ def test_the_draft_freezes_the_weeks_figures(people: dict[str, Any]) -> None:
     stored(people["grid01"], at(week + dt.timedelta(days=1), 9))
     stored(people["grid01"], at(week + dt.timedelta(days=3), 9))
 
-    content = figures.compute(home_grid(people["grid01"]), week)
+    grid = home_grid(people["grid01"])
+    content = figures.compute(grid, week, figures.week_case_figures([grid], week)[grid.path])
 
     assert content["cases"]["reported"]["num"] == 2
     assert content["categories"] == [{"code": "parking.long_term", "name": "长时间占道停车", "count": 2}] or (
@@ -72,6 +76,29 @@ def test_the_draft_freezes_the_weeks_figures(people: dict[str, Any]) -> None:
     assert [row["number"] for row in content["carried"]] == [before.number]
     assert content["open_at_end"] == 3
     assert content["patrols"] == {"count": 2, "distance_m": content["patrols"]["distance_m"], "minutes": 60, "days": 2}
+
+
+def test_the_weeks_grids_counted_together_give_each_grid_its_own_figures(people: dict[str, Any]) -> None:
+    """One query for all the grids of a week gives what the statistics give with the grid as
+    the area filter, for every grid (with cases or without) and every figure."""
+    last = monday()
+    for variant in ("registered", "dispatched", "awaiting_verification", "closed", "voided"):
+        build(people, variant)
+    report(people, at=at(last))
+    report(people, by="grid02", at=at(last + dt.timedelta(days=1)))
+    report(people, by="grid02", at=at(last - dt.timedelta(days=3)))
+    grids = list(services.current_grids().order_by("code"))
+    counted = 0
+    for week in (last, figures.week_of(timezone.localdate())):
+        together = figures.week_case_figures(grids, week)
+        assert set(together) == {grid.path for grid in grids}
+        for grid in grids:
+            alone = indices.figures(
+                Case.objects.all(), figures.week_period(week), Dimensions(area=grid.code), figures.CASE_CODES
+            )
+            assert together[grid.path].by_code == alone.by_code, (grid.code, week)
+            counted += bool(alone["reported"].num)
+    assert counted >= 3
 
 
 def test_generation_makes_one_draft_per_grid_and_week(people: dict[str, Any]) -> None:
