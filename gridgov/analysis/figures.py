@@ -87,7 +87,6 @@ def compute(grid: Area, week: dt.date, case_figures: indices.Figures) -> dict[st
     period = week_period(week)
     end = period.end_at
     cases = Case.objects.filter(area_path__startswith=grid.path)
-    figures = case_figures
 
     in_week = cases.filter(period.within("reported_at"))
     by_category = list(
@@ -132,7 +131,7 @@ def compute(grid: Area, week: dt.date, case_figures: indices.Figures) -> dict[st
         "end": period.end.isoformat(),
         "cases": {
             code: {"num": figure.num, "den": figure.den, "value": figure.value}
-            for code, figure in ((code, figures[code]) for code in CASE_CODES)
+            for code, figure in ((code, case_figures[code]) for code in CASE_CODES)
         },
         "categories": [
             {"code": row["category__code"], "name": names.get(row["category__code"], ""), "count": row["count"]}

@@ -240,6 +240,13 @@ def path_depth(path: str) -> int:
     return len([part for part in path.split("/") if part])
 
 
+def path_prefix(path: str, depth: int) -> str:
+    """The path of the area ``depth`` levels down that ``path`` lies under (a town's at
+    ``TOWN_DEPTH``); ``path`` itself when it is not that deep."""
+    ids = [part for part in path.split("/") if part]
+    return "/" + "/".join(ids[:depth]) + "/" if len(ids) >= depth else path
+
+
 def project(key: Key, level: Level) -> Key:
     """The coarse key of ``level`` a grid row's key (``KEY``) or a case's (``CASE_KEY``) adds
     to; for a person level, a key without that person gives ``person_id`` None, which is in
@@ -248,13 +255,10 @@ def project(key: Key, level: Level) -> Key:
     if level.grain == DAY:
         month, late = key[len(KEY) + len(PEOPLE) :]
     ids = [part for part in area_path.split("/") if part]
-    if len(ids) >= level.depth:
-        path = "/" + "/".join(ids[: level.depth]) + "/"
-        # The area a table groups on; a case without a grid is in no village's or grid's row,
-        # as on the grid rows (which group on the grid's parent).
-        area_id: int | None = int(ids[level.depth - 1]) if grid_id is not None else None
-    else:  # filed above the level's areas: its own path, no area of the level
-        area_id, path = None, area_path
+    path = path_prefix(area_path, level.depth)  # filed above the level's areas: its own path
+    # The area a table groups on; a case without a grid is in no village's or grid's row, as on
+    # the grid rows (which group on the grid's parent); none above the level's areas.
+    area_id = int(ids[level.depth - 1]) if grid_id is not None and len(ids) >= level.depth else None
     return (
         level.name,
         month,

@@ -114,9 +114,9 @@ class Plan:
 class CaseGenerator:
     """Creates cases through the services, following scenarios, at times in the past.
 
-    ``open_share`` is the share of open scenarios (``None``: the scenario weights decide,
-    about a third open; the demo's load uses 0: each open scenario once, the rest of the open
-    queue is the stories that have not ended yet, so the rate of reports stays steady). Cases
+    ``open_share`` is the share of open scenarios past the one of each (the demo's load: 0, so
+    the rest of the open queue is the stories that have not ended yet and the rate of reports
+    stays steady; ``generate_cases --open-share`` for benchmarks). Cases
     are made in the order they were reported, so case numbers follow the dates. With
     ``photos`` the field reports, results and verifications carry drawn placeholder photos
     (:mod:`gridgov.demo.pictures`); self-handled cases always do.
@@ -129,7 +129,7 @@ class CaseGenerator:
         seed: int = DEMO_CASES_SEED,
         now: dt.datetime | None = None,
         window_days: int = WINDOW_DAYS,
-        open_share: float | None = None,
+        open_share: float = 0.0,
         photos: bool = False,
     ) -> None:
         self.cast = cast
@@ -159,11 +159,8 @@ class CaseGenerator:
         if count >= len(SCENARIOS):
             chosen = list(SCENARIOS)
         while len(chosen) < count:
-            if self.open_share is None:
-                chosen.append(rng.choices(SCENARIOS, weights=[s.weight for s in SCENARIOS])[0])
-            else:
-                pool = opened if rng.random() < self.open_share else closed
-                chosen.append(rng.choices(pool, weights=[s.weight for s in pool])[0])
+            pool = opened if rng.random() < self.open_share else closed
+            chosen.append(rng.choices(pool, weights=[s.weight for s in pool])[0])
         timed = [s for s in chosen if s.open and final_status(s) in STATUS_STAGE]
         deck = timing.light_deck(rng, len(timed))
         plans = []
@@ -544,7 +541,7 @@ def load_demo_cases(
         return 0
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
-        generator = CaseGenerator(cast, seed=seed, now=now, open_share=0.0, photos=True)
+        generator = CaseGenerator(cast, seed=seed, now=now, photos=True)
         stats = generator.run(count)
         for user in get_user_model().objects.filter(is_active=True, role_assignments__isnull=False).distinct():
             mark_read(actor=user)

@@ -16,7 +16,7 @@ def forwards(apps: Any, schema_editor: Any) -> None:
     if not paths:
         return
     wrong.update(grid=None)
-    towns = {"/" + "/".join([part for part in path.split("/") if part][: rollups.TOWN_DEPTH]) + "/" for path in paths}
+    towns = {rollups.path_prefix(path, rollups.TOWN_DEPTH) for path in paths}
     for town in sorted(towns):
         rollups.rebuild(town)
 
