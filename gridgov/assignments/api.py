@@ -13,11 +13,12 @@ from typing import Any
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from gridgov.core.audit import record
 from gridgov.core.downloads import document_response
 from gridgov.core.errors import Invalid, NotFound
+from gridgov.core.schemas import LIST_MAX
 from gridgov.people.selectors import display_name
 
 from . import documents, selectors, services
@@ -108,14 +109,14 @@ class AssignmentIn(Schema):
     title: str = ""
     requirement: str = ""
     lead: str = ""
-    cooperating: list[str] = []
+    cooperating: list[str] = Field(default_factory=list, max_length=LIST_MAX)
     deadline: dt.date | None = None
     priority: str = "normal"
     leader: int | None = None
     town: str = ""
     document_number: str = ""
     resolution: int | None = None
-    files: list[FileIn] = []
+    files: list[FileIn] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class AssignmentActionIn(Schema):
@@ -123,7 +124,7 @@ class AssignmentActionIn(Schema):
     comment: str | None = None
     percent: int | None = None
     until: dt.date | None = None
-    files: list[FileIn] = []
+    files: list[FileIn] = Field(default_factory=list, max_length=LIST_MAX)
     # An edit of the task (the leader): what changes; ``cooperating`` is the whole new list.
     requirement: str | None = None
     priority: str | None = None

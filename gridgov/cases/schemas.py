@@ -7,7 +7,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import field_validator
 
-from gridgov.core.schemas import ActionOut, CodeName, FilterDate, LocalTime, PlausibleTime, split_values
+from gridgov.core.schemas import LIST_MAX, ActionOut, CodeName, FilterDate, LocalTime, PlausibleTime, split_values
 from gridgov.people.schemas import PersonOut
 from gridgov.workcalendar.schemas import provisional_field, provisional_resolver
 
@@ -41,7 +41,7 @@ class CaseCreateIn(Schema):
     # server's receive time, flagged if the device's clock looks wrong.
     occurred_at: PlausibleTime | None = None
     # Kinds of the multipart ``photos``, in the same order (also accepted as form fields).
-    photo_kinds: list[str] = Field(default_factory=list)
+    photo_kinds: list[str] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class ActionIn(Schema):
@@ -49,13 +49,13 @@ class ActionIn(Schema):
 
     comment: str = ""
     version: int | None = None
-    departments: list[str] = Field(default_factory=list)
+    departments: list[str] = Field(default_factory=list, max_length=LIST_MAX)
     result: str = ""
     into: str | None = None
     days: int | None = None
     # ``register`` only: the code of another grid of the case's town (the center corrects it).
     grid: str | None = None
-    photo_kinds: list[str] = Field(default_factory=list)
+    photo_kinds: list[str] = Field(default_factory=list, max_length=LIST_MAX)
     # ``callback`` only: the party's answer (satisfied, basically_satisfied, dissatisfied).
     satisfaction: str = ""
 
@@ -63,7 +63,7 @@ class ActionIn(Schema):
 class CaseFilterQuery(Schema):
     """Filters of the list and the map. ``status`` may repeat or be a comma list."""
 
-    status: list[str] = Field(default_factory=list)
+    status: list[str] = Field(default_factory=list, max_length=LIST_MAX)
     category: str = ""
     grid: str = ""
     department: str = ""

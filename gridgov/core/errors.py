@@ -27,6 +27,8 @@ from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext, gettext_lazy
 
+from .inputs import stripped
+
 
 class DomainError(Exception):
     """A refused request: ``status`` is the HTTP status, ``code`` a stable code."""
@@ -111,7 +113,7 @@ class Invalid(DomainError):
 def clean_text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
     """A text input stripped; ``Invalid`` on ``field`` when required and empty, or longer than
     ``limit`` characters."""
-    text = str(value or "").strip()
+    text = stripped(str(value or ""))
     if required and not text:
         raise Invalid.field(field, gettext("This field is required."))
     if len(text) > limit:

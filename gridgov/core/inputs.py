@@ -3,7 +3,8 @@
 Refused wherever they come in (the query string, form fields, a JSON body's keys and strings):
 
 - control characters other than tab, line feed and carriage return (``\\u0000`` in an address
-  made every export of a town fail, and PostgreSQL refuses NUL in text);
+  made every export of a town fail, and PostgreSQL refuses NUL in text), and the bidirectional
+  overrides, embeddings and isolates (a text shown in another order than it is stored);
 - lone surrogates (``"\\ud800"`` in JSON decodes to a string no database or file can store);
 - JSON nested deeper than :data:`MAX_JSON_DEPTH` (100,000 levels made the parser recurse until it
   failed with a 500).
@@ -21,8 +22,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-# C0 controls but tab, LF, CR; DEL; the surrogate range (only ever lone in a Python str).
-BAD_TEXT: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# C0 controls but tab, LF, CR; DEL; the bidirectional embeddings, overrides and isolates (they
+# make a text display in another order than it is stored: a number or a name that reads as
+# another one in a list or a spreadsheet); the surrogate range (only ever lone in a Python str).
+BAD_TEXT: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Characters that show nothing and are not whitespace to ``str.strip``: zero-width space,
+# non-joiner, joiner, word joiner, byte-order mark. Trimmed from the ends of a text like spaces
+# (a description of only these was taken as written).
+INVISIBLE: Final = "\u200b\u200c\u200d\u2060\ufeff"
 MAX_JSON_DEPTH: Final = 64
 
 
@@ -33,6 +40,15 @@ class Problem:
 
     field: str
     unreadable: bool = False
+
+
+def stripped(value: str) -> str:
+    """``value`` without whitespace or invisible characters (:data:`INVISIBLE`) at its ends."""
+    while True:
+        trimmed = value.strip().strip(INVISIBLE)
+        if trimmed == value:
+            return value
+        value = trimmed
 
 
 def bad_text(value: str) -> bool:

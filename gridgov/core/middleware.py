@@ -13,7 +13,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
@@ -172,6 +172,8 @@ class InputGuardMiddleware:
             return self._refuse(request, 413, "too_large", _("The request is too large."), None)
         except TooManyFieldsSent:
             return self._refuse(request, 400, "bad_request", _("The request has too many fields."), None)
+        except TooManyFilesSent:
+            return self._refuse(request, 400, "bad_request", _("The request has too many files."), None)
         if problem is None:
             return self.get_response(request)
         if problem.unreadable:

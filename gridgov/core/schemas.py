@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
-from typing import Annotated, Any, Protocol, TypeVar, overload
+from typing import Annotated, Any, Final, Protocol, TypeVar, overload
 
 from django.utils import timezone
 from ninja import Schema
@@ -39,6 +39,13 @@ def plausible_date(value: dt.date) -> dt.date:
             "date_out_of_range", "Enter a date between {first} and {last}.", {"first": FIRST_DATE, "last": LAST_DATE}
         )
     return value
+
+
+# The most items any list in a request body or query may have (photo kinds, departments,
+# statuses, attachments, files): each bad item is an error of its own in the answer, so an
+# unbounded list turns a small request into a huge answer. A service may allow fewer, with its
+# own message.
+LIST_MAX: Final = 200
 
 
 # A date in a list filter (from, to).

@@ -6,7 +6,9 @@ spreadsheet program may run as a formula (OWASP, "CSV injection"). Every text ce
 here is stored as a string, never as a formula, and such text gets a leading apostrophe, as
 OWASP advises, so it stays inert even after someone edits the cell. Characters a workbook
 cannot hold (control characters other than tab, line feed and carriage return) are dropped
-instead of failing the whole export. Numbers, dates and booleans stay typed.
+instead of failing the whole export, and so are the bidirectional overrides, embeddings and
+isolates (a cell that displays in another order than it holds: an imported file may carry them,
+though no form or endpoint takes them). Numbers, dates and booleans stay typed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 # What the xlsx format cannot store: C0 controls except tab, LF and CR.
 _ILLEGAL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SURROGATES: Final = re.compile(r"[\ud800-\udfff]")
+_BIDI: Final = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 DATETIME_FORMAT: Final = "yyyy-mm-dd hh:mm"
 DATE_FORMAT: Final = "yyyy-mm-dd"
 
@@ -39,7 +42,7 @@ WRAP: Final = Alignment(wrap_text=True, vertical="top")
 
 def safe_text(value: str) -> str:
     """Text as it may go into a cell: storable, and inert if it looks like a formula."""
-    text = _SURROGATES.sub("", _ILLEGAL.sub("", value))
+    text = _BIDI.sub("", _SURROGATES.sub("", _ILLEGAL.sub("", value)))
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from gridgov.core.crypto import digest
 
 from .models import OrderType, SourceSystem, UrgencyClass
-from .review import ReviewNote
+from .review import Reason, ReviewNote
 
 NUMBER_MAX: Final = 64
 TITLE_MAX: Final = 200
@@ -115,6 +115,21 @@ def normalise(data: OrderData) -> OrderData:
         complex=bool(data.complex),
         town_code=_text(data.town_code),
     )
+
+
+# How far an upstream system's clock may run ahead of ours before its received time is doubtful.
+CLOCK_SKEW: Final = dt.timedelta(minutes=10)
+
+
+def with_doubts(data: OrderData, now: dt.datetime) -> OrderData:
+    """The order with a review note for what is doubtful but must not cost the order (an order
+    that exists upstream is always taken): a received time after it reached the town."""
+    received = data.received_at
+    if isinstance(received, dt.datetime) and timezone.is_aware(received) and received > now + CLOCK_SKEW:
+        shown = timezone.localtime(received).strftime("%Y-%m-%d %H:%M")
+        note = ReviewNote(Reason.RECEIVED_IN_FUTURE, "received_at", shown)
+        return dataclasses.replace(data, review=(*data.review, note))
+    return data
 
 
 Problem = tuple[str, str]  # (field, message)

@@ -1,4 +1,4 @@
-"""Review flags (待核实): why an order brought in from a file needs the center's check.
+"""Review flags (待核实): why an order brought in from a file (or pushed) needs the center's check.
 
 An upstream export row with an order number, a content and a readable received time is an order
 that exists upstream, so it is always imported; what is doubtful in it is imported **with a
@@ -34,6 +34,7 @@ class Reason(models.TextChoices):
     PETITIONER_MISSING = "petitioner_missing", gettext_lazy("Petitioner missing")
     TEXT_TOO_LONG = "text_too_long", gettext_lazy("Text cut to its limit")
     FLAG_UNREADABLE = "flag_unreadable", gettext_lazy("Yes/no value not readable")
+    RECEIVED_IN_FUTURE = "received_in_future", gettext_lazy("Received time in the future")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,9 @@ MESSAGES: Final[dict[str, Promise]] = {
     ),
     Reason.TEXT_TOO_LONG: gettext_lazy("%(field)s had %(value)s characters: cut to the first %(taken)s."),
     Reason.FLAG_UNREADABLE: gettext_lazy("%(field)s “%(value)s” is neither yes nor no: taken as no."),
+    Reason.RECEIVED_IN_FUTURE: gettext_lazy(
+        "%(field)s %(value)s lies after the order reached the town: the sender's clock or the value is wrong."
+    ),
 }
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from gridgov.core.schemas import ActionOut, CodeName, FilterDate, LocalTime, PlausibleTime
+from gridgov.core.schemas import LIST_MAX, ActionOut, CodeName, FilterDate, LocalTime, PlausibleTime
 from gridgov.people.schemas import PersonOut
 from gridgov.workcalendar.schemas import provisional_field, provisional_resolver
 
@@ -47,7 +47,7 @@ class OrderIn(Schema):
     complex: bool = False
     # The handling town's area code; may be left out when the account serves one town.
     town_code: str = ""
-    attachments: list[AttachmentIn] = Field(default_factory=list)
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class ActionIn(Schema):
@@ -56,7 +56,7 @@ class ActionIn(Schema):
     version: int | None = None
     comment: str = ""
     instruction: str = ""
-    departments: list[str] = Field(default_factory=list)
+    departments: list[str] = Field(default_factory=list, max_length=LIST_MAX)
     text: str = ""
     reason: str = ""
     basis: str = ""
@@ -87,7 +87,7 @@ class GrantIn(Schema):
 
 
 class OrderListQuery(Schema):
-    status: list[str] = Field(default_factory=list)
+    status: list[str] = Field(default_factory=list, max_length=LIST_MAX)
     order_type: str = ""
     urgency_class: str = ""
     source_system: str = ""

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -433,17 +433,20 @@ _LONG_DIGITS: Final = re.compile(r"\d[\d\s-]{5,}\d")
 
 
 def public_result(case: Case) -> str:
-    """The result a resident reads: the last report-back's or closing comment, with anything
-    like a phone or an id number masked (staff write it for the case file, not for the public)."""
+    """The result a resident reads: the last report-back's result (``data["result"]``, where
+    the department's report back keeps it; the comment of an older event) or closing comment,
+    with anything like a phone or an id number masked (staff write it for the case file, not
+    for the public)."""
     event = (
         case.events.filter(action__in=[Action.REPORT_BACK, Action.CLOSE])
-        .exclude(comment="")
+        .filter(~Q(comment="") | Q(data__has_key="result"))
         .order_by("-at", "-pk")
         .first()
     )
     if event is None:
         return ""
-    return _LONG_DIGITS.sub("****", event.comment)
+    text = (event.data or {}).get("result") or event.comment
+    return _LONG_DIGITS.sub("****", str(text))
 
 
 def report_mark_spam(

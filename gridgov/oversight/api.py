@@ -9,10 +9,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from gridgov.cases.access import mask_name, mask_phone
 from gridgov.core.errors import NotFound
+from gridgov.core.schemas import LIST_MAX
 from gridgov.notice import complaints as complaint_flow
 from gridgov.notice.selectors import complaints_visible
 
@@ -90,7 +91,7 @@ class AccountabilityIn(Schema):
     target: str
     kind: str
     reason: str
-    evidence: list[str] = []
+    evidence: list[str] = Field(default_factory=list, max_length=LIST_MAX)
 
 
 class ComplaintOut(Schema):

@@ -33,8 +33,11 @@ class PatrolIn(Schema):
     ended_at: PlausibleTime
     consent: bool = False
     consent_at: PlausibleTime | None = None
-    track: list[PointIn] = Field(default_factory=list)
-    findings: list[str] = Field(default_factory=list)
+    # Hard ceilings on what is validated at all (the service holds the track to
+    # GRIDGOV_PATROL_MAX_POINTS and the findings to MAX_FINDINGS with its own message): each bad
+    # item of a list is an error of its own, and 400,000 of them made an 80 MB answer.
+    track: list[PointIn] = Field(default_factory=list, max_length=20_000)
+    findings: list[str] = Field(default_factory=list, max_length=1_000)
     distance_m: float | None = None
 
     @field_validator("track", mode="before")

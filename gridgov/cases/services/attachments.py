@@ -21,7 +21,7 @@ from ..access import parties_of
 from ..models import AttachmentKind, Case, CaseAttachment, CaseEvent
 from ..transitions import ATTACH, Action, Party
 from . import idempotency
-from .common import COMMENT_MAX, MAX_PHOTOS, CaseConflict, CaseForbidden, Photo, case_lock, event_add
+from .common import COMMENT_MAX, MAX_PHOTOS, CaseConflict, CaseForbidden, Photo, case_lock, clean_text, event_add
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -178,6 +178,8 @@ def attachments_add_once(
     case = case_lock(case_id, actor)
     if not photos_in:
         raise ValidationError({"photos": [_("Choose at least one photo.")]})
+    # Refused when too long, as every action's comment is (it was cut to the limit unsaid).
+    comment = clean_text(comment, "comment", required=False, maximum=COMMENT_MAX)
     user = signed_in(actor)
     digest = ""
     if key is not None and user is not None:
@@ -188,9 +190,7 @@ def attachments_add_once(
             return first, True
     _check_may_add(case, actor, photos_in)
     checked = photos_check(photos_in)
-    event = event_add(
-        case, ATTACH, actor=actor, at=timezone.now(), from_status=case.status, comment=comment.strip()[:COMMENT_MAX]
-    )
+    event = event_add(case, ATTACH, actor=actor, at=timezone.now(), from_status=case.status, comment=comment)
     if key is not None and user is not None:
         idempotency.remember(user, key, case=case, action=ATTACH, digest=digest, event=event)
     stored = photos_store(case, checked, actor=actor, event=event)

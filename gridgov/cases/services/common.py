@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.actors import signed_in
 from gridgov.core.errors import Conflict, DomainError, Forbidden, NotFound
+from gridgov.core.inputs import stripped
 
 from ..access import may_see
 from ..models import AttachmentKind, Case, CaseEvent
@@ -57,7 +58,7 @@ def now_or(at: dt.datetime | None) -> dt.datetime:
 
 
 def clean_text(value: str | None, field: str, *, required: bool, maximum: int, message: Any = None) -> str:
-    text = (value or "").strip()
+    text = stripped(value or "")
     if required and not text:
         raise ValidationError({field: [message or _("This field is required.")]})
     if len(text) > maximum:

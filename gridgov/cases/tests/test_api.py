@@ -410,3 +410,8 @@ def test_action_with_photos_and_the_attachments_endpoint(people, django_capture_
     assert outsider.status_code == 404
     empty = grid01.post(f"{URL}/{case.pk}/attachments", {"kind": "verify"})
     assert empty.status_code == 422
+    # A comment over the limit is refused, as an action's is (it was cut to 2,000 unsaid).
+    events = case.events.count()
+    long = grid01.post(f"{URL}/{case.pk}/attachments", {"photos": [jpeg((3, 3, 3))], "comment": "长" * 2001})
+    assert long.status_code == 422 and "comment" in long.json()["error"]["details"], long.content
+    assert case.events.count() == events

@@ -55,3 +55,9 @@ def test_a_written_workbook_has_no_formula_and_keeps_types():
     assert rows[0][2] == -4
     assert rows[0][3] == dt.datetime(2026, 3, 2, 9, 30)
     assert rows[-1][1] == "badbyte"
+
+
+def test_bidirectional_overrides_are_dropped_from_cells() -> None:
+    # An imported file may carry them; in a cell they make a number read as another.
+    assert safe_text("BH\u202e1234") == "BH1234"
+    assert safe_text("\u2066=SUM(A1)\u2069") == "'=SUM(A1)"

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import Invalid
+from gridgov.core.inputs import stripped
 
 TEXT_MAX: Final = 5000
 COMMENT_MAX: Final = 2000
@@ -26,7 +27,7 @@ def invalid(field: str, message: str) -> Invalid:
 
 def clean_text(value: str | None, field: str, *, required: bool, maximum: int = COMMENT_MAX) -> str:
     """``value`` stripped; refused when required and empty or when longer than ``maximum``."""
-    cleaned = (value or "").strip()
+    cleaned = stripped(value or "")
     if required and not cleaned:
         raise Invalid(_("This field is required."), details={field: [_("This field is required.")]})
     if len(cleaned) > maximum:

@@ -175,7 +175,7 @@ def order_receive(
     """
     now = now_or(at)
     _check_receiver(actor, channel)
-    data = intake.normalise(data)
+    data = intake.with_doubts(intake.normalise(data), now)
     errors = intake.validate(data, list(attachments))
     if errors:
         raise Invalid(_("The order is not valid."), details=errors)

@@ -82,6 +82,19 @@ def test_a_push_answers_201_then_200_with_the_same_order(people: dict[str, Any])
     assert all(clear not in stored for stored, clear in zip(raw_columns(order), (NAME, PHONE, ADDRESS), strict=True))
 
 
+def test_a_received_time_in_the_future_is_kept_and_flagged_for_review(people: dict[str, Any]) -> None:
+    # An order that exists upstream is always taken; a time after its arrival is the sender's
+    # clock or a wrong value, for the center to check (it sorted and counted under 2999).
+    client = api(people["upstream01"])
+    answer = post(client, BASE, payload("BH-API-FUTURE", received_at="2999-01-01T00:00:00+08:00"))
+    assert answer.status_code == 201, answer.content
+    order = HotlineOrder.objects.get(upstream_number="BH-API-FUTURE")
+    assert order.needs_review and [note["code"] for note in order.review_reasons] == ["received_in_future"]
+    assert answer.json()["needs_review"] is True
+    assert post(client, BASE, payload()).status_code == 201
+    assert not HotlineOrder.objects.get(upstream_number="BH-API-0001").needs_review
+
+
 def test_a_changed_copy_answers_200_and_shows_the_update_in_the_history(people: dict[str, Any]) -> None:
     client = api(people["upstream01"])
     post(client, BASE, payload())

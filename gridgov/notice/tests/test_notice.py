@@ -381,6 +381,18 @@ def test_tracking_result_masks_long_numbers(people: dict[str, Any]) -> None:
     assert services.public_result(report.case) == "已修复，联系人 ****"
 
 
+def test_tracking_result_is_the_report_backs_result_where_the_department_wrote_it(people: dict[str, Any]) -> None:
+    # A report back keeps its result in the event's data, its comment empty (the API's
+    # ``result`` field): the resident read no result at all.
+    grid = home_grid(people["grid01"])
+    report = services.public_report_submit(client="9.9.9.9", area=grid, category=minor().code, description="x")
+    at = report.case.reported_at
+    result = {"result": "已更换灯泡，电话 138-1234-8888"}
+    report.case.events.create(action="report_back", at=at, comment="", data=result)
+    report.case.events.create(action="close", at=at, comment="")
+    assert services.public_result(report.case) == "已更换灯泡，电话 ****"
+
+
 def test_demo_notice(people: dict[str, Any], settings: Any) -> None:
     from gridgov.demo.notice import load_demo_notice
 
