@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import mimetypes
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -28,6 +29,7 @@ from gridgov.cases.selectors import cases_visible
 from gridgov.cases.services import case_act
 from gridgov.cases.transitions import Action as CaseAction
 from gridgov.cases.transitions import Party as CaseParty
+from gridgov.core import filetypes
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound, clean_text
@@ -433,6 +435,9 @@ def accountability_record(
     for upload in attachments:
         if len(upload.content) > ATTACHMENT_MAX_BYTES:
             raise Invalid.field("attachments", _("A file is larger than 10 MB: %(name)s") % {"name": upload.name[:100]})
+        name = filetypes.display_name(upload.name)
+        if not filetypes.fits(name, upload.content[: filetypes.HEAD_BYTES]):
+            raise Invalid.field("attachments", _("“%(name)s” is not the kind of file its name says.") % {"name": name})
     with transaction.atomic():
         decision = Accountability.objects.create(
             town=town,
@@ -448,8 +453,8 @@ def accountability_record(
         for upload in attachments:
             attachment = AccountabilityAttachment(
                 record=decision,
-                name=upload.name[:200],
-                content_type=upload.content_type[:100],
+                name=filetypes.display_name(upload.name)[:200],
+                content_type=(mimetypes.guess_type(upload.name)[0] or "application/octet-stream")[:100],
                 size=len(upload.content),
                 sha256=hashlib.sha256(upload.content).hexdigest(),
             )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from django.utils.translation import gettext as _
 
+from gridgov.core import filetypes
 from gridgov.core.actors import Actor, signed_in_user
 from gridgov.core.errors import Invalid
 from gridgov.people.models import Role
@@ -48,18 +49,27 @@ def _check_files(files: list[Any]) -> None:
     if len(files) > MAX_FILES:
         raise Invalid.field("files", _("At most %(n)s files.") % {"n": MAX_FILES})
     for handle in files:
-        name = str(getattr(handle, "name", ""))
+        name = filetypes.display_name(str(getattr(handle, "name", "")))
         if not name.lower().endswith(FILE_TYPES):
             raise Invalid.field("files", _("Attach PDF, pictures, Word or Excel files."))
         if int(getattr(handle, "size", 0) or 0) > FILE_LIMIT:
             raise Invalid.field("files", _("Each file must be at most 10 MB."))
+        handle.seek(0)
+        head = handle.read(filetypes.HEAD_BYTES)
+        handle.seek(0)
+        if not filetypes.fits(name, head):
+            raise Invalid.field("files", _("“%(name)s” is not the kind of file its name says.") % {"name": name})
 
 
 def _store_files(files: list[Any], actor: User | AnonymousUser, **owner: Any) -> None:
     user = signed_in_user(actor)
     for handle in files:
         Attachment.objects.create(
-            file=handle, name=str(handle.name)[:200], size=int(handle.size or 0), uploaded_by=user, **owner
+            file=handle,
+            name=filetypes.display_name(str(handle.name))[:200],
+            size=int(handle.size or 0),
+            uploaded_by=user,
+            **owner,
         )
 
 

@@ -218,11 +218,11 @@ def test_evidence_files_are_encrypted_at_rest_and_downloaded_in_clear_by_those_w
     worker = client(people["grid01"])
     worker.post(
         f"/assessment/results/{mine.pk}/appeal/",
-        {"reason": "签到表漏记", "files": SimpleUploadedFile("photo.jpg", b"\xff\xd8 clear photo")},
+        {"reason": "签到表漏记", "files": SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff clear photo")},
     )
     file = Attachment.objects.get(appeal__result=mine)
     assert b"clear photo" not in file.file.storage.raw_bytes(file.file.name)  # type: ignore[attr-defined]
-    assert worker.get(f"/assessment/files/{file.pk}/").content == b"\xff\xd8 clear photo"
+    assert worker.get(f"/assessment/files/{file.pk}/").content == b"\xff\xd8\xff clear photo"
     assert client(people["grid02"]).get(f"/assessment/files/{file.pk}/").status_code == 404
 
 

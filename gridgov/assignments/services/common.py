@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.core import filetypes
 from gridgov.core.actors import signed_in
 from gridgov.core.errors import Invalid
 from gridgov.notify.services import notify
@@ -106,10 +107,10 @@ def files_check(uploads: Sequence[Upload] | None, field: str = "files") -> list[
     items = list(uploads or [])
     if len(items) > MAX_FILES:
         raise Invalid.field(field, _("At most %(n)s files at a time.") % {"n": MAX_FILES})
+    checked = []
     for item in items:
-        name = item.name.strip()
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if not name or extension not in FILE_EXTENSIONS:
+        name = filetypes.display_name(item.name)
+        if not name or filetypes.extension(name) not in FILE_EXTENSIONS:
             raise Invalid.field(
                 field, _("“%(name)s”: send PDF, Word, WPS, OFD, Excel, text, picture or zip files.") % {"name": name}
             )
@@ -117,7 +118,10 @@ def files_check(uploads: Sequence[Upload] | None, field: str = "files") -> list[
             raise Invalid.field(field, _("“%(name)s” is larger than 15 MB.") % {"name": name})
         if not item.content:
             raise Invalid.field(field, _("“%(name)s” is empty.") % {"name": name})
-    return items
+        if not filetypes.fits(name, item.content[: filetypes.HEAD_BYTES]):
+            raise Invalid.field(field, _("“%(name)s” is not the kind of file its name says.") % {"name": name})
+        checked.append(Upload(name, item.content, item.content_type))
+    return checked
 
 
 def files_store(
@@ -138,9 +142,10 @@ def files_store(
         if sha in known:
             continue
         known.add(sha)
-        name = item.name.strip()[:200]
-        extension = name.rsplit(".", 1)[-1].lower()[:10]
-        content_type = item.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        name = filetypes.display_name(item.name)[:200]
+        extension = filetypes.extension(name)[:10]
+        # The type of what was checked (its extension), not the one the client claimed.
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         row = AssignmentFile(
             assignment=assignment,
             part=part,

@@ -16,6 +16,7 @@ from gridgov.assignments import access, figures, selectors, services
 from gridgov.assignments.models import Assignment, AssignmentEvent, AssignmentFile, AssignmentStatus, PartStatus
 from gridgov.assignments.transitions import PART_ROWS, TASK_ROWS
 from gridgov.cases.indices import Period
+from gridgov.core import filetypes
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.core.models import AuditEvent
 from gridgov.notify.models import Notification
@@ -74,6 +75,10 @@ def test_others_may_not_give_tasks(people: dict[str, Any], who: str) -> None:
         ({"lead": "department:nowhere"}, "lead"),
         ({"cooperating": ["village:nowhere"]}, "cooperating"),
         ({"files": [services.Upload("virus.exe", b"MZ")]}, "files"),
+        # A page or a program named as a document is refused (others open these files).
+        ({"files": [services.Upload("通知.pdf", b"<html><script>alert(1)</script>")]}, "files"),
+        ({"files": [services.Upload("方案.docx", b"MZ\x90\x00")]}, "files"),
+        ({"files": [services.Upload("说明.txt", b"\x00\x01binary")]}, "files"),
     ],
 )
 def test_bad_input_is_a_clear_error_on_its_field(people: dict[str, Any], change: dict[str, Any], field: str) -> None:
@@ -81,6 +86,14 @@ def test_bad_input_is_a_clear_error_on_its_field(people: dict[str, Any], change:
         give(people, **change)
     assert field in (refused.value.details or {})
     assert not Assignment.objects.exists()
+
+
+def test_a_file_name_keeps_no_folders_and_the_type_served_is_its_extensions(people: dict[str, Any]) -> None:
+    task = give(people, files=[services.Upload("../../C:\\文件\\通知.pdf", b"%PDF-1.7 x", "text/html")])
+    stored = task.files.get()
+    assert stored.name == "通知.pdf" and stored.content_type == "application/pdf"
+    assert filetypes.fits("a.wps", b"PK\x03\x04") and filetypes.fits("a.txt", "通知".encode("gb18030"))
+    assert not filetypes.fits("a.exe", b"MZ") and not filetypes.fits("noextension", b"%PDF-")
 
 
 def test_a_deadline_on_a_holiday_moves_to_the_next_working_day() -> None:
@@ -95,7 +108,15 @@ def test_the_whole_loop_of_a_part_with_its_history(people: dict[str, Any]) -> No
     task = give(people)
     lead = parts(task)["lead"]
     act(people, "dept01", lead, "accept")
-    act(people, "dept01", lead, "progress", comment="已排查30家", percent=40, files=[services.Upload("a.jpg", b"jpg")])
+    act(
+        people,
+        "dept01",
+        lead,
+        "progress",
+        comment="已排查30家",
+        percent=40,
+        files=[services.Upload("a.jpg", b"\xff\xd8\xff jpg")],
+    )
     lead.refresh_from_db()
     assert lead.status == PartStatus.IN_PROGRESS and lead.percent == 40
     act(people, "dept01", lead, "submit", comment="全部整改完毕")

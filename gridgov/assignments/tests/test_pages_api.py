@@ -191,7 +191,7 @@ def test_the_api_lists_creates_and_acts(people: dict[str, Any]) -> None:
             "requirement": "逐案包案化解",
             "lead": f"department:{department_of(people['dept01'])}",
             "deadline": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
-            "files": [{"name": "方案.docx", "content_base64": base64.b64encode(b"PK docx").decode()}],
+            "files": [{"name": "方案.docx", "content_base64": base64.b64encode(b"PK\x03\x04 docx").decode()}],
         },
         content_type="application/json",
     )

@@ -333,6 +333,17 @@ def test_an_accountability_record_with_evidence_word_and_excel(people: dict[str,
             reason="返工",
             evidence=["NO-SUCH"],
         )
+    with pytest.raises(Invalid) as disguised:  # a page named as a record of the talk
+        services.accountability_record(
+            actor=people["super01"],
+            town=town_,
+            target_kind="user",
+            target=str(people["dept01"].pk),
+            kind="reminder_talk",
+            reason="多次退回事件",
+            attachments=[services.Upload("谈话记录.pdf", b"<html><script>x</script>")],
+        )
+    assert "attachments" in (disguised.value.details or {})
     decision = services.accountability_record(
         actor=people["super01"],
         town=town_,
