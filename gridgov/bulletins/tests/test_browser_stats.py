@@ -64,6 +64,10 @@ def test_the_statistics_the_cockpit_and_a_bulletin(browser: Any, live_server: An
         reported.click()
     center.settle()
     assert page.locator("[data-testid=case-total]").inner_text().strip() == "4"
+    # A plain filter's count is loaded after the list.
+    center.goto("/cases/?date_from=2026-03-01&date_to=2026-03-31")
+    page.wait_for_selector("[data-testid=case-total]", state="attached")
+    assert page.locator("[data-testid=case-total]").inner_text().strip() == str(page.locator("tr[data-case]").count())
 
     center.goto("/cases/cockpit/")
     assert page.locator("[hx-trigger*='every']").count() >= 1  # refreshes itself

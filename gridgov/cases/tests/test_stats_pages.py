@@ -51,10 +51,18 @@ def client_for(user: Any) -> Client:
     return client
 
 
+COUNT_URL = re.compile(r'hx-get="(/cases/count/[^"]*)"')
+
+
 def list_count(client: Client, url: str) -> int:
+    """How many cases the list at ``url`` says it has: inline for a figure's list, else from
+    the count the list loads after it (as the browser does)."""
     response = client.get(url)
     assert response.status_code == 200, url
-    found = TOTAL.search(response.content.decode())
+    html = response.content.decode()
+    if (deferred := COUNT_URL.search(html)) is not None:
+        html = client.get(unescape(deferred.group(1))).content.decode()
+    found = TOTAL.search(html)
     assert found, url
     return int(found.group(1))
 

@@ -125,10 +125,16 @@ def test_a_plain_filter_counts_up_to_a_limit_and_a_figure_counts_exactly(client,
     report(people, "第二起占道")
     monkeypatch.setattr(views, "FILTER_COUNT_MAX", 1)
     login(client, people["center01"])
+    # The list comes first; its count is a request of its own with the same filters.
     html = client.get(reverse("cases:workbench"), {"text": "占道"}).content.decode()
+    assert f'hx-get="{reverse("cases:workbench_count")}?text=' in html and "case-total" not in html
+    html = client.get(reverse("cases:workbench_count"), {"text": "占道"}).content.decode()
     assert "more than 1 cases" in html or "超过 1 件" in html
-    html = client.get(reverse("cases:workbench"), {"text": "第一起"}).content.decode()
+    html = client.get(reverse("cases:workbench_count"), {"text": "第一起"}).content.decode()
     assert re.search(r'data-testid="case-total" hidden>1<', html) and "超过" not in html
+    # Refused like the list to whoever has no desk.
+    login(client, people["grid01"])
+    assert client.get(reverse("cases:workbench_count"), {"text": "占道"}).status_code == 403
 
 
 def test_the_workbench_pages_with_a_cursor_and_links_back_to_the_first_page(client, people, monkeypatch):
