@@ -239,7 +239,7 @@ def lines(center_town: Any) -> list[tuple[str, str, str, dict[str, str]]]:
     demo_order = HotlineOrder.objects.filter(town=center_town, events__isnull=False).order_by("-pk").first()
     found: list[tuple[str, str, str, dict[str, str]]] = []
     for user in ("center01", "super01"):
-        found += [
+        case_lines = [
             (f"cases, {user}, no filter", user, "/cases/", {}),
             (f"cases, {user}, status in progress", user, "/cases/", {"status": "in_progress"}),
             (f"cases, {user}, status closed", user, "/cases/", {"status": "closed"}),
@@ -260,6 +260,9 @@ def lines(center_town: Any) -> list[tuple[str, str, str, dict[str, str]]]:
                 {"grid": grid.code, "category": busy.code, **month},
             ),
         ]
+        # A filtered list's count is loaded after it (/cases/count/): timed as a line of its own.
+        found += case_lines
+        found += [(f"{label} · count", user, "/cases/count/", query) for label, _u, _p, query in case_lines if query]
         found += [
             (f"cases, {user}, tab {queue}", user, "/cases/", {"queue": str(queue)})
             for queue in QUEUES
