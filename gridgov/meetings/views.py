@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridgov.access.scope import scope_for
 from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import areas_visible
 from gridgov.cases.forms import area_choices, category_choices, department_choices
@@ -68,7 +69,10 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     areas = services.meeting_areas(request.user)
     organiser_areas = [(a.code, a.name) for a in areas.order_by("code") if services.is_organiser(request.user, a)]
     owned = services.resolutions_owned(request.user)
-    if not areas.exists() and not owned.exists():
+    has_areas = areas.exists()
+    # The menu shows the page to LIST_ROLES; a department has no meeting area of its own, its
+    # part is the tasks the meetings give it, listed here (an empty list says so, not 403).
+    if not has_areas and not owned.exists() and not scope_for(request.user).has_role(*services.LIST_ROLES):
         return error_page(request, _("You may not open this page."), 403)
     form = None
     status = 200
@@ -107,6 +111,8 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         return error_page(request, _("You may not plan a meeting."), 403)
     items = list(services.meetings_visible(request.user)[:LIST_LIMIT])
     context = {"form": form, "items": items, "owned_count": owned.exclude(status="done").count()}
+    if not has_areas:
+        context["owned_rows"] = _resolution_rows(request, owned.order_by("status", "deadline", "pk")[:LIST_LIMIT])
     return render(request, "meetings/list.html", context, status=status)
 
 

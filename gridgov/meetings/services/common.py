@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 CENTER_ROLES: Final = frozenset({Role.CENTER_OPERATOR, Role.TOWN_LEADER, Role.ADMIN})
 VILLAGE_ROLES: Final = frozenset({Role.GRID_LEADER, Role.VILLAGE_STAFF})
 READER_ROLES: Final = frozenset({*CENTER_ROLES, *VILLAGE_ROLES, Role.SUPERVISOR})
+# Who opens the meetings' page: the readers, and the departments, whose part is the tasks the
+# meetings give them (the page lists those for a department, with no meeting area of its own).
+LIST_ROLES: Final = frozenset({*READER_ROLES, Role.DEPARTMENT_HANDLER})
 LEVELS: Final = (AreaLevel.TOWN, AreaLevel.VILLAGE)
 TEXT_LIMIT: Final = 20000
 ITEM_LIMIT: Final = 200

@@ -199,7 +199,7 @@ def test_who_may_plan_and_see(people: dict[str, Any]) -> None:
     meeting = plan(people)
     assert client_for(people["grid01"]).get(reverse("meetings:detail", args=[meeting.pk])).status_code == 200  # invited
     assert client_for(people["grid02"]).get(reverse("meetings:detail", args=[meeting.pk])).status_code == 404
-    assert client_for(people["dept02"]).get(reverse("meetings:list")).status_code == 403
+    assert client_for(people["grid02"]).get(reverse("meetings:list")).status_code == 403  # no menu entry either
     assert client_for(people["center01"]).get(reverse("meetings:detail", args=[meeting.pk])).status_code == 200
 
 
@@ -392,3 +392,37 @@ def test_a_meeting_is_not_opened_days_before_its_time(people: dict[str, Any]) ->
     services.MEETINGS.act(meeting.pk, "hold", actor=people["gridlead01"], at=early)
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD
+
+
+def test_the_menu_and_the_meetings_page_agree(people: dict[str, Any]) -> None:
+    """Whoever the menu shows the meetings to opens the page; whoever it hides them from is refused
+    (unless they own a resolution or are invited)."""
+    from gridgov.web.nav import NAV, entries_for
+
+    for name, user in people.items():
+        shown = any(link.key == "meeting-list" for link in entries_for(user, NAV))
+        status = client_for(user).get(reverse("meetings:list")).status_code
+        assert status == (200 if shown else 403), name
+
+
+def test_a_department_sees_its_tasks_on_the_meetings_page(people: dict[str, Any]) -> None:
+    """A department holds no meeting: the page explains its part and lists the tasks it owns."""
+    meeting = held(people)
+    department = people["dept01"].role_assignments.filter(department__isnull=False).first().department
+    services.resolution_add(
+        actor=people["gridlead01"],
+        meeting_id=meeting.pk,
+        text="协调增设夜间照明",
+        kind=ResolutionKind.TASK,
+        department_code=department.code,
+        deadline=timezone.localdate() + dt.timedelta(days=10),
+    )
+    page = client_for(people["dept01"]).get(reverse("meetings:list"))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-testid="unit-part"' in text and "协调增设夜间照明" in text and "本单位不召开民情分析会" in text
+    other = client_for(people["dept02"]).get(reverse("meetings:list")).content.decode()
+    assert "本单位不召开民情分析会" in other and "协调增设夜间照明" not in other
+    # A reader of the meetings sees no such section.
+    center = client_for(people["center01"]).get(reverse("meetings:list")).content.decode()
+    assert 'data-testid="unit-part"' not in center
