@@ -156,6 +156,8 @@ def outline(figures: dict[str, Any]) -> Outline:
     rows = []
     for code, label in _case_labels().items():
         kind = {"rate": RATE, "hours": HOURS}.get(_kind(code), COUNT)
+        if kind == HOURS:
+            label = _("%(label)s (working hours)") % {"label": label}
         now_value = cases[code]["value"] if kind != COUNT else cases[code]["num"]
         before_value = before[code]["value"] if kind != COUNT else before[code]["num"]
         if kind == COUNT:
@@ -180,6 +182,15 @@ def outline(figures: dict[str, Any]) -> Outline:
     department.paragraphs.append(
         _("Ranked by the on-time closure rate; a department without cases due this month is not ranked.")
     )
+    unowned = due_without_department(figures)
+    if unowned:
+        department.paragraphs.append(
+            _(
+                "%(n)s of the %(due)s cases due this month had no lead department and are in no row of the "
+                "table: the departments' figures add up to %(sum)s."
+            )
+            % {"n": unowned, "due": cases["due"]["num"], "sum": cases["due"]["num"] - unowned}
+        )
     department.tables.append(
         Table(
             _("Departments"),
@@ -322,6 +333,13 @@ def outline(figures: dict[str, Any]) -> Outline:
         )
         % {"at": figures["computed_at"].replace("T", " ")[:16]},
     )
+
+
+def due_without_department(figures: dict[str, Any]) -> int:
+    """How many of the cases due in the month had no lead department: they count in the
+    area's total but in no department's row (the rows add up to less than the total)."""
+    rows = sum(row["figures"]["due"]["num"] for row in figures["departments"])
+    return max(0, figures["cases"]["due"]["num"] - rows)
 
 
 def _unfinished(figures: dict[str, Any]) -> str:

@@ -26,12 +26,14 @@ from gridgov.core.forms import apply_error
 from gridgov.core.pages import error_page, posted_int
 
 from . import platform, services
-from .documents import outline
+from .documents import due_without_department, outline
 from .figures import CASE_CODES, DEPARTMENT_CODES, VILLAGE_CODES
 from .forms import CheckForm, ExplainForm, RequestForm
 from .models import Bulletin, BulletinStatus
 
 LIST_LIMIT: Final = 60
+# The cases not closed on time the page lists (the documents list all the figures hold).
+OVERDUE_SHOWN: Final = 10
 
 
 def _bulletin(request: HttpRequest, pk: int) -> Bulletin | HttpResponse:
@@ -159,6 +161,9 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "villages": villages,
                 "categories": categories,
                 "overdue_url": _link("not_closed_on_time", indices.NUM, period, here),
+                "overdue_rows": figures["overdue"][:OVERDUE_SHOWN],
+                "due_total": figures["cases"]["due"]["num"],
+                "due_without_department": due_without_department(figures),
                 "hotline_url": f"{reverse('hotline:stats')}?{urlencode(hotline_query)}",
             }
         )

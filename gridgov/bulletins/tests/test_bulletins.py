@@ -314,3 +314,36 @@ def test_a_missed_first_working_day_is_caught_up(people: dict[str, Any], committ
     with committed():
         made = services.schedule_monthly(first + dt.timedelta(days=2))
     assert made > 0 and services.schedule_monthly(first + dt.timedelta(days=3)) == 0
+
+
+@pytest.mark.usefixtures("month")
+def test_the_page_reads_without_guessing(people: dict[str, Any], committed: Any) -> None:
+    """Each section's text stands under its heading; cases due with no lead department, a list cut
+    to its first rows and the average hours say what they are."""
+    client = client_for(people["center01"])
+    with committed():
+        client.post(reverse("bulletins:list"), {"area": town().code, "month": "2026-03"})
+    bulletin = Bulletin.objects.get()
+    figures = bulletin.figures
+    figures["cases"]["due"]["num"] += 2  # two cases due with no lead department
+    first = figures["overdue"][0]
+    figures["overdue"] = [{**first, "number": f"{first['number']}-{n}"} for n in range(12)]
+    figures["overdue_total"] = 13
+    figures["cases"]["handling_hours"].update({"value": 13.25, "den": 4})
+    Bulletin.objects.filter(pk=bulletin.pk).update(figures=figures)  # a month as the walkthrough saw it
+
+    text = documents.outline(figures)
+    department = text.sections[1]
+    assert department.title == "二、部门办理情况及排名"
+    assert "本月应办结的 7 件案件中，2 件没有牵头部门" in " ".join(department.paragraphs)
+    assert "平均处置时长（工作小时）" in [row[0] for row in text.sections[0].tables[0].rows]
+
+    html = client.get(reverse("bulletins:detail", args=[bulletin.pk])).content.decode()
+    summary = html[html.index('data-testid="bulletin-text"') : html.index('id="key-title"')]
+    # The ranking's caption follows its section's heading, not the overview's last paragraph.
+    assert re.search(r"<h3[^>]*>二、部门办理情况及排名</h3>\s*<p>按按期办结率排名", summary)
+    row = html[html.index('data-testid="bulletin-no-department"') :]
+    assert "无牵头部门" in row and "<td>2</td>" in row and "全镇合计 7 件" in row
+    assert "按办理时限先后列出前 10 件" in html
+    assert html.count(first["number"] + "-") == 10
+    assert re.search(r"13\.3 工作小时 <span[^>]*>\(<a[^>]*>按 4 件案件平均</a>\)", html)
