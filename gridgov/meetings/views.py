@@ -110,7 +110,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         return error_page(request, _("You may not plan a meeting."), 403)
     items = list(services.meetings_visible(request.user)[:LIST_LIMIT])
-    context = {"form": form, "items": items, "owned_count": owned.exclude(status="done").count()}
+    context: dict[str, Any] = {"form": form, "items": items, "owned_count": owned.exclude(status="done").count()}
     if not has_areas:
         context["owned_rows"] = _resolution_rows(request, owned.order_by("status", "deadline", "pk")[:LIST_LIMIT])
     return render(request, "meetings/list.html", context, status=status)
