@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.cases.forms import department_choices
 from gridgov.core.forms import ActionFormBase, Choices, FilterForm
 
+from . import intake
+from .intake import OrderData
 from .models import Channel, OrderStatus, OrderType, SourceSystem, UrgencyClass
 
 if TYPE_CHECKING:
@@ -144,7 +146,38 @@ class OrderNewForm(forms.Form):
         received = data.get("received_at")
         if received is not None and received > timezone.now() + dt.timedelta(minutes=5):
             self.add_error("received_at", _("The time lies in the future."))
+        # The service's own checks (the phone, the deadlines after the received time, …), so that
+        # every field's error shows in one round; a field that failed already keeps its error.
+        for field, problems in intake.validate(intake.normalise(self.order_data(data))).items():
+            target = field if field in self.fields else None
+            if target is not None and target in self.errors:
+                continue
+            for problem in problems:
+                self.add_error(target, problem)
         return data
+
+    def order_data(self, data: dict[str, Any] | None = None) -> OrderData:
+        """The order the form describes, as :func:`services.order_receive` takes it."""
+        data = self.cleaned_data if data is None else data
+        return OrderData(
+            source_system=data.get("source_system") or "",
+            upstream_number=(data.get("upstream_number") or "").strip(),
+            received_at=data.get("received_at"),  # type: ignore[arg-type]  # None when it did not parse: validate() says so
+            order_type=data.get("order_type") or "",
+            urgency_class=data.get("urgency_class") or "",
+            content=(data.get("content") or "").strip(),
+            title=(data.get("title") or "").strip(),
+            upstream_category=(data.get("upstream_category") or "").strip(),
+            address=(data.get("address") or "").strip(),
+            upstream_ack_deadline=data.get("upstream_ack_deadline"),
+            upstream_deadline=data.get("upstream_deadline"),
+            petitioner_name=(data.get("petitioner_name") or "").strip(),
+            petitioner_phone=(data.get("petitioner_phone") or "").strip(),
+            petitioner_address=(data.get("petitioner_address") or "").strip(),
+            anonymous=bool(data.get("anonymous")),
+            complex=bool(data.get("complex")),
+            town_code=data.get("town") or "",
+        )
 
 
 # Inputs of each action's form (besides the hidden version). Keys are the action codes of

@@ -45,7 +45,6 @@ from .access import PROTECTED_TYPES, can_reveal, parties_of
 from .deadlines import due, light, light_expression
 from .errors import OrderError, OrderForbidden, OrderInvalid, OrderNotFound
 from .forms import CHANNEL_MANUAL, ERROR_FIELDS, ActionForm, GrantForm, OrderFilterForm, OrderNewForm
-from .intake import OrderData
 from .models import (
     EventOrigin,
     HotlineOrder,
@@ -375,26 +374,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            data = form.cleaned_data
-            order_data = OrderData(
-                source_system=data["source_system"],
-                upstream_number=data["upstream_number"].strip(),
-                received_at=data["received_at"],
-                order_type=data["order_type"],
-                urgency_class=data["urgency_class"],
-                content=data["content"].strip(),
-                title=(data.get("title") or "").strip(),
-                upstream_category=(data.get("upstream_category") or "").strip(),
-                address=(data.get("address") or "").strip(),
-                upstream_ack_deadline=data.get("upstream_ack_deadline"),
-                upstream_deadline=data.get("upstream_deadline"),
-                petitioner_name=(data.get("petitioner_name") or "").strip(),
-                petitioner_phone=(data.get("petitioner_phone") or "").strip(),
-                petitioner_address=(data.get("petitioner_address") or "").strip(),
-                anonymous=bool(data.get("anonymous")),
-                complex=bool(data.get("complex")),
-                town_code=data.get("town") or "",
-            )
+            order_data = form.order_data()
             try:
                 received = services.order_receive(actor=request.user, data=order_data, channel=CHANNEL_MANUAL)
             except OrderError as refused:

@@ -3,11 +3,13 @@ manual entry form and the home panels, per role: what each shows and must not sh
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from gridgov.hotline.models import Channel, HotlineOrder, IdentityGrant, OrderEvent, OrderStatus
 
@@ -470,6 +472,26 @@ def test_bad_entry_input_answers_422_with_field_errors(client, people):
     response = client.post(reverse("hotline:new"), entry(content="", received_at="yesterday"))
     assert response.status_code == 422
     assert response.content.decode().count('class="field-error"') >= 2
+    assert not HotlineOrder.objects.exists()
+
+
+def test_every_field_error_shows_in_one_round(client, people):
+    """The form runs the service's checks: a bad phone and a deadline before the received time
+    are reported with a future received time, not after it is corrected."""
+    login(client, people["center01"])
+    future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        reverse("hotline:new"),
+        entry(received_at=future, petitioner_phone="138abc", upstream_deadline="2026-03-01T09:00", content=""),
+    )
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert set(errors) == {"received_at", "petitioner_phone", "content"}
+    # With a received time that parses, the deadline is checked against it in the same round.
+    response = client.post(
+        reverse("hotline:new"), entry(petitioner_phone="138abc", upstream_deadline="2026-03-01T09:00")
+    )
+    assert set(response.context["form"].errors) == {"petitioner_phone", "upstream_deadline"}
     assert not HotlineOrder.objects.exists()
 
 
