@@ -154,9 +154,22 @@ class StatsForm(forms.Form):
         fields["source"].choices = any_ + list(Source.choices)
 
     def chosen(self, today: dt.date) -> tuple[Period, Dimensions, str]:
-        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        # The filters that were read (an unreadable one is left out, as if not given).
+        data: dict[str, Any] = {}
+        if self.is_bound:
+            self.is_valid()  # fills cleaned_data with the fields that were read
+            data = self.cleaned_data
         start, end = data.get("start"), data.get("end")
         period = Period.of_month(today)
+        unread = [str(self.data.get(name, ""))[:20] for name in ("start", "end") if name in self.errors]
+        if unread:
+            # Neither date is taken: the page falls back to the current month, and says so.
+            start = end = None
+            self.add_error(
+                None,
+                _("The dates could not be read (%(values)s): the page shows the current month.")
+                % {"values": ", ".join(unread)},
+            )
         if start or end:
             start = start or (end.replace(day=1) if end else today)
             end = end or today

@@ -12,9 +12,11 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 
 from gridgov.cases import views_stats
+from gridgov.cases.indices import Period
 from gridgov.cases.models import Case
 
 from .test_indices import month  # noqa: F401 - the hand-built March, as a fixture
@@ -217,3 +219,16 @@ def test_the_area_filter_takes_a_grid_beyond_its_options_and_cuts_the_grid_table
     assert response.context["dimensions"].area == grid
     response = client.get(reverse("cases:stats"), {**MARCH, "grid": "nowhere"})
     assert not response.context["form"].is_valid()
+
+
+def test_unreadable_dates_fall_back_to_this_month_and_say_so(people: dict[str, Any]) -> None:
+    client = client_for(people["center01"])
+    response = client.get(reverse("cases:stats"), {"start": "abc", "end": "2026-13-45", "step": "week"})
+    assert response.status_code == 200
+    this_month = Period.of_month(timezone.localdate())
+    assert response.context["period"] == this_month
+    assert response.context["form"].cleaned_data["step"] == "week"  # the filters that were read are kept
+    html = response.content.decode()
+    assert "无法识别所填日期（abc, 2026-13-45），页面显示本月的数据。" in html
+    # Readable dates say nothing of the kind.
+    assert "无法识别所填日期" not in client.get(reverse("cases:stats"), MARCH).content.decode()
