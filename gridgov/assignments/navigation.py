@@ -70,12 +70,21 @@ def cockpit_tiles(user: User | AnonymousUser) -> list[CockpitTile]:
             "red": gettext("Leaders' tasks overdue"),
         }[light]
         tiles.append(CockpitTile(label, count, list_url(light=light)))
-    for key, name, count in selectors.overdue_by_owner(user)[:COCKPIT_OWNERS]:
+    owners = selectors.overdue_by_owner(user)
+    for number, (key, name, count) in enumerate(owners[:COCKPIT_OWNERS]):
+        note = ""
+        if number == 0 and len(owners) > COCKPIT_OWNERS:
+            # The tiles show the owners with the most overdue parts only: say so, and open the rest.
+            note = gettext(
+                "The %(shown)s owners with the most of %(total)s; %(more)s more in the list of all overdue tasks"
+            ) % {"shown": COCKPIT_OWNERS, "total": len(owners), "more": len(owners) - COCKPIT_OWNERS}
         tiles.append(
             CockpitTile(
                 gettext("Overdue leaders' tasks: %(owner)s") % {"owner": name},
                 count,
                 list_url(owner=key, light="red"),
+                note=note,
+                note_url=list_url(light="red") if note else "",
             )
         )
     return tiles

@@ -594,6 +594,9 @@ class CockpitTile:
     count: int
     url: str
     waiting: bool = False
+    # A line under the label (what the tile leaves out), linked to ``note_url`` when given.
+    note: str = ""
+    note_url: str = ""
 
 
 CockpitSource = Callable[["User | AnonymousUser"], list[CockpitTile]]

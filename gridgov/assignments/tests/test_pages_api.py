@@ -64,6 +64,28 @@ def test_the_cockpit_shows_the_tasks_by_light_and_the_overdue_owners(people: dic
     assert any("领导交办" in label or "Leaders' tasks" in label for label in labels)
 
 
+def test_the_cockpit_says_when_it_shows_the_first_overdue_owners_only(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridgov.assignments import navigation
+
+    task = give(people)
+    past = timezone.now() - dt.timedelta(days=2)
+    task.parts.update(deadline=past, warn_at=past - dt.timedelta(days=1))  # all three owners late
+    monkeypatch.setattr(navigation, "COCKPIT_OWNERS", 2)
+    page = client_for(people["leader01"]).get("/cases/cockpit/")
+    owners = [tile for tile in page.context["other"] if tile.label.startswith("超期交办事项：")]
+    assert len(owners) == 2
+    assert owners[0].note == "超期最多的前 2 个单位（共 3 个），其余 1 个见全部超期事项"
+    assert owners[0].note_url == navigation.list_url(light="red") and not owners[1].note
+    body = page.content.decode()
+    assert 'data-testid="tile-note"' in body
+    assert client_for(people["leader01"]).get(owners[0].note_url).status_code == 200  # the leader opens it
+    monkeypatch.setattr(navigation, "COCKPIT_OWNERS", 3)  # all shown: nothing to say
+    page = client_for(people["leader01"]).get("/cases/cockpit/")
+    assert not any(tile.note for tile in page.context["other"])
+
+
 def test_the_home_panel_tells_an_owner_of_open_tasks(people: dict[str, Any]) -> None:
     give(people)
     body = client_for(people["dept01"]).get("/").content.decode()
