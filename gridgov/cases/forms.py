@@ -31,6 +31,7 @@ from .services import (
     PHOTO_NEEDED,
     Photo,
 )
+from .services.effects import lead_also_cooperating
 from .transitions import Action
 
 if TYPE_CHECKING:
@@ -313,6 +314,16 @@ class ActionForm(CountedTextMixin, OneTimeKeyMixin, ActionFormBase):
             fields["photos"].required = True
             fields["photos"].help_text = _("This category needs at least one photo with this action.")
             fields["photos"].error_messages["required"] = PHOTO_NEEDED[ACTION_PHOTO_KIND[action]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lead = data.get("lead") or ""
+        if lead and lead in (data.get("cooperating") or []):
+            # Refused here, in the same words as the service (which the API meets): the form
+            # would otherwise leave the lead out of the helpers without a word.
+            name = dict(self.fields["lead"].choices).get(lead, lead)  # type: ignore[attr-defined]
+            self.add_error("cooperating", lead_also_cooperating(str(name)))
+        return data
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data

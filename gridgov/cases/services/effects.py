@@ -216,6 +216,10 @@ def _extension_days(days: Any) -> int:
     return value
 
 
+def lead_also_cooperating(name: str) -> str:
+    return _("%(name)s is the lead department; it cannot also be a cooperating department.") % {"name": name}
+
+
 def _departments(case: Case, codes: Sequence[str]) -> list[Department]:
     """The departments of a dispatch, lead first; sets the cooperating ones (a re-dispatch
     after a return replaces the earlier ones)."""
@@ -234,6 +238,10 @@ def _departments(case: Case, codes: Sequence[str]) -> list[Department]:
     missing = [code for code in seen if code not in found]
     if missing:
         raise ValidationError({"departments": [_("Unknown department: %(codes)s") % {"codes": ", ".join(missing)}]})
+    if codes[0] in codes[1:]:
+        # The lead chosen as a helper too: refused, not dropped without a word (a department
+        # repeated among the helpers means the same thing twice and is kept once).
+        raise ValidationError({"departments": [lead_also_cooperating(found[codes[0]].name)]})
     chosen = [found[code] for code in seen]
     case.cooperating_departments.set(chosen[1:])
     return chosen

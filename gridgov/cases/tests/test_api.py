@@ -231,6 +231,10 @@ def test_detail_has_history_stages_and_the_callers_actions(people):
     registered = post_json(center, f"{URL}/{case.pk}/actions/register", {"comment": "属实", "version": case.version})
     assert registered.status_code == 200, registered.content
     assert registered.json()["status"] == "registered"
+    twice = post_json(
+        center, f"{URL}/{case.pk}/actions/dispatch", {"departments": ["traffic_police", "traffic_police"]}
+    )
+    assert twice.status_code == 422 and "departments" in error(twice)["details"]  # the lead as its own helper
     dispatched = post_json(center, f"{URL}/{case.pk}/actions/dispatch", {"departments": ["traffic_police"]})
     assert dispatched.status_code == 200, dispatched.content
 

@@ -226,7 +226,7 @@ def test_dispatch_defaults_to_the_categorys_department(people: dict[str, Any]) -
 
 def test_dispatch_sets_lead_and_cooperating_departments(people: dict[str, Any]) -> None:
     case = act(people, report(people), "register", "center01")
-    codes = ["urban_mgmt", "traffic_police", "urban_mgmt", "sanitation"]
+    codes = ["urban_mgmt", "traffic_police", "sanitation", "traffic_police"]  # a helper twice: kept once
     case = services.case_act(case.pk, "dispatch", actor=people["center01"], departments=codes)
     assert department_code(case) == "urban_mgmt"
     assert set(case.cooperating_departments.values_list("code", flat=True)) == {"traffic_police", "sanitation"}
@@ -234,6 +234,17 @@ def test_dispatch_sets_lead_and_cooperating_departments(people: dict[str, Any]) 
     act(people, case, "return", "dept02")
     case = services.case_act(case.pk, "dispatch", actor=people["center01"])
     assert department_code(case) == "traffic_police" and not case.cooperating_departments.exists()
+
+
+def test_dispatch_refuses_the_lead_as_a_cooperating_department_too(people: dict[str, Any]) -> None:
+    case = act(people, report(people), "register", "center01")
+    codes = ["urban_mgmt", "traffic_police", "urban_mgmt"]
+    with pytest.raises(ValidationError) as caught:
+        services.case_act(case.pk, "dispatch", actor=people["center01"], departments=codes)
+    assert errors_of(caught) == {"departments"}
+    assert "已是牵头部门，不能同时作为协办部门" in str(caught.value.message_dict["departments"][0])
+    fresh = Case.objects.get(pk=case.pk)
+    assert fresh.status == "registered" and not fresh.cooperating_departments.exists()
 
 
 def test_dispatch_to_an_unknown_department_changes_nothing(people: dict[str, Any]) -> None:

@@ -253,6 +253,15 @@ def test_actions_posted_from_the_page_move_the_case_and_show_in_the_timeline(cli
     case.refresh_from_db()
     assert case.status == Status.REGISTERED
 
+    # The lead ticked as a helper too is refused with a word, not dropped.
+    response = client.post(
+        act_url(case, "dispatch"),
+        {"version": case.version, "lead": "traffic_police", "cooperating": ["traffic_police", "urban_mgmt"]},
+    )
+    assert response.status_code == 422
+    assert "已是牵头部门，不能同时作为协办部门" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).status == Status.REGISTERED
+
     response = client.post(
         act_url(case, "dispatch"),
         {"version": case.version, "lead": "traffic_police", "cooperating": ["urban_mgmt"], "comment": "请尽快处理"},
