@@ -34,6 +34,12 @@ def test_a_weekly_analysis_written_offline_is_submitted_once_with_its_text(
     page = phone.page
     phone.wait_for_service_worker()
     page.locator("[data-testid=weekly-state]").wait_for()  # the home's tile: due on a day
+    # The label stays on one line with the state under it (side by side, a half-width tile
+    # squeezed the label to one character per line).
+    label = page.locator("[data-testid=go-weekly] > span").first.bounding_box()
+    state = page.locator("[data-testid=weekly-state]").bounding_box()
+    assert label is not None and state is not None
+    assert label["height"] < 32 and label["width"] > 50 and state["y"] >= label["y"] + label["height"] - 1
     phone.open("#/weekly")  # fetched with signal, kept for the field
     page.locator(f"[data-testid=weekly-item][data-id='{analysis.pk}']").click()
     page.locator("[data-testid=weekly-figures]").wait_for()

@@ -73,9 +73,11 @@ export async function weeklyTile(c) {
   const item = data ? mostUrgent(await recentItems(c, data), Date.now()) : null;
   return h(
     "a",
-    { href: "#/weekly", class: `btn big ${item && ["draft", "returned"].includes(item.status) ? "running" : ""}`, "data-testid": "go-weekly" },
-    t("Weekly analysis"),
-    item ? h("span", { class: isOverdue(item, Date.now()) ? "status-overdue" : "muted", "data-testid": "weekly-state" }, ` · ${stateLine(item)}`) : null,
+    // The label on one line, the state on the next (side by side, a half-width tile squeezed the
+    // label to one character per line).
+    { href: "#/weekly", class: `btn big stacked ${item && ["draft", "returned"].includes(item.status) ? "running" : ""}`, "data-testid": "go-weekly" },
+    h("span", {}, t("Weekly analysis")),
+    item ? h("span", { class: `btn-note ${isOverdue(item, Date.now()) ? "status-overdue" : "muted"}`, "data-testid": "weekly-state" }, stateLine(item)) : null,
   );
 }
 
