@@ -6,6 +6,7 @@ notice's services; it runs only while no public report exists."""
 
 from __future__ import annotations
 
+import random
 from typing import Final
 
 from django.conf import settings
@@ -31,12 +32,30 @@ DUTIES: Final = {
     Role.GRID_LEADER: "统筹本村网格工作、督促网格员履职、协调处置上报事项",
 }
 HOURS: Final = "工作日 8:30—17:30，紧急情况随时联系"
+# Work phones: Tianjin numbers (022) of the town's exchanges, the last four digits drawn so that
+# they look like real office lines (no 0000, 9999 or a run of one digit), each used once.
+PHONE_SEED: Final = 20260067
+PHONE_EXCHANGES: Final = ("6332", "6333", "6339")
 # The residents' reports: (the category's name, text, state).
 REPORTS: Final = (
     ("路灯不亮", "路灯不亮，晚上行人看不清路，请尽快维修。", "reported"),
     ("井盖缺失或破损", "小区门口的下水道井盖松动，车辆经过有响声，存在安全隐患。", "registered"),
     ("乱张贴小广告", "出售各类发票，联系电话见图。", "spam"),
 )
+
+
+def work_phones(count: int, *, seed: int = PHONE_SEED) -> list[str]:
+    """``count`` different office numbers like ``022-63324817``, the same for the same seed."""
+    rng = random.Random(seed)
+    phones: list[str] = []
+    while len(phones) < count:
+        tail = f"{rng.randrange(10_000):04d}"
+        if len(set(tail)) < 3 or tail[0] == "0":
+            continue  # 0000, 9999, 1100: numbers an official would take for placeholders
+        phone = f"022-{rng.choice(PHONE_EXCHANGES)}{tail}"
+        if phone not in phones:
+            phones.append(phone)
+    return phones
 
 
 def _public_url(grid: Area) -> str:
@@ -56,15 +75,18 @@ def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True)
         actor=center, town=town, supervision_phone=SUPERVISION_PHONE, service_hours=SERVICE_HOURS
     )
     published = 0
-    rows = role_assignments(Q(role__in=selectors.PUBLIC_ROLES, area__path__startswith=town.path))
-    for index, row in enumerate(rows.order_by("user_id")):
+    public = Q(role__in=selectors.PUBLIC_ROLES, area__path__startswith=town.path)
+    rows = list(role_assignments(public).order_by("user_id"))
+    # One more than the people: grid01's new number after the posters are printed.
+    phones = work_phones(len(rows) + 1)
+    for row, phone in zip(rows, phones, strict=False):
         services.publication_save(
             actor=center,
             user=row.user,
             published=True,
             display_name="",
             show_photo=True,
-            work_phone=f"022-6332{index % 10000:04d}",
+            work_phone=phone,
             duties=DUTIES[Role(row.role)],
             # Grid leaders show the town's service hours.
             service_hours=HOURS if row.role == Role.GRID_WORKER else "",
@@ -85,7 +107,7 @@ def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True)
         published=True,
         display_name=publication.display_name,
         show_photo=True,
-        work_phone="022-63329999",
+        work_phone=phones[-1],
         duties=publication.duties,
         service_hours=publication.service_hours,
     )
