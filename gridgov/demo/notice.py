@@ -6,6 +6,7 @@ notice's services; it runs only while no public report exists."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Final
 
@@ -13,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from gridgov.areas.models import Area
 from gridgov.cases.services import Action, case_act
@@ -21,9 +23,11 @@ from gridgov.notice import selectors, services
 from gridgov.notice.models import Publication, PublicReport
 from gridgov.people.models import Role
 from gridgov.people.selectors import role_assignments
+from gridgov.workcalendar import calendar
 
 from .loader import check_allowed
 from .taiping import TOWN_CODE
+from .timing import working_before
 
 SUPERVISION_PHONE: Final = "022-63320110"
 SERVICE_HOURS: Final = "周一至周五 8:30-12:00、14:00-17:30"
@@ -36,11 +40,12 @@ HOURS: Final = "工作日 8:30—17:30，紧急情况随时联系"
 # they look like real office lines (no 0000, 9999 or a run of one digit), each used once.
 PHONE_SEED: Final = 20260067
 PHONE_EXCHANGES: Final = ("6332", "6333", "6339")
-# The residents' reports: (the category's name, text, state).
+# The residents' reports: (the category's name, text, state, working minutes before the load
+# when it came in). The center registers or voids a report within the hour of office time.
 REPORTS: Final = (
-    ("路灯不亮", "路灯不亮，晚上行人看不清路，请尽快维修。", "reported"),
-    ("井盖缺失或破损", "小区门口的下水道井盖松动，车辆经过有响声，存在安全隐患。", "registered"),
-    ("乱张贴小广告", "出售各类发票，联系电话见图。", "spam"),
+    ("路灯不亮", "路灯不亮，晚上行人看不清路，请尽快维修。", "reported", 12),
+    ("井盖缺失或破损", "小区门口的下水道井盖松动，车辆经过有响声，存在安全隐患。", "registered", 150),
+    ("乱张贴小广告", "出售各类发票，联系电话见图。", "spam", 420),
 )
 
 
@@ -63,10 +68,12 @@ def _public_url(grid: Area) -> str:
     return base.rstrip("/") + reverse("notice:public", args=[grid.code])
 
 
-def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True) -> int:
+def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True, now: dt.datetime | None = None) -> int:
     """Publish the notice and add its demo rows (the residents' reports, which are cases, and the
-    complaint only with ``reports``); returns how many people were published."""
+    complaint only with ``reports``); returns how many people were published. The reports and the
+    complaint came in before ``now``, each at a time of its own."""
     check_allowed(allow_production_db=allow_production_db)
+    now = now or timezone.now()
     if PublicReport.objects.exists() or Publication.objects.exists():
         return 0
     town = Area.objects.current().get(code=TOWN_CODE)
@@ -114,9 +121,11 @@ def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True)
     if not reports:
         return published
     minors = Category.objects.filter(parent__isnull=False, is_active=True).order_by("code")
-    for number, (name, text, state) in enumerate(REPORTS):
+    for number, (name, text, state, before) in enumerate(REPORTS):
         category = minors.filter(name=name).first() or minors.first()
         assert category is not None
+        received = working_before(now, before)
+        handled = calendar.add_working_minutes(received, min(before / 3, 60))
         report = services.public_report_submit(
             client=f"demo-{number}",
             area=home,
@@ -124,11 +133,12 @@ def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True)
             description=text,
             name="" if number else "李女士",
             phone="" if number else "13612345678",
+            at=received,
         )
         if state == "registered":
-            case_act(report.case_id, Action.REGISTER, actor=center)
+            case_act(report.case_id, Action.REGISTER, actor=center, at=handled)
         elif state == "spam":
-            services.report_mark_spam(actor=center, report=report, reason="广告信息")
+            services.report_mark_spam(actor=center, report=report, reason="广告信息", at=handled)
     services.complaint_submit(
         client="demo-complaint",
         area=home,
@@ -136,5 +146,7 @@ def load_demo_notice(*, allow_production_db: bool = False, reports: bool = True)
         text="上门办事时态度生硬，让我们自己去镇里问，没有帮忙上报。",
         name="",
         phone="",
+        # Sent last night from the grid's page; the office has not taken it up yet.
+        at=timezone.localtime(now - dt.timedelta(days=1)).replace(hour=21, minute=17, second=0, microsecond=0),
     )
     return published

@@ -19,6 +19,7 @@ the public form that creates complaints is this app's; the discipline office's p
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -147,9 +148,11 @@ def complaint_act(
     action: str,
     inputs: dict[str, Any] | None = None,
     version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> ConductComplaint:
-    """One step of a complaint's handling (the only code that changes its status)."""
-    return COMPLAINTS.act(pk, action, actor=actor, inputs=inputs or {}, version=version)
+    """One step of a complaint's handling (the only code that changes its status); ``at``: the
+    moment it was taken, for a history."""
+    return COMPLAINTS.act(pk, action, actor=actor, inputs=inputs or {}, version=version, at=at)
 
 
 def complaint_history(complaint: ConductComplaint) -> list[ComplaintEvent]:

@@ -284,10 +284,12 @@ def public_report_submit(
     phone: str = "",
     photos_in: Sequence[Photo] = (),
     submission_key: str | None = None,
+    at: dt.datetime | None = None,
 ) -> PublicReport:
     """A resident's report: checked against the abuse limits, then a case with source
     ``public`` and a tracking code. A ``submission_key`` already used returns the report made
-    with it (the same form sent again makes no second case)."""
+    with it (the same form sent again makes no second case). ``at``: when it was received (a
+    history; default now)."""
     if submission_key:
         earlier = PublicReport.objects.filter(submission_key=submission_key).select_related("case").first()
         if earlier is not None:
@@ -311,6 +313,7 @@ def public_report_submit(
             name=name,
             phone=phone,
             photos_in=photos_in,
+            at=at,
         )
     except IntegrityError:
         # The same form sent twice at once: the other request's report stands, this case is
@@ -366,6 +369,7 @@ def _public_report_write(
     name: str,
     phone: str,
     photos_in: Sequence[Photo],
+    at: dt.datetime | None = None,
 ) -> PublicReport:
     with transaction.atomic():
         take_public(client, phone)
@@ -379,6 +383,7 @@ def _public_report_write(
             party_name=name,
             party_phone=phone,
             photos_in=photos_in,
+            at=at,
         )
         report = PublicReport.objects.create(code=_new_code(), case=case, submission_key=submission_key or None)
         record(action="notice.public_report", obj=case, data={"number": case.number, "source": "public"})
@@ -450,16 +455,24 @@ def public_result(case: Case) -> str:
 
 
 def report_mark_spam(
-    *, actor: User | AnonymousUser, report: PublicReport, reason: str, request: HttpRequest | None = None
+    *,
+    actor: User | AnonymousUser,
+    report: PublicReport,
+    reason: str,
+    request: HttpRequest | None = None,
+    at: dt.datetime | None = None,
 ) -> Case:
-    """Void a public report's case as spam, with the reason, through the case loop."""
+    """Void a public report's case as spam, with the reason, through the case loop (``at``: when,
+    for a history)."""
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": [_("Give the reason.")]})
     if not selectors.public_reports_managed(actor).filter(pk=report.pk).exists():
         raise PermissionDenied
     with transaction.atomic():
-        case = case_act(report.case_id, Action.VOID, actor=actor, comment=_("Spam: %(reason)s") % {"reason": reason})
+        case = case_act(
+            report.case_id, Action.VOID, actor=actor, comment=_("Spam: %(reason)s") % {"reason": reason}, at=at
+        )
         report.spam = True
         report.save(update_fields=["spam"])
         record(action="notice.report_spam", actor=actor, obj=report, request=request, data={"number": case.number})
@@ -478,10 +491,12 @@ def complaint_submit(
     name: str = "",
     phone: str = "",
     submission_key: str | None = None,
+    at: dt.datetime | None = None,
 ) -> ConductComplaint:
     """Store a complaint about staff conduct for the discipline office (encrypted), with the
     tracking code the resident is given and the first line of its history. The form's one-time
-    key makes the same complaint sent twice one complaint (with one tracking code)."""
+    key makes the same complaint sent twice one complaint (with one tracking code). ``at``: when
+    it was received (a history; default now)."""
     sent = {"area": area.code, "text": text.strip(), "concerning": concerning_id, "name": name.strip()}
     earlier = made_before(key=submission_key, user=None, kind="notice.complaint", sent=sent, model=ConductComplaint)
     if earlier is not None:  # the same form again: answered with the complaint it made, nothing counted
@@ -503,7 +518,7 @@ def complaint_submit(
 
     def write() -> ConductComplaint:
         return _complaint_write(
-            client=client, town=town, area=area, concerning=concerning, text=text, name=name, phone=phone
+            client=client, town=town, area=area, concerning=concerning, text=text, name=name, phone=phone, at=at
         )
 
     complaint, _created = create_once(
@@ -513,7 +528,15 @@ def complaint_submit(
 
 
 def _complaint_write(
-    *, client: str, town: Area, area: Area, concerning: int | None, text: str, name: str, phone: str
+    *,
+    client: str,
+    town: Area,
+    area: Area,
+    concerning: int | None,
+    text: str,
+    name: str,
+    phone: str,
+    at: dt.datetime | None = None,
 ) -> ConductComplaint:
     with transaction.atomic():
         take_public(client, phone, kind="complaint")
@@ -524,7 +547,7 @@ def _complaint_write(
             text=text,
             contact_name=name.strip()[:100],
             contact_phone=phone.strip()[:30],
-            received_at=timezone.now(),
+            received_at=at or timezone.now(),
             code=_new_complaint_code(),
         )
         ComplaintEvent.objects.create(

@@ -348,8 +348,10 @@ def supervision_act(
     action: str,
     inputs: dict[str, Any] | None = None,
     version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> SupervisionNotice:
-    return SUPERVISIONS.act(pk, action, actor=actor, inputs=inputs or {}, version=version)
+    """One step of a supervision notice (``at``: the moment it was taken, for a history)."""
+    return SUPERVISIONS.act(pk, action, actor=actor, inputs=inputs or {}, version=version, at=at)
 
 
 # --- accountability -------------------------------------------------------------------------------
