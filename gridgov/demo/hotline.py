@@ -63,8 +63,8 @@ from .hotline_topics import (
     SUPERVISIONS,
     TOPICS,
     C,
+    Call,
     E,
-    H,
     P,
     R,
     Topic,
@@ -250,7 +250,7 @@ class Plan:
     arrival: dt.datetime
     scenario: Scenario
     topic: Topic | None = None
-    order_type: str = ""
+    call: Call | None = None
     urgency: str = ""
     times: list[dt.datetime] = field(default_factory=list)
 
@@ -278,6 +278,8 @@ class OrderGenerator:
         self._case_generator: CaseGenerator | Literal[False] | None = None
         self._department_names: dict[str, str] = {}
         self._department_codes: dict[int, str] = {}
+        # The call each order was made from (its reply answers that call).
+        self._calls: dict[int, Call] = {}
         usable = [topic for topic in TOPICS if all(code in cast.handlers for code in topic.departments[:1])]
         if not usable:
             raise ValueError("no department of the demo topics has a handler")
@@ -307,11 +309,11 @@ class OrderGenerator:
 
     def _open_plan(self, scenario: Scenario, light: str) -> Plan:
         topic = self._topic(scenario, timezone.localtime(self.now).month)
-        order_type = self._type(topic, scenario)
-        urgency = topic.urgency if order_type != E else UrgencyClass.GENERAL
-        draft = HotlineOrder(order_type=order_type, urgency_class=urgency, complex=False)
+        call = self._call(topic, scenario)
+        urgency = topic.urgency if call.order_type != E else UrgencyClass.GENERAL
+        draft = HotlineOrder(order_type=call.order_type, urgency_class=urgency, complex=False)
         planned: OrderPlan = plan_open(self.rng, now=self.now, steps=scenario.steps, light=light, order=draft)
-        return Plan(planned.arrival, scenario, topic, order_type, urgency, planned.times)
+        return Plan(planned.arrival, scenario, topic, call, urgency, planned.times)
 
     def _arrival(self, scenario: Scenario) -> dt.datetime:
         rng = self.rng
@@ -359,27 +361,24 @@ class OrderGenerator:
         place = f"{village.name}{rng.choice(PLACES)}"
         month = timezone.localtime(arrived_at).month
         complex_order = False
+        call: Call | None = None
         if scenario.needs == "remit":
-            content, category, _reason, _basis = rng.choice(OUT_OF_REMIT)
+            content, category, _reason, _basis, order_type, title = rng.choice(OUT_OF_REMIT)
             topic = None
-            order_type: str = rng.choice([H, C])
             urgency: str = UrgencyClass.GENERAL
-            title = ""
             complex_order = rng.random() < 0.3
-        elif plan.topic is not None:
-            topic, order_type, urgency = plan.topic, plan.order_type, plan.urgency
-            category = topic.category
-            title = rng.choice(topic.titles)
-            content = rng.choice(topic.contents).format(place=place)
         else:
-            topic = self._topic(scenario, month)
-            order_type = self._type(topic, scenario)
-            urgency = topic.urgency
-            if urgency != UrgencyClass.GENERAL and order_type == E:
-                urgency = UrgencyClass.GENERAL
-            category = topic.category
-            title = rng.choice(topic.titles)
-            content = rng.choice(topic.contents).format(place=place)
+            # One call: its type, title, content, category and reply belong together.
+            if plan.topic is not None and plan.call is not None:
+                topic, call, urgency = plan.topic, plan.call, plan.urgency
+            else:
+                topic = self._topic(scenario, month)
+                call = self._call(topic, scenario)
+                urgency = topic.urgency if call.order_type != E else UrgencyClass.GENERAL
+            order_type = call.order_type
+            category = call.category or topic.category
+            title = call.title
+            content = call.content.format(place=place)
         source = SourceSystem.DISTRICT if rng.random() < 0.8 else SourceSystem.CITY
         channel = rng.choices([Channel.API, Channel.IMPORT, Channel.MANUAL], weights=[75, 15, 10])[0]
         actor = cast.upstream if channel == Channel.API else self._center()
@@ -405,6 +404,8 @@ class OrderGenerator:
         order = services.order_receive(actor=actor, data=data, channel=channel, at=arrived_at).order
         self.stats.created += 1
         self.order_ids.append(order.pk)
+        if call is not None:
+            self._calls[order.pk] = call
         status = self._play(order, topic, scenario, arrived_at, plan.times).status
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         return order
@@ -412,9 +413,9 @@ class OrderGenerator:
     def _topic(self, scenario: Scenario, month: int) -> Topic:
         pool = [t for t in self.topics if not t.months or month in t.months]
         if scenario.needs == "enquiry":
-            pool = [t for t in pool if any(code == E for code, _w in t.types)]
+            pool = [t for t in pool if any(call.order_type == E for call in t.calls)]
         elif scenario.needs == "case":
-            pool = [t for t in pool if t.case_category]
+            pool = [t for t in pool if t.case_category and any(c.order_type not in (E, P) for c in t.calls)]
         elif scenario.needs == "praise":
             pool = [t for t in pool if t.key == "praise"]
         else:
@@ -422,15 +423,20 @@ class OrderGenerator:
         pool = pool or [t for t in self.topics if t.key != "praise"]
         return self.rng.choices(pool, weights=[t.weight for t in pool])[0]
 
-    def _type(self, topic: Topic, scenario: Scenario) -> str:
+    def _call(self, topic: Topic, scenario: Scenario) -> Call:
+        """The call an order of ``topic`` is made from: an enquiry for the enquiry path, praise
+        for praise, field work for a case (no question or praise), else any call but praise."""
+        calls = list(topic.calls)
         if scenario.needs == "enquiry":
-            return E
-        types = [code for code, _w in topic.types]
-        weights = [w for _c, w in topic.types]
-        if scenario.needs != "praise" and P in types and len(types) > 1:
-            index = types.index(P)
-            del types[index], weights[index]
-        return self.rng.choices(types, weights=weights)[0]
+            wanted = [c for c in calls if c.order_type == E]
+        elif scenario.needs == "praise":
+            wanted = [c for c in calls if c.order_type == P]
+        elif scenario.needs == "case":
+            wanted = [c for c in calls if c.order_type not in (E, P)]
+        else:
+            wanted = [c for c in calls if c.order_type != P]
+        pool = wanted or calls
+        return self.rng.choices(pool, weights=[c.weight for c in pool])[0]
 
     def _play(
         self,
@@ -594,7 +600,9 @@ class OrderGenerator:
     def _draft(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
         rng = self.rng
         assert topic is not None
-        text = rng.choice(REDO_REPLIES) if order.reopen_count else rng.choice(topic.replies)
+        call = self._calls.get(order.pk)
+        answer = call.reply if call is not None else rng.choice([c.reply for c in topic.calls])
+        text = rng.choice(REDO_REPLIES) if order.reopen_count else answer
         if order.case_id is not None:
             # The reply waits for the case: some time after its closure.
             closed_at = order.case.closed_at if order.case is not None else None
@@ -617,7 +625,7 @@ class OrderGenerator:
         return services.order_act(order_id=order.pk, action="approve_reply", actor=self._center(), at=when), when
 
     def _return(self, order: HotlineOrder, topic: Topic | None, step: str, when: dt.datetime) -> Taken:
-        _content, _category, reason, basis = next(
+        _content, _category, reason, basis, _type, _title = next(
             (item for item in OUT_OF_REMIT if item[0] == order.content), OUT_OF_REMIT[0]
         )
         order = services.order_act(

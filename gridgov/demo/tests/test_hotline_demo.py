@@ -13,6 +13,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from gridgov.demo.hotline import SCENARIOS, generate_demo_orders, load_demo_hotline
+from gridgov.demo.hotline_topics import OUT_OF_REMIT, TOPICS, TYPE_WORDS
 from gridgov.hotline.models import HotlineOrder, OrderEvent, OrderStage, OrderStatus
 from gridgov.notify.models import Notification
 from gridgov.upstream.models import MessageState, UpstreamMessage
@@ -150,3 +151,38 @@ def test_the_statistics_page_has_figures_for_the_demo(stats: Any, client: Any) -
     assert 30 < (result.total.satisfaction_rate or 0) < 100
     client.force_login(get_user_model().objects.get(username="center01"))
     assert client.get("/hotline/stats/?period=custom&start=2026-05-01&end=2026-11-25").status_code == 200
+
+
+# --- One call per order ---------------------------------------------------------------------------
+
+
+def test_every_call_of_the_topics_reads_as_its_order_type_and_its_title() -> None:
+    for topic in TOPICS:
+        for call in topic.calls:
+            text = call.content
+            assert TYPE_WORDS[call.order_type] in text, (topic.key, call.title)
+            others = [word for kind, word in TYPE_WORDS.items() if kind != call.order_type and word in text]
+            assert not others, (topic.key, call.title, others)
+            # The title names what the content is about.
+            shared = sum(char in text for char in call.title) / len(call.title)
+            assert shared >= 0.5, (topic.key, call.title)
+    for content, _category, _reason, _basis, order_type, title in OUT_OF_REMIT:
+        assert TYPE_WORDS[order_type] in content and title
+
+
+def test_each_order_is_one_call_its_title_content_type_category_and_reply_together(stats: Any) -> None:
+    calls = {call.title: (topic, call) for topic in TOPICS for call in topic.calls}
+    remit = {row[5]: row for row in OUT_OF_REMIT}
+    orders = list(HotlineOrder.objects.all())
+    assert len({order.title for order in orders}) > 10
+    for order in orders:
+        if order.title in remit:
+            content, category, _reason, _basis, order_type, _title = remit[order.title]
+            assert (order.content, order.upstream_category, order.order_type) == (content, category, order_type)
+            continue
+        topic, call = calls[order.title]
+        assert order.order_type == call.order_type, order.upstream_number
+        assert order.content == call.content.format(place=order.address), order.upstream_number
+        assert order.upstream_category == (call.category or topic.category)
+        if order.reply_text and not order.reopen_count:
+            assert order.reply_text == call.reply, order.upstream_number
