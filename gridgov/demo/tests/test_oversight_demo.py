@@ -73,6 +73,7 @@ def test_a_reminder_talk_cites_cases_its_department_had_late_and_says_no_more_th
     talk = Accountability.objects.filter(kind="reminder_talk").select_related("target_user").get()
     assert talk.decided_at < loaded and talk.target_user is not None
     department = RoleAssignment.objects.get(user=talk.target_user, role=Role.DEPARTMENT_HANDLER).department_id
+    assert department is not None
     record = late_record(department, talk.decided_at, Area.objects.get(code=TOWN_CODE))
     cited = sorted(talk.cases.values_list("number", flat=True))
     assert cited and set(cited) <= set(record.late)
@@ -80,10 +81,14 @@ def test_a_reminder_talk_cites_cases_its_department_had_late_and_says_no_more_th
         # A stage of the department ended late, or was past its deadline, when the office decided.
         stages = CaseStage.objects.filter(case=case, department_id=department, deadline__lt=talk.decided_at)
         assert any(
-            (s.ended_at is None or s.ended_at > talk.decided_at) or (s.on_time is False and s.ended_at > s.deadline)
+            s.ended_at is None
+            or s.ended_at > talk.decided_at
+            or (s.on_time is False and s.deadline is not None and s.ended_at > s.deadline)
             for s in stages
         ), case.number
-        assert case.status != Status.DISPATCHED or case.stage_deadline < talk.decided_at
+        assert case.status != Status.DISPATCHED or (
+            case.stage_deadline is not None and case.stage_deadline < talk.decided_at
+        )
     if "督办" in talk.reason:
         assert set(cited) <= set(record.supervised)
         assert all(
