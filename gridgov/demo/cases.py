@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -45,6 +46,7 @@ from gridgov.cases.models import STATUS_STAGE, AttachmentKind, Case, PartyKind, 
 from gridgov.categories.models import Category, Urgency
 from gridgov.notify.services import mark_read
 from gridgov.workcalendar import calendar
+from gridgov.workcalendar.units import Light
 
 from . import pictures, timing
 from .case_plans import SCENARIO_BY_NAME, SCENARIOS, STAGE_STEPS, OpenPlanner, Scenario, final_status
@@ -84,6 +86,12 @@ WINDOW_DAYS: Final = 182
 RESULT_PHOTO_SHARE: Final = 0.8
 VERIFY_PHOTO_SHARE: Final = 0.7
 FIELD_SOURCES: Final = services.FIELD_SOURCES
+# The patrols are recorded on the phones over the last weeks (gridgov/demo/patrols.py): a case
+# found on a patrol is reported from the patrol (source ``patrol``, with the phone's client
+# key the patrol names as its finding) only inside that window; earlier field finds are grid
+# workers' reports.
+PATROL_WINDOW_DAYS: Final = 42
+PATROL_KEYS: Final = uuid.UUID("6d1f3b52-8a8e-4c21-9a53-2c0a7d5e9f10")
 
 
 # --- The generator -------------------------------------------------------------------------
@@ -111,6 +119,11 @@ class Plan:
     times: list[dt.datetime] = field(default_factory=list)
 
 
+def patrol_key(reporter_id: int, reported_at: dt.datetime) -> str:
+    """The client key of a demo patrol find (the same for the same report)."""
+    return str(uuid.uuid5(PATROL_KEYS, f"{reporter_id}:{reported_at.isoformat()}"))
+
+
 class CaseGenerator:
     """Creates cases through the services, following scenarios, at times in the past.
 
@@ -136,6 +149,9 @@ class CaseGenerator:
         self.rng = random.Random(seed)
         self.now = now or timezone.now()
         self.start = self.now - dt.timedelta(days=window_days)
+        # The first day of the patrol records (as gridgov.demo.patrols counts its days).
+        first_day = timezone.localtime(self.now).date() - dt.timedelta(days=PATROL_WINDOW_DAYS)
+        self.patrols_from = timezone.make_aware(dt.datetime.combine(first_day, dt.time.min))
         self.open_share = open_share
         self.photos = photos
         self.stats = Stats()
@@ -216,6 +232,8 @@ class CaseGenerator:
                 [Source.GRID_REPORT, Source.PATROL, Source.CENTER, Source.PUBLIC, Source.MEETING, Source.LEADER],
                 weights=[60, 10, 10, 8, 6, 6],
             )[0]
+        if source == Source.PATROL and plan.reported_at < self.patrols_from:
+            source = Source.GRID_REPORT
         grid = rng.choices(cast.grids, weights=cast.grid_weights)[0]
         named_grids = [g for g, weight in zip(cast.grids, cast.grid_weights, strict=True) if weight > 1]
         if scenario.open and named_grids and rng.random() < 0.3:
@@ -257,6 +275,8 @@ class CaseGenerator:
             party_kind=party_kind,
             party_name=party_name,
             party_phone=party_phone,
+            # The phone's key of a patrol find: the patrol names it as its finding.
+            idempotency_key=patrol_key(reporter.pk, plan.reported_at) if source == Source.PATROL else None,
             at=plan.reported_at,
         )
         self._scenes[case.pk] = scene
@@ -325,7 +345,10 @@ class CaseGenerator:
             return
         if scenario.open:
             category = case.category
-            light = timing.target_light(self.rng)
+            # Green: the yellow and red of the queues are dealt from the decks of the open cases
+            # and orders; a case an order made adds no colour drawn outside them (a random draw
+            # made a 14-case demo one yellow too many).
+            light = Light.GREEN
             _reported, times = self.planner.times(
                 scenario, category, case.urgency, light, now=self.now, created_at=reported_at
             )

@@ -2,8 +2,9 @@
 
 :func:`load_demo_patrols` records, through :func:`gridgov.patrols.services.patrol_record`
 (the service the phone's uploads go through), a morning round on most working days of the
-last weeks for the workers of several grids: the named accounts' grids and a spread of others
-across the villages. A round is a walk that wanders through the grid at a walking pace, a point
+last weeks for the worker of every grid (a day missed now and then, more often by a few). A
+case found on a patrol (source ``patrol``, reported with the phone's client key) is named as a
+finding of its reporter's round that day, recorded around the moment of the report. A round is a walk that wanders through the grid at a walking pace, a point
 every minute or so with a GPS accuracy of a few metres, and stays inside the grid's boundary.
 Like the rest of the demo it runs only while the patrol table is empty.
 
@@ -36,12 +37,14 @@ from django.utils import timezone
 from shapely.geometry import mapping, shape
 
 from gridgov.areas.models import Area
+from gridgov.cases.models import IdempotencyKey, Source
 from gridgov.patrols.coverage import Checkpoint
 from gridgov.patrols.models import Patrol
 from gridgov.patrols.roads import roads_import
 from gridgov.patrols.services import TrackPoint, patrol_record, standard_set
 from gridgov.workcalendar import calendar
 
+from .cases import PATROL_WINDOW_DAYS
 from .cast import Cast
 from .loader import check_allowed
 from .taiping import TOWN_CODE
@@ -50,8 +53,14 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 DEMO_PATROLS_SEED: Final = 20261130
-DEFAULT_DAYS: Final = 42
-DEFAULT_GRIDS: Final = 14
+DEFAULT_DAYS: Final = PATROL_WINDOW_DAYS
+# Every grid with a worker (``grids=`` takes fewer, the first ones of :func:`_chosen_grids`).
+DEFAULT_GRIDS: Final = 0
+# A worker misses about one working day in eight (meetings, leave, training); a few workers
+# (one in eight) miss about one in three (a second job in the village committee, sick leave).
+SKIP_SHARE: Final = 0.12
+BUSY_SKIP_SHARE: Final = 0.35
+BUSY_SHARE: Final = 0.125
 # A walk: a point every 45–90 s, 0.8–1.4 m/s, turning a little at each point.
 STEP_SECONDS: Final = (45, 90)
 SPEED_M_S: Final = (0.8, 1.4)
@@ -80,26 +89,74 @@ def load_demo_patrols(
     made = 0
     with transaction.atomic():
         cast = Cast.load(TOWN_CODE if Area.objects.current().filter(code=TOWN_CODE).exists() else None)
-        chosen = _chosen_grids(cast, grids)
+        finds = _finds(cast)
+        chosen = _chosen_grids(cast, grids or len(cast.grids))
+        days_of_window = _working_days(now, days)
         for index, grid in enumerate(chosen):
             worker = cast.grid_workers[grid.pk][0]
             walker = Walker(grid, rng)
             _standard(cast, grid, walker, rng)
             if index < ROAD_GRIDS:
                 _roads(cast, grid, walker)
-            for day in _working_days(now, days):
-                if rng.random() < 0.15:
+            skip = BUSY_SKIP_SHARE if rng.random() < BUSY_SHARE else SKIP_SHARE
+            found = finds.get(worker.pk, {})
+            for day in sorted(set(days_of_window) | set(found)):
+                reports = found.get(day, [])
+                if not reports and rng.random() < skip:
                     continue  # a day of meetings, leave or training
-                started = _morning(day, rng)
-                ended = started + dt.timedelta(minutes=rng.uniform(30, 90))
-                if ended > now:
+                started, ended = _round(day, reports, rng, now)
+                if ended <= started:
                     continue
-                made += _record(worker, walker, rng, started, ended, now)
+                made += _record(worker, walker, rng, started, ended, now, [key for _at, key in reports])
     return made
 
 
+def _finds(cast: Cast) -> dict[int, dict[dt.date, list[tuple[dt.datetime, str]]]]:
+    """The cases grid workers reported from a patrol (source ``patrol``, with the phone's client
+    key), by worker and day: the rounds of those days name them as their findings."""
+    rows = IdempotencyKey.objects.filter(action="", case__source=Source.PATROL).values_list(
+        "user_id", "key", "case__reported_at", "case__area_path"
+    )
+    grid_paths = tuple(grid.path for grid in cast.grids)
+    finds: dict[int, dict[dt.date, list[tuple[dt.datetime, str]]]] = {}
+    for user_id, key, reported_at, path in rows:
+        if not path.startswith(grid_paths):
+            continue
+        day = timezone.localtime(reported_at).date()
+        finds.setdefault(user_id, {}).setdefault(day, []).append((reported_at, key))
+    for by_day in finds.values():
+        for reports in by_day.values():
+            reports.sort()
+    return finds
+
+
+def _round(
+    day: dt.date, reports: list[tuple[dt.datetime, str]], rng: random.Random, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """The day's round: a morning round, or, on a day with finds, one around the first find
+    (reported 10–40 minutes into the round), 30–90 minutes long and over before ``now``."""
+    if reports:
+        started = reports[0][0] - dt.timedelta(minutes=round(rng.uniform(10, 40)))
+        started = started.replace(second=0, microsecond=0)
+        length = max(rng.uniform(30, 90), (reports[-1][0] - started) / dt.timedelta(minutes=1) + 5)
+        ended = started + dt.timedelta(minutes=min(length, 90))
+        if ended > now:
+            ended = now - dt.timedelta(seconds=30)
+            started = min(started, ended - dt.timedelta(minutes=30))
+        return started, ended
+    started = _morning(day, rng)
+    ended = started + dt.timedelta(minutes=rng.uniform(30, 90))
+    return (started, ended) if ended <= now else (started, started)
+
+
 def _record(
-    worker: User, walker: Walker, rng: random.Random, started: dt.datetime, ended: dt.datetime, now: dt.datetime
+    worker: User,
+    walker: Walker,
+    rng: random.Random,
+    started: dt.datetime,
+    ended: dt.datetime,
+    now: dt.datetime,
+    findings: list[str],
 ) -> int:
     _patrol, created = patrol_record(
         actor=worker,
@@ -109,6 +166,7 @@ def _record(
         track=walker.walk(started, ended),
         consent=True,
         consent_at=started,
+        findings=findings,
         now=now,
     )
     return int(created)

@@ -15,7 +15,16 @@ from PIL import Image
 
 from gridgov.areas.locate import locate
 from gridgov.cases.deadlines import light as case_light
-from gridgov.cases.models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, Source, Status
+from gridgov.cases.models import (
+    OPEN_STATUSES,
+    AttachmentKind,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    IdempotencyKey,
+    Source,
+    Status,
+)
 from gridgov.cases.services import COMMENT_MAX, DESCRIPTION_MAX
 from gridgov.categories.seed import SEED
 from gridgov.core.models import AuditEvent
@@ -29,8 +38,8 @@ from gridgov.demo.staff import load_demo_staff_photos
 from gridgov.demo.taiping import generate
 from gridgov.hotline.deadlines import light as order_light
 from gridgov.hotline.models import OPEN_ORDER_STATUSES, HotlineOrder
-from gridgov.patrols.models import Patrol, PatrolStandard, RoadLine
-from gridgov.people.models import StaffProfile
+from gridgov.patrols.models import Patrol, PatrolFinding, PatrolStandard, RoadLine
+from gridgov.people.models import Role, RoleAssignment, StaffProfile
 from gridgov.workcalendar.units import Light
 
 CASES = 150
@@ -241,6 +250,44 @@ def test_demo_patrols_are_judged_against_their_grid_standards(made):
     assert len(days) == len(patrols)
     working = {d for p in patrols for d in [timezone.localtime(p.started_at).date()]}
     assert len(patrols) < len(grids) * len(working)
+
+
+def test_most_grid_workers_patrol_most_working_days_with_some_gaps(made):
+    """The days view (/patrols/days/) of the last ten working days: few 无轨迹 days."""
+    workers = {
+        row.user_id
+        for row in RoleAssignment.objects.filter(role=Role.GRID_WORKER, area__level="grid", user__is_active=True)
+    }
+    patrols = Patrol.objects.filter(worker_id__in=workers)
+    days = sorted({timezone.localtime(p.started_at).date() for p in patrols})[-10:]
+    walked = Counter(
+        p.worker_id
+        for p in patrols.filter(started_at__date__gte=days[0])
+        if timezone.localtime(p.started_at).date() in days
+    )
+    shares = [walked.get(worker, 0) / len(days) for worker in workers]
+    print(f"grid workers {len(workers)}, patrolling {len(walked)}, mean share of days {sum(shares) / len(shares):.0%}")
+    assert len(workers) >= 40
+    assert sum(share >= 0.6 for share in shares) >= 0.85 * len(workers)
+    assert not any(share == 0 for share in shares)
+    assert sum(share < 1 for share in shares) >= len(workers) // 3  # some days missed
+
+
+def test_patrol_finds_are_findings_of_their_reporters_patrol_that_day(made):
+    found = list(Case.objects.filter(source=Source.PATROL).select_related("reporter"))
+    assert len(found) >= 3
+    findings = {f.case_id: f for f in PatrolFinding.objects.select_related("patrol")}
+    keys = dict(IdempotencyKey.objects.filter(action="").values_list("case_id", "key"))
+    for case in found:
+        finding = findings.get(case.pk)
+        assert finding is not None, case.number
+        assert finding.client_id == keys[case.pk]
+        patrol = finding.patrol
+        assert patrol.worker_id == case.reporter_id and patrol.grid_id == case.grid_id
+        assert timezone.localtime(patrol.started_at).date() == timezone.localtime(case.reported_at).date()
+        assert patrol.started_at <= case.reported_at <= patrol.ended_at
+    # Patrol finds come from the weeks the patrols are recorded; earlier finds are reports.
+    assert min(case.reported_at for case in found) >= NOW - dt.timedelta(days=43)
 
 
 def test_demo_people_have_a_drawn_photo_and_the_machine_account_none(made):
