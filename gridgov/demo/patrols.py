@@ -4,8 +4,9 @@
 (the service the phone's uploads go through), a morning round on most working days of the
 last weeks for the worker of every grid (a day missed now and then, more often by a few). A
 case found on a patrol (source ``patrol``, reported with the phone's client key) is named as a
-finding of its reporter's round that day, recorded around the moment of the report. A round is a walk that wanders through the grid at a walking pace, a point
-every minute or so with a GPS accuracy of a few metres, and stays inside the grid's boundary.
+finding of its reporter's round that day, recorded around the moment of the report. A round is
+a walk that wanders through the grid at a walking pace, a point every minute or so with a GPS
+accuracy of a few metres, and stays inside the grid's boundary.
 Like the rest of the demo it runs only while the patrol table is empty.
 
 Each chosen grid first gets a patrol standard (through
