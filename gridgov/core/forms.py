@@ -186,6 +186,13 @@ class ActionFormBase(forms.Form):
             fields["lead"].choices = [("", empty_label), *departments]
             fields["cooperating"].choices = list(departments)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "lead" in self.fields and not data.get("lead") and data.get("cooperating"):
+            # The first cooperating department was taken as the lead without a word.
+            self.add_error("lead", _("Choose the lead department: the cooperating ones work with it."))
+        return data
+
     def departments(self) -> list[str]:
         """The lead department first, then the cooperating ones (without the lead again)."""
         lead = self.cleaned_data.get("lead") or ""

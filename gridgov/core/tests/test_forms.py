@@ -117,3 +117,14 @@ def test_an_action_form_gives_the_lead_department_first_and_not_twice():
     assert form.is_valid(), form.errors
     assert form.departments() == ["B", "A"]
     assert form.fields["lead"].choices[0] == ("", "-")
+
+
+def test_cooperating_departments_without_a_lead_are_refused_on_the_lead():
+    # The first cooperating department became the lead without a word.
+    form = LeaveAction({"cooperating": ["A", "B"]}, action="approve")
+    form.set_departments([("A", "Roads"), ("B", "Water")], empty_label="-")
+
+    assert not form.is_valid() and list(form.errors) == ["lead"]
+    alone = LeaveAction({}, action="approve")
+    alone.set_departments([("A", "Roads")], empty_label="-")
+    assert alone.is_valid() and alone.departments() == []
