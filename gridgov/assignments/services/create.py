@@ -133,7 +133,9 @@ def assignment_create(
     due = deadline_of(as_date(deadline, "deadline"), "deadline", now)
     owners = [owner_of(town, lead, "lead")]
     for key in cooperating:
-        if key and key != lead:
+        if key and key == lead:  # was dropped without a word
+            raise Invalid.field("cooperating", _("The lead owner cannot cooperate on its own task too."))
+        if key:
             owners.append(owner_of(town, key, "cooperating"))
     keys = {
         (o["owner_kind"], getattr(o.get("area"), "pk", None), getattr(o.get("department"), "pk", None)) for o in owners

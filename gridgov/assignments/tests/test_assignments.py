@@ -88,6 +88,13 @@ def test_bad_input_is_a_clear_error_on_its_field(people: dict[str, Any], change:
     assert not Assignment.objects.exists()
 
 
+def test_the_lead_owner_named_as_cooperating_too_is_refused(people: dict[str, Any]) -> None:
+    lead = f"department:{department_of(people['dept01'])}"  # was dropped from the helpers unsaid
+    with pytest.raises(Invalid) as refused:
+        give(people, lead=lead, cooperating=[lead])
+    assert "cooperating" in (refused.value.details or {}) and not Assignment.objects.exists()
+
+
 def test_a_file_name_keeps_no_folders_and_the_type_served_is_its_extensions(people: dict[str, Any]) -> None:
     task = give(people, files=[services.Upload("../../C:\\文件\\通知.pdf", b"%PDF-1.7 x", "text/html")])
     stored = task.files.get()
