@@ -213,8 +213,9 @@ def outline(figures: dict[str, Any]) -> Outline:
         )
         sections.append(village)
 
-    number = len(sections) + 1
-    issues = Section(_("%(n)s. Top issues") % {"n": number})
+    # Written out per number (not "%(n)s、"): a Chinese heading counts 四、五、六, not 4、5、6.
+    with_villages = len(sections) == 3
+    issues = Section(_("4. Top issues") if with_villages else _("3. Top issues"))
     if figures["categories"]:
         first = figures["categories"][0]
         issues.paragraphs.append(
@@ -239,7 +240,7 @@ def outline(figures: dict[str, Any]) -> Outline:
     )
     sections.append(issues)
 
-    overdue = Section(_("%(n)s. Cases not closed on time") % {"n": number + 1})
+    overdue = Section(_("5. Cases not closed on time") if with_villages else _("4. Cases not closed on time"))
     overdue.paragraphs.append(
         _("%(n)s cases due this month were not closed on time.") % {"n": figures["overdue_total"]}
         + (
@@ -276,7 +277,7 @@ def outline(figures: dict[str, Any]) -> Outline:
     )
     sections.append(overdue)
 
-    line = Section(_("%(n)s. 12345 hotline") % {"n": number + 2})
+    line = Section(_("6. 12345 hotline") if with_villages else _("5. 12345 hotline"))
     rates = hotline["rates"]
     line.paragraphs.append(
         _(

@@ -1,8 +1,10 @@
 """What text a request may carry, checked once for every page and endpoint.
 
-Refused wherever they come in (the query string, form fields, a JSON body's keys and strings):
+Refused wherever they come in (the query string, form fields, a JSON body's keys and strings,
+whatever type the body declares, and JSON held in a form field such as the API's multipart
+``payload``):
 
-- control characters other than tab, line feed and carriage return (``\\u0000`` in an address
+- control characters (C0 and C1) other than tab, line feed and carriage return (``\\u0000`` in an address
   made every export of a town fail, and PostgreSQL refuses NUL in text), and the bidirectional
   overrides, embeddings and isolates (a text shown in another order than it is stored);
 - lone surrogates (``"\\ud800"`` in JSON decodes to a string no database or file can store);
@@ -22,14 +24,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-# C0 controls but tab, LF, CR; DEL; the bidirectional embeddings, overrides and isolates (they
+# C0 controls but tab, LF, CR; DEL and the C1 controls; the bidirectional embeddings, overrides and isolates (they
 # make a text display in another order than it is stored: a number or a name that reads as
 # another one in a list or a spreadsheet); the surrogate range (only ever lone in a Python str).
-BAD_TEXT: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+BAD_TEXT: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Characters that show nothing and are not whitespace to ``str.strip``: zero-width space,
-# non-joiner, joiner, word joiner, byte-order mark. Trimmed from the ends of a text like spaces
-# (a description of only these was taken as written).
-INVISIBLE: Final = "\u200b\u200c\u200d\u2060\ufeff"
+# non-joiner, joiner, the left-to-right and right-to-left marks, the Arabic letter mark, word
+# joiner, byte-order mark, soft hyphen, the Mongolian vowel separator and the Hangul fillers.
+# Trimmed from the ends of a text like spaces (a description of only these was taken as written).
+INVISIBLE: Final = "\u200b\u200c\u200d\u200e\u200f\u061c\u2060\ufeff\u00ad\u180e\u115f\u1160\u3164\uffa0"
 MAX_JSON_DEPTH: Final = 64
 
 
@@ -76,14 +79,18 @@ def _walk(value: Any, path: str, depth: int) -> Problem | None:
     return None
 
 
-def json_problem(body: bytes) -> Problem | None:
-    """The first problem of a JSON body (None for an empty or clean one)."""
+def json_problem(body: bytes, *, declared: bool = True) -> Problem | None:
+    """The first problem of a JSON body (None for an empty or clean one). A body not
+    ``declared`` JSON (``text/plain``, no type: the API parses it as JSON all the same) is
+    checked when it reads as JSON, and left to the endpoint when it does not."""
     if not body.strip():
         return None
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return Problem("__all__", unreadable=True)
+        return Problem("__all__", unreadable=True) if declared else None
+    if not declared and not text.lstrip().startswith(("{", "[")):
+        return None
     if _too_deep(text):
         return Problem("__all__", unreadable=True)
     try:
@@ -118,8 +125,15 @@ def _too_deep(text: str) -> bool:
 
 
 def pairs_problem(pairs: Iterable[tuple[str, list[str]]]) -> Problem | None:
-    """The first problem of query or form fields (``QueryDict.lists()``)."""
+    """The first problem of query or form fields (``QueryDict.lists()``); a field holding JSON
+    (the API's multipart ``payload``) is checked as JSON too, since its escapes (``\\u202e``)
+    only become characters when it is parsed."""
     for key, values in pairs:
         if bad_text(key) or any(bad_text(value) for value in values):
             return Problem(key if not bad_text(key) else "__all__")
+        for value in values:
+            if value.lstrip().startswith(("{", "[")):
+                found = json_problem(value.encode("utf-8"), declared=False)
+                if found is not None:
+                    return Problem(f"{key}.{found.field}" if found.field != "__all__" else key, found.unreadable)
     return None

@@ -193,7 +193,9 @@ class InputGuardMiddleware:
             return inputs.json_problem(request.body)
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             return inputs.pairs_problem(request.POST.lists())
-        return None
+        # Any other type (text/plain, none, another JSON type): the API parses such a body as
+        # JSON all the same, so it is checked when it reads as JSON.
+        return inputs.json_problem(request.body, declared=False)
 
     @staticmethod
     def _refuse(request: HttpRequest, status: int, code: str, message: str, field: str | None) -> HttpResponse:

@@ -282,6 +282,14 @@ def test_the_schedule_makes_last_months_bulletins_once_on_the_first_working_day(
     assert village is not None and village.figures["villages"] == []
 
 
+def test_the_headings_count_in_chinese_numerals(march: dict[str, Any]) -> None:
+    # They went 一、二、三、 then 4、5、6、 (a number put in "%(n)s、").
+    numbers = [section.title.split("、")[0] for section in documents.outline(march).sections]
+    assert numbers == ["一", "二", "三", "四", "五", "六"][: len(numbers)] and len(numbers) >= 5
+    without = documents.outline({**march, "villages": []})
+    assert [section.title.split("、")[0] for section in without.sections] == ["一", "二", "三", "四", "五"]
+
+
 def test_a_month_not_yet_ended_says_so(march: dict[str, Any]) -> None:
     assert "本月未结束" not in documents.outline(march).subtitle
     march["computed_at"] = "2026-03-20T10:00:00+08:00"

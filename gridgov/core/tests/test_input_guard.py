@@ -154,3 +154,30 @@ def test_too_many_files_is_the_json_400_under_the_api(people: dict[str, Any], se
     files = {f"photos{n}": SimpleUploadedFile(f"p{n}.jpg", b"x") for n in range(5)}
     answer = Client().post("/api/v1/notice/public/123/reports", {**files})
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad_request", answer.content
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-json", "application/merge-patch+json", ""])
+def test_a_json_body_under_another_type_is_checked_all_the_same(people: dict[str, Any], content_type: str) -> None:
+    # The API parses any body as JSON: sent as text/plain, a NUL and an override were stored.
+    raw = json.dumps(body(people, description="付款\u202e1.exe\u0000"))
+    answer = api(people["grid01"]).post(URL, data=raw, content_type=content_type)
+    assert answer.status_code == 422, (content_type, answer.status_code, answer.content[:200])
+    assert Case.objects.count() == 0
+
+
+def test_json_in_a_multipart_payload_is_checked_after_its_escapes(people: dict[str, Any]) -> None:
+    # '\\u202e' in the payload's text is six harmless characters until the JSON is parsed.
+    payload = json.dumps(body(people, description="pay\u202e1.exe"))  # ensure_ascii: escaped
+    assert "\u202e" not in payload
+    answer = api(people["grid01"]).post(URL, {"payload": payload})
+    assert answer.status_code == 422 and "payload.description" in answer.json()["error"]["details"], answer.content
+    assert Case.objects.count() == 0
+    fine = api(people["grid01"]).post(URL, {"payload": json.dumps(body(people, description="路灯\n不亮"))})
+    assert fine.status_code == 201, fine.content
+
+
+@pytest.mark.parametrize("text", ["\u200f", "\u00ad\u3164", "a\u0085b"])
+def test_marks_fillers_and_c1_controls(people: dict[str, Any], text: str) -> None:
+    answer = post(api(people["grid01"]), body(people, description=text))
+    assert answer.status_code == 422, answer.content
+    assert Case.objects.count() == 0
