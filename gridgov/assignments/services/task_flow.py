@@ -210,6 +210,10 @@ def _move_deadline(step: Step[Assignment, FlowActor], parts: list[AssignmentPart
     return change
 
 
+def _identity(kind: str, area_id: int | None, department_id: int | None) -> tuple[str, int | None, int | None]:
+    return kind, area_id, department_id
+
+
 def _change_owners(step: Step[Assignment, FlowActor], parts: list[AssignmentPart], told: dict[int, str]) -> Any:
     """Take cooperating owners off (only without progress) and add new ones; the change or None."""
     task = step.subject
@@ -217,7 +221,9 @@ def _change_owners(step: Step[Assignment, FlowActor], parts: list[AssignmentPart
     if wanted is None:
         return None
     lead = next(part for part in parts if part.lead)
-    keys = [key for key in dict.fromkeys(wanted) if key != choice_key(lead)]
+    if choice_key(lead) in wanted:  # was dropped without a word ("nothing changed")
+        raise Invalid.field("cooperating", _("The lead owner cannot cooperate on its own task too."))
+    keys = list(dict.fromkeys(wanted))
     by_key = {choice_key(part): part for part in parts if not part.lead}
     current = {key for key, part in by_key.items() if part.status != PartStatus.CANCELLED}
     removed, added = sorted(current - set(keys)), [key for key in keys if key not in current]
@@ -229,6 +235,17 @@ def _change_owners(step: Step[Assignment, FlowActor], parts: list[AssignmentPart
                 % {"owner": by_key[key].owner_name},
             )
     owners = {key: owner_of(task.town, key, "cooperating") for key in added}
+    # A key written otherwise may name an owner the task has under its own key (a 500 on the
+    # parts' unique owner before): each owner once.
+    taken = {
+        _identity(part.owner_kind, part.area_id, part.department_id) for part in parts if choice_key(part) not in added
+    }
+    for values in owners.values():
+        area, department = values.get("area"), values.get("department")
+        identity = _identity(values["owner_kind"], getattr(area, "pk", None), getattr(department, "pk", None))
+        if identity in taken:
+            raise Invalid.field("cooperating", _("Name each owner once."))
+        taken.add(identity)
     for key in removed:
         part = by_key[key]
         before = part.status

@@ -176,3 +176,13 @@ def test_a_cancelled_task_ends_its_open_parts_and_leaves_the_counts(people: dict
     found_figures = figures.assignment_completion(None, period, now=later)
     assert all(item.due == 0 and item.open == 0 for item in found_figures.values())
     assert services.sweep_deadlines(later) == 0
+
+
+def test_an_edit_naming_the_lead_again_or_an_owner_twice_is_refused(people: dict[str, Any]) -> None:
+    task = give(people, lead="center", cooperating=[])
+    lead_again = [["center"], ["center:zzz"]]  # the lead's key; a key written otherwise for it (was a 500)
+    for cooperating in lead_again:
+        with pytest.raises(Invalid) as refused:
+            edit(people, "leader01", task, cooperating=cooperating)
+        assert "cooperating" in (refused.value.details or {}), cooperating
+    assert AssignmentPart.objects.filter(assignment=task).count() == 1
