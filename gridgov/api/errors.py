@@ -98,6 +98,7 @@ _PYDANTIC_MESSAGES = {
     "greater_than_equal": _("The value is too small."),
     "less_than_equal": _("The value is too large."),
     "json_invalid": _("The request body is not valid JSON."),
+    "too_long": _("Too many items."),
 }
 
 

@@ -1153,9 +1153,19 @@ def parse_dimensions(params: Mapping[str, str]) -> Dimensions:
         department=params.get("lead") or "",
         category=params.get("category") or "",
         source=params.get("source") or "",
-        reporter=int(reporter) if reporter else None,
-        verifier=int(verifier) if verifier else None,
+        reporter=_user_id(reporter),
+        verifier=_user_id(verifier),
     )
+
+
+def _user_id(value: str) -> int | None:
+    """A user id from a link (ValueError past the database's integers: a huge one was a 500)."""
+    if not value:
+        return None
+    number = int(value)
+    if not 0 < number < 2**31:
+        raise ValueError(f"no such user id {value!r}")
+    return number
 
 
 # --- the documentation ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.core.crypto import digest
+from gridgov.core.inputs import stripped
 
 from .models import OrderType, SourceSystem, UrgencyClass
 from .review import Reason, ReviewNote
@@ -90,7 +91,7 @@ PETITIONER_FIELDS: Final = ("petitioner_name", "petitioner_phone", "petitioner_a
 
 
 def _text(value: Any) -> str:
-    return str(value or "").strip()
+    return stripped(str(value or ""))
 
 
 def normalise(data: OrderData) -> OrderData:
@@ -208,7 +209,9 @@ def validate(
         _kind_problems(data), _text_problems(data), _deadline_problems(data), _attachment_problems(attachments)
     )
     for field, message in problems:
-        errors.setdefault(field, []).append(message)
+        messages = errors.setdefault(field, [])
+        if message not in messages:  # 200 nameless attachments said the same 200 times
+            messages.append(message)
     return errors
 
 

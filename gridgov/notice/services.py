@@ -434,7 +434,9 @@ def report_by_code(code: str) -> PublicReport | None:
 
 
 # Runs of digits long enough to be a phone or an id number, masked in what a resident reads.
-_LONG_DIGITS: Final = re.compile(r"\d[\d\s-]{5,}\d")
+# Seven digits or more, whatever stands between them (spaces, hyphens full-width or not, dots,
+# slashes, underscores, commas, brackets): 138.1234.8888 and 138－1234－8888 went out as written.
+_LONG_DIGITS: Final = re.compile(r"\d(?:[\s\-－—.．/_,，()（）]*\d){6,}")
 
 
 def public_result(case: Case) -> str:

@@ -242,7 +242,7 @@ def test_dispatch_refuses_the_lead_as_a_cooperating_department_too(people: dict[
     with pytest.raises(ValidationError) as caught:
         services.case_act(case.pk, "dispatch", actor=people["center01"], departments=codes)
     assert errors_of(caught) == {"departments"}
-    assert "已是牵头部门，不能同时作为协办部门" in str(caught.value.message_dict["departments"][0])
+    assert "已是主办部门，不能同时作为协办部门" in str(caught.value.message_dict["departments"][0])
     fresh = Case.objects.get(pk=case.pk)
     assert fresh.status == "registered" and not fresh.cooperating_departments.exists()
 

@@ -74,6 +74,11 @@ def _departments(order: HotlineOrder, codes: Sequence[str]) -> list[Department]:
         code = str(code).strip()
         if code and code not in seen:
             seen.append(code)
+        elif code and code == seen[0]:  # the lead again among the helpers: was dropped unsaid
+            lead = active_departments_by_code([code]).get(code)
+            name = lead.name if lead is not None else code
+            message = _("%(name)s is the lead department; it cannot also be a cooperating department.")
+            raise invalid("departments", message % {"name": name})
     if not seen:
         raise invalid("departments", _("Choose the department that leads the reply."))
     found = active_departments_by_code(seen)

@@ -95,6 +95,12 @@ def test_a_received_time_in_the_future_is_kept_and_flagged_for_review(people: di
     assert not HotlineOrder.objects.get(upstream_number="BH-API-0001").needs_review
 
 
+def test_content_of_only_invisible_characters_is_missing(people: dict[str, Any]) -> None:
+    answer = post(api(people["upstream01"]), BASE, payload("BH-API-EMPTY", content="\u200b\ufeff"))
+    assert answer.status_code == 422 and "content" in answer.json()["error"]["details"], answer.content
+    assert not HotlineOrder.objects.filter(upstream_number="BH-API-EMPTY").exists()
+
+
 def test_a_changed_copy_answers_200_and_shows_the_update_in_the_history(people: dict[str, Any]) -> None:
     client = api(people["upstream01"])
     post(client, BASE, payload())
@@ -144,6 +150,9 @@ def test_the_whole_flow_through_the_api(people: dict[str, Any]) -> None:
     seen = center.get(url).json()
     assert [a["code"] for a in seen["allowed_actions"]] == ["acknowledge", "return_upstream"]
     assert post(center, f"{url}/actions/acknowledge", {"version": seen["version"]}).status_code == 200
+    lead_again = {**INSTRUCT, "departments": [*INSTRUCT["departments"], INSTRUCT["departments"][0]]}
+    refused = post(leader, f"{url}/actions/instruct", lead_again)  # the lead was dropped from the helpers unsaid
+    assert refused.status_code == 422 and "departments" in refused.json()["error"]["details"], refused.content
     response = post(leader, f"{url}/actions/instruct", INSTRUCT)
     assert response.status_code == 200 and response.json()["lead_department"]["code"] == "urban_mgmt"
     response = post(dept, f"{url}/actions/draft_reply", DRAFT)

@@ -391,6 +391,9 @@ def test_tracking_result_is_the_report_backs_result_where_the_department_wrote_i
     report.case.events.create(action="report_back", at=at, comment="", data=result)
     report.case.events.create(action="close", at=at, comment="")
     assert services.public_result(report.case) == "已更换灯泡，电话 ****"
+    for written in ("138.1234.8888", "138－1234－8888", "138/1234/8888", "138_1234_8888", "(022)6332-1234"):
+        assert not any(ch.isdigit() for ch in services._LONG_DIGITS.sub("****", written)), written
+    assert services._LONG_DIGITS.sub("****", "3 处，12 米") == "3 处，12 米"  # short numbers stay
 
 
 def test_demo_notice(people: dict[str, Any], settings: Any) -> None:
