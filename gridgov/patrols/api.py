@@ -219,6 +219,7 @@ def worker_day_list(request: HttpRequest, query: Query[PatrolDaysQuery]) -> Work
                 day=row.day,
                 patrolled=row.patrolled,
                 workday=row.workday,
+                missed=row.missed,
                 patrols=len(row.patrols),
                 minutes=row.minutes,
                 coverage=row.coverage,

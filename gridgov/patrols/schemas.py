@@ -195,6 +195,9 @@ class WorkerDayOut(Schema):
     workday: bool = Field(
         default=True, description="A working day; a rest day is listed only when someone patrolled on it"
     )
+    missed: bool = Field(
+        default=False, description="A working day that has ended without a patrol with a route (today never is)"
+    )
     patrols: int
     minutes: int
     coverage: float | None

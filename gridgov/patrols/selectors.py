@@ -204,11 +204,17 @@ class WorkerDay:
     min_minutes: int
     measure: str = "area"
     workday: bool = True  # a rest day is shown only when someone patrolled on it, never missed
+    running: bool = False  # today: not missed before it is over
 
     @property
     def patrolled(self) -> bool:
         """A patrol with a route that day (a patrol without a route is a day without a track)."""
         return any(p.point_count >= 2 for p in self.patrols)
+
+    @property
+    def missed(self) -> bool:
+        """A working day that has ended without a patrol with a route."""
+        return self.workday and not self.running and not self.patrolled
 
     @property
     def meets_minimum(self) -> bool:
@@ -258,7 +264,9 @@ def worker_days(
     if grid_code:
         area = latest_by_code(grid_code.strip())
         assignments = assignments.filter(area__path__startswith=area.path) if area else assignments.none()
-    pairs = sorted({(a.area.path if a.area else "", a.user.username): a for a in assignments}.items())
+    # In the areas' order (their codes), as every other list: the paths' ids sorted as text
+    # put 新立村 before 太平村.
+    pairs = sorted({(a.area.code if a.area else "", a.user.username): a for a in assignments}.items())
     rows = [a for _key, a in pairs]
     if not rows:
         return []
@@ -306,6 +314,7 @@ def worker_days(
                     min_minutes=standard.min_minutes_per_day if standard else 0,
                     measure=_day_measure(found, assignment.area_id in measured),
                     workday=day in workdays,
+                    running=day == today,
                 )
             )
     return result

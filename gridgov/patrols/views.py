@@ -136,7 +136,7 @@ def patrol_days(request: HttpRequest) -> HttpResponse:
         )
         entry["days"].append(row)
     for entry in workers.values():
-        entry["missing"] = sum(1 for row in entry["days"] if row.workday and not row.patrolled)
+        entry["missing"] = sum(1 for row in entry["days"] if row.missed)
     return render(
         request,
         "patrols/days.html",
