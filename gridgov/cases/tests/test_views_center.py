@@ -519,3 +519,15 @@ def test_a_report_back_without_the_required_photo_is_refused_at_the_top_and_by_t
     assert html.count("field-error") >= 1
     case.refresh_from_db()
     assert case.status == Status.IN_PROGRESS
+
+
+def test_the_count_note_groups_digits_as_the_language_does_and_uses_its_colon():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("en"):
+        many = render_to_string("cases/_count.html", {"figure_total": 10000, "figure_more": True})
+    with translation.override("zh-hans"):
+        labelled = render_to_string("cases/_count.html", {"figure_total": 4, "figure_label": "已上报"})
+    assert "more than 10,000 cases" in many, many  # grouped as the language writes it (zh: 10000)
+    assert "已上报：4 件" in labelled, labelled
