@@ -10,13 +10,14 @@ the workflow steps carrying the object's version)."""
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -559,7 +560,7 @@ def appeal_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """A file of evidence, for those who see what it belongs to (the center and the appellant)."""
     attachment = Attachment.objects.filter(pk=pk).select_related("manual", "entry", "appeal").first()
     if attachment is None:
@@ -572,8 +573,16 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     if not allowed:
         raise Http404(_("No such file."))
     record(action="assessment.file_download", actor=request.user, obj=attachment, request=request)
-    response = HttpResponse(attachment.file.read(), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="evidence-{attachment.pk}"'
+    # Its name and the type of its extension (checked when it came: core.filetypes); it went out
+    # as "evidence-N", with no extension to open it by.
+    name = attachment.name or f"evidence-{attachment.pk}"
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        as_attachment=True,
+        filename=name,
+    )
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -41,10 +41,15 @@ def extension(name: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def display_name(name: str) -> str:
+def display_name(name: str, limit: int = 200) -> str:
     """A file name as it is kept and shown: without the folders a client may have put before
-    it (``../../x.pdf``, ``C:\\Users\\x.pdf``) and the spaces around it."""
-    return _PATH_PARTS.sub("", name).strip()
+    it (``../../x.pdf``, ``C:\\Users\\x.pdf``) and the spaces around it, at most ``limit``
+    characters with its extension kept (a long name cut at the limit lost its ``.pdf``)."""
+    name = _PATH_PARTS.sub("", name).strip()
+    if len(name) <= limit:
+        return name
+    kind = extension(name)[:10]
+    return f"{name[: limit - len(kind) - 1]}.{kind}" if kind else name[:limit]
 
 
 def fits(name: str, head: bytes) -> bool:

@@ -438,6 +438,8 @@ def accountability_record(
         if len(upload.content) > ATTACHMENT_MAX_BYTES:
             raise Invalid.field("attachments", _("A file is larger than 10 MB: %(name)s") % {"name": upload.name[:100]})
         name = filetypes.display_name(upload.name)
+        if not upload.content:
+            raise Invalid.field("attachments", _("“%(name)s” is empty.") % {"name": name})
         if not filetypes.fits(name, upload.content[: filetypes.HEAD_BYTES]):
             raise Invalid.field("attachments", _("“%(name)s” is not the kind of file its name says.") % {"name": name})
     with transaction.atomic():
@@ -455,7 +457,7 @@ def accountability_record(
         for upload in attachments:
             attachment = AccountabilityAttachment(
                 record=decision,
-                name=filetypes.display_name(upload.name)[:200],
+                name=filetypes.display_name(upload.name),
                 content_type=(mimetypes.guess_type(upload.name)[0] or "application/octet-stream")[:100],
                 size=len(upload.content),
                 sha256=hashlib.sha256(upload.content).hexdigest(),

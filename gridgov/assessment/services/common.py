@@ -66,7 +66,7 @@ def _store_files(files: list[Any], actor: User | AnonymousUser, **owner: Any) ->
     for handle in files:
         Attachment.objects.create(
             file=handle,
-            name=filetypes.display_name(str(handle.name))[:200],
+            name=filetypes.display_name(str(handle.name)),
             size=int(handle.size or 0),
             uploaded_by=user,
             **owner,

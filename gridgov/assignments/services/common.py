@@ -142,7 +142,7 @@ def files_store(
         if sha in known:
             continue
         known.add(sha)
-        name = filetypes.display_name(item.name)[:200]
+        name = filetypes.display_name(item.name)
         extension = filetypes.extension(name)[:10]
         # The type of what was checked (its extension), not the one the client claimed.
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -101,6 +101,8 @@ def test_a_file_name_keeps_no_folders_and_the_type_served_is_its_extensions(peop
     assert stored.name == "通知.pdf" and stored.content_type == "application/pdf"
     assert filetypes.fits("a.wps", b"PK\x03\x04") and filetypes.fits("a.txt", "通知".encode("gb18030"))
     assert not filetypes.fits("a.exe", b"MZ") and not filetypes.fits("noextension", b"%PDF-")
+    long = filetypes.display_name("长" * 400 + ".pdf")  # cut at the limit, it lost its extension
+    assert len(long) == 200 and long.endswith(".pdf")
 
 
 def test_a_deadline_on_a_holiday_moves_to_the_next_working_day() -> None:
