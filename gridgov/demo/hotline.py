@@ -53,6 +53,7 @@ from .cases import Cast as CaseCast
 from .hotline_open import OrderPlan, plan_open, plannable
 from .hotline_topics import (
     CALLBACK_COMMENTS,
+    ESTATES,
     EXTENSION_REASONS,
     INSTRUCTIONS,
     OUT_OF_REMIT,
@@ -378,7 +379,10 @@ class OrderGenerator:
             order_type = call.order_type
             category = call.category or topic.category
             title = call.title
-            content = call.content.format(place=place)
+            # A spot for most texts; an estate or the village where the text needs one ("户籍在
+            # 太平村小学门口" and "小学门口小区电梯" read wrong). No draw: the history stays the same.
+            estate = f"{village.name}{ESTATES[village.pk % len(ESTATES)]}"
+            content = call.content.format(place=place, village=village.name, estate=estate)
         source = SourceSystem.DISTRICT if rng.random() < 0.8 else SourceSystem.CITY
         channel = rng.choices([Channel.API, Channel.IMPORT, Channel.MANUAL], weights=[75, 15, 10])[0]
         actor = cast.upstream if channel == Channel.API else self._center()

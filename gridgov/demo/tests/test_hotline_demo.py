@@ -4,6 +4,7 @@ through the services, in the past, once."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from io import StringIO
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from gridgov.demo.hotline import SCENARIOS, generate_demo_orders, load_demo_hotline
-from gridgov.demo.hotline_topics import OUT_OF_REMIT, TOPICS, TYPE_WORDS
+from gridgov.demo.hotline_topics import ESTATES, OUT_OF_REMIT, TOPICS, TYPE_WORDS
 from gridgov.hotline.models import HotlineOrder, OrderEvent, OrderStage, OrderStatus
 from gridgov.notify.models import Notification
 from gridgov.upstream.models import MessageState, UpstreamMessage
@@ -182,7 +183,12 @@ def test_each_order_is_one_call_its_title_content_type_category_and_reply_togeth
             continue
         topic, call = calls[order.title]
         assert order.order_type == call.order_type, order.upstream_number
-        assert order.content == call.content.format(place=order.address), order.upstream_number
+        # The spot is the order's address; an estate's or the village's text names those instead
+        # ("户籍在太平村小学门口", "小学门口小区电梯" read wrong).
+        pattern = re.escape(call.content).replace(r"\{place\}", re.escape(order.address))
+        estates = "|".join(ESTATES)
+        pattern = pattern.replace(r"\{village\}", r"\w+村").replace(r"\{estate\}", rf"\w+村(?:{estates})")
+        assert re.fullmatch(pattern, order.content), (order.upstream_number, order.content)
         assert order.upstream_category == (call.category or topic.category)
         if order.reply_text and not order.reopen_count:
             assert order.reply_text == call.reply, order.upstream_number
