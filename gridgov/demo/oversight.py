@@ -210,17 +210,29 @@ def _accountability(town: Area, office: Any, rng: random.Random, now: dt.datetim
         .order_by("-rework_count", "-reported_at")
         .select_related("grid")
     )
-    first = reworked.first()
+    # Whoever handled the reworked cases answers for them: a village for the cases it handled
+    # itself, else the lead department (a village was criticised for cases 城管 and 交警 led).
+    by_village = reworked.filter(handled_by_village=True)
+    first = by_village.first()
+    target: tuple[str, str, list[str]] | None = None
     if first is not None and first.grid is not None and first.grid.parent_id is not None:
         village = Area.objects.get(pk=first.grid.parent_id)
-        numbers = list(reworked.filter(grid__parent_id=village.pk).values_list("number", flat=True)[:3])
+        numbers = list(by_village.filter(grid__parent_id=village.pk).values_list("number", flat=True)[:3])
+        target = ("village", village.code, numbers)
+    elif (led := reworked.filter(lead_department__isnull=False).select_related("lead_department").first()) is not None:
+        department = led.lead_department
+        assert department is not None
+        numbers = list(reworked.filter(lead_department=department).values_list("number", flat=True)[:3])
+        target = ("department", department.code, numbers)
+    if target is not None:
+        kind, code, numbers = target
         services.accountability_record(
             actor=office,
             town=town,
-            target_kind="village",
-            target=village.code,
+            target_kind=kind,
+            target=code,
             kind="criticism",
-            reason="辖区事件处置质量不高，核查未通过需返工，予以批评教育并限期整改。",
+            reason="承办事件处置质量不高，核查未通过需返工，予以批评教育并限期整改。",
             evidence=numbers,
             decided_at=criticised,
         )

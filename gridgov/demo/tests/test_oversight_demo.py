@@ -98,6 +98,18 @@ def test_a_reminder_talk_cites_cases_its_department_had_late_and_says_no_more_th
     assert ("多次" in talk.reason) == (len(record.supervised if "督办" in talk.reason else record.late) > 1)
 
 
+def test_a_criticism_for_rework_goes_to_whoever_handled_the_cases(loaded: dt.datetime) -> None:
+    # A village was criticised for reworked cases that 城管 and 交警 led.
+    assert Accountability.objects.filter(kind="criticism").exists()
+    for decision in Accountability.objects.filter(kind="criticism"):
+        cases = list(decision.cases.all())
+        assert cases and all(case.rework_count > 0 for case in cases)
+        if decision.target_village_id is not None:
+            assert all(case.handled_by_village for case in cases)
+        else:
+            assert all(case.lead_department_id == decision.target_department_id for case in cases)
+
+
 def test_the_wording_of_a_reminder_talk_follows_the_record() -> None:
     reason, cited = reminder_talk_reason(LateRecord(1, ["A", "B", "C", "D"], ["B", "C"]))
     assert "督办" in reason and "多次" in reason and cited == ["B", "C"]
