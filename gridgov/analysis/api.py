@@ -14,6 +14,7 @@ from ninja import Router, Schema
 
 from gridgov.cases import indices
 from gridgov.core.errors import Forbidden, Invalid
+from gridgov.core.schemas import LocalTime
 
 from . import figures, services
 from .models import MonthlySummary, WeeklyAnalysis
@@ -37,8 +38,8 @@ class WeeklyAnalysisOut(Schema):
     week: dt.date
     status: str
     status_label: str
-    due_at: dt.datetime
-    submitted_at: dt.datetime | None
+    due_at: LocalTime
+    submitted_at: LocalTime | None
     on_time: bool | None
     analysis: str
     measures: str
@@ -81,8 +82,8 @@ class MonthlySummaryOut(Schema):
     month: str
     status: str
     remarks: str
-    composed_at: dt.datetime
-    finalized_at: dt.datetime | None
+    composed_at: LocalTime
+    finalized_at: LocalTime | None
     version: int
     content: dict[str, Any] | None = None
 

@@ -11,6 +11,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from gridgov.core.schemas import LocalTime
+
 from . import services
 from .models import Appeal, Period, Result, Sanction
 
@@ -50,7 +52,7 @@ class PeriodOut(Schema):
     end: dt.date
     title: str
     status: str
-    appeal_until: dt.datetime | None
+    appeal_until: LocalTime | None
     version: int
 
 

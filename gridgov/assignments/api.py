@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema, Status
 from gridgov.core.audit import record
 from gridgov.core.downloads import document_response
 from gridgov.core.errors import Invalid, NotFound
-from gridgov.core.schemas import LIST_MAX
+from gridgov.core.schemas import LIST_MAX, LocalTime
 from gridgov.people.selectors import display_name
 
 from . import documents, selectors, services
@@ -53,11 +53,11 @@ class PartOut(Schema):
     status: str
     light: str
     percent: int
-    deadline: dt.datetime
-    extension_until: dt.datetime | None
+    deadline: LocalTime
+    extension_until: LocalTime | None
     extension_reason: str
-    submitted_at: dt.datetime | None
-    completed_at: dt.datetime | None
+    submitted_at: LocalTime | None
+    completed_at: LocalTime | None
     on_time: bool | None
     version: int
     allowed_actions: list[str]
@@ -72,13 +72,13 @@ class AssignmentOut(Schema):
     status: str
     light: str
     leader: str
-    assigned_at: dt.datetime
-    deadline: dt.datetime
-    due_at: dt.datetime | None
+    assigned_at: LocalTime
+    deadline: LocalTime
+    due_at: LocalTime | None
     supervision_pending: bool
-    supervision_due: dt.datetime | None
+    supervision_due: LocalTime | None
     resolution: int | None
-    cancelled_at: dt.datetime | None
+    cancelled_at: LocalTime | None
     version: int
 
 
@@ -88,7 +88,7 @@ class EventOut(Schema):
     action: str
     label: str
     actor: str
-    at: dt.datetime
+    at: LocalTime
     from_status: str
     to_status: str
     comment: str

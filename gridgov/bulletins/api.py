@@ -14,6 +14,7 @@ from ninja import Router, Schema, Status
 from gridgov.core.audit import record
 from gridgov.core.downloads import document_response
 from gridgov.core.errors import Forbidden, Invalid
+from gridgov.core.schemas import LocalTime
 
 from . import platform, services
 from .models import Bulletin, PlatformCheck
@@ -37,8 +38,8 @@ class BulletinOut(Schema):
     status: str
     progress: BulletinProgressOut
     error: str
-    created_at: dt.datetime
-    finished_at: dt.datetime | None
+    created_at: LocalTime
+    finished_at: LocalTime | None
     documents: dict[str, str]
     figures: dict[str, Any] | None = None
 
@@ -110,7 +111,7 @@ class PlatformCheckOut(Schema):
     differences: list[str]
     explanations: dict[str, dict[str, str]]
     version: int
-    updated_at: dt.datetime
+    updated_at: LocalTime
 
 
 class PlatformCheckIn(Schema):

@@ -7,7 +7,6 @@ see is not found, 404).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Final
 
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +16,7 @@ from ninja.files import UploadedFile
 
 from gridgov.core.downloads import document_response
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
+from gridgov.core.schemas import LocalTime
 
 from . import parse, selectors, services
 from .models import LedgerImport, LedgerStatus
@@ -40,9 +40,9 @@ class LedgerImportOut(Schema):
     refused: int
     to_review: int
     error: str
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: LocalTime
+    started_at: LocalTime | None
+    finished_at: LocalTime | None
 
 
 class LedgerFieldOut(Schema):

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from gridgov.core.schemas import LocalTime
 from gridgov.people.selectors import display_name
 
 from . import services
@@ -47,7 +48,7 @@ class MeetingOut(Schema):
     area: str
     area_name: str
     title: str
-    starts_at: dt.datetime
+    starts_at: LocalTime
     place: str
     chair: str
     status: str
@@ -68,7 +69,7 @@ class SignInIn(Schema):
 
 class SignInOut(Schema):
     meeting: int
-    signed_at: dt.datetime
+    signed_at: LocalTime
     created: bool
 
 

@@ -4,7 +4,6 @@ services, forms and rules as the pages."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Final
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from ninja import Router, Schema, Status
 
 from gridgov.areas.models import Area
 from gridgov.core.errors import Forbidden, Invalid, NotFound
+from gridgov.core.schemas import LocalTime
 
 from . import selectors, services
 from .forms import MAX_PHOTOS, ReportForm, report_submit
@@ -26,7 +26,7 @@ router = Router(tags=["notice"])
 class PosterOut(Schema):
     id: int
     grid: str
-    generated_at: dt.datetime
+    generated_at: LocalTime
     pdf_url: str
 
 
@@ -82,11 +82,11 @@ class PublicReportOut(Schema):
 
 class TrackingOut(Schema):
     code: str
-    received_at: dt.datetime
+    received_at: LocalTime
     category: str
     grid: str
     progress: str
-    closed_at: dt.datetime | None
+    closed_at: LocalTime | None
     result: str
 
 

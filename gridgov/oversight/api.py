@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema, Status
 
 from gridgov.cases.access import mask_name, mask_phone
 from gridgov.core.errors import NotFound
-from gridgov.core.schemas import LIST_MAX
+from gridgov.core.schemas import LIST_MAX, LocalTime
 from gridgov.notice import complaints as complaint_flow
 from gridgov.notice.selectors import complaints_visible
 
@@ -48,12 +48,12 @@ class SupervisionOut(Schema):
     case_number: str
     order_number: str
     text: str
-    deadline: dt.datetime
+    deadline: LocalTime
     status: str
     overdue: bool
-    issued_at: dt.datetime
+    issued_at: LocalTime
     answer: str
-    answered_at: dt.datetime | None
+    answered_at: LocalTime | None
     version: int
     allowed_actions: list[str]
 
@@ -81,7 +81,7 @@ class AccountabilityOut(Schema):
     reason: str
     cases: list[str]
     orders: list[str]
-    decided_at: dt.datetime
+    decided_at: LocalTime
     attachments: list[str]
 
 
@@ -98,7 +98,7 @@ class ComplaintOut(Schema):
     id: int
     town: str
     grid: str
-    received_at: dt.datetime
+    received_at: LocalTime
     status: str
     length: int
     contact_name: str

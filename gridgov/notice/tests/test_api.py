@@ -129,6 +129,7 @@ def test_public_report_without_login_and_tracking(people: dict[str, Any]) -> Non
     assert tracked.status_code == 200
     body = tracked.json()
     assert body["progress"] == "received" and body["category"] == case.category.name and body["grid"] == grid.name
+    assert body["received_at"].endswith("+08:00")  # the site's time, as the rest of the API (was UTC "Z")
     text = tracked.content.decode()
     assert "王五" not in text and "13800002222" not in text and case.number not in text and "路灯坏了" not in text
     missing = Client().get("/api/v1/notice/track/ZZZZZZZZZZ")
