@@ -266,7 +266,6 @@ def test_most_grid_workers_patrol_most_working_days_with_some_gaps(made):
         if timezone.localtime(p.started_at).date() in days
     )
     shares = [walked.get(worker, 0) / len(days) for worker in workers]
-    print(f"grid workers {len(workers)}, patrolling {len(walked)}, mean share of days {sum(shares) / len(shares):.0%}")
     assert len(workers) >= 40
     assert sum(share >= 0.6 for share in shares) >= 0.85 * len(workers)
     assert not any(share == 0 for share in shares)
