@@ -273,6 +273,9 @@ def assignment_create(request: HttpRequest) -> HttpResponse:
                     status = 409
             else:
                 return redirect("assignments:detail", pk=assignment.pk)
+        if request.FILES and "attachments" not in form.errors:
+            # A refused page comes back without the files chosen (a browser keeps none): say so.
+            form["attachments"].help_text = _("Choose the files again: the page cannot keep them.")
     context = {"form": form, "town": town, "resolution": resolution}
     return render(request, "assignments/create.html", context, status=status)
 

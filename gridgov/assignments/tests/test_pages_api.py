@@ -92,6 +92,23 @@ def test_the_home_panel_tells_an_owner_of_open_tasks(people: dict[str, Any]) -> 
     assert 'data-testid="panel-assignments"' in body
 
 
+def test_a_refused_form_asks_for_its_files_again(people: dict[str, Any]) -> None:
+    # A browser keeps no chosen file across a refused page: the files were gone without a word.
+    answer = client_for(people["leader01"]).post(
+        "/assignments/new/",
+        {
+            "title": "",
+            "requirement": "每日巡查",
+            "lead": f"department:{department_of(people['dept01'])}",
+            "deadline": (timezone.localdate() + dt.timedelta(days=20)).isoformat(),
+            "priority": "high",
+            "attachments": [SimpleUploadedFile("通知.pdf", b"%PDF-1.4 notice", content_type="application/pdf")],
+        },
+    )
+    assert answer.status_code == 422 and "请重新选择文件" in answer.content.decode()
+    assert not Assignment.objects.exists()
+
+
 def test_a_task_is_given_through_the_form_with_a_document(people: dict[str, Any]) -> None:
     client = client_for(people["leader01"])
     form = client.get("/assignments/new/")
