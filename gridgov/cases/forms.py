@@ -19,6 +19,7 @@ from gridgov.areas.selectors import areas_visible
 from gridgov.categories.models import Category, Urgency
 from gridgov.categories.selectors import active_minors
 from gridgov.core.forms import ActionFormBase, Choices, CountedTextMixin, FilterForm, OneTimeKeyMixin
+from gridgov.people.selectors import lead_also_cooperating
 
 from .models import Light, PartyKind, Satisfaction, Source, Status
 from .selectors import CaseFilters
@@ -31,7 +32,6 @@ from .services import (
     PHOTO_NEEDED,
     Photo,
 )
-from .services.effects import lead_also_cooperating
 from .transitions import Action
 
 if TYPE_CHECKING:

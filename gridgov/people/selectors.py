@@ -16,9 +16,11 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for, visible_departments
 from gridgov.areas.models import Area
+from gridgov.core.errors import Invalid
 from gridgov.people.models import ApiToken, Department, RoleAssignment
 
 if TYPE_CHECKING:
@@ -117,6 +119,26 @@ def active_departments_by_code(codes: Iterable[str]) -> dict[str, Department]:
     left out: the caller says which are missing)."""
     wanted = set(codes)
     return {d.code: d for d in Department.objects.filter(code__in=wanted, is_active=True)} if wanted else {}
+
+
+def lead_also_cooperating(name: str) -> str:
+    return _("%(name)s is the lead department; it cannot also be a cooperating department.") % {"name": name}
+
+
+def chosen_departments(codes: Iterable[str], field: str = "departments") -> list[Department]:
+    """The departments of a dispatch or an instruction, lead first, each once (empty codes left
+    out; none chosen: an empty list, for the caller to default or refuse). ``Invalid`` on
+    ``field`` for a code not in service, and for the lead named again among the cooperating
+    ones (it was dropped without a word); a cooperating one named twice means it once."""
+    given = [str(code).strip() for code in codes if str(code).strip()]
+    seen = list(dict.fromkeys(given))
+    found = active_departments_by_code(seen)
+    missing = [code for code in seen if code not in found]
+    if missing:
+        raise Invalid.field(field, _("Unknown department: %(codes)s") % {"codes": ", ".join(missing)})
+    if seen and seen[0] in given[1:]:
+        raise Invalid.field(field, lead_also_cooperating(found[seen[0]].name))
+    return [found[code] for code in seen]
 
 
 def active_department(pk: int) -> Department | None:

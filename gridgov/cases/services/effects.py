@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import current_grid
+from gridgov.core.errors import Invalid
 from gridgov.core.reminders import reminder_check
 from gridgov.core.workflow import Step
 from gridgov.people.models import Department
-from gridgov.people.selectors import active_department, active_departments_by_code
+from gridgov.people.selectors import active_department, chosen_departments
 
 from ..access import visible_q
 from ..models import Case, CaseEvent, PendingExtension, Satisfaction, Status
@@ -216,33 +217,19 @@ def _extension_days(days: Any) -> int:
     return value
 
 
-def lead_also_cooperating(name: str) -> str:
-    return _("%(name)s is the lead department; it cannot also be a cooperating department.") % {"name": name}
-
-
 def _departments(case: Case, codes: Sequence[str]) -> list[Department]:
-    """The departments of a dispatch, lead first; sets the cooperating ones (a re-dispatch
-    after a return replaces the earlier ones)."""
-    if not codes:
+    """The departments of a dispatch, lead first (none chosen: the category's department);
+    sets the cooperating ones (a re-dispatch after a return replaces the earlier ones)."""
+    try:
+        chosen = chosen_departments(codes)
+    except Invalid as refused:  # the case loop's effects refuse with Django's ValidationError
+        raise ValidationError(refused.details or {}) from None
+    if not chosen:
         default_id = case.category.default_department_id
         default = None if default_id is None else active_department(default_id)
         if default is None:
             raise ValidationError({"departments": [_("Choose the department to dispatch to.")]})
-        case.cooperating_departments.clear()
-        return [default]
-    seen: list[str] = []
-    for code in codes:
-        if code not in seen:
-            seen.append(code)
-    found = active_departments_by_code(seen)
-    missing = [code for code in seen if code not in found]
-    if missing:
-        raise ValidationError({"departments": [_("Unknown department: %(codes)s") % {"codes": ", ".join(missing)}]})
-    if codes[0] in codes[1:]:
-        # The lead chosen as a helper too: refused, not dropped without a word (a department
-        # repeated among the helpers means the same thing twice and is kept once).
-        raise ValidationError({"departments": [lead_also_cooperating(found[codes[0]].name)]})
-    chosen = [found[code] for code in seen]
+        chosen = [default]
     case.cooperating_departments.set(chosen[1:])
     return chosen
 

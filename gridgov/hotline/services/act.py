@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from gridgov.areas.selectors import current_grid
 from gridgov.core.reminders import reminder_check
 from gridgov.people.models import Department
-from gridgov.people.selectors import active_departments_by_code
+from gridgov.people.selectors import chosen_departments
 
 from ..access import parties_of
 from ..models import FINAL_ORDER_STATUSES, HotlineOrder, OrderEvent, OrderStatus, PendingExtension
@@ -69,23 +69,9 @@ def _upstream(step: OrderStep, kind: str, payload: dict[str, Any]) -> None:
 
 def _departments(order: HotlineOrder, codes: Sequence[str]) -> list[Department]:
     """The departments of an instruction, lead first (sets the cooperating ones)."""
-    seen: list[str] = []
-    for code in codes:
-        code = str(code).strip()
-        if code and code not in seen:
-            seen.append(code)
-        elif code and code == seen[0]:  # the lead again among the helpers: was dropped unsaid
-            lead = active_departments_by_code([code]).get(code)
-            name = lead.name if lead is not None else code
-            message = _("%(name)s is the lead department; it cannot also be a cooperating department.")
-            raise invalid("departments", message % {"name": name})
-    if not seen:
+    chosen = chosen_departments(codes)
+    if not chosen:
         raise invalid("departments", _("Choose the department that leads the reply."))
-    found = active_departments_by_code(seen)
-    missing = [code for code in seen if code not in found]
-    if missing:
-        raise invalid("departments", _("Unknown department: %(codes)s") % {"codes": ", ".join(missing)})
-    chosen = [found[code] for code in seen]
     order.cooperating_departments.set(chosen[1:])
     return chosen
 
