@@ -210,10 +210,6 @@ def _move_deadline(step: Step[Assignment, FlowActor], parts: list[AssignmentPart
     return change
 
 
-def _identity(kind: str, area_id: int | None, department_id: int | None) -> tuple[str, int | None, int | None]:
-    return kind, area_id, department_id
-
-
 def _change_owners(step: Step[Assignment, FlowActor], parts: list[AssignmentPart], told: dict[int, str]) -> Any:
     """Take cooperating owners off (only without progress) and add new ones; the change or None."""
     task = step.subject
@@ -237,12 +233,10 @@ def _change_owners(step: Step[Assignment, FlowActor], parts: list[AssignmentPart
     owners = {key: owner_of(task.town, key, "cooperating") for key in added}
     # A key written otherwise may name an owner the task has under its own key (a 500 on the
     # parts' unique owner before): each owner once.
-    taken = {
-        _identity(part.owner_kind, part.area_id, part.department_id) for part in parts if choice_key(part) not in added
-    }
+    taken = {(part.owner_kind, part.area_id, part.department_id) for part in parts if choice_key(part) not in added}
     for values in owners.values():
         area, department = values.get("area"), values.get("department")
-        identity = _identity(values["owner_kind"], getattr(area, "pk", None), getattr(department, "pk", None))
+        identity = (values["owner_kind"], getattr(area, "pk", None), getattr(department, "pk", None))
         if identity in taken:
             raise Invalid.field("cooperating", _("Name each owner once."))
         taken.add(identity)
