@@ -22,6 +22,7 @@ from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.selectors import latest_by_code
 from gridgov.categories.selectors import category_ids
+from gridgov.core import textsearch
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 from gridgov.people.selectors import led_or_cooperated_q
@@ -182,6 +183,10 @@ def _queue_q(user: User | AnonymousUser, queue: str, now: dt.datetime) -> Q:
     raise ValidationError({"queue": [_("Unknown queue.")]})
 
 
+#: The columns the text filter searches (and the side table of ``core.textsearch`` indexes).
+SEARCHED = ["number", "description", "address"]
+
+
 def apply_filters(
     user: User | AnonymousUser, query: QuerySet[Case], filters: CaseFilters, now: dt.datetime | None = None
 ) -> QuerySet[Case]:
@@ -210,8 +215,7 @@ def apply_filters(
             reported_at__lt=dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min, tz)
         )
     if filters.text:
-        text = filters.text.strip()[:100]
-        query = query.filter(Q(number__icontains=text) | Q(description__icontains=text) | Q(address__icontains=text))
+        query = textsearch.containing(query, SEARCHED, filters.text.strip()[:100])
     if filters.light:
         if filters.light not in Light.values:
             raise ValidationError({"light": [_("Unknown light.")]})

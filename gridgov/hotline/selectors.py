@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from gridgov.access.scope import scope_for
 from gridgov.areas.selectors import latest_by_code
 from gridgov.cases.models import OPEN_STATUSES as OPEN_CASE_STATUSES
+from gridgov.core import textsearch
 from gridgov.core.pagination import Page, keyset_page
 from gridgov.people.models import Role
 from gridgov.people.selectors import led_or_cooperated_q
@@ -236,6 +237,10 @@ def queue_counts(
     return dict(waiting.aggregate(**aggregates))
 
 
+#: The columns the text filter searches (and the side table of ``core.textsearch`` indexes).
+SEARCHED = ["upstream_number", "title", "content", "address"]
+
+
 @dataclass
 class OrderFilters:
     status: list[str] | str = field(default_factory=list)  # one status or several
@@ -294,12 +299,7 @@ def apply_filters(
         )
     if filters.text:
         text = filters.text.strip()[:100]
-        query = query.filter(
-            Q(upstream_number__icontains=text)
-            | Q(title__icontains=text)
-            | Q(content__icontains=text)
-            | Q(address__icontains=text)
-        )
+        query = textsearch.containing(query, SEARCHED, text)
     if filters.light:
         query = query.filter(Q(status__in=OPEN_ORDER_STATUSES) & light_q(filters.light, now))
     if filters.queue:

@@ -63,6 +63,8 @@ DATA_MIGRATIONS = [
     "gridgov.visits.migrations.0002_default_plans",  # the default visit plan of each care tag
     "gridgov.visits.migrations.0003_unit_visit_plans",  # the default plans of units and key places
     "gridgov.cases.migrations.0018_case_village_index",  # PostgreSQL: a village's cases by date
+    "gridgov.cases.migrations.0025_case_text_grams",  # PostgreSQL: the text filter's index
+    "gridgov.hotline.migrations.0006_order_text_grams",  # PostgreSQL: the text filter's index
 ]
 # Data migrations that only move rows already there: nothing to do in a new, empty database.
 EMPTY_DATABASE_NOOPS = [

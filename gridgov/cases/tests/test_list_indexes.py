@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from gridgov.areas.models import Area
 from gridgov.cases import selectors, services
@@ -108,3 +110,72 @@ def test_a_category_the_form_refuses_still_narrows_the_list(cases: dict[str, Cas
     page = client.get("/cases/", {"category": UNVERIFIED}).content.decode()
     assert cases["lamp"].number not in page
     assert cases["lamp"].number in client.get("/cases/", {"category": VERIFIED}).content.decode()
+
+
+# --- the index of characters and pairs (PostgreSQL, gridgov/core/textsearch.py) -------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the side tables are PostgreSQL's")
+
+# Chinese, ASCII in both cases, digits, full-width forms, punctuation, spaces and a character
+# outside the basic plane: what a description or an address holds.
+_ALPHABET = "路灯不亮垃圾清运幸福里号楼aAbBzZ0129５Ｌ，。、-_%·  \u00df\u0130\u03a3\U00020000"
+
+
+@postgresql_only
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=_ALPHABET, min_size=0, max_size=30), st.data())
+def test_a_text_that_contains_a_word_has_every_gram_of_the_word(db: None, text: str, data: Any) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    length = data.draw(st.integers(1, 6))
+    word = data.draw(st.one_of(st.just(text[start : start + length]), st.text(_ALPHABET, max_size=4)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT upper(%s) LIKE '%%' || upper(%s) || '%%', gridgov_grams(%s) @> gridgov_grams(%s)",
+            [text, word.replace("%", "").replace("_", ""), text, word.replace("%", "").replace("_", "")],
+        )
+        contains, has_grams = cursor.fetchone()
+    assert has_grams or not contains, (text, word)
+
+
+def side_grams(case: Case) -> list[int] | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT grams FROM cases_case_text WHERE id = %s", [case.pk])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def grams(text: str) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gridgov_grams(%s)", [text])
+        return cursor.fetchone()[0]
+
+
+@postgresql_only
+def test_the_side_table_follows_every_write_of_a_case(cases: dict[str, Case]) -> None:
+    lamp = cases["lamp"]
+    assert side_grams(lamp) == grams(f"{lamp.number} {lamp.description} {lamp.address}")
+    Case.objects.filter(pk=lamp.pk).update(description="井盖缺失")  # a write that skips save()
+    lamp.refresh_from_db()
+    assert side_grams(lamp) == grams(f"{lamp.number} 井盖缺失 {lamp.address}")
+    assert found("井盖") == {"井盖缺失"} and found("路灯") == set()
+    Case.objects.filter(pk=lamp.pk).update(urgency=lamp.urgency)  # no text changed: the row stays
+    assert side_grams(lamp) == grams(f"{lamp.number} 井盖缺失 {lamp.address}")
+    Case.objects.filter(pk=lamp.pk).delete()
+    assert side_grams(lamp) is None
+
+
+@postgresql_only
+def test_the_filter_asks_the_side_table_and_finds_the_same_cases_without_it(
+    cases: dict[str, Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gridgov.core import textsearch
+
+    assert textsearch.candidates("default", "cases_case", "路灯") == [cases["lamp"].pk]
+    assert textsearch.candidates("default", "cases_case", "地震") == []
+    every = set(textsearch.candidates("default", "cases_case", "，") or [])  # no gram: any case may have it
+    assert every == {case.pk for case in cases.values()}
+    words = ["路灯", "路", "幸福里", "lamp", "LAMP BROKEN", "灯不亮，晚", "灯路", "50%", "没人 清运", "地震"]
+    with_index = {word: found(word) for word in words}
+    monkeypatch.setattr(textsearch, "CAP", 0)
+    assert textsearch.candidates("default", "cases_case", "路灯") is None  # more than the cap
+    assert {word: found(word) for word in words} == with_index
