@@ -22,7 +22,11 @@ whose grams contain the word's, then keeps its ``icontains`` conditions and adds
 (those keys)``: the same rows, the word's absence answered by the index in milliseconds. When
 more rows than ``cap`` have the word's grams (a frequent word, or a word with no gram: a
 punctuation mark), it returns ``None`` and the list filters as before: a frequent word's first
-page is found quickly by reading the newest rows.
+page is found quickly by reading the newest rows. Whether a word is frequent is first judged
+from PostgreSQL's statistics of the side table (its 10,000 most common grams, read every ten
+minutes, :func:`worth_asking`), because asking the index about a word in 600,000 rows costs
+75 ms before it can say "too many"; the planner's own estimate cannot serve (it multiplies the
+grams' shares as if independent, and a word's characters are anything but).
 
 The side table is kept by triggers in the table's own transactions (insert, an update that
 changes a text column, delete, truncate), so every write path keeps it, the services' saves,
@@ -36,7 +40,9 @@ SQLite keeps filtering with ``icontains`` alone.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections
@@ -160,29 +166,84 @@ def uninstall(connection: Any, table: str) -> None:
         cursor.execute(f"DROP FUNCTION IF EXISTS {n['clear']}()")
 
 
-#: The (database alias, side table) pairs found installed: a side table, once made, stays.
-_INSTALLED: set[tuple[str, str]] = set()
+#: How long a process keeps a side table's statistics before it reads them again (seconds).
+STATS_SECONDS = 600
+#: A word whose grams are all among a side table's most common ones is asked of the side table
+#: only when the least common of them is in at most this many times ``cap`` rows.
+FREQUENT = 5
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What PostgreSQL's statistics say of a side table: its rows (``None`` before the first
+    ``ANALYZE``) and the share of rows of each of its most common grams."""
+
+    rows: float | None
+    common: dict[int, float]
+    read_at: float
+
+
+_STATS: dict[tuple[str, str], Stats | None] = {}
+
+
+def _stats(connection: Any, side: str) -> Stats | None:
+    """The side table's statistics (``None``: there is no side table), read at most every
+    :data:`STATS_SECONDS` by a process."""
+    key = (connection.alias, side)
+    known = _STATS.get(key)
+    if known is not None and time.monotonic() - known.read_at < STATS_SECONDS:
+        return known
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.reltuples, s.most_common_elems::text::integer[], s.most_common_elem_freqs "
+            "FROM pg_class AS c LEFT JOIN pg_stats AS s ON s.schemaname = current_schema() "
+            "AND s.tablename = c.relname AND s.attname = 'grams' WHERE c.oid = to_regclass(%s)",
+            [side],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    rows, elements, shares = row
+    common = dict(zip(elements or [], shares or [], strict=False))  # the shares end with three summaries
+    _STATS[key] = Stats(rows=rows if rows and rows > 0 else None, common=common, read_at=time.monotonic())
+    return _STATS[key]
+
+
+def worth_asking(grams: Sequence[int], stats: Stats, cap: int) -> bool:
+    """Whether the side table may hold at most about ``cap`` rows with all of ``grams``. No
+    when the word has no gram (every row would do), or when every gram is among the most
+    common and even the least common of them is in more than ``FREQUENT`` times ``cap`` rows
+    (a frequent word: the list finds it quickly by reading the newest rows, and the side table
+    would take tens of milliseconds to say it has too many). A gram outside the most common
+    ones may be rare: the side table is asked."""
+    if not grams:
+        return False
+    if stats.rows is None or any(gram not in stats.common for gram in grams):
+        return True
+    return min(stats.common[gram] for gram in grams) * stats.rows <= FREQUENT * cap
 
 
 def candidates(using: str, table: str, text: str, cap: int | None = None) -> list[int] | None:
     """The keys of the rows of ``table`` that may contain ``text`` (every row that does is
-    among them), or ``None`` when there are more than ``cap``, the database is not PostgreSQL
-    or the table has no side table."""
+    among them), or ``None``: more than ``cap`` of them (or likely so, :func:`worth_asking`),
+    a database that is not PostgreSQL, a table without a side table."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return None
     cap = CAP if cap is None else cap
     side = _names(table)["side"]
+    stats = _stats(connection, side)
+    if stats is None:
+        return None
     with connection.cursor() as cursor:
-        if (connection.alias, side) not in _INSTALLED:
-            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [side])
-            row = cursor.fetchone()
-            if not (row and row[0]):
-                return None
-            _INSTALLED.add((connection.alias, side))
+        cursor.execute("SELECT gridgov_grams(%s)", [text])
+        row = cursor.fetchone()
+        grams: list[int] = row[0] if row else []
+        if not worth_asking(grams, stats, cap):
+            return None
         cursor.execute(
-            f"SELECT id FROM {side} WHERE grams @> gridgov_grams(%s) LIMIT %s",  # noqa: S608 (fixed names)
-            [text, cap + 1],
+            f"SELECT id FROM {side} WHERE grams @> %s::integer[] LIMIT %s",  # noqa: S608 (fixed names)
+            [grams, cap + 1],
         )
         keys = [key for (key,) in cursor.fetchall()]
     return keys if len(keys) <= cap else None

@@ -172,10 +172,47 @@ def test_the_filter_asks_the_side_table_and_finds_the_same_cases_without_it(
 
     assert textsearch.candidates("default", "cases_case", "路灯") == [cases["lamp"].pk]
     assert textsearch.candidates("default", "cases_case", "地震") == []
-    every = set(textsearch.candidates("default", "cases_case", "，") or [])  # no gram: any case may have it
-    assert every == {case.pk for case in cases.values()}
+    assert textsearch.candidates("default", "cases_case", "，") is None  # no gram: any case may have it
     words = ["路灯", "路", "幸福里", "lamp", "LAMP BROKEN", "灯不亮，晚", "灯路", "50%", "没人 清运", "地震"]
     with_index = {word: found(word) for word in words}
     monkeypatch.setattr(textsearch, "CAP", 0)
     assert textsearch.candidates("default", "cases_case", "路灯") is None  # more than the cap
     assert {word: found(word) for word in words} == with_index
+
+
+def test_a_word_is_asked_of_the_side_table_unless_it_has_no_gram_or_is_frequent() -> None:
+    from gridgov.core.textsearch import Stats, worth_asking
+
+    stats = Stats(rows=1_000_000, common={1: 0.5, 2: 0.02, 3: 0.001}, read_at=0)
+    assert not worth_asking([], stats, 2000)  # no gram: every row would do
+    assert not worth_asking([1, 2], stats, 2000)  # the least common is in 20,000 rows
+    assert worth_asking([1, 3], stats, 2000)  # in 1,000 rows
+    assert worth_asking([1, 4], stats, 2000)  # 4 is not among the most common: maybe rare
+    assert worth_asking([1], Stats(rows=None, common={}, read_at=0), 2000)  # never analysed
+
+
+@postgresql_only
+def test_a_frequent_word_skips_the_side_table_after_analyse(
+    cases: dict[str, Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.core import textsearch
+
+    lamp = cases["lamp"]
+    for _ in range(9):
+        services.case_create(
+            actor=named_people()["grid01"], category=VERIFIED, description="路灯又坏了", lat=lamp.lat, lng=lamp.lng
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case_text")
+    monkeypatch.setattr(textsearch, "_STATS", {})
+    monkeypatch.setattr(textsearch, "CAP", 1)
+    stats = textsearch._stats(connection, "cases_case_text")
+    assert stats is not None and stats.rows == 12 and len(stats.common) > 3
+    with CaptureQueriesContext(connection) as asked:
+        assert len(found("路灯")) == 2  # the two descriptions, ten cases
+    assert not any("cases_case_text WHERE" in query["sql"] for query in asked.captured_queries)
+    with CaptureQueriesContext(connection) as asked:
+        assert found("垃圾") == {"垃圾桶满了没人清运"}  # one case: asked
+    assert any("cases_case_text WHERE" in query["sql"] for query in asked.captured_queries)
