@@ -59,6 +59,9 @@ YELLOW: Final = 75.0
 REPEAT_RADIUS_M: Final = 50
 REPEAT_DAYS: Final = 30
 REPEAT_OTHERS: Final = 2
+# A degree of latitude on the sphere of ``metres``: two points whose latitudes differ by more
+# than ``r / METRES_PER_DEGREE`` are farther apart than ``r``, whatever their longitudes.
+METRES_PER_DEGREE: Final = 6_371_000 * math.pi / 180
 MAP_POINTS: Final = 3000
 DETAIL_PLACEHOLDER: Final = "987654321"
 MAX_DAYS: Final = 732
@@ -361,8 +364,10 @@ def hotspots(query: QuerySet[Case], period: Period) -> dict[str, Any]:
         buckets[(math.floor(row[2] / cell_size), math.floor(row[3] / cell_size))].append(position)
     points = []
     repeats = []
+    start = period.start_at
+    too_far = REPEAT_RADIUS_M / METRES_PER_DEGREE  # of latitude alone: farther than the radius
     for position, (pk, number, lat, lng, at, category) in enumerate(rows):
-        if at < period.start_at:
+        if at < start:
             continue
         key = (math.floor(lat / cell_size), math.floor(lng / cell_size))
         others = 0
@@ -372,7 +377,11 @@ def hotspots(query: QuerySet[Case], period: Period) -> dict[str, Any]:
                     if other == position:
                         continue
                     o = rows[other]
-                    if abs(o[4] - at) <= window and metres(lat, lng, o[2], o[3]) <= REPEAT_RADIUS_M:
+                    if (
+                        abs(o[4] - at) <= window
+                        and abs(o[2] - lat) <= too_far
+                        and metres(lat, lng, o[2], o[3]) <= REPEAT_RADIUS_M
+                    ):
                         others += 1
         repeat = others >= REPEAT_OTHERS
         url = detail.replace(DETAIL_PLACEHOLDER, str(pk))
