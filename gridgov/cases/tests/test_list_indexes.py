@@ -216,3 +216,19 @@ def test_a_frequent_word_skips_the_side_table_after_analyse(
     with CaptureQueriesContext(connection) as asked:
         assert found("垃圾") == {"垃圾桶满了没人清运"}  # one case: asked
     assert any("cases_case_text WHERE" in query["sql"] for query in asked.captured_queries)
+
+
+@postgresql_only
+def test_the_side_tables_keep_ten_thousand_most_common_grams() -> None:
+    """The frequent-word rule needs the statistics of the grams' whole long tail: the side
+    tables' statistics target is set where they are made, not left to the server's default."""
+    from gridgov.core import textsearch
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attrelid::regclass::text, attstattarget FROM pg_attribute "
+            "WHERE attrelid IN (to_regclass('cases_case_text'), to_regclass('hotline_hotlineorder_text')) "
+            "AND attname = 'grams' ORDER BY 1"
+        )
+        targets = cursor.fetchall()
+    assert targets == [("cases_case_text", textsearch.STATISTICS), ("hotline_hotlineorder_text", textsearch.STATISTICS)]
