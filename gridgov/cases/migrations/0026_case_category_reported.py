@@ -14,6 +14,13 @@ def create(apps: Any, schema_editor: Any) -> None:
     connection = schema_editor.connection
     how = "CONCURRENTLY " if connection.vendor == "postgresql" and not connection.in_atomic_block else ""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # An interrupted concurrent build leaves an invalid index of the name, which IF NOT
+            # EXISTS would keep (never used) while the key's own index is dropped below.
+            cursor.execute("SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [NAME])
+            row = cursor.fetchone()
+            if row and row[0]:
+                cursor.execute(f"DROP INDEX {how}{NAME}")
         cursor.execute(f"CREATE INDEX {how}IF NOT EXISTS {NAME} ON cases_case (category_id, reported_at DESC, id DESC)")
 
 

@@ -232,3 +232,28 @@ def test_the_side_tables_keep_ten_thousand_most_common_grams() -> None:
         )
         targets = cursor.fetchall()
     assert targets == [("cases_case_text", textsearch.STATISTICS), ("hotline_hotlineorder_text", textsearch.STATISTICS)]
+
+
+@postgresql_only
+def test_the_category_index_migration_replaces_an_invalid_leftover() -> None:
+    """An interrupted ``CREATE INDEX CONCURRENTLY`` leaves an invalid index of the name: running
+    migration 0026 again builds it anew instead of keeping it (and dropping the key's index)."""
+    import importlib
+
+    migration = importlib.import_module("gridgov.cases.migrations.0026_case_category_reported")
+
+    def valid() -> bool | None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [migration.NAME])
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            pytest.skip("marking an index invalid needs a superuser")
+        cursor.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass(%s)", [migration.NAME])
+    assert valid() is False
+    with connection.schema_editor() as editor:
+        migration.create(None, editor)
+    assert valid() is True
