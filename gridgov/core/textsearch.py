@@ -159,6 +159,51 @@ def rebuild(connection: Any, table: str, columns: list[str]) -> None:
         cursor.execute(f"ANALYZE {n['side']}")
 
 
+#: The tables whose side tables the apps keep, and the columns each searches (``register``).
+TABLES: dict[str, list[str]] = {}
+
+
+def register(table: str, columns: Sequence[str]) -> None:
+    """Declare that ``table`` has a side table of ``columns`` (an app's ``ready``), for
+    ``manage.py textsearch_check``."""
+    TABLES[table] = list(columns)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How a side table differs from its table: rows without a side row, side rows without a
+    row, and side rows whose grams are not those of the row's text."""
+
+    missing: int
+    orphaned: int
+    stale: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.missing or self.orphaned or self.stale)
+
+
+def drift(connection: Any, table: str, columns: Sequence[str]) -> Drift | None:
+    """Compare the side table of ``table`` with the grams of its rows, computed again (one
+    full read of both). ``None`` when the database has no side table for it."""
+    if connection.vendor != "postgresql":
+        return None
+    n = _names(table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [n["side"]])
+        row = cursor.fetchone()
+        if not (row and row[0]):
+            return None
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE s.id IS NULL), count(*) FILTER (WHERE t.id IS NULL), "  # noqa: S608
+            f"count(*) FILTER (WHERE t.id IS NOT NULL AND s.id IS NOT NULL "
+            f"AND s.grams IS DISTINCT FROM gridgov_grams({_text(list(columns), 't')})) "
+            f"FROM {table} AS t FULL JOIN {n['side']} AS s ON s.id = t.id"
+        )
+        missing, orphaned, stale = cursor.fetchone()
+    return Drift(missing=missing, orphaned=orphaned, stale=stale)
+
+
 def uninstall(connection: Any, table: str) -> None:
     if connection.vendor != "postgresql":
         return

@@ -257,3 +257,29 @@ def test_the_category_index_migration_replaces_an_invalid_leftover() -> None:
     with connection.schema_editor() as editor:
         migration.create(None, editor)
     assert valid() is True
+
+
+def test_the_check_finds_and_repairs_a_side_table_that_drifted(cases: dict[str, Case]) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    if connection.vendor != "postgresql":
+        call_command("textsearch_check", stdout=out)
+        assert "no side tables" in out.getvalue()
+        return
+    call_command("textsearch_check", stdout=out)
+    assert "cases_case: 0 missing, 0 orphaned, 0 stale, ok" in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_case_text WHERE id = %s", [cases["lamp"].pk])
+        cursor.execute("UPDATE cases_case_text SET grams = '{1}' WHERE id = %s", [cases["latin"].pk])
+        cursor.execute("INSERT INTO cases_case_text (id, grams) VALUES (%s, '{2}')", [10**12])
+    assert found("路灯") == set()  # a case without its side row is not found: what the check is for
+    with pytest.raises(CommandError):
+        call_command("textsearch_check", stdout=(out := StringIO()))
+    assert "cases_case: 1 missing, 1 orphaned, 1 stale, differ" in out.getvalue()
+    call_command("textsearch_check", "--repair", stdout=(out := StringIO()))
+    assert "cases_case: 1 missing, 1 orphaned, 1 stale, repaired" in out.getvalue()
+    call_command("textsearch_check", stdout=StringIO())
+    assert found("路灯") == {cases["lamp"].description}
