@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.stats import build_district, database_for, generate_cases, mark_ready, progress, setup_page_django
+from bench.stats import RARE, build_district, database_for, generate_cases, mark_ready, progress, setup_page_django
 
 CHUNK = 50_000
 ORDER_TEXTS = [
@@ -256,6 +256,7 @@ def lines(center_town: Any) -> list[tuple[str, str, str, dict[str, str]]]:
             (f"cases, {user}, light red", user, "/cases/", {"light": "red"}),
             (f"cases, {user}, last 30 days", user, "/cases/", month),
             (f"cases, {user}, text in 1 of 15 cases", user, "/cases/", {"text": "路灯"}),
+            (f"cases, {user}, text in 1 of 2,000 cases", user, "/cases/", {"text": RARE}),
             (f"cases, {user}, text in no case", user, "/cases/", {"text": "地震"}),
             (f"cases, {user}, text of one character", user, "/cases/", {"text": "震"}),
             (

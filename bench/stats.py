@@ -276,6 +276,11 @@ H = dt.timedelta(hours=1)
 # What the generated cases say: sentences of a town's reports, one after the other (so a word
 # of one sentence is in a known share of the cases; the text filter's lines of bench/district.py
 # search one of them and one that no case has).
+# A phrase in one case of RARE_EVERY (5,000 of ten million, spread over the years and towns):
+# the text filter's middle ground, too many cases to list by key one by one, too few to find
+# quickly by reading the newest rows.
+RARE = "化粪池满溢"
+RARE_EVERY = 1999
 DESCRIPTIONS = [
     "东风路与海滨大道交口路灯不亮，夜间行人看不清路面。",
     "小区北门外占道经营摊点较多，早高峰影响车辆通行。",
@@ -355,9 +360,10 @@ def make_case(u: Universe, serial: int, day: dt.date) -> tuple[Any, ...]:
                 satisfaction = "satisfied" if roll < 0.78 else "basically_satisfied" if roll < 0.93 else "dissatisfied"
     if values["voided_at"] is not None:
         lead = None
+    description = DESCRIPTIONS[serial % len(DESCRIPTIONS)] + (RARE if serial % RARE_EVERY == 0 else "")
     return (
         f"S{reported.year}-{serial:010d}", town_id, grid_id, path, category_id, "normal", source, status,
-        DESCRIPTIONS[serial % len(DESCRIPTIONS)], "", lat + (r() - 0.5) * 0.004, lng + (r() - 0.5) * 0.004, "", "", "",
+        description, "", lat + (r() - 0.5) * 0.004, lng + (r() - 0.5) * 0.004, "", "", "",
         reporter, lead, village, self_handled, False, None, "", None, None, False, counts["rework_count"],
         counts["return_count"], 0, 0, 0, 0, stage, values["stage_started_at"], values["stage_warn_at"],
         values["stage_deadline"], values["next_alert_at"], 1, reported, None, False, values["closed_at"],

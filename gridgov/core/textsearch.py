@@ -47,11 +47,14 @@ from typing import Any, TypeVar
 
 from django.db import connections
 from django.db.models import Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 M = TypeVar("M", bound=Model)
 
 #: At most this many keys from the side table; more and the filter reads the rows as before.
-CAP = 2000
+CAP = 20_000
+#: Up to this many keys are asked as a list of values (``IN (…)``), more as one array.
+FEW = 500
 #: The statistics target of the side table's grams: ``ANALYZE`` keeps up to ten times as many
 #: most common grams (10,000), the ones :func:`worth_asking` knows a frequent word by. The
 #: default (100) keeps only grams in about 1 % of the rows.
@@ -220,7 +223,7 @@ def uninstall(connection: Any, table: str) -> None:
 STATS_SECONDS = 600
 #: A word whose grams are all among a side table's most common ones is asked of the side table
 #: only when the least common of them is in at most this many times ``cap`` rows.
-FREQUENT = 5
+FREQUENT = 2
 
 
 @dataclass(frozen=True)
@@ -308,4 +311,8 @@ def containing(query: QuerySet[M], columns: Sequence[str], text: str) -> QuerySe
         condition |= Q(**{f"{column}__icontains": text})
     query = query.filter(condition)
     keys = candidates(query.db, query.model._meta.db_table, text)
-    return query if keys is None else query.filter(pk__in=keys)
+    if keys is None:
+        return query
+    if len(keys) <= FEW:
+        return query.filter(pk__in=keys)
+    return query.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [keys]))

@@ -175,6 +175,8 @@ def test_the_filter_asks_the_side_table_and_finds_the_same_cases_without_it(
     assert textsearch.candidates("default", "cases_case", "，") is None  # no gram: any case may have it
     words = ["路灯", "路", "幸福里", "lamp", "LAMP BROKEN", "灯不亮，晚", "灯路", "50%", "没人 清运", "地震"]
     with_index = {word: found(word) for word in words}
+    monkeypatch.setattr(textsearch, "FEW", 0)  # the keys as one array
+    assert {word: found(word) for word in words} == with_index
     monkeypatch.setattr(textsearch, "CAP", 0)
     assert textsearch.candidates("default", "cases_case", "路灯") is None  # more than the cap
     assert {word: found(word) for word in words} == with_index
