@@ -18,8 +18,10 @@ gram of the word, so the rows whose grams contain the word's are a superset of t
 match, found through the index.
 
 A list's text filter (:func:`candidates`) first asks the side table for at most ``cap`` keys
-whose grams contain the word's, then keeps its ``icontains`` conditions and adds ``key IN
-(those keys)``: the same rows, the word's absence answered by the index in milliseconds. When
+(:data:`CAP`, 20,000) whose grams contain the word's, then keeps its ``icontains`` conditions
+and adds ``key IN (those keys)`` (beyond :data:`FEW`, as one array): the same rows, the word's
+absence answered by the index in milliseconds, a word in a few thousand rows found among
+them instead of among millions. When
 more rows than ``cap`` have the word's grams (a frequent word, or a word with no gram: a
 punctuation mark), it returns ``None`` and the list filters as before: a frequent word's first
 page is found quickly by reading the newest rows. Whether a word is frequent is first judged
