@@ -295,6 +295,16 @@ class Case(models.Model):
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
                 name="case_open",
             ),
+            # The open cases under an area path prefix (``LIKE '/1/2/%'``), which the index above
+            # cannot answer unless the database's collation is C: the queue tabs' counts of a
+            # town's desk read the town's 400,000 cases' bitmap without it (migration 0027:
+            # a town's list 95 -> 50 ms at ten million cases, for 400 kB).
+            models.Index(
+                fields=["area_path"],
+                opclasses=["varchar_pattern_ops"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="case_open_area",
+            ),
             models.Index(fields=["due_at"], name="case_due_at"),
             models.Index(fields=["registered_at"], name="case_registered_at"),
             models.Index(fields=["handled_at"], name="case_handled_at"),

@@ -85,6 +85,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.cases.migrations.0023_rollup_village_levels",  # coarse rows of the grid rows already kept
     "gridgov.cases.migrations.0024_rollup_dimension_indexes",  # indexes the models declare too
     "gridgov.cases.migrations.0026_case_category_reported",  # an index the model declares too
+    "gridgov.cases.migrations.0027_case_open_area",  # an index the model declares too
 ]
 
 
