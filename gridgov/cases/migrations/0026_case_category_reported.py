@@ -8,25 +8,19 @@ from typing import Any
 from django.db import migrations, models
 
 NAME = "case_category_reported"
+INDEX = models.Index(fields=["category", "-reported_at", "-id"], name=NAME)
 
 
 def create(apps: Any, schema_editor: Any) -> None:
-    connection = schema_editor.connection
-    how = "CONCURRENTLY " if connection.vendor == "postgresql" and not connection.in_atomic_block else ""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # An interrupted concurrent build leaves an invalid index of the name, which IF NOT
-            # EXISTS would keep (never used) while the key's own index is dropped below.
-            cursor.execute("SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [NAME])
-            row = cursor.fetchone()
-            if row and row[0]:
-                cursor.execute(f"DROP INDEX {how}{NAME}")
-        cursor.execute(f"CREATE INDEX {how}IF NOT EXISTS {NAME} ON cases_case (category_id, reported_at DESC, id DESC)")
+    from gridgov.core.indexes import add_index
+
+    add_index(schema_editor, apps.get_model("cases", "Case"), INDEX)
 
 
 def drop(apps: Any, schema_editor: Any) -> None:
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {NAME}")
+    from gridgov.core.indexes import drop_index
+
+    drop_index(schema_editor, INDEX)
 
 
 class Migration(migrations.Migration):
@@ -37,10 +31,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
-                migrations.AddIndex(
-                    model_name="case",
-                    index=models.Index(fields=["category", "-reported_at", "-id"], name=NAME),
-                ),
+                migrations.AddIndex(model_name="case", index=INDEX),
             ],
             database_operations=[migrations.RunPython(create, drop)],
         ),

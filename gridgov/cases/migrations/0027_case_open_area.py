@@ -10,33 +10,21 @@ from django.db import migrations, models
 
 NAME = "case_open_area"
 OPEN = ["awaiting_verification", "dispatched", "in_progress", "parked", "registered", "reported", "returned"]
+INDEX = models.Index(
+    condition=models.Q(status__in=OPEN), fields=["area_path"], name=NAME, opclasses=["varchar_pattern_ops"]
+)
 
 
 def create(apps: Any, schema_editor: Any) -> None:
-    connection = schema_editor.connection
-    if connection.vendor != "postgresql":
-        statuses = ", ".join(f"'{status}'" for status in OPEN)
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE INDEX IF NOT EXISTS {NAME} ON cases_case (area_path) WHERE status IN ({statuses})")
-        return
-    how = "" if connection.in_atomic_block else "CONCURRENTLY "
-    statuses = ", ".join(f"'{status}'" for status in OPEN)
-    with connection.cursor() as cursor:
-        # An interrupted concurrent build leaves an invalid index of the name, which IF NOT
-        # EXISTS would keep (and never use).
-        cursor.execute("SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [NAME])
-        row = cursor.fetchone()
-        if row and row[0]:
-            cursor.execute(f"DROP INDEX {how}{NAME}")
-        cursor.execute(
-            f"CREATE INDEX {how}IF NOT EXISTS {NAME} ON cases_case (area_path varchar_pattern_ops) "
-            f"WHERE status IN ({statuses})"
-        )
+    from gridgov.core.indexes import add_index
+
+    add_index(schema_editor, apps.get_model("cases", "Case"), INDEX)
 
 
 def drop(apps: Any, schema_editor: Any) -> None:
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {NAME}")
+    from gridgov.core.indexes import drop_index
+
+    drop_index(schema_editor, INDEX)
 
 
 class Migration(migrations.Migration):
@@ -47,15 +35,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
-                migrations.AddIndex(
-                    model_name="case",
-                    index=models.Index(
-                        condition=models.Q(status__in=OPEN),
-                        fields=["area_path"],
-                        name=NAME,
-                        opclasses=["varchar_pattern_ops"],
-                    ),
-                ),
+                migrations.AddIndex(model_name="case", index=INDEX),
             ],
             database_operations=[migrations.RunPython(create, drop)],
         ),

@@ -256,8 +256,10 @@ def test_the_category_index_migration_replaces_an_invalid_leftover() -> None:
             pytest.skip("marking an index invalid needs a superuser")
         cursor.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass(%s)", [migration.NAME])
     assert valid() is False
+    from django.apps import apps
+
     with connection.schema_editor() as editor:
-        migration.create(None, editor)
+        migration.create(apps, editor)
     assert valid() is True
 
 
