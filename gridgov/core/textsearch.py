@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connections
+from django.db.migrations import RunPython
 from django.db.models import Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -147,6 +148,19 @@ def install(connection: Any, table: str, columns: list[str], *, backfill: bool =
             cursor.execute(f"CREATE INDEX IF NOT EXISTS {n['index']} ON {n['side']} USING gin (grams)")
 
 
+def migration_operation(table: str, columns: list[str]) -> RunPython:
+    """The migration step that installs the side table of ``table`` (and uninstalls it
+    backwards): what an app's migration lists, the columns frozen in that migration."""
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        install(schema_editor.connection, table, columns)
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        uninstall(schema_editor.connection, table)
+
+    return RunPython(forwards, backwards)
+
+
 def rebuild(connection: Any, table: str, columns: list[str]) -> None:
     """Write the side table of ``table`` again from its rows (after a bulk load with the
     triggers off): emptied, filled with one ``INSERT … SELECT`` and indexed after."""
@@ -238,7 +252,7 @@ class Stats:
     read_at: float
 
 
-_STATS: dict[tuple[str, str], Stats | None] = {}
+_STATS: dict[tuple[str, str], Stats] = {}
 
 
 def _stats(connection: Any, side: str) -> Stats | None:
