@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from gridgov.areas.models import Area
+from gridgov.core.tableversions import Cached
 from gridgov.people.models import DESK_ROLES, Department, Role, RoleAssignment
 
 if TYPE_CHECKING:
@@ -128,11 +129,22 @@ def _outermost(paths: set[str]) -> list[str]:
     return kept
 
 
+# Scopes by user, kept per process while the role assignments, the areas' paths, the areas
+# departments serve and the users' flags stay as they are (the ``people`` version: see
+# gridgov/core/tableversions.py and migration people/0006). A scope is immutable.
+_SCOPES: Cached[Scope] = Cached("people")
+
+
 def scope_for(user: User | AnonymousUser) -> Scope:
-    """The user's scope, cached on the user object for the rest of the request."""
+    """The user's scope, cached on the user object for the rest of the request (and in the
+    process while the tables it is read from stay as they are)."""
     cached = getattr(user, SCOPE_CACHE_ATTR, None)
     if cached is None:
-        cached = _compute(user)
+        if user.is_authenticated and user.pk is not None:
+            key = (user.pk, bool(getattr(user, "is_superuser", False)))
+            cached = _SCOPES.lookup(key, lambda: _compute(user))
+        else:
+            cached = _compute(user)
         with contextlib.suppress(AttributeError):  # AnonymousUser may refuse attributes on some versions
             setattr(user, SCOPE_CACHE_ATTR, cached)
     return cached

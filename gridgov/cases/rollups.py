@@ -70,6 +70,8 @@ from django.db.models import Q, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
+from gridgov.core.inserts import insert_all
+
 from .models import ROLLUP_MEASURES, Case, CaseRollup, CaseRollupCoarse, Satisfaction
 
 __all__ = [
@@ -518,7 +520,7 @@ def _upsert(model: type[CaseRollup | CaseRollupCoarse], names: tuple[str, ...], 
         found = {_same(row) for row in cursor.fetchall()}
     missing = [key for key in keys if _same(key) not in found]
     if missing:
-        model.objects.bulk_create(_rows(model, names, {key: changes[key] for key in missing}))
+        insert_all(list(_rows(model, names, {key: changes[key] for key in missing})))
 
 
 # --- upkeep: the saves of a case --------------------------------------------------------------

@@ -3,11 +3,28 @@ signed-in user sees the whole classification)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
-from django.db.models import Q
+from gridgov.core.tableversions import Cached
 
 from .models import Category, CategoryQuerySet, CategoryTimeLimit
+
+# The classification and its time limits change a few times a year and are read by every report
+# and every stage of a case: kept per process while their version stays (``categories``, see
+# gridgov/core/tableversions.py and migration categories/0003).
+_BY_CODE: Cached[dict[str, Category]] = Cached(
+    "categories", lambda: {category.code: category for category in Category.objects.all()}
+)
+_LIMITS: Cached[dict[tuple[int, str, str], tuple[int, str]]] = Cached(
+    "categories",
+    lambda: {
+        (category_id, urgency, stage): (amount, unit)
+        for category_id, urgency, stage, amount, unit in CategoryTimeLimit.objects.values_list(
+            "category_id", "urgency", "stage", "amount", "unit"
+        )
+    },
+)
 
 
 def active_minors() -> CategoryQuerySet:
@@ -29,12 +46,18 @@ def category_ids(code: str) -> list[int]:
     """A minor class, or a major class with all its minors, as ids (no code: none). A filter on
     the column alone lets a query use the category indexes: the join with an ``OR`` over the
     category and its parent read every case (or rollup row) of the period at district scale."""
-    return list(Category.objects.filter(Q(code=code) | Q(parent__code=code)).values_list("pk", flat=True))
+    by_code = _BY_CODE.get()
+    found = by_code.get(code)
+    if found is None:
+        return []
+    return [found.pk, *(category.pk for category in by_code.values() if category.parent_id == found.pk)]
 
 
 def category_by_code(code: str) -> Category | None:
-    """The category (in use or not) with this code."""
-    return Category.objects.filter(code=code).first()
+    """The category (in use or not) with this code: a copy of the one the process keeps, the
+    caller's to change."""
+    found = _BY_CODE.get().get(code)
+    return copy.copy(found) if found is not None else None
 
 
 def time_limit(category_id: int, urgency: str, stage: str) -> CategoryTimeLimit | None:
@@ -43,13 +66,8 @@ def time_limit(category_id: int, urgency: str, stage: str) -> CategoryTimeLimit 
 
 
 def time_limit_amount(category_id: int, urgency: str, stage: str) -> tuple[int, str] | None:
-    """``(amount, unit)`` of that time limit: two columns of the unique row, no model."""
-    found = (
-        CategoryTimeLimit.objects.filter(category_id=category_id, urgency=urgency, stage=stage)
-        .order_by()
-        .values_list("amount", "unit")[:1]
-    )
-    return next(iter(found), None)
+    """``(amount, unit)`` of that time limit (no model)."""
+    return _LIMITS.get().get((category_id, urgency, stage))
 
 
 def category_names(codes: Iterable[str]) -> dict[str, str]:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
+from gridgov.core.inserts import insert_all
 from gridgov.core.outbox import Backoff, Outbox
 
 from . import channels
@@ -135,7 +136,7 @@ def notify_queue(
     object_type = obj._meta.label_lower if obj is not None else ""
     object_id = str(obj.pk) if obj is not None else ""
     now = timezone.now()
-    created = Notification.objects.bulk_create(
+    created = insert_all(
         [
             Notification(
                 recipient=user,
@@ -154,7 +155,7 @@ def notify_queue(
         return []
     codes = channels.enabled_codes()
     deliveries = (
-        Delivery.objects.bulk_create(
+        insert_all(
             [
                 Delivery(notification=notification, channel=code, next_attempt_at=now, created_at=now)
                 for notification in created

@@ -8,6 +8,7 @@ of roles) serve services and the rendering of stored codes, not lists a viewer b
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from gridgov.access.scope import scope_for, visible_departments
 from gridgov.areas.models import Area
 from gridgov.core.errors import Invalid
+from gridgov.core.tableversions import Cached
 from gridgov.people.models import ApiToken, Department, RoleAssignment
 
 if TYPE_CHECKING:
@@ -187,6 +189,56 @@ def role_holder_ids(query: Q) -> list[int]:
     assignment's ``role``, ``area`` and ``department``), sorted, in one query."""
     assignments = RoleAssignment.objects.filter(query, user__is_active=True).order_by()
     return sorted(set(assignments.values_list("user_id", flat=True)))
+
+
+# Who holds each role over each area and for each department (active users only), kept per
+# process while the ``people`` version stays (gridgov/core/tableversions.py): every case
+# notification asks who holds a role over an area or for a department.
+@dataclass(frozen=True)
+class _Holders:
+    by_area: dict[tuple[str, int], tuple[int, ...]]
+    by_department: dict[tuple[str, int], tuple[int, ...]]
+
+
+def _holders_build() -> _Holders:
+    by_area: dict[tuple[str, int], list[int]] = {}
+    by_department: dict[tuple[str, int], list[int]] = {}
+    rows = (
+        RoleAssignment.objects.filter(user__is_active=True)
+        .order_by()
+        .values_list("user_id", "role", "area_id", "department_id")
+    )
+    for user_id, role, area_id, department_id in rows:
+        if area_id is not None:
+            by_area.setdefault((role, area_id), []).append(user_id)
+        if department_id is not None:
+            by_department.setdefault((role, department_id), []).append(user_id)
+    return _Holders(
+        {key: tuple(ids) for key, ids in by_area.items()}, {key: tuple(ids) for key, ids in by_department.items()}
+    )
+
+
+_HOLDERS: Cached[_Holders] = Cached("people", _holders_build)
+
+
+def role_holders(
+    roles: Iterable[str], *, area_ids: Iterable[int] | None = None, department_id: int | None = None
+) -> list[int]:
+    """Ids of the active users holding one of ``roles`` over one of ``area_ids``, or for
+    ``department_id``, sorted: what :func:`role_holder_ids` gives for ``Q(role__in=roles,
+    area_id__in=area_ids)`` or ``Q(role__in=roles, department_id=department_id)``, without a
+    query while the role assignments stay as they are. Exactly one of the two is given."""
+    if (area_ids is None) == (department_id is None):
+        raise ValueError("give area_ids or department_id")
+    holders = _HOLDERS.get()
+    found: set[int] = set()
+    for role in set(roles):
+        if department_id is not None:
+            found.update(holders.by_department.get((role, department_id), ()))
+        else:
+            for area_id in set(area_ids or ()):
+                found.update(holders.by_area.get((role, area_id), ()))
+    return sorted(found)
 
 
 def area_role_assignments(role: str, query: Q | None = None) -> QuerySet[RoleAssignment]:

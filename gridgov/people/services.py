@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.conf import settings
@@ -25,6 +25,7 @@ from gridgov.access.scope import forget_scope
 from gridgov.areas.models import Area
 from gridgov.core.actors import Actor
 from gridgov.core.audit import record
+from gridgov.core.tableversions import Cached
 from gridgov.people import passwords, permissions, signals, twofactor
 from gridgov.people.login import (
     LOGIN_FAILED,
@@ -506,19 +507,54 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> None:
     record(action="people.token_revoke", actor=actor, obj=token, data={"user": token.user_id, "prefix": token.prefix})
 
 
+# Tokens and their users by the token's hash, kept per process while the ``tokens`` version
+# stays (gridgov/core/tableversions.py; migration people/0006: any write of a token but its
+# ``last_used_at``, of a user but their ``last_login``): the row values, from which each request
+# makes instances of its own. Unknown hashes are not kept (anyone can send them).
+_TOKENS: Cached[tuple[tuple[Any, ...], tuple[Any, ...]]] = Cached("tokens")
+# When this process last touched each token's ``last_used_at`` (the kept row does not follow),
+# by the token's hash (a key may come again after a rollback on SQLite).
+_touched: dict[str, datetime] = {}
+
+
+def _token_values(digest: str) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+    token = ApiToken.objects.select_related("user").filter(key_hash=digest).first()
+    if token is None:
+        return None
+    return (
+        tuple(getattr(token, field.attname) for field in ApiToken._meta.concrete_fields),
+        tuple(getattr(token.user, field.attname) for field in User._meta.concrete_fields),
+    )
+
+
+def _token(digest: str) -> ApiToken | None:
+    values = _TOKENS.lookup(digest, lambda: _token_values(digest)) if digest else None
+    if values is None:
+        values = _token_values(digest)  # a miss is not kept: ask again
+        if values is None:
+            return None
+    token_values, user_values = values
+    token = ApiToken.from_db("default", [f.attname for f in ApiToken._meta.concrete_fields], token_values)
+    token.user = User.from_db("default", [f.attname for f in User._meta.concrete_fields], user_values)
+    touched = _touched.get(digest)
+    if touched is not None and (token.last_used_at is None or touched > token.last_used_at):
+        token.last_used_at = touched
+    return token
+
+
 def token_lookup(raw: str) -> ApiToken | None:
     """The usable token (not expired, not revoked, active user) for a raw bearer string,
     with its user loaded. Touches ``last_used_at`` at most once a minute."""
     if not raw or len(raw) > 200:
         return None
-    token = ApiToken.objects.usable().select_related("user").filter(key_hash=_hash(raw)).first()
-    if token is None or not token.user.is_active:
-        return None
+    token = _token(_hash(raw))
     now = timezone.now()
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
     if token.last_used_at is None or now - token.last_used_at >= timedelta(seconds=TOKEN_TOUCH_SECONDS):
         # Bookkeeping, not a domain change: a plain update without an audit row.
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        token.last_used_at = _touched[token.key_hash] = now
     return token
 
 

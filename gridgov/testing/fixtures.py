@@ -60,6 +60,8 @@ from gridgov.testing import snapshot
 DATA_MIGRATIONS = [
     "gridgov.core.migrations.0004_auditevent_append_only",  # the triggers that refuse UPDATE/DELETE
     "gridgov.workcalendar.migrations.0002_seed_working_periods",
+    "gridgov.categories.migrations.0003_table_versions",  # the triggers of the cached tables' versions
+    "gridgov.people.migrations.0006_table_versions",
     "gridgov.visits.migrations.0002_default_plans",  # the default visit plan of each care tag
     "gridgov.visits.migrations.0003_unit_visit_plans",  # the default plans of units and key places
     "gridgov.cases.migrations.0018_case_village_index",  # PostgreSQL: a village's cases by date
@@ -129,10 +131,12 @@ def forget_process_caches() -> None:
     """The in-process caches built from the demo's rows (the grids' locate index, the
     working calendar) are dropped; they are rebuilt from the database on their next use."""
     from gridgov.areas import locate
+    from gridgov.core import tableversions
     from gridgov.workcalendar import calendar
 
     locate.reset()
     calendar.reset()
+    tableversions.reset_all()
 
 
 def _load_demo() -> None:

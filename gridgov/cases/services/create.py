@@ -24,6 +24,7 @@ from gridgov.areas.selectors import area_by_id, current_grid, town_of
 from gridgov.categories.models import Category, Urgency
 from gridgov.categories.selectors import category_by_code
 from gridgov.core.actors import signed_in
+from gridgov.core.inserts import insert
 from gridgov.notify.services import notify_queue
 from gridgov.people.models import Role
 
@@ -454,10 +455,10 @@ def _insert(
         # The number last before the case's insert: on PostgreSQL its row stays locked to
         # the commit, so what follows is a handful of inserts.
         case.number = _next_number(case.town, timezone.localtime(now).year)
-        case.save(force_insert=True)
+        insert(case)
         if key and actor is not None:
             idempotency.remember_creation(actor, key, case=case, digest=digest)
-        event = CaseEvent.objects.create(
+        event = CaseEvent(
             case=case,
             action=REPORT,
             actor_id=actor.pk if actor is not None else None,
@@ -467,6 +468,7 @@ def _insert(
             comment=comment.strip()[:COMMENT_MAX],
             data={},
         )
+        insert(event)
         photos_store(case, report.checked, actor=actor, event=event)
         if stage is None:
             CaseEvent.objects.create(
@@ -480,7 +482,7 @@ def _insert(
             )
             return
         stage.case = case
-        stage.save(force_insert=True)
+        insert(stage)
         if users:
             notify_queue(
                 users=users,

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core.inserts import insert
+
 from ..models import Case, CaseEvent, IdempotencyKey
 
 if TYPE_CHECKING:
@@ -86,4 +88,4 @@ def remember(actor: User, key: str, *, case: Case, action: str, digest: str, eve
 def remember_creation(actor: User, key: str, *, case: Case, digest: str) -> None:
     """Store the key of a creation (``action`` empty), in the creating transaction; a
     concurrent retry fails on the unique key and finds the case (see ``case_create``)."""
-    IdempotencyKey.objects.create(user=actor, key=key, case=case, fingerprint=digest)
+    insert(IdempotencyKey(user=actor, key=key, case=case, fingerprint=digest))

@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 
 from gridgov.core.actors import signed_in
 from gridgov.notify.services import notify
 from gridgov.people.models import Role
-from gridgov.people.selectors import role_holder_ids
+from gridgov.people.selectors import role_holders
 
 from ..access import ancestor_ids
 from ..models import Case, Status
@@ -37,20 +36,16 @@ def recipient_ids(case: Case, party: Party) -> list[int]:
     """Ids of the active users standing in ``party`` for the case (for notifications), in
     one query."""
     if party in AREA_PARTY_ROLES:
-        query = Q(role__in=AREA_PARTY_ROLES[party], area_id__in=ancestor_ids(case))
-    elif party == Party.GRID_WORKER:
-        if case.grid_id is None:
-            return []
-        query = Q(role=Role.GRID_WORKER, area_id=case.grid_id)
-    elif party == Party.HANDLER and case.handled_by_village:
+        return role_holders(AREA_PARTY_ROLES[party], area_ids=ancestor_ids(case))
+    if party == Party.GRID_WORKER:
+        return role_holders([Role.GRID_WORKER], area_ids=[case.grid_id]) if case.grid_id is not None else []
+    if party == Party.HANDLER and case.handled_by_village:
         return recipient_ids(case, Party.VILLAGE)
-    elif party in (Party.LEAD_DEPARTMENT, Party.HANDLER):
+    if party in (Party.LEAD_DEPARTMENT, Party.HANDLER):
         if case.lead_department_id is None:
             return []
-        query = Q(role=Role.DEPARTMENT_HANDLER, department_id=case.lead_department_id)
-    else:  # pragma: no cover - every party is listed above
-        return []
-    return role_holder_ids(query)
+        return role_holders([Role.DEPARTMENT_HANDLER], department_id=case.lead_department_id)
+    return []  # pragma: no cover - every party is listed above
 
 
 def responsible(case: Case) -> list[Party]:
