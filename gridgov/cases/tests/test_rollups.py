@@ -337,18 +337,18 @@ def test_a_coarse_row_created_by_another_transaction_meanwhile_is_not_lost(
     a = march["A"]
     grid_key = (dt.date(2030, 1, 1), dt.date(2030, 1, 1), a.grid_id, a.area_path, None, a.category_id, a.source)
     keys = [rollups.project(grid_key, level) for level in rollups.LEVELS]
-    original = CaseRollupCoarse.objects.bulk_create
+    original = rollups.insert_all
     done: list[bool] = []
 
-    def bulk_create(rows: Any, **kwargs: Any) -> Any:
+    def insert_all(rows: Any, **kwargs: Any) -> Any:
         # This transaction's update found no row of these keys; the other one commits its row
         # of the first key now, before this one inserts.
-        if not done:
+        if not done and rows and isinstance(rows[0], CaseRollupCoarse):
             done.append(True)
             CaseRollupCoarse.objects.create(**dict(zip(rollups.COARSE_KEY, keys[0], strict=True)), reported=1)
         return original(rows, **kwargs)
 
-    monkeypatch.setattr(CaseRollupCoarse.objects, "bulk_create", bulk_create)
+    monkeypatch.setattr(rollups, "insert_all", insert_all)
     rollups.apply({grid_key: Counter(reported=1)})
     assert done
     kept = rollups.stored(model=CaseRollupCoarse)
