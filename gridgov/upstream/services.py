@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
 from gridgov.core.errors import Conflict, DomainError, Forbidden, NotFound
+from gridgov.core.inserts import insert
 from gridgov.core.outbox import Outbox
 from gridgov.hotline.access import recipient_ids
 from gridgov.hotline.notices import order_note, order_params
@@ -84,7 +85,7 @@ def enqueue(
         raise ValueError("an upstream message needs the source system and the upstream number")
     config = conf.source_config(source_system)
     now = timezone.now()
-    message = UpstreamMessage.objects.create(
+    message = UpstreamMessage(
         source_system=source_system,
         kind=kind,
         order_id=order_id,
@@ -96,6 +97,7 @@ def enqueue(
         created_by=signed_in(actor),
         created_at=now,
     )
+    insert(message)
     transaction.on_commit(partial(schedule, [message.pk]))
     return message
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
+from gridgov.core.inserts import insert
 from gridgov.people.models import Department
 from gridgov.workcalendar.clock import next_alert
 
@@ -74,15 +75,17 @@ def stage_enter(case: Case, at: dt.datetime, *, restart: bool = False) -> CaseSt
         case.stage_started_at = case.stage_warn_at = case.stage_deadline = case.next_alert_at = None
         return ended
     timing = deadlines.timing(at, case.category_id, case.urgency, wanted)
-    CaseStage.objects.create(
-        case=case,
-        stage=wanted,
-        started_at=at,
-        warn_at=timing.warn_at,
-        deadline=timing.deadline,
-        limit_amount=timing.amount,
-        limit_unit=timing.unit,
-        department=stage_department(case),
+    insert(
+        CaseStage(
+            case=case,
+            stage=wanted,
+            started_at=at,
+            warn_at=timing.warn_at,
+            deadline=timing.deadline,
+            limit_amount=timing.amount,
+            limit_unit=timing.unit,
+            department=stage_department(case),
+        )
     )
     case.stage = wanted
     case.stage_started_at = at

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.core.actors import signed_in
 from gridgov.core.errors import Conflict, DomainError, Forbidden, NotFound
 from gridgov.core.inputs import stripped
+from gridgov.core.inserts import insert
 
 from ..access import may_see
 from ..models import AttachmentKind, Case, CaseEvent
@@ -77,7 +78,7 @@ def event_add(
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
     """One line of the case's timeline (``to_status`` is the case's status now)."""
-    return CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         action=action,
         actor=signed_in(actor),
@@ -87,6 +88,8 @@ def event_add(
         comment=comment,
         data=data or {},
     )
+    insert(event)
+    return event
 
 
 def case_url(case: Case) -> str:

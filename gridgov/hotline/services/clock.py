@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.db.models import BooleanField, Case, Value, When
 
+from gridgov.core.inserts import insert
 from gridgov.workcalendar.clock import next_alert
 
 from .. import deadlines
@@ -53,15 +54,17 @@ def mirror_step(order: HotlineOrder, step: str, at: dt.datetime) -> deadlines.St
 
 def create_stage(order: HotlineOrder, step: str, at: dt.datetime, timing: deadlines.StepTiming) -> None:
     """The stage row of ``step`` started at ``at`` (the order is saved already)."""
-    OrderStage.objects.create(
-        order=order,
-        step=step,
-        started_at=at,
-        warn_at=timing.warn_at,
-        deadline=timing.deadline,
-        limit_amount=timing.amount,
-        limit_unit=timing.unit,
-        department_id=order.lead_department_id if step == OrderStep.DRAFT else None,
+    insert(
+        OrderStage(
+            order=order,
+            step=step,
+            started_at=at,
+            warn_at=timing.warn_at,
+            deadline=timing.deadline,
+            limit_amount=timing.amount,
+            limit_unit=timing.unit,
+            department_id=order.lead_department_id if step == OrderStep.DRAFT else None,
+        )
     )
 
 

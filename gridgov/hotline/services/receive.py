@@ -19,6 +19,7 @@ from gridgov.areas.selectors import current_towns
 from gridgov.core.actors import signed_in
 from gridgov.core.crypto import digest
 from gridgov.core.errors import Conflict, Forbidden, Invalid
+from gridgov.core.inserts import insert
 from gridgov.people.models import Role
 
 from .. import deadlines, intake, review
@@ -229,7 +230,7 @@ def _create(
     _flag_review(order, data)
     order.reply_deadline = deadlines.reply_deadline(order)
     timing = mirror_step(order, OrderStep.ACKNOWLEDGE, now)
-    order.save(force_insert=True)
+    insert(order)
     create_stage(order, OrderStep.ACKNOWLEDGE, now, timing)
     origin = EventOrigin.UPSTREAM if channel == Channel.API else EventOrigin.TOWN
     event_data: dict[str, Any] = {"channel": channel}

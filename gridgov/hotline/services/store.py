@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.actors import signed_in
 from gridgov.core.errors import NotFound
+from gridgov.core.inserts import insert
 
 from ..access import visible_q
 from ..models import EventOrigin, HotlineOrder, OrderEvent
@@ -58,7 +59,7 @@ def record_event(
     event_id: str = "",
 ) -> OrderEvent:
     """One line of the order's timeline (its ``to_status`` is the order's status now)."""
-    return OrderEvent.objects.create(
+    event = OrderEvent(
         order=order,
         action=action,
         origin=origin,
@@ -70,3 +71,5 @@ def record_event(
         event_id=event_id,
         data=data or {},
     )
+    insert(event)
+    return event
