@@ -17,6 +17,16 @@ def _reinstall_audit_triggers(sender: Any, using: str = "default", **kwargs: Any
         audit_guard.install(connection)
 
 
+def _reinstall_version_triggers(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """Put back the triggers of the tables' versions a migration may have dropped (see
+    ``tableversions.reinstall``)."""
+    from django.db import connections
+
+    from . import tableversions
+
+    tableversions.reinstall(connections[using])
+
+
 def _admin_change(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
     """Mirror a change made in the admin into the audit log, unless a service already
     recorded it during the same request (most admin pages write through services)."""
@@ -46,4 +56,5 @@ class CoreConfig(AppConfig):
         from . import requestid  # noqa: F401  (connects the Celery signals that carry the request id)
 
         post_migrate.connect(_reinstall_audit_triggers, sender=self, dispatch_uid="gridgov.core.audit_triggers")
+        post_migrate.connect(_reinstall_version_triggers, sender=self, dispatch_uid="gridgov.core.version_triggers")
         post_save.connect(_admin_change, sender=LogEntry, dispatch_uid="gridgov.core.admin_change")

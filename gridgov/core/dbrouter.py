@@ -58,6 +58,18 @@ def replica_reads() -> Iterator[None]:
         _replica_wanted.reset(token)
 
 
+@contextmanager
+def primary_reads() -> Iterator[None]:
+    """Reads in this block go to the primary, even inside :func:`replica_reads` (what a
+    process keeps for later requests, ``gridgov.core.tableversions``, is read where its version
+    is)."""
+    token = _replica_wanted.set(False)
+    try:
+        yield
+    finally:
+        _replica_wanted.reset(token)
+
+
 def reads_from_replica(view: View) -> View:
     """A view whose reads may come from the replica (statistics, the cockpit)."""
 

@@ -93,9 +93,9 @@ def _insert(obj: Model, using: str, *, signals: bool) -> None:
         obj.save(force_insert=True, using=using)
         return
     signals = signals and not model._meta.auto_created
-    if signals:
-        pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
     obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    if signals:  # (after the related fields, as save does)
+        pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
     connection = connections[using]
     values = [field.pre_save(obj, True) for field in plan.fields]
     if any(hasattr(value, "resolve_expression") for value in values):

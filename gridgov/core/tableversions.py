@@ -18,6 +18,8 @@ Correct because:
   and rolled back leaves the old version, and no later write can bring back the version under
   which a process cached the rolled-back rows (a counter would, and the cache would look
   current);
+- the rows are read on the primary, where the version is, even inside a block that reads the
+  replica (``gridgov.core.dbrouter``);
 - the table is not a Django model, so neither a flush, nor the test snapshots, nor a fixture
   touches it; a group without its row (not installed, or a database made without the
   migrations' triggers) is never cached: every call reads the rows.
@@ -37,7 +39,21 @@ from typing import Any, Final, Generic, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations import RunPython
 
-__all__ = ["TABLE", "Cached", "current", "install", "migration_operation", "reset_all", "uninstall"]
+from .dbrouter import primary_reads
+
+__all__ = [
+    "GROUPS",
+    "TABLE",
+    "Cached",
+    "current",
+    "install",
+    "installed",
+    "migration_operation",
+    "register",
+    "reinstall",
+    "reset_all",
+    "uninstall",
+]
 
 TABLE: Final = "gridgov_table_version"
 NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,40}")
@@ -46,63 +62,100 @@ MAX_ENTRIES: Final = 50_000
 
 T = TypeVar("T")
 
-# A group's tables: the table and the columns whose UPDATE changes what the caches read
-# (``None``: any update).
-Tables = Mapping[str, Sequence[str] | None]
+# A group's tables: each table and the columns whose change alone does not count (a token's
+# ``last_used_at``, a user's ``last_login``): every other column does, those added later too.
+Tables = Mapping[str, Sequence[str]]
+
+#: The groups the apps declare (``register``, from their ``ready``), reinstalled after every
+#: ``migrate`` (see ``reinstall``).
+GROUPS: dict[str, dict[str, tuple[str, ...]]] = {}
+
+_EVENTS: Final = {"postgresql": ("write", "update", "truncate"), "sqlite": ("insert", "delete", "update")}
+
+# PostgreSQL: one function for every group. ``TG_ARGV[0]`` is the group; an UPDATE's trigger
+# passes the columns that do not count after it and compares the rows before and after as JSON
+# without them (no column is named in the trigger itself, so a migration may alter, drop or add
+# columns: ``reinstall`` puts back what a ``DROP … CASCADE`` removed).
+_FUNCTION: Final = """
+CREATE OR REPLACE FUNCTION gridgov_table_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN  -- (nested: the transition tables exist for an UPDATE only)
+        IF NOT EXISTS (
+            SELECT to_jsonb(o) - TG_ARGV[1:TG_NARGS - 1] FROM gridgov_old o
+            EXCEPT ALL
+            SELECT to_jsonb(n) - TG_ARGV[1:TG_NARGS - 1] FROM gridgov_new n
+        ) THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    UPDATE gridgov_table_version SET version = floor(random() * 9.2e18)::bigint WHERE name = TG_ARGV[0];
+    RETURN NULL;
+END
+$$
+"""
 
 
 def _trigger(name: str, table: str, event: str) -> str:
     return f"gridgov_v_{name}_{table}_{event}"[:63]
 
 
+def _literal(value: str) -> str:
+    if not NAME.fullmatch(value):
+        raise ValueError(f"not a plain name: {value!r}")
+    return f"'{value}'"
+
+
+def register(name: str, tables: Tables) -> None:
+    """Declare a group (an app's ``ready``): what ``reinstall`` puts back after a migration."""
+    GROUPS[name] = {table: tuple(ignored) for table, ignored in tables.items()}
+
+
 def install(connection: Any, name: str, tables: Tables) -> None:
     """Create the version table (if needed), the group's row and its triggers. Idempotent.
-    ``name`` and the tables come from the code (a migration), never from input."""
-    if not NAME.fullmatch(name):
-        raise ValueError(f"not a group name: {name!r}")
+    ``name``, the tables and the columns come from the code, never from input."""
+    _literal(name)
     quote = connection.ops.quote_name
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {TABLE} (name varchar(100) NOT NULL PRIMARY KEY, version bigint NOT NULL)"
         )
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"""
-                CREATE OR REPLACE FUNCTION gridgov_table_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    UPDATE {TABLE} SET version = floor(random() * 9.2e18)::bigint WHERE name = TG_ARGV[0];
-                    RETURN NULL;
-                END
-                $$
-                """  # noqa: S608 (a fixed name)
-            )
+        if postgresql:
+            cursor.execute(_FUNCTION)
         _bump(cursor, connection, name)
-        for table, columns in tables.items():
-            update = "UPDATE" + (" OF " + ", ".join(quote(column) for column in columns) if columns else "")
-            if connection.vendor == "postgresql":
-                trigger = _trigger(name, table, "write")
-                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {quote(table)}")
-                cursor.execute(
-                    f"CREATE TRIGGER {trigger} AFTER INSERT OR DELETE OR {update} ON {quote(table)} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION gridgov_table_version_bump('{name}')"
-                )
-                trigger = _trigger(name, table, "truncate")
-                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {quote(table)}")
-                cursor.execute(
-                    f"CREATE TRIGGER {trigger} AFTER TRUNCATE ON {quote(table)} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION gridgov_table_version_bump('{name}')"
-                )
+        for table, ignored in tables.items():
+            arguments = ", ".join(_literal(item) for item in (name, *ignored))
+            for event in _EVENTS[connection.vendor]:
+                trigger = _trigger(name, table, event)
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}" + (f" ON {quote(table)}" if postgresql else ""))
+            if postgresql:
+                bump = f"EXECUTE FUNCTION gridgov_table_version_bump({arguments})"
+                for event, clause in (
+                    ("write", "INSERT OR DELETE"),
+                    ("update", "UPDATE"),
+                    ("truncate", "TRUNCATE"),
+                ):
+                    referencing = " REFERENCING OLD TABLE AS gridgov_old NEW TABLE AS gridgov_new" * (event == "update")
+                    cursor.execute(
+                        f"CREATE TRIGGER {_trigger(name, table, event)} AFTER {clause} ON {quote(table)}"
+                        f"{referencing} FOR EACH STATEMENT {bump}"
+                    )
                 continue
             # SQLite: row triggers only, one per event; random() is a 64-bit signed integer. An
             # UPDATE, not an INSERT OR REPLACE: the outer statement's conflict clause (Django's
             # INSERT OR IGNORE) would override the trigger's and leave the version as it was.
+            # An UPDATE OF the table's columns as they are now, but the ignored ones: a table
+            # rebuilt by a migration loses its triggers, and ``reinstall`` makes them again.
+            columns = [
+                column.name
+                for column in connection.introspection.get_table_description(cursor, table)
+                if column.name not in ignored
+            ]
+            update = "UPDATE OF " + ", ".join(quote(column) for column in columns)
+            body = f"UPDATE {TABLE} SET version = random() WHERE name = {_literal(name)}"  # noqa: S608
             for event, clause in (("insert", "INSERT"), ("delete", "DELETE"), ("update", update)):
                 trigger = _trigger(name, table, event)
-                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-                cursor.execute(
-                    f"CREATE TRIGGER {trigger} AFTER {clause} ON {quote(table)} BEGIN "  # noqa: S608 (fixed names)
-                    f"UPDATE {TABLE} SET version = random() WHERE name = '{name}'; END"
-                )
+                cursor.execute(f"CREATE TRIGGER {trigger} AFTER {clause} ON {quote(table)} BEGIN {body}; END")
 
 
 def _bump(cursor: Any, connection: Any, name: str) -> None:
@@ -119,18 +172,39 @@ def _bump(cursor: Any, connection: Any, name: str) -> None:
 def uninstall(connection: Any, name: str, tables: Tables) -> None:
     """Drop the group's triggers and row (the table and the function stay for other groups)."""
     quote = connection.ops.quote_name
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         for table in tables:
-            for event in ("write", "truncate") if connection.vendor == "postgresql" else ("insert", "delete", "update"):
-                on = f" ON {quote(table)}" if connection.vendor == "postgresql" else ""
+            on = f" ON {quote(table)}" if postgresql else ""
+            for event in _EVENTS[connection.vendor]:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {_trigger(name, table, event)}{on}")
         cursor.execute(f"DELETE FROM {TABLE} WHERE name = %s", [name])  # noqa: S608
 
 
+def installed(connection: Any) -> set[str]:
+    """The groups whose row the database has (their migrations ran)."""
+    if TABLE not in connection.introspection.table_names():
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT name FROM {TABLE}")  # noqa: S608 (a fixed name)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def reinstall(connection: Any) -> None:
+    """Make the triggers of every registered group the database has again (after ``migrate``:
+    a migration that rebuilt a table on SQLite, or dropped a column with ``CASCADE`` on
+    PostgreSQL, took them away; on SQLite the columns an UPDATE must touch follow the table).
+    A group whose migration did not run, or was unapplied, is left out."""
+    present = installed(connection)
+    for name, tables in GROUPS.items():
+        if name in present:
+            install(connection, name, tables)
+
+
 def migration_operation(name: str, tables: Tables) -> RunPython:
     """The migration step that installs the group ``name`` over ``tables`` (and uninstalls it
-    backwards); the tables and columns are frozen in that migration."""
-    frozen = {table: tuple(columns) if columns else None for table, columns in tables.items()}
+    backwards); the tables and ignored columns are frozen in that migration."""
+    frozen = {table: tuple(ignored) for table, ignored in tables.items()}
 
     def forwards(apps: Any, schema_editor: Any) -> None:
         install(schema_editor.connection, name, frozen)
@@ -183,14 +257,16 @@ class Cached(Generic[T]):
         state = self._state
         if version is not None and state[0] == version and state[1] is not None:
             return state[1]  # type: ignore[no-any-return]
-        value = self._build()
+        with primary_reads():
+            value = self._build()
         if version is not None:
             with self._lock:
                 self._state = (version, value, {})
         return value
 
     def lookup(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """``compute()`` for ``key``, kept with the current version."""
+        """``compute()`` for ``key``, kept with the current version (a ``None`` is not kept:
+        a miss may be anyone's guess, such as an unknown token)."""
         version = current(self.group)
         if version is None:
             return compute()
@@ -199,7 +275,10 @@ class Cached(Generic[T]):
             found = state[2].get(key, _NOTHING)
             if found is not _NOTHING:
                 return found
-        value = compute()
+        with primary_reads():
+            value = compute()
+        if value is None:
+            return None
         with self._lock:
             state = self._state
             if state[0] != version or len(state[2]) >= MAX_ENTRIES:

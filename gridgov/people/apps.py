@@ -47,6 +47,21 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_logged_out
 
+        from gridgov.core import tableversions
+
+        # The versions of the scopes' and role holders' tables and of the tokens (people/0006;
+        # gridgov/core/tableversions.py): every column counts but those named.
+        tableversions.register(
+            "people",
+            {
+                "people_roleassignment": (),
+                "people_department_areas": (),
+                "areas_area": (),
+                "auth_user": ("last_login",),
+            },
+        )
+        tableversions.register("tokens", {"people_apitoken": ("last_used_at",), "auth_user": ("last_login",)})
+
         user_logged_in.connect(_logged_in, dispatch_uid="gridgov.people.logged_in")
         user_logged_out.connect(_logged_out, dispatch_uid="gridgov.people.logged_out")
 

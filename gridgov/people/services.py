@@ -528,11 +528,9 @@ def _token_values(digest: str) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None
 
 
 def _token(digest: str) -> ApiToken | None:
-    values = _TOKENS.lookup(digest, lambda: _token_values(digest)) if digest else None
-    if values is None:
-        values = _token_values(digest)  # a miss is not kept: ask again
-        if values is None:
-            return None
+    values = _TOKENS.lookup(digest, lambda: _token_values(digest))
+    if values is None:  # an unknown token (not kept)
+        return None
     token_values, user_values = values
     token = ApiToken.from_db("default", [f.attname for f in ApiToken._meta.concrete_fields], token_values)
     token.user = User.from_db("default", [f.attname for f in User._meta.concrete_fields], user_values)

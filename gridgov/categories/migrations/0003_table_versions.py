@@ -11,6 +11,6 @@ class Migration(migrations.Migration):
 
     operations = [
         tableversions.migration_operation(
-            "categories", {"categories_category": None, "categories_categorytimelimit": None}
+            "categories", {"categories_category": (), "categories_categorytimelimit": ()}
         )
     ]

@@ -160,3 +160,17 @@ def test_postgresql_connections_run_without_jit() -> None:
     options = _database("postgres://gridgov@db.example/gridgov")["OPTIONS"]
     assert options["options"] == "-c jit=off"
     assert "options" not in _database("sqlite:///x.sqlite3").get("OPTIONS", {})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_is_built_on_the_primary_inside_a_replica_block():
+    from gridgov.categories.models import Category
+    from gridgov.core.tableversions import Cached
+
+    seen: list[str] = []
+    cached: Cached[str] = Cached("categories", lambda: seen.append(read_alias(Category)) or seen[-1])
+    with replica_reads():
+        assert read_alias(Category) == "replica"  # the suite has a replica: the block uses it
+        cached.get()
+        cached.lookup("key", lambda: seen.append(read_alias(Category)) or seen[-1])
+    assert seen == ["default", "default"]

@@ -1,7 +1,7 @@
 """The versions of the tables a user's scope and a role's holders are read from (group
 ``people``) and of the bearer tokens with their users (group ``tokens``), see
 ``gridgov.core.tableversions``: the triggers that give each a new value on every write that can
-change what is read. A token's ``last_used_at`` and a user's ``last_login`` do not count."""
+change what is read: every column but a token's ``last_used_at`` and a user's ``last_login``."""
 
 from django.conf import settings
 from django.db import migrations
@@ -20,27 +20,13 @@ class Migration(migrations.Migration):
         tableversions.migration_operation(
             "people",
             {
-                "people_roleassignment": None,
-                "people_department_areas": None,
-                "areas_area": ("path", "parent_id", "level"),
-                "auth_user": ("is_active", "is_superuser"),
+                "people_roleassignment": (),
+                "people_department_areas": (),
+                "areas_area": (),
+                "auth_user": ("last_login",),
             },
         ),
         tableversions.migration_operation(
-            "tokens",
-            {
-                "people_apitoken": ("user_id", "name", "key_hash", "prefix", "created_at", "expires_at", "revoked_at"),
-                "auth_user": (
-                    "password",
-                    "is_superuser",
-                    "username",
-                    "first_name",
-                    "last_name",
-                    "email",
-                    "is_staff",
-                    "is_active",
-                    "date_joined",
-                ),
-            },
+            "tokens", {"people_apitoken": ("last_used_at",), "auth_user": ("last_login",)}
         ),
     ]
