@@ -87,6 +87,7 @@ __all__ = [
     "PEOPLE",
     "PERSON_LEVELS",
     "Level",
+    "Upsert",
     "check",
     "coarse",
     "coarse_by_town",
@@ -98,6 +99,8 @@ __all__ = [
     "level_for",
     "level_rows",
     "people_rows",
+    "planned",
+    "prepare",
     "project",
     "rebuild",
     "rebuild_coarse",
@@ -449,8 +452,14 @@ def apply(changes: Contributions) -> None:
     """Add ``changes`` (by ``CASE_KEY``) to the grid rows and to the coarse rows of every level:
     one statement for each table (:func:`_upsert`), and one insert for the keys that had no
     row yet."""
-    _upsert(CaseRollup, KEY, grid_rows(changes))
-    _upsert(CaseRollupCoarse, COARSE_KEY, coarse(changes))
+    for upsert in planned(changes):
+        upsert.run()
+
+
+def planned(changes: Contributions) -> list[Upsert]:
+    """The statements :func:`apply` runs for ``changes``, written but not run (a new case's
+    are written before its transaction: ``prepare``)."""
+    return [_upsert(CaseRollup, KEY, grid_rows(changes)), _upsert(CaseRollupCoarse, COARSE_KEY, coarse(changes))]
 
 
 def _match(names: Iterable[str], key: Iterable[Any]) -> tuple[str, list[Any]]:
@@ -473,7 +482,30 @@ def _same(key: Iterable[Any]) -> tuple[str | None, ...]:
     return tuple(None if value is None else str(value) for value in key)
 
 
-def _upsert(model: type[CaseRollup | CaseRollupCoarse], names: tuple[str, ...], changes: Contributions) -> None:
+@dataclass(frozen=True)
+class Upsert:
+    """One table's ``UPDATE`` of :func:`_upsert`, written, and what it adds to which keys."""
+
+    model: type[CaseRollup | CaseRollupCoarse]
+    names: tuple[str, ...]
+    changes: Contributions
+    keys: tuple[tuple[Any, ...], ...]
+    sql: str
+    params: tuple[Any, ...]
+
+    def run(self) -> None:
+        """Run the ``UPDATE``; insert a row for each key it did not find."""
+        if not self.keys:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            found = {_same(row) for row in cursor.fetchall()}
+        missing = [key for key in self.keys if _same(key) not in found]
+        if missing:
+            insert_all(list(_rows(self.model, self.names, {key: self.changes[key] for key in missing})))
+
+
+def _upsert(model: type[CaseRollup | CaseRollupCoarse], names: tuple[str, ...], changes: Contributions) -> Upsert:
     """Add each key's change to the first row of that key, all keys in one ``UPDATE`` that
     returns the keys it found; then one ``INSERT`` of a row for each key that had none. (Two
     rows of one key, from two transactions creating it at once, are summed like any others;
@@ -485,7 +517,7 @@ def _upsert(model: type[CaseRollup | CaseRollupCoarse], names: tuple[str, ...], 
     holds the database's write lock, and halved the intake rate (bench/intake.py). Only the
     model's quoted table and column names are written in; every value is a parameter."""
     if not changes:
-        return
+        return Upsert(model, names, changes, (), "", ())
     column = connection.ops.quote_name
     table = column(model._meta.db_table)
     keys = sorted(changes, key=repr)
@@ -515,12 +547,8 @@ def _upsert(model: type[CaseRollup | CaseRollupCoarse], names: tuple[str, ...], 
     where = " OR ".join(matches)
     firsts = f"SELECT MIN({pk}) FROM {table} WHERE {where} GROUP BY {key_columns}"  # noqa: S608
     sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} IN ({firsts}) RETURNING {key_columns}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*set_params, *(value for params in match_params for value in params)])
-        found = {_same(row) for row in cursor.fetchall()}
-    missing = [key for key in keys if _same(key) not in found]
-    if missing:
-        insert_all(list(_rows(model, names, {key: changes[key] for key in missing})))
+    arguments = (*set_params, *(value for key_params in match_params for value in key_params))
+    return Upsert(model, names, changes, tuple(keys), sql, arguments)
 
 
 # --- upkeep: the saves of a case --------------------------------------------------------------
@@ -549,6 +577,15 @@ def _inserted(instance: Case) -> dict[str, Any] | None:
     return values
 
 
+def prepare(case: Case) -> None:
+    """Write a new case's rollup statements before its transaction (the report's write lock is
+    then held for running them only). Its ``post_save`` runs them when the inserted values are
+    still the ones they were written for; otherwise it computes them again."""
+    values = _inserted(case)
+    if case.pk is None and values is not None:
+        case._rollup_prepared = (values, planned(difference({}, contributions(values))))  # type: ignore[attr-defined]
+
+
 def _after_save(
     sender: type[Case],
     instance: Case,
@@ -561,8 +598,14 @@ def _after_save(
         return
     before = getattr(instance, "_rollup_before", None)
     instance._rollup_before = None  # type: ignore[attr-defined]
+    prepared = getattr(instance, "_rollup_prepared", None)
+    instance._rollup_prepared = None  # type: ignore[attr-defined]
     # A new case: its row holds exactly the instance's values, no need to read it back.
     after = (_inserted(instance) if created and before is None else None) or _stored(instance.pk)
+    if created and before is None and prepared is not None and prepared[0] == after:
+        for upsert in prepared[1]:
+            upsert.run()
+        return
     old = contributions(before) if before else {}
     new = contributions(after) if after else {}
     apply(difference(old, new))

@@ -28,6 +28,7 @@ from gridgov.core.inserts import insert
 from gridgov.notify.services import notify_queue
 from gridgov.people.models import Role
 
+from .. import rollups
 from ..access import area_paths
 from ..models import AttachmentKind, Case, CaseEvent, CaseNumberSequence, CaseStage, PartyKind, Source, Status
 from ..transitions import REPORT, SELF_HANDLE, Party
@@ -451,6 +452,7 @@ def _insert(
         stage = first_stage(case, now)
         # recipient_ids() only returns active users: no second check is needed.
         users = [User(pk=pk) for pk in recipient_ids(case, Party.VILLAGE_LEADER) if actor is None or pk != actor.pk]
+    rollups.prepare(case)  # its statements written now, run by the insert's post_save
     with transaction.atomic():
         # The number last before the case's insert: on PostgreSQL its row stays locked to
         # the commit, so what follows is a handful of inserts.
