@@ -28,8 +28,8 @@ from gridgov.cases.indices import Dimensions
 from gridgov.core.audit import record
 from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError
-from gridgov.core.forms import apply_error, date_param
-from gridgov.core.pages import ObjectPage, error_page
+from gridgov.core.forms import date_param
+from gridgov.core.pages import ObjectPage, create_page, error_page
 from gridgov.people.selectors import display_name
 from gridgov.workcalendar.clock import light
 
@@ -314,23 +314,14 @@ def summary_list(request: HttpRequest) -> HttpResponse:
     if not areas:
         return error_page(request, _("You may not open this page."), 403)
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-    form = ComposeForm(request.POST or None, areas=areas, initial={"month": last_month})
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                summary = services.summary_compose(
-                    actor=request.user, area_code=form.cleaned_data["area"], month=form.cleaned_data["month"]
-                )
-            except DomainError as error:
-                if error.status != 422:
-                    return error_page(request, error.message, error.status)
-                apply_error(form, error)
-            else:
-                return redirect("analysis:summary-detail", pk=summary.pk)
-    items = list(services.summaries_visible(request.user)[:LIST_LIMIT])
-    return render(request, "analysis/summary_list.html", {"form": form, "items": items}, status=status)
+    return create_page(
+        request,
+        ComposeForm(request.POST or None, areas=areas, initial={"month": last_month}),
+        lambda data: services.summary_compose(actor=request.user, area_code=data["area"], month=data["month"]),
+        lambda summary: redirect("analysis:summary-detail", pk=summary.pk),
+        template="analysis/summary_list.html",
+        context=lambda: {"items": list(services.summaries_visible(request.user)[:LIST_LIMIT])},
+    )
 
 
 def _summary_context(

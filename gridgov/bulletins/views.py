@@ -23,7 +23,7 @@ from gridgov.core.audit import record
 from gridgov.core.downloads import document_response
 from gridgov.core.errors import DomainError
 from gridgov.core.forms import apply_error
-from gridgov.core.pages import error_page, posted_int
+from gridgov.core.pages import create_page, error_page, posted_int
 
 from . import platform, services
 from .documents import due_without_department, outline
@@ -53,23 +53,14 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
     if not services.may_use(request.user):
         return error_page(request, _("You may not open this page."), 403)
     initial = {"month": _last_month(timezone.localdate())}
-    form = RequestForm(request.POST or None, user=request.user, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                bulletin = services.bulletin_request(
-                    actor=request.user, area_code=form.cleaned_data["area"], month=form.cleaned_data["month"]
-                )
-            except DomainError as error:
-                if error.status != 422:
-                    return error_page(request, error.message, error.status)
-                apply_error(form, error)
-            else:
-                return redirect("bulletins:detail", pk=bulletin.pk)
-    items = list(services.bulletins_visible(request.user)[:LIST_LIMIT])
-    return render(request, "bulletins/list.html", {"form": form, "items": items}, status=status)
+    return create_page(
+        request,
+        RequestForm(request.POST or None, user=request.user, initial=initial),
+        lambda data: services.bulletin_request(actor=request.user, area_code=data["area"], month=data["month"]),
+        lambda bulletin: redirect("bulletins:detail", pk=bulletin.pk),
+        template="bulletins/list.html",
+        context=lambda: {"items": list(services.bulletins_visible(request.user)[:LIST_LIMIT])},
+    )
 
 
 def _link(code: str, part: str, period: Period, dimensions: Dimensions) -> str:

@@ -28,6 +28,7 @@ from .errors import (
     UNAVAILABLE_MESSAGE,
     UNAVAILABLE_RETRY_AFTER_SECONDS,
     Conflict,
+    DomainError,
     Forbidden,
     Invalid,
     NotFound,
@@ -104,6 +105,60 @@ def error_page(request: HttpRequest, message: str, status: int, *, title: str = 
         logger.exception("The error page could not be drawn in the shell")
         content = loader.render_to_string(PLAIN_ERROR_TEMPLATE, context)
     return HttpResponse(content, status=status)
+
+
+def create_page(
+    request: HttpRequest,
+    form: forms.Form,
+    create: Callable[[dict[str, Any]], Any],
+    created: Callable[[Any], HttpResponse],
+    *,
+    template: str,
+    context: Callable[[], Mapping[str, Any]],
+) -> HttpResponse:
+    """A list page with a form that makes a new object (a month's summary, a bulletin): on a
+    valid post ``create(cleaned_data)`` runs and ``created(obj)`` answers (a redirect to it); a
+    refusal of the service shows the error page with its status, bad input the form again (422)
+    with the messages next to its fields."""
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                made = create(form.cleaned_data)
+            except DomainError as error:
+                if error.status != 422:
+                    return error_page(request, error.message, error.status)
+                apply_error(form, error)
+            else:
+                return created(made)
+    return render(request, template, {"form": form, **context()}, status=status)
+
+
+def job_progress(
+    request: HttpRequest,
+    job: Any | None,
+    *,
+    allowed: bool,
+    not_found: str,
+    state: Callable[[Any], tuple[Mapping[str, Any], bool]],
+    template: str,
+    detail_url: Callable[[Any], str],
+) -> HttpResponse:
+    """The progress of a running import (a job of ``gridgov.core.importjobs``): an htmx
+    fragment of ``template`` that sends the browser to the job's page once it has finished, or
+    JSON (the progress and ``finished``) for other clients; refused as JSON (403, 404)."""
+    if not allowed:
+        return JsonResponse(error_body("forbidden", _("You may not open this page.")), status=403)
+    if job is None:
+        return JsonResponse(error_body("not_found", not_found), status=404)
+    progress, finished = state(job)
+    if request.headers.get("HX-Request"):
+        response = render(request, template, {"job": job, "progress": progress})
+        if finished:
+            response["HX-Redirect"] = detail_url(job)
+        return response
+    return JsonResponse({**progress, "finished": finished})
 
 
 def unavailable_page(request: HttpRequest, exc: BaseException) -> HttpResponse:

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.areas.selectors import current_towns
 from gridgov.core.downloads import document_response
-from gridgov.core.pages import error_page
+from gridgov.core.pages import error_page, job_progress
 
 from . import parse, selectors, services
 from .models import LedgerImport, LedgerStatus
@@ -179,19 +179,20 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ledger_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of a running import: an htmx fragment, or JSON for other clients."""
-    if not selectors.may_import(request.user):
-        return JsonResponse({"error": {"code": "forbidden", "message": _("You may not open this page.")}}, status=403)
-    job = selectors.jobs_visible(request.user).filter(pk=pk).first()
-    if job is None:
-        return JsonResponse({"error": {"code": "not_found", "message": _("No such import.")}}, status=404)
-    progress = services.progress_get(job)
-    finished = job.status not in (LedgerStatus.IMPORTING, LedgerStatus.READING)
-    if request.headers.get("HX-Request"):
-        response = render(request, "ledger/_progress.html", {"job": job, "progress": progress})
-        if finished:
-            response["HX-Redirect"] = reverse("ledger:detail", args=[job.pk])
-        return response
-    return JsonResponse({**progress, "finished": finished})
+    allowed = selectors.may_import(request.user)
+    job = selectors.jobs_visible(request.user).filter(pk=pk).first() if allowed else None
+    return job_progress(
+        request,
+        job,
+        allowed=allowed,
+        not_found=_("No such import."),
+        state=lambda job: (
+            services.progress_get(job),
+            job.status not in (LedgerStatus.IMPORTING, LedgerStatus.READING),
+        ),
+        template="ledger/_progress.html",
+        detail_url=lambda job: reverse("ledger:detail", args=[job.pk]),
+    )
 
 
 @require_GET

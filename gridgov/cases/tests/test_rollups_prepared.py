@@ -28,7 +28,7 @@ def test_reports_keep_the_rows_a_recount_gives(people: dict[str, Any]) -> None:
 
 def test_a_case_changed_after_it_was_prepared_is_counted_as_inserted(people: dict[str, Any]) -> None:
     first = report(people)
-    other = Category.objects.filter(parent__isnull=False, is_active=True).exclude(pk=first.category_id).first()
+    other = Category.objects.filter(parent__isnull=False, is_active=True).exclude(pk=first.category_id)[0]
     case = Case.objects.get(pk=first.pk)
     case.pk = None
     case._state.adding = True

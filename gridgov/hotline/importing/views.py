@@ -10,14 +10,14 @@ from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.core.downloads import document_response
-from gridgov.core.pages import error_page
+from gridgov.core.pages import error_page, job_progress
 from gridgov.hotline.models import ImportJob, ImportStatus
 
 from . import parse, selectors, services
@@ -251,20 +251,20 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of a running import: an htmx fragment, or JSON for other clients."""
-    if not selectors.may_import(request.user):
-        return JsonResponse({"error": {"code": "forbidden", "message": _("You may not open this page.")}}, status=403)
-    try:
-        job = selectors.job_get(request.user, pk)
-    except ImportJob.DoesNotExist:
-        return JsonResponse({"error": {"code": "not_found", "message": _("No such import.")}}, status=404)
-    progress = services.progress_get(job)
-    finished = job.status not in (ImportStatus.IMPORTING, ImportStatus.READING)
-    if request.headers.get("HX-Request"):
-        response = render(request, "hotline/import/_progress.html", {"job": job, "progress": progress})
-        if finished:
-            response["HX-Redirect"] = reverse("hotline:import-detail", args=[job.pk])
-        return response
-    return JsonResponse({**progress, "finished": finished})
+    allowed = selectors.may_import(request.user)
+    job = selectors.jobs_visible(request.user).filter(pk=pk).first() if allowed else None
+    return job_progress(
+        request,
+        job,
+        allowed=allowed,
+        not_found=_("No such import."),
+        state=lambda job: (
+            services.progress_get(job),
+            job.status not in (ImportStatus.IMPORTING, ImportStatus.READING),
+        ),
+        template="hotline/import/_progress.html",
+        detail_url=lambda job: reverse("hotline:import-detail", args=[job.pk]),
+    )
 
 
 @require_GET
