@@ -88,6 +88,10 @@ BEGIN
             RETURN NULL;
         END IF;
     END IF;
+    -- Every group's row, in one order, before this group's: a transaction that writes watched
+    -- tables holds them all to its commit, so two such transactions never wait on each other's
+    -- groups in opposite orders (a deadlock the first version had).
+    PERFORM 1 FROM gridgov_table_version ORDER BY name FOR UPDATE;
     UPDATE gridgov_table_version SET version = floor(random() * 9.2e18)::bigint WHERE name = TG_ARGV[0];
     RETURN NULL;
 END
