@@ -5,13 +5,15 @@ models has it already). On PostgreSQL, outside a transaction (a migration with
 ``atomic = False``), it is built ``CONCURRENTLY``, so new writes are not held while it is
 built; an interrupted concurrent build leaves an invalid index of the name, which is dropped
 and built again rather than kept (PostgreSQL never uses it). Django's own ``AddIndex`` does
-neither, which is why such a migration declares the index in its state and builds it here.
+neither, which is why such a migration declares the index in its state and builds it here:
+:func:`migration_operation` is that pair, what the migration lists.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import migrations
 from django.db.models import Index
 
 
@@ -36,3 +38,20 @@ def add_index(schema_editor: Any, model: Any, index: Index) -> None:
 def drop_index(schema_editor: Any, index: Index) -> None:
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(f'DROP INDEX IF EXISTS "{index.name}"')
+
+
+def migration_operation(app_label: str, model_name: str, index: Index) -> migrations.SeparateDatabaseAndState:
+    """The migration step that adds ``index`` to the model's state and builds it with
+    :func:`add_index` (dropped backwards); the migration says ``atomic = False`` for a
+    concurrent build."""
+
+    def create(apps: Any, schema_editor: Any) -> None:
+        add_index(schema_editor, apps.get_model(app_label, model_name), index)
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        drop_index(schema_editor, index)
+
+    return migrations.SeparateDatabaseAndState(
+        state_operations=[migrations.AddIndex(model_name=model_name, index=index)],
+        database_operations=[migrations.RunPython(create, drop)],
+    )

@@ -3,24 +3,12 @@ million cases: the list's first page 207 → 105 ms, ``docs/benchmarks.md``). It
 category, so the foreign key's own index goes. On PostgreSQL built ``CONCURRENTLY``, outside a
 transaction, so new reports are not held while it is built (about 10 s at ten million cases)."""
 
-from typing import Any
-
 from django.db import migrations, models
+
+from gridgov.core import indexes
 
 NAME = "case_category_reported"
 INDEX = models.Index(fields=["category", "-reported_at", "-id"], name=NAME)
-
-
-def create(apps: Any, schema_editor: Any) -> None:
-    from gridgov.core.indexes import add_index
-
-    add_index(schema_editor, apps.get_model("cases", "Case"), INDEX)
-
-
-def drop(apps: Any, schema_editor: Any) -> None:
-    from gridgov.core.indexes import drop_index
-
-    drop_index(schema_editor, INDEX)
 
 
 class Migration(migrations.Migration):
@@ -29,12 +17,7 @@ class Migration(migrations.Migration):
     dependencies = [("cases", "0025_case_text_grams")]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AddIndex(model_name="case", index=INDEX),
-            ],
-            database_operations=[migrations.RunPython(create, drop)],
-        ),
+        indexes.migration_operation("cases", "case", INDEX),
         migrations.AlterField(
             model_name="case",
             name="category",

@@ -4,9 +4,9 @@ every page of a town's desk read a bitmap of the town's 400,000 cases without it
 million cases a town's list 95 → 50 ms, the index 400 kB, ``docs/benchmarks.md``). On
 PostgreSQL built ``CONCURRENTLY``, outside a transaction."""
 
-from typing import Any
-
 from django.db import migrations, models
+
+from gridgov.core import indexes
 
 NAME = "case_open_area"
 OPEN = ["awaiting_verification", "dispatched", "in_progress", "parked", "registered", "reported", "returned"]
@@ -15,28 +15,11 @@ INDEX = models.Index(
 )
 
 
-def create(apps: Any, schema_editor: Any) -> None:
-    from gridgov.core.indexes import add_index
-
-    add_index(schema_editor, apps.get_model("cases", "Case"), INDEX)
-
-
-def drop(apps: Any, schema_editor: Any) -> None:
-    from gridgov.core.indexes import drop_index
-
-    drop_index(schema_editor, INDEX)
-
-
 class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [("cases", "0026_case_category_reported")]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AddIndex(model_name="case", index=INDEX),
-            ],
-            database_operations=[migrations.RunPython(create, drop)],
-        ),
+        indexes.migration_operation("cases", "case", INDEX),
     ]
