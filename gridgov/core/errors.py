@@ -110,12 +110,12 @@ class Invalid(DomainError):
         return cls(first, details=details)
 
 
-def clean_text(value: Any, field: str, limit: int, *, required: bool = False) -> str:
-    """A text input stripped; ``Invalid`` on ``field`` when required and empty, or longer than
-    ``limit`` characters."""
+def clean_text(value: Any, field: str, limit: int, *, required: bool = False, message: Any = None) -> str:
+    """A text input stripped; ``Invalid`` on ``field`` when required and empty (with ``message``
+    if given), or longer than ``limit`` characters. The one such check of every service."""
     text = stripped(str(value or ""))
     if required and not text:
-        raise Invalid.field(field, gettext("This field is required."))
+        raise Invalid.field(field, message or gettext("This field is required."))
     if len(text) > limit:
         raise Invalid.field(field, gettext("At most %(limit)d characters.") % {"limit": limit})
     return text

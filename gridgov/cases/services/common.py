@@ -4,7 +4,8 @@ photo handed to a service, the close hooks and the timeline row."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Final
 
@@ -14,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.core import errors
 from gridgov.core.actors import signed_in
-from gridgov.core.errors import Conflict, DomainError, Forbidden, NotFound
-from gridgov.core.inputs import stripped
+from gridgov.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from gridgov.core.inserts import insert
 
 from ..access import may_see
@@ -58,13 +59,20 @@ def now_or(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
+@contextmanager
+def as_validation_error() -> Iterator[None]:
+    """A core ``Invalid`` raised inside becomes Django's ``ValidationError`` with the same
+    fields and messages: the case loop's services refuse bad input that way."""
+    try:
+        yield
+    except Invalid as refused:
+        raise ValidationError(refused.details or {}) from None
+
+
 def clean_text(value: str | None, field: str, *, required: bool, maximum: int, message: Any = None) -> str:
-    text = stripped(value or "")
-    if required and not text:
-        raise ValidationError({field: [message or _("This field is required.")]})
-    if len(text) > maximum:
-        raise ValidationError({field: [_("Keep it under %(n)s characters.") % {"n": maximum}]})
-    return text
+    """``gridgov.core.errors.clean_text``, refusing with ``ValidationError``."""
+    with as_validation_error():
+        return errors.clean_text(value, field, maximum, required=required, message=message)
 
 
 def event_add(

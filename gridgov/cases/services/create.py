@@ -246,17 +246,7 @@ def _report_checked(
         errors.setdefault("source", []).append(
             _("Your role reports from the field: the source is a grid report or a patrol; the center sets the others.")
         )
-    description = clean_text(description, "description", required=True, maximum=DESCRIPTION_MAX)
-    address = clean_text(address, "address", required=False, maximum=200)
-    party_name = clean_text(party_name, "party_name", required=False, maximum=100)
-    party_phone = clean_text(party_phone, "party_phone", required=False, maximum=30)
-    digits = sum(char.isdigit() for char in party_phone)
-    if party_phone and not (PHONE.fullmatch(party_phone) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]):
-        errors.setdefault("party_phone", []).append(
-            _("Enter a phone number: digits, with + - ( ) or spaces, 5 to 20 digits.")
-        )
-    if errors:
-        raise ValidationError(errors)
+    description, address, party_name, party_phone = _texts(description, address, party_name, party_phone, errors)
     place = _place(scope, grid=grid, lat=lat, lng=lng)
     if not scope.everything and not _covers_path(actor, place.town_path):
         raise CaseForbidden(_("The location is outside your town."))
@@ -273,6 +263,25 @@ def _category(category: Category | str) -> Category:
     if found is None:
         raise ValidationError({"category": [_("Unknown category.")]})
     return found
+
+
+def _texts(
+    description: str, address: str, party_name: str, party_phone: str, errors: dict[str, list[Any]]
+) -> tuple[str, str, str, str]:
+    """A new case's texts cleaned and its party's phone checked; ``ValidationError`` with these
+    fields' refusals and the ``errors`` found before, if any."""
+    description = clean_text(description, "description", required=True, maximum=DESCRIPTION_MAX)
+    address = clean_text(address, "address", required=False, maximum=200)
+    party_name = clean_text(party_name, "party_name", required=False, maximum=100)
+    party_phone = clean_text(party_phone, "party_phone", required=False, maximum=30)
+    digits = sum(char.isdigit() for char in party_phone)
+    if party_phone and not (PHONE.fullmatch(party_phone) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]):
+        errors.setdefault("party_phone", []).append(
+            _("Enter a phone number: digits, with + - ( ) or spaces, 5 to 20 digits.")
+        )
+    if errors:
+        raise ValidationError(errors)
+    return description, address, party_name, party_phone
 
 
 def _field_errors(
@@ -394,17 +403,7 @@ def public_case_create(
     now = now_or(at)
     chosen = _category(category)
     errors = _field_errors(chosen, source=Source.PUBLIC, urgency=Urgency.NORMAL, party_kind="", lat=lat, lng=lng)
-    description = clean_text(description, "description", required=True, maximum=DESCRIPTION_MAX)
-    address = clean_text(address, "address", required=False, maximum=200)
-    party_name = clean_text(party_name, "party_name", required=False, maximum=100)
-    party_phone = clean_text(party_phone, "party_phone", required=False, maximum=30)
-    digits = sum(char.isdigit() for char in party_phone)
-    if party_phone and not (PHONE.fullmatch(party_phone) and PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]):
-        errors.setdefault("party_phone", []).append(
-            _("Enter a phone number: digits, with + - ( ) or spaces, 5 to 20 digits.")
-        )
-    if errors:
-        raise ValidationError(errors)
+    description, address, party_name, party_phone = _texts(description, address, party_name, party_phone, errors)
     if lat is not None and lng is not None:
         place = _place(Scope(user_id=None, everything=True), grid=None, lat=lat, lng=lng)
     elif grid is not None and grid.level == AreaLevel.GRID:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.areas.models import Area
 from gridgov.areas.selectors import current_grid
-from gridgov.core.errors import Invalid
 from gridgov.core.reminders import reminder_check
 from gridgov.core.workflow import Step
 from gridgov.people.models import Department
@@ -27,7 +26,7 @@ from ..access import visible_q
 from ..models import Case, CaseEvent, PendingExtension, Satisfaction, Status
 from ..transitions import Action, Party
 from .clock import stage_extend, stage_resume
-from .common import COMMENT_MAX, EXTENSION_DAYS_MAX, clean_text
+from .common import COMMENT_MAX, EXTENSION_DAYS_MAX, as_validation_error, clean_text
 from .notifications import responsible
 from .workflow import CASE_WORKFLOW
 
@@ -220,10 +219,8 @@ def _extension_days(days: Any) -> int:
 def _departments(case: Case, codes: Sequence[str]) -> list[Department]:
     """The departments of a dispatch, lead first (none chosen: the category's department);
     sets the cooperating ones (a re-dispatch after a return replaces the earlier ones)."""
-    try:
+    with as_validation_error():
         chosen = chosen_departments(codes)
-    except Invalid as refused:  # the case loop's effects refuse with Django's ValidationError
-        raise ValidationError(refused.details or {}) from None
     if not chosen:
         default_id = case.category.default_department_id
         default = None if default_id is None else active_department(default_id)

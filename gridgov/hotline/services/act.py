@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gridgov.areas.selectors import current_grid
+from gridgov.core.errors import clean_text
 from gridgov.core.reminders import reminder_check
 from gridgov.people.models import Department
 from gridgov.people.selectors import chosen_departments
@@ -21,7 +22,7 @@ from ..models import FINAL_ORDER_STATUSES, HotlineOrder, OrderEvent, OrderStatus
 from ..transitions import ROWS, Action, Party
 from .case_link import create_case, visible_case
 from .flow import OrderStep, OrderWorkflow
-from .inputs import TEXT_MAX, aware, clean_text, invalid, iso
+from .inputs import COMMENT_MAX, TEXT_MAX, aware, invalid, iso
 from .notifications import enqueue_upstream
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class TownFlow(OrderWorkflow):
         return set(parties_of(actor, subject))
 
     def clean_required(self, name: str, value: Any) -> Any:
-        return clean_text(value, name, required=True)
+        return clean_text(value, name, COMMENT_MAX, required=True)
 
     def clock(self, step: OrderStep) -> None:
         """A reply or a return drops an extension request still waiting for upstream; then the
@@ -107,7 +108,7 @@ def _lead(step: OrderStep) -> None:
 @ORDERS.effects(Action.INSTRUCT)
 def _instruct(step: OrderStep) -> None:
     """The leader's instruction, and the departments it goes to."""
-    step.set(instruction=clean_text(step.input("instruction"), "instruction", required=True, maximum=TEXT_MAX))
+    step.set(instruction=clean_text(step.input("instruction"), "instruction", TEXT_MAX, required=True))
     _lead(step)
 
 
@@ -119,7 +120,7 @@ def _assign(step: OrderStep) -> None:
 
 @ORDERS.effects(Action.DRAFT_REPLY)
 def _draft_reply(step: OrderStep) -> None:
-    step.set(draft_text=clean_text(step.input("text"), "text", required=True, maximum=TEXT_MAX))
+    step.set(draft_text=clean_text(step.input("text"), "text", TEXT_MAX, required=True))
     step.notify.append(Party.CENTER)
 
 
@@ -133,7 +134,7 @@ def _reject_draft(step: OrderStep) -> None:
 def _approve_reply(step: OrderStep) -> None:
     """The draft (or the center's correction of it) goes upstream as the reply."""
     order, now = step.subject, step.now
-    reply = clean_text(step.input("text") or order.draft_text, "text", required=True, maximum=TEXT_MAX)
+    reply = clean_text(step.input("text") or order.draft_text, "text", TEXT_MAX, required=True)
     if reply != order.draft_text:
         step.data["edited"] = True
     on_time = order.reply_deadline is None or now <= order.reply_deadline
@@ -144,8 +145,8 @@ def _approve_reply(step: OrderStep) -> None:
 
 @ORDERS.effects(Action.RETURN_UPSTREAM)
 def _return_upstream(step: OrderStep) -> None:
-    reason = clean_text(step.input("reason"), "reason", required=True)
-    basis = clean_text(step.input("basis"), "basis", required=True)
+    reason = clean_text(step.input("reason"), "reason", COMMENT_MAX, required=True)
+    basis = clean_text(step.input("basis"), "basis", COMMENT_MAX, required=True)
     step.set(return_reason=reason, return_basis=basis, returned_at=step.now)
     _upstream(step, "return", {"reason": reason, "basis": basis, "returned_at": iso(step.now)})
     step.notify.append(Party.LEAD_DEPARTMENT)
@@ -155,7 +156,7 @@ def _return_upstream(step: OrderStep) -> None:
 def _request_extension(step: OrderStep) -> None:
     """Ask upstream for a later reply deadline; the request waits on the order for its answer."""
     order = step.subject
-    reason = clean_text(step.input("reason") or step.input("comment"), "reason", required=True)
+    reason = clean_text(step.input("reason") or step.input("comment"), "reason", COMMENT_MAX, required=True)
     wanted = aware(step.input("until"), "until")
     if order.reply_deadline is not None and wanted <= order.reply_deadline:
         raise invalid("until", _("Ask for a deadline later than the current one."))

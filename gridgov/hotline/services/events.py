@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.core.errors import Forbidden
+from gridgov.core.errors import Forbidden, clean_text
 from gridgov.core.workflow import Transition
 from gridgov.workcalendar.units import TimeUnit
 
@@ -23,7 +23,7 @@ from ..transitions import EVENT_ROWS, UPSTREAM_EVENTS, Party, UpstreamEvent
 from .clock import retime_open_stage
 from .flow import OrderStep as Step
 from .flow import OrderWorkflow
-from .inputs import aware, boolean, clean_text, invalid, iso
+from .inputs import COMMENT_MAX, aware, boolean, invalid, iso
 from .notifications import responsible
 from .store import record_event
 
@@ -50,7 +50,7 @@ class EventFlow(OrderWorkflow):
         event_id = inputs.get("event_id", "")
         if event_id and OrderEvent.objects.filter(order=subject, event_id=event_id).exists():
             return True
-        clean_text(_comment(inputs), "comment", required=False)
+        clean_text(_comment(inputs), "comment", COMMENT_MAX, required=False)
         return False
 
     def record(self, step: Step) -> OrderEvent:

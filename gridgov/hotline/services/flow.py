@@ -12,13 +12,14 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gridgov.core.errors import clean_text
 from gridgov.core.workflow import Step, Transition, Workflow
 
 from ..access import visible_q
 from ..models import EventOrigin, HotlineOrder, OrderEvent, OrderStatus
 from ..transitions import ACTION_LABELS, Party
 from . import clock
-from .inputs import clean_text
+from .inputs import COMMENT_MAX
 from .notifications import notify
 from .store import lock_visible, record_event, save_order
 
@@ -63,7 +64,10 @@ class OrderWorkflow(Workflow[HotlineOrder]):
 
         def register(function: Callable[[OrderStep], None]) -> Callable[[OrderStep], None]:
             def run(step: OrderStep) -> None:
-                step.inputs = {**step.inputs, "comment": clean_text(step.input("comment"), "comment", required=False)}
+                step.inputs = {
+                    **step.inputs,
+                    "comment": clean_text(step.input("comment"), "comment", COMMENT_MAX, required=False),
+                }
                 function(step)
 
             run.__name__ = run.__qualname__ = function.__name__

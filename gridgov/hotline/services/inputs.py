@@ -11,7 +11,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import Invalid
-from gridgov.core.inputs import stripped
 
 TEXT_MAX: Final = 5000
 COMMENT_MAX: Final = 2000
@@ -23,17 +22,6 @@ def now_or(at: dt.datetime | None) -> dt.datetime:
 
 def invalid(field: str, message: str) -> Invalid:
     return Invalid(message, details={field: [message]})
-
-
-def clean_text(value: str | None, field: str, *, required: bool, maximum: int = COMMENT_MAX) -> str:
-    """``value`` stripped; refused when required and empty or when longer than ``maximum``."""
-    cleaned = stripped(value or "")
-    if required and not cleaned:
-        raise Invalid(_("This field is required."), details={field: [_("This field is required.")]})
-    if len(cleaned) > maximum:
-        message = _("Keep it under %(n)s characters.") % {"n": maximum}
-        raise invalid(field, message)
-    return cleaned
 
 
 def aware(value: dt.datetime | str | None, field: str) -> dt.datetime:

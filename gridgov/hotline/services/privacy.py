@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 
 from gridgov.core.actors import signed_in
 from gridgov.core.audit import record
-from gridgov.core.errors import Forbidden, NotFound
+from gridgov.core.errors import Forbidden, NotFound, clean_text
 from gridgov.core.reveals import reveal_guard
 from gridgov.people.selectors import department_code
 
 from ..access import can_reveal, parties_of, visible_q
 from ..models import HotlineOrder, IdentityGrant, OrderAttachment
 from ..transitions import GRANT, REVEAL, Party
-from .inputs import clean_text, invalid
+from .inputs import COMMENT_MAX, invalid
 from .store import lock_visible, record_event
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def identity_grant(*, order_id: int, department_id: int, actor: User | Anonymous
     order = lock_visible(order_id, actor)
     if Party.CENTER not in parties_of(actor, order):
         raise Forbidden(_("Only the center grants access to the petitioner."))
-    reason = clean_text(reason, "reason", required=True)
+    reason = clean_text(reason, "reason", COMMENT_MAX, required=True)
     involved = {order.lead_department_id, *order.cooperating_departments.values_list("pk", flat=True)}
     if department_id not in involved:
         raise invalid("department", _("Choose a department that works on this order."))
