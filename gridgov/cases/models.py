@@ -179,6 +179,7 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # No index of its own: ``case_department_status`` and ``case_department_area`` start with it.
     lead_department = models.ForeignKey(
         "people.Department",
         verbose_name=_("lead department"),
@@ -186,6 +187,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     cooperating_departments = models.ManyToManyField(
         "people.Department", verbose_name=_("cooperating departments"), blank=True, related_name="+"
@@ -279,6 +281,13 @@ class Case(models.Model):
             models.Index(fields=["town", "-reported_at", "-id"], name="case_town_reported"),
             models.Index(fields=["-reported_at", "-id"], name="case_reported"),
             models.Index(fields=["lead_department", "status"], name="case_department_status"),
+            # A department's cases under an area path prefix: the capped count of the
+            # department filter (cases.views._capped_count; migration 0028).
+            models.Index(
+                fields=["lead_department", "area_path"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="case_department_area",
+            ),
             models.Index(fields=["grid", "status"], name="case_grid_status"),
             models.Index(fields=["category", "status", "reported_at"], name="case_category_status"),
             # The category filter's first page: a category's cases newest first (migration 0026).

@@ -138,6 +138,9 @@ class CaseFilters:
     # "imported": cases brought in from a historical ledger; "imported_review": those of them
     # with review notes (docs/ledger.md).
     imported: str = ""
+    # With a department: "led" or "cooperated" keeps only that part of its cases (the capped
+    # count counts the two parts as a UNION, cases.views.workbench_count); empty, both.
+    department_part: str = field(default="", metadata={"internal": True})
 
 
 IMPORTED_CHOICES: Final = ("imported", "imported_review")
@@ -202,7 +205,16 @@ def apply_filters(
         area = latest_by_code(filters.grid)
         query = _in_area(query, area.path) if area else query.none()
     if filters.department:
-        query = query.filter(led_or_cooperated_q(Case.cooperating_departments.through, "case_id", filters.department))
+        part = filters.department_part
+        query = query.filter(
+            led_or_cooperated_q(
+                Case.cooperating_departments.through,
+                "case_id",
+                filters.department,
+                led=part != "cooperated",
+                cooperated=part != "led",
+            )
+        )
     if filters.source:
         query = query.filter(source=filters.source)
     if filters.urgency:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -131,8 +132,11 @@ def may_create(user: User | AnonymousUser) -> bool:
 # --- the workbench ---------------------------------------------------------------------
 
 
-def _filtered(request: HttpRequest, form: CaseFilterForm, now: dt.datetime) -> QuerySet[Case]:
+def _filtered(
+    request: HttpRequest, form: CaseFilterForm, now: dt.datetime, department_part: str = ""
+) -> QuerySet[Case]:
     filters = form.filters()
+    filters.department_part = department_part
     if filters.queue == ALL:
         filters.queue = ""
     try:
@@ -247,9 +251,27 @@ def workbench_count(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None, user=request.user)
     if form.is_bound:
         form.is_valid()
-    total = _filtered(request, form, timezone.now()).order_by()[: FILTER_COUNT_MAX + 1].count()
+    total = _capped_count(request, form, timezone.now())
     context = {"figure_total": min(total, FILTER_COUNT_MAX), "figure_more": total > FILTER_COUNT_MAX}
     return render(request, "cases/_count.html", context)
+
+
+def _capped_count(request: HttpRequest, form: CaseFilterForm, now: dt.datetime) -> int:
+    """How many cases the filters find, counted up to FILTER_COUNT_MAX + 1. A department's
+    cases are those it leads or cooperates on: asked as one ``OR``, PostgreSQL read a town's
+    share of the whole table to find them (0.3-0.9 s at ten million cases); the two parts,
+    each capped, as a ``UNION`` (which drops a case in both) read the index
+    ``case_department_area`` for the led ones and the few cooperated on (docs/benchmarks.md).
+    Either part past the cap makes the union past it. SQLite cannot cap the parts of a
+    ``UNION`` and keeps the ``OR``."""
+    cap = FILTER_COUNT_MAX + 1
+    if form.filters().department and connection.features.supports_slicing_ordering_in_compound:
+        led, cooperated = (
+            _filtered(request, form, now, department_part=part).order_by().values("pk")[:cap]
+            for part in ("led", "cooperated")
+        )
+        return led.union(cooperated).count()
+    return _filtered(request, form, now).order_by()[:cap].count()
 
 
 def _row(case: Case) -> dict[str, Any]:

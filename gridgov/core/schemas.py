@@ -113,9 +113,12 @@ def split_values(value: Any) -> list[str]:
 
 def filters_from_query(query: Schema, filters: type[FiltersT], *, text: str = "q") -> FiltersT:
     """A selector's filter dataclass from a list endpoint's query parameters of the same names
-    (the free text comes as ``text``, ``q`` by default), strings stripped."""
+    (the free text comes as ``text``, ``q`` by default), strings stripped. A field marked
+    ``metadata={"internal": True}`` is the code's own, not a parameter: left at its default."""
     values: dict[str, Any] = {}
     for item in dataclasses.fields(filters):  # type: ignore[arg-type]
+        if item.metadata.get("internal"):
+            continue
         value = getattr(query, text if item.name == "text" else item.name)
         values[item.name] = value.strip() if isinstance(value, str) else value
     return filters(**values)

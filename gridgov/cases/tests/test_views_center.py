@@ -141,6 +141,41 @@ def test_a_plain_filter_counts_up_to_a_limit_and_a_figure_counts_exactly(client,
     assert client.get(reverse("cases:workbench_count"), {"text": "占道"}).status_code == 403
 
 
+def test_a_department_filter_counts_the_cases_it_leads_or_cooperates_on_once(client, people, monkeypatch):
+    """The count of a department filter: on PostgreSQL the led and the cooperated cases are
+    counted as a UNION of two capped parts (cases.views._capped_count), on SQLite as one OR;
+    either way the list's cases, a case in both parts once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gridgov.people.models import Department
+
+    led, cooperated, both, _other = (report(people, f"第{n}起占道") for n in "一二三四")
+    department, elsewhere = Department.objects.exclude(kind="village").order_by("code")[:2]
+    Case.objects.filter(pk__in=[led.pk, both.pk]).update(lead_department=department)
+    Case.objects.filter(pk=cooperated.pk).update(lead_department=elsewhere)
+    cooperated.cooperating_departments.add(department)
+    both.cooperating_departments.add(department)
+    login(client, people["center01"])
+    listed = client.get(reverse("cases:workbench"), {"department": department.code}).content.decode()
+    assert [c.number in listed for c in (led, cooperated, both, _other)] == [True, True, True, False]
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(reverse("cases:workbench_count"), {"department": department.code}).content.decode()
+    assert re.search(r'data-testid="case-total" hidden>3<', html) and "超过" not in html
+    union = any(" UNION " in q["sql"] for q in captured.captured_queries)
+    assert union == connection.features.supports_slicing_ordering_in_compound
+    # Past the cap either way, and exact at it.
+    for cap, expected in ((2, "超过 2 件"), (3, "hidden>3<")):
+        monkeypatch.setattr(views, "FILTER_COUNT_MAX", cap)
+        html = client.get(reverse("cases:workbench_count"), {"department": department.code}).content.decode()
+        assert expected in html or (cap == 2 and "more than 2 cases" in html), cap
+    # Only cooperated cases past the cap: the union is past it too.
+    monkeypatch.setattr(views, "FILTER_COUNT_MAX", 1)
+    Case.objects.filter(pk__in=[led.pk, both.pk]).update(lead_department=elsewhere)
+    html = client.get(reverse("cases:workbench_count"), {"department": department.code}).content.decode()
+    assert "超过 1 件" in html or "more than 1 cases" in html
+
+
 def test_the_workbench_pages_with_a_cursor_and_links_back_to_the_first_page(client, people, monkeypatch):
     monkeypatch.setattr(views, "WORKBENCH_PAGE_SIZE", 2)
     start = timezone.now() - dt.timedelta(hours=3)
