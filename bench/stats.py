@@ -608,6 +608,7 @@ def matrix(today: dt.date) -> list[tuple[str, str, dict[str, str]]]:
         ("district-month by week", "super01", {**month, "step": "week"}),
         ("district, 30 days to today", "super01", {**thirty}),
         ("district, 365 days to today", "super01", {**days}),
+        ("town, 365 days to today (center01)", "center01", {**days}),
         ("village-year", "super01", {**year, "grid": village.code if village else ""}),
         ("grid-year", "super01", {**year, "grid": grid.code if grid else ""}),
         ("department-year", "super01", {**year, "lead": department_code or ""}),

@@ -905,10 +905,52 @@ def _rollup_rows(
             raise ValueError("no day level answers this question")
         column = GROUPS.get(by or "", "month")
         return CaseRollup.objects.filter(window).filter(condition), column
-    column = COARSE_GROUPS[by][0] if by else "month"
-    if by == "village" and level.depth == rollups.GRID_DEPTH:
-        column = "area__parent__code"  # rows of grids (under a grid filter)
+    column = _coarse_column(level, by)
+    # (Not for a trend, ``by`` month: its buckets need the rows of days, _day_trend.)
+    if grain == rollups.DAY and by != "month" and (split := _months_and_days(scope, period, dimensions, by, level)):
+        return CaseRollupCoarse.objects.filter(split).filter(condition), column
     return CaseRollupCoarse.objects.filter(window, level=level.name).filter(condition), column
+
+
+def _coarse_column(level: rollups.Level, by: str | None) -> str:
+    if by == "village" and level.depth == rollups.GRID_DEPTH:
+        return "area__parent__code"  # rows of grids (under a grid filter)
+    return COARSE_GROUPS[by][0] if by else "month"
+
+
+def _months_and_days(
+    scope: Q | None, period: Period, dimensions: Dimensions | None, by: str | None, day_level: rollups.Level
+) -> Q | None:
+    """For a period of days that holds whole calendar months (365 days to today: eleven or
+    twelve), the rows that answer it from a month level for those months and from the day
+    level for the days around them, as one condition on the coarse table; None when it holds
+    no whole month or no month level groups like the day level.
+
+    A measure counts when its first date is in the period and its second (``late``) not after
+    its end. Split at the months ``m1 … m2`` (the days ``d1 …`` before them and ``… d2``
+    after): a first date in the days before or after is a day row with ``late`` ≤ ``d2``; a
+    first date in the months is a month row with ``late`` ≤ ``m2`` (a second date in those
+    months or before), or a day row whose ``late`` is in the days after them (a second date
+    after ``m2`` but not after ``d2``, which the month row cannot tell). Each measure's rows are
+    taken once: a month row's ``late`` after ``m2`` is left to the day rows."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    after = _next_month(period.end) if period.end == Period.of_month(period.end).end else period.end.replace(day=1)
+    if first >= after:
+        return None
+    month_level = _coarse_level(scope, dimensions, by, rollups.MONTH)
+    if month_level is None or _coarse_column(month_level, by) != _coarse_column(day_level, by):
+        return None
+    last_month = (after - dt.timedelta(days=1)).replace(day=1)
+    months = Q(level=month_level.name, month__gte=first, month__lte=last_month, late__lte=last_month)
+    days_around = (Q(month__gte=period.start, month__lt=first) | Q(month__gte=after, month__lte=period.end)) & Q(
+        late__lte=period.end
+    )
+    later_second = Q(month__gte=first, month__lt=after, late__gte=after, late__lte=period.end)
+    return months | (Q(level=day_level.name) & (days_around | later_second))
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
 def _coarse_level(

@@ -150,6 +150,28 @@ def test_random_milestones_after_a_bulk_build(bulk: list[Case]) -> None:
     for period in periods:
         for dimensions in list(dimension_sets(case))[:8]:
             same(period, dimensions)
+    # Periods of days around whole months (month rows for those, day rows around them): the
+    # random second dates fall on both sides of every edge.
+    assert case.grid is not None and case.grid.parent is not None
+    choices = [
+        Dimensions(),
+        Dimensions(source=case.source),
+        Dimensions(department="urban_mgmt"),
+        Dimensions(area=case.town.code),
+        Dimensions(area=case.grid.parent.code),
+    ]
+    around = [
+        Period(months[2].start - dt.timedelta(days=9), months[1].end + dt.timedelta(days=11)),
+        Period(months[2].start, months[0].start + dt.timedelta(days=13)),
+        Period(months[3].end - dt.timedelta(days=4), months[1].end),
+        Period(months[2].start - dt.timedelta(days=6), today),  # running
+    ]
+    day_level = rollups.level_for(0, set(), rollups.DAY)
+    assert day_level is not None
+    for period in around:
+        assert indices._months_and_days(Q(), period, None, None, day_level) is not None, period
+        for dimensions in choices:
+            same_days(period, dimensions)
 
 
 @pytest.mark.django_db
@@ -567,7 +589,7 @@ def test_periods_of_days_and_trends_by_day_read_the_day_levels(
     ]
     periods = [
         Period(dt.date(2026, 3, 3), dt.date(2026, 3, 17)),
-        Period(dt.date(2026, 2, 20), dt.date(2026, 4, 10)),
+        Period(dt.date(2026, 2, 20), dt.date(2026, 4, 10)),  # March from a month level, days around it
         MARCH,  # whole months: the trend by day and week only
         SPRING,
     ]
