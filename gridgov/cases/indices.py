@@ -942,11 +942,9 @@ def _months_and_days(
         return None
     last_month = (after - dt.timedelta(days=1)).replace(day=1)
     months = Q(level=month_level.name, month__gte=first, month__lte=last_month, late__lte=last_month)
-    days_around = (Q(month__gte=period.start, month__lt=first) | Q(month__gte=after, month__lte=period.end)) & Q(
-        late__lte=period.end
-    )
-    later_second = Q(month__gte=first, month__lt=after, late__gte=after, late__lte=period.end)
-    return months | (Q(level=day_level.name) & (days_around | later_second))
+    # The day rows of the period (its bounds also let SQLite search the level's index by day).
+    days = Q(level=day_level.name, month__gte=period.start, month__lte=period.end, late__lte=period.end)
+    return months | (days & (Q(month__lt=first) | Q(month__gte=after) | Q(late__gte=after)))
 
 
 def _next_month(day: dt.date) -> dt.date:
