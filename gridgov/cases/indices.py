@@ -728,6 +728,8 @@ def grouped(
         sums = _rollup_sums(wanted)
         summed = [_less(row, less.get(row[on], {})) for row in rows.values(on).annotate(**sums).order_by(on)]
         found = [(row[on], *rollup_figures(row)) for row in summed]
+    elif (reports := _reports_by_months_and_days(cases, period, by, dimensions, wanted, scope)) is not None:
+        found = reports
     else:
         query = _scoped(cases, dimensions)
         rows = _narrowed(query, [period], wanted).values(column).annotate(**_aggregates(period, wanted))
@@ -933,8 +935,7 @@ def _months_and_days(
     months or before), or a day row whose ``late`` is in the days after them (a second date
     after ``m2`` but not after ``d2``, which the month row cannot tell). Each measure's rows are
     taken once: a month row's ``late`` after ``m2`` is left to the day rows."""
-    first = period.start if period.start.day == 1 else _next_month(period.start)
-    after = _next_month(period.end) if period.end == Period.of_month(period.end).end else period.end.replace(day=1)
+    first, after = _months_inside(period)
     if first >= after:
         return None
     month_level = _coarse_level(scope, dimensions, by, rollups.MONTH)
@@ -945,6 +946,45 @@ def _months_and_days(
     # The day rows of the period (its bounds also let SQLite search the level's index by day).
     days = Q(level=day_level.name, month__gte=period.start, month__lte=period.end, late__lte=period.end)
     return months | (days & (Q(month__lt=first) | Q(month__gte=after) | Q(late__gte=after)))
+
+
+def _months_inside(period: Period) -> tuple[dt.date, dt.date]:
+    """The first day of the whole months inside ``period`` and the first day after them
+    (``first >= after``: none)."""
+    first = period.start if period.start.day == 1 else _next_month(period.start)
+    after = _next_month(period.end) if period.end == Period.of_month(period.end).end else period.end.replace(day=1)
+    return first, after
+
+
+def _reports_by_months_and_days(
+    cases: QuerySet[Case],
+    period: Period,
+    by: str,
+    dimensions: Dimensions | None,
+    wanted: list[str],
+    scope: Q | None,
+) -> list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]] | None:
+    """The reports (the one index the top and rising categories read) per ``by`` for a period
+    of days that holds whole months and that no day level answers (a category has no day
+    level): the months from the rollups, the days around them counted on the cases. A report
+    has one date, so the period's count is the sum of its parts'. None when that does not
+    apply."""
+    if wanted != ["reported"] or scope is None or period.months:
+        return None
+    first, after = _months_inside(period)
+    months = Period(first, after - dt.timedelta(days=1)) if first < after else None
+    if months is None or not on_rollups(scope, months, dimensions, by):
+        return None
+    parts = [grouped(cases, months, by, dimensions, wanted, scope=scope)]
+    if period.start < first:
+        parts.append(grouped(cases, Period(period.start, first - dt.timedelta(days=1)), by, dimensions, wanted))
+    if after <= period.end:
+        parts.append(grouped(cases, Period(after, period.end), by, dimensions, wanted))
+    totals: Counter[Any] = Counter()
+    for rows in parts:
+        for row in rows:
+            totals[row.key] += row.figures["reported"].num
+    return [(key, {"reported__num": count}, {}) for key, count in sorted(totals.items(), key=lambda item: str(item[0]))]
 
 
 def _next_month(day: dt.date) -> dt.date:

@@ -168,10 +168,19 @@ def test_random_milestones_after_a_bulk_build(bulk: list[Case]) -> None:
     ]
     day_level = rollups.level_for(0, set(), rollups.DAY)
     assert day_level is not None
+    cases = Case.objects.all()
     for period in around:
         assert indices._months_and_days(Q(), period, None, None, day_level) is not None, period
         for dimensions in choices:
             same_days(period, dimensions)
+            # The top and rising categories' reports: the months' rows and the days' cases.
+            for by in ("category", "major"):
+                live = [
+                    (r.key, r.figures.by_code) for r in indices.grouped(cases, period, by, dimensions, ["reported"])
+                ]
+                rows = indices.grouped(cases, period, by, dimensions, ["reported"], scope=Q())
+                assert [(r.key, r.figures.by_code) for r in rows] == live, (period, dimensions, by)
+    assert indices._reports_by_months_and_days(cases, around[0], "category", None, ["reported"], Q()) is not None
 
 
 @pytest.mark.django_db
