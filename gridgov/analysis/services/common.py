@@ -57,7 +57,7 @@ def due_of(week: dt.date) -> dt.datetime:
     ``due_workdays()``-th working day after the week."""
     day = week + dt.timedelta(days=6)
     for _n in range(due_workdays()):
-        day = calendar.next_workday(day)
+        day = calendar.next_workday(day + dt.timedelta(days=1))  # (on or after: the next day's)
     end = calendar.working_periods()[-1][1]
     return timezone.make_aware(dt.datetime.combine(day, end))
 

@@ -170,3 +170,21 @@ def test_the_new_texts_read_in_chinese(people: dict[str, Any]) -> None:
     with translation.override("zh-hans"):
         assert translation.gettext("On-time completion rate") == "按时办结率"
         assert translation.gettext("Extension asked until %(at)s: %(reason)s") == "申请延期至 %(at)s：%(reason)s"
+
+
+@pytest.mark.parametrize("hour", [9, 19])
+def test_a_notice_without_a_date_is_due_at_the_end_of_the_second_working_day_after_today(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch, hour: int
+) -> None:
+    """In office hours and after them alike (``next_workday`` of today is today: the notice
+    was once due today, and refused as past once the office had closed)."""
+    task = give(people)
+    today = calendar.next_workday(timezone.localdate() + dt.timedelta(days=1))
+    moment = timezone.make_aware(dt.datetime.combine(today, dt.time(hour, 0)))
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    services.task_act(actor=people["super01"], pk=task.pk, action="supervise", inputs={"comment": "请加快进度"})
+    task.refresh_from_db()
+    second = calendar.next_workday(calendar.next_workday(today + dt.timedelta(days=1)) + dt.timedelta(days=1))
+    assert task.supervision_due is not None
+    assert timezone.localdate(task.supervision_due) == second
+    assert timezone.localtime(task.supervision_due).time() == calendar.working_periods()[-1][1]
