@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template import loader
@@ -36,6 +37,7 @@ from .errors import (
     error_body,
 )
 from .forms import apply_error
+from .importjobs import JobProgress
 
 ERROR_TEMPLATE = "errors/page.html"
 PLAIN_ERROR_TEMPLATE = "errors/plain.html"
@@ -137,28 +139,30 @@ def create_page(
 
 def job_progress(
     request: HttpRequest,
-    job: Any | None,
+    pk: int,
     *,
-    allowed: bool,
+    jobs: QuerySet[Any] | None,
+    progress: JobProgress,
     not_found: str,
-    state: Callable[[Any], tuple[Mapping[str, Any], bool]],
     template: str,
     detail_url: Callable[[Any], str],
 ) -> HttpResponse:
-    """The progress of a running import (a job of ``gridgov.core.importjobs``): an htmx
-    fragment of ``template`` that sends the browser to the job's page once it has finished, or
+    """The progress of a running import (a job of ``gridgov.core.importjobs``, one of
+    ``jobs``, the jobs the user may see; None: the user may not import): an htmx fragment of
+    ``template`` that sends the browser to the job's page once no worker is at it any more, or
     JSON (the progress and ``finished``) for other clients; refused as JSON (403, 404)."""
-    if not allowed:
+    if jobs is None:
         return JsonResponse(error_body("forbidden", _("You may not open this page.")), status=403)
+    job = jobs.filter(pk=pk).first()
     if job is None:
         return JsonResponse(error_body("not_found", not_found), status=404)
-    progress, finished = state(job)
+    state, finished = progress.get(job), job.status not in progress.running
     if request.headers.get("HX-Request"):
-        response = render(request, template, {"job": job, "progress": progress})
+        response = render(request, template, {"job": job, "progress": state})
         if finished:
             response["HX-Redirect"] = detail_url(job)
         return response
-    return JsonResponse({**progress, "finished": finished})
+    return JsonResponse({**state, "finished": finished})
 
 
 def unavailable_page(request: HttpRequest, exc: BaseException) -> HttpResponse:

@@ -179,17 +179,12 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ledger_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of a running import: an htmx fragment, or JSON for other clients."""
-    allowed = selectors.may_import(request.user)
-    job = selectors.jobs_visible(request.user).filter(pk=pk).first() if allowed else None
     return job_progress(
         request,
-        job,
-        allowed=allowed,
+        pk,
+        jobs=selectors.jobs_visible(request.user) if selectors.may_import(request.user) else None,
+        progress=services.PROGRESS,
         not_found=_("No such import."),
-        state=lambda job: (
-            services.progress_get(job),
-            job.status not in (LedgerStatus.IMPORTING, LedgerStatus.READING),
-        ),
         template="ledger/_progress.html",
         detail_url=lambda job: reverse("ledger:detail", args=[job.pk]),
     )

@@ -22,6 +22,7 @@ from gridgov.hotline.models import ImportJob, ImportStatus
 
 from . import parse, selectors, services
 from .forms import HeaderForm, MappingForm, UploadForm
+from .progress import PROGRESS
 from .report import outcome_label, report_rows, report_workbook, totals_note
 
 # Rows shown in the preview table (problems first); the rest are counted only.
@@ -251,17 +252,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress of a running import: an htmx fragment, or JSON for other clients."""
-    allowed = selectors.may_import(request.user)
-    job = selectors.jobs_visible(request.user).filter(pk=pk).first() if allowed else None
     return job_progress(
         request,
-        job,
-        allowed=allowed,
+        pk,
+        jobs=selectors.jobs_visible(request.user) if selectors.may_import(request.user) else None,
+        progress=PROGRESS,
         not_found=_("No such import."),
-        state=lambda job: (
-            services.progress_get(job),
-            job.status not in (ImportStatus.IMPORTING, ImportStatus.READING),
-        ),
         template="hotline/import/_progress.html",
         detail_url=lambda job: reverse("hotline:import-detail", args=[job.pk]),
     )
