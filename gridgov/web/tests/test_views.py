@@ -311,6 +311,9 @@ def test_the_home_page_needs_a_fixed_number_of_queries(client, world, django_ass
     # panel (its area paths and one aggregate over the queues), the loaded calendar years (the
     # provisional-year banner), the role rows the administrators' separation reads and the
     # weekly analyses' panel (one aggregate, the list only when something waits): fixed,
-    # whatever the data size.
-    with django_assert_max_num_queries(18):
+    # whatever the data size. Counted on the second request: the first builds the per-process
+    # caches (the scope's role rows, the tables' existence) or finds them built by an earlier
+    # test of the same worker, which made the figure depend on the order tests ran in.
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(17):
         client.get(reverse("home"))
