@@ -202,8 +202,8 @@ LEVELS: Final = (
     Level("town", TOWN_DEPTH, frozenset({DEPARTMENT, CATEGORY, SOURCE})),
 )
 # The statistics page's reporters' and verifiers' tables: per grid and person, with no other
-# dimension or with the lead department (a department's page; a category's would be as many
-# rows as the grid rows). Made from the cases (the grid rows do not keep people), so not by
+# dimension, with the lead department (a department's page) or with the source (a source's; a
+# category's would be as many rows as the grid rows). Made from the cases (the grid rows do not keep people), so not by
 # rebuild_coarse or migration cases/0016; migration cases/0020 made them for the cases
 # already there.
 PERSON_LEVELS: Final = (
@@ -211,6 +211,9 @@ PERSON_LEVELS: Final = (
     Level(VERIFIER, GRID_DEPTH, frozenset({VERIFIER}), person="verified_by_id"),
     Level("reporter_department", GRID_DEPTH, frozenset({REPORTER, DEPARTMENT}), person="reporter_id"),
     Level("verifier_department", GRID_DEPTH, frozenset({VERIFIER, DEPARTMENT}), person="verified_by_id"),
+    # A source's people (migration cases/0029): a reporter files through one or two sources.
+    Level("reporter_source", GRID_DEPTH, frozenset({REPORTER, SOURCE}), person="reporter_id"),
+    Level("verifier_source", GRID_DEPTH, frozenset({VERIFIER, SOURCE}), person="verified_by_id"),
 )
 # The day levels: a period that is not whole months (30 days, a week, 365 days to today) and
 # the trends by day and week, for a town or a village, with one dimension at most (a grid's
