@@ -88,17 +88,16 @@ __all__ = [
     "PERSON_LEVELS",
     "Level",
     "Upsert",
+    "build_from_cases",
     "check",
     "coarse",
     "coarse_by_town",
     "connect",
     "contributions",
-    "day_rows",
     "describe",
     "grid_rows",
     "level_for",
     "level_rows",
-    "people_rows",
     "planned",
     "prepare",
     "project",
@@ -763,14 +762,16 @@ def rebuild_coarse(prefix: str = "") -> int:
     return write(prefix, stored(prefix), grid=False, levels=LEVELS)
 
 
-def people_rows(cases: Iterable[Mapping[str, Any]]) -> Contributions:
-    """The rows of the person levels that ``cases`` (their ``FIELDS``) make."""
-    return level_rows(cases, PERSON_LEVELS)
-
-
-def day_rows(cases: Iterable[Mapping[str, Any]]) -> Contributions:
-    """The rows of the day levels that ``cases`` (their ``FIELDS``) make."""
-    return level_rows(cases, DAY_LEVELS)
+def build_from_cases(cases: Any, coarse_model: Any, levels: Iterable[Level]) -> None:
+    """Write the rows of ``levels`` for the cases already there (a migration that adds levels
+    made from the cases: ``cases`` and ``coarse_model`` are its historical manager and model),
+    town by town, so that each key is one row."""
+    chosen = tuple(levels)
+    for town in list(cases.order_by().values_list("town_id", flat=True).distinct()):
+        mine = cases.order_by().filter(town_id=town) if town is not None else cases.order_by().filter(town__isnull=True)
+        made = level_rows(mine.values(*FIELDS).iterator(chunk_size=BATCH), chosen)
+        rows = (coarse_model(**dict(zip(COARSE_KEY, key, strict=True)), **counts) for key, counts in made.items())
+        coarse_model.objects.bulk_create(rows, batch_size=BATCH)
 
 
 def level_rows(cases: Iterable[Mapping[str, Any]], levels: Iterable[Level]) -> Contributions:

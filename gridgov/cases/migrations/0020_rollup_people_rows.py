@@ -1,5 +1,5 @@
 """The person levels of the statistics' rollups (``rollups.PERSON_LEVELS``: per grid and
-reporter or verifier, and per lead department), made from the cases already there, grid by grid (the grid
+reporter or verifier, and per lead department), made from the cases already there, town by town (the grid
 rows do not keep people). Python on both databases: about as long as a rebuild of the grid
 rows (``docs/benchmarks.md``); stop the web and worker processes while it runs, or run
 ``stats_rollup_check --repair`` after it if they kept saving cases."""
@@ -12,16 +12,8 @@ from django.db import migrations
 def build(apps: Any, schema_editor: Any) -> None:
     from gridgov.cases import rollups
 
-    cases = apps.get_model("cases", "Case").objects.order_by()
-    coarse = apps.get_model("cases", "CaseRollupCoarse")
-    grids = list(cases.values_list("grid_id", flat=True).distinct())
-    for grid in grids:
-        rows = cases.filter(grid_id=grid) if grid is not None else cases.filter(grid__isnull=True)
-        made = rollups.people_rows(rows.values(*rollups.FIELDS).iterator(chunk_size=rollups.BATCH))
-        coarse.objects.bulk_create(
-            (coarse(**dict(zip(rollups.COARSE_KEY, key, strict=True)), **measures) for key, measures in made.items()),
-            batch_size=rollups.BATCH,
-        )
+    cases = apps.get_model("cases", "Case").objects
+    rollups.build_from_cases(cases, apps.get_model("cases", "CaseRollupCoarse"), rollups.PERSON_LEVELS)
 
 
 def unbuild(apps: Any, schema_editor: Any) -> None:

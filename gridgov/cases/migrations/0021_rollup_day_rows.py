@@ -13,15 +13,8 @@ from django.db import migrations
 def build(apps: Any, schema_editor: Any) -> None:
     from gridgov.cases import rollups
 
-    cases = apps.get_model("cases", "Case").objects.order_by()
-    coarse = apps.get_model("cases", "CaseRollupCoarse")
-    towns = list(cases.values_list("town_id", flat=True).distinct())
-    for town in towns:
-        made = rollups.day_rows(cases.filter(town_id=town).values(*rollups.FIELDS).iterator(chunk_size=rollups.BATCH))
-        coarse.objects.bulk_create(
-            (coarse(**dict(zip(rollups.COARSE_KEY, key, strict=True)), **measures) for key, measures in made.items()),
-            batch_size=rollups.BATCH,
-        )
+    cases = apps.get_model("cases", "Case").objects
+    rollups.build_from_cases(cases, apps.get_model("cases", "CaseRollupCoarse"), rollups.DAY_LEVELS)
 
 
 def unbuild(apps: Any, schema_editor: Any) -> None:
