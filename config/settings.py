@@ -103,6 +103,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "gridgov.core.requestid.RequestIdMiddleware",  # the request id in every log line and task
     "gridgov.ops.middleware.MetricsMiddleware",  # requests by view and status, latency (/metrics)
+    "gridgov.core.middleware.RequestVersionsMiddleware",  # the cached tables' versions read once a request
     "django.middleware.security.SecurityMiddleware",
     "gridgov.core.middleware.SecurityHeadersMiddleware",  # CSP, Permissions-Policy, no-store
     "whitenoise.middleware.WhiteNoiseMiddleware",

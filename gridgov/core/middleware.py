@@ -18,11 +18,23 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext as _
 
-from . import inputs
+from . import inputs, tableversions
 from .errors import database_unavailable, error_body
 from .pages import error_page, unavailable_page
 
 SESSION_STARTED_KEY = "gridgov_session_started"
+
+
+class RequestVersionsMiddleware:
+    """Each request reads the versions of the per-process caches once
+    (:func:`~gridgov.core.tableversions.request_scope`), not once per cache it asks."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with tableversions.request_scope():
+            return self.get_response(request)
 
 
 class SessionAbsoluteTimeoutMiddleware:

@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Final, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -51,6 +53,7 @@ __all__ = [
     "migration_operation",
     "register",
     "reinstall",
+    "request_scope",
     "reset_all",
     "uninstall",
 ]
@@ -225,6 +228,34 @@ _missing: set[str] = set()
 _checked: set[str] = set()
 
 
+# One request reads the versions once (``request_scope``, which ``RequestVersionsMiddleware``
+# opens around every request): the first version it asks for reads every group's in one
+# statement, and the later ones reuse them until the connection runs anything but a ``SELECT``
+# (a write of this request, a savepoint). A report asked five versions (the token's, the
+# scope's, the category's, its time limit's, the village leaders'), five statements; now one.
+# Outside a request (a task, a command, a test calling a service) every ask reads its own.
+_versions: ContextVar[dict[str, int] | None] = ContextVar("gridgov_table_versions", default=None)
+
+
+@contextmanager
+def request_scope(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Read the versions once for the block (a request) on ``using``, again after any
+    statement that is not a ``SELECT``."""
+    memo: dict[str, int] = {}
+
+    def forget_on_write(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if memo and sql.lstrip()[:6].upper() != "SELECT":
+            memo.clear()
+        return execute(sql, params, many, context)
+
+    token = _versions.set(memo)
+    try:
+        with connections[using].execute_wrapper(forget_on_write):
+            yield
+    finally:
+        _versions.reset(token)
+
+
 def current(name: str, using: str = DEFAULT_DB_ALIAS) -> int | None:
     """The group's version now, or None (not installed: do not cache)."""
     if using in _missing:
@@ -235,6 +266,14 @@ def current(name: str, using: str = DEFAULT_DB_ALIAS) -> int | None:
             _missing.add(using)
             return None
         _checked.add(using)
+    memo = _versions.get() if using == DEFAULT_DB_ALIAS else None
+    if memo is not None:
+        if not memo:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT name, version FROM {TABLE}")  # noqa: S608 (a fixed name)
+                memo.update((row[0], int(row[1])) for row in cursor.fetchall())
+            memo.setdefault("", 0)  # (read: an empty table is not read again)
+        return memo.get(name)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT version FROM {TABLE} WHERE name = %s", [name])  # noqa: S608 (a fixed name)
         row = cursor.fetchone()
