@@ -89,6 +89,7 @@ __all__ = [
     "Level",
     "Upsert",
     "build_from_cases",
+    "build_from_grid_rows",
     "check",
     "coarse",
     "coarse_by_town",
@@ -198,6 +199,8 @@ LEVELS: Final = (
     Level("village_department", VILLAGE_DEPTH, frozenset({DEPARTMENT})),
     Level("village_category", VILLAGE_DEPTH, frozenset({CATEGORY})),
     Level("grid", GRID_DEPTH, frozenset()),
+    # A source's categories (migration cases/0030): what a source's top and rising categories read.
+    Level("town_category_source", TOWN_DEPTH, frozenset({CATEGORY, SOURCE})),
     Level("town", TOWN_DEPTH, frozenset({DEPARTMENT, CATEGORY, SOURCE})),
 )
 # The statistics page's reporters' and verifiers' tables: per grid and person, with no other
@@ -760,6 +763,26 @@ def rebuild_coarse(prefix: str = "") -> int:
     """Write the coarse rows of the area levels under ``prefix`` from the grid rows kept (a
     database whose grid rows predate the coarse levels); returns the grid rows read."""
     return write(prefix, stored(prefix), grid=False, levels=LEVELS)
+
+
+def build_from_grid_rows(apps: Any, schema_editor: Any, names: Iterable[str]) -> None:
+    """Write the rows of the area levels ``names`` from the grid rows already kept (a migration
+    that adds such levels; ``apps`` its historical models): one ``INSERT … SELECT`` a level on
+    PostgreSQL (:func:`coarse_sql`), town by town in Python elsewhere. Rows of those levels
+    already there (a migrate that also ran ``cases/0016`` with today's levels) are replaced."""
+    chosen = [level for level in LEVELS if level.name in set(names)]
+    coarse_model = apps.get_model("cases", "CaseRollupCoarse")
+    coarse_model.objects.filter(level__in=[level.name for level in chosen]).delete()
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            for level in chosen:
+                cursor.execute(coarse_sql(level))
+        return
+    grid_rows = apps.get_model("cases", "CaseRollup").objects.order_by("area_path", "pk")
+    rows = grid_rows.values(*KEY, *ROLLUP_MEASURES).iterator(chunk_size=BATCH)
+    for town in coarse_by_town(rows, chosen):
+        made = (coarse_model(**dict(zip(COARSE_KEY, key, strict=True)), **counts) for key, counts in town.items())
+        coarse_model.objects.bulk_create(made, batch_size=BATCH)
 
 
 def build_from_cases(cases: Any, coarse_model: Any, levels: Iterable[Level]) -> None:

@@ -90,6 +90,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.cases.migrations.0027_case_open_area",  # an index the model declares too
     "gridgov.cases.migrations.0028_case_department_area",  # an index the model declares too
     "gridgov.cases.migrations.0029_rollup_person_source",  # the person levels' rows of the cases already kept
+    "gridgov.cases.migrations.0030_rollup_town_category_source",  # coarse rows of the grid rows already kept
 ]
 
 

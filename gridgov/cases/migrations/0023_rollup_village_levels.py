@@ -13,21 +13,8 @@ NAMES = ("village_department", "village_category")
 
 def build(apps: Any, schema_editor: Any) -> None:
     from gridgov.cases import rollups
-    from gridgov.cases.models import ROLLUP_MEASURES
 
-    levels = [level for level in rollups.LEVELS if level.name in NAMES]
-    coarse = apps.get_model("cases", "CaseRollupCoarse")
-    coarse.objects.filter(level__in=NAMES).delete()
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for level in levels:
-                cursor.execute(rollups.coarse_sql(level))
-        return
-    grid_rows = apps.get_model("cases", "CaseRollup").objects.order_by("area_path", "pk")
-    rows = grid_rows.values(*rollups.KEY, *ROLLUP_MEASURES).iterator(chunk_size=rollups.BATCH)
-    for town in rollups.coarse_by_town(rows, levels):
-        made = (coarse(**dict(zip(rollups.COARSE_KEY, key, strict=True)), **measures) for key, measures in town.items())
-        coarse.objects.bulk_create(made, batch_size=rollups.BATCH)
+    rollups.build_from_grid_rows(apps, schema_editor, NAMES)
 
 
 def unbuild(apps: Any, schema_editor: Any) -> None:

@@ -352,14 +352,15 @@ def test_the_check_finds_a_tampered_coarse_row_and_the_migration_builds_them(mar
     assert rollups.check().differences
     later.build(django_apps, connection.schema_editor())
     assert_kept()
-    # Migration 0029 makes the two person levels of a source from the cases.
-    last = importlib.import_module("gridgov.cases.migrations.0029_rollup_person_source")
-    names = last.NAMES
-    assert CaseRollupCoarse.objects.filter(level__in=names).exists()
-    CaseRollupCoarse.objects.filter(level__in=names).delete()
-    assert rollups.check().differences
-    last.build(django_apps, connection.schema_editor())
-    assert_kept()
+    # Migration 0029 makes the two person levels of a source from the cases, 0030 a source's
+    # categories from the grid rows.
+    for name in ("0029_rollup_person_source", "0030_rollup_town_category_source"):
+        added = importlib.import_module(f"gridgov.cases.migrations.{name}")
+        assert CaseRollupCoarse.objects.filter(level__in=added.NAMES).exists()
+        CaseRollupCoarse.objects.filter(level__in=added.NAMES).delete()
+        assert rollups.check().differences
+        added.build(django_apps, connection.schema_editor())
+        assert_kept()
 
 
 @pytest.mark.django_db
