@@ -99,6 +99,7 @@ __all__ = [
     "grid_rows",
     "level_for",
     "level_rows",
+    "levels_operation",
     "planned",
     "prepare",
     "project",
@@ -763,6 +764,29 @@ def rebuild_coarse(prefix: str = "") -> int:
     """Write the coarse rows of the area levels under ``prefix`` from the grid rows kept (a
     database whose grid rows predate the coarse levels); returns the grid rows read."""
     return write(prefix, stored(prefix), grid=False, levels=LEVELS)
+
+
+def levels_operation(names: Iterable[str], *, from_cases: bool) -> Any:
+    """The migration step that makes the rows of the levels ``names`` added by that migration
+    for what is already there (from the cases: :func:`build_from_cases`; from the grid rows:
+    :func:`build_from_grid_rows`) and deletes them backwards."""
+    from django.db.migrations import RunPython
+
+    chosen = tuple(names)
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        if not from_cases:
+            build_from_grid_rows(apps, schema_editor, chosen)
+            return
+        coarse_model = apps.get_model("cases", "CaseRollupCoarse")
+        coarse_model.objects.filter(level__in=chosen).delete()
+        levels = [level for level in ALL_LEVELS if level.name in chosen]
+        build_from_cases(apps.get_model("cases", "Case").objects, coarse_model, levels)
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        apps.get_model("cases", "CaseRollupCoarse").objects.filter(level__in=chosen).delete()
+
+    return RunPython(forwards, backwards)
 
 
 def build_from_grid_rows(apps: Any, schema_editor: Any, names: Iterable[str]) -> None:

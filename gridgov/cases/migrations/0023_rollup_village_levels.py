@@ -4,29 +4,18 @@ grid rows before), made from the grid rows already kept: in SQL on PostgreSQL, e
 town in Python, as migration 0016 made the first levels. (An installation that runs 0016 in
 the same migrate already has them: they are made again.)"""
 
-from typing import Any
-
 from django.db import migrations
+
+from gridgov.cases import rollups
 
 NAMES = ("village_department", "village_category")
 
 
-def build(apps: Any, schema_editor: Any) -> None:
-    from gridgov.cases import rollups
-
-    rollups.build_from_grid_rows(apps, schema_editor, NAMES)
-
-
-def unbuild(apps: Any, schema_editor: Any) -> None:
-    apps.get_model("cases", "CaseRollupCoarse").objects.filter(level__in=NAMES).delete()
-
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0022_ledger_cases_without_a_village_grid'),
+        ("cases", "0022_ledger_cases_without_a_village_grid"),
     ]
 
     operations = [
-        migrations.RunPython(build, unbuild),
+        rollups.levels_operation(NAMES, from_cases=False),
     ]

@@ -5,24 +5,11 @@ installation that runs 0020 in the same migrate already has them: they are made 
 the web and worker processes while it runs, or run ``stats_rollup_check --repair`` after it if
 they kept saving cases."""
 
-from typing import Any
-
 from django.db import migrations
 
+from gridgov.cases import rollups
+
 NAMES = ("reporter_source", "verifier_source")
-
-
-def build(apps: Any, schema_editor: Any) -> None:
-    from gridgov.cases import rollups
-
-    coarse = apps.get_model("cases", "CaseRollupCoarse")
-    coarse.objects.filter(level__in=NAMES).delete()
-    levels = [level for level in rollups.PERSON_LEVELS if level.name in NAMES]
-    rollups.build_from_cases(apps.get_model("cases", "Case").objects, coarse, levels)
-
-
-def unbuild(apps: Any, schema_editor: Any) -> None:
-    apps.get_model("cases", "CaseRollupCoarse").objects.filter(level__in=NAMES).delete()
 
 
 class Migration(migrations.Migration):
@@ -31,5 +18,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(build, unbuild),
+        rollups.levels_operation(NAMES, from_cases=True),
     ]

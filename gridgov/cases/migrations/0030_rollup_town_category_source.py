@@ -4,21 +4,11 @@ rows already kept, as migration 0023 made the village levels: in SQL on PostgreS
 town in Python. (An installation that runs 0016 in the same migrate already has it: it is made
 again.)"""
 
-from typing import Any
-
 from django.db import migrations
 
+from gridgov.cases import rollups
+
 NAMES = ("town_category_source",)
-
-
-def build(apps: Any, schema_editor: Any) -> None:
-    from gridgov.cases import rollups
-
-    rollups.build_from_grid_rows(apps, schema_editor, NAMES)
-
-
-def unbuild(apps: Any, schema_editor: Any) -> None:
-    apps.get_model("cases", "CaseRollupCoarse").objects.filter(level__in=NAMES).delete()
 
 
 class Migration(migrations.Migration):
@@ -27,5 +17,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(build, unbuild),
+        rollups.levels_operation(NAMES, from_cases=False),
     ]

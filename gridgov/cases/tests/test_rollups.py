@@ -350,7 +350,7 @@ def test_the_check_finds_a_tampered_coarse_row_and_the_migration_builds_them(mar
     later = importlib.import_module("gridgov.cases.migrations.0023_rollup_village_levels")
     CaseRollupCoarse.objects.filter(level__in=later.NAMES).delete()
     assert rollups.check().differences
-    later.build(django_apps, connection.schema_editor())
+    later.Migration.operations[0].code(django_apps, connection.schema_editor())
     assert_kept()
     # Migration 0029 makes the two person levels of a source from the cases, 0030 a source's
     # categories from the grid rows.
@@ -359,7 +359,7 @@ def test_the_check_finds_a_tampered_coarse_row_and_the_migration_builds_them(mar
         assert CaseRollupCoarse.objects.filter(level__in=added.NAMES).exists()
         CaseRollupCoarse.objects.filter(level__in=added.NAMES).delete()
         assert rollups.check().differences
-        added.build(django_apps, connection.schema_editor())
+        added.Migration.operations[0].code(django_apps, connection.schema_editor())
         assert_kept()
 
 
