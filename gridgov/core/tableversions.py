@@ -229,11 +229,14 @@ _checked: set[str] = set()
 
 
 # One request reads the versions once (``request_scope``, which ``RequestVersionsMiddleware``
-# opens around every request): the first version it asks for reads every group's in one
-# statement, and the later ones reuse them until the connection runs anything but a ``SELECT``
-# (a write of this request, a savepoint). A report asked five versions (the token's, the
-# scope's, the category's, its time limit's, the village leaders'), five statements; now one.
-# Outside a request (a task, a command, a test calling a service) every ask reads its own.
+# opens around every request): the first version it asks for outside a transaction reads every
+# group's in one statement, and the later ones outside a transaction reuse them until the
+# connection runs anything but a ``SELECT`` (a write of this request, a savepoint, a BEGIN on
+# SQLite). A report asked five versions (the token's, the scope's, the category's, its time
+# limit's, the village leaders'), all before its transaction: five statements, now one. Inside
+# a transaction, and outside a request (a task, a command), every ask reads its own. Another
+# process's write committed while a request runs is seen by the next request (before: by the
+# next ask).
 _versions: ContextVar[dict[str, int] | None] = ContextVar("gridgov_table_versions", default=None)
 
 
@@ -266,7 +269,9 @@ def current(name: str, using: str = DEFAULT_DB_ALIAS) -> int | None:
             _missing.add(using)
             return None
         _checked.add(using)
-    memo = _versions.get() if using == DEFAULT_DB_ALIAS else None
+    # Not inside a transaction: its end (a commit, a rollback) runs no statement the scope sees,
+    # and versions read after a write the transaction then rolls back must not outlive it.
+    memo = _versions.get() if using == DEFAULT_DB_ALIAS and not connection.in_atomic_block else None
     if memo is not None:
         if not memo:
             with connection.cursor() as cursor:
