@@ -56,16 +56,21 @@ def test_a_write_a_request_rolls_back_is_not_served_after_it():
     category = Category.objects.create(code="rv.back", name="原来的")
     seen: dict[str, str] = {}
 
+    def name() -> str:
+        found = category_by_code(category.code)
+        assert found is not None
+        return found.name
+
     def view(request: Any) -> HttpResponse:
-        seen["before"] = category_by_code(category.code).name
+        seen["before"] = name()
         try:
             with transaction.atomic():
                 Category.objects.filter(pk=category.pk).update(name="撤销的")
-                seen["inside"] = category_by_code(category.code).name
+                seen["inside"] = name()
                 raise RuntimeError
         except RuntimeError:
             pass
-        seen["after"] = category_by_code(category.code).name
+        seen["after"] = name()
         return HttpResponse("ok")
 
     RequestVersionsMiddleware(view)(RequestFactory().get("/"))
