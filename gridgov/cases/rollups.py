@@ -206,15 +206,15 @@ LEVELS: Final = (
 )
 # The statistics page's reporters' and verifiers' tables: per grid and person, with no other
 # dimension, with the lead department (a department's page) or with the source (a source's; a
-# category's would be as many rows as the grid rows). Made from the cases (the grid rows do not keep people), so not by
-# rebuild_coarse or migration cases/0016; migration cases/0020 made them for the cases
-# already there.
+# category's would be as many rows as the grid rows). Made from the cases (the grid rows do
+# not keep people), so not by rebuild_coarse or migration cases/0016; migrations cases/0020
+# and cases/0029 made them for the cases already there.
 PERSON_LEVELS: Final = (
     Level(REPORTER, GRID_DEPTH, frozenset({REPORTER}), person="reporter_id"),
     Level(VERIFIER, GRID_DEPTH, frozenset({VERIFIER}), person="verified_by_id"),
     Level("reporter_department", GRID_DEPTH, frozenset({REPORTER, DEPARTMENT}), person="reporter_id"),
     Level("verifier_department", GRID_DEPTH, frozenset({VERIFIER, DEPARTMENT}), person="verified_by_id"),
-    # A source's people (migration cases/0029): a reporter files through one or two sources.
+    # A source's people (migration cases/0029).
     Level("reporter_source", GRID_DEPTH, frozenset({REPORTER, SOURCE}), person="reporter_id"),
     Level("verifier_source", GRID_DEPTH, frozenset({VERIFIER, SOURCE}), person="verified_by_id"),
 )
