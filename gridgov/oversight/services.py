@@ -40,7 +40,7 @@ from gridgov.hotline.selectors import orders_visible
 from gridgov.hotline.transitions import Party as OrderParty
 from gridgov.notify.services import notify
 from gridgov.people.selectors import department_by_code, role_holder_ids, users_visible
-from gridgov.workcalendar.calendar import is_workday, next_workday, working_periods
+from gridgov.workcalendar.calendar import is_workday, next_workday, workday_after, working_periods
 
 from . import registry, selectors
 from .models import (
@@ -155,10 +155,7 @@ def answer_due(day: dt.date) -> dt.datetime:
 def default_deadline(town: Area, now: dt.datetime | None = None) -> dt.datetime:
     """The end of the ``answer_days``-th working day after today."""
     now = now or timezone.now()
-    day = timezone.localdate(now)
-    for _each in range(selectors.values_of(town)[registry.ANSWER_DAYS.code]):
-        day = next_workday(day + dt.timedelta(days=1))
-    return answer_due(day)
+    return answer_due(workday_after(timezone.localdate(now), selectors.values_of(town)[registry.ANSWER_DAYS.code]))
 
 
 def _order_owners(order: HotlineOrder) -> list[int]:

@@ -360,6 +360,15 @@ def next_workday(d: dt.date) -> dt.date:
     return _nth_workday_after(d - _ONE_DAY, 1)
 
 
+def workday_after(d: dt.date, n: int) -> dt.date:
+    """The ``n``-th working day strictly after ``d`` (``d`` itself for ``n`` ≤ 0): a
+    default answer date "within N working days" of today."""
+    if n <= 0:
+        return d
+    _ensure_fresh()
+    return _nth_workday_after(d, n)
+
+
 # --- Working periods ----------------------------------------------------------------------
 
 

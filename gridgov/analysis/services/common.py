@@ -55,9 +55,7 @@ def due_workdays() -> int:
 def due_of(week: dt.date) -> dt.datetime:
     """The deadline of the analysis of the week starting on ``week``: the end of the
     ``due_workdays()``-th working day after the week."""
-    day = week + dt.timedelta(days=6)
-    for _n in range(due_workdays()):
-        day = calendar.next_workday(day + dt.timedelta(days=1))  # (on or after: the next day's)
+    day = calendar.workday_after(week + dt.timedelta(days=6), due_workdays())
     end = calendar.working_periods()[-1][1]
     return timezone.make_aware(dt.datetime.combine(day, end))
 

@@ -136,12 +136,8 @@ def _supervise(step: Step[Assignment, FlowActor]) -> None:
     task = step.subject
     day = step.input("until")
     if day in (None, ""):
-        # The end of the SUPERVISION_ANSWER_DAYS-th working day after today (``next_workday``
-        # is the first working day on or after a date: asked of today it gave today, whose end
-        # had passed after office hours, and the notice was refused).
-        day = timezone.localdate(step.now)
-        for _n in range(SUPERVISION_ANSWER_DAYS):
-            day = calendar.next_workday(day + dt.timedelta(days=1))
+        # The end of the SUPERVISION_ANSWER_DAYS-th working day after today.
+        day = calendar.workday_after(timezone.localdate(step.now), SUPERVISION_ANSWER_DAYS)
     due = deadline_of(day, "until", step.now)
     step.set(supervision_pending=True, supervision_due=due, supervision_count=task.supervision_count + 1)
     step.data["answer_by"] = due.isoformat()

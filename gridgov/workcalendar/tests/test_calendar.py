@@ -326,3 +326,17 @@ def test_results_are_in_shanghai_time_whatever_the_input_zone():
     result = calendar.add_working_days(start, 1)
     assert result == at(2026, 2, 14, 16)
     assert str(result.tzinfo) == "Asia/Shanghai"
+
+
+def test_the_nth_working_day_after_a_day_skips_the_day_itself_and_the_holidays():
+    # Friday Feb 13, 2026: the next working day is the swapped Saturday, then Feb 24 after
+    # the Spring Festival; a working day itself is never its own "first working day after".
+    friday = dt.date(2026, 2, 13)
+    assert calendar.workday_after(friday, 1) == dt.date(2026, 2, 14)
+    assert calendar.workday_after(friday, 2) == dt.date(2026, 2, 24)
+    assert calendar.workday_after(friday, 0) == friday
+    for d in WINDOWS_2026:
+        stepped = d
+        for _n in range(3):
+            stepped = calendar.next_workday(stepped + dt.timedelta(days=1))
+        assert calendar.workday_after(d, 3) == stepped
