@@ -769,39 +769,39 @@ def rebuild_coarse(prefix: str = "") -> int:
 def levels_operation(names: Iterable[str], *, from_cases: bool) -> Any:
     """The migration step that makes the rows of the levels ``names`` added by that migration
     for what is already there (from the cases: :func:`build_from_cases`; from the grid rows:
-    :func:`build_from_grid_rows`) and deletes them backwards."""
+    :func:`build_from_grid_rows`) and deletes them backwards. Rows of those levels already
+    there (a migrate that also ran ``cases/0016`` or ``cases/0020`` with today's levels) are
+    replaced."""
     from django.db.migrations import RunPython
 
-    chosen = tuple(names)
-
-    def forwards(apps: Any, schema_editor: Any) -> None:
-        if not from_cases:
-            build_from_grid_rows(apps, schema_editor, chosen)
-            return
-        coarse_model = apps.get_model("cases", "CaseRollupCoarse")
-        coarse_model.objects.filter(level__in=chosen).delete()
-        levels = [level for level in ALL_LEVELS if level.name in chosen]
-        build_from_cases(apps.get_model("cases", "Case").objects, coarse_model, levels)
+    chosen = [level for level in ALL_LEVELS if level.name in set(names)]
 
     def backwards(apps: Any, schema_editor: Any) -> None:
-        apps.get_model("cases", "CaseRollupCoarse").objects.filter(level__in=chosen).delete()
+        coarse_model = apps.get_model("cases", "CaseRollupCoarse")
+        coarse_model.objects.filter(level__in=[level.name for level in chosen]).delete()
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        backwards(apps, schema_editor)
+        coarse_model = apps.get_model("cases", "CaseRollupCoarse")
+        if from_cases:
+            build_from_cases(apps.get_model("cases", "Case").objects, coarse_model, chosen)
+        else:
+            build_from_grid_rows(apps, schema_editor, chosen)
 
     return RunPython(forwards, backwards)
 
 
-def build_from_grid_rows(apps: Any, schema_editor: Any, names: Iterable[str]) -> None:
-    """Write the rows of the area levels ``names`` from the grid rows already kept (a migration
-    that adds such levels; ``apps`` its historical models): one ``INSERT … SELECT`` a level on
-    PostgreSQL (:func:`coarse_sql`), town by town in Python elsewhere. Rows of those levels
-    already there (a migrate that also ran ``cases/0016`` with today's levels) are replaced."""
-    chosen = [level for level in LEVELS if level.name in set(names)]
-    coarse_model = apps.get_model("cases", "CaseRollupCoarse")
-    coarse_model.objects.filter(level__in=[level.name for level in chosen]).delete()
+def build_from_grid_rows(apps: Any, schema_editor: Any, levels: Iterable[Level]) -> None:
+    """Write the rows of the area ``levels`` from the grid rows already kept (a migration that
+    adds such levels; ``apps`` its historical models): one ``INSERT … SELECT`` a level on
+    PostgreSQL (:func:`coarse_sql`), town by town in Python elsewhere."""
+    chosen = tuple(levels)
     if schema_editor.connection.vendor == "postgresql":
         with schema_editor.connection.cursor() as cursor:
             for level in chosen:
                 cursor.execute(coarse_sql(level))
         return
+    coarse_model = apps.get_model("cases", "CaseRollupCoarse")
     grid_rows = apps.get_model("cases", "CaseRollup").objects.order_by("area_path", "pk")
     rows = grid_rows.values(*KEY, *ROLLUP_MEASURES).iterator(chunk_size=BATCH)
     for town in coarse_by_town(rows, chosen):
@@ -814,8 +814,9 @@ def build_from_cases(cases: Any, coarse_model: Any, levels: Iterable[Level]) -> 
     made from the cases: ``cases`` and ``coarse_model`` are its historical manager and model),
     town by town, so that each key is one row."""
     chosen = tuple(levels)
-    for town in list(cases.order_by().values_list("town_id", flat=True).distinct()):
-        mine = cases.order_by().filter(town_id=town) if town is not None else cases.order_by().filter(town__isnull=True)
+    cases = cases.order_by()
+    for town in list(cases.values_list("town_id", flat=True).distinct()):
+        mine = cases.filter(town_id=town) if town is not None else cases.filter(town__isnull=True)
         made = level_rows(mine.values(*FIELDS).iterator(chunk_size=BATCH), chosen)
         rows = (coarse_model(**dict(zip(COARSE_KEY, key, strict=True)), **counts) for key, counts in made.items())
         coarse_model.objects.bulk_create(rows, batch_size=BATCH)
