@@ -54,6 +54,10 @@ def client_app(kind: str, var_dir: Path) -> Celery:
         set_as_current=False,
     )
     if kind == "filesystem":
+        # The project's transport, as the server's (config/settings.py): kombu's own makes the
+        # message file visible before it is written, and the worker polling the folder can take
+        # it empty (seen here: the worker stopped on a JSONDecodeError and the ping timed out).
+        app.conf.broker_transport = "gridgov.core.broker:Transport"
         queue = str(var_dir / "celery" / "queue")
         app.conf.broker_transport_options = {
             "data_folder_in": queue,
