@@ -1,35 +1,54 @@
-"""The services of the people app (a package, so that they can be cut into parts)."""
+"""Writes of the people app: users and their profiles, departments, roles, API tokens, login.
+
+Every function takes keyword-only arguments and an ``actor`` (the user acting, or ``None``
+for the system), runs in one transaction and writes its audit row in that transaction.
+
+The parts:
+
+- :mod:`.users`: users and their staff profiles, passwords, Django groups and permissions, the
+  language a person chose;
+- :mod:`.departments`: ``department_save``;
+- :mod:`.roles`: roles checked, given and taken away (separation of duties);
+- :mod:`.tokens`: API tokens issued, revoked and looked up (kept per process);
+- :mod:`.common`: the user model, the actor acting on themself, the self-grant audit action, the
+  end of access when a second factor becomes required.
+
+The login API lives in :mod:`gridgov.people.login`; callers reach it through the services.
+Every public name is importable from here, as callers always did.
+"""
 
 from __future__ import annotations
 
-from .users import (
-    _TOKENS,
-    DEPARTMENT_FIELDS,
+from gridgov.people.login import (
     LOGIN_FAILED,
     LOGIN_OK,
     LOGIN_REFUSED_LOCKED,
-    PROFILE_FIELDS,
-    SELF_GRANT,
-    TOKEN_TOUCH_SECONDS,
-    USER_FIELDS,
     LoginInactive,
     LoginLocked,
     LoginOutcome,
     LoginRefused,
-    PasswordChanged,
-    department_save,
-    is_machine_account,
     login_attempt,
     login_check,
-    profile_language_set,
-    role_assign,
-    role_revoke,
-    role_validate,
+)
+
+from .common import SELF_GRANT
+from .departments import DEPARTMENT_FIELDS, department_save
+from .roles import role_assign, role_revoke, role_validate
+from .tokens import (
+    _TOKENS,
+    TOKEN_TOUCH_SECONDS,
+    PasswordChanged,
+    is_machine_account,
     token_authenticate,
     token_issue,
     token_lookup,
     token_max_seconds,
     token_revoke,
+)
+from .users import (
+    PROFILE_FIELDS,
+    USER_FIELDS,
+    profile_language_set,
     user_create,
     user_set_access,
     user_set_password,
