@@ -34,8 +34,8 @@ from gridgov.core.forms import ONE_TIME_KEY
 from gridgov.core.once import create_once, made_before
 from gridgov.core.reveals import reveal_guard
 
-from . import selectors
-from .models import ComplaintEvent, ConductComplaint, NoticeSetting, Poster, Publication, PublicLimit, PublicReport
+from .. import selectors
+from ..models import ComplaintEvent, ConductComplaint, NoticeSetting, Poster, Publication, PublicLimit, PublicReport
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -226,7 +226,7 @@ def poster_generate(*, actor: User | AnonymousUser | None, grid: Area, public_ur
     """Render a grid's A4 poster (PDF) and keep it with the fingerprint of what it shows."""
     if actor is not None:
         _check_center(actor, grid)
-    from .posters import poster_pdf
+    from ..posters import poster_pdf
 
     fingerprint = selectors.staff_fingerprint(grid)
     pdf = poster_pdf(grid, public_url)
