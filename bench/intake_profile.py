@@ -6,10 +6,12 @@ process (no HTTP, no other threads), timed and profiled with cProfile.
 
 On a fresh database (like ``bench/intake.py``: the demo's areas, people and categories, a
 bearer token per grid worker), sends ``--reports`` reports three times without the profiler
-and once with it, and prints: the statements of one report, the time of a report (median of
-the three unprofiled rounds), and the project's functions by cumulative profiled time. The
-profile is written to ``--output`` for a closer look (``python -m pstats``, snakeviz). The
-profiler slows the ORM more than the rest, so read its shares as an upper bound of the ORM's.
+and once with it, and prints: the statements of one report, each statement's time as the
+client sees it (sending it, the server's work, the answer: a further round of ``--reports``),
+the time of a report (median of the three unprofiled rounds), and the project's functions by
+cumulative profiled time. The profile is written to ``--output`` for a closer look
+(``python -m pstats``, snakeviz). The profiler slows the ORM more than the rest, so read its
+shares as an upper bound of the ORM's.
 See docs/benchmarks.md, "Intake".
 """
 
@@ -23,7 +25,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -79,6 +83,22 @@ def run(args: argparse.Namespace) -> None:
     print(f"statements:         {len(queries.captured_queries)} in one report")
     for query in queries.captured_queries:
         print(f"    {query['sql'][:110]}")
+    timed: dict[str, list[float]] = {}
+
+    def timer(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            head = " ".join(sql.split()[:3])[:60]
+            timed.setdefault(head, []).append((time.perf_counter() - started) * 1000)
+
+    with connection.execute_wrapper(timer):
+        for index in range(args.reports):
+            report(index)
+    print("statement times:    median / mean a report, ms, as the client sees them (send, run, answer)")
+    for head, times in sorted(timed.items(), key=lambda item: -sum(item[1])):
+        print(f"    {statistics.median(times):6.3f} / {sum(times) / args.reports:6.3f}  {head}")
     rounds = []
     for _ in range(3):
         started = time.perf_counter()
