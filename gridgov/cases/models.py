@@ -602,6 +602,13 @@ class CaseRollupCoarse(RollupCounts):
             models.Index(fields=["level", "lead_department", "month", "late"], name="rollup_level_department"),
             models.Index(fields=["level", "category", "month", "late"], name="rollup_level_category"),
             models.Index(fields=["level", "source", "month", "late"], name="rollup_level_source"),
+            # An area's rows of a level: the area filter is a prefix of the path (a pattern
+            # operator class on PostgreSQL, which any collation lets serve LIKE; migration 0031).
+            models.Index(
+                fields=["level", "area_path", "month", "late"],
+                name="rollup_level_area",
+                opclasses=["varchar_ops", "varchar_pattern_ops", "date_ops", "date_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

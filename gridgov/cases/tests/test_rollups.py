@@ -26,7 +26,7 @@ from gridgov.areas.models import Area
 from gridgov.cases import indices, rollups
 from gridgov.cases.access import rollup_scope
 from gridgov.cases.indices import Dimensions, Period
-from gridgov.cases.models import Case, CaseRollup, Satisfaction, Source, Status
+from gridgov.cases.models import Case, CaseRollup, CaseRollupCoarse, Satisfaction, Source, Status
 from gridgov.cases.services.milestones import handling_minutes
 
 from .loop_helpers import act, report
@@ -678,3 +678,33 @@ def written(sql: str) -> str:
     if sql.startswith("UPDATE"):
         return words[1]
     return words[2] if sql.startswith("INSERT INTO") else ""
+
+
+@pytest.mark.django_db
+def test_an_area_filter_on_a_level_can_use_the_level_area_index() -> None:
+    """``rollup_level_area`` (migration 0031, the model declares it too): on PostgreSQL its path
+    is a pattern operator class, which lets ``LIKE '<path>%'`` (the area filter) be a range of
+    the index under any collation; with the period first (``case_rollup_level``) a village's
+    year read every village of the district."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the pattern operator class is PostgreSQL's; SQLite keeps the plain index")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'rollup_level_area'")
+        (definition,) = cursor.fetchone()
+        assert "(level varchar_ops, area_path varchar_pattern_ops, month, late)" in definition
+        query = CaseRollupCoarse.objects.filter(
+            level="village_category", area_path__startswith="/1/2/3/", month__gte=dt.date(2026, 1, 1)
+        ).values("id")
+        sql, params = query.query.sql_with_params()
+        # The table's other indexes dropped inside the test's transaction (rolled back after
+        # it): on an empty table the planner's choice among them is a toss-up.
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'cases_caserollupcoarse' "
+            "AND indexname NOT IN ('rollup_level_area', 'cases_caserollupcoarse_pkey')"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "rollup_level_area" in plan and "~>=~ '/1/2/3/'" in plan, plan
