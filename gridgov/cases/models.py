@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.categories.models import Stage, Urgency
 from gridgov.core.crypto import EncryptedTextField
+from gridgov.core.pathfield import PathField
 from gridgov.workcalendar.units import Light
 
 __all__ = [
@@ -562,7 +563,7 @@ class CaseRollup(RollupCounts):
     month = models.DateField()
     late = models.DateField()
     grid = models.ForeignKey("areas.Area", null=True, on_delete=models.PROTECT, related_name="+")
-    area_path = models.CharField(max_length=255, db_index=True)
+    area_path = PathField(max_length=255, db_index=True)
     lead_department = models.ForeignKey("people.Department", null=True, on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey("categories.Category", null=True, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=16)
@@ -588,7 +589,7 @@ class CaseRollupCoarse(RollupCounts):
     month = models.DateField()
     late = models.DateField()
     area = models.ForeignKey("areas.Area", null=True, on_delete=models.PROTECT, related_name="+")
-    area_path = models.CharField(max_length=255)
+    area_path = PathField(max_length=255)
     lead_department = models.ForeignKey("people.Department", null=True, on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey("categories.Category", null=True, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=16, blank=True)

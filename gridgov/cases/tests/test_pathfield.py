@@ -1,0 +1,62 @@
+"""The area path's prefix filter on the rollup rows (``gridgov.core.pathfield``): the same rows
+as ``startswith`` means on both databases, and on SQLite a range of the level-area index."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from gridgov.cases.models import CaseRollupCoarse
+from gridgov.core.pathfield import glob_prefix
+
+MONTH = dt.date(2026, 3, 1)
+PATHS = ["/1/2/", "/1/2/3/", "/1/20/", "/1/2*/", "/1/2?/", "/1/2[/", "/1/", "/9/2/"]
+
+
+def test_a_glob_prefix_escapes_the_wildcards() -> None:
+    assert glob_prefix("/1/2/") == "/1/2/*"
+    assert glob_prefix("/1/*?[/") == "/1/[*][?][[]/*"
+    assert glob_prefix("") == "*"
+
+
+@pytest.fixture
+def rows(db: None) -> None:
+    CaseRollupCoarse.objects.bulk_create(
+        CaseRollupCoarse(level="village", month=MONTH, late=MONTH, area_path=path, reported=1) for path in PATHS
+    )
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("/1/2/", {"/1/2/", "/1/2/3/"}),
+        ("/1/2", {"/1/2/", "/1/2/3/", "/1/20/", "/1/2*/", "/1/2?/", "/1/2[/"}),
+        ("/1/2*", {"/1/2*/"}),
+        ("/1/2?", {"/1/2?/"}),
+        ("/1/2[", {"/1/2[/"}),
+        ("", set(PATHS)),
+    ],
+)
+def test_startswith_keeps_its_meaning(rows: None, prefix: str, expected: set[str]) -> None:
+    found = CaseRollupCoarse.objects.filter(area_path__startswith=prefix).values_list("area_path", flat=True)
+    assert set(found) == expected
+
+
+def test_startswith_is_case_sensitive_as_django_means_it(db: None) -> None:
+    CaseRollupCoarse.objects.create(level="village", month=MONTH, late=MONTH, area_path="/A/")
+    assert not CaseRollupCoarse.objects.filter(area_path__startswith="/a/").exists()
+    assert CaseRollupCoarse.objects.filter(area_path__startswith="/A/").exists()
+
+
+@pytest.mark.django_db
+def test_on_sqlite_an_area_filter_is_a_range_of_the_level_area_index() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL keeps LIKE, served by the pattern operator class (test_rollups)")
+    query = CaseRollupCoarse.objects.filter(level="village", area_path__startswith="/1/2/3/", month__gte=MONTH)
+    sql, params = query.values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "rollup_level_area" in plan and "area_path>? AND area_path<?" in plan, plan
