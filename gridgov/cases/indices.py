@@ -1117,13 +1117,19 @@ def _measures_of() -> dict[str, frozenset[str]]:
     return {code: frozenset(measures) for code, measures in found.items()}
 
 
+# The keys rollup_figures reads and writes, made once (it runs for every row of a district's
+# grid table: thousands a request).
+_SUM_KEYS: Final = tuple((measure, f"m_{measure}") for measure in ROLLUP_MEASURES)
+_PART_KEYS: Final = {code: (f"{code}__num", f"{code}__den") for code in INDICES}
+
+
 def rollup_figures(sums: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, float | None]]:
     """Every index's parts (``<code>__num`` / ``__den``) and the average hours from the sums of
     the rollup measures (``m_<measure>``), by the definitions of the indices above: "due" is
     due in the period, plus closed in it before a deadline after the period (or without one);
     "not closed on time" is due minus closed on time; "accurate" is dispatched minus returned
     or reworked by the end."""
-    m = {measure: int(sums.get(f"m_{measure}") or 0) for measure in ROLLUP_MEASURES}
+    m = {measure: int(sums.get(key) or 0) for measure, key in _SUM_KEYS}
     closed_early = m["closed"] - m["closed_due"]  # closed in the period, deadline after it or none
     handled_early = m["handled"] - m["handled_due"]
     due = m["due"] + closed_early
@@ -1155,9 +1161,10 @@ def rollup_figures(sums: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, f
     }
     row: dict[str, int] = {}
     for code, (num, den) in parts.items():
-        row[f"{code}__num"] = num
+        num_key, den_key = _PART_KEYS[code]
+        row[num_key] = num
         if den is not None:
-            row[f"{code}__den"] = den
+            row[den_key] = den
     return row, {"handling_hours": _average_hours((m["minutes"], m["minutes_n"]))}
 
 
