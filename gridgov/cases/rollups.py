@@ -70,6 +70,7 @@ from django.db.models import Q, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
+from gridgov.core import pathfield
 from gridgov.core.inserts import insert_all
 
 from .models import ROLLUP_MEASURES, Case, CaseRollup, CaseRollupCoarse, Satisfaction
@@ -247,8 +248,7 @@ def level_for(depth: int, needs: Iterable[str], grain: str = MONTH) -> Level | N
     return None
 
 
-def path_depth(path: str) -> int:
-    return len([part for part in path.split("/") if part])
+path_depth = pathfield.depth
 
 
 def path_prefix(path: str, depth: int) -> str:
