@@ -6,6 +6,8 @@ from __future__ import annotations
 import secrets
 from typing import Final
 
+from django.db.models import Model
+
 from ..models import ConductComplaint, PublicReport
 
 # The tracking code's alphabet: no 0/O, 1/I/L, easy to read over the phone.
@@ -13,11 +15,16 @@ CODE_ALPHABET: Final = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH: Final = 10
 
 
+def unused_code(*models: type[Model]) -> str:
+    """A random tracking code that no row of ``models`` has."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not any(model._default_manager.filter(code=code).exists() for model in models):
+            return code
+
+
 def decoy_code() -> str:
     """A tracking code for a robot caught by the honeypot: shaped like a real one, so that the
     answer looks like any success, but no report nor complaint has it (following it finds the
     same "not found" as any mistyped code)."""
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if not (PublicReport.objects.filter(code=code).exists() or ConductComplaint.objects.filter(code=code).exists()):
-            return code
+    return unused_code(PublicReport, ConductComplaint)

@@ -4,7 +4,6 @@ office with a tracking code, revealed to a supervisor with an audit row."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from typing import TYPE_CHECKING, Final
 
 from django.core.exceptions import ValidationError
@@ -22,7 +21,7 @@ from gridgov.core.reveals import reveal_guard
 from .. import selectors
 from ..models import ComplaintEvent, ConductComplaint
 from .abuse import take_public, throttle_public
-from .common import CODE_ALPHABET, CODE_LENGTH
+from .common import CODE_LENGTH, unused_code
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -30,13 +29,6 @@ if TYPE_CHECKING:
 
 
 COMPLAINT_MAX: Final = 2000
-
-
-def _new_complaint_code() -> str:
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if not ConductComplaint.objects.filter(code=code).exists():
-            return code
 
 
 def complaint_submit(
@@ -105,7 +97,7 @@ def _complaint_write(
             contact_name=name.strip()[:100],
             contact_phone=phone.strip()[:30],
             received_at=at or timezone.now(),
-            code=_new_complaint_code(),
+            code=unused_code(ConductComplaint),
         )
         ComplaintEvent.objects.create(
             complaint=complaint, action="received", at=complaint.received_at, to_status=complaint.status

@@ -4,7 +4,6 @@ marking one spam voids its case through the case loop."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -22,18 +21,11 @@ from gridgov.core.forms import ONE_TIME_KEY
 from .. import selectors
 from ..models import PublicReport
 from .abuse import take_public, throttle_public
-from .common import CODE_ALPHABET, CODE_LENGTH
+from .common import unused_code
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
     from django.http import HttpRequest
-
-
-def _new_code() -> str:
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if not PublicReport.objects.filter(code=code).exists():
-            return code
 
 
 def public_report_submit(
@@ -150,7 +142,9 @@ def _public_report_write(
             photos_in=photos_in,
             at=at,
         )
-        report = PublicReport.objects.create(code=_new_code(), case=case, submission_key=submission_key or None)
+        report = PublicReport.objects.create(
+            code=unused_code(PublicReport), case=case, submission_key=submission_key or None
+        )
         record(action="notice.public_report", obj=case, data={"number": case.number, "source": "public"})
     return report
 
