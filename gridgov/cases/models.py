@@ -603,8 +603,9 @@ class CaseRollupCoarse(RollupCounts):
             models.Index(fields=["level", "lead_department", "month", "late"], name="rollup_level_department"),
             models.Index(fields=["level", "category", "month", "late"], name="rollup_level_category"),
             models.Index(fields=["level", "source", "month", "late"], name="rollup_level_source"),
-            # An area's rows of a level: the area filter is a prefix of the path (a pattern
-            # operator class on PostgreSQL, which any collation lets serve LIKE; migration 0031).
+            # An area's rows of a level: the area filter is a prefix of the path. On PostgreSQL
+            # the path's pattern operator class lets LIKE use the index under any collation
+            # (migration 0031).
             models.Index(
                 fields=["level", "area_path", "month", "late"],
                 name="rollup_level_area",
