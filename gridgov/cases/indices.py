@@ -1058,7 +1058,7 @@ def _due_counts(period: Period) -> dict[str, Count]:
     them in the period's rows (``m_<measure>``): every deadline there is in the period and
     before its end; a second date counts when it is before the period's end (it has come: the
     period runs), a first date when it is in the period."""
-    closed, handled = Q(closed_at__isnull=False), Q(handled_at__isnull=False)
+    closed, handled = period.before_end("closed_at"), period.before_end("handled_at")
     cot, hot = Q(closed_on_time=True), Q(handled_on_time=True)
     closed_in, handled_in = period.within("closed_at"), period.within("handled_at")
     conditions = {

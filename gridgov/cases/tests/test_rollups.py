@@ -134,9 +134,25 @@ def test_the_services_keep_the_rollups_and_they_give_the_live_figures(
 
 
 @pytest.mark.django_db
-def test_random_milestones_after_a_bulk_build(bulk: list[Case]) -> None:
+def test_random_milestones_after_a_bulk_build(bulk: list[Case], monkeypatch: pytest.MonkeyPatch) -> None:
     # Bulk-written (no save hooks), so the rollups are built as after a bench's COPY.
     assert CaseRollup.objects.count() == 0 or rollups.check().differences
+    # Three deadlines still to come today, closed and handled after today (as a ledger may
+    # have it): a running period's rows count such a second date only before the period's
+    # end, and so must what is taken off them. With the moment fixed, the test does not
+    # depend on the time of day it runs at.
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    tonight = Period(timezone.localdate(), timezone.localdate()).end_at
+    Case.objects.filter(pk__in=[made.pk for made in bulk[1:4]]).update(
+        self_handled=False,
+        status=Status.CLOSED,
+        due_at=now + (tonight - now) / 2,
+        handled_at=tonight + dt.timedelta(days=1),
+        handled_on_time=True,
+        closed_at=tonight + dt.timedelta(days=2),
+        closed_on_time=True,
+    )
     rollups.rebuild()
     assert_kept()
     today = timezone.localdate()
