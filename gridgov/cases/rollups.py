@@ -552,7 +552,18 @@ def _upsert(model: type[CaseRollup | CaseRollupCoarse], names: tuple[str, ...], 
     key_columns = ", ".join(column(name) for name in names)
     where = " OR ".join(matches)
     firsts = f"SELECT MIN({pk}) FROM {table} WHERE {where} GROUP BY {key_columns}"  # noqa: S608
-    sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} IN ({firsts}) RETURNING {key_columns}"  # noqa: S608
+    if connection.vendor == "postgresql":
+        # The rows locked in the order of their ids, whatever the plan: two transactions
+        # adding to the same rows of a town or of the district (two reports, a report and a
+        # desk action) then wait for each other instead of deadlocking. (SQLite has one write
+        # lock for the whole database.)
+        locked = f"SELECT {pk} FROM {table} WHERE {pk} IN ({firsts}) ORDER BY {pk} FOR UPDATE"  # noqa: S608
+        sql = (
+            f"UPDATE {table} SET {', '.join(sets)} FROM ({locked}) AS locked "  # noqa: S608
+            f"WHERE {table}.{pk} = locked.{pk} RETURNING {', '.join(f'{table}.{column(name)}' for name in names)}"
+        )
+    else:
+        sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} IN ({firsts}) RETURNING {key_columns}"  # noqa: S608
     arguments = (*set_params, *(value for key_params in match_params for value in key_params))
     return Upsert(model, names, changes, tuple(keys), sql, arguments)
 
@@ -583,13 +594,28 @@ def _inserted(instance: Case) -> dict[str, Any] | None:
     return values
 
 
-def prepare(case: Case) -> None:
+def prepare(case: Case, *, deferred: bool = False) -> None:
     """Write a new case's rollup statements before its transaction (the report's write lock is
     then held for running them only). Its ``post_save`` runs them when the inserted values are
-    still the ones they were written for; otherwise it computes them again."""
+    still the ones they were written for; otherwise it computes them again.
+
+    ``deferred``: the ``post_save`` keeps them, and the caller runs them with
+    :func:`run_deferred` at the end of the same transaction. A rollup row of a town or of the
+    district is shared by every report of its day, and an ``UPDATE`` locks it to the commit: run
+    last, the other reports of the town wait for the rest of the transaction only."""
     values = _inserted(case)
     if case.pk is None and values is not None:
         case._rollup_prepared = (values, planned(difference({}, contributions(values))))  # type: ignore[attr-defined]
+        case._rollup_deferred = deferred  # type: ignore[attr-defined]
+
+
+def run_deferred(case: Case) -> None:
+    """Run the rollup statements a ``deferred`` :func:`prepare` left with the inserted case
+    (nothing when its ``post_save`` had to compute and run them itself)."""
+    pending = getattr(case, "_rollup_pending", None)
+    case._rollup_pending = None  # type: ignore[attr-defined]
+    for upsert in pending or ():
+        upsert.run()
 
 
 def _after_save(
@@ -609,6 +635,9 @@ def _after_save(
     # A new case: its row holds exactly the instance's values, no need to read it back.
     after = (_inserted(instance) if created and before is None else None) or _stored(instance.pk)
     if created and before is None and prepared is not None and prepared[0] == after:
+        if getattr(instance, "_rollup_deferred", False):
+            instance._rollup_pending = prepared[1]  # type: ignore[attr-defined]
+            return
         for upsert in prepared[1]:
             upsert.run()
         return

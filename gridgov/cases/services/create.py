@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -370,14 +371,56 @@ def _next_number(town: Area, year: int) -> str:
         cursor.execute(increment, [town.pk, year])
         row = cursor.fetchone()
         if row is None:
-            try:
-                with transaction.atomic():
-                    CaseNumberSequence.objects.create(town=town, year=year, last=0)
-            except IntegrityError:
-                pass  # another transaction created it meanwhile
+            _sequence_start(town, year)
             cursor.execute(increment, [town.pk, year])
             row = cursor.fetchone()
-    return f"{year}-{town.code[6:9]}-{int(row[0]):06d}"
+    return _number(town, year, int(row[0]))
+
+
+def _number(town: Area, year: int, last: int) -> str:
+    return f"{_prefix(town, year)}{last:06d}"
+
+
+def _prefix(town: Area, year: int) -> str:
+    return f"{year}-{town.code[6:9]}-"
+
+
+def _sequence_start(town: Area, year: int) -> None:
+    try:
+        with transaction.atomic():
+            CaseNumberSequence.objects.create(town=town, year=year, last=0)
+    except IntegrityError:
+        pass  # another transaction created it meanwhile
+
+
+# On PostgreSQL a report takes its number last: the town's sequence row is locked from its
+# ``UPDATE`` to the commit, and every other report of the town waits for it. The case goes in
+# with a provisional number (unique, never seen outside the transaction) and gets its number
+# in one statement with the sequence's ``UPDATE``. SQLite's write lock holds the whole
+# transaction whatever the order, so there the number comes first, one statement fewer.
+NUMBER_LAST: Final = ("postgresql",)
+PROVISIONAL: Final = "~"
+
+
+def _number_last(case: Case, year: int) -> None:
+    """Give the case just inserted with a provisional number its number (PostgreSQL)."""
+    sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
+    cases = connection.ops.quote_name(Case._meta.db_table)
+    # (lpad cuts a longer text: a millionth case of a year keeps all its digits, as in _number)
+    give = (
+        f"WITH taken AS (UPDATE {sequence} SET last = last + 1 WHERE town_id = %s AND year = %s RETURNING last) "  # noqa: S608
+        f"UPDATE {cases} SET number = %s || CASE WHEN taken.last < 1000000 THEN lpad(taken.last::text, 6, '0') "
+        f"ELSE taken.last::text END FROM taken WHERE {cases}.id = %s RETURNING {cases}.number"
+    )
+    params: list[int | str] = [case.town.pk, year, _prefix(case.town, year), case.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(give, params)
+        row = cursor.fetchone()
+        if row is None:
+            _sequence_start(case.town, year)
+            cursor.execute(give, params)
+            row = cursor.fetchone()
+    case.number = row[0]
 
 
 def public_case_create(
@@ -451,11 +494,11 @@ def _insert(
         stage = first_stage(case, now)
         # recipient_ids() only returns active users: no second check is needed.
         users = [User(pk=pk) for pk in recipient_ids(case, Party.VILLAGE_LEADER) if actor is None or pk != actor.pk]
-    rollups.prepare(case)  # its statements written now, run by the insert's post_save
+    rollups.prepare(case, deferred=True)  # its statements written now, run at the end
+    year = timezone.localtime(now).year
+    number_last = connection.vendor in NUMBER_LAST
     with transaction.atomic():
-        # The number last before the case's insert: on PostgreSQL its row stays locked to
-        # the commit, so what follows is a handful of inserts.
-        case.number = _next_number(case.town, timezone.localtime(now).year)
+        case.number = f"{PROVISIONAL}{secrets.token_hex(12)}" if number_last else _next_number(case.town, year)
         insert(case)
         if key and actor is not None:
             idempotency.remember_creation(actor, key, case=case, digest=digest)
@@ -481,9 +524,14 @@ def _insert(
                 to_status=Status.CLOSED,
                 data={},
             )
-            return
-        stage.case = case
-        insert(stage)
+        else:
+            stage.case = case
+            insert(stage)
+        # Last, the rows other reports wait for once written: the town's number, the rollup
+        # rows of the town and the district, and the audit chain (the notification's row).
+        if number_last:
+            _number_last(case, year)
+        rollups.run_deferred(case)
         if users:
             notify_queue(
                 users=users,

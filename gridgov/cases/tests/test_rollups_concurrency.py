@@ -4,6 +4,7 @@ of its own, without the module's ``taiping`` transaction of ``test_rollups``).""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections import Counter
 
@@ -44,3 +45,22 @@ def test_two_transactions_filing_the_first_case_of_a_key_at_once_are_both_kept()
     assert CaseRollupCoarse.objects.filter(level="town").count() == 2  # one row each, summed
     kept = rollups.stored(model=CaseRollupCoarse)
     assert kept == {rollups.project(key, level): Counter(reported=3) for level in rollups.LEVELS}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's row locks")
+@pytest.mark.django_db
+def test_an_update_locks_its_rows_in_the_order_of_their_ids() -> None:
+    """Two transactions adding to the same rows (two reports of a town, a report and a desk
+    action) lock them in one order, whatever the plan: no deadlock between them."""
+    keys = [(dt.date(2030, 1, day), dt.date(2030, 1, day), None, "/", None, None, Source.HOTLINE) for day in (3, 1, 2)]
+    rollups.apply({key: Counter(reported=1) for key in keys})  # the rows exist
+    upsert = rollups.planned({key: Counter(reported=1) for key in keys})[1]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (COSTS OFF) " + upsert.sql, upsert.params)
+        plan = [row[0].strip().removeprefix("->").strip() for row in cursor.fetchall()]
+    lock = next(n for n, line in enumerate(plan) if line.startswith("LockRows"))
+    assert plan[lock + 1] == "Sort" and re.fullmatch(r"Sort Key: cases_caserollupcoarse(_\d+)?\.id", plan[lock + 2]), (
+        plan
+    )
+    upsert.run()
+    assert set(CaseRollupCoarse.objects.filter(month__year=2030).values_list("reported", flat=True)) == {2}

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from gridgov.areas.models import Area
-from gridgov.cases import services
-from gridgov.cases.models import Case, CaseAttachment, CaseEvent, IdempotencyKey
+from gridgov.cases import rollups, services
+from gridgov.cases.models import Case, CaseAttachment, CaseEvent, CaseNumberSequence, IdempotencyKey
 from gridgov.cases.services import CaseConflict, CaseForbidden, Photo
 from gridgov.categories.models import Category
 from gridgov.core.models import AuditEvent
@@ -193,6 +194,42 @@ def test_case_numbers_count_per_town_and_year(people: dict[str, Any]) -> None:
     assert first.number == f"2024-{town.code[6:9]}-000001"
     assert second.number == f"2024-{town.code[6:9]}-000002"
     assert third.number == f"2025-{town.code[6:9]}-000001"
+    # A town's millionth case of a year keeps every digit; no provisional number is left.
+    CaseNumberSequence.objects.filter(town=town, year=2025).update(last=999_998)
+    later = [report(people, at=dt.datetime(2025, 3, 1, 9, minute, tzinfo=shanghai)) for minute in (0, 1)]
+    assert [case.number for case in later] == [f"2025-{town.code[6:9]}-999999", f"2025-{town.code[6:9]}-1000000"]
+    assert Case.objects.get(pk=later[1].pk).number == later[1].number
+    assert not Case.objects.filter(number__startswith="~").exists()
+
+
+def test_a_report_writes_what_other_reports_wait_for_last(people: dict[str, Any]) -> None:
+    """The town's number row (on PostgreSQL), the shared rollup rows and the audit chain are
+    written at the end of a report's transaction, so the other reports of the town wait for
+    those statements and the commit only; the rollups come out as a recount gives them."""
+    report(people)  # (the sequence and rollup rows of the day exist)
+    with CaptureQueriesContext(connection) as queries:
+        case, _created = create(people, idempotency_key="last-of-all")
+    statements = [query["sql"] for query in queries.captured_queries]
+    written = [
+        sql.split()[0] + " " + _table(sql) for sql in statements if sql.split()[0] in {"INSERT", "UPDATE", "WITH"}
+    ]
+    if connection.vendor == "postgresql":  # the number with the case's own UPDATE
+        assert written[0] == 'INSERT "cases_case"' and 'WITH "cases_casenumbersequence"' in written, written
+    else:  # one write lock holds the whole transaction anyway: the number first
+        assert written[:2] == ['UPDATE "cases_casenumbersequence"', 'INSERT "cases_case"'], written
+        written = written[1:]
+    first = next(n for n, step in enumerate(written) if "number" in step or "rollup" in step)
+    assert first >= 4, written  # the case, its key, event and stage before
+    assert all("number" in step or "rollup" in step or "notif" in step or "audit" in step for step in written[first:])
+    assert written[-1] == 'INSERT "core_auditevent"', written
+    assert case.number == Case.objects.get(pk=case.pk).number and not case.number.startswith("~")
+    assert not rollups.check().differences
+
+
+def _table(sql: str) -> str:
+    """The table a write names first (``INSERT INTO t``, ``UPDATE t``, ``WITH … UPDATE t``)."""
+    words = sql.replace("(", " ").split()
+    return next(word for word in words[1:] if word.startswith('"'))
 
 
 # --- actions ------------------------------------------------------------------------------
