@@ -500,8 +500,6 @@ def _insert(
     with transaction.atomic():
         case.number = f"{PROVISIONAL}{secrets.token_hex(12)}" if number_last else _next_number(case.town, year)
         insert(case)
-        if key and actor is not None:
-            idempotency.remember_creation(actor, key, case=case, digest=digest)
         event = CaseEvent(
             case=case,
             action=REPORT,
@@ -529,9 +527,14 @@ def _insert(
             insert(stage)
         # Last, the rows other reports wait for once written: the town's number, the rollup
         # rows of the town and the district, and the audit chain (the notification's row).
+        # The key after the rollup rows, as a desk action writes its own: a report and an
+        # action reusing one key then queue on the rows and the loser is refused, where the
+        # other order deadlocked.
         if number_last:
             _number_last(case, year)
         rollups.run_deferred(case)
+        if key and actor is not None:
+            idempotency.remember_creation(actor, key, case=case, digest=digest)
         if users:
             notify_queue(
                 users=users,

@@ -159,3 +159,71 @@ def test_concurrent_retries_of_one_action_with_one_key_make_one_effect(demo: Non
     assert {body["status"] for _status, body in results} == {"closed"}
     assert CaseEvent.objects.filter(case=case, action="verify_pass").count() == 1
     assert IdempotencyKey.objects.filter(key=key).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_report_and_an_action_reusing_one_key_queue_and_the_later_is_refused(demo: None) -> None:
+    """A report waits for its town's number (another report of the town holds it) while a desk
+    action by the same user reuses the report's Idempotency-Key: the action goes through, the
+    report is refused on its key; neither is a deadlock (found by a break-it review)."""
+    import time
+
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from gridgov.cases import services
+    from gridgov.cases.models import CaseNumberSequence
+
+    center = get_user_model().objects.get(username="center01")
+    grids = list(Area.objects.current().filter(level="grid").order_by("code").values_list("code", flat=True)[:2])
+    waiting, _created = services.case_create(
+        actor=center, category="parking.long_term", description="待登记", grid=grids[0]
+    )
+    assert CaseNumberSequence.objects.filter(town_id=waiting.town_id).exists()
+    held, release = threading.Event(), threading.Event()
+    outcomes: dict[str, Any] = {}
+
+    def another_report_of_the_town() -> None:  # holds the town's number row
+        try:
+            with transaction.atomic():
+                CaseNumberSequence.objects.filter(town_id=waiting.town_id).select_for_update().get()
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    def run(name: str, call: Any) -> None:
+        try:
+            outcomes[name] = call()
+        except Exception as error:  # reported by the main thread
+            outcomes[name] = error
+        finally:
+            connections.close_all()
+
+    def report() -> Any:
+        return services.case_create(
+            actor=center, category="parking.long_term", description="新报", grid=grids[1], idempotency_key="K-1"
+        )
+
+    def register() -> Any:
+        return services.case_act(waiting.pk, "register", actor=center, idempotency_key="K-1")
+
+    blocker = threading.Thread(target=another_report_of_the_town)
+    blocker.start()
+    assert held.wait(timeout=30)
+    threads = [threading.Thread(target=run, args=("report", report))]
+    threads[0].start()
+    time.sleep(1)  # the report waits for the number
+    threads.append(threading.Thread(target=run, args=("register", register)))
+    threads[1].start()
+    time.sleep(1)
+    release.set()
+    for thread in [blocker, *threads]:
+        thread.join(timeout=60)
+    assert not isinstance(outcomes["register"], Exception), outcomes
+    assert isinstance(outcomes["report"], ValidationError), outcomes
+    assert "idempotency_key" in outcomes["report"].message_dict
+    assert Case.objects.get(pk=waiting.pk).status == "registered"
+    assert not Case.objects.filter(description="新报").exists()
+    assert not Case.objects.filter(number__startswith="~").exists()
