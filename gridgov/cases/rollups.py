@@ -65,7 +65,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Final
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q, Sum
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
@@ -771,9 +771,41 @@ def describe(key: Key) -> dict[str, Any]:
     return dict(zip(names, key, strict=True))
 
 
+# How often a repair is tried again when cases saved meanwhile changed the rows it rewrites.
+REPAIR_TRIES: Final = 5
+
+
 def check(prefix: str = "", *, repair: bool = False) -> Outcome:
     """Compare the grid rows and the coarse rows under the area path ``prefix`` with a
-    recount of its cases; with ``repair``, rewrite both from the recount when they differ."""
+    recount of its cases; with ``repair``, rewrite both from the recount when they differ.
+
+    Cases are saved while it runs. Read outside a transaction, a case saved between the
+    recount and the rows' read looked like a difference, and a repair then wrote the recount
+    without it over rows that had it: a count lost. So, unless the caller's transaction is
+    already open, the check runs in one of its own: on PostgreSQL a ``REPEATABLE READ`` one (the
+    recount and the rows are one snapshot; a repair whose rows a save changed meanwhile fails
+    to serialise and is tried again, up to ``REPAIR_TRIES`` times), on SQLite, for a repair, one
+    that holds the write lock (saves wait for it). A check without repair on SQLite reads
+    without a transaction, so under load it can show the saves in flight: check again."""
+    if connection.in_atomic_block or (connection.vendor != "postgresql" and not repair):
+        return _check(prefix, repair)
+    for attempt in range(1, REPAIR_TRIES + 1):
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                return _check(prefix, repair)
+        except OperationalError as error:
+            if attempt == REPAIR_TRIES or getattr(error.__cause__, "sqlstate", None) != SERIALIZATION_FAILURE:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+SERIALIZATION_FAILURE: Final = "40001"
+
+
+def _check(prefix: str, repair: bool) -> Outcome:
     began = time.perf_counter()
     counted = recount(prefix)
     rows = grid_rows(counted)

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import threading
 from collections import Counter
+from typing import Any
 
 import pytest
 from django.db import close_old_connections, connection, transaction
@@ -64,3 +65,44 @@ def test_an_update_locks_its_rows_in_the_order_of_their_ids() -> None:
     )
     upsert.run()
     assert set(CaseRollupCoarse.objects.filter(month__year=2030).values_list("reported", flat=True)) == {2}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once")
+@pytest.mark.django_db(transaction=True)
+def test_a_repair_keeps_the_cases_saved_while_it_counts(demo: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case reported between the repair's recount and its rewrite of the rows: the rewrite
+    fails to serialise and is tried again with the case counted; nothing is lost."""
+    from django.contrib.auth import get_user_model
+
+    from gridgov.areas.models import Area
+    from gridgov.cases import services
+    from gridgov.cases.models import Case, CaseRollup
+
+    center = get_user_model().objects.get(username="center01")
+    grid = Area.objects.current().filter(level="grid").order_by("code").values_list("code", flat=True).first()
+
+    def report(text: str) -> None:
+        services.case_create(actor=center, category="parking.long_term", description=text, grid=grid)
+
+    report("修复前")
+    row = CaseRollup.objects.filter(reported__gt=0).order_by("-id").first()
+    assert row is not None
+    CaseRollup.objects.filter(pk=row.pk).update(reported=row.reported + 5)  # tampered: to repair
+    real_recount = rollups.recount
+    recounts: list[int] = []
+
+    def recount_then_a_report(prefix: str = "") -> Any:
+        counted = real_recount(prefix)
+        recounts.append(1)
+        if len(recounts) == 1:  # another process reports meanwhile and commits
+            thread = threading.Thread(target=lambda: (report("修复中"), close_old_connections()))
+            thread.start()
+            thread.join(timeout=60)
+        return counted
+
+    monkeypatch.setattr(rollups, "recount", recount_then_a_report)
+    outcome = rollups.check(repair=True)
+    monkeypatch.undo()
+    assert outcome.repaired and len(recounts) == 2
+    assert Case.objects.filter(description="修复中").exists()
+    assert rollups.check().differences == {}
