@@ -88,6 +88,13 @@ def test_a_repair_keeps_the_cases_saved_while_it_counts(demo: str, monkeypatch: 
     row = CaseRollup.objects.filter(reported__gt=0).order_by("-id").first()
     assert row is not None
     CaseRollup.objects.filter(pk=row.pk).update(reported=row.reported + 5)  # tampered: to repair
+
+    def report_and_close() -> None:
+        try:
+            report("修复中")
+        finally:
+            close_old_connections()
+
     real_recount = rollups.recount
     recounts: list[int] = []
 
@@ -95,7 +102,7 @@ def test_a_repair_keeps_the_cases_saved_while_it_counts(demo: str, monkeypatch: 
         counted = real_recount(prefix)
         recounts.append(1)
         if len(recounts) == 1:  # another process reports meanwhile and commits
-            thread = threading.Thread(target=lambda: (report("修复中"), close_old_connections()))
+            thread = threading.Thread(target=report_and_close)
             thread.start()
             thread.join(timeout=60)
         return counted

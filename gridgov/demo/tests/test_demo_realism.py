@@ -59,7 +59,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def history(taiping: Any, media: Any, django_db_blocker: Any) -> dict[str, int]:
     """The demo with its cases, orders, patrols and staff photos, made once for the module
     (inside the transaction of ``taiping``, rolled back after the module)."""
-    with django_db_blocker.unblock(), override_settings(DEBUG=True):
+    with django_db_blocker.unblock():
         return {
             "cases": load_demo_cases(count=CASES, now=NOW, allow_production_db=True),
             "orders": generate_demo_orders(count=ORDERS, now=NOW).created,
