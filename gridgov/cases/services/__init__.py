@@ -9,6 +9,7 @@ engine (``docs/workflow.md``).
 The parts:
 
 - :mod:`.create`: ``case_create`` (a report, or a self-handled case);
+- :mod:`.numbers`: case numbers per town and year (taken last in a report on PostgreSQL);
 - :mod:`.act`: ``case_act`` and ``allowed_actions``, on :mod:`.workflow` (the engine's hooks
   for cases) with one effect per action in :mod:`.effects`;
 - :mod:`.clock`: stage bookkeeping (``CaseStage`` rows and their mirror on the case);

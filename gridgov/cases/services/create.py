@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -31,13 +30,14 @@ from gridgov.people.models import Role
 
 from .. import rollups
 from ..access import area_paths
-from ..models import AttachmentKind, Case, CaseEvent, CaseNumberSequence, CaseStage, PartyKind, Source, Status
+from ..models import AttachmentKind, Case, CaseEvent, CaseStage, PartyKind, Source, Status
 from ..transitions import REPORT, SELF_HANDLE, Party
 from . import idempotency
 from .attachments import CheckedPhotos, photos_check, photos_store
 from .clock import first_stage
 from .common import COMMENT_MAX, DESCRIPTION_MAX, CaseForbidden, Photo, case_url, clean_text, now_or
 from .notifications import recipient_ids
+from .numbers import NUMBER_LAST, next_number, number_last_in_transaction, provisional_number
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -360,69 +360,6 @@ def _covers_path(actor: User, town_path: str) -> bool:
     return any(path.startswith(town_path) or town_path.startswith(path) for path in area_paths(actor))
 
 
-def _next_number(town: Area, year: int) -> str:
-    """The next case number of a town and year, ``YYYY-TTT-NNNNNN`` (TTT: the township digits).
-
-    One ``UPDATE … RETURNING`` takes the number: it locks the town's sequence row until the
-    commit, so callers take the number as late in their transaction as they can."""
-    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
-    increment = f"UPDATE {table} SET last = last + 1 WHERE town_id = %s AND year = %s RETURNING last"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(increment, [town.pk, year])
-        row = cursor.fetchone()
-        if row is None:
-            _sequence_start(town, year)
-            cursor.execute(increment, [town.pk, year])
-            row = cursor.fetchone()
-    return _number(town, year, int(row[0]))
-
-
-def _number(town: Area, year: int, last: int) -> str:
-    return f"{_prefix(town, year)}{last:06d}"
-
-
-def _prefix(town: Area, year: int) -> str:
-    return f"{year}-{town.code[6:9]}-"
-
-
-def _sequence_start(town: Area, year: int) -> None:
-    try:
-        with transaction.atomic():
-            CaseNumberSequence.objects.create(town=town, year=year, last=0)
-    except IntegrityError:
-        pass  # another transaction created it meanwhile
-
-
-# On PostgreSQL a report takes its number last: the town's sequence row is locked from its
-# ``UPDATE`` to the commit, and every other report of the town waits for it. The case goes in
-# with a provisional number (unique, never seen outside the transaction) and gets its number
-# in one statement with the sequence's ``UPDATE``. SQLite's write lock holds the whole
-# transaction whatever the order, so there the number comes first, one statement fewer.
-NUMBER_LAST: Final = ("postgresql",)
-PROVISIONAL: Final = "~"
-
-
-def _number_last(case: Case, year: int) -> None:
-    """Give the case just inserted with a provisional number its number (PostgreSQL)."""
-    sequence = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
-    cases = connection.ops.quote_name(Case._meta.db_table)
-    # (lpad cuts a longer text: a millionth case of a year keeps all its digits, as in _number)
-    give = (
-        f"WITH taken AS (UPDATE {sequence} SET last = last + 1 WHERE town_id = %s AND year = %s RETURNING last) "  # noqa: S608
-        f"UPDATE {cases} SET number = %s || CASE WHEN taken.last < 1000000 THEN lpad(taken.last::text, 6, '0') "
-        f"ELSE taken.last::text END FROM taken WHERE {cases}.id = %s RETURNING {cases}.number"
-    )
-    params: list[int | str] = [case.town.pk, year, _prefix(case.town, year), case.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(give, params)
-        row = cursor.fetchone()
-        if row is None:
-            _sequence_start(case.town, year)
-            cursor.execute(give, params)
-            row = cursor.fetchone()
-    case.number = row[0]
-
-
 def public_case_create(
     *,
     category: Category | str,
@@ -498,7 +435,7 @@ def _insert(
     year = timezone.localtime(now).year
     number_last = connection.vendor in NUMBER_LAST
     with transaction.atomic():
-        case.number = f"{PROVISIONAL}{secrets.token_hex(12)}" if number_last else _next_number(case.town, year)
+        case.number = provisional_number() if number_last else next_number(case.town, year)
         insert(case)
         event = CaseEvent(
             case=case,
@@ -531,7 +468,7 @@ def _insert(
         # action reusing one key then queue on the rows and the loser is refused, where the
         # other order deadlocked.
         if number_last:
-            _number_last(case, year)
+            number_last_in_transaction(case, year)
         rollups.run_deferred(case)
         if key and actor is not None:
             idempotency.remember_creation(actor, key, case=case, digest=digest)
