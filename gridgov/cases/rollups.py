@@ -773,6 +773,7 @@ def describe(key: Key) -> dict[str, Any]:
 
 # How often a repair is tried again when cases saved meanwhile changed the rows it rewrites.
 REPAIR_TRIES: Final = 5
+SERIALIZATION_FAILURE: Final = "40001"  # PostgreSQL's SQLSTATE
 
 
 def check(prefix: str = "", *, repair: bool = False) -> Outcome:
@@ -800,9 +801,6 @@ def check(prefix: str = "", *, repair: bool = False) -> Outcome:
             if attempt == REPAIR_TRIES or getattr(error.__cause__, "sqlstate", None) != SERIALIZATION_FAILURE:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-SERIALIZATION_FAILURE: Final = "40001"
 
 
 def _check(prefix: str, repair: bool) -> Outcome:
