@@ -199,7 +199,12 @@ def figure_url(code: str, part: str, period: Period, dimensions: Dimensions) -> 
     """The workbench list of a figure's part: the same parameters as
     :func:`indices.link_query`, the period's and dimensions' part encoded once per row (a
     district page builds thousands of links)."""
-    return f"{workbench_path()}?{urlencode({'index': code, 'part': part})}&{_link_tail(period, dimensions)}"
+    return f"{workbench_path()}?{_index_query(code, part)}&{_link_tail(period, dimensions)}"
+
+
+@lru_cache(maxsize=256)
+def _index_query(code: str, part: str) -> str:
+    return urlencode({"index": code, "part": part})
 
 
 @lru_cache(maxsize=4096)
