@@ -594,24 +594,21 @@ def _inserted(instance: Case) -> dict[str, Any] | None:
     return values
 
 
-def prepare(case: Case, *, deferred: bool = False) -> None:
+def prepare(case: Case) -> None:
     """Write a new case's rollup statements before its transaction (the report's write lock is
-    then held for running them only). Its ``post_save`` runs them when the inserted values are
-    still the ones they were written for; otherwise it computes them again.
-
-    ``deferred``: the ``post_save`` keeps them, and the caller runs them with
-    :func:`run_deferred` at the end of the same transaction. A rollup row of a town or of the
-    district is shared by every report of its day, and an ``UPDATE`` locks it to the commit: run
-    last, the other reports of the town wait for the rest of the transaction only."""
+    then held for running them only), for :func:`run_deferred` to run at the end of the same
+    transaction: a rollup row of a town or of the district is shared by every report of its
+    day, and an ``UPDATE`` locks it to the commit, so run last, the other reports of the town
+    wait for the rest of the transaction only. The ``post_save`` keeps them when the inserted
+    values are still the ones they were written for; otherwise it computes and runs them."""
     values = _inserted(case)
     if case.pk is None and values is not None:
         case._rollup_prepared = (values, planned(difference({}, contributions(values))))  # type: ignore[attr-defined]
-        case._rollup_deferred = deferred  # type: ignore[attr-defined]
 
 
 def run_deferred(case: Case) -> None:
-    """Run the rollup statements a ``deferred`` :func:`prepare` left with the inserted case
-    (nothing when its ``post_save`` had to compute and run them itself)."""
+    """Run the rollup statements :func:`prepare` left with the inserted case (nothing when its
+    ``post_save`` had to compute and run them itself)."""
     pending = getattr(case, "_rollup_pending", None)
     case._rollup_pending = None  # type: ignore[attr-defined]
     for upsert in pending or ():
@@ -635,11 +632,7 @@ def _after_save(
     # A new case: its row holds exactly the instance's values, no need to read it back.
     after = (_inserted(instance) if created and before is None else None) or _stored(instance.pk)
     if created and before is None and prepared is not None and prepared[0] == after:
-        if getattr(instance, "_rollup_deferred", False):
-            instance._rollup_pending = prepared[1]  # type: ignore[attr-defined]
-            return
-        for upsert in prepared[1]:
-            upsert.run()
+        instance._rollup_pending = prepared[1]  # type: ignore[attr-defined]  # run_deferred runs them
         return
     old = contributions(before) if before else {}
     new = contributions(after) if after else {}

@@ -431,7 +431,7 @@ def _insert(
         stage = first_stage(case, now)
         # recipient_ids() only returns active users: no second check is needed.
         users = [User(pk=pk) for pk in recipient_ids(case, Party.VILLAGE_LEADER) if actor is None or pk != actor.pk]
-    rollups.prepare(case, deferred=True)  # its statements written now, run at the end
+    rollups.prepare(case)  # its statements written now, run at the end
     year = timezone.localtime(now).year
     number_last = connection.vendor in NUMBER_LAST
     with transaction.atomic():

@@ -20,14 +20,7 @@ def next_number(town: Area, year: int) -> str:
     commit, so callers take the number as late in their transaction as they can."""
     table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
     increment = f"UPDATE {table} SET last = last + 1 WHERE town_id = %s AND year = %s RETURNING last"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(increment, [town.pk, year])
-        row = cursor.fetchone()
-        if row is None:
-            _sequence_start(town, year)
-            cursor.execute(increment, [town.pk, year])
-            row = cursor.fetchone()
-    return _number(town, year, int(row[0]))
+    return _number(town, year, int(_taken(increment, [town.pk, year], town, year)))
 
 
 def _number(town: Area, year: int, last: int) -> str:
@@ -36,6 +29,19 @@ def _number(town: Area, year: int, last: int) -> str:
 
 def _prefix(town: Area, year: int) -> str:
     return f"{year}-{town.code[6:9]}-"
+
+
+def _taken(sql: str, params: list[int | str], town: Area, year: int) -> int | str:
+    """Run a statement that takes the town's next number and returns one value; the first
+    number of a town's year makes its sequence row, then runs it again."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            _sequence_start(town, year)
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    return row[0]  # type: ignore[no-any-return]
 
 
 def _sequence_start(town: Area, year: int) -> None:
@@ -66,14 +72,7 @@ def number_last_in_transaction(case: Case, year: int) -> None:
         f"ELSE taken.last::text END FROM taken WHERE {cases}.id = %s RETURNING {cases}.number"
     )
     params: list[int | str] = [case.town.pk, year, _prefix(case.town, year), case.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(give, params)
-        row = cursor.fetchone()
-        if row is None:
-            _sequence_start(case.town, year)
-            cursor.execute(give, params)
-            row = cursor.fetchone()
-    case.number = row[0]
+    case.number = str(_taken(give, params, case.town, year))
 
 
 def provisional_number() -> str:

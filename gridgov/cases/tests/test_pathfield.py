@@ -74,10 +74,7 @@ def test_on_sqlite_an_area_filter_is_a_range_of_the_level_area_index() -> None:
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL keeps LIKE, served by the pattern operator class (test_rollups)")
     query = CaseRollupCoarse.objects.filter(level="village", area_path__startswith="/1/2/3/", month__gte=MONTH)
-    sql, params = query.values("id").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    plan = _plan(query.values("id"))
     assert "rollup_level_area" in plan and "area_path>? AND area_path<?" in plan, plan
 
 
