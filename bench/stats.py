@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import base64
 import bisect
+import cProfile
 import datetime as dt
 import hashlib
 import math
@@ -552,13 +553,21 @@ def progress(what: str, made: int, total: int, started: float) -> None:
 # --- the measurements ---------------------------------------------------------------------
 
 
+# With ``--profile``: the profiler that sees the timed runs only (not the warm-up or the set-up).
+PROFILER: cProfile.Profile | None = None
+
+
 def timed(function: Callable[[], Any], repeat: int) -> list[float]:
     function()
     found = []
     for _ in range(repeat):
+        if PROFILER is not None:
+            PROFILER.enable()
         began = time.perf_counter()
         function()
         found.append((time.perf_counter() - began) * 1000)
+        if PROFILER is not None:
+            PROFILER.disable()
     return found
 
 
@@ -813,6 +822,9 @@ def main() -> None:
     parser.add_argument(
         "--queries", type=int, default=0, metavar="N", help="print each line's N slowest SQL statements"
     )
+    parser.add_argument(
+        "--profile", type=Path, metavar="FILE", help="write a cProfile of the timed runs (not the warm-ups) to FILE"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="gridgov-bench-") as tmp:
@@ -846,7 +858,12 @@ def main() -> None:
             if args.jit and connection.vendor == "postgresql":  # every new connection (one per request)
                 connection.close()
                 connection.settings_dict["OPTIONS"]["options"] = "-c jit=on"
+            global PROFILER
+            PROFILER = cProfile.Profile() if args.profile else None
             measure(args.repeat, args.bare, args.only, args.live, args.queries, args.grid_rows)
+            if PROFILER is not None:
+                PROFILER.dump_stats(args.profile)
+                print(f"profile of the timed runs written to {args.profile}")
             if not args.no_bulletin:
                 measure_bulletin(args.repeat)
         finally:
