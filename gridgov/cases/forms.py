@@ -129,9 +129,12 @@ def area_filter_choices(user: User | AnonymousUser, selected: object = None) -> 
     return found
 
 
-def department_choices(user: User | AnonymousUser) -> Choices:
-    departments = visible_departments(user).filter(is_active=True).order_by("sort_order", "name")
-    return [(d.code, d.name) for d in departments]
+def department_choices(user: User | AnonymousUser, *, code: str | None = None) -> Choices:
+    """The departments in service the user may see (with ``code``: that one, if so)."""
+    departments = visible_departments(user).filter(is_active=True)
+    if code is not None:
+        departments = departments.filter(code=code)
+    return [(d.code, d.name) for d in departments.order_by("sort_order", "name")]
 
 
 class CaseFilterForm(FilterForm):

@@ -35,6 +35,7 @@ from gridgov.areas.geometry import metres
 from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import area_names, areas_visible
 from gridgov.categories.models import Category
+from gridgov.categories.selectors import active_minors
 from gridgov.core.dbrouter import reads_from_replica
 from gridgov.core.forms import DateInput
 from gridgov.core.pages import error_page
@@ -111,13 +112,16 @@ def may_see(user: User | AnonymousUser) -> bool:
     return bool(scope_for(user).has_role(*STATS_ROLES) or getattr(user, "is_superuser", False))
 
 
-class AreaField(forms.ChoiceField):
-    """An area of the viewer's: any of ``codes``, listed in the choices or not."""
+class KnownChoiceField(forms.ChoiceField):
+    """A choice that is valid when ``known(value)`` says so, listed in the choices or not: a
+    part of the page (htmx) reads its filters without listing them (a district's 5,000 areas,
+    the classification and the departments were a tenth of each part's time), and a grid
+    taken from the URL is valid although the list of a district shows villages only."""
 
-    codes: set[str] = set()
+    known: Callable[[str], bool] | None = None
 
     def valid_value(self, value: Any) -> bool:
-        return str(value) in self.codes or super().valid_value(value)
+        return (self.known is not None and self.known(str(value))) or super().valid_value(value)
 
 
 def stats_area_choices(user: User | AnonymousUser) -> list[tuple[Any, Any]]:
@@ -136,9 +140,9 @@ class StatsForm(forms.Form):
 
     start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
     end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
-    grid = AreaField(label=gettext_lazy("Village / grid"), required=False)
-    lead = forms.ChoiceField(label=gettext_lazy("Lead department"), required=False)
-    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
+    grid = KnownChoiceField(label=gettext_lazy("Village / grid"), required=False)
+    lead = KnownChoiceField(label=gettext_lazy("Lead department"), required=False)
+    category = KnownChoiceField(label=gettext_lazy("Category"), required=False)
     source = forms.ChoiceField(label=gettext_lazy("Source"), required=False)
     step = forms.ChoiceField(
         label=gettext_lazy("Trend by"),
@@ -146,15 +150,21 @@ class StatsForm(forms.Form):
         choices=[("day", gettext_lazy("Day")), ("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))],
     )
 
-    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser, listed: bool = True, **kwargs: Any) -> None:
+        """``listed``: with the choices of the select boxes (the page shows them; its parts
+        only read the filters, each checked with one query)."""
         super().__init__(*args, **kwargs)
         any_: list[tuple[Any, Any]] = [("", _("All"))]
         fields: Any = self.fields
-        fields["grid"].choices = any_ + stats_area_choices(user)
-        fields["grid"].codes = set(areas_visible(user).values_list("code", flat=True))
-        fields["lead"].choices = any_ + department_choices(user)
-        fields["category"].choices = any_ + category_choices(majors=True)
+        fields["grid"].known = lambda code: areas_visible(user).filter(code=code).exists()
         fields["source"].choices = any_ + list(Source.choices)
+        if listed:
+            fields["grid"].choices = any_ + stats_area_choices(user)
+            fields["lead"].choices = any_ + department_choices(user)
+            fields["category"].choices = any_ + category_choices(majors=True)
+        else:
+            fields["lead"].known = lambda code: department_choices(user, code=code) != []
+            fields["category"].known = lambda code: active_minors().filter(Q(code=code) | Q(parent__code=code)).exists()
 
     def chosen(self, today: dt.date) -> tuple[Period, Dimensions, str]:
         # The filters that were read (an unreadable one is left out, as if not given).
@@ -480,8 +490,8 @@ class Chosen:
     scope: Q | None
 
 
-def chosen(request: HttpRequest) -> Chosen:
-    form = StatsForm(request.GET or None, user=request.user)
+def chosen(request: HttpRequest, *, listed: bool = True) -> Chosen:
+    form = StatsForm(request.GET or None, user=request.user, listed=listed)
     period, dimensions, step = form.chosen(timezone.localdate())
     return Chosen(form, period, dimensions, step, cases_visible(request.user), rollup_scope(request.user))
 
@@ -547,7 +557,7 @@ def statistics_part(request: HttpRequest, part: str) -> HttpResponse:
         return error_page(request, _("You may not open this page."), 403)
     if part not in PARTS:
         raise Http404(part)
-    c = chosen(request)
+    c = chosen(request, listed=False)
     period, dimensions, query = c.period, c.dimensions, c.query
     context: dict[str, Any] = {"period": period, "labels": {code: str(i.label) for code, i in indices.INDICES.items()}}
     if part == "trend":

@@ -724,3 +724,25 @@ def test_an_area_filter_on_a_level_can_use_the_level_area_index() -> None:
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "rollup_level_area" in plan and "~>=~ '/1/2/3/'" in plan, plan
+
+
+def test_the_figures_of_some_indices_are_those_of_all_of_them() -> None:
+    """``rollup_figures`` asked for some indices reads only their measures and gives their
+    parts and average exactly as when it computes every index."""
+    import random
+
+    from gridgov.cases.models import ROLLUP_MEASURES
+
+    chance = random.Random(7)
+    codes = list(indices.INDICES)
+    for _ in range(200):
+        sums = {f"m_{measure}": chance.choice([None, 0, chance.randint(0, 10**6)]) for measure in ROLLUP_MEASURES}
+        counts, averages = indices.rollup_figures(sums)
+        chosen = chance.sample(codes, chance.randint(1, len(codes)))
+        # Only the measures the chosen indices read, as the statistics sum them.
+        read = set().union(*(indices.MEASURES_OF[code] for code in chosen))
+        some, some_averages = indices.rollup_figures(
+            {key: value for key, value in sums.items() if key[2:] in read}, chosen
+        )
+        assert some == {key: value for key, value in counts.items() if key.split("__")[0] in chosen}
+        assert some_averages == ({"handling_hours": averages["handling_hours"]} if "handling_hours" in chosen else {})

@@ -232,3 +232,35 @@ def test_unreadable_dates_fall_back_to_this_month_and_say_so(people: dict[str, A
     assert "无法识别所填日期（abc, 2026-13-45），页面显示本月的数据。" in html
     # Readable dates say nothing of the kind.
     assert "无法识别所填日期" not in client.get(reverse("cases:stats"), MARCH).content.decode()
+
+
+def test_the_parts_read_the_filters_as_the_page_does_without_listing_them(people: dict[str, Any]) -> None:
+    """A part of the page checks each filter with a query instead of listing the choices; it
+    takes and refuses exactly what the page's select boxes do, for each viewer."""
+    from gridgov.areas.models import Area
+    from gridgov.categories.models import Category
+    from gridgov.people.models import Department
+
+    minor = Category.objects.filter(parent__isnull=False, is_active=True).first()
+    retired = Department.objects.create(code="retired_dept", name="已撤销部门", is_active=False)
+    assert minor is not None and minor.parent is not None
+    values = {
+        "grid": [area.code for area in Area.objects.current().order_by("level", "code")[:3]]
+        + [str(Area.objects.current().filter(level="grid").values_list("code", flat=True).last()), "nowhere"],
+        "lead": [*Department.objects.filter(is_active=True).values_list("code", flat=True)[:3], retired.code, "nope"],
+        "category": [minor.code, minor.parent.code, "nothing"],
+        "source": ["hotline", "elsewhere"],
+    }
+    today = timezone.localdate()
+    taken: dict[str, set[bool]] = {name: set() for name in values}
+    for username in ("center01", "leader01"):
+        for name, options in values.items():
+            for value in options:
+                query = {**MARCH, name: value}
+                page = views_stats.StatsForm(query, user=people[username])
+                part = views_stats.StatsForm(query, user=people[username], listed=False)
+                assert page.is_valid() == part.is_valid(), (username, query)
+                assert page.chosen(today) == part.chosen(today), (username, query)
+                assert page.errors == part.errors
+                taken[name].add(part.is_valid())
+    assert all(found == {True, False} for found in taken.values())
