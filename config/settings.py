@@ -126,6 +126,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Django's form renderer, with select boxes written in Python (gridgov/core/renderers.py).
+FORM_RENDERER = "gridgov.core.renderers.Renderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
