@@ -48,3 +48,13 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """The objects the worker made while loading the application (modules, URL patterns,
+    templates: most of its heap) are moved out of reach of the garbage collector's full passes,
+    which otherwise walk all of them again in the middle of a request: 93 ms a full collection
+    before, 40 ms after, on the statistics pages at one million cases (docs/benchmarks.md)."""
+    import gc
+
+    gc.freeze()
