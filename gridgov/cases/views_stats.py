@@ -135,6 +135,16 @@ def stats_area_choices(user: User | AnonymousUser) -> list[tuple[Any, Any]]:
     return [*found, (_("Villages"), villages)]
 
 
+def area_known(user: User | AnonymousUser, code: str) -> bool:
+    """Whether the area filter takes ``code``: one of the viewer's areas, or the village of one of
+    the viewer's grids, which the list offers as "(whole village)" when it lists grids (a
+    viewer of some grids; the scope still narrows the figures to those grids)."""
+    if areas_visible(user).filter(code=code).exists():
+        return True
+    grids = areas_visible(user, level=AreaLevel.GRID)
+    return grids.filter(parent__code=code).exists() and grids.count() <= GRID_CHOICES
+
+
 class StatsForm(forms.Form):
     """The filters of the page (all optional; the current month by default)."""
 
@@ -156,7 +166,7 @@ class StatsForm(forms.Form):
         super().__init__(*args, **kwargs)
         any_: list[tuple[Any, Any]] = [("", _("All"))]
         fields: Any = self.fields
-        fields["grid"].known = lambda code: areas_visible(user).filter(code=code).exists()
+        fields["grid"].known = lambda code: area_known(user, code)
         fields["source"].choices = any_ + list(Source.choices)
         if listed:
             fields["grid"].choices = any_ + stats_area_choices(user)

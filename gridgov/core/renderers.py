@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from django.forms.renderers import DjangoTemplates
-from django.utils.formats import localize
-from django.utils.html import conditional_escape
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.utils.safestring import mark_safe
 
 SELECT: Final = "django/forms/widgets/select.html"
@@ -35,9 +35,13 @@ class Renderer(DjangoTemplates):
         return super().render(template_name, context, request)
 
 
+_CONTEXT: Final = Context(autoescape=True)
+
+
 def _text(value: Any) -> str:
-    """A variable as the templates print it (localized, then escaped unless already safe)."""
-    return str(conditional_escape(localize(value)))
+    """A variable as the templates print it: a time in the current time zone, localized, made a
+    string, then escaped unless a safe string (Django's ``render_value_in_context``)."""
+    return str(render_value_in_context(value, _CONTEXT))
 
 
 def _attrs(attrs: Mapping[str, Any]) -> str:

@@ -264,3 +264,33 @@ def test_the_parts_read_the_filters_as_the_page_does_without_listing_them(people
                 assert page.errors == part.errors
                 taken[name].add(part.is_valid())
     assert all(found == {True, False} for found in taken.values())
+
+
+@pytest.mark.usefixtures("month")
+def test_a_viewer_of_grids_in_two_villages_filters_the_parts_on_a_listed_village(people: dict[str, Any]) -> None:
+    """The page lists each of the viewer's grids under "(whole village)", the village's code,
+    although the village itself is not the viewer's; the parts take that filter as the page
+    does (the scope still keeps the figures to the viewer's grids)."""
+    from django.contrib.auth import get_user_model
+
+    from gridgov.areas.models import Area
+    from gridgov.people.models import Role, RoleAssignment
+
+    with_cases = Case.objects.exclude(grid=None).order_by("pk").first()
+    assert with_cases is not None and with_cases.grid is not None
+    mine = with_cases.grid
+    other = Area.objects.current().filter(level="grid").exclude(parent=mine.parent).order_by("code").first()
+    assert other is not None and other.parent is not None
+    user = get_user_model().objects.create_user(username="supervisor_of_two", password="-")
+    for grid in (mine, other):
+        RoleAssignment.objects.create(user=user, role=Role.SUPERVISOR, area=grid)
+    query = {**MARCH, "grid": other.parent.code}
+    page = views_stats.StatsForm(query, user=user)
+    part = views_stats.StatsForm(query, user=user, listed=False)
+    assert page.is_valid() and part.is_valid()
+    assert page.chosen(timezone.localdate()) == part.chosen(timezone.localdate())
+    client = Client()
+    client.force_login(user)
+    grids = client.get(reverse("cases:stats-part", args=["grids"]), query).content.decode()
+    assert mine.code not in grids  # the other village's figures: none of this grid's cases
+    assert not views_stats.StatsForm({**MARCH, "grid": "nowhere"}, user=user, listed=False).is_valid()
