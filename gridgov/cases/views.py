@@ -175,6 +175,16 @@ def _figure_cases(request: HttpRequest, form: CaseFilterForm, query: QuerySet[Ca
     return indices.cases_for(query, selection.code, selection.part, selection.period, selection.dimensions)
 
 
+# What a link from the statistics narrows the list by beyond the form's own fields (the figure,
+# its period, and the dimensions the form has no box for): carried as hidden fields, so a
+# filter changed on the list, the list's map and its count keep them.
+FIGURE_KEYS: Final = ("index", "part", "start", "end", "lead", "reporter", "verifier")
+
+
+def figure_carried(request: HttpRequest) -> list[tuple[str, str]]:
+    return [(key, value) for key in FIGURE_KEYS if (value := request.GET.get(key, ""))]
+
+
 def figure_label(request: HttpRequest) -> str:
     """What the list shows when opened from a figure (empty otherwise)."""
     try:
@@ -220,7 +230,14 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "map_config": _map_config(request),
         "may_create": may_create(request.user),
         "figure_label": figure_label(request),
+        "carried": figure_carried(request),
     }
+    if context["carried"]:
+        # The list without the figure: the same filters of the form.
+        kept = request.GET.copy()
+        for key in (*FIGURE_KEYS, "cursor"):
+            kept.pop(key, None)
+        context["without_figure"] = f"{reverse('cases:workbench')}?{kept.urlencode()}"
     if any(key != "cursor" for key in request.GET):
         if context["figure_label"]:
             # A figure's list says exactly how many cases make the figure.

@@ -294,3 +294,32 @@ def test_a_viewer_of_grids_in_two_villages_filters_the_parts_on_a_listed_village
     grids = client.get(reverse("cases:stats-part", args=["grids"]), query).content.decode()
     assert mine.code not in grids  # the other village's figures: none of this grid's cases
     assert not views_stats.StatsForm({**MARCH, "grid": "nowhere"}, user=user, listed=False).is_valid()
+
+
+@pytest.mark.usefixtures("month")
+def test_a_list_opened_from_a_figure_keeps_it_when_filtered_again_and_on_its_map(people: dict[str, Any]) -> None:
+    """The figure, its period and a department the list's form has no box for travel with the
+    form as hidden fields: a filter changed on the list narrows the figure's cases instead of
+    dropping them, the map shows the same cases, and a link shows the list without them."""
+    client = client_for(people["center01"])
+    html = client.get(reverse("cases:stats"), {**MARCH, "lead": "traffic_police"}).content.decode()
+    url, count = next((u, c) for u, c in parsed(html).links if "index=reported" in u and "lead=" in u)
+    assert count > 0
+    page = client.get(unescape(url)).content.decode()
+    block = re.search(r'data-testid="figure-carried">(.*?)</p>', page, re.S)
+    assert block is not None
+    carried = dict(re.findall(r'<input type="hidden" name="([a-z]+)" value="([^"]*)">', block.group(1)))
+    asked = dict(parse_qsl(urlsplit(unescape(url)).query))
+    assert carried == {key: asked[key] for key in ("index", "part", "start", "end", "lead")}
+    assert 'data-testid="figure-carried"' in page
+    # The form sent again, as the browser sends it (a filter changed): the figure stays.
+    again = {**carried, "grid": asked.get("grid", ""), "category": "", "source": "", "text": ""}
+    assert list_count(client, f"{reverse('cases:workbench')}?{urlencode(again)}") == count
+    located = Case.objects.filter(lead_department__code="traffic_police", lat__isnull=False).count()
+    points = client.get(reverse("cases:map_data"), again).json()["count"]
+    assert points <= min(count, located)
+    assert client.get(reverse("cases:map_data"), {"text": ""}).json()["count"] >= points
+    without = re.search(r'href="([^"]+)" data-testid="without-figure"', page)
+    assert without is not None
+    plain = client.get(unescape(without.group(1))).content.decode()
+    assert 'data-testid="figure-carried"' not in plain and "index=" not in unescape(without.group(1))
