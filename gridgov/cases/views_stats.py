@@ -27,7 +27,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, get_script_prefix, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from gridgov.access.scope import scope_for
@@ -157,7 +157,11 @@ class StatsForm(forms.Form):
     step = forms.ChoiceField(
         label=gettext_lazy("Trend by"),
         required=False,
-        choices=[("day", gettext_lazy("Day")), ("week", gettext_lazy("Week")), ("month", gettext_lazy("Month"))],
+        choices=[
+            ("day", pgettext_lazy("trend step", "Day")),
+            ("week", gettext_lazy("Week")),
+            ("month", gettext_lazy("Month")),
+        ],
     )
 
     def __init__(self, *args: Any, user: User | AnonymousUser, listed: bool = True, **kwargs: Any) -> None:
