@@ -18,6 +18,7 @@ Run alone with ``pytest -m browser gridgov/mobile``. Screenshots go to ``var/scr
 from __future__ import annotations
 
 import io
+import time
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -79,7 +80,13 @@ class Phone:
         self.page.wait_for_load_state("networkidle")
 
     def wait_for_service_worker(self) -> None:
-        self.page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+        # Polled from here with evaluate, not wait_for_function: once it has to wait, that
+        # evaluates its predicate with eval inside the page, which the app's
+        # Content-Security-Policy forbids (a CI run failed so when the worker was slow).
+        deadline = time.monotonic() + 30
+        while not self.page.evaluate("Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)"):
+            assert time.monotonic() < deadline, "the service worker never took control of the page"
+            self.page.wait_for_timeout(100)
 
     def open(self, hash_: str) -> None:
         self.page.evaluate(f"location.hash = '{hash_}'")
