@@ -40,8 +40,9 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import latest_by_code
-from gridgov.categories.selectors import category_ids
+from gridgov.categories.selectors import category_by_code, category_ids
 from gridgov.people.selectors import department_id
 
 from . import rollups
@@ -760,12 +761,26 @@ def grouped(
         )[:limit]
     result = Rows()
     result.total = total
+    keep = _filter_is_narrower(base, by)
     for key, row, hours in found:
         value = key if by not in ("reporter", "verifier") else int(key)
         changes: dict[str, Any] = {GROUP_DIMENSION[by]: value}
-        chosen = replace(base, **changes)
+        chosen = base if keep else replace(base, **changes)
         result.append(Row(key, chosen, _figures_from(row, wanted, hours)))
     return result
+
+
+def _filter_is_narrower(dimensions: Dimensions, by: str) -> bool:
+    """Whether the filter is already narrower than a row of ``by`` (a grid's village row, a
+    minor class's major class row): such a row counts the filter's cases only, so its list
+    keeps the filter rather than open the whole village or class."""
+    if by == "village" and dimensions.area:
+        area = latest_by_code(dimensions.area)
+        return area is not None and area.level == AreaLevel.GRID
+    if by == "major" and dimensions.category:
+        category = category_by_code(dimensions.category)
+        return category is not None and category.parent_id is not None
+    return False
 
 
 TREND_STEPS: Final = ("day", "week", "month")

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from gridgov.access.scope import scope_for
 from gridgov.areas.geometry import metres
 from gridgov.areas.models import AreaLevel
-from gridgov.areas.selectors import area_names, areas_visible
+from gridgov.areas.selectors import area_names, areas_visible, latest_by_code
 from gridgov.categories.models import Category
 from gridgov.categories.selectors import active_minors
 from gridgov.core.dbrouter import reads_from_replica
@@ -359,6 +359,29 @@ def table_of(
     ]
 
 
+def with_quiet_areas(
+    user: User | AnonymousUser, rows: list[dict[str, Any]], level: str, dimensions: Dimensions, room: int | None = None
+) -> list[dict[str, Any]]:
+    """The rows of a village or grid table, with a row for each of the viewer's villages
+    (grids) under the area filter where nothing happened, marked quiet (the table says "no case
+    in this period" across it): a quiet village is news to a leader, a missing one a question.
+    With ``room``, only when all of them fit (a district's thousands of grids stay the busiest)."""
+    areas = areas_visible(user, level=level)
+    if dimensions.area:
+        area = latest_by_code(dimensions.area)
+        if area is None:
+            return rows
+        areas = areas.filter(Q(path__startswith=area.path) | Q(id__in=area.ancestor_ids()))
+    if room is not None and areas.count() > room:
+        return rows
+    present = {row["key"] for row in rows}
+    quiet = [
+        {"key": code, "name": name, "quiet": True}
+        for code, name in areas.exclude(code__in=present).values_list("code", "name")
+    ]
+    return sorted([*rows, *quiet], key=lambda row: row["key"])
+
+
 def ranked(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
     """Rows ranked by one rate (highest first; rows without it last), with their light."""
     rows = sorted(rows, key=lambda r: (r["figures"][code].value is None, -(r["figures"][code].value or 0), r["name"]))
@@ -455,35 +478,29 @@ def category_rows(
         row["previous"] = cell(
             earlier.figures["reported"] if earlier else Figure("reported", 0),
             previous,
-            earlier.dimensions if earlier else replace_category(dimensions, key),
+            earlier.dimensions if earlier else replace(dimensions, category=key),
         )
         row["change"] = row["figures"]["reported"].num - row["previous"].num
     return [rows[row.key] for row in top], [rows[row.key] for row in rising]
 
 
-def replace_category(dimensions: Dimensions, code: str) -> Dimensions:
-    return Dimensions(
-        area=dimensions.area,
-        department=dimensions.department,
-        category=code,
-        source=dimensions.source,
-        reporter=dimensions.reporter,
-        verifier=dimensions.verifier,
-    )
-
-
 def trend_chart(
     query: QuerySet[Case], period: Period, step: str, dimensions: Dimensions, scope: Q | None = None
 ) -> dict[str, Any]:
+    """The trend's points; a day, week or month that has not begun (the rest of a running
+    month or year) is a gap in the line, not a count of nought."""
     series = indices.trend(query, period, step, TREND_CODES, dimensions, scope=scope)
     labels = {code: str(indices.INDICES[code].label) for code in TREND_CODES}
     fmt = "%m-%d" if step != "month" else "%Y-%m"
+    today = timezone.localdate()
     return {
         "labels": labels,
         "x": [bucket.start.strftime(fmt) for bucket, _f in series],
         "series": {
             code: [
                 {"value": figures[code].num, "url": figure_url(code, indices.NUM, bucket, dimensions)}
+                if bucket.start <= today
+                else {"value": None}
                 for bucket, figures in series
             ]
             for code in TREND_CODES
@@ -577,11 +594,14 @@ def statistics_part(request: HttpRequest, part: str) -> HttpResponse:
     if part == "trend":
         context["chart"] = {"trend": trend_chart(query, period, c.step, dimensions, c.scope)}
     elif part == "villages":
-        context["villages"] = table(query, period, "village", dimensions, AREA_CODES, scope=c.scope)
+        villages = table(query, period, "village", dimensions, AREA_CODES, scope=c.scope)
+        context["villages"] = with_quiet_areas(request.user, villages, AreaLevel.VILLAGE, dimensions)
         context["area_headers"] = [str(indices.INDICES[code].label) for code in AREA_CODES]
     elif part == "grids":
         grid_rows = indices.grouped(query, period, "grid", dimensions, AREA_CODES, scope=c.scope, limit=TABLE_ROWS)
         grids = table_of(grid_rows, period, "grid", AREA_CODES)
+        if grid_rows.total <= TABLE_ROWS:
+            grids = with_quiet_areas(request.user, grids, AreaLevel.GRID, dimensions, room=TABLE_ROWS)
         context.update(
             grids=sorted(grids, key=lambda r: r["key"]),
             grids_total=grid_rows.total,

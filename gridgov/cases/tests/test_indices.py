@@ -23,13 +23,14 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from gridgov.areas.models import Area, AreaLevel
 from gridgov.cases import indices
 from gridgov.cases.indices import Dimensions, Period
 from gridgov.cases.models import Case
-from gridgov.cases.services import Photo
+from gridgov.cases.services import Photo, case_create
 from gridgov.workcalendar.calendar import working_minutes_between
 
-from .loop_helpers import act, jpeg, report
+from .loop_helpers import VERIFIED, act, jpeg, report
 
 MARCH = Period.month(2026, 3)
 APRIL = Period.month(2026, 4)
@@ -186,6 +187,34 @@ def test_dimensions_and_groups(people: dict[str, Any], month: dict[str, Case]) -
                 continue
             found = indices.cases_for(cases, code, "num", MARCH, row.dimensions).count()
             assert found == figure.num, code
+
+
+def test_a_row_wider_than_the_filter_keeps_the_filter(people: dict[str, Any], month: dict[str, Case]) -> None:
+    """A village row under a grid filter, a major class row under a minor class filter: the row
+    counts the filter's cases, and its list is the filter's, not the whole village or class."""
+    grid = month["A"].grid
+    assert grid is not None and grid.parent is not None
+    other = Area.objects.filter(parent=grid.parent, level=AreaLevel.GRID).exclude(pk=grid.pk).first()
+    assert other is not None and other.center_lat is not None and other.center_lng is not None
+    case_create(
+        actor=people["center01"],
+        category=VERIFIED,
+        description="占道停车",
+        lat=other.center_lat,
+        lng=other.center_lng,
+        at=at("2026-03-06", "09:00"),
+    )
+    cases = Case.objects.all()
+    minor = month["A"].category
+    assert minor.parent is not None
+    for by, dimensions in (("village", Dimensions(area=other.code)), ("major", Dimensions(category=minor.code))):
+        rows = list(indices.grouped(cases, MARCH, by, dimensions, ["reported", "closed"]))
+        assert len(rows) == 1 and rows[0].dimensions == dimensions
+        for code in ("reported", "closed"):
+            found = indices.cases_for(cases, code, "num", MARCH, rows[0].dimensions).count()
+            assert found == rows[0].figures[code].num, (by, code)
+    (row,) = indices.grouped(cases, MARCH, "village", Dimensions(area=other.code))
+    assert row.figures["reported"].num == 1
 
 
 def test_the_trend_splits_the_period(month: dict[str, Case]) -> None:

@@ -3,6 +3,7 @@ workbench list of exactly the cases it counts (the list's count equals the figur
 
 from __future__ import annotations
 
+import calendar
 import re
 from html import unescape
 from html.parser import HTMLParser
@@ -15,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from gridgov.areas.models import AreaLevel
+from gridgov.areas.selectors import areas_visible
 from gridgov.cases import views_stats
 from gridgov.cases.indices import Period
 from gridgov.cases.models import Case
@@ -140,6 +143,44 @@ def test_the_trend_points_link_their_cases(people: dict[str, Any]) -> None:
     for points in chart["series"].values():
         for point in points:
             assert list_count(client, point["url"]) == point["value"]
+
+
+def test_the_days_of_the_running_month_still_to_come_are_gaps_in_the_trend(people: dict[str, Any]) -> None:
+    client = client_for(people["center01"])
+    today = timezone.localdate()
+    start, end = today.replace(day=1), today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    query = {"start": start.isoformat(), "end": end.isoformat(), "step": "day"}
+    chart = client.get(reverse("cases:stats-part", args=["trend"]), query).context["chart"]["trend"]
+    assert len(chart["x"]) == end.day
+    for points in chart["series"].values():
+        assert all(isinstance(point["value"], int) and point["url"] for point in points[: today.day])
+        assert all(point == {"value": None} for point in points[today.day :])
+
+
+@pytest.mark.usefixtures("month")
+def test_quiet_villages_and_grids_are_rows_of_their_own(people: dict[str, Any]) -> None:
+    """Every village (and grid, when they fit) of the viewer under the filter is a row: those
+    without a case say so across the row; a grid's filter keeps its village only."""
+    client = client_for(people["center01"])
+    villages = set(areas_visible(people["center01"], level=AreaLevel.VILLAGE).values_list("code", flat=True))
+    grids = set(areas_visible(people["center01"], level=AreaLevel.GRID).values_list("code", flat=True))
+    assert len(villages) > 1 and len(grids) <= views_stats.TABLE_ROWS
+    for part, codes in (("villages", villages), ("grids", grids)):
+        response = client.get(reverse("cases:stats-part", args=[part]), MARCH)
+        rows = response.context[part]
+        assert [row["key"] for row in rows] == sorted(codes)
+        busy = [row for row in rows if not row.get("quiet")]
+        assert busy and len(busy) < len(rows)
+        assert all(row["figures"]["reported"].num or row["figures"]["registered"].num for row in busy)
+        html = response.content.decode()
+        assert html.count('class="quiet"') == len(rows) - len(busy)
+        check_every_link(client, html, minimum=len(busy))
+    grid = str(Case.objects.exclude(grid=None).values_list("grid__code", flat=True).first())
+    response = client.get(reverse("cases:stats-part", args=["villages"]), {**MARCH, "grid": grid})
+    assert [row["key"] for row in response.context["villages"]] == [grid[:12]]
+    response = client.get(reverse("cases:stats-part", args=["grids"]), {**MARCH, "grid": grid[:12]})
+    keys = [row["key"] for row in response.context["grids"]]
+    assert grid in keys and all(key.startswith(grid[:12]) for key in keys)
 
 
 def test_only_the_center_leaders_and_supervisors_see_the_statistics(people: dict[str, Any]) -> None:
