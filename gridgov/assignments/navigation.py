@@ -76,7 +76,8 @@ def cockpit_tiles(user: User | AnonymousUser) -> list[CockpitTile]:
         if number == 0 and len(owners) > COCKPIT_OWNERS:
             # The tiles show the owners with the most overdue parts only: say so, and open the rest.
             note = gettext(
-                "The %(shown)s owners with the most of %(total)s; %(more)s more in the list of all overdue tasks"
+                "Counted by owner (a task with several owners counts for each): the %(shown)s with the most "
+                "of %(total)s; %(more)s more in the list of all overdue tasks"
             ) % {"shown": COCKPIT_OWNERS, "total": len(owners), "more": len(owners) - COCKPIT_OWNERS}
         tiles.append(
             CockpitTile(

@@ -783,6 +783,27 @@ def _filter_is_narrower(dimensions: Dimensions, by: str) -> bool:
     return False
 
 
+def standings(figures: list[Figure], names: list[str]) -> list[tuple[int, int | None]]:
+    """The order and ranks of rows by one rate (the department ranking of the page and the
+    bulletin): highest first; equal rates share a rank (1, 2, 2, 4), the one with more cases
+    in the denominator listed first, then by name; rows without the rate last, unranked.
+    Returns (index of the row, its rank) in the ranking's order."""
+    order = sorted(
+        range(len(figures)),
+        key=lambda i: (figures[i].value is None, -(figures[i].value or 0), -(figures[i].den or 0), names[i]),
+    )
+    found: list[tuple[int, int | None]] = []
+    for place, i in enumerate(order, start=1):
+        value = figures[i].value
+        if value is None:
+            found.append((i, None))
+        elif found and found[-1][1] is not None and figures[found[-1][0]].value == value:
+            found.append((i, found[-1][1]))
+        else:
+            found.append((i, place))
+    return found
+
+
 TREND_STEPS: Final = ("day", "week", "month")
 
 

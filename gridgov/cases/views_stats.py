@@ -47,7 +47,7 @@ from .access import rollup_scope
 from .deadlines import light_expression
 from .forms import area_choices, category_choices, department_choices
 from .indices import Dimensions, Figure, Period
-from .models import OPEN_STATUSES, Case, Light, Source
+from .models import OPEN_STATUSES, Case, Light, Source, Status
 from .selectors import cases_visible
 
 if TYPE_CHECKING:
@@ -383,13 +383,14 @@ def with_quiet_areas(
 
 
 def ranked(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
-    """Rows ranked by one rate (highest first; rows without it last), with their light."""
-    rows = sorted(rows, key=lambda r: (r["figures"][code].value is None, -(r["figures"][code].value or 0), r["name"]))
-    for number, row in enumerate(rows, start=1):
-        value = row["figures"][code].value
-        row["rank"] = number if value is not None else None
-        row["light"] = light_of(value)
-    return rows
+    """Rows ranked by one rate (:func:`indices.standings`), with their light."""
+    found = []
+    for i, rank in indices.standings([row["figures"][code] for row in rows], [row["name"] for row in rows]):
+        row = rows[i]
+        row["rank"] = rank
+        row["light"] = light_of(row["figures"][code].value)
+        found.append(row)
+    return found
 
 
 # --- hotspots -----------------------------------------------------------------------------
@@ -671,13 +672,18 @@ def workbench_url(**params: str) -> str:
     return f"{reverse('cases:workbench')}?{urlencode(params)}"
 
 
+# Today's intake on the cockpit; "closed in the period" reads "closed" under the box "Today".
+TODAY_CODES: Final = ("reported", "self_handled", "registered", "closed_in")
+TODAY_LABELS: Final = {"closed_in": pgettext_lazy("cockpit today", "Closed")}
+
+
 def cockpit_context(user: User | AnonymousUser) -> dict[str, Any]:
     now = timezone.now()
     today = timezone.localdate(now)
     query = cases_visible(user)
     dimensions = Dimensions()
     day = Period(today, today)
-    intake = indices.figures(query, day, dimensions, ("reported", "self_handled", "registered", "closed_in"))
+    intake = indices.figures(query, day, dimensions, TODAY_CODES)
     open_cases = query.filter(status__in=OPEN_STATUSES).annotate(light=light_expression(now))
     by_light = dict(open_cases.values_list("light").annotate(n=Count("pk")).values_list("light", "n"))
     lights = [
@@ -694,6 +700,21 @@ def cockpit_context(user: User | AnonymousUser) -> dict[str, Any]:
     overdue_rows = [
         {"name": name, "count": n, "url": workbench_url(queue="overdue", lead=code)} for code, name, n in overdue
     ]
+    # Overdue before any department has them (at the center or a village): where they wait.
+    undispatched = (
+        open_cases.filter(light=Light.RED, lead_department__isnull=True)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by("status")
+    )
+    overdue_rows += [
+        {
+            "name": _("No lead department (%(status)s)") % {"status": Status(status).label},
+            "count": n,
+            "url": workbench_url(queue="overdue", status=status),
+        }
+        for status, n in undispatched
+    ]
     supervised = query.filter(Q(supervision_pending=True), status__in=OPEN_STATUSES).count()
     month = Period.of_month(today)
     tiles = [tile for source in COCKPIT_TILES for tile in source(user)]
@@ -708,16 +729,29 @@ def cockpit_context(user: User | AnonymousUser) -> dict[str, Any]:
         if current.value is not None and before.value is not None:
             change = round(current.value - before.value, 1)
         lower_better = code == "rework_rate"
-        rates.append({"current": current, "previous": before, "change": change, "lower_better": lower_better})
+        rates.append(
+            {
+                "current": current,
+                "previous": before,
+                "change": change,
+                "points": None if change is None else abs(change),
+                "lower_better": lower_better,
+            }
+        )
+    today_cells = cells(intake, TODAY_CODES, day, dimensions)
+    for item in today_cells:
+        item.label = str(TODAY_LABELS.get(item.code, item.label))
     return {
         "now": now,
-        "intake": cells(intake, ("reported", "self_handled", "registered", "closed_in"), day, dimensions),
+        "intake": today_cells,
         "lights": lights,
         "overdue": overdue_rows,
         "supervised": supervised,
         "supervised_url": workbench_url(queue="supervision"),
         "rates": rates,
         "month": month,
+        # The running month is compared with the whole month before: said on the box.
+        "month_to_date": today if today < month.end else None,
         "extra": [tile for tile in tiles if tile.waiting],
         "other": [tile for tile in tiles if not tile.waiting],
     }

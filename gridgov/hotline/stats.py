@@ -405,9 +405,12 @@ class DepartmentRow:
 
 @dataclass(frozen=True)
 class DayPoint:
+    """Orders received and replied on a day (None for a day still to come: a gap in the chart
+    and an empty cell in the workbook, not a count of nought)."""
+
     day: dt.date
-    received: int
-    replied: int
+    received: int | None
+    replied: int | None
 
 
 @dataclass
@@ -469,7 +472,7 @@ def order_statistics(
         computed_at=now,
         total=total,
         departments=departments,
-        daily=_daily(query, period),
+        daily=_daily(query, period, timezone.localtime(now).date()),
         ratings=_ratings(cohort),
         by_type=_by_type(cohort),
     )
@@ -492,7 +495,7 @@ def _drafts_by_department(cohort: QuerySet[HotlineOrder]) -> dict[int | None, tu
     return {row["dept"]: (row["ended"], row["on_time"]) for row in rows}
 
 
-def _daily(query: QuerySet[HotlineOrder], period: Period) -> list[DayPoint]:
+def _daily(query: QuerySet[HotlineOrder], period: Period, today: dt.date) -> list[DayPoint]:
     zone = timezone.get_current_timezone()
     received = dict(
         in_period(query, period)
@@ -510,7 +513,10 @@ def _daily(query: QuerySet[HotlineOrder], period: Period) -> list[DayPoint]:
         .order_by()
         .values_list("day", "n")
     )
-    return [DayPoint(day, received.get(day, 0), replied.get(day, 0)) for day in period.days]
+    return [
+        DayPoint(day, received.get(day, 0), replied.get(day, 0)) if day <= today else DayPoint(day, None, None)
+        for day in period.days
+    ]
 
 
 def _ratings(cohort: QuerySet[HotlineOrder]) -> list[tuple[str, int]]:

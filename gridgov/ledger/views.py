@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gridgov.areas.forms import TownChoiceField
 from gridgov.areas.selectors import current_towns
 from gridgov.core.downloads import document_response
 from gridgov.core.pages import error_page, job_progress
@@ -30,7 +31,7 @@ LIST_LIMIT: Final = 30
 
 
 class UploadForm(forms.Form):
-    town = forms.ModelChoiceField(label=gettext_lazy("Town"), queryset=current_towns().none(), empty_label=None)
+    town = TownChoiceField(label=gettext_lazy("Town"), queryset=current_towns().none(), empty_label=None)
     file = forms.FileField(
         label=gettext_lazy("Ledger file"),
         help_text=gettext_lazy("Excel (.xlsx) or CSV (UTF-8 or GBK): one closed case per row."),

@@ -76,7 +76,9 @@ def test_the_cockpit_says_when_it_shows_the_first_overdue_owners_only(
     page = client_for(people["leader01"]).get("/cases/cockpit/")
     owners = [tile for tile in page.context["other"] if tile.label.startswith("超期交办事项：")]
     assert len(owners) == 2
-    assert owners[0].note == "超期最多的前 2 个单位（共 3 个），其余 1 个见全部超期事项"
+    assert owners[0].note == (
+        "按承办单位计（一件事项有多个承办单位时各计一次）：超期最多的前 2 个单位（共 3 个），其余 1 个见全部超期事项"
+    )
     assert owners[0].note_url == navigation.list_url(light="red") and not owners[1].note
     body = page.content.decode()
     assert 'data-testid="tile-note"' in body

@@ -217,6 +217,19 @@ def test_a_row_wider_than_the_filter_keeps_the_filter(people: dict[str, Any], mo
     assert row.figures["reported"].num == 1
 
 
+def test_equal_rates_share_a_rank() -> None:
+    rates = [
+        indices.Figure("on_time_closure_rate", 1, 1, 100.0),
+        indices.Figure("on_time_closure_rate", 0, 0, None),
+        indices.Figure("on_time_closure_rate", 4, 5, 80.0),
+        indices.Figure("on_time_closure_rate", 9, 9, 100.0),
+        indices.Figure("on_time_closure_rate", 2, 3, 66.7),
+        indices.Figure("on_time_closure_rate", 4, 5, 80.0),
+    ]
+    names = ["乙", "丙", "甲", "丁", "戊", "己"]
+    assert indices.standings(rates, names) == [(3, 1), (0, 1), (5, 3), (2, 3), (4, 5), (1, None)]
+
+
 def test_the_trend_splits_the_period(month: dict[str, Case]) -> None:
     series = indices.trend(Case.objects.all(), MARCH, "week", ["reported", "registered"])
     assert [bucket.start.isoformat() for bucket, _f in series][:2] == ["2026-03-01", "2026-03-02"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.areas.forms import TownChoiceField
 from gridgov.areas.selectors import current_towns
 from gridgov.hotline.models import SourceSystem
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class UploadForm(forms.Form):
-    town = forms.ModelChoiceField(label=_("Town"), queryset=current_towns().none(), empty_label=None)
+    town = TownChoiceField(label=_("Town"), queryset=current_towns().none(), empty_label=None)
     source_system = forms.ChoiceField(label=_("Source system"), choices=SourceSystem.choices)
     file = forms.FileField(
         label=_("Export file"),

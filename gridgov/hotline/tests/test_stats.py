@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.translation import override
 
 from gridgov.hotline import stats
@@ -201,6 +202,14 @@ def test_one_row_per_lead_department_and_one_for_orders_without(march: Any, worl
     assert sum(row.figures.received for row in result.departments) == result.total.received
 
 
+def test_the_days_still_to_come_are_gaps_not_noughts(march: Any) -> None:
+    now = timezone.make_aware(dt.datetime(2026, 3, 10, 9, 0))
+    result = stats.order_statistics(HotlineOrder.objects.all(), MARCH, rules=RateRules(), now=now)
+    assert len(result.daily) == 31
+    assert all(point.received is not None and point.replied is not None for point in result.daily[:10])
+    assert all(point.received is None and point.replied is None for point in result.daily[10:])
+
+
 def test_the_days_count_arrivals_and_replies_in_local_time(march: Any) -> None:
     result = stats.order_statistics(HotlineOrder.objects.all(), MARCH, rules=RateRules(), now=NOW)
     days = {point.day: point for point in result.daily}
@@ -209,8 +218,8 @@ def test_the_days_count_arrivals_and_replies_in_local_time(march: Any) -> None:
     assert days[dt.date(2026, 3, 3)].received == 1  # 00:30 local belongs to the 3rd
     # The February order's reply at 23:30 counts on the 2nd, though the order is not in the cohort.
     assert days[dt.date(2026, 3, 2)].replied == 1
-    assert sum(point.received for point in result.daily) == 6
-    assert sum(point.replied for point in result.daily) == 4
+    assert sum(point.received or 0 for point in result.daily) == 6
+    assert sum(point.replied or 0 for point in result.daily) == 4
 
 
 def test_ratings_and_types(march: Any) -> None:
