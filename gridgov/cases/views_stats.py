@@ -37,7 +37,7 @@ from gridgov.areas.selectors import area_names, areas_visible, latest_by_code
 from gridgov.categories.models import Category
 from gridgov.categories.selectors import active_minors
 from gridgov.core.dbrouter import reads_from_replica
-from gridgov.core.forms import DateInput
+from gridgov.core.forms import BoundedDateField, DateInput
 from gridgov.core.pages import error_page
 from gridgov.people.models import DESK_ROLES
 from gridgov.people.selectors import department_names, display_name
@@ -145,11 +145,14 @@ def area_known(user: User | AnonymousUser, code: str) -> bool:
     return grids.filter(parent__code=code).exists() and grids.count() <= GRID_CHOICES
 
 
+DIMENSION_FIELDS: Final = ("grid", "lead", "category", "source")
+
+
 class StatsForm(forms.Form):
     """The filters of the page (all optional; the current month by default)."""
 
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+    start = BoundedDateField(label=gettext_lazy("From"), required=False, widget=DateInput)
+    end = BoundedDateField(label=gettext_lazy("To"), required=False, widget=DateInput)
     grid = KnownChoiceField(label=gettext_lazy("Village / grid"), required=False)
     lead = KnownChoiceField(label=gettext_lazy("Lead department"), required=False)
     category = KnownChoiceField(label=gettext_lazy("Category"), required=False)
@@ -205,7 +208,18 @@ class StatsForm(forms.Form):
             elif (end - start).days > MAX_DAYS:
                 self.add_error(None, _("Choose a period of at most two years."))
             else:
-                period = Period(start, end)
+                try:
+                    chosen = Period(start, end)
+                    chosen.previous()  # compared with: must exist too
+                except ValueError:
+                    self.add_error(None, _("Choose a period between 1901 and 2998."))
+                else:
+                    period = chosen
+        left_out = [str(self.fields[name].label) for name in DIMENSION_FIELDS if name in self.errors]
+        if left_out:
+            # A stale link's retired grid: the figures are the town's, and the page says so.
+            message = _("These filters could not be used and are left out: %(fields)s.")
+            self.add_error(None, message % {"fields": "、".join(left_out)})
         dimensions = Dimensions(
             area=data.get("grid") or "",
             department=data.get("lead") or "",

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from gridgov.access.scope import scope_for, uses_desk
 from gridgov.core.dbrouter import reads_from_replica
 from gridgov.core.downloads import document_response
-from gridgov.core.forms import DateInput
+from gridgov.core.forms import BoundedDateField, DateInput
 from gridgov.core.pages import error_page
 from gridgov.people.models import DESK_ROLES, Role
 
@@ -61,14 +61,16 @@ class PeriodForm(forms.Form):
             (stats.PERIOD_CUSTOM, gettext_lazy("Custom")),
         ],
     )
-    day = forms.DateField(label=gettext_lazy("Day in the period"), required=False, widget=DateInput)
-    start = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput)
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput)
+    day = BoundedDateField(label=gettext_lazy("Day in the period"), required=False, widget=DateInput)
+    start = BoundedDateField(label=gettext_lazy("From"), required=False, widget=DateInput)
+    end = BoundedDateField(label=gettext_lazy("To"), required=False, widget=DateInput)
 
     def chosen_period(self, today: dt.date) -> stats.Period:
         """The chosen period; the current month when nothing (valid) is chosen. Errors are
         added to the form."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        if self.is_bound and not data:
+            self.add_error(None, _("The period could not be read: the page shows the current month."))
         kind = data.get("period") or stats.PERIOD_MONTH
         try:
             return stats.period_for(kind, day=data.get("day") or today, start=data.get("start"), end=data.get("end"))

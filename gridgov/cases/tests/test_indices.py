@@ -238,6 +238,20 @@ def test_the_trend_splits_the_period(month: dict[str, Case]) -> None:
     assert [f["reported"].num for _b, f in by_month] == [1, 7]
 
 
+def test_a_trend_of_two_years_by_day_is_counted_a_few_buckets_a_query(month: dict[str, Case]) -> None:
+    two_years = Period(dt.date(2025, 4, 1), dt.date(2027, 3, 31))
+    series = indices.trend(Case.objects.all(), two_years, "day", ["reported", "registered", "closed_in"])
+    assert len(series) == 730 > 4 * indices.TREND_BUCKETS_A_QUERY
+    by_day = {bucket.start: figures for bucket, figures in series}
+    whole = indices.figures(Case.objects.all(), two_years, None, ["reported"])["reported"].num
+    assert sum(f["reported"].num for f in by_day.values()) == whole == 8  # March's seven and February's one
+    march = indices.trend(Case.objects.all(), MARCH, "day", ["reported", "registered", "closed_in"])
+    for bucket, figures in march:
+        assert [figures[c].num for c in ("reported", "registered", "closed_in")] == [
+            by_day[bucket.start][c].num for c in ("reported", "registered", "closed_in")
+        ]
+
+
 def test_parse_round_trips_a_link() -> None:
     dims = Dimensions(area="120116001001", department="traffic_police", source="hotline", reporter=5)
     query = indices.link_query("closure_rate", "den", MARCH, dims)

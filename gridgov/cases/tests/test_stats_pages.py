@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import areas_visible
 from gridgov.cases import views_stats
-from gridgov.cases.indices import Period
+from gridgov.cases.indices import Dimensions, Period
 from gridgov.cases.models import Case
 
 from .test_indices import month  # noqa: F401 - the hand-built March, as a fixture
@@ -273,6 +273,39 @@ def test_unreadable_dates_fall_back_to_this_month_and_say_so(people: dict[str, A
     assert "无法识别所填日期（abc, 2026-13-45），页面显示本月的数据。" in html
     # Readable dates say nothing of the kind.
     assert "无法识别所填日期" not in client.get(reverse("cases:stats"), MARCH).content.decode()
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"start": "0001-01-05", "end": "0001-01-10"},
+        {"start": "0001-01-01", "end": "0001-01-31"},
+        {"end": "0001-01-01"},
+        {"start": "9999-12-01", "end": "9999-12-31"},
+        {"start": "1900-01-01", "end": "1900-01-31"},
+    ],
+)
+def test_dates_beyond_the_calendar_are_refused_in_words(people: dict[str, Any], dates: dict[str, str]) -> None:
+    client = client_for(people["center01"])
+    response = client.get(reverse("cases:stats"), dates)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert response.context["period"] == Period.of_month(timezone.localdate())
+    for part in views_stats.PARTS:
+        assert client.get(reverse("cases:stats-part", args=[part]), dates).status_code == 200
+    figure = {"index": "reported", "part": "num", "start": "9999-12-01", "end": "9999-12-31", **dates}
+    for name in ("cases:workbench", "cases:export", "cases:workbench_count", "cases:map_data"):
+        assert client.get(reverse(name), figure).status_code == 200, name
+
+
+def test_filters_that_cannot_be_used_are_named_on_the_page(people: dict[str, Any]) -> None:
+    response = client_for(people["center01"]).get(
+        reverse("cases:stats"), {"grid": "NOPE", "lead": "nope", "category": "nope", "source": "nope"}
+    )
+    assert response.status_code == 200
+    assert response.context["dimensions"] == Dimensions()
+    html = response.content.decode()
+    assert "以下筛选条件无法识别，未予采用：村（社区）/网格、主办部门、事项分类、来源。" in html
 
 
 def test_the_parts_read_the_filters_as_the_page_does_without_listing_them(people: dict[str, Any]) -> None:

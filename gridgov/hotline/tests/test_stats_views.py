@@ -155,3 +155,22 @@ def test_a_department_exports_only_its_own_row(world: World) -> None:
     departments = load_workbook(io.BytesIO(response.content)).worksheets[1]
     names = [row[0] for row in departments.iter_rows(min_row=2, values_only=True)]
     assert names == ["Water office"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"period": "month", "day": "9999-12-01"},
+        {"period": "month", "day": "0001-01-01"},
+        {"period": "week", "day": "0001-01-01"},
+        {"period": "week", "day": "9999-12-31"},
+        {"period": "custom", "start": "0001-01-01", "end": "0001-01-31"},
+    ],
+)
+def test_dates_beyond_the_calendar_fall_back_to_this_month(world: World, query: dict[str, str]) -> None:
+    client = client_for(world.users["center"])
+    response = client.get(reverse("hotline:stats"), query)
+    assert response.status_code == 200
+    assert response.context["period"].start.day == 1 and response.context["form"].errors
+    assert "时段无法识别，本页显示本月。" in response.content.decode()
+    assert client.get(reverse("hotline:stats-export"), query).status_code == 200
