@@ -41,6 +41,8 @@ class Code:
     TIME_UNREADABLE = "time_unreadable"
     TIME_ORDER = "time_order"
     TIME_FUTURE = "time_future"
+    TIME_EARLY = "time_early"
+    NUMBER_IMPRECISE = "number_imprecise"
     DEADLINE_UNREADABLE = "deadline_unreadable"
     ON_TIME_UNREADABLE = "on_time_unreadable"
     SOURCE_UNKNOWN = "source_unknown"
@@ -64,6 +66,11 @@ NOTES: Final = {
     Code.TIME_UNREADABLE: gettext_lazy("A time cannot be read and is left out"),
     Code.TIME_ORDER: gettext_lazy("A time comes before the step it follows"),
     Code.TIME_FUTURE: gettext_lazy("A time lies in the future"),
+    Code.TIME_EARLY: gettext_lazy("A time lies before 2000, earlier than any grid platform: kept as written"),
+    Code.NUMBER_IMPRECISE: gettext_lazy(
+        "The number is a figure of more than 15 digits in the file: the spreadsheet may have changed its last "
+        "digits; compare it with the old ledger"
+    ),
     Code.DEADLINE_UNREADABLE: gettext_lazy("The deadline cannot be read and is left out"),
     Code.ON_TIME_UNREADABLE: gettext_lazy("The on-time flag cannot be read and is left out"),
     Code.SOURCE_UNKNOWN: gettext_lazy("Unknown source: taken as the center"),

@@ -10,7 +10,10 @@ is imported with a review note (``{"code", "field", "value", "taken"}``, :data:`
 - no report time: the earliest time of the row is taken (``reported_missing``);
 - no close time: the latest time of the row is taken (``closed_missing``);
 - a time that cannot be read is left out (``time_unreadable``); a time before the one the loop
-  puts before it (``time_order``) or after the import (``time_future``) is kept as written;
+  puts before it (``time_order``), after the import (``time_future``) or before 2000
+  (``time_early``) is kept as written;
+- a number that is a figure of 16 digits or more in the file, which a spreadsheet may have
+  changed, is kept as read (``number_imprecise``);
 - an on-time flag, deadline or source that cannot be read is left out or defaults
   (``on_time_unreadable``, ``deadline_unreadable``, ``source_unknown``);
 - a number met again in the same file is imported under ``<number>-<n>`` (``number_repeated``);
@@ -74,6 +77,10 @@ ALIASES: Final = aliases_of(FIELDS)
 TIME_FIELDS: Final = ("reported_at", "registered_at", "dispatched_at", "handled_at", "verified_at", "closed_at")
 TEXT_LIMITS: Final = {"description": 4000, "address": 200, "result": 2000}
 NUMBER_MAX: Final = 30
+# Grid platforms began in 2004; a time before 2000 is a typing or conversion slip (noted, kept).
+EARLIEST_PLAUSIBLE: Final = dt.date(2000, 1, 1)
+# Figures from here on are not exact in a spreadsheet (15 significant digits).
+EXACT_DIGITS_LIMIT: Final = 10**15
 
 # "是否超期" says late for yes: a header naming lateness turns the flag over.
 LATE_HEADER_WORDS: Final = ("超期", "超时", "逾期")
@@ -166,6 +173,8 @@ def _times(result: LedgerRow, cell: Any, now: dt.datetime) -> None:
     for name in TIME_FIELDS:
         if values[name] is not None and values[name] > now:
             result.note(Code.TIME_FUTURE, name, as_written(values[name]))
+        elif values[name] is not None and values[name].date() < EARLIEST_PLAUSIBLE:
+            result.note(Code.TIME_EARLY, name, as_written(values[name]))
     if values["reported_at"] is None:
         values["reported_at"] = min(known)
         result.note(Code.REPORTED_MISSING, "reported_at", "", as_written(values["reported_at"]))
@@ -222,10 +231,15 @@ def parse_row(
     the doubtful values it is imported with (names are matched later)."""
     result = LedgerRow(row=row_number)
     cell = row_cells(cells, mapping, columns)
-    number = parse_number(cell("number"))
+    raw = cell("number")
+    number = parse_number(raw)
     result.values["number"] = number
     if not number:
         result.error("number", _("The case number is missing."))
+    elif isinstance(raw, float | int) and not isinstance(raw, bool) and abs(raw) >= EXACT_DIGITS_LIMIT:
+        # A spreadsheet keeps a figure in 15 significant digits: the file's number may not be
+        # the ledger's. Kept as read, and said.
+        result.note(Code.NUMBER_IMPRECISE, "number", number)
     _times(result, cell, now or timezone.now())
     _others(result, cell, mapping)
     return result

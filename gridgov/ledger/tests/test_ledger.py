@@ -171,6 +171,19 @@ def test_a_row_is_refused_only_without_number_or_any_time() -> None:
     assert [n["code"] for n in row.review] == [parse.Code.TIME_FUTURE]
 
 
+def test_a_time_before_2000_and_a_number_a_spreadsheet_may_have_rounded_are_imported_noted() -> None:
+    columns = ["编号", "上报时间", "结案时间"]
+    mapping = {"number": "编号", "reported_at": "上报时间", "closed_at": "结案时间"}
+    now = at(30)
+    row = parse.parse_row(3, ["A4", "1900-01-01 08:00", "2026-03-05 10:00"], mapping, columns, now=now)
+    assert row.valid and [n["code"] for n in row.review] == [parse.Code.TIME_EARLY]
+    assert row.values["reported_at"].year == 1900  # kept as written
+    row = parse.parse_row(4, [12345678901234567890, "2026-03-05 09:00", "2026-03-05 10:00"], mapping, columns, now=now)
+    assert row.valid and [n["code"] for n in row.review] == [parse.Code.NUMBER_IMPRECISE]
+    row = parse.parse_row(5, [20260305001, "2026-03-05 09:00", "2026-03-05 10:00"], mapping, columns, now=now)
+    assert row.valid and not row.review and row.number == "20260305001"
+
+
 def test_known_headers_are_suggested() -> None:
     from gridgov.core import tables
 
