@@ -542,6 +542,28 @@ def chosen(request: HttpRequest, *, listed: bool = True) -> Chosen:
     return Chosen(form, period, dimensions, step, cases_visible(request.user), rollup_scope(request.user))
 
 
+def quick_periods(request: HttpRequest, shown: Period) -> list[dict[str, Any]]:
+    """This and the last month, quarter and year, one click each, with the other filters kept
+    (the step is the period's default again)."""
+    today = timezone.localdate()
+    month = Period.of_month(today)
+    first = dt.date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+    quarter = Period(first, Period.of_month(first + dt.timedelta(days=62)).end)
+    year = Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+    kept = {key: value for key, value in request.GET.dict().items() if key not in ("start", "end", "step")}
+    return [
+        {"label": label, "query": urlencode({**kept, **period.query()}), "current": period == shown}
+        for label, period in (
+            (_("This month"), month),
+            (_("Last month"), month.previous()),
+            (_("This quarter"), quarter),
+            (_("Last quarter"), quarter.previous()),
+            (_("This year"), year),
+            (_("Last year"), year.previous()),
+        )
+    ]
+
+
 # The parts of the page loaded after it (htmx), each at its own URL with the page's query: the
 # trend, the long tables (a district's hundreds of villages, its grids, reporters and
 # verifiers) and the map. The first response holds the key figures and the short tables
@@ -590,6 +612,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "green": GREEN,
         "yellow": YELLOW,
         "previous_query": urlencode({**request.GET.dict(), **period.previous().query()}),
+        "quick_periods": quick_periods(request, period),
     }
     return render(request, "cases/stats.html", context)
 

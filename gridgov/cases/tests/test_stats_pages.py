@@ -308,6 +308,22 @@ def test_filters_that_cannot_be_used_are_named_on_the_page(people: dict[str, Any
     assert "以下筛选条件无法识别，未予采用：村（社区）/网格、主办部门、事项分类、来源。" in html
 
 
+def test_quick_periods_keep_the_other_filters(people: dict[str, Any]) -> None:
+    client = client_for(people["center01"])
+    response = client.get(reverse("cases:stats"), {"source": "hotline", "step": "week"})
+    quick = response.context["quick_periods"]
+    assert [q["label"] for q in quick] == ["本月", "上月", "本季度", "上季度", "本年", "上一年"]
+    assert [q["current"] for q in quick] == [True, False, False, False, False, False]
+    today = timezone.localdate()
+    for q in quick:
+        page = client.get(f"{reverse('cases:stats')}?{q['query']}")
+        assert page.status_code == 200 and not page.context["form"].errors
+        assert page.context["dimensions"].source == "hotline" and "step" not in q["query"]
+    periods = [client.get(f"{reverse('cases:stats')}?{q['query']}").context["period"] for q in quick]
+    assert periods[2].months == 3 and periods[2].start <= today <= periods[2].end
+    assert periods[4].start == today.replace(month=1, day=1) and periods[5].end.year == today.year - 1
+
+
 def test_the_parts_read_the_filters_as_the_page_does_without_listing_them(people: dict[str, Any]) -> None:
     """A part of the page checks each filter with a query instead of listing the choices; it
     takes and refuses exactly what the page's select boxes do, for each viewer."""
