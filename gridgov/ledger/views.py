@@ -28,6 +28,9 @@ from .models import LedgerImport, LedgerStatus
 
 PREVIEW_ROWS_SHOWN: Final = 50
 LIST_LIMIT: Final = 30
+# The row report narrowed to the refused rows or those imported with notes (?show=).
+REPORT_REFUSED: Final = "refused"
+REPORT_REVIEW: Final = "review"
 
 
 class UploadForm(forms.Form):
@@ -167,10 +170,19 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if isinstance(job, HttpResponse):
         return job
+    rows = services.report_rows(job)
+    show = request.GET.get("show") or ""
+    if show == REPORT_REFUSED:
+        shown = [row for row in rows if row["outcome"] == services.REFUSED]
+    elif show == REPORT_REVIEW:
+        shown = [row for row in rows if row["review"]]
+    else:
+        show, shown = "", rows
     context = {
         "job": job,
         "progress": services.progress_get(job),
-        "report": services.report_rows(job),
+        "report": shown,
+        "show": show,
         "running": job.status in (LedgerStatus.READING, LedgerStatus.IMPORTING),
     }
     return render(request, "ledger/detail.html", context)

@@ -398,6 +398,13 @@ def test_the_pages_take_a_ledger_from_upload_to_report(
     assert client.get(reverse("ledger:progress", args=[job.pk])).json()["percent"] == 100
     page = client.get(reverse("ledger:detail", args=[job.pk]))
     assert page.status_code == 200 and "L-0004" in page.content.decode()
+    rows = page.context["report"]
+    job.refresh_from_db()
+    refused = client.get(reverse("ledger:detail", args=[job.pk]), {"show": "refused"}).context["report"]
+    review = client.get(reverse("ledger:detail", args=[job.pk]), {"show": "review"}).context["report"]
+    assert [row["row"] for row in refused] == [row["row"] for row in rows if row["outcome"] == "refused"]
+    assert len(refused) == job.refused_count > 0 and len(review) == job.review_count > 0
+    assert all(row["review"] for row in review)
     report = client.get(reverse("ledger:report", args=[job.pk]))
     assert report.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(report.content))
