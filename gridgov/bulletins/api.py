@@ -208,4 +208,9 @@ def bulletin_file(request: HttpRequest, bulletin_id: int, extension: str) -> Htt
     item = services.bulletin_get(request.user, bulletin_id)
     content = services.open_document(item, extension)
     record(action="bulletin.download", actor=request.user, obj=item, request=request, data={"format": extension})
-    return document_response(content, extension, services.download_name(item, extension))
+    return document_response(
+        content,
+        extension,
+        services.download_name(item, extension),
+        fallback=services.download_fallback(item, extension),
+    )

@@ -353,6 +353,20 @@ def has_documents(bulletin: Bulletin) -> bool:
 
 
 def download_name(bulletin: Bulletin, extension: str) -> str:
+    """The name a document is downloaded as, in the documents' language: “太平镇2026年11月月度通报
+    （第1版）.docx” (:func:`download_fallback` for the clients that take ASCII names only)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        name = _("%(area)s monthly bulletin %(year)s-%(month)s (revision %(revision)s)") % {
+            "area": bulletin.area.name,
+            "year": bulletin.month.year,
+            "month": bulletin.month.month,
+            "revision": bulletin.revision,
+        }
+    return f"{name}.{extension}"
+
+
+def download_fallback(bulletin: Bulletin, extension: str) -> str:
+    """The ASCII name of a document: the area's code, the month and the revision."""
     return f"{bulletin.area.code}-{bulletin.month:%Y-%m}-r{bulletin.revision}.{extension}"
 
 

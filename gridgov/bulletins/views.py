@@ -186,7 +186,7 @@ def bulletin_download(request: HttpRequest, pk: int, extension: str) -> HttpResp
         return error_page(request, error.message, error.status)
     name = services.download_name(bulletin, extension)
     record(action="bulletin.download", actor=request.user, obj=bulletin, request=request, data={"format": extension})
-    return document_response(content, extension, name)
+    return document_response(content, extension, name, fallback=services.download_fallback(bulletin, extension))
 
 
 # --- checking against the city platform ----------------------------------------------------------

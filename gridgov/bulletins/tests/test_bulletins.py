@@ -144,7 +144,7 @@ def test_generated_through_the_page_filed_and_downloaded(people: dict[str, Any],
         name = getattr(bulletin, extension).name
         assert name and default_storage.exists(name)
         download = client.get(reverse("bulletins:download", args=[bulletin.pk, extension]))
-        assert download.status_code == 200 and download["Content-Disposition"].endswith(f'.{extension}"')
+        assert download.status_code == 200 and download["Content-Disposition"].endswith(f"%EF%BC%89.{extension}")
     assert AuditEvent.objects.filter(action="bulletin.download").count() == 3
     assert list(
         AuditEvent.objects.filter(object_id=str(bulletin.pk), action__startswith="bulletin.")
