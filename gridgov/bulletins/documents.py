@@ -29,23 +29,36 @@ from openpyxl.utils import get_column_letter
 from PIL import ImageFile
 
 from gridgov.cases.indices import INDICES
+from gridgov.categories.models import Stage
 from gridgov.core.spreadsheets import SafeWorkbook
 
 from .figures import CASE_CODES, DEPARTMENT_CODES, FORMAT, VILLAGE_CODES
+
+# The shapes of frozen figures the writers read: a bulletin filed before the late stages were
+# kept (format 1) can still be written again.
+FORMATS_READ: Final = (1, FORMAT)
 
 TEXT: Final = "text"
 COUNT: Final = "count"
 RATE: Final = "rate"
 HOURS: Final = "hours"
 CHANGE: Final = "change"
+WHEN: Final = "when"  # a date and time as text ("2026-11-17 11:04")
 STYLESHEET: Final = Path(__file__).resolve().parent / "pdf" / "bulletin.css"
-CHART_WIDTH: Final = 300  # the longest bar of a PDF chart, in points
+# A PDF chart, in CSS pixels (0.75 pt): the labels' column, the longest bar, room for its value.
+CHART_LABELS: Final = 200
+CHART_WIDTH: Final = 270
+CHART_VALUES: Final = 56
+CHART_ROW: Final = 20  # one bar and the gap to the next
+CHART_BARS: Final = 15
 
 
 @dataclass(frozen=True)
 class Column:
     title: str
     kind: str = TEXT
+    # Short values printed on one line (a status, a grid's name): the PDF does not break them.
+    nowrap: bool = False
 
 
 @dataclass
@@ -56,6 +69,16 @@ class Table:
     # A bar chart of one column by the first one (its index), or None.
     chart: int | None = None
     note: str = ""
+    # The chart's title, which says the figure its bars show (the column's title when empty).
+    chart_title: str = ""
+    # Many columns: the PDF prints the table a little smaller.
+    wide: bool = False
+
+    @property
+    def chart_caption(self) -> str:
+        if self.chart is None:
+            return ""
+        return self.chart_title or self.columns[self.chart].title
 
 
 @dataclass
@@ -71,6 +94,8 @@ class Outline:
     subtitle: str
     sections: list[Section]
     footer: str
+    # 口径说明: what the words of the text mean in the figures' terms, printed before the footer.
+    notes: list[str] = field(default_factory=list)
 
 
 def show(value: Any, kind: str) -> str:
@@ -101,7 +126,7 @@ def _month_label(month: str) -> str:
 
 def outline(figures: dict[str, Any]) -> Outline:
     """The bulletin's text and tables (in the active language)."""
-    if figures.get("format") != FORMAT:
+    if figures.get("format") not in FORMATS_READ:
         raise ValueError("figures of an unknown format")
     area = figures["area"]["name"]
     month = _month_label(figures["month"])
@@ -111,21 +136,14 @@ def outline(figures: dict[str, Any]) -> Outline:
     hotline_before = figures["hotline_previous"]
 
     summary = Section(_("1. Overview"))
+    # The standard sentence, this month and last: every rate with its denominator (应办结) beside
+    # its numerator, so that "registered 5, closed 8" does not read as a slip.
     summary.paragraphs.append(
         _(
-            "This month %(area)s registered %(registered)s cases; %(due)s were due to close, %(closed)s were "
-            "closed, a closure rate of %(closure_rate)s; %(on_time)s were closed on time, an on-time closure "
-            "rate of %(on_time_rate)s."
+            "This month: %(registered)s registered, %(due)s due to close, %(closed)s closed, closure rate "
+            "%(closure_rate)s, %(on_time)s closed on time, on-time closure rate %(on_time_rate)s."
         )
-        % {
-            "area": area,
-            "registered": cases["registered"]["num"],
-            "due": cases["due"]["num"],
-            "closed": cases["closed"]["num"],
-            "closure_rate": _rate(cases["closure_rate"]["value"]),
-            "on_time": cases["closed_on_time"]["num"],
-            "on_time_rate": _rate(cases["on_time_closure_rate"]["value"]),
-        }
+        % _standard(cases)
     )
     summary.paragraphs.append(
         _(
@@ -143,15 +161,10 @@ def outline(figures: dict[str, Any]) -> Outline:
     )
     summary.paragraphs.append(
         _(
-            "Last month: %(registered)s registered, %(closed)s closed, closure rate %(closure_rate)s, "
-            "on-time closure rate %(on_time_rate)s."
+            "Last month: %(registered)s registered, %(due)s due to close, %(closed)s closed, closure rate "
+            "%(closure_rate)s, %(on_time)s closed on time, on-time closure rate %(on_time_rate)s."
         )
-        % {
-            "registered": before["registered"]["num"],
-            "closed": before["closed"]["num"],
-            "closure_rate": _rate(before["closure_rate"]["value"]),
-            "on_time_rate": _rate(before["on_time_closure_rate"]["value"]),
-        }
+        % _standard(before)
     )
     rows = []
     for code, label in _case_labels().items():
@@ -197,6 +210,7 @@ def outline(figures: dict[str, Any]) -> Outline:
             [Column(_("Rank"), COUNT), Column(_("Department")), *_index_columns(DEPARTMENT_CODES)],
             [[row["rank"], row["name"], *_index_cells(row, DEPARTMENT_CODES)] for row in figures["departments"]],
             chart=2 + DEPARTMENT_CODES.index("on_time_closure_rate"),
+            chart_title=_("On-time closure rate by department (%)"),
         )
     )
     sections = [summary, department]
@@ -209,6 +223,7 @@ def outline(figures: dict[str, Any]) -> Outline:
                 [Column(_("Village")), *_index_columns(VILLAGE_CODES)],
                 [[row["name"], *_index_cells(row, VILLAGE_CODES)] for row in figures["villages"]],
                 chart=1,
+                chart_title=_("Cases reported by village"),
             )
         )
         sections.append(village)
@@ -236,6 +251,7 @@ def outline(figures: dict[str, Any]) -> Outline:
                 for row in figures["categories"]
             ],
             chart=1,
+            chart_title=_("Reports this month by category"),
         )
     )
     sections.append(issues)
@@ -249,17 +265,26 @@ def outline(figures: dict[str, Any]) -> Outline:
             else ""
         )
     )
+    overdue.paragraphs.append(
+        _(
+            "The late stage is the handling or on-site verification stage that ended after its own deadline "
+            "(or had not ended when its deadline came); its deadline and end are those of that stage, so a "
+            "case closed before the overall deadline can be late because of its verification."
+        )
+    )
     overdue.tables.append(
         Table(
             _("Cases not closed on time"),
             [
-                Column(_("Number")),
+                Column(_("Number"), nowrap=True),
                 Column(_("Category")),
-                Column(_("Grid")),
+                Column(_("Grid"), nowrap=True),
                 Column(_("Lead department")),
-                Column(_("Deadline")),
-                Column(_("Closed")),
-                Column(_("Status")),
+                Column(_("Late stage"), nowrap=True),
+                Column(_("Stage deadline"), WHEN),
+                Column(_("Stage ended"), WHEN),
+                Column(_("Closed at"), WHEN),
+                Column(_("Status"), nowrap=True),
             ],
             [
                 [
@@ -267,12 +292,13 @@ def outline(figures: dict[str, Any]) -> Outline:
                     row["category"],
                     row["grid"],
                     row["department"],
-                    row["due_at"],
+                    *_late_cells(row),
                     row["closed_at"],
                     row["status"],
                 ]
                 for row in figures["overdue"]
             ],
+            wide=True,
         )
     )
     sections.append(overdue)
@@ -333,7 +359,56 @@ def outline(figures: dict[str, Any]) -> Outline:
             "every figure is on the platform's statistics page."
         )
         % {"at": figures["computed_at"].replace("T", " ")[:16]},
+        notes=[
+            _(
+                "The text's registered, due to close and closed are the tables' figures of the same names "
+                "(registered: by the center, or accepted by the village), its closure rate is closed ÷ due "
+                "to close, and closed on time means that no handling or verification stage ended after its "
+                "deadline."
+            )
+        ],
     )
+
+
+def _standard(cases: dict[str, Any]) -> dict[str, Any]:
+    """The figures of the standard sentence (本月受理 N 件，应办结 N 件……) of a month."""
+    return {
+        "registered": cases["registered"]["num"],
+        "due": cases["due"]["num"],
+        "closed": cases["closed"]["num"],
+        "closure_rate": _rate(cases["closure_rate"]["value"]),
+        "on_time": cases["closed_on_time"]["num"],
+        "on_time_rate": _rate(cases["on_time_closure_rate"]["value"]),
+    }
+
+
+def late_lines(row: dict[str, Any]) -> list[dict[str, str]]:
+    """Why a case not closed on time is late: each late stage (its name, deadline and end), or,
+    with none, that it was not closed by the end of the month (its overall deadline and closing).
+
+    A bulletin of format 1 kept no stages: its line has the case's overall deadline only."""
+    if "late" not in row:
+        return [{"stage": "", "deadline": row["due_at"], "ended": ""}]
+    if not row["late"]:
+        return [{"stage": str(_("Not closed by the end of the month")), "deadline": row["due_at"], "ended": ""}]
+    return [
+        {
+            "stage": _stage_label(line["stage"]),
+            "deadline": line["deadline"],
+            "ended": line["ended"] or str(_("Not ended")),
+        }
+        for line in row["late"]
+    ]
+
+
+def _stage_label(code: str) -> str:
+    return str(Stage(code).label) if code in Stage.values else code
+
+
+def _late_cells(row: dict[str, Any]) -> list[str]:
+    """The late stage, its deadline and its end: a line per late stage."""
+    lines = late_lines(row)
+    return ["\n".join(line[key] for line in lines) for key in ("stage", "deadline", "ended")]
 
 
 def due_without_department(figures: dict[str, Any]) -> int:
@@ -407,16 +482,91 @@ def write_in_document_language(make: Any, writer: Any) -> bytes:
 # --- Word -----------------------------------------------------------------------------------------
 
 
-def _east_asian(run_or_style: Any, font: str) -> None:
+# The page of a Chinese official document (GB/T 9704-2012 党政机关公文格式): A4, and its margins.
+PAGE_MM: Final = (210, 297)
+MARGINS_MM: Final = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+# Word's styles: (Latin font, East Asian font, size in points, bold). 二号 22 pt for the title,
+# 三号 16 pt and 四号 14 pt for the headings, 小四 12 pt for the text.
+WORD_STYLES: Final = {
+    "Normal": ("SimSun", "宋体", 12, False),
+    "Title": ("SimHei", "黑体", 22, False),
+    "Heading 1": ("SimHei", "黑体", 16, False),
+    "Heading 2": ("SimHei", "黑体", 14, False),
+}
+# The theme attributes of ``w:rFonts`` win over the named fonts: Word's template gives its
+# headings Calibri/Cambria and the theme's East Asian font through them.
+_THEME_FONTS: Final = ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme")
+
+
+def _fonts(style: Any, latin: str, east_asian: str) -> None:
+    """Name a style's Latin and East Asian fonts (``w:ascii``, ``w:hAnsi``, ``w:eastAsia``),
+    without the theme's fonts that would override them."""
     from docx.oxml.ns import qn
 
-    element = run_or_style.element
-    properties = element.get_or_add_rPr()
-    fonts = properties.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = properties.makeelement(qn("w:rFonts"), {})
-        properties.append(fonts)
-    fonts.set(qn("w:eastAsia"), font)
+    style.font.name = latin
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for name in _THEME_FONTS:
+        fonts.attrib.pop(qn(f"w:{name}"), None)
+    fonts.set(qn("w:eastAsia"), east_asian)
+
+
+def _plain_styles(document: Any) -> None:
+    """Black text in the set fonts and sizes, no theme colour, no rule under the title."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    for name, (latin, east_asian, size, bold) in WORD_STYLES.items():
+        style = document.styles[name]
+        _fonts(style, latin, east_asian)
+        style.font.size = Pt(size)
+        style.font.bold = bold
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        borders = style.element.get_or_add_pPr().find(qn("w:pBdr"))
+        if borders is not None:
+            borders.getparent().remove(borders)
+
+
+def _a4(section: Any, *, landscape: bool = False) -> None:
+    """A4 with the margins of GB/T 9704; turned for a wide table (the same margins)."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
+    width, height = (PAGE_MM[1], PAGE_MM[0]) if landscape else PAGE_MM
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(width), Mm(height)
+    section.top_margin = Mm(MARGINS_MM["top"])
+    section.bottom_margin = Mm(MARGINS_MM["bottom"])
+    section.left_margin = Mm(MARGINS_MM["left"])
+    section.right_margin = Mm(MARGINS_MM["right"])
+
+
+def _text_width(text: str) -> float:
+    """The width of the longest line of ``text`` in ems: a CJK character one, anything else (digits,
+    Latin) 0.62, what the widest fonts a reader may substitute need."""
+    return max((sum(1.0 if ord(char) > 0x2E80 else 0.62 for char in line) for line in text.split("\n")), default=0)
+
+
+def _word_widths(table: Table, cells: list[list[str]], usable_mm: float, size_pt: float) -> list[float]:
+    """Column widths (mm) of a wide table in Word: each as wide as its longest line (a date and
+    time on two lines), the columns of running text (a category, a department) narrowed to what
+    is left, none below four characters."""
+    em_mm = size_pt * 25.4 / 72
+    padding = 4.0  # Word's cell margins (1.9 mm) on both sides, and a little
+    natural = []
+    for index, column in enumerate(table.columns):
+        texts = [column.title] + [row[index] for row in cells]
+        # One em more on a line that must not break: Word spaces a digit out from CJK around it.
+        spare = 1.0 if column.nowrap else 0.0
+        natural.append((max(_text_width(text) for text in texts) + spare) * em_mm + padding)
+    flexible = [i for i, column in enumerate(table.columns) if column.kind == TEXT and not column.nowrap]
+    fixed = sum(width for i, width in enumerate(natural) if i not in flexible)
+    wanted = sum(natural[i] for i in flexible)
+    room = usable_mm - fixed
+    if flexible and wanted > room:
+        least = 4 * em_mm + padding
+        for i in flexible:
+            natural[i] = max(least, natural[i] * room / wanted)
+    return natural
 
 
 @in_document_language
@@ -428,44 +578,75 @@ def write_docx(figures: dict[str, Any]) -> bytes:
 def outline_docx(text: Outline) -> bytes:
     """Any outline (a bulletin's, a monthly summary's) as a Word document."""
     from docx import Document
+    from docx.enum.section import WD_SECTION
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
     document = Document()
-    normal = document.styles["Normal"]
-    normal.font.name = "SimSun"
-    normal.font.size = Pt(12)
-    _east_asian(normal, "宋体")
-    for name in ("Title", "Heading 1", "Heading 2"):
-        style = document.styles[name]
-        style.font.name = "SimHei"
-        _east_asian(style, "黑体")
+    _a4(document.sections[0])
+    _plain_styles(document)
     title = document.add_paragraph(style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.add_run(text.title)
     subtitle = document.add_paragraph(text.subtitle)
     subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for section in text.sections:
+        # A section with a wide table (the cases not closed on time) is on landscape pages.
+        wide = any(table.wide and table.rows for table in section.tables)
+        if wide:
+            _a4(document.add_section(WD_SECTION.NEW_PAGE), landscape=True)
         document.add_heading(section.title, level=1)
         for paragraph in section.paragraphs:
             document.add_paragraph(paragraph).paragraph_format.first_line_indent = Pt(24)
         for table in section.tables:
             document.add_heading(table.title, level=2)
-            cells = printed(table)
-            grid = document.add_table(rows=1 + len(cells), cols=len(table.columns))
-            grid.style = "Table Grid"
-            for index, column in enumerate(table.columns):
-                run = grid.rows[0].cells[index].paragraphs[0].add_run(column.title)
-                run.bold = True
-            for number, row in enumerate(cells, start=1):
-                for index, value in enumerate(row[: len(table.columns)]):
-                    grid.rows[number].cells[index].text = value
-            if not cells:
-                document.add_paragraph(_("None."))
-    document.add_paragraph(text.footer).runs[0].italic = True
+            _word_table(document, table)
+        if wide:
+            _a4(document.add_section(WD_SECTION.NEW_PAGE))
+    if text.notes:
+        document.add_heading(_("Notes on the figures"), level=2)
+        for note in text.notes:
+            document.add_paragraph(note)
+    footer = document.add_paragraph()
+    footer.add_run(text.footer).font.size = Pt(10.5)  # 五号; no italics, which Chinese type has not
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _word_table(document: Any, table: Table) -> None:
+    from docx.shared import Mm, Pt
+
+    cells = printed(table)
+    if table.wide:  # a date and its time on two lines
+        cells = [
+            [
+                value.replace(" ", "\n") if column.kind == WHEN else value
+                for value, column in zip(row, table.columns, strict=False)
+            ]
+            for row in cells
+        ]
+    grid = document.add_table(rows=1 + len(cells), cols=len(table.columns))
+    grid.style = "Table Grid"
+    for index, column in enumerate(table.columns):
+        run = grid.rows[0].cells[index].paragraphs[0].add_run(column.title)
+        run.bold = True
+    for number, row in enumerate(cells, start=1):
+        for index, value in enumerate(row[: len(table.columns)]):
+            grid.rows[number].cells[index].text = value
+    if table.wide and cells:
+        size = 10.5  # 五号
+        usable = PAGE_MM[1] - MARGINS_MM["left"] - MARGINS_MM["right"]
+        grid.autofit = False
+        for index, width in enumerate(_word_widths(table, cells, usable, size)):
+            grid.columns[index].width = Mm(width)
+            for cell in grid.columns[index].cells:
+                cell.width = Mm(width)
+                for paragraph in cell.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(size)
+    if not cells:
+        document.add_paragraph(_("None."))
 
 
 # --- PDF ------------------------------------------------------------------------------------------
@@ -486,9 +667,9 @@ def bars(table: Table) -> list[dict[str, Any]]:
             "label": label,
             "value": show(value, kind),
             "length": round(CHART_WIDTH * float(value) / top, 1),
-            "y": 4 + 18 * n,
+            "y": 4 + CHART_ROW * n,
         }
-        for n, (label, value) in enumerate(values[:15])
+        for n, (label, value) in enumerate(values[:CHART_BARS])
     ]
 
 
@@ -496,14 +677,35 @@ def html(figures: dict[str, Any]) -> str:
     return outline_html(outline(figures))
 
 
+def _cell_class(column: Column) -> str:
+    """The PDF's class of a column's cells: short texts on one line, a date and time broken (if
+    at all) between the two."""
+    classes = []
+    if column.kind == WHEN:
+        classes.append("when")
+    if column.nowrap:
+        classes.append("nowrap")
+    return " ".join(classes)
+
+
 def outline_html(text: Outline) -> str:
-    tables = [
-        (section, [(table, printed(table), bars(table), 8 + 18 * len(bars(table))) for table in section.tables])
-        for section in text.sections
-    ]
-    return render_to_string(
-        "bulletins/document.html", {"outline": text, "sections": tables, "chart_width": CHART_WIDTH}
-    )
+    tables = []
+    for section in text.sections:
+        laid_out = []
+        for table in section.tables:
+            classes = [_cell_class(column) for column in table.columns]
+            rows = [list(zip(row, classes, strict=False)) for row in printed(table)]
+            chart = bars(table)
+            columns = list(zip(table.columns, classes, strict=True))
+            laid_out.append((table, columns, rows, chart, 8 + CHART_ROW * len(chart)))
+        tables.append((section, laid_out))
+    sizes = {
+        "labels": CHART_LABELS,
+        "bars_at": CHART_LABELS + 6,
+        "values_at": CHART_LABELS + 10,
+        "width": CHART_LABELS + 6 + CHART_WIDTH + CHART_VALUES,
+    }
+    return render_to_string("bulletins/document.html", {"outline": text, "sections": tables, "chart": sizes})
 
 
 @in_document_language
@@ -543,12 +745,17 @@ def write_xlsx(figures: dict[str, Any]) -> bytes:
         first.append([section.title], bold=True)
         for paragraph in section.paragraphs:
             first.append([paragraph])
+    if text.notes:
+        first.blank()
+        first.append([_("Notes on the figures")], bold=True)
+        for note in text.notes:
+            first.append([note])
     first.blank()
     first.append([text.footer])
     for section in text.sections:
         for table in section.tables:
             sheet = book.sheet(table.title)
-            sheet.widths([28 if column.kind == TEXT else 14 for column in table.columns])
+            sheet.widths([28 if column.kind == TEXT else 18 if column.kind == WHEN else 14 for column in table.columns])
             sheet.header([column.title + (" (%)" if column.kind == RATE else "") for column in table.columns])
             for row in table.rows:
                 kinds = row_kinds(table, row)
@@ -561,7 +768,7 @@ def write_xlsx(figures: dict[str, Any]) -> bytes:
             if table.chart is not None and table.rows:
                 chart = BarChart()
                 chart.type = "bar"
-                chart.title = table.columns[table.chart].title
+                chart.title = table.chart_caption
                 chart.legend = None
                 count = len(table.rows)
                 label_column = 2 if table.columns[0].kind == COUNT and len(table.columns) > 1 else 1

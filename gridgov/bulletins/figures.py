@@ -21,7 +21,8 @@ from django.utils import timezone
 from gridgov.areas.selectors import area_names
 from gridgov.cases import indices
 from gridgov.cases.indices import Dimensions, Figures, Period
-from gridgov.cases.models import Case
+from gridgov.cases.models import Case, CaseStage
+from gridgov.categories.models import Stage
 from gridgov.categories.selectors import category_names
 from gridgov.hotline import stats as hotline_stats
 from gridgov.people.selectors import department_names
@@ -29,7 +30,9 @@ from gridgov.people.selectors import department_names
 if TYPE_CHECKING:
     from gridgov.areas.models import Area
 
-FORMAT: Final = 1  # the shape of the dictionary; a document writer refuses one it does not know
+# The shape of the dictionary; a document writer refuses one it does not know. 2: each case not
+# closed on time names its late stages (``late``); 1 (still read): the case's deadline only.
+FORMAT: Final = 2
 
 # The case figures of the summary, this month and the month before.
 CASE_CODES: Final = (
@@ -53,6 +56,8 @@ DEPARTMENT_CODES: Final = ("due", "closed", "closure_rate", "closed_on_time", "o
 VILLAGE_CODES: Final = ("reported", "registered", "due", "closed", "closure_rate", "on_time_closure_rate")
 TOP_CATEGORIES: Final = 10
 OVERDUE_ROWS: Final = 50
+# The stages whose lateness makes a closed case late (as ``closed_on_time`` is frozen on closing).
+TIMED_STAGES: Final = (Stage.HANDLE, Stage.VERIFY)
 # The hotline's three rates (and the on-time reply), as the hotline statistics define them.
 HOTLINE_RATES: Final = ("response", "resolution", "satisfaction", "reply_on_time")
 
@@ -77,6 +82,31 @@ def _rank(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
     for number, row in enumerate(rows, start=1):
         row["rank"] = number if value(row) is not None else None
     return rows
+
+
+def _local(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def late_stages(case_ids: list[int], cutoff: dt.datetime) -> dict[int, list[dict[str, str]]]:
+    """The handling and verification stages of the cases that were late, oldest first, with
+    their deadline and end (``""`` while the stage runs): those that ended after their deadline
+    (the stage's frozen ``on_time``, which ``closed_on_time`` reads on closing), and those still
+    running whose deadline came before ``cutoff`` (the end of the month, or now while it runs).
+
+    A case not closed on time with none of them was simply not closed by the end of the month
+    (its stages were on time, the closing came after the month)."""
+    found: dict[int, list[dict[str, str]]] = {pk: [] for pk in case_ids}
+    stages = (
+        CaseStage.objects.filter(case_id__in=case_ids, stage__in=TIMED_STAGES, deadline__isnull=False)
+        .filter(Q(on_time=False) | Q(ended_at__isnull=True, deadline__lt=cutoff))
+        .order_by("case_id", "started_at", "id")
+    )
+    for stage in stages:
+        found[stage.case_id].append(
+            {"stage": stage.stage, "deadline": _local(stage.deadline), "ended": _local(stage.ended_at)}
+        )
+    return found
 
 
 def _hotline(area: Area, month: dt.date, now: dt.datetime) -> dict[str, Any]:
@@ -152,6 +182,8 @@ def compute(area: Area, month: dt.date, *, now: dt.datetime | None = None) -> di
         .select_related("category", "lead_department", "grid")
         .order_by("due_at", "number")
     )
+    listed = list(overdue_cases[:OVERDUE_ROWS])
+    late = late_stages([case.pk for case in listed], min(period.end_at, now))
     overdue = [
         {
             "id": case.pk,
@@ -159,11 +191,12 @@ def compute(area: Area, month: dt.date, *, now: dt.datetime | None = None) -> di
             "category": case.category.name if case.category_id else "",
             "grid": case.grid.name if case.grid is not None else "",
             "department": case.lead_department.name if case.lead_department is not None else "",
-            "due_at": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else "",
-            "closed_at": timezone.localtime(case.closed_at).strftime("%Y-%m-%d %H:%M") if case.closed_at else "",
+            "due_at": _local(case.due_at),
+            "closed_at": _local(case.closed_at),
             "status": str(case.get_status_display()),
+            "late": late[case.pk],
         }
-        for case in overdue_cases[:OVERDUE_ROWS]
+        for case in listed
     ]
 
     return {

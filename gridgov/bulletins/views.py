@@ -26,7 +26,7 @@ from gridgov.core.forms import apply_error
 from gridgov.core.pages import create_page, error_page, posted_int
 
 from . import platform, services
-from .documents import due_without_department, outline
+from .documents import due_without_department, late_lines, outline
 from .figures import CASE_CODES, DEPARTMENT_CODES, VILLAGE_CODES
 from .forms import CheckForm, ExplainForm, RequestForm
 from .models import Bulletin, BulletinStatus
@@ -152,7 +152,7 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "villages": villages,
                 "categories": categories,
                 "overdue_url": _link("not_closed_on_time", indices.NUM, period, here),
-                "overdue_rows": figures["overdue"][:OVERDUE_SHOWN],
+                "overdue_rows": [{**row, "lines": late_lines(row)} for row in figures["overdue"][:OVERDUE_SHOWN]],
                 "due_total": figures["cases"]["due"]["num"],
                 "due_without_department": due_without_department(figures),
                 "hotline_url": f"{reverse('hotline:stats')}?{urlencode(hotline_query)}",

@@ -87,7 +87,7 @@ def test_the_statistics_the_cockpit_and_a_bulletin(browser: Any, live_server: An
     center.settle()
     page.wait_for_selector("[data-testid=download-pdf]", timeout=30_000)
     text = page.locator("[data-testid=bulletin-text]").inner_text()
-    assert re.search(r"受理案件 3 件，应办结 \d+ 件，办结 2 件", text), text
+    assert re.search(r"本月受理 3 件，应办结 \d+ 件，办结 2 件", text), text
     shot(page, "bulletin-1440")
     with page.expect_download() as download:
         page.click("[data-testid=download-pdf]")

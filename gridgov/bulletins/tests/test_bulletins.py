@@ -32,7 +32,7 @@ from gridgov.core.errors import Conflict
 from gridgov.core.models import AuditEvent
 
 MARCH = dt.date(2026, 3, 1)
-SENTENCE = "受理案件 5 件，应办结 5 件，办结 4 件，办结率 80.0%，按期办结 4 件，按期办结率 80.0%"
+SENTENCE = "本月受理 5 件，应办结 5 件，办结 4 件，办结率 80.0%，按期办结 4 件，按期办结率 80.0%"
 
 
 def pdf_objects(pdf: bytes) -> bytes:
