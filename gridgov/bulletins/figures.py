@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from gridgov.areas.selectors import area_names
 from gridgov.cases import indices
-from gridgov.cases.indices import Dimensions, Figures, Period
+from gridgov.cases.indices import Dimensions, Figure, Figures, Period
 from gridgov.cases.models import Case, CaseStage
 from gridgov.categories.models import Stage
 from gridgov.categories.selectors import category_names
@@ -72,16 +72,16 @@ def _case_figures(figures: Figures, codes: tuple[str, ...]) -> dict[str, dict[st
 
 
 def _rank(rows: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
-    """Highest rate first; rows without it last (no rank)."""
-
-    def value(row: dict[str, Any]) -> float | None:
-        found: float | None = row["figures"][code]["value"]
-        return found
-
-    rows.sort(key=lambda row: (value(row) is None, -(value(row) or 0), row["name"]))
-    for number, row in enumerate(rows, start=1):
-        row["rank"] = number if value(row) is not None else None
-    return rows
+    """Ranked as the statistics page ranks (:func:`indices.standings`: equal rates share a rank)."""
+    rates = [
+        Figure(code, row["figures"][code]["num"], row["figures"][code]["den"], row["figures"][code]["value"])
+        for row in rows
+    ]
+    ranked = []
+    for i, rank in indices.standings(rates, [row["name"] for row in rows]):
+        rows[i]["rank"] = rank
+        ranked.append(rows[i])
+    return ranked
 
 
 def _local(value: dt.datetime | None) -> str:

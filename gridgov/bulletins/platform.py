@@ -32,7 +32,7 @@ from gridgov.core.workflow import Step, Workflow, row
 from gridgov.people.selectors import display_name
 
 from .models import CheckStatus, PlatformCheck
-from .services import bulletin_areas, check_month, may_use
+from .services import bulletin_areas, check_month, may_issue
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -108,7 +108,7 @@ class CheckFlow(Workflow[PlatformCheck, "User | AnonymousUser"]):
     model = PlatformCheck
 
     def parties(self, actor: User | AnonymousUser, subject: PlatformCheck) -> set[str]:
-        return {"center"} if may_use(actor) and checks_visible(actor).filter(pk=subject.pk).exists() else set()
+        return {"center"} if may_issue(actor) and checks_visible(actor).filter(pk=subject.pk).exists() else set()
 
     def visible(self, actor: User | AnonymousUser) -> Q:
         return Q(pk__in=checks_visible(actor).values("pk"))
@@ -176,7 +176,7 @@ def check_enter(
     *, actor: User | AnonymousUser, town_code: str, month: dt.date, platform: str, figures: dict[str, Any]
 ) -> PlatformCheck:
     """Type in the platform's figures of a town and month (again: replaces them)."""
-    if not may_use(actor):
+    if not may_issue(actor):
         raise Forbidden(_("You may not check the figures."))
     town = bulletin_areas(actor).filter(level="town", code=town_code).first()
     if town is None:

@@ -39,7 +39,7 @@ from gridgov.core.claims import claim
 from gridgov.core.dbrouter import replica_reads
 from gridgov.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gridgov.core.workflow import Step, Workflow
-from gridgov.people.models import DESK_ROLES
+from gridgov.people.models import DESK_ROLES, Role
 from gridgov.workcalendar.calendar import is_workday
 
 from . import documents
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("gridgov.bulletins")
 
 LEVELS: Final = (AreaLevel.TOWN, AreaLevel.VILLAGE)
+ISSUER_ROLES: Final = DESK_ROLES - {Role.SUPERVISOR}
 EARLIEST: Final = dt.date(2000, 1, 1)
 CLAIM_TTL: Final = 15 * 60  # as long as a queued bulletin waits before it may be retried
 PROGRESS_TTL: Final = 3600
@@ -70,6 +71,12 @@ def may_use(user: User | AnonymousUser) -> bool:
     """The readers of the statistics: center operators, town leaders, the discipline
     supervisor and administrators (their areas)."""
     return bool(scope_for(user).has_role(*DESK_ROLES) or getattr(user, "is_superuser", False))
+
+
+def may_issue(user: User | AnonymousUser) -> bool:
+    """Who makes bulletins and checks the platform's figures: the center, the town's leaders
+    and administrators; the discipline supervisor reads them (read access, docs/permissions.md)."""
+    return bool(scope_for(user).has_role(*ISSUER_ROLES) or getattr(user, "is_superuser", False))
 
 
 def bulletin_areas(user: User | AnonymousUser) -> QuerySet[Area]:
@@ -108,7 +115,8 @@ class BulletinFlow(Workflow[Bulletin, RunActor]):
     def parties(self, actor: RunActor, subject: Bulletin) -> set[str]:
         if actor is None:
             return {BulletinParty.WORKER}
-        return {BulletinParty.CENTER} if bulletin_areas(actor).filter(pk=subject.area_id).exists() else set()
+        issuer = may_issue(actor) and bulletin_areas(actor).filter(pk=subject.area_id).exists()
+        return {BulletinParty.CENTER} if issuer else set()
 
     def visible(self, actor: RunActor) -> Q:
         return Q() if actor is None else Q(pk__in=bulletins_visible(actor).values("pk"))
@@ -184,7 +192,7 @@ def check_month(month: dt.date, today: dt.date) -> dt.date:
 
 def bulletin_request(*, actor: User | AnonymousUser, area_code: str, month: dt.date) -> Bulletin:
     """A new revision of the bulletin of the area and month, handed to the worker."""
-    if not may_use(actor):
+    if not may_issue(actor):
         raise Forbidden(_("You may not generate bulletins."))
     area = bulletin_areas(actor).filter(code=area_code).first()
     if area is None:

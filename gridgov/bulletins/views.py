@@ -59,7 +59,10 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
         lambda data: services.bulletin_request(actor=request.user, area_code=data["area"], month=data["month"]),
         lambda bulletin: redirect("bulletins:detail", pk=bulletin.pk),
         template="bulletins/list.html",
-        context=lambda: {"items": list(services.bulletins_visible(request.user)[:LIST_LIMIT])},
+        context=lambda: {
+            "items": list(services.bulletins_visible(request.user)[:LIST_LIMIT]),
+            "may_issue": services.may_issue(request.user),
+        },
     )
 
 
@@ -219,7 +222,8 @@ def check_list(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("bulletins:check", pk=check.pk)
     checks = [(check, len(platform.unexplained(check))) for check in platform.checks_visible(request.user)[:LIST_LIMIT]]
-    return render(request, "bulletins/checks.html", {"form": form, "checks": checks}, status=status)
+    context = {"form": form, "checks": checks, "may_issue": platform.may_issue(request.user)}
+    return render(request, "bulletins/checks.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -257,7 +261,13 @@ def check_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = platform.rows(check)
     for line in lines:
         line["url"] = _link(line["code"], indices.NUM, period, Dimensions(area=check.town.code))
-    context = {"check": check, "rows": lines, "form": form, "error_code": error_code}
+    context = {
+        "check": check,
+        "rows": lines,
+        "form": form,
+        "error_code": error_code,
+        "may_issue": platform.may_issue(request.user),
+    }
     return render(request, "bulletins/check.html", context, status=status)
 
 

@@ -28,7 +28,7 @@ from gridgov.bulletins.models import Bulletin, BulletinStatus
 from gridgov.cases.models import Case
 from gridgov.cases.tests.test_indices import EXPECTED_MARCH, month  # noqa: F401 - the hand-built March
 from gridgov.cases.tests.test_stats_pages import check_every_link
-from gridgov.core.errors import Conflict
+from gridgov.core.errors import Conflict, Forbidden
 from gridgov.core.models import AuditEvent
 
 MARCH = dt.date(2026, 3, 1)
@@ -261,6 +261,26 @@ def test_only_the_readers_of_the_statistics_get_bulletins(people: dict[str, Any]
         )
     supervisor = client_for(people["super01"])
     assert supervisor.get(reverse("bulletins:detail", args=[bulletin.pk])).status_code == 200
+
+
+@pytest.mark.usefixtures("month")
+def test_the_discipline_supervisor_reads_bulletins_and_checks_but_makes_none(people: dict[str, Any]) -> None:
+    """Read access to everything (the supervisor's role), no generating or checking."""
+    bulletin = services.bulletin_request(actor=people["center01"], area_code=town().code, month=MARCH)
+    client = client_for(people["super01"])
+    page = client.get(reverse("bulletins:list"))
+    assert page.status_code == 200 and 'data-testid="bulletin-form"' not in page.content.decode()
+    assert client.get(reverse("bulletins:detail", args=[bulletin.pk])).status_code == 200
+    assert client.post(reverse("bulletins:list"), {"area": town().code, "month": "2026-03"}).status_code == 403
+    body = {"area": town().code, "month": "2026-03"}
+    answer = client.post("/api/v1/bulletins", body, content_type="application/json")
+    assert answer.status_code == 403
+    with pytest.raises(Forbidden):
+        services.bulletin_request(actor=people["super01"], area_code=town().code, month=MARCH)
+    checks = client.get(reverse("bulletins:checks"))
+    assert checks.status_code == 200 and 'data-testid="check-form"' not in checks.content.decode()
+    assert not services.may_issue(people["super01"])
+    assert all(services.may_issue(people[name]) for name in ("center01", "leader01"))
 
 
 @pytest.mark.usefixtures("placeholder_documents")
