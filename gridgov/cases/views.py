@@ -368,7 +368,7 @@ def export(request: HttpRequest) -> HttpResponse:
     filters = {key: value for key, value in request.GET.items() if key != "cursor" and value}
     content = export_workbook(query, actor=request.user, filters=filters, request=request)
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
-    return document_response(content, "xlsx", f"cases-{stamp}.xlsx")
+    return document_response(content, "xlsx", f"案件清单-{stamp}.xlsx", fallback=f"cases-{stamp}.xlsx")
 
 
 # --- the center's report form ----------------------------------------------------------

@@ -230,7 +230,8 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
             request, _("The rules of the rates are not set up correctly; ask the system administrator."), 500
         )
     content = export_stats_workbook(result, actor=request.user, request=request)
-    return document_response(content, "xlsx", f"hotline-statistics-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx")
+    span = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    return document_response(content, "xlsx", f"热线工单统计-{span}.xlsx", fallback=f"hotline-statistics-{span}.xlsx")
 
 
 def may_export_list(user: User | AnonymousUser) -> bool:
@@ -255,7 +256,7 @@ def orders_export(request: HttpRequest) -> HttpResponse:
     query, filters = filtered_orders(request, now)
     content = export_orders_workbook(query, actor=request.user, filters=filters, request=request)
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M")
-    return document_response(content, "xlsx", f"hotline-orders-{stamp}.xlsx")
+    return document_response(content, "xlsx", f"热线工单-{stamp}.xlsx", fallback=f"hotline-orders-{stamp}.xlsx")
 
 
 urlpatterns: list[URLPattern] = [

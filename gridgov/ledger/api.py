@@ -237,4 +237,5 @@ def import_report(request: HttpRequest, ledger_import_id: int) -> list[Any]:
 @router.get("/imports/{int:ledger_import_id}/report/xlsx", summary="The row report as Excel (formula-safe)")
 def import_report_xlsx(request: HttpRequest, ledger_import_id: int) -> HttpResponse:
     job = _job(request, ledger_import_id)
-    return document_response(services.report_workbook(job), "xlsx", f"ledger-import-{job.pk}.xlsx")
+    name, fallback = services.report_names(job)
+    return document_response(services.report_workbook(job), "xlsx", name, fallback=fallback)

@@ -209,4 +209,5 @@ def ledger_report(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if isinstance(job, HttpResponse):
         return job
-    return document_response(services.report_workbook(job), "xlsx", f"ledger-import-{job.pk}.xlsx")
+    name, fallback = services.report_names(job)
+    return document_response(services.report_workbook(job), "xlsx", name, fallback=fallback)

@@ -137,7 +137,10 @@ def rule_export(request: HttpRequest, code: str) -> HttpResponse:
     town, rule, rows, definition = _rule_rows(request, code)
     content, count = documents.rule_xlsx(rule, rows.iterator(chunk_size=500), definition, town.name)
     services.export_recorded(actor=request.user, what=rule.code, rows=count, town=town, request=request)
-    return document_response(content, "xlsx", f"oversight-{rule.code}-{timezone.localdate():%Y%m%d}.xlsx")
+    day = f"{timezone.localdate():%Y%m%d}"
+    label = str(rule.label).replace("/", "-")
+    name, fallback = f"{town.name}{label}-{day}.xlsx", f"oversight-{rule.code}-{day}.xlsx"
+    return document_response(content, "xlsx", name, fallback=fallback)
 
 
 @require_GET

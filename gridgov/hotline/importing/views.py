@@ -271,4 +271,5 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
         return job
     if job.status not in (ImportStatus.DONE, ImportStatus.FAILED):
         return HttpResponseRedirect(reverse("hotline:import-detail", args=[job.pk]))
-    return document_response(report_workbook(job), "xlsx", f"import-{job.pk}-report.xlsx")
+    name, fallback = f"热线工单导入报告-{job.pk}.xlsx", f"import-{job.pk}-report.xlsx"
+    return document_response(report_workbook(job), "xlsx", name, fallback=fallback)

@@ -141,6 +141,6 @@ def reconcile_workbook(request: HttpRequest, pk: int) -> HttpResponse:
         return item
     if item.status != ReconcileStatus.DONE:
         return redirect("hotline:reconcile-detail", pk=item.pk)
-    return document_response(
-        reconciliation_workbook(item), "xlsx", f"reconciliation-{item.town.code}-{item.month:%Y-%m}.xlsx"
-    )
+    name = f"{item.town.name}{item.month:%Y}年{item.month.month}月工单对账报告.xlsx"
+    fallback = f"reconciliation-{item.town.code}-{item.month:%Y-%m}.xlsx"
+    return document_response(reconciliation_workbook(item), "xlsx", name, fallback=fallback)

@@ -135,7 +135,8 @@ def test_the_statistics_workbook_carries_the_period_the_definitions_and_the_depa
     response = client_for(user).get(f"{reverse('hotline:stats-export')}?{MARCH}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert "hotline-statistics-20260301-20260331.xlsx" in response["Content-Disposition"]
+    assert 'filename="hotline-statistics-20260301-20260331.xlsx"' in response["Content-Disposition"]
+    assert "filename*=UTF-8''%E7%83%AD%E7%BA%BF" in response["Content-Disposition"]  # 热线工单统计-…
     book = load_workbook(io.BytesIO(response.content))
     summary, departments, days = book.worksheets
     cells = [str(cell) for row in summary.iter_rows(values_only=True) for cell in row if cell is not None]

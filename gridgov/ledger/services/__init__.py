@@ -58,7 +58,7 @@ from .mapping import Columns, job_columns, ledger_map
 from .matching import Matcher, fallback_category
 from .preview import Preview, PreviewRow, build_preview
 from .reading import ReadResult, ledger_read, ledger_upload, read_upload
-from .report import at_local, outcome_label, report_rows, report_workbook
+from .report import at_local, outcome_label, report_names, report_rows, report_workbook
 from .run import ledger_run, ledger_start
 
 LEDGER_IMPORTS.check_complete()
@@ -98,6 +98,7 @@ __all__ = [
     "progress_set",
     "read_job",
     "read_upload",
+    "report_names",
     "report_rows",
     "report_workbook",
 ]

@@ -48,6 +48,11 @@ def report_rows(job: LedgerImport) -> list[dict[str, Any]]:
     ]
 
 
+def report_names(job: LedgerImport) -> tuple[str, str]:
+    """The row report's file name, and its ASCII stand-in for old clients."""
+    return f"{job.town.name}历史台账导入报告-{job.pk}.xlsx", f"ledger-import-{job.pk}.xlsx"
+
+
 def report_workbook(job: LedgerImport) -> bytes:
     """The row report as Excel, through the formula-safe writer."""
     book = SafeWorkbook()
