@@ -105,6 +105,14 @@ def area_names(codes: Iterable[str]) -> dict[str, str]:
     return dict(Area.objects.current().filter(code__in=wanted).values_list("code", "name"))
 
 
+def codes_by_id(ids: Iterable[int]) -> dict[int, str]:
+    """``id -> code`` of the areas with these ids, in force or retired."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return dict(Area.objects.filter(pk__in=wanted).values_list("pk", "code"))
+
+
 def paths_of(ids: Iterable[int]) -> list[str]:
     """The paths of the areas with these ids."""
     return list(Area.objects.filter(pk__in=list(ids)).values_list("path", flat=True))

@@ -35,13 +35,14 @@ from functools import lru_cache, reduce
 from typing import Any, Final
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Case as Choice
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.areas.models import AreaLevel
-from gridgov.areas.selectors import latest_by_code
+from gridgov.areas.selectors import codes_by_id, latest_by_code
 from gridgov.categories.selectors import category_by_code, category_ids
 from gridgov.core.schemas import FIRST_DATE, LAST_DATE
 from gridgov.people.selectors import department_id
@@ -732,31 +733,17 @@ def grouped(
     only the busiest rows (by the first code's denominator, else its numerator; ties in the
     order of the rows), whose figures alone are built (a district's thousands of grids); the
     result's ``total`` says how many rows there are in all."""
-    column = GROUPS[by]
     wanted = list(codes or INDICES)
     base = dimensions or Dimensions()
-    found: list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]] = []
+    found: list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]]
     if by in ROLLUP_GROUPS and on_rollups(scope, period, dimensions, by):
-        rows, on = _rollup_rows(scope, period, dimensions, by)
-        less: dict[Any, Mapping[str, Any]] = {}
-        if running(period) and not _due_free(wanted):  # read first (see _deadlines_to_come)
-            to_come = _deadlines_to_come(cases, period, dimensions).values(column)
-            less = {row[column]: row for row in to_come.annotate(**_due_counts(period)).order_by()}
-        sums = _rollup_sums(wanted)
-        summed = [_less(row, less.get(row[on], {})) for row in rows.values(on).annotate(**sums).order_by(on)]
-        found = [(row[on], *rollup_figures(row, wanted)) for row in summed]
+        found = _grouped_rollups(cases, period, by, dimensions, wanted, scope)
     elif (reports := _reports_by_months_and_days(cases, period, by, dimensions, wanted, scope)) is not None:
         found = reports
     else:
-        query = _scoped(cases, dimensions)
-        rows = _narrowed(query, [period], wanted).values(column).annotate(**_aggregates(period, wanted))
-        minutes = handling_minutes(query, period, column) if "handling_hours" in wanted else {}
-        found = [
-            (row[column], row, {"handling_hours": _average_hours(minutes.get(row[column]))})
-            for row in rows.order_by(column)
-        ]
+        found = _grouped_live(cases, period, by, dimensions, wanted)
     parts = [f"{code}__{part}" for code in wanted for part in INDICES[code].parts]
-    # No department / no grid: not a row of the table (still in the totals).
+    # No department / no village or grid: not a row of the table (still in the totals).
     found = [item for item in found if item[0] is not None and any(item[1].get(part) for part in parts)]
     total = len(found)
     if limit is not None and total > limit:
@@ -773,6 +760,80 @@ def grouped(
         chosen = base if keep else replace(base, **changes)
         result.append(Row(key, chosen, _figures_from(row, wanted, hours)))
     return result
+
+
+def _grouped_live(
+    cases: QuerySet[Case], period: Period, by: str, dimensions: Dimensions | None, wanted: list[str]
+) -> list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]]:
+    """The rows of :func:`grouped` counted on the cases."""
+    query, column = _grouping(_scoped(cases, dimensions), by, GROUPS[by])
+    rows = _narrowed(query, [period], wanted).values(column).annotate(**_aggregates(period, wanted))
+    counted = _keyed(rows.order_by(column), column, by)
+    minutes = handling_minutes(query, period, column) if "handling_hours" in wanted else {}
+    if by == "village":  # a village's cases without a grid too
+        summed = _by_village((key, {"total": total, "n": n}) for key, (total, n) in minutes.items())
+        minutes = {key: (row["total"], row["n"]) for key, row in summed.items()}
+    return [(key, row, {"handling_hours": _average_hours(minutes.get(key))}) for key, row in counted.items()]
+
+
+def _grouped_rollups(
+    cases: QuerySet[Case], period: Period, by: str, dimensions: Dimensions | None, wanted: list[str], scope: Q | None
+) -> list[tuple[Any, Mapping[str, Any], Mapping[str, float | None]]]:
+    """The rows of :func:`grouped` summed from the rollups (the caller knows they answer)."""
+    rows, on = _rollup_rows(scope, period, dimensions, by)
+    rows, on = _grouping(rows, by, on)
+    less: Mapping[Any, Mapping[str, Any]] = {}
+    if running(period) and not _due_free(wanted):  # read first (see _deadlines_to_come)
+        to_come, column = _grouping(_deadlines_to_come(cases, period, dimensions), by, GROUPS[by])
+        less = _keyed(to_come.values(column).annotate(**_due_counts(period)).order_by(), column, by)
+    summed = _keyed(rows.values(on).annotate(**_rollup_sums(wanted)).order_by(on), on, by)
+    return [(key, *rollup_figures(_less(row, less.get(key, {})), wanted)) for key, row in summed.items()]
+
+
+# A village's row counts every case of the village (what its figure, the area filter on the
+# village's path, counts): those of its grids, grouped on the grid's parent, and those filed at
+# the village without a grid (the ledger's rows that name only a village, a report placed on
+# the village), which the grid rows and the coarse levels keep with the village's area path and
+# no grid or area (``rollups.project``). A row without a grid (on a coarse level: without an
+# area) is therefore grouped on its area path, and :func:`_by_village` adds it to the row of
+# the village that path lies in; a town's case without a village is in no village's row.
+VILLAGE_KEY: Final = "village_key"
+
+
+def _grouping(query: QuerySet[Any], by: str, column: str) -> tuple[QuerySet[Any], str]:
+    """The query and the name to group it ``by``: ``column``; for the villages, ``column`` or,
+    on the rows without a grid (a coarse level's without an area), their area path."""
+    if by != "village":
+        return query, column
+    area = "area" if query.model is CaseRollupCoarse else "grid"
+    key = Choice(When(**{f"{area}__isnull": True}, then=F("area_path")), default=F(column), output_field=CharField())
+    return query.annotate(**{VILLAGE_KEY: key}), VILLAGE_KEY
+
+
+def _keyed(rows: Iterable[Mapping[str, Any]], on: str, by: str) -> dict[Any, Mapping[str, Any]]:
+    """Rows grouped on ``on`` by their key; for the villages, summed per village's code."""
+    if by != "village":
+        return {row[on]: row for row in rows}
+    return dict(_by_village((row[on], {name: value for name, value in row.items() if name != on}) for row in rows))
+
+
+def _by_village(rows: Iterable[tuple[Any, Mapping[str, Any]]]) -> dict[str, Counter[str]]:
+    """The counts of rows keyed by a village's code or, for cases without a grid, an area path
+    (see :data:`VILLAGE_KEY`), summed per village's code in the order of the codes; the rows of
+    a path above a village (a town's case) are left out, like those without a village."""
+    listed = list(rows)
+    village_of: dict[str, int] = {}  # an area path at least a village deep: its village's id
+    for key, _row in listed:
+        ids = [part for part in key.split("/") if part] if isinstance(key, str) and key.startswith("/") else []
+        if len(ids) >= rollups.VILLAGE_DEPTH:
+            village_of[key] = int(ids[rollups.VILLAGE_DEPTH - 1])
+    codes = codes_by_id(village_of.values())
+    summed: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, row in listed:
+        code = codes.get(village_of[key]) if key in village_of else key
+        if code is not None and not code.startswith("/"):
+            summed[code].update({name: int(value or 0) for name, value in row.items()})
+    return dict(sorted(summed.items()))
 
 
 def _filter_is_narrower(dimensions: Dimensions, by: str) -> bool:

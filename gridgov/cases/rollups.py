@@ -267,8 +267,10 @@ def project(key: Key, level: Level) -> Key:
         month, late = key[len(KEY) + len(PEOPLE) :]
     ids = [part for part in area_path.split("/") if part]
     path = path_prefix(area_path, level.depth)  # filed above the level's areas: its own path
-    # The area a table groups on; a case without a grid is in no village's or grid's row, as on
-    # the grid rows (which group on the grid's parent); none above the level's areas.
+    # The area a table groups on; none above the level's areas, and none for a case without a
+    # grid, as on the grid rows: it is in no grid's row. Filed at a village, it keeps the
+    # village's path here, and the village table adds the rows of that path (no area) to the
+    # village's (indices._grouping), as it adds the grid rows' without a grid.
     area_id = int(ids[level.depth - 1]) if grid_id is not None and len(ids) >= level.depth else None
     return (
         level.name,

@@ -94,6 +94,22 @@ def test_the_bulletins_digits_are_the_indices(march: dict[str, Any], month: dict
     assert march["hotline"]["received"] == 0 and march["hotline"]["rates"]["response"]["value"] is None
 
 
+def test_the_villages_add_up_to_the_town_with_cases_filed_at_a_village(month: dict[str, Case]) -> None:  # noqa: F811
+    """A case filed at a village without a grid (a ledger row naming only a village) is in its
+    village's row: the villages' rows add up to the town."""
+    case = Case.objects.select_related("grid__parent").get(pk=month["B"].pk)
+    assert case.grid is not None and case.grid.parent is not None
+    village = case.grid.parent
+    case.area_path, case.grid = village.path, None
+    case.save()
+    figures = compute(town(), MARCH)
+    row = next(row for row in figures["villages"] if row["code"] == village.code)
+    for code, value in row["figures"].items():
+        if value.get("den") is None:
+            assert sum(r["figures"][code]["num"] for r in figures["villages"]) == figures["cases"][code]["num"], code
+    assert row["figures"]["due"]["num"] == figures["cases"]["due"]["num"] == 5  # B among them
+
+
 def test_the_three_documents_print_the_digits(march: dict[str, Any]) -> None:
     word = Document(io.BytesIO(documents.write_docx(march)))
     text = "\n".join(paragraph.text for paragraph in word.paragraphs)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from gridgov.cases import indices
+from gridgov.cases import indices, rollups
 from gridgov.cases.indices import Dimensions, Period
 from gridgov.cases.models import Case, Satisfaction, Source, Status
 
@@ -35,9 +35,13 @@ DATES = (
 @pytest.fixture
 def random_cases(people: dict[str, Any]) -> list[Case]:
     """Cases with random (not always consistent) milestones around the last three months, so
-    that every edge of every condition is met somewhere."""
+    that every edge of every condition is met somewhere; some filed at the village or the town
+    without a grid (as the ledger import files a row naming only a village)."""
     rng = random.Random(7)
     first = report(people, at=timezone.now() - dt.timedelta(days=40))
+    village = rollups.path_prefix(first.area_path, rollups.VILLAGE_DEPTH)
+    town = rollups.path_prefix(first.area_path, rollups.TOWN_DEPTH)
+    assert first.grid is not None and len({village, town, first.area_path}) == 3
     now = timezone.now()
     made = []
     for number in range(400):
@@ -59,6 +63,9 @@ def random_cases(people: dict[str, Any]) -> list[Case]:
         case.handled_on_time = rng.choice([True, False, None])
         case.verified_on_time = rng.choice([True, False, None])
         case.satisfaction = rng.choice(["", *Satisfaction.values])
+        if number % 9 == 5 or number % 40 == 7:  # no grid: the village's path, or the town's
+            case.grid = None
+            case.area_path = village if number % 9 == 5 else town
         made.append(case)
     return Case.objects.bulk_create(made)
 

@@ -164,6 +164,7 @@ def test_random_milestones_after_a_bulk_build(bulk: list[Case], monkeypatch: pyt
     periods = [*months, Period(months[2].start, months[0].end), Period(months[3].start, months[1].end)]
     case = Case.objects.select_related("grid__parent", "category__parent", "town").get(pk=bulk[0].pk)
     for period in periods:
+        villages_add_up(period)
         for dimensions in list(dimension_sets(case))[:8]:
             same(period, dimensions)
     # Periods of days around whole months (month rows for those, day rows around them): the
@@ -187,6 +188,8 @@ def test_random_milestones_after_a_bulk_build(bulk: list[Case], monkeypatch: pyt
     cases = Case.objects.all()
     for period in around:
         assert indices._months_and_days(Q(), period, None, None, day_level) is not None, period
+        # Some of the cases are filed at the village or the town without a grid.
+        villages_add_up(period)
         for dimensions in choices:
             same_days(period, dimensions, trends=False)  # (a trend reads days only: tested above)
             # The top and rising categories' reports: the months' rows and the days' cases.
@@ -493,24 +496,84 @@ def test_the_command_finds_and_repairs_missing_and_doubled_coarse_rows(march: di
     call_command("stats_rollup_check", stdout=io.StringIO())
 
 
+def villages_add_up(period: Period, dimensions: Dimensions | None = None, codes: list[str] | None = None) -> list[Any]:
+    """The village table counted on the cases, from the grid rows and from the coarse levels
+    is the same, and each row has exactly the figures of its village (what its links' lists
+    count: every case under the village's path, with a grid or without one)."""
+    cases = Case.objects.all()
+    found = []
+    for scope, coarse in ((None, True), (Q(), False), (Q(), True)):
+        indices.COARSE = coarse
+        try:
+            rows = indices.grouped(cases, period, "village", dimensions, codes, scope=scope)
+        finally:
+            indices.COARSE = True
+        found.append([(r.key, r.dimensions, r.figures.by_code) for r in rows])
+    assert found[0] == found[1] == found[2], (period, dimensions)
+    assert found[0], (period, dimensions)
+    for key, chosen, figures in found[0]:
+        assert figures == indices.figures(cases, period, chosen, codes).by_code, (period, dimensions, key)
+    return found[0]
+
+
 @pytest.mark.django_db
-def test_a_case_without_a_grid_is_in_no_village_row_on_either_table(march: dict[str, Case]) -> None:
-    case = Case.objects.select_related("grid__parent").get(pk=march["A"].pk)
-    assert case.grid is not None and case.grid.parent is not None
-    case.area_path, case.grid = case.grid.parent.path, None  # filed at a village, no grid (saved: the hooks run)
-    case.save()
+def test_a_village_row_counts_the_village_cases_without_a_grid(
+    march: dict[str, Case], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filed at a village without a grid (a ledger row naming only a village), a case counts
+    in its village's row as in the village's figures, on every path the table is read from: a
+    past month, a period of days (with whole months inside), a running month, under filters.
+    Filed at the town, it is in no village's row."""
+    a = Case.objects.select_related("grid__parent", "category", "town").get(pk=march["A"].pk)
+    assert a.grid is not None and a.grid.parent is not None
+    village, town = a.grid.parent, a.town
+    for key, path in (("A", village.path), ("B", village.path), ("H", town.path)):
+        case = Case.objects.get(pk=march[key].pk)
+        case.area_path, case.grid = path, None  # saved: the hooks keep the rollups
+        case.save()
     assert_kept()
     cases = Case.objects.all()
+    # The coarse level read keeps the village case with the village's path and no area.
+    level = indices._coarse_level(Q(), None, "village")
+    assert level is not None and level.depth == rollups.VILLAGE_DEPTH
+    assert CaseRollupCoarse.objects.filter(level=level.name, area__isnull=True, area_path=village.path).exists()
 
-    def villages() -> list[Any]:
-        return [(r.key, r.figures.by_code) for r in indices.grouped(cases, MARCH, "village", scope=Q())]
-
-    coarse = villages()
-    indices.COARSE = False
-    try:
-        assert villages() == coarse
-    finally:
-        indices.COARSE = True
+    rows = villages_add_up(MARCH)
+    assert village.code in [key for key, _chosen, _figures in rows]
+    reported = sum(figures["reported"].num for _key, _chosen, figures in rows)
+    at_town = indices.cases_for(cases.filter(area_path=town.path), "reported", "num", MARCH).count()
+    assert at_town >= 1
+    assert reported == indices.figures(cases, MARCH, Dimensions(area=town.code))["reported"].num - at_town
+    for dimensions in (
+        Dimensions(area=village.code),
+        Dimensions(area=town.code),
+        Dimensions(source=a.source),
+        Dimensions(department="traffic_police"),
+        Dimensions(category=a.category.code),
+    ):
+        villages_add_up(MARCH, dimensions)
+        villages_add_up(SPRING, dimensions)
+    # Periods of days: the day level, and months inside days (the months' and the days' rows);
+    # the reports of a category's villages, the months' from the rollups and the days' live.
+    days, around = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 24)), Period(dt.date(2026, 2, 20), dt.date(2026, 4, 10))
+    assert indices.on_rollups(Q(), days, None, "village") and indices.on_rollups(Q(), around, None, "village")
+    for period in (days, around):
+        villages_add_up(period)
+        villages_add_up(period, Dimensions(source=a.source))
+    category = Dimensions(category=a.category.code)
+    assert indices._reports_by_months_and_days(cases, around, "village", category, ["reported"], Q()) is not None
+    villages_add_up(around, category, ["reported"])
+    # Running: B's deadline (at the village, no grid) still to come is taken off its village's row.
+    due = Case.objects.get(pk=march["B"].pk).due_at
+    assert due is not None and MARCH.start_at < due < MARCH.end_at
+    moment = due - dt.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    assert indices.running(MARCH)
+    to_come = indices._deadlines_to_come(cases, MARCH, None)
+    assert to_come.filter(pk=march["B"].pk).exists()
+    for dimensions in (Dimensions(), Dimensions(area=village.code), Dimensions(department="traffic_police")):
+        villages_add_up(MARCH, dimensions)
+    villages_add_up(Period(MARCH.start, timezone.localdate()))
 
 
 @pytest.mark.django_db

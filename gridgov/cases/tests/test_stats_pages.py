@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 
 from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import areas_visible
-from gridgov.cases import views_stats
+from gridgov.cases import indices, views_stats
 from gridgov.cases.indices import Dimensions, Period
 from gridgov.cases.models import Case
 
@@ -181,6 +181,38 @@ def test_quiet_villages_and_grids_are_rows_of_their_own(people: dict[str, Any]) 
     response = client.get(reverse("cases:stats-part", args=["grids"]), {**MARCH, "grid": grid[:12]})
     keys = [row["key"] for row in response.context["grids"]]
     assert grid in keys and all(key.startswith(grid[:12]) for key in keys)
+
+
+@pytest.mark.usefixtures("month")
+def test_a_village_row_counts_its_cases_without_a_grid_as_its_links_list_them(people: dict[str, Any]) -> None:
+    """Cases filed at a village without a grid (a ledger row naming only a village) are in the
+    village's row, which otherwise undercounted its links' lists; one filed at the town is in
+    no village's row, and neither is in a grid's."""
+    cases = {case.number: case for case in Case.objects.select_related("grid__parent", "town").order_by("pk")}
+    first = next(case for case in cases.values() if case.grid is not None)
+    assert first.grid is not None and first.grid.parent is not None
+    home, town = first.grid.parent, first.town
+    visible = areas_visible(people["center01"], level=AreaLevel.VILLAGE).exclude(pk=home.pk)
+    other = visible.exclude(code__in=Case.objects.exclude(grid=None).values("grid__parent__code")).first()
+    assert other is not None  # a village whose grids have no case
+    moved = [case for case in cases.values() if case.grid is not None and case.reported_at.month == 3][:4]
+    for case, path in zip(moved, (home.path, home.path, other.path, town.path), strict=True):
+        case.area_path, case.grid = path, None
+        case.save()
+    client = client_for(people["center01"])
+    for period in (MARCH, {"start": "2026-03-03", "end": "2026-03-24"}):
+        response = client.get(reverse("cases:stats-part", args=["villages"]), period)
+        rows = {row["key"]: row for row in response.context["villages"]}
+        assert not rows[other.code].get("quiet") and rows[other.code]["figures"]["reported"].num == 1
+        check_every_link(client, response.content.decode(), minimum=12)
+        grids = client.get(reverse("cases:stats-part", args=["grids"]), period)
+        check_every_link(client, grids.content.decode(), minimum=6)
+    response = client.get(reverse("cases:stats-part", args=["villages"]), MARCH)
+    in_villages = sum(row["figures"]["reported"].num for row in response.context["villages"] if not row.get("quiet"))
+    everything, march = Case.objects.all(), Period.month(2026, 3)
+    at_town = indices.cases_for(everything.filter(area_path=town.path), "reported", "num", march).count()
+    assert at_town >= 1
+    assert in_villages == indices.figures(everything, march, Dimensions(area=town.code))["reported"].num - at_town
 
 
 def test_only_the_center_leaders_and_supervisors_see_the_statistics(people: dict[str, Any]) -> None:
