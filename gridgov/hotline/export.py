@@ -300,12 +300,14 @@ def export_stats_workbook(
         summary.append([name, text])
 
     departments = book.sheet(_("Departments"))
+    departments.widths([24, *[max(10, min(24, len(str(title)) * 2 + 2)) for _n, title in columns]])
     departments.header([_("Department"), *[title for _n, title in columns]])
     for row in result.departments:
         name = row.name if row.department_id is not None else _("Not yet assigned")
         departments.append([name, *_figure_values(row.figures, columns)])
 
     days = book.sheet(_("Days"))
+    days.widths([14, 12, 12])
     days.header([_("Day"), _("Received"), _("Replied")])
     for point in result.daily:
         days.append([point.day, point.received, point.replied])
