@@ -155,7 +155,14 @@ def detect_header(rows: list[list[Any]], aliases: Mapping[str, str]) -> int:
     for index, row in enumerate(top):
         if len(_text_cells(row)) >= HEADER_MIN_TEXT_CELLS:
             return index
-    raise ImportFileError(_("No header row found: the first rows have no column titles."))
+    examples = "、".join(list(dict.fromkeys(key for key in aliases if not key.isascii()))[:4])
+    raise ImportFileError(
+        _(
+            "No header row found: none of the first %(rows)s rows names two of the columns this import knows "
+            "(such as %(examples)s) or has three column titles."
+        )
+        % {"rows": HEADER_SEARCH_ROWS, "examples": examples}
+    )
 
 
 def column_names(rows: list[list[Any]], header_index: int) -> list[str]:

@@ -184,6 +184,14 @@ def test_a_time_before_2000_and_a_number_a_spreadsheet_may_have_rounded_are_impo
     assert row.valid and not row.review and row.number == "20260305001"
 
 
+def test_a_file_without_known_titles_is_refused_naming_the_titles_it_needs() -> None:
+    from gridgov.core import tables
+
+    with pytest.raises(tables.ImportFileError) as refused:
+        tables.detect_header([["a", "b"], ["1", "2"]], parse.ALIASES)
+    assert "案件编号" in str(refused.value) and "30" in str(refused.value)
+
+
 def test_known_headers_are_suggested() -> None:
     from gridgov.core import tables
 
