@@ -98,6 +98,20 @@ class Outline:
     notes: list[str] = field(default_factory=list)
 
 
+# At most this many tied names in a sentence; more are "and N more", the table has them all.
+TIED_NAMED: Final = 3
+
+
+def _most(rows: list[tuple[str, int]]) -> tuple[str, int]:
+    """The names with the highest count (ties all named, up to :data:`TIED_NAMED`) and the count."""
+    most = max(count for _name, count in rows)
+    tied = [name for name, count in rows if count == most]
+    named = "、".join(tied[:TIED_NAMED])
+    if len(tied) > TIED_NAMED:
+        named = _("%(names)s and %(more)s more") % {"names": named, "more": len(tied) - TIED_NAMED}
+    return named, most
+
+
 def show(value: Any, kind: str) -> str:
     """A cell as the Word and PDF documents print it."""
     if value is None or value == "":
@@ -217,6 +231,11 @@ def outline(figures: dict[str, Any]) -> Outline:
 
     if figures["villages"]:
         village = Section(_("3. Villages"))
+        names, most = _most([(row["name"], row["figures"]["reported"]["num"]) for row in figures["villages"]])
+        village.paragraphs.append(
+            _("%(villages)s of the town's villages had cases this month; most reported: %(names)s (%(count)s).")
+            % {"villages": len(figures["villages"]), "names": names, "count": most}
+        )
         village.tables.append(
             Table(
                 _("Villages"),
@@ -233,10 +252,17 @@ def outline(figures: dict[str, Any]) -> Outline:
     issues = Section(_("4. Top issues") if with_villages else _("3. Top issues"))
     if figures["categories"]:
         first = figures["categories"][0]
-        issues.paragraphs.append(
-            _("The most reported issue this month was %(name)s, %(count)s reports (last month %(before)s).")
-            % {"name": first["name"], "count": first["reported"], "before": first["previous"]}
-        )
+        names, most = _most([(row["name"], row["reported"]) for row in figures["categories"]])
+        if names == first["name"]:
+            issues.paragraphs.append(
+                _("The most reported issue this month was %(name)s, %(count)s reports (last month %(before)s).")
+                % {"name": first["name"], "count": first["reported"], "before": first["previous"]}
+            )
+        else:  # several at the top: all of them named, none picked
+            issues.paragraphs.append(
+                _("The most reported issues this month were %(names)s, %(count)s reports each.")
+                % {"names": names, "count": most}
+            )
     issues.tables.append(
         Table(
             _("Top issues"),

@@ -39,6 +39,7 @@ from gridgov.categories.selectors import active_minors
 from gridgov.core.dbrouter import reads_from_replica
 from gridgov.core.forms import BoundedDateField, DateInput
 from gridgov.core.pages import error_page
+from gridgov.core.schemas import FIRST_DATE, LAST_DATE
 from gridgov.people.models import DESK_ROLES
 from gridgov.people.selectors import department_names, display_name
 
@@ -148,6 +149,14 @@ def area_known(user: User | AnonymousUser, code: str) -> bool:
 DIMENSION_FIELDS: Final = ("grid", "lead", "category", "source")
 
 
+def _is_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 class StatsForm(forms.Form):
     """The filters of the page (all optional; the current month by default)."""
 
@@ -195,11 +204,10 @@ class StatsForm(forms.Form):
         if unread:
             # Neither date is taken: the page falls back to the current month, and says so.
             start = end = None
-            self.add_error(
-                None,
-                _("The dates could not be read (%(values)s): the page shows the current month.")
-                % {"values": ", ".join(unread)},
-            )
+            message = _("The dates could not be read (%(values)s): the page shows the current month.")
+            if all(_is_date(value) for value in unread):  # real dates, out of the calendar's range
+                message = _("Choose dates from %(first)s to %(last)s (%(values)s): the page shows the current month.")
+            self.add_error(None, message % {"values": ", ".join(unread), "first": FIRST_DATE, "last": LAST_DATE})
         if start or end:
             start = start or (end.replace(day=1) if end else today)
             end = end or today
@@ -212,7 +220,11 @@ class StatsForm(forms.Form):
                     chosen = Period(start, end)
                     chosen.previous()  # compared with: must exist too
                 except ValueError:
-                    self.add_error(None, _("Choose a period between 1901 and 2998."))
+                    self.add_error(
+                        None,
+                        _("The period and the one before it must lie between %(first)s and %(last)s.")
+                        % {"first": FIRST_DATE, "last": LAST_DATE},
+                    )
                 else:
                     period = chosen
         left_out = [str(self.fields[name].label) for name in DIMENSION_FIELDS if name in self.errors]

@@ -143,14 +143,15 @@ def _looks_numeric(text: str) -> bool:
     return bool(re.fullmatch(r"[\d\s.,:/\-年月日时分秒]+", text.strip()))
 
 
-def detect_header(rows: list[list[Any]], aliases: Mapping[str, str]) -> int:
-    """The 0-based index of the header row: the first row naming at least two known columns
-    (``aliases``: normalised known header → field), else the first row with several distinct text
-    cells (a merged title counts once)."""
+def detect_header(rows: list[list[Any]], aliases: Mapping[str, str], *, enough: int = 2) -> int:
+    """The 0-based index of the header row: the first row naming at least ``enough`` known
+    columns (``aliases``: normalised known header → field; one for a list that needs only its
+    number column), else the first row with several distinct text cells (a merged title counts
+    once)."""
     top = rows[:HEADER_SEARCH_ROWS]
     for index, row in enumerate(top):
         known = {aliases.get(normalise_header(v)) for v in row if v is not None} - {None}
-        if len(known) >= 2:
+        if len(known) >= enough:
             return index
     for index, row in enumerate(top):
         if len(_text_cells(row)) >= HEADER_MIN_TEXT_CELLS:

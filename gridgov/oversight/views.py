@@ -488,7 +488,9 @@ def accountability_download(request: HttpRequest, pk: int, extension: str) -> Ht
     services.export_recorded(
         actor=request.user, what=f"accountability-{record.pk}.{extension}", rows=1, town=record.town, request=request
     )
-    return document_response(content, extension, f"accountability-{record.pk}.{extension}")
+    kind = str(record.get_kind_display()).replace("/", "-")
+    name = f"{record.town.name}{kind}决定-{record.pk}.{extension}"
+    return document_response(content, extension, name, fallback=f"accountability-{record.pk}.{extension}")
 
 
 @require_GET
@@ -498,7 +500,9 @@ def accountability_export(request: HttpRequest) -> HttpResponse:
     records = selectors.accountability_visible(request.user).filter(town=town).prefetch_related("cases", "orders")
     content, count = documents.accountability_xlsx(records, town.name)
     services.export_recorded(actor=request.user, what="accountability", rows=count, town=town, request=request)
-    return document_response(content, "xlsx", f"accountability-{timezone.localdate():%Y%m%d}.xlsx")
+    day = f"{timezone.localdate():%Y%m%d}"
+    name, fallback = f"{town.name}问责记录-{day}.xlsx", f"accountability-{day}.xlsx"
+    return document_response(content, "xlsx", name, fallback=fallback)
 
 
 @require_GET

@@ -103,6 +103,27 @@ def test_every_standard_sentence_carries_what_was_due(march: dict[str, Any]) -> 
         assert THIS_MONTH in document and last_month in document and "口径说明" in document and note in document
 
 
+def test_the_villages_have_a_sentence_and_tied_issues_are_all_named(march: dict[str, Any]) -> None:
+    text = documents.outline(march)
+    village = next(section for section in text.sections if section.title.startswith("三、"))
+    assert village.paragraphs and village.paragraphs[0].startswith(
+        f"本月有 {len(march['villages'])} 个村（社区）有案件"
+    )
+    figures = {
+        **march,
+        "categories": [
+            {"name": "甲类", "reported": 2, "previous": 0},
+            {"name": "乙类", "reported": 2, "previous": 1},
+            {"name": "丙类", "reported": 1, "previous": 0},
+        ],
+    }
+    issues = next(section for section in documents.outline(figures).sections if section.title.startswith("四、"))
+    assert issues.paragraphs[0] == "本月上报最多的问题是甲类、乙类，各 2 件。"
+    many = {**march, "categories": [{"name": f"{n}类", "reported": 1, "previous": 0} for n in "甲乙丙丁戊"]}
+    issues = next(section for section in documents.outline(many).sections if section.title.startswith("四、"))
+    assert issues.paragraphs[0] == "本月上报最多的问题是甲类、乙类、丙类等（另有 2 个），各 1 件。"
+
+
 def test_the_word_document_is_an_official_a4_page(march: dict[str, Any]) -> None:
     word = Document(io.BytesIO(documents.write_docx(march)))
     first = word.sections[0]

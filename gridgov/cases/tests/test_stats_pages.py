@@ -323,6 +323,11 @@ def test_dates_beyond_the_calendar_are_refused_in_words(people: dict[str, Any], 
     assert response.status_code == 200
     assert response.context["form"].errors
     assert response.context["period"] == Period.of_month(timezone.localdate())
+    html = response.content.decode()
+    if "1900-01-01" in dates.values():  # a date of the calendar whose previous month is not
+        assert "所选时段及其上一期须在 1900-01-01 至 2999-12-31 之间。" in html
+    elif all(value[:4] in ("0001", "9999") for value in dates.values()):
+        assert "请填写 1900-01-01 至 2999-12-31 之间的日期" in html
     for part in views_stats.PARTS:
         assert client.get(reverse("cases:stats-part", args=[part]), dates).status_code == 200
     figure = {"index": "reported", "part": "num", "start": "9999-12-01", "end": "9999-12-31", **dates}

@@ -219,9 +219,9 @@ __all__ = [
 ]
 
 
-def detect_header(rows: list[list[Any]], aliases: Mapping[str, str] = _ALIASES) -> int:
+def detect_header(rows: list[list[Any]], aliases: Mapping[str, str] = _ALIASES, *, enough: int = 2) -> int:
     """The header row (0-based) of an export, by the order fields' known headers."""
-    return tables.detect_header(rows, aliases)
+    return tables.detect_header(rows, aliases, enough=enough)
 
 
 def suggest_mapping(

@@ -305,7 +305,8 @@ def read_list(handle: IO[bytes], name: str) -> tuple[dict[str, str], list[compar
     with uploads.open_table(handle, name, limits()) as reader:
         rows = reader.rows()
         top = list(itertools.islice(rows, parse.HEADER_SEARCH_ROWS))
-        header_row = parse.detect_header(parse.top_rows(top), compare.ALIASES) + 1
+        # A list of numbers alone is a list (the form asks for the number column at least).
+        header_row = parse.detect_header(parse.top_rows(top), compare.ALIASES, enough=1) + 1
         body = parse.split_body(itertools.chain(top, rows), header_row, limit=MAX_ROWS)
     columns = parse.columns_of(body.header, (cells for _number, cells in body.rows))
     mapping = parse.suggest_mapping(columns, specs=compare.FIELDS)

@@ -182,6 +182,14 @@ def test_a_list_that_agrees_has_no_difference(town):
     assert item.figures["list"]["on_time"] is None  # the list says nothing about it
 
 
+def test_a_list_of_order_numbers_alone_is_a_list(town):
+    orders = _march(town)
+    rows = [[o.upstream_number] for o in orders.values() if o.upstream_number != "HL-F"]
+    item = _upload(town, _workbook(rows, ["工单编号"]))
+    assert item.status == ReconcileStatus.DONE, item.error
+    assert item.mapping == {"upstream_number": "工单编号"} and item.difference_count == 0
+
+
 def test_a_list_without_order_numbers_is_refused_with_the_reason(town):
     item = _upload(town, _workbook([[1, "x", "y"]], ["序号", "名称", "备注", "状态"]))
     assert item.status == ReconcileStatus.REFUSED
