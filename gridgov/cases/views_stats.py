@@ -227,7 +227,7 @@ class StatsForm(forms.Form):
                     )
                 else:
                     period = chosen
-        left_out = [str(self.fields[name].label) for name in DIMENSION_FIELDS if name in self.errors]
+        left_out = [str(self.fields[name].label) for name in (*DIMENSION_FIELDS, "step") if name in self.errors]
         if left_out:
             # A stale link's retired grid: the figures are the town's, and the page says so.
             message = _("These filters could not be used and are left out: %(fields)s.")

@@ -337,12 +337,12 @@ def test_dates_beyond_the_calendar_are_refused_in_words(people: dict[str, Any], 
 
 def test_filters_that_cannot_be_used_are_named_on_the_page(people: dict[str, Any]) -> None:
     response = client_for(people["center01"]).get(
-        reverse("cases:stats"), {"grid": "NOPE", "lead": "nope", "category": "nope", "source": "nope"}
+        reverse("cases:stats"), {"grid": "NOPE", "lead": "nope", "category": "nope", "source": "nope", "step": "year"}
     )
     assert response.status_code == 200
     assert response.context["dimensions"] == Dimensions()
     html = response.content.decode()
-    assert "以下筛选条件无法识别，未予采用：村（社区）/网格、主办部门、事项分类、来源。" in html
+    assert "以下筛选条件无法识别，未予采用：村（社区）/网格、主办部门、事项分类、来源、趋势粒度。" in html
 
 
 def test_quick_periods_keep_the_other_filters(people: dict[str, Any]) -> None:
