@@ -343,6 +343,15 @@ def outline(figures: dict[str, Any]) -> Outline:
             "satisfaction": _rate(rates["satisfaction"]["value"]),
         }
     )
+    if figures["area"]["level"] != "town":
+        # An order stays on the town until a case is made for it in a village's grid: a
+        # village's figures count those orders only, which its readers must be told.
+        line.paragraphs.append(
+            _(
+                "12345 orders are assigned to the town; a village's figures count the orders turned into "
+                "cases in its grids. The town's bulletin has all of them."
+            )
+        )
     hotline_labels = {
         "response": _("Response rate"),
         "resolution": _("Resolution rate"),

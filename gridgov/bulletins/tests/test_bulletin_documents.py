@@ -124,6 +124,16 @@ def test_the_villages_have_a_sentence_and_tied_issues_are_all_named(march: dict[
     assert issues.paragraphs[0] == "本月上报最多的问题是甲类、乙类、丙类等（另有 2 个），各 1 件。"
 
 
+def test_a_village_bulletin_says_which_hotline_orders_it_counts(month: dict[str, Case], march: dict[str, Any]) -> None:  # noqa: F811
+    grid = month["A"].grid
+    assert grid is not None and grid.parent is not None
+    said = "村（社区）的数字只统计已转为本村（社区）网格案件的工单"
+    village = documents.outline(compute(grid.parent, MARCH))
+    assert any(said in paragraph for section in village.sections for paragraph in section.paragraphs)
+    town_text = documents.outline(march)
+    assert not any(said in paragraph for section in town_text.sections for paragraph in section.paragraphs)
+
+
 def test_the_word_document_is_an_official_a4_page(march: dict[str, Any]) -> None:
     word = Document(io.BytesIO(documents.write_docx(march)))
     first = word.sections[0]
