@@ -60,7 +60,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
         lambda bulletin: redirect("bulletins:detail", pk=bulletin.pk),
         template="bulletins/list.html",
         context=lambda: {
-            "items": list(services.bulletins_visible(request.user)[:LIST_LIMIT]),
+            "items": list(services.bulletins_visible(request.user).select_related("created_by__profile")[:LIST_LIMIT]),
             "may_issue": services.may_issue(request.user),
         },
     )

@@ -93,7 +93,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", message)
         else:
             return redirect("ledger:detail", pk=job.pk)
-    jobs = selectors.jobs_visible(request.user)[:LIST_LIMIT]
+    jobs = selectors.jobs_visible(request.user).select_related("created_by__profile")[:LIST_LIMIT]
     return render(
         request, "ledger/list.html", {"form": form, "jobs": jobs}, status=422 if request.method == "POST" else 200
     )

@@ -79,7 +79,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                     form.add_error("file" if "file" in details or not details else None, message)
             else:
                 return redirect("hotline:import-detail", pk=job.pk)
-    jobs = selectors.jobs_visible(request.user)[:LIST_LIMIT]
+    jobs = selectors.jobs_visible(request.user).select_related("created_by__profile")[:LIST_LIMIT]
     status = 422 if request.method == "POST" else 200
     return render(
         request,

@@ -81,7 +81,7 @@ def reconcile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.headers.get("HX-Request") and item.status == ReconcileStatus.READING:
         return render(request, "hotline/reconcile/_reading.html", {"item": item})
     filters = DifferenceFilter(request.GET or None)
-    differences = item.differences.select_related("order", "explained_by")
+    differences = item.differences.select_related("order", "explained_by__profile")
     if filters.is_valid():
         if filters.cleaned_data["kind"]:
             differences = differences.filter(kind=filters.cleaned_data["kind"])

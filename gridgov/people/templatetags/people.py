@@ -1,4 +1,5 @@
-"""``{{ user|person }}``: a user as people read it (the staff profile's name, not the login)."""
+"""``{{ user|person }}``: a user as people read it (the staff profile's name, not the login).
+A list that shows it selects ``…__profile`` with its rows (else a query per row)."""
 
 from __future__ import annotations
 
