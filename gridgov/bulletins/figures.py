@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from gridgov.areas.selectors import area_names
 from gridgov.cases import indices
+from gridgov.cases import selectors as case_selectors
 from gridgov.cases.indices import Dimensions, Figure, Figures, Period
-from gridgov.cases.models import Case, CaseStage
-from gridgov.categories.models import Stage
+from gridgov.cases.models import Case
 from gridgov.categories.selectors import category_names
 from gridgov.hotline import stats as hotline_stats
 from gridgov.people.selectors import department_names
@@ -56,8 +56,6 @@ DEPARTMENT_CODES: Final = ("due", "closed", "closure_rate", "closed_on_time", "o
 VILLAGE_CODES: Final = ("reported", "registered", "due", "closed", "closure_rate", "on_time_closure_rate")
 TOP_CATEGORIES: Final = 10
 OVERDUE_ROWS: Final = 50
-# The stages whose lateness makes a closed case late (as ``closed_on_time`` is frozen on closing).
-TIMED_STAGES: Final = (Stage.HANDLE, Stage.VERIFY)
 # The hotline's three rates (and the on-time reply), as the hotline statistics define them.
 HOTLINE_RATES: Final = ("response", "resolution", "satisfaction", "reply_on_time")
 
@@ -88,21 +86,14 @@ def _local(value: dt.datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
-def late_stages(case_ids: list[int], cutoff: dt.datetime) -> dict[int, list[dict[str, str]]]:
-    """The handling and verification stages of the cases that were late, oldest first, with
-    their deadline and end (``""`` while the stage runs): those that ended after their deadline
-    (the stage's frozen ``on_time``, which ``closed_on_time`` reads on closing), and those still
-    running whose deadline came before ``cutoff`` (the end of the month, or now while it runs).
+def _late_stages(case_ids: list[int], cutoff: dt.datetime) -> dict[int, list[dict[str, str]]]:
+    """The late stages of the cases (:func:`gridgov.cases.selectors.late_stages`), oldest first,
+    with their deadline and end as the documents print them (``""`` while the stage runs).
 
     A case not closed on time with none of them was simply not closed by the end of the month
     (its stages were on time, the closing came after the month)."""
     found: dict[int, list[dict[str, str]]] = {pk: [] for pk in case_ids}
-    stages = (
-        CaseStage.objects.filter(case_id__in=case_ids, stage__in=TIMED_STAGES, deadline__isnull=False)
-        .filter(Q(on_time=False) | Q(ended_at__isnull=True, deadline__lt=cutoff))
-        .order_by("case_id", "started_at", "id")
-    )
-    for stage in stages:
+    for stage in case_selectors.late_stages(case_ids, cutoff):
         found[stage.case_id].append(
             {"stage": stage.stage, "deadline": _local(stage.deadline), "ended": _local(stage.ended_at)}
         )
@@ -183,7 +174,7 @@ def compute(area: Area, month: dt.date, *, now: dt.datetime | None = None) -> di
         .order_by("due_at", "number")
     )
     listed = list(overdue_cases[:OVERDUE_ROWS])
-    late = late_stages([case.pk for case in listed], min(period.end_at, now))
+    late = _late_stages([case.pk for case in listed], min(period.end_at, now))
     overdue = [
         {
             "id": case.pk,

@@ -65,6 +65,8 @@ OPEN_STATUSES: frozenset[str] = frozenset(
     }
 )
 FINAL_STATUSES: frozenset[str] = frozenset({Status.CLOSED, Status.VOIDED})
+# The stages whose lateness makes a closed case late (``Case.closed_on_time``, frozen on closing).
+LATENESS_STAGES: tuple[str, ...] = (Stage.HANDLE, Stage.VERIFY)
 
 # The timed stage a case is in while it has each status (parked: the clock stops).
 STATUS_STAGE: dict[str, str] = {

@@ -30,7 +30,18 @@ from gridgov.people.selectors import led_or_cooperated_q
 from . import photos
 from .access import visible_q
 from .deadlines import light_expression, light_q
-from .models import OPEN_STATUSES, AttachmentKind, Case, CaseAttachment, CaseEvent, IdempotencyKey, Light, Status
+from .models import (
+    LATENESS_STAGES,
+    OPEN_STATUSES,
+    AttachmentKind,
+    Case,
+    CaseAttachment,
+    CaseEvent,
+    CaseStage,
+    IdempotencyKey,
+    Light,
+    Status,
+)
 from .rollups import VILLAGE_DEPTH
 from .transitions import Action
 
@@ -114,6 +125,18 @@ def latest_round(photos: list[CaseAttachment], last: CaseEvent | None) -> list[C
     if last is None:
         return photos
     return [photo for photo in photos if photo.event_id == last.pk] or photos
+
+
+def late_stages(case_ids: list[int], cutoff: dt.datetime) -> QuerySet[CaseStage]:
+    """The stages that make the cases late (:data:`LATENESS_STAGES`), oldest first: those that
+    ended after their deadline (the frozen ``on_time`` that ``closed_on_time`` reads on closing)
+    and those still running whose deadline came before ``cutoff``. Not scoped: for the cases the
+    caller has already chosen."""
+    return (
+        CaseStage.objects.filter(case_id__in=case_ids, stage__in=LATENESS_STAGES, deadline__isnull=False)
+        .filter(Q(on_time=False) | Q(ended_at__isnull=True, deadline__lt=cutoff))
+        .order_by("case_id", "started_at", "id")
+    )
 
 
 def last_report_back(case_id: int) -> CaseEvent | None:

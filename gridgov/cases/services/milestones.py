@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from gridgov.categories.models import Stage
 from gridgov.workcalendar.calendar import working_minutes_between
 
-from ..models import Case, CaseStage, Status
+from ..models import LATENESS_STAGES, Case, CaseStage, Status
 from ..transitions import Action
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ VERIFY_ACTIONS = frozenset({Action.VERIFY_PASS, Action.VERIFY_FAIL})
 
 def closed_on_time(case_id: int) -> bool:
     """No handling or verification stage of the case ended late."""
-    late = CaseStage.objects.filter(case_id=case_id, stage__in=[Stage.HANDLE, Stage.VERIFY], on_time=False)
+    late = CaseStage.objects.filter(case_id=case_id, stage__in=LATENESS_STAGES, on_time=False)
     return not late.exists()
 
 
