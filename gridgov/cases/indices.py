@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.areas.models import AreaLevel
 from gridgov.areas.selectors import codes_by_id, latest_by_code
 from gridgov.categories.selectors import category_by_code, category_ids
+from gridgov.core import pathfield
 from gridgov.core.schemas import FIRST_DATE, LAST_DATE
 from gridgov.people.selectors import department_id
 
@@ -824,7 +825,7 @@ def _by_village(rows: Iterable[tuple[Any, Mapping[str, Any]]]) -> dict[str, Coun
     listed = list(rows)
     village_of: dict[str, int] = {}  # an area path at least a village deep: its village's id
     for key, _row in listed:
-        ids = [part for part in key.split("/") if part] if isinstance(key, str) and key.startswith("/") else []
+        ids = pathfield.parts(key) if isinstance(key, str) and key.startswith("/") else []
         if len(ids) >= rollups.VILLAGE_DEPTH:
             village_of[key] = int(ids[rollups.VILLAGE_DEPTH - 1])
     codes = codes_by_id(village_of.values())

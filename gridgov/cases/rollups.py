@@ -254,7 +254,7 @@ path_depth = pathfield.depth
 def path_prefix(path: str, depth: int) -> str:
     """The path of the area ``depth`` levels down that ``path`` lies under (a town's at
     ``TOWN_DEPTH``); ``path`` itself when it is not that deep."""
-    ids = [part for part in path.split("/") if part]
+    ids = pathfield.parts(path)
     return "/" + "/".join(ids[:depth]) + "/" if len(ids) >= depth else path
 
 
@@ -265,7 +265,7 @@ def project(key: Key, level: Level) -> Key:
     month, late, grid_id, area_path, department_id, category_id, source = key[: len(KEY)]
     if level.grain == DAY:
         month, late = key[len(KEY) + len(PEOPLE) :]
-    ids = [part for part in area_path.split("/") if part]
+    ids = pathfield.parts(area_path)
     path = path_prefix(area_path, level.depth)  # filed above the level's areas: its own path
     # The area a table groups on; none above the level's areas, and none for a case without a
     # grid, as on the grid rows: it is in no grid's row. Filed at a village, it keeps the
@@ -323,7 +323,7 @@ def coarse_by_town(rows: Iterable[Mapping[str, Any]], levels: Iterable[Level] = 
     town: tuple[str, ...] | None = None
     found: Contributions = defaultdict(Counter)
     for row in rows:
-        ids = [part for part in row["area_path"].split("/") if part]
+        ids = pathfield.parts(row["area_path"])
         here = tuple(ids[:TOWN_DEPTH])
         if here != town and found:
             yield found

@@ -9,6 +9,7 @@ from typing import Final
 from urllib.parse import quote
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 
 CONTENT_TYPES: Final = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -40,9 +41,9 @@ def attachment_disposition(filename: str, fallback: str = "") -> str:
     ASCII name; otherwise an ASCII ``filename`` (``fallback``, or the name with what is not ASCII
     replaced) and the real name as ``filename*=UTF-8''…`` (RFC 8187), which browsers prefer."""
     if _quotable(filename):
-        return f'attachment; filename="{filename}"'
+        return str(content_disposition_header(True, filename))
     plain = fallback if _quotable(fallback) else ascii_name(filename)
-    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return f"{content_disposition_header(True, plain)}; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def document_response(content: bytes, extension: str, filename: str, *, fallback: str = "") -> HttpResponse:

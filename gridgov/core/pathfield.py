@@ -29,9 +29,14 @@ GLOB_SPECIAL = str.maketrans({"*": "[*]", "?": "[?]", "[": "[[]"})
 GLOB_MIN_DEPTH = 3
 
 
+def parts(path: str) -> list[str]:
+    """The ids a path names, from the top (``/1/2/``: ``["1", "2"]``)."""
+    return [part for part in path.split("/") if part]
+
+
 def depth(path: str) -> int:
     """How many areas a path names (``/1/2/``: 2)."""
-    return len([part for part in path.split("/") if part])
+    return len(parts(path))
 
 
 def glob_prefix(prefix: str) -> str:
