@@ -191,14 +191,91 @@ class _Merged:
     value: Any = None
 
 
+# A sheet's cells as the scan for formulas sees them (any namespace prefix): a cell's opening
+# tag (not an empty ``<c …/>``), a whole cell, a formula and a cached value in a cell's text.
+_NAME_PREFIX: Final = rb"(?:[A-Za-z0-9_.-]+:)?"
+_CELL_OPEN: Final = re.compile(rb"<" + _NAME_PREFIX + rb"c(?:\s[^>]*)?(?<!/)>")
+_CELL: Final = re.compile(rb"<" + _NAME_PREFIX + rb"c(\s[^>]*)?(?<!/)>(.*?)</" + _NAME_PREFIX + rb"c\s*>", re.DOTALL)
+_FORMULA: Final = re.compile(rb"<" + _NAME_PREFIX + rb"f[\s/>]")
+# A cached value's text (``<v/>`` or ``<v></v>``: empty, which is a result only of a formula
+# that gives text: ``t="str"``).
+_VALUE: Final = re.compile(
+    rb"<" + _NAME_PREFIX + rb"v(?:\s[^>]*)?(?:/>|>(.*?)</" + _NAME_PREFIX + rb"v\s*>)", re.DOTALL
+)
+_TEXT_TYPE: Final = re.compile(rb"\bt\s*=\s*[\"']str[\"']")
+_CELL_REF: Final = re.compile(rb"\br\s*=\s*[\"']([A-Za-z]{1,3}[0-9]{1,7})[\"']")
+# Cells named in the message when formulas come without their results.
+FORMULAS_NAMED: Final = 3
+
+
+class _Formulas:
+    """Finds the cells of a sheet's rows that hold a formula but no cached result, fed the
+    part's text in chunks. openpyxl reads such a cell as empty (it reads results, it computes
+    nothing): a workbook written by a program other than Excel or WPS, or never recalculated,
+    would lose those values without a word. Only a chunk with a formula in it is parsed."""
+
+    def __init__(self) -> None:
+        self.carry = b""
+        self.count = 0
+        self.cells: list[str] = []
+
+    def feed(self, chunk: bytes) -> None:
+        window = self.carry + chunk
+        cut = self._unfinished(window)
+        whole = window[:cut]
+        self.carry = window[cut:]
+        if (b"<f" not in whole and b":f" not in whole) or _FORMULA.search(whole) is None:
+            return
+        for match in _CELL.finditer(whole):
+            body = match.group(2)
+            if _FORMULA.search(body) is None:
+                continue
+            value = _VALUE.search(body)
+            if value is not None and (value.group(1) or _TEXT_TYPE.search(match.group(1) or b"")):
+                continue
+            self.count += 1
+            if len(self.cells) < FORMULAS_NAMED:
+                ref = _CELL_REF.search(match.group(1) or b"")
+                self.cells.append(ref.group(1).decode("ascii").upper() if ref else "?")
+
+    @staticmethod
+    def _unfinished(window: bytes) -> int:
+        """Where the text the next chunk completes begins: the last cell not closed in
+        ``window``, else a tag cut off at its end, else nowhere (the end)."""
+        end = len(window)
+        last = window.rfind(b"<")
+        if last >= 0 and b">" not in window[last:]:
+            end = last  # a tag cut off: kept for the next chunk
+        position = window.rfind(b"<", 0, end)
+        while position >= 0:
+            if _CELL_OPEN.match(window, position):
+                return end if _CELL.match(window, position) else position
+            position = window.rfind(b"<", 0, position)
+        return end
+
+    def refuse(self) -> None:
+        if not self.count:
+            return
+        raise UploadRefused(
+            _(
+                "%(count)s cells hold a formula without its result (%(cells)s): the file was not saved "
+                "by Excel or WPS, and their values would be read as empty. Open it in Excel or WPS, "
+                "save it and upload it again."
+            )
+            % {"count": self.count, "cells": "、".join(self.cells)}
+        )
+
+
 def _merged_ranges(archive: zipfile.ZipFile, path: str, limits: UploadLimits) -> list[_Merged]:
     """The merged ranges of a sheet, read from the part's tail (they follow the rows), without
-    parsing the rows: the part is scanned in chunks for the end of its data."""
+    parsing the rows: the part is scanned in chunks for the end of its data. On the way,
+    refused when a cell holds a formula without its result (:class:`_Formulas`)."""
     from openpyxl.utils.cell import range_boundaries
 
     tail = b""
     found = False
     rest = bytearray()
+    formulas = _Formulas()
     with archive.open(path) as stream:
         while True:
             chunk = stream.read(SCAN_CHUNK)
@@ -211,11 +288,15 @@ def _merged_ranges(archive: zipfile.ZipFile, path: str, limits: UploadLimits) ->
                 match = _SHEET_DATA_END.search(window)
                 if match:
                     found = True
+                    formulas.feed(chunk[: max(0, match.start() - len(tail))])
                     rest += window[match.end() :]
                 else:
+                    formulas.feed(chunk)
                     tail = window[-64:]
-            if len(rest) > limits.max_part_bytes:
+            if len(rest) > limits.max_part_bytes or len(formulas.carry) > limits.max_part_bytes:
                 raise UploadRefused(_("The workbook's sheet is not readable."))
+    formulas.feed(b"")
+    formulas.refuse()
     ranges: list[_Merged] = []
     for match in _MERGE_CELL.finditer(bytes(rest)):
         if len(ranges) >= limits.max_merged:
