@@ -24,6 +24,7 @@ from gridgov.hotline.deadlines import light
 from gridgov.hotline.importing import services
 from gridgov.hotline.models import HotlineOrder, ImportStatus, OrderEvent
 from gridgov.hotline.review import Reason
+from gridgov.testing.workbooks import formulas_as_text
 from gridgov.workcalendar.units import Light
 
 from .import_setup import make_town, upload
@@ -64,11 +65,7 @@ def workbook(rows: list[list[Any]], *, header: list[str] = HEADER) -> bytes:
     sheet.append(header)
     for row in rows:
         sheet.append(row)
-    # Text that looks like a formula is text in an export (openpyxl would take it for one).
-    for line in sheet.iter_rows():
-        for cell in line:
-            if isinstance(cell.value, str) and cell.value.startswith(("=", "@", "+", "-")):
-                cell.data_type = "s"
+    formulas_as_text(sheet)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

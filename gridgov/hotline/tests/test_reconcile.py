@@ -27,6 +27,7 @@ from gridgov.hotline.models import (
     Reconciliation,
 )
 from gridgov.hotline.reconcile import compare, services
+from gridgov.testing.workbooks import formulas_as_text
 
 from .import_setup import local, make_town, order_data
 
@@ -67,12 +68,7 @@ def _workbook(rows: list[list[Any]], header: list[str] | None = None) -> bytes:
     for row in rows:
         sheet.append(row)
     sheet.append(["合计", f"{len(rows)}条"])
-    # Text that looks like a formula is text, as a platform's export writes it (openpyxl would
-    # write a formula without its result, which the reader refuses).
-    for line in sheet.iter_rows():
-        for cell in line:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+    formulas_as_text(sheet)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
