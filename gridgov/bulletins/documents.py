@@ -43,6 +43,9 @@ COUNT: Final = "count"
 RATE: Final = "rate"
 HOURS: Final = "hours"
 CHANGE: Final = "change"
+POINTS: Final = "points"  # a rate's change, in percentage points (百分点)
+# The change column of a table of several kinds of figures: a rate's change is in points.
+CHANGE_OF_ROW: Final = "change_of_row"
 WHEN: Final = "when"  # a date and time as text ("2026-11-17 11:04")
 STYLESHEET: Final = Path(__file__).resolve().parent / "pdf" / "bulletin.css"
 # A PDF chart, in CSS pixels (0.75 pt): the labels' column, the longest bar, room for its value.
@@ -122,6 +125,8 @@ def show(value: Any, kind: str) -> str:
         return f"{value:.1f}"
     if kind == CHANGE:
         return f"{value:+.1f}" if isinstance(value, float) else f"{value:+d}"
+    if kind == POINTS:
+        return _("%(change)s pp") % {"change": f"{value:+.1f}"}
     return str(value)
 
 
@@ -199,7 +204,7 @@ def outline(figures: dict[str, Any]) -> Outline:
                 Column(_("Figure")),
                 Column(_("This month"), "mixed"),
                 Column(_("Last month"), "mixed"),
-                Column(_("Change"), CHANGE),
+                Column(_("Change"), CHANGE_OF_ROW),
             ],
             rows,
         )
@@ -378,7 +383,7 @@ def outline(figures: dict[str, Any]) -> Outline:
                 Column(_("Figure")),
                 Column(_("This month"), "mixed"),
                 Column(_("Last month"), "mixed"),
-                Column(_("Change"), CHANGE),
+                Column(_("Change"), CHANGE_OF_ROW),
             ],
             hotline_rows,
         )
@@ -480,8 +485,17 @@ def _kind(code: str) -> str:
 
 
 def row_kinds(table: Table, row: list[Any]) -> list[str]:
-    """The kind of each cell: a "mixed" column takes the kind the row names in its last cell."""
-    return [row[-1] if column.kind == "mixed" else column.kind for column in table.columns]
+    """The kind of each cell: a "mixed" column takes the kind the row names in its last cell, a
+    :data:`CHANGE_OF_ROW` column that kind's change (a rate's in points)."""
+    kinds = []
+    for column in table.columns:
+        if column.kind == "mixed":
+            kinds.append(row[-1])
+        elif column.kind == CHANGE_OF_ROW:
+            kinds.append(POINTS if row[-1] == RATE else CHANGE)
+        else:
+            kinds.append(column.kind)
+    return kinds
 
 
 def printed(table: Table) -> list[list[str]]:

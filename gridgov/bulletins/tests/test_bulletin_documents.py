@@ -178,3 +178,17 @@ def test_the_pdf_keeps_short_cells_on_one_line_and_says_what_its_charts_show(mar
     # An SVG's sizes are CSS pixels (0.75 pt): 8 pt is 10.7 px.
     sizes = [int(size) for size in re.findall(r'font-size="(\d+)"', html)]
     assert sizes and min(sizes) * 0.75 >= 8
+
+
+def test_a_rate_changes_by_percentage_points_and_a_count_by_cases(march: dict[str, Any]) -> None:
+    figures = dict(march, cases_previous=dict(march["cases_previous"]))
+    previous = figures["cases_previous"]
+    previous["closure_rate"] = dict(previous["closure_rate"], value=72.5)
+    previous["registered"] = dict(previous["registered"], num=3)
+    table = documents.outline(figures).sections[0].tables[0]
+    printed = {row[0]: row for row in documents.printed(table)}
+    assert printed["结案率"][1:] == ["80.0%", "72.5%", "+7.5 个百分点"]
+    assert printed["已立案"][1:] == ["5", "3", "+2"]
+    hotline = documents.outline(figures).sections[-1].tables[0]
+    rates = [shown[3] for row, shown in zip(hotline.rows, documents.printed(hotline), strict=True) if row[-1] == "rate"]
+    assert rates and all(change == "—" or change.endswith("个百分点") for change in rates)
