@@ -648,12 +648,19 @@ def build_rollups() -> float:
             # rows are made again from the grid rows when a level is missing (a database kept
             # from before that level).
             kept = CaseRollupCoarse.objects.filter(area_path__startswith=town.path).values_list("level", flat=True)
-            if set(kept.distinct()) < {level.name for level in rollups.LEVELS}:
+            if set(kept.distinct()) < {level.name for level in rollups.levels_under(town.path, rollups.LEVELS)}:
                 rollups.rebuild_coarse(town.path)
                 print(f"  coarse rollups: {number}/{len(towns)} towns made again", flush=True)
             continue
         written += rollups.rebuild(town.path)
         print(f"  rollups: {number}/{len(towns)} towns, {written:,} rows", flush=True)
+    # The levels that span towns (a district's), from the grid rows once every town's are built.
+    districts = sorted({rollups.path_prefix(town.path, rollups.DISTRICT_DEPTH) for town in towns})
+    for path in districts:
+        names = [level.name for level in rollups.SPANNING_LEVELS]
+        if not CaseRollupCoarse.objects.filter(area_path=path, level__in=names).exists():
+            rollups.rebuild_coarse(path, rollups.SPANNING_LEVELS)
+            print(f"  rollups: the district's rows ({path})", flush=True)
     if connection.vendor == "postgresql":  # as autovacuum would soon after (the migration's rows too)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE cases_caserollup, cases_caserollupcoarse")

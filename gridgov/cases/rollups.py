@@ -167,7 +167,8 @@ COARSE_KEY: Final = (
     "source",
     "person_id",
 )
-TOWN_DEPTH: Final = 2  # an area path's depth: /district/town/village/grid/
+DISTRICT_DEPTH: Final = 1  # an area path's depth: /district/town/village/grid/
+TOWN_DEPTH: Final = 2
 VILLAGE_DEPTH: Final = 3
 GRID_DEPTH: Final = 4
 DEPARTMENT, CATEGORY, SOURCE = "department", "category", "source"
@@ -193,6 +194,14 @@ class Level:
 # Smallest first; a figure is read from the first level that keeps what it needs
 # (level_for), else from the grid rows (docs/stats.md, "Coarse levels", has their sizes).
 LEVELS: Final = (
+    # A district's rows, the towns summed (migration cases/0032): what a district-wide viewer's
+    # key figures, departments, categories and sources read. A town's rows of a year or two are
+    # tens of thousands, one or two a page among the other levels' rows; a district's are a
+    # tenth to a sixtieth of them, and grow with the district's departments and categories, not
+    # with its cases.
+    Level("district_source", DISTRICT_DEPTH, frozenset({SOURCE})),
+    Level("district_category", DISTRICT_DEPTH, frozenset({CATEGORY})),
+    Level("district_department", DISTRICT_DEPTH, frozenset({DEPARTMENT, SOURCE})),
     Level("town_source", TOWN_DEPTH, frozenset({SOURCE})),
     Level("town_category", TOWN_DEPTH, frozenset({CATEGORY})),
     Level("village_source", VILLAGE_DEPTH, frozenset({SOURCE})),
@@ -230,6 +239,17 @@ DAY_LEVELS: Final = (
     Level("day_village", VILLAGE_DEPTH, frozenset(), grain=DAY),
 )
 ALL_LEVELS: Final = (*LEVELS, *PERSON_LEVELS, *DAY_LEVELS)
+# The levels whose rows span towns: a town's rebuild and check (under the town's path) leave
+# them alone, and they are checked and made from the grid rows of their district
+# (check(…, from_grid_rows=True), rebuild_coarse) once the towns' are right.
+SPANNING_LEVELS: Final = tuple(level for level in ALL_LEVELS if level.depth < TOWN_DEPTH)
+
+
+def levels_under(prefix: str, levels: Iterable[Level] = ALL_LEVELS) -> tuple[Level, ...]:
+    """The ``levels`` whose rows lie under the area path ``prefix`` (all for ""): a level of
+    areas above the prefix's has rows that count other areas' cases too."""
+    depth = path_depth(prefix) if prefix else 0
+    return tuple(level for level in levels if level.depth >= depth)
 
 
 def level_for(depth: int, needs: Iterable[str], grain: str = MONTH) -> Level | None:
@@ -318,10 +338,13 @@ def _nonzero(counts: Contributions) -> Contributions:
 def coarse_by_town(rows: Iterable[Mapping[str, Any]], levels: Iterable[Level] = LEVELS) -> Iterator[Contributions]:
     """The coarse rows of ``levels`` made by grid rows (``KEY`` and the measures) given in the
     order of their area path, one town at a time (what a database whose grid rows predate the
-    coarse levels needs: migrations ``cases/0016`` and ``cases/0023``)."""
-    chosen = tuple(levels)
+    coarse levels needs: migrations ``cases/0016`` and ``cases/0023``); the rows of the levels
+    that span towns come last, summed over all of them (one row a key)."""
+    chosen = [level for level in levels if level not in SPANNING_LEVELS]
+    spanning = [level for level in levels if level in SPANNING_LEVELS]
     town: tuple[str, ...] | None = None
     found: Contributions = defaultdict(Counter)
+    across: Contributions = defaultdict(Counter)
     for row in rows:
         ids = pathfield.parts(row["area_path"])
         here = tuple(ids[:TOWN_DEPTH])
@@ -333,15 +356,21 @@ def coarse_by_town(rows: Iterable[Mapping[str, Any]], levels: Iterable[Level] = 
         key = tuple(row[name] for name in KEY)
         for level in chosen:
             found[project(key, level)].update(counts)
+        for level in spanning:
+            across[project(key, level)].update(counts)
     if found:
         yield found
+    if across:
+        yield across
 
 
-def coarse_sql(level: Level) -> str:
+def coarse_sql(level: Level, *, under: bool = False) -> str:
     """PostgreSQL: one ``INSERT … SELECT`` that writes the coarse rows of ``level`` from every
     grid row, as :func:`project` and :func:`coarse_by_town` would (migration ``cases/0016``:
     seconds where the rows read into Python took a quarter of an hour at ten million cases).
-    Only the model's names and the level's fixed values are written in."""
+    Only the model's names and the level's fixed values are written in; with ``under``, from
+    the grid rows under an area path given as the statement's one parameter (a ``LIKE``
+    pattern)."""
     table, grid = CaseRollupCoarse._meta.db_table, CaseRollup._meta.db_table
     depth = level.depth
     deep = f"cardinality(parts) >= {depth}"
@@ -355,6 +384,8 @@ def coarse_sql(level: Level) -> str:
     columns = f"level, month, late, area_id, area_path, lead_department_id, category_id, source, {measures}"
     chosen = f"'{level.name}', month, late, {area}, {path}, {department}, {category}, {source}"
     rows = f"SELECT *, string_to_array(trim(both '/' from area_path), '/') AS parts FROM {grid}"  # noqa: S608
+    if under:
+        rows += " WHERE area_path LIKE %s"
     return (
         f"INSERT INTO {table} ({columns}) SELECT {chosen}, {sums} FROM ({rows}) AS g "  # noqa: S608
         "GROUP BY month, late, 4, 5, 6, 7, 8"
@@ -703,10 +734,10 @@ def _rows(model: type[CaseRollup | CaseRollupCoarse], key: tuple[str, ...], coun
 
 def write(prefix: str, counts: Contributions, *, grid: bool = True, levels: Iterable[Level] = ALL_LEVELS) -> int:
     """Replace the rows under ``prefix`` with those ``counts`` make: the grid rows (not with
-    ``grid=False``) and the coarse rows of ``levels`` (the person levels need ``counts`` by
-    ``CASE_KEY``, a recount of the cases); returns how many grid rows there are (written with
-    ``COPY`` on PostgreSQL, for a bulk build of millions)."""
-    chosen = tuple(levels)
+    ``grid=False``) and the coarse rows of ``levels`` whose rows lie under it (:func:`levels_under`;
+    the person levels need ``counts`` by ``CASE_KEY``, a recount of the cases); returns how many
+    grid rows there are (written with ``COPY`` on PostgreSQL, for a bulk build of millions)."""
+    chosen = levels_under(prefix, levels)
     rows = grid_rows(counts)
     tables: list[tuple[type[CaseRollup | CaseRollupCoarse], tuple[str, ...], Contributions, Q]] = [
         (CaseRollupCoarse, COARSE_KEY, coarse(counts, chosen), Q(level__in=[level.name for level in chosen]))
@@ -771,9 +802,12 @@ REPAIR_TRIES: Final = 5
 SERIALIZATION_FAILURE: Final = "40001"  # PostgreSQL's SQLSTATE
 
 
-def check(prefix: str = "", *, repair: bool = False) -> Outcome:
+def check(prefix: str = "", *, repair: bool = False, from_grid_rows: bool = False) -> Outcome:
     """Compare the grid rows and the coarse rows under the area path ``prefix`` with a
     recount of its cases; with ``repair``, rewrite both from the recount when they differ.
+    With ``from_grid_rows``, compare (and rewrite) only the rows of the levels that span towns
+    (:data:`SPANNING_LEVELS`) under ``prefix`` with the sums of its grid rows: a district's,
+    after its towns' check.
 
     Cases are saved while it runs. Read outside a transaction, a case saved between the
     recount and the rows' read looked like a difference, and a repair then wrote the recount
@@ -784,26 +818,38 @@ def check(prefix: str = "", *, repair: bool = False) -> Outcome:
     that holds the write lock (saves wait for it). A check without repair on SQLite reads
     without a transaction, so under load it can show the saves in flight: check again."""
     if connection.in_atomic_block or (connection.vendor != "postgresql" and not repair):
-        return _check(prefix, repair)
+        return _check(prefix, repair, from_grid_rows)
     for attempt in range(1, REPAIR_TRIES + 1):
         try:
             with transaction.atomic():
                 if connection.vendor == "postgresql":
                     with connection.cursor() as cursor:
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                return _check(prefix, repair)
+                return _check(prefix, repair, from_grid_rows)
         except OperationalError as error:
             if attempt == REPAIR_TRIES or getattr(error.__cause__, "sqlstate", None) != SERIALIZATION_FAILURE:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _check(prefix: str, repair: bool) -> Outcome:
+def _check(prefix: str, repair: bool, from_grid_rows: bool = False) -> Outcome:
     began = time.perf_counter()
+    if from_grid_rows:
+        levels = levels_under(prefix, SPANNING_LEVELS)
+        kept = stored(prefix)
+        names = {level.name for level in levels}
+        rows_kept = {key: counts for key, counts in stored(prefix, model=CaseRollupCoarse).items() if key[0] in names}
+        differences = compare(rows_kept, coarse(kept, levels))
+        if differences and repair:
+            write(prefix, kept, grid=False, levels=levels)
+        return Outcome(prefix, len(kept), differences, bool(differences and repair), time.perf_counter() - began)
     counted = recount(prefix)
     rows = grid_rows(counted)
     differences = compare(stored(prefix), rows)
-    differences.update(compare(stored(prefix, model=CaseRollupCoarse), coarse(counted)))
+    levels = levels_under(prefix)
+    names = {level.name for level in levels}
+    rows_kept = {key: counts for key, counts in stored(prefix, model=CaseRollupCoarse).items() if key[0] in names}
+    differences.update(compare(rows_kept, coarse(counted, levels)))
     if differences and repair:
         write(prefix, counted)
     return Outcome(prefix, len(rows), differences, bool(differences and repair), time.perf_counter() - began)
@@ -814,10 +860,19 @@ def rebuild(prefix: str = "") -> int:
     return write(prefix, recount(prefix))
 
 
-def rebuild_coarse(prefix: str = "") -> int:
-    """Write the coarse rows of the area levels under ``prefix`` from the grid rows kept (a
-    database whose grid rows predate the coarse levels); returns the grid rows read."""
-    return write(prefix, stored(prefix), grid=False, levels=LEVELS)
+def rebuild_coarse(prefix: str = "", levels: Iterable[Level] = LEVELS) -> int:
+    """Write the coarse rows of the area ``levels`` under ``prefix`` from the grid rows kept (a
+    database whose grid rows predate the coarse levels; a district's spanning levels after its
+    towns' rows were built); returns how many grid rows there are (on PostgreSQL, one
+    ``INSERT … SELECT`` a level, :func:`coarse_sql`)."""
+    chosen = levels_under(prefix, levels)
+    if connection.vendor != "postgresql":
+        return write(prefix, stored(prefix), grid=False, levels=chosen)
+    with transaction.atomic(), connection.cursor() as cursor:
+        CaseRollupCoarse.objects.filter(_under(prefix), level__in=[level.name for level in chosen]).delete()
+        for level in chosen:
+            cursor.execute(coarse_sql(level, under=True), [f"{prefix}%"])
+        return CaseRollup.objects.filter(_under(prefix)).count()
 
 
 def levels_operation(names: Iterable[str], *, from_cases: bool) -> Any:

@@ -92,6 +92,7 @@ EMPTY_DATABASE_NOOPS = [
     "gridgov.cases.migrations.0029_rollup_person_source",  # the person levels' rows of the cases already kept
     "gridgov.cases.migrations.0030_rollup_town_category_source",  # coarse rows of the grid rows already kept
     "gridgov.cases.migrations.0031_rollup_level_area_index",  # an index the model declares too
+    "gridgov.cases.migrations.0032_rollup_district_levels",  # coarse rows of the grid rows already kept
 ]
 
 

@@ -496,6 +496,52 @@ def test_the_command_finds_and_repairs_missing_and_doubled_coarse_rows(march: di
     call_command("stats_rollup_check", stdout=io.StringIO())
 
 
+def test_a_district_reads_its_own_rows_which_a_towns_check_leaves_alone(march: dict[str, Case]) -> None:
+    from gridgov.cases.models import CaseRollupCoarse
+
+    a = Case.objects.select_related("town").get(pk=march["A"].pk)
+    district = rollups.path_prefix(a.town.path, rollups.DISTRICT_DEPTH)
+    scope = Q(pk__in=[]) | Q(area_path__startswith=district)
+    for by, name in (
+        (None, "district_source"),
+        ("department", "district_department"),
+        ("category", "district_category"),
+    ):
+        assert getattr(indices._coarse_level(scope, Dimensions(), by), "name", None) == name
+    town = Q(area_path__startswith=a.town.path)
+    assert getattr(indices._coarse_level(town, Dimensions(), "department"), "name", None) == "town_department"
+    assert getattr(indices._coarse_level(scope, Dimensions(area=a.town.code), None), "name", None) == "town_source"
+    for dims in (Dimensions(), Dimensions(source=Source.GRID_REPORT), Dimensions(department="urban_mgmt")):
+        same(MARCH, dims, scope)
+    spanning = CaseRollupCoarse.objects.filter(level__in=[level.name for level in rollups.SPANNING_LEVELS])
+    assert set(spanning.values_list("area_path", flat=True)) == {district}
+    # A town's check and rebuild leave the district's rows alone (they count other towns too)...
+    before = sorted(spanning.values_list("level", "month", "late", "source", "reported", "closed"))
+    assert rollups.check(a.town.path).differences == {}
+    rollups.rebuild(a.town.path)
+    assert sorted(spanning.values_list("level", "month", "late", "source", "reported", "closed")) == before
+    # ... and the district's check compares them with its grid rows, and repairs them.
+    row = spanning.filter(level="district_department", reported__gt=0).first()
+    assert row is not None
+    CaseRollupCoarse.objects.filter(pk=row.pk).update(reported=row.reported + 2)
+    assert rollups.check(a.town.path).differences == {}
+    outcome = rollups.check(district, from_grid_rows=True)
+    assert list(outcome.differences.values()) == [{"reported": (row.reported + 2, row.reported)}]
+    with pytest.raises(SystemExit):
+        call_command("stats_rollup_check", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("stats_rollup_check", "--repair", stdout=out)
+    assert "1 towns and 1 districts checked" in out.getvalue() and "repaired" in out.getvalue()
+    assert_kept()
+    # Made again from the grid rows (migration 0032, a bulk load's last step): the same rows.
+    spanning.delete()
+    assert rollups.check(district, from_grid_rows=True).differences
+    assert rollups.rebuild_coarse(district, rollups.SPANNING_LEVELS) == CaseRollup.objects.count()
+    assert rollups.check(district, from_grid_rows=True).differences == {}
+    assert spanning.count() == spanning.values(*rollups.COARSE_KEY).distinct().count()  # one row a key
+    assert_kept()
+
+
 def villages_add_up(period: Period, dimensions: Dimensions | None = None, codes: list[str] | None = None) -> list[Any]:
     """The village table counted on the cases, from the grid rows and from the coarse levels
     is the same, and each row has exactly the figures of its village (what its links' lists

@@ -1,4 +1,5 @@
-"""Compare the statistics' rollups (grid and coarse rows) with a recount of the cases, town by town (docs/stats.md)."""
+"""Compare the statistics' rollups (grid and coarse rows) with a recount of the cases, town by town, then the rows
+that span towns (a district's) with the sums of the district's grid rows (docs/stats.md)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gridgov.areas.models import AreaLevel
-from gridgov.areas.selectors import latest_by_code
+from gridgov.areas.selectors import codes_by_id, latest_by_code
 from gridgov.cases import rollups
+from gridgov.core import pathfield
 
 SHOWN = 20  # differing rows printed per town
 
@@ -31,20 +33,30 @@ class Command(BaseCommand):
             towns = self.towns()
         differing = 0
         for town_code, path in towns:
-            outcome = rollups.check(path, repair=options["repair"])
-            status = "repaired" if outcome.repaired else ("differ" if outcome.differences else "ok")
-            counts = f"{outcome.keys} rows, {len(outcome.differences)} differ"
-            self.stdout.write(f"{town_code}: {counts}, {status} ({outcome.seconds:.1f} s)")
-            for key, measures in list(outcome.differences.items())[:SHOWN]:
-                shown = ", ".join(
-                    f"{m} kept {kept} counted {counted}" for m, (kept, counted) in sorted(measures.items())
-                )
-                self.stdout.write(f"  {rollups.describe(key)}: {shown}")
-            if outcome.differences and not outcome.repaired:
-                differing += 1
-        self.stdout.write(f"{len(towns)} towns checked, {differing} differ")
+            differing += self.report(town_code, rollups.check(path, repair=options["repair"]))
+        # The districts' rows, once their towns' grid rows are right (repaired, if asked).
+        districts = sorted({rollups.path_prefix(path, rollups.DISTRICT_DEPTH) for _code, path in towns})
+        for path in districts:
+            outcome = rollups.check(path, repair=options["repair"], from_grid_rows=True)
+            differing += self.report(self.code_of(path), outcome)
+        self.stdout.write(f"{len(towns)} towns and {len(districts)} districts checked, {differing} differ")
         if differing:
             raise SystemExit(1)
+
+    def report(self, code: str, outcome: rollups.Outcome) -> int:
+        """Print one area's outcome; 1 when it differs and was not repaired."""
+        status = "repaired" if outcome.repaired else ("differ" if outcome.differences else "ok")
+        counts = f"{outcome.keys} rows, {len(outcome.differences)} differ"
+        self.stdout.write(f"{code}: {counts}, {status} ({outcome.seconds:.1f} s)")
+        for key, measures in list(outcome.differences.items())[:SHOWN]:
+            shown = ", ".join(f"{m} kept {kept} counted {counted}" for m, (kept, counted) in sorted(measures.items()))
+            self.stdout.write(f"  {rollups.describe(key)}: {shown}")
+        return 1 if outcome.differences and not outcome.repaired else 0
+
+    def code_of(self, path: str) -> str:
+        """The code of the area at ``path`` (the path itself if it has none)."""
+        ids = pathfield.parts(path)
+        return codes_by_id([int(ids[-1])]).get(int(ids[-1]), path) if ids else path
 
     def towns(self) -> list[tuple[str, str]]:
         """Every town in force."""
