@@ -856,8 +856,19 @@ def _check(prefix: str, repair: bool, from_grid_rows: bool = False) -> Outcome:
 
 
 def rebuild(prefix: str = "") -> int:
-    """Write the rows under ``prefix`` from the cases (after a bulk load); returns the grid rows."""
+    """Write the rows under ``prefix`` from the cases (after a bulk load); returns the grid rows.
+    The rows of levels above the prefix's areas are left as they are: :func:`rebuild_towns`."""
     return write(prefix, recount(prefix))
+
+
+def rebuild_towns(paths: Iterable[str]) -> int:
+    """Rebuild the towns at ``paths`` from their cases, then the rows that span towns
+    (:data:`SPANNING_LEVELS`) of their districts from the grid rows; returns the grid rows."""
+    towns = sorted(set(paths))
+    written = sum(rebuild(town) for town in towns)
+    for district in sorted({path_prefix(town, DISTRICT_DEPTH) for town in towns}):
+        rebuild_coarse(district, SPANNING_LEVELS)
+    return written
 
 
 def rebuild_coarse(prefix: str = "", levels: Iterable[Level] = LEVELS) -> int:

@@ -1,7 +1,7 @@
 """Cases of the historical ledger import filed at a village had the village as their ``grid``
 (no other case does: a case's grid is a grid). They keep the village's path and lose the grid,
 and the statistics' rollups of their towns are rebuilt from the cases (the village table, live
-or rolled up, groups on a case's grid)."""
+or rolled up, groups on a case's grid), then their districts' rows from the grid rows."""
 
 from typing import Any
 
@@ -16,9 +16,7 @@ def forwards(apps: Any, schema_editor: Any) -> None:
     if not paths:
         return
     wrong.update(grid=None)
-    towns = {rollups.path_prefix(path, rollups.TOWN_DEPTH) for path in paths}
-    for town in sorted(towns):
-        rollups.rebuild(town)
+    rollups.rebuild_towns(rollups.path_prefix(path, rollups.TOWN_DEPTH) for path in paths)
 
 
 class Migration(migrations.Migration):
