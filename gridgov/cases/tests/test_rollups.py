@@ -542,6 +542,46 @@ def test_a_district_reads_its_own_rows_which_a_towns_check_leaves_alone(march: d
     assert_kept()
 
 
+def new_town(district: Area, code: str) -> Area:
+    """A town of ``district`` with one village and one grid (codes from ``code``); its grid."""
+    from gridgov.areas.models import AreaLevel
+
+    made: list[Area] = []
+    for suffix, level in (("000", AreaLevel.TOWN), ("001", AreaLevel.VILLAGE), ("00101", AreaLevel.GRID)):
+        parent = made[-1] if made else district
+        area = Area.objects.create(code=code + suffix, name=code + suffix, level=level, parent=parent)
+        area.path = f"{parent.path}{area.pk}/"
+        area.save(update_fields=["path"])
+        made.append(area)
+    return made[-1]
+
+
+@pytest.mark.django_db
+def test_a_towns_repair_leaves_its_district_to_a_check_of_every_town(march: dict[str, Case]) -> None:
+    """The district's rows are the sums of every town's grid rows; ``--town`` checks one town's,
+    so a grid row of another town that is wrong must not be written into the district's rows."""
+    a = Case.objects.select_related("town__parent").get(pk=march["A"].pk)
+    assert a.town.parent is not None
+    grid = new_town(a.town.parent, "120116999")
+    b = Case.objects.get(pk=march["B"].pk)
+    b.grid, b.area_path = grid, grid.path
+    b.save()
+    assert_kept()
+    row = CaseRollup.objects.filter(area_path=grid.path, reported__gt=0).first()
+    assert row is not None
+    CaseRollup.objects.filter(pk=row.pk).update(reported=row.reported + 3)  # the other town's, wrong
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("stats_rollup_check", "--town", a.town.code, "--repair", stdout=out)
+    assert "1 towns and 1 districts checked, 1 differ" in out.getvalue()
+    scope = Q(pk__in=[]) | Q(area_path__startswith=a.town.parent.path)
+    differing = rollups.check(a.town.parent.path).differences  # recounted: the other town's grid row only
+    assert [rollups.describe(key)["area_path"] for key in differing] == [grid.path]
+    same(MARCH, Dimensions(), scope)
+    call_command("stats_rollup_check", "--repair", stdout=io.StringIO())
+    assert_kept()
+
+
 def villages_add_up(period: Period, dimensions: Dimensions | None = None, codes: list[str] | None = None) -> list[Any]:
     """The village table counted on the cases, from the grid rows and from the coarse levels
     is the same, and each row has exactly the figures of its village (what its links' lists

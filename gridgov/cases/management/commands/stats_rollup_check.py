@@ -20,7 +20,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--town", help="the code of one town (default: every town with cases)")
-        parser.add_argument("--repair", action="store_true", help="rewrite the rows of a town that differ")
+        parser.add_argument(
+            "--repair",
+            action="store_true",
+            help="rewrite the rows of a town that differ (a district's only without --town)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         code = options.get("town") or ""
@@ -34,11 +38,15 @@ class Command(BaseCommand):
         differing = 0
         for town_code, path in towns:
             differing += self.report(town_code, rollups.check(path, repair=options["repair"]))
-        # The districts' rows, once their towns' grid rows are right (repaired, if asked).
+        # The districts' rows, once their towns' grid rows are right (repaired, if asked). They
+        # are the sums of every town's grid rows: with --town the other towns' are not checked,
+        # so a district's are compared only (a wrong grid row elsewhere would be written in).
         districts = sorted({rollups.path_prefix(path, rollups.DISTRICT_DEPTH) for _code, path in towns})
         for path in districts:
-            outcome = rollups.check(path, repair=options["repair"], from_grid_rows=True)
+            outcome = rollups.check(path, repair=options["repair"] and not code, from_grid_rows=True)
             differing += self.report(self.code_of(path), outcome)
+            if outcome.differences and options["repair"] and code:
+                self.stdout.write("  (the district's rows count every town: repair them without --town)")
         self.stdout.write(f"{len(towns)} towns and {len(districts)} districts checked, {differing} differ")
         if differing:
             raise SystemExit(1)
