@@ -656,8 +656,8 @@ def build_rollups() -> float:
         print(f"  rollups: {number}/{len(towns)} towns, {written:,} rows", flush=True)
     # The levels that span towns (a district's), from the grid rows once every town's are built.
     districts = sorted({rollups.path_prefix(town.path, rollups.DISTRICT_DEPTH) for town in towns})
+    names = [level.name for level in rollups.SPANNING_LEVELS]
     for path in districts:
-        names = [level.name for level in rollups.SPANNING_LEVELS]
         if not CaseRollupCoarse.objects.filter(area_path=path, level__in=names).exists():
             rollups.rebuild_coarse(path, rollups.SPANNING_LEVELS)
             print(f"  rollups: the district's rows ({path})", flush=True)

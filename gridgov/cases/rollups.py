@@ -837,9 +837,7 @@ def _check(prefix: str, repair: bool, from_grid_rows: bool = False) -> Outcome:
     if from_grid_rows:
         levels = levels_under(prefix, SPANNING_LEVELS)
         kept = stored(prefix)
-        names = {level.name for level in levels}
-        rows_kept = {key: counts for key, counts in stored(prefix, model=CaseRollupCoarse).items() if key[0] in names}
-        differences = compare(rows_kept, coarse(kept, levels))
+        differences = compare(_stored_levels(prefix, levels), coarse(kept, levels))
         if differences and repair:
             write(prefix, kept, grid=False, levels=levels)
         return Outcome(prefix, len(kept), differences, bool(differences and repair), time.perf_counter() - began)
@@ -847,12 +845,16 @@ def _check(prefix: str, repair: bool, from_grid_rows: bool = False) -> Outcome:
     rows = grid_rows(counted)
     differences = compare(stored(prefix), rows)
     levels = levels_under(prefix)
-    names = {level.name for level in levels}
-    rows_kept = {key: counts for key, counts in stored(prefix, model=CaseRollupCoarse).items() if key[0] in names}
-    differences.update(compare(rows_kept, coarse(counted, levels)))
+    differences.update(compare(_stored_levels(prefix, levels), coarse(counted, levels)))
     if differences and repair:
         write(prefix, counted)
     return Outcome(prefix, len(rows), differences, bool(differences and repair), time.perf_counter() - began)
+
+
+def _stored_levels(prefix: str, levels: tuple[Level, ...]) -> Contributions:
+    """The coarse rows of ``levels`` kept under ``prefix``, summed per key."""
+    names = {level.name for level in levels}
+    return {key: counts for key, counts in stored(prefix, model=CaseRollupCoarse).items() if key[0] in names}
 
 
 def rebuild(prefix: str = "") -> int:
